@@ -1,0 +1,7 @@
+import { AgentsList } from "~/components/agents/agents-list";
+
+export const metadata = { title: "Agents" };
+
+export default function AgentsPage() {
+  return <AgentsList />;
+}

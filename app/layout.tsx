@@ -1,0 +1,20 @@
+import { GeistMono } from "geist/font/mono";
+import { GeistSans } from "geist/font/sans";
+import type { Metadata } from "next";
+import { TRPCReactProvider } from "~/components/trpc/react";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "Longhaul", template: "%s · Longhaul" },
+  description: "Agents that run for days, on infrastructure you own.",
+};
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
+      <body className="min-h-screen font-sans">
+        <TRPCReactProvider>{children}</TRPCReactProvider>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,71 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useState } from "react";
+import { Button } from "../ui/button";
+import { Field, FormAlert, Input } from "../ui/field";
+import { authClient } from "./auth-client";
+
+type Errors = Partial<Record<"email" | "password" | "form", string>>;
+
+/** Only same-site paths are followed after sign-in, so ?next= cannot send people elsewhere. */
+function safeNext(next: string | null): string {
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/agents";
+}
+
+export function SignInForm() {
+  const router = useRouter();
+  const params = useSearchParams();
+  const [errors, setErrors] = useState<Errors>({});
+  const [isSubmitting, setSubmitting] = useState(false);
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const email = String(form.get("email") ?? "").trim();
+    const password = String(form.get("password") ?? "");
+    const found: Errors = {};
+    if (email === "") found.email = "Enter your email address.";
+    if (password === "") found.password = "Enter your password.";
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setSubmitting(true);
+    const { error } = await authClient.signIn.email({ email, password });
+    setSubmitting(false);
+    if (error) {
+      setErrors({
+        form:
+          error.status === 429
+            ? "Too many sign-in attempts. Wait a minute and try again."
+            : error.code === "INVALID_EMAIL_OR_PASSWORD" || error.status === 401
+              ? "That email and password do not match an account."
+              : (error.message ?? "Could not sign in. Try again."),
+      });
+      return;
+    }
+    router.push(safeNext(params.get("next")));
+    router.refresh();
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-5" aria-label="Sign in">
+      {errors.form ? <FormAlert>{errors.form}</FormAlert> : null}
+      <Field id="email" label="Email" error={errors.email}>
+        <Input id="email" name="email" type="email" autoComplete="email" invalid={!!errors.email} />
+      </Field>
+      <Field id="password" label="Password" error={errors.password}>
+        <Input id="password" name="password" type="password" autoComplete="current-password" invalid={!!errors.password} />
+      </Field>
+      <Button type="submit" className="w-full" isLoading={isSubmitting}>
+        Sign in
+      </Button>
+      <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
+        New here?{" "}
+        <Link href="/sign-up" className="font-semibold text-brand-600 hover:underline">
+          Create an account
+        </Link>
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,30 @@
+import Link from "next/link";
+import { SignOutButton } from "../auth/sign-out-button";
+import { TeamSwitcher } from "../teams/team-switcher";
+
+export function AppShell({ userName, userEmail, children }: { userName: string; userEmail: string; children: React.ReactNode }) {
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+          <Link href="/agents" className="text-lg font-bold tracking-tight">
+            <span className="text-brand-600">Long</span>haul
+          </Link>
+          <nav aria-label="Main" className="flex gap-1 text-sm">
+            <Link href="/agents" className="rounded-md px-2.5 py-1.5 font-medium text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800">
+              Agents
+            </Link>
+          </nav>
+          <div className="ml-auto flex items-center gap-3">
+            <TeamSwitcher />
+            <span className="hidden text-sm text-zinc-500 sm:inline" title={userEmail}>
+              {userName}
+            </span>
+            <SignOutButton />
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto max-w-6xl px-4 py-8">{children}</main>
+    </div>
+  );
+}

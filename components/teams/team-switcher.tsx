@@ -1,0 +1,53 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useTRPC } from "../trpc/react";
+
+const CREATE = "__create__";
+
+export function TeamSwitcher() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const mine = useQuery(trpc.team.mine.queryOptions());
+  const setActive = useMutation(
+    trpc.team.setActive.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries();
+        router.refresh();
+      },
+    }),
+  );
+
+  if (mine.isPending) return <span className="h-8 w-40 animate-pulse rounded-md bg-zinc-100 dark:bg-zinc-800" aria-label="Loading teams" />;
+  if (mine.isError) return <span className="text-sm text-red-600">Teams could not be loaded</span>;
+
+  return (
+    <label className="flex items-center gap-2 text-sm">
+      <span className="sr-only">Active team</span>
+      <select
+        data-testid="team-switcher"
+        className="rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
+        value={mine.data.activeTeamId ?? ""}
+        disabled={setActive.isPending}
+        onChange={(event) => {
+          const value = event.target.value;
+          if (value === CREATE) {
+            router.push("/teams/new");
+            return;
+          }
+          setActive.mutate({ teamId: value });
+        }}
+      >
+        {mine.data.activeTeamId === null ? <option value="">Choose a team</option> : null}
+        {mine.data.teams.map((team) => (
+          <option key={team.id} value={team.id}>
+            {team.name} ({team.role})
+          </option>
+        ))}
+        <option value={CREATE}>+ Create a team…</option>
+      </select>
+    </label>
+  );
+}

@@ -1,0 +1,86 @@
+import { clsx } from "clsx";
+import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
+
+const CONTROL =
+  "block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-zinc-900 ring-1 ring-inset ring-zinc-300 placeholder:text-zinc-400 " +
+  "focus:ring-2 focus:ring-inset focus:ring-brand-600 dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-700";
+const CONTROL_INVALID = "ring-red-500 dark:ring-red-500 focus:ring-red-600";
+
+/** A labelled form control with its help text and its error message, wired for screen readers. */
+export function Field({
+  id,
+  label,
+  hint,
+  error,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: ReactNode;
+  error?: string | null;
+  children: ReactNode;
+}) {
+  return (
+    <div className="space-y-1.5">
+      <label htmlFor={id} className="block text-sm font-medium text-zinc-800 dark:text-zinc-200">
+        {label}
+      </label>
+      {children}
+      {error ? (
+        <p id={`${id}-error`} role="alert" className="text-sm text-red-600 dark:text-red-400" data-field-error={id}>
+          {error}
+        </p>
+      ) : hint ? (
+        <p id={`${id}-hint`} className="text-xs text-zinc-500 dark:text-zinc-400">
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function describedBy(id: string | undefined, invalid: boolean) {
+  if (!id) return undefined;
+  return invalid ? `${id}-error` : `${id}-hint`;
+}
+
+export function Input({ invalid = false, className, ...props }: InputHTMLAttributes<HTMLInputElement> & { invalid?: boolean }) {
+  return (
+    <input
+      {...props}
+      aria-invalid={invalid || undefined}
+      aria-describedby={describedBy(props.id, invalid)}
+      className={clsx(CONTROL, invalid && CONTROL_INVALID, className)}
+    />
+  );
+}
+
+export function Textarea({ invalid = false, className, ...props }: TextareaHTMLAttributes<HTMLTextAreaElement> & { invalid?: boolean }) {
+  return (
+    <textarea
+      {...props}
+      aria-invalid={invalid || undefined}
+      aria-describedby={describedBy(props.id, invalid)}
+      className={clsx(CONTROL, invalid && CONTROL_INVALID, className)}
+    />
+  );
+}
+
+export function Select({ invalid = false, className, ...props }: SelectHTMLAttributes<HTMLSelectElement> & { invalid?: boolean }) {
+  return (
+    <select
+      {...props}
+      aria-invalid={invalid || undefined}
+      aria-describedby={describedBy(props.id, invalid)}
+      className={clsx(CONTROL, invalid && CONTROL_INVALID, className)}
+    />
+  );
+}
+
+export function FormAlert({ children }: { children: ReactNode }) {
+  return (
+    <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-red-200 dark:bg-red-950 dark:text-red-200 dark:ring-red-900">
+      {children}
+    </div>
+  );
+}

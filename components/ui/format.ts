@@ -1,0 +1,23 @@
+const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 4 });
+
+/** Money arrives as a decimal string in USD; show it with its currency. */
+export function formatUsd(amount: string | null | undefined): string {
+  if (amount === null || amount === undefined) return "no limit";
+  return usd.format(Number(amount));
+}
+
+const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+
+export function formatRelative(date: Date | null | undefined, now = Date.now()): string {
+  if (!date) return "never";
+  const seconds = Math.round((date.getTime() - now) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 60) return relative.format(seconds, "second");
+  if (abs < 3600) return relative.format(Math.round(seconds / 60), "minute");
+  if (abs < 86400) return relative.format(Math.round(seconds / 3600), "hour");
+  return relative.format(Math.round(seconds / 86400), "day");
+}
+
+export function formatAbsolute(date: Date | null | undefined): string {
+  return date ? date.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" }) : "";
+}

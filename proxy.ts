@@ -1,0 +1,23 @@
+import { getSessionCookie } from "better-auth/cookies";
+import { NextResponse, type NextRequest } from "next/server";
+
+// Paths anyone may open. API routes check sessions themselves and answer 401 rather than redirect.
+const PUBLIC_PREFIXES = ["/sign-in", "/sign-up", "/share/", "/api/", "/_next/", "/favicon"];
+
+/**
+ * Optimistic gate: visitors without a session cookie are sent to sign-in. Pages and procedures
+ * still verify the session itself; a forged cookie gets no further than this redirect would.
+ */
+export function proxy(request: NextRequest) {
+  const { pathname, search } = request.nextUrl;
+  if (PUBLIC_PREFIXES.some((prefix) => pathname.startsWith(prefix))) return NextResponse.next();
+  if (getSessionCookie(request)) return NextResponse.next();
+  const url = request.nextUrl.clone();
+  url.pathname = "/sign-in";
+  url.search = pathname === "/" ? "" : `?next=${encodeURIComponent(pathname + search)}`;
+  return NextResponse.redirect(url);
+}
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+};

@@ -1,0 +1,96 @@
+/**
+ * The one command that runs Longhaul: `npm start` (production build, built on first run or when
+ * the sources changed) or `npm run dev` (Next's dev server).
+ *
+ * Without DATABASE_URL it starts the embedded PostgreSQL (PGlite + pgvector over the wire protocol)
+ * with data under .data/, applies migrations and serves the app on http://127.0.0.1:3000.
+ * Ctrl-C (SIGINT) or SIGTERM stops the app first, then closes the database cleanly.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { prepareDatabase, ROOT } from "./lib/database";
+
+const isDev = process.argv.includes("--dev");
+const log = (line: string) => console.log(`[longhaul] ${line}`);
+
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+
+const { stop: stopDatabase, env } = await prepareDatabase({ log }).catch((error: Error) => {
+  console.error(`[longhaul] Could not prepare the database: ${error.message}`);
+  process.exit(1);
+});
+
+const nextBin = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
+
+/** A fingerprint of everything that goes into the production build. */
+function sourceFingerprint(): string {
+  const hash = createHash("sha256");
+  const visit = (entry: string) => {
+    const full = path.join(ROOT, entry);
+    if (!existsSync(full)) return;
+    const stat = statSync(full);
+    if (stat.isDirectory()) {
+      for (const child of readdirSync(full).sort()) visit(path.join(entry, child));
+    } else {
+      hash.update(`${entry}:${stat.size}:${stat.mtimeMs}\n`);
+    }
+  };
+  for (const entry of ["app", "components", "server", "inngest", "proxy.ts", "instrumentation.ts", "next.config.js", "package-lock.json", "postcss.config.mjs"]) visit(entry);
+  return hash.digest("hex");
+}
+
+/** Asynchronous: the embedded database is served from this process's event loop. */
+function runNext(args: string[]): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [nextBin, ...args], { cwd: ROOT, stdio: "inherit", env: process.env });
+    child.on("exit", (code) => resolve(code));
+  });
+}
+
+async function buildIfNeeded() {
+  const stampFile = path.join(ROOT, ".next", "longhaul-build-fingerprint");
+  const fingerprint = sourceFingerprint();
+  if (existsSync(path.join(ROOT, ".next", "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === fingerprint) return;
+  log("Building the app (first start, or the sources changed); this takes a minute or two ...");
+  if ((await runNext(["build"])) !== 0) {
+    console.error("[longhaul] The build failed; see the messages above.");
+    return false;
+  }
+  writeFileSync(stampFile, fingerprint);
+  return true;
+}
+
+if (!isDev && (await buildIfNeeded()) === false) {
+  await stopDatabase();
+  process.exit(1);
+}
+
+const args = isDev ? ["dev", "-H", env.HOST, "-p", String(env.PORT)] : ["start", "-H", env.HOST, "-p", String(env.PORT)];
+const app: ChildProcess = spawn(process.execPath, [nextBin, ...args], { cwd: ROOT, stdio: "inherit", env: process.env });
+log(`Longhaul is starting on ${env.APP_URL} (Ctrl-C to stop).`);
+
+let isShuttingDown = false;
+async function shutdown(signal: NodeJS.Signals) {
+  if (isShuttingDown) return;
+  isShuttingDown = true;
+  log(`${signal} received: stopping the app, then the database ...`);
+  if (app.exitCode === null && app.signalCode === null) {
+    app.kill("SIGTERM");
+    const timer = setTimeout(() => app.kill("SIGKILL"), 10_000);
+    await new Promise((resolve) => app.once("exit", resolve));
+    clearTimeout(timer);
+  }
+  await stopDatabase();
+  log("Stopped cleanly.");
+  process.exit(0);
+}
+
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+app.on("exit", (code, signal) => {
+  if (isShuttingDown) return;
+  log(`The app exited (${signal ?? `code ${code}`}); stopping the database.`);
+  void stopDatabase().then(() => process.exit(code ?? 1));
+});

@@ -1,0 +1,132 @@
+/**
+ * `npm test`: unit, integration and end-to-end tests against a fresh database.
+ *
+ * - With TEST_DATABASE_URL (a PostgreSQL server with pgvector, e.g. postgresql://postgres@127.0.0.1:5432/postgres)
+ *   a new database is created for this run and dropped afterwards.
+ * - Without it, an in-memory embedded PGlite + pgvector is started, so contributors without PostgreSQL
+ *   can still run everything.
+ * End-to-end tests need Chromium (CHROMIUM_PATH or /usr/bin/chromium); when none is found they fail
+ * with instructions rather than being skipped.
+ *
+ *   npm test                      # everything
+ *   npm test -- --only unit       # or integration, e2e (several --only may be given)
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { startEmbeddedPostgres } from "../server/db/embedded";
+import { applyMigrations } from "../server/db/migrate";
+import { ROOT } from "./lib/database";
+
+const SUITES = ["unit", "integration", "e2e"] as const;
+type Suite = (typeof SUITES)[number];
+
+function parseArgs(argv: string[]) {
+  const only: Suite[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--only") {
+      const suite = argv[++i] as Suite;
+      if (!SUITES.includes(suite)) {
+        console.error(`Unknown suite "${suite}": use one of ${SUITES.join(", ")}.`);
+        process.exit(2);
+      }
+      only.push(suite);
+    } else rest.push(argv[i]!);
+  }
+  return { suites: only.length > 0 ? only : [...SUITES], rest };
+}
+
+const { suites, rest } = parseArgs(process.argv.slice(2));
+const log = (line: string) => console.log(`[test] ${line}`);
+
+function findChromium(): string | null {
+  const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean) as string[];
+  return candidates.find((c) => existsSync(c)) ?? null;
+}
+
+if (suites.includes("e2e") && !findChromium()) {
+  console.error(
+    "[test] End-to-end tests need Chromium and none was found (looked at CHROMIUM_PATH, /usr/bin/chromium).\n" +
+      "       Install it with `sudo apt-get install -y chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary.\n" +
+      "       To run the other suites only: npm test -- --only unit --only integration",
+  );
+  process.exit(1);
+}
+
+async function createDatabase(): Promise<{ url: string; cleanup: () => Promise<void> }> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    log("TEST_DATABASE_URL is not set: using an in-memory embedded PGlite + pgvector.");
+    const embedded = await startEmbeddedPostgres({ dataDir: null, port: 0 });
+    return { url: embedded.url, cleanup: embedded.stop };
+  }
+  const name = `longhaul_test_${Date.now()}_${randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  log(`Created database ${name} on ${url.host}.`);
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  await client.query("CREATE EXTENSION IF NOT EXISTS vector");
+  await client.end();
+  return {
+    url: url.toString(),
+    cleanup: async () => {
+      const admin2 = new pg.Client({ connectionString: serverUrl });
+      await admin2.connect();
+      await admin2.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin2.end();
+      log(`Dropped database ${name}.`);
+    },
+  };
+}
+
+// Asynchronous on purpose: the embedded database is served from this process's event loop.
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
+  log(`$ ${path.relative(ROOT, command) || command} ${args.join(" ")}`);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: "inherit", env });
+    child.on("error", (error) => {
+      console.error(`[test] could not start ${command}: ${error.message}`);
+      resolve(false);
+    });
+    child.on("exit", (code) => resolve(code === 0));
+  });
+}
+
+const database = await createDatabase();
+let ok = true;
+try {
+  const applied = await applyMigrations(database.url);
+  log(`Applied ${applied.length} migrations.`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: database.url,
+    BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET ?? randomBytes(32).toString("hex"),
+    NODE_ENV: "test",
+    NEXT_TELEMETRY_DISABLED: "1",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  };
+  const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
+  const vitestProjects = suites.filter((s) => s !== "e2e");
+  if (vitestProjects.length > 0) {
+    ok = (await run(bin("vitest"), ["run", ...vitestProjects.flatMap((p) => ["--project", p]), ...rest], env)) && ok;
+  }
+  if (ok && suites.includes("e2e")) {
+    const e2eEnv: NodeJS.ProcessEnv = { ...env, NODE_ENV: "production", APP_URL: "http://127.0.0.1:3100", PORT: "3100", CHROMIUM_PATH: findChromium()! };
+    ok = await run(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], e2eEnv);
+    if (ok) ok = await run(bin("playwright"), ["test", ...rest], e2eEnv);
+  }
+} catch (error) {
+  console.error(error);
+  ok = false;
+} finally {
+  await database.cleanup().catch((error: Error) => console.error(`[test] cleanup failed: ${error.message}`));
+}
+process.exit(ok ? 0 : 1);

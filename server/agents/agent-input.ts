@@ -1,0 +1,116 @@
+import { z } from "zod";
+import { APPROVAL_POLICIES, TOOL_CATALOG, TOOL_NAMES } from "./tool-catalog";
+
+/**
+ * The agent settings form, validated the same way in the browser (instant messages next to the
+ * fields) and on the server (the check that counts). Plain zod: safe for client bundles.
+ */
+export const AGENT_LIMITS = {
+  nameMax: 80,
+  goalMax: 4000,
+  instructionsMax: 20000,
+  budgetUsdMax: 100000,
+  budgetTokensMax: 10_000_000_000,
+  budgetCyclesMax: 1_000_000,
+  cooldownMinSeconds: 1,
+  cooldownMaxSeconds: 7 * 24 * 3600,
+  approvalTimeoutMinSeconds: 60,
+  approvalTimeoutMaxSeconds: 30 * 24 * 3600,
+} as const;
+
+export const SIMULATOR_MODELS = ["simulator-1"] as const;
+export const SUGGESTED_MODELS = ["simulator-1", "gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "o4-mini"] as const;
+
+const emptyToUndefined = (value: unknown) => (value === "" || value === null ? undefined : value);
+
+const positiveMoney = z.preprocess(
+  emptyToUndefined,
+  z.coerce
+    .number({ message: "Enter an amount in US dollars, e.g. 5 or 12.50." })
+    .refine(Number.isFinite, { message: "Enter an amount in US dollars, e.g. 5 or 12.50." })
+    .positive({ message: "The budget must be more than $0.", abort: true })
+    .max(AGENT_LIMITS.budgetUsdMax, { message: `The budget can be at most $${AGENT_LIMITS.budgetUsdMax.toLocaleString("en-US")}.` })
+    .refine((v) => /^\d+(\.\d{1,8})?$/.test(String(v)), { message: "Use at most 8 decimal places." }),
+);
+
+const optionalPositiveInt = (what: string, max: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: `Enter a whole number of ${what}, or leave it empty for no limit.` })
+      .int({ message: `Enter a whole number of ${what}.` })
+      .positive({ message: `The ${what} limit must be at least 1.` })
+      .max(max, { message: `The ${what} limit can be at most ${max.toLocaleString("en-US")}.` })
+      .optional(),
+  );
+
+const boundedInt = (label: string, min: number, max: number, unit: string) =>
+  z.coerce
+    .number({ message: `Enter ${label} as a whole number of ${unit}.` })
+    .int({ message: `Enter ${label} as a whole number of ${unit}.` })
+    .min(min, { message: `${capitalize(label)} must be at least ${min.toLocaleString("en-US")} ${unit}.` })
+    .max(max, { message: `${capitalize(label)} must be at most ${max.toLocaleString("en-US")} ${unit}.` });
+
+function capitalize(s: string) {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export const toolSettingSchema = z.object({
+  name: z.enum(TOOL_NAMES, { message: "Unknown tool." }),
+  enabled: z.boolean(),
+  approval: z.enum(APPROVAL_POLICIES, { message: "Choose never, always or first time." }),
+});
+
+export const agentSettingsSchema = z.object({
+  name: z
+    .string({ message: "Give the agent a name." })
+    .trim()
+    .min(1, { message: "Give the agent a name." })
+    .max(AGENT_LIMITS.nameMax, { message: `Names can be at most ${AGENT_LIMITS.nameMax} characters.` })
+    .regex(/^[^\n\r\t]+$/, { message: "Names must fit on one line." }),
+  goal: z
+    .string({ message: "Describe what the agent should achieve." })
+    .trim()
+    .min(10, { message: "Describe the goal in at least 10 characters." })
+    .max(AGENT_LIMITS.goalMax, { message: `Goals can be at most ${AGENT_LIMITS.goalMax} characters.` }),
+  instructions: z
+    .string()
+    .trim()
+    .max(AGENT_LIMITS.instructionsMax, { message: `Instructions can be at most ${AGENT_LIMITS.instructionsMax} characters.` })
+    .default(""),
+  provider: z.string().trim().min(1, { message: "Choose a model provider." }).default("simulator"),
+  model: z
+    .string({ message: "Choose a model." })
+    .trim()
+    .min(1, { message: "Choose a model." })
+    .max(100, { message: "Model names can be at most 100 characters." })
+    .regex(/^[\w.:/-]+$/, { message: "Model names use letters, digits and . : / - _ only." }),
+  temperature: z.coerce
+    .number({ message: "Enter a temperature between 0 and 2." })
+    .min(0, { message: "Temperature must be between 0 and 2." })
+    .max(2, { message: "Temperature must be between 0 and 2." })
+    .default(0.2),
+  budgetUsd: positiveMoney,
+  budgetTokens: optionalPositiveInt("tokens", AGENT_LIMITS.budgetTokensMax),
+  budgetCycles: optionalPositiveInt("cycles", AGENT_LIMITS.budgetCyclesMax),
+  softLimitPercent: boundedInt("the soft limit", 1, 100, "percent").default(80),
+  cooldownSeconds: boundedInt("the cooldown", AGENT_LIMITS.cooldownMinSeconds, AGENT_LIMITS.cooldownMaxSeconds, "seconds").default(60),
+  approvalTimeoutSeconds: boundedInt(
+    "the approval timeout",
+    AGENT_LIMITS.approvalTimeoutMinSeconds,
+    AGENT_LIMITS.approvalTimeoutMaxSeconds,
+    "seconds",
+  ).default(86400),
+  approvalTimeoutPolicy: z.enum(["reject", "approve", "pause", "stop"], { message: "Choose what happens when nobody answers." }).default("reject"),
+  tools: z
+    .array(toolSettingSchema)
+    .refine((tools) => new Set(tools.map((t) => t.name)).size === tools.length, { message: "Each tool can appear only once." })
+    .default(() => defaultToolSettings()),
+});
+
+export type AgentSettingsInput = z.input<typeof agentSettingsSchema>;
+export type AgentSettings = z.output<typeof agentSettingsSchema>;
+
+export function defaultToolSettings(): z.output<typeof toolSettingSchema>[] {
+  return TOOL_CATALOG.map((tool) => ({ name: tool.name, enabled: !tool.risky, approval: tool.defaultApproval }));
+}

@@ -1,0 +1,133 @@
+import { db, Prisma } from "../db/client";
+import type { AgentStatus } from "../db/generated/enums";
+import { AppError } from "../errors";
+import { agentSettingsSchema, type AgentSettingsInput } from "./agent-input";
+
+/** What the pages show of an agent: plain JSON, money as a decimal string in USD. */
+export type AgentSummary = {
+  id: string;
+  name: string;
+  goal: string;
+  model: string;
+  status: AgentStatus;
+  budgetUsd: string | null;
+  spentUsd: string;
+  cycleCount: number;
+  lastActiveAt: Date | null;
+  heartbeatAt: Date | null;
+  createdAt: Date;
+};
+
+const summarySelect = {
+  id: true,
+  name: true,
+  goal: true,
+  model: true,
+  status: true,
+  budgetUsd: true,
+  spentUsd: true,
+  cycleCount: true,
+  lastActiveAt: true,
+  heartbeatAt: true,
+  createdAt: true,
+} satisfies Prisma.AgentSelect;
+
+function toSummary(row: Prisma.AgentGetPayload<{ select: typeof summarySelect }>): AgentSummary {
+  return { ...row, budgetUsd: row.budgetUsd?.toString() ?? null, spentUsd: row.spentUsd.toString() };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+}
+
+/** Validates the settings and creates an idle agent in the team; the name must be unique in the team. */
+export async function createAgent({ teamId, userId, input }: { teamId: string; userId: string; input: AgentSettingsInput }) {
+  const settings = agentSettingsSchema.parse(input);
+  const nameTaken = await db.agent.findFirst({ where: { teamId, name: settings.name }, select: { id: true } });
+  if (nameTaken) throw nameConflict(settings.name);
+  try {
+    return await db.$transaction(async (tx) => {
+      const agent = await tx.agent.create({
+        data: {
+          teamId,
+          createdById: userId,
+          name: settings.name,
+          goal: settings.goal,
+          instructions: settings.instructions,
+          provider: settings.provider,
+          model: settings.model,
+          temperature: settings.temperature,
+          tools: settings.tools,
+          budgetUsd: new Prisma.Decimal(settings.budgetUsd.toString()),
+          budgetTokens: settings.budgetTokens === undefined ? null : BigInt(settings.budgetTokens),
+          budgetCycles: settings.budgetCycles ?? null,
+          softLimitPercent: settings.softLimitPercent,
+          cooldownSeconds: settings.cooldownSeconds,
+          approvalTimeoutSeconds: settings.approvalTimeoutSeconds,
+          approvalTimeoutPolicy: settings.approvalTimeoutPolicy,
+        },
+        select: summarySelect,
+      });
+      await tx.auditLog.create({
+        data: { teamId, actorId: userId, action: "agent.create", targetType: "agent", targetId: agent.id, metadata: { name: agent.name } },
+      });
+      return toSummary(agent);
+    });
+  } catch (error) {
+    // Two creates racing for one name: the unique index decides, the loser gets the same message.
+    if (isUniqueViolation(error)) throw nameConflict(settings.name);
+    throw error;
+  }
+}
+
+function nameConflict(name: string) {
+  const message = `An agent named "${name}" already exists in this team. Choose another name.`;
+  return new AppError("CONFLICT", message, { fieldErrors: { name: [message] } });
+}
+
+export const AGENT_SORTS = ["lastActive", "name", "created", "spend"] as const;
+export type AgentSort = (typeof AGENT_SORTS)[number];
+
+/** One page of the team's agents, newest activity first by default; keyset-free offset paging is fine up to 10k rows per team with the (teamId, ...) indexes. */
+export async function listAgents({
+  teamId,
+  status,
+  search,
+  sort = "lastActive",
+  cursor,
+  limit = 50,
+}: {
+  teamId: string;
+  status?: AgentStatus;
+  search?: string;
+  sort?: AgentSort;
+  cursor?: number;
+  limit?: number;
+}) {
+  const where: Prisma.AgentWhereInput = {
+    teamId,
+    ...(status ? { status } : {}),
+    ...(search ? { OR: [{ name: { contains: search, mode: "insensitive" } }, { goal: { contains: search, mode: "insensitive" } }] } : {}),
+  };
+  const orderBy: Prisma.AgentOrderByWithRelationInput[] =
+    sort === "name"
+      ? [{ name: "asc" }]
+      : sort === "created"
+        ? [{ createdAt: "desc" }, { id: "asc" }]
+        : sort === "spend"
+          ? [{ spentUsd: "desc" }, { id: "asc" }]
+          : [{ lastActiveAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }, { id: "asc" }];
+  const offset = cursor ?? 0;
+  const [rows, total] = await Promise.all([
+    db.agent.findMany({ where, orderBy, skip: offset, take: limit + 1, select: summarySelect }),
+    db.agent.count({ where }),
+  ]);
+  const hasMore = rows.length > limit;
+  return { items: rows.slice(0, limit).map(toSummary), total, nextCursor: hasMore ? offset + limit : null };
+}
+
+export async function getAgentOrThrow({ teamId, agentId }: { teamId: string; agentId: string }) {
+  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: summarySelect });
+  if (!agent) throw new AppError("NOT_FOUND", "That agent was not found, or you do not have access to it.");
+  return toSummary(agent);
+}

@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { agentSettingsSchema } from "../../agents/agent-input";
+import { AGENT_SORTS, createAgent, getAgentOrThrow, listAgents } from "../../agents/agents";
+import { AgentStatus } from "../../db/generated/enums";
+import { createTRPCRouter, teamProcedure } from "../trpc";
+
+export const agentRouter = createTRPCRouter({
+  list: teamProcedure("viewer")
+    .input(
+      z.object({
+        status: z.enum(AgentStatus).optional(),
+        search: z.string().trim().max(200).optional(),
+        sort: z.enum(AGENT_SORTS).optional(),
+        cursor: z.number().int().min(0).nullish(),
+        limit: z.number().int().min(1).max(200).default(50),
+      }),
+    )
+    .query(({ ctx, input }) => listAgents({ teamId: ctx.team.id, ...input, cursor: input.cursor ?? undefined })),
+
+  byId: teamProcedure("viewer")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
+    .query(({ ctx, input }) => getAgentOrThrow({ teamId: ctx.team.id, agentId: input.id })),
+
+  create: teamProcedure("member")
+    .input(agentSettingsSchema)
+    .mutation(({ ctx, input }) => createAgent({ teamId: ctx.team.id, userId: ctx.user.id, input })),
+});

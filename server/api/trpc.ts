@@ -1,0 +1,104 @@
+import "server-only";
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError, z } from "zod";
+import { auth } from "../auth/auth";
+import { hasRoleAtLeast, isTeamRole, type TeamRoleName } from "../auth/roles";
+import { db } from "../db/client";
+import { AppError, type AppErrorCode } from "../errors";
+import { ensurePersonalTeam, findDefaultTeamId } from "../teams/personal-team";
+import { getMembership } from "../teams/teams";
+
+export type SessionUser = { id: string; name: string; email: string };
+
+export async function createTRPCContext(opts: { headers: Headers }) {
+  const session = await auth.api.getSession({ headers: opts.headers });
+  let activeTeamId = (session?.session as { activeOrganizationId?: string | null } | undefined)?.activeOrganizationId ?? null;
+  if (session && !activeTeamId) {
+    // A session from before the user had a team (or whose team was deleted): fall back to the
+    // user's first team, making a personal one if they have none, so nobody is stranded.
+    activeTeamId = (await findDefaultTeamId(session.user.id)) ?? (await ensurePersonalTeam({ userId: session.user.id, userName: session.user.name }));
+  }
+  return {
+    db,
+    headers: opts.headers,
+    user: session ? ({ id: session.user.id, name: session.user.name, email: session.user.email } satisfies SessionUser) : null,
+    sessionId: session?.session.id ?? null,
+    activeTeamId,
+  };
+}
+
+export type TRPCContext = Awaited<ReturnType<typeof createTRPCContext>>;
+
+const APP_TO_TRPC: Record<AppErrorCode, TRPCError["code"]> = {
+  BAD_REQUEST: "BAD_REQUEST",
+  UNAUTHORIZED: "UNAUTHORIZED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
+  INTERNAL: "INTERNAL_SERVER_ERROR",
+};
+
+const t = initTRPC.context<TRPCContext>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const zodError = cause instanceof ZodError ? z.flattenError(cause) : null;
+    const appError = cause instanceof AppError ? cause : null;
+    const isInternal = error.code === "INTERNAL_SERVER_ERROR" && !appError;
+    return {
+      ...shape,
+      // Never show a stack trace or a driver message to a user.
+      message: zodError ? "Some fields need attention." : isInternal ? "Something went wrong on our side. Try again." : shape.message,
+      data: {
+        ...shape.data,
+        stack: undefined,
+        fieldErrors: zodError?.fieldErrors ?? appError?.fieldErrors ?? null,
+        formErrors: zodError?.formErrors ?? null,
+      },
+    };
+  },
+});
+
+/** Turns AppError thrown by domain functions into the matching tRPC error. */
+const appErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: APP_TO_TRPC[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+export const publicProcedure = t.procedure.use(appErrors);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user || !ctx.sessionId) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  return next({ ctx: { ...ctx, user: ctx.user, sessionId: ctx.sessionId } });
+});
+
+/**
+ * A procedure run on behalf of the caller's active team, requiring at least `minRole` there.
+ * Membership is looked up with the session's team id inside one query; the result is the only
+ * team id procedures may use.
+ */
+export function teamProcedure(minRole: TeamRoleName) {
+  return protectedProcedure.use(async ({ ctx, next }) => {
+    const membership = ctx.activeTeamId ? await getMembership({ teamId: ctx.activeTeamId, userId: ctx.user.id }) : null;
+    if (!membership || !isTeamRole(membership.role)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: "Choose a team you belong to first." });
+    }
+    if (!hasRoleAtLeast(membership.role, minRole)) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `This needs the ${minRole} role or higher in ${membership.teamName}; you are ${membership.role}.`,
+      });
+    }
+    return next({ ctx: { ...ctx, team: { id: membership.teamId, name: membership.teamName, role: membership.role } } });
+  });
+}

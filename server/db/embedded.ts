@@ -1,0 +1,55 @@
+import { mkdir } from "node:fs/promises";
+import net from "node:net";
+import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+
+/**
+ * The embedded default database: PGlite (PostgreSQL compiled to Wasm) with pgvector, served over the
+ * Postgres wire protocol on a local port so every process connects through the same DATABASE_URL
+ * code path as with a real PostgreSQL. Data lives in `dataDir` and survives restarts and SIGKILL.
+ */
+export type EmbeddedPostgres = { url: string; port: number; stop: () => Promise<void> };
+
+export async function findFreePort(preferred: number, host = "127.0.0.1"): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number | null>((resolve) => {
+      const server = net.createServer();
+      server.once("error", () => resolve(null));
+      server.listen(port, host, () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === "object" && address ? address.port : null));
+      });
+    });
+  return (await tryPort(preferred)) ?? (await tryPort(0))!;
+}
+
+export async function startEmbeddedPostgres({
+  dataDir,
+  port = 54329,
+  host = "127.0.0.1",
+  maxConnections = 100,
+}: {
+  dataDir: string | null;
+  port?: number;
+  host?: string;
+  maxConnections?: number;
+}): Promise<EmbeddedPostgres> {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const db = await PGlite.create(dataDir ?? "memory://", { extensions: { vector } });
+  await db.exec("CREATE EXTENSION IF NOT EXISTS vector");
+  const actualPort = await findFreePort(port, host);
+  const server = new PGLiteSocketServer({ db, port: actualPort, host, maxConnections });
+  await server.start();
+  let stopped = false;
+  return {
+    url: `postgresql://postgres:postgres@${host}:${actualPort}/postgres?sslmode=disable`,
+    port: actualPort,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      await db.close();
+    },
+  };
+}

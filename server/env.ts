@@ -1,0 +1,55 @@
+import { createEnv } from "@t3-oss/env-nextjs";
+import { z } from "zod";
+
+/**
+ * The one environment schema. Read once at start-up (scripts/run.ts, instrumentation.ts and the test
+ * runner import it); a missing or malformed variable stops the process with a message naming it.
+ * No other module reads process.env.
+ */
+const postgresUrl = z
+  .string()
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === "postgresql:" || url.protocol === "postgres:") && url.hostname !== "";
+      } catch {
+        return false;
+      }
+    },
+    { message: "must be a URL like postgresql://user:password@host:5432/database" },
+  );
+
+export const env = createEnv({
+  server: {
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    DATABASE_URL: postgresUrl,
+    BETTER_AUTH_SECRET: z
+      .string({ message: "is required (a random string of at least 32 characters, e.g. `openssl rand -hex 32`)" })
+      .min(32, { message: "must be at least 32 characters long" }),
+    APP_URL: z.url({ message: "must be an absolute URL such as http://127.0.0.1:3000" }).default("http://127.0.0.1:3000"),
+    DATABASE_POOL_SIZE: z.coerce
+      .number({ message: "must be a number" })
+      .int()
+      .min(1, { message: "must be at least 1" })
+      .max(200, { message: "must be at most 200" })
+      .default(10),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    HOST: z.string().default("127.0.0.1"),
+    PORT: z.coerce.number({ message: "must be a port number" }).int().min(1).max(65535, { message: "must be a port number" }).default(3000),
+    LONGHAUL_DATA_DIR: z.string().default(".data"),
+  },
+  client: {},
+  experimental__runtimeEnv: {},
+  skipValidation: process.env.SKIP_ENV_VALIDATION === "1",
+  emptyStringAsUndefined: true,
+  onValidationError: (issues) => {
+    const lines = issues.map((issue) => {
+      const name = issue.path?.map((p) => (typeof p === "object" ? String(p.key) : String(p))).join(".") ?? "?";
+      return `  ${name}: ${issue.message}`;
+    });
+    const message = `Invalid environment configuration:\n${lines.join("\n")}\nSee README.md#configuration.`;
+    console.error(message);
+    throw new Error(message);
+  },
+});
