@@ -48,8 +48,12 @@ const boundedInt = (label: string, min: number, max: number, unit: string) =>
   z.coerce
     .number({ message: `Enter ${label} as a whole number of ${unit}.` })
     .int({ message: `Enter ${label} as a whole number of ${unit}.` })
-    .min(min, { message: `${capitalize(label)} must be at least ${min.toLocaleString("en-US")} ${unit}.` })
-    .max(max, { message: `${capitalize(label)} must be at most ${max.toLocaleString("en-US")} ${unit}.` });
+    .min(min, { message: `${capitalize(label)} must be at least ${count(min, unit)}.` })
+    .max(max, { message: `${capitalize(label)} must be at most ${count(max, unit)}.` });
+
+function count(n: number, unit: string) {
+  return `${n.toLocaleString("en-US")} ${n === 1 && unit.endsWith("s") ? unit.slice(0, -1) : unit}`;
+}
 
 function capitalize(s: string) {
   return s.charAt(0).toUpperCase() + s.slice(1);

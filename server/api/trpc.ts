@@ -48,13 +48,13 @@ const t = initTRPC.context<TRPCContext>().create({
     const zodError = cause instanceof ZodError ? z.flattenError(cause) : null;
     const appError = cause instanceof AppError ? cause : null;
     const isInternal = error.code === "INTERNAL_SERVER_ERROR" && !appError;
+    const { stack: _stack, ...data } = shape.data;
     return {
       ...shape,
       // Never show a stack trace or a driver message to a user.
       message: zodError ? "Some fields need attention." : isInternal ? "Something went wrong on our side. Try again." : shape.message,
       data: {
-        ...shape.data,
-        stack: undefined,
+        ...data,
         fieldErrors: zodError?.fieldErrors ?? appError?.fieldErrors ?? null,
         formErrors: zodError?.formErrors ?? null,
       },

@@ -1,0 +1,46 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** Loads server/env.ts in a fresh process, as the app does at start-up. */
+function loadEnv(env: Record<string, string>) {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "-e", 'await import("./server/env.ts"); console.log("ENV OK")'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+  });
+  return { status: result.status, output: result.stdout + result.stderr };
+}
+
+const SECRET = "s".repeat(40);
+
+describe("environment schema", () => {
+  it("accepts a complete configuration", () => {
+    const { status, output } = loadEnv({ DATABASE_URL: "postgresql://u:p@db.internal:5432/longhaul", BETTER_AUTH_SECRET: SECRET });
+    expect(output).toContain("ENV OK");
+    expect(status).toBe(0);
+  });
+
+  it("stops on a malformed DATABASE_URL and names it", () => {
+    const { status, output } = loadEnv({ DATABASE_URL: "localhost:5432/longhaul", BETTER_AUTH_SECRET: SECRET });
+    expect(status).not.toBe(0);
+    expect(output).toContain("DATABASE_URL: must be a URL like postgresql://user:password@host:5432/database");
+    expect(output).not.toContain("ENV OK");
+  });
+
+  it("stops on a missing or short secret and names it", () => {
+    const missing = loadEnv({ DATABASE_URL: "postgresql://localhost/db" });
+    expect(missing.status).not.toBe(0);
+    expect(missing.output).toContain("BETTER_AUTH_SECRET: is required");
+    const short = loadEnv({ DATABASE_URL: "postgresql://localhost/db", BETTER_AUTH_SECRET: "abc" });
+    expect(short.output).toContain("BETTER_AUTH_SECRET: must be at least 32 characters long");
+  });
+
+  it("rejects a bad port", () => {
+    const { status, output } = loadEnv({ DATABASE_URL: "postgresql://localhost/db", BETTER_AUTH_SECRET: SECRET, PORT: "99999" });
+    expect(status).not.toBe(0);
+    expect(output).toContain("PORT: must be a port number");
+  });
+});
