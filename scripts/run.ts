@@ -37,7 +37,18 @@ function sourceFingerprint(): string {
       hash.update(`${entry}:${stat.size}:${stat.mtimeMs}\n`);
     }
   };
-  for (const entry of ["app", "components", "server", "inngest", "proxy.ts", "instrumentation.ts", "next.config.js", "package-lock.json", "postcss.config.mjs"]) visit(entry);
+  for (const entry of [
+    "app",
+    "components",
+    "server",
+    "inngest",
+    "proxy.ts",
+    "instrumentation.ts",
+    "next.config.js",
+    "package-lock.json",
+    "postcss.config.mjs",
+  ])
+    visit(entry);
   return hash.digest("hex");
 }
 

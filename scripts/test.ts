@@ -119,7 +119,13 @@ try {
     ok = (await run(bin("vitest"), ["run", ...vitestProjects.flatMap((p) => ["--project", p]), ...rest], env)) && ok;
   }
   if (ok && suites.includes("e2e")) {
-    const e2eEnv: NodeJS.ProcessEnv = { ...env, NODE_ENV: "production", APP_URL: "http://127.0.0.1:3100", PORT: "3100", CHROMIUM_PATH: findChromium()! };
+    const e2eEnv: NodeJS.ProcessEnv = {
+      ...env,
+      NODE_ENV: "production",
+      APP_URL: "http://127.0.0.1:3100",
+      PORT: "3100",
+      CHROMIUM_PATH: findChromium()!,
+    };
     ok = await run(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], e2eEnv);
     if (ok) ok = await run(bin("playwright"), ["test", ...rest], e2eEnv);
   }

@@ -6,19 +6,17 @@ import { z } from "zod";
  * runner import it); a missing or malformed variable stops the process with a message naming it.
  * No other module reads process.env.
  */
-const postgresUrl = z
-  .string()
-  .refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return (url.protocol === "postgresql:" || url.protocol === "postgres:") && url.hostname !== "";
-      } catch {
-        return false;
-      }
-    },
-    { message: "must be a URL like postgresql://user:password@host:5432/database" },
-  );
+const postgresUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "postgresql:" || url.protocol === "postgres:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be a URL like postgresql://user:password@host:5432/database" },
+);
 
 export const env = createEnv({
   server: {

@@ -105,7 +105,12 @@ export function AgentForm() {
         <Field id="agent-goal" label="Goal" error={errorFor("goal")} hint="What should be true when the agent is done?">
           <Textarea rows={3} {...text("goal")} />
         </Field>
-        <Field id="agent-instructions" label="Instructions" error={errorFor("instructions")} hint="Optional: how it should work, what to avoid.">
+        <Field
+          id="agent-instructions"
+          label="Instructions"
+          error={errorFor("instructions")}
+          hint="Optional: how it should work, what to avoid."
+        >
           <Textarea rows={4} {...text("instructions")} />
         </Field>
         <Field id="agent-model" label="Model" error={errorFor("model")} hint="simulator-1 is a built-in model that needs no API key.">
@@ -121,10 +126,20 @@ export function AgentForm() {
       <fieldset className="space-y-5">
         <legend className="text-base font-semibold">Budget</legend>
         <div className="grid gap-5 sm:grid-cols-2">
-          <Field id="agent-budgetUsd" label="Money limit (USD)" error={errorFor("budgetUsd")} hint="The agent never starts a call that could cross it.">
+          <Field
+            id="agent-budgetUsd"
+            label="Money limit (USD)"
+            error={errorFor("budgetUsd")}
+            hint="The agent never starts a call that could cross it."
+          >
             <Input inputMode="decimal" {...text("budgetUsd")} />
           </Field>
-          <Field id="agent-softLimitPercent" label="Ask me at (% of budget)" error={errorFor("softLimitPercent")} hint="At this point the agent holds and asks to raise or stop.">
+          <Field
+            id="agent-softLimitPercent"
+            label="Ask me at (% of budget)"
+            error={errorFor("softLimitPercent")}
+            hint="At this point the agent holds and asks to raise or stop."
+          >
             <Input inputMode="numeric" {...text("softLimitPercent")} />
           </Field>
           <Field id="agent-budgetTokens" label="Token limit" error={errorFor("budgetTokens")} hint="Optional.">
@@ -147,7 +162,12 @@ export function AgentForm() {
           >
             <Input inputMode="numeric" {...text("cooldownSeconds")} />
           </Field>
-          <Field id="agent-approvalTimeoutSeconds" label="Approval timeout (s)" error={errorFor("approvalTimeoutSeconds")} hint="1 minute to 30 days.">
+          <Field
+            id="agent-approvalTimeoutSeconds"
+            label="Approval timeout (s)"
+            error={errorFor("approvalTimeoutSeconds")}
+            hint="1 minute to 30 days."
+          >
             <Input inputMode="numeric" {...text("approvalTimeoutSeconds")} />
           </Field>
           <Field id="agent-approvalTimeoutPolicy" label="When nobody answers" error={errorFor("approvalTimeoutPolicy")}>
@@ -177,8 +197,13 @@ export function AgentForm() {
                   id={`tool-${tool.name}`}
                   type="checkbox"
                   checked={setting.enabled}
-                  onChange={(e) => set("tools", form.tools.map((t, i) => (i === index ? { ...t, enabled: e.target.checked } : t)))}
-                  className="size-4 accent-brand-600"
+                  onChange={(e) =>
+                    set(
+                      "tools",
+                      form.tools.map((t, i) => (i === index ? { ...t, enabled: e.target.checked } : t)),
+                    )
+                  }
+                  className="accent-brand-600 size-4"
                 />
                 <label htmlFor={`tool-${tool.name}`} className="min-w-48 flex-1 text-sm">
                   <span className="font-medium">{tool.label}</span>
@@ -189,7 +214,10 @@ export function AgentForm() {
                   value={setting.approval}
                   disabled={!setting.enabled}
                   onChange={(e) =>
-                    set("tools", form.tools.map((t, i) => (i === index ? { ...t, approval: e.target.value as typeof t.approval } : t)))
+                    set(
+                      "tools",
+                      form.tools.map((t, i) => (i === index ? { ...t, approval: e.target.value as typeof t.approval } : t)),
+                    )
                   }
                   className="rounded-md border-0 bg-white py-1 pr-8 pl-2 text-sm ring-1 ring-zinc-300 ring-inset disabled:opacity-50 dark:bg-zinc-900 dark:ring-zinc-700"
                 >

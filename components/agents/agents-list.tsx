@@ -118,15 +118,30 @@ export function AgentsList() {
       ) : (
         <>
           <div className="overflow-x-auto rounded-xl ring-1 ring-zinc-200 dark:ring-zinc-800">
-            <table className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid="agents-table">
+            <table
+              className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900"
+              data-testid="agents-table"
+            >
               <thead className="bg-zinc-50 text-left text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:bg-zinc-900">
                 <tr>
-                  <th scope="col" className="px-4 py-2.5">Name</th>
-                  <th scope="col" className="px-4 py-2.5">Status</th>
-                  <th scope="col" className="px-4 py-2.5">Spend / budget</th>
-                  <th scope="col" className="px-4 py-2.5">Cycles</th>
-                  <th scope="col" className="px-4 py-2.5">Model</th>
-                  <th scope="col" className="px-4 py-2.5">Last activity</th>
+                  <th scope="col" className="px-4 py-2.5">
+                    Name
+                  </th>
+                  <th scope="col" className="px-4 py-2.5">
+                    Status
+                  </th>
+                  <th scope="col" className="px-4 py-2.5">
+                    Spend / budget
+                  </th>
+                  <th scope="col" className="px-4 py-2.5">
+                    Cycles
+                  </th>
+                  <th scope="col" className="px-4 py-2.5">
+                    Model
+                  </th>
+                  <th scope="col" className="px-4 py-2.5">
+                    Last activity
+                  </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
@@ -147,7 +162,10 @@ export function AgentsList() {
                     <td className="px-4 py-3 tabular-nums">{agent.cycleCount.toLocaleString("en-US")}</td>
                     <td className="px-4 py-3 font-mono text-xs">{agent.model}</td>
                     <td className="px-4 py-3 text-zinc-600 dark:text-zinc-400">
-                      <time dateTime={(agent.lastActiveAt ?? agent.createdAt).toISOString()} title={formatAbsolute(agent.lastActiveAt ?? agent.createdAt)}>
+                      <time
+                        dateTime={(agent.lastActiveAt ?? agent.createdAt).toISOString()}
+                        title={formatAbsolute(agent.lastActiveAt ?? agent.createdAt)}
+                      >
                         {agent.lastActiveAt ? formatRelative(agent.lastActiveAt) : `created ${formatRelative(agent.createdAt)}`}
                       </time>
                     </td>

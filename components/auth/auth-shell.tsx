@@ -7,7 +7,9 @@ export function AuthShell({ children }: { children: React.ReactNode }) {
         </p>
         <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">Agents that run for days, on infrastructure you own.</p>
       </div>
-      <div className="w-full max-w-sm rounded-xl bg-white p-6 shadow-sm ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">{children}</div>
+      <div className="w-full max-w-sm rounded-xl bg-white p-6 shadow-sm ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+        {children}
+      </div>
     </main>
   );
 }

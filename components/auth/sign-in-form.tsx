@@ -5,7 +5,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { Button } from "../ui/button";
 import { Field, FormAlert, Input } from "../ui/field";
-import { authClient } from "./auth-client";
+import { authClient, formText } from "./auth-client";
 
 type Errors = Partial<Record<"email" | "password" | "form", string>>;
 
@@ -23,8 +23,8 @@ export function SignInForm() {
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const email = String(form.get("email") ?? "").trim();
-    const password = String(form.get("password") ?? "");
+    const email = formText(form, "email").trim();
+    const password = formText(form, "password");
     const found: Errors = {};
     if (email === "") found.email = "Enter your email address.";
     if (password === "") found.password = "Enter your password.";
@@ -62,7 +62,7 @@ export function SignInForm() {
       </Button>
       <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
         New here?{" "}
-        <Link href="/sign-up" className="font-semibold text-brand-600 hover:underline">
+        <Link href="/sign-up" className="text-brand-600 font-semibold hover:underline">
           Create an account
         </Link>
       </p>

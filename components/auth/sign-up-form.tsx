@@ -7,7 +7,7 @@ import { z } from "zod";
 import { checkPasswordStrength } from "~/server/auth/password-policy";
 import { Button } from "../ui/button";
 import { Field, FormAlert, Input } from "../ui/field";
-import { authClient } from "./auth-client";
+import { authClient, formText } from "./auth-client";
 
 type Errors = Partial<Record<"name" | "email" | "password" | "form", string>>;
 
@@ -30,9 +30,9 @@ export function SignUpForm() {
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const name = String(form.get("name") ?? "");
-    const email = String(form.get("email") ?? "").trim();
-    const password = String(form.get("password") ?? "");
+    const name = formText(form, "name");
+    const email = formText(form, "email").trim();
+    const password = formText(form, "password");
     const found = validate(name, email, password);
     setErrors(found);
     if (Object.keys(found).length > 0) return;
@@ -74,7 +74,7 @@ export function SignUpForm() {
       </Button>
       <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
         Already have an account?{" "}
-        <Link href="/sign-in" className="font-semibold text-brand-600 hover:underline">
+        <Link href="/sign-in" className="text-brand-600 font-semibold hover:underline">
           Sign in
         </Link>
       </p>

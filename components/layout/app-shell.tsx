@@ -11,7 +11,10 @@ export function AppShell({ userName, userEmail, children }: { userName: string; 
             <span className="text-brand-600">Long</span>haul
           </Link>
           <nav aria-label="Main" className="flex gap-1 text-sm">
-            <Link href="/agents" className="rounded-md px-2.5 py-1.5 font-medium text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800">
+            <Link
+              href="/agents"
+              className="rounded-md px-2.5 py-1.5 font-medium text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+            >
               Agents
             </Link>
           </nav>

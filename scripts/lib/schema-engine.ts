@@ -29,8 +29,8 @@ async function loadEngineClass(): Promise<EngineClass> {
     SchemaEngine: EngineClass;
   };
   const wasmPath = path.join(path.dirname(require.resolve("prisma/package.json")), "build", "schema_engine_bg.wasm");
-  const module = new WebAssembly.Module(readFileSync(wasmPath));
-  const instance = new WebAssembly.Instance(module, { "./schema_engine_bg.js": runtime as WebAssembly.ModuleImports });
+  const wasmModule = new WebAssembly.Module(readFileSync(wasmPath));
+  const instance = new WebAssembly.Instance(wasmModule, { "./schema_engine_bg.js": runtime as WebAssembly.ModuleImports });
   runtime.__wbg_set_wasm(instance.exports);
   (instance.exports.__wbindgen_start as () => void)();
   return runtime.SchemaEngine;
@@ -64,7 +64,12 @@ function offlineAdapterFactory() {
     getConnectionInfo: () => ({ schemaName: "public", supportsRelationJoins: true }),
     dispose: async () => {},
   };
-  return { provider: "postgres" as const, adapterName: "longhaul-offline", connect: async () => adapter, connectToShadowDb: async () => adapter };
+  return {
+    provider: "postgres" as const,
+    adapterName: "longhaul-offline",
+    connect: async () => adapter,
+    connectToShadowDb: async () => adapter,
+  };
 }
 
 /** The SQL that creates `schemaPath` from an empty database, exactly as Prisma would write it. */
@@ -72,7 +77,7 @@ export async function renderSchemaAsSql(schemaPath: string): Promise<string> {
   engineClass ??= loadEngineClass();
   const SchemaEngine = await engineClass;
   const content = readFileSync(schemaPath, "utf8");
-  const adapter = bindMigrationAwareSqlAdapterFactory(offlineAdapterFactory() as never);
+  const adapter = bindMigrationAwareSqlAdapterFactory(offlineAdapterFactory());
   const engine = await SchemaEngine.new({ datamodels: [[schemaPath, content]] }, () => {}, adapter);
   try {
     const result = await engine.diff({

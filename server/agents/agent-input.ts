@@ -105,7 +105,9 @@ export const agentSettingsSchema = z.object({
     AGENT_LIMITS.approvalTimeoutMaxSeconds,
     "seconds",
   ).default(86400),
-  approvalTimeoutPolicy: z.enum(["reject", "approve", "pause", "stop"], { message: "Choose what happens when nobody answers." }).default("reject"),
+  approvalTimeoutPolicy: z
+    .enum(["reject", "approve", "pause", "stop"], { message: "Choose what happens when nobody answers." })
+    .default("reject"),
   tools: z
     .array(toolSettingSchema)
     .refine((tools) => new Set(tools.map((t) => t.name)).size === tools.length, { message: "Each tool can appear only once." })

@@ -6,12 +6,48 @@ export const APPROVAL_POLICIES = ["never", "always", "first_time"] as const;
 export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
 
 export const TOOL_CATALOG = [
-  { name: "search_memory", label: "Search memory", description: "Recall long-term memories relevant to a query.", risky: false, defaultApproval: "never" },
-  { name: "remember", label: "Remember", description: "Store a fact or an episode in long-term memory.", risky: false, defaultApproval: "never" },
-  { name: "update_world_state", label: "Update world state", description: "Record progress and working notes.", risky: false, defaultApproval: "never" },
-  { name: "http_request", label: "HTTP request", description: "Call an external HTTP API (GET or POST).", risky: true, defaultApproval: "always" },
-  { name: "send_message", label: "Send message", description: "Post a message to a configured webhook (e.g. chat).", risky: true, defaultApproval: "always" },
-  { name: "ask_human", label: "Ask a person", description: "Ask the team a question and wait for the answer.", risky: false, defaultApproval: "never" },
+  {
+    name: "search_memory",
+    label: "Search memory",
+    description: "Recall long-term memories relevant to a query.",
+    risky: false,
+    defaultApproval: "never",
+  },
+  {
+    name: "remember",
+    label: "Remember",
+    description: "Store a fact or an episode in long-term memory.",
+    risky: false,
+    defaultApproval: "never",
+  },
+  {
+    name: "update_world_state",
+    label: "Update world state",
+    description: "Record progress and working notes.",
+    risky: false,
+    defaultApproval: "never",
+  },
+  {
+    name: "http_request",
+    label: "HTTP request",
+    description: "Call an external HTTP API (GET or POST).",
+    risky: true,
+    defaultApproval: "always",
+  },
+  {
+    name: "send_message",
+    label: "Send message",
+    description: "Post a message to a configured webhook (e.g. chat).",
+    risky: true,
+    defaultApproval: "always",
+  },
+  {
+    name: "ask_human",
+    label: "Ask a person",
+    description: "Ask the team a question and wait for the answer.",
+    risky: false,
+    defaultApproval: "never",
+  },
   { name: "finish", label: "Finish", description: "Declare the goal achieved and stop.", risky: false, defaultApproval: "never" },
 ] as const satisfies readonly { name: string; label: string; description: string; risky: boolean; defaultApproval: ApprovalPolicy }[];
 

@@ -17,7 +17,8 @@ export async function createTRPCContext(opts: { headers: Headers }) {
   if (session && !activeTeamId) {
     // A session from before the user had a team (or whose team was deleted): fall back to the
     // user's first team, making a personal one if they have none, so nobody is stranded.
-    activeTeamId = (await findDefaultTeamId(session.user.id)) ?? (await ensurePersonalTeam({ userId: session.user.id, userName: session.user.name }));
+    activeTeamId =
+      (await findDefaultTeamId(session.user.id)) ?? (await ensurePersonalTeam({ userId: session.user.id, userName: session.user.name }));
   }
   return {
     db,

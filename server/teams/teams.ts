@@ -34,8 +34,14 @@ export const TEAM_NAME_MAX = 60;
 
 export function validateTeamName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length < 2) throw new AppError("BAD_REQUEST", "Team names need at least 2 characters.", { fieldErrors: { name: ["Team names need at least 2 characters."] } });
-  if (trimmed.length > TEAM_NAME_MAX) throw new AppError("BAD_REQUEST", `Team names can be at most ${TEAM_NAME_MAX} characters.`, { fieldErrors: { name: [`At most ${TEAM_NAME_MAX} characters.`] } });
+  if (trimmed.length < 2)
+    throw new AppError("BAD_REQUEST", "Team names need at least 2 characters.", {
+      fieldErrors: { name: ["Team names need at least 2 characters."] },
+    });
+  if (trimmed.length > TEAM_NAME_MAX)
+    throw new AppError("BAD_REQUEST", `Team names can be at most ${TEAM_NAME_MAX} characters.`, {
+      fieldErrors: { name: [`At most ${TEAM_NAME_MAX} characters.`] },
+    });
   return trimmed;
 }
 

@@ -37,7 +37,9 @@ test("sign-up explains a weak password, then creates the account and an empty ag
 
 test("a duplicate email gets a clear message", async ({ page }) => {
   await signUp(page, "Someone Else", email, password);
-  await expect(page.locator('[data-field-error="email"]')).toHaveText("An account with this email already exists. Sign in instead, or use another email.");
+  await expect(page.locator('[data-field-error="email"]')).toHaveText(
+    "An account with this email already exists. Sign in instead, or use another email.",
+  );
 });
 
 test("sign in, create a team, create an agent with bad then good input, see it listed", async ({ page }) => {

@@ -17,7 +17,9 @@ async function expectTrpcError(promise: Promise<unknown>, code: string) {
 describe("agent.create", () => {
   it("saves a valid agent as idle with its settings, and lists it", async () => {
     const { caller, team } = await createTestTeam();
-    const created = await caller.agent.create(agentInput({ name: "Pricing watcher", budgetUsd: 12.5, budgetCycles: 500, cooldownSeconds: 300 }));
+    const created = await caller.agent.create(
+      agentInput({ name: "Pricing watcher", budgetUsd: 12.5, budgetCycles: 500, cooldownSeconds: 300 }),
+    );
     expect(created.status).toBe("idle");
     expect(created.budgetUsd).toBe("12.5");
 
@@ -46,7 +48,7 @@ describe("agent.create", () => {
     ["budgetTokens", { budgetTokens: 1.5 }, "Enter a whole number of tokens."],
   ] as const)("rejects a bad %s with a field message and saves nothing", async (field, override, message) => {
     const { headers, team } = await createTestTeam();
-    const { status, error } = await postTrpc("agent.create", agentInput(override as never), headers);
+    const { status, error } = await postTrpc("agent.create", agentInput(override), headers);
     expect(status).toBe(400);
     expect(error?.message).toBe("Some fields need attention.");
     expect(error?.data.fieldErrors?.[field]?.[0]).toBe(message);

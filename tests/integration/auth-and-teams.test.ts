@@ -52,8 +52,12 @@ describe("sign-up", () => {
   it("signs in with the right password only", async () => {
     const address = email();
     await createTestUser({ email: address });
-    await expect(auth.api.signInEmail({ body: { email: address, password: TEST_PASSWORD } })).resolves.toMatchObject({ user: { email: address } });
-    await expect(auth.api.signInEmail({ body: { email: address, password: "wrong-password-1" } })).rejects.toMatchObject({ status: "UNAUTHORIZED" });
+    await expect(auth.api.signInEmail({ body: { email: address, password: TEST_PASSWORD } })).resolves.toMatchObject({
+      user: { email: address },
+    });
+    await expect(auth.api.signInEmail({ body: { email: address, password: "wrong-password-1" } })).rejects.toMatchObject({
+      status: "UNAUTHORIZED",
+    });
   });
 });
 

@@ -23,7 +23,10 @@ describe("embedded database (PGlite + pgvector over the wire protocol)", () => {
     try {
       expect(await applyMigrations(first.url)).toHaveLength(1);
       await query(first.url, `INSERT INTO team (id, name, slug) VALUES ('t1', 'Team', 'team-1')`);
-      await query(first.url, `INSERT INTO agent (id, "teamId", name, goal, model, "updatedAt") VALUES (gen_random_uuid(), 't1', 'Survivor', 'Outlive a restart.', 'simulator-1', now())`);
+      await query(
+        first.url,
+        `INSERT INTO agent (id, "teamId", name, goal, model, "updatedAt") VALUES (gen_random_uuid(), 't1', 'Survivor', 'Outlive a restart.', 'simulator-1', now())`,
+      );
     } finally {
       await first.stop();
     }

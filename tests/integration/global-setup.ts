@@ -4,6 +4,8 @@
  */
 export default function setup() {
   if (!process.env.DATABASE_URL) {
-    throw new Error("Integration tests need a database: run them with `npm test` (or `npm test -- --only integration`), which creates a fresh one.");
+    throw new Error(
+      "Integration tests need a database: run them with `npm test` (or `npm test -- --only integration`), which creates a fresh one.",
+    );
   }
 }

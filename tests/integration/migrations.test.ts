@@ -25,7 +25,8 @@ type Catalog = Map<string, string>;
 /** Everything Prisma models in one schema, as comparable "kind:name -> definition" entries. */
 async function readCatalog(schema: string): Promise<Catalog> {
   const catalog: Catalog = new Map();
-  const strip = (text: string) => text.replaceAll(`"${schema}".`, "").replaceAll(`${schema}.`, "").replaceAll('"public".', "").replaceAll("public.", "");
+  const strip = (text: string) =>
+    text.replaceAll(`"${schema}".`, "").replaceAll(`${schema}.`, "").replaceAll('"public".', "").replaceAll("public.", "");
   const columns = await client.query<{ table: string; column: string; type: string; notnull: boolean; default: string | null }>(
     `SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS notnull,
             pg_get_expr(d.adbin, d.adrelid) AS default
@@ -36,7 +37,8 @@ async function readCatalog(schema: string): Promise<Catalog> {
       WHERE n.nspname = $1 AND a.attnum > 0 AND NOT a.attisdropped AND c.relname <> '_prisma_migrations'`,
     [schema],
   );
-  for (const c of columns.rows) catalog.set(`column:${c.table}.${c.column}`, strip(`${c.type} ${c.notnull ? "NOT NULL" : "NULL"} DEFAULT ${c.default ?? "-"}`));
+  for (const c of columns.rows)
+    catalog.set(`column:${c.table}.${c.column}`, strip(`${c.type} ${c.notnull ? "NOT NULL" : "NULL"} DEFAULT ${c.default ?? "-"}`));
   const indexes = await client.query<{ name: string; def: string }>(
     `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE schemaname = $1 AND tablename <> '_prisma_migrations'`,
     [schema],
@@ -105,8 +107,10 @@ describe("migrations", () => {
     );
     const hnsw = rows.find((r) => r.indexname === "memory_embedding_hnsw_idx");
     expect(hnsw?.indexdef).toMatch(/USING hnsw \(embedding vector_cosine_ops\)/);
-    const type = await client.query(`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'memory'::regclass AND attname = 'embedding'`);
-    expect(type.rows[0].t).toBe("vector(1536)");
+    const type = await client.query<{ t: string }>(
+      `SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'memory'::regclass AND attname = 'embedding'`,
+    );
+    expect(type.rows[0]!.t).toBe("vector(1536)");
   });
 
   it("match schema.prisma exactly (no drift)", async () => {
@@ -146,8 +150,8 @@ describe("migrations", () => {
     await mkdir(path.join(dir, "29991231000000_broken"));
     await writeFile(path.join(dir, "29991231000000_broken", "migration.sql"), "CREATE TABLE half_done (x int);\nSELECT 1/0;\n");
     await expect(applyMigrations(databaseUrl, { dir })).rejects.toThrow(/Migration 29991231000000_broken failed: division by zero/);
-    const table = await client.query(`SELECT to_regclass('public.half_done') AS t`);
-    expect(table.rows[0].t).toBeNull();
+    const table = await client.query<{ t: string | null }>(`SELECT to_regclass('public.half_done') AS t`);
+    expect(table.rows[0]!.t).toBeNull();
     const row = await client.query(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '29991231000000_broken'`);
     expect(row.rowCount).toBe(0);
   });

@@ -42,7 +42,8 @@ describe("agent settings", () => {
     [{ temperature: "3" }, "temperature", "Temperature must be between 0 and 2."],
     [{ approvalTimeoutPolicy: "ignore" }, "approvalTimeoutPolicy", "Choose what happens when nobody answers."],
   ])("%o is rejected on %s", (override, field, message) => {
-    expect(fieldErrors({ ...valid, ...override })[field as string]?.[0]).toBe(message);
+    const errors: Record<string, string[] | undefined> = fieldErrors({ ...valid, ...override });
+    expect(errors[field]?.[0]).toBe(message);
   });
 
   it("rejects unknown and duplicated tools", () => {

@@ -8,7 +8,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 function loadEnv(env: Record<string, string>) {
   const result = spawnSync(process.execPath, ["--import", "tsx", "-e", 'await import("./server/env.ts"); console.log("ENV OK")'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv,
     encoding: "utf8",
   });
   return { status: result.status, output: result.stdout + result.stderr };
