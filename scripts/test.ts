@@ -100,11 +100,11 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<b
   });
 }
 
-const database = await createDatabase();
+// Unit tests touch no database; everything else gets a fresh one.
+const database = suites.every((s) => s === "unit") ? { url: "postgresql://unused@127.0.0.1/unused", cleanup: async () => {} } : await createDatabase();
 let ok = true;
 try {
-  const applied = await applyMigrations(database.url);
-  log(`Applied ${applied.length} migrations.`);
+  if (suites.some((s) => s !== "unit")) log(`Applied ${(await applyMigrations(database.url)).length} migrations.`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: database.url,
