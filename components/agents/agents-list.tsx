@@ -152,6 +152,13 @@ export function AgentsList() {
                       <div className="max-w-xs truncate text-xs text-zinc-500" title={agent.goal}>
                         {agent.goal}
                       </div>
+                      {/* Phones: the other columns scroll out of view, so repeat the essentials here. */}
+                      <div className="mt-1.5 flex items-center gap-2 text-xs text-zinc-500 sm:hidden">
+                        <StatusBadge status={agent.status} />
+                        <span className="tabular-nums">
+                          {formatUsd(agent.spentUsd)} / {formatUsd(agent.budgetUsd)}
+                        </span>
+                      </div>
                     </td>
                     <td className="px-4 py-3">
                       <StatusBadge status={agent.status} />

@@ -89,6 +89,12 @@ test("sign in, create a team, create an agent with bad then good input, see it l
   await expect(row).toContainText("Idle");
   await expect(row).toContainText("$0.00 / $7.50");
   await page.screenshot({ path: `${SHOTS}/agents-list.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(row).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/agents-list-dark-phone.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   // The same name again is refused by the server, next to the field.
   await page.getByRole("link", { name: "New agent" }).click();
