@@ -29,6 +29,18 @@ export default defineConfig({
           globalSetup: ["tests/integration/global-setup.ts"],
         },
       },
+      {
+        ...shared,
+        test: {
+          name: "contract",
+          include: ["tests/contract/**/*.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          globalSetup: ["tests/integration/global-setup.ts"],
+        },
+      },
     ],
   },
 });

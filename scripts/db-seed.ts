@@ -24,9 +24,23 @@ try {
   }
   const teamId = await ensurePersonalTeam({ userId: user.id, userName: user.name });
   const samples = [
-    { name: "Competitor pricing watcher", goal: "Check three competitor pricing pages daily and report any change with a diff.", budgetUsd: 5 },
-    { name: "Inbox triage", goal: "Label incoming support e-mails by urgency and draft replies for the urgent ones.", budgetUsd: 12.5, budgetCycles: 2000 },
-    { name: "Dependency upgrader", goal: "Keep the service's npm dependencies current, one pull request per upgrade.", budgetUsd: 20, cooldownSeconds: 3600 },
+    {
+      name: "Competitor pricing watcher",
+      goal: "Check three competitor pricing pages daily and report any change with a diff.",
+      budgetUsd: 5,
+    },
+    {
+      name: "Inbox triage",
+      goal: "Label incoming support e-mails by urgency and draft replies for the urgent ones.",
+      budgetUsd: 12.5,
+      budgetCycles: 2000,
+    },
+    {
+      name: "Dependency upgrader",
+      goal: "Keep the service's npm dependencies current, one pull request per upgrade.",
+      budgetUsd: 20,
+      cooldownSeconds: 3600,
+    },
   ];
   for (const sample of samples) {
     const exists = await db.agent.findFirst({ where: { teamId, name: sample.name }, select: { id: true } });

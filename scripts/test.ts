@@ -20,7 +20,7 @@ import { startEmbeddedPostgres } from "../server/db/embedded";
 import { applyMigrations } from "../server/db/migrate";
 import { ROOT } from "./lib/database";
 
-const SUITES = ["unit", "integration", "e2e"] as const;
+const SUITES = ["unit", "integration", "contract", "e2e"] as const;
 type Suite = (typeof SUITES)[number];
 
 function parseArgs(argv: string[]) {
@@ -101,7 +101,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<b
 }
 
 // Unit tests touch no database; everything else gets a fresh one.
-const database = suites.every((s) => s === "unit") ? { url: "postgresql://unused@127.0.0.1/unused", cleanup: async () => {} } : await createDatabase();
+const database = suites.every((s) => s === "unit")
+  ? { url: "postgresql://unused@127.0.0.1/unused", cleanup: async () => {} }
+  : await createDatabase();
 let ok = true;
 try {
   if (suites.some((s) => s !== "unit")) log(`Applied ${(await applyMigrations(database.url)).length} migrations.`);

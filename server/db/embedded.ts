@@ -2,11 +2,11 @@ import { mkdir } from "node:fs/promises";
 import net from "node:net";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { PgliteWireServer } from "./pglite-wire-server";
 
 /**
  * The embedded default database: PGlite (PostgreSQL compiled to Wasm) with pgvector, served over the
- * Postgres wire protocol on a local port so every process connects through the same DATABASE_URL
+ * Postgres wire protocol on a local port (server/db/pglite-wire-server.ts) so every process connects through the same DATABASE_URL
  * code path as with a real PostgreSQL. Data lives in `dataDir` and survives restarts and SIGKILL.
  */
 export type EmbeddedPostgres = { url: string; port: number; stop: () => Promise<void> };
@@ -28,19 +28,16 @@ export async function startEmbeddedPostgres({
   dataDir,
   port = 54329,
   host = "127.0.0.1",
-  maxConnections = 100,
 }: {
   dataDir: string | null;
   port?: number;
   host?: string;
-  maxConnections?: number;
 }): Promise<EmbeddedPostgres> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir ?? "memory://", { extensions: { vector } });
   await db.exec("CREATE EXTENSION IF NOT EXISTS vector");
-  const actualPort = await findFreePort(port, host);
-  const server = new PGLiteSocketServer({ db, port: actualPort, host, maxConnections });
-  await server.start();
+  const server = new PgliteWireServer(db);
+  const actualPort = await server.listen(await findFreePort(port, host), host);
   let stopped = false;
   return {
     url: `postgresql://postgres:postgres@${host}:${actualPort}/postgres?sslmode=disable`,
@@ -48,7 +45,7 @@ export async function startEmbeddedPostgres({
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await server.stop();
+      await server.close();
       await db.close();
     },
   };

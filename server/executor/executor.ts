@@ -1,0 +1,90 @@
+import type { AddressInfo } from "node:net";
+import pg from "pg";
+import { createExecutorServer } from "./http-server";
+import { logger } from "./log";
+import { Worker, type WorkerOptions } from "./worker";
+
+export type ExecutorOptions = {
+  databaseUrl: string;
+  port: number;
+  host: string;
+  sdkUrls: string[];
+  syncIntervalMs: number;
+  poolSize: number;
+  worker: WorkerOptions;
+};
+
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
+  concurrency: 20,
+  leaseMs: 60_000,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 5 * 60_000,
+  idlePollMs: 1_000,
+  requestTimeoutMs: 5 * 60_000,
+};
+
+/**
+ * The Longhaul executor: a drop-in for `inngest-cli dev` that keeps all state in PostgreSQL.
+ * Returns its URL and a stop() that stops taking work, finishes in-flight calls and closes the pool.
+ */
+export async function startExecutor(options: ExecutorOptions) {
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize });
+  // All executor SQL computes times in UTC (the columns are timestamp without time zone, as Prisma makes them).
+  pool.on("connect", (client) => void client.query("SET TIME ZONE 'UTC'").catch(() => {}));
+  pool.on("error", (error) => logger.warn({ err: error }, "idle database connection failed"));
+  const worker = new Worker(pool, options.worker);
+
+  async function syncAll() {
+    const results: { url: string; ok: boolean; error?: string }[] = [];
+    for (const url of options.sdkUrls) {
+      try {
+        const response = await fetch(url, { method: "PUT", signal: AbortSignal.timeout(30_000) });
+        const text = await response.text();
+        const ok = response.ok;
+        results.push({ url, ok, ...(ok ? {} : { error: `${response.status} ${text.slice(0, 300)}` }) });
+        if (!ok) logger.warn({ url, status: response.status, body: text.slice(0, 300) }, "sync failed");
+      } catch (error) {
+        results.push({ url, ok: false, error: (error as Error).message });
+        logger.warn({ url, err: error }, "sync failed: app unreachable");
+      }
+    }
+    return results;
+  }
+
+  const server = createExecutorServer({ pool, onWork: () => worker.kick(), onSyncRequest: syncAll });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${options.host}:${address.port}`;
+  worker.start();
+  logger.info({ url, workerId: worker.id, sdkUrls: options.sdkUrls }, "executor listening");
+
+  let syncTimer: NodeJS.Timeout | null = null;
+  if (options.sdkUrls.length > 0) {
+    void syncAll();
+    if (options.syncIntervalMs > 0) {
+      syncTimer = setInterval(() => void syncAll(), options.syncIntervalMs);
+      syncTimer.unref();
+    }
+  }
+
+  return {
+    url,
+    port: address.port,
+    pool,
+    worker,
+    sync: syncAll,
+    async stop() {
+      if (syncTimer) clearInterval(syncTimer);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await worker.stop();
+      await pool.end();
+    },
+  };
+}
+
+export type RunningExecutor = Awaited<ReturnType<typeof startExecutor>>;

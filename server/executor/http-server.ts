@@ -1,0 +1,166 @@
+import http from "node:http";
+import type pg from "pg";
+import { logger } from "./log";
+import { BadEventError, inTransaction, ingestEvents, normalizeEvent, registerApp } from "./store";
+import type { IncomingEvent, RegisterBody } from "./types";
+
+export const MAX_EVENT_BODY_BYTES = 512 * 1024; // Inngest's limit for one event payload batch
+const MAX_REGISTER_BODY_BYTES = 4 * 1024 * 1024;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `Request body is larger than ${limit} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "Request body is not valid JSON.");
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown) {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+  res.end(json);
+}
+
+const RUN_STATUS: Record<string, string> = { running: "Running", completed: "Completed", failed: "Failed", cancelled: "Cancelled" };
+
+type RunRow = {
+  id: string;
+  functionId: string;
+  eventId: string;
+  status: string;
+  output: unknown;
+  error: unknown;
+  startedAt: Date;
+  endedAt: Date | null;
+};
+
+function toApiRun(run: RunRow) {
+  return {
+    run_id: run.id,
+    function_id: run.functionId,
+    event_id: run.eventId,
+    status: RUN_STATUS[run.status] ?? run.status,
+    output: run.status === "failed" ? run.error : run.output,
+    run_started_at: run.startedAt.toISOString(),
+    ended_at: run.endedAt?.toISOString() ?? null,
+  };
+}
+
+/**
+ * The HTTP face of the executor, speaking what the Inngest SDK and Inngest's REST clients expect:
+ * POST /fn/register, POST /e/:key, GET /v1/events/:id/runs, GET /v1/runs/:id,
+ * GET /v0/runs/:id/batch and /actions, plus POST /sync (re-sync the SDK URLs now) and GET /health.
+ */
+export function createExecutorServer({
+  pool,
+  onWork,
+  onSyncRequest,
+}: {
+  pool: pg.Pool;
+  onWork: () => void;
+  onSyncRequest: () => Promise<unknown>;
+}) {
+  return http.createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      if (error instanceof HttpError) return send(res, error.status, { error: error.message, status: error.status });
+      if (error instanceof BadEventError) return send(res, 400, { error: error.message, status: 400 });
+      logger.error({ err: error, path: req.url }, "executor request failed");
+      send(res, 500, { error: "Internal executor error; see the executor's log.", status: 500 });
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://executor");
+    const path = url.pathname;
+    const method = req.method ?? "GET";
+
+    if (method === "GET" && path === "/health") return send(res, 200, { status: "ok" });
+
+    if (method === "POST" && path === "/fn/register") {
+      const body = parseJson(await readBody(req, MAX_REGISTER_BODY_BYTES)) as RegisterBody;
+      if (!body || typeof body.appName !== "string" || !Array.isArray(body.functions) || typeof body.url !== "string") {
+        throw new HttpError(400, "A registration needs appName, url and functions.");
+      }
+      const { warnings } = await registerApp(pool, body);
+      onWork();
+      return send(res, 200, { ok: true, modified: true, warnings });
+    }
+
+    const eventMatch = /^\/e\/([^/]+)$/.exec(path);
+    if (method === "POST" && eventMatch) {
+      const raw = parseJson(await readBody(req, MAX_EVENT_BODY_BYTES));
+      const list = (Array.isArray(raw) ? raw : [raw]) as IncomingEvent[];
+      if (list.length === 0) throw new HttpError(400, "No events in the request body.");
+      const events = list.map((event, index) => normalizeEvent(event, index));
+      const ids = await inTransaction(pool, (client) => ingestEvents(client, events));
+      onWork();
+      return send(res, 200, { ids, status: 200 });
+    }
+
+    if (method === "POST" && path === "/sync") {
+      return send(res, 200, { synced: await onSyncRequest() });
+    }
+
+    const eventRuns = /^\/v1\/events\/([^/]+)\/runs$/.exec(path);
+    if (method === "GET" && eventRuns) {
+      const { rows } = await pool.query<RunRow>(
+        `SELECT id, "functionId", "eventId", status, output, error, "startedAt", "endedAt" FROM executor_run WHERE "eventId" = $1 ORDER BY "startedAt"`,
+        [eventRuns[1]],
+      );
+      return send(res, 200, { data: rows.map(toApiRun), metadata: {} });
+    }
+
+    const runMatch = /^\/v1\/runs\/([^/]+)$/.exec(path);
+    if (method === "GET" && runMatch) {
+      const { rows } = await pool.query<RunRow>(
+        `SELECT id, "functionId", "eventId", status, output, error, "startedAt", "endedAt" FROM executor_run WHERE id = $1`,
+        [runMatch[1]],
+      );
+      if (!rows[0]) throw new HttpError(404, `Run ${runMatch[1]} was not found.`);
+      return send(res, 200, { data: toApiRun(rows[0]), metadata: {} });
+    }
+
+    const batch = /^\/v0\/runs\/([^/]+)\/(batch|actions)$/.exec(path);
+    if (method === "GET" && batch) {
+      if (batch[2] === "batch") {
+        const { rows } = await pool.query<{ event: unknown }>(
+          `SELECT json_build_object('id', e.id, 'name', e.name, 'data', e.data, 'ts', e.ts) AS event
+             FROM executor_run r JOIN executor_event e ON e.id = r."eventId" WHERE r.id = $1`,
+          [batch[1]],
+        );
+        return send(
+          res,
+          200,
+          rows.map((r) => r.event),
+        );
+      }
+      const { rows } = await pool.query<{ stepId: string; memo: unknown }>(
+        `SELECT "stepId", memo FROM executor_step WHERE "runId" = $1 AND status IN ('completed', 'failed')`,
+        [batch[1]],
+      );
+      return send(res, 200, Object.fromEntries(rows.map((r) => [r.stepId, r.memo])));
+    }
+
+    throw new HttpError(404, `No route for ${method} ${path}.`);
+  }
+}

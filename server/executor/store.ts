@@ -1,0 +1,314 @@
+import type pg from "pg";
+import { logger } from "./log";
+import { evaluateKey, matches } from "./expressions";
+import { newId } from "./ids";
+import type { FunctionConfig, IncomingEvent, InngestEvent, Memo, RegisterBody } from "./types";
+
+/**
+ * The executor's durable state, all in PostgreSQL. Every function here takes a client that may be
+ * inside a transaction, so the caller decides what commits together (a step's result and the next
+ * job always do). Times are computed by the database (sessions run in UTC).
+ */
+export type Db = pg.Pool | pg.PoolClient;
+
+// Options Inngest supports that this executor does not implement yet: warned about at sync.
+const UNSUPPORTED_OPTIONS = ["throttle", "rateLimit", "debounce", "batchEvents", "priority", "timeouts", "singleton", "concurrency"];
+
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await fn(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export function unsupportedOptionWarnings(fn: FunctionConfig): string[] {
+  const warnings: string[] = [];
+  for (const option of UNSUPPORTED_OPTIONS) {
+    if (fn[option] !== undefined && fn[option] !== null) {
+      warnings.push(`Function ${fn.id}: option "${option}" is not implemented by the Longhaul executor and is ignored.`);
+    }
+  }
+  for (const trigger of fn.triggers ?? []) {
+    if (trigger.cron) warnings.push(`Function ${fn.id}: cron trigger "${trigger.cron}" is not implemented by the Longhaul executor yet.`);
+  }
+  return warnings;
+}
+
+/** Stores an app's function configs (the body of POST /fn/register); archives functions it no longer has. */
+export async function registerApp(pool: pg.Pool, body: RegisterBody) {
+  const warnings: string[] = [];
+  await inTransaction(pool, async (client) => {
+    await client.query(
+      `INSERT INTO executor_app (id, url, "sdkVersion", framework, "lastSyncedAt", "updatedAt")
+       VALUES ($1, $2, $3, $4, now(), now())
+       ON CONFLICT (id) DO UPDATE SET url = $2, "sdkVersion" = $3, framework = $4, "lastSyncedAt" = now(), "updatedAt" = now()`,
+      [body.appName, body.url, body.sdk ?? null, body.framework ?? null],
+    );
+    for (const fn of body.functions) {
+      const step = Object.values(fn.steps ?? {})[0];
+      if (!step) throw new Error(`Function ${fn.id} has no step runtime URL.`);
+      const maxAttempts = (step.retries?.attempts ?? 3) + 1;
+      const fnWarnings = unsupportedOptionWarnings(fn);
+      warnings.push(...fnWarnings);
+      await client.query(
+        `INSERT INTO executor_function (id, "appId", name, url, triggers, config, "maxAttempts", warnings, "isArchived", "updatedAt")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, false, now())
+         ON CONFLICT (id) DO UPDATE SET "appId" = $2, name = $3, url = $4, triggers = $5, config = $6, "maxAttempts" = $7,
+           warnings = $8, "isArchived" = false, "updatedAt" = now()`,
+        [
+          fn.id,
+          body.appName,
+          fn.name ?? fn.id,
+          step.runtime.url,
+          JSON.stringify(fn.triggers ?? []),
+          JSON.stringify(fn),
+          maxAttempts,
+          JSON.stringify(fnWarnings),
+        ],
+      );
+    }
+    await client.query(`UPDATE executor_function SET "isArchived" = true, "updatedAt" = now() WHERE "appId" = $1 AND NOT (id = ANY($2))`, [
+      body.appName,
+      body.functions.map((f) => f.id),
+    ]);
+  });
+  for (const warning of warnings) logger.warn({ app: body.appName }, warning);
+  return { warnings };
+}
+
+export class BadEventError extends Error {}
+
+/** Validates one incoming event; names the problem so the sender can fix it. */
+export function normalizeEvent(raw: IncomingEvent, index: number): Omit<InngestEvent, "id"> & { idempotencyKey: string | null } {
+  if (typeof raw !== "object" || raw === null) throw new BadEventError(`Event ${index} is not a JSON object.`);
+  if (typeof raw.name !== "string" || raw.name.trim() === "") throw new BadEventError(`Event ${index} has no "name".`);
+  if (raw.name.startsWith("inngest/") && raw.name !== "inngest/function.failed" && raw.name !== "inngest/function.invoked") {
+    throw new BadEventError(`Event ${index}: names starting with "inngest/" are reserved.`);
+  }
+  const data = raw.data ?? {};
+  if (typeof data !== "object" || Array.isArray(data))
+    throw new BadEventError(`Event ${index} ("${raw.name}"): "data" must be a JSON object.`);
+  if (raw.id !== undefined && raw.id !== null && (typeof raw.id !== "string" || raw.id.length > 256)) {
+    throw new BadEventError(`Event ${index} ("${raw.name}"): "id" must be a string of at most 256 characters.`);
+  }
+  const ts = typeof raw.ts === "number" && Number.isFinite(raw.ts) ? raw.ts : Date.now();
+  return { name: raw.name, data, ts, user: raw.user, idempotencyKey: typeof raw.id === "string" ? raw.id : null };
+}
+
+type FunctionRow = { id: string; config: FunctionConfig; triggers: { event?: string; expression?: string }[] };
+
+/**
+ * Stores events and, in the same transaction, starts the runs they trigger, resumes the waits they
+ * match and cancels the runs they cancel. An event whose `id` was seen before is not processed again.
+ */
+export async function ingestEvents(client: pg.PoolClient, events: ReturnType<typeof normalizeEvent>[]): Promise<string[]> {
+  const ids: string[] = [];
+  const functions = (await client.query<FunctionRow>(`SELECT id, config, triggers FROM executor_function WHERE NOT "isArchived"`)).rows;
+  for (const incoming of events) {
+    const id = newId();
+    const inserted = await client.query<{ id: string }>(
+      `INSERT INTO executor_event (id, name, data, "user", ts, "idempotencyKey") VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT ("idempotencyKey") DO NOTHING RETURNING id`,
+      [
+        id,
+        incoming.name,
+        JSON.stringify(incoming.data),
+        incoming.user === undefined ? null : JSON.stringify(incoming.user),
+        incoming.ts,
+        incoming.idempotencyKey,
+      ],
+    );
+    if (inserted.rowCount === 0) {
+      const existing = await client.query<{ id: string }>(`SELECT id FROM executor_event WHERE "idempotencyKey" = $1`, [
+        incoming.idempotencyKey,
+      ]);
+      ids.push(existing.rows[0]!.id);
+      continue;
+    }
+    const event: InngestEvent = {
+      id,
+      name: incoming.name,
+      data: incoming.data,
+      ts: incoming.ts,
+      ...(incoming.user ? { user: incoming.user } : {}),
+    };
+    ids.push(id);
+    await cancelMatchingRuns(client, functions, event);
+    await resumeMatchingWaits(client, event);
+    for (const fn of functions) {
+      const triggered = fn.triggers.some((t) => t.event === event.name && matches(t.expression, { event }));
+      if (triggered) await startRun(client, fn, event);
+    }
+  }
+  return ids;
+}
+
+export async function startRun(client: pg.PoolClient, fn: FunctionRow, event: InngestEvent, invoker?: { runId: string; stepId: string }) {
+  let idempotencyKey: string | null = null;
+  if (fn.config.idempotency) {
+    idempotencyKey = evaluateKey(fn.config.idempotency, { event });
+    if (idempotencyKey !== null) {
+      // One run per key per 24 hours, as in Inngest; the advisory lock makes the check-then-insert atomic.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${fn.id}:${idempotencyKey}`]);
+      const seen = await client.query(
+        `SELECT 1 FROM executor_run WHERE "functionId" = $1 AND "idempotencyKey" = $2 AND "startedAt" > now() - interval '24 hours' LIMIT 1`,
+        [fn.id, idempotencyKey],
+      );
+      if (seen.rowCount) return null;
+    }
+  }
+  const runId = newId();
+  await client.query(
+    `INSERT INTO executor_run (id, "functionId", "eventId", "idempotencyKey", "invokerRunId", "invokerStepId") VALUES ($1, $2, $3, $4, $5, $6)`,
+    [runId, fn.id, event.id, idempotencyKey, invoker?.runId ?? null, invoker?.stepId ?? null],
+  );
+  await enqueueJob(client, runId, "discover", "step");
+  return runId;
+}
+
+export async function enqueueJob(
+  client: Db,
+  runId: string,
+  kind: string,
+  stepId: string,
+  { delayMs = 0, attempt = 0, at }: { delayMs?: number; attempt?: number; at?: Date } = {},
+) {
+  if (at) {
+    await client.query(
+      `INSERT INTO executor_job ("runId", kind, "stepId", attempt, "runAt") VALUES ($1, $2, $3, $4, ($5::timestamptz AT TIME ZONE 'UTC'))`,
+      [runId, kind, stepId, attempt, at.toISOString()],
+    );
+  } else {
+    await client.query(
+      `INSERT INTO executor_job ("runId", kind, "stepId", attempt, "runAt") VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision / 1000))`,
+      [runId, kind, stepId, attempt, delayMs],
+    );
+  }
+}
+
+async function cancelMatchingRuns(client: pg.PoolClient, functions: FunctionRow[], event: InngestEvent) {
+  for (const fn of functions) {
+    const cancels = (fn.config.cancel ?? []).filter((c) => c.event === event.name);
+    if (cancels.length === 0) continue;
+    const running = await client.query<{ id: string; trigger: InngestEvent }>(
+      `SELECT r.id, json_build_object('id', e.id, 'name', e.name, 'data', e.data, 'ts', e.ts) AS trigger
+         FROM executor_run r JOIN executor_event e ON e.id = r."eventId"
+        WHERE r."functionId" = $1 AND r.status = 'running'`,
+      [fn.id],
+    );
+    for (const run of running.rows) {
+      if (cancels.some((c) => matches(c.if, { event: run.trigger, async: event }))) {
+        await finishRun(client, run.id, "cancelled", {
+          output: null,
+          error: { name: "Cancelled", message: `Cancelled by event ${event.name} (${event.id})` },
+        });
+      }
+    }
+  }
+}
+
+async function resumeMatchingWaits(client: pg.PoolClient, event: InngestEvent) {
+  const waits = await client.query<{ id: string; runId: string; stepId: string; expression: string | null; trigger: InngestEvent }>(
+    `SELECT w.id, w."runId", w."stepId", w.expression,
+            json_build_object('id', e.id, 'name', e.name, 'data', e.data, 'ts', e.ts) AS trigger
+       FROM executor_wait w JOIN executor_run r ON r.id = w."runId" JOIN executor_event e ON e.id = r."eventId"
+      WHERE w."eventName" = $1 AND w."expiresAt" > (now() AT TIME ZONE 'UTC') AND r.status = 'running'
+      ORDER BY w.id
+      FOR UPDATE OF w SKIP LOCKED`,
+    [event.name],
+  );
+  for (const wait of waits.rows) {
+    if (!matches(wait.expression, { event: wait.trigger, async: event })) continue;
+    await client.query(`DELETE FROM executor_wait WHERE id = $1`, [wait.id]);
+    await client.query(`DELETE FROM executor_job WHERE "runId" = $1 AND kind = 'wait-timeout' AND "stepId" = $2`, [
+      wait.runId,
+      wait.stepId,
+    ]);
+    await completeStep(client, wait.runId, wait.stepId, event, "completed");
+    await enqueueJob(client, wait.runId, "discover", "step");
+  }
+}
+
+/** Stores a step's memo, marks it finished and appends it to the run's stack (completion order). */
+export async function completeStep(
+  client: Db,
+  runId: string,
+  stepId: string,
+  memo: Memo,
+  status: "completed" | "failed",
+  details?: { name?: string; op?: string; attempts?: number },
+) {
+  const json = JSON.stringify(memo);
+  const error = status === "failed" && memo && typeof memo === "object" && "error" in memo ? JSON.stringify(memo.error) : null;
+  await client.query(
+    `INSERT INTO executor_step ("runId", "stepId", name, op, status, attempts, memo, error, "outputSize", "endedAt")
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+     ON CONFLICT ("runId", "stepId") DO UPDATE SET status = $5, memo = $7, error = $8, "outputSize" = $9, "endedAt" = now(),
+       attempts = GREATEST(executor_step.attempts, $6)`,
+    [
+      runId,
+      stepId,
+      details?.name ?? stepId,
+      details?.op ?? "StepRun",
+      status,
+      details?.attempts ?? 1,
+      json,
+      error,
+      Buffer.byteLength(json),
+    ],
+  );
+  await client.query(`UPDATE executor_run SET stack = stack || to_jsonb($2::text), "updatedAt" = now() WHERE id = $1`, [runId, stepId]);
+}
+
+/** Ends a run: status, output or error, and no jobs or waits left behind. Resumes an invoking parent. */
+export async function finishRun(
+  client: pg.PoolClient,
+  runId: string,
+  status: "completed" | "failed" | "cancelled",
+  { output, error }: { output: unknown; error: unknown },
+) {
+  const updated = await client.query<{ invokerRunId: string | null; invokerStepId: string | null; functionId: string; eventId: string }>(
+    `UPDATE executor_run SET status = $2, output = $3, error = $4, "endedAt" = now(), "updatedAt" = now()
+      WHERE id = $1 AND status = 'running' RETURNING "invokerRunId", "invokerStepId", "functionId", "eventId"`,
+    [
+      runId,
+      status,
+      output === undefined ? null : JSON.stringify(output),
+      error === undefined || error === null ? null : JSON.stringify(error),
+    ],
+  );
+  await client.query(`DELETE FROM executor_job WHERE "runId" = $1`, [runId]);
+  await client.query(`DELETE FROM executor_wait WHERE "runId" = $1`, [runId]);
+  const run = updated.rows[0];
+  if (!run) return;
+  if (run.invokerRunId && run.invokerStepId) {
+    const memo =
+      status === "completed" ? { data: output ?? null } : { error: error ?? { name: "Error", message: `Invoked run ${status}` } };
+    await completeStep(client, run.invokerRunId, run.invokerStepId, memo, status === "completed" ? "completed" : "failed", {
+      op: "InvokeFunction",
+    });
+    await enqueueJob(client, run.invokerRunId, "discover", "step");
+  }
+  if (status === "failed") {
+    const trigger = await client.query<{ event: InngestEvent }>(
+      `SELECT json_build_object('id', id, 'name', name, 'data', data, 'ts', ts) AS event FROM executor_event WHERE id = $1`,
+      [run.eventId],
+    );
+    await ingestEvents(client, [
+      {
+        name: "inngest/function.failed",
+        data: { function_id: run.functionId, run_id: runId, error, event: trigger.rows[0]?.event },
+        ts: Date.now(),
+        idempotencyKey: `failed:${runId}`,
+      },
+    ]);
+  }
+}

@@ -1,0 +1,440 @@
+import { randomBytes } from "node:crypto";
+import type pg from "pg";
+import { resolveWakeTime, parseDurationMs } from "./duration";
+import { newId } from "./ids";
+import { logger } from "./log";
+import { completeStep, enqueueJob, finishRun, inTransaction, startRun } from "./store";
+import type { InngestEvent, Memo, Op } from "./types";
+
+export type WorkerOptions = {
+  concurrency: number;
+  leaseMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  idlePollMs: number;
+  requestTimeoutMs: number;
+};
+
+type Job = { id: string; runId: string; kind: string; stepId: string; attempt: number };
+
+type RunContext = {
+  id: string;
+  status: string;
+  stack: string[];
+  requestVersion: number;
+  disableImmediateExecution: boolean;
+  url: string;
+  maxAttempts: number;
+  functionId: string;
+  event: InngestEvent;
+};
+
+class LeaseLostError extends Error {}
+
+/**
+ * Takes due jobs from executor_job with leases (FOR UPDATE SKIP LOCKED), calls the SDK, and stores
+ * what happened together with the next job in one transaction. Several workers, in one process or
+ * many, may share a database: a job is leased by one at a time, and a dead worker's lease expires.
+ */
+export class Worker {
+  readonly id = `worker-${randomBytes(4).toString("hex")}`;
+  private inFlight = new Map<string, Promise<void>>();
+  private isRunning = false;
+  private wakeUp: (() => void) | null = null;
+  private loopDone: Promise<void> | null = null;
+  private leaseTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  start() {
+    this.isRunning = true;
+    this.loopDone = this.loop();
+    this.leaseTimer = setInterval(() => void this.extendLeases(), Math.max(1000, this.options.leaseMs / 3));
+    this.leaseTimer.unref();
+  }
+
+  /** Stops taking jobs and waits for the ones in flight (their results are stored or their leases released). */
+  async stop() {
+    this.isRunning = false;
+    this.kick();
+    await this.loopDone;
+    await Promise.allSettled(this.inFlight.values());
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+  }
+
+  /** Work may be due now (an event arrived, a job was enqueued). */
+  kick() {
+    this.wakeUp?.();
+  }
+
+  private async loop() {
+    while (this.isRunning) {
+      const capacity = this.options.concurrency - this.inFlight.size;
+      let claimed: Job[] = [];
+      if (capacity > 0) {
+        try {
+          claimed = await this.claim(capacity);
+        } catch (error) {
+          logger.warn({ err: error }, "could not claim jobs (database unavailable?); retrying");
+          await this.sleep(1000);
+          continue;
+        }
+      }
+      for (const job of claimed) {
+        const promise = this.process(job)
+          .catch((error: unknown) => logger.error({ err: error, runId: job.runId, jobId: job.id }, "job processing failed"))
+          .finally(() => {
+            this.inFlight.delete(job.id);
+            this.kick();
+          });
+        this.inFlight.set(job.id, promise);
+      }
+      if (claimed.length === 0 || this.inFlight.size >= this.options.concurrency) {
+        await this.sleep(this.inFlight.size >= this.options.concurrency ? this.options.idlePollMs : await this.msUntilNextJob());
+      }
+    }
+  }
+
+  private sleep(ms: number) {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async msUntilNextJob(): Promise<number> {
+    const { rows } = await this.pool
+      .query<{ ms: number | null }>(
+        `SELECT EXTRACT(EPOCH FROM (min("runAt") - (now() AT TIME ZONE 'UTC'))) * 1000 AS ms FROM executor_job WHERE "leasedBy" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC')`,
+      )
+      .catch(() => ({ rows: [{ ms: null }] }));
+    const ms = rows[0]?.ms;
+    return Math.max(5, Math.min(this.options.idlePollMs, ms === null || ms === undefined ? this.options.idlePollMs : Number(ms)));
+  }
+
+  private async claim(limit: number): Promise<Job[]> {
+    const { rows } = await this.pool.query<Job>(
+      `UPDATE executor_job SET "leasedBy" = $1, "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + make_interval(secs => $3::double precision / 1000)
+        WHERE id IN (
+          SELECT id FROM executor_job
+           WHERE "runAt" <= (now() AT TIME ZONE 'UTC') AND ("leasedBy" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))
+           ORDER BY "runAt" LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING id::text, "runId", kind, "stepId", attempt`,
+      [this.id, limit, this.options.leaseMs],
+    );
+    return rows;
+  }
+
+  private async extendLeases() {
+    if (this.inFlight.size === 0) return;
+    await this.pool
+      .query(
+        `UPDATE executor_job SET "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + make_interval(secs => $3::double precision / 1000)
+          WHERE "leasedBy" = $1 AND id = ANY($2::bigint[])`,
+        [this.id, [...this.inFlight.keys()], this.options.leaseMs],
+      )
+      .catch((error: unknown) => logger.warn({ err: error }, "could not extend job leases"));
+  }
+
+  /** Runs `fn` in a transaction that first removes this job; if another worker took it over, nothing commits. */
+  private async settle(job: Job, fn: (client: pg.PoolClient) => Promise<void>) {
+    await inTransaction(this.pool, async (client) => {
+      const removed = await client.query(`DELETE FROM executor_job WHERE id = $1 AND "leasedBy" = $2`, [job.id, this.id]);
+      if (removed.rowCount === 0) throw new LeaseLostError(`lease on job ${job.id} was lost`);
+      await fn(client);
+    });
+    this.kick();
+  }
+
+  private async loadRun(runId: string): Promise<RunContext | null> {
+    const { rows } = await this.pool.query<RunContext>(
+      `SELECT r.id, r.status, r.stack, r."requestVersion", r."disableImmediateExecution", f.url, f."maxAttempts", f.id AS "functionId",
+              json_build_object('id', e.id, 'name', e.name, 'data', e.data, 'ts', e.ts) AS event
+         FROM executor_run r JOIN executor_function f ON f.id = r."functionId" JOIN executor_event e ON e.id = r."eventId"
+        WHERE r.id = $1`,
+      [runId],
+    );
+    const run = rows[0];
+    if (run) run.event.ts = Number(run.event.ts);
+    return run ?? null;
+  }
+
+  private async process(job: Job) {
+    try {
+      const run = await this.loadRun(job.runId);
+      if (!run || run.status !== "running") {
+        await this.settle(job, async () => {});
+        return;
+      }
+      if (job.kind === "wake" || job.kind === "wait-timeout") {
+        await this.settle(job, async (client) => {
+          if (job.kind === "wait-timeout") {
+            const wait = await client.query(`DELETE FROM executor_wait WHERE "runId" = $1 AND "stepId" = $2`, [job.runId, job.stepId]);
+            if (wait.rowCount === 0) return; // an event resumed it first
+          }
+          await completeStep(client, job.runId, job.stepId, null, "completed");
+          await enqueueJob(client, job.runId, "discover", "step");
+        });
+        return;
+      }
+      await this.callSdk(job, run);
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        logger.warn({ runId: job.runId, jobId: job.id }, error.message);
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private backoffMs(attempt: number, retryAfter: string | null): number {
+    if (retryAfter) {
+      const seconds = Number(retryAfter);
+      if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+      const at = Date.parse(retryAfter);
+      if (Number.isFinite(at)) return Math.max(0, at - Date.now());
+    }
+    const base = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** attempt);
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  private async callSdk(job: Job, run: RunContext) {
+    const steps = await this.pool.query<{ stepId: string; memo: Memo }>(
+      `SELECT "stepId", memo FROM executor_step WHERE "runId" = $1 AND status IN ('completed', 'failed')`,
+      [run.id],
+    );
+    const body = {
+      event: run.event,
+      events: [run.event],
+      steps: Object.fromEntries(steps.rows.map((s) => [s.stepId, s.memo])),
+      ctx: {
+        run_id: run.id,
+        attempt: job.attempt,
+        max_attempts: run.maxAttempts,
+        disable_immediate_execution: run.disableImmediateExecution,
+        use_api: false,
+        stack: { stack: run.stack, current: run.stack.length },
+      },
+      version: run.requestVersion,
+    };
+    const url = new URL(run.url);
+    url.searchParams.set("stepId", job.stepId);
+    const headers: Record<string, string> = { "content-type": "application/json", "x-run-id": run.id, "x-inngest-step-id": job.stepId };
+    if (run.requestVersion >= 0) headers["x-inngest-req-version"] = String(run.requestVersion);
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      await this.retryOrFail(
+        job,
+        run,
+        { name: "SdkUnreachable", message: `Could not reach the app at ${url.origin}: ${(error as Error).message}` },
+        null,
+        false,
+      );
+      return;
+    }
+    const fromSdk = response.headers.has("x-inngest-sdk");
+    const noRetry = response.headers.get("x-inngest-no-retry") === "true";
+    const version = Number(response.headers.get("x-inngest-req-version") ?? run.requestVersion);
+    const parsed = safeJson(text);
+
+    if (!fromSdk) {
+      await this.retryOrFail(
+        job,
+        run,
+        { name: "NotFromSdk", message: `The app answered ${response.status} without the Inngest SDK header (a proxy or a crash page?)` },
+        null,
+        false,
+      );
+      return;
+    }
+    if (response.status === 200) {
+      await this.settle(job, (client) => finishRun(client, run.id, "completed", { output: parsed ?? null, error: null }));
+      return;
+    }
+    if (response.status !== 206) {
+      const error = isErrorShape(parsed)
+        ? parsed
+        : { name: "Error", message: `The function answered ${response.status}: ${text.slice(0, 500)}` };
+      await this.retryOrFail(job, run, error, response.headers.get("retry-after"), noRetry);
+      return;
+    }
+    const ops = (Array.isArray(parsed) ? parsed : [parsed]) as Op[];
+    await this.handleOps(job, run, ops, { version, noRetry, retryAfter: response.headers.get("retry-after") });
+  }
+
+  /** A function-level failure: retry the same call with backoff, or fail the run on the last attempt. */
+  private async retryOrFail(job: Job, run: RunContext, error: unknown, retryAfter: string | null, noRetry: boolean) {
+    const isLast = noRetry || job.attempt + 1 >= run.maxAttempts;
+    await this.settle(job, async (client) => {
+      if (isLast) await finishRun(client, run.id, "failed", { output: null, error });
+      else
+        await enqueueJob(client, run.id, job.kind, job.stepId, {
+          attempt: job.attempt + 1,
+          delayMs: this.backoffMs(job.attempt, retryAfter),
+        });
+    });
+  }
+
+  private async handleOps(
+    job: Job,
+    run: RunContext,
+    ops: Op[],
+    response: { version: number; noRetry: boolean; retryAfter: string | null },
+  ) {
+    await this.settle(job, async (client) => {
+      await client.query(`UPDATE executor_run SET "requestVersion" = $2, "updatedAt" = now() WHERE id = $1`, [run.id, response.version]);
+      const planned = ops.filter((op) => op.op === "StepPlanned");
+      if (planned.length > 0) {
+        // A group of parallel steps: run each on its own and discover again only when all finished;
+        // immediate execution stays off until then, or the SDK would run a sibling inline twice.
+        const isGroup = planned.length > 1 || run.disableImmediateExecution;
+        if (isGroup) await client.query(`UPDATE executor_run SET "disableImmediateExecution" = true WHERE id = $1`, [run.id]);
+        for (const op of planned) {
+          const exists = await client.query(
+            `SELECT 1 FROM executor_job WHERE "runId" = $1 AND "stepId" = $2 UNION ALL SELECT 1 FROM executor_step WHERE "runId" = $1 AND "stepId" = $2`,
+            [run.id, op.id],
+          );
+          if (exists.rowCount === 0) await enqueueJob(client, run.id, "run-step", op.id);
+        }
+        return;
+      }
+      for (const op of ops) await this.applyOp(client, job, run, op, response);
+    });
+  }
+
+  private async applyOp(
+    client: pg.PoolClient,
+    job: Job,
+    run: RunContext,
+    op: Op,
+    response: { noRetry: boolean; retryAfter: string | null },
+  ) {
+    const name = op.displayName ?? op.name ?? op.id;
+    switch (op.op) {
+      case "StepRun":
+        await completeStep(client, run.id, op.id, { data: op.data ?? null }, "completed", { name, op: op.op, attempts: job.attempt + 1 });
+        return this.continueAfterStep(client, run);
+      case "StepError": {
+        const isLast = response.noRetry || job.attempt + 1 >= run.maxAttempts;
+        if (!isLast) {
+          await enqueueJob(client, run.id, "run-step", op.id, {
+            attempt: job.attempt + 1,
+            delayMs: this.backoffMs(job.attempt, response.retryAfter),
+          });
+          return;
+        }
+        await completeStep(client, run.id, op.id, { error: op.error ?? null }, "failed", { name, op: op.op, attempts: job.attempt + 1 });
+        return this.continueAfterStep(client, run);
+      }
+      case "StepFailed":
+        await completeStep(client, run.id, op.id, { error: op.error ?? null }, "failed", { name, op: op.op, attempts: job.attempt + 1 });
+        return this.continueAfterStep(client, run);
+      case "Sleep": {
+        const wakeAt = resolveWakeTime(op.name ?? "0s");
+        await insertPendingStep(client, run.id, op.id, name, op.op, "sleeping");
+        await enqueueJob(client, run.id, "wake", op.id, { at: wakeAt });
+        return;
+      }
+      case "WaitForEvent": {
+        const timeout = typeof op.opts?.timeout === "string" ? op.opts.timeout : "24h";
+        const expression = typeof op.opts?.if === "string" ? op.opts.if : null;
+        const expiresAt = new Date(Date.now() + parseDurationMs(timeout));
+        await insertPendingStep(client, run.id, op.id, name, op.op, "waiting");
+        await client.query(
+          `INSERT INTO executor_wait ("runId", "stepId", "eventName", expression, "expiresAt") VALUES ($1, $2, $3, $4, ($5::timestamptz AT TIME ZONE 'UTC'))
+           ON CONFLICT ("runId", "stepId") DO NOTHING`,
+          [run.id, op.id, op.name, expression, expiresAt.toISOString()],
+        );
+        await enqueueJob(client, run.id, "wait-timeout", op.id, { at: expiresAt });
+        return;
+      }
+      case "InvokeFunction": {
+        const target = String(op.opts?.function_id ?? "");
+        const fn = await client.query<{ id: string; config: never; triggers: never }>(
+          `SELECT id, config, triggers FROM executor_function WHERE id = $1 AND NOT "isArchived"`,
+          [target],
+        );
+        if (!fn.rows[0]) {
+          await completeStep(
+            client,
+            run.id,
+            op.id,
+            { error: { name: "Error", message: `Function ${target} is not registered` } },
+            "failed",
+            { name, op: op.op },
+          );
+          return this.continueAfterStep(client, run);
+        }
+        const payload = (op.opts?.payload ?? {}) as { data?: Record<string, unknown> };
+        const event: InngestEvent = {
+          id: newId(),
+          name: "inngest/function.invoked",
+          data: { ...(payload.data ?? {}), _inngest: { invoke_correlation_id: `${run.id}.${op.id}` } },
+          ts: Date.now(),
+        };
+        await client.query(`INSERT INTO executor_event (id, name, data, ts) VALUES ($1, $2, $3, $4)`, [
+          event.id,
+          event.name,
+          JSON.stringify(event.data),
+          event.ts,
+        ]);
+        await insertPendingStep(client, run.id, op.id, name, op.op, "invoking");
+        await startRun(client, fn.rows[0], event, { runId: run.id, stepId: op.id });
+        return;
+      }
+      case "RunComplete":
+        return finishRun(client, run.id, "completed", { output: op.data ?? null, error: null });
+      case "DiscoveryRequest":
+        return enqueueJob(client, run.id, "discover", "step");
+      default:
+        logger.warn({ runId: run.id, op: op.op }, "unknown op from the SDK; discovering again");
+        return enqueueJob(client, run.id, "discover", "step");
+    }
+  }
+
+  /** After a step finished: discover the next one, unless siblings of a parallel group are still running. */
+  private async continueAfterStep(client: pg.PoolClient, run: RunContext) {
+    await client.query(`SELECT 1 FROM executor_run WHERE id = $1 FOR UPDATE`, [run.id]);
+    const siblings = await client.query(`SELECT 1 FROM executor_job WHERE "runId" = $1 AND kind = 'run-step' LIMIT 1`, [run.id]);
+    if (siblings.rowCount) return;
+    await client.query(`UPDATE executor_run SET "disableImmediateExecution" = false WHERE id = $1`, [run.id]);
+    await enqueueJob(client, run.id, "discover", "step");
+  }
+}
+
+async function insertPendingStep(client: pg.PoolClient, runId: string, stepId: string, name: string, op: string, status: string) {
+  await client.query(
+    `INSERT INTO executor_step ("runId", "stepId", name, op, status) VALUES ($1, $2, $3, $4, $5) ON CONFLICT ("runId", "stepId") DO NOTHING`,
+    [runId, stepId, name, op, status],
+  );
+}
+
+function safeJson(text: string): unknown {
+  if (text === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function isErrorShape(value: unknown): value is { name: string; message: string } {
+  return typeof value === "object" && value !== null && "message" in value;
+}

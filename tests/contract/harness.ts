@@ -1,0 +1,69 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Inngest, type InngestFunction } from "inngest";
+import { serve } from "inngest/node";
+import { DEFAULT_WORKER_OPTIONS, startExecutor, type RunningExecutor } from "~/server/executor/executor";
+
+export type ApiRun = {
+  run_id: string;
+  function_id: string;
+  status: string;
+  output: unknown;
+  run_started_at: string;
+  ended_at: string | null;
+};
+
+/**
+ * A real SDK app (inngest `serve` on a node http server) and a real executor on the test database,
+ * talking HTTP to each other exactly as in production.
+ */
+export async function startHarness(appId: string, build: (inngest: Inngest) => InngestFunction.Any[]) {
+  const executor: RunningExecutor = await startExecutor({
+    databaseUrl: process.env.DATABASE_URL!,
+    host: "127.0.0.1",
+    port: 0,
+    sdkUrls: [],
+    syncIntervalMs: 0,
+    poolSize: 5,
+    worker: { ...DEFAULT_WORKER_OPTIONS, backoffBaseMs: 50, backoffMaxMs: 2000, idlePollMs: 50 },
+  });
+  const inngest = new Inngest({ id: appId, isDev: true, baseUrl: executor.url });
+  const functions = build(inngest);
+  const app = http.createServer(serve({ client: inngest, functions }));
+  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+  const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`;
+  const sync = await fetch(appUrl, { method: "PUT" });
+  if (!sync.ok) throw new Error(`sync failed: ${sync.status} ${await sync.text()}`);
+
+  async function runsOf(eventId: string): Promise<ApiRun[]> {
+    const res = await fetch(`${executor.url}/v1/events/${eventId}/runs`);
+    return ((await res.json()) as { data: ApiRun[] }).data;
+  }
+
+  return {
+    inngest,
+    executor,
+    appUrl,
+    /** Sends one event and returns its id. */
+    async send(name: string, data: Record<string, unknown> = {}, id?: string) {
+      const { ids } = await inngest.send({ name, data, ...(id ? { id } : {}) });
+      return ids[0]!;
+    },
+    runsOf,
+    /** Waits until the event's runs (at least `count`) have all ended. */
+    async settled(eventId: string, { count = 1, timeoutMs = 20_000 } = {}): Promise<ApiRun[]> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const runs = await runsOf(eventId);
+        if (runs.length >= count && runs.every((r) => r.status !== "Running")) return runs;
+        if (Date.now() > deadline) throw new Error(`runs of ${eventId} did not settle: ${JSON.stringify(runs)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      await executor.stop();
+      await new Promise<void>((resolve) => app.close(() => resolve()));
+      app.closeAllConnections();
+    },
+  };
+}
