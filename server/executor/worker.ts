@@ -366,7 +366,7 @@ export class Worker {
         return;
       }
       case "InvokeFunction": {
-        const target = String(op.opts?.function_id ?? "");
+        const target = typeof op.opts?.function_id === "string" ? op.opts.function_id : "";
         const fn = await client.query<{ id: string; config: never; triggers: never }>(
           `SELECT id, config, triggers FROM executor_function WHERE id = $1 AND NOT "isArchived"`,
           [target],

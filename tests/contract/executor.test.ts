@@ -64,9 +64,9 @@ beforeAll(async () => {
       }),
       inngest.createFunction({ id: "retry-after", retries: 2, triggers: [{ event: "test/retry-after" }] }, async ({ event, step }) => {
         return step.run("rate-limited", () => {
-          const list = timestamps.get(event.id!) ?? [];
+          const list = timestamps.get(event.id) ?? [];
           list.push(Date.now());
-          timestamps.set(event.id!, list);
+          timestamps.set(event.id, list);
           if (list.length === 1) throw new RetryAfterError("slow down", 1000);
           return list.length;
         });

@@ -4,6 +4,11 @@ import { Inngest, type InngestFunction } from "inngest";
 import { serve } from "inngest/node";
 import { DEFAULT_WORKER_OPTIONS, startExecutor, type RunningExecutor } from "~/server/executor/executor";
 
+function createClient(appId: string, baseUrl: string) {
+  return new Inngest({ id: appId, isDev: true, baseUrl });
+}
+export type TestClient = ReturnType<typeof createClient>;
+
 export type ApiRun = {
   run_id: string;
   function_id: string;
@@ -17,7 +22,7 @@ export type ApiRun = {
  * A real SDK app (inngest `serve` on a node http server) and a real executor on the test database,
  * talking HTTP to each other exactly as in production.
  */
-export async function startHarness(appId: string, build: (inngest: Inngest) => InngestFunction.Any[]) {
+export async function startHarness(appId: string, build: (inngest: TestClient) => InngestFunction.Any[]) {
   const executor: RunningExecutor = await startExecutor({
     databaseUrl: process.env.DATABASE_URL!,
     host: "127.0.0.1",
@@ -27,7 +32,7 @@ export async function startHarness(appId: string, build: (inngest: Inngest) => I
     poolSize: 5,
     worker: { ...DEFAULT_WORKER_OPTIONS, backoffBaseMs: 50, backoffMaxMs: 2000, idlePollMs: 50 },
   });
-  const inngest = new Inngest({ id: appId, isDev: true, baseUrl: executor.url });
+  const inngest = createClient(appId, executor.url);
   const functions = build(inngest);
   const app = http.createServer(serve({ client: inngest, functions }));
   await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
