@@ -10,6 +10,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { executorOptionsFromEnv } from "../server/executor/config";
+import { startExecutor } from "../server/executor/executor";
 import { prepareDatabase, ROOT } from "./lib/database";
 
 const isDev = process.argv.includes("--dev");
@@ -78,11 +80,41 @@ if (!isDev && (await buildIfNeeded()) === false) {
   process.exit(1);
 }
 
+// The bundled executor (a drop-in for `inngest-cli dev`) runs in this process, beside the embedded
+// database, unless the app is pointed at another Inngest server (INNGEST_DEV or a signing key).
+const appInngestUrl = `http://127.0.0.1:${env.PORT}/api/inngest`;
+const useBundledExecutor = !process.env.INNGEST_DEV && !process.env.INNGEST_SIGNING_KEY;
+const executor = useBundledExecutor
+  ? await startExecutor({
+      ...executorOptionsFromEnv(),
+      databaseUrl: env.DATABASE_URL,
+      host: "127.0.0.1",
+      port: Number(process.env.EXECUTOR_PORT || 8288),
+      sdkUrls: [appInngestUrl],
+    })
+  : null;
+if (executor) {
+  process.env.INNGEST_DEV = executor.url;
+  log(`Executor listening on ${executor.url}; it syncs ${appInngestUrl}.`);
+}
+
 const args = isDev ? ["dev", "-H", env.HOST, "-p", String(env.PORT)] : ["start", "-H", env.HOST, "-p", String(env.PORT)];
 const app: ChildProcess = spawn(process.execPath, [nextBin, ...args], { cwd: ROOT, stdio: "inherit", env: process.env });
 log(`Longhaul is starting on ${env.APP_URL} (Ctrl-C to stop).`);
 
 let isShuttingDown = false;
+
+// Register the app's functions with the executor as soon as the app answers.
+if (executor) {
+  void (async () => {
+    for (let i = 0; i < 60 && !isShuttingDown; i++) {
+      const [result] = await executor.sync();
+      if (result?.ok) return log("Functions synced with the executor.");
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+}
+
 async function shutdown(signal: NodeJS.Signals) {
   if (isShuttingDown) return;
   isShuttingDown = true;
@@ -93,6 +125,7 @@ async function shutdown(signal: NodeJS.Signals) {
     await new Promise((resolve) => app.once("exit", resolve));
     clearTimeout(timer);
   }
+  await executor?.stop();
   await stopDatabase();
   log("Stopped cleanly.");
   process.exit(0);
@@ -103,5 +136,5 @@ process.on("SIGTERM", () => void shutdown("SIGTERM"));
 app.on("exit", (code, signal) => {
   if (isShuttingDown) return;
   log(`The app exited (${signal ?? `code ${code}`}); stopping the database.`);
-  void stopDatabase().then(() => process.exit(code ?? 1));
+  void (executor?.stop() ?? Promise.resolve()).then(stopDatabase).then(() => process.exit(code ?? 1));
 });

@@ -54,3 +54,18 @@ export async function prepareDatabase({ log }: { log: (line: string) => void }) 
   if (applied.length === 0) log("Database schema is up to date.");
   return { url: env.DATABASE_URL, stop, isEmbedded, env };
 }
+
+/** The executor needs the database and its migrations, not the app's secrets. */
+export async function prepareExecutorDatabase({ log }: { log: (line: string) => void }) {
+  const dataDir = path.resolve(ROOT, process.env.LONGHAUL_DATA_DIR || ".data");
+  let url = process.env.DATABASE_URL;
+  let stop = async () => {};
+  if (!url) {
+    const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pglite"), port: Number(process.env.EMBEDDED_DB_PORT || 54329) });
+    url = embedded.url;
+    stop = embedded.stop;
+    log(`Embedded database listening on 127.0.0.1:${embedded.port}.`);
+  }
+  await applyMigrations(url, { log });
+  return { url, stop };
+}

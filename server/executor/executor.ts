@@ -28,9 +28,8 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
  * Returns its URL and a stop() that stops taking work, finishes in-flight calls and closes the pool.
  */
 export async function startExecutor(options: ExecutorOptions) {
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize });
   // All executor SQL computes times in UTC (the columns are timestamp without time zone, as Prisma makes them).
-  pool.on("connect", (client) => void client.query("SET TIME ZONE 'UTC'").catch(() => {}));
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize, options: "-c TimeZone=UTC" });
   pool.on("error", (error) => logger.warn({ err: error }, "idle database connection failed"));
   const worker = new Worker(pool, options.worker);
 
@@ -44,8 +43,9 @@ export async function startExecutor(options: ExecutorOptions) {
         results.push({ url, ok, ...(ok ? {} : { error: `${response.status} ${text.slice(0, 300)}` }) });
         if (!ok) logger.warn({ url, status: response.status, body: text.slice(0, 300) }, "sync failed");
       } catch (error) {
-        results.push({ url, ok: false, error: (error as Error).message });
-        logger.warn({ url, err: error }, "sync failed: app unreachable");
+        const message = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+        results.push({ url, ok: false, error: message });
+        logger.warn({ url, error: message }, "sync failed: app unreachable");
       }
     }
     return results;

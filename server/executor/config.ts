@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { DEFAULT_WORKER_OPTIONS, type ExecutorOptions } from "./executor";
+
+/**
+ * The executor's tunables. It runs as its own process without the app's secrets, so it has its own
+ * small schema rather than server/env.ts; a malformed value stops it with the variable's name.
+ */
+const schema = z.object({
+  EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(DEFAULT_WORKER_OPTIONS.concurrency),
+  EXECUTOR_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  EXECUTOR_LEASE_MS: z.coerce.number().int().min(1000).default(DEFAULT_WORKER_OPTIONS.leaseMs),
+  EXECUTOR_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(DEFAULT_WORKER_OPTIONS.backoffBaseMs),
+  EXECUTOR_SYNC_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+});
+
+export function executorOptionsFromEnv(env: Record<string, string | undefined> = process.env): Omit<ExecutorOptions, "databaseUrl" | "port" | "host" | "sdkUrls"> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid executor configuration:\n${lines.join("\n")}`);
+  }
+  const c = parsed.data;
+  return {
+    poolSize: c.EXECUTOR_POOL_SIZE,
+    syncIntervalMs: c.EXECUTOR_SYNC_INTERVAL_MS,
+    worker: { ...DEFAULT_WORKER_OPTIONS, concurrency: c.EXECUTOR_CONCURRENCY, leaseMs: c.EXECUTOR_LEASE_MS, backoffBaseMs: c.EXECUTOR_BACKOFF_BASE_MS },
+  };
+}
