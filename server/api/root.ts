@@ -1,10 +1,12 @@
 import { agentRouter } from "./routers/agent";
+import { runRouter } from "./routers/run";
 import { teamRouter } from "./routers/team";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
   agent: agentRouter,
   team: teamRouter,
+  run: runRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -13,7 +13,9 @@ const schema = z.object({
   EXECUTOR_SYNC_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
 });
 
-export function executorOptionsFromEnv(env: Record<string, string | undefined> = process.env): Omit<ExecutorOptions, "databaseUrl" | "port" | "host" | "sdkUrls"> {
+export function executorOptionsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Omit<ExecutorOptions, "databaseUrl" | "port" | "host" | "sdkUrls"> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
@@ -23,6 +25,11 @@ export function executorOptionsFromEnv(env: Record<string, string | undefined> =
   return {
     poolSize: c.EXECUTOR_POOL_SIZE,
     syncIntervalMs: c.EXECUTOR_SYNC_INTERVAL_MS,
-    worker: { ...DEFAULT_WORKER_OPTIONS, concurrency: c.EXECUTOR_CONCURRENCY, leaseMs: c.EXECUTOR_LEASE_MS, backoffBaseMs: c.EXECUTOR_BACKOFF_BASE_MS },
+    worker: {
+      ...DEFAULT_WORKER_OPTIONS,
+      concurrency: c.EXECUTOR_CONCURRENCY,
+      leaseMs: c.EXECUTOR_LEASE_MS,
+      backoffBaseMs: c.EXECUTOR_BACKOFF_BASE_MS,
+    },
   };
 }
