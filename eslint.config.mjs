@@ -35,7 +35,15 @@ export default tseslint.config(
   },
   {
     // Start-up scripts, configs and tests prepare the environment before the schema reads it.
-    files: ["scripts/**", "tests/**", "*.config.*", "server/env.ts", "server/executor/config.ts", "instrumentation.ts", "components/trpc/react.tsx"],
+    files: [
+      "scripts/**",
+      "tests/**",
+      "*.config.*",
+      "server/env.ts",
+      "server/executor/config.ts",
+      "instrumentation.ts",
+      "components/trpc/react.tsx",
+    ],
     rules: { "no-restricted-properties": "off" },
   },
   {

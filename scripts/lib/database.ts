@@ -61,7 +61,10 @@ export async function prepareExecutorDatabase({ log }: { log: (line: string) => 
   let url = process.env.DATABASE_URL;
   let stop = async () => {};
   if (!url) {
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pglite"), port: Number(process.env.EMBEDDED_DB_PORT || 54329) });
+    const embedded = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, "pglite"),
+      port: Number(process.env.EMBEDDED_DB_PORT || 54329),
+    });
     url = embedded.url;
     stop = embedded.stop;
     log(`Embedded database listening on 127.0.0.1:${embedded.port}.`);
