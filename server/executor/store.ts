@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { logger } from "./log";
+import { checkCron, nextCronTime } from "./cron";
 import { evaluateKey, matches } from "./expressions";
 import { newId } from "./ids";
 import type { FunctionConfig, IncomingEvent, InngestEvent, Memo, RegisterBody } from "./types";
@@ -12,7 +13,7 @@ import type { FunctionConfig, IncomingEvent, InngestEvent, Memo, RegisterBody } 
 export type Db = pg.Pool | pg.PoolClient;
 
 // Options Inngest supports that this executor does not implement yet: warned about at sync.
-const UNSUPPORTED_OPTIONS = ["throttle", "rateLimit", "debounce", "batchEvents", "priority", "timeouts", "singleton", "concurrency"];
+const UNSUPPORTED_OPTIONS = ["throttle", "rateLimit", "debounce", "batchEvents", "priority", "timeouts", "singleton"];
 
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -29,6 +30,11 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
   }
 }
 
+export function concurrencyOf(fn: FunctionConfig): { limit: number; key?: string; scope?: string } | null {
+  const value = Array.isArray(fn.concurrency) ? fn.concurrency[0] : fn.concurrency;
+  return value && typeof value.limit === "number" && value.limit > 0 ? value : null;
+}
+
 export function unsupportedOptionWarnings(fn: FunctionConfig): string[] {
   const warnings: string[] = [];
   for (const option of UNSUPPORTED_OPTIONS) {
@@ -37,7 +43,15 @@ export function unsupportedOptionWarnings(fn: FunctionConfig): string[] {
     }
   }
   for (const trigger of fn.triggers ?? []) {
-    if (trigger.cron) warnings.push(`Function ${fn.id}: cron trigger "${trigger.cron}" is not implemented by the Longhaul executor yet.`);
+    const problem = trigger.cron ? checkCron(trigger.cron) : null;
+    if (problem) warnings.push(`Function ${fn.id}: cron "${trigger.cron}" cannot be parsed (${problem}); it will not fire.`);
+  }
+  const concurrency = concurrencyOf(fn);
+  if (Array.isArray(fn.concurrency) && fn.concurrency.length > 1) {
+    warnings.push(`Function ${fn.id}: only the first of ${fn.concurrency.length} concurrency limits is enforced by the Longhaul executor.`);
+  }
+  if (concurrency?.scope && concurrency.scope !== "fn") {
+    warnings.push(`Function ${fn.id}: concurrency scope "${concurrency.scope}" is enforced per function by the Longhaul executor.`);
   }
   return warnings;
 }
@@ -79,6 +93,21 @@ export async function registerApp(pool: pg.Pool, body: RegisterBody) {
       body.appName,
       body.functions.map((f) => f.id),
     ]);
+    // Cron schedules: keep the next fire time of unchanged schedules, add new ones, drop the rest.
+    await client.query(
+      `DELETE FROM executor_cron c USING executor_function f WHERE f.id = c."functionId" AND f."appId" = $1 AND f."isArchived"`,
+      [body.appName],
+    );
+    for (const fn of body.functions) {
+      const crons = (fn.triggers ?? []).map((t) => t.cron).filter((c): c is string => typeof c === "string" && checkCron(c) === null);
+      await client.query(`DELETE FROM executor_cron WHERE "functionId" = $1 AND NOT (cron = ANY($2))`, [fn.id, crons]);
+      for (const cron of crons) {
+        await client.query(
+          `INSERT INTO executor_cron ("functionId", cron, "nextRunAt") VALUES ($1, $2, ($3::timestamptz AT TIME ZONE 'UTC')) ON CONFLICT DO NOTHING`,
+          [fn.id, cron, nextCronTime(cron).toISOString()],
+        );
+      }
+    }
   });
   for (const warning of warnings) logger.warn({ app: body.appName }, warning);
   return { warnings };
@@ -166,9 +195,13 @@ export async function startRun(client: pg.PoolClient, fn: FunctionRow, event: In
     }
   }
   const runId = newId();
+  const concurrency = concurrencyOf(fn.config);
+  // Steps in flight are limited per key, as in Inngest; an unevaluable key falls back to the function-wide limit.
+  const concurrencyKey = concurrency ? `${fn.id}:${concurrency.key ? (evaluateKey(concurrency.key, { event }) ?? "") : ""}` : null;
   await client.query(
-    `INSERT INTO executor_run (id, "functionId", "eventId", "idempotencyKey", "invokerRunId", "invokerStepId") VALUES ($1, $2, $3, $4, $5, $6)`,
-    [runId, fn.id, event.id, idempotencyKey, invoker?.runId ?? null, invoker?.stepId ?? null],
+    `INSERT INTO executor_run (id, "functionId", "eventId", "idempotencyKey", "invokerRunId", "invokerStepId", "concurrencyKey", "concurrencyLimit")
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [runId, fn.id, event.id, idempotencyKey, invoker?.runId ?? null, invoker?.stepId ?? null, concurrencyKey, concurrency?.limit ?? null],
   );
   await enqueueJob(client, runId, "discover", "step");
   return runId;
@@ -311,4 +344,43 @@ export async function finishRun(
       },
     ]);
   }
+}
+
+/**
+ * Fires every cron schedule that is due, once across all executors (rows claimed with SKIP LOCKED):
+ * an `inngest/scheduled.timer` event and a run of the function. Missed ticks (the executor was down)
+ * are not replayed; the schedule resumes from now, as in Inngest.
+ */
+export async function fireDueCrons(client: pg.PoolClient): Promise<number> {
+  const due = await client.query<{
+    functionId: string;
+    cron: string;
+    config: FunctionConfig;
+    triggers: FunctionRow["triggers"];
+    nextRunAt: Date;
+  }>(
+    `SELECT c."functionId", c.cron, c."nextRunAt", f.config, f.triggers FROM executor_cron c JOIN executor_function f ON f.id = c."functionId"
+      WHERE c."nextRunAt" <= (now() AT TIME ZONE 'UTC') AND NOT f."isArchived"
+      ORDER BY c."nextRunAt" LIMIT 100 FOR UPDATE OF c SKIP LOCKED`,
+  );
+  for (const row of due.rows) {
+    await client.query(
+      `UPDATE executor_cron SET "nextRunAt" = ($3::timestamptz AT TIME ZONE 'UTC'), "updatedAt" = now() WHERE "functionId" = $1 AND cron = $2`,
+      [row.functionId, row.cron, nextCronTime(row.cron).toISOString()],
+    );
+    const event: InngestEvent = {
+      id: newId(),
+      name: "inngest/scheduled.timer",
+      data: { cron: row.cron, scheduledAt: new Date(row.nextRunAt).toISOString(), fireAt: new Date(row.nextRunAt).toISOString() },
+      ts: Date.now(),
+    };
+    await client.query(`INSERT INTO executor_event (id, name, data, ts) VALUES ($1, $2, $3, $4)`, [
+      event.id,
+      event.name,
+      JSON.stringify(event.data),
+      event.ts,
+    ]);
+    await startRun(client, { id: row.functionId, config: row.config, triggers: row.triggers }, event);
+  }
+  return due.rowCount ?? 0;
 }

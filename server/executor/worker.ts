@@ -3,7 +3,7 @@ import type pg from "pg";
 import { resolveWakeTime, parseDurationMs } from "./duration";
 import { newId } from "./ids";
 import { logger } from "./log";
-import { completeStep, enqueueJob, finishRun, inTransaction, startRun } from "./store";
+import { completeStep, enqueueJob, finishRun, fireDueCrons, inTransaction, startRun } from "./store";
 import type { InngestEvent, Memo, Op } from "./types";
 
 export type WorkerOptions = {
@@ -16,6 +16,7 @@ export type WorkerOptions = {
 };
 
 type Job = { id: string; runId: string; kind: string; stepId: string; attempt: number };
+type ClaimedJob = Job & { concurrencyKey: string | null; concurrencyLimit: number | null };
 
 type RunContext = {
   id: string;
@@ -38,6 +39,8 @@ class LeaseLostError extends Error {}
  */
 export class Worker {
   readonly id = `worker-${randomBytes(4).toString("hex")}`;
+  /** Jobs this worker has settled (for tests, the benchmark and, later, metrics). */
+  processedJobs = 0;
   private inFlight = new Map<string, Promise<void>>();
   private isRunning = false;
   private wakeUp: (() => void) | null = null;
@@ -120,16 +123,59 @@ export class Worker {
   }
 
   private async claim(limit: number): Promise<Job[]> {
-    const { rows } = await this.pool.query<Job>(
-      `UPDATE executor_job SET "leasedBy" = $1, "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + make_interval(secs => $3::double precision / 1000)
-        WHERE id IN (
-          SELECT id FROM executor_job
-           WHERE "runAt" <= (now() AT TIME ZONE 'UTC') AND ("leasedBy" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))
-           ORDER BY "runAt" LIMIT $2 FOR UPDATE SKIP LOCKED)
-        RETURNING id::text, "runId", kind, "stepId", attempt`,
+    await this.fireCrons();
+    const { rows } = await this.pool.query<ClaimedJob>(
+      `WITH picked AS (
+         SELECT id FROM executor_job
+          WHERE "runAt" <= (now() AT TIME ZONE 'UTC') AND ("leasedBy" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))
+          ORDER BY "runAt" LIMIT $2 FOR UPDATE SKIP LOCKED)
+       UPDATE executor_job j SET "leasedBy" = $1, "admittedAt" = NULL,
+              "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + make_interval(secs => $3::double precision / 1000)
+         FROM picked, executor_run r
+        WHERE j.id = picked.id AND r.id = j."runId"
+        RETURNING j.id::text, j."runId", j.kind, j."stepId", j.attempt, r."concurrencyKey", r."concurrencyLimit"`,
       [this.id, limit, this.options.leaseMs],
     );
-    return rows;
+    const admitted: Job[] = [];
+    for (const job of rows) {
+      const callsSdk = job.kind === "discover" || job.kind === "run-step";
+      if (!callsSdk || job.concurrencyKey === null || job.concurrencyLimit === null || (await this.admit(job))) admitted.push(job);
+    }
+    return admitted;
+  }
+
+  /**
+   * Concurrency: at most `limit` SDK calls in flight per key. Admission is serialised per key by an
+   * advisory lock; a job over the limit goes back to the queue for a moment.
+   */
+  private async admit(job: ClaimedJob): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`concurrency:${job.concurrencyKey}`]);
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM executor_job j JOIN executor_run r ON r.id = j."runId"
+          WHERE r."concurrencyKey" = $1 AND j."admittedAt" IS NOT NULL AND j."leaseExpiresAt" > (now() AT TIME ZONE 'UTC') AND j.id <> $2`,
+        [job.concurrencyKey, job.id],
+      );
+      if ((rows[0]?.n ?? 0) < job.concurrencyLimit!) {
+        await client.query(`UPDATE executor_job SET "admittedAt" = now() WHERE id = $1 AND "leasedBy" = $2`, [job.id, this.id]);
+        return true;
+      }
+      await client.query(
+        `UPDATE executor_job SET "leasedBy" = NULL, "leaseExpiresAt" = NULL, "runAt" = (now() AT TIME ZONE 'UTC') + interval '100 milliseconds'
+          WHERE id = $1 AND "leasedBy" = $2`,
+        [job.id, this.id],
+      );
+      return false;
+    });
+  }
+
+  private lastCronCheck = 0;
+
+  private async fireCrons() {
+    if (Date.now() - this.lastCronCheck < 500) return;
+    this.lastCronCheck = Date.now();
+    const fired = await inTransaction(this.pool, (client) => fireDueCrons(client));
+    if (fired > 0) logger.info({ fired }, "cron schedules fired");
   }
 
   private async extendLeases() {
@@ -150,6 +196,7 @@ export class Worker {
       if (removed.rowCount === 0) throw new LeaseLostError(`lease on job ${job.id} was lost`);
       await fn(client);
     });
+    this.processedJobs++;
     this.kick();
   }
 

@@ -12,6 +12,9 @@ const bump = (key: string) => {
 };
 const timestamps = new Map<string, number[]>();
 const failures: unknown[] = [];
+// [user, start, end] of each guarded step, to check the concurrency limit.
+const intervals: [string, number, number][] = [];
+const cronTicks: unknown[] = [];
 
 let h: Awaited<ReturnType<typeof startHarness>>;
 
@@ -120,6 +123,21 @@ beforeAll(async () => {
           return (event.data as { key: string }).key;
         },
       ),
+      inngest.createFunction(
+        { id: "one-at-a-time", concurrency: { limit: 1, key: "event.data.user" }, triggers: [{ event: "test/limited" }] },
+        async ({ event, step }) => {
+          await step.run("guarded", async () => {
+            const start = Date.now();
+            await new Promise((r) => setTimeout(r, 150));
+            intervals.push([(event.data as { user: string }).user, start, Date.now()]);
+          });
+          return "ok";
+        },
+      ),
+      inngest.createFunction({ id: "every-second", triggers: [{ cron: "TZ=Europe/Paris * * * * * *" }] }, async ({ event }) => {
+        cronTicks.push(event);
+        return "tick";
+      }),
       inngest.createFunction({ id: "filtered", triggers: [{ event: "test/filtered", if: "event.data.go == true" }] }, async () => "went"),
     ];
   });
@@ -278,6 +296,27 @@ describe("executor with the real inngest SDK", () => {
     expect((await h.settled(yes))[0]!.output).toBe("went");
     await new Promise((r) => setTimeout(r, 200));
     expect(await h.runsOf(no)).toEqual([]);
+  });
+
+  it("limits steps in flight per concurrency key", async () => {
+    const ids = await Promise.all([
+      h.send("test/limited", { user: "ann" }),
+      h.send("test/limited", { user: "ann" }),
+      h.send("test/limited", { user: "ann" }),
+      h.send("test/limited", { user: "bob" }),
+    ]);
+    for (const id of ids) expect((await h.settled(id))[0]!.status).toBe("Completed");
+    const ann = intervals.filter(([user]) => user === "ann").sort((a, b) => a[1] - b[1]);
+    expect(ann).toHaveLength(3);
+    for (let i = 1; i < ann.length; i++) expect(ann[i]![1]).toBeGreaterThanOrEqual(ann[i - 1]![2]);
+    // Another key is not held back by ann's queue: bob's step overlapped one of ann's.
+    const [, bobStart, bobEnd] = intervals.find(([user]) => user === "bob")!;
+    expect(ann.some(([, start, end]) => start < bobEnd && bobStart < end)).toBe(true);
+  });
+
+  it("fires cron triggers (with TZ=) as inngest/scheduled.timer events", async () => {
+    await expect.poll(() => cronTicks.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect(cronTicks[0]).toMatchObject({ name: "inngest/scheduled.timer", data: { cron: "TZ=Europe/Paris * * * * * *" } });
   });
 
   it("rejects malformed events with a clear 400 and stores nothing", async () => {
