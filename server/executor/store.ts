@@ -15,19 +15,34 @@ export type Db = pg.Pool | pg.PoolClient;
 // Options Inngest supports that this executor does not implement yet: warned about at sync.
 const UNSUPPORTED_OPTIONS = ["throttle", "rateLimit", "debounce", "batchEvents", "priority", "timeouts", "singleton"];
 
+const ignore = () => {};
+
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A connection that dies while checked out (a database restart) emits "error"; the failed query
+  // already reports it, and the broken client is destroyed below instead of going back to the pool.
+  client.on("error", ignore);
+  let failure: unknown = null;
   try {
     await client.query("BEGIN");
     const result = await fn(client);
     await client.query("COMMIT");
     return result;
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
+    failure = error;
+    await client.query("ROLLBACK").catch(ignore);
     throw error;
   } finally {
-    client.release();
+    client.off("error", ignore);
+    client.release(isConnectionError(failure) ? (failure as Error) : undefined);
   }
+}
+
+/** Errors after which a connection must not be reused: it is gone or being shut down. */
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code ?? "";
+  return code.startsWith("57P") || code.startsWith("08") || /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE/.test(error.message);
 }
 
 export function concurrencyOf(fn: FunctionConfig): { limit: number; key?: string; scope?: string } | null {
