@@ -37,6 +37,7 @@ export default tseslint.config(
     // Start-up scripts, configs and tests prepare the environment before the schema reads it.
     files: [
       "scripts/**",
+      "bench/**",
       "tests/**",
       "*.config.*",
       "server/env.ts",

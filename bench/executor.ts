@@ -103,9 +103,9 @@ try {
   const chain = inngest.createFunction({ id: "chain", triggers: [{ event: "bench/chain" }] }, async ({ event, step }) => {
     for (let i = 0; i < (event.data as { steps: number }).steps; i++) {
       await step.run(`s${i}`, () => {
-        const list = stepStarts.get(event.id!) ?? [];
+        const list = stepStarts.get(event.id) ?? [];
         list.push(performance.now());
-        stepStarts.set(event.id!, list);
+        stepStarts.set(event.id, list);
         return i;
       });
     }
