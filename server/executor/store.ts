@@ -337,7 +337,19 @@ export async function finishRun(
   await client.query(`DELETE FROM executor_wait WHERE "runId" = $1`, [runId]);
   const run = updated.rows[0];
   if (!run) return;
-  if (run.invokerRunId && run.invokerStepId) {
+  // Resume the invoking run, unless its invoke already timed out (the step is no longer "invoking").
+  const invoking =
+    run.invokerRunId && run.invokerStepId
+      ? await client.query(`SELECT 1 FROM executor_step WHERE "runId" = $1 AND "stepId" = $2 AND status = 'invoking'`, [
+          run.invokerRunId,
+          run.invokerStepId,
+        ])
+      : null;
+  if (run.invokerRunId && run.invokerStepId && invoking?.rowCount) {
+    await client.query(`DELETE FROM executor_job WHERE "runId" = $1 AND kind = 'invoke-timeout' AND "stepId" = $2`, [
+      run.invokerRunId,
+      run.invokerStepId,
+    ]);
     const memo =
       status === "completed" ? { data: output ?? null } : { error: error ?? { name: "Error", message: `Invoked run ${status}` } };
     await completeStep(client, run.invokerRunId, run.invokerStepId, memo, status === "completed" ? "completed" : "failed", {

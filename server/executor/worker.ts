@@ -238,6 +238,19 @@ export class Worker {
         });
         return;
       }
+      if (job.kind === "invoke-timeout") {
+        await this.settle(job, async (client) => {
+          const pending = await client.query(
+            `UPDATE executor_step SET status = 'failed' WHERE "runId" = $1 AND "stepId" = $2 AND status = 'invoking' RETURNING id`,
+            [job.runId, job.stepId],
+          );
+          if (pending.rowCount === 0) return; // the invoked run finished first
+          const error = { name: "InngestInvokeTimeoutError", message: "Timed out waiting for the invoked function to complete" };
+          await completeStep(client, job.runId, job.stepId, { error }, "failed", { op: "InvokeFunction" });
+          await enqueueJob(client, job.runId, "discover", "step");
+        });
+        return;
+      }
       await this.callSdk(job, run);
     } catch (error) {
       if (error instanceof LeaseLostError) {
@@ -450,6 +463,9 @@ export class Worker {
         ]);
         await insertPendingStep(client, run.id, op.id, name, op.op, "invoking");
         await startRun(client, fn.rows[0], event, { runId: run.id, stepId: op.id });
+        if (typeof op.opts?.timeout === "string") {
+          await enqueueJob(client, run.id, "invoke-timeout", op.id, { at: new Date(Date.now() + parseDurationMs(op.opts.timeout)) });
+        }
         return;
       }
       case "RunComplete":

@@ -23,6 +23,10 @@ beforeAll(async () => {
     const child = inngest.createFunction({ id: "child", triggers: [{ event: "test/child" }] }, async ({ event, step }) => {
       return step.run("double", () => (event.data as { n: number }).n * 2);
     });
+    const slowChild = inngest.createFunction({ id: "slow-child", triggers: [{ event: "test/slow-child" }] }, async ({ step }) => {
+      await step.sleep("dawdle", "5s");
+      return "late";
+    });
     return [
       inngest.createFunction({ id: "sequence", triggers: [{ event: "test/sequence" }] }, async ({ event, step }) => {
         const a = await step.run("first", () => {
@@ -102,6 +106,19 @@ beforeAll(async () => {
         return x * y;
       }),
       child,
+      slowChild,
+      inngest.createFunction({ id: "impatient-parent", triggers: [{ event: "test/impatient" }] }, async ({ step }) => {
+        try {
+          await step.invoke("call-slow-child", { function: slowChild, data: {}, timeout: "1s" });
+          return "finished";
+        } catch (error) {
+          return `gave up: ${(error as Error).message}`;
+        }
+      }),
+      inngest.createFunction(
+        { id: "throttled", throttle: { limit: 1, period: "1s" }, triggers: [{ event: "test/throttled" }] },
+        async () => "ok",
+      ),
       inngest.createFunction({ id: "parent", triggers: [{ event: "test/parent" }] }, async ({ step }) => {
         const doubled = await step.invoke("call-child", { function: child, data: { n: 21 } });
         return { doubled };
@@ -158,6 +175,15 @@ describe("executor with the real inngest SDK", () => {
     expect(rows.map((r) => r.id)).toContain("contract-sequence");
     expect(rows.map((r) => r.id)).toContain("contract-strict-failure");
     expect(rows.find((r) => r.id === "contract-flaky")?.maxAttempts).toBe(4);
+    const warned = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await warned.connect();
+    const { rows: w } = await warned.query<{ warnings: string[] }>(
+      `SELECT warnings FROM executor_function WHERE id = 'contract-throttled'`,
+    );
+    await warned.end();
+    expect(w[0]!.warnings).toEqual([
+      'Function contract-throttled: option "throttle" is not implemented by the Longhaul executor and is ignored.',
+    ]);
   });
 
   it("runs steps in order, memoizing each result (each step body runs once)", async () => {
@@ -244,6 +270,12 @@ describe("executor with the real inngest SDK", () => {
     const id = await h.send("test/parent");
     const [run] = await h.settled(id);
     expect(run!.output).toEqual({ doubled: 42 });
+  });
+
+  it("step.invoke gives up after its timeout with an error the function can catch", async () => {
+    const id = await h.send("test/impatient");
+    const [run] = await h.settled(id);
+    expect(run!.output).toBe("gave up: Timed out waiting for the invoked function to complete");
   });
 
   it("step.sendEvent triggers other functions", async () => {
