@@ -180,7 +180,7 @@ export class Worker {
     if (Date.now() - this.lastCronCheck < 500) return;
     this.lastCronCheck = Date.now();
     const fired = await inTransaction(this.pool, (client) => fireDueCrons(client));
-    if (fired > 0) logger.info({ fired }, "cron schedules fired");
+    if (fired > 0) logger.debug({ fired }, "cron schedules fired");
   }
 
   private async extendLeases() {
