@@ -42,8 +42,8 @@ async function count(sql: string, params: unknown[]) {
   return rows[0]!.n;
 }
 
-const attempts = (key: string) => count(`SELECT count(*)::int AS n FROM crash_attempt WHERE key = $1`, [key]);
-const effects = (key: string) => count(`SELECT count(*)::int AS n FROM crash_effect WHERE key = $1`, [key]);
+const attempts = (key: string) => count(`SELECT count(*)::int AS n FROM crash_test.crash_attempt WHERE key = $1`, [key]);
+const effects = (key: string) => count(`SELECT count(*)::int AS n FROM crash_test.crash_effect WHERE key = $1`, [key]);
 
 async function runStatus(executorUrl: string, eventId: string) {
   const res = await fetch(`${executorUrl}/v1/events/${eventId}/runs`);
