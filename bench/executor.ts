@@ -83,41 +83,6 @@ try {
   results.bare = await bareInsertCommit(database.url);
   log(`bare INSERT+COMMIT p50 ${ms((results.bare as { p50: number }).p50)}`);
 
-  const executor = await startExecutor({
-    databaseUrl: database.url,
-    host: "127.0.0.1",
-    port: 0,
-    sdkUrls: [],
-    syncIntervalMs: 0,
-    poolSize: 20,
-    worker: { ...DEFAULT_WORKER_OPTIONS, concurrency: 50, idlePollMs: 1000 },
-  });
-  const inngest = new Inngest({
-    id: "bench",
-    isDev: true,
-    baseUrl: executor.url,
-    logger: { info() {}, warn() {}, error() {}, debug() {} },
-  });
-  const stepStarts = new Map<string, number[]>();
-  const STEPS = 50;
-  const chain = inngest.createFunction({ id: "chain", triggers: [{ event: "bench/chain" }] }, async ({ event, step }) => {
-    for (let i = 0; i < (event.data as { steps: number }).steps; i++) {
-      await step.run(`s${i}`, () => {
-        const list = stepStarts.get(event.id) ?? [];
-        list.push(performance.now());
-        stepStarts.set(event.id, list);
-        return i;
-      });
-    }
-    return "done";
-  });
-  const sleeper = inngest.createFunction({ id: "sleeper", triggers: [{ event: "bench/sleep" }] }, async ({ step }) => {
-    await step.sleep("long", "1h");
-  });
-  const app = http.createServer(serve({ client: inngest, functions: [chain, sleeper] }));
-  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
-  const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`;
-  await fetch(appUrl, { method: "PUT" });
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
   const completed = async (ids: string[]) =>
     (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM executor_run WHERE "eventId" = ANY($1) AND status = 'completed'`, [ids]))
@@ -125,20 +90,84 @@ try {
   const waitCompleted = async (ids: string[]) => {
     while ((await completed(ids)) < ids.length) await new Promise((r) => setTimeout(r, 20));
   };
+  const STEPS = 50;
 
-  // 1. Per-step overhead: consecutive steps of one run, one run at a time.
-  const gaps: number[] = [];
-  const sdk0 = { ms: executor.worker.sdkCallMs, calls: executor.worker.sdkCalls };
-  for (let r = 0; r < 10; r++) {
-    const { ids } = await inngest.send({ name: "bench/chain", data: { steps: STEPS } });
-    await waitCompleted(ids);
-    const starts = stepStarts.get(ids[0]!)!;
-    for (let i = 1; i < starts.length; i++) gaps.push(starts[i]! - starts[i - 1]!);
+  /** An executor and an SDK app serving the benchmark functions, talking HTTP to each other. */
+  async function startStack(checkpointing: boolean) {
+    const executor = await startExecutor({
+      databaseUrl: database.url,
+      host: "127.0.0.1",
+      port: 0,
+      sdkUrls: [],
+      syncIntervalMs: 0,
+      poolSize: 20,
+      worker: { ...DEFAULT_WORKER_OPTIONS, concurrency: 50, idlePollMs: 1000, checkpointing },
+    });
+    const inngest = new Inngest({
+      id: checkpointing ? "bench" : "bench-classic",
+      isDev: true,
+      baseUrl: executor.url,
+      logger: { info() {}, warn() {}, error() {}, debug() {} },
+    });
+    const stepStarts = new Map<string, number[]>();
+    const chain = inngest.createFunction(
+      { id: "chain", triggers: [{ event: checkpointing ? "bench/chain" : "bench/chain-classic" }] },
+      async ({ event, step }) => {
+        for (let i = 0; i < (event.data as { steps: number }).steps; i++) {
+          await step.run(`s${i}`, () => {
+            const list = stepStarts.get(event.id) ?? [];
+            list.push(performance.now());
+            stepStarts.set(event.id, list);
+            return i;
+          });
+        }
+        return "done";
+      },
+    );
+    const sleeper = inngest.createFunction(
+      { id: "sleeper", triggers: [{ event: checkpointing ? "bench/sleep" : "bench/sleep-classic" }] },
+      async ({ step }) => {
+        await step.sleep("long", "1h");
+      },
+    );
+    const app = http.createServer(serve({ client: inngest, functions: [chain, sleeper] }));
+    await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+    await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`, { method: "PUT" });
+    return {
+      executor,
+      inngest,
+      stepStarts,
+      async stop() {
+        app.closeAllConnections();
+        await new Promise<void>((resolve) => app.close(() => resolve()));
+        await executor.stop();
+      },
+    };
   }
-  const sdkMsPerCall = (executor.worker.sdkCallMs - sdk0.ms) / (executor.worker.sdkCalls - sdk0.calls);
-  results.stepOverhead = { p50: percentile(gaps, 50), p95: percentile(gaps, 95), samples: gaps.length, sdkMsPerCall };
-  log(`SDK call (HTTP + SDK replay + step) ${ms(sdkMsPerCall)} per call`);
-  log(`per-step overhead p50 ${ms(percentile(gaps, 50))} p95 ${ms(percentile(gaps, 95))}`);
+
+  /** Per-step overhead: the gaps between consecutive step starts of one run, one run at a time. */
+  async function measureSteps(stack: Awaited<ReturnType<typeof startStack>>, event: string) {
+    const gaps: number[] = [];
+    for (let r = 0; r < 10; r++) {
+      const { ids } = await stack.inngest.send({ name: event, data: { steps: STEPS } });
+      await waitCompleted(ids);
+      const starts = stack.stepStarts.get(ids[0]!)!;
+      for (let i = 1; i < starts.length; i++) gaps.push(starts[i]! - starts[i - 1]!);
+    }
+    return { p50: percentile(gaps, 50), p95: percentile(gaps, 95), samples: gaps.length, sdkRequests: stack.executor.worker.sdkCalls };
+  }
+
+  // 1a. Without checkpointing: one SDK request per step (the SDK replays memoized steps each time).
+  const classic = await startStack(false);
+  results.stepOverheadClassic = await measureSteps(classic, "bench/chain-classic");
+  await classic.stop();
+  log(`per-step overhead, one request per step: p50 ${ms((results.stepOverheadClassic as { p50: number }).p50)}`);
+
+  // 1b. With async checkpointing (the default): the SDK runs steps back to back and reports each.
+  const stack = await startStack(true);
+  const { inngest } = stack;
+  results.stepOverhead = await measureSteps(stack, "bench/chain");
+  log(`per-step overhead, checkpointing: p50 ${ms((results.stepOverhead as { p50: number }).p50)}`);
 
   // 2. Throughput: 100 concurrent runs of 20 steps.
   const t0 = performance.now();
@@ -177,15 +206,14 @@ try {
   log(`${SLEEPERS} sleeping runs: idle CPU ${(results.sleeping as { idleCpuPercent: number }).idleCpuPercent.toFixed(2)}% of one core`);
 
   await db.end();
-  app.closeAllConnections();
-  await new Promise<void>((resolve) => app.close(() => resolve()));
-  await executor.stop();
+  await stack.stop();
 } finally {
   await database.cleanup();
 }
 
 const bare = results.bare as { p50: number; p95: number; n: number };
-const step = results.stepOverhead as { p50: number; p95: number; samples: number; sdkMsPerCall: number };
+const step = results.stepOverhead as { p50: number; p95: number; samples: number; sdkRequests: number };
+const classicStep = results.stepOverheadClassic as { p50: number; p95: number; samples: number; sdkRequests: number };
 const thr = results.throughput as { seconds: number; stepsPerSecond: number };
 const sl = results.sleeping as {
   runs: number;
@@ -203,8 +231,8 @@ Rerun: \`BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm ru
 | measure | result | target |
 | --- | --- | --- |
 | bare INSERT+COMMIT (${bare.n}×, one connection) | p50 ${ms(bare.p50)}, p95 ${ms(bare.p95)} | baseline |
-| per-step overhead of an empty \`step.run\` (executor + SDK + DB, ${step.samples} steps of 50-step runs) | p50 ${ms(step.p50)}, p95 ${ms(step.p95)} | p50 ≤ 5 ms |
-| … of which the HTTP call into the SDK (its replay of memoized steps + the step), mean | ${ms(step.sdkMsPerCall)} | — |
+| per-step overhead of an empty \`step.run\`, async checkpointing (default; ${step.samples} steps of 50-step runs, ${step.sdkRequests} SDK requests) | p50 ${ms(step.p50)}, p95 ${ms(step.p95)} | p50 ≤ 5 ms |
+| the same, one SDK request per step (\`checkpointing: false\`; ${classicStep.sdkRequests} requests) | p50 ${ms(classicStep.p50)}, p95 ${ms(classicStep.p95)} | — |
 | 100 concurrent runs × 20 empty steps | ${thr.stepsPerSecond.toFixed(0)} steps/s (${thr.seconds.toFixed(1)} s) | — |
 | ${sl.runs.toLocaleString("en-US")} runs sleeping (1 h) | scheduled in ${sl.secondsToSchedule.toFixed(1)} s; idle CPU ${sl.idleCpuPercent.toFixed(2)} % of one core over 10 s | ≈ 0 |
 
@@ -214,10 +242,10 @@ Rows and sizes with the sleeping runs in place:
 | --- | --- | --- |
 ${sl.tables.map((t) => `| ${t.table} | ${t.rows.toLocaleString("en-US")} | ${(t.bytes / 2 ** 20).toFixed(1)} MiB |`).join("\n")}
 
-Reading: the executor's own share of a step (claim, load, one transaction that stores the result and
-enqueues the next job) is the difference of the two rows above; most of a step is the SDK call, in which
-inngest-js re-runs the function and replays every memoized step before the next one. The 5 ms target is
-not met; the way to meet it is the SDK's checkpointing mode (several steps per request), not offered yet.
+Reading: with async checkpointing the SDK runs a run's steps back to back inside one request and
+reports each finished step to \`POST /v1/checkpoint/:run/async\`, where the executor stores it (memo +
+stack) in one transaction before the SDK goes on; without it, every step is a new request in which
+inngest-js re-runs the function and replays all memoized steps, which is most of that row's cost.
 
 A sleeping run is one \`executor_job\` row (kind \`wake\`, due in an hour) plus its run and step rows;
 no timer or process waits for it. Idle CPU is the executor polling for due jobs (at most once a

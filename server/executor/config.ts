@@ -11,6 +11,7 @@ const schema = z.object({
   EXECUTOR_LEASE_MS: z.coerce.number().int().min(1000).default(DEFAULT_WORKER_OPTIONS.leaseMs),
   EXECUTOR_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(DEFAULT_WORKER_OPTIONS.backoffBaseMs),
   EXECUTOR_SYNC_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  EXECUTOR_CHECKPOINTING: z.enum(["true", "false"], { message: 'must be "true" or "false"' }).default("true"),
 });
 
 export function executorOptionsFromEnv(

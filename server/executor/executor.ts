@@ -21,6 +21,7 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   backoffMaxMs: 5 * 60_000,
   idlePollMs: 1_000,
   requestTimeoutMs: 5 * 60_000,
+  checkpointing: true,
 };
 
 /**
@@ -30,7 +31,7 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
 export async function startExecutor(options: ExecutorOptions) {
   // All executor SQL computes times in UTC (the columns are timestamp without time zone, as Prisma makes them).
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize, options: "-c TimeZone=UTC" });
-  pool.on("error", (error) => logger.warn({ err: error }, "idle database connection failed"));
+  pool.on("error", (error) => logger.warn({ error: error.message }, "idle database connection failed"));
   const worker = new Worker(pool, options.worker);
 
   async function syncAll() {

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type pg from "pg";
 import { logger } from "./log";
-import { BadEventError, inTransaction, ingestEvents, normalizeEvent, registerApp } from "./store";
+import { BadEventError, completeStep, inTransaction, ingestEvents, normalizeEvent, registerApp } from "./store";
 import type { IncomingEvent, RegisterBody } from "./types";
 
 export const MAX_EVENT_BODY_BYTES = 512 * 1024; // Inngest's limit for one event payload batch
@@ -115,6 +115,44 @@ export function createExecutorServer({
       const ids = await inTransaction(pool, (client) => ingestEvents(client, events));
       onWork();
       return send(res, 200, { ids, status: 200 });
+    }
+
+    const checkpoint = /^\/v1\/checkpoint\/([^/]+)\/async$/.exec(path);
+    if (method === "POST" && checkpoint) {
+      const body = parseJson(await readBody(req, MAX_REGISTER_BODY_BYTES)) as { qi_id?: unknown; steps?: unknown };
+      const runId = decodeURIComponent(checkpoint[1]!);
+      // qi_id is "<job id>.<worker id>": the job and the lease the request was made under.
+      const lease = typeof body.qi_id === "string" ? /^(\d+)\.([\w-]+)$/.exec(body.qi_id) : null;
+      if (!lease || !Array.isArray(body.steps)) throw new HttpError(400, "A checkpoint needs qi_id and steps.");
+      const [, jobId, workerId] = lease;
+      const accepted = await inTransaction(pool, async (client) => {
+        // The request must still hold its job: otherwise another worker took over (stale dispatch).
+        const job = await client.query(`SELECT 1 FROM executor_job WHERE id = $1 AND "runId" = $2 AND "leasedBy" = $3 FOR UPDATE`, [
+          jobId,
+          runId,
+          workerId,
+        ]);
+        if (job.rowCount === 0) return false;
+        for (const step of body.steps as {
+          id?: string;
+          op?: string;
+          data?: unknown;
+          error?: unknown;
+          displayName?: string;
+          name?: string;
+        }[]) {
+          if (typeof step.id !== "string") continue;
+          const name = step.displayName ?? step.name ?? step.id;
+          if (step.op === "StepRun")
+            await completeStep(client, runId, step.id, { data: step.data ?? null }, "completed", { name, op: step.op });
+          else if (step.op === "StepFailed")
+            await completeStep(client, runId, step.id, { error: step.error ?? null }, "failed", { name, op: step.op });
+          else logger.warn({ runId, op: step.op }, "ignoring a checkpointed op the executor does not store");
+        }
+        return true;
+      });
+      if (!accepted) return send(res, 409, { error: "Stale dispatch: this request no longer holds its job.", status: 409 });
+      return send(res, 200, { status: 200 });
     }
 
     if (method === "POST" && path === "/sync") {

@@ -296,11 +296,14 @@ export async function completeStep(
 ) {
   const json = JSON.stringify(memo);
   const error = status === "failed" && memo && typeof memo === "object" && "error" in memo ? JSON.stringify(memo.error) : null;
-  await client.query(
+  // A step finishes once: a repeated report (a retried checkpoint, a late invoke result) changes nothing.
+  const stored = await client.query(
     `INSERT INTO executor_step ("runId", "stepId", name, op, status, attempts, memo, error, "outputSize", "endedAt")
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
      ON CONFLICT ("runId", "stepId") DO UPDATE SET status = $5, memo = $7, error = $8, "outputSize" = $9, "endedAt" = now(),
-       attempts = GREATEST(executor_step.attempts, $6)`,
+       attempts = GREATEST(executor_step.attempts, $6)
+     WHERE executor_step.status NOT IN ('completed', 'failed')
+     RETURNING id`,
     [
       runId,
       stepId,
@@ -313,7 +316,9 @@ export async function completeStep(
       Buffer.byteLength(json),
     ],
   );
+  if (stored.rowCount === 0) return false;
   await client.query(`UPDATE executor_run SET stack = stack || to_jsonb($2::text), "updatedAt" = now() WHERE id = $1`, [runId, stepId]);
+  return true;
 }
 
 /** Ends a run: status, output or error, and no jobs or waits left behind. Resumes an invoking parent. */

@@ -13,6 +13,8 @@ export type WorkerOptions = {
   backoffMaxMs: number;
   idlePollMs: number;
   requestTimeoutMs: number;
+  /** Let the SDK run several steps per request, reporting each to /v1/checkpoint (async checkpointing). */
+  checkpointing: boolean;
 };
 
 type Job = { id: string; runId: string; kind: string; stepId: string; attempt: number };
@@ -241,7 +243,7 @@ export class Worker {
       if (job.kind === "invoke-timeout") {
         await this.settle(job, async (client) => {
           const pending = await client.query(
-            `UPDATE executor_step SET status = 'failed' WHERE "runId" = $1 AND "stepId" = $2 AND status = 'invoking' RETURNING id`,
+            `SELECT id FROM executor_step WHERE "runId" = $1 AND "stepId" = $2 AND status = 'invoking' FOR UPDATE`,
             [job.runId, job.stepId],
           );
           if (pending.rowCount === 0) return; // the invoked run finished first
@@ -284,6 +286,9 @@ export class Worker {
         disable_immediate_execution: run.disableImmediateExecution,
         use_api: false,
         stack: { stack: run.stack, current: run.stack.length },
+        // fn_id + qi_id switch the SDK into async checkpointing; qi_id names the leased job so a
+        // checkpoint from a request whose job was taken over is refused (409, stale dispatch).
+        ...(this.options.checkpointing ? { fn_id: run.functionId, qi_id: `${job.id}.${this.id}` } : {}),
       },
       version: run.requestVersion,
     };

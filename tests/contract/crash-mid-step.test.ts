@@ -112,9 +112,11 @@ describe("crashes mid-step (real processes)", () => {
     await kill(executor);
     executor = startExecutorProcess();
     await waitFor(async () => (await runStatus(executorUrl, eventId)) === "Completed", "the run to complete", 40_000);
-    // The interrupted step ran again (its result was never stored: at-least-once), its idempotent
-    // effect exists once; steps stored before the crash did not run again.
-    expect(await attempts(`${eventId}:slow:started`)).toBe(2);
+    // The interrupted step either ran again (its result was lost with the executor: at-least-once) or
+    // its result reached the new executor through the SDK's checkpoint retries before the lease
+    // expired; either way its idempotent effect exists once and stored steps did not run again.
+    expect(await attempts(`${eventId}:slow:started`)).toBeGreaterThanOrEqual(1);
+    expect(await attempts(`${eventId}:slow:started`)).toBeLessThanOrEqual(2);
     for (const step of ["first", "slow", "last"]) expect(await effects(`${eventId}:${step}`)).toBe(1);
     expect(await attempts(`${eventId}:first`)).toBe(1);
     expect(await attempts(`${eventId}:last`)).toBe(1);
