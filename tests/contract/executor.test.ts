@@ -194,6 +194,26 @@ describe("executor with the real inngest SDK", () => {
     expect(calls.get(`first:${id}`)).toBe(1);
   });
 
+  it("lets the SDK run several steps per request (async checkpointing) and refuses stale checkpoints", async () => {
+    const before = h.executor.worker.sdkCalls;
+    const id = await h.send("test/sequence", { n: 10 });
+    const [run] = await h.settled(id);
+    expect(run!.output).toEqual({ a: 11, b: 110 });
+    // Two steps and the return value in one request; classic mode needs three. (The every-second
+    // cron function of this suite may add one request meanwhile.)
+    expect(h.executor.worker.sdkCalls - before).toBeLessThan(3);
+    const stale = await fetch(`${h.executor.url}/v1/checkpoint/${run!.run_id}/async`, {
+      method: "POST",
+      body: JSON.stringify({ run_id: run!.run_id, qi_id: "999999.worker-gone", steps: [{ id: "x", op: "StepRun", data: 1 }] }),
+    });
+    expect(stale.status).toBe(409);
+    const malformed = await fetch(`${h.executor.url}/v1/checkpoint/${run!.run_id}/async`, {
+      method: "POST",
+      body: JSON.stringify({ steps: [] }),
+    });
+    expect(malformed.status).toBe(400);
+  });
+
   it("retries a failing step with backoff until it succeeds", async () => {
     const id = await h.send("test/flaky");
     const [run] = await h.settled(id);
