@@ -61,6 +61,11 @@ export function unsupportedOptionWarnings(fn: FunctionConfig): string[] {
     const problem = trigger.cron ? checkCron(trigger.cron) : null;
     if (problem) warnings.push(`Function ${fn.id}: cron "${trigger.cron}" cannot be parsed (${problem}); it will not fire.`);
   }
+  if ((fn.cancel ?? []).some((c) => c.timeout)) {
+    warnings.push(
+      `Function ${fn.id}: cancelOn "timeout" is not implemented by the Longhaul executor; cancellation stays armed for the whole run.`,
+    );
+  }
   const concurrency = concurrencyOf(fn);
   if (Array.isArray(fn.concurrency) && fn.concurrency.length > 1) {
     warnings.push(`Function ${fn.id}: only the first of ${fn.concurrency.length} concurrency limits is enforced by the Longhaul executor.`);
