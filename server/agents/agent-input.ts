@@ -63,6 +63,16 @@ export const toolSettingSchema = z.object({
   name: z.enum(TOOL_NAMES, { message: "Unknown tool." }),
   enabled: z.boolean(),
   approval: z.enum(APPROVAL_POLICIES, { message: "Choose never, always or first time." }),
+  /** http_get only: hosts it may reach, exact ("api.example.com") or wildcard ("*.example.com"). */
+  allowedHosts: z
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^(\*\.)?[a-z0-9.-]+$/i, { message: "Hosts look like api.example.com or *.example.com." }),
+    )
+    .max(50, { message: "At most 50 hosts." })
+    .optional(),
 });
 
 export const agentSettingsSchema = z.object({

@@ -25,7 +25,7 @@ describe("agent settings", () => {
     });
     expect(parsed.tools).toEqual(defaultToolSettings());
     // Risky tools start disabled and always need approval.
-    expect(parsed.tools.find((t) => t.name === "http_request")).toEqual({ name: "http_request", enabled: false, approval: "always" });
+    expect(parsed.tools.find((t) => t.name === "http_get")).toEqual({ name: "http_get", enabled: false, approval: "always" });
   });
 
   it.each([

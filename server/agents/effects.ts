@@ -1,0 +1,56 @@
+import { db, Prisma } from "../db/client";
+
+/**
+ * The tool-effect ledger: a side effect happens at most once per (agent, cycle, call index), however
+ * often the step that makes it is retried or replayed. The key is written before the call and the
+ * receipt after; a retry finds the receipt and returns it instead of acting again. A key written
+ * without a receipt means the previous attempt died mid-call: its outcome is unknown and it is
+ * reported as such rather than repeated.
+ */
+export type EffectOutcome =
+  | { status: "succeeded"; result: unknown; isReplay: boolean }
+  | { status: "failed"; error: string; isReplay: boolean }
+  | { status: "unknown"; isReplay: true };
+
+export function effectKey({ agentId, cycle, callIndex }: { agentId: string; cycle: number; callIndex: number }) {
+  return `${agentId}:${cycle}:${callIndex}`;
+}
+
+export async function performEffect(
+  call: { agentId: string; teamId: string; cycle: number; callIndex: number; toolName: string; args: unknown },
+  execute: (idempotencyKey: string) => Promise<unknown>,
+): Promise<EffectOutcome> {
+  const idempotencyKey = effectKey(call);
+  try {
+    await db.toolEffect.create({
+      data: {
+        agentId: call.agentId,
+        teamId: call.teamId,
+        idempotencyKey,
+        toolName: call.toolName,
+        args: call.args ?? {},
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
+    const previous = await db.toolEffect.findUniqueOrThrow({
+      where: { idempotencyKey },
+      select: { status: true, result: true, error: true },
+    });
+    if (previous.status === "succeeded") return { status: "succeeded", result: previous.result, isReplay: true };
+    if (previous.status === "failed") return { status: "failed", error: previous.error ?? "failed", isReplay: true };
+    return { status: "unknown", isReplay: true };
+  }
+  try {
+    const result = await execute(idempotencyKey);
+    await db.toolEffect.update({
+      where: { idempotencyKey },
+      data: { status: "succeeded", result: (result ?? null) as Prisma.InputJsonValue, completedAt: new Date() },
+    });
+    return { status: "succeeded", result, isReplay: false };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await db.toolEffect.update({ where: { idempotencyKey }, data: { status: "failed", error: message, completedAt: new Date() } });
+    return { status: "failed", error: message, isReplay: false };
+  }
+}

@@ -1,0 +1,5 @@
+// Importing this module registers every tool. Add a custom tool by registering it in a file
+// imported here (see builtins.ts for the shape).
+import "./builtins";
+
+export { getTool, listTools, parseToolCall, toolsForModel, type ToolContext, type ToolDefinition } from "./registry";

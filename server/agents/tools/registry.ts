@@ -1,0 +1,69 @@
+import { z } from "zod";
+import type { ApprovalPolicy } from "../tool-catalog";
+
+/**
+ * The tool registry. A tool is one registration: a zod input schema (sent to the model as JSON
+ * schema), a side-effect class and a default approval policy that an agent's settings may override.
+ * Side-effecting tools run through the effect ledger (server/agents/effects.ts); read-only tools are
+ * safe to run again.
+ */
+export type ToolContext = { agentId: string; teamId: string; cycle: number; callIndex: number; idempotencyKey: string };
+
+export type ToolDefinition<Input = unknown> = {
+  name: string;
+  description: string;
+  input: z.ZodType<Input>;
+  sideEffect: "read-only" | "side-effecting";
+  defaultApproval: ApprovalPolicy;
+  execute: (input: Input, context: ToolContext) => Promise<unknown>;
+};
+
+const registry = new Map<string, ToolDefinition>();
+
+export function registerTool<Input>(tool: ToolDefinition<Input>): ToolDefinition<Input> {
+  if (registry.has(tool.name)) throw new Error(`A tool named ${tool.name} is already registered.`);
+  registry.set(tool.name, tool as ToolDefinition);
+  return tool;
+}
+
+export function getTool(name: string): ToolDefinition | undefined {
+  return registry.get(name);
+}
+
+export function listTools(): ToolDefinition[] {
+  return [...registry.values()];
+}
+
+/** Tool definitions in the OpenAI chat-completions format, for the tools an agent has enabled. */
+export function toolsForModel(names: readonly string[]) {
+  return names
+    .map((name) => registry.get(name))
+    .filter((tool): tool is ToolDefinition => tool !== undefined)
+    .map((tool) => ({
+      type: "function" as const,
+      function: { name: tool.name, description: tool.description, parameters: z.toJSONSchema(tool.input) },
+    }));
+}
+
+export type ParsedToolCall = { ok: true; tool: ToolDefinition; input: unknown } | { ok: false; error: string };
+
+/**
+ * Turns a model's tool call (name + JSON text) into validated input, or an error message the model
+ * is told about on its next turn: never an exception.
+ */
+export function parseToolCall(name: string, argumentsText: string): ParsedToolCall {
+  const tool = registry.get(name);
+  if (!tool) return { ok: false, error: `There is no tool named "${name}". Use one of: ${[...registry.keys()].join(", ")}.` };
+  let raw: unknown;
+  try {
+    raw = argumentsText.trim() === "" ? {} : JSON.parse(argumentsText);
+  } catch {
+    return { ok: false, error: `The arguments for ${name} are not valid JSON: ${argumentsText.slice(0, 200)}` };
+  }
+  const parsed = tool.input.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`).join("; ");
+    return { ok: false, error: `The arguments for ${name} are invalid: ${problems}` };
+  }
+  return { ok: true, tool, input: parsed.data };
+}

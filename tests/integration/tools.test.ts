@@ -1,0 +1,142 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db } from "~/server/db/client";
+import { effectKey } from "~/server/agents/effects";
+import { executeToolCall } from "~/server/agents/execute-tool";
+import { TOOL_CATALOG } from "~/server/agents/tool-catalog";
+import { listTools, parseToolCall, toolsForModel } from "~/server/agents/tools";
+import { HTTP_GET_MAX_BYTES } from "~/server/agents/tools/builtins";
+import { agentInput } from "../factories/agent";
+import { createTestTeam } from "../factories/team";
+
+let server: http.Server;
+let serverHost: string;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    if (req.url === "/big") {
+      res.end("x".repeat(HTTP_GET_MAX_BYTES + 10_000));
+      return;
+    }
+    res.setHeader("content-type", "text/plain");
+    res.end("prices: $10");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  serverHost = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+async function newAgent(
+  tools?: { name: string; enabled: boolean; approval: "never" | "always" | "first_time"; allowedHosts?: string[] }[],
+) {
+  const { caller, team } = await createTestTeam();
+  const agent = await caller.agent.create(agentInput(tools ? { tools: tools as never } : {}));
+  return { agentId: agent.id, teamId: team.id };
+}
+
+const call = (ids: { agentId: string; teamId: string }, cycle: number, callIndex: number, name: string, args: unknown) =>
+  executeToolCall({ ...ids, cycle, callIndex, name, argumentsText: typeof args === "string" ? args : JSON.stringify(args) });
+
+describe("tool registry", () => {
+  it("registers exactly the tools the settings form offers, each with a JSON schema for the model", () => {
+    expect(
+      listTools()
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(TOOL_CATALOG.map((t) => t.name).sort());
+    const [schema] = toolsForModel(["send_message"]);
+    expect(schema).toMatchObject({
+      type: "function",
+      function: { name: "send_message", parameters: { type: "object", required: ["subject", "body"] } },
+    });
+  });
+
+  it("turns bad tool calls into messages for the model", () => {
+    expect(parseToolCall("rm_rf", "{}")).toMatchObject({ ok: false, error: expect.stringContaining('There is no tool named "rm_rf"') });
+    expect(parseToolCall("send_message", "{not json")).toMatchObject({ ok: false, error: expect.stringContaining("not valid JSON") });
+    expect(parseToolCall("send_message", JSON.stringify({ subject: "" }))).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/invalid: subject: .*; body: /),
+    });
+  });
+});
+
+describe("effect ledger", () => {
+  it("sends a message once however often the call is retried", async () => {
+    const ids = await newAgent();
+    const first = await call(ids, 3, 0, "send_message", { subject: "Weekly report", body: "All good." });
+    const again = await call(ids, 3, 0, "send_message", { subject: "Weekly report", body: "All good." });
+    expect(first).toMatchObject({ status: "succeeded", isReplay: false });
+    expect(again).toMatchObject({ status: "succeeded", isReplay: true, result: (first as { result: unknown }).result });
+    expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(1);
+    // A different call index is a different effect.
+    await call(ids, 3, 1, "send_message", { subject: "Follow-up", body: "One more thing." });
+    expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(2);
+  });
+
+  it("reports an effect whose previous attempt died mid-call as unknown, and does not repeat it", async () => {
+    const ids = await newAgent();
+    await db.toolEffect.create({
+      data: { ...ids, idempotencyKey: effectKey({ agentId: ids.agentId, cycle: 7, callIndex: 0 }), toolName: "send_message", args: {} },
+    });
+    const outcome = await call(ids, 7, 0, "send_message", { subject: "Hello", body: "Again?" });
+    expect(outcome).toEqual({ status: "unknown", isReplay: true });
+    expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(0);
+  });
+
+  it("invalid arguments never reach the ledger", async () => {
+    const ids = await newAgent();
+    expect(await call(ids, 1, 0, "send_message", "{oops")).toMatchObject({ status: "invalid" });
+    expect(await db.toolEffect.count({ where: { agentId: ids.agentId } })).toBe(0);
+  });
+});
+
+describe("built-in tools", () => {
+  it("update_world_state sets and removes keys", async () => {
+    const ids = await newAgent();
+    await call(ids, 1, 0, "update_world_state", { set: { step: 1, plan: ["a", "b"] } });
+    await call(ids, 2, 0, "update_world_state", { set: { step: 2 }, remove: ["plan"] });
+    const agent = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { worldState: true } });
+    expect(agent.worldState).toEqual({ step: 2 });
+  });
+
+  it("remember and search_memory find the agent's own memories only", async () => {
+    const mine = await newAgent();
+    const other = await newAgent();
+    await call(mine, 1, 0, "remember", { content: "The competitor raised the enterprise price to $99.", importance: 0.9 });
+    await call(other, 1, 0, "remember", { content: "Another team's enterprise price note." });
+    const found = await call(mine, 2, 0, "search_memory", { query: "enterprise price" });
+    expect(found).toMatchObject({ status: "succeeded" });
+    const memories = (found as { result: { memories: { content: string }[] } }).result.memories;
+    expect(memories.map((m) => m.content)).toEqual(["The competitor raised the enterprise price to $99."]);
+  });
+
+  it("http_get reaches allowed hosts only, and cuts large bodies", async () => {
+    const ids = await newAgent([{ name: "http_get", enabled: true, approval: "never", allowedHosts: ["127.0.0.1"] }]);
+    const ok = await call(ids, 1, 0, "http_get", { url: `http://${serverHost}/prices` });
+    expect(ok).toMatchObject({ status: "succeeded", result: { status: 200, body: "prices: $10", isTruncated: false } });
+    const big = await call(ids, 1, 1, "http_get", { url: `http://${serverHost}/big` });
+    expect((big as { result: { body: string; isTruncated: boolean } }).result).toMatchObject({ isTruncated: true });
+    expect((big as { result: { body: string } }).result.body).toHaveLength(HTTP_GET_MAX_BYTES);
+
+    const denied = await newAgent();
+    const refused = await call(denied, 1, 0, "http_get", { url: `http://${serverHost}/prices` });
+    expect(refused).toMatchObject({ status: "failed", error: expect.stringContaining("is not on this agent's allow-list") });
+    expect(await call(denied, 1, 1, "http_get", { url: "file:///etc/passwd" })).toMatchObject({ status: "invalid" });
+  });
+
+  it("ask_human and finish return markers for the loop", async () => {
+    const ids = await newAgent();
+    expect(await call(ids, 1, 0, "ask_human", { question: "Which region?" })).toMatchObject({
+      result: { awaitsHuman: true, question: "Which region?" },
+    });
+    expect(await call(ids, 1, 1, "finish", { result: "Done." })).toMatchObject({
+      result: { finished: true, result: "Done.", isSuccess: true },
+    });
+  });
+});
