@@ -1,0 +1,101 @@
+import OpenAI from "openai";
+import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
+import { simulate } from "./simulator";
+
+/**
+ * One model call, through the `openai` SDK against OpenAI or any compatible endpoint (Ollama, vLLM,
+ * a local test server), or the built-in simulator. Failures come back as values the loop records as
+ * error events and tells the model about; nothing here throws for a bad reply.
+ */
+export type ModelEndpoint = { kind: "simulator" } | { kind: "openai"; baseURL?: string; apiKey: string };
+
+export type ModelRequest = {
+  /** The agent's cycle number; only the simulator uses it (to pick its scripted step). */
+  cycle: number;
+  model: string;
+  messages: ChatCompletionMessageParam[];
+  tools: ChatCompletionTool[];
+  maxOutputTokens: number;
+  temperature: number;
+};
+
+export type ToolCallRequest = { id: string; name: string; argumentsText: string };
+
+export type ModelReply = {
+  content: string | null;
+  toolCalls: ToolCallRequest[];
+  usage: { inputTokens: number; outputTokens: number };
+  finishReason: string;
+};
+
+export type ModelResult =
+  | { ok: true; reply: ModelReply; attempts: number; durationMs: number }
+  | {
+      ok: false;
+      error: string;
+      kind: "rate-limited" | "server" | "timeout" | "malformed" | "auth" | "bad-request" | "connection";
+      durationMs: number;
+    };
+
+export const SIMULATOR_LABEL = "Simulator - scripted, no AI";
+
+export async function callModel(
+  endpoint: ModelEndpoint,
+  request: ModelRequest,
+  { timeoutMs = 60_000, maxRetries = 3 }: { timeoutMs?: number; maxRetries?: number } = {},
+): Promise<ModelResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  if (endpoint.kind === "simulator") return { ok: true, reply: simulate(request), attempts: 1, durationMs: elapsed() };
+
+  // The SDK retries 408/409/429/5xx and connection errors with exponential backoff, honouring retry-after.
+  const client = new OpenAI({ baseURL: endpoint.baseURL, apiKey: endpoint.apiKey, timeout: timeoutMs, maxRetries });
+  try {
+    const completion = await client.chat.completions.create({
+      model: request.model,
+      messages: request.messages,
+      ...(request.tools.length > 0 ? { tools: request.tools } : {}),
+      max_completion_tokens: request.maxOutputTokens,
+      temperature: request.temperature,
+    });
+    const choice = (completion as { choices?: unknown }).choices;
+    if (!Array.isArray(choice) || choice.length === 0) {
+      return { ok: false, kind: "malformed", error: "The model's reply had no choices.", durationMs: elapsed() };
+    }
+    const first = completion.choices[0]!;
+    const toolCalls: ToolCallRequest[] = [];
+    for (const call of first.message?.tool_calls ?? []) {
+      if (call.type !== "function") continue;
+      toolCalls.push({ id: call.id, name: call.function.name, argumentsText: call.function.arguments ?? "" });
+    }
+    return {
+      ok: true,
+      reply: {
+        content: first.message?.content ?? null,
+        toolCalls,
+        usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
+        finishReason: first.finish_reason ?? "stop",
+      },
+      attempts: 1,
+      durationMs: elapsed(),
+    };
+  } catch (error) {
+    return { ok: false, ...describeError(error), durationMs: elapsed() };
+  }
+}
+
+function describeError(error: unknown): { kind: Exclude<ModelResult, { ok: true }>["kind"]; error: string } {
+  if (error instanceof OpenAI.APIConnectionTimeoutError) return { kind: "timeout", error: "The model did not answer in time." };
+  if (error instanceof OpenAI.APIConnectionError) return { kind: "connection", error: `Could not reach the model: ${error.message}` };
+  if (error instanceof OpenAI.RateLimitError)
+    return { kind: "rate-limited", error: "The model provider is rate-limiting (429) after retries." };
+  if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError) {
+    return { kind: "auth", error: "The model provider refused the API key." };
+  }
+  if (error instanceof OpenAI.APIError && typeof error.status === "number" && error.status >= 500) {
+    return { kind: "server", error: `The model provider failed (${error.status}) after retries.` };
+  }
+  if (error instanceof OpenAI.APIError) return { kind: "bad-request", error: `The model provider rejected the request: ${error.message}` };
+  // A body that is not JSON surfaces as a SyntaxError from the SDK's parser.
+  return { kind: "malformed", error: `The model's reply could not be read: ${error instanceof Error ? error.message : String(error)}` };
+}
