@@ -1,0 +1,122 @@
+import { db, Prisma } from "../db/client";
+import type { SpendKind } from "../db/generated/enums";
+
+/**
+ * Budgets that ask before they kill. Before a model, embedding or tool call the loop reserves its
+ * worst-case cost; a reservation that would cross the hard limit is refused, so no call ever starts
+ * that could overspend. Afterwards the reservation is committed at the real cost (or released).
+ * Reservations live in the spend ledger (state "reserved"), so they survive a crash: an orphaned
+ * reservation still counts until released, erring on the side of stopping.
+ */
+export type BudgetVerdict =
+  { ok: true; reservationId: bigint; isOverSoftLimit: boolean } | { ok: false; reason: "money" | "tokens" | "cycles"; message: string };
+
+const ZERO = new Prisma.Decimal(0);
+
+/** Spent plus reserved, money and tokens, for one agent. */
+export async function getCommitments(agentId: string, teamId: string) {
+  const rows = await db.spendEntry.groupBy({
+    by: ["state"],
+    where: { agentId, teamId, state: { in: ["reserved", "committed"] } },
+    _sum: { costUsd: true, tokensIn: true, tokensOut: true },
+  });
+  let usd = ZERO;
+  let tokens = 0;
+  for (const row of rows) {
+    usd = usd.plus(row._sum.costUsd ?? ZERO);
+    tokens += (row._sum.tokensIn ?? 0) + (row._sum.tokensOut ?? 0);
+  }
+  return { usd, tokens };
+}
+
+export async function reserveSpend(input: {
+  agentId: string;
+  teamId: string;
+  kind: SpendKind;
+  model: string | null;
+  worstCaseUsd: string;
+  worstCaseTokens: number;
+  nextCycle: number;
+}): Promise<BudgetVerdict> {
+  return db.$transaction(async (tx) => {
+    // Serialise reservations per agent so two concurrent calls cannot both squeeze under the limit.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`budget:${input.agentId}`}))`;
+    const agent = await tx.agent.findFirstOrThrow({
+      where: { id: input.agentId, teamId: input.teamId },
+      select: { budgetUsd: true, budgetTokens: true, budgetCycles: true, softLimitPercent: true },
+    });
+    if (agent.budgetCycles !== null && input.nextCycle > agent.budgetCycles) {
+      return { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${agent.budgetCycles} is reached.` };
+    }
+    const sums = await tx.spendEntry.groupBy({
+      by: ["agentId"],
+      where: { agentId: input.agentId, teamId: input.teamId, state: { in: ["reserved", "committed"] } },
+      _sum: { costUsd: true, tokensIn: true, tokensOut: true },
+    });
+    const committedUsd = sums[0]?._sum.costUsd ?? ZERO;
+    const committedTokens = (sums[0]?._sum.tokensIn ?? 0) + (sums[0]?._sum.tokensOut ?? 0);
+    const afterUsd = committedUsd.plus(input.worstCaseUsd);
+    if (agent.budgetUsd !== null && afterUsd.greaterThan(agent.budgetUsd)) {
+      return {
+        ok: false as const,
+        reason: "money" as const,
+        message: `This call could cost up to $${input.worstCaseUsd}; with $${committedUsd.toFixed(4)} already committed it could cross the $${agent.budgetUsd.toFixed(2)} limit.`,
+      };
+    }
+    if (agent.budgetTokens !== null && BigInt(committedTokens + input.worstCaseTokens) > agent.budgetTokens) {
+      return { ok: false as const, reason: "tokens" as const, message: `This call could cross the limit of ${agent.budgetTokens} tokens.` };
+    }
+    const reservation = await tx.spendEntry.create({
+      data: {
+        agentId: input.agentId,
+        teamId: input.teamId,
+        kind: input.kind,
+        state: "reserved",
+        model: input.model,
+        tokensIn: input.worstCaseTokens,
+        costUsd: input.worstCaseUsd,
+      },
+      select: { id: true },
+    });
+    const isOverSoftLimit =
+      agent.budgetUsd !== null && afterUsd.greaterThanOrEqualTo(agent.budgetUsd.times(agent.softLimitPercent).dividedBy(100));
+    return { ok: true as const, reservationId: reservation.id, isOverSoftLimit };
+  });
+}
+
+/** Replaces a reservation with what the call really cost, linked to its event, and updates the agent's counters. */
+export async function commitSpend(input: {
+  agentId: string;
+  teamId: string;
+  reservationId: bigint;
+  costUsd: string;
+  tokensIn: number;
+  tokensOut: number;
+  eventId?: bigint | null;
+}) {
+  await db.$transaction(async (tx) => {
+    const updated = await tx.spendEntry.updateMany({
+      where: { id: input.reservationId, agentId: input.agentId, teamId: input.teamId, state: "reserved" },
+      data: {
+        state: "committed",
+        costUsd: input.costUsd,
+        tokensIn: input.tokensIn,
+        tokensOut: input.tokensOut,
+        eventId: input.eventId ?? null,
+      },
+    });
+    if (updated.count === 0) return; // already committed (a retried step): nothing to do
+    await tx.agent.updateMany({
+      where: { id: input.agentId, teamId: input.teamId },
+      data: { spentUsd: { increment: input.costUsd }, tokensUsed: { increment: input.tokensIn + input.tokensOut } },
+    });
+  });
+}
+
+/** Frees a reservation whose call never happened or failed before costing anything. */
+export async function releaseSpend({ agentId, teamId, reservationId }: { agentId: string; teamId: string; reservationId: bigint }) {
+  await db.spendEntry.updateMany({
+    where: { id: reservationId, agentId, teamId, state: "reserved" },
+    data: { state: "released", costUsd: 0 },
+  });
+}

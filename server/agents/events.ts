@@ -1,0 +1,103 @@
+import { db, type Prisma } from "../db/client";
+import type { EventType } from "../db/generated/enums";
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * The append-only event log: one row per action, written in the step that did the action. Sequence
+ * numbers come from the agent row (one UPDATE ... RETURNING), so they are gap-free and ordered even
+ * when steps of one agent race; writing an event never reads or rewrites earlier history.
+ */
+export async function appendEvent(
+  input: {
+    agentId: string;
+    teamId: string;
+    runId?: string | null;
+    cycle: number;
+    type: EventType;
+    payload?: Prisma.InputJsonValue;
+    tokensIn?: number;
+    tokensOut?: number;
+    costUsd?: string;
+    durationMs?: number | null;
+    stepId?: string | null;
+  },
+  tx?: Tx,
+) {
+  const write = async (client: Tx) => {
+    const [agent] = await client.$queryRaw<{ seq: number }[]>`
+      UPDATE agent SET "lastEventSeq" = "lastEventSeq" + 1, "eventCount" = "eventCount" + 1, "lastActiveAt" = now()
+       WHERE id = ${input.agentId}::uuid AND "teamId" = ${input.teamId}
+       RETURNING "lastEventSeq" AS seq`;
+    if (!agent) throw new Error(`Agent ${input.agentId} was not found in team ${input.teamId}.`);
+    return client.agentEvent.create({
+      data: {
+        agentId: input.agentId,
+        teamId: input.teamId,
+        runId: input.runId ?? null,
+        seq: agent.seq,
+        cycle: input.cycle,
+        type: input.type,
+        payload: input.payload ?? {},
+        tokensIn: input.tokensIn ?? 0,
+        tokensOut: input.tokensOut ?? 0,
+        costUsd: input.costUsd ?? "0",
+        durationMs: input.durationMs ?? null,
+        stepId: input.stepId ?? null,
+      },
+      select: { id: true, seq: true },
+    });
+  };
+  return tx ? write(tx) : db.$transaction(write);
+}
+
+/** A compact checkpoint: world state, rolling summary and the event cursor it covers. */
+export async function writeSnapshot({ agentId, teamId, cycle }: { agentId: string; teamId: string; cycle: number }) {
+  const agent = await db.agent.findFirstOrThrow({
+    where: { id: agentId, teamId },
+    select: { worldState: true, summary: true, lastEventSeq: true, cycleCount: true, spentUsd: true, tokensUsed: true },
+  });
+  return db.snapshot.upsert({
+    where: { agentId_cycle: { agentId, cycle } },
+    create: {
+      agentId,
+      teamId,
+      cycle,
+      eventSeq: agent.lastEventSeq,
+      worldState: agent.worldState ?? {},
+      summary: agent.summary,
+      counters: { cycleCount: agent.cycleCount, spentUsd: agent.spentUsd.toString(), tokensUsed: agent.tokensUsed.toString() },
+    },
+    update: {},
+    select: { id: true, eventSeq: true },
+  });
+}
+
+export const RECENT_EVENTS_IN_CONTEXT = 20;
+
+/**
+ * What the model sees: the agent's instructions and goal, its world state and rolling summary (kept on
+ * the agent row, checkpointed in snapshots), and the most recent events. Bounded, indexed reads
+ * whatever the length of the history: cycle 10,000 costs what cycle 10 costs. Older events reach the
+ * model only through the rolling summary; the recent window is never cut.
+ */
+export async function loadContext({
+  agentId,
+  teamId,
+  recent = RECENT_EVENTS_IN_CONTEXT,
+}: {
+  agentId: string;
+  teamId: string;
+  recent?: number;
+}) {
+  const agent = await db.agent.findFirstOrThrow({
+    where: { id: agentId, teamId },
+    select: { name: true, goal: true, instructions: true, worldState: true, summary: true, cycleCount: true, lastEventSeq: true },
+  });
+  const events = await db.agentEvent.findMany({
+    where: { agentId, teamId, seq: { gt: agent.lastEventSeq - recent } },
+    orderBy: { seq: "asc" },
+    select: { seq: true, cycle: true, type: true, payload: true },
+  });
+  return { agent, events };
+}
