@@ -1,5 +1,20 @@
+import { z } from "zod";
+
 /**
- * The one list of events Longhaul sends and handles. Names are `<domain>/<noun>.<verb>`.
- * The agent loop (next milestone) adds its events here: agent/run.requested, agent/approval.decided, ...
+ * The one list of events Longhaul sends and handles, with their payload schemas (payloads are
+ * validated, never cast). Names are `<domain>/<noun>.<verb>`.
  */
-export const EVENTS = {} as const;
+export const agentRunRequested = {
+  name: "agent/run.requested",
+  data: z.object({ agentId: z.uuid(), teamId: z.string().min(1), reason: z.string().max(200).default("start") }),
+} as const;
+
+export const agentApprovalDecided = {
+  name: "agent/approval.decided",
+  data: z.object({ agentId: z.uuid(), approvalId: z.uuid(), decision: z.enum(["approved", "rejected"]) }),
+} as const;
+
+export const agentPauseRequested = {
+  name: "agent/pause.requested",
+  data: z.object({ agentId: z.uuid(), teamId: z.string().min(1) }),
+} as const;

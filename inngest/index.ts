@@ -1,7 +1,4 @@
-import type { InngestFunction } from "inngest";
+import { agentRun } from "./functions/agent-run";
 
-/**
- * Every Inngest function the app serves at /api/inngest. Empty until the agent loop lands: the
- * route, the executor and the sync already work (tests/contract/ exercises them with real functions).
- */
-export const functions: InngestFunction.Any[] = [];
+/** Every Inngest function the app serves at /api/inngest. */
+export const functions = [agentRun];

@@ -36,6 +36,10 @@ export const env = createEnv({
     HOST: z.string().default("127.0.0.1"),
     PORT: z.coerce.number({ message: "must be a port number" }).int().min(1).max(65535, { message: "must be a port number" }).default(3000),
     LONGHAUL_DATA_DIR: z.string().default(".data"),
+    // Model providers: until per-team encrypted keys land (issue 7), one key for every provider row.
+    OPENAI_API_KEY: z.string().optional(),
+    MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+    MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   },
   client: {},
   experimental__runtimeEnv: {},

@@ -1,0 +1,72 @@
+import { inngest } from "../client";
+import { agentApprovalDecided, agentPauseRequested, agentRunRequested } from "../events";
+import { act, beginRun, endRun, idleCycle, settleApproval, think, type ApprovalSettlement } from "~/server/agents/loop";
+
+/**
+ * One run of an agent: up to `cyclesPerRun` think-act cycles, then a rollover event starts the next
+ * run from the agent's checkpoint. The body only orchestrates; every read, write, clock and model
+ * call happens inside a step, in server/agents/loop.ts. Step ids carry the cycle number, which comes
+ * from the memoized begin-run step, so they are stable across replays.
+ */
+export const agentRun = inngest.createFunction(
+  {
+    id: "agent-run",
+    retries: 5,
+    // One run per agent at a time.
+    concurrency: [{ key: "event.data.agentId", limit: 1 }],
+    // Pause and stop cancel the run at its next step boundary.
+    cancelOn: [{ event: agentPauseRequested.name, match: "data.agentId" }],
+    triggers: [{ event: agentRunRequested.name }],
+  },
+  async ({ event, step, runId }) => {
+    const { agentId, teamId, reason } = agentRunRequested.data.parse(event.data);
+    const plan = await step.run("begin-run", () => beginRun({ agentId, teamId, executorRunId: runId, reason }));
+    if (!plan.shouldRun) return { skipped: plan.reason };
+    const ids = { agentId, teamId, agentRunId: plan.agentRunId };
+
+    let cycle = plan.firstCycle;
+    for (let i = 0; i < plan.cyclesPerRun; i++, cycle++) {
+      const decision = await step.run(`think-${cycle}`, () => think({ ...ids, cycle }));
+      if (decision.kind === "stop") {
+        await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status: decision.status, reason: decision.reason }));
+        return { ended: decision.status, cycle };
+      }
+      if (decision.kind === "idle") {
+        await step.run(`idle-${cycle}`, () => idleCycle({ ...ids, cycle }));
+      } else {
+        let approval: ApprovalSettlement | null = null;
+        if (decision.approvalId) {
+          const decided = await step.waitForEvent(`approval-${cycle}`, {
+            event: agentApprovalDecided.name,
+            if: `async.data.approvalId == "${decision.approvalId}"`,
+            timeout: `${plan.approvalTimeoutSeconds}s`,
+          });
+          const approvalId = decision.approvalId;
+          approval = await step.run(`settle-approval-${cycle}`, () =>
+            settleApproval({ ...ids, cycle, approvalId, timedOut: decided === null }),
+          );
+          if (approval.action !== "continue") {
+            const status = approval.action === "pause" ? "paused" : "stopped";
+            await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status, reason: "Nobody answered the approval in time." }));
+            return { ended: status, cycle };
+          }
+        }
+        const settled = approval;
+        const outcome = await step.run(`act-${cycle}`, () =>
+          act({ ...ids, cycle, callEventSeq: decision.callEventSeq, approval: settled }),
+        );
+        if (outcome.next === "end") {
+          await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status: outcome.status, reason: outcome.reason }));
+          return { ended: outcome.status, cycle };
+        }
+      }
+      await step.sleep(`cooldown-${cycle}`, `${plan.cooldownSeconds}s`);
+    }
+
+    // Rollover: end this run and start the next from the checkpoint, keeping runs far below Inngest's limits.
+    const lastCycle = cycle - 1;
+    await step.run("end-run", () => endRun({ ...ids, cycle: lastCycle, status: null, reason: "rollover" }));
+    await step.sendEvent("rollover", { name: agentRunRequested.name, data: { agentId, teamId, reason: "rollover" } });
+    return { rolledOverAfter: lastCycle };
+  },
+);

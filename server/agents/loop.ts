@@ -1,0 +1,436 @@
+import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import { db, type Prisma } from "../db/client";
+import type { AgentStatus } from "../db/generated/enums";
+import { env } from "../env";
+import { commitSpend, releaseSpend, reserveSpend } from "./budget";
+import { appendEvent, loadContext, writeSnapshot } from "./events";
+import { executeToolCall } from "./execute-tool";
+import { callModel, type ModelEndpoint } from "./model";
+import { costOf, worstCaseCost } from "./pricing";
+import { getTool, parseToolCall, toolsForModel } from "./tools";
+import type { ApprovalPolicy } from "./tool-catalog";
+
+/**
+ * The agent loop's steps, as plain functions: the Inngest function (inngest/functions/agent-run.ts)
+ * only orchestrates them. Each writes its own events and returns ids, never transcripts. Each is safe
+ * to run again after a crash: it finds what a previous attempt already recorded.
+ */
+type Ids = { agentId: string; teamId: string };
+
+const RUNNABLE: AgentStatus[] = ["idle", "running", "sleeping", "hibernated"];
+export const SNAPSHOT_EVERY_CYCLES = 10;
+
+export type RunPlan =
+  | { shouldRun: false; reason: string }
+  | {
+      shouldRun: true;
+      agentRunId: string;
+      firstCycle: number;
+      cyclesPerRun: number;
+      cooldownSeconds: number;
+      approvalTimeoutSeconds: number;
+    };
+
+/** Starts (or, on a retried step, finds) this executor run's agent_run and marks the agent running. */
+export async function beginRun({
+  agentId,
+  teamId,
+  executorRunId,
+  reason,
+}: Ids & { executorRunId: string; reason: string }): Promise<RunPlan> {
+  return db.$transaction(async (tx) => {
+    const agent = await tx.agent.findFirst({
+      where: { id: agentId, teamId },
+      select: { status: true, cycleCount: true, cyclesPerRun: true, cooldownSeconds: true, approvalTimeoutSeconds: true },
+    });
+    if (!agent) return { shouldRun: false as const, reason: "The agent no longer exists." };
+    const existing = await tx.agentRun.findUnique({ where: { executorRunId }, select: { id: true, startCycle: true } });
+    if (!existing && !RUNNABLE.includes(agent.status)) return { shouldRun: false as const, reason: `The agent is ${agent.status}.` };
+    const run =
+      existing ??
+      (await tx.agentRun.create({
+        data: { agentId, teamId, executorRunId, status: "running", startCycle: agent.cycleCount + 1, reason },
+        select: { id: true, startCycle: true },
+      }));
+    await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status: "running", heartbeatAt: new Date(), statusReason: null } });
+    return {
+      shouldRun: true as const,
+      agentRunId: run.id,
+      firstCycle: run.startCycle,
+      cyclesPerRun: agent.cyclesPerRun,
+      cooldownSeconds: agent.cooldownSeconds,
+      approvalTimeoutSeconds: agent.approvalTimeoutSeconds,
+    };
+  });
+}
+
+export type Decision =
+  | { kind: "act"; callEventSeq: number; toolName: string; approvalId: string | null }
+  | { kind: "idle"; reason: string }
+  | { kind: "stop"; status: AgentStatus; reason: string };
+
+async function resolveEndpoint({ teamId, provider }: { teamId: string; provider: string }): Promise<ModelEndpoint> {
+  if (provider === "simulator") return { kind: "simulator" };
+  const row = await db.modelProvider.findFirst({ where: { id: provider, teamId }, select: { baseUrl: true } });
+  if (!row) throw new Error("The agent's model provider no longer exists.");
+  return { kind: "openai", baseURL: row.baseUrl ?? undefined, apiKey: env.OPENAI_API_KEY ?? "not-set" };
+}
+
+function renderMessages(context: Awaited<ReturnType<typeof loadContext>>, cycle: number): ChatCompletionMessageParam[] {
+  const { agent, events } = context;
+  const system = [
+    `You are "${agent.name}", an autonomous agent working towards a goal over many cycles.`,
+    `Goal: ${agent.goal}`,
+    agent.instructions ? `Instructions: ${agent.instructions}` : "",
+    "Each cycle, call exactly one tool. Call finish when the goal is achieved or cannot be achieved.",
+  ]
+    .filter(Boolean)
+    .join("\n");
+  const recent = events.map((e) => `#${e.seq} cycle ${e.cycle} ${e.type}: ${JSON.stringify(e.payload).slice(0, 600)}`).join("\n");
+  const user = [
+    `Cycle ${cycle}.`,
+    `World state: ${JSON.stringify(agent.worldState ?? {})}`,
+    agent.summary ? `Summary of earlier cycles: ${agent.summary}` : "",
+    recent ? `Recent events:\n${recent}` : "No events yet.",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+  return [
+    { role: "system", content: system },
+    { role: "user", content: user },
+  ];
+}
+
+async function approvalNeeded({ teamId, agentId, toolName, tools }: Ids & { toolName: string; tools: unknown }): Promise<boolean> {
+  const setting = (tools as { name: string; approval?: ApprovalPolicy }[]).find((t) => t.name === toolName);
+  const policy = setting?.approval ?? getTool(toolName)?.defaultApproval ?? "always";
+  if (toolName === "ask_human") return true; // a question always waits for its answer
+  if (policy === "never") return false;
+  if (policy === "always") return true;
+  const approvedBefore = await db.approval.findFirst({ where: { agentId, teamId, toolName, status: "approved" }, select: { id: true } });
+  return !approvedBefore;
+}
+
+/** Assemble context, reserve the worst case, call the model, record thought + spend, and plan the action. */
+export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agentRunId: string; cycle: number }): Promise<Decision> {
+  // A retried step finds the decision its previous attempt recorded.
+  const recorded = await db.agentEvent.findFirst({
+    where: { agentId, teamId, cycle, type: { in: ["tool_call", "error"] }, payload: { path: ["stage"], equals: "think" } },
+    orderBy: { seq: "desc" },
+    select: { seq: true, type: true, payload: true },
+  });
+  if (recorded) {
+    const p = recorded.payload as { name?: string; approvalId?: string | null; message?: string };
+    return recorded.type === "tool_call"
+      ? { kind: "act", callEventSeq: recorded.seq, toolName: p.name ?? "", approvalId: p.approvalId ?? null }
+      : { kind: "idle", reason: p.message ?? "error" };
+  }
+
+  const agent = await db.agent.findFirstOrThrow({
+    where: { id: agentId, teamId },
+    select: { provider: true, model: true, temperature: true, maxOutputTokens: true, tools: true, approvalTimeoutSeconds: true },
+  });
+  const context = await loadContext({ agentId, teamId });
+  const messages = renderMessages(context, cycle);
+  const enabled = (agent.tools as { name: string; enabled: boolean }[]).filter((t) => t.enabled).map((t) => t.name);
+  const tools = toolsForModel(enabled);
+  const promptTokens = Math.ceil(JSON.stringify(messages).length / 3) + Math.ceil(JSON.stringify(tools).length / 3);
+  const worst = worstCaseCost(agent.model, promptTokens, agent.maxOutputTokens);
+  const verdict = await reserveSpend({
+    agentId,
+    teamId,
+    kind: "model",
+    model: agent.model,
+    worstCaseUsd: worst.costUsd,
+    worstCaseTokens: promptTokens + agent.maxOutputTokens,
+    nextCycle: cycle,
+  });
+  if (!verdict.ok) {
+    await appendEvent({
+      agentId,
+      teamId,
+      runId: agentRunId,
+      cycle,
+      type: "budget",
+      payload: { stage: "think", reason: verdict.reason, message: verdict.message },
+    });
+    return verdict.reason === "cycles"
+      ? { kind: "stop", status: "completed", reason: verdict.message }
+      : { kind: "stop", status: "budget_exhausted", reason: verdict.message };
+  }
+
+  let endpoint: ModelEndpoint;
+  try {
+    endpoint = await resolveEndpoint({ teamId, provider: agent.provider });
+  } catch (error) {
+    await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
+    return { kind: "stop", status: "failed", reason: (error as Error).message };
+  }
+  const result = await callModel(
+    endpoint,
+    { cycle, model: agent.model, messages, tools, maxOutputTokens: agent.maxOutputTokens, temperature: agent.temperature },
+    { timeoutMs: env.MODEL_TIMEOUT_MS, maxRetries: env.MODEL_MAX_RETRIES },
+  );
+  if (!result.ok) {
+    await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
+    await appendEvent({
+      agentId,
+      teamId,
+      runId: agentRunId,
+      cycle,
+      type: "error",
+      payload: { stage: "think", kind: result.kind, message: result.error },
+      durationMs: result.durationMs,
+    });
+    return { kind: "idle", reason: result.error };
+  }
+  const { reply } = result;
+  const cost = costOf(agent.model, reply.usage);
+  const thought = await appendEvent({
+    agentId,
+    teamId,
+    runId: agentRunId,
+    cycle,
+    type: "thought",
+    payload: {
+      content: reply.content,
+      toolCalls: reply.toolCalls.map((c) => c.name),
+      model: agent.model,
+      isKnownModelPrice: cost.isKnownModel,
+    },
+    tokensIn: reply.usage.inputTokens,
+    tokensOut: reply.usage.outputTokens,
+    costUsd: cost.costUsd,
+    durationMs: result.durationMs,
+  });
+  await commitSpend({
+    agentId,
+    teamId,
+    reservationId: verdict.reservationId,
+    costUsd: cost.costUsd,
+    tokensIn: reply.usage.inputTokens,
+    tokensOut: reply.usage.outputTokens,
+    eventId: thought.id,
+  });
+
+  const call = reply.toolCalls[0];
+  if (!call) {
+    const message = "The model answered without calling a tool; it was asked to call exactly one.";
+    await appendEvent({
+      agentId,
+      teamId,
+      runId: agentRunId,
+      cycle,
+      type: "error",
+      payload: { stage: "think", kind: "no-tool-call", message },
+    });
+    return { kind: "idle", reason: message };
+  }
+  const parsed = parseToolCall(call.name, call.argumentsText);
+  if (!parsed.ok) {
+    await appendEvent({
+      agentId,
+      teamId,
+      runId: agentRunId,
+      cycle,
+      type: "error",
+      payload: { stage: "think", kind: "invalid-tool-call", message: parsed.error },
+    });
+    return { kind: "idle", reason: parsed.error };
+  }
+  const needsApproval = await approvalNeeded({ agentId, teamId, toolName: call.name, tools: agent.tools });
+  return db.$transaction(async (tx) => {
+    let approvalId: string | null = null;
+    if (needsApproval) {
+      const args = parsed.input as Prisma.InputJsonValue;
+      const approval = await tx.approval.create({
+        data: {
+          agentId,
+          teamId,
+          cycle,
+          kind: call.name === "ask_human" ? "question" : "tool",
+          toolName: call.name,
+          toolArgs: args,
+          reason: reply.content ?? `The agent wants to use ${call.name}.`,
+          context: { cycle, thoughtSeq: thought.seq },
+          expiresAt: new Date(Date.now() + agent.approvalTimeoutSeconds * 1000),
+        },
+        select: { id: true },
+      });
+      approvalId = approval.id;
+    }
+    const callEvent = await appendEvent(
+      {
+        agentId,
+        teamId,
+        runId: agentRunId,
+        cycle,
+        type: "tool_call",
+        payload: { stage: "think", name: call.name, arguments: call.argumentsText, approvalId },
+      },
+      tx,
+    );
+    if (approvalId) {
+      await appendEvent(
+        { agentId, teamId, runId: agentRunId, cycle, type: "approval_requested", payload: { approvalId, toolName: call.name } },
+        tx,
+      );
+      await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status: "waiting_approval" } });
+    }
+    return { kind: "act" as const, callEventSeq: callEvent.seq, toolName: call.name, approvalId };
+  });
+}
+
+export type ApprovalSettlement = { approved: boolean; answer: string | null; action: "continue" | "pause" | "stop" };
+
+/** After the wait: the person's decision, or the agent's timeout policy when nobody answered. */
+export async function settleApproval({
+  agentId,
+  teamId,
+  agentRunId,
+  cycle,
+  approvalId,
+  timedOut,
+}: Ids & { agentRunId: string; cycle: number; approvalId: string; timedOut: boolean }): Promise<ApprovalSettlement> {
+  return db.$transaction(async (tx) => {
+    const agent = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { approvalTimeoutPolicy: true } });
+    let approval = await tx.approval.findFirstOrThrow({
+      where: { id: approvalId, agentId, teamId },
+      select: { status: true, answer: true, kind: true },
+    });
+    if (approval.status === "pending" && timedOut) {
+      const policy = approval.kind === "question" && agent.approvalTimeoutPolicy === "approve" ? "reject" : agent.approvalTimeoutPolicy;
+      approval = await tx.approval.update({
+        where: { id: approvalId },
+        data: {
+          status: policy === "approve" ? "approved" : "expired",
+          decidedAt: new Date(),
+          comment: `No answer in time: policy "${policy}".`,
+        },
+        select: { status: true, answer: true, kind: true },
+      });
+      const action = policy === "pause" ? "pause" : policy === "stop" ? "stop" : "continue";
+      await appendEvent(
+        {
+          agentId,
+          teamId,
+          runId: agentRunId,
+          cycle,
+          type: "approval_decided",
+          payload: { approvalId, status: approval.status, timedOut: true, policy },
+        },
+        tx,
+      );
+      await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status: "running" } });
+      return { approved: approval.status === "approved", answer: null, action };
+    }
+    await appendEvent(
+      {
+        agentId,
+        teamId,
+        runId: agentRunId,
+        cycle,
+        type: "approval_decided",
+        payload: { approvalId, status: approval.status, timedOut: false },
+      },
+      tx,
+    );
+    await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status: "running" } });
+    return { approved: approval.status === "approved", answer: approval.answer, action: "continue" as const };
+  });
+}
+
+export type ActOutcome = { next: "continue" } | { next: "end"; status: AgentStatus; reason: string };
+
+export const STUCK_REPEAT_DEFAULT = 3;
+
+/** Execute the planned tool (through the effect ledger), record the result, heartbeat, checkpoint. */
+export async function act({
+  agentId,
+  teamId,
+  agentRunId,
+  cycle,
+  callEventSeq,
+  approval,
+}: Ids & { agentRunId: string; cycle: number; callEventSeq: number; approval: ApprovalSettlement | null }): Promise<ActOutcome> {
+  const callEvent = await db.agentEvent.findFirstOrThrow({ where: { agentId, teamId, seq: callEventSeq }, select: { payload: true } });
+  const { name, arguments: argumentsText } = callEvent.payload as { name: string; arguments: string };
+  const existing = await db.agentEvent.findFirst({ where: { agentId, teamId, cycle, type: "tool_result" }, select: { payload: true } });
+  let result = existing?.payload as { status: string; result?: unknown; error?: string } | undefined;
+  if (!result) {
+    if (approval && !approval.approved) {
+      result = { status: "rejected", error: "A person did not approve this action; it was not executed." };
+    } else if (name === "ask_human") {
+      result = { status: "succeeded", result: { answer: approval?.answer ?? null } };
+    } else {
+      const outcome = await executeToolCall({ agentId, teamId, cycle, callIndex: 0, name, argumentsText });
+      result =
+        outcome.status === "succeeded"
+          ? { status: outcome.status, result: outcome.result }
+          : { status: outcome.status, error: "error" in outcome ? outcome.error : "outcome unknown" };
+    }
+    await appendEvent({
+      agentId,
+      teamId,
+      runId: agentRunId,
+      cycle,
+      type: "tool_result",
+      payload: { name, ...result } as Prisma.InputJsonValue,
+    });
+  }
+  const agent = await db.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { stuckRepeatLimit: true } });
+  await db.agent.updateMany({ where: { id: agentId, teamId }, data: { cycleCount: cycle, heartbeatAt: new Date(), status: "sleeping" } });
+  if (cycle % SNAPSHOT_EVERY_CYCLES === 0) await writeSnapshot({ agentId, teamId, cycle });
+
+  const finished = result.status === "succeeded" && (result.result as { finished?: boolean } | undefined)?.finished === true;
+  if (finished) return { next: "end", status: "completed", reason: String((result.result as { result?: string }).result ?? "Finished.") };
+
+  // Stuck: the same call, with the same arguments, several cycles in a row.
+  const recentCalls = await db.agentEvent.findMany({
+    where: { agentId, teamId, type: "tool_call" },
+    orderBy: { seq: "desc" },
+    take: agent.stuckRepeatLimit,
+    select: { payload: true },
+  });
+  const signature = (p: unknown) => `${(p as { name: string }).name}:${(p as { arguments: string }).arguments}`;
+  if (recentCalls.length >= agent.stuckRepeatLimit && new Set(recentCalls.map((c) => signature(c.payload))).size === 1) {
+    return {
+      next: "end",
+      status: "stuck",
+      reason: `The same call (${name}) with the same arguments ${agent.stuckRepeatLimit} times in a row.`,
+    };
+  }
+  return { next: "continue" };
+}
+
+/** A cycle without an action (model error, no or invalid tool call) still counts and heartbeats. */
+export async function idleCycle({ agentId, teamId, cycle }: Ids & { cycle: number }) {
+  await db.agent.updateMany({ where: { id: agentId, teamId }, data: { cycleCount: cycle, heartbeatAt: new Date(), status: "sleeping" } });
+}
+
+/** Ends the agent (finished, stuck, out of budget, stopped) or just this run (rollover). */
+export async function endRun({
+  agentId,
+  teamId,
+  agentRunId,
+  cycle,
+  status,
+  reason,
+}: Ids & { agentRunId: string; cycle: number; status: AgentStatus | null; reason: string }) {
+  await db.$transaction(async (tx) => {
+    await tx.agentRun.updateMany({
+      where: { id: agentRunId, agentId },
+      data: { status: "completed", endedAt: new Date(), endCycle: cycle, reason },
+    });
+    if (status) {
+      const current = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { status: true } });
+      if (current.status !== status) {
+        await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status, statusReason: reason } });
+        await appendEvent(
+          { agentId, teamId, runId: agentRunId, cycle, type: "status_change", payload: { from: current.status, to: status, reason } },
+          tx,
+        );
+      }
+    }
+  });
+}

@@ -1,0 +1,277 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { InngestFunction } from "inngest";
+import { serve } from "inngest/node";
+import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type * as ControlModule from "~/server/agents/control";
+import type { ToolName } from "~/server/agents/tool-catalog";
+import { db } from "~/server/db/client";
+import type { AgentStatus } from "~/server/db/generated/enums";
+import { DEFAULT_WORKER_OPTIONS, startExecutor, type RunningExecutor } from "~/server/executor/executor";
+import { agentInput } from "../factories/agent";
+import { createTestTeam } from "../factories/team";
+import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
+
+/**
+ * The agent loop end to end: the app's real Inngest functions served by the SDK, the project's
+ * executor, PostgreSQL, and the real openai SDK talking to a local OpenAI-compatible server.
+ */
+let executor: RunningExecutor;
+let fake: FakeOpenAI;
+let app: http.Server;
+let control: typeof ControlModule;
+// Per agent name: what the "model" does at each cycle.
+const scripts = new Map<string, (cycle: number) => ScriptedReply>();
+
+const tool = (name: string, args: unknown): ScriptedReply => ({
+  kind: "tool_calls",
+  calls: [{ name, arguments: args }],
+  content: `I will use ${name}.`,
+});
+
+beforeAll(async () => {
+  executor = await startExecutor({
+    databaseUrl: process.env.DATABASE_URL!,
+    host: "127.0.0.1",
+    port: 0,
+    sdkUrls: [],
+    syncIntervalMs: 0,
+    poolSize: 5,
+    worker: { ...DEFAULT_WORKER_OPTIONS, idlePollMs: 50, backoffBaseMs: 100 },
+  });
+  fake = await startFakeOpenAI();
+  fake.setResponder((body: ChatCompletionCreateParams) => {
+    const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
+    const name = /You are "(.+?)"/.exec(text)?.[1] ?? "";
+    const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? 0);
+    return scripts.get(name)?.(cycle) ?? { kind: "message", content: "no script" };
+  });
+  // The app's Inngest client reads these when first imported.
+  process.env.INNGEST_DEV = executor.url;
+  process.env.OPENAI_API_KEY = "test-key";
+  process.env.MODEL_MAX_RETRIES = "0";
+  process.env.MODEL_TIMEOUT_MS = "2000";
+  const { inngest } = await import("~/inngest/client");
+  const { functions } = await import("~/inngest");
+  control = await import("~/server/agents/control");
+  app = http.createServer(serve({ client: inngest, functions: functions as InngestFunction.Any[] }));
+  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+  const sync = await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`, { method: "PUT" });
+  expect(sync.ok).toBe(true);
+}, 60_000);
+
+afterAll(async () => {
+  app?.closeAllConnections();
+  await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
+  await executor?.stop();
+  await fake?.stop();
+});
+
+type ToolSetting = { name: ToolName; enabled: boolean; approval: "never" | "always" | "first_time" };
+const TOOLS = (overrides: Partial<Record<string, ToolSetting["approval"]>> = {}): ToolSetting[] =>
+  (["update_world_state", "remember", "search_memory", "send_message", "ask_human", "finish"] as const).map((name) => ({
+    name,
+    enabled: true,
+    approval: overrides[name] ?? "never",
+  }));
+
+async function newAgent(name: string, script: (cycle: number) => ScriptedReply, overrides: Record<string, unknown> = {}, tools = TOOLS()) {
+  const owner = await createTestTeam();
+  const provider = await db.modelProvider.create({
+    data: { teamId: owner.team.id, name: `fake-${name}`, baseUrl: fake.baseURL },
+    select: { id: true },
+  });
+  const agent = await owner.caller.agent.create(
+    agentInput({ name, provider: provider.id, model: "gpt-4o-mini", cooldownSeconds: 1, budgetUsd: 5, tools, ...overrides }),
+  );
+  scripts.set(name, script);
+  return { agentId: agent.id, teamId: owner.team.id, userId: owner.user.id };
+}
+
+async function waitForStatus(agentId: string, statuses: AgentStatus[], timeoutMs = 40_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const agent = await db.agent.findUniqueOrThrow({
+      where: { id: agentId },
+      select: { status: true, cycleCount: true, statusReason: true },
+    });
+    if (statuses.includes(agent.status)) return agent;
+    if (Date.now() > deadline) throw new Error(`agent stayed ${agent.status} (cycle ${agent.cycleCount}): ${agent.statusReason ?? ""}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const eventTypes = async (agentId: string) =>
+  (await db.agentEvent.findMany({ where: { agentId }, orderBy: { seq: "asc" }, select: { type: true } })).map((e) => e.type);
+
+describe("agent loop", () => {
+  it("runs think-act cycles to finish: events, world state, memory, outbox, spend", async () => {
+    const ids = await newAgent("Happy path", (cycle) =>
+      cycle === 1
+        ? tool("update_world_state", { set: { plan: "check pages" } })
+        : cycle === 2
+          ? tool("send_message", { subject: "Found it", body: "Prices rose." })
+          : cycle === 3
+            ? tool("remember", { content: "Prices rose in November." })
+            : tool("finish", { result: "Reported the price change." }),
+    );
+    await control.startAgent(ids);
+    const agent = await waitForStatus(ids.agentId, ["completed", "failed", "stuck", "budget_exhausted"]);
+    expect(agent).toMatchObject({ status: "completed", cycleCount: 4, statusReason: "Reported the price change." });
+    expect(await eventTypes(ids.agentId)).toEqual([
+      ...["thought", "tool_call", "tool_result"],
+      ...["thought", "tool_call", "tool_result"],
+      ...["thought", "tool_call", "tool_result"],
+      ...["thought", "tool_call", "tool_result"],
+      "status_change",
+    ]);
+    const row = await db.agent.findUniqueOrThrow({
+      where: { id: ids.agentId },
+      select: { worldState: true, spentUsd: true, tokensUsed: true },
+    });
+    expect(row.worldState).toEqual({ plan: "check pages" });
+    expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(1);
+    expect(await db.memory.count({ where: { agentId: ids.agentId } })).toBe(1);
+    const spend = await db.spendEntry.findMany({ where: { agentId: ids.agentId }, select: { state: true, eventId: true } });
+    expect(spend).toHaveLength(4);
+    expect(spend.every((s) => s.state === "committed" && s.eventId !== null)).toBe(true);
+    expect(Number(row.spentUsd)).toBeGreaterThan(0);
+    expect(fake.requests.filter((r) => JSON.stringify(r.body).includes("Happy path"))).toHaveLength(4);
+  });
+
+  it("holds risky actions for approval: approved runs, rejected does not", async () => {
+    let sends = 0;
+    const ids = await newAgent(
+      "Careful sender",
+      (cycle) => (cycle <= 2 ? tool("send_message", { subject: `Update ${++sends}`, body: "Draft." }) : tool("finish", { result: "done" })),
+      {},
+      TOOLS({ send_message: "always" }),
+    );
+    await control.startAgent(ids);
+    await waitForStatus(ids.agentId, ["waiting_approval"]);
+    const first = await db.approval.findFirstOrThrow({
+      where: { agentId: ids.agentId, status: "pending" },
+      select: { id: true, toolName: true },
+    });
+    expect(first.toolName).toBe("send_message");
+    await control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: first.id, decision: "approved" });
+    await expect
+      .poll(() => db.approval.count({ where: { agentId: ids.agentId, status: "pending", NOT: { id: first.id } } }), { timeout: 20_000 })
+      .toBe(1);
+    const second = await db.approval.findFirstOrThrow({ where: { agentId: ids.agentId, status: "pending" }, select: { id: true } });
+    await control.decideApproval({
+      teamId: ids.teamId,
+      userId: ids.userId,
+      approvalId: second.id,
+      decision: "rejected",
+      comment: "Not now.",
+    });
+    await waitForStatus(ids.agentId, ["completed"]);
+    expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(1);
+    const results = await db.agentEvent.findMany({
+      where: { agentId: ids.agentId, type: "tool_result" },
+      orderBy: { seq: "asc" },
+      select: { payload: true },
+    });
+    expect(results.map((r) => (r.payload as { status: string }).status)).toEqual(["succeeded", "rejected", "succeeded"]);
+    await expect(
+      control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: second.id, decision: "approved" }),
+    ).rejects.toThrow("This approval was already rejected.");
+  });
+
+  it("applies the timeout policy when nobody answers", async () => {
+    const ids = await newAgent(
+      "Unanswered",
+      (cycle) => (cycle === 1 ? tool("send_message", { subject: "Ping", body: "Anyone?" }) : tool("finish", { result: "gave up" })),
+      {},
+      TOOLS({ send_message: "always" }),
+    );
+    await db.agent.update({ where: { id: ids.agentId }, data: { approvalTimeoutSeconds: 1, approvalTimeoutPolicy: "reject" } });
+    await control.startAgent(ids);
+    await waitForStatus(ids.agentId, ["completed"]);
+    const approval = await db.approval.findFirstOrThrow({ where: { agentId: ids.agentId }, select: { status: true, comment: true } });
+    expect(approval).toEqual({ status: "expired", comment: 'No answer in time: policy "reject".' });
+    expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(0);
+  });
+
+  it("never starts a model call that could cross the hard budget", async () => {
+    const ids = await newAgent("Broke", () => tool("finish", { result: "never reached" }), { budgetUsd: 0.000001 });
+    const before = fake.requests.length;
+    await control.startAgent(ids);
+    const agent = await waitForStatus(ids.agentId, ["budget_exhausted"]);
+    expect(agent.statusReason).toMatch(/could cross the \$0\.00 limit/);
+    expect(fake.requests.length).toBe(before);
+    expect(await db.spendEntry.count({ where: { agentId: ids.agentId } })).toBe(0);
+  });
+
+  it("rolls over into a new run every cyclesPerRun cycles and keeps its place", async () => {
+    const ids = await newAgent("Long haul", (cycle) =>
+      cycle < 5 ? tool("update_world_state", { set: { cycle } }) : tool("finish", { result: "five" }),
+    );
+    await db.agent.update({ where: { id: ids.agentId }, data: { cyclesPerRun: 2 } });
+    await control.startAgent(ids);
+    await waitForStatus(ids.agentId, ["completed"]);
+    const runs = await db.agentRun.findMany({
+      where: { agentId: ids.agentId },
+      orderBy: { startedAt: "asc" },
+      select: { startCycle: true, endCycle: true },
+    });
+    expect(runs).toEqual([
+      { startCycle: 1, endCycle: 2 },
+      { startCycle: 3, endCycle: 4 },
+      { startCycle: 5, endCycle: 5 },
+    ]);
+    const row = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { worldState: true, cycleCount: true } });
+    expect(row).toEqual({ worldState: { cycle: 4 }, cycleCount: 5 });
+  });
+
+  it("pauses at a safe point and resumes from its checkpoint", async () => {
+    const ids = await newAgent("Pausable", (cycle) =>
+      cycle < 6 ? tool("update_world_state", { set: { cycle } }) : tool("finish", { result: "resumed fine" }),
+    );
+    await control.startAgent(ids);
+    await expect
+      .poll(async () => (await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).cycleCount, { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(2);
+    await control.pauseAgent(ids);
+    await new Promise((r) => setTimeout(r, 2500));
+    const paused = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { status: true, cycleCount: true } });
+    expect(paused.status).toBe("paused");
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).cycleCount).toBe(paused.cycleCount);
+    await control.startAgent(ids);
+    const done = await waitForStatus(ids.agentId, ["completed"]);
+    expect(done.cycleCount).toBe(6);
+  });
+
+  it("detects a stuck agent repeating the same call", async () => {
+    const ids = await newAgent("Repeater", () => tool("search_memory", { query: "the same thing" }));
+    await control.startAgent(ids);
+    const agent = await waitForStatus(ids.agentId, ["stuck"]);
+    expect(agent.cycleCount).toBe(3);
+    expect(agent.statusReason).toContain("search_memory");
+  });
+
+  it("survives model errors and malformed replies: recorded as events, the loop goes on", async () => {
+    const ids = await newAgent("Flaky model", (cycle) =>
+      cycle === 1
+        ? { kind: "malformed", body: "<html>bad gateway</html>" }
+        : cycle === 2
+          ? { kind: "error", status: 500 }
+          : cycle === 3
+            ? { kind: "tool_calls", calls: [{ name: "send_message", arguments: "{not json" }] }
+            : tool("finish", { result: "recovered" }),
+    );
+    await control.startAgent(ids);
+    await waitForStatus(ids.agentId, ["completed"]);
+    const errors = await db.agentEvent.findMany({
+      where: { agentId: ids.agentId, type: "error" },
+      orderBy: { seq: "asc" },
+      select: { payload: true },
+    });
+    expect(errors.map((e) => (e.payload as { kind: string }).kind)).toEqual(["malformed", "server", "invalid-tool-call"]);
+    // Failed calls cost nothing: their reservations were released.
+    expect(await db.spendEntry.count({ where: { agentId: ids.agentId, state: "reserved" } })).toBe(0);
+  });
+});
