@@ -57,3 +57,21 @@ export async function decideApproval({
   await audit(teamId, userId, decision === "approved" ? "approval.approve" : "approval.reject", approval.agentId, { approvalId });
   await inngest.send({ name: agentApprovalDecided.name, data: { agentId: approval.agentId, approvalId, decision } });
 }
+
+/** Stops an agent for good (until started again), with the person's reason; a running cycle is cancelled. */
+export async function stopAgent({ agentId, teamId, userId, reason }: Ids & { reason: string }) {
+  const trimmed = reason.trim();
+  if (trimmed.length < 3) throw new AppError("BAD_REQUEST", "Say why the agent is stopped.", { fieldErrors: { reason: ["Say why."] } });
+  const updated = await db.agent.updateMany({
+    where: { id: agentId, teamId, status: { notIn: ["stopped", "archived"] } },
+    data: { status: "stopped", statusReason: trimmed },
+  });
+  if (updated.count === 0) throw notFound("That running agent");
+  await db.approval.updateMany({
+    where: { agentId, teamId, status: "pending" },
+    data: { status: "cancelled", decidedAt: new Date(), decidedById: userId },
+  });
+  await appendEvent({ agentId, teamId, cycle: 0, type: "status_change", payload: { to: "stopped", by: userId, reason: trimmed } });
+  await audit(teamId, userId, "agent.stop", agentId, { reason: trimmed });
+  await inngest.send({ name: agentPauseRequested.name, data: { agentId, teamId } });
+}

@@ -6,6 +6,8 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 
 export function parseDurationMs(text: string): number {
   const trimmed = text.trim();
+  // The SDK renders a zero duration (step.sleep("0s")) as an empty string.
+  if (trimmed === "") return 0;
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
   let total = 0;

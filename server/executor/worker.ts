@@ -35,6 +35,15 @@ type RunContext = {
 };
 
 class LeaseLostError extends Error {}
+class InvalidOpError extends Error {}
+
+function durationOrThrow<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new InvalidOpError((error as Error).message);
+  }
+}
 
 /**
  * Takes due jobs from executor_job with leases (FOR UPDATE SKIP LOCKED), calls the SDK, and stores
@@ -386,7 +395,17 @@ export class Worker {
         }
         return;
       }
-      for (const op of ops) await this.applyOp(client, job, run, op, response);
+      for (const op of ops) {
+        try {
+          await this.applyOp(client, job, run, op, response);
+        } catch (error) {
+          if (!(error instanceof InvalidOpError)) throw error;
+          // An op the executor cannot carry out (e.g. an unparseable duration) fails the run
+          // instead of being retried forever.
+          await finishRun(client, run.id, "failed", { output: null, error: { name: "InvalidOp", message: error.message } });
+          return;
+        }
+      }
     });
   }
 
@@ -418,7 +437,7 @@ export class Worker {
         await completeStep(client, run.id, op.id, { error: op.error ?? null }, "failed", { name, op: op.op, attempts: job.attempt + 1 });
         return this.continueAfterStep(client, run);
       case "Sleep": {
-        const wakeAt = resolveWakeTime(op.name ?? "0s");
+        const wakeAt = durationOrThrow(() => resolveWakeTime(op.name ?? "0s"));
         await insertPendingStep(client, run.id, op.id, name, op.op, "sleeping");
         await enqueueJob(client, run.id, "wake", op.id, { at: wakeAt });
         return;
@@ -426,7 +445,7 @@ export class Worker {
       case "WaitForEvent": {
         const timeout = typeof op.opts?.timeout === "string" ? op.opts.timeout : "24h";
         const expression = typeof op.opts?.if === "string" ? op.opts.if : null;
-        const expiresAt = new Date(Date.now() + parseDurationMs(timeout));
+        const expiresAt = new Date(Date.now() + durationOrThrow(() => parseDurationMs(timeout)));
         await insertPendingStep(client, run.id, op.id, name, op.op, "waiting");
         await client.query(
           `INSERT INTO executor_wait ("runId", "stepId", "eventName", expression, "expiresAt") VALUES ($1, $2, $3, $4, ($5::timestamptz AT TIME ZONE 'UTC'))
@@ -469,7 +488,8 @@ export class Worker {
         await insertPendingStep(client, run.id, op.id, name, op.op, "invoking");
         await startRun(client, fn.rows[0], event, { runId: run.id, stepId: op.id });
         if (typeof op.opts?.timeout === "string") {
-          await enqueueJob(client, run.id, "invoke-timeout", op.id, { at: new Date(Date.now() + parseDurationMs(op.opts.timeout)) });
+          const timeoutMs = durationOrThrow(() => parseDurationMs(String(op.opts?.timeout)));
+          await enqueueJob(client, run.id, "invoke-timeout", op.id, { at: new Date(Date.now() + timeoutMs) });
         }
         return;
       }

@@ -245,6 +245,79 @@ describe("agent loop", () => {
     expect(done.cycleCount).toBe(6);
   });
 
+  it("runs 20 cycles without losing its place, checkpointing every 10", async () => {
+    const ids = await newAgent("Twenty", (cycle) =>
+      cycle < 20 ? tool("update_world_state", { set: { cycle } }) : tool("finish", { result: "twenty" }),
+    );
+    await db.agent.update({ where: { id: ids.agentId }, data: { cooldownSeconds: 0 } });
+    await control.startAgent(ids);
+    const agent = await waitForStatus(ids.agentId, ["completed"], 60_000);
+    expect(agent.cycleCount).toBe(20);
+    const events = await db.agentEvent.findMany({
+      where: { agentId: ids.agentId },
+      orderBy: { seq: "asc" },
+      select: { seq: true, cycle: true, type: true },
+    });
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    // Exactly one thought, call and result per cycle: nothing lost, nothing duplicated.
+    for (let cycle = 1; cycle <= 20; cycle++) {
+      expect(events.filter((e) => e.cycle === cycle && e.type !== "status_change").map((e) => e.type)).toEqual([
+        "thought",
+        "tool_call",
+        "tool_result",
+      ]);
+    }
+    const snapshots = await db.snapshot.findMany({ where: { agentId: ids.agentId }, orderBy: { cycle: "asc" }, select: { cycle: true } });
+    expect(snapshots.map((s) => s.cycle)).toEqual([10, 20]);
+  });
+
+  it("asks a person and uses the answer", async () => {
+    const ids = await newAgent("Curious", (cycle) =>
+      cycle === 1 ? tool("ask_human", { question: "Which region first?" }) : tool("finish", { result: "asked" }),
+    );
+    await control.startAgent(ids);
+    await waitForStatus(ids.agentId, ["waiting_approval"]);
+    const question = await db.approval.findFirstOrThrow({
+      where: { agentId: ids.agentId, status: "pending" },
+      select: { id: true, kind: true },
+    });
+    expect(question.kind).toBe("question");
+    await expect(
+      control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: question.id, decision: "approved" }),
+    ).rejects.toThrow("Write an answer to the agent's question.");
+    await control.decideApproval({
+      teamId: ids.teamId,
+      userId: ids.userId,
+      approvalId: question.id,
+      decision: "approved",
+      answer: "Europe",
+    });
+    await waitForStatus(ids.agentId, ["completed"]);
+    const result = await db.agentEvent.findFirstOrThrow({
+      where: { agentId: ids.agentId, type: "tool_result", cycle: 1 },
+      select: { payload: true },
+    });
+    expect(result.payload).toMatchObject({ name: "ask_human", status: "succeeded", result: { answer: "Europe" } });
+  });
+
+  it("stops with a reason, cancelling pending approvals", async () => {
+    const ids = await newAgent(
+      "Stoppable",
+      () => tool("send_message", { subject: "Hold", body: "please" }),
+      {},
+      TOOLS({ send_message: "always" }),
+    );
+    await control.startAgent(ids);
+    await waitForStatus(ids.agentId, ["waiting_approval"]);
+    await control.stopAgent({ ...ids, reason: "Campaign cancelled." });
+    const agent = await waitForStatus(ids.agentId, ["stopped"]);
+    expect(agent.statusReason).toBe("Campaign cancelled.");
+    expect(await db.approval.count({ where: { agentId: ids.agentId, status: "cancelled" } })).toBe(1);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).status).toBe("stopped");
+    expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(0);
+  });
+
   it("detects a stuck agent repeating the same call", async () => {
     const ids = await newAgent("Repeater", () => tool("search_memory", { query: "the same thing" }));
     await control.startAgent(ids);
