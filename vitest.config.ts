@@ -34,6 +34,9 @@ export default defineConfig({
         test: {
           name: "contract",
           include: ["tests/contract/**/*.test.ts"],
+          // The app's Inngest client is created at import time from INNGEST_DEV: the agent-loop test
+          // starts its executor on this address. (Other contract tests pass their own baseUrl.)
+          env: { INNGEST_DEV: "http://127.0.0.1:18288", OPENAI_API_KEY: "test-key", MODEL_MAX_RETRIES: "0", MODEL_TIMEOUT_MS: "2000" },
           environment: "node",
           fileParallelism: false,
           testTimeout: 60_000,

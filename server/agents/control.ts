@@ -20,7 +20,12 @@ export async function startAgent({ agentId, teamId, userId }: Ids) {
   if (!["idle", "paused", "stopped", "stuck", "completed", "budget_exhausted"].includes(agent.status)) {
     throw new AppError("CONFLICT", `The agent is already ${agent.status.replace("_", " ")}.`);
   }
-  await db.agent.updateMany({ where: { id: agentId, teamId }, data: { status: "idle", statusReason: null } });
+  // "running" at once: a second start is refused while the run is being scheduled.
+  const claimed = await db.agent.updateMany({
+    where: { id: agentId, teamId, status: agent.status },
+    data: { status: "running", statusReason: null },
+  });
+  if (claimed.count === 0) throw new AppError("CONFLICT", "The agent was started or changed by someone else just now.");
   await audit(teamId, userId, agent.status === "idle" ? "agent.start" : "agent.resume", agentId);
   await inngest.send({ name: agentRunRequested.name, data: { agentId, teamId, reason: agent.status === "idle" ? "start" : "resume" } });
 }

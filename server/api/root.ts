@@ -1,4 +1,5 @@
 import { agentRouter } from "./routers/agent";
+import { approvalRouter } from "./routers/approval";
 import { runRouter } from "./routers/run";
 import { teamRouter } from "./routers/team";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -7,6 +8,7 @@ export const appRouter = createTRPCRouter({
   agent: agentRouter,
   team: teamRouter,
   run: runRouter,
+  approval: approvalRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { resolveWakeTime, parseDurationMs } from "./duration";
+import { matches } from "./expressions";
 import { newId } from "./ids";
 import { logger } from "./log";
 import { completeStep, enqueueJob, finishRun, fireDueCrons, inTransaction, startRun } from "./store";
@@ -17,7 +18,7 @@ export type WorkerOptions = {
   checkpointing: boolean;
 };
 
-type Job = { id: string; runId: string; kind: string; stepId: string; attempt: number };
+type Job = { id: string; runId: string; kind: string; stepId: string; attempt: number; claimedAt?: string };
 type ClaimedJob = Job & { concurrencyKey: string | null; concurrencyLimit: number | null };
 
 type RunContext = {
@@ -149,7 +150,8 @@ export class Worker {
               "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + make_interval(secs => $3::double precision / 1000)
          FROM picked, executor_run r
         WHERE j.id = picked.id AND r.id = j."runId"
-        RETURNING j.id::text, j."runId", j.kind, j."stepId", j.attempt, r."concurrencyKey", r."concurrencyLimit"`,
+        RETURNING j.id::text, j."runId", j.kind, j."stepId", j.attempt, r."concurrencyKey", r."concurrencyLimit",
+                  to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "claimedAt"`,
       [this.id, limit, this.options.leaseMs],
     );
     const admitted: Job[] = [];
@@ -453,6 +455,7 @@ export class Worker {
           [run.id, op.id, op.name, expression, expiresAt.toISOString()],
         );
         await enqueueJob(client, run.id, "wait-timeout", op.id, { at: expiresAt });
+        await this.matchEarlyEvent(client, job, run, op.id, op.name ?? "", expression);
         return;
       }
       case "InvokeFunction": {
@@ -501,6 +504,35 @@ export class Worker {
         logger.warn({ runId: run.id, op: op.op }, "unknown op from the SDK; discovering again");
         return enqueueJob(client, run.id, "discover", "step");
     }
+  }
+
+  /**
+   * An event can arrive between the step that made it expected (say, the one that created an approval)
+   * and the moment the SDK reports the wait. Events received since this request began are therefore
+   * matched against a new wait too, so a quick answer is never lost. (Inngest only matches events
+   * after the wait; with checkpointing, which is on by default, the preceding step runs in the same
+   * request, so the window covers it.)
+   */
+  private async matchEarlyEvent(
+    client: pg.PoolClient,
+    job: Job,
+    run: RunContext,
+    stepId: string,
+    eventName: string,
+    expression: string | null,
+  ) {
+    if (!job.claimedAt) return;
+    const { rows } = await client.query<{ event: InngestEvent }>(
+      `SELECT json_build_object('id', id, 'name', name, 'data', data, 'ts', ts) AS event FROM executor_event
+        WHERE name = $1 AND "receivedAt" >= ($2::timestamptz AT TIME ZONE 'UTC') ORDER BY "receivedAt", id LIMIT 100`,
+      [eventName, job.claimedAt],
+    );
+    const match = rows.find((r) => matches(expression, { event: run.event, async: { ...r.event, ts: Number(r.event.ts) } }));
+    if (!match) return;
+    await client.query(`DELETE FROM executor_wait WHERE "runId" = $1 AND "stepId" = $2`, [run.id, stepId]);
+    await client.query(`DELETE FROM executor_job WHERE "runId" = $1 AND kind = 'wait-timeout' AND "stepId" = $2`, [run.id, stepId]);
+    await completeStep(client, run.id, stepId, { ...match.event, ts: Number(match.event.ts) }, "completed");
+    await enqueueJob(client, run.id, "discover", "step");
   }
 
   /** After a step finished: discover the next one, unless siblings of a parallel group are still running. */

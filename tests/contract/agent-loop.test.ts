@@ -10,7 +10,7 @@ import { db } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
 import { DEFAULT_WORKER_OPTIONS, startExecutor, type RunningExecutor } from "~/server/executor/executor";
 import { agentInput } from "../factories/agent";
-import { createTestTeam } from "../factories/team";
+import { addTestMember, createTestTeam } from "../factories/team";
 import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
 
 /**
@@ -34,7 +34,8 @@ beforeAll(async () => {
   executor = await startExecutor({
     databaseUrl: process.env.DATABASE_URL!,
     host: "127.0.0.1",
-    port: 0,
+    // The address vitest.config.ts gives the app's Inngest client (INNGEST_DEV).
+    port: Number(new URL(process.env.INNGEST_DEV!).port),
     sdkUrls: [],
     syncIntervalMs: 0,
     poolSize: 5,
@@ -47,18 +48,13 @@ beforeAll(async () => {
     const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? 0);
     return scripts.get(name)?.(cycle) ?? { kind: "message", content: "no script" };
   });
-  // The app's Inngest client reads these when first imported.
-  process.env.INNGEST_DEV = executor.url;
-  process.env.OPENAI_API_KEY = "test-key";
-  process.env.MODEL_MAX_RETRIES = "0";
-  process.env.MODEL_TIMEOUT_MS = "2000";
   const { inngest } = await import("~/inngest/client");
   const { functions } = await import("~/inngest");
   control = await import("~/server/agents/control");
   app = http.createServer(serve({ client: inngest, functions: functions as InngestFunction.Any[] }));
   await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
   const sync = await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`, { method: "PUT" });
-  expect(sync.ok).toBe(true);
+  if (!sync.ok) throw new Error(`sync failed: ${sync.status} ${await sync.text()}`);
 }, 60_000);
 
 afterAll(async () => {
@@ -316,6 +312,33 @@ describe("agent loop", () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect((await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).status).toBe("stopped");
     expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(0);
+  });
+
+  it("is controlled through tRPC with team roles: viewers watch, members steer, other teams see nothing", async () => {
+    const owner = await createTestTeam();
+    const agent = await owner.caller.agent.create(
+      agentInput({ name: "Via tRPC", tools: TOOLS({ send_message: "always" }), cooldownSeconds: 1 }),
+    );
+    scripts.set("Via tRPC", () => tool("send_message", { subject: "s", body: "b" }));
+    const viewer = await addTestMember(owner.team.id, "viewer");
+    const stranger = await createTestTeam();
+    await expect(viewer.caller.agent.start({ id: agent.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(stranger.caller.agent.start({ id: agent.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await owner.caller.agent.start({ id: agent.id });
+    await expect(owner.caller.agent.start({ id: agent.id })).rejects.toMatchObject({ code: "CONFLICT" });
+    await waitForStatus(agent.id, ["waiting_approval"]);
+    const [pending] = await viewer.caller.approval.listPending();
+    expect(pending).toMatchObject({ agentId: agent.id, toolName: "send_message", agent: { name: "Via tRPC" } });
+    expect(await stranger.caller.approval.listPending()).toEqual([]);
+    await expect(viewer.caller.approval.decide({ approvalId: pending!.id, decision: "approved" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await expect(stranger.caller.approval.decide({ approvalId: pending!.id, decision: "approved" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await owner.caller.agent.stop({ id: agent.id, reason: "Enough." });
+    await waitForStatus(agent.id, ["stopped"]);
+    expect(await db.auditLog.count({ where: { targetId: agent.id, action: { in: ["agent.start", "agent.stop"] } } })).toBe(2);
   });
 
   it("detects a stuck agent repeating the same call", async () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { agentSettingsSchema } from "../../agents/agent-input";
 import { AGENT_SORTS, createAgent, getAgentOrThrow, listAgents } from "../../agents/agents";
+import { pauseAgent, startAgent, stopAgent } from "../../agents/control";
 import { AgentStatus } from "../../db/generated/enums";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 
@@ -24,4 +25,17 @@ export const agentRouter = createTRPCRouter({
   create: teamProcedure("member")
     .input(agentSettingsSchema)
     .mutation(({ ctx, input }) => createAgent({ teamId: ctx.team.id, userId: ctx.user.id, input })),
+
+  /** Start an idle agent, or resume a paused, stopped, stuck or finished one from its checkpoint. */
+  start: teamProcedure("member")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
+    .mutation(({ ctx, input }) => startAgent({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id })),
+
+  pause: teamProcedure("member")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
+    .mutation(({ ctx, input }) => pauseAgent({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id })),
+
+  stop: teamProcedure("member")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }), reason: z.string().max(500) }))
+    .mutation(({ ctx, input }) => stopAgent({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id, reason: input.reason })),
 });

@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { decideApproval } from "../../agents/control";
+import { createTRPCRouter, teamProcedure } from "../trpc";
+
+export const approvalRouter = createTRPCRouter({
+  /** The team's held actions and open questions, oldest first. */
+  listPending: teamProcedure("viewer").query(({ ctx }) =>
+    ctx.db.approval.findMany({
+      where: { teamId: ctx.team.id, status: "pending" },
+      orderBy: { createdAt: "asc" },
+      take: 200,
+      select: {
+        id: true,
+        agentId: true,
+        kind: true,
+        toolName: true,
+        toolArgs: true,
+        reason: true,
+        cycle: true,
+        createdAt: true,
+        expiresAt: true,
+        agent: { select: { name: true } },
+      },
+    }),
+  ),
+
+  decide: teamProcedure("member")
+    .input(
+      z.object({
+        approvalId: z.uuid({ message: "That approval id is not valid." }),
+        decision: z.enum(["approved", "rejected"]),
+        comment: z.string().trim().max(2000).optional(),
+        answer: z.string().trim().max(10_000).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => decideApproval({ teamId: ctx.team.id, userId: ctx.user.id, ...input })),
+});
