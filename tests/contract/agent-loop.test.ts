@@ -58,6 +58,10 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // Nothing of this app may keep running for later test files on the same database.
+  await executor?.pool.query(
+    `DELETE FROM executor_job WHERE "runId" IN (SELECT r.id FROM executor_run r JOIN executor_function f ON f.id = r."functionId" WHERE f."appId" = 'longhaul')`,
+  );
   app?.closeAllConnections();
   await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
   await executor?.stop();

@@ -66,6 +66,16 @@ export async function startHarness(appId: string, build: (inngest: TestClient) =
       }
     },
     async stop() {
+      // Leave nothing behind for later test files sharing the database: this app's cron schedules
+      // would keep firing (and its queued jobs retrying) against an app that no longer exists.
+      await executor.pool.query(`UPDATE executor_function SET "isArchived" = true WHERE "appId" = $1`, [appId]);
+      await executor.pool.query(`DELETE FROM executor_cron WHERE "functionId" IN (SELECT id FROM executor_function WHERE "appId" = $1)`, [
+        appId,
+      ]);
+      await executor.pool.query(
+        `DELETE FROM executor_job WHERE "runId" IN (SELECT r.id FROM executor_run r JOIN executor_function f ON f.id = r."functionId" WHERE f."appId" = $1)`,
+        [appId],
+      );
       await executor.stop();
       await new Promise<void>((resolve) => app.close(() => resolve()));
       app.closeAllConnections();
