@@ -113,7 +113,12 @@ export function AgentForm() {
         >
           <Textarea rows={4} {...text("instructions")} />
         </Field>
-        <Field id="agent-model" label="Model" error={errorFor("model")} hint="simulator-1 is a built-in model that needs no API key.">
+        <Field
+          id="agent-model"
+          label="Model"
+          error={errorFor("model")}
+          hint="simulator-1 is the built-in Simulator - scripted, no AI: it needs no key and walks through every feature."
+        >
           <Input list="agent-model-suggestions" {...text("model")} />
         </Field>
         <datalist id="agent-model-suggestions">

@@ -167,7 +167,9 @@ export function AgentsList() {
                       {formatUsd(agent.spentUsd)} / {formatUsd(agent.budgetUsd)}
                     </td>
                     <td className="px-4 py-3 tabular-nums">{agent.cycleCount.toLocaleString("en-US")}</td>
-                    <td className="px-4 py-3 font-mono text-xs">{agent.model}</td>
+                    <td className="px-4 py-3 font-mono text-xs">
+                      {agent.model === "simulator-1" ? <span title="Simulator - scripted, no AI">simulator-1 (no AI)</span> : agent.model}
+                    </td>
                     <td className="px-4 py-3 text-zinc-600 dark:text-zinc-400">
                       <time
                         dateTime={(agent.lastActiveAt ?? agent.createdAt).toISOString()}
