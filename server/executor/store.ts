@@ -405,19 +405,24 @@ export async function fireDueCrons(client: pg.PoolClient): Promise<number> {
       `UPDATE executor_cron SET "nextRunAt" = ($3::timestamptz AT TIME ZONE 'UTC'), "updatedAt" = now() WHERE "functionId" = $1 AND cron = $2`,
       [row.functionId, row.cron, nextCronTime(row.cron).toISOString()],
     );
-    const event: InngestEvent = {
-      id: newId(),
-      name: "inngest/scheduled.timer",
-      data: { cron: row.cron, scheduledAt: new Date(row.nextRunAt).toISOString(), fireAt: new Date(row.nextRunAt).toISOString() },
-      ts: Date.now(),
-    };
-    await client.query(`INSERT INTO executor_event (id, name, data, ts) VALUES ($1, $2, $3, $4)`, [
-      event.id,
-      event.name,
-      JSON.stringify(event.data),
-      event.ts,
-    ]);
+    const event = await insertInternalEvent(client, "inngest/scheduled.timer", {
+      cron: row.cron,
+      scheduledAt: new Date(row.nextRunAt).toISOString(),
+      fireAt: new Date(row.nextRunAt).toISOString(),
+    });
     await startRun(client, { id: row.functionId, config: row.config, triggers: row.triggers }, event);
   }
   return due.rowCount ?? 0;
+}
+
+/** Stores an event the executor itself emits (cron ticks, invocations): no trigger matching, no dedupe. */
+export async function insertInternalEvent(client: pg.PoolClient, name: string, data: Record<string, unknown>): Promise<InngestEvent> {
+  const event: InngestEvent = { id: newId(), name, data, ts: Date.now() };
+  await client.query(`INSERT INTO executor_event (id, name, data, ts) VALUES ($1, $2, $3, $4)`, [
+    event.id,
+    event.name,
+    JSON.stringify(data),
+    event.ts,
+  ]);
+  return event;
 }

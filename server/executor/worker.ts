@@ -2,9 +2,8 @@ import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { resolveWakeTime, parseDurationMs } from "./duration";
 import { matches } from "./expressions";
-import { newId } from "./ids";
 import { logger } from "./log";
-import { completeStep, enqueueJob, finishRun, fireDueCrons, inTransaction, startRun } from "./store";
+import { completeStep, enqueueJob, finishRun, fireDueCrons, inTransaction, insertInternalEvent, startRun } from "./store";
 import type { InngestEvent, Memo, Op } from "./types";
 
 export type WorkerOptions = {
@@ -476,18 +475,10 @@ export class Worker {
           return this.continueAfterStep(client, run);
         }
         const payload = (op.opts?.payload ?? {}) as { data?: Record<string, unknown> };
-        const event: InngestEvent = {
-          id: newId(),
-          name: "inngest/function.invoked",
-          data: { ...(payload.data ?? {}), _inngest: { invoke_correlation_id: `${run.id}.${op.id}` } },
-          ts: Date.now(),
-        };
-        await client.query(`INSERT INTO executor_event (id, name, data, ts) VALUES ($1, $2, $3, $4)`, [
-          event.id,
-          event.name,
-          JSON.stringify(event.data),
-          event.ts,
-        ]);
+        const event = await insertInternalEvent(client, "inngest/function.invoked", {
+          ...(payload.data ?? {}),
+          _inngest: { invoke_correlation_id: `${run.id}.${op.id}` },
+        });
         await insertPendingStep(client, run.id, op.id, name, op.op, "invoking");
         await startRun(client, fn.rows[0], event, { runId: run.id, stepId: op.id });
         if (typeof op.opts?.timeout === "string") {
