@@ -18,6 +18,8 @@ import type { ApprovalPolicy } from "./tool-catalog";
 type Ids = { agentId: string; teamId: string };
 
 const RUNNABLE: AgentStatus[] = ["idle", "running", "sleeping", "hibernated"];
+// A person's pause or stop wins over the loop: the loop never overwrites those statuses.
+const LOOP_OWNED: AgentStatus[] = ["running", "sleeping", "waiting_approval", "idle", "hibernated"];
 export const SNAPSHOT_EVERY_CYCLES = 10;
 
 export type RunPlan =
@@ -52,7 +54,10 @@ export async function beginRun({
         data: { agentId, teamId, executorRunId, status: "running", startCycle: agent.cycleCount + 1, reason },
         select: { id: true, startCycle: true },
       }));
-    await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status: "running", heartbeatAt: new Date(), statusReason: null } });
+    await tx.agent.updateMany({
+      where: { id: agentId, teamId, status: { in: LOOP_OWNED } },
+      data: { status: "running", heartbeatAt: new Date(), statusReason: null },
+    });
     return {
       shouldRun: true as const,
       agentRunId: run.id,
@@ -275,7 +280,7 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
         { agentId, teamId, runId: agentRunId, cycle, type: "approval_requested", payload: { approvalId, toolName: call.name } },
         tx,
       );
-      await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status: "waiting_approval" } });
+      await tx.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_OWNED } }, data: { status: "waiting_approval" } });
     }
     return { kind: "act" as const, callEventSeq: callEvent.seq, toolName: call.name, approvalId };
   });
@@ -321,7 +326,7 @@ export async function settleApproval({
         },
         tx,
       );
-      await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status: "running" } });
+      await tx.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_OWNED } }, data: { status: "running" } });
       return { approved: approval.status === "approved", answer: null, action };
     }
     await appendEvent(
@@ -335,7 +340,7 @@ export async function settleApproval({
       },
       tx,
     );
-    await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status: "running" } });
+    await tx.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_OWNED } }, data: { status: "running" } });
     return { approved: approval.status === "approved", answer: approval.answer, action: "continue" as const };
   });
 }
@@ -379,7 +384,7 @@ export async function act({
     });
   }
   const agent = await db.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { stuckRepeatLimit: true } });
-  await db.agent.updateMany({ where: { id: agentId, teamId }, data: { cycleCount: cycle, heartbeatAt: new Date(), status: "sleeping" } });
+  await markCycleDone({ agentId, teamId, cycle });
   if (cycle % SNAPSHOT_EVERY_CYCLES === 0) await writeSnapshot({ agentId, teamId, cycle });
 
   const finished = result.status === "succeeded" && (result.result as { finished?: boolean } | undefined)?.finished === true;
@@ -405,7 +410,14 @@ export async function act({
 
 /** A cycle without an action (model error, no or invalid tool call) still counts and heartbeats. */
 export async function idleCycle({ agentId, teamId, cycle }: Ids & { cycle: number }) {
-  await db.agent.updateMany({ where: { id: agentId, teamId }, data: { cycleCount: cycle, heartbeatAt: new Date(), status: "sleeping" } });
+  await markCycleDone({ agentId, teamId, cycle });
+}
+
+async function markCycleDone({ agentId, teamId, cycle }: Ids & { cycle: number }) {
+  await db.$transaction([
+    db.agent.updateMany({ where: { id: agentId, teamId }, data: { cycleCount: cycle, heartbeatAt: new Date() } }),
+    db.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_OWNED } }, data: { status: "sleeping" } }),
+  ]);
 }
 
 /** Ends the agent (finished, stuck, out of budget, stopped) or just this run (rollover). */
@@ -424,7 +436,8 @@ export async function endRun({
     });
     if (status) {
       const current = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { status: true } });
-      if (current.status !== status) {
+      // A pause or stop decided by a person meanwhile stands.
+      if (current.status !== status && LOOP_OWNED.includes(current.status)) {
         await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status, statusReason: reason } });
         await appendEvent(
           { agentId, teamId, runId: agentRunId, cycle, type: "status_change", payload: { from: current.status, to: status, reason } },
