@@ -17,10 +17,6 @@ export class AppError extends Error {
   }
 }
 
-export function isAppError(error: unknown): error is AppError {
-  return error instanceof AppError;
-}
-
 /** Same error for "does not exist" and "belongs to another team", so ids reveal nothing. */
 export function notFound(what: string): AppError {
   return new AppError("NOT_FOUND", `${what} was not found, or you do not have access to it.`);

@@ -4,7 +4,14 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { z } from "zod";
-import { AGENT_LIMITS, agentSettingsSchema, defaultToolSettings, SUGGESTED_MODELS } from "~/server/agents/agent-input";
+import {
+  AGENT_LIMITS,
+  agentSettingsSchema,
+  defaultToolSettings,
+  SIMULATOR_LABEL,
+  SIMULATOR_PROVIDER,
+  SUGGESTED_MODELS,
+} from "~/server/agents/agent-input";
 import { APPROVAL_POLICIES, TOOL_CATALOG } from "~/server/agents/tool-catalog";
 import { Button } from "../ui/button";
 import { Field, FormAlert, Input, Select, Textarea } from "../ui/field";
@@ -68,7 +75,7 @@ export function AgentForm() {
   function onSubmit(event: React.FormEvent) {
     event.preventDefault();
     create.reset();
-    const parsed = agentSettingsSchema.safeParse({ ...form, provider: "simulator" });
+    const parsed = agentSettingsSchema.safeParse({ ...form, provider: SIMULATOR_PROVIDER });
     if (!parsed.success) {
       setClientErrors(z.flattenError(parsed.error).fieldErrors);
       const first = document.querySelector<HTMLElement>("[aria-invalid='true']");
@@ -117,7 +124,7 @@ export function AgentForm() {
           id="agent-model"
           label="Model"
           error={errorFor("model")}
-          hint="simulator-1 is the built-in Simulator - scripted, no AI: it needs no key and walks through every feature."
+          hint={`Agents created here run on the built-in ${SIMULATOR_LABEL} (no key needed) until the team configures a model provider.`}
         >
           <Input list="agent-model-suggestions" {...text("model")} />
         </Field>

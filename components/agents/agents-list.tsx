@@ -3,6 +3,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { SIMULATOR_LABEL, SIMULATOR_PROVIDER } from "~/server/agents/agent-input";
 import { Button } from "../ui/button";
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
 import { useTRPC } from "../trpc/react";
@@ -168,7 +169,7 @@ export function AgentsList() {
                     </td>
                     <td className="px-4 py-3 tabular-nums">{agent.cycleCount.toLocaleString("en-US")}</td>
                     <td className="px-4 py-3 font-mono text-xs">
-                      {agent.model === "simulator-1" ? <span title="Simulator - scripted, no AI">simulator-1 (no AI)</span> : agent.model}
+                      {agent.provider === SIMULATOR_PROVIDER ? <span title={SIMULATOR_LABEL}>{SIMULATOR_LABEL}</span> : agent.model}
                     </td>
                     <td className="px-4 py-3 text-zinc-600 dark:text-zinc-400">
                       <time

@@ -18,7 +18,9 @@ export const AGENT_LIMITS = {
   approvalTimeoutMaxSeconds: 30 * 24 * 3600,
 } as const;
 
-export const SIMULATOR_MODELS = ["simulator-1"] as const;
+/** The built-in scripted model's provider id, and how it is labelled wherever it appears. */
+export const SIMULATOR_PROVIDER = "simulator";
+export const SIMULATOR_LABEL = "Simulator - scripted, no AI";
 export const SUGGESTED_MODELS = ["simulator-1", "gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "o4-mini"] as const;
 
 const emptyToUndefined = (value: unknown) => (value === "" || value === null ? undefined : value);
@@ -92,7 +94,7 @@ export const agentSettingsSchema = z.object({
     .trim()
     .max(AGENT_LIMITS.instructionsMax, { message: `Instructions can be at most ${AGENT_LIMITS.instructionsMax} characters.` })
     .default(""),
-  provider: z.string().trim().min(1, { message: "Choose a model provider." }).default("simulator"),
+  provider: z.string().trim().min(1, { message: "Choose a model provider." }).default(SIMULATOR_PROVIDER),
   model: z
     .string({ message: "Choose a model." })
     .trim()

@@ -1,7 +1,8 @@
+import { z } from "zod";
 import { db, Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { AppError } from "../errors";
-import { agentSettingsSchema, type AgentSettingsInput } from "./agent-input";
+import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettingsInput } from "./agent-input";
 
 /** What the pages show of an agent: plain JSON, money as a decimal string in USD. */
 export type AgentSummary = {
@@ -9,6 +10,7 @@ export type AgentSummary = {
   name: string;
   goal: string;
   model: string;
+  provider: string;
   status: AgentStatus;
   budgetUsd: string | null;
   spentUsd: string;
@@ -23,6 +25,7 @@ const summarySelect = {
   name: true,
   goal: true,
   model: true,
+  provider: true,
   status: true,
   budgetUsd: true,
   spentUsd: true,
@@ -45,6 +48,15 @@ export async function createAgent({ teamId, userId, input }: { teamId: string; u
   const settings = agentSettingsSchema.parse(input);
   const nameTaken = await db.agent.findFirst({ where: { teamId, name: settings.name }, select: { id: true } });
   if (nameTaken) throw nameConflict(settings.name);
+  if (settings.provider !== SIMULATOR_PROVIDER) {
+    // Provider ids are uuids; anything else cannot exist (and must not reach a uuid column).
+    const isUuid = z.uuid().safeParse(settings.provider).success;
+    const provider = isUuid ? await db.modelProvider.findFirst({ where: { id: settings.provider, teamId }, select: { id: true } }) : null;
+    if (!provider) {
+      const message = "That model provider was not found in this team.";
+      throw new AppError("BAD_REQUEST", message, { fieldErrors: { provider: [message] } });
+    }
+  }
   try {
     return await db.$transaction(async (tx) => {
       const agent = await tx.agent.create({

@@ -14,19 +14,12 @@ export type BudgetVerdict =
 const ZERO = new Prisma.Decimal(0);
 
 /** Spent plus reserved, money and tokens, for one agent. */
-export async function getCommitments(agentId: string, teamId: string) {
-  const rows = await db.spendEntry.groupBy({
-    by: ["state"],
+async function sumCommitments(client: Prisma.TransactionClient, agentId: string, teamId: string) {
+  const sums = await client.spendEntry.aggregate({
     where: { agentId, teamId, state: { in: ["reserved", "committed"] } },
     _sum: { costUsd: true, tokensIn: true, tokensOut: true },
   });
-  let usd = ZERO;
-  let tokens = 0;
-  for (const row of rows) {
-    usd = usd.plus(row._sum.costUsd ?? ZERO);
-    tokens += (row._sum.tokensIn ?? 0) + (row._sum.tokensOut ?? 0);
-  }
-  return { usd, tokens };
+  return { usd: sums._sum.costUsd ?? ZERO, tokens: (sums._sum.tokensIn ?? 0) + (sums._sum.tokensOut ?? 0) };
 }
 
 export async function reserveSpend(input: {
@@ -48,13 +41,7 @@ export async function reserveSpend(input: {
     if (agent.budgetCycles !== null && input.nextCycle > agent.budgetCycles) {
       return { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${agent.budgetCycles} is reached.` };
     }
-    const sums = await tx.spendEntry.groupBy({
-      by: ["agentId"],
-      where: { agentId: input.agentId, teamId: input.teamId, state: { in: ["reserved", "committed"] } },
-      _sum: { costUsd: true, tokensIn: true, tokensOut: true },
-    });
-    const committedUsd = sums[0]?._sum.costUsd ?? ZERO;
-    const committedTokens = (sums[0]?._sum.tokensIn ?? 0) + (sums[0]?._sum.tokensOut ?? 0);
+    const { usd: committedUsd, tokens: committedTokens } = await sumCommitments(tx, input.agentId, input.teamId);
     const afterUsd = committedUsd.plus(input.worstCaseUsd);
     if (agent.budgetUsd !== null && afterUsd.greaterThan(agent.budgetUsd)) {
       return {

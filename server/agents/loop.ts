@@ -8,6 +8,7 @@ import { executeToolCall } from "./execute-tool";
 import { callModel, type ModelEndpoint } from "./model";
 import { costOf, worstCaseCost } from "./pricing";
 import { getTool, parseToolCall, toolsForModel } from "./tools";
+import { SIMULATOR_PROVIDER } from "./agent-input";
 import type { ApprovalPolicy } from "./tool-catalog";
 
 /**
@@ -75,7 +76,7 @@ export type Decision =
   | { kind: "stop"; status: AgentStatus; reason: string };
 
 async function resolveEndpoint({ teamId, provider }: { teamId: string; provider: string }): Promise<ModelEndpoint> {
-  if (provider === "simulator") return { kind: "simulator" };
+  if (provider === SIMULATOR_PROVIDER) return { kind: "simulator" };
   const row = await db.modelProvider.findFirst({ where: { id: provider, teamId }, select: { baseUrl: true } });
   if (!row) throw new Error("The agent's model provider no longer exists.");
   return { kind: "openai", baseURL: row.baseUrl ?? undefined, apiKey: env.OPENAI_API_KEY ?? "not-set" };
@@ -303,8 +304,11 @@ export async function settleApproval({
       where: { id: approvalId, agentId, teamId },
       select: { status: true, answer: true, kind: true },
     });
+    let action: ApprovalSettlement["action"] = "continue";
+    let policy: string | null = null;
     if (approval.status === "pending" && timedOut) {
-      const policy = approval.kind === "question" && agent.approvalTimeoutPolicy === "approve" ? "reject" : agent.approvalTimeoutPolicy;
+      // Nobody answered: the agent's timeout policy decides (a question is never "approved" unanswered).
+      policy = approval.kind === "question" && agent.approvalTimeoutPolicy === "approve" ? "reject" : agent.approvalTimeoutPolicy;
       approval = await tx.approval.update({
         where: { id: approvalId },
         data: {
@@ -314,20 +318,7 @@ export async function settleApproval({
         },
         select: { status: true, answer: true, kind: true },
       });
-      const action = policy === "pause" ? "pause" : policy === "stop" ? "stop" : "continue";
-      await appendEvent(
-        {
-          agentId,
-          teamId,
-          runId: agentRunId,
-          cycle,
-          type: "approval_decided",
-          payload: { approvalId, status: approval.status, timedOut: true, policy },
-        },
-        tx,
-      );
-      await tx.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_OWNED } }, data: { status: "running" } });
-      return { approved: approval.status === "approved", answer: null, action };
+      action = policy === "pause" ? "pause" : policy === "stop" ? "stop" : "continue";
     }
     await appendEvent(
       {
@@ -336,18 +327,16 @@ export async function settleApproval({
         runId: agentRunId,
         cycle,
         type: "approval_decided",
-        payload: { approvalId, status: approval.status, timedOut: false },
+        payload: { approvalId, status: approval.status, timedOut: policy !== null, ...(policy ? { policy } : {}) },
       },
       tx,
     );
     await tx.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_OWNED } }, data: { status: "running" } });
-    return { approved: approval.status === "approved", answer: approval.answer, action: "continue" as const };
+    return { approved: approval.status === "approved", answer: policy ? null : approval.answer, action };
   });
 }
 
 export type ActOutcome = { next: "continue" } | { next: "end"; status: AgentStatus; reason: string };
-
-export const STUCK_REPEAT_DEFAULT = 3;
 
 /** Execute the planned tool (through the effect ledger), record the result, heartbeat, checkpoint. */
 export async function act({

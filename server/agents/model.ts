@@ -37,8 +37,6 @@ export type ModelResult =
       durationMs: number;
     };
 
-export const SIMULATOR_LABEL = "Simulator - scripted, no AI";
-
 export async function callModel(
   endpoint: ModelEndpoint,
   request: ModelRequest,

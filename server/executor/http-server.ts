@@ -122,7 +122,7 @@ export function createExecutorServer({
       const body = parseJson(await readBody(req, MAX_REGISTER_BODY_BYTES)) as { qi_id?: unknown; steps?: unknown };
       const runId = decodeURIComponent(checkpoint[1]!);
       // qi_id is "<job id>.<worker id>": the job and the lease the request was made under.
-      const lease = typeof body.qi_id === "string" ? /^(\d+)\.([\w-]+)$/.exec(body.qi_id) : null;
+      const lease = typeof body.qi_id === "string" ? /^(\d{1,18})\.([\w-]+)$/.exec(body.qi_id) : null;
       if (!lease || !Array.isArray(body.steps)) throw new HttpError(400, "A checkpoint needs qi_id and steps.");
       const [, jobId, workerId] = lease;
       const accepted = await inTransaction(pool, async (client) => {

@@ -8,10 +8,11 @@ import type * as ControlModule from "~/server/agents/control";
 import type { ToolName } from "~/server/agents/tool-catalog";
 import { db } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
-import { DEFAULT_WORKER_OPTIONS, startExecutor, type RunningExecutor } from "~/server/executor/executor";
+import type { RunningExecutor } from "~/server/executor/executor";
 import { agentInput } from "../factories/agent";
 import { addTestMember, createTestTeam } from "../factories/team";
 import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
+import { startTestExecutor } from "./harness";
 
 /**
  * The agent loop end to end: the app's real Inngest functions served by the SDK, the project's
@@ -31,16 +32,8 @@ const tool = (name: string, args: unknown): ScriptedReply => ({
 });
 
 beforeAll(async () => {
-  executor = await startExecutor({
-    databaseUrl: process.env.DATABASE_URL!,
-    host: "127.0.0.1",
-    // The address vitest.config.ts gives the app's Inngest client (INNGEST_DEV).
-    port: Number(new URL(process.env.INNGEST_DEV!).port),
-    sdkUrls: [],
-    syncIntervalMs: 0,
-    poolSize: 5,
-    worker: { ...DEFAULT_WORKER_OPTIONS, idlePollMs: 50, backoffBaseMs: 100 },
-  });
+  // On the address vitest.config.ts gives the app's Inngest client (INNGEST_DEV).
+  executor = await startTestExecutor({ port: Number(new URL(process.env.INNGEST_DEV!).port), worker: { backoffBaseMs: 100 } });
   fake = await startFakeOpenAI();
   fake.setResponder((body: ChatCompletionCreateParams) => {
     const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");

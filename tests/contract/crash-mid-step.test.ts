@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_WORKER_OPTIONS, startExecutor, type RunningExecutor } from "~/server/executor/executor";
+import type { RunningExecutor } from "~/server/executor/executor";
+import { startTestExecutor } from "./harness";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const appPort = 19300 + Math.floor(Math.random() * 500);
@@ -68,14 +69,10 @@ afterAll(async () => {
 
 describe("crashes mid-step (real processes)", () => {
   it("SIGKILL of the app during a step: the step is retried and the run completes", async () => {
-    const executor: RunningExecutor = await startExecutor({
-      databaseUrl: process.env.DATABASE_URL!,
-      host: "127.0.0.1",
-      port: 0,
+    const executor: RunningExecutor = await startTestExecutor({
       sdkUrls: [appUrl],
-      syncIntervalMs: 0,
       poolSize: 4,
-      worker: { ...DEFAULT_WORKER_OPTIONS, backoffBaseMs: 200, backoffMaxMs: 1000, idlePollMs: 50 },
+      worker: { backoffBaseMs: 200, backoffMaxMs: 1000 },
     });
     try {
       let app = startApp(executor.url);
@@ -132,14 +129,10 @@ if (!canRestartPostgres) console.warn("[crash] PostgreSQL restart test not run: 
 
 describe.runIf(canRestartPostgres)("PostgreSQL restarts", () => {
   it("a run in progress completes after PostgreSQL restarts", async () => {
-    const executor = await startExecutor({
-      databaseUrl: process.env.DATABASE_URL!,
-      host: "127.0.0.1",
-      port: 0,
+    const executor = await startTestExecutor({
       sdkUrls: [appUrl],
-      syncIntervalMs: 0,
       poolSize: 4,
-      worker: { ...DEFAULT_WORKER_OPTIONS, leaseMs: 3000, backoffBaseMs: 200, backoffMaxMs: 2000, idlePollMs: 100 },
+      worker: { leaseMs: 3000, backoffBaseMs: 200, backoffMaxMs: 2000, idlePollMs: 100 },
     });
     const app = startApp(executor.url);
     try {

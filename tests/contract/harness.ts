@@ -2,7 +2,28 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Inngest, type InngestFunction } from "inngest";
 import { serve } from "inngest/node";
-import { DEFAULT_WORKER_OPTIONS, startExecutor, type RunningExecutor } from "~/server/executor/executor";
+import { DEFAULT_WORKER_OPTIONS, startExecutor, type ExecutorOptions, type RunningExecutor } from "~/server/executor/executor";
+import type { WorkerOptions } from "~/server/executor/worker";
+
+/**
+ * An in-process executor on the test database with test-friendly timings (fast polls and backoff);
+ * `worker` and the other options override the defaults.
+ */
+export function startTestExecutor({
+  worker,
+  ...options
+}: Partial<Omit<ExecutorOptions, "worker">> & { worker?: Partial<WorkerOptions> } = {}) {
+  return startExecutor({
+    databaseUrl: process.env.DATABASE_URL!,
+    host: "127.0.0.1",
+    port: 0,
+    sdkUrls: [],
+    syncIntervalMs: 0,
+    poolSize: 5,
+    ...options,
+    worker: { ...DEFAULT_WORKER_OPTIONS, backoffBaseMs: 50, backoffMaxMs: 2000, idlePollMs: 50, ...worker },
+  });
+}
 
 function createClient(appId: string, baseUrl: string) {
   return new Inngest({ id: appId, isDev: true, baseUrl });
@@ -23,15 +44,7 @@ export type ApiRun = {
  * talking HTTP to each other exactly as in production.
  */
 export async function startHarness(appId: string, build: (inngest: TestClient) => InngestFunction.Any[]) {
-  const executor: RunningExecutor = await startExecutor({
-    databaseUrl: process.env.DATABASE_URL!,
-    host: "127.0.0.1",
-    port: 0,
-    sdkUrls: [],
-    syncIntervalMs: 0,
-    poolSize: 5,
-    worker: { ...DEFAULT_WORKER_OPTIONS, backoffBaseMs: 50, backoffMaxMs: 2000, idlePollMs: 50 },
-  });
+  const executor: RunningExecutor = await startTestExecutor();
   const inngest = createClient(appId, executor.url);
   const functions = build(inngest);
   const app = http.createServer(serve({ client: inngest, functions }));

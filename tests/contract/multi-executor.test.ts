@@ -4,7 +4,8 @@ import { Inngest } from "inngest";
 import { serve } from "inngest/node";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_WORKER_OPTIONS, startExecutor, type RunningExecutor } from "~/server/executor/executor";
+import type { RunningExecutor } from "~/server/executor/executor";
+import { startTestExecutor } from "./harness";
 
 const executors: RunningExecutor[] = [];
 let app: http.Server | undefined;
@@ -20,17 +21,7 @@ afterAll(async () => {
 describe("two executors on one database", () => {
   it("run 200 runs with no step executed twice, both doing work", async () => {
     for (let i = 0; i < 2; i++) {
-      executors.push(
-        await startExecutor({
-          databaseUrl: process.env.DATABASE_URL!,
-          host: "127.0.0.1",
-          port: 0,
-          sdkUrls: [],
-          syncIntervalMs: 0,
-          poolSize: 4,
-          worker: { ...DEFAULT_WORKER_OPTIONS, concurrency: 8, idlePollMs: 20, backoffBaseMs: 20 },
-        }),
-      );
+      executors.push(await startTestExecutor({ poolSize: 4, worker: { concurrency: 8, idlePollMs: 20, backoffBaseMs: 20 } }));
     }
     const effects = new Map<string, number>();
     const record = (key: string) => effects.set(key, (effects.get(key) ?? 0) + 1);

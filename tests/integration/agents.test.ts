@@ -67,6 +67,26 @@ describe("agent.create", () => {
     expect(await db.agent.count({ where: { teamId: a.team.id } })).toBe(1);
   });
 
+  it("accepts only the simulator or a model provider of the same team", async () => {
+    const a = await createTestTeam();
+    const b = await createTestTeam();
+    const theirs = await db.modelProvider.create({
+      data: { teamId: b.team.id, name: "their-openai", baseUrl: "http://b.invalid/v1" },
+      select: { id: true },
+    });
+    const ours = await db.modelProvider.create({
+      data: { teamId: a.team.id, name: "our-openai", baseUrl: "http://a.invalid/v1" },
+      select: { id: true },
+    });
+    for (const provider of [theirs.id, "no-such-provider"]) {
+      const error = await expectTrpcError(a.caller.agent.create(agentInput({ provider })), "BAD_REQUEST");
+      expect(error.cause?.fieldErrors?.provider).toEqual(["That model provider was not found in this team."]);
+    }
+    expect(await db.agent.count({ where: { teamId: a.team.id } })).toBe(0);
+    const created = await a.caller.agent.create(agentInput({ provider: ours.id, model: "gpt-4o-mini" }));
+    expect(created.provider).toBe(ours.id);
+  });
+
   it("lets a viewer list but not create, and a member create", async () => {
     const owner = await createTestTeam();
     const viewer = await addTestMember(owner.team.id, "viewer");
