@@ -70,7 +70,11 @@ export function AgentForm() {
   );
   const serverErrors = readFieldErrors(create.error);
   const errorFor = (field: string) => clientErrors[field]?.[0] ?? serverErrors[field]?.[0] ?? null;
-  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
+    setForm((f) => ({ ...f, [key]: value }));
+    // A corrected field stops showing its old message; the next submit checks everything again.
+    setClientErrors(({ [key]: _edited, ...rest }) => rest);
+  };
 
   function onSubmit(event: React.FormEvent) {
     event.preventDefault();
@@ -150,7 +154,7 @@ export function AgentForm() {
             id="agent-softLimitPercent"
             label="Ask me at (% of budget)"
             error={errorFor("softLimitPercent")}
-            hint="At this point the agent holds and asks to raise or stop."
+            hint="Where the agent will hold and ask to raise or stop (budget approvals are not built yet)."
           >
             <Input inputMode="numeric" {...text("softLimitPercent")} />
           </Field>
@@ -253,7 +257,7 @@ export function AgentForm() {
           Cancel
         </Button>
       </div>
-      <p className="text-xs text-zinc-500">New agents are saved as idle; starting them arrives with the agent loop.</p>
+      <p className="text-xs text-zinc-500">New agents are saved as idle. Starting them from the dashboard comes with the agent page.</p>
     </form>
   );
 }
