@@ -36,7 +36,13 @@ export default defineConfig({
           include: ["tests/contract/**/*.test.ts"],
           // The app's Inngest client is created at import time from INNGEST_DEV: the agent-loop test
           // starts its executor on this address. (Other contract tests pass their own baseUrl.)
-          env: { INNGEST_DEV: "http://127.0.0.1:18288", OPENAI_API_KEY: "test-key", MODEL_MAX_RETRIES: "0", MODEL_TIMEOUT_MS: "2000" },
+          // CONTRACT_EXECUTOR_PORT lets two contract runs share a machine.
+          env: {
+            INNGEST_DEV: `http://127.0.0.1:${process.env.CONTRACT_EXECUTOR_PORT ?? "18288"}`,
+            OPENAI_API_KEY: "test-key",
+            MODEL_MAX_RETRIES: "0",
+            MODEL_TIMEOUT_MS: "2000",
+          },
           environment: "node",
           fileParallelism: false,
           testTimeout: 60_000,

@@ -1,5 +1,6 @@
 import { inngest } from "../client";
 import { agentApprovalDecided, agentPauseRequested, agentRunRequested } from "../events";
+import { settleHold } from "~/server/agents/holds";
 import { act, beginRun, endRun, idleCycle, settleApproval, think, type ApprovalSettlement } from "~/server/agents/loop";
 
 /**
@@ -26,7 +27,24 @@ export const agentRun = inngest.createFunction(
 
     let cycle = plan.firstCycle;
     for (let i = 0; i < plan.cyclesPerRun; i++, cycle++) {
-      const decision = await step.run(`think-${cycle}`, () => think({ ...ids, cycle }));
+      let decision = await step.run(`think-${cycle}`, () => think({ ...ids, cycle }));
+      // A hold (soft budget limit, stuck) waits for a person, then thinks again unless they stopped it.
+      for (let hold = 1; decision.kind === "hold"; hold++) {
+        const approvalId = decision.approvalId;
+        const decided = await step.waitForEvent(`hold-${cycle}-${hold}`, {
+          event: agentApprovalDecided.name,
+          if: `async.data.approvalId == "${approvalId}"`,
+          timeout: `${plan.approvalTimeoutSeconds}s`,
+        });
+        const settled = await step.run(`settle-hold-${cycle}-${hold}`, () =>
+          settleHold({ ...ids, cycle, approvalId, timedOut: decided === null }),
+        );
+        if (settled.action === "end") {
+          await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status: settled.status, reason: settled.reason }));
+          return { ended: settled.status, cycle };
+        }
+        decision = await step.run(`think-${cycle}-${hold}`, () => think({ ...ids, cycle }));
+      }
       if (decision.kind === "stop") {
         await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status: decision.status, reason: decision.reason }));
         return { ended: decision.status, cycle };

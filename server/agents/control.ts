@@ -1,6 +1,6 @@
 import { inngest } from "~/inngest/client";
 import { agentApprovalDecided, agentPauseRequested, agentRunRequested } from "~/inngest/events";
-import { db } from "../db/client";
+import { db, Prisma } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { appendEvent } from "./events";
 
@@ -15,15 +15,24 @@ async function audit(teamId: string, userId: string, action: string, agentId: st
 }
 
 export async function startAgent({ agentId, teamId, userId }: Ids) {
-  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { status: true } });
+  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { status: true, cycleCount: true } });
   if (!agent) throw notFound("That agent");
   if (!["idle", "paused", "stopped", "stuck", "completed", "budget_exhausted"].includes(agent.status)) {
     throw new AppError("CONFLICT", `The agent is already ${agent.status.replace("_", " ")}.`);
   }
-  // "running" at once: a second start is refused while the run is being scheduled.
+  if (agent.status === "stuck" || agent.status === "budget_exhausted") {
+    const held = await db.approval.count({ where: { agentId, teamId, status: "pending", kind: { in: ["stuck", "budget"] } } });
+    if (held > 0) throw new AppError("CONFLICT", "The agent is waiting for a decision: answer its pending approval instead.");
+  }
+  // "running" at once: a second start is refused while the run is being scheduled. Resuming a stuck
+  // agent is a person's "continue": its stuck counters start again.
   const claimed = await db.agent.updateMany({
     where: { id: agentId, teamId, status: agent.status },
-    data: { status: "running", statusReason: null },
+    data: {
+      status: "running",
+      statusReason: null,
+      ...(agent.status === "stuck" ? { repeatStreak: 0, lastProgressCycle: agent.cycleCount } : {}),
+    },
   });
   if (claimed.count === 0) throw new AppError("CONFLICT", "The agent was started or changed by someone else just now.");
   await audit(teamId, userId, agent.status === "idle" ? "agent.start" : "agent.resume", agentId);
@@ -79,4 +88,88 @@ export async function stopAgent({ agentId, teamId, userId, reason }: Ids & { rea
   await appendEvent({ agentId, teamId, cycle: 0, type: "status_change", payload: { to: "stopped", by: userId, reason: trimmed } });
   await audit(teamId, userId, "agent.stop", agentId, { reason: trimmed });
   await inngest.send({ name: agentPauseRequested.name, data: { agentId, teamId } });
+}
+
+export type BudgetRaise = { budgetUsd?: string; budgetTokens?: number; budgetCycles?: number };
+
+/**
+ * Raises an agent's limits (needs the budget:raise permission, checked by the caller). Each new limit
+ * must be above the current one; an unlimited dimension cannot be "raised". A pending soft-limit hold
+ * is approved by the raise, and an agent stopped as budget-exhausted resumes.
+ */
+export async function raiseBudget({ agentId, teamId, userId, raise }: Ids & { raise: BudgetRaise }) {
+  const fieldErrors: Record<string, string[]> = {};
+  const result = await db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`budget:${agentId}`}))`;
+    const agent = await tx.agent.findFirst({
+      where: { id: agentId, teamId },
+      select: { status: true, budgetUsd: true, budgetTokens: true, budgetCycles: true, spentUsd: true, tokensUsed: true, cycleCount: true },
+    });
+    if (!agent) throw notFound("That agent");
+    if (agent.status === "archived") throw new AppError("CONFLICT", "An archived agent's budget cannot change.");
+    const data: { budgetUsd?: Prisma.Decimal; budgetTokens?: bigint; budgetCycles?: number } = {};
+    if (raise.budgetUsd !== undefined) {
+      const next = new Prisma.Decimal(raise.budgetUsd);
+      if (agent.budgetUsd === null) fieldErrors.budgetUsd = ["The money budget is unlimited already."];
+      else if (!next.greaterThan(agent.budgetUsd)) fieldErrors.budgetUsd = [`Enter more than the current $${agent.budgetUsd.toFixed(2)}.`];
+      else data.budgetUsd = next;
+    }
+    if (raise.budgetTokens !== undefined) {
+      if (agent.budgetTokens === null) fieldErrors.budgetTokens = ["The token budget is unlimited already."];
+      else if (BigInt(raise.budgetTokens) <= agent.budgetTokens)
+        fieldErrors.budgetTokens = [`Enter more than the current ${agent.budgetTokens}.`];
+      else data.budgetTokens = BigInt(raise.budgetTokens);
+    }
+    if (raise.budgetCycles !== undefined) {
+      if (agent.budgetCycles === null) fieldErrors.budgetCycles = ["The cycle limit is unlimited already."];
+      else if (raise.budgetCycles <= agent.budgetCycles) fieldErrors.budgetCycles = [`Enter more than the current ${agent.budgetCycles}.`];
+      else data.budgetCycles = raise.budgetCycles;
+    }
+    if (Object.keys(fieldErrors).length > 0) return null;
+    if (Object.keys(data).length === 0) {
+      fieldErrors.budgetUsd = ["Enter a new money, token or cycle limit."];
+      return null;
+    }
+    await tx.agent.updateMany({ where: { id: agentId, teamId }, data });
+    const from = { budgetUsd: agent.budgetUsd?.toString(), budgetTokens: agent.budgetTokens?.toString(), budgetCycles: agent.budgetCycles };
+    const to = { budgetUsd: data.budgetUsd?.toString(), budgetTokens: data.budgetTokens?.toString(), budgetCycles: data.budgetCycles };
+    await appendEvent(
+      {
+        agentId,
+        teamId,
+        cycle: agent.cycleCount,
+        type: "budget",
+        payload: { stage: "raise", by: userId, from, to },
+      },
+      tx,
+    );
+    await tx.auditLog.create({
+      data: { teamId, actorId: userId, action: "budget.raise", targetType: "agent", targetId: agentId, metadata: { from, to } },
+    });
+    const held = await tx.approval.findFirst({
+      where: { agentId, teamId, kind: "budget", status: "pending" },
+      select: { id: true },
+    });
+    if (held) {
+      await tx.approval.update({
+        where: { id: held.id },
+        data: { status: "approved", decidedById: userId, decidedAt: new Date(), comment: "The budget was raised." },
+      });
+    }
+    let resumed = false;
+    if (agent.status === "budget_exhausted") {
+      const claimed = await tx.agent.updateMany({
+        where: { id: agentId, teamId, status: "budget_exhausted" },
+        data: { status: "running", statusReason: null },
+      });
+      resumed = claimed.count === 1;
+    }
+    return { heldApprovalId: held?.id ?? null, resumed };
+  });
+  if (!result) throw new AppError("BAD_REQUEST", "Check the new limits.", { fieldErrors });
+  if (result.heldApprovalId) {
+    await inngest.send({ name: agentApprovalDecided.name, data: { agentId, approvalId: result.heldApprovalId, decision: "approved" } });
+  }
+  if (result.resumed) await inngest.send({ name: agentRunRequested.name, data: { agentId, teamId, reason: "budget raised" } });
+  return { resumed: result.resumed, approvedHold: result.heldApprovalId !== null };
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { db, type Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
@@ -10,6 +11,8 @@ import { costOf, worstCaseCost } from "./pricing";
 import { getTool, parseToolCall, toolsForModel } from "./tools";
 import { SIMULATOR_PROVIDER } from "./agent-input";
 import type { ApprovalPolicy } from "./tool-catalog";
+import { HOLD_FIELDS, holdNeeded, openHold, pendingHold, recordCycleProgress, type HoldKind } from "./holds";
+import { LOOP_OWNED, RUNNABLE } from "./statuses";
 
 /**
  * The agent loop's steps, as plain functions: the Inngest function (inngest/functions/agent-run.ts)
@@ -18,9 +21,6 @@ import type { ApprovalPolicy } from "./tool-catalog";
  */
 type Ids = { agentId: string; teamId: string };
 
-const RUNNABLE: AgentStatus[] = ["idle", "running", "sleeping", "hibernated"];
-// A person's pause or stop wins over the loop: the loop never overwrites those statuses.
-const LOOP_OWNED: AgentStatus[] = ["running", "sleeping", "waiting_approval", "idle", "hibernated"];
 export const SNAPSHOT_EVERY_CYCLES = 10;
 
 export type RunPlan =
@@ -73,6 +73,7 @@ export async function beginRun({
 export type Decision =
   | { kind: "act"; callEventSeq: number; toolName: string; approvalId: string | null }
   | { kind: "idle"; reason: string }
+  | { kind: "hold"; approvalId: string; holdKind: HoldKind }
   | { kind: "stop"; status: AgentStatus; reason: string };
 
 async function resolveEndpoint({ teamId, provider }: { teamId: string; provider: string }): Promise<ModelEndpoint> {
@@ -132,10 +133,26 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
       : { kind: "idle", reason: p.message ?? "error" };
   }
 
+  const waiting = await pendingHold({ agentId, teamId, cycle });
+  if (waiting) return { kind: "hold", approvalId: waiting.approvalId, holdKind: waiting.kind };
+
   const agent = await db.agent.findFirstOrThrow({
     where: { id: agentId, teamId },
-    select: { provider: true, model: true, temperature: true, maxOutputTokens: true, tools: true, approvalTimeoutSeconds: true },
+    select: {
+      provider: true,
+      model: true,
+      temperature: true,
+      maxOutputTokens: true,
+      tools: true,
+      approvalTimeoutSeconds: true,
+      ...HOLD_FIELDS,
+    },
   });
+  // Past the soft budget limit, or stuck: ask a person before spending anything more.
+  if (holdNeeded(agent, cycle)) {
+    const hold = await openHold({ agentId, teamId, agentRunId, cycle, approvalTimeoutSeconds: agent.approvalTimeoutSeconds });
+    if (hold) return { kind: "hold", approvalId: hold.approvalId, holdKind: hold.kind };
+  }
   const context = await loadContext({ agentId, teamId });
   const messages = renderMessages(context, cycle);
   const enabled = (agent.tools as { name: string; enabled: boolean }[]).filter((t) => t.enabled).map((t) => t.name);
@@ -352,6 +369,7 @@ export async function act({
   const existing = await db.agentEvent.findFirst({ where: { agentId, teamId, cycle, type: "tool_result" }, select: { payload: true } });
   let result = existing?.payload as { status: string; result?: unknown; error?: string } | undefined;
   if (!result) {
+    const before = await db.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { worldState: true } });
     if (approval && !approval.approved) {
       result = { status: "rejected", error: "A person did not approve this action; it was not executed." };
     } else if (name === "ask_human") {
@@ -363,38 +381,65 @@ export async function act({
           ? { status: outcome.status, result: outcome.result }
           : { status: outcome.status, error: "error" in outcome ? outcome.error : "outcome unknown" };
     }
-    await appendEvent({
-      agentId,
-      teamId,
-      runId: agentRunId,
-      cycle,
-      type: "tool_result",
-      payload: { name, ...result } as Prisma.InputJsonValue,
+    const recorded = result;
+    await db.$transaction(async (tx) => {
+      const after = await tx.agent.findFirstOrThrow({
+        where: { id: agentId, teamId },
+        select: { worldState: true, stuckNoProgressCycles: true },
+      });
+      const resultHash = recorded.status === "succeeded" ? hashOf({ name, result: recorded.result }) : null;
+      // New information: the world state changed, or a successful result not seen in the last cycles.
+      let isNew = stableJson(before.worldState) !== stableJson(after.worldState);
+      if (!isNew && resultHash) {
+        const seen = await tx.agentEvent.findMany({
+          where: { agentId, teamId, type: "tool_result" },
+          orderBy: { seq: "desc" },
+          take: after.stuckNoProgressCycles,
+          select: { payload: true },
+        });
+        isNew = !seen.some((e) => (e.payload as { resultHash?: string }).resultHash === resultHash);
+      }
+      await appendEvent(
+        {
+          agentId,
+          teamId,
+          runId: agentRunId,
+          cycle,
+          type: "tool_result",
+          payload: { name, ...recorded, resultHash, isNew } as Prisma.InputJsonValue,
+        },
+        tx,
+      );
+      await recordCycleProgress(tx, { agentId, teamId, cycle, signature: callSignature(name, argumentsText), isNew });
     });
   }
-  const agent = await db.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { stuckRepeatLimit: true } });
   await markCycleDone({ agentId, teamId, cycle });
   if (cycle % SNAPSHOT_EVERY_CYCLES === 0) await writeSnapshot({ agentId, teamId, cycle });
 
   const finished = result.status === "succeeded" && (result.result as { finished?: boolean } | undefined)?.finished === true;
   if (finished) return { next: "end", status: "completed", reason: String((result.result as { result?: string }).result ?? "Finished.") };
-
-  // Stuck: the same call, with the same arguments, several cycles in a row.
-  const recentCalls = await db.agentEvent.findMany({
-    where: { agentId, teamId, type: "tool_call" },
-    orderBy: { seq: "desc" },
-    take: agent.stuckRepeatLimit,
-    select: { payload: true },
-  });
-  const signature = (p: unknown) => `${(p as { name: string }).name}:${(p as { arguments: string }).arguments}`;
-  if (recentCalls.length >= agent.stuckRepeatLimit && new Set(recentCalls.map((c) => signature(c.payload))).size === 1) {
-    return {
-      next: "end",
-      status: "stuck",
-      reason: `The same call (${name}) with the same arguments ${agent.stuckRepeatLimit} times in a row.`,
-    };
-  }
   return { next: "continue" };
+}
+
+/** A tool call's identity for repeat detection: its name and its arguments with keys in a fixed order. */
+function callSignature(name: string, argumentsText: string): string {
+  try {
+    return `${name}:${stableJson(JSON.parse(argumentsText))}`;
+  } catch {
+    return `${name}:${argumentsText}`;
+  }
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+function hashOf(value: unknown): string {
+  return createHash("sha256").update(stableJson(value)).digest("hex").slice(0, 32);
 }
 
 /** A cycle without an action (model error, no or invalid tool call) still counts and heartbeats. */

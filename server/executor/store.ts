@@ -268,7 +268,17 @@ async function cancelMatchingRuns(client: pg.PoolClient, functions: FunctionRow[
   }
 }
 
+/**
+ * Registering a wait and receiving an event must not pass each other unseen (each transaction unable to
+ * see the other's uncommitted row): receivers take this lock shared, a new wait takes it exclusively.
+ */
+export async function lockWaitsFor(client: pg.PoolClient, eventName: string, mode: "shared" | "exclusive") {
+  const fn = mode === "shared" ? "pg_advisory_xact_lock_shared" : "pg_advisory_xact_lock";
+  await client.query(`SELECT ${fn}(hashtext('executor-wait:' || $1))`, [eventName]);
+}
+
 async function resumeMatchingWaits(client: pg.PoolClient, event: InngestEvent) {
+  await lockWaitsFor(client, event.name, "shared");
   const waits = await client.query<{ id: string; runId: string; stepId: string; expression: string | null; trigger: InngestEvent }>(
     `SELECT w.id, w."runId", w."stepId", w.expression,
             json_build_object('id', e.id, 'name', e.name, 'data', e.data, 'ts', e.ts) AS trigger

@@ -3,7 +3,7 @@ import type pg from "pg";
 import { resolveWakeTime, parseDurationMs } from "./duration";
 import { matches } from "./expressions";
 import { logger } from "./log";
-import { completeStep, enqueueJob, finishRun, fireDueCrons, inTransaction, insertInternalEvent, startRun } from "./store";
+import { completeStep, enqueueJob, finishRun, fireDueCrons, inTransaction, insertInternalEvent, lockWaitsFor, startRun } from "./store";
 import type { InngestEvent, Memo, Op } from "./types";
 
 export type WorkerOptions = {
@@ -448,6 +448,7 @@ export class Worker {
         const expression = typeof op.opts?.if === "string" ? op.opts.if : null;
         const expiresAt = new Date(Date.now() + durationOrThrow(() => parseDurationMs(timeout)));
         await insertPendingStep(client, run.id, op.id, name, op.op, "waiting");
+        await lockWaitsFor(client, op.name ?? "", "exclusive");
         await client.query(
           `INSERT INTO executor_wait ("runId", "stepId", "eventName", expression, "expiresAt") VALUES ($1, $2, $3, $4, ($5::timestamptz AT TIME ZONE 'UTC'))
            ON CONFLICT ("runId", "stepId") DO NOTHING`,
@@ -499,10 +500,10 @@ export class Worker {
 
   /**
    * An event can arrive between the step that made it expected (say, the one that created an approval)
-   * and the moment the SDK reports the wait. Events received since this request began are therefore
-   * matched against a new wait too, so a quick answer is never lost. (Inngest only matches events
-   * after the wait; with checkpointing, which is on by default, the preceding step runs in the same
-   * request, so the window covers it.)
+   * and the moment the SDK reports the wait, possibly in a later request. Events received since the
+   * step before that one ended (or since this request began, if earlier) are therefore matched against
+   * a new wait too, so a quick answer is never lost. (Inngest only matches events after the wait; this
+   * is a superset, recorded in docs/decisions/005.)
    */
   private async matchEarlyEvent(
     client: pg.PoolClient,
@@ -514,9 +515,14 @@ export class Worker {
   ) {
     if (!job.claimedAt) return;
     const { rows } = await client.query<{ event: InngestEvent }>(
-      `SELECT json_build_object('id', id, 'name', name, 'data', data, 'ts', ts) AS event FROM executor_event
-        WHERE name = $1 AND "receivedAt" >= ($2::timestamptz AT TIME ZONE 'UTC') ORDER BY "receivedAt", id LIMIT 100`,
-      [eventName, job.claimedAt],
+      `WITH since AS (
+         SELECT LEAST(($2::timestamptz AT TIME ZONE 'UTC'), COALESCE(
+           (SELECT "endedAt" FROM executor_step WHERE "runId" = $3 AND "stepId" <> $4 AND "endedAt" IS NOT NULL
+             ORDER BY "endedAt" DESC OFFSET 1 LIMIT 1),
+           (SELECT "startedAt" FROM executor_run WHERE id = $3))) AS at)
+       SELECT json_build_object('id', id, 'name', name, 'data', data, 'ts', ts) AS event FROM executor_event, since
+        WHERE name = $1 AND "receivedAt" >= since.at ORDER BY "receivedAt", id LIMIT 100`,
+      [eventName, job.claimedAt, run.id, stepId],
     );
     const match = rows.find((r) => matches(expression, { event: run.event, async: { ...r.event, ts: Number(r.event.ts) } }));
     if (!match) return;

@@ -11,7 +11,7 @@ import type { AgentStatus } from "~/server/db/generated/enums";
 import type { RunningExecutor } from "~/server/executor/executor";
 import { agentInput } from "../factories/agent";
 import { addTestMember, createTestTeam } from "../factories/team";
-import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
+import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply, type ScriptedUsage } from "../fixtures/fake-openai";
 import { startTestExecutor } from "./harness";
 
 /**
@@ -25,11 +25,14 @@ let control: typeof ControlModule;
 // Per agent name: what the "model" does at each cycle.
 const scripts = new Map<string, (cycle: number) => ScriptedReply>();
 
-const tool = (name: string, args: unknown): ScriptedReply => ({
+const tool = (name: string, args: unknown, usage?: ScriptedUsage): ScriptedReply => ({
   kind: "tool_calls",
   calls: [{ name, arguments: args }],
   content: `I will use ${name}.`,
+  ...(usage ? { usage } : {}),
 });
+// $0.015 per reply: 100k prompt tokens of gpt-4o-mini.
+const PRICEY: ScriptedUsage = { prompt_tokens: 100_000, completion_tokens: 0 };
 
 beforeAll(async () => {
   // On the address vitest.config.ts gives the app's Inngest client (INNGEST_DEV).
@@ -196,6 +199,15 @@ describe("agent loop", () => {
     expect(agent.statusReason).toMatch(/could cross the \$0\.00 limit/);
     expect(fake.requests.length).toBe(before);
     expect(await db.spendEntry.count({ where: { agentId: ids.agentId } })).toBe(0);
+    // Raising the budget resumes a budget-exhausted agent from where it stopped.
+    const owner = await db.member.findFirstOrThrow({ where: { teamId: ids.teamId, role: "owner" }, select: { userId: true } });
+    await expect(control.raiseBudget({ ...ids, userId: owner.userId, raise: { budgetTokens: 10 } })).rejects.toThrow(
+      /Check the new limits/,
+    );
+    const raised = await control.raiseBudget({ ...ids, userId: owner.userId, raise: { budgetUsd: "5" } });
+    expect(raised).toEqual({ resumed: true, approvedHold: false });
+    const done = await waitForStatus(ids.agentId, ["completed"]);
+    expect(done.statusReason).toBe("never reached");
   });
 
   it("rolls over into a new run every cyclesPerRun cycles and keeps its place", async () => {
@@ -338,12 +350,114 @@ describe("agent loop", () => {
     expect(await db.auditLog.count({ where: { targetId: agent.id, action: { in: ["agent.start", "agent.stop"] } } })).toBe(2);
   });
 
-  it("detects a stuck agent repeating the same call", async () => {
-    const ids = await newAgent("Repeater", () => tool("search_memory", { query: "the same thing" }));
+  it("holds a stuck agent repeating the same call until a person lets it continue", async () => {
+    const ids = await newAgent("Repeater", (cycle) =>
+      cycle <= 3 ? tool("search_memory", { query: "the same thing" }) : tool("finish", { result: "unstuck" }),
+    );
     await control.startAgent(ids);
     const agent = await waitForStatus(ids.agentId, ["stuck"]);
     expect(agent.cycleCount).toBe(3);
     expect(agent.statusReason).toContain("search_memory");
+    const hold = await db.approval.findFirstOrThrow({
+      where: { agentId: ids.agentId, kind: "stuck" },
+      select: { id: true, status: true, cycle: true },
+    });
+    expect(hold).toMatchObject({ status: "pending", cycle: 4 });
+    // Resuming is refused while the decision is pending; answering it is the way on.
+    await expect(control.startAgent(ids)).rejects.toThrow(/pending approval/);
+    await control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: hold.id, decision: "approved" });
+    const done = await waitForStatus(ids.agentId, ["completed"]);
+    expect(done).toMatchObject({ cycleCount: 4, statusReason: "unstuck" });
+    const decided = await db.agentEvent.findFirstOrThrow({
+      where: { agentId: ids.agentId, type: "approval_decided" },
+      select: { payload: true },
+    });
+    expect(decided.payload).toMatchObject({ kind: "stuck", status: "approved" });
+  });
+
+  it("holds an agent that learns nothing new for M cycles; a person stops it", async () => {
+    // Different questions each cycle, the same empty answer: no repeat, but no new information either.
+    const ids = await newAgent("Going nowhere", (cycle) => tool("search_memory", { query: `question number ${cycle}` }));
+    await db.agent.update({ where: { id: ids.agentId }, data: { stuckNoProgressCycles: 3 } });
+    await control.startAgent(ids);
+    const agent = await waitForStatus(ids.agentId, ["stuck"]);
+    // Cycle 1's empty answer is new; cycles 2-4 repeat it; the hold comes before cycle 5 thinks.
+    expect(agent.cycleCount).toBe(4);
+    expect(agent.statusReason).toMatch(/learned nothing new for 3 cycles/);
+    const results = await db.agentEvent.findMany({
+      where: { agentId: ids.agentId, type: "tool_result" },
+      orderBy: { seq: "asc" },
+      select: { payload: true },
+    });
+    expect(results.map((r) => (r.payload as { isNew: boolean }).isNew)).toEqual([true, false, false, false]);
+    const hold = await db.approval.findFirstOrThrow({
+      where: { agentId: ids.agentId, kind: "stuck", status: "pending" },
+      select: { id: true },
+    });
+    await control.decideApproval({
+      teamId: ids.teamId,
+      userId: ids.userId,
+      approvalId: hold.id,
+      decision: "rejected",
+      comment: "Not worth it.",
+    });
+    const stopped = await waitForStatus(ids.agentId, ["stopped"]);
+    expect(stopped).toMatchObject({ cycleCount: 4, statusReason: "Stopped by a person after getting stuck. Not worth it." });
+  });
+
+  it("asks at the soft budget limit; raising the budget lets it go on", async () => {
+    // Each reply costs $0.015; the soft limit is 50% of $0.05, crossed after two cycles.
+    const ids = await newAgent(
+      "Spender",
+      (cycle) =>
+        cycle <= 3 ? tool("update_world_state", { set: { cycle } }, PRICEY) : tool("finish", { result: "within budget" }, PRICEY),
+      { budgetUsd: 0.05, softLimitPercent: 50 },
+    );
+    const admin = await addTestMember(ids.teamId, "admin");
+    const member = await addTestMember(ids.teamId, "member");
+    await control.startAgent(ids);
+    const held = await waitForStatus(ids.agentId, ["waiting_approval"]);
+    expect(held.cycleCount).toBe(2);
+    expect(held.statusReason).toMatch(/past the 50% soft limit/);
+    const requestsWhileHeld = fake.requests.length;
+    const hold = await db.approval.findFirstOrThrow({
+      where: { agentId: ids.agentId, kind: "budget" },
+      select: { id: true, status: true, context: true },
+    });
+    expect(hold).toMatchObject({ status: "pending", context: { budgetUsd: "0.05", softLimitPercent: 50 } });
+
+    // Raising needs the budget:raise permission (admin); a member is refused, with nothing changed.
+    await expect(member.caller.agent.raiseBudget({ id: ids.agentId, budgetUsd: "1" })).rejects.toThrow(/admin role/);
+    await expect(admin.caller.agent.raiseBudget({ id: ids.agentId, budgetUsd: "0.01" })).rejects.toThrow(/Check the new limits/);
+    await admin.caller.agent.raiseBudget({ id: ids.agentId, budgetUsd: "1" });
+    const done = await waitForStatus(ids.agentId, ["completed"]);
+    expect(done.cycleCount).toBe(4);
+    expect(fake.requests.length).toBeGreaterThan(requestsWhileHeld);
+    const decided = await db.approval.findUniqueOrThrow({ where: { id: hold.id }, select: { status: true, decidedById: true } });
+    expect(decided).toEqual({ status: "approved", decidedById: admin.user.id });
+    expect(await db.auditLog.count({ where: { targetId: ids.agentId, action: "budget.raise" } })).toBe(1);
+    const row = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { budgetUsd: true } });
+    expect(row.budgetUsd?.toString()).toBe("1");
+  });
+
+  it("at the soft limit, a rejection stops the agent and unanswered holds pause it", async () => {
+    const script = () => tool("update_world_state", { set: { at: Date.now() } }, PRICEY);
+    const rejected = await newAgent("Frugal", script, { budgetUsd: 0.05, softLimitPercent: 20 });
+    await control.startAgent(rejected);
+    await waitForStatus(rejected.agentId, ["waiting_approval"]);
+    const hold = await db.approval.findFirstOrThrow({ where: { agentId: rejected.agentId, kind: "budget" }, select: { id: true } });
+    await control.decideApproval({ teamId: rejected.teamId, userId: rejected.userId, approvalId: hold.id, decision: "rejected" });
+    const stopped = await waitForStatus(rejected.agentId, ["stopped"]);
+    expect(stopped).toMatchObject({ cycleCount: 1, statusReason: "Stopped at the soft budget limit by a person." });
+
+    const unanswered = await newAgent("Unattended", script, { budgetUsd: 0.05, softLimitPercent: 20 });
+    await db.agent.update({ where: { id: unanswered.agentId }, data: { approvalTimeoutSeconds: 1 } });
+    await control.startAgent(unanswered);
+    const paused = await waitForStatus(unanswered.agentId, ["paused"]);
+    expect(paused.statusReason).toMatch(/nobody answered in time/);
+    expect(await db.approval.findFirstOrThrow({ where: { agentId: unanswered.agentId }, select: { status: true } })).toEqual({
+      status: "expired",
+    });
   });
 
   it("survives model errors and malformed replies: recorded as events, the loop goes on", async () => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { agentSettingsSchema } from "../../agents/agent-input";
 import { AGENT_SORTS, createAgent, getAgentOrThrow, listAgents } from "../../agents/agents";
-import { pauseAgent, startAgent, stopAgent } from "../../agents/control";
+import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { AgentStatus } from "../../db/generated/enums";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 
@@ -38,4 +38,20 @@ export const agentRouter = createTRPCRouter({
   stop: teamProcedure("member")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }), reason: z.string().max(500) }))
     .mutation(({ ctx, input }) => stopAgent({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id, reason: input.reason })),
+
+  /** Raise money, token or cycle limits: approves a pending soft-limit hold, resumes a budget-exhausted agent. */
+  raiseBudget: teamProcedure("admin")
+    .input(
+      z.object({
+        id: z.uuid({ message: "That agent id is not valid." }),
+        budgetUsd: z
+          .string()
+          .trim()
+          .regex(/^\d{1,10}(\.\d{1,8})?$/, { message: "Enter an amount in dollars, like 25 or 12.50." })
+          .optional(),
+        budgetTokens: z.number({ message: "Enter a whole number of tokens." }).int().positive().max(1e15).optional(),
+        budgetCycles: z.number({ message: "Enter a whole number of cycles." }).int().positive().max(10_000_000).optional(),
+      }),
+    )
+    .mutation(({ ctx, input: { id, ...raise } }) => raiseBudget({ agentId: id, teamId: ctx.team.id, userId: ctx.user.id, raise })),
 });
