@@ -73,31 +73,36 @@ export async function writeSnapshot({ agentId, teamId, cycle }: { agentId: strin
   });
 }
 
-export const RECENT_EVENTS_IN_CONTEXT = 20;
+/** Cycles whose events reach the model in full; older ones reach it through the rolling summary. */
+export const RECENT_CYCLES_IN_CONTEXT = 6;
+/** A hard cap on events read for one prompt, whatever happened in those cycles. */
+export const MAX_EVENTS_IN_CONTEXT = 120;
 
 /**
- * What the model sees: the agent's instructions and goal, its world state and rolling summary (kept on
- * the agent row, checkpointed in snapshots), and the most recent events. Bounded, indexed reads
- * whatever the length of the history: cycle 10,000 costs what cycle 10 costs. Older events reach the
- * model only through the rolling summary; the recent window is never cut.
+ * The raw material of a prompt (server/agents/context.ts renders it): the agent row, with its world
+ * state and rolling summary, and the events of the cycles the summary does not cover yet. Bounded,
+ * indexed reads whatever the length of the history: cycle 10,000 costs what cycle 10 costs.
  */
-export async function loadContext({
-  agentId,
-  teamId,
-  recent = RECENT_EVENTS_IN_CONTEXT,
-}: {
-  agentId: string;
-  teamId: string;
-  recent?: number;
-}) {
+export async function loadContext({ agentId, teamId }: { agentId: string; teamId: string }) {
   const agent = await db.agent.findFirstOrThrow({
     where: { id: agentId, teamId },
-    select: { name: true, goal: true, instructions: true, worldState: true, summary: true, cycleCount: true, lastEventSeq: true },
+    select: {
+      name: true,
+      goal: true,
+      instructions: true,
+      worldState: true,
+      summary: true,
+      summaryThroughCycle: true,
+      cycleCount: true,
+      lastEventSeq: true,
+    },
   });
-  const events = await db.agentEvent.findMany({
-    where: { agentId, teamId, seq: { gt: agent.lastEventSeq - recent } },
-    orderBy: { seq: "asc" },
+  const newestFirst = await db.agentEvent.findMany({
+    where: { agentId, teamId, cycle: { gt: Math.max(agent.summaryThroughCycle, agent.cycleCount - RECENT_CYCLES_IN_CONTEXT - 1, 0) } },
+    orderBy: { seq: "desc" },
+    take: MAX_EVENTS_IN_CONTEXT,
     select: { seq: true, cycle: true, type: true, payload: true },
   });
-  return { agent, events };
+  return { agent, events: newestFirst.reverse() };
 }
+export type LoadedContext = Awaited<ReturnType<typeof loadContext>>;

@@ -1,15 +1,16 @@
 import { createHash } from "node:crypto";
-import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { db, type Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { env } from "../env";
 import { commitSpend, releaseSpend, reserveSpend } from "./budget";
-import { appendEvent, loadContext, writeSnapshot } from "./events";
+import { assembleContext, estimateTokens } from "./context";
+import { appendEvent, writeSnapshot } from "./events";
 import { executeToolCall } from "./execute-tool";
 import { callModel, type ModelEndpoint } from "./model";
 import { costOf, worstCaseCost } from "./pricing";
 import { getTool, parseToolCall, toolsForModel } from "./tools";
 import { SIMULATOR_PROVIDER } from "./agent-input";
+import { writeMemory } from "../memory/memories";
 import type { ApprovalPolicy } from "./tool-catalog";
 import { HOLD_FIELDS, holdNeeded, openHold, pendingHold, recordCycleProgress, type HoldKind } from "./holds";
 import { LOOP_OWNED, RUNNABLE } from "./statuses";
@@ -83,31 +84,6 @@ async function resolveEndpoint({ teamId, provider }: { teamId: string; provider:
   return { kind: "openai", baseURL: row.baseUrl ?? undefined, apiKey: env.OPENAI_API_KEY ?? "not-set" };
 }
 
-function renderMessages(context: Awaited<ReturnType<typeof loadContext>>, cycle: number): ChatCompletionMessageParam[] {
-  const { agent, events } = context;
-  const system = [
-    `You are "${agent.name}", an autonomous agent working towards a goal over many cycles.`,
-    `Goal: ${agent.goal}`,
-    agent.instructions ? `Instructions: ${agent.instructions}` : "",
-    "Each cycle, call exactly one tool. Call finish when the goal is achieved or cannot be achieved.",
-  ]
-    .filter(Boolean)
-    .join("\n");
-  const recent = events.map((e) => `#${e.seq} cycle ${e.cycle} ${e.type}: ${JSON.stringify(e.payload).slice(0, 600)}`).join("\n");
-  const user = [
-    `Cycle ${cycle}.`,
-    `World state: ${JSON.stringify(agent.worldState ?? {})}`,
-    agent.summary ? `Summary of earlier cycles: ${agent.summary}` : "",
-    recent ? `Recent events:\n${recent}` : "No events yet.",
-  ]
-    .filter(Boolean)
-    .join("\n\n");
-  return [
-    { role: "system", content: system },
-    { role: "user", content: user },
-  ];
-}
-
 async function approvalNeeded({ teamId, agentId, toolName, tools }: Ids & { toolName: string; tools: unknown }): Promise<boolean> {
   const setting = (tools as { name: string; approval?: ApprovalPolicy }[]).find((t) => t.name === toolName);
   const policy = setting?.approval ?? getTool(toolName)?.defaultApproval ?? "always";
@@ -153,11 +129,17 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
     const hold = await openHold({ agentId, teamId, agentRunId, cycle, approvalTimeoutSeconds: agent.approvalTimeoutSeconds });
     if (hold) return { kind: "hold", approvalId: hold.approvalId, holdKind: hold.kind };
   }
-  const context = await loadContext({ agentId, teamId });
-  const messages = renderMessages(context, cycle);
   const enabled = (agent.tools as { name: string; enabled: boolean }[]).filter((t) => t.enabled).map((t) => t.name);
   const tools = toolsForModel(enabled);
-  const promptTokens = Math.ceil(JSON.stringify(messages).length / 3) + Math.ceil(JSON.stringify(tools).length / 3);
+  const toolTokens = estimateTokens(JSON.stringify(tools));
+  const { messages, recalled, stats } = await assembleContext({
+    agentId,
+    teamId,
+    cycle,
+    model: agent.model,
+    reservedTokens: toolTokens + agent.maxOutputTokens,
+  });
+  const promptTokens = stats.promptTokens + toolTokens;
   const worst = worstCaseCost(agent.model, promptTokens, agent.maxOutputTokens);
   const verdict = await reserveSpend({
     agentId,
@@ -220,6 +202,8 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
       toolCalls: reply.toolCalls.map((c) => c.name),
       model: agent.model,
       isKnownModelPrice: cost.isKnownModel,
+      recalled: recalled.map((m) => ({ id: m.id, kind: m.kind, matches: m.matches })),
+      context: stats,
     },
     tokensIn: reply.usage.inputTokens,
     tokensOut: reply.usage.outputTokens,
@@ -399,7 +383,7 @@ export async function act({
         });
         isNew = !seen.some((e) => (e.payload as { resultHash?: string }).resultHash === resultHash);
       }
-      await appendEvent(
+      const resultEvent = await appendEvent(
         {
           agentId,
           teamId,
@@ -407,6 +391,18 @@ export async function act({
           cycle,
           type: "tool_result",
           payload: { name, ...recorded, resultHash, isNew } as Prisma.InputJsonValue,
+        },
+        tx,
+      );
+      // The cycle's episode: what was done and what came of it, for recall in later cycles.
+      await writeMemory(
+        {
+          agentId,
+          teamId,
+          kind: "episode",
+          content: episodeText({ cycle, name, argumentsText, result: recorded }),
+          importance: episodeImportance(name, recorded.status, isNew),
+          sourceEventSeq: resultEvent.seq,
         },
         tx,
       );
@@ -419,6 +415,30 @@ export async function act({
   const finished = result.status === "succeeded" && (result.result as { finished?: boolean } | undefined)?.finished === true;
   if (finished) return { next: "end", status: "completed", reason: String((result.result as { result?: string }).result ?? "Finished.") };
   return { next: "continue" };
+}
+
+function episodeText({
+  cycle,
+  name,
+  argumentsText,
+  result,
+}: {
+  cycle: number;
+  name: string;
+  argumentsText: string;
+  result: { status: string; result?: unknown; error?: string };
+}) {
+  const outcome = result.status === "succeeded" ? JSON.stringify(result.result ?? null) : (result.error ?? "");
+  const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+  return `Cycle ${cycle}: ${name}(${clip(argumentsText, 300)}) ${result.status}: ${clip(outcome, 500)}`;
+}
+
+/** A write-time importance heuristic: outcomes that changed something or needed a person matter more. */
+function episodeImportance(name: string, status: string, isNew: boolean): number {
+  if (name === "finish" || name === "ask_human") return 0.9;
+  if (status !== "succeeded") return 0.6;
+  if (getTool(name)?.sideEffect === "side-effecting") return 0.7;
+  return isNew ? 0.5 : 0.2;
 }
 
 /** A tool call's identity for repeat detection: its name and its arguments with keys in a fixed order. */

@@ -128,7 +128,20 @@ describe("agent loop", () => {
     });
     expect(row.worldState).toEqual({ plan: "check pages" });
     expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(1);
-    expect(await db.memory.count({ where: { agentId: ids.agentId } })).toBe(1);
+    expect(await db.memory.count({ where: { agentId: ids.agentId, kind: { not: "episode" } } })).toBe(1);
+    // One episode per cycle, linked to its result event, for recall in later cycles.
+    const episodes = await db.memory.findMany({
+      where: { agentId: ids.agentId, kind: "episode" },
+      orderBy: { sourceEventSeq: "asc" },
+      select: { content: true, sourceEventSeq: true },
+    });
+    expect(episodes.map((e) => e.content.split("(")[0])).toEqual([
+      "Cycle 1: update_world_state",
+      "Cycle 2: send_message",
+      "Cycle 3: remember",
+      "Cycle 4: finish",
+    ]);
+    expect(episodes.map((e) => e.sourceEventSeq)).toEqual([3, 6, 9, 12]);
     const spend = await db.spendEntry.findMany({ where: { agentId: ids.agentId }, select: { state: true, eventId: true } });
     expect(spend).toHaveLength(4);
     expect(spend.every((s) => s.state === "committed" && s.eventId !== null)).toBe(true);
@@ -274,6 +287,17 @@ describe("agent loop", () => {
     }
     const snapshots = await db.snapshot.findMany({ where: { agentId: ids.agentId }, orderBy: { cycle: "asc" }, select: { cycle: true } });
     expect(snapshots.map((s) => s.cycle)).toEqual([10, 20]);
+    // Cycles older than the recent window were folded into the rolling summary before cycle 20 thought.
+    const last = await db.agentEvent.findFirstOrThrow({
+      where: { agentId: ids.agentId, type: "thought", cycle: 20 },
+      select: { payload: true },
+    });
+    expect((last.payload as { context: { summaryThroughCycle: number; recentCycles: number } }).context).toMatchObject({
+      summaryThroughCycle: 13,
+      recentCycles: 6,
+    });
+    const row = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { summary: true } });
+    expect(row.summary.split("\n").map((l) => l.split(":")[0])).toEqual(Array.from({ length: 13 }, (_, i) => `c${i + 1}`));
   });
 
   it("asks a person and uses the answer", async () => {
@@ -377,7 +401,8 @@ describe("agent loop", () => {
 
   it("holds an agent that learns nothing new for M cycles; a person stops it", async () => {
     // Different questions each cycle, the same empty answer: no repeat, but no new information either.
-    const ids = await newAgent("Going nowhere", (cycle) => tool("search_memory", { query: `question number ${cycle}` }));
+    const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"];
+    const ids = await newAgent("Going nowhere", (cycle) => tool("search_memory", { query: words[cycle % words.length] }));
     await db.agent.update({ where: { id: ids.agentId }, data: { stuckNoProgressCycles: 3 } });
     await control.startAgent(ids);
     const agent = await waitForStatus(ids.agentId, ["stuck"]);

@@ -34,10 +34,17 @@ describe("event log", () => {
   it("loads a bounded context: only the most recent events, however long the history", async () => {
     const ids = await newAgent();
     for (let cycle = 1; cycle <= 60; cycle++) await appendEvent({ ...ids, cycle, type: "observation", payload: { cycle } });
-    await db.agent.update({ where: { id: ids.agentId }, data: { summary: "Cycles 1-40: found three pricing pages." } });
-    const { agent, events } = await loadContext({ ...ids, recent: 20 });
-    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 41 + i));
+    await db.agent.update({
+      where: { id: ids.agentId },
+      data: { summary: "Cycles 1-40: found three pricing pages.", summaryThroughCycle: 40, cycleCount: 60 },
+    });
+    // The last RECENT_CYCLES_IN_CONTEXT cycles (plus the one being thought about), whatever the summary covers.
+    const { agent, events } = await loadContext(ids);
+    expect(events.map((e) => e.cycle)).toEqual(Array.from({ length: 7 }, (_, i) => 54 + i));
     expect(agent.summary).toBe("Cycles 1-40: found three pricing pages.");
+    // A summary that covers more leaves fewer events; nothing it covers is read again.
+    await db.agent.update({ where: { id: ids.agentId }, data: { summaryThroughCycle: 58 } });
+    expect((await loadContext(ids)).events.map((e) => e.cycle)).toEqual([59, 60]);
   });
 
   it("writes one snapshot per cycle with the event cursor", async () => {

@@ -1,0 +1,208 @@
+import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import { db } from "../db/client";
+import { recallForContext, type RecalledMemory } from "../memory/memories";
+import { loadContext, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "./events";
+
+/**
+ * What the model sees at a cycle, kept within its context window:
+ *   instructions and goal · world state · rolling summary of older cycles · recalled memories · the
+ *   events of the last few cycles, in full.
+ * Cycles that leave the recent window are folded into the rolling summary (one digest line each),
+ * so nothing is dropped unseen; when the prompt would still not fit the model's window, the oldest
+ * recent cycles are folded early (the newest cycle is always kept), and only then are oversized
+ * world state or summary text shortened. All reads are bounded: cycle 10,000 costs what cycle 10 costs.
+ */
+type Ids = { agentId: string; teamId: string };
+
+/** Context windows in tokens; an unknown model gets a conservative default (Ollama's common 8k). */
+const CONTEXT_WINDOWS: Record<string, number> = {
+  "simulator-1": 16_000,
+  "gpt-4o-mini": 128_000,
+  "gpt-4o": 128_000,
+  "gpt-4.1-mini": 1_047_576,
+  "gpt-4.1": 1_047_576,
+  "o4-mini": 200_000,
+};
+export const DEFAULT_CONTEXT_WINDOW = 8_192;
+export const SUMMARY_MAX_CHARS = 6_000;
+const EVENT_TEXT_MAX = 600;
+
+export function contextWindowOf(model: string): number {
+  return CONTEXT_WINDOWS[model] ?? DEFAULT_CONTEXT_WINDOW;
+}
+
+/** A cheap, deliberately generous token estimate (3 characters a token); budgets err towards stopping. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 3);
+}
+
+type EventRow = LoadedContext["events"][number];
+
+function short(value: unknown, max: number): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** One line per cycle for the rolling summary: what the agent did and what came of it. */
+export function digestCycle(cycle: number, events: Pick<EventRow, "type" | "payload">[]): string {
+  const parts: string[] = [];
+  for (const e of events) {
+    const p = (e.payload ?? {}) as Record<string, unknown>;
+    if (e.type === "tool_call") parts.push(`${String(p.name)}(${short(p.arguments ?? "", 80)})`);
+    else if (e.type === "tool_result")
+      parts.push(`→ ${String(p.status)}${p.error ? `: ${short(p.error, 80)}` : `: ${short(p.result ?? "", 80)}`}`);
+    else if (e.type === "error") parts.push(`error ${String(p.kind)}`);
+    else if (e.type === "approval_decided") parts.push(`${p.kind ? String(p.kind) : "approval"} ${String(p.status)}`);
+    else if (e.type === "budget") parts.push(`budget ${String(p.stage ?? "")}`);
+  }
+  return `c${cycle}: ${parts.join(" ") || "no action"}`;
+}
+
+/**
+ * Appends digest lines and keeps the summary under `SUMMARY_MAX_CHARS`: when it grows past the limit,
+ * its oldest lines are merged into one "earlier cycles" line that keeps their range and tool counts.
+ */
+export function appendToSummary(summary: string, lines: string[], maxChars = SUMMARY_MAX_CHARS): string {
+  let all = [...(summary ? summary.split("\n") : []), ...lines];
+  while (all.join("\n").length > maxChars && all.length > 2) {
+    const half = Math.max(2, Math.floor(all.length / 2));
+    all = [mergeLines(all.slice(0, half)), ...all.slice(half)];
+  }
+  const text = all.join("\n");
+  return text.length > maxChars ? text.slice(text.length - maxChars) : text;
+}
+
+function mergeLines(lines: string[]): string {
+  const cycles = lines.flatMap((l) => [...l.matchAll(/\bc(\d+)\b/g)].map((m) => Number(m[1])));
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    const merged = /^earlier c\d+-c\d+: (.*)$/.exec(line);
+    if (merged) {
+      for (const m of merged[1]!.matchAll(/(\w+)×(\d+)/g)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + Number(m[2]));
+    } else {
+      for (const m of line.matchAll(/(\w+)\(/g)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+    }
+  }
+  const tally = [...counts].map(([name, n]) => `${name}×${n}`).join(" ");
+  return `earlier c${Math.min(...cycles)}-c${Math.max(...cycles)}: ${tally || "no actions"}`;
+}
+
+/** Folds every cycle up to `throughCycle` not yet in the summary (at most `limit` per call, oldest first). */
+export async function foldIntoSummary({ agentId, teamId, throughCycle, limit = 50 }: Ids & { throughCycle: number; limit?: number }) {
+  return db.$transaction(async (tx) => {
+    const agent = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { summary: true, summaryThroughCycle: true } });
+    const from = agent.summaryThroughCycle + 1;
+    const to = Math.min(throughCycle, agent.summaryThroughCycle + limit);
+    if (to < from) return agent.summaryThroughCycle;
+    const events = await tx.agentEvent.findMany({
+      where: { agentId, teamId, cycle: { gte: from, lte: to } },
+      orderBy: { seq: "asc" },
+      select: { cycle: true, type: true, payload: true },
+    });
+    const lines: string[] = [];
+    for (let c = from; c <= to; c++)
+      lines.push(
+        digestCycle(
+          c,
+          events.filter((e) => e.cycle === c),
+        ),
+      );
+    // Guarded on the cursor: two writers cannot both fold the same cycles.
+    await tx.agent.updateMany({
+      where: { id: agentId, teamId, summaryThroughCycle: agent.summaryThroughCycle },
+      data: { summary: appendToSummary(agent.summary, lines), summaryThroughCycle: to },
+    });
+    return to;
+  });
+}
+
+export type ContextStats = {
+  recentCycles: number;
+  events: number;
+  summaryChars: number;
+  summaryThroughCycle: number;
+  foldedEarly: number;
+  truncated: boolean;
+  promptTokens: number;
+  contextWindow: number;
+};
+
+function render(context: LoadedContext, recalled: RecalledMemory[], cycle: number, limits?: { worldState: number; summary: number }) {
+  const { agent, events } = context;
+  const system = [
+    `You are "${agent.name}", an autonomous agent working towards a goal over many cycles.`,
+    `Goal: ${agent.goal}`,
+    agent.instructions ? `Instructions: ${agent.instructions}` : "",
+    "Each cycle, call exactly one tool. Call finish when the goal is achieved or cannot be achieved.",
+  ]
+    .filter(Boolean)
+    .join("\n");
+  const world = JSON.stringify(agent.worldState ?? {});
+  const recent = events.map((e) => `#${e.seq} cycle ${e.cycle} ${e.type}: ${short(e.payload, EVENT_TEXT_MAX)}`).join("\n");
+  const user = [
+    `Cycle ${cycle}.`,
+    `World state: ${limits ? short(world, limits.worldState) : world}`,
+    agent.summary ? `Summary of earlier cycles:\n${limits ? short(agent.summary, limits.summary) : agent.summary}` : "",
+    recalled.length ? `Memories that may help:\n${recalled.map((m) => `- (${m.kind}) ${short(m.content, 400)}`).join("\n")}` : "",
+    recent ? `Recent events:\n${recent}` : "No events yet.",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+  const messages: ChatCompletionMessageParam[] = [
+    { role: "system", content: system },
+    { role: "user", content: user },
+  ];
+  return { messages, tokens: estimateTokens(system) + estimateTokens(user) };
+}
+
+/** Builds the prompt for `cycle`, folding old cycles into the summary so it fits `model`'s window. */
+export async function assembleContext({
+  agentId,
+  teamId,
+  cycle,
+  model,
+  reservedTokens,
+}: Ids & { cycle: number; model: string; reservedTokens: number }) {
+  const contextWindow = contextWindowOf(model);
+  const budget = Math.max(256, contextWindow - reservedTokens);
+  // Cycles that left the recent window go into the summary first.
+  await foldIntoSummary({ agentId, teamId, throughCycle: cycle - 1 - RECENT_CYCLES_IN_CONTEXT });
+  let context = await loadContext({ agentId, teamId });
+  const recentEventSeqs = new Set(context.events.map((e) => e.seq));
+  const recalled = await recallForContext({
+    agentId,
+    teamId,
+    query: `${context.agent.goal} ${JSON.stringify(context.agent.worldState)}`,
+    excludeSeqs: recentEventSeqs,
+  });
+  let rendered = render(context, recalled, cycle);
+  let foldedEarly = 0;
+  // Too big for the window: fold the oldest recent cycle, keeping at least the newest one.
+  while (rendered.tokens > budget) {
+    const oldest = context.events.find((e) => e.cycle > 0)?.cycle;
+    const newest = context.events.at(-1)?.cycle;
+    if (oldest === undefined || newest === undefined || oldest >= newest) break;
+    await foldIntoSummary({ agentId, teamId, throughCycle: oldest });
+    foldedEarly++;
+    context = await loadContext({ agentId, teamId });
+    rendered = render(context, recalled, cycle);
+  }
+  let truncated = false;
+  if (rendered.tokens > budget) {
+    // Still too big: shorten the world state and summary text shown (the stored values stay whole).
+    const room = Math.max(200, (budget - estimateTokens(JSON.stringify(context.events))) * 3);
+    rendered = render(context, recalled, cycle, { worldState: Math.floor(room / 2), summary: Math.floor(room / 2) });
+    truncated = true;
+  }
+  const stats: ContextStats = {
+    recentCycles: new Set(context.events.map((e) => e.cycle)).size,
+    events: context.events.length,
+    summaryChars: context.agent.summary.length,
+    summaryThroughCycle: context.agent.summaryThroughCycle,
+    foldedEarly,
+    truncated,
+    promptTokens: rendered.tokens,
+    contextWindow,
+  };
+  return { messages: rendered.messages, recalled, stats };
+}
