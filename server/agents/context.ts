@@ -47,13 +47,20 @@ function short(value: unknown, max: number): string {
 export function digestCycle(cycle: number, events: Pick<EventRow, "type" | "payload">[]): string {
   const parts: string[] = [];
   for (const e of events) {
-    const p = (e.payload ?? {}) as Record<string, unknown>;
-    if (e.type === "tool_call") parts.push(`${String(p.name)}(${short(p.arguments ?? "", 80)})`);
-    else if (e.type === "tool_result")
-      parts.push(`→ ${String(p.status)}${p.error ? `: ${short(p.error, 80)}` : `: ${short(p.result ?? "", 80)}`}`);
-    else if (e.type === "error") parts.push(`error ${String(p.kind)}`);
-    else if (e.type === "approval_decided") parts.push(`${p.kind ? String(p.kind) : "approval"} ${String(p.status)}`);
-    else if (e.type === "budget") parts.push(`budget ${String(p.stage ?? "")}`);
+    const p = (e.payload ?? {}) as {
+      name?: string;
+      arguments?: string;
+      status?: string;
+      error?: unknown;
+      result?: unknown;
+      kind?: string;
+      stage?: string;
+    };
+    if (e.type === "tool_call") parts.push(`${p.name ?? "?"}(${short(p.arguments ?? "", 80)})`);
+    else if (e.type === "tool_result") parts.push(`→ ${p.status ?? "?"}: ${short(p.error ?? p.result ?? "", 80)}`);
+    else if (e.type === "error") parts.push(`error ${p.kind ?? "?"}`);
+    else if (e.type === "approval_decided") parts.push(`${p.kind ?? "approval"} ${p.status ?? "?"}`);
+    else if (e.type === "budget") parts.push(`budget ${p.stage ?? ""}`);
   }
   return `c${cycle}: ${parts.join(" ") || "no action"}`;
 }

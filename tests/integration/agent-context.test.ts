@@ -31,7 +31,10 @@ async function writeCycles(ids: { agentId: string; teamId: string }, cycles: num
   await db.agent.update({ where: { id: ids.agentId }, data: { cycleCount: cycles } });
 }
 
-const userText = (messages: { role: string; content?: unknown }[]) => String(messages.find((m) => m.role === "user")?.content ?? "");
+const userText = (messages: { role: string; content?: unknown }[]) => {
+  const content = messages.find((m) => m.role === "user")?.content;
+  return typeof content === "string" ? content : "";
+};
 
 describe("rolling summary", () => {
   it("digests a cycle into one line and merges the oldest lines when the summary grows too long", () => {
