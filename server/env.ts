@@ -1,5 +1,6 @@
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
+import { parsePriceTable } from "./agents/pricing";
 
 /**
  * The one environment schema. Read once at start-up (scripts/run.ts, instrumentation.ts and the test
@@ -40,6 +41,19 @@ export const env = createEnv({
     OPENAI_API_KEY: z.string().optional(),
     MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
     MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+    // Replaces the built-in price table: {"default": {...}, "models": {"name": {"inputPerMillion": n, "outputPerMillion": n}}}.
+    LONGHAUL_PRICES: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (!value) return undefined;
+        try {
+          return parsePriceTable(value);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^LONGHAUL_PRICES:? ?/, "") });
+          return z.NEVER;
+        }
+      }),
   },
   client: {},
   experimental__runtimeEnv: {},

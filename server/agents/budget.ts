@@ -72,16 +72,20 @@ export async function reserveSpend(input: {
 }
 
 /** Replaces a reservation with what the call really cost, linked to its event, and updates the agent's counters. */
-export async function commitSpend(input: {
-  agentId: string;
-  teamId: string;
-  reservationId: bigint;
-  costUsd: string;
-  tokensIn: number;
-  tokensOut: number;
-  eventId?: bigint | null;
-}) {
-  await db.$transaction(async (tx) => {
+export async function commitSpend(
+  input: {
+    agentId: string;
+    teamId: string;
+    reservationId: bigint;
+    costUsd: string;
+    tokensIn: number;
+    tokensOut: number;
+    eventId?: bigint | null;
+  },
+  within?: Prisma.TransactionClient,
+) {
+  const run = (fn: (tx: Prisma.TransactionClient) => Promise<void>) => (within ? fn(within) : db.$transaction(fn));
+  await run(async (tx) => {
     const updated = await tx.spendEntry.updateMany({
       where: { id: input.reservationId, agentId: input.agentId, teamId: input.teamId, state: "reserved" },
       data: {

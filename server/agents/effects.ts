@@ -12,6 +12,12 @@ export type EffectOutcome =
   | { status: "failed"; error: string; isReplay: boolean }
   | { status: "unknown"; isReplay: true };
 
+/**
+ * How long after an attempt began a retried call waits for its receipt (longer than any built-in
+ * tool's time limit); an attempt older than that died mid-call.
+ */
+export const IN_FLIGHT_WAIT_MS = 15_000;
+
 export function effectKey({ agentId, cycle, callIndex }: { agentId: string; cycle: number; callIndex: number }) {
   return `${agentId}:${cycle}:${callIndex}`;
 }
@@ -33,10 +39,16 @@ export async function performEffect(
     });
   } catch (error) {
     if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
-    const previous = await db.toolEffect.findUniqueOrThrow({
-      where: { idempotencyKey },
-      select: { status: true, result: true, error: true },
-    });
+    // The key exists: an earlier attempt made (or is still making) this call. A copy of the step that
+    // overlaps one still running waits a while for its receipt before calling the outcome unknown.
+    const read = () =>
+      db.toolEffect.findUniqueOrThrow({ where: { idempotencyKey }, select: { status: true, result: true, error: true, createdAt: true } });
+    let previous = await read();
+    const deadline = previous.createdAt.getTime() + IN_FLIGHT_WAIT_MS;
+    while (previous.status === "started" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      previous = await read();
+    }
     if (previous.status === "succeeded") return { status: "succeeded", result: previous.result, isReplay: true };
     if (previous.status === "failed") return { status: "failed", error: previous.error ?? "failed", isReplay: true };
     return { status: "unknown", isReplay: true };

@@ -51,6 +51,30 @@ export async function appendEvent(
   return tx ? write(tx) : db.$transaction(write);
 }
 
+/**
+ * Serialises one agent's loop writes. Two copies of a step can overlap (an executor died, its lease
+ * expired, and the step was sent again while the first copy still ran in the app): every
+ * check-then-write of the loop runs under this lock, so the second copy finds what the first wrote.
+ */
+export async function underAgentLock<T>(agentId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`agent-step:${agentId}`}))`;
+    return fn(tx);
+  });
+}
+
+/** Whether the decision on an approval was already logged (by an earlier attempt or an overlapping copy). */
+export async function decisionRecorded(
+  tx: Tx,
+  { agentId, teamId, cycle, approvalId }: { agentId: string; teamId: string; cycle: number; approvalId: string },
+) {
+  const found = await tx.agentEvent.findFirst({
+    where: { agentId, teamId, cycle, type: "approval_decided", payload: { path: ["approvalId"], equals: approvalId } },
+    select: { id: true },
+  });
+  return found !== null;
+}
+
 /** A compact checkpoint: world state, rolling summary and the event cursor it covers. */
 export async function writeSnapshot({ agentId, teamId, cycle }: { agentId: string; teamId: string; cycle: number }) {
   const agent = await db.agent.findFirstOrThrow({

@@ -1,6 +1,6 @@
 import { db, type Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
-import { appendEvent } from "./events";
+import { appendEvent, decisionRecorded, underAgentLock } from "./events";
 import { LOOP_OWNED } from "./statuses";
 
 /**
@@ -83,7 +83,12 @@ export async function openHold({
   cycle,
   approvalTimeoutSeconds,
 }: Ids & { agentRunId: string; cycle: number; approvalTimeoutSeconds: number }): Promise<{ approvalId: string; kind: HoldKind } | null> {
-  return db.$transaction(async (tx) => {
+  return underAgentLock(agentId, async (tx) => {
+    const open = await tx.approval.findFirst({
+      where: { agentId, teamId, cycle, kind: { in: ["budget", "stuck"] }, status: "pending" },
+      select: { id: true, kind: true },
+    });
+    if (open) return { approvalId: open.id, kind: open.kind as HoldKind };
     const agent = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: HOLD_FIELDS });
     const hold = holdNeeded(agent, cycle);
     if (!hold) return null;
@@ -144,7 +149,7 @@ export async function settleHold({
   approvalId,
   timedOut,
 }: Ids & { agentRunId: string; cycle: number; approvalId: string; timedOut: boolean }): Promise<HoldSettlement> {
-  return db.$transaction(async (tx) => {
+  return underAgentLock(agentId, async (tx) => {
     let approval = await tx.approval.findFirstOrThrow({
       where: { id: approvalId, agentId, teamId },
       select: { status: true, kind: true, comment: true },
@@ -156,17 +161,18 @@ export async function settleHold({
         select: { status: true, kind: true, comment: true },
       });
     }
-    await appendEvent(
-      {
-        agentId,
-        teamId,
-        runId: agentRunId,
-        cycle,
-        type: "approval_decided",
-        payload: { stage: "hold", approvalId, kind: approval.kind, status: approval.status, timedOut: approval.status === "expired" },
-      },
-      tx,
-    );
+    if (!(await decisionRecorded(tx, { agentId, teamId, cycle, approvalId })))
+      await appendEvent(
+        {
+          agentId,
+          teamId,
+          runId: agentRunId,
+          cycle,
+          type: "approval_decided",
+          payload: { stage: "hold", approvalId, kind: approval.kind, status: approval.status, timedOut: approval.status === "expired" },
+        },
+        tx,
+      );
     if (approval.status === "approved") {
       const agent = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { budgetUsd: true, budgetTokens: true } });
       await tx.agent.updateMany({

@@ -4,10 +4,11 @@ import type { AgentStatus } from "../db/generated/enums";
 import { env } from "../env";
 import { commitSpend, releaseSpend, reserveSpend } from "./budget";
 import { assembleContext, estimateTokens } from "./context";
-import { appendEvent, writeSnapshot } from "./events";
+import { appendEvent, decisionRecorded, underAgentLock, writeSnapshot } from "./events";
 import { executeToolCall } from "./execute-tool";
 import { callModel, type ModelEndpoint } from "./model";
-import { costOf, worstCaseCost } from "./pricing";
+import { costOf, DEFAULT_PRICES, worstCaseCost } from "./pricing";
+import { logger } from "../logger";
 import { getTool, parseToolCall, toolsForModel } from "./tools";
 import { SIMULATOR_PROVIDER } from "./agent-input";
 import { writeMemory } from "../memory/memories";
@@ -23,6 +24,13 @@ import { LOOP_OWNED, RUNNABLE } from "./statuses";
 type Ids = { agentId: string; teamId: string };
 
 export const SNAPSHOT_EVERY_CYCLES = 10;
+const PRICES = env.LONGHAUL_PRICES ?? DEFAULT_PRICES;
+const unpriced = new Set<string>();
+function warnUnpricedModel(model: string) {
+  if (unpriced.has(model)) return;
+  unpriced.add(model);
+  logger.warn({ model }, "no price for this model: charging the default price; add it to LONGHAUL_PRICES");
+}
 
 export type RunPlan =
   | { shouldRun: false; reason: string }
@@ -94,22 +102,59 @@ async function approvalNeeded({ teamId, agentId, toolName, tools }: Ids & { tool
   return !approvedBefore;
 }
 
-/** Assemble context, reserve the worst case, call the model, record thought + spend, and plan the action. */
-export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agentRunId: string; cycle: number }): Promise<Decision> {
-  // A retried step finds the decision its previous attempt recorded.
-  const recorded = await db.agentEvent.findFirst({
-    where: { agentId, teamId, cycle, type: { in: ["tool_call", "error"] }, payload: { path: ["stage"], equals: "think" } },
+/** The decision a previous attempt (or an overlapping copy) of this cycle's think already recorded. */
+async function recordedDecision(
+  client: Prisma.TransactionClient,
+  { agentId, teamId, cycle, agentRunId }: Ids & { cycle: number; agentRunId: string },
+): Promise<Decision | null> {
+  const recorded = await client.agentEvent.findFirst({
+    where: {
+      agentId,
+      teamId,
+      cycle,
+      payload: { path: ["stage"], equals: "think" },
+      // A budget stop belongs to its run: after a raise, the next run thinks this cycle again.
+      OR: [{ type: { in: ["tool_call", "error"] } }, { type: "budget", runId: agentRunId }],
+    },
     orderBy: { seq: "desc" },
     select: { seq: true, type: true, payload: true },
   });
-  if (recorded) {
-    const p = recorded.payload as { name?: string; approvalId?: string | null; message?: string };
-    return recorded.type === "tool_call"
-      ? { kind: "act", callEventSeq: recorded.seq, toolName: p.name ?? "", approvalId: p.approvalId ?? null }
-      : { kind: "idle", reason: p.message ?? "error" };
+  if (!recorded) return null;
+  const p = recorded.payload as { name?: string; approvalId?: string | null; message?: string; reason?: string };
+  if (recorded.type === "tool_call")
+    return { kind: "act", callEventSeq: recorded.seq, toolName: p.name ?? "", approvalId: p.approvalId ?? null };
+  if (recorded.type === "budget") {
+    return { kind: "stop", status: p.reason === "cycles" ? "completed" : "budget_exhausted", reason: p.message ?? "Budget." };
   }
+  return { kind: "idle", reason: p.message ?? "error" };
+}
 
-  const waiting = await pendingHold({ agentId, teamId, cycle });
+type ThoughtRecord = { id: bigint; seq: number; content: string | null; call: { name: string; arguments: string } | null };
+
+async function findThought(
+  client: Prisma.TransactionClient,
+  { agentId, teamId, cycle }: Ids & { cycle: number },
+): Promise<ThoughtRecord | null> {
+  const row = await client.agentEvent.findFirst({
+    where: { agentId, teamId, cycle, type: "thought" },
+    orderBy: { seq: "asc" },
+    select: { id: true, seq: true, payload: true },
+  });
+  if (!row) return null;
+  const p = row.payload as { content?: string | null; call?: { name: string; arguments: string } | null };
+  return { id: row.id, seq: row.seq, content: p.content ?? null, call: p.call ?? null };
+}
+
+/**
+ * Assemble context, reserve the worst case, call the model, record thought + spend, and plan the action.
+ * Phases, each finding what an earlier attempt recorded: (1) the model call, recorded as a thought
+ * that keeps the chosen call; (2) the plan (tool call, approval, or an error the model is told about).
+ */
+export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agentRunId: string; cycle: number }): Promise<Decision> {
+  const ids = { agentId, teamId, cycle };
+  const recorded = await recordedDecision(db, { ...ids, agentRunId });
+  if (recorded) return recorded;
+  const waiting = await pendingHold(ids);
   if (waiting) return { kind: "hold", approvalId: waiting.approvalId, holdKind: waiting.kind };
 
   const agent = await db.agent.findFirstOrThrow({
@@ -124,11 +169,38 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
       ...HOLD_FIELDS,
     },
   });
-  // Past the soft budget limit, or stuck: ask a person before spending anything more.
-  if (holdNeeded(agent, cycle)) {
-    const hold = await openHold({ agentId, teamId, agentRunId, cycle, approvalTimeoutSeconds: agent.approvalTimeoutSeconds });
-    if (hold) return { kind: "hold", approvalId: hold.approvalId, holdKind: hold.kind };
+  let thought = await findThought(db, ids);
+  if (!thought) {
+    // Past the soft budget limit, or stuck: ask a person before spending anything more.
+    if (holdNeeded(agent, cycle)) {
+      const hold = await openHold({ agentId, teamId, agentRunId, cycle, approvalTimeoutSeconds: agent.approvalTimeoutSeconds });
+      if (hold) return { kind: "hold", approvalId: hold.approvalId, holdKind: hold.kind };
+    }
+    const called = await callModelForCycle({ agentId, teamId, agentRunId, cycle, agent });
+    if (called.kind !== "thought") return called.decision;
+    thought = called.thought;
   }
+  return planFromThought({ agentId, teamId, agentRunId, cycle, thought, agent });
+}
+
+type ThinkAgent = {
+  provider: string;
+  model: string;
+  temperature: number;
+  maxOutputTokens: number;
+  tools: Prisma.JsonValue;
+  approvalTimeoutSeconds: number;
+};
+
+async function callModelForCycle({
+  agentId,
+  teamId,
+  agentRunId,
+  cycle,
+  agent,
+}: Ids & { agentRunId: string; cycle: number; agent: ThinkAgent }): Promise<
+  { kind: "thought"; thought: ThoughtRecord } | { kind: "decided"; decision: Decision }
+> {
   const enabled = (agent.tools as { name: string; enabled: boolean }[]).filter((t) => t.enabled).map((t) => t.name);
   const tools = toolsForModel(enabled);
   const toolTokens = estimateTokens(JSON.stringify(tools));
@@ -140,7 +212,7 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
     reservedTokens: toolTokens + agent.maxOutputTokens,
   });
   const promptTokens = stats.promptTokens + toolTokens;
-  const worst = worstCaseCost(agent.model, promptTokens, agent.maxOutputTokens);
+  const worst = worstCaseCost(agent.model, promptTokens, agent.maxOutputTokens, PRICES);
   const verdict = await reserveSpend({
     agentId,
     teamId,
@@ -151,17 +223,30 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
     nextCycle: cycle,
   });
   if (!verdict.ok) {
-    await appendEvent({
-      agentId,
-      teamId,
-      runId: agentRunId,
-      cycle,
-      type: "budget",
-      payload: { stage: "think", reason: verdict.reason, message: verdict.message },
+    const decision = await underAgentLock(agentId, async (tx) => {
+      const already = await recordedDecision(tx, { agentId, teamId, cycle, agentRunId });
+      if (already) return already;
+      await appendEvent(
+        {
+          agentId,
+          teamId,
+          runId: agentRunId,
+          cycle,
+          type: "budget",
+          payload: { stage: "think", reason: verdict.reason, message: verdict.message },
+        },
+        tx,
+      );
+      return null;
     });
-    return verdict.reason === "cycles"
-      ? { kind: "stop", status: "completed", reason: verdict.message }
-      : { kind: "stop", status: "budget_exhausted", reason: verdict.message };
+    return {
+      kind: "decided",
+      decision: decision ?? {
+        kind: "stop",
+        status: verdict.reason === "cycles" ? "completed" : "budget_exhausted",
+        reason: verdict.message,
+      },
+    };
   }
 
   let endpoint: ModelEndpoint;
@@ -169,7 +254,7 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
     endpoint = await resolveEndpoint({ teamId, provider: agent.provider });
   } catch (error) {
     await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
-    return { kind: "stop", status: "failed", reason: (error as Error).message };
+    return { kind: "decided", decision: { kind: "stop", status: "failed", reason: (error as Error).message } };
   }
   const result = await callModel(
     endpoint,
@@ -178,78 +263,118 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
   );
   if (!result.ok) {
     await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
-    await appendEvent({
-      agentId,
-      teamId,
-      runId: agentRunId,
-      cycle,
-      type: "error",
-      payload: { stage: "think", kind: result.kind, message: result.error },
-      durationMs: result.durationMs,
+    const decision = await underAgentLock(agentId, async (tx) => {
+      const already = (await findThought(tx, { agentId, teamId, cycle }))
+        ? null
+        : await recordedDecision(tx, { agentId, teamId, cycle, agentRunId });
+      if (already) return already;
+      await appendEvent(
+        {
+          agentId,
+          teamId,
+          runId: agentRunId,
+          cycle,
+          type: "error",
+          payload: { stage: "think", kind: result.kind, message: result.error },
+          durationMs: result.durationMs,
+        },
+        tx,
+      );
+      return { kind: "idle" as const, reason: result.error };
     });
-    return { kind: "idle", reason: result.error };
+    return { kind: "decided", decision };
   }
   const { reply } = result;
-  const cost = costOf(agent.model, reply.usage);
-  const thought = await appendEvent({
-    agentId,
-    teamId,
-    runId: agentRunId,
-    cycle,
-    type: "thought",
-    payload: {
-      content: reply.content,
-      toolCalls: reply.toolCalls.map((c) => c.name),
-      model: agent.model,
-      isKnownModelPrice: cost.isKnownModel,
-      recalled: recalled.map((m) => ({ id: m.id, kind: m.kind, matches: m.matches })),
-      context: stats,
-    },
-    tokensIn: reply.usage.inputTokens,
-    tokensOut: reply.usage.outputTokens,
-    costUsd: cost.costUsd,
-    durationMs: result.durationMs,
+  const cost = costOf(agent.model, reply.usage, PRICES);
+  if (!cost.isKnownModel) warnUnpricedModel(agent.model);
+  const first = reply.toolCalls[0];
+  const thought = await underAgentLock(agentId, async (tx) => {
+    // An overlapping copy may have recorded this cycle's thought meanwhile: ours was paid for, so its
+    // cost is committed against that thought, and that thought's call is the one planned.
+    const existing = await findThought(tx, { agentId, teamId, cycle });
+    const written =
+      existing ??
+      (await appendEvent(
+        {
+          agentId,
+          teamId,
+          runId: agentRunId,
+          cycle,
+          type: "thought",
+          payload: {
+            content: reply.content,
+            toolCalls: reply.toolCalls.map((c) => c.name),
+            call: first ? { name: first.name, arguments: first.argumentsText } : null,
+            model: agent.model,
+            isKnownModelPrice: cost.isKnownModel,
+            recalled: recalled.map((m) => ({ id: m.id, kind: m.kind, matches: m.matches })),
+            context: stats,
+          },
+          tokensIn: reply.usage.inputTokens,
+          tokensOut: reply.usage.outputTokens,
+          costUsd: cost.costUsd,
+          durationMs: result.durationMs,
+        },
+        tx,
+      ));
+    await commitSpend(
+      {
+        agentId,
+        teamId,
+        reservationId: verdict.reservationId,
+        costUsd: cost.costUsd,
+        tokensIn: reply.usage.inputTokens,
+        tokensOut: reply.usage.outputTokens,
+        eventId: written.id,
+      },
+      tx,
+    );
+    return (
+      existing ?? {
+        id: written.id,
+        seq: written.seq,
+        content: reply.content,
+        call: first ? { name: first.name, arguments: first.argumentsText } : null,
+      }
+    );
   });
-  await commitSpend({
-    agentId,
-    teamId,
-    reservationId: verdict.reservationId,
-    costUsd: cost.costUsd,
-    tokensIn: reply.usage.inputTokens,
-    tokensOut: reply.usage.outputTokens,
-    eventId: thought.id,
-  });
+  return { kind: "thought", thought };
+}
 
-  const call = reply.toolCalls[0];
-  if (!call) {
-    const message = "The model answered without calling a tool; it was asked to call exactly one.";
-    await appendEvent({
-      agentId,
-      teamId,
-      runId: agentRunId,
-      cycle,
-      type: "error",
-      payload: { stage: "think", kind: "no-tool-call", message },
-    });
-    return { kind: "idle", reason: message };
-  }
-  const parsed = parseToolCall(call.name, call.argumentsText);
-  if (!parsed.ok) {
-    await appendEvent({
-      agentId,
-      teamId,
-      runId: agentRunId,
-      cycle,
-      type: "error",
-      payload: { stage: "think", kind: "invalid-tool-call", message: parsed.error },
-    });
-    return { kind: "idle", reason: parsed.error };
-  }
-  const needsApproval = await approvalNeeded({ agentId, teamId, toolName: call.name, tools: agent.tools });
-  return db.$transaction(async (tx) => {
+/** Turns the cycle's thought into the plan: an error the model is told about, or a tool call (held for approval if needed). */
+async function planFromThought({
+  agentId,
+  teamId,
+  agentRunId,
+  cycle,
+  thought,
+  agent,
+}: Ids & { agentRunId: string; cycle: number; thought: ThoughtRecord; agent: ThinkAgent }): Promise<Decision> {
+  const call = thought.call;
+  const parsed = call ? parseToolCall(call.name, call.arguments) : null;
+  const needsApproval = call && parsed?.ok ? await approvalNeeded({ agentId, teamId, toolName: call.name, tools: agent.tools }) : false;
+  return underAgentLock(agentId, async (tx) => {
+    const already = await recordedDecision(tx, { agentId, teamId, cycle, agentRunId });
+    if (already) return already;
+    if (!call || !parsed?.ok) {
+      const message = !call
+        ? "The model answered without calling a tool; it was asked to call exactly one."
+        : (parsed as { ok: false; error: string }).error;
+      await appendEvent(
+        {
+          agentId,
+          teamId,
+          runId: agentRunId,
+          cycle,
+          type: "error",
+          payload: { stage: "think", kind: call ? "invalid-tool-call" : "no-tool-call", message },
+        },
+        tx,
+      );
+      return { kind: "idle" as const, reason: message };
+    }
     let approvalId: string | null = null;
     if (needsApproval) {
-      const args = parsed.input as Prisma.InputJsonValue;
       const approval = await tx.approval.create({
         data: {
           agentId,
@@ -257,8 +382,8 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
           cycle,
           kind: call.name === "ask_human" ? "question" : "tool",
           toolName: call.name,
-          toolArgs: args,
-          reason: reply.content ?? `The agent wants to use ${call.name}.`,
+          toolArgs: parsed.input as Prisma.InputJsonValue,
+          reason: thought.content ?? `The agent wants to use ${call.name}.`,
           context: { cycle, thoughtSeq: thought.seq },
           expiresAt: new Date(Date.now() + agent.approvalTimeoutSeconds * 1000),
         },
@@ -273,7 +398,7 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
         runId: agentRunId,
         cycle,
         type: "tool_call",
-        payload: { stage: "think", name: call.name, arguments: call.argumentsText, approvalId },
+        payload: { stage: "think", name: call.name, arguments: call.arguments, approvalId },
       },
       tx,
     );
@@ -299,7 +424,7 @@ export async function settleApproval({
   approvalId,
   timedOut,
 }: Ids & { agentRunId: string; cycle: number; approvalId: string; timedOut: boolean }): Promise<ApprovalSettlement> {
-  return db.$transaction(async (tx) => {
+  return underAgentLock(agentId, async (tx) => {
     const agent = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { approvalTimeoutPolicy: true } });
     let approval = await tx.approval.findFirstOrThrow({
       where: { id: approvalId, agentId, teamId },
@@ -321,17 +446,19 @@ export async function settleApproval({
       });
       action = policy === "pause" ? "pause" : policy === "stop" ? "stop" : "continue";
     }
-    await appendEvent(
-      {
-        agentId,
-        teamId,
-        runId: agentRunId,
-        cycle,
-        type: "approval_decided",
-        payload: { approvalId, status: approval.status, timedOut: policy !== null, ...(policy ? { policy } : {}) },
-      },
-      tx,
-    );
+    if (!(await decisionRecorded(tx, { agentId, teamId, cycle, approvalId }))) {
+      await appendEvent(
+        {
+          agentId,
+          teamId,
+          runId: agentRunId,
+          cycle,
+          type: "approval_decided",
+          payload: { approvalId, status: approval.status, timedOut: policy !== null, ...(policy ? { policy } : {}) },
+        },
+        tx,
+      );
+    }
     await tx.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_OWNED } }, data: { status: "running" } });
     return { approved: approval.status === "approved", answer: policy ? null : approval.answer, action };
   });
@@ -366,7 +493,10 @@ export async function act({
           : { status: outcome.status, error: "error" in outcome ? outcome.error : "outcome unknown" };
     }
     const recorded = result;
-    await db.$transaction(async (tx) => {
+    result = await underAgentLock(agentId, async (tx) => {
+      // An overlapping copy of this step may have recorded the result meanwhile: that one stands.
+      const raced = await tx.agentEvent.findFirst({ where: { agentId, teamId, cycle, type: "tool_result" }, select: { payload: true } });
+      if (raced) return raced.payload as { status: string; result?: unknown; error?: string };
       const after = await tx.agent.findFirstOrThrow({
         where: { id: agentId, teamId },
         select: { worldState: true, stuckNoProgressCycles: true },
@@ -407,6 +537,7 @@ export async function act({
         tx,
       );
       await recordCycleProgress(tx, { agentId, teamId, cycle, signature: callSignature(name, argumentsText), isNew });
+      return recorded;
     });
   }
   await markCycleDone({ agentId, teamId, cycle });
@@ -483,7 +614,7 @@ export async function endRun({
   status,
   reason,
 }: Ids & { agentRunId: string; cycle: number; status: AgentStatus | null; reason: string }) {
-  await db.$transaction(async (tx) => {
+  await underAgentLock(agentId, async (tx) => {
     await tx.agentRun.updateMany({
       where: { id: agentRunId, agentId },
       data: { status: "completed", endedAt: new Date(), endCycle: cycle, reason },

@@ -29,7 +29,7 @@ export function parsePriceTable(json: string): PriceTable {
   try {
     raw = JSON.parse(json);
   } catch {
-    throw new Error("LONGHAUL_PRICES is not valid JSON.");
+    throw new Error("LONGHAUL_PRICES: is not valid JSON.");
   }
   const parsed = priceTableSchema.safeParse(raw);
   if (!parsed.success)

@@ -71,7 +71,8 @@ export class Worker {
   start() {
     this.isRunning = true;
     this.loopDone = this.loop();
-    this.leaseTimer = setInterval(() => void this.extendLeases(), Math.max(1000, this.options.leaseMs / 3));
+    // Renew well inside the lease (three chances per lease), however short it is configured.
+    this.leaseTimer = setInterval(() => void this.extendLeases(), Math.max(100, Math.floor(this.options.leaseMs / 3)));
     this.leaseTimer.unref();
   }
 
@@ -144,6 +145,7 @@ export class Worker {
       `WITH picked AS (
          SELECT id FROM executor_job
           WHERE "runAt" <= (now() AT TIME ZONE 'UTC') AND ("leasedBy" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))
+            AND NOT (id = ANY($4::bigint[])) -- never this worker's own jobs still in flight
           ORDER BY "runAt" LIMIT $2 FOR UPDATE SKIP LOCKED)
        UPDATE executor_job j SET "leasedBy" = $1, "admittedAt" = NULL,
               "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + make_interval(secs => $3::double precision / 1000)
@@ -151,7 +153,7 @@ export class Worker {
         WHERE j.id = picked.id AND r.id = j."runId"
         RETURNING j.id::text, j."runId", j.kind, j."stepId", j.attempt, r."concurrencyKey", r."concurrencyLimit",
                   to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "claimedAt"`,
-      [this.id, limit, this.options.leaseMs],
+      [this.id, limit, this.options.leaseMs, [...this.inFlight.keys()]],
     );
     const admitted: Job[] = [];
     for (const job of rows) {

@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/server/db/client";
-import { effectKey } from "~/server/agents/effects";
+import { effectKey, IN_FLIGHT_WAIT_MS } from "~/server/agents/effects";
 import { executeToolCall } from "~/server/agents/execute-tool";
 import { TOOL_CATALOG } from "~/server/agents/tool-catalog";
 import { listTools, parseToolCall, toolsForModel } from "~/server/agents/tools";
@@ -82,10 +82,27 @@ describe("effect ledger", () => {
   it("reports an effect whose previous attempt died mid-call as unknown, and does not repeat it", async () => {
     const ids = await newAgent();
     await db.toolEffect.create({
-      data: { ...ids, idempotencyKey: effectKey({ agentId: ids.agentId, cycle: 7, callIndex: 0 }), toolName: "send_message", args: {} },
+      data: {
+        ...ids,
+        idempotencyKey: effectKey({ agentId: ids.agentId, cycle: 7, callIndex: 0 }),
+        toolName: "send_message",
+        args: {},
+        createdAt: new Date(Date.now() - IN_FLIGHT_WAIT_MS - 1000),
+      },
     });
     const outcome = await call(ids, 7, 0, "send_message", { subject: "Hello", body: "Again?" });
     expect(outcome).toEqual({ status: "unknown", isReplay: true });
+    expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(0);
+  });
+
+  it("waits for the receipt of an attempt still in flight (an overlapping copy of the step) instead of repeating it", async () => {
+    const ids = await newAgent();
+    const idempotencyKey = effectKey({ agentId: ids.agentId, cycle: 8, callIndex: 0 });
+    await db.toolEffect.create({ data: { ...ids, idempotencyKey, toolName: "send_message", args: {} } });
+    const pending = call(ids, 8, 0, "send_message", { subject: "Hello", body: "Once" });
+    await new Promise((r) => setTimeout(r, 600));
+    await db.toolEffect.update({ where: { idempotencyKey }, data: { status: "succeeded", result: { messageId: "from-the-first-copy" } } });
+    expect(await pending).toEqual({ status: "succeeded", isReplay: true, result: { messageId: "from-the-first-copy" } });
     expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(0);
   });
 

@@ -43,4 +43,21 @@ describe("environment schema", () => {
     expect(status).not.toBe(0);
     expect(output).toContain("PORT: must be a port number");
   });
+
+  it("accepts a price table in LONGHAUL_PRICES and names what is wrong with a bad one", () => {
+    const base = { DATABASE_URL: "postgresql://localhost/db", BETTER_AUTH_SECRET: SECRET };
+    const good = JSON.stringify({
+      default: { inputPerMillion: 1, outputPerMillion: 2 },
+      models: { "llama3:8b": { inputPerMillion: 0, outputPerMillion: 0 } },
+    });
+    expect(loadEnv({ ...base, LONGHAUL_PRICES: good }).output).toContain("ENV OK");
+    const notJson = loadEnv({ ...base, LONGHAUL_PRICES: "{oops" });
+    expect(notJson.status).not.toBe(0);
+    expect(notJson.output).toContain("LONGHAUL_PRICES: is not valid JSON.");
+    const negative = loadEnv({
+      ...base,
+      LONGHAUL_PRICES: JSON.stringify({ default: { inputPerMillion: -1, outputPerMillion: 0 }, models: {} }),
+    });
+    expect(negative.output).toMatch(/LONGHAUL_PRICES: default\.inputPerMillion: Too small/);
+  });
 });

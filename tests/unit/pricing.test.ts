@@ -21,7 +21,7 @@ describe("pricing", () => {
 
   it("validates a replacement price table", () => {
     expect(parsePriceTable(JSON.stringify(DEFAULT_PRICES))).toEqual(DEFAULT_PRICES);
-    expect(() => parsePriceTable("{")).toThrow("LONGHAUL_PRICES is not valid JSON.");
+    expect(() => parsePriceTable("{")).toThrow("LONGHAUL_PRICES: is not valid JSON.");
     expect(() => parsePriceTable(JSON.stringify({ default: { inputPerMillion: -1, outputPerMillion: 1 }, models: {} }))).toThrow(
       /default.inputPerMillion/,
     );

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { act, beginRun, think } from "~/server/agents/loop";
+import { db } from "~/server/db/client";
+import { agentInput } from "../factories/agent";
+import { createTestTeam } from "../factories/team";
+import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";
+
+/**
+ * Two copies of one loop step can overlap: an executor dies, its lease expires, and the step is sent
+ * again while the first copy still runs in the app. Here both copies run at once, deterministically,
+ * against the real database and a slow model: the log must still get each event once.
+ */
+let fake: FakeOpenAI;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ latencyMs: 300 });
+  fake.setResponder(() => ({ kind: "tool_calls", calls: [{ name: "send_message", arguments: { subject: "Once", body: "Only once." } }] }));
+});
+afterAll(async () => fake?.stop());
+
+describe("overlapping copies of a loop step", () => {
+  it("record one thought, one call, one result and one message; both model calls are paid and linked to the thought", async () => {
+    const { caller, team } = await createTestTeam();
+    const provider = await db.modelProvider.create({
+      data: { teamId: team.id, name: "fake", baseUrl: fake.baseURL },
+      select: { id: true },
+    });
+    const agent = await caller.agent.create(
+      agentInput({
+        name: "Overlapped",
+        provider: provider.id,
+        model: "gpt-4o-mini",
+        tools: [{ name: "send_message", enabled: true, approval: "never" }],
+      }),
+    );
+    const ids = { agentId: agent.id, teamId: team.id };
+    const plan = await beginRun({ ...ids, executorRunId: "overlap-run", reason: "test" });
+    if (!plan.shouldRun) throw new Error(plan.reason);
+    const step = { ...ids, agentRunId: plan.agentRunId, cycle: 1 };
+
+    const [a, b] = await Promise.all([think(step), think(step)]);
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({ kind: "act", toolName: "send_message", approvalId: null });
+    if (a.kind !== "act") throw new Error("expected an action");
+
+    const [ra, rb] = await Promise.all([
+      act({ ...step, callEventSeq: a.callEventSeq, approval: null }),
+      act({ ...step, callEventSeq: a.callEventSeq, approval: null }),
+    ]);
+    expect(ra).toEqual({ next: "continue" });
+    expect(rb).toEqual({ next: "continue" });
+
+    const events = await db.agentEvent.findMany({ where: ids, orderBy: { seq: "asc" }, select: { seq: true, type: true, id: true } });
+    expect(events.map((e) => e.type)).toEqual(["thought", "tool_call", "tool_result"]);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(await db.outboxMessage.count({ where: ids })).toBe(1);
+    expect(await db.memory.count({ where: { ...ids, kind: "episode" } })).toBe(1);
+    const results = await db.agentEvent.findFirstOrThrow({ where: { ...ids, type: "tool_result" }, select: { payload: true } });
+    expect(results.payload).toMatchObject({ status: "succeeded" });
+
+    // Both copies asked the model (each paid for its answer): both costs are in the ledger, against the one thought.
+    const calls = fake.requests.filter((r) => JSON.stringify(r.body).includes("Overlapped")).length;
+    expect(calls).toBe(2);
+    const spend = await db.spendEntry.findMany({ where: ids, select: { state: true, eventId: true, costUsd: true } });
+    expect(spend).toHaveLength(2);
+    expect(spend.every((s) => s.state === "committed" && s.eventId === events[0]!.id)).toBe(true);
+    const row = await db.agent.findUniqueOrThrow({ where: { id: agent.id }, select: { spentUsd: true, repeatStreak: true } });
+    expect(row.spentUsd.toString()).toBe(spend[0]!.costUsd.plus(spend[1]!.costUsd).toString());
+    // Stuck bookkeeping counted the call once.
+    expect(row.repeatStreak).toBe(1);
+  });
+});
