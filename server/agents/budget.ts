@@ -30,8 +30,14 @@ export async function reserveSpend(input: {
   worstCaseUsd: string;
   worstCaseTokens: number;
   nextCycle: number;
+  /** Names a reservation a retried step must find again instead of reserving twice. */
+  reservationKey?: string;
 }): Promise<BudgetVerdict> {
   return db.$transaction(async (tx) => {
+    if (input.reservationKey) {
+      const existing = await tx.spendEntry.findUnique({ where: { reservationKey: input.reservationKey }, select: { id: true } });
+      if (existing) return { ok: true as const, reservationId: existing.id, isOverSoftLimit: false };
+    }
     // Serialise reservations per agent so two concurrent calls cannot both squeeze under the limit.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`budget:${input.agentId}`}))`;
     const agent = await tx.agent.findFirstOrThrow({
@@ -62,6 +68,7 @@ export async function reserveSpend(input: {
         model: input.model,
         tokensIn: input.worstCaseTokens,
         costUsd: input.worstCaseUsd,
+        reservationKey: input.reservationKey ?? null,
       },
       select: { id: true },
     });

@@ -1,11 +1,14 @@
 import { effectKey, performEffect } from "./effects";
-import { parseToolCall } from "./tools";
+import { reserveSpend } from "./budget";
+import { parseToolCall, type ToolDefinition } from "./tools";
 
-export type ToolCallOutcome =
+export type ToolCallOutcome = (
   | { status: "invalid"; error: string }
+  | { status: "over_budget"; error: string }
   | { status: "succeeded"; result: unknown; isReplay: boolean }
   | { status: "failed"; error: string; isReplay: boolean }
-  | { status: "unknown"; isReplay: true };
+  | { status: "unknown"; isReplay: true }
+) & { charge?: { reservationId: bigint; costUsd: string } };
 
 /**
  * Runs one tool call chosen by the model. Invalid calls come back as an error for the model, not an
@@ -22,6 +25,31 @@ export async function executeToolCall(call: {
   const parsed = parseToolCall(call.name, call.argumentsText);
   if (!parsed.ok) return { status: "invalid", error: parsed.error };
   const { tool, input } = parsed;
+  // A priced tool reserves its cost first (once per call, however often the step is retried); the
+  // caller commits the charge with the result's event. A call that could cross the limit never starts.
+  let charge: { reservationId: bigint; costUsd: string } | undefined;
+  if (tool.costUsd && Number(tool.costUsd) > 0) {
+    const verdict = await reserveSpend({
+      agentId: call.agentId,
+      teamId: call.teamId,
+      kind: "tool",
+      model: tool.name,
+      worstCaseUsd: tool.costUsd,
+      worstCaseTokens: 0,
+      nextCycle: call.cycle,
+      reservationKey: `tool:${effectKey(call)}`,
+    });
+    if (!verdict.ok) return { status: "over_budget", error: verdict.message };
+    charge = { reservationId: verdict.reservationId, costUsd: tool.costUsd };
+  }
+  return { ...(await run(tool, input, call)), ...(charge ? { charge } : {}) };
+}
+
+async function run(
+  tool: ToolDefinition,
+  input: unknown,
+  call: { agentId: string; teamId: string; cycle: number; callIndex: number; name: string; argumentsText: string },
+): Promise<ToolCallOutcome> {
   const context = {
     agentId: call.agentId,
     teamId: call.teamId,

@@ -479,6 +479,7 @@ export async function act({
   const { name, arguments: argumentsText } = callEvent.payload as { name: string; arguments: string };
   const existing = await db.agentEvent.findFirst({ where: { agentId, teamId, cycle, type: "tool_result" }, select: { payload: true } });
   let result = existing?.payload as { status: string; result?: unknown; error?: string } | undefined;
+  let charge: { reservationId: bigint; costUsd: string } | undefined;
   if (!result) {
     const before = await db.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { worldState: true } });
     if (approval && !approval.approved) {
@@ -487,6 +488,7 @@ export async function act({
       result = { status: "succeeded", result: { answer: approval?.answer ?? null } };
     } else {
       const outcome = await executeToolCall({ agentId, teamId, cycle, callIndex: 0, name, argumentsText });
+      charge = outcome.charge;
       result =
         outcome.status === "succeeded"
           ? { status: outcome.status, result: outcome.result }
@@ -495,8 +497,14 @@ export async function act({
     const recorded = result;
     result = await underAgentLock(agentId, async (tx) => {
       // An overlapping copy of this step may have recorded the result meanwhile: that one stands.
-      const raced = await tx.agentEvent.findFirst({ where: { agentId, teamId, cycle, type: "tool_result" }, select: { payload: true } });
-      if (raced) return raced.payload as { status: string; result?: unknown; error?: string };
+      const raced = await tx.agentEvent.findFirst({
+        where: { agentId, teamId, cycle, type: "tool_result" },
+        select: { id: true, payload: true },
+      });
+      if (raced) {
+        if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: raced.id }, tx);
+        return raced.payload as { status: string; result?: unknown; error?: string };
+      }
       const after = await tx.agent.findFirstOrThrow({
         where: { id: agentId, teamId },
         select: { worldState: true, stuckNoProgressCycles: true },
@@ -520,10 +528,13 @@ export async function act({
           runId: agentRunId,
           cycle,
           type: "tool_result",
-          payload: { name, ...recorded, resultHash, isNew } as Prisma.InputJsonValue,
+          payload: { name, ...recorded, resultHash, isNew, ...(charge ? { costUsd: charge.costUsd } : {}) } as Prisma.InputJsonValue,
+          costUsd: charge?.costUsd,
         },
         tx,
       );
+      // A priced tool's charge lands in the ledger with its result.
+      if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: resultEvent.id }, tx);
       // The cycle's episode: what was done and what came of it, for recall in later cycles.
       await writeMemory(
         {
@@ -543,6 +554,7 @@ export async function act({
   await markCycleDone({ agentId, teamId, cycle });
   if (cycle % SNAPSHOT_EVERY_CYCLES === 0) await writeSnapshot({ agentId, teamId, cycle });
 
+  if (result.status === "over_budget") return { next: "end", status: "budget_exhausted", reason: result.error ?? "Out of budget." };
   const finished = result.status === "succeeded" && (result.result as { finished?: boolean } | undefined)?.finished === true;
   if (finished) return { next: "end", status: "completed", reason: String((result.result as { result?: string }).result ?? "Finished.") };
   return { next: "continue" };

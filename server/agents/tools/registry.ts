@@ -15,6 +15,8 @@ export type ToolDefinition<Input = unknown> = {
   input: z.ZodType<Input>;
   sideEffect: "read-only" | "side-effecting";
   defaultApproval: ApprovalPolicy;
+  /** What one call costs at most, in USD (e.g. a paid search API): reserved before the call, charged after. Free when unset. */
+  costUsd?: string;
   execute: (input: Input, context: ToolContext) => Promise<unknown>;
 };
 
