@@ -37,7 +37,12 @@ export const env = createEnv({
     HOST: z.string().default("127.0.0.1"),
     PORT: z.coerce.number({ message: "must be a port number" }).int().min(1).max(65535, { message: "must be a port number" }).default(3000),
     LONGHAUL_DATA_DIR: z.string().default(".data"),
-    // Model providers: until per-team encrypted keys land (issue 7), one key for every provider row.
+    // Key for secrets at rest (provider API keys), 64 hex characters; derived from BETTER_AUTH_SECRET when unset.
+    LONGHAUL_SECRET_KEY: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, { message: "must be 64 hex characters (32 bytes), e.g. `openssl rand -hex 32`" })
+      .optional(),
+    // The API key for provider rows that have none of their own (e.g. one key for the whole deployment).
     OPENAI_API_KEY: z.string().optional(),
     MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
     MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),

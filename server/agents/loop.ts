@@ -12,6 +12,7 @@ import { logger } from "../logger";
 import { getTool, parseToolCall, toolsForModel } from "./tools";
 import { SIMULATOR_PROVIDER } from "./agent-input";
 import { writeMemory } from "../memory/memories";
+import { providerCredentials } from "../providers/providers";
 import type { ApprovalPolicy } from "./tool-catalog";
 import { HOLD_FIELDS, holdNeeded, openHold, pendingHold, recordCycleProgress, type HoldKind } from "./holds";
 import { LOOP_OWNED, RUNNABLE } from "./statuses";
@@ -87,9 +88,10 @@ export type Decision =
 
 async function resolveEndpoint({ teamId, provider }: { teamId: string; provider: string }): Promise<ModelEndpoint> {
   if (provider === SIMULATOR_PROVIDER) return { kind: "simulator" };
-  const row = await db.modelProvider.findFirst({ where: { id: provider, teamId }, select: { baseUrl: true } });
-  if (!row) throw new Error("The agent's model provider no longer exists.");
-  return { kind: "openai", baseURL: row.baseUrl ?? undefined, apiKey: env.OPENAI_API_KEY ?? "not-set" };
+  const credentials = await providerCredentials({ teamId, providerId: provider, fallbackKey: env.OPENAI_API_KEY });
+  if (!credentials) throw new Error("The agent's model provider no longer exists.");
+  // Local servers (Ollama, vLLM) take any key; the SDK insists on one.
+  return { kind: "openai", baseURL: credentials.baseURL, apiKey: credentials.apiKey ?? "no-key" };
 }
 
 async function approvalNeeded({ teamId, agentId, toolName, tools }: Ids & { toolName: string; tools: unknown }): Promise<boolean> {

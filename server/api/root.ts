@@ -1,5 +1,6 @@
 import { agentRouter } from "./routers/agent";
 import { approvalRouter } from "./routers/approval";
+import { providerRouter } from "./routers/provider";
 import { runRouter } from "./routers/run";
 import { teamRouter } from "./routers/team";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -9,6 +10,7 @@ export const appRouter = createTRPCRouter({
   team: teamRouter,
   run: runRouter,
   approval: approvalRouter,
+  provider: providerRouter,
 });
 
 export type AppRouter = typeof appRouter;

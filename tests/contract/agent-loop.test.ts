@@ -74,10 +74,8 @@ const TOOLS = (overrides: Partial<Record<string, ToolSetting["approval"]>> = {})
 
 async function newAgent(name: string, script: (cycle: number) => ScriptedReply, overrides: Record<string, unknown> = {}, tools = TOOLS()) {
   const owner = await createTestTeam();
-  const provider = await db.modelProvider.create({
-    data: { teamId: owner.team.id, name: `fake-${name}`, baseUrl: fake.baseURL },
-    select: { id: true },
-  });
+  // The team's own provider row and encrypted key, as an admin would set them up.
+  const provider = await owner.caller.provider.create({ name: `fake-${name}`, baseUrl: fake.baseURL, apiKey: `sk-${owner.team.id}` });
   const agent = await owner.caller.agent.create(
     agentInput({ name, provider: provider.id, model: "gpt-4o-mini", cooldownSeconds: 1, budgetUsd: 5, tools, ...overrides }),
   );
@@ -146,7 +144,10 @@ describe("agent loop", () => {
     expect(spend).toHaveLength(4);
     expect(spend.every((s) => s.state === "committed" && s.eventId !== null)).toBe(true);
     expect(Number(row.spentUsd)).toBeGreaterThan(0);
-    expect(fake.requests.filter((r) => JSON.stringify(r.body).includes("Happy path"))).toHaveLength(4);
+    const calls = fake.requests.filter((r) => JSON.stringify(r.body).includes("Happy path"));
+    expect(calls).toHaveLength(4);
+    // The model was called with the team's own key, decrypted only for the call.
+    expect(calls.every((r) => r.headers.authorization === `Bearer sk-${ids.teamId}`)).toBe(true);
   });
 
   it("holds risky actions for approval: approved runs, rejected does not", async () => {

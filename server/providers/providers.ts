@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { db, Prisma } from "../db/client";
+import { AppError, notFound } from "../errors";
+import { decryptSecret, encryptSecret, fingerprint } from "../secrets/crypto";
+
+/**
+ * A team's model providers: an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, …) and its API key,
+ * encrypted at rest and never returned to a browser (only its last four characters). Agents name a
+ * provider; the loop decrypts the key when it calls the model.
+ */
+export const providerInputSchema = z.object({
+  name: z.string().trim().min(1, { message: "Give the provider a name." }).max(60, { message: "Keep the name under 60 characters." }),
+  baseUrl: z
+    .string()
+    .trim()
+    .max(500)
+    .refine((value) => value === "" || /^https?:\/\/[^\s]+$/.test(value), {
+      message: "Enter an http(s) URL like http://localhost:11434/v1, or leave it empty for OpenAI.",
+    })
+    .optional(),
+  apiKey: z.string().trim().max(500, { message: "That key is too long." }).optional(),
+});
+export type ProviderInput = z.infer<typeof providerInputSchema>;
+
+const publicFields = {
+  id: true,
+  name: true,
+  baseUrl: true,
+  apiKeyLast4: true,
+  keyVersion: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+async function audit(teamId: string, userId: string, action: string, providerId: string, metadata: Record<string, string> = {}) {
+  await db.auditLog.create({ data: { teamId, actorId: userId, action, targetType: "model_provider", targetId: providerId, metadata } });
+}
+
+export async function listProviders(teamId: string) {
+  const rows = await db.modelProvider.findMany({ where: { teamId }, orderBy: { name: "asc" }, select: publicFields });
+  return rows.map((row) => ({ ...row, hasKey: row.apiKeyLast4 !== null }));
+}
+
+export async function createProvider({ teamId, userId, input }: { teamId: string; userId: string; input: ProviderInput }) {
+  const apiKey = input.apiKey || null;
+  try {
+    const row = await db.modelProvider.create({
+      data: {
+        teamId,
+        name: input.name,
+        baseUrl: input.baseUrl || null,
+        apiKeyCiphertext: apiKey ? encryptSecret(apiKey, teamId) : null,
+        apiKeyLast4: apiKey ? apiKey.slice(-4) : null,
+      },
+      select: publicFields,
+    });
+    await audit(teamId, userId, "provider.create", row.id, apiKey ? { key: fingerprint(apiKey) } : {});
+    return { ...row, hasKey: apiKey !== null };
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      throw new AppError("CONFLICT", "A provider with that name already exists in this team.", {
+        fieldErrors: { name: ["That name is taken."] },
+      });
+    }
+    throw error;
+  }
+}
+
+/** Replaces (or removes, with an empty key) a provider's API key; the old one is gone for good. */
+export async function rotateProviderKey({
+  teamId,
+  userId,
+  providerId,
+  apiKey,
+}: {
+  teamId: string;
+  userId: string;
+  providerId: string;
+  apiKey: string;
+}) {
+  const key = apiKey.trim() || null;
+  const updated = await db.modelProvider.updateMany({
+    where: { id: providerId, teamId },
+    data: {
+      apiKeyCiphertext: key ? encryptSecret(key, teamId) : null,
+      apiKeyLast4: key ? key.slice(-4) : null,
+      keyVersion: { increment: 1 },
+    },
+  });
+  if (updated.count === 0) throw notFound("That provider");
+  await audit(teamId, userId, "provider.rotate_key", providerId, key ? { key: fingerprint(key) } : { key: "removed" });
+}
+
+export async function deleteProvider({ teamId, userId, providerId }: { teamId: string; userId: string; providerId: string }) {
+  const inUse = await db.agent.count({ where: { teamId, provider: providerId, status: { not: "archived" } } });
+  if (inUse > 0)
+    throw new AppError("CONFLICT", `${inUse} agent${inUse === 1 ? " uses" : "s use"} this provider; move them to another first.`);
+  const deleted = await db.modelProvider.deleteMany({ where: { id: providerId, teamId } });
+  if (deleted.count === 0) throw notFound("That provider");
+  await audit(teamId, userId, "provider.delete", providerId);
+}
+
+/** Endpoint and key for a model call (server side only). A provider without a key of its own uses OPENAI_API_KEY, if set. */
+export async function providerCredentials({
+  teamId,
+  providerId,
+  fallbackKey,
+}: {
+  teamId: string;
+  providerId: string;
+  fallbackKey?: string;
+}) {
+  const row = await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { baseUrl: true, apiKeyCiphertext: true } });
+  if (!row) return null;
+  const apiKey = row.apiKeyCiphertext ? decryptSecret(row.apiKeyCiphertext, teamId) : (fallbackKey ?? null);
+  return { baseURL: row.baseUrl ?? undefined, apiKey };
+}

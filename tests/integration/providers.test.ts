@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { providerCredentials } from "~/server/providers/providers";
+import { db } from "~/server/db/client";
+import { agentInput } from "../factories/agent";
+import { addTestMember, createTestTeam } from "../factories/team";
+
+const KEY = "sk-team-secret-0123456789abcdef-W1x9";
+
+describe("model providers", () => {
+  it("store API keys encrypted, show only the last four characters, and hand the key to the loop alone", async () => {
+    const owner = await createTestTeam();
+    const created = await owner.caller.provider.create({ name: "Local vLLM", baseUrl: "http://127.0.0.1:8000/v1", apiKey: KEY });
+    expect(created).toMatchObject({ name: "Local vLLM", apiKeyLast4: "W1x9", hasKey: true, keyVersion: 1 });
+    const listed = await owner.caller.provider.list();
+    expect(JSON.stringify(listed)).not.toContain(KEY.slice(0, 20));
+    expect(listed).toEqual([expect.objectContaining({ id: created.id, apiKeyLast4: "W1x9", hasKey: true })]);
+
+    const row = await db.modelProvider.findUniqueOrThrow({ where: { id: created.id }, select: { apiKeyCiphertext: true } });
+    expect(row.apiKeyCiphertext).toMatch(/^v1\./);
+    expect(row.apiKeyCiphertext).not.toContain(KEY);
+    expect(Buffer.from(row.apiKeyCiphertext!.split(".")[3]!, "base64url").toString("utf8")).not.toContain("secret");
+    expect(await providerCredentials({ teamId: owner.team.id, providerId: created.id })).toEqual({
+      baseURL: "http://127.0.0.1:8000/v1",
+      apiKey: KEY,
+    });
+  });
+
+  it("rotate and remove keys; a ciphertext copied into another team's row does not decrypt", async () => {
+    const owner = await createTestTeam();
+    const created = await owner.caller.provider.create({ name: "OpenAI", apiKey: KEY });
+    await owner.caller.provider.rotateKey({ id: created.id, apiKey: "sk-new-key-ZZ42" });
+    const [rotated] = await owner.caller.provider.list();
+    expect(rotated).toMatchObject({ apiKeyLast4: "ZZ42", keyVersion: 2, baseUrl: null });
+    expect((await providerCredentials({ teamId: owner.team.id, providerId: created.id }))?.apiKey).toBe("sk-new-key-ZZ42");
+    expect(await db.auditLog.count({ where: { targetId: created.id, action: { in: ["provider.create", "provider.rotate_key"] } } })).toBe(
+      2,
+    );
+
+    const other = await createTestTeam();
+    const theirs = await other.caller.provider.create({ name: "Theirs" });
+    const stolen = await db.modelProvider.findUniqueOrThrow({ where: { id: created.id }, select: { apiKeyCiphertext: true } });
+    await db.modelProvider.update({ where: { id: theirs.id }, data: { apiKeyCiphertext: stolen.apiKeyCiphertext } });
+    await expect(providerCredentials({ teamId: other.team.id, providerId: theirs.id })).rejects.toThrow(/could not be decrypted/);
+
+    await owner.caller.provider.rotateKey({ id: created.id, apiKey: "" });
+    expect((await owner.caller.provider.list())[0]).toMatchObject({ hasKey: false, apiKeyLast4: null });
+    expect((await providerCredentials({ teamId: owner.team.id, providerId: created.id, fallbackKey: "env-key" }))?.apiKey).toBe("env-key");
+  });
+
+  it("are managed by admins, seen by the team, invisible and untouchable across teams", async () => {
+    const owner = await createTestTeam();
+    const member = await addTestMember(owner.team.id, "member");
+    const viewer = await addTestMember(owner.team.id, "viewer");
+    const created = await owner.caller.provider.create({ name: "Shared" });
+    await expect(member.caller.provider.create({ name: "Mine" })).rejects.toThrow(/admin role/);
+    await expect(member.caller.provider.rotateKey({ id: created.id, apiKey: "x" })).rejects.toThrow(/admin role/);
+    expect((await viewer.caller.provider.list()).map((p) => p.name)).toEqual(["Shared"]);
+
+    const stranger = await createTestTeam();
+    expect(await stranger.caller.provider.list()).toEqual([]);
+    await expect(stranger.caller.provider.rotateKey({ id: created.id, apiKey: "x" })).rejects.toThrow(
+      /not found, or you do not have access/,
+    );
+    await expect(stranger.caller.provider.delete({ id: created.id })).rejects.toThrow(/not found, or you do not have access/);
+  });
+
+  it("validate input with messages per field, and refuse to delete a provider agents use", async () => {
+    const owner = await createTestTeam();
+    await expect(owner.caller.provider.create({ name: " ", baseUrl: "ftp://nope" })).rejects.toMatchObject({
+      message: expect.stringMatching(/Give the provider a name|http\(s\) URL/),
+    });
+    const created = await owner.caller.provider.create({ name: "Ollama", baseUrl: "http://localhost:11434/v1" });
+    await expect(owner.caller.provider.create({ name: "Ollama" })).rejects.toThrow(
+      "A provider with that name already exists in this team.",
+    );
+    await owner.caller.agent.create(agentInput({ name: "Uses Ollama", provider: created.id, model: "llama3.1:8b" }));
+    await expect(owner.caller.provider.delete({ id: created.id })).rejects.toThrow(
+      "1 agent uses this provider; move them to another first.",
+    );
+  });
+});
