@@ -154,7 +154,7 @@ export function AgentForm() {
             id="agent-softLimitPercent"
             label="Ask me at (% of budget)"
             error={errorFor("softLimitPercent")}
-            hint="Where the agent will hold and ask to raise or stop (budget approvals are not built yet)."
+            hint="Past this share of the money or token budget the agent holds and asks a person to raise the budget or stop it."
           >
             <Input inputMode="numeric" {...text("softLimitPercent")} />
           </Field>
@@ -225,24 +225,28 @@ export function AgentForm() {
                   <span className="font-medium">{tool.label}</span>
                   <span className="block text-xs text-zinc-500">{tool.description}</span>
                 </label>
-                <select
-                  aria-label={`Approval for ${tool.label}`}
-                  value={setting.approval}
-                  disabled={!setting.enabled}
-                  onChange={(e) =>
-                    set(
-                      "tools",
-                      form.tools.map((t, i) => (i === index ? { ...t, approval: e.target.value as typeof t.approval } : t)),
-                    )
-                  }
-                  className="rounded-md border-0 bg-white py-1 pr-8 pl-2 text-sm ring-1 ring-zinc-300 ring-inset disabled:opacity-50 dark:bg-zinc-900 dark:ring-zinc-700"
-                >
-                  {APPROVAL_POLICIES.map((p) => (
-                    <option key={p} value={p}>
-                      {POLICY_LABELS[p]}
-                    </option>
-                  ))}
-                </select>
+                {tool.name === "ask_human" ? (
+                  <span className="text-xs text-zinc-500">Always waits for an answer</span>
+                ) : (
+                  <select
+                    aria-label={`Approval for ${tool.label}`}
+                    value={setting.approval}
+                    disabled={!setting.enabled}
+                    onChange={(e) =>
+                      set(
+                        "tools",
+                        form.tools.map((t, i) => (i === index ? { ...t, approval: e.target.value as typeof t.approval } : t)),
+                      )
+                    }
+                    className="rounded-md border-0 bg-white py-1 pr-8 pl-2 text-sm ring-1 ring-zinc-300 ring-inset disabled:opacity-50 dark:bg-zinc-900 dark:ring-zinc-700"
+                  >
+                    {APPROVAL_POLICIES.map((p) => (
+                      <option key={p} value={p}>
+                        {POLICY_LABELS[p]}
+                      </option>
+                    ))}
+                  </select>
+                )}
               </li>
             );
           })}
