@@ -2,62 +2,25 @@
  * `npm run bench` (executor part): what a durable step costs on this machine, next to a bare
  * PostgreSQL INSERT+COMMIT measured in the same run.
  *
- *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench
+ *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench   (both benchmarks)
+ *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/executor.ts   (this one)
  *
  * A fresh database is created on that server (and dropped afterwards); without BENCH_DATABASE_URL the
  * embedded PGlite is used (slower; not what the targets are about). Results: bench/results/executor.md.
  */
-import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { Inngest } from "inngest";
 import { serve } from "inngest/node";
 import pg from "pg";
-import { startEmbeddedPostgres } from "../server/db/embedded";
 import { applyMigrations } from "../server/db/migrate";
 import { DEFAULT_WORKER_OPTIONS, startExecutor } from "../server/executor/executor";
+import { createDatabase, machineFacts, ms, percentile } from "./lib";
 
 const SLEEPERS = Number(process.env.BENCH_SLEEPING_RUNS ?? 10_000);
 const log = (line: string) => console.log(`[bench] ${line}`);
-
-function percentile(values: number[], p: number) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-const ms = (n: number) => `${n.toFixed(2)} ms`;
-
-async function createDatabase() {
-  const serverUrl = process.env.BENCH_DATABASE_URL;
-  if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: null, port: 0 });
-    return { url: embedded.url, label: "embedded PGlite (in-memory)", cleanup: embedded.stop };
-  }
-  const name = `longhaul_bench_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const version = (await admin.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version;
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const c = new pg.Client({ connectionString: url.toString() });
-  await c.connect();
-  await c.query("CREATE EXTENSION IF NOT EXISTS vector");
-  await c.end();
-  return {
-    url: url.toString(),
-    label: `PostgreSQL ${version} at ${url.host}`,
-    cleanup: async () => {
-      const a = new pg.Client({ connectionString: serverUrl });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
-}
 
 async function bareInsertCommit(url: string, n = 1000) {
   const client = new pg.Client({ connectionString: url });
@@ -223,10 +186,11 @@ const sl = results.sleeping as {
 };
 const report = `# Executor benchmark
 
-Measured ${new Date().toISOString()} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; database: ${database.label}.
+Measured ${new Date().toISOString()} on ${machineFacts().line}; database: ${database.label}.
 The executor, the SDK app (inngest ${"4.24.0"} \`serve\`) and this script share one Node process; every step is an HTTP call from the executor to the app plus its database transaction.
 
-Rerun: \`BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench\` (without it: embedded PGlite).
+Rerun: \`BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench\` (without it: embedded PGlite), which also runs
+the agent-loop benchmark; this one alone: \`BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/executor.ts\`.
 
 | measure | result | target |
 | --- | --- | --- |

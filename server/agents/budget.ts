@@ -13,13 +13,25 @@ export type BudgetVerdict =
 
 const ZERO = new Prisma.Decimal(0);
 
-/** Spent plus reserved, money and tokens, for one agent. */
-async function sumCommitments(client: Prisma.TransactionClient, agentId: string, teamId: string) {
-  const sums = await client.spendEntry.aggregate({
-    where: { agentId, teamId, state: { in: ["reserved", "committed"] } },
+/**
+ * Spent plus reserved, money and tokens, for one agent: the committed part from the agent's counters
+ * (kept with every commit), the reserved part from the few open reservations. Bounded work, however
+ * long the spend history.
+ */
+async function sumCommitments(
+  client: Prisma.TransactionClient,
+  agent: { spentUsd: Prisma.Decimal; tokensUsed: bigint },
+  agentId: string,
+  teamId: string,
+) {
+  const open = await client.spendEntry.aggregate({
+    where: { agentId, teamId, state: "reserved" },
     _sum: { costUsd: true, tokensIn: true, tokensOut: true },
   });
-  return { usd: sums._sum.costUsd ?? ZERO, tokens: (sums._sum.tokensIn ?? 0) + (sums._sum.tokensOut ?? 0) };
+  return {
+    usd: agent.spentUsd.plus(open._sum.costUsd ?? ZERO),
+    tokens: Number(agent.tokensUsed) + (open._sum.tokensIn ?? 0) + (open._sum.tokensOut ?? 0),
+  };
 }
 
 export async function reserveSpend(input: {
@@ -42,12 +54,12 @@ export async function reserveSpend(input: {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`budget:${input.agentId}`}))`;
     const agent = await tx.agent.findFirstOrThrow({
       where: { id: input.agentId, teamId: input.teamId },
-      select: { budgetUsd: true, budgetTokens: true, budgetCycles: true, softLimitPercent: true },
+      select: { budgetUsd: true, budgetTokens: true, budgetCycles: true, softLimitPercent: true, spentUsd: true, tokensUsed: true },
     });
     if (agent.budgetCycles !== null && input.nextCycle > agent.budgetCycles) {
       return { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${agent.budgetCycles} is reached.` };
     }
-    const { usd: committedUsd, tokens: committedTokens } = await sumCommitments(tx, input.agentId, input.teamId);
+    const { usd: committedUsd, tokens: committedTokens } = await sumCommitments(tx, agent, input.agentId, input.teamId);
     const afterUsd = committedUsd.plus(input.worstCaseUsd);
     if (agent.budgetUsd !== null && afterUsd.greaterThan(agent.budgetUsd)) {
       return {

@@ -60,6 +60,7 @@ export class Worker {
   private inFlight = new Map<string, Promise<void>>();
   private isRunning = false;
   private wakeUp: (() => void) | null = null;
+  private isKicked = false;
   private loopDone: Promise<void> | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
 
@@ -87,6 +88,9 @@ export class Worker {
 
   /** Work may be due now (an event arrived, a job was enqueued). */
   kick() {
+    // Remembered when the loop is not asleep (claiming, or asking when the next job is due), so a
+    // wake-up that lands then is not lost: the next sleep returns at once.
+    this.isKicked = true;
     this.wakeUp?.();
   }
 
@@ -95,6 +99,7 @@ export class Worker {
       const capacity = this.options.concurrency - this.inFlight.size;
       let claimed: Job[] = [];
       if (capacity > 0) {
+        this.isKicked = false; // this claim sees every job committed before now
         try {
           claimed = await this.claim(capacity);
         } catch (error) {
@@ -120,6 +125,11 @@ export class Worker {
 
   private sleep(ms: number) {
     return new Promise<void>((resolve) => {
+      if (this.isKicked && this.inFlight.size < this.options.concurrency) {
+        this.isKicked = false;
+        resolve();
+        return;
+      }
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
