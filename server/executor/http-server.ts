@@ -127,12 +127,13 @@ export function createExecutorServer({
       const [, jobId, workerId] = lease;
       const accepted = await inTransaction(pool, async (client) => {
         // The request must still hold its job: otherwise another worker took over (stale dispatch).
-        // An expired lease counts as lost even before another worker claims the job.
-        const job = await client.query(
-          `SELECT 1 FROM executor_job WHERE id = $1 AND "runId" = $2 AND "leasedBy" = $3
-              AND "leaseExpiresAt" > (now() AT TIME ZONE 'UTC') FOR UPDATE`,
-          [jobId, runId, workerId],
-        );
+        // A lease that expired but was not taken over still counts: nobody else runs these steps,
+        // and storing them spares their re-execution (a database restart can delay lease renewals).
+        const job = await client.query(`SELECT 1 FROM executor_job WHERE id = $1 AND "runId" = $2 AND "leasedBy" = $3 FOR UPDATE`, [
+          jobId,
+          runId,
+          workerId,
+        ]);
         if (job.rowCount === 0) return false;
         for (const step of body.steps as {
           id?: string;
