@@ -1,13 +1,15 @@
 import { inngest } from "../client";
 import { agentApprovalDecided, agentPauseRequested, agentRunRequested } from "../events";
 import { settleHold } from "~/server/agents/holds";
-import { act, beginRun, endRun, idleCycle, settleApproval, think, type ApprovalSettlement } from "~/server/agents/loop";
+import { act, beginRun, endRun, runCycle, settleApproval, type ApprovalSettlement } from "~/server/agents/loop";
 
 /**
  * One run of an agent: up to `cyclesPerRun` think-act cycles, then a rollover event starts the next
  * run from the agent's checkpoint. The body only orchestrates; every read, write, clock and model
  * call happens inside a step, in server/agents/loop.ts. Step ids carry the cycle number, which comes
- * from the memoized begin-run step, so they are stable across replays.
+ * from the memoized begin-run step, so they are stable across replays. An ordinary cycle is one step
+ * (`cycle-N`: think and act) and a cooldown sleep; a held or approval-waiting cycle adds its waits
+ * and the steps after them.
  */
 export const agentRun = inngest.createFunction(
   {
@@ -27,7 +29,8 @@ export const agentRun = inngest.createFunction(
 
     let cycle = plan.firstCycle;
     for (let i = 0; i < plan.cyclesPerRun; i++, cycle++) {
-      let decision = await step.run(`think-${cycle}`, () => think({ ...ids, cycle }));
+      // An ordinary cycle is one step (think + act); holds and approvals wait between steps.
+      let { decision, outcome } = await step.run(`cycle-${cycle}`, () => runCycle({ ...ids, cycle }));
       // A hold (soft budget limit, stuck) waits for a person, then thinks again unless they stopped it.
       for (let hold = 1; decision.kind === "hold"; hold++) {
         const approvalId = decision.approvalId;
@@ -43,40 +46,35 @@ export const agentRun = inngest.createFunction(
           await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status: settled.status, reason: settled.reason }));
           return { ended: settled.status, cycle };
         }
-        decision = await step.run(`think-${cycle}-${hold}`, () => think({ ...ids, cycle }));
+        ({ decision, outcome } = await step.run(`cycle-${cycle}-${hold}`, () => runCycle({ ...ids, cycle })));
       }
       if (decision.kind === "stop") {
-        await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status: decision.status, reason: decision.reason }));
-        return { ended: decision.status, cycle };
+        const { status, reason } = decision;
+        await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status, reason }));
+        return { ended: status, cycle };
       }
-      if (decision.kind === "idle") {
-        await step.run(`idle-${cycle}`, () => idleCycle({ ...ids, cycle }));
-      } else {
-        let approval: ApprovalSettlement | null = null;
-        if (decision.approvalId) {
-          const decided = await step.waitForEvent(`approval-${cycle}`, {
-            event: agentApprovalDecided.name,
-            if: `async.data.approvalId == "${decision.approvalId}"`,
-            timeout: `${plan.approvalTimeoutSeconds}s`,
-          });
-          const approvalId = decision.approvalId;
-          approval = await step.run(`settle-approval-${cycle}`, () =>
-            settleApproval({ ...ids, cycle, approvalId, timedOut: decided === null }),
-          );
-          if (approval.action !== "continue") {
-            const status = approval.action === "pause" ? "paused" : "stopped";
-            await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status, reason: "Nobody answered the approval in time." }));
-            return { ended: status, cycle };
-          }
-        }
-        const settled = approval;
-        const outcome = await step.run(`act-${cycle}`, () =>
-          act({ ...ids, cycle, callEventSeq: decision.callEventSeq, approval: settled }),
+      if (decision.kind === "act" && decision.approvalId) {
+        const approvalId = decision.approvalId;
+        const callEventSeq = decision.callEventSeq;
+        const decided = await step.waitForEvent(`approval-${cycle}`, {
+          event: agentApprovalDecided.name,
+          if: `async.data.approvalId == "${approvalId}"`,
+          timeout: `${plan.approvalTimeoutSeconds}s`,
+        });
+        const approval: ApprovalSettlement = await step.run(`settle-approval-${cycle}`, () =>
+          settleApproval({ ...ids, cycle, approvalId, timedOut: decided === null }),
         );
-        if (outcome.next === "end") {
-          await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status: outcome.status, reason: outcome.reason }));
-          return { ended: outcome.status, cycle };
+        if (approval.action !== "continue") {
+          const status = approval.action === "pause" ? "paused" : "stopped";
+          await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status, reason: "Nobody answered the approval in time." }));
+          return { ended: status, cycle };
         }
+        outcome = await step.run(`act-${cycle}`, () => act({ ...ids, cycle, callEventSeq, approval }));
+      }
+      if (outcome?.next === "end") {
+        const { status, reason } = outcome;
+        await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status, reason }));
+        return { ended: status, cycle };
       }
       await step.sleep(`cooldown-${cycle}`, `${plan.cooldownSeconds}s`);
     }

@@ -607,6 +607,24 @@ function hashOf(value: unknown): string {
   return createHash("sha256").update(stableJson(value)).digest("hex").slice(0, 32);
 }
 
+export type CycleResult = { decision: Decision; outcome: ActOutcome | null };
+
+/**
+ * An ordinary cycle in one step: think, and when the plan needs nobody's approval, act (or record the
+ * idle cycle) right away. Held and approval-waiting cycles return after thinking; the function waits
+ * outside any step. Both halves find what an earlier attempt recorded, so a retry is safe.
+ */
+export async function runCycle(input: Ids & { agentRunId: string; cycle: number }): Promise<CycleResult> {
+  const decision = await think(input);
+  if (decision.kind === "idle") {
+    await idleCycle(input);
+    return { decision, outcome: null };
+  }
+  if (decision.kind !== "act" || decision.approvalId) return { decision, outcome: null };
+  const outcome = await act({ ...input, callEventSeq: decision.callEventSeq, approval: null });
+  return { decision, outcome };
+}
+
 /** A cycle without an action (model error, no or invalid tool call) still counts and heartbeats. */
 export async function idleCycle({ agentId, teamId, cycle }: Ids & { cycle: number }) {
   await markCycleDone({ agentId, teamId, cycle });

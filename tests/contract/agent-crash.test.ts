@@ -25,19 +25,16 @@ import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixture
 
 // How often each loop step ran, per cycle (a pass-through spy): a step whose result died with the
 // executor is dispatched again after the restart and shows up here twice.
-const stepCalls = vi.hoisted(() => ({ think: new Map<number, number>(), act: new Map<number, number>() }));
+const stepCalls = vi.hoisted(() => ({ cycle: new Map<number, number>() }));
 vi.mock("~/server/agents/loop", async (importOriginal) => {
   const loop = await importOriginal<typeof LoopModule>();
   const count = (calls: Map<number, number>, cycle: number) => calls.set(cycle, (calls.get(cycle) ?? 0) + 1);
   return {
     ...loop,
-    think: (input: Parameters<typeof loop.think>[0]) => {
-      count(stepCalls.think, input.cycle);
-      return loop.think(input);
-    },
-    act: (input: Parameters<typeof loop.act>[0]) => {
-      count(stepCalls.act, input.cycle);
-      return loop.act(input);
+    // The step of an ordinary cycle (think + act).
+    runCycle: (input: Parameters<typeof loop.runCycle>[0]) => {
+      count(stepCalls.cycle, input.cycle);
+      return loop.runCycle(input);
     },
   };
 });
@@ -251,9 +248,9 @@ describe("agent loop under executor crashes", () => {
       { moment: "model call in flight", cycle: 9, thoughts: 0, outbox: 0, cycleCount: 8 },
       { moment: "model call in flight", cycle: LAST_CYCLE, thoughts: 0, outbox: 0, cycleCount: LAST_CYCLE - 1 },
     ]);
-    // Each think in flight at a kill lost its result with the executor and was dispatched again
-    // after the restart; the second run found the decision the first recorded ...
-    for (const cycle of [2, 9, LAST_CYCLE]) expect(stepCalls.think.get(cycle), `think-${cycle}`).toBe(2);
+    // Each cycle step in flight at a kill lost its result with the executor and was dispatched again
+    // after the restart; the second run found what the first recorded ...
+    for (const cycle of [2, 9, LAST_CYCLE]) expect(stepCalls.cycle.get(cycle), `cycle-${cycle}`).toBe(2);
     // ... so the model was asked exactly once per cycle.
     expect(modelRequests).toEqual(CYCLES);
 
