@@ -1,13 +1,14 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { db } from "../db/client";
 import { recallForContext, type RecalledMemory } from "../memory/memories";
-import { loadContext, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "./events";
+import { FOLD_BATCH_CYCLES, loadContext, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "./events";
 
 /**
  * What the model sees at a cycle, kept within its context window:
  *   instructions and goal · world state · rolling summary of older cycles · recalled memories · the
  *   events of the last few cycles, in full.
- * Cycles that leave the recent window are folded into the rolling summary (one digest line each),
+ * Cycles that leave the recent window are folded into the rolling summary (one digest line each, in
+ * batches of FOLD_BATCH_CYCLES so most cycles write nothing),
  * so nothing is dropped unseen; when the prompt would still not fit the model's window, the oldest
  * recent cycles are folded early (the newest cycle is always kept), and only then are oversized
  * world state or summary text shortened. All reads are bounded: cycle 10,000 costs what cycle 10 costs.
@@ -172,9 +173,13 @@ export async function assembleContext({
 }: Ids & { cycle: number; model: string; reservedTokens: number }) {
   const contextWindow = contextWindowOf(model);
   const budget = Math.max(256, contextWindow - reservedTokens);
-  // Cycles that left the recent window go into the summary first.
-  await foldIntoSummary({ agentId, teamId, throughCycle: cycle - 1 - RECENT_CYCLES_IN_CONTEXT });
   let context = await loadContext({ agentId, teamId });
+  // Cycles that left the recent window go into the summary, a batch at a time.
+  const foldThrough = cycle - 1 - RECENT_CYCLES_IN_CONTEXT;
+  if (foldThrough - context.agent.summaryThroughCycle >= FOLD_BATCH_CYCLES) {
+    await foldIntoSummary({ agentId, teamId, throughCycle: foldThrough });
+    context = await loadContext({ agentId, teamId });
+  }
   const recentEventSeqs = new Set(context.events.map((e) => e.seq));
   const recalled = await recallForContext({
     agentId,

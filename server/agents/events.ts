@@ -97,14 +97,17 @@ export async function writeSnapshot({ agentId, teamId, cycle }: { agentId: strin
   });
 }
 
-/** Cycles whose events reach the model in full; older ones reach it through the rolling summary. */
+/** Cycles whose events reach the model in full at least; older ones reach it through the rolling summary. */
 export const RECENT_CYCLES_IN_CONTEXT = 6;
+/** Folding waits until this many cycles are due, so most cycles fold nothing (6 to 10 cycles stay in full). */
+export const FOLD_BATCH_CYCLES = 5;
 /** A hard cap on events read for one prompt, whatever happened in those cycles. */
 export const MAX_EVENTS_IN_CONTEXT = 120;
 
 /**
  * The raw material of a prompt (server/agents/context.ts renders it): the agent row, with its world
- * state and rolling summary, and the events of the cycles the summary does not cover yet. Bounded,
+ * state and rolling summary, and the events of the cycles the summary does not cover yet (kept to a
+ * few cycles by folding, and capped at MAX_EVENTS_IN_CONTEXT whatever happened). Bounded,
  * indexed reads whatever the length of the history: cycle 10,000 costs what cycle 10 costs.
  */
 export async function loadContext({ agentId, teamId }: { agentId: string; teamId: string }) {
@@ -122,7 +125,7 @@ export async function loadContext({ agentId, teamId }: { agentId: string; teamId
     },
   });
   const newestFirst = await db.agentEvent.findMany({
-    where: { agentId, teamId, cycle: { gt: Math.max(agent.summaryThroughCycle, agent.cycleCount - RECENT_CYCLES_IN_CONTEXT - 1, 0) } },
+    where: { agentId, teamId, cycle: { gt: agent.summaryThroughCycle } },
     orderBy: { seq: "desc" },
     take: MAX_EVENTS_IN_CONTEXT,
     select: { seq: true, cycle: true, type: true, payload: true },

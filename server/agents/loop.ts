@@ -94,13 +94,19 @@ async function resolveEndpoint({ teamId, provider }: { teamId: string; provider:
   return { kind: "openai", baseURL: credentials.baseURL, apiKey: credentials.apiKey ?? "no-key" };
 }
 
-async function approvalNeeded({ teamId, agentId, toolName, tools }: Ids & { toolName: string; tools: unknown }): Promise<boolean> {
+async function approvalNeeded(
+  client: Prisma.TransactionClient,
+  { teamId, agentId, toolName, tools }: Ids & { toolName: string; tools: unknown },
+): Promise<boolean> {
   const setting = (tools as { name: string; approval?: ApprovalPolicy }[]).find((t) => t.name === toolName);
   const policy = setting?.approval ?? getTool(toolName)?.defaultApproval ?? "always";
   if (toolName === "ask_human") return true; // a question always waits for its answer
   if (policy === "never") return false;
   if (policy === "always") return true;
-  const approvedBefore = await db.approval.findFirst({ where: { agentId, teamId, toolName, status: "approved" }, select: { id: true } });
+  const approvedBefore = await client.approval.findFirst({
+    where: { agentId, teamId, toolName, status: "approved" },
+    select: { id: true },
+  });
   return !approvedBefore;
 }
 
@@ -171,18 +177,17 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
       ...HOLD_FIELDS,
     },
   });
-  let thought = await findThought(db, ids);
+  const thought = await findThought(db, ids);
   if (!thought) {
     // Past the soft budget limit, or stuck: ask a person before spending anything more.
     if (holdNeeded(agent, cycle)) {
       const hold = await openHold({ agentId, teamId, agentRunId, cycle, approvalTimeoutSeconds: agent.approvalTimeoutSeconds });
       if (hold) return { kind: "hold", approvalId: hold.approvalId, holdKind: hold.kind };
     }
-    const called = await callModelForCycle({ agentId, teamId, agentRunId, cycle, agent });
-    if (called.kind !== "thought") return called.decision;
-    thought = called.thought;
+    return callModelForCycle({ agentId, teamId, agentRunId, cycle, agent });
   }
-  return planFromThought({ agentId, teamId, agentRunId, cycle, thought, agent });
+  const recordedThought = thought;
+  return underAgentLock(agentId, (tx) => planInTx(tx, { agentId, teamId, agentRunId, cycle, thought: recordedThought, agent }));
 }
 
 type ThinkAgent = {
@@ -200,9 +205,7 @@ async function callModelForCycle({
   agentRunId,
   cycle,
   agent,
-}: Ids & { agentRunId: string; cycle: number; agent: ThinkAgent }): Promise<
-  { kind: "thought"; thought: ThoughtRecord } | { kind: "decided"; decision: Decision }
-> {
+}: Ids & { agentRunId: string; cycle: number; agent: ThinkAgent }): Promise<Decision> {
   const enabled = (agent.tools as { name: string; enabled: boolean }[]).filter((t) => t.enabled).map((t) => t.name);
   const tools = toolsForModel(enabled);
   const toolTokens = estimateTokens(JSON.stringify(tools));
@@ -241,14 +244,7 @@ async function callModelForCycle({
       );
       return null;
     });
-    return {
-      kind: "decided",
-      decision: decision ?? {
-        kind: "stop",
-        status: verdict.reason === "cycles" ? "completed" : "budget_exhausted",
-        reason: verdict.message,
-      },
-    };
+    return decision ?? { kind: "stop", status: verdict.reason === "cycles" ? "completed" : "budget_exhausted", reason: verdict.message };
   }
 
   let endpoint: ModelEndpoint;
@@ -256,7 +252,7 @@ async function callModelForCycle({
     endpoint = await resolveEndpoint({ teamId, provider: agent.provider });
   } catch (error) {
     await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
-    return { kind: "decided", decision: { kind: "stop", status: "failed", reason: (error as Error).message } };
+    return { kind: "stop", status: "failed", reason: (error as Error).message };
   }
   const result = await callModel(
     endpoint,
@@ -284,13 +280,14 @@ async function callModelForCycle({
       );
       return { kind: "idle" as const, reason: result.error };
     });
-    return { kind: "decided", decision };
+    return decision;
   }
   const { reply } = result;
   const cost = costOf(agent.model, reply.usage, PRICES);
   if (!cost.isKnownModel) warnUnpricedModel(agent.model);
   const first = reply.toolCalls[0];
-  const thought = await underAgentLock(agentId, async (tx) => {
+  // The thought and the plan in one transaction.
+  return underAgentLock(agentId, async (tx) => {
     // An overlapping copy may have recorded this cycle's thought meanwhile: ours was paid for, so its
     // cost is committed against that thought, and that thought's call is the one planned.
     const existing = await findThought(tx, { agentId, teamId, cycle });
@@ -331,88 +328,86 @@ async function callModelForCycle({
       },
       tx,
     );
-    return (
-      existing ?? {
-        id: written.id,
-        seq: written.seq,
-        content: reply.content,
-        call: first ? { name: first.name, arguments: first.argumentsText } : null,
-      }
-    );
+    const thought = existing ?? {
+      id: written.id,
+      seq: written.seq,
+      content: reply.content,
+      call: first ? { name: first.name, arguments: first.argumentsText } : null,
+    };
+    return planInTx(tx, { agentId, teamId, agentRunId, cycle, thought, agent });
   });
-  return { kind: "thought", thought };
 }
 
-/** Turns the cycle's thought into the plan: an error the model is told about, or a tool call (held for approval if needed). */
-async function planFromThought({
-  agentId,
-  teamId,
-  agentRunId,
-  cycle,
-  thought,
-  agent,
-}: Ids & { agentRunId: string; cycle: number; thought: ThoughtRecord; agent: ThinkAgent }): Promise<Decision> {
+/** Turns the cycle's thought into the plan: an error the model is told about, or a tool call (held for approval if needed). Runs under the agent lock. */
+async function planInTx(
+  tx: Prisma.TransactionClient,
+  {
+    agentId,
+    teamId,
+    agentRunId,
+    cycle,
+    thought,
+    agent,
+  }: Ids & { agentRunId: string; cycle: number; thought: ThoughtRecord; agent: ThinkAgent },
+): Promise<Decision> {
+  const already = await recordedDecision(tx, { agentId, teamId, cycle, agentRunId });
+  if (already) return already;
   const call = thought.call;
   const parsed = call ? parseToolCall(call.name, call.arguments) : null;
-  const needsApproval = call && parsed?.ok ? await approvalNeeded({ agentId, teamId, toolName: call.name, tools: agent.tools }) : false;
-  return underAgentLock(agentId, async (tx) => {
-    const already = await recordedDecision(tx, { agentId, teamId, cycle, agentRunId });
-    if (already) return already;
-    if (!call || !parsed?.ok) {
-      const message = !call
-        ? "The model answered without calling a tool; it was asked to call exactly one."
-        : (parsed as { ok: false; error: string }).error;
-      await appendEvent(
-        {
-          agentId,
-          teamId,
-          runId: agentRunId,
-          cycle,
-          type: "error",
-          payload: { stage: "think", kind: call ? "invalid-tool-call" : "no-tool-call", message },
-        },
-        tx,
-      );
-      return { kind: "idle" as const, reason: message };
-    }
-    let approvalId: string | null = null;
-    if (needsApproval) {
-      const approval = await tx.approval.create({
-        data: {
-          agentId,
-          teamId,
-          cycle,
-          kind: call.name === "ask_human" ? "question" : "tool",
-          toolName: call.name,
-          toolArgs: parsed.input as Prisma.InputJsonValue,
-          reason: thought.content ?? `The agent wants to use ${call.name}.`,
-          context: { cycle, thoughtSeq: thought.seq },
-          expiresAt: new Date(Date.now() + agent.approvalTimeoutSeconds * 1000),
-        },
-        select: { id: true },
-      });
-      approvalId = approval.id;
-    }
-    const callEvent = await appendEvent(
+  if (!call || !parsed?.ok) {
+    const message = !call
+      ? "The model answered without calling a tool; it was asked to call exactly one."
+      : (parsed as { ok: false; error: string }).error;
+    await appendEvent(
       {
         agentId,
         teamId,
         runId: agentRunId,
         cycle,
-        type: "tool_call",
-        payload: { stage: "think", name: call.name, arguments: call.arguments, approvalId },
+        type: "error",
+        payload: { stage: "think", kind: call ? "invalid-tool-call" : "no-tool-call", message },
       },
       tx,
     );
-    if (approvalId) {
-      await appendEvent(
-        { agentId, teamId, runId: agentRunId, cycle, type: "approval_requested", payload: { approvalId, toolName: call.name } },
-        tx,
-      );
-      await tx.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_OWNED } }, data: { status: "waiting_approval" } });
-    }
-    return { kind: "act" as const, callEventSeq: callEvent.seq, toolName: call.name, approvalId };
-  });
+    return { kind: "idle" as const, reason: message };
+  }
+  let approvalId: string | null = null;
+  if (await approvalNeeded(tx, { agentId, teamId, toolName: call.name, tools: agent.tools })) {
+    const approval = await tx.approval.create({
+      data: {
+        agentId,
+        teamId,
+        cycle,
+        kind: call.name === "ask_human" ? "question" : "tool",
+        toolName: call.name,
+        toolArgs: parsed.input as Prisma.InputJsonValue,
+        reason: thought.content ?? `The agent wants to use ${call.name}.`,
+        context: { cycle, thoughtSeq: thought.seq },
+        expiresAt: new Date(Date.now() + agent.approvalTimeoutSeconds * 1000),
+      },
+      select: { id: true },
+    });
+    approvalId = approval.id;
+  }
+  const callEvent = await appendEvent(
+    {
+      agentId,
+      teamId,
+      runId: agentRunId,
+      cycle,
+      type: "tool_call",
+      payload: { stage: "think", name: call.name, arguments: call.arguments, approvalId },
+    },
+    tx,
+  );
+  if (approvalId) {
+    await appendEvent(
+      { agentId, teamId, runId: agentRunId, cycle, type: "approval_requested", payload: { approvalId, toolName: call.name } },
+      tx,
+    );
+    await tx.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_OWNED } }, data: { status: "waiting_approval" } });
+  }
+  return { kind: "act" as const, callEventSeq: callEvent.seq, toolName: call.name, approvalId };
 }
 
 export type ApprovalSettlement = { approved: boolean; answer: string | null; action: "continue" | "pause" | "stop" };
@@ -631,10 +626,11 @@ export async function idleCycle({ agentId, teamId, cycle }: Ids & { cycle: numbe
 }
 
 async function markCycleDone({ agentId, teamId, cycle }: Ids & { cycle: number }) {
-  await db.$transaction([
-    db.agent.updateMany({ where: { id: agentId, teamId }, data: { cycleCount: cycle, heartbeatAt: new Date() } }),
-    db.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_OWNED } }, data: { status: "sleeping" } }),
-  ]);
+  // One statement: counters and heartbeat always; "sleeping" only over statuses the loop owns.
+  await db.$executeRaw`
+    UPDATE agent SET "cycleCount" = GREATEST("cycleCount", ${cycle}), "heartbeatAt" = (now() AT TIME ZONE 'UTC'),
+           status = CASE WHEN status::text = ANY(${LOOP_OWNED as string[]}::text[]) THEN 'sleeping'::"AgentStatus" ELSE status END
+     WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}`;
 }
 
 /** Ends the agent (finished, stuck, out of budget, stopped) or just this run (rollover). */

@@ -288,17 +288,18 @@ describe("agent loop", () => {
     }
     const snapshots = await db.snapshot.findMany({ where: { agentId: ids.agentId }, orderBy: { cycle: "asc" }, select: { cycle: true } });
     expect(snapshots.map((s) => s.cycle)).toEqual([10, 20]);
-    // Cycles older than the recent window were folded into the rolling summary before cycle 20 thought.
+    // Cycles older than the recent window were folded into the rolling summary, five at a time
+    // (before cycles 12 and 17 thought), so cycle 20 saw cycles 11-19 in full.
     const last = await db.agentEvent.findFirstOrThrow({
       where: { agentId: ids.agentId, type: "thought", cycle: 20 },
       select: { payload: true },
     });
     expect((last.payload as { context: { summaryThroughCycle: number; recentCycles: number } }).context).toMatchObject({
-      summaryThroughCycle: 13,
-      recentCycles: 6,
+      summaryThroughCycle: 10,
+      recentCycles: 9,
     });
     const row = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { summary: true } });
-    expect(row.summary.split("\n").map((l) => l.split(":")[0])).toEqual(Array.from({ length: 13 }, (_, i) => `c${i + 1}`));
+    expect(row.summary.split("\n").map((l) => l.split(":")[0])).toEqual(Array.from({ length: 10 }, (_, i) => `c${i + 1}`));
   });
 
   it("asks a person and uses the answer", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { commitSpend, releaseSpend, reserveSpend } from "~/server/agents/budget";
-import { appendEvent, loadContext, writeSnapshot } from "~/server/agents/events";
+import { appendEvent, loadContext, MAX_EVENTS_IN_CONTEXT, writeSnapshot } from "~/server/agents/events";
 import { db } from "~/server/db/client";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
@@ -38,13 +38,18 @@ describe("event log", () => {
       where: { id: ids.agentId },
       data: { summary: "Cycles 1-40: found three pricing pages.", summaryThroughCycle: 40, cycleCount: 60 },
     });
-    // The last RECENT_CYCLES_IN_CONTEXT cycles (plus the one being thought about), whatever the summary covers.
+    // The cycles the summary does not cover yet (folding keeps them few), nothing older.
     const { agent, events } = await loadContext(ids);
-    expect(events.map((e) => e.cycle)).toEqual(Array.from({ length: 7 }, (_, i) => 54 + i));
+    expect(events.map((e) => e.cycle)).toEqual(Array.from({ length: 20 }, (_, i) => 41 + i));
     expect(agent.summary).toBe("Cycles 1-40: found three pricing pages.");
-    // A summary that covers more leaves fewer events; nothing it covers is read again.
     await db.agent.update({ where: { id: ids.agentId }, data: { summaryThroughCycle: 58 } });
     expect((await loadContext(ids)).events.map((e) => e.cycle)).toEqual([59, 60]);
+    // A summary that lags far behind still yields a bounded read: the newest MAX_EVENTS_IN_CONTEXT events.
+    await db.agent.update({ where: { id: ids.agentId }, data: { summaryThroughCycle: 0 } });
+    for (let cycle = 61; cycle <= 200; cycle++) await appendEvent({ ...ids, cycle, type: "observation", payload: { cycle } });
+    const capped = (await loadContext(ids)).events;
+    expect(capped).toHaveLength(MAX_EVENTS_IN_CONTEXT);
+    expect(capped.at(-1)?.cycle).toBe(200);
   });
 
   it("writes one snapshot per cycle with the event cursor", async () => {
