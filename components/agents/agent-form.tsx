@@ -28,6 +28,8 @@ type FormState = {
   budgetCycles: string;
   softLimitPercent: string;
   cooldownSeconds: string;
+  stuckRepeatLimit: string;
+  stuckNoProgressCycles: string;
   approvalTimeoutSeconds: string;
   approvalTimeoutPolicy: "reject" | "approve" | "pause" | "stop";
   tools: ReturnType<typeof defaultToolSettings>;
@@ -43,6 +45,8 @@ const INITIAL: FormState = {
   budgetCycles: "",
   softLimitPercent: "80",
   cooldownSeconds: "60",
+  stuckRepeatLimit: "3",
+  stuckNoProgressCycles: "10",
   approvalTimeoutSeconds: "86400",
   approvalTimeoutPolicy: "reject",
   tools: defaultToolSettings(),
@@ -193,6 +197,22 @@ export function AgentForm() {
               <option value="pause">Pause the agent</option>
               <option value="stop">Stop the agent</option>
             </Select>
+          </Field>
+          <Field
+            id="agent-stuckRepeatLimit"
+            label="Stuck after repeating a call (times)"
+            error={errorFor("stuckRepeatLimit")}
+            hint="The same tool with the same arguments this many times in a row: the agent asks you to continue or stop."
+          >
+            <Input inputMode="numeric" {...text("stuckRepeatLimit")} />
+          </Field>
+          <Field
+            id="agent-stuckNoProgressCycles"
+            label="Stuck after cycles without news"
+            error={errorFor("stuckNoProgressCycles")}
+            hint="No new tool results and no change to its world state for this many cycles. Raise it for agents that mostly watch."
+          >
+            <Input inputMode="numeric" {...text("stuckNoProgressCycles")} />
           </Field>
         </div>
       </fieldset>

@@ -120,6 +120,9 @@ export const agentSettingsSchema = z.object({
   approvalTimeoutPolicy: z
     .enum(["reject", "approve", "pause", "stop"], { message: "Choose what happens when nobody answers." })
     .default("reject"),
+  // Stuck detection: the same call this many times in a row, or this many cycles without new information.
+  stuckRepeatLimit: boundedInt("the repeat limit", 2, 100, "calls").default(3),
+  stuckNoProgressCycles: boundedInt("the no-progress limit", 2, 10_000, "cycles").default(10),
   tools: z
     .array(toolSettingSchema)
     .refine((tools) => new Set(tools.map((t) => t.name)).size === tools.length, { message: "Each tool can appear only once." })

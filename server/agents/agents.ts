@@ -77,6 +77,8 @@ export async function createAgent({ teamId, userId, input }: { teamId: string; u
           cooldownSeconds: settings.cooldownSeconds,
           approvalTimeoutSeconds: settings.approvalTimeoutSeconds,
           approvalTimeoutPolicy: settings.approvalTimeoutPolicy,
+          stuckRepeatLimit: settings.stuckRepeatLimit,
+          stuckNoProgressCycles: settings.stuckNoProgressCycles,
         },
         select: summarySelect,
       });

@@ -18,7 +18,7 @@ describe("agent.create", () => {
   it("saves a valid agent as idle with its settings, and lists it", async () => {
     const { caller, team } = await createTestTeam();
     const created = await caller.agent.create(
-      agentInput({ name: "Pricing watcher", budgetUsd: 12.5, budgetCycles: 500, cooldownSeconds: 300 }),
+      agentInput({ name: "Pricing watcher", budgetUsd: 12.5, budgetCycles: 500, cooldownSeconds: 300, stuckNoProgressCycles: 200 }),
     );
     expect(created.status).toBe("idle");
     expect(created.budgetUsd).toBe("12.5");
@@ -27,6 +27,7 @@ describe("agent.create", () => {
     expect(row.teamId).toBe(team.id);
     expect(row.cooldownSeconds).toBe(300);
     expect(row.budgetCycles).toBe(500);
+    expect({ repeat: row.stuckRepeatLimit, quiet: row.stuckNoProgressCycles }).toEqual({ repeat: 3, quiet: 200 });
     expect(Array.isArray(row.tools)).toBe(true);
 
     const list = await caller.agent.list({});
@@ -46,6 +47,7 @@ describe("agent.create", () => {
     ["goal", { goal: "short" }, "Describe the goal in at least 10 characters."],
     ["softLimitPercent", { softLimitPercent: 150 }, "The soft limit must be at most 100 percent."],
     ["budgetTokens", { budgetTokens: 1.5 }, "Enter a whole number of tokens."],
+    ["stuckRepeatLimit", { stuckRepeatLimit: 1 }, "The repeat limit must be at least 2 calls."],
   ] as const)("rejects a bad %s with a field message and saves nothing", async (field, override, message) => {
     const { headers, team } = await createTestTeam();
     const { status, error } = await postTrpc("agent.create", agentInput(override), headers);

@@ -20,6 +20,8 @@ describe("agent settings", () => {
       softLimitPercent: 80,
       approvalTimeoutSeconds: 86400,
       approvalTimeoutPolicy: "reject",
+      stuckRepeatLimit: 3,
+      stuckNoProgressCycles: 10,
       provider: "simulator",
       instructions: "",
     });
@@ -41,6 +43,9 @@ describe("agent settings", () => {
     [{ name: "two\nlines" }, "name", "Names must fit on one line."],
     [{ temperature: "3" }, "temperature", "Temperature must be between 0 and 2."],
     [{ approvalTimeoutPolicy: "ignore" }, "approvalTimeoutPolicy", "Choose what happens when nobody answers."],
+    [{ stuckRepeatLimit: "1" }, "stuckRepeatLimit", "The repeat limit must be at least 2 calls."],
+    [{ stuckNoProgressCycles: "2.5" }, "stuckNoProgressCycles", "Enter the no-progress limit as a whole number of cycles."],
+    [{ stuckNoProgressCycles: "20000" }, "stuckNoProgressCycles", "The no-progress limit must be at most 10,000 cycles."],
   ])("%o is rejected on %s", (override, field, message) => {
     const errors: Record<string, string[] | undefined> = fieldErrors({ ...valid, ...override });
     expect(errors[field]?.[0]).toBe(message);
