@@ -132,7 +132,7 @@ export function AgentForm() {
           id="agent-model"
           label="Model"
           error={errorFor("model")}
-          hint={`Agents created here run on the built-in ${SIMULATOR_LABEL} (no key needed) until the team configures a model provider.`}
+          hint={`Agents created here run on the built-in ${SIMULATOR_LABEL} (no key needed). Picking a team model provider here comes with the provider settings screen.`}
         >
           <Input list="agent-model-suggestions" {...text("model")} />
         </Field>
