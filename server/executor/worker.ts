@@ -97,7 +97,7 @@ export class Worker {
   private async loop() {
     while (this.isRunning) {
       const capacity = this.options.concurrency - this.inFlight.size;
-      let claimed: Job[] = [];
+      let claimed: ClaimedJob[] = [];
       if (capacity > 0) {
         this.isKicked = false; // this claim sees every job committed before now
         try {
@@ -149,7 +149,7 @@ export class Worker {
     return Math.max(5, Math.min(this.options.idlePollMs, ms === null || ms === undefined ? this.options.idlePollMs : Number(ms)));
   }
 
-  private async claim(limit: number): Promise<Job[]> {
+  private async claim(limit: number): Promise<ClaimedJob[]> {
     await this.fireCrons();
     const { rows } = await this.pool.query<ClaimedJob>(
       `WITH picked AS (
@@ -165,7 +165,7 @@ export class Worker {
                   to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "claimedAt"`,
       [this.id, limit, this.options.leaseMs, [...this.inFlight.keys()]],
     );
-    const admitted: Job[] = [];
+    const admitted: ClaimedJob[] = [];
     for (const job of rows) {
       const callsSdk = job.kind === "discover" || job.kind === "run-step";
       if (!callsSdk || job.concurrencyKey === null || job.concurrencyLimit === null || (await this.admit(job))) admitted.push(job);
@@ -244,19 +244,39 @@ export class Worker {
     return run ?? null;
   }
 
-  private async process(job: Job) {
+  private async process(job: ClaimedJob) {
     try {
       const run = await this.loadRun(job.runId);
       if (!run || run.status !== "running") {
         await this.settle(job, async () => {});
         return;
       }
-      if (job.kind === "wake" || job.kind === "wait-timeout") {
+      if (job.kind === "wake") {
+        // A finished sleep goes straight on: the same job, still leased, becomes the call that
+        // discovers the next step (one queue round trip fewer per sleep, e.g. an agent's cooldown).
+        await inTransaction(this.pool, async (client) => {
+          const held = await client.query(
+            `UPDATE executor_job SET kind = 'discover', "stepId" = 'step', attempt = 0 WHERE id = $1 AND "leasedBy" = $2`,
+            [job.id, this.id],
+          );
+          if (held.rowCount === 0) throw new LeaseLostError(`lease on job ${job.id} was lost`);
+          await completeStep(client, job.runId, job.stepId, null, "completed");
+        });
+        const next: ClaimedJob = { ...job, kind: "discover", stepId: "step", attempt: 0 };
+        // Under a concurrency limit the call must be admitted like any other; if not, admit() requeues it.
+        if (next.concurrencyKey !== null && next.concurrencyLimit !== null && !(await this.admit(next))) return;
+        const resumed = await this.loadRun(job.runId);
+        if (!resumed || resumed.status !== "running") {
+          await this.settle(next, async () => {});
+          return;
+        }
+        await this.callSdk(next, resumed);
+        return;
+      }
+      if (job.kind === "wait-timeout") {
         await this.settle(job, async (client) => {
-          if (job.kind === "wait-timeout") {
-            const wait = await client.query(`DELETE FROM executor_wait WHERE "runId" = $1 AND "stepId" = $2`, [job.runId, job.stepId]);
-            if (wait.rowCount === 0) return; // an event resumed it first
-          }
+          const wait = await client.query(`DELETE FROM executor_wait WHERE "runId" = $1 AND "stepId" = $2`, [job.runId, job.stepId]);
+          if (wait.rowCount === 0) return; // an event resumed it first
           await completeStep(client, job.runId, job.stepId, null, "completed");
           await enqueueJob(client, job.runId, "discover", "step");
         });
