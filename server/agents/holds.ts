@@ -134,6 +134,9 @@ export async function pendingHold({ agentId, teamId, cycle }: Ids & { cycle: num
   return approval ? { approvalId: approval.id, kind: approval.kind as HoldKind } : null;
 }
 
+/** What settling a decided (or timed-out) approval needs, for holds and tool approvals alike. */
+export type SettleInput = Ids & { agentRunId: string; cycle: number; approvalId: string; timedOut: boolean };
+
 export type HoldSettlement = { action: "continue" } | { action: "end"; status: AgentStatus; reason: string };
 
 /**
@@ -141,14 +144,7 @@ export type HoldSettlement = { action: "continue" } | { action: "end"; status: A
  * hold restarts both stuck counters. Rejected: the agent stops. Nobody answered: a budget hold pauses
  * the agent, a stuck one leaves it stuck; either asks again when it is resumed.
  */
-export async function settleHold({
-  agentId,
-  teamId,
-  agentRunId,
-  cycle,
-  approvalId,
-  timedOut,
-}: Ids & { agentRunId: string; cycle: number; approvalId: string; timedOut: boolean }): Promise<HoldSettlement> {
+export async function settleHold({ agentId, teamId, agentRunId, cycle, approvalId, timedOut }: SettleInput): Promise<HoldSettlement> {
   return underAgentLock(agentId, async (tx) => {
     let approval = await tx.approval.findFirstOrThrow({
       where: { id: approvalId, agentId, teamId },

@@ -14,7 +14,7 @@ import { SIMULATOR_PROVIDER } from "./agent-input";
 import { writeMemory } from "../memory/memories";
 import { providerCredentials } from "../providers/providers";
 import type { ApprovalPolicy } from "./tool-catalog";
-import { HOLD_FIELDS, holdNeeded, openHold, pendingHold, recordCycleProgress, type HoldKind } from "./holds";
+import { HOLD_FIELDS, holdNeeded, openHold, pendingHold, recordCycleProgress, type HoldKind, type SettleInput } from "./holds";
 import { LOOP_OWNED, RUNNABLE } from "./statuses";
 
 /**
@@ -227,10 +227,9 @@ async function callModelForCycle({
     worstCaseTokens: promptTokens + agent.maxOutputTokens,
     nextCycle: cycle,
   });
+  const step = { agentId, teamId, agentRunId, cycle, agent };
   if (!verdict.ok) {
-    const decision = await underAgentLock(agentId, async (tx) => {
-      const already = await recordedDecision(tx, { agentId, teamId, cycle, agentRunId });
-      if (already) return already;
+    return decideOnce(step, async (tx) => {
       await appendEvent(
         {
           agentId,
@@ -242,9 +241,8 @@ async function callModelForCycle({
         },
         tx,
       );
-      return null;
+      return { kind: "stop", status: verdict.reason === "cycles" ? "completed" : "budget_exhausted", reason: verdict.message };
     });
-    return decision ?? { kind: "stop", status: verdict.reason === "cycles" ? "completed" : "budget_exhausted", reason: verdict.message };
   }
 
   let endpoint: ModelEndpoint;
@@ -261,11 +259,7 @@ async function callModelForCycle({
   );
   if (!result.ok) {
     await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
-    const decision = await underAgentLock(agentId, async (tx) => {
-      const already = (await findThought(tx, { agentId, teamId, cycle }))
-        ? null
-        : await recordedDecision(tx, { agentId, teamId, cycle, agentRunId });
-      if (already) return already;
+    return decideOnce(step, async (tx) => {
       await appendEvent(
         {
           agentId,
@@ -280,7 +274,6 @@ async function callModelForCycle({
       );
       return { kind: "idle" as const, reason: result.error };
     });
-    return decision;
   }
   const { reply } = result;
   const cost = costOf(agent.model, reply.usage, PRICES);
@@ -338,17 +331,25 @@ async function callModelForCycle({
   });
 }
 
+type PlanInput = Ids & { agentRunId: string; cycle: number; agent: ThinkAgent };
+
+/**
+ * Records this cycle's outcome once, under the agent lock. An overlapping copy of the step may have
+ * got further meanwhile: a thought it recorded is planned from (so both copies return the same
+ * decision), a decision it recorded stands; only otherwise does `write` record ours.
+ */
+async function decideOnce(input: PlanInput, write: (tx: Prisma.TransactionClient) => Promise<Decision>): Promise<Decision> {
+  return underAgentLock(input.agentId, async (tx) => {
+    const thought = await findThought(tx, input);
+    if (thought) return planInTx(tx, { ...input, thought });
+    return (await recordedDecision(tx, input)) ?? write(tx);
+  });
+}
+
 /** Turns the cycle's thought into the plan: an error the model is told about, or a tool call (held for approval if needed). Runs under the agent lock. */
 async function planInTx(
   tx: Prisma.TransactionClient,
-  {
-    agentId,
-    teamId,
-    agentRunId,
-    cycle,
-    thought,
-    agent,
-  }: Ids & { agentRunId: string; cycle: number; thought: ThoughtRecord; agent: ThinkAgent },
+  { agentId, teamId, agentRunId, cycle, thought, agent }: PlanInput & { thought: ThoughtRecord },
 ): Promise<Decision> {
   const already = await recordedDecision(tx, { agentId, teamId, cycle, agentRunId });
   if (already) return already;
@@ -420,7 +421,7 @@ export async function settleApproval({
   cycle,
   approvalId,
   timedOut,
-}: Ids & { agentRunId: string; cycle: number; approvalId: string; timedOut: boolean }): Promise<ApprovalSettlement> {
+}: SettleInput): Promise<ApprovalSettlement> {
   return underAgentLock(agentId, async (tx) => {
     const agent = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { approvalTimeoutPolicy: true } });
     let approval = await tx.approval.findFirstOrThrow({
@@ -621,7 +622,7 @@ export async function runCycle(input: Ids & { agentRunId: string; cycle: number 
 }
 
 /** A cycle without an action (model error, no or invalid tool call) still counts and heartbeats. */
-export async function idleCycle({ agentId, teamId, cycle }: Ids & { cycle: number }) {
+async function idleCycle({ agentId, teamId, cycle }: Ids & { cycle: number }) {
   await markCycleDone({ agentId, teamId, cycle });
 }
 

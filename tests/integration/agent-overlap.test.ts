@@ -69,4 +69,38 @@ describe("overlapping copies of a loop step", () => {
     // Stuck bookkeeping counted the call once.
     expect(row.repeatStreak).toBe(1);
   });
+
+  it("agree on the plan when one copy's model call fails after the other's succeeded", async () => {
+    const { caller, team } = await createTestTeam();
+    const provider = await db.modelProvider.create({
+      data: { teamId: team.id, name: "fake", baseUrl: fake.baseURL },
+      select: { id: true },
+    });
+    const agent = await caller.agent.create(
+      agentInput({
+        name: "Half failed",
+        provider: provider.id,
+        model: "gpt-4o-mini",
+        tools: [{ name: "send_message", enabled: true, approval: "never" }],
+      }),
+    );
+    const ids = { agentId: agent.id, teamId: team.id };
+    const plan = await beginRun({ ...ids, executorRunId: "half-failed-run", reason: "test" });
+    if (!plan.shouldRun) throw new Error(plan.reason);
+    // The first request answers; the second fails (400: not retried) once the first is recorded.
+    let served = 0;
+    fake.setResponder(() =>
+      ++served === 1
+        ? { kind: "tool_calls", calls: [{ name: "send_message", arguments: { subject: "Once", body: "Only once." } }] }
+        : { kind: "error", status: 400, delayMs: 700 },
+    );
+    const step = { ...ids, agentRunId: plan.agentRunId, cycle: 1 };
+    const [a, b] = await Promise.all([think(step), think(step)]);
+    expect(served).toBe(2);
+    expect(a).toMatchObject({ kind: "act", toolName: "send_message" });
+    expect(b).toEqual(a);
+    const events = await db.agentEvent.findMany({ where: ids, orderBy: { seq: "asc" }, select: { type: true } });
+    expect(events.map((e) => e.type)).toEqual(["thought", "tool_call"]);
+    expect(await db.spendEntry.count({ where: { ...ids, state: "reserved" } })).toBe(0);
+  });
 });

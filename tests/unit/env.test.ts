@@ -60,4 +60,12 @@ describe("environment schema", () => {
     });
     expect(negative.output).toMatch(/LONGHAUL_PRICES: default\.inputPerMillion: Too small/);
   });
+
+  it("accepts a 64-hex-character LONGHAUL_SECRET_KEY and names anything else", () => {
+    const base = { DATABASE_URL: "postgresql://localhost/db", BETTER_AUTH_SECRET: SECRET };
+    expect(loadEnv({ ...base, LONGHAUL_SECRET_KEY: "ab".repeat(32) }).output).toContain("ENV OK");
+    const short = loadEnv({ ...base, LONGHAUL_SECRET_KEY: "abc123" });
+    expect(short.status).not.toBe(0);
+    expect(short.output).toContain("LONGHAUL_SECRET_KEY: must be 64 hex characters");
+  });
 });
