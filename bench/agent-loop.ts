@@ -41,6 +41,9 @@ const CYCLES_PER_RUN = 50;
 const LATE_CYCLE = Number(process.env.BENCH_AGENT_LATE_CYCLE ?? 1_000);
 /** The last window ends at the model request of cycle LATE_CYCLE + 6, which calls finish. */
 const TOTAL_CYCLES = LATE_CYCLE + 6;
+/** A second agent with a cooldown of 1 s (the form's usual case): what each sleep and wake-up adds. */
+const SLEEPER_NAME = "Sleeping bench";
+const SLEEPER_CYCLES = 40;
 const EXECUTOR_PORT = Number(process.env.BENCH_EXECUTOR_PORT ?? 19_500);
 const TIMEOUT_MS = Number(process.env.BENCH_AGENT_TIMEOUT_S ?? 600) * 1000;
 const CONTEXT_SIZES = [10, 1_000, 10_000, 100_000];
@@ -149,6 +152,10 @@ type Segment = {
  */
 type Tally = { calls: number; ms: number };
 const tally: Record<"app" | "executor", Tally> = { app: { calls: 0, ms: 0 }, executor: { calls: 0, ms: 0 } };
+/** BENCH_AGENT_TRACE_CYCLE=N prints every statement between cycle N's model request and cycle N+1's (then exits). */
+const TRACE_CYCLE = Number(process.env.BENCH_AGENT_TRACE_CYCLE ?? 0);
+let trace: { at: number; who: string; sql: string; ms: number }[] | null = null;
+let traceStart = 0;
 const untracked = new WeakSet<object>();
 {
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
@@ -158,6 +165,29 @@ const untracked = new WeakSet<object>();
     const t = tally[this.connectionParameters?.options?.includes("TimeZone") ? "executor" : "app"];
     t.calls++;
     const started = performance.now();
+    if (trace) {
+      const first = args[0] as string | { text?: string };
+      const entry = {
+        at: started - traceStart,
+        who: t === tally.app ? "app" : "executor",
+        sql: (typeof first === "string" ? first : (first?.text ?? "?")).replace(/\s+/g, " ").slice(0, 140),
+        ms: -1,
+      };
+      trace.push(entry);
+      const own = entry;
+      const last0 = args.at(-1);
+      if (typeof last0 !== "function") {
+        const r = original.apply(this, args);
+        if (r instanceof Promise)
+          void r
+            .then(() => {
+              own.ms = performance.now() - started;
+              t.ms += own.ms;
+            })
+            .catch(() => {});
+        return r;
+      }
+    }
     const last = args.at(-1);
     if (typeof last === "function") {
       args[args.length - 1] = (...callbackArgs: unknown[]) => {
@@ -259,7 +289,7 @@ try {
       tools,
     },
   });
-  // What the form does not allow: no cooldown at all, and no budget (so no soft-limit hold either).
+  // No cooldown (cycles go straight on) and no budget (so no soft-limit hold either).
   await db.agent.update({
     where: { id: agent.id },
     data: { cooldownSeconds: 0, cyclesPerRun: CYCLES_PER_RUN, budgetUsd: null, budgetTokens: null, budgetCycles: null },
@@ -386,6 +416,7 @@ try {
   }
 
   const arrivals = new Map<number, number>();
+  const sleeperArrivals = new Map<number, number>();
   const cycleLsn = new Map<number, number>();
   const boundaries: Boundary[] = [];
   const segments: Segment[] = [];
@@ -418,9 +449,22 @@ try {
     const arrived = performance.now();
     const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
     const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? 0);
+    if (text.includes(`"${SLEEPER_NAME}"`)) {
+      // The second agent (cooldown 1 s): only its arrival times are kept.
+      if (!sleeperArrivals.has(cycle)) sleeperArrivals.set(cycle, arrived);
+      return cycle < SLEEPER_CYCLES ? scriptFor(cycle) : { kind: "tool_calls", calls: [{ name: "finish", arguments: { result: "done" } }] };
+    }
     // Everything below happens inside the loop's model call, so it is not part of the cycle's overhead.
     if (!arrivals.has(cycle)) {
       arrivals.set(cycle, arrived);
+      if (TRACE_CYCLE && cycle === TRACE_CYCLE) {
+        trace = [];
+        traceStart = arrived;
+      } else if (TRACE_CYCLE && cycle === TRACE_CYCLE + 1 && trace) {
+        const lines = trace.map((e) => `${e.at.toFixed(1).padStart(7)} ${e.ms.toFixed(2).padStart(6)} ${e.who.padEnd(8)} ${e.sql}`);
+        console.log(`trace of cycle ${TRACE_CYCLE} (${(arrived - traceStart).toFixed(1)} ms):\n${lines.join("\n")}`);
+        process.exit(0);
+      }
       const lsn = await measure.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn");
       cycleLsn.set(cycle, lsnBytes(lsn.rows[0]!.lsn));
       if (BOUNDARIES.includes(cycle)) {
@@ -649,6 +693,45 @@ try {
   results.singleCycles = [10, LATE_CYCLE - CYCLES_PER_RUN + 10, LATE_CYCLE]
     .map((c) => samples.find((s) => s.cycle === c))
     .filter((s) => s !== undefined);
+  // The same loop with a cooldown of 1 s: each cycle ends in a sleep, a wake-up job and an SDK request
+  // that replays the run's memoized steps. Overhead = request-to-request time minus the model call and the 1 s.
+  const sleeper = await createAgent({
+    teamId,
+    userId,
+    input: {
+      name: SLEEPER_NAME,
+      goal: "Watch the prices of 37 products, remember changes and report them to the team.",
+      instructions: "Check one product per cycle. Report a change as soon as you see it.",
+      provider: provider.id,
+      model: "gpt-4o-mini",
+      budgetUsd: 1,
+      cooldownSeconds: 1,
+      tools,
+    },
+  });
+  await db.agent.update({ where: { id: sleeper.id }, data: { cyclesPerRun: CYCLES_PER_RUN, budgetUsd: null } });
+  log(`a second agent with a 1 s cooldown for ${SLEEPER_CYCLES} cycles`);
+  await control.startAgent({ agentId: sleeper.id, teamId, userId });
+  for (const started = performance.now(); ;) {
+    const row = (await measure.query<{ status: string }>(`SELECT status::text FROM agent WHERE id = $1`, [sleeper.id])).rows[0]!;
+    if (row.status === "completed") break;
+    if (!["running", "sleeping", "idle"].includes(row.status)) throw new Error(`the sleeping agent stopped: ${row.status}`);
+    if (performance.now() - started > TIMEOUT_MS) throw new Error("the sleeping agent timed out");
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const sleeperModelMs = new Map(
+    (await db.agentEvent.findMany({ where: { agentId: sleeper.id, type: "thought" }, select: { cycle: true, durationMs: true } })).map(
+      (t) => [t.cycle, t.durationMs ?? 0],
+    ),
+  );
+  const sleeperOverheads: number[] = [];
+  for (let c = 1; c < SLEEPER_CYCLES; c++) {
+    const a = sleeperArrivals.get(c);
+    const b = sleeperArrivals.get(c + 1);
+    if (a !== undefined && b !== undefined) sleeperOverheads.push(b - a - (sleeperModelMs.get(c) ?? 0) - 1000);
+  }
+  results.withCooldown = { cooldownSeconds: 1, ...stats(sleeperOverheads) };
+
   await measure.end();
   await cleanupApp();
   cleanupApp = null;
@@ -868,6 +951,7 @@ const loop = results.loop as {
   jobsProcessed: number;
   tablesAfter: { relname: string; rows: number; bytes: number }[];
 };
+const cooldownResult = results.withCooldown as Stats;
 const overheadResult = results.overhead as Stats & {
   modelCallP50: number;
   wallP50: number;
@@ -985,17 +1069,22 @@ when something else runs on the server (see the commits row) and full-page image
 Cycles over a second: ${overheadResult.overOneSecond.length === 0 ? "none" : overheadResult.overOneSecond.map((x) => `${fmt(x.cycle)} (${ms(x.overheadMs)})`).join(", ")}.
 
 Wall time per cycle p50 ${ms(overheadResult.wallP50)}, of which the model call (as the loop times it, in whole ms) p50 ${ms(overheadResult.modelCallP50)}.
-Overhead = time from one cycle's model request to the next cycle's, minus the thought event's \`durationMs\`: two steps
-(think, act), the zero-length cooldown sleep (a \`wake\` job), the SDK request that resumes the run after it, and
-every ${CYCLES_PER_RUN}th cycle the rollover into a new run. ${fmt(loop.sdkCalls)} SDK requests, ${fmt(loop.jobsProcessed)} executor jobs.
+Overhead = time from one cycle's model request to the next cycle's, minus the thought event's \`durationMs\`: the cycle's
+step (think and act, checkpointed to the executor) and every ${CYCLES_PER_RUN}th cycle the rollover into a new run. With a
+cooldown of 0 there is no sleep: a run's cycles follow one another in one SDK request (${fmt(loop.sdkCalls)} SDK requests,
+${fmt(loop.jobsProcessed)} executor jobs for ${fmt(loop.cycles)} cycles).
+
+**With a cooldown** (a second agent, cooldown 1 s, ${fmt(cooldownResult.n)} cycles: overhead = request-to-request time minus the
+model call and the 1 s): p50 ${ms(cooldownResult.p50)}, p95 ${ms(cooldownResult.p95)}, max ${ms(cooldownResult.max)}. Each cycle then also
+ends in a sleep, the executor's wake-up job and a new SDK request that replays the run's memoized steps.
 
 Where it goes, per cycle over the whole run: ${loop.perCycle.transactions.toFixed(1)} committed transactions in this database
 (\`pg_stat_database\`); ${loop.perCycle.appRoundTrips.toFixed(1)} database round trips by the app (Prisma) awaited for ${ms(loop.perCycle.appWaitMs)} in total, and
 ${loop.perCycle.executorRoundTrips.toFixed(1)} by the executor for ${ms(loop.perCycle.executorWaitMs)} (latencies measured on the client, queueing included; the
 executor's overlap with the app's while an SDK request is in flight). The rest is this process's CPU: Prisma's query
-compiler, the inngest SDK (which replays the run's memoized steps on every request), HTTP between executor, app and model.
+compiler, the inngest SDK, HTTP between executor, app and model.
 
-By place in the run (a run replays the memoized steps of its earlier cycles on every request after a sleep):
+By place in the run:
 
 | place in run | cycles | overhead p50 | server WAL per cycle p50 |
 | --- | --- | --- | --- |
@@ -1019,8 +1108,8 @@ ${context.map((c) => `| ${fmt(c.events)} | ${fmt(c.cycles)} | ${fmt(c.memories)}
 
 - Per cycle, the loop writes the same whether the agent is at cycle 10 or ${fmt(LATE_CYCLE)}: compare whole runs, or the same places in
   two runs. What differs is a cycle's place in its run: the executor appends each finished step to \`executor_run.stack\`
-  (a JSONB array rewritten whole on every step), and each SDK request after the cooldown sleep carries the memo of every
-  step of the run so far. Both grow with the place in the run and start over at the rollover (every ${CYCLES_PER_RUN} cycles):
+  (a JSONB array rewritten whole on every step), and (with a cooldown) each SDK request after a sleep carries the memo of
+  every step of the run so far. Both grow with the place in the run and start over at the rollover (every ${CYCLES_PER_RUN} cycles):
   \`executor_run\` WAL per cycle ${bytes(walOf(win("around-10"), "executor_run"))} at places 6–15, ${bytes(walOf(late, "executor_run"))} over a whole run.
   That is why a window across the rollover (${win("around-late").label.split(" (")[0]}) writes more than one early in a run.
 - Full-page images follow checkpoints (every \`checkpoint_timeout\`), not the history: a window during which a checkpoint

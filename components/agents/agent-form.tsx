@@ -178,7 +178,7 @@ export function AgentForm() {
             id="agent-cooldownSeconds"
             label="Cooldown between cycles (s)"
             error={errorFor("cooldownSeconds")}
-            hint={`${AGENT_LIMITS.cooldownMinSeconds} s to 7 days.`}
+            hint="Pause between cycles: 0 (straight on) to 7 days, in seconds."
           >
             <Input inputMode="numeric" {...text("cooldownSeconds")} />
           </Field>

@@ -8,7 +8,7 @@ import { act, beginRun, endRun, runCycle, settleApproval, type ApprovalSettlemen
  * run from the agent's checkpoint. The body only orchestrates; every read, write, clock and model
  * call happens inside a step, in server/agents/loop.ts. Step ids carry the cycle number, which comes
  * from the memoized begin-run step, so they are stable across replays. An ordinary cycle is one step
- * (`cycle-N`: think and act) and a cooldown sleep; a held or approval-waiting cycle adds its waits
+ * (`cycle-N`: think and act) and a cooldown sleep (none when the cooldown is 0); a held or approval-waiting cycle adds its waits
  * and the steps after them.
  */
 export const agentRun = inngest.createFunction(
@@ -76,7 +76,9 @@ export const agentRun = inngest.createFunction(
         await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status, reason }));
         return { ended: status, cycle };
       }
-      await step.sleep(`cooldown-${cycle}`, `${plan.cooldownSeconds}s`);
+      // A cooldown of 0 goes straight on: the next cycle runs in the same request (no sleep, no wake-up).
+      // A person's pause then takes effect at the next think, which stops when the agent is no longer the loop's.
+      if (plan.cooldownSeconds > 0) await step.sleep(`cooldown-${cycle}`, `${plan.cooldownSeconds}s`);
     }
 
     // Rollover: end this run and start the next from the checkpoint, keeping runs far below Inngest's limits.

@@ -12,7 +12,7 @@ export const AGENT_LIMITS = {
   budgetUsdMax: 100000,
   budgetTokensMax: 10_000_000_000,
   budgetCyclesMax: 1_000_000,
-  cooldownMinSeconds: 1,
+  cooldownMinSeconds: 0,
   cooldownMaxSeconds: 7 * 24 * 3600,
   approvalTimeoutMinSeconds: 60,
   approvalTimeoutMaxSeconds: 30 * 24 * 3600,
@@ -50,7 +50,9 @@ const boundedInt = (label: string, min: number, max: number, unit: string) =>
   z.coerce
     .number({ message: `Enter ${label} as a whole number of ${unit}.` })
     .int({ message: `Enter ${label} as a whole number of ${unit}.` })
-    .min(min, { message: `${capitalize(label)} must be at least ${count(min, unit)}.` })
+    .min(min, {
+      message: min === 0 ? `${capitalize(label)} can't be negative.` : `${capitalize(label)} must be at least ${count(min, unit)}.`,
+    })
     .max(max, { message: `${capitalize(label)} must be at most ${count(max, unit)}.` });
 
 function count(n: number, unit: string) {

@@ -24,29 +24,22 @@ export async function appendEvent(
   },
   tx?: Tx,
 ) {
+  // One statement: the next sequence number from the agent row, and the event with it.
   const write = async (client: Tx) => {
-    const [agent] = await client.$queryRaw<{ seq: number }[]>`
-      UPDATE agent SET "lastEventSeq" = "lastEventSeq" + 1, "eventCount" = "eventCount" + 1, "lastActiveAt" = now()
-       WHERE id = ${input.agentId}::uuid AND "teamId" = ${input.teamId}
-       RETURNING "lastEventSeq" AS seq`;
-    if (!agent) throw new Error(`Agent ${input.agentId} was not found in team ${input.teamId}.`);
-    return client.agentEvent.create({
-      data: {
-        agentId: input.agentId,
-        teamId: input.teamId,
-        runId: input.runId ?? null,
-        seq: agent.seq,
-        cycle: input.cycle,
-        type: input.type,
-        payload: input.payload ?? {},
-        tokensIn: input.tokensIn ?? 0,
-        tokensOut: input.tokensOut ?? 0,
-        costUsd: input.costUsd ?? "0",
-        durationMs: input.durationMs ?? null,
-        stepId: input.stepId ?? null,
-      },
-      select: { id: true, seq: true },
-    });
+    const [event] = await client.$queryRaw<{ id: bigint; seq: number }[]>`
+      WITH next AS (
+        UPDATE agent SET "lastEventSeq" = "lastEventSeq" + 1, "eventCount" = "eventCount" + 1, "lastActiveAt" = now()
+         WHERE id = ${input.agentId}::uuid AND "teamId" = ${input.teamId}
+         RETURNING "lastEventSeq" AS seq
+      )
+      INSERT INTO agent_event ("agentId", "teamId", "runId", seq, cycle, type, "stepId", payload, "tokensIn", "tokensOut", "costUsd", "durationMs", "createdAt")
+      SELECT ${input.agentId}::uuid, ${input.teamId}, ${input.runId ?? null}::uuid, next.seq, ${input.cycle}, ${input.type}::"EventType",
+             ${input.stepId ?? null}, ${JSON.stringify(input.payload ?? {})}::jsonb, ${input.tokensIn ?? 0}, ${input.tokensOut ?? 0},
+             ${input.costUsd ?? "0"}::numeric, ${input.durationMs ?? null}::int, now() AT TIME ZONE 'UTC'
+        FROM next
+      RETURNING id, seq`;
+    if (!event) throw new Error(`Agent ${input.agentId} was not found in team ${input.teamId}.`);
+    return event;
   };
   return tx ? write(tx) : db.$transaction(write);
 }

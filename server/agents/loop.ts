@@ -7,12 +7,11 @@ import { assembleContext, estimateTokens } from "./context";
 import { appendEvent, decisionRecorded, underAgentLock, writeSnapshot } from "./events";
 import { executeToolCall } from "./execute-tool";
 import { callModel, type ModelEndpoint } from "./model";
-import { costOf, DEFAULT_PRICES, worstCaseCost } from "./pricing";
-import { logger } from "../logger";
+import { costOf, worstCaseCost } from "./pricing";
+import { PRICES, warnUnpricedModel } from "./prices";
 import { getTool, parseToolCall, toolsForModel } from "./tools";
-import { SIMULATOR_PROVIDER } from "./agent-input";
 import { writeMemory } from "../memory/memories";
-import { providerCredentials } from "../providers/providers";
+import { resolveEndpoint } from "../providers/endpoint";
 import type { ApprovalPolicy } from "./tool-catalog";
 import { HOLD_FIELDS, holdNeeded, openHold, pendingHold, recordCycleProgress, type HoldKind, type SettleInput } from "./holds";
 import { LOOP_OWNED, RUNNABLE } from "./statuses";
@@ -25,13 +24,6 @@ import { LOOP_OWNED, RUNNABLE } from "./statuses";
 type Ids = { agentId: string; teamId: string };
 
 export const SNAPSHOT_EVERY_CYCLES = 10;
-const PRICES = env.LONGHAUL_PRICES ?? DEFAULT_PRICES;
-const unpriced = new Set<string>();
-function warnUnpricedModel(model: string) {
-  if (unpriced.has(model)) return;
-  unpriced.add(model);
-  logger.warn({ model }, "no price for this model: charging the default price; add it to LONGHAUL_PRICES");
-}
 
 export type RunPlan =
   | { shouldRun: false; reason: string }
@@ -85,14 +77,6 @@ export type Decision =
   | { kind: "idle"; reason: string }
   | { kind: "hold"; approvalId: string; holdKind: HoldKind }
   | { kind: "stop"; status: AgentStatus; reason: string };
-
-async function resolveEndpoint({ teamId, provider }: { teamId: string; provider: string }): Promise<ModelEndpoint> {
-  if (provider === SIMULATOR_PROVIDER) return { kind: "simulator" };
-  const credentials = await providerCredentials({ teamId, providerId: provider, fallbackKey: env.OPENAI_API_KEY });
-  if (!credentials) throw new Error("The agent's model provider no longer exists.");
-  // Local servers (Ollama, vLLM) take any key; the SDK insists on one.
-  return { kind: "openai", baseURL: credentials.baseURL, apiKey: credentials.apiKey ?? "no-key" };
-}
 
 async function approvalNeeded(
   client: Prisma.TransactionClient,
@@ -168,6 +152,7 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
   const agent = await db.agent.findFirstOrThrow({
     where: { id: agentId, teamId },
     select: {
+      status: true,
       provider: true,
       model: true,
       temperature: true,
@@ -177,6 +162,9 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
       ...HOLD_FIELDS,
     },
   });
+  // A person paused or stopped the agent while this run went on (between steps, or with no cooldown sleep
+  // for the cancellation to land on): nothing more is thought; the run ends and leaves the status alone.
+  if (!LOOP_OWNED.includes(agent.status)) return { kind: "stop", status: agent.status, reason: `The agent is ${agent.status}.` };
   const thought = await findThought(db, ids);
   if (!thought) {
     // Past the soft budget limit, or stuck: ask a person before spending anything more.

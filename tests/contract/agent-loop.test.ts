@@ -264,6 +264,32 @@ describe("agent loop", () => {
     expect(done.cycleCount).toBe(6);
   });
 
+  it("pauses an agent with no cooldown (no sleep for the cancellation to land on) at its next think", async () => {
+    const ids = await newAgent(
+      "Straight on",
+      (cycle) => (cycle < 8 ? { ...tool("update_world_state", { set: { cycle } }), delayMs: 150 } : tool("finish", { result: "done" })),
+      { cooldownSeconds: 0 },
+    );
+    await control.startAgent(ids);
+    await expect
+      .poll(async () => (await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).cycleCount, { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(2);
+    await control.pauseAgent(ids);
+    await new Promise((r) => setTimeout(r, 1500));
+    const paused = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { status: true, cycleCount: true } });
+    expect(paused.status).toBe("paused");
+    expect(paused.cycleCount).toBeLessThan(8);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).cycleCount).toBe(paused.cycleCount);
+    // No cycle was thought after the pause: one thought per cycle, none beyond the counted ones.
+    const thoughts = await db.agentEvent.count({ where: { agentId: ids.agentId, type: "thought" } });
+    expect(thoughts).toBeLessThanOrEqual(paused.cycleCount + 1);
+    await control.startAgent(ids);
+    const done = await waitForStatus(ids.agentId, ["completed"]);
+    expect(done.cycleCount).toBe(8);
+    expect(await db.agentEvent.count({ where: { agentId: ids.agentId, type: "thought" } })).toBe(8);
+  });
+
   it("runs 20 cycles without losing its place, checkpointing every 10", async () => {
     const ids = await newAgent("Twenty", (cycle) =>
       cycle < 20 ? tool("update_world_state", { set: { cycle } }) : tool("finish", { result: "twenty" }),

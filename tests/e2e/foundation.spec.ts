@@ -64,14 +64,14 @@ test("sign in, create a team, create an agent with bad then good input, see it l
   await page.getByRole("link", { name: "New agent" }).click();
   await page.getByLabel("Goal", { exact: true }).fill("short");
   await page.getByLabel("Money limit (USD)").fill("-5");
-  await page.getByLabel("Cooldown between cycles (s)").fill("0");
+  await page.getByLabel("Cooldown between cycles (s)").fill("-3");
   await page.getByLabel("Ask me at (% of budget)").fill("120");
   await page.getByLabel("Token limit").fill("1.5");
   await page.getByRole("button", { name: "Create agent" }).click();
   await expect(page.locator('[data-field-error="agent-name"]')).toHaveText("Give the agent a name.");
   await expect(page.locator('[data-field-error="agent-goal"]')).toHaveText("Describe the goal in at least 10 characters.");
   await expect(page.locator('[data-field-error="agent-budgetUsd"]')).toHaveText("The budget must be more than $0.");
-  await expect(page.locator('[data-field-error="agent-cooldownSeconds"]')).toHaveText("The cooldown must be at least 1 second.");
+  await expect(page.locator('[data-field-error="agent-cooldownSeconds"]')).toHaveText("The cooldown can't be negative.");
   await expect(page.locator('[data-field-error="agent-softLimitPercent"]')).toHaveText("The soft limit must be at most 100 percent.");
   await expect(page.locator('[data-field-error="agent-budgetTokens"]')).toHaveText("Enter a whole number of tokens.");
   await page.screenshot({ path: `${SHOTS}/agent-form-errors.png`, fullPage: true });

@@ -103,4 +103,25 @@ describe("overlapping copies of a loop step", () => {
     expect(events.map((e) => e.type)).toEqual(["thought", "tool_call"]);
     expect(await db.spendEntry.count({ where: { ...ids, state: "reserved" } })).toBe(0);
   });
+  it("a think step that meets a paused agent thinks nothing and ends the run, leaving the pause alone", async () => {
+    const { caller, team } = await createTestTeam();
+    const provider = await db.modelProvider.create({
+      data: { teamId: team.id, name: "fake", baseUrl: fake.baseURL },
+      select: { id: true },
+    });
+    const agent = await caller.agent.create(
+      agentInput({ name: "Paused meanwhile", provider: provider.id, model: "gpt-4o-mini", cooldownSeconds: 0 }),
+    );
+    const ids = { agentId: agent.id, teamId: team.id };
+    const plan = await beginRun({ ...ids, executorRunId: "paused-run", reason: "test" });
+    if (!plan.shouldRun) throw new Error(plan.reason);
+    // A person pauses while the run goes on (with no cooldown there is no sleep for the cancellation to land on).
+    await db.agent.update({ where: { id: agent.id }, data: { status: "paused" } });
+    const before = fake.requests.length;
+    const decision = await think({ ...ids, agentRunId: plan.agentRunId, cycle: 1 });
+    expect(decision).toEqual({ kind: "stop", status: "paused", reason: "The agent is paused." });
+    expect(fake.requests.length).toBe(before);
+    expect(await db.agentEvent.count({ where: ids })).toBe(0);
+    expect(await db.spendEntry.count({ where: ids })).toBe(0);
+  });
 });

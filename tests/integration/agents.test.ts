@@ -41,7 +41,7 @@ describe("agent.create", () => {
   it.each([
     ["budgetUsd", { budgetUsd: -1 }, "The budget must be more than $0."],
     ["budgetUsd", { budgetUsd: 0 }, "The budget must be more than $0."],
-    ["cooldownSeconds", { cooldownSeconds: 0 }, "The cooldown must be at least 1 second."],
+    ["cooldownSeconds", { cooldownSeconds: -1 }, "The cooldown can't be negative."],
     ["cooldownSeconds", { cooldownSeconds: 8 * 24 * 3600 }, "The cooldown must be at most 604,800 seconds."],
     ["name", { name: "   " }, "Give the agent a name."],
     ["goal", { goal: "short" }, "Describe the goal in at least 10 characters."],

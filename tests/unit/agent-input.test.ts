@@ -36,7 +36,7 @@ describe("agent settings", () => {
     [{ budgetUsd: "0.000000001" }, "budgetUsd", "Use at most 8 decimal places."],
     [{ budgetUsd: "100001" }, "budgetUsd", "The budget can be at most $100,000."],
     [{ budgetCycles: "0" }, "budgetCycles", "The cycles limit must be at least 1."],
-    [{ cooldownSeconds: "-1" }, "cooldownSeconds", "The cooldown must be at least 1 second."],
+    [{ cooldownSeconds: "-1" }, "cooldownSeconds", "The cooldown can't be negative."],
     [{ approvalTimeoutSeconds: "10" }, "approvalTimeoutSeconds", "The approval timeout must be at least 60 seconds."],
     [{ model: "gpt 4" }, "model", "Model names use letters, digits and . : / - _ only."],
     [{ name: "a".repeat(81) }, "name", "Names can be at most 80 characters."],
