@@ -3,7 +3,15 @@
  * Codes map onto tRPC codes in server/api/trpc.ts; `fieldErrors` attach messages to form fields.
  */
 export type AppErrorCode =
-  "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "TOO_MANY_REQUESTS" | "INTERNAL";
+  | "BAD_REQUEST"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "PAYLOAD_TOO_LARGE"
+  | "TOO_MANY_REQUESTS"
+  | "UNAVAILABLE"
+  | "INTERNAL";
 
 export class AppError extends Error {
   readonly code: AppErrorCode;

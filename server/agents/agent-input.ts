@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_MEMORY_SETTINGS, memorySettingsSchema } from "../memory/settings";
 import { APPROVAL_POLICIES, TOOL_CATALOG, TOOL_NAMES } from "./tool-catalog";
 
 /**
@@ -129,6 +130,8 @@ export const agentSettingsSchema = z.object({
     .array(toolSettingSchema)
     .refine((tools) => new Set(tools.map((t) => t.name)).size === tools.length, { message: "Each tool can appear only once." })
     .default(() => defaultToolSettings()),
+  // Long-term memory: recall weights, recency half-life, the cap beyond which episodes are consolidated.
+  memory: memorySettingsSchema.default(DEFAULT_MEMORY_SETTINGS),
 });
 
 export type AgentSettingsInput = z.input<typeof agentSettingsSchema>;

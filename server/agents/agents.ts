@@ -79,6 +79,7 @@ export async function createAgent({ teamId, userId, input }: { teamId: string; u
           approvalTimeoutPolicy: settings.approvalTimeoutPolicy,
           stuckRepeatLimit: settings.stuckRepeatLimit,
           stuckNoProgressCycles: settings.stuckNoProgressCycles,
+          memorySettings: settings.memory,
         },
         select: summarySelect,
       });

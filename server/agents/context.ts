@@ -1,6 +1,6 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { db } from "../db/client";
-import { recallForContext, type RecalledMemory } from "../memory/memories";
+import { recallForContext, type RecallResult } from "../memory/memories";
 import { FOLD_BATCH_CYCLES, loadContext, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "./events";
 
 /**
@@ -135,7 +135,7 @@ export type ContextStats = {
   contextWindow: number;
 };
 
-function render(context: LoadedContext, recalled: RecalledMemory[], cycle: number, limits?: { worldState: number; summary: number }) {
+function render(context: LoadedContext, memory: RecallResult, cycle: number, limits?: { worldState: number; summary: number }) {
   const { agent, events } = context;
   const system = [
     `You are "${agent.name}", an autonomous agent working towards a goal over many cycles.`,
@@ -151,7 +151,10 @@ function render(context: LoadedContext, recalled: RecalledMemory[], cycle: numbe
     `Cycle ${cycle}.`,
     `World state: ${limits ? short(world, limits.worldState) : world}`,
     agent.summary ? `Summary of earlier cycles:\n${limits ? short(agent.summary, limits.summary) : agent.summary}` : "",
-    recalled.length ? `Memories that may help:\n${recalled.map((m) => `- (${m.kind}) ${short(m.content, 400)}`).join("\n")}` : "",
+    memory.pinned.length ? `Pinned memories:\n${memory.pinned.map((m) => `- (${m.kind}) ${short(m.content, 400)}`).join("\n")}` : "",
+    memory.recalled.length
+      ? `Memories that may help:\n${memory.recalled.map((m) => `- (${m.kind}) ${short(m.content, 400)}`).join("\n")}`
+      : "",
     recent ? `Recent events:\n${recent}` : "No events yet.",
   ]
     .filter(Boolean)
@@ -181,10 +184,17 @@ export async function assembleContext({
     context = await loadContext({ agentId, teamId });
   }
   const recentEventSeqs = new Set(context.events.map((e) => e.seq));
+  // What to recall by: the goal, the world state and the latest events (what the agent is doing now).
+  const latest = context.events
+    .slice(-3)
+    .map((e) => `${e.type}: ${short(e.payload, 300)}`)
+    .join("\n");
   const recalled = await recallForContext({
     agentId,
     teamId,
-    query: `${context.agent.goal} ${JSON.stringify(context.agent.worldState)}`,
+    provider: context.agent.provider,
+    settings: context.agent.memorySettings,
+    query: `${context.agent.goal}\n${short(JSON.stringify(context.agent.worldState ?? {}), 600)}\n${latest}`,
     excludeSeqs: recentEventSeqs,
   });
   let rendered = render(context, recalled, cycle);

@@ -115,6 +115,8 @@ export async function loadContext({ agentId, teamId }: { agentId: string; teamId
       summaryThroughCycle: true,
       cycleCount: true,
       lastEventSeq: true,
+      provider: true,
+      memorySettings: true,
     },
   });
   const newestFirst = await db.agentEvent.findMany({

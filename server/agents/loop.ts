@@ -10,6 +10,7 @@ import { callModel, type ModelEndpoint } from "./model";
 import { costOf, worstCaseCost } from "./pricing";
 import { PRICES, warnUnpricedModel } from "./prices";
 import { getTool, parseToolCall, toolsForModel } from "./tools";
+import { consolidateMemories } from "../memory/consolidate";
 import { writeMemory } from "../memory/memories";
 import { resolveEndpoint } from "../providers/endpoint";
 import type { ApprovalPolicy } from "./tool-catalog";
@@ -287,7 +288,25 @@ async function callModelForCycle({
             call: first ? { name: first.name, arguments: first.argumentsText } : null,
             model: agent.model,
             isKnownModelPrice: cost.isKnownModel,
-            recalled: recalled.map((m) => ({ id: m.id, kind: m.kind, matches: m.matches })),
+            // Why each memory was in the prompt: pinned, or recalled with its score and its components.
+            memory: {
+              embedder: recalled.embedderId,
+              scoring: recalled.scoring,
+              pinned: recalled.pinned.map((m) => m.id),
+              ...(recalled.degraded ? { degraded: recalled.degraded } : {}),
+            },
+            recalled: recalled.recalled.map((m) => ({
+              id: m.id,
+              kind: m.kind,
+              score: round4(m.score),
+              distance: round4(m.distance),
+              components: {
+                similarity: round4(m.components.similarity),
+                recency: round4(m.components.recency),
+                frequency: round4(m.components.frequency),
+                importance: round4(m.components.importance),
+              },
+            })),
             context: stats,
           },
           tokensIn: reply.usage.inputTokens,
@@ -538,7 +557,11 @@ export async function act({
     });
   }
   await markCycleDone({ agentId, teamId, cycle });
-  if (cycle % SNAPSHOT_EVERY_CYCLES === 0) await writeSnapshot({ agentId, teamId, cycle });
+  if (cycle % SNAPSHOT_EVERY_CYCLES === 0) {
+    await writeSnapshot({ agentId, teamId, cycle });
+    // Over its memory cap, the agent's weakest episodes are consolidated into summaries.
+    await consolidateMemories({ agentId, teamId });
+  }
 
   if (result.status === "over_budget") return { next: "end", status: "budget_exhausted", reason: result.error ?? "Out of budget." };
   const finished = result.status === "succeeded" && (result.result as { finished?: boolean } | undefined)?.finished === true;
@@ -649,3 +672,5 @@ export async function endRun({
     }
   });
 }
+
+const round4 = (n: number) => Math.round(n * 10_000) / 10_000;

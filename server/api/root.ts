@@ -1,5 +1,6 @@
 import { agentRouter } from "./routers/agent";
 import { approvalRouter } from "./routers/approval";
+import { memoryRouter } from "./routers/memory";
 import { providerRouter } from "./routers/provider";
 import { runRouter } from "./routers/run";
 import { teamRouter } from "./routers/team";
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   run: runRouter,
   approval: approvalRouter,
   provider: providerRouter,
+  memory: memoryRouter,
 });
 
 export type AppRouter = typeof appRouter;

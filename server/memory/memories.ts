@@ -1,19 +1,31 @@
-import { db, type Prisma } from "../db/client";
+import { SIMULATOR_PROVIDER } from "../agents/agent-input";
+import { db, Prisma } from "../db/client";
 import type { MemoryKind } from "../db/generated/enums";
+import { AppError } from "../errors";
+import { embedderForProvider, embedTexts, EMBED_BATCH_SIZE, OFFLINE_EMBEDDER, toVectorLiteral, type Embedder } from "./embedder";
+import { markRecalled, rankCandidates, RECALL_CANDIDATES, vectorCandidates, type RecalledMemory } from "./recall";
+import { memorySettingsOf, type MemorySettings } from "./settings";
 
 /**
- * Long-term memory, first cut: writing memories and a lexical search over them. The vector recall
- * with recency/frequency/importance ranking (issue 5) replaces `searchMemoriesLexical` behind the
- * same tool; until then memories are stored without embeddings (embedder "none").
+ * Long-term memory (a hybrid): episodes, summaries and reflections as text + vectors in `memory`;
+ * facts as key/value rows in `fact` (with source and confidence, updated rather than duplicated),
+ * each mirrored by one `memory` row so that recall finds them too.
+ *
+ * Writes never call an embeddings endpoint: a new or edited memory is stored with embedder
+ * "pending", and `embedPending` embeds an agent's pending memories in one batch right before its
+ * next recall or search (together with the query). Writes therefore stay inside the loop's short
+ * transactions and cost one INSERT.
  */
+export const PENDING_EMBEDDER = "pending";
+type Ids = { agentId: string; teamId: string };
+
 export async function writeMemory(
-  input: {
-    agentId: string;
-    teamId: string;
+  input: Ids & {
     kind: MemoryKind;
     content: string;
     importance?: number;
     sourceEventSeq?: number;
+    metadata?: Prisma.InputJsonValue;
   },
   tx: Prisma.TransactionClient = db,
 ) {
@@ -23,81 +35,214 @@ export async function writeMemory(
       teamId: input.teamId,
       kind: input.kind,
       content: input.content,
-      importance: input.importance ?? 0.5,
+      importance: clamp01(input.importance ?? 0.5),
       sourceEventSeq: input.sourceEventSeq ?? null,
-      embedder: "none",
+      metadata: input.metadata ?? {},
+      embedder: PENDING_EMBEDDER,
     },
     select: { id: true, kind: true, content: true, importance: true, createdAt: true },
   });
 }
 
-/** Memories of one agent containing the most query words, then the newest; team-scoped. */
-export async function searchMemoriesLexical({
-  agentId,
-  teamId,
-  query,
-  limit = 5,
-}: {
-  agentId: string;
-  teamId: string;
-  query: string;
-  limit?: number;
-}) {
-  const words = [...new Set(query.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? [])].slice(0, 12);
-  if (words.length === 0) return [];
-  const rows = await db.memory.findMany({
-    where: { agentId, teamId, archivedAt: null, OR: words.map((w) => ({ content: { contains: w, mode: "insensitive" as const } })) },
-    orderBy: { createdAt: "desc" },
-    take: 200,
-    select: { id: true, kind: true, content: true, importance: true, createdAt: true },
-  });
-  return rows
-    .map((row) => ({ ...row, matches: words.filter((w) => row.content.toLowerCase().includes(w)).length }))
-    .sort((a, b) => b.matches - a.matches || b.createdAt.getTime() - a.createdAt.getTime())
-    .slice(0, limit);
+/** A name for a fact the model did not name: its first words, so the same statement updates the same fact. */
+export function factKeyOf(content: string): string {
+  const words = content.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return words.slice(0, 8).join("-").slice(0, 120) || "fact";
 }
 
-export type RecalledMemory = { id: string; kind: MemoryKind; content: string; matches: number };
-/** How many of the newest memories the interim lexical recall looks at: bounded work per cycle. */
-export const RECALL_SCAN_LIMIT = 500;
+/**
+ * Stores a fact: the `fact` row for its key is created or updated (value, source, confidence), and so
+ * is its one mirror memory (content, importance, re-embedded). A fact is never duplicated.
+ */
+export async function rememberFact(
+  input: Ids & { key: string; content: string; value?: Prisma.InputJsonValue; source: string; confidence: number; importance: number },
+  tx?: Prisma.TransactionClient,
+) {
+  const write = async (client: Prisma.TransactionClient) => {
+    const key = input.key.trim().slice(0, 200) || factKeyOf(input.content);
+    const fact = await client.fact.upsert({
+      where: { agentId_key: { agentId: input.agentId, key } },
+      create: {
+        agentId: input.agentId,
+        teamId: input.teamId,
+        key,
+        value: input.value ?? input.content,
+        source: input.source,
+        confidence: clamp01(input.confidence),
+      },
+      update: { value: input.value ?? input.content, source: input.source, confidence: clamp01(input.confidence) },
+      select: { id: true, key: true, createdAt: true, updatedAt: true },
+    });
+    const content = input.content;
+    const mirror = await client.memory.findFirst({
+      where: { agentId: input.agentId, teamId: input.teamId, kind: "fact", metadata: { path: ["factKey"], equals: key } },
+      select: { id: true },
+    });
+    const memory = mirror
+      ? await client.memory.update({
+          where: { id: mirror.id },
+          data: { content, importance: clamp01(input.importance), embedder: PENDING_EMBEDDER, archivedAt: null },
+          select: { id: true },
+        })
+      : await client.memory.create({
+          data: {
+            agentId: input.agentId,
+            teamId: input.teamId,
+            kind: "fact",
+            content,
+            importance: clamp01(input.importance),
+            embedder: PENDING_EMBEDDER,
+            metadata: { factKey: key, factId: fact.id },
+          },
+          select: { id: true },
+        });
+    return { factId: fact.id, key, memoryId: memory.id, updated: fact.updatedAt.getTime() !== fact.createdAt.getTime() };
+  };
+  return tx ? write(tx) : db.$transaction(write);
+}
+
+/** The embedder an agent's memories use: its provider's embedding model, or the offline one. */
+export async function agentEmbedder({ teamId, provider }: { teamId: string; provider: string }): Promise<Embedder> {
+  if (provider === SIMULATOR_PROVIDER) return OFFLINE_EMBEDDER;
+  return embedderForProvider({ teamId, providerId: provider });
+}
+
+type EmbedOutcome = { ok: true; queryVectors: number[][]; embedded: number } | { ok: false; error: string; overBudget: boolean };
 
 /**
- * Memories for the prompt: the pinned ones and those sharing most words with the query, among the
- * agent's newest `RECALL_SCAN_LIMIT`, excluding those about events already in the prompt. Their
- * recall counters are updated. Interim lexical recall: issue 5 replaces it with pgvector recall
- * ranked by similarity, recency, frequency and importance.
+ * Embeds up to one batch of the agent's pending memories together with `queries`, in one call, and
+ * stores the memories' vectors. Returns the queries' vectors.
+ */
+export async function embedPending(ids: Ids, embedder: Embedder, queries: string[] = []): Promise<EmbedOutcome> {
+  const pending = await db.memory.findMany({
+    where: { agentId: ids.agentId, teamId: ids.teamId, embedder: PENDING_EMBEDDER },
+    orderBy: { createdAt: "asc" },
+    take: Math.max(1, EMBED_BATCH_SIZE - queries.length),
+    select: { id: true, content: true },
+  });
+  if (pending.length === 0 && queries.length === 0) return { ok: true, queryVectors: [], embedded: 0 };
+  const result = await embedTexts(embedder, [...pending.map((p) => p.content), ...queries], ids);
+  if (!result.ok) return { ok: false, error: result.error, overBudget: result.kind === "over_budget" };
+  if (pending.length > 0)
+    await storeEmbeddings(
+      ids,
+      embedder.id,
+      pending.map((p, i) => ({ id: p.id, vector: result.vectors[i]! })),
+    );
+  return { ok: true, queryVectors: result.vectors.slice(pending.length), embedded: pending.length };
+}
+
+/** One UPDATE for a batch of vectors. A row edited meanwhile (embedder reset to pending by a newer write) is still overwritten: it is re-embedded on the next batch only if edited after this one started. */
+export async function storeEmbeddings(ids: Ids, embedderId: string, rows: { id: string; vector: readonly number[] }[]) {
+  if (rows.length === 0) return;
+  const values = Prisma.join(rows.map((r) => Prisma.sql`(${r.id}::uuid, ${toVectorLiteral(r.vector)}::vector)`));
+  await db.$executeRaw`
+    UPDATE memory AS m SET embedding = v.embedding, embedder = ${embedderId}, "updatedAt" = now() AT TIME ZONE 'UTC'
+      FROM (VALUES ${values}) AS v(id, embedding)
+     WHERE m.id = v.id AND m."agentId" = ${ids.agentId}::uuid AND m."teamId" = ${ids.teamId}`;
+}
+
+export type RecallResult = {
+  embedderId: string;
+  /** The weights and half-life the scores were computed with. */
+  scoring: Pick<MemorySettings, "weights" | "halfLifeHours">;
+  pinned: { id: string; kind: MemoryKind; content: string; sourceEventSeq: number | null }[];
+  recalled: RecalledMemory[];
+  /** Set when vector recall could not run (embeddings failed or the budget refused them): only pinned memories are returned. */
+  degraded?: string;
+};
+
+export const PINNED_IN_CONTEXT = 10;
+
+/**
+ * What the loop shows the model before it decides: the pinned memories (always), and the best-scoring
+ * others for `query`, skipping memories about events already in the prompt. Recall counts are updated.
  */
 export async function recallForContext({
   agentId,
   teamId,
+  provider,
+  settings,
   query,
   excludeSeqs,
   limit = 5,
-}: {
-  agentId: string;
-  teamId: string;
-  query: string;
-  excludeSeqs: Set<number>;
-  limit?: number;
-}): Promise<RecalledMemory[]> {
-  const words = [...new Set(query.toLowerCase().match(/[\p{L}\p{N}]{4,}/gu) ?? [])].slice(0, 24);
-  const rows = await db.memory.findMany({
-    where: { agentId, teamId, archivedAt: null },
-    orderBy: { createdAt: "desc" },
-    take: RECALL_SCAN_LIMIT,
-    select: { id: true, kind: true, content: true, isPinned: true, sourceEventSeq: true, importance: true },
+}: Ids & { provider: string; settings: unknown; query: string; excludeSeqs: Set<number>; limit?: number }): Promise<RecallResult> {
+  const ids = { agentId, teamId };
+  const memorySettings = memorySettingsOf(settings);
+  const scoring = { weights: memorySettings.weights, halfLifeHours: memorySettings.halfLifeHours };
+  const embedder = await agentEmbedder({ teamId, provider });
+  const pinnedRows = await db.memory.findMany({
+    where: { agentId, teamId, isPinned: true, archivedAt: null },
+    orderBy: [{ importance: "desc" }, { createdAt: "desc" }],
+    take: PINNED_IN_CONTEXT,
+    select: { id: true, kind: true, content: true, sourceEventSeq: true },
   });
-  const picked = rows
-    .filter((row) => row.sourceEventSeq === null || !excludeSeqs.has(row.sourceEventSeq))
-    .map((row) => ({ row, matches: words.filter((w) => row.content.toLowerCase().includes(w)).length }))
-    .filter(({ row, matches }) => row.isPinned || matches > 0)
-    .sort((a, b) => Number(b.row.isPinned) - Number(a.row.isPinned) || b.matches - a.matches || b.row.importance - a.row.importance)
-    .slice(0, limit);
-  if (picked.length > 0) {
-    await db.memory.updateMany({
-      where: { id: { in: picked.map((p) => p.row.id) }, agentId, teamId },
-      data: { recallCount: { increment: 1 }, lastRecalledAt: new Date() },
-    });
+  const pinned = pinnedRows.filter((m) => m.sourceEventSeq === null || !excludeSeqs.has(m.sourceEventSeq));
+  const embedded = await embedPending(ids, embedder, [query]);
+  if (!embedded.ok) {
+    await markRecalled(
+      pinned.map((p) => p.id),
+      ids,
+    );
+    return { embedderId: embedder.id, scoring, pinned, recalled: [], degraded: embedded.error };
   }
-  return picked.map(({ row, matches }) => ({ id: row.id, kind: row.kind, content: row.content, matches }));
+  const candidates = await vectorCandidates({
+    agentId,
+    teamId,
+    embedderId: embedder.id,
+    vector: embedded.queryVectors[0]!,
+    limit: RECALL_CANDIDATES,
+  });
+  const shown = new Set(pinned.map((p) => p.id));
+  const recalled = rankCandidates(
+    candidates.filter((c) => !shown.has(c.id) && !c.isPinned && (c.sourceEventSeq === null || !excludeSeqs.has(c.sourceEventSeq))),
+    memorySettings,
+    limit,
+  );
+  await markRecalled([...pinned.map((p) => p.id), ...recalled.map((r) => r.id)], ids);
+  return { embedderId: embedder.id, scoring, pinned, recalled };
+}
+
+/** Below this cosine similarity a memory does not count as a match for a search (it may still be recalled into the prompt). */
+export const SEARCH_MIN_SIMILARITY = 0.1;
+
+/** The `search_memory` tool and people's searches: the best-scoring memories for `query` under the agent's weights. */
+export async function searchMemories({
+  agentId,
+  teamId,
+  query,
+  limit = 5,
+  countAsRecall = true,
+}: Ids & { query: string; limit?: number; countAsRecall?: boolean }) {
+  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { provider: true, memorySettings: true } });
+  if (!agent) throw new AppError("NOT_FOUND", "That agent was not found.");
+  const embedder = await agentEmbedder({ teamId, provider: agent.provider });
+  const embedded = await embedPending({ agentId, teamId }, embedder, [query]);
+  if (!embedded.ok) {
+    throw new AppError(
+      embedded.overBudget ? "CONFLICT" : "UNAVAILABLE",
+      embedded.overBudget ? `Memory search needs an embedding call that could cross the budget: ${embedded.error}` : embedded.error,
+    );
+  }
+  const candidates = await vectorCandidates({
+    agentId,
+    teamId,
+    embedderId: embedder.id,
+    vector: embedded.queryVectors[0]!,
+    limit: Math.max(RECALL_CANDIDATES, limit * 4),
+  });
+  const settings: MemorySettings = memorySettingsOf(agent.memorySettings);
+  // A search answers the question asked: memories unrelated to it (however recent or important) are not results.
+  const related = candidates.filter((c) => 1 - c.distance >= SEARCH_MIN_SIMILARITY);
+  const found = rankCandidates(related, settings, limit);
+  if (countAsRecall)
+    await markRecalled(
+      found.map((f) => f.id),
+      { agentId, teamId },
+    );
+  return { embedderId: embedder.id, memories: found };
+}
+
+function clamp01(n: number) {
+  return Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0.5;
 }

@@ -19,6 +19,13 @@ export const providerInputSchema = z.object({
     })
     .optional(),
   apiKey: z.string().trim().max(500, { message: "That key is too long." }).optional(),
+  /** Memory embeddings through this provider (e.g. text-embedding-3-small); empty = the offline embedder. */
+  embeddingModel: z
+    .string()
+    .trim()
+    .max(100, { message: "Keep the model name under 100 characters." })
+    .refine((value) => value === "" || /^[\w.:/-]+$/.test(value), { message: "Model names use letters, digits and . : / - _ only." })
+    .optional(),
 });
 export type ProviderInput = z.infer<typeof providerInputSchema>;
 
@@ -28,6 +35,7 @@ const publicFields = {
   baseUrl: true,
   apiKeyLast4: true,
   keyVersion: true,
+  embeddingModel: true,
   createdAt: true,
   updatedAt: true,
 } as const;
@@ -51,6 +59,7 @@ export async function createProvider({ teamId, userId, input }: { teamId: string
         baseUrl: input.baseUrl || null,
         apiKeyCiphertext: apiKey ? encryptSecret(apiKey, teamId) : null,
         apiKeyLast4: apiKey ? apiKey.slice(-4) : null,
+        embeddingModel: input.embeddingModel || null,
       },
       select: publicFields,
     });
@@ -89,6 +98,34 @@ export async function rotateProviderKey({
   });
   if (updated.count === 0) throw notFound("That provider");
   await audit(teamId, userId, "provider.rotate_key", providerId, key ? { key: fingerprint(key) } : { key: "removed" });
+}
+
+/**
+ * Sets (or clears) the provider's embedding model. Agents using the provider recall only memories
+ * embedded by their current embedder, so after a change run `npm run memory:reembed` (it re-embeds
+ * the memories of every agent whose embedder changed).
+ */
+export async function setEmbeddingModel({
+  teamId,
+  userId,
+  providerId,
+  embeddingModel,
+}: {
+  teamId: string;
+  userId: string;
+  providerId: string;
+  embeddingModel: string;
+}) {
+  const parsed = providerInputSchema.shape.embeddingModel.safeParse(embeddingModel);
+  if (!parsed.success) {
+    const message = parsed.error.issues[0]?.message ?? "Check the model name.";
+    throw new AppError("BAD_REQUEST", message, { fieldErrors: { embeddingModel: [message] } });
+  }
+  const model = parsed.data || null;
+  const updated = await db.modelProvider.updateMany({ where: { id: providerId, teamId }, data: { embeddingModel: model } });
+  if (updated.count === 0) throw notFound("That provider");
+  await audit(teamId, userId, "provider.set_embedding_model", providerId, { embeddingModel: model ?? "offline" });
+  return { embeddingModel: model };
 }
 
 export async function deleteProvider({ teamId, userId, providerId }: { teamId: string; userId: string; providerId: string }) {

@@ -103,19 +103,26 @@ describe("context assembly", () => {
     expect(userText(messages)).toContain("cycle 2 tool_result");
   });
 
-  it("recalls pinned and matching memories, not those about events already in the prompt, and counts recalls", async () => {
+  it("shows pinned memories, recalls the best-scoring others (not those about events already in the prompt), and counts recalls", async () => {
     const ids = await newAgent({ goal: "Track competitor pricing for the spring launch" });
     await writeCycles(ids, 3);
     const pinned = await writeMemory({ ...ids, kind: "fact", content: "The launch date is March 3." });
     await db.memory.update({ where: { id: pinned.id }, data: { isPinned: true } });
     const matching = await writeMemory({ ...ids, kind: "fact", content: "Competitor pricing page moved to /plans." });
     const inPrompt = await writeMemory({ ...ids, kind: "episode", content: "Cycle 3: competitor pricing fetched", sourceEventSeq: 6 });
-    await writeMemory({ ...ids, kind: "fact", content: "Unrelated note about lunch." });
+    const unrelated = await writeMemory({ ...ids, kind: "fact", content: "Unrelated note about lunch." });
     const { recalled, messages } = await assembleContext({ ...ids, cycle: 4, model: "gpt-4o-mini", reservedTokens: 2000 });
-    expect(recalled.map((m) => m.id)).toEqual([pinned.id, matching.id]);
+    expect(recalled.embedderId).toBe("offline:hash-v1");
+    expect(recalled.pinned.map((m) => m.id)).toEqual([pinned.id]);
+    // Same weights for both, written at the same time: the one sharing words with the goal ranks first.
+    expect(recalled.recalled.map((m) => m.id)).toEqual([matching.id, unrelated.id]);
+    expect(recalled.recalled[0]!.components.similarity).toBeGreaterThan(recalled.recalled[1]!.components.similarity);
+    expect(userText(messages)).toContain("Pinned memories:\n- (fact) The launch date is March 3.");
     expect(userText(messages)).toContain("Competitor pricing page moved to /plans.");
-    expect(recalled.map((m) => m.id)).not.toContain(inPrompt.id);
+    expect(recalled.recalled.map((m) => m.id)).not.toContain(inPrompt.id);
     const counts = await db.memory.findMany({ where: { agentId: ids.agentId, recallCount: { gt: 0 } }, select: { id: true } });
-    expect(counts.map((c) => c.id).sort()).toEqual([pinned.id, matching.id].sort());
+    expect(counts.map((c) => c.id).sort()).toEqual([pinned.id, matching.id, unrelated.id].sort());
+    // Every memory was embedded in the one batch before the recall.
+    expect(await db.memory.count({ where: { agentId: ids.agentId, embedder: "pending" } })).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { db, type Prisma } from "../../db/client";
-import { searchMemoriesLexical, writeMemory } from "../../memory/memories";
+import { factKeyOf, rememberFact, searchMemories, writeMemory } from "../../memory/memories";
 import { registerTool } from "./registry";
 
 /** The built-in tools. A custom tool is one more `registerTool(...)` call, imported by server/agents/tools/index.ts. */
@@ -31,15 +31,30 @@ export const updateWorldState = registerTool({
 
 export const remember = registerTool({
   name: "remember",
-  description: "Store something worth remembering for later cycles: a fact or an episode.",
+  description:
+    "Store something worth remembering for later cycles. A fact (kind fact) is kept under a key and updated, not duplicated, when you remember the same key again; give a short key such as 'acme.price'. Episodes describe what happened; reflections are conclusions you drew.",
   input: z.object({
     content: z.string().min(1).max(4000),
-    kind: z.enum(["fact", "episode"]).default("fact"),
+    kind: z.enum(["fact", "episode", "reflection"]).default("fact"),
+    key: z.string().min(1).max(200).optional().describe("For facts: the fact's name; the same key updates the fact"),
+    confidence: z.number().min(0).max(1).default(0.8).describe("For facts: how sure you are, 0 to 1"),
     importance: z.number().min(0).max(1).default(0.5).describe("0 = trivia, 1 = essential"),
   }),
   sideEffect: "side-effecting",
   defaultApproval: "never",
-  execute: async (input, { agentId, teamId }) => {
+  execute: async (input, { agentId, teamId, cycle }) => {
+    if (input.kind === "fact") {
+      const fact = await rememberFact({
+        agentId,
+        teamId,
+        key: input.key ?? factKeyOf(input.content),
+        content: input.content,
+        source: `agent, cycle ${cycle}`,
+        confidence: input.confidence,
+        importance: input.importance,
+      });
+      return { memoryId: fact.memoryId, factKey: fact.key, updated: fact.updated };
+    }
     const memory = await writeMemory({ agentId, teamId, kind: input.kind, content: input.content, importance: input.importance });
     return { memoryId: memory.id };
   },
@@ -47,13 +62,16 @@ export const remember = registerTool({
 
 export const searchMemory = registerTool({
   name: "search_memory",
-  description: "Search your long-term memory for entries about a topic.",
+  description: "Search your long-term memory: the best matches for a topic, ranked by similarity, recency, how often used, and importance.",
   input: z.object({ query: z.string().min(1).max(500), limit: z.number().int().min(1).max(20).default(5) }),
+  // Reading memory counts recalls (frequency), which is bookkeeping, not an outside effect: safe to repeat.
   sideEffect: "read-only",
   defaultApproval: "never",
   execute: async (input, { agentId, teamId }) => {
-    const found = await searchMemoriesLexical({ agentId, teamId, query: input.query, limit: input.limit });
-    return { memories: found.map((m) => ({ id: m.id, kind: m.kind, content: m.content })) };
+    const found = await searchMemories({ agentId, teamId, query: input.query, limit: input.limit });
+    return {
+      memories: found.memories.map((m) => ({ id: m.id, kind: m.kind, content: m.content, score: Math.round(m.score * 1000) / 1000 })),
+    };
   },
 });
 

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { createProvider, deleteProvider, listProviders, providerInputSchema, rotateProviderKey } from "../../providers/providers";
+import {
+  createProvider,
+  deleteProvider,
+  listProviders,
+  providerInputSchema,
+  rotateProviderKey,
+  setEmbeddingModel,
+} from "../../providers/providers";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 
 const id = z.uuid({ message: "That provider id is not valid." });
@@ -16,6 +23,12 @@ export const providerRouter = createTRPCRouter({
     .input(z.object({ id, apiKey: z.string().max(500, { message: "That key is too long." }) }))
     .mutation(({ ctx, input }) =>
       rotateProviderKey({ teamId: ctx.team.id, userId: ctx.user.id, providerId: input.id, apiKey: input.apiKey }),
+    ),
+
+  setEmbeddingModel: teamProcedure("admin")
+    .input(z.object({ id, embeddingModel: z.string() }))
+    .mutation(({ ctx, input }) =>
+      setEmbeddingModel({ teamId: ctx.team.id, userId: ctx.user.id, providerId: input.id, embeddingModel: input.embeddingModel }),
     ),
 
   delete: teamProcedure("admin")

@@ -1,0 +1,93 @@
+import { db } from "../db/client";
+import { EMBED_BATCH_SIZE, embedTexts, type Embedder } from "./embedder";
+import { agentEmbedder, storeEmbeddings } from "./memories";
+
+/**
+ * Switching embedders: every memory of an agent whose vector came from another embedder (or none yet)
+ * is embedded again with the agent's current one, in batches, each charged to the agent's budget like
+ * any embedding call. Archived memories are included (they may be restored). Safe to stop and run
+ * again: it only touches rows that are not yet on the current embedder.
+ */
+export type ReembedReport = {
+  agentId: string;
+  teamId: string;
+  embedderId: string;
+  toDo: number;
+  reembedded: number;
+  costUsd: number;
+  error?: string;
+};
+
+export async function reembedAgent({
+  agentId,
+  teamId,
+  dryRun = false,
+  batchSize = EMBED_BATCH_SIZE,
+  onBatch,
+}: {
+  agentId: string;
+  teamId: string;
+  dryRun?: boolean;
+  batchSize?: number;
+  onBatch?: (done: number, toDo: number) => void;
+}): Promise<ReembedReport> {
+  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { provider: true } });
+  if (!agent) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  const embedder: Embedder = await agentEmbedder({ teamId, provider: agent.provider });
+  const stale = { agentId, teamId, embedder: { not: embedder.id } };
+  const toDo = await db.memory.count({ where: stale });
+  const report: ReembedReport = { agentId, teamId, embedderId: embedder.id, toDo, reembedded: 0, costUsd: 0 };
+  if (dryRun || toDo === 0) return report;
+  let after: string | undefined;
+  for (;;) {
+    const rows = await db.memory.findMany({
+      where: { ...stale, ...(after ? { id: { gt: after } } : {}) },
+      orderBy: { id: "asc" },
+      take: batchSize,
+      select: { id: true, content: true },
+    });
+    if (rows.length === 0) break;
+    const result = await embedTexts(
+      embedder,
+      rows.map((r) => r.content),
+      { agentId, teamId },
+    );
+    if (!result.ok) return { ...report, error: result.error };
+    await storeEmbeddings(
+      { agentId, teamId },
+      embedder.id,
+      rows.map((r, i) => ({ id: r.id, vector: result.vectors[i]! })),
+    );
+    report.reembedded += rows.length;
+    report.costUsd += Number(result.costUsd);
+    after = rows.at(-1)!.id;
+    onBatch?.(report.reembedded, toDo);
+  }
+  return report;
+}
+
+/** Every agent (of one team, or of the whole deployment) that has memories from another embedder. */
+export async function reembedAll({
+  teamId,
+  dryRun = false,
+  onAgent,
+}: {
+  teamId?: string;
+  dryRun?: boolean;
+  onAgent?: (report: ReembedReport) => void;
+}): Promise<ReembedReport[]> {
+  const agents = await db.agent.findMany({
+    where: { ...(teamId ? { teamId } : {}), memories: { some: {} } },
+    orderBy: { createdAt: "asc" },
+    select: { id: true, teamId: true },
+  });
+  const reports: ReembedReport[] = [];
+  for (const agent of agents) {
+    const report = await reembedAgent({ agentId: agent.id, teamId: agent.teamId, dryRun });
+    if (report.toDo > 0 || report.error) {
+      reports.push(report);
+      onAgent?.(report);
+    }
+  }
+  return reports;
+}
