@@ -290,6 +290,61 @@ describe("agent loop", () => {
     expect(await db.agentEvent.count({ where: { agentId: ids.agentId, type: "thought" } })).toBe(8);
   });
 
+  it("remembers through the loop: an episode per cycle, embedded through the team's provider, recalled with its score", async () => {
+    const ids = await newAgent(
+      "Rememberer",
+      (cycle) =>
+        cycle < 14 ? tool("update_world_state", { set: { [`product${cycle}`]: 100 + cycle } }) : tool("finish", { result: "remembered" }),
+      { cooldownSeconds: 0 },
+    );
+    const agent = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { provider: true } });
+    await db.modelProvider.update({ where: { id: agent.provider }, data: { embeddingModel: "text-embedding-3-small" } });
+    const embeddingsBefore = fake.requests.filter((r) => r.path === "/v1/embeddings").length;
+    await control.startAgent(ids);
+    await waitForStatus(ids.agentId, ["completed"]);
+    const episodes = await db.memory.findMany({
+      where: { agentId: ids.agentId, kind: "episode" },
+      orderBy: { sourceEventSeq: "asc" },
+      select: { content: true, embedder: true, sourceEventSeq: true },
+    });
+    expect(episodes).toHaveLength(14);
+    expect(episodes[0]!.content).toMatch(/^Cycle 1: update_world_state\(/);
+    // Each think embedded the previous cycles' pending episodes together with its query: one request per cycle.
+    const calls = fake.requests.filter((r) => r.path === "/v1/embeddings").slice(embeddingsBefore);
+    expect(calls).toHaveLength(14);
+    expect(calls.every((c) => c.headers.authorization === `Bearer sk-${ids.teamId}`)).toBe(true);
+    expect(episodes.slice(0, 13).every((e) => e.embedder === "openai:text-embedding-3-small")).toBe(true);
+    const spend = await db.spendEntry.findMany({ where: { agentId: ids.agentId, kind: "embedding" }, select: { state: true } });
+    expect(spend).toHaveLength(14);
+    expect(spend.every((s) => s.state === "committed")).toBe(true);
+    // Cycles 1-5 left the prompt's recent window (folded into the summary before cycle 12): cycle 14
+    // recalls their episodes, and its thought says which and why.
+    const thought = await db.agentEvent.findFirstOrThrow({
+      where: { agentId: ids.agentId, type: "thought", cycle: 14 },
+      select: { payload: true },
+    });
+    const payload = thought.payload as {
+      memory: { embedder: string; scoring: { weights: Record<string, number> } };
+      recalled: { id: string; score: number; components: Record<string, number> }[];
+    };
+    expect(payload.memory).toMatchObject({ embedder: "openai:text-embedding-3-small", scoring: { weights: { similarity: 1 } } });
+    expect(payload.recalled.length).toBeGreaterThan(0);
+    const recalledEpisodes = await db.memory.findMany({
+      where: { id: { in: payload.recalled.map((m) => m.id) } },
+      select: { sourceEventSeq: true },
+    });
+    const firstOfCycle6 = await db.agentEvent.findFirstOrThrow({
+      where: { agentId: ids.agentId, cycle: 6 },
+      orderBy: { seq: "asc" },
+      select: { seq: true },
+    });
+    expect(recalledEpisodes.every((m) => m.sourceEventSeq !== null && m.sourceEventSeq < firstOfCycle6.seq)).toBe(true);
+    for (const m of payload.recalled) {
+      expect(Object.keys(m.components).sort()).toEqual(["frequency", "importance", "recency", "similarity"]);
+      expect(m.score).toBeGreaterThan(0);
+    }
+  });
+
   it("runs 20 cycles without losing its place, checkpointing every 10", async () => {
     const ids = await newAgent("Twenty", (cycle) =>
       cycle < 20 ? tool("update_world_state", { set: { cycle } }) : tool("finish", { result: "twenty" }),
