@@ -18,7 +18,14 @@ describe("agent.create", () => {
   it("saves a valid agent as idle with its settings, and lists it", async () => {
     const { caller, team } = await createTestTeam();
     const created = await caller.agent.create(
-      agentInput({ name: "Pricing watcher", budgetUsd: 12.5, budgetCycles: 500, cooldownSeconds: 300, stuckNoProgressCycles: 200 }),
+      agentInput({
+        name: "Pricing watcher",
+        budgetUsd: 12.5,
+        budgetCycles: 500,
+        cooldownSeconds: 300,
+        stuckNoProgressCycles: 200,
+        memory: { weights: { recency: 2 }, halfLifeHours: 12 },
+      }),
     );
     expect(created.status).toBe("idle");
     expect(created.budgetUsd).toBe("12.5");
@@ -28,6 +35,13 @@ describe("agent.create", () => {
     expect(row.cooldownSeconds).toBe(300);
     expect(row.budgetCycles).toBe(500);
     expect({ repeat: row.stuckRepeatLimit, quiet: row.stuckNoProgressCycles }).toEqual({ repeat: 3, quiet: 200 });
+    // Memory settings: given values kept, the rest filled with defaults.
+    expect(row.memorySettings).toEqual({
+      weights: { similarity: 1, recency: 2, frequency: 0.2, importance: 0.5 },
+      halfLifeHours: 12,
+      cap: 5000,
+      onConsolidate: "archive",
+    });
     expect(Array.isArray(row.tools)).toBe(true);
 
     const list = await caller.agent.list({});
@@ -48,6 +62,8 @@ describe("agent.create", () => {
     ["softLimitPercent", { softLimitPercent: 150 }, "The soft limit must be at most 100 percent."],
     ["budgetTokens", { budgetTokens: 1.5 }, "Enter a whole number of tokens."],
     ["stuckRepeatLimit", { stuckRepeatLimit: 1 }, "The repeat limit must be at least 2 calls."],
+    ["memory", { memory: { weights: { recency: -1 } } }, "The recency weight can't be negative."],
+    ["memory", { memory: { cap: 5 } }, "Keep at least 100 memories."],
   ] as const)("rejects a bad %s with a field message and saves nothing", async (field, override, message) => {
     const { headers, team } = await createTestTeam();
     const { status, error } = await postTrpc("agent.create", agentInput(override), headers);
