@@ -3,6 +3,9 @@ import { defineConfig } from "@playwright/test";
 // Run through `npm test` (or `npm run test:e2e`), which provides a fresh database and a build.
 const port = Number(process.env.PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
+// The bundled executor runs agents for the app, as `npm start` does; it syncs the app every 2 s until it answers.
+const executorPort = port + 1;
+const executorUrl = `http://127.0.0.1:${executorPort}`;
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -31,12 +34,24 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${port}`,
-    url: `${baseURL}/sign-in`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: "pipe",
-    stderr: "pipe",
-  },
+  webServer: [
+    {
+      command: `node --import tsx scripts/executor.ts -u ${baseURL}/api/inngest -p ${executorPort}`,
+      url: `${executorUrl}/health`,
+      env: { ...(process.env as Record<string, string>), EXECUTOR_SYNC_INTERVAL_MS: "2000" },
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${port}`,
+      url: `${baseURL}/sign-in`,
+      env: { ...(process.env as Record<string, string>), INNGEST_DEV: executorUrl },
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  ],
 });

@@ -149,7 +149,9 @@ export function AgentsList() {
                 {query.data.items.map((agent) => (
                   <tr key={agent.id} data-testid="agent-row">
                     <td className="px-4 py-3">
-                      <div className="font-medium">{agent.name}</div>
+                      <Link href={`/agents/${agent.id}`} className="font-medium hover:underline">
+                        {agent.name}
+                      </Link>
                       <div className="max-w-xs truncate text-xs text-zinc-500" title={agent.goal}>
                         {agent.goal}
                       </div>

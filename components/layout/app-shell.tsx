@@ -1,6 +1,11 @@
 import Link from "next/link";
+import { NavLink } from "../approvals/nav-link";
 import { SignOutButton } from "../auth/sign-out-button";
 import { TeamSwitcher } from "../teams/team-switcher";
+
+const NAV_LINK =
+  "rounded-md px-2.5 py-1.5 font-medium text-zinc-700 hover:bg-zinc-100 aria-[current=page]:bg-zinc-100 aria-[current=page]:text-zinc-900 " +
+  "dark:text-zinc-300 dark:hover:bg-zinc-800 dark:aria-[current=page]:bg-zinc-800 dark:aria-[current=page]:text-white";
 
 export function AppShell({ userName, userEmail, children }: { userName: string; userEmail: string; children: React.ReactNode }) {
   return (
@@ -11,12 +16,12 @@ export function AppShell({ userName, userEmail, children }: { userName: string; 
             <span className="text-brand-600">Long</span>haul
           </Link>
           <nav aria-label="Main" className="flex gap-1 text-sm">
-            <Link
-              href="/agents"
-              className="rounded-md px-2.5 py-1.5 font-medium text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
-            >
+            <NavLink href="/agents" className={NAV_LINK}>
               Agents
-            </Link>
+            </NavLink>
+            <NavLink href="/approvals" className={NAV_LINK}>
+              Approvals
+            </NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3">
             <TeamSwitcher />

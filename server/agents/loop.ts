@@ -146,7 +146,16 @@ async function findThought(
 export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agentRunId: string; cycle: number }): Promise<Decision> {
   const ids = { agentId, teamId, cycle };
   const recorded = await recordedDecision(db, { ...ids, agentRunId });
-  if (recorded) return recorded;
+  if (recorded) {
+    // Resumed (a new run) while the call still waits for its approval: show the agent as waiting again.
+    if (recorded.kind === "act" && recorded.approvalId) {
+      await db.agent.updateMany({
+        where: { id: agentId, teamId, status: { in: LOOP_OWNED }, approvals: { some: { id: recorded.approvalId, status: "pending" } } },
+        data: { status: "waiting_approval" },
+      });
+    }
+    return recorded;
+  }
   const waiting = await pendingHold(ids);
   if (waiting) return { kind: "hold", approvalId: waiting.approvalId, holdKind: waiting.kind };
 

@@ -383,6 +383,32 @@ describe("agent loop", () => {
     expect(row.summary.split("\n").map((l) => l.split(":")[0])).toEqual(Array.from({ length: 10 }, (_, i) => `c${i + 1}`));
   });
 
+  it("stays waiting for a question's answer, also after a pause and resume", async () => {
+    const ids = await newAgent("Patient", (cycle) =>
+      cycle < 4
+        ? tool("update_world_state", { set: { cycle } })
+        : cycle === 4
+          ? tool("ask_human", { question: "Go on?" })
+          : tool("finish", { result: "ok" }),
+    );
+    await control.startAgent(ids);
+    await waitForStatus(ids.agentId, ["waiting_approval"]);
+    await new Promise((r) => setTimeout(r, 4000));
+    const agent = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { status: true, cycleCount: true } });
+    expect(agent).toEqual({ status: "waiting_approval", cycleCount: 3 });
+    // Paused and resumed while the question is open: a new run finds the open question and waits again, shown as such.
+    await control.pauseAgent(ids);
+    await waitForStatus(ids.agentId, ["paused"]);
+    await control.startAgent(ids);
+    await waitForStatus(ids.agentId, ["waiting_approval"]);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { status: true, cycleCount: true } })).toEqual({
+      status: "waiting_approval",
+      cycleCount: 3,
+    });
+    expect(await db.agentEvent.count({ where: { agentId: ids.agentId, type: "tool_call", cycle: 4 } })).toBe(1);
+  });
+
   it("asks a person and uses the answer", async () => {
     const ids = await newAgent("Curious", (cycle) =>
       cycle === 1 ? tool("ask_human", { question: "Which region first?" }) : tool("finish", { result: "asked" }),

@@ -2,8 +2,27 @@ import { z } from "zod";
 import { agentSettingsSchema } from "../../agents/agent-input";
 import { AGENT_SORTS, createAgent, getAgentOrThrow, listAgents } from "../../agents/agents";
 import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
+import { eventsAfter, listCycles } from "../../agents/timeline";
 import { AgentStatus } from "../../db/generated/enums";
 import { createTRPCRouter, teamProcedure } from "../trpc";
+import { tracked } from "@trpc/server";
+
+/** How often the live timeline looks for new events (one indexed query per open page). */
+const LIVE_POLL_MS = 1000;
+
+function sleep(ms: number, signal?: AbortSignal) {
+  return new Promise<void>((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
 
 export const agentRouter = createTRPCRouter({
   list: teamProcedure("viewer")
@@ -21,6 +40,45 @@ export const agentRouter = createTRPCRouter({
   byId: teamProcedure("viewer")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
     .query(({ ctx, input }) => getAgentOrThrow({ teamId: ctx.team.id, agentId: input.id })),
+
+  /** A page of the agent's history grouped by cycle, newest first. */
+  timeline: teamProcedure("viewer")
+    .input(
+      z.object({
+        id: z.uuid({ message: "That agent id is not valid." }),
+        /** Cycles older than this one (the next page); the newest page when absent. */
+        cursor: z.number().int().min(0).nullish(),
+        cycles: z.number().int().min(1).max(100).default(20),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      listCycles({ teamId: ctx.team.id, agentId: input.id, beforeCycle: input.cursor ?? undefined, cycles: input.cycles }),
+    ),
+
+  /**
+   * The live timeline (server-sent events): every event after `afterSeq`, as it is written. Each is
+   * tracked by its sequence number, so a reconnecting browser resumes where it left off.
+   */
+  events: teamProcedure("viewer")
+    .input(
+      z.object({
+        id: z.uuid({ message: "That agent id is not valid." }),
+        afterSeq: z.number().int().min(0),
+        lastEventId: z.string().nullish(),
+      }),
+    )
+    .subscription(async function* ({ ctx, input, signal }) {
+      await getAgentOrThrow({ teamId: ctx.team.id, agentId: input.id });
+      let after = input.lastEventId ? Number(input.lastEventId) || input.afterSeq : input.afterSeq;
+      while (!signal?.aborted) {
+        const events = await eventsAfter({ teamId: ctx.team.id, agentId: input.id, afterSeq: after });
+        for (const event of events) {
+          after = event.seq;
+          yield tracked(String(event.seq), event);
+        }
+        if (events.length < 200) await sleep(LIVE_POLL_MS, signal);
+      }
+    }),
 
   create: teamProcedure("member")
     .input(agentSettingsSchema)

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { decideApproval } from "../../agents/control";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 
+const RECENT_WINDOW_MS = 24 * 60 * 60 * 1000;
+
 export const approvalRouter = createTRPCRouter({
   /** The team's held actions and open questions, oldest first. */
   listPending: teamProcedure("viewer").query(({ ctx }) =>
@@ -19,6 +21,27 @@ export const approvalRouter = createTRPCRouter({
         cycle: true,
         createdAt: true,
         expiresAt: true,
+        agent: { select: { name: true } },
+      },
+    }),
+  ),
+
+  /** The team's approvals decided (or timed out, or cancelled) in the last day, newest first, with who decided. */
+  listRecent: teamProcedure("viewer").query(({ ctx }) =>
+    ctx.db.approval.findMany({
+      where: { teamId: ctx.team.id, status: { not: "pending" }, decidedAt: { gte: new Date(Date.now() - RECENT_WINDOW_MS) } },
+      orderBy: { decidedAt: "desc" },
+      take: 20,
+      select: {
+        id: true,
+        agentId: true,
+        kind: true,
+        status: true,
+        toolName: true,
+        comment: true,
+        answer: true,
+        decidedAt: true,
+        decidedBy: { select: { name: true } },
         agent: { select: { name: true } },
       },
     }),

@@ -1,0 +1,17 @@
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "~/server/api/root";
+
+type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+export type PendingApproval = RouterOutputs["approval"]["listPending"][number];
+export type RecentApproval = RouterOutputs["approval"]["listRecent"][number];
+export type ApprovalKind = PendingApproval["kind"];
+export type Decision = "approved" | "rejected";
+
+/** What a person has typed for one approval; kept by approval id so a refresh never loses it. */
+export type Draft = { comment: string; answer: string };
+
+/** The server's (or the form's) complaint about one approval; `gone` when it is no longer pending. */
+export type ItemError = { message: string | null; answer: string | null; comment: string | null; gone: boolean };
+
+export const EMPTY_DRAFT: Draft = { comment: "", answer: "" };

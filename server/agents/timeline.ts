@@ -1,0 +1,93 @@
+import { db } from "../db/client";
+import type { EventType } from "../db/generated/enums";
+import { notFound } from "../errors";
+
+/**
+ * An agent's history for the dashboard: its events grouped by cycle, newest cycles first, a page at
+ * a time (by cycle number, through the (agentId, cycle) index, so page 1 costs the same at event
+ * 100,000 as at event 10), and the events after a sequence number for the live view.
+ */
+export type TimelineEvent = {
+  seq: number;
+  cycle: number;
+  type: EventType;
+  payload: unknown;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: string;
+  durationMs: number | null;
+  createdAt: Date;
+};
+export type TimelineCycle = { cycle: number; events: TimelineEvent[] };
+
+const EVENT_FIELDS = {
+  seq: true,
+  cycle: true,
+  type: true,
+  payload: true,
+  tokensIn: true,
+  tokensOut: true,
+  costUsd: true,
+  durationMs: true,
+  createdAt: true,
+} as const;
+
+/** Events of one page can be many (held cycles, many results); a page stops growing past this. */
+const MAX_EVENTS_PER_PAGE = 2000;
+
+export async function listCycles({
+  teamId,
+  agentId,
+  beforeCycle,
+  cycles = 20,
+}: {
+  teamId: string;
+  agentId: string;
+  /** Cycles strictly older than this; the newest page when absent. */
+  beforeCycle?: number;
+  cycles?: number;
+}) {
+  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { cycleCount: true, lastEventSeq: true } });
+  if (!agent) throw notFound("That agent");
+  // The newest cycle may still be under way (cycleCount counts finished ones).
+  const top = beforeCycle !== undefined ? beforeCycle - 1 : agent.cycleCount + 1;
+  const bottom = Math.max(0, top - cycles + 1);
+  const rows =
+    top < 0
+      ? []
+      : await db.agentEvent.findMany({
+          where: { agentId, teamId, cycle: { gte: bottom, lte: top } },
+          orderBy: { seq: "asc" },
+          take: MAX_EVENTS_PER_PAGE,
+          select: EVENT_FIELDS,
+        });
+  const byCycle = new Map<number, TimelineEvent[]>();
+  for (const row of rows) {
+    const list = byCycle.get(row.cycle) ?? [];
+    list.push({ ...row, costUsd: row.costUsd.toString() });
+    byCycle.set(row.cycle, list);
+  }
+  const page: TimelineCycle[] = [...byCycle.entries()].sort((a, b) => b[0] - a[0]).map(([cycle, events]) => ({ cycle, events }));
+  return { cycles: page, lastSeq: agent.lastEventSeq, nextBeforeCycle: bottom > 0 ? bottom : null };
+}
+
+/** Events after `afterSeq`, oldest first (at most `limit`): what the live view appends. */
+export async function eventsAfter({
+  teamId,
+  agentId,
+  afterSeq,
+  limit = 200,
+}: {
+  teamId: string;
+  agentId: string;
+  afterSeq: number;
+  limit?: number;
+}) {
+  const rows = await db.agentEvent.findMany({
+    where: { agentId, teamId, seq: { gt: afterSeq } },
+    orderBy: { seq: "asc" },
+    take: limit,
+    select: EVENT_FIELDS,
+  });
+  return rows.map((row): TimelineEvent => ({ ...row, costUsd: row.costUsd.toString() }));
+}
