@@ -8,7 +8,18 @@ import type { TimelineEvent } from "~/server/agents/timeline";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
+import { MemoryPanel } from "./memory-panel";
+import { RaiseBudgetForm } from "./raise-budget-form";
+import { StatePanel } from "./state-panel";
 import { StatusBadge } from "./status-badge";
+
+const TABS = [
+  ["timeline", "Timeline"],
+  ["memory", "Memory"],
+  ["state", "State"],
+  ["budget", "Budget"],
+] as const;
+type Tab = (typeof TABS)[number][0];
 
 const ACTIVE = ["running", "sleeping", "waiting_approval"];
 const RESUMABLE = ["idle", "paused", "stopped", "stuck", "completed", "failed", "budget_exhausted", "hibernated"];
@@ -20,6 +31,7 @@ const RESUMABLE = ["idle", "paused", "stopped", "stuck", "completed", "failed", 
  */
 export function AgentPage({ agentId }: { agentId: string }) {
   const trpc = useTRPC();
+  const [tab, setTab] = useState<Tab>("timeline");
   const agent = useQuery(trpc.agent.byId.queryOptions({ id: agentId }, { refetchInterval: 3000 }));
   const pages = useInfiniteQuery(
     trpc.agent.timeline.infiniteQueryOptions({ id: agentId, cycles: 20 }, { getNextPageParam: (last) => last.nextBeforeCycle }),
@@ -102,7 +114,48 @@ export function AgentPage({ agentId }: { agentId: string }) {
         </Stat>
       </dl>
 
-      <section aria-labelledby="timeline-heading" className="space-y-3">
+      <div role="tablist" aria-label="Agent views" className="flex gap-1 overflow-x-auto border-b border-zinc-200 dark:border-zinc-800">
+        {TABS.map(([id, label]) => (
+          <button
+            key={id}
+            role="tab"
+            id={`tab-${id}`}
+            aria-selected={tab === id}
+            aria-controls={`panel-${id}`}
+            onClick={() => setTab(id)}
+            className={
+              tab === id
+                ? "border-brand-600 -mb-px border-b-2 px-3 py-2 text-sm font-semibold"
+                : "px-3 py-2 text-sm text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"
+            }
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+
+      {tab === "memory" ? (
+        <div role="tabpanel" id="panel-memory" aria-labelledby="tab-memory">
+          <MemoryPanel agentId={agentId} />
+        </div>
+      ) : null}
+      {tab === "state" ? (
+        <div role="tabpanel" id="panel-state" aria-labelledby="tab-state">
+          <StatePanel agentId={agentId} />
+        </div>
+      ) : null}
+      {tab === "budget" ? (
+        <div role="tabpanel" id="panel-budget" aria-labelledby="tab-budget" className="space-y-6">
+          <section aria-labelledby="raise-heading" className="space-y-2">
+            <h2 id="raise-heading" className="text-lg font-semibold">
+              Raise the budget
+            </h2>
+            <RaiseBudgetForm agentId={agentId} />
+          </section>
+        </div>
+      ) : null}
+
+      <section aria-labelledby="timeline-heading" className="space-y-3" role="tabpanel" id="panel-timeline" hidden={tab !== "timeline"}>
         <div className="flex items-center justify-between gap-3">
           <h2 id="timeline-heading" className="text-lg font-semibold">
             Timeline

@@ -91,3 +91,29 @@ export async function eventsAfter({
   });
   return rows.map((row): TimelineEvent => ({ ...row, costUsd: row.costUsd.toString() }));
 }
+
+/** The agent's state now (world state, rolling summary) and its checkpoints, newest first. */
+export async function agentState({ teamId, agentId }: { teamId: string; agentId: string }) {
+  const agent = await db.agent.findFirst({
+    where: { id: agentId, teamId },
+    select: { worldState: true, summary: true, summaryThroughCycle: true, cycleCount: true },
+  });
+  if (!agent) throw notFound("That agent");
+  const checkpoints = await db.snapshot.findMany({
+    where: { agentId, teamId },
+    orderBy: { cycle: "desc" },
+    take: 500,
+    select: { cycle: true, createdAt: true },
+  });
+  return { ...agent, checkpoints };
+}
+
+/** One checkpoint's world state and summary (the snapshot written at that cycle). */
+export async function checkpointAt({ teamId, agentId, cycle }: { teamId: string; agentId: string; cycle: number }) {
+  const snapshot = await db.snapshot.findFirst({
+    where: { agentId, teamId, cycle },
+    select: { cycle: true, worldState: true, summary: true, counters: true, createdAt: true },
+  });
+  if (!snapshot) throw notFound("That checkpoint");
+  return snapshot;
+}

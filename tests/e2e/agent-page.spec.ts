@@ -74,6 +74,43 @@ test("start an agent, see its cycles arrive live, inspect one, pause and resume"
   await fourth.locator("summary").click();
   await expect(fourth).toContainText("Yes, go on.");
   await page.screenshot({ path: `${SHOTS}/agent-page-completed.png`, fullPage: true });
+
+  // Memory: the episodes of its cycles and the fact it remembered; pin one, a bad edit is explained, forget one.
+  await page.getByRole("tab", { name: "Memory" }).click();
+  await expect(page.getByTestId("memory").first()).toBeVisible();
+  await expect(page.getByTestId("facts")).toContainText("Working on:");
+  await page.getByLabel("Search memories").fill("update_world_state");
+  await expect(page.getByTestId("memory")).toHaveCount(2);
+  const episode = page.getByTestId("memory").first();
+  await episode.getByRole("button", { name: "Pin" }).click();
+  await expect(episode.getByRole("status")).toHaveText("Pinned: shown to the agent every cycle, never pruned.");
+  await expect(episode).toContainText("Pinned");
+  const other = page.getByTestId("memory").nth(1);
+  await other.getByRole("button", { name: "Edit" }).click();
+  await other.getByLabel("Memory text").fill("   ");
+  await other.getByRole("button", { name: "Save" }).click();
+  await expect(other).toContainText("A memory can't be empty; forget it instead.");
+  await other.getByRole("button", { name: "Cancel" }).click();
+  await other.getByRole("button", { name: "Forget…" }).click();
+  await other.getByRole("button", { name: "Forget for good" }).click();
+  await expect(page.getByTestId("memory")).toHaveCount(1);
+  await page.screenshot({ path: `${SHOTS}/agent-memory.png`, fullPage: true });
+
+  // State: the world state now.
+  await page.getByRole("tab", { name: "State" }).click();
+  await expect(page.getByTestId("world-state")).toContainText('"phase": "wrapping-up"');
+
+  // Budget: raising needs a new limit above the current one; the message lands beside the field.
+  await page.getByRole("tab", { name: "Budget" }).click();
+  await page.getByRole("button", { name: "Raise budget" }).click();
+  await expect(page.locator('[data-field-error="raise-budgetUsd"]')).toHaveText("Enter at least one new limit.");
+  await page.getByLabel("New money limit (USD)").fill("1");
+  await page.getByRole("button", { name: "Raise budget" }).click();
+  await expect(page.locator('[data-field-error="raise-budgetUsd"]')).toHaveText("Enter more than the current $2.00.");
+  await page.getByLabel("New money limit (USD)").fill("3");
+  await page.getByRole("button", { name: "Raise budget" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Budget raised." })).toBeVisible();
+  await expect(page.getByText("$3.00").first()).toBeVisible();
 });
 
 test("an unknown or foreign agent id shows a clear message", async ({ page }) => {

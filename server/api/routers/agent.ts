@@ -2,7 +2,7 @@ import { z } from "zod";
 import { agentSettingsSchema } from "../../agents/agent-input";
 import { AGENT_SORTS, createAgent, getAgentOrThrow, listAgents } from "../../agents/agents";
 import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
-import { eventsAfter, listCycles } from "../../agents/timeline";
+import { agentState, checkpointAt, eventsAfter, listCycles } from "../../agents/timeline";
 import { AgentStatus } from "../../db/generated/enums";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 import { tracked } from "@trpc/server";
@@ -54,6 +54,16 @@ export const agentRouter = createTRPCRouter({
     .query(({ ctx, input }) =>
       listCycles({ teamId: ctx.team.id, agentId: input.id, beforeCycle: input.cursor ?? undefined, cycles: input.cycles }),
     ),
+
+  /** World state and rolling summary now, and the list of checkpoints. */
+  state: teamProcedure("viewer")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
+    .query(({ ctx, input }) => agentState({ teamId: ctx.team.id, agentId: input.id })),
+
+  /** One checkpoint (the snapshot written at a cycle). */
+  checkpoint: teamProcedure("viewer")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }), cycle: z.number().int().min(0) }))
+    .query(({ ctx, input }) => checkpointAt({ teamId: ctx.team.id, agentId: input.id, cycle: input.cycle })),
 
   /**
    * The live timeline (server-sent events): every event after `afterSeq`, as it is written. Each is

@@ -1,0 +1,290 @@
+"use client";
+
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { readFieldErrors } from "../trpc/errors";
+import { useTRPC } from "../trpc/react";
+import { Button } from "../ui/button";
+import { formatAbsolute, formatRelative } from "../ui/format";
+
+const KINDS = [
+  ["", "All kinds"],
+  ["episode", "Episodes"],
+  ["fact", "Facts"],
+  ["summary", "Summaries"],
+  ["reflection", "Reflections"],
+] as const;
+
+type Kind = "episode" | "fact" | "summary" | "reflection";
+
+/** The agent's long-term memory: search, filter, pin, edit and forget (members and up); its facts. */
+export function MemoryPanel({ agentId }: { agentId: string }) {
+  const trpc = useTRPC();
+  const [query, setQuery] = useState("");
+  const [kind, setKind] = useState<"" | Kind>("");
+  const [includeArchived, setIncludeArchived] = useState(false);
+  const input = { agentId, query: query.trim() || undefined, kind: kind || undefined, includeArchived, limit: 50 };
+  const list = useInfiniteQuery(trpc.memory.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }));
+  const facts = useQuery(trpc.memory.facts.queryOptions({ agentId }));
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <div className="space-y-6">
+      <section aria-labelledby="memories-heading" className="space-y-3">
+        <h2 id="memories-heading" className="text-lg font-semibold">
+          Memories
+        </h2>
+        <div className="flex flex-wrap items-center gap-2">
+          <input
+            type="search"
+            aria-label="Search memories"
+            placeholder="Search memories…"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            maxLength={200}
+            className="min-w-0 flex-1 rounded-md border-0 bg-white px-2.5 py-1.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
+          />
+          <select
+            aria-label="Filter by kind"
+            value={kind}
+            onChange={(e) => setKind(e.target.value as "" | Kind)}
+            className="rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
+          >
+            {KINDS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+          <label className="flex items-center gap-1.5 text-sm">
+            <input type="checkbox" checked={includeArchived} onChange={(e) => setIncludeArchived(e.target.checked)} />
+            Show archived
+          </label>
+        </div>
+        {list.isPending ? (
+          <div className="h-24 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-label="Loading memories" />
+        ) : list.isError ? (
+          <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+            The memories could not be loaded: {list.error.message}
+          </div>
+        ) : items.length === 0 ? (
+          <p
+            className="rounded-xl border border-dashed border-zinc-300 p-6 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400"
+            data-testid="memories-empty"
+          >
+            {query || kind ? "No memories match." : "No memories yet. The agent writes one for every cycle it completes."}
+          </p>
+        ) : (
+          <ul className="space-y-2" data-testid="memories">
+            {items.map((m) => (
+              <MemoryItem key={m.id} agentId={agentId} memory={m} />
+            ))}
+          </ul>
+        )}
+        {list.hasNextPage ? (
+          <Button variant="secondary" onClick={() => void list.fetchNextPage()} isLoading={list.isFetchingNextPage}>
+            Show more
+          </Button>
+        ) : null}
+      </section>
+
+      <section aria-labelledby="facts-heading" className="space-y-2">
+        <h2 id="facts-heading" className="text-lg font-semibold">
+          Facts
+        </h2>
+        {facts.isPending ? null : facts.isError ? (
+          <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+            The facts could not be loaded: {facts.error.message}
+          </p>
+        ) : facts.data.length === 0 ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">No facts yet.</p>
+        ) : (
+          <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
+            <table className="min-w-full text-sm" data-testid="facts">
+              <thead className="bg-zinc-50 text-left text-xs text-zinc-500 dark:bg-zinc-900">
+                <tr>
+                  <th scope="col" className="px-3 py-2">
+                    Key
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Value
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Source
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Confidence
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Updated
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-zinc-100 bg-white dark:divide-zinc-800 dark:bg-zinc-900">
+                {facts.data.map((f) => (
+                  <tr key={f.id}>
+                    <td className="px-3 py-2 font-mono text-xs">{f.key}</td>
+                    <td className="px-3 py-2">{typeof f.value === "string" ? f.value : JSON.stringify(f.value)}</td>
+                    <td className="px-3 py-2 text-zinc-500">{f.source}</td>
+                    <td className="px-3 py-2 tabular-nums">{f.confidence.toFixed(2)}</td>
+                    <td className="px-3 py-2 text-zinc-500" title={formatAbsolute(f.updatedAt)}>
+                      {formatRelative(f.updatedAt)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}
+
+type MemoryRow = {
+  id: string;
+  kind: string;
+  content: string;
+  importance: number;
+  recallCount: number;
+  isPinned: boolean;
+  archivedAt: Date | null;
+  isEmbedded: boolean;
+  createdAt: Date;
+};
+
+function MemoryItem({ agentId, memory }: { agentId: string; memory: MemoryRow }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState(false);
+  const [content, setContent] = useState(memory.content);
+  const [importance, setImportance] = useState(String(memory.importance));
+  const [confirmForget, setConfirmForget] = useState(false);
+  const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: trpc.memory.list.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.memory.facts.queryKey({ agentId }) });
+  };
+  const onError = (error: { message: string }) => setMessage({ kind: "error", text: error.message });
+  const pin = useMutation(
+    trpc.memory.setPinned.mutationOptions({
+      onSuccess: (row) => {
+        setMessage({ kind: "ok", text: row.isPinned ? "Pinned: shown to the agent every cycle, never pruned." : "Unpinned." });
+        refresh();
+      },
+      onError,
+    }),
+  );
+  const edit = useMutation(
+    trpc.memory.edit.mutationOptions({
+      onSuccess: () => {
+        setEditing(false);
+        setMessage({ kind: "ok", text: "Saved. The agent recalls the new text from its next cycle." });
+        refresh();
+      },
+      onError,
+    }),
+  );
+  const forget = useMutation(trpc.memory.forget.mutationOptions({ onSuccess: refresh, onError }));
+  const fieldErrors = readFieldErrors(edit.error);
+
+  return (
+    <li
+      className="rounded-lg bg-white p-3 text-sm ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
+      data-testid="memory"
+      data-memory-id={memory.id}
+    >
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-zinc-500">
+        <span className="font-semibold text-zinc-700 uppercase dark:text-zinc-300">{memory.kind}</span>
+        {memory.isPinned ? (
+          <span className="rounded bg-amber-100 px-1.5 text-amber-800 dark:bg-amber-950 dark:text-amber-300">Pinned</span>
+        ) : null}
+        {memory.archivedAt ? <span className="rounded bg-zinc-100 px-1.5 dark:bg-zinc-800">Archived</span> : null}
+        <span className="tabular-nums">importance {memory.importance.toFixed(2)}</span>
+        <span className="tabular-nums">recalled {memory.recallCount}×</span>
+        {!memory.isEmbedded ? <span>embedding pending</span> : null}
+        <span title={formatAbsolute(memory.createdAt)}>{formatRelative(memory.createdAt)}</span>
+      </div>
+      {editing ? (
+        <form
+          className="mt-2 space-y-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            edit.mutate({ memoryId: memory.id, edit: { content, importance } });
+          }}
+        >
+          <label className="block">
+            <span className="text-xs font-medium">Memory text</span>
+            <textarea
+              value={content}
+              onChange={(e) => setContent(e.target.value)}
+              rows={3}
+              aria-invalid={fieldErrors.content ? true : undefined}
+              className="mt-1 w-full rounded-md border-0 bg-white px-2.5 py-1.5 ring-1 ring-zinc-300 ring-inset dark:bg-zinc-950 dark:ring-zinc-700"
+            />
+            {fieldErrors.content ? <span className="text-xs text-red-700 dark:text-red-300">{fieldErrors.content[0]}</span> : null}
+          </label>
+          <label className="block">
+            <span className="text-xs font-medium">Importance (0 to 1)</span>
+            <input
+              value={importance}
+              onChange={(e) => setImportance(e.target.value)}
+              inputMode="decimal"
+              aria-invalid={fieldErrors.importance ? true : undefined}
+              className="mt-1 block w-28 rounded-md border-0 bg-white px-2.5 py-1.5 ring-1 ring-zinc-300 ring-inset dark:bg-zinc-950 dark:ring-zinc-700"
+            />
+            {fieldErrors.importance ? <span className="text-xs text-red-700 dark:text-red-300">{fieldErrors.importance[0]}</span> : null}
+          </label>
+          <div className="flex gap-2">
+            <Button type="submit" isLoading={edit.isPending}>
+              Save
+            </Button>
+            <Button type="button" variant="ghost" onClick={() => setEditing(false)}>
+              Cancel
+            </Button>
+          </div>
+        </form>
+      ) : (
+        <p className="mt-1.5 break-words whitespace-pre-wrap">{memory.content}</p>
+      )}
+      {!editing ? (
+        <div className="mt-2 flex flex-wrap gap-2">
+          <Button
+            variant="secondary"
+            onClick={() => pin.mutate({ memoryId: memory.id, pinned: !memory.isPinned })}
+            isLoading={pin.isPending}
+          >
+            {memory.isPinned ? "Unpin" : "Pin"}
+          </Button>
+          <Button variant="secondary" onClick={() => setEditing(true)}>
+            Edit
+          </Button>
+          {confirmForget ? (
+            <>
+              <Button variant="danger" onClick={() => forget.mutate({ memoryId: memory.id })} isLoading={forget.isPending}>
+                Forget for good
+              </Button>
+              <Button variant="ghost" onClick={() => setConfirmForget(false)}>
+                Keep it
+              </Button>
+            </>
+          ) : (
+            <Button variant="ghost" onClick={() => setConfirmForget(true)}>
+              Forget…
+            </Button>
+          )}
+        </div>
+      ) : null}
+      {message ? (
+        <p
+          role={message.kind === "error" ? "alert" : "status"}
+          className={
+            message.kind === "error" ? "mt-1 text-xs text-red-700 dark:text-red-300" : "mt-1 text-xs text-emerald-700 dark:text-emerald-300"
+          }
+        >
+          {message.text}
+        </p>
+      ) : null}
+    </li>
+  );
+}

@@ -1,0 +1,124 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { diffWorldStates } from "~/server/agents/state-diff";
+import { useTRPC } from "../trpc/react";
+import { formatAbsolute } from "../ui/format";
+
+const NOW = "now";
+
+/** World state now, the rolling summary, and the difference between any two checkpoints. */
+export function StatePanel({ agentId }: { agentId: string }) {
+  const trpc = useTRPC();
+  const state = useQuery(trpc.agent.state.queryOptions({ id: agentId }, { refetchInterval: 5000 }));
+  const [from, setFrom] = useState<string>("");
+  const [to, setTo] = useState<string>(NOW);
+  const fromCycle = from === "" ? null : Number(from);
+  const toCycle = to === NOW ? null : Number(to);
+  const before = useQuery(trpc.agent.checkpoint.queryOptions({ id: agentId, cycle: fromCycle ?? 0 }, { enabled: fromCycle !== null }));
+  const after = useQuery(trpc.agent.checkpoint.queryOptions({ id: agentId, cycle: toCycle ?? 0 }, { enabled: toCycle !== null }));
+
+  if (state.isPending) return <div className="h-24 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-label="Loading the state" />;
+  if (state.isError)
+    return (
+      <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+        The state could not be loaded: {state.error.message}
+      </div>
+    );
+  const afterState = toCycle === null ? state.data.worldState : after.data?.worldState;
+  const changes =
+    fromCycle !== null && before.data && afterState !== undefined ? diffWorldStates(before.data.worldState, afterState) : null;
+  const select =
+    "rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700";
+
+  return (
+    <div className="space-y-6">
+      <section aria-labelledby="world-heading">
+        <h2 id="world-heading" className="text-lg font-semibold">
+          World state now
+        </h2>
+        <pre
+          className="mt-2 max-h-96 overflow-auto rounded-lg bg-white p-3 text-xs ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
+          data-testid="world-state"
+        >
+          {JSON.stringify(state.data.worldState ?? {}, null, 2)}
+        </pre>
+      </section>
+      <section aria-labelledby="summary-heading">
+        <h2 id="summary-heading" className="text-lg font-semibold">
+          Rolling summary
+        </h2>
+        <p className="text-xs text-zinc-500">
+          Cycles 1 to {state.data.summaryThroughCycle} as the model sees them; later cycles reach it in full.
+        </p>
+        <pre className="mt-2 max-h-72 overflow-auto rounded-lg bg-white p-3 text-xs whitespace-pre-wrap ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+          {state.data.summary || "(empty)"}
+        </pre>
+      </section>
+      <section aria-labelledby="diff-heading" className="space-y-2">
+        <h2 id="diff-heading" className="text-lg font-semibold">
+          Compare checkpoints
+        </h2>
+        {state.data.checkpoints.length === 0 ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">No checkpoints yet: one is written every 10 cycles.</p>
+        ) : (
+          <>
+            <div className="flex flex-wrap items-center gap-2 text-sm">
+              <label>
+                From{" "}
+                <select aria-label="From checkpoint" value={from} onChange={(e) => setFrom(e.target.value)} className={select}>
+                  <option value="">Choose…</option>
+                  {state.data.checkpoints.map((c) => (
+                    <option key={c.cycle} value={c.cycle}>
+                      Cycle {c.cycle} ({formatAbsolute(c.createdAt)})
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                to{" "}
+                <select aria-label="To checkpoint" value={to} onChange={(e) => setTo(e.target.value)} className={select}>
+                  <option value={NOW}>Now</option>
+                  {state.data.checkpoints.map((c) => (
+                    <option key={c.cycle} value={c.cycle}>
+                      Cycle {c.cycle}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </div>
+            {changes === null ? null : changes.length === 0 ? (
+              <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="state-diff">
+                No differences.
+              </p>
+            ) : (
+              <ul className="space-y-1 text-sm" data-testid="state-diff">
+                {changes.map((c) => (
+                  <li key={c.key} className="rounded bg-white p-2 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+                    <span className="font-mono text-xs">{c.key}</span>{" "}
+                    <span
+                      className={
+                        c.change === "added"
+                          ? "text-emerald-700 dark:text-emerald-300"
+                          : c.change === "removed"
+                            ? "text-red-700 dark:text-red-300"
+                            : "text-amber-700 dark:text-amber-300"
+                      }
+                    >
+                      {c.change}
+                    </span>
+                    {c.change !== "added" ? (
+                      <pre className="mt-1 overflow-auto text-xs text-zinc-500">− {JSON.stringify(c.before)}</pre>
+                    ) : null}
+                    {c.change !== "removed" ? <pre className="overflow-auto text-xs">+ {JSON.stringify(c.after)}</pre> : null}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        )}
+      </section>
+    </div>
+  );
+}
