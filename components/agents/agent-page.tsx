@@ -8,7 +8,9 @@ import type { TimelineEvent } from "~/server/agents/timeline";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
+import { BudgetPanel } from "./budget-panel";
 import { MemoryPanel } from "./memory-panel";
+import { RunsPanel } from "./runs-panel";
 import { RaiseBudgetForm } from "./raise-budget-form";
 import { StatePanel } from "./state-panel";
 import { StatusBadge } from "./status-badge";
@@ -18,6 +20,7 @@ const TABS = [
   ["memory", "Memory"],
   ["state", "State"],
   ["budget", "Budget"],
+  ["runs", "Runs"],
 ] as const;
 type Tab = (typeof TABS)[number][0];
 
@@ -146,12 +149,19 @@ export function AgentPage({ agentId }: { agentId: string }) {
       ) : null}
       {tab === "budget" ? (
         <div role="tabpanel" id="panel-budget" aria-labelledby="tab-budget" className="space-y-6">
+          <BudgetPanel agentId={agentId} />
           <section aria-labelledby="raise-heading" className="space-y-2">
             <h2 id="raise-heading" className="text-lg font-semibold">
               Raise the budget
             </h2>
             <RaiseBudgetForm agentId={agentId} />
           </section>
+        </div>
+      ) : null}
+
+      {tab === "runs" ? (
+        <div role="tabpanel" id="panel-runs" aria-labelledby="tab-runs">
+          <RunsPanel agentId={agentId} />
         </div>
       ) : null}
 

@@ -184,12 +184,7 @@ function LimitBar({
 }) {
   const spentWidth = clamp(spentPercent, 0, 100);
   const reservedWidth = clamp(reservedPercent, 0, 100 - spentWidth);
-  const tone =
-    spentPercent >= 100
-      ? "bg-red-600 dark:bg-red-500"
-      : spentPercent >= softLimitPercent
-        ? "bg-amber-500 dark:bg-amber-400"
-        : "bg-brand-600 dark:bg-brand-500";
+  const tone = spentTone(spentPercent, softLimitPercent);
   return (
     <div
       role="progressbar"
@@ -217,6 +212,13 @@ function LimitBar({
       ) : null}
     </div>
   );
+}
+
+/** Brand colour below the soft limit, amber past it, red at the limit. */
+function spentTone(spentPercent: number, softLimitPercent: number) {
+  if (spentPercent >= 100) return "bg-red-600 dark:bg-red-500";
+  if (spentPercent >= softLimitPercent) return "bg-amber-500 dark:bg-amber-400";
+  return "bg-brand-600 dark:bg-brand-500";
 }
 
 function ForecastSentence({ forecast, budgetUsd, now }: { forecast: SpendForecast; budgetUsd: string | null; now: Date }) {
@@ -318,25 +320,28 @@ function SpendChart({ series }: { series: SpendReport["series"] }) {
           <span>now</span>
         </div>
       ) : null}
-      <table className="sr-only">
-        <caption>Committed spend per {per}, oldest first (periods without spend left out)</caption>
-        <thead>
-          <tr>
-            <th scope="col">Period starting</th>
-            <th scope="col">Cost</th>
-            <th scope="col">Calls</th>
-          </tr>
-        </thead>
-        <tbody>
-          {nonEmpty.map((b) => (
-            <tr key={b.start.getTime()}>
-              <td>{formatBucketTime(b.start, bucketSeconds)}</td>
-              <td>{formatUsd(b.usd)}</td>
-              <td>{b.calls}</td>
+      {/* A div, not the table, is visually hidden: a table ignores the 1px width and would widen the page. */}
+      <div className="sr-only">
+        <table>
+          <caption>Committed spend per {per}, oldest first (periods without spend left out)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Period starting</th>
+              <th scope="col">Cost</th>
+              <th scope="col">Calls</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {nonEmpty.map((b) => (
+              <tr key={b.start.getTime()}>
+                <td>{formatBucketTime(b.start, bucketSeconds)}</td>
+                <td>{formatUsd(b.usd)}</td>
+                <td>{b.calls}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

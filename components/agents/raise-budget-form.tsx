@@ -23,6 +23,7 @@ export function RaiseBudgetForm({ agentId, onDone }: { agentId: string; onDone?:
       onSuccess: () => {
         setDone("Budget raised.");
         void queryClient.invalidateQueries({ queryKey: trpc.agent.byId.queryKey({ id: agentId }) });
+        void queryClient.invalidateQueries({ queryKey: trpc.spend.forAgent.pathKey() });
         onDone?.();
       },
     }),

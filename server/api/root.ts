@@ -3,6 +3,7 @@ import { approvalRouter } from "./routers/approval";
 import { memoryRouter } from "./routers/memory";
 import { providerRouter } from "./routers/provider";
 import { runRouter } from "./routers/run";
+import { spendRouter } from "./routers/spend";
 import { teamRouter } from "./routers/team";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   approval: approvalRouter,
   provider: providerRouter,
   memory: memoryRouter,
+  spend: spendRouter,
 });
 
 export type AppRouter = typeof appRouter;

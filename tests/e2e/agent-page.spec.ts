@@ -111,6 +111,13 @@ test("start an agent, see its cycles arrive live, inspect one, pause and resume"
   await page.getByRole("button", { name: "Raise budget" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Budget raised." })).toBeVisible();
   await expect(page.getByText("$3.00").first()).toBeVisible();
+  await expect(page.getByText(/By kind|by kind/).first()).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/agent-budget.png`, fullPage: true });
+
+  // Runs: the executor's runs of this agent (the first, ended by the pause, and the resumed one).
+  await page.getByRole("tab", { name: "Runs" }).click();
+  await expect(page.getByRole("tabpanel")).toContainText(/completed|Completed/);
+  await page.screenshot({ path: `${SHOTS}/agent-runs.png`, fullPage: true });
 });
 
 test("an unknown or foreign agent id shows a clear message", async ({ page }) => {
