@@ -16,7 +16,8 @@ function loadEnv(env: Record<string, string>) {
 
 const SECRET = "s".repeat(40);
 
-describe("environment schema", () => {
+// Each case starts real processes (tsx), which take seconds on a busy machine.
+describe("environment schema", { timeout: 60_000 }, () => {
   it("accepts a complete configuration", () => {
     const { status, output } = loadEnv({ DATABASE_URL: "postgresql://u:p@db.internal:5432/longhaul", BETTER_AUTH_SECRET: SECRET });
     expect(output).toContain("ENV OK");
