@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { SIMULATOR_PROVIDER } from "../agents/agent-input";
 import { db, Prisma } from "../db/client";
 import type { MemoryKind } from "../db/generated/enums";
@@ -127,19 +128,27 @@ export async function embedPending(ids: Ids, embedder: Embedder, queries: string
     await storeEmbeddings(
       ids,
       embedder.id,
-      pending.map((p, i) => ({ id: p.id, vector: result.vectors[i]! })),
+      pending.map((p, i) => ({ id: p.id, content: p.content, vector: result.vectors[i]! })),
     );
   return { ok: true, queryVectors: result.vectors.slice(pending.length), embedded: pending.length };
 }
 
-/** One UPDATE for a batch of vectors. A row edited meanwhile (embedder reset to pending by a newer write) is still overwritten: it is re-embedded on the next batch only if edited after this one started. */
-export async function storeEmbeddings(ids: Ids, embedderId: string, rows: { id: string; vector: readonly number[] }[]) {
+/**
+ * One UPDATE for a batch of vectors. Each vector is stored only if the row still holds the text it was
+ * computed from (an md5 of the content): a memory edited while the embeddings call was in flight stays
+ * pending and is embedded with its new text in the next batch.
+ */
+export async function storeEmbeddings(ids: Ids, embedderId: string, rows: { id: string; content: string; vector: readonly number[] }[]) {
   if (rows.length === 0) return;
-  const values = Prisma.join(rows.map((r) => Prisma.sql`(${r.id}::uuid, ${toVectorLiteral(r.vector)}::vector)`));
+  const values = Prisma.join(
+    rows.map(
+      (r) => Prisma.sql`(${r.id}::uuid, ${createHash("md5").update(r.content).digest("hex")}, ${toVectorLiteral(r.vector)}::vector)`,
+    ),
+  );
   await db.$executeRaw`
     UPDATE memory AS m SET embedding = v.embedding, embedder = ${embedderId}, "updatedAt" = now() AT TIME ZONE 'UTC'
-      FROM (VALUES ${values}) AS v(id, embedding)
-     WHERE m.id = v.id AND m."agentId" = ${ids.agentId}::uuid AND m."teamId" = ${ids.teamId}`;
+      FROM (VALUES ${values}) AS v(id, hash, embedding)
+     WHERE m.id = v.id AND m."agentId" = ${ids.agentId}::uuid AND m."teamId" = ${ids.teamId} AND md5(m.content) = v.hash`;
 }
 
 export type RecallResult = {

@@ -56,7 +56,7 @@ export async function reembedAgent({
     await storeEmbeddings(
       { agentId, teamId },
       embedder.id,
-      rows.map((r, i) => ({ id: r.id, vector: result.vectors[i]! })),
+      rows.map((r, i) => ({ id: r.id, content: r.content, vector: result.vectors[i]! })),
     );
     report.reembedded += rows.length;
     report.costUsd += Number(result.costUsd);

@@ -3,7 +3,7 @@ import { executeToolCall } from "~/server/agents/execute-tool";
 import { db } from "~/server/db/client";
 import { consolidateMemories } from "~/server/memory/consolidate";
 import { hashEmbedding } from "~/server/memory/hash-embedding";
-import { embedPending, recallForContext, searchMemories, writeMemory } from "~/server/memory/memories";
+import { embedPending, recallForContext, searchMemories, storeEmbeddings, writeMemory } from "~/server/memory/memories";
 import { reembedAgent } from "~/server/memory/reembed";
 import { agentInput } from "../factories/agent";
 import { addTestMember, createTestTeam } from "../factories/team";
@@ -190,6 +190,19 @@ describe("embeddings", () => {
     // The next recall embeds it.
     const later = await recallForContext({ ...ids, provider, settings: {}, query: "second note", excludeSeqs: new Set() });
     expect(later.recalled.map((m) => m.content)).toContain("A second note");
+  });
+
+  it("never stores a vector for text that changed while the embeddings call was in flight", async () => {
+    const { ids } = await newAgent();
+    const memory = await writeMemory({ ...ids, kind: "episode", content: "The old text" });
+    await db.memory.update({ where: { id: memory.id }, data: { content: "The new text" } });
+    // The vector computed from the old text arrives after the edit: it is not stored, the row stays pending.
+    await storeEmbeddings(ids, "offline:hash-v1", [{ id: memory.id, content: "The old text", vector: hashEmbedding("The old text") }]);
+    expect(await db.memory.findUniqueOrThrow({ where: { id: memory.id }, select: { embedder: true } })).toEqual({ embedder: "pending" });
+    await storeEmbeddings(ids, "offline:hash-v1", [{ id: memory.id, content: "The new text", vector: hashEmbedding("The new text") }]);
+    expect(await db.memory.findUniqueOrThrow({ where: { id: memory.id }, select: { embedder: true } })).toEqual({
+      embedder: "offline:hash-v1",
+    });
   });
 
   it("does not call the endpoint when the reservation would cross the hard limit", async () => {
