@@ -38,13 +38,6 @@ export const OFFLINE_EMBEDDER: Embedder = { kind: "offline", id: OFFLINE_EMBEDDE
 /** An embedder's id names its vector space: the model (the same model gives the same vectors on any endpoint). */
 export const openAIEmbedderId = (model: string) => `openai:${model}`;
 
-/** The embedder of an agent: its provider's embedding model, or the offline one. */
-export async function embedderForAgent({ agentId, teamId }: { agentId: string; teamId: string }): Promise<Embedder> {
-  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { provider: true } });
-  if (!agent) return OFFLINE_EMBEDDER;
-  return embedderForProvider({ teamId, providerId: agent.provider });
-}
-
 export async function embedderForProvider({ teamId, providerId }: { teamId: string; providerId: string }): Promise<Embedder> {
   const row = await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { embeddingModel: true } });
   if (!row?.embeddingModel) return OFFLINE_EMBEDDER;
