@@ -34,7 +34,7 @@ import { applyMigrations } from "../server/db/migrate";
 import { executorOptionsFromEnv } from "../server/executor/config";
 import { startExecutor } from "../server/executor/executor";
 import { startFakeOpenAI, type ScriptedReply } from "../tests/fixtures/fake-openai";
-import { createDatabase, machineFacts, ms, percentile } from "./lib";
+import { appBenchDatabase, machineFacts, ms, percentile } from "./lib";
 
 const CYCLES_PER_RUN = 50;
 /** The "around cycle 1,000" cycle; must be a multiple of CYCLES_PER_RUN (so it ends a run, as cycle 50 does). */
@@ -95,20 +95,11 @@ const WINDOWS: Window[] = [
 ];
 const BOUNDARIES = [...new Set(WINDOWS.flatMap((w) => [w.first, w.last + 1]))].sort((a, b) => a - b);
 
-if (!process.env.BENCH_DATABASE_URL) {
-  // The embedded PGlite serves one query at a time and has no WAL to inspect: not what these targets are about.
-  log("skipped: needs a PostgreSQL server, e.g. BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres");
-  process.exit(0);
-}
-const database = await createDatabase();
-log(`database: ${database.label}`);
-
-// The app's modules read their configuration at import (server/env.ts, the Inngest client): set it first.
-process.env.DATABASE_URL = database.url;
-process.env.BETTER_AUTH_SECRET ??= randomBytes(32).toString("hex");
+// The embedded PGlite serves one query at a time and has no WAL to inspect: not what these targets are about.
+const database = await appBenchDatabase(log, "needs a PostgreSQL server");
+// Also read by the app's modules at import (the Inngest client, the model settings).
 process.env.INNGEST_DEV = `http://127.0.0.1:${EXECUTOR_PORT}`;
 process.env.OPENAI_API_KEY = "test-key";
-process.env.LOG_LEVEL = "warn";
 process.env.MODEL_MAX_RETRIES = "0";
 process.env.MODEL_TIMEOUT_MS = "60000";
 // Deliberately not the app's inngest env: the SDK must not see a signing key from the shell.

@@ -15,22 +15,14 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrate";
-import { createDatabase, machineFacts, ms, percentile } from "./lib";
+import { appBenchDatabase, machineFacts, ms, percentile } from "./lib";
 
 const EVENTS = Number(process.env.BENCH_DASHBOARD_EVENTS ?? 100_000);
 const AGENTS = Number(process.env.BENCH_DASHBOARD_AGENTS ?? 10_000);
 const SAMPLES = Number(process.env.BENCH_DASHBOARD_SAMPLES ?? 300);
 const log = (line: string) => console.log(`[bench:dashboard] ${line}`);
 
-if (!process.env.BENCH_DATABASE_URL) {
-  log("skipped: needs a PostgreSQL server, e.g. BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres");
-  process.exit(0);
-}
-const database = await createDatabase();
-log(`database: ${database.label}`);
-process.env.DATABASE_URL = database.url;
-process.env.BETTER_AUTH_SECRET ??= randomBytes(32).toString("hex");
-process.env.LOG_LEVEL = "warn";
+const database = await appBenchDatabase(log, "needs a PostgreSQL server");
 
 const started = new Date();
 const results: Record<string, unknown> = {};

@@ -71,3 +71,21 @@ export function machineFacts() {
     line: `${cpus.length} × ${cpus[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   };
 }
+
+/**
+ * The start of a benchmark that runs the app's own modules against a PostgreSQL server: without
+ * BENCH_DATABASE_URL it says why it is skipped and exits; otherwise it creates the scratch database
+ * and sets the environment the app reads when its modules are first imported (import them after this).
+ */
+export async function appBenchDatabase(log: (line: string) => void, why: string): Promise<BenchDatabase> {
+  if (!process.env.BENCH_DATABASE_URL) {
+    log(`skipped: ${why}, e.g. BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres`);
+    process.exit(0);
+  }
+  const database = await createDatabase();
+  log(`database: ${database.label}`);
+  process.env.DATABASE_URL = database.url;
+  process.env.BETTER_AUTH_SECRET ??= randomBytes(32).toString("hex");
+  process.env.LOG_LEVEL = "warn";
+  return database;
+}

@@ -26,13 +26,12 @@
  * Debugging: BENCH_MEMORY_KEEP_DATABASE=1 leaves the database behind.
  * A fresh database is created on that server and dropped afterwards. Results: bench/results/memory.md.
  */
-import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrate";
-import { createDatabase, machineFacts, ms, percentile } from "./lib";
+import { appBenchDatabase, machineFacts, ms, percentile } from "./lib";
 import {
   AGENT_COUNT,
   DEFAULT_SEED,
@@ -80,18 +79,10 @@ const log = (line: string) => console.log(`[bench:memory] ${line}`);
 if (SIZES.length === 0 || SIZES.some((n) => !Number.isInteger(n) || n < 1_000)) {
   throw new Error("BENCH_MEMORY_SIZES must be a comma-separated list of row counts of at least 1000, e.g. 100000,300000.");
 }
-if (!process.env.BENCH_DATABASE_URL) {
-  // The embedded PGlite has neither the server's planner costs nor its parallel index build: not what this is about.
-  log("skipped: needs a PostgreSQL server with pgvector, e.g. BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5433/postgres");
-  process.exit(0);
-}
-const database = await createDatabase();
-log(`database: ${database.label}`);
-
-// The app's modules read their configuration at import (server/env.ts): set it first.
-process.env.DATABASE_URL = database.url;
-process.env.BETTER_AUTH_SECRET ??= randomBytes(32).toString("hex");
-process.env.LOG_LEVEL = "warn";
+const database = await appBenchDatabase(
+  log,
+  "needs a PostgreSQL server with pgvector (the embedded PGlite has neither the server's planner costs nor its parallel index build)",
+);
 
 // ---------------------------------------------------------------------------------------------
 // Capturing what the app sends: every pg query of the Prisma client while `capture` is set, so the
