@@ -132,7 +132,34 @@ export const agentSettingsSchema = z.object({
     .default(() => defaultToolSettings()),
   // Long-term memory: recall weights, recency half-life, the cap beyond which episodes are consolidated.
   memory: memorySettingsSchema.default(DEFAULT_MEMORY_SETTINGS),
+  // Schedule: a cron expression (in the time zone) that wakes the agent; empty for none. The server
+  // also parses it with cron-parser (server/agents/schedule.ts); here only its shape is checked.
+  scheduleCron: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .max(100, { message: "Schedules can be at most 100 characters." })
+      .regex(/^\S+(\s+\S+){4}$/, { message: "Write 5 fields: minute hour day-of-month month day-of-week, e.g. 0 9 * * 1-5." })
+      .optional(),
+  ),
+  scheduleTimezone: z
+    .string()
+    .trim()
+    .min(1, { message: "Choose a time zone, e.g. UTC or Europe/Berlin." })
+    .refine(isTimeZone, { message: "That time zone is not known. Use a name like UTC, Europe/Berlin or America/New_York." })
+    .default("UTC"),
 });
+
+/** Whether the runtime (browser or Node) knows this IANA time zone name. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type AgentSettingsInput = z.input<typeof agentSettingsSchema>;
 export type AgentSettings = z.output<typeof agentSettingsSchema>;

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { db, Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { AppError } from "../errors";
-import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettingsInput } from "./agent-input";
+import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettings, type AgentSettingsInput } from "./agent-input";
+import { assertValidSchedule } from "./schedule";
 
 /** What the pages show of an agent: plain JSON, money as a decimal string in USD. */
 export type AgentSummary = {
@@ -20,7 +21,7 @@ export type AgentSummary = {
   createdAt: Date;
 };
 
-const summarySelect = {
+export const summarySelect = {
   id: true,
   name: true,
   goal: true,
@@ -35,19 +36,16 @@ const summarySelect = {
   createdAt: true,
 } satisfies Prisma.AgentSelect;
 
-function toSummary(row: Prisma.AgentGetPayload<{ select: typeof summarySelect }>): AgentSummary {
+export function toSummary(row: Prisma.AgentGetPayload<{ select: typeof summarySelect }>): AgentSummary {
   return { ...row, budgetUsd: row.budgetUsd?.toString() ?? null, spentUsd: row.spentUsd.toString() };
 }
 
-function isUniqueViolation(error: unknown): boolean {
+export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 }
 
-/** Validates the settings and creates an idle agent in the team; the name must be unique in the team. */
-export async function createAgent({ teamId, userId, input }: { teamId: string; userId: string; input: AgentSettingsInput }) {
-  const settings = agentSettingsSchema.parse(input);
-  const nameTaken = await db.agent.findFirst({ where: { teamId, name: settings.name }, select: { id: true } });
-  if (nameTaken) throw nameConflict(settings.name);
+/** Checks what zod cannot: the provider belongs to the team, the schedule parses. */
+export async function assertSettingsResolve(teamId: string, settings: AgentSettings) {
   if (settings.provider !== SIMULATOR_PROVIDER) {
     // Provider ids are uuids; anything else cannot exist (and must not reach a uuid column).
     const isUuid = z.uuid().safeParse(settings.provider).success;
@@ -57,30 +55,44 @@ export async function createAgent({ teamId, userId, input }: { teamId: string; u
       throw new AppError("BAD_REQUEST", message, { fieldErrors: { provider: [message] } });
     }
   }
+  assertValidSchedule(settings.scheduleCron, settings.scheduleTimezone);
+}
+
+/** The agent row's columns for a set of settings (create, edit and fork write the same ones). */
+export function settingsColumns(settings: AgentSettings) {
+  return {
+    name: settings.name,
+    goal: settings.goal,
+    instructions: settings.instructions,
+    provider: settings.provider,
+    model: settings.model,
+    temperature: settings.temperature,
+    tools: settings.tools,
+    budgetUsd: new Prisma.Decimal(settings.budgetUsd.toString()),
+    budgetTokens: settings.budgetTokens === undefined ? null : BigInt(settings.budgetTokens),
+    budgetCycles: settings.budgetCycles ?? null,
+    softLimitPercent: settings.softLimitPercent,
+    cooldownSeconds: settings.cooldownSeconds,
+    approvalTimeoutSeconds: settings.approvalTimeoutSeconds,
+    approvalTimeoutPolicy: settings.approvalTimeoutPolicy,
+    stuckRepeatLimit: settings.stuckRepeatLimit,
+    stuckNoProgressCycles: settings.stuckNoProgressCycles,
+    memorySettings: settings.memory,
+    scheduleCron: settings.scheduleCron ?? null,
+    scheduleTimezone: settings.scheduleTimezone,
+  } satisfies Prisma.AgentUpdateInput;
+}
+
+/** Validates the settings and creates an idle agent in the team; the name must be unique in the team. */
+export async function createAgent({ teamId, userId, input }: { teamId: string; userId: string; input: AgentSettingsInput }) {
+  const settings = agentSettingsSchema.parse(input);
+  const nameTaken = await db.agent.findFirst({ where: { teamId, name: settings.name }, select: { id: true } });
+  if (nameTaken) throw nameConflict(settings.name);
+  await assertSettingsResolve(teamId, settings);
   try {
     return await db.$transaction(async (tx) => {
       const agent = await tx.agent.create({
-        data: {
-          teamId,
-          createdById: userId,
-          name: settings.name,
-          goal: settings.goal,
-          instructions: settings.instructions,
-          provider: settings.provider,
-          model: settings.model,
-          temperature: settings.temperature,
-          tools: settings.tools,
-          budgetUsd: new Prisma.Decimal(settings.budgetUsd.toString()),
-          budgetTokens: settings.budgetTokens === undefined ? null : BigInt(settings.budgetTokens),
-          budgetCycles: settings.budgetCycles ?? null,
-          softLimitPercent: settings.softLimitPercent,
-          cooldownSeconds: settings.cooldownSeconds,
-          approvalTimeoutSeconds: settings.approvalTimeoutSeconds,
-          approvalTimeoutPolicy: settings.approvalTimeoutPolicy,
-          stuckRepeatLimit: settings.stuckRepeatLimit,
-          stuckNoProgressCycles: settings.stuckNoProgressCycles,
-          memorySettings: settings.memory,
-        },
+        data: { teamId, createdById: userId, ...settingsColumns(settings) },
         select: summarySelect,
       });
       await tx.auditLog.create({
@@ -95,7 +107,7 @@ export async function createAgent({ teamId, userId, input }: { teamId: string; u
   }
 }
 
-function nameConflict(name: string) {
+export function nameConflict(name: string) {
   const message = `An agent named "${name}" already exists in this team. Choose another name.`;
   return new AppError("CONFLICT", message, { fieldErrors: { name: [message] } });
 }

@@ -47,7 +47,7 @@ const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
-    const zodError = cause instanceof ZodError ? z.flattenError(cause) : null;
+    const zodError = cause instanceof ZodError ? fieldErrorsOf(cause) : null;
     const appError = cause instanceof AppError ? cause : null;
     const isInternal = error.code === "INTERNAL_SERVER_ERROR" && !appError;
     const { stack: _stack, ...data } = shape.data;
@@ -63,6 +63,22 @@ const t = initTRPC.context<TRPCContext>().create({
     };
   },
 });
+
+/**
+ * Zod issues keyed for forms: by the top-level field ("budgetUsd", "tools") as z.flattenError does,
+ * and for nested fields also by their dotted path ("memory.weights.recency"), so a form can show the
+ * message next to the exact input.
+ */
+function fieldErrorsOf(error: ZodError) {
+  const flat = z.flattenError(error);
+  const fieldErrors: Record<string, string[]> = { ...(flat.fieldErrors as Record<string, string[]>) };
+  for (const issue of error.issues) {
+    if (issue.path.length < 2) continue;
+    const key = issue.path.map(String).join(".");
+    (fieldErrors[key] ??= []).push(issue.message);
+  }
+  return { fieldErrors, formErrors: flat.formErrors };
+}
 
 /** Turns AppError thrown by domain functions into the matching tRPC error. */
 const appErrors = t.middleware(async ({ next }) => {

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { agentSettingsSchema } from "../../agents/agent-input";
 import { AGENT_SORTS, createAgent, getAgentOrThrow, listAgents } from "../../agents/agents";
+import { agentSettingsOf, updateAgent } from "../../agents/edit";
+import { forkAgent } from "../../agents/fork";
 import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { agentState, checkpointAt, eventsAfter, listCycles } from "../../agents/timeline";
 import { AgentStatus } from "../../db/generated/enums";
@@ -93,6 +95,31 @@ export const agentRouter = createTRPCRouter({
   create: teamProcedure("member")
     .input(agentSettingsSchema)
     .mutation(({ ctx, input }) => createAgent({ teamId: ctx.team.id, userId: ctx.user.id, input })),
+
+  /** The stored settings in the form's shape, for the edit form (with the row version it must send back). */
+  settings: teamProcedure("viewer")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
+    .query(({ ctx, input }) => agentSettingsOf({ teamId: ctx.team.id, agentId: input.id })),
+
+  /** Change an agent's settings; they apply from its next cycle. */
+  update: teamProcedure("member")
+    .input(agentSettingsSchema.extend({ id: z.uuid({ message: "That agent id is not valid." }), version: z.number().int().min(0) }))
+    .mutation(({ ctx, input: { id, version, ...settings } }) =>
+      updateAgent({ teamId: ctx.team.id, userId: ctx.user.id, agentId: id, version, input: settings }),
+    ),
+
+  /** A new idle agent with this agent's state as of one checkpoint. */
+  fork: teamProcedure("member")
+    .input(
+      z.object({
+        id: z.uuid({ message: "That agent id is not valid." }),
+        cycle: z.number().int().min(0),
+        name: agentSettingsSchema.shape.name.optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      forkAgent({ teamId: ctx.team.id, userId: ctx.user.id, agentId: input.id, cycle: input.cycle, name: input.name }),
+    ),
 
   /** Start an idle agent, or resume a paused, stopped, stuck or finished one from its checkpoint. */
   start: teamProcedure("member")

@@ -1,0 +1,166 @@
+import { db, Prisma } from "../db/client";
+import { memorySettingsOf } from "../memory/settings";
+import { AppError, notFound } from "../errors";
+import { agentSettingsSchema, defaultToolSettings, type AgentSettingsInput, toolSettingSchema } from "./agent-input";
+import { assertSettingsResolve, isUniqueViolation, nameConflict, settingsColumns, summarySelect, toSummary } from "./agents";
+import { appendEvent } from "./events";
+
+/**
+ * Editing an agent's settings. Edits apply from the agent's next cycle (the loop reads its settings
+ * from the row each cycle), whatever its status; a form saved over someone else's newer edit is
+ * refused (the row's `version`), and limits can't go below what the agent already used.
+ */
+
+/** What the edit form starts from: the stored settings in the form's shape, and the row version. */
+export async function agentSettingsOf({ teamId, agentId }: { teamId: string; agentId: string }) {
+  const row = await db.agent.findFirst({ where: { id: agentId, teamId } });
+  if (!row) throw notFound("That agent");
+  const stored = toolSettingSchema.array().safeParse(row.tools);
+  const tools = defaultToolSettings().map((fallback) => {
+    const saved = stored.success ? stored.data.find((t) => t.name === fallback.name) : undefined;
+    return saved ?? { ...fallback, enabled: false };
+  });
+  const settings = {
+    name: row.name,
+    goal: row.goal,
+    instructions: row.instructions,
+    provider: row.provider,
+    model: row.model,
+    temperature: row.temperature,
+    budgetUsd: row.budgetUsd?.toString() ?? "",
+    budgetTokens: row.budgetTokens?.toString() ?? "",
+    budgetCycles: row.budgetCycles?.toString() ?? "",
+    softLimitPercent: row.softLimitPercent,
+    cooldownSeconds: row.cooldownSeconds,
+    approvalTimeoutSeconds: row.approvalTimeoutSeconds,
+    approvalTimeoutPolicy: row.approvalTimeoutPolicy,
+    stuckRepeatLimit: row.stuckRepeatLimit,
+    stuckNoProgressCycles: row.stuckNoProgressCycles,
+    tools,
+    memory: memorySettingsOf(row.memorySettings),
+    scheduleCron: row.scheduleCron ?? "",
+    scheduleTimezone: row.scheduleTimezone,
+  };
+  return {
+    settings,
+    version: row.version,
+    status: row.status,
+    isReadOnly: row.isReadOnly,
+    used: { spentUsd: row.spentUsd.toString(), tokensUsed: row.tokensUsed.toString(), cycleCount: row.cycleCount },
+  };
+}
+
+/** Settings fields whose change is listed in the audit log and the agent's timeline. */
+const TRACKED = [
+  "name",
+  "goal",
+  "instructions",
+  "provider",
+  "model",
+  "temperature",
+  "tools",
+  "budgetUsd",
+  "budgetTokens",
+  "budgetCycles",
+  "softLimitPercent",
+  "cooldownSeconds",
+  "approvalTimeoutSeconds",
+  "approvalTimeoutPolicy",
+  "stuckRepeatLimit",
+  "stuckNoProgressCycles",
+  "memorySettings",
+  "scheduleCron",
+  "scheduleTimezone",
+] as const;
+
+/** A value's canonical text: decimals and bigints as digits, objects with sorted keys (jsonb reorders them). */
+function comparable(value: unknown): string {
+  if (value instanceof Prisma.Decimal || typeof value === "bigint") return value.toString();
+  return JSON.stringify(value ?? null, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+export async function updateAgent({
+  teamId,
+  userId,
+  agentId,
+  version,
+  input,
+}: {
+  teamId: string;
+  userId: string;
+  agentId: string;
+  version: number;
+  input: AgentSettingsInput;
+}) {
+  const settings = agentSettingsSchema.parse(input);
+  const current = await db.agent.findFirst({ where: { id: agentId, teamId } });
+  if (!current) throw notFound("That agent");
+  if (current.isReadOnly) throw new AppError("CONFLICT", "This agent is a read-only archive; its settings can't be changed.");
+
+  // Limits can't go below what is already used: that would stop the agent without saying why.
+  const fieldErrors: Record<string, string[]> = {};
+  if (new Prisma.Decimal(settings.budgetUsd.toString()).lessThan(current.spentUsd)) {
+    fieldErrors.budgetUsd = [`This agent has already spent $${current.spentUsd.toFixed(2)}; the money limit must be at least that.`];
+  }
+  if (settings.budgetTokens !== undefined && BigInt(settings.budgetTokens) < current.tokensUsed) {
+    fieldErrors.budgetTokens = [
+      `This agent has already used ${current.tokensUsed.toLocaleString("en-US")} tokens; the limit must be at least that.`,
+    ];
+  }
+  if (settings.budgetCycles !== undefined && settings.budgetCycles < current.cycleCount) {
+    fieldErrors.budgetCycles = [`This agent has already run ${current.cycleCount} cycles; the limit must be at least that.`];
+  }
+  if (Object.keys(fieldErrors).length > 0) {
+    throw new AppError("BAD_REQUEST", Object.values(fieldErrors)[0]![0]!, { fieldErrors });
+  }
+  if (settings.name !== current.name) {
+    const taken = await db.agent.findFirst({ where: { teamId, name: settings.name, id: { not: agentId } }, select: { id: true } });
+    if (taken) throw nameConflict(settings.name);
+  }
+  await assertSettingsResolve(teamId, settings);
+
+  const columns = settingsColumns(settings);
+  const changed = TRACKED.filter((field) => comparable(columns[field]) !== comparable(current[field]));
+  if (changed.length === 0) return { agent: toSummary(current), changed };
+
+  try {
+    const agent = await db.$transaction(async (tx) => {
+      const updated = await tx.agent.updateMany({
+        where: { id: agentId, teamId, version, isReadOnly: false },
+        data: { ...columns, version: { increment: 1 } },
+      });
+      if (updated.count === 0) {
+        throw new AppError("CONFLICT", "Someone else changed this agent since you opened the form. Reload it to see their changes.");
+      }
+      await appendEvent(
+        {
+          agentId,
+          teamId,
+          cycle: current.cycleCount,
+          type: "status_change",
+          payload: { change: "settings_edited", fields: changed, byUserId: userId },
+        },
+        tx,
+      );
+      await tx.auditLog.create({
+        data: {
+          teamId,
+          actorId: userId,
+          action: "agent.edit",
+          targetType: "agent",
+          targetId: agentId,
+          metadata: { fields: changed.join(", ") },
+        },
+      });
+      return tx.agent.findUniqueOrThrow({ where: { id: agentId }, select: summarySelect });
+    });
+    return { agent: toSummary(agent), changed };
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameConflict(settings.name);
+    throw error;
+  }
+}
