@@ -1,6 +1,7 @@
 import { GeistMono } from "geist/font/mono";
 import { GeistSans } from "geist/font/sans";
 import type { Metadata } from "next";
+import { Toaster } from "sonner";
 import { TRPCReactProvider } from "~/components/trpc/react";
 import "./globals.css";
 
@@ -14,6 +15,8 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
     <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
       <body className="min-h-screen font-sans">
         <TRPCReactProvider>{children}</TRPCReactProvider>
+        {/* Toasts confirm actions; they are announced politely to screen readers (aria-live). */}
+        <Toaster theme="system" richColors closeButton position="bottom-right" />
       </body>
     </html>
   );

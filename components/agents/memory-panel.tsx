@@ -6,6 +6,7 @@ import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { formatAbsolute, formatRelative } from "../ui/format";
+import { toast } from "sonner";
 
 const KINDS = [
   ["", "All kinds"],
@@ -165,11 +166,16 @@ function MemoryItem({ agentId, memory }: { agentId: string; memory: MemoryRow })
     void queryClient.invalidateQueries({ queryKey: trpc.memory.list.pathKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.memory.facts.queryKey({ agentId }) });
   };
-  const onError = (error: { message: string }) => setMessage({ kind: "error", text: error.message });
+  const onError = (error: { message: string }) => {
+    setMessage({ kind: "error", text: error.message });
+    toast.error(error.message);
+  };
   const pin = useMutation(
     trpc.memory.setPinned.mutationOptions({
       onSuccess: (row) => {
-        setMessage({ kind: "ok", text: row.isPinned ? "Pinned: shown to the agent every cycle, never pruned." : "Unpinned." });
+        const text = row.isPinned ? "Pinned: shown to the agent every cycle, never pruned." : "Unpinned.";
+        setMessage({ kind: "ok", text });
+        toast.success(text);
         refresh();
       },
       onError,
@@ -180,12 +186,21 @@ function MemoryItem({ agentId, memory }: { agentId: string; memory: MemoryRow })
       onSuccess: () => {
         setEditing(false);
         setMessage({ kind: "ok", text: "Saved. The agent recalls the new text from its next cycle." });
+        toast.success("Memory saved. The agent recalls the new text from its next cycle.");
         refresh();
       },
       onError,
     }),
   );
-  const forget = useMutation(trpc.memory.forget.mutationOptions({ onSuccess: refresh, onError }));
+  const forget = useMutation(
+    trpc.memory.forget.mutationOptions({
+      onSuccess: () => {
+        toast.success("Forgotten: the memory is deleted and will not be recalled.");
+        refresh();
+      },
+      onError,
+    }),
+  );
   const fieldErrors = readFieldErrors(edit.error);
 
   return (

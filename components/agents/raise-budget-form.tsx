@@ -5,6 +5,7 @@ import { useState } from "react";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
+import { toast } from "sonner";
 
 /**
  * Raise the agent's limits (admins): a pending soft-limit hold is approved and a budget-exhausted
@@ -22,6 +23,7 @@ export function RaiseBudgetForm({ agentId, onDone }: { agentId: string; onDone?:
     trpc.agent.raiseBudget.mutationOptions({
       onSuccess: () => {
         setDone("Budget raised.");
+        toast.success("Budget raised.");
         void queryClient.invalidateQueries({ queryKey: trpc.agent.byId.queryKey({ id: agentId }) });
         void queryClient.invalidateQueries({ queryKey: trpc.spend.forAgent.pathKey() });
         onDone?.();

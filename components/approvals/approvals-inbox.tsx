@@ -8,6 +8,7 @@ import { useTRPC } from "../trpc/react";
 import { ApprovalCard, domIds } from "./approval-card";
 import { RecentDecisions } from "./recent-decisions";
 import { EMPTY_DRAFT, type Decision, type Draft, type ItemError, type PendingApproval } from "./types";
+import { toast } from "sonner";
 
 const POLL_MS = 5_000;
 
@@ -112,6 +113,7 @@ export function ApprovalsInbox() {
       setDecided((d) => ({ ...d, [item.id]: true }));
       setDrafts((d) => without(d, item.id));
       setStatus(successMessage(item, decision));
+      toast.success(successMessage(item, decision));
     } catch (error) {
       const fieldErrors = readFieldErrors(error);
       const code = (error as { data?: { code?: string } | null }).data?.code;

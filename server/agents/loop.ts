@@ -442,7 +442,7 @@ export async function settleApproval({
     const agent = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { approvalTimeoutPolicy: true } });
     let approval = await tx.approval.findFirstOrThrow({
       where: { id: approvalId, agentId, teamId },
-      select: { status: true, answer: true, kind: true },
+      select: { status: true, answer: true, kind: true, comment: true, decidedAt: true, decidedBy: { select: { name: true } } },
     });
     let action: ApprovalSettlement["action"] = "continue";
     let policy: string | null = null;
@@ -456,7 +456,7 @@ export async function settleApproval({
           decidedAt: new Date(),
           comment: `No answer in time: policy "${policy}".`,
         },
-        select: { status: true, answer: true, kind: true },
+        select: { status: true, answer: true, kind: true, comment: true, decidedAt: true, decidedBy: { select: { name: true } } },
       });
       action = policy === "pause" ? "pause" : policy === "stop" ? "stop" : "continue";
     }
@@ -468,7 +468,16 @@ export async function settleApproval({
           runId: agentRunId,
           cycle,
           type: "approval_decided",
-          payload: { approvalId, status: approval.status, timedOut: policy !== null, ...(policy ? { policy } : {}) },
+          // Who decided, when and why: the timeline shows the decision with the person's comment.
+          payload: {
+            approvalId,
+            status: approval.status,
+            timedOut: policy !== null,
+            ...(policy ? { policy } : {}),
+            decidedBy: approval.decidedBy?.name ?? null,
+            decidedAt: approval.decidedAt?.toISOString() ?? null,
+            comment: approval.comment,
+          },
         },
         tx,
       );

@@ -1,11 +1,12 @@
 import "server-only";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
-import { ZodError, z } from "zod";
+import { ZodError } from "zod";
 import { auth } from "../auth/auth";
 import { hasRoleAtLeast, isTeamRole, type TeamRoleName } from "../auth/roles";
 import { db } from "../db/client";
 import { AppError, type AppErrorCode } from "../errors";
+import { zodFieldErrors } from "../validation";
 import { ensurePersonalTeam, findDefaultTeamId } from "../teams/personal-team";
 import { getMembership } from "../teams/teams";
 
@@ -47,7 +48,7 @@ const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
-    const zodError = cause instanceof ZodError ? fieldErrorsOf(cause) : null;
+    const zodError = cause instanceof ZodError ? zodFieldErrors(cause) : null;
     const appError = cause instanceof AppError ? cause : null;
     const isInternal = error.code === "INTERNAL_SERVER_ERROR" && !appError;
     const { stack: _stack, ...data } = shape.data;
@@ -63,22 +64,6 @@ const t = initTRPC.context<TRPCContext>().create({
     };
   },
 });
-
-/**
- * Zod issues keyed for forms: by the top-level field ("budgetUsd", "tools") as z.flattenError does,
- * and for nested fields also by their dotted path ("memory.weights.recency"), so a form can show the
- * message next to the exact input.
- */
-function fieldErrorsOf(error: ZodError) {
-  const flat = z.flattenError(error);
-  const fieldErrors: Record<string, string[]> = { ...(flat.fieldErrors as Record<string, string[]>) };
-  for (const issue of error.issues) {
-    if (issue.path.length < 2) continue;
-    const key = issue.path.map(String).join(".");
-    (fieldErrors[key] ??= []).push(issue.message);
-  }
-  return { fieldErrors, formErrors: flat.formErrors };
-}
 
 /** Turns AppError thrown by domain functions into the matching tRPC error. */
 const appErrors = t.middleware(async ({ next }) => {
