@@ -122,11 +122,13 @@ try {
     ok = (await run(bin("vitest"), ["run", "--project", project, ...rest], env)) && ok;
   }
   if (ok && suites.includes("e2e")) {
+    // PORT lets two checkouts run their browser tests side by side (the executor takes PORT + 1).
+    const port = process.env.PORT ?? "3100";
     const e2eEnv: NodeJS.ProcessEnv = {
       ...env,
       NODE_ENV: "production",
-      APP_URL: "http://127.0.0.1:3100",
-      PORT: "3100",
+      APP_URL: `http://127.0.0.1:${port}`,
+      PORT: port,
       CHROMIUM_PATH: findChromium()!,
     };
     ok = await run(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], e2eEnv);

@@ -114,7 +114,8 @@ test("a template fills the form, the edit form explains every bad input, and a f
   await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "idle");
   await expect(page.getByTestId("agent-cycles")).toHaveText("10");
   await page.getByRole("tab", { name: "State" }).click();
-  await expect(page.getByTestId("world-state")).toContainText('"lastCycle": 10');
+  // The simulator last updated its world state in cycle 9 (the source has since moved on to cycle 12).
+  await expect(page.getByTestId("world-state")).toContainText('"lastCycle": 9');
   await page.getByRole("tab", { name: "Memory" }).click();
   await expect(page.getByTestId("facts")).toContainText("Working on:");
   await page.getByRole("tab", { name: "Timeline" }).click();
@@ -133,7 +134,8 @@ test("approve one held action, reject another, and raise the budget at its soft 
   await page.getByLabel("Name", { exact: true }).fill("Messenger");
   await page.getByLabel("Goal", { exact: true }).fill("Report progress to the team, but only with a person's approval.");
   await page.getByLabel("Cooldown between cycles (s)").fill("0");
-  await page.getByLabel("Cycle limit").fill("9");
+  await page.getByLabel("Cycle limit").fill("10");
+  // The simulator's script over these tools is 5 steps long (world state twice): it sends in cycles 4 and 9.
   await keepOnlyTools(page, ["Search memory", "Remember", "Update world state", "Send message"]);
   await page.getByLabel("Approval for Send message").selectOption({ label: "Ask every time" });
   await page.getByRole("button", { name: "Create agent" }).click();
@@ -148,10 +150,10 @@ test("approve one held action, reject another, and raise the budget at its soft 
   await page.getByRole("button", { name: "Approve send_message for Messenger" }).click();
   await expect(page.getByText("Nothing is waiting for you")).toBeVisible({ timeout: 15_000 });
 
-  // Cycle 8's message: rejected. A reload loses nothing while it waits.
-  await expect(page.getByText("Progress at cycle 8").first()).toBeVisible({ timeout: 45_000 });
+  // Cycle 9's message: rejected. A reload loses nothing while it waits.
+  await expect(page.getByText("Progress at cycle 9").first()).toBeVisible({ timeout: 45_000 });
   await page.reload();
-  await expect(page.getByText("Progress at cycle 8").first()).toBeVisible();
+  await expect(page.getByText("Progress at cycle 9").first()).toBeVisible();
   await page.getByLabel("Comment (optional)").fill("Too chatty, skip this one.");
   await page.getByRole("button", { name: "Reject send_message for Messenger" }).click();
   await expect(page.getByText("Nothing is waiting for you")).toBeVisible({ timeout: 15_000 });
@@ -161,14 +163,14 @@ test("approve one held action, reject another, and raise the budget at its soft 
   const fourth = cycleRow(page, 4);
   await fourth.locator("summary").click();
   await expect(fourth).toContainText("Result: succeeded");
-  const eighth = cycleRow(page, 8);
-  await eighth.locator("summary").click();
-  await expect(eighth).toContainText("Result: rejected");
-  await expect(eighth).toContainText("Too chatty, skip this one.");
+  const ninth = cycleRow(page, 9);
+  await ninth.locator("summary").click();
+  await expect(ninth).toContainText("Result: rejected");
+  await expect(ninth).toContainText("Too chatty, skip this one.");
   await page.screenshot({ path: `${SHOTS}/agent-approved-and-rejected.png`, fullPage: true });
 
   // A token budget with a low soft limit: the agent holds and asks; raising the budget lets it go on.
-  await page.getByRole("link", { name: "Agents" }).click();
+  await page.goto("/agents");
   await page.getByRole("link", { name: "New agent" }).click();
   await page.getByLabel("Name", { exact: true }).fill("Thrifty");
   await page.getByLabel("Goal", { exact: true }).fill("Keep notes until the token budget needs a person's decision.");
@@ -180,12 +182,14 @@ test("approve one held action, reject another, and raise the budget at its soft 
   await openAgent(page, "Thrifty");
   await page.getByRole("button", { name: "Start" }).click();
   await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "waiting_approval", { timeout: 45_000 });
+  await expect(page.getByTestId("agent-status-reason")).toContainText("past the 5% soft limit. Raise the budget to continue, or stop it.");
   const heldAt = Number(await page.getByTestId("agent-cycles").textContent());
   await page.getByRole("tab", { name: "Budget" }).click();
   await page.screenshot({ path: `${SHOTS}/agent-soft-limit.png`, fullPage: true });
   await page.getByLabel("New token limit").fill("1000000");
   await page.getByRole("button", { name: "Raise budget" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Budget raised." })).toBeVisible();
+  await expect(page.getByTestId("agent-status-reason")).toHaveCount(0, { timeout: 15_000 });
   await expect
     .poll(async () => Number(await page.getByTestId("agent-cycles").textContent()), { timeout: 45_000 })
     .toBeGreaterThan(heldAt + 1);
