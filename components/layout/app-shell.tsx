@@ -2,6 +2,7 @@ import Link from "next/link";
 import { NavLink } from "../approvals/nav-link";
 import { SignOutButton } from "../auth/sign-out-button";
 import { TeamSwitcher } from "../teams/team-switcher";
+import { AuditNavLink } from "./admin-nav-link";
 
 const NAV_LINK =
   "rounded-md px-2.5 py-1.5 font-medium text-zinc-700 hover:bg-zinc-100 aria-[current=page]:bg-zinc-100 aria-[current=page]:text-zinc-900 " +
@@ -22,6 +23,7 @@ export function AppShell({ userName, userEmail, children }: { userName: string; 
             <NavLink href="/approvals" className={NAV_LINK}>
               Approvals
             </NavLink>
+            <AuditNavLink className={NAV_LINK} />
           </nav>
           <div className="ml-auto flex items-center gap-3">
             <TeamSwitcher />

@@ -1,8 +1,10 @@
 import { agentRouter } from "./routers/agent";
 import { approvalRouter } from "./routers/approval";
+import { auditRouter } from "./routers/audit";
 import { memoryRouter } from "./routers/memory";
 import { providerRouter } from "./routers/provider";
 import { runRouter } from "./routers/run";
+import { shareRouter } from "./routers/share";
 import { spendRouter } from "./routers/spend";
 import { teamRouter } from "./routers/team";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -15,6 +17,8 @@ export const appRouter = createTRPCRouter({
   provider: providerRouter,
   memory: memoryRouter,
   spend: spendRouter,
+  share: shareRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

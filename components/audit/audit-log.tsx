@@ -1,0 +1,195 @@
+"use client";
+
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { readFieldErrors } from "../trpc/errors";
+import { useTRPC } from "../trpc/react";
+import { Button } from "../ui/button";
+import { formatAbsolute, formatRelative } from "../ui/format";
+
+const GROUPS = [
+  ["agent", "Agents (create, edit, start, pause, resume, stop, fork)"],
+  ["approval", "Approvals (approve, reject)"],
+  ["budget", "Budgets (raise)"],
+  ["memory", "Memory (pin, edit, forget)"],
+  ["provider", "Model providers"],
+  ["share", "Share links"],
+  ["team", "Team and roles"],
+] as const;
+
+const CONTROL = "rounded-md border-0 bg-white py-1.5 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700";
+
+/** The team's audit log for admins: filter by action, person, target and dates; newest first. */
+export function AuditLog() {
+  const trpc = useTRPC();
+  const [action, setAction] = useState("");
+  const [actorId, setActorId] = useState("");
+  const [targetId, setTargetId] = useState("");
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const filters = useQuery(trpc.audit.filters.queryOptions(undefined, { retry: false }));
+  const input = {
+    action: action || undefined,
+    actorId: actorId || undefined,
+    targetId: targetId.trim() || undefined,
+    from: from ? new Date(`${from}T00:00:00`) : undefined,
+    to: to ? new Date(`${to}T23:59:59.999`) : undefined,
+    limit: 50,
+  };
+  const log = useInfiniteQuery(
+    trpc.audit.list.infiniteQueryOptions(input, {
+      getNextPageParam: (page) => page.nextCursor,
+      placeholderData: keepPreviousData,
+      retry: false,
+    }),
+  );
+  const fieldErrors = readFieldErrors(log.error);
+  const items = log.data?.pages.flatMap((p) => p.items) ?? [];
+
+  if (filters.isError) {
+    return (
+      <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+        {filters.error.message}
+      </div>
+    );
+  }
+
+  return (
+    <section aria-labelledby="audit-heading" className="space-y-4">
+      <div>
+        <h1 id="audit-heading" className="text-xl font-semibold">
+          Audit log
+        </h1>
+        <p className="text-sm text-zinc-500">Who did what in this team, newest first. Visible to admins and owners.</p>
+      </div>
+      <form className="flex flex-wrap items-end gap-3 text-sm" onSubmit={(e) => e.preventDefault()} aria-label="Filter the audit log">
+        <label>
+          <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">Action</span>
+          <select value={action} onChange={(e) => setAction(e.target.value)} className={`${CONTROL} pr-8`} aria-label="Action">
+            <option value="">All actions</option>
+            {GROUPS.map(([group, label]) => (
+              <option key={group} value={group}>
+                {label}
+              </option>
+            ))}
+            {(filters.data?.actions ?? []).map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">Person</span>
+          <select value={actorId} onChange={(e) => setActorId(e.target.value)} className={`${CONTROL} pr-8`} aria-label="Person">
+            <option value="">Everyone</option>
+            {(filters.data?.members ?? []).map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name} ({m.email})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">Target id</span>
+          <input
+            value={targetId}
+            onChange={(e) => setTargetId(e.target.value)}
+            placeholder="an agent id"
+            className={`${CONTROL} w-72 pr-2.5`}
+          />
+        </label>
+        <label>
+          <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">From</span>
+          <input
+            type="date"
+            value={from}
+            onChange={(e) => setFrom(e.target.value)}
+            className={`${CONTROL} pr-2.5`}
+            aria-invalid={!!fieldErrors.from || undefined}
+          />
+        </label>
+        <label>
+          <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">To</span>
+          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} className={`${CONTROL} pr-2.5`} />
+        </label>
+      </form>
+      {log.isError ? (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-300" data-field-error="audit-filter">
+          {fieldErrors.from?.[0] ?? log.error.message}
+        </p>
+      ) : null}
+
+      {log.isPending ? (
+        <div className="h-32 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-label="Loading the audit log" />
+      ) : items.length === 0 && !log.isError ? (
+        <p
+          className="rounded-lg bg-white p-6 text-sm text-zinc-600 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:text-zinc-400 dark:ring-zinc-800"
+          data-testid="audit-empty"
+        >
+          Nothing recorded{action || actorId || targetId || from || to ? " for these filters" : " yet"}.
+        </p>
+      ) : (
+        <div className="overflow-x-auto rounded-lg bg-white ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+          <table className="w-full text-left text-sm">
+            <caption className="sr-only">Audit log entries</caption>
+            <thead className="text-xs text-zinc-500">
+              <tr>
+                <th scope="col" className="px-3 py-2">
+                  When
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Who
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Action
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Target
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Details
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+              {items.map((entry) => (
+                <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
+                  <td className="px-3 py-2 whitespace-nowrap" title={formatAbsolute(entry.createdAt)}>
+                    {formatRelative(entry.createdAt)}
+                  </td>
+                  <td className="px-3 py-2">
+                    {entry.actor ? entry.actor.name : <em className="text-zinc-500">system or removed user</em>}
+                  </td>
+                  <td className="px-3 py-2 font-mono text-xs">{entry.action}</td>
+                  <td className="px-3 py-2 text-xs">
+                    {entry.targetType === "agent" && entry.targetId ? (
+                      <Link href={`/agents/${entry.targetId}`} className="text-brand-600 dark:text-brand-500 hover:underline">
+                        agent {entry.targetId.slice(0, 8)}
+                      </Link>
+                    ) : (
+                      <span>
+                        {entry.targetType} {entry.targetId?.slice(0, 8) ?? ""}
+                      </span>
+                    )}
+                  </td>
+                  <td className="max-w-md truncate px-3 py-2 font-mono text-xs text-zinc-500" title={JSON.stringify(entry.metadata)}>
+                    {Object.entries((entry.metadata ?? {}) as Record<string, unknown>)
+                      .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
+                      .join(" · ")}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {log.hasNextPage ? (
+        <Button variant="secondary" onClick={() => void log.fetchNextPage()} isLoading={log.isFetchingNextPage}>
+          Older entries
+        </Button>
+      ) : null}
+    </section>
+  );
+}
