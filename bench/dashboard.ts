@@ -6,7 +6,9 @@
  *
  * - `agent.timeline` (the agent page's first page: the newest 20 cycles) for an agent with 100,000
  *   events (33,334 cycles of thought, tool call and result).
- * - `agent.list` (the agents list's first page, 50 rows, each sort) for a team with 10,000 agents.
+ * - `agent.list` (the agents list: 50 rows with their spend sparklines) for a team with 10,000 agents, a tenth
+ *   of them never active and a ledger of 14 days of spend: the first page and the next one (by cursor)
+ *   in each sort, a page deep among the never-active agents, a rare and a common search, a status filter.
  * Targets (issue 6): p95 ≤ 50 ms for both. Results: bench/results/dashboard.md.
  */
 import { randomBytes } from "node:crypto";
@@ -15,7 +17,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrate";
-import { appBenchDatabase, machineFacts, ms, percentile } from "./lib";
+import { appBenchDatabase, machineFacts, ms, percentile, seedLongHistoryAgent } from "./lib";
 
 const EVENTS = Number(process.env.BENCH_DASHBOARD_EVENTS ?? 100_000);
 const AGENTS = Number(process.env.BENCH_DASHBOARD_AGENTS ?? 10_000);
@@ -42,43 +44,37 @@ try {
   );
   await seed.query(`INSERT INTO team (id, name, slug, "createdAt") VALUES ($1, 'Bench', $1, now())`, [teamId]);
 
-  // A team of AGENTS agents with varied names, statuses, spend and activity.
+  // A team of AGENTS agents with varied names, statuses, spend (with ties) and activity; every tenth never ran.
   const t0 = performance.now();
   await seed.query(
-    `INSERT INTO agent (id, "teamId", name, goal, model, status, "budgetUsd", "spentUsd", "cycleCount", "lastActiveAt", "createdAt", "updatedAt")
+    `INSERT INTO agent (id, "teamId", name, goal, model, status, "budgetUsd", "spentUsd", "cycleCount", "lastActiveAt", "heartbeatAt", "createdAt", "updatedAt")
      SELECT gen_random_uuid(), $1, 'Agent ' || i || ' ' || md5(i::text), 'Watch thing ' || i || ' and report changes.', 'gpt-4o-mini',
             (ARRAY['idle','running','sleeping','paused','completed','waiting_approval']::"AgentStatus"[])[1 + i % 6],
-            10, (i % 997) / 100.0, i % 500, now() - (i || ' minutes')::interval, now() - (i || ' seconds')::interval, now()
+            10, (i % 997) / 100.0, i % 500,
+            CASE WHEN i % 10 = 0 THEN NULL ELSE now() - (i || ' minutes')::interval END,
+            CASE WHEN i % 10 = 0 THEN NULL ELSE now() - (i || ' minutes')::interval END,
+            now() - (i || ' seconds')::interval, now()
        FROM generate_series(1, $2::int) AS i`,
     [teamId, AGENTS],
   );
-  // One agent with EVENTS events: per cycle a thought (with a realistic payload), a tool call and a result.
-  const agentId = (
-    await seed.query<{ id: string }>(
-      `INSERT INTO agent (id, "teamId", name, goal, model, status, "cycleCount", "lastEventSeq", "eventCount", "updatedAt")
-       VALUES (gen_random_uuid(), $1, 'Long history', 'A long-running agent.', 'gpt-4o-mini', 'sleeping', $2, $3, $3, now()) RETURNING id`,
-      [teamId, Math.ceil(EVENTS / 3), EVENTS],
-    )
-  ).rows[0]!.id;
+  // The spend ledger (the trigger keeps agent_spend_day in step): the 500 most recently active agents
+  // spent every hour of the last 14 days, the others three times in that window.
   await seed.query(
-    `INSERT INTO agent_event ("agentId", "teamId", seq, cycle, type, payload, "tokensIn", "tokensOut", "costUsd", "durationMs", "createdAt")
-     SELECT $1, $2, s, (s + 2) / 3,
-            (ARRAY['thought','tool_call','tool_result']::"EventType"[])[1 + (s - 1) % 3],
-            CASE (s - 1) % 3
-              WHEN 0 THEN jsonb_build_object('content', 'Thinking about step ' || s, 'model', 'gpt-4o-mini',
-                     'call', jsonb_build_object('name', 'update_world_state', 'arguments', '{"set":{"k":' || s || '}}'),
-                     'recalled', jsonb_build_array(jsonb_build_object('id', gen_random_uuid(), 'kind', 'episode', 'score', 1.2,
-                        'components', jsonb_build_object('similarity', 0.5, 'recency', 0.9, 'frequency', 0.1, 'importance', 0.5))),
-                     'context', jsonb_build_object('promptTokens', 1800, 'recentCycles', 8))
-              WHEN 1 THEN jsonb_build_object('stage', 'think', 'name', 'update_world_state', 'arguments', '{"set":{"k":' || s || '}}')
-              ELSE jsonb_build_object('name', 'update_world_state', 'status', 'succeeded', 'result', jsonb_build_object('keys', jsonb_build_array('k')))
-            END,
-            CASE WHEN (s - 1) % 3 = 0 THEN 1800 ELSE 0 END, CASE WHEN (s - 1) % 3 = 0 THEN 60 ELSE 0 END,
-            CASE WHEN (s - 1) % 3 = 0 THEN 0.0003 ELSE 0 END, CASE WHEN (s - 1) % 3 = 0 THEN 900 ELSE NULL END,
-            now() - ((($3::int - s) * 10) || ' seconds')::interval
-       FROM generate_series(1, $3::int) AS s`,
-    [agentId, teamId, EVENTS],
+    `INSERT INTO spend_entry ("agentId", "teamId", kind, state, model, "tokensIn", "tokensOut", "costUsd", "createdAt")
+     SELECT a.id, a."teamId", 'model', 'committed', 'gpt-4o-mini', 1800, 60, 0.0003, now() - (h || ' hours')::interval
+       FROM (SELECT id, "teamId" FROM agent WHERE "teamId" = $1 AND "lastActiveAt" IS NOT NULL ORDER BY "lastActiveAt" DESC LIMIT 500) AS a,
+            generate_series(0, 14 * 24 - 1) AS h`,
+    [teamId],
   );
+  await seed.query(
+    `INSERT INTO spend_entry ("agentId", "teamId", kind, state, model, "tokensIn", "tokensOut", "costUsd", "createdAt")
+     SELECT a.id, a."teamId", 'tool', 'committed', NULL, 0, 0, 0.01, now() - (d || ' days')::interval
+       FROM (SELECT id, "teamId" FROM agent WHERE "teamId" = $1 AND "lastActiveAt" IS NOT NULL ORDER BY "lastActiveAt" DESC OFFSET 500) AS a,
+            (VALUES (1), (5), (12)) AS days(d)`,
+    [teamId],
+  );
+  // One agent with EVENTS events: per cycle a thought (with a realistic payload), a tool call and a result.
+  const agentId = await seedLongHistoryAgent(seed, { teamId, events: EVENTS });
   await seed.query("ANALYZE");
   const seedSeconds = (performance.now() - t0) / 1000;
   log(`seeded ${AGENTS.toLocaleString("en-US")} agents and ${EVENTS.toLocaleString("en-US")} events in ${seedSeconds.toFixed(1)} s`);
@@ -113,9 +109,22 @@ try {
   results.timelineDeep = await time("agent.timeline page at cycle 100", () => caller.agent.timeline({ id: agentId, cursor: 100 }));
   const list: Record<string, unknown> = {};
   for (const sort of ["lastActive", "name", "created", "spend"] as const) {
+    const first = await caller.agent.list({ sort, limit: 50 });
     list[sort] = await time(`agent.list sort=${sort}`, () => caller.agent.list({ sort, limit: 50 }));
+    list[`${sort}Next`] = await time(`agent.list sort=${sort}, second page`, () =>
+      caller.agent.list({ sort, limit: 50, cursor: first.nextCursor }),
+    );
   }
+  // Deep in the default order, among the never-active agents (the second range of the index).
+  let deep: string | null = null;
+  const deepPage = Math.floor((AGENTS * 0.95) / 50);
+  for (let i = 0; i < deepPage; i++) deep = (await caller.agent.list({ sort: "lastActive", limit: 50, cursor: deep })).nextCursor;
+  list.lastActiveDeep = await time(`agent.list sort=lastActive, page ${deepPage + 1}`, () =>
+    caller.agent.list({ sort: "lastActive", limit: 50, cursor: deep }),
+  );
+  results.listDeepPage = deepPage + 1;
   list.search = await time("agent.list search", () => caller.agent.list({ search: "Agent 42", limit: 50 }));
+  list.searchCommon = await time("agent.list search matching all", () => caller.agent.list({ search: "report", limit: 50 }));
   list.status = await time("agent.list status=paused", () => caller.agent.list({ status: "paused", limit: 50 }));
   results.list = list;
   results.seedSeconds = seedSeconds;
@@ -148,14 +157,24 @@ Target (issue 6): p95 ≤ 50 ms for the timeline's first page at 100,000 events 
 ${row(`agent.timeline, first page (${page.cycles} cycles, ${page.events} events), agent with ${EVENTS.toLocaleString("en-US")} events`, results.timeline as R)}
 ${row("agent.timeline, the page before cycle 100", results.timelineDeep as R)}
 ${row(`agent.list, first 50 of ${AGENTS.toLocaleString("en-US")}, by last activity`, list.lastActive!)}
+${row("agent.list, by last activity, second page (cursor)", list.lastActiveNext!)}
+${row(`agent.list, by last activity, page ${results.listDeepPage as number} (never-active agents, cursor)`, list.lastActiveDeep!)}
 ${row("agent.list, by name", list.name!)}
+${row("agent.list, by name, second page (cursor)", list.nameNext!)}
 ${row("agent.list, newest first", list.created!)}
+${row("agent.list, newest first, second page (cursor)", list.createdNext!)}
 ${row("agent.list, by spend", list.spend!)}
-${row("agent.list, search “Agent 42”", list.search!)}
+${row("agent.list, by spend, second page (cursor)", list.spendNext!)}
+${row("agent.list, search “Agent 42” (111 matches)", list.search!)}
+${row(`agent.list, search “report” (all ${AGENTS.toLocaleString("en-US")} match)`, list.searchCommon!)}
 ${row("agent.list, status paused", list.status!)}
 
-Not measured here: the browser side (rendering, "usable within 1 s", smooth scrolling); the timeline renders the newest 20
-cycles and loads older ones a page at a time, and is not virtualized yet.
+Every agent.list call returns the page's 50 rows with a 14-day spend sparkline each (one query on agent_spend_day)
+and the total, counted up to 10,000 (server/agents/agent-list.ts). Seeded: a tenth of the agents never active; a
+ledger with hourly spend over 14 days for the 500 most recently active agents and three entries for each other one.
+
+Not measured here: the browser side (rendering, "usable within 1 s", smooth scrolling of the virtualized timeline):
+see bench/results/dashboard-browser.md.
 `;
 const dir = path.join(import.meta.dirname, "results");
 await writeFile(path.join(dir, "dashboard.md"), md);

@@ -1,6 +1,6 @@
 /**
- * Helpers shared by the benchmarks (bench/executor.ts, bench/agent-loop.ts): a fresh database per run,
- * percentiles, and the machine facts every results file starts with.
+ * Helpers shared by the benchmarks: a fresh database per run, percentiles, the machine facts every
+ * results file starts with, and the long agent history the dashboard benchmarks seed.
  */
 import { randomBytes } from "node:crypto";
 import os from "node:os";
@@ -88,4 +88,40 @@ export async function appBenchDatabase(log: (line: string) => void, why: string)
   process.env.BETTER_AUTH_SECRET ??= randomBytes(32).toString("hex");
   process.env.LOG_LEVEL = "warn";
   return database;
+}
+
+/**
+ * One agent with a long history, written with SQL in one statement: `events` events, three a cycle
+ * (a thought with a realistic payload: context, a tool call and a recalled memory with its score
+ * components; the tool call; its result), ten seconds apart and ending now. Returns the agent's id.
+ * Used by the dashboard benchmarks (the timeline API and the agent page in a browser).
+ */
+export async function seedLongHistoryAgent(client: pg.Client, { teamId, events }: { teamId: string; events: number }): Promise<string> {
+  const agentId = (
+    await client.query<{ id: string }>(
+      `INSERT INTO agent (id, "teamId", name, goal, model, status, "cycleCount", "lastEventSeq", "eventCount", "updatedAt")
+       VALUES (gen_random_uuid(), $1, 'Long history', 'A long-running agent.', 'gpt-4o-mini', 'sleeping', $2, $3, $3, now()) RETURNING id`,
+      [teamId, Math.ceil(events / 3), events],
+    )
+  ).rows[0]!.id;
+  await client.query(
+    `INSERT INTO agent_event ("agentId", "teamId", seq, cycle, type, payload, "tokensIn", "tokensOut", "costUsd", "durationMs", "createdAt")
+     SELECT $1, $2, s, (s + 2) / 3,
+            (ARRAY['thought','tool_call','tool_result']::"EventType"[])[1 + (s - 1) % 3],
+            CASE (s - 1) % 3
+              WHEN 0 THEN jsonb_build_object('content', 'Thinking about step ' || s, 'model', 'gpt-4o-mini',
+                     'call', jsonb_build_object('name', 'update_world_state', 'arguments', '{"set":{"k":' || s || '}}'),
+                     'recalled', jsonb_build_array(jsonb_build_object('id', gen_random_uuid(), 'kind', 'episode', 'score', 1.2,
+                        'components', jsonb_build_object('similarity', 0.5, 'recency', 0.9, 'frequency', 0.1, 'importance', 0.5))),
+                     'context', jsonb_build_object('promptTokens', 1800, 'recentCycles', 8))
+              WHEN 1 THEN jsonb_build_object('stage', 'think', 'name', 'update_world_state', 'arguments', '{"set":{"k":' || s || '}}')
+              ELSE jsonb_build_object('name', 'update_world_state', 'status', 'succeeded', 'result', jsonb_build_object('keys', jsonb_build_array('k')))
+            END,
+            CASE WHEN (s - 1) % 3 = 0 THEN 1800 ELSE 0 END, CASE WHEN (s - 1) % 3 = 0 THEN 60 ELSE 0 END,
+            CASE WHEN (s - 1) % 3 = 0 THEN 0.0003 ELSE 0 END, CASE WHEN (s - 1) % 3 = 0 THEN 900 ELSE NULL END,
+            now() - ((($3::int - s) * 10) || ' seconds')::interval
+       FROM generate_series(1, $3::int) AS s`,
+    [agentId, teamId, events],
+  );
+  return agentId;
 }

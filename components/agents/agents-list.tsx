@@ -1,36 +1,57 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { clsx } from "clsx";
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { SIMULATOR_LABEL, SIMULATOR_PROVIDER } from "~/server/agents/agent-input";
+import type { AgentSort } from "~/server/agents/agent-list";
+import type { AgentStatus } from "~/server/db/generated/enums";
 import { Button } from "../ui/button";
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
 import { useTRPC } from "../trpc/react";
 import { STATUS_LABELS, StatusBadge } from "./status-badge";
 
 const PAGE_SIZE = 50;
-type Sort = "lastActive" | "name" | "created" | "spend";
+/** Typing pauses this long before the list is asked again. */
+const SEARCH_DELAY_MS = 250;
+/** Statuses, heartbeats and spend move while the page is open; a cheap refresh keeps them honest. */
+const REFRESH_MS = 30_000;
 
 export function AgentsList() {
   const trpc = useTRPC();
+  const [searchInput, setSearchInput] = useState("");
   const [search, setSearch] = useState("");
-  const [status, setStatus] = useState<string>("");
-  const [sort, setSort] = useState<Sort>("lastActive");
-  const [page, setPage] = useState(0);
+  const [status, setStatus] = useState<AgentStatus | "">("");
+  const [sort, setSort] = useState<AgentSort>("lastActive");
+  // Keyset paging: the cursor of every page visited so far, so "Previous" can go back. The first
+  // page has no cursor; the last entry is the page shown.
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const pageIndex = cursors.length - 1;
+
+  useEffect(() => {
+    const next = searchInput.trim();
+    if (next === search) return;
+    const timer = setTimeout(() => {
+      setSearch(next);
+      setCursors([null]);
+    }, SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [searchInput, search]);
+
   const query = useQuery(
     trpc.agent.list.queryOptions(
       {
-        search: search.trim() || undefined,
-        status: (status || undefined) as never,
+        search: search || undefined,
+        status: status || undefined,
         sort,
-        cursor: page * PAGE_SIZE,
+        cursor: cursors[pageIndex],
         limit: PAGE_SIZE,
       },
-      { placeholderData: keepPreviousData },
+      { placeholderData: keepPreviousData, refetchInterval: REFRESH_MS },
     ),
   );
-  const isFiltered = search.trim() !== "" || status !== "";
+  const isFiltered = search !== "" || status !== "";
 
   return (
     <section aria-labelledby="agents-heading" className="space-y-4">
@@ -51,19 +72,16 @@ export function AgentsList() {
           type="search"
           aria-label="Search agents"
           placeholder="Search by name or goal"
-          value={search}
-          onChange={(e) => {
-            setSearch(e.target.value);
-            setPage(0);
-          }}
+          value={searchInput}
+          onChange={(e) => setSearchInput(e.target.value)}
           className="w-64 rounded-md border-0 bg-white px-3 py-1.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
         />
         <select
           aria-label="Filter by status"
           value={status}
           onChange={(e) => {
-            setStatus(e.target.value);
-            setPage(0);
+            setStatus(e.target.value as AgentStatus | "");
+            setCursors([null]);
           }}
           className="rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
         >
@@ -77,7 +95,10 @@ export function AgentsList() {
         <select
           aria-label="Sort agents"
           value={sort}
-          onChange={(e) => setSort(e.target.value as Sort)}
+          onChange={(e) => {
+            setSort(e.target.value as AgentSort);
+            setCursors([null]);
+          }}
           className="rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
         >
           <option value="lastActive">Last activity</option>
@@ -96,14 +117,27 @@ export function AgentsList() {
       ) : query.isError ? (
         <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
           The agents could not be loaded: {query.error.message}{" "}
-          <button className="font-semibold underline" onClick={() => void query.refetch()}>
-            Try again
-          </button>
+          {pageIndex > 0 ? (
+            <button className="font-semibold underline" onClick={() => setCursors([null])}>
+              Back to the first page
+            </button>
+          ) : (
+            <button className="font-semibold underline" onClick={() => void query.refetch()}>
+              Try again
+            </button>
+          )}
         </div>
       ) : query.data.items.length === 0 ? (
         <div className="rounded-xl border border-dashed border-zinc-300 p-10 text-center dark:border-zinc-700" data-testid="agents-empty">
           {isFiltered ? (
             <p className="text-sm text-zinc-600 dark:text-zinc-400">No agents match these filters.</p>
+          ) : pageIndex > 0 ? (
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">
+              No more agents.{" "}
+              <button className="font-semibold underline" onClick={() => setCursors([null])}>
+                Back to the first page
+              </button>
+            </p>
           ) : (
             <>
               <h2 className="font-semibold">No agents yet</h2>
@@ -135,6 +169,9 @@ export function AgentsList() {
                     Spend / budget
                   </th>
                   <th scope="col" className="px-4 py-2.5">
+                    Last 14 days
+                  </th>
+                  <th scope="col" className="px-4 py-2.5">
                     Cycles
                   </th>
                   <th scope="col" className="px-4 py-2.5">
@@ -142,6 +179,9 @@ export function AgentsList() {
                   </th>
                   <th scope="col" className="px-4 py-2.5">
                     Last activity
+                  </th>
+                  <th scope="col" className="px-4 py-2.5">
+                    Heartbeat
                   </th>
                 </tr>
               </thead>
@@ -166,14 +206,17 @@ export function AgentsList() {
                     <td className="px-4 py-3">
                       <StatusBadge status={agent.status} />
                     </td>
-                    <td className="px-4 py-3 tabular-nums">
-                      {formatUsd(agent.spentUsd)} / {formatUsd(agent.budgetUsd)}
+                    <td className="px-4 py-3">
+                      <SpendAgainstBudget spentUsd={agent.spentUsd} budgetUsd={agent.budgetUsd} />
+                    </td>
+                    <td className="px-4 py-3">
+                      <SpendSparkline spendByDay={agent.spendByDay} />
                     </td>
                     <td className="px-4 py-3 tabular-nums">{agent.cycleCount.toLocaleString("en-US")}</td>
                     <td className="px-4 py-3 font-mono text-xs">
                       {agent.provider === SIMULATOR_PROVIDER ? <span title={SIMULATOR_LABEL}>{SIMULATOR_LABEL}</span> : agent.model}
                     </td>
-                    <td className="px-4 py-3 text-zinc-600 dark:text-zinc-400">
+                    <td className="px-4 py-3 whitespace-nowrap text-zinc-600 dark:text-zinc-400">
                       <time
                         dateTime={(agent.lastActiveAt ?? agent.createdAt).toISOString()}
                         title={formatAbsolute(agent.lastActiveAt ?? agent.createdAt)}
@@ -181,26 +224,114 @@ export function AgentsList() {
                         {agent.lastActiveAt ? formatRelative(agent.lastActiveAt) : `created ${formatRelative(agent.createdAt)}`}
                       </time>
                     </td>
+                    <td className="px-4 py-3 whitespace-nowrap text-zinc-600 dark:text-zinc-400">
+                      {agent.heartbeatAt ? (
+                        <time dateTime={agent.heartbeatAt.toISOString()} title={`Last heartbeat: ${formatAbsolute(agent.heartbeatAt)}`}>
+                          {formatRelative(agent.heartbeatAt)}
+                        </time>
+                      ) : (
+                        <span title="This agent has not run yet">none yet</span>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
-          <div className="flex items-center justify-between text-sm text-zinc-600 dark:text-zinc-400">
-            <span>
-              {page * PAGE_SIZE + 1}–{page * PAGE_SIZE + query.data.items.length} of {query.data.total.toLocaleString("en-US")}
+          <nav aria-label="Pages of agents" className="flex items-center justify-between text-sm text-zinc-600 dark:text-zinc-400">
+            <span data-testid="agents-range">
+              {(pageIndex * PAGE_SIZE + 1).toLocaleString("en-US")}–
+              {(pageIndex * PAGE_SIZE + query.data.items.length).toLocaleString("en-US")} of {query.data.total.toLocaleString("en-US")}
+              {query.data.isTotalExact ? "" : "+"}
             </span>
             <div className="flex gap-2">
-              <Button variant="secondary" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>
+              <Button variant="secondary" disabled={pageIndex === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
                 Previous
               </Button>
-              <Button variant="secondary" disabled={query.data.nextCursor === null} onClick={() => setPage((p) => p + 1)}>
+              <Button
+                variant="secondary"
+                disabled={query.data.nextCursor === null || query.isPlaceholderData}
+                onClick={() => {
+                  const next = query.data.nextCursor;
+                  if (next) setCursors((c) => [...c, next]);
+                }}
+              >
                 Next
               </Button>
             </div>
-          </div>
+          </nav>
         </>
       )}
     </section>
+  );
+}
+
+/** "$1.23 / $10.00" with a bar; amber from 80 % of the budget, red at or over it. */
+function SpendAgainstBudget({ spentUsd, budgetUsd }: { spentUsd: string; budgetUsd: string | null }) {
+  const spent = Number(spentUsd);
+  const budget = budgetUsd === null ? null : Number(budgetUsd);
+  const share = budget === null ? null : budget > 0 ? spent / budget : spent > 0 ? 1 : 0;
+  return (
+    <div className="w-32 space-y-1">
+      <div className="tabular-nums">
+        {formatUsd(spentUsd)} / {formatUsd(budgetUsd)}
+      </div>
+      {share !== null ? (
+        <div
+          role="progressbar"
+          aria-label={`Spent ${formatUsd(spentUsd)} of ${formatUsd(budgetUsd)}`}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round(Math.min(share, 1) * 100)}
+          className="h-1.5 overflow-hidden rounded-full bg-zinc-200 dark:bg-zinc-700"
+        >
+          <div
+            className={clsx("h-full rounded-full", share >= 1 ? "bg-red-500" : share >= 0.8 ? "bg-amber-500" : "bg-emerald-500")}
+            style={{ width: `${Math.min(share, 1) * 100}%` }}
+          />
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+const SPARK_WIDTH = 84;
+const SPARK_HEIGHT = 20;
+
+/** Committed spend per day, oldest on the left; the line's height is relative to the agent's busiest day. */
+function SpendSparkline({ spendByDay }: { spendByDay: string[] }) {
+  const values = spendByDay.map(Number);
+  const total = values.reduce((sum, v) => sum + v, 0);
+  const max = Math.max(...values, 0);
+  const step = values.length > 1 ? SPARK_WIDTH / (values.length - 1) : 0;
+  const points = values.map((v, i) => {
+    const x = i * step;
+    // One pixel of margin so a flat line at zero or at the maximum stays visible.
+    const y = max > 0 ? SPARK_HEIGHT - 1 - (v / max) * (SPARK_HEIGHT - 2) : SPARK_HEIGHT - 1;
+    return `${x.toFixed(1)},${y.toFixed(1)}`;
+  });
+  const label = `Spend over the last ${values.length} days: ${formatUsd(String(total))}`;
+  return (
+    <svg
+      role="img"
+      aria-label={label}
+      width={SPARK_WIDTH}
+      height={SPARK_HEIGHT}
+      viewBox={`0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}`}
+      className={clsx("overflow-visible", total > 0 ? "text-brand-600 dark:text-brand-500" : "text-zinc-300 dark:text-zinc-600")}
+    >
+      <title>{label}</title>
+      {total > 0 ? (
+        <polygon points={`0,${SPARK_HEIGHT} ${points.join(" ")} ${SPARK_WIDTH},${SPARK_HEIGHT}`} className="fill-current opacity-15" />
+      ) : null}
+      <polyline
+        points={points.join(" ")}
+        fill="none"
+        stroke="currentColor"
+        strokeWidth={1.5}
+        strokeLinejoin="round"
+        strokeLinecap="round"
+      />
+    </svg>
   );
 }

@@ -13,6 +13,8 @@ export type AgentSummary = {
   model: string;
   provider: string;
   status: AgentStatus;
+  /** Why the agent is in its status (a hold's reason, a stop's reason), when there is one. */
+  statusReason: string | null;
   budgetUsd: string | null;
   spentUsd: string;
   cycleCount: number;
@@ -28,6 +30,7 @@ export const summarySelect = {
   model: true,
   provider: true,
   status: true,
+  statusReason: true,
   budgetUsd: true,
   spentUsd: true,
   cycleCount: true,
@@ -110,47 +113,6 @@ export async function createAgent({ teamId, userId, input }: { teamId: string; u
 export function nameConflict(name: string) {
   const message = `An agent named "${name}" already exists in this team. Choose another name.`;
   return new AppError("CONFLICT", message, { fieldErrors: { name: [message] } });
-}
-
-export const AGENT_SORTS = ["lastActive", "name", "created", "spend"] as const;
-export type AgentSort = (typeof AGENT_SORTS)[number];
-
-/** One page of the team's agents, newest activity first by default; keyset-free offset paging is fine up to 10k rows per team with the (teamId, ...) indexes. */
-export async function listAgents({
-  teamId,
-  status,
-  search,
-  sort = "lastActive",
-  cursor,
-  limit = 50,
-}: {
-  teamId: string;
-  status?: AgentStatus;
-  search?: string;
-  sort?: AgentSort;
-  cursor?: number;
-  limit?: number;
-}) {
-  const where: Prisma.AgentWhereInput = {
-    teamId,
-    ...(status ? { status } : {}),
-    ...(search ? { OR: [{ name: { contains: search, mode: "insensitive" } }, { goal: { contains: search, mode: "insensitive" } }] } : {}),
-  };
-  const orderBy: Prisma.AgentOrderByWithRelationInput[] =
-    sort === "name"
-      ? [{ name: "asc" }]
-      : sort === "created"
-        ? [{ createdAt: "desc" }, { id: "asc" }]
-        : sort === "spend"
-          ? [{ spentUsd: "desc" }, { id: "asc" }]
-          : [{ lastActiveAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }, { id: "asc" }];
-  const offset = cursor ?? 0;
-  const [rows, total] = await Promise.all([
-    db.agent.findMany({ where, orderBy, skip: offset, take: limit + 1, select: summarySelect }),
-    db.agent.count({ where }),
-  ]);
-  const hasMore = rows.length > limit;
-  return { items: rows.slice(0, limit).map(toSummary), total, nextCursor: hasMore ? offset + limit : null };
 }
 
 export async function getAgentOrThrow({ teamId, agentId }: { teamId: string; agentId: string }) {

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import net from "node:net";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PgliteWireServer } from "./pglite-wire-server";
 
@@ -34,7 +35,7 @@ export async function startEmbeddedPostgres({
   host?: string;
 }): Promise<EmbeddedPostgres> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir ?? "memory://", { extensions: { vector } });
+  const db = await PGlite.create(dataDir ?? "memory://", { extensions: { vector, pg_trgm } });
   await db.exec("CREATE EXTENSION IF NOT EXISTS vector");
   const server = new PgliteWireServer(db);
   const actualPort = await server.listen(await findFreePort(port, host), host);

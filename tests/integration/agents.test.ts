@@ -139,7 +139,9 @@ describe("agent.create", () => {
     const page1 = await caller.agent.list({ sort: "name", limit: 3 });
     expect(page1.items.map((a) => a.name)).toEqual(["Agent 00", "Agent 01", "Agent 02"]);
     expect(page1.total).toBe(7);
-    const page3 = await caller.agent.list({ sort: "name", limit: 3, cursor: 6 });
+    const page2 = await caller.agent.list({ sort: "name", limit: 3, cursor: page1.nextCursor });
+    expect(page2.items.map((a) => a.name)).toEqual(["Agent 03", "Agent 04", "Agent 05"]);
+    const page3 = await caller.agent.list({ sort: "name", limit: 3, cursor: page2.nextCursor });
     expect(page3.items.map((a) => a.name)).toEqual(["Agent 06"]);
     expect(page3.nextCursor).toBeNull();
 

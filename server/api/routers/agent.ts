@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { agentSettingsSchema } from "../../agents/agent-input";
-import { AGENT_SORTS, createAgent, getAgentOrThrow, listAgents } from "../../agents/agents";
+import { AGENT_SORTS, listAgents } from "../../agents/agent-list";
+import { createAgent, getAgentOrThrow } from "../../agents/agents";
 import { agentSettingsOf, updateAgent } from "../../agents/edit";
 import { forkAgent } from "../../agents/fork";
 import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
@@ -33,7 +34,8 @@ export const agentRouter = createTRPCRouter({
         status: z.enum(AgentStatus).optional(),
         search: z.string().trim().max(200).optional(),
         sort: z.enum(AGENT_SORTS).optional(),
-        cursor: z.number().int().min(0).nullish(),
+        /** The previous page's `nextCursor` (opaque; tied to the sort order). */
+        cursor: z.string().max(2000).nullish(),
         limit: z.number().int().min(1).max(200).default(50),
       }),
     )
