@@ -44,7 +44,12 @@ export async function pauseAgent({ agentId, teamId, userId }: Ids) {
     where: { id: agentId, teamId, status: { in: ["running", "sleeping", "waiting_approval", "idle"] } },
     data: { status: "paused", statusReason: "Paused by a person." },
   });
-  if (updated.count === 0) throw new AppError("CONFLICT", "Only a running, sleeping or waiting agent can be paused.");
+  if (updated.count === 0) {
+    // Another team's agent, or none, is "not found" like everywhere else; only the team's own gets the status conflict.
+    const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { id: true } });
+    if (!agent) throw notFound("That agent");
+    throw new AppError("CONFLICT", "Only a running, sleeping or waiting agent can be paused.");
+  }
   await appendEvent({ agentId, teamId, cycle: 0, type: "status_change", payload: { to: "paused", by: userId } });
   await audit(teamId, userId, "agent.pause", agentId);
   await inngest.send({ name: agentPauseRequested.name, data: { agentId, teamId } });

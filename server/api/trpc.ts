@@ -65,13 +65,25 @@ const t = initTRPC.context<TRPCContext>().create({
   },
 });
 
-/** Turns AppError thrown by domain functions into the matching tRPC error. */
-const appErrors = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: APP_TO_TRPC[cause.code], message: cause.message, cause });
+const toTRPCError = (cause: AppError) => new TRPCError({ code: APP_TO_TRPC[cause.code], message: cause.message, cause });
+
+/** A subscription's stream with its AppErrors mapped too (they are thrown after the middleware returned). */
+async function* mapAppErrors<T>(iterable: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* iterable;
+  } catch (error) {
+    throw error instanceof AppError ? toTRPCError(error) : error;
   }
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  value !== null && typeof value === "object" && Symbol.asyncIterator in value;
+
+/** Turns AppError thrown by domain functions into the matching tRPC error, in queries, mutations and streams. */
+const appErrors = t.middleware(async ({ type, next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) throw toTRPCError(result.error.cause);
+  if (result.ok && type === "subscription" && isAsyncIterable(result.data)) return { ...result, data: mapAppErrors(result.data) };
   return result;
 });
 

@@ -1,0 +1,178 @@
+import { clsx } from "clsx";
+import { REDACTED, type SharedEvent } from "~/server/sharing/redact";
+import { STATUS_LABELS } from "../agents/status-badge";
+
+/** Long tool output is cut on the page (the full text is the team's, on the agent page). */
+const MAX_SHOWN_CHARS = 4000;
+
+function clip(text: string): string {
+  return text.length > MAX_SHOWN_CHARS ? `${text.slice(0, MAX_SHOWN_CHARS)}… (${text.length - MAX_SHOWN_CHARS} more characters)` : text;
+}
+
+/** Arguments arrive as the JSON text the model wrote; pretty-print it when it parses. */
+function prettyArguments(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+function Hidden({ what }: { what: string }) {
+  return (
+    <p className="text-xs text-zinc-500 italic dark:text-zinc-400" data-redacted>
+      {what} hidden by this link&apos;s settings.
+    </p>
+  );
+}
+
+function Code({ children }: { children: string }) {
+  return (
+    <pre className="mt-1 max-h-80 overflow-auto rounded-md bg-zinc-100 p-2 font-mono text-xs break-words whitespace-pre-wrap text-zinc-800 dark:bg-zinc-950 dark:text-zinc-200">
+      {clip(children)}
+    </pre>
+  );
+}
+
+const LABEL = "text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400";
+
+function statusLabel(status: string | null): string {
+  return status ? (STATUS_LABELS[status] ?? status.replace(/_/g, " ")) : "unknown";
+}
+
+/** One event of a shared history, as the link's redaction left it. */
+export function SharedEventItem({ event }: { event: SharedEvent }) {
+  return (
+    <li className="min-w-0 py-3 first:pt-0 last:pb-0" data-testid="shared-event" data-type={event.type}>
+      <EventBody event={event} />
+    </li>
+  );
+}
+
+function EventBody({ event }: { event: SharedEvent }) {
+  switch (event.type) {
+    case "thought":
+      return (
+        <div className="space-y-1.5">
+          <p className={LABEL}>Thought</p>
+          {event.content ? <p className="text-sm break-words whitespace-pre-wrap">{clip(event.content)}</p> : null}
+          {event.call ? (
+            // The call itself (with its arguments, or their redaction) is the next event.
+            <p className="text-xs text-zinc-600 dark:text-zinc-400">
+              Plans to call <span className="font-mono font-medium">{event.call.name}</span>
+            </p>
+          ) : null}
+          {event.recalled.length > 0 || event.pinnedCount > 0 ? (
+            <p className="text-xs text-zinc-600 dark:text-zinc-400">
+              Recalled {event.recalled.length} {event.recalled.length === 1 ? "memory" : "memories"}
+              {event.recalled.length > 0 ? ` (${event.recalled.map((m) => `${m.kind} ${m.score.toFixed(2)}`).join(", ")})` : ""}
+              {event.pinnedCount > 0 ? `; ${event.pinnedCount} pinned` : ""}
+            </p>
+          ) : null}
+        </div>
+      );
+    case "tool_call":
+      return (
+        <div>
+          <p className={LABEL}>
+            Tool call · <span className="font-mono normal-case">{event.name}</span>
+          </p>
+          {event.arguments === REDACTED ? <Hidden what="Arguments" /> : <Code>{prettyArguments(event.arguments)}</Code>}
+        </div>
+      );
+    case "tool_result": {
+      const isOk = event.status === "succeeded";
+      return (
+        <div>
+          <p className={LABEL}>
+            Result · <span className="font-mono normal-case">{event.name}</span>{" "}
+            <span
+              className={clsx(
+                "ml-1 rounded px-1.5 py-0.5 text-[11px] normal-case",
+                isOk
+                  ? "bg-emerald-50 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300"
+                  : "bg-red-50 text-red-800 dark:bg-red-950 dark:text-red-300",
+              )}
+            >
+              {event.status}
+            </span>
+          </p>
+          {event.result === REDACTED || event.error === REDACTED ? (
+            <Hidden what="The result is" />
+          ) : (
+            <>
+              {event.result !== null && event.result !== undefined ? (
+                <Code>{typeof event.result === "string" ? event.result : JSON.stringify(event.result, null, 2)}</Code>
+              ) : null}
+              {event.error ? <p className="mt-1 text-sm break-words text-red-700 dark:text-red-300">{clip(event.error)}</p> : null}
+            </>
+          )}
+        </div>
+      );
+    }
+    case "approval_requested":
+      return (
+        <p className="text-sm">
+          <span className={LABEL}>Approval</span> Asked a person before using{" "}
+          <span className="font-mono">{event.toolName ?? "a tool"}</span>.
+        </p>
+      );
+    case "approval_decided":
+      return (
+        <div className="text-sm">
+          <p>
+            <span className={LABEL}>Decision</span> {event.timedOut ? `No answer in time (policy: ${event.policy ?? "none"}); ` : ""}
+            {event.status ?? "decided"}.
+          </p>
+          {event.comment === REDACTED ? (
+            <Hidden what="The reviewer's comment is" />
+          ) : event.comment ? (
+            <p className="mt-1 break-words whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">“{clip(event.comment)}”</p>
+          ) : null}
+        </div>
+      );
+    case "budget":
+      return (
+        <p className="text-sm text-amber-800 dark:text-amber-300">
+          <span className={LABEL}>Budget</span> {event.message ?? event.reason ?? "A budget limit was reached."}
+        </p>
+      );
+    case "error":
+      return (
+        <div className="text-sm">
+          <p className="text-red-700 dark:text-red-300">
+            <span className={LABEL}>Error</span> {event.kind ? event.kind.replace(/-/g, " ") : "error"}
+          </p>
+          {event.message === REDACTED ? (
+            <Hidden what="The message is" />
+          ) : event.message ? (
+            <p className="mt-1 break-words text-zinc-700 dark:text-zinc-300">{clip(event.message)}</p>
+          ) : null}
+        </div>
+      );
+    case "status_change":
+      return (
+        <div className="text-sm">
+          <p>
+            <span className={LABEL}>Status</span>{" "}
+            {event.change === "settings_edited"
+              ? `Settings edited${event.fields.length ? `: ${event.fields.join(", ")}` : ""}.`
+              : event.change === "forked"
+                ? `Forked from another agent's checkpoint${event.fromCycle !== null ? ` at cycle ${event.fromCycle}` : ""}.`
+                : `${event.from ? `${statusLabel(event.from)} → ` : ""}${statusLabel(event.to)}`}
+          </p>
+          {event.reason === REDACTED ? (
+            <Hidden what="The reason is" />
+          ) : event.reason ? (
+            <p className="mt-1 break-words whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">{clip(event.reason)}</p>
+          ) : null}
+        </div>
+      );
+    default:
+      return (
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          <span className={LABEL}>{event.eventType.replace(/_/g, " ")}</span>
+        </p>
+      );
+  }
+}

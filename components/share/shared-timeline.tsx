@@ -1,0 +1,136 @@
+import Link from "next/link";
+import { REDACTED } from "~/server/sharing/redact";
+import type { SharedTimeline } from "~/server/sharing/shared-view";
+import { StatusBadge } from "../agents/status-badge";
+import { SharedEventItem } from "./shared-event";
+
+/** Times in UTC, said so: a visitor's time zone is not known when the page is rendered on the server. */
+function formatUtc(date: Date): string {
+  return `${date.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })} UTC`;
+}
+
+/** The frame of a shared page: no navigation into the app, nothing to click but paging. */
+export function SharedShell({ children }: { children: React.ReactNode }) {
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+        <div className="mx-auto flex max-w-3xl flex-wrap items-center gap-x-3 gap-y-1 px-4 py-3">
+          <span className="text-lg font-bold tracking-tight">
+            <span className="text-brand-600">Long</span>haul
+          </span>
+          <span className="rounded-full bg-zinc-100 px-2 py-0.5 text-xs font-medium text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300">
+            Shared, read-only
+          </span>
+        </div>
+      </header>
+      <main className="mx-auto max-w-3xl px-4 py-6">{children}</main>
+    </div>
+  );
+}
+
+function hiddenNotice({ redactToolData, redactMemories }: SharedTimeline["redaction"]): string | null {
+  if (redactToolData && redactMemories) return "Tool arguments, tool results and memory contents are hidden on this link.";
+  if (redactToolData) return "Tool arguments and results (and so the memories made from them) are hidden on this link.";
+  if (redactMemories) return "Memory contents are hidden on this link.";
+  return null;
+}
+
+/** An agent's history as a share link shows it: the agent, then its cycles newest first, a page at a time. */
+export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedTimeline; token: string; beforeCycle?: number }) {
+  const { agent } = view;
+  const notice = hiddenNotice(view.redaction);
+  const base = `/share/${token}`;
+  return (
+    <div className="space-y-6">
+      <section className="space-y-3 rounded-xl bg-white p-4 shadow-xs ring-1 ring-zinc-200 sm:p-5 dark:bg-zinc-900 dark:ring-zinc-800">
+        <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
+          <h1 className="min-w-0 text-xl font-semibold break-words" data-testid="shared-agent-name">
+            {agent.name}
+          </h1>
+          <span data-testid="shared-agent-status" data-status={agent.status}>
+            <StatusBadge status={agent.status} />
+          </span>
+        </div>
+        <p className="text-sm break-words whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">{agent.goal}</p>
+        {agent.statusReason === REDACTED ? null : agent.statusReason ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">{agent.statusReason}</p>
+        ) : null}
+        <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-sm sm:grid-cols-3">
+          <div>
+            <dt className="text-xs text-zinc-500 dark:text-zinc-400">Cycles</dt>
+            <dd className="tabular-nums">{agent.cycleCount}</dd>
+          </div>
+          <div>
+            <dt className="text-xs text-zinc-500 dark:text-zinc-400">Last active</dt>
+            <dd>{agent.lastActiveAt ? formatUtc(agent.lastActiveAt) : "Not yet"}</dd>
+          </div>
+          <div>
+            <dt className="text-xs text-zinc-500 dark:text-zinc-400">Link expires</dt>
+            <dd>{view.expiresAt ? formatUtc(view.expiresAt) : "Never"}</dd>
+          </div>
+        </dl>
+        {notice ? (
+          <p
+            className="rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 ring-1 ring-amber-200 dark:bg-amber-950 dark:text-amber-200 dark:ring-amber-900"
+            data-testid="shared-redaction"
+          >
+            {notice}
+          </p>
+        ) : null}
+      </section>
+
+      {view.cycles.length === 0 ? (
+        <p
+          className="rounded-xl border border-dashed border-zinc-300 p-6 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400"
+          data-testid="shared-empty"
+        >
+          {beforeCycle ? "No older cycles." : "This agent has not run a cycle yet."}
+        </p>
+      ) : (
+        <ol className="space-y-4" aria-label="Cycles, newest first">
+          {view.cycles.map(({ cycle, events }) => (
+            <li
+              key={cycle}
+              className="rounded-xl bg-white p-4 shadow-xs ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
+              data-testid="shared-cycle"
+              data-cycle={cycle}
+            >
+              <h2 className="mb-3 flex flex-wrap items-baseline justify-between gap-x-3 text-sm font-semibold">
+                <span>{cycle === 0 ? "Outside a cycle" : `Cycle ${cycle}`}</span>
+                {events[0] ? (
+                  <time className="text-xs font-normal text-zinc-500 dark:text-zinc-400" dateTime={events[0].createdAt.toISOString()}>
+                    {formatUtc(events[0].createdAt)}
+                  </time>
+                ) : null}
+              </h2>
+              <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
+                {events.map((event) => (
+                  <SharedEventItem key={event.seq} event={event} />
+                ))}
+              </ul>
+            </li>
+          ))}
+        </ol>
+      )}
+
+      <nav aria-label="Pages" className="flex flex-wrap justify-between gap-3 text-sm">
+        {beforeCycle ? (
+          <Link href={base} className="text-brand-600 dark:text-brand-500 font-medium hover:underline">
+            ← Newest cycles
+          </Link>
+        ) : (
+          <span />
+        )}
+        {view.nextBeforeCycle ? (
+          <Link
+            href={`${base}?before=${view.nextBeforeCycle}`}
+            className="text-brand-600 dark:text-brand-500 font-medium hover:underline"
+            data-testid="shared-older"
+          >
+            Older cycles →
+          </Link>
+        ) : null}
+      </nav>
+    </div>
+  );
+}

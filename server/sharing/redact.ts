@@ -1,0 +1,147 @@
+import type { EventType } from "../db/generated/enums";
+
+/**
+ * What a share link shows of one event. Built field by field from the stored payload (an allow-list,
+ * not a deny-list): a field the loop adds to a payload tomorrow stays private until it is added
+ * here, and an event type not listed shows its type and time only. Redaction happens here, on the
+ * server, before anything is serialised, so hidden data never reaches the page or the API.
+ *
+ * Never shown, whatever the settings: the ids events carry beside the tool's data (recalled and
+ * pinned memories, approvals, users, other agents), result hashes, money and tokens, and the names
+ * of team members. A tool's own arguments and result are shown as written, unless redacted.
+ */
+export const REDACTED = "[redacted]";
+
+export type ShareRedaction = { redactToolData: boolean; redactMemories: boolean };
+
+/** Tools whose arguments and results are memory contents. */
+const MEMORY_TOOLS = new Set(["remember", "search_memory"]);
+
+type Base = { seq: number; cycle: number; createdAt: Date; durationMs: number | null };
+
+export type SharedEventData =
+  | {
+      type: "thought";
+      content: string | null;
+      call: { name: string; arguments: string } | null;
+      /** The memories recalled into the prompt: kind and score only, never ids or contents. */
+      recalled: { kind: string; score: number }[];
+      pinnedCount: number;
+    }
+  | { type: "tool_call"; name: string; arguments: string }
+  | { type: "tool_result"; name: string; status: string; result: unknown; error: string | null; isNew: boolean | null }
+  | { type: "approval_requested"; toolName: string | null }
+  | { type: "approval_decided"; status: string | null; timedOut: boolean; policy: string | null; comment: string | null }
+  | { type: "budget"; reason: string | null; message: string | null }
+  | { type: "error"; stage: string | null; kind: string | null; message: string | null }
+  | {
+      type: "status_change";
+      from: string | null;
+      to: string | null;
+      change: string | null;
+      reason: string | null;
+      fields: string[];
+      fromCycle: number | null;
+    }
+  | { type: "other"; eventType: EventType };
+
+export type SharedEvent = Base & SharedEventData;
+
+type Payload = Record<string, unknown>;
+
+function str(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+function num(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+function isToolHidden(name: string | null, redaction: ShareRedaction): boolean {
+  return redaction.redactToolData || (redaction.redactMemories && name !== null && MEMORY_TOOLS.has(name));
+}
+
+export function redactEvent(event: Base & { type: EventType; payload: unknown }, redaction: ShareRedaction): SharedEvent {
+  const base: Base = { seq: event.seq, cycle: event.cycle, createdAt: event.createdAt, durationMs: event.durationMs };
+  const p: Payload = event.payload && typeof event.payload === "object" && !Array.isArray(event.payload) ? (event.payload as Payload) : {};
+  switch (event.type) {
+    case "thought": {
+      const call = p.call && typeof p.call === "object" ? (p.call as Payload) : null;
+      const callName = str(call?.name);
+      const recalled = Array.isArray(p.recalled) ? (p.recalled as Payload[]) : [];
+      const memory = p.memory && typeof p.memory === "object" ? (p.memory as Payload) : {};
+      return {
+        ...base,
+        type: "thought",
+        content: str(p.content),
+        call: call
+          ? { name: callName ?? "?", arguments: isToolHidden(callName, redaction) ? REDACTED : (str(call.arguments) ?? "") }
+          : null,
+        recalled: recalled.map((m) => ({ kind: str(m?.kind) ?? "memory", score: num(m?.score) ?? 0 })),
+        pinnedCount: Array.isArray(memory.pinned) ? memory.pinned.length : 0,
+      };
+    }
+    case "tool_call": {
+      const name = str(p.name);
+      const args = typeof p.arguments === "string" ? p.arguments : JSON.stringify(p.arguments ?? {});
+      return { ...base, type: "tool_call", name: name ?? "?", arguments: isToolHidden(name, redaction) ? REDACTED : args };
+    }
+    case "tool_result": {
+      const name = str(p.name);
+      const hidden = isToolHidden(name, redaction);
+      const error = str(p.error);
+      return {
+        ...base,
+        type: "tool_result",
+        name: name ?? "?",
+        status: str(p.status) ?? "unknown",
+        result: hidden ? (p.result === undefined ? null : REDACTED) : (p.result ?? null),
+        error: hidden && error !== null ? REDACTED : error,
+        isNew: typeof p.isNew === "boolean" ? p.isNew : null,
+      };
+    }
+    case "approval_requested":
+      return { ...base, type: "approval_requested", toolName: str(p.toolName) };
+    case "approval_decided":
+      return {
+        ...base,
+        type: "approval_decided",
+        status: str(p.status),
+        timedOut: p.timedOut === true,
+        policy: str(p.policy),
+        // A reviewer's comment is about the call it judged: it goes with the tool data.
+        comment: redaction.redactToolData && p.comment ? REDACTED : str(p.comment),
+      };
+    case "budget":
+      return { ...base, type: "budget", reason: str(p.reason), message: str(p.message) };
+    case "error": {
+      const kind = str(p.kind);
+      // An invalid call's message quotes the arguments the model wrote.
+      const quotesArguments = kind === "invalid-tool-call" || str(p.stage) !== "think";
+      const message = str(p.message);
+      return {
+        ...base,
+        type: "error",
+        stage: str(p.stage),
+        kind,
+        message: redaction.redactToolData && quotesArguments && message !== null ? REDACTED : message,
+      };
+    }
+    case "status_change": {
+      // A finishing agent's reason is the `finish` tool's result; a person's stop reason is theirs.
+      const reason = str(p.reason);
+      return {
+        ...base,
+        type: "status_change",
+        from: str(p.from),
+        to: str(p.to),
+        change: str(p.change),
+        reason: redaction.redactToolData && reason !== null ? REDACTED : reason,
+        fields: Array.isArray(p.fields) ? p.fields.filter((f): f is string => typeof f === "string") : [],
+        fromCycle: num(p.fromCycle),
+      };
+    }
+    default:
+      return { ...base, type: "other", eventType: event.type };
+  }
+}

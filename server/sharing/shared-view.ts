@@ -1,0 +1,60 @@
+import "server-only";
+import { listCycles } from "../agents/timeline";
+import type { AgentStatus } from "../db/generated/enums";
+import { REDACTED, redactEvent, type SharedEvent } from "./redact";
+import { resolveShareLink } from "./share-links";
+
+/** Cycles on one page of a shared history. */
+export const SHARED_CYCLES_PER_PAGE = 20;
+
+export type SharedTimeline = {
+  agent: {
+    name: string;
+    goal: string;
+    status: AgentStatus;
+    statusReason: string | null;
+    cycleCount: number;
+    lastActiveAt: Date | null;
+    createdAt: Date;
+  };
+  redaction: { redactToolData: boolean; redactMemories: boolean };
+  expiresAt: Date | null;
+  cycles: { cycle: number; events: SharedEvent[] }[];
+  /** Pass as `beforeCycle` for the next (older) page; null on the last page. */
+  nextBeforeCycle: number | null;
+};
+
+/**
+ * One page of an agent's history as a share link shows it, to anyone holding the token: the agent's
+ * name, goal and status, and its cycles newest first with every event passed through the link's
+ * redaction. Only what `redactEvent` builds leaves this function.
+ */
+export async function getSharedTimeline({
+  token,
+  beforeCycle,
+  cycles = SHARED_CYCLES_PER_PAGE,
+}: {
+  token: unknown;
+  beforeCycle?: number;
+  cycles?: number;
+}): Promise<SharedTimeline> {
+  const { link, agent } = await resolveShareLink(token);
+  const redaction = { redactToolData: link.redactToolData, redactMemories: link.redactMemories };
+  const page = await listCycles({ teamId: link.teamId, agentId: link.agentId, beforeCycle, cycles });
+  return {
+    agent: {
+      name: agent.name,
+      goal: agent.goal,
+      status: agent.status,
+      // A completed agent's reason is its `finish` result, which is tool data.
+      statusReason: link.redactToolData && agent.statusReason ? REDACTED : agent.statusReason,
+      cycleCount: agent.cycleCount,
+      lastActiveAt: agent.lastActiveAt,
+      createdAt: agent.createdAt,
+    },
+    redaction,
+    expiresAt: link.expiresAt,
+    cycles: page.cycles.map(({ cycle, events }) => ({ cycle, events: events.map((event) => redactEvent(event, redaction)) })),
+    nextBeforeCycle: page.nextBeforeCycle,
+  };
+}

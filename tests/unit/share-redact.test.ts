@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { REDACTED, redactEvent } from "~/server/sharing/redact";
+
+const at = { seq: 1, cycle: 1, createdAt: new Date("2026-01-01T00:00:00Z"), durationMs: null };
+const none = { redactToolData: false, redactMemories: false };
+const tools = { redactToolData: true, redactMemories: false };
+const memories = { redactToolData: false, redactMemories: true };
+
+describe("what a share link shows of an event", () => {
+  it("keeps only the fields it knows, so new payload fields stay private", () => {
+    const shared = redactEvent(
+      {
+        ...at,
+        type: "tool_call",
+        payload: { name: "http_get", arguments: '{"url":"https://a.test"}', approvalId: "secret-id", extra: "x" },
+      },
+      none,
+    );
+    expect(shared).toEqual({ ...at, type: "tool_call", name: "http_get", arguments: '{"url":"https://a.test"}' });
+  });
+
+  it("shows an unknown event type as its type only, and survives payloads of the wrong shape", () => {
+    expect(redactEvent({ ...at, type: "trigger", payload: { body: "webhook secret" } }, none)).toEqual({
+      ...at,
+      type: "other",
+      eventType: "trigger",
+    });
+    for (const payload of [null, "text", [1, 2], 42]) {
+      expect(redactEvent({ ...at, type: "thought", payload }, none)).toMatchObject({
+        type: "thought",
+        content: null,
+        call: null,
+        recalled: [],
+      });
+    }
+  });
+
+  it("hides tool arguments, results, errors and what quotes them under redactToolData", () => {
+    expect(redactEvent({ ...at, type: "tool_call", payload: { name: "finish", arguments: '{"result":"r"}' } }, tools)).toMatchObject({
+      arguments: REDACTED,
+    });
+    expect(redactEvent({ ...at, type: "tool_result", payload: { name: "x", status: "failed", error: "boom" } }, tools)).toMatchObject({
+      result: null,
+      error: REDACTED,
+    });
+    expect(
+      redactEvent({ ...at, type: "error", payload: { stage: "think", kind: "invalid-tool-call", message: "args: {" } }, tools),
+    ).toMatchObject({
+      message: REDACTED,
+    });
+    // A model call's failure says nothing about tool data: it stays.
+    expect(redactEvent({ ...at, type: "error", payload: { stage: "think", kind: "timeout", message: "Timed out." } }, tools)).toMatchObject(
+      {
+        message: "Timed out.",
+      },
+    );
+    expect(redactEvent({ ...at, type: "status_change", payload: { to: "completed", reason: "final answer" } }, tools)).toMatchObject({
+      reason: REDACTED,
+    });
+  });
+
+  it("hides only memory tools' data under redactMemories, and never ships recalled memory ids", () => {
+    const thought = redactEvent(
+      {
+        ...at,
+        type: "thought",
+        payload: {
+          content: "c",
+          call: { name: "remember", arguments: '{"content":"m"}' },
+          recalled: [{ id: "mem-1", kind: "fact", score: 0.5 }],
+          memory: { pinned: ["mem-2"] },
+        },
+      },
+      memories,
+    );
+    expect(thought).toEqual({
+      ...at,
+      type: "thought",
+      content: "c",
+      call: { name: "remember", arguments: REDACTED },
+      recalled: [{ kind: "fact", score: 0.5 }],
+      pinnedCount: 1,
+    });
+    expect(redactEvent({ ...at, type: "tool_call", payload: { name: "http_get", arguments: "{}" } }, memories)).toMatchObject({
+      arguments: "{}",
+    });
+    expect(
+      redactEvent(
+        { ...at, type: "tool_result", payload: { name: "search_memory", status: "succeeded", result: { memories: [] } } },
+        memories,
+      ),
+    ).toMatchObject({
+      result: REDACTED,
+    });
+  });
+});
