@@ -2,7 +2,7 @@ import { getSessionCookie } from "better-auth/cookies";
 import { NextResponse, type NextRequest } from "next/server";
 
 // Paths anyone may open. API routes check sessions themselves and answer 401 rather than redirect.
-const PUBLIC_PREFIXES = ["/sign-in", "/sign-up", "/share/", "/api/", "/_next/", "/favicon"];
+const PUBLIC_PREFIXES = ["/sign-in", "/sign-up", "/share/", "/invite/", "/api/", "/_next/", "/favicon"];
 
 /**
  * Optimistic gate: visitors without a session cookie are sent to sign-in. Pages and procedures

@@ -1,21 +1,18 @@
 "use client";
 
+import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { Button } from "../ui/button";
 import { Field, FormAlert, Input } from "../ui/field";
-import { authClient, formText } from "./auth-client";
+import { authClient, formText, safeNext, withNext } from "./auth-client";
 
 type Errors = Partial<Record<"email" | "password" | "form", string>>;
 
-/** Only same-site paths are followed after sign-in, so ?next= cannot send people elsewhere. */
-function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/agents";
-}
-
 export function SignInForm() {
   const router = useRouter();
+  const queryClient = useQueryClient();
   const params = useSearchParams();
   const [errors, setErrors] = useState<Errors>({});
   const [isSubmitting, setSubmitting] = useState(false);
@@ -44,6 +41,8 @@ export function SignInForm() {
       });
       return;
     }
+    // Whatever was cached belonged to the signed-out visitor (or someone else): read it all again.
+    queryClient.clear();
     router.push(safeNext(params.get("next")));
     router.refresh();
   }
@@ -62,7 +61,7 @@ export function SignInForm() {
       </Button>
       <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
         New here?{" "}
-        <Link href="/sign-up" className="text-brand-600 font-semibold hover:underline">
+        <Link href={withNext("/sign-up", params.get("next"))} className="text-brand-600 font-semibold hover:underline">
           Create an account
         </Link>
       </p>

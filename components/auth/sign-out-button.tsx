@@ -1,5 +1,6 @@
 "use client";
 
+import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button } from "../ui/button";
@@ -7,6 +8,7 @@ import { authClient } from "./auth-client";
 
 export function SignOutButton() {
   const router = useRouter();
+  const queryClient = useQueryClient();
   const [isLoading, setLoading] = useState(false);
   return (
     <Button
@@ -15,6 +17,8 @@ export function SignOutButton() {
       onClick={async () => {
         setLoading(true);
         await authClient.signOut();
+        // The next person to sign in on this browser must not see this one's cached teams and agents.
+        queryClient.clear();
         router.push("/sign-in");
         router.refresh();
       }}

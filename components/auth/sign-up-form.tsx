@@ -1,13 +1,14 @@
 "use client";
 
+import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
+import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { z } from "zod";
 import { checkPasswordStrength } from "~/server/auth/password-policy";
 import { Button } from "../ui/button";
 import { Field, FormAlert, Input } from "../ui/field";
-import { authClient, formText } from "./auth-client";
+import { authClient, formText, safeNext, withNext } from "./auth-client";
 
 type Errors = Partial<Record<"name" | "email" | "password" | "form", string>>;
 
@@ -24,6 +25,8 @@ function validate(name: string, email: string, password: string): Errors {
 
 export function SignUpForm() {
   const router = useRouter();
+  const queryClient = useQueryClient();
+  const params = useSearchParams();
   const [errors, setErrors] = useState<Errors>({});
   const [isSubmitting, setSubmitting] = useState(false);
 
@@ -53,7 +56,9 @@ export function SignUpForm() {
       }
       return;
     }
-    router.push("/agents");
+    // Whatever was cached belonged to the signed-out visitor (or someone else): read it all again.
+    queryClient.clear();
+    router.push(safeNext(params.get("next")));
     router.refresh();
   }
 
@@ -74,7 +79,7 @@ export function SignUpForm() {
       </Button>
       <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
         Already have an account?{" "}
-        <Link href="/sign-in" className="text-brand-600 font-semibold hover:underline">
+        <Link href={withNext("/sign-in", params.get("next"))} className="text-brand-600 font-semibold hover:underline">
           Sign in
         </Link>
       </p>

@@ -23,6 +23,9 @@ export function AppShell({ userName, userEmail, children }: { userName: string; 
             <NavLink href="/approvals" className={NAV_LINK}>
               Approvals
             </NavLink>
+            <NavLink href="/team" className={NAV_LINK}>
+              Team
+            </NavLink>
             <AuditNavLink className={NAV_LINK} />
           </nav>
           <div className="ml-auto flex items-center gap-3">

@@ -11,15 +11,30 @@ import { ensurePersonalTeam } from "../teams/personal-team";
 import { checkPasswordStrength, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password-policy";
 
 // better-auth's organization plugin manages teams, members and invitations. We call its
-// "organization" a team everywhere (model, columns, UI): see docs/decisions/004-auth.md.
+// "organization" a team everywhere (model, columns, UI): see docs/decisions/010-roles-and-invitations.md.
 const accessControl = createAccessControl(defaultStatements);
 const viewerAc = accessControl.newRole({ organization: [], member: [], invitation: [] });
+
+const teamsPlugin = organization({
+  ac: accessControl,
+  roles: { owner: ownerAc, admin: adminAc, member: memberAc, viewer: viewerAc },
+  creatorRole: "owner",
+  schema: {
+    organization: { modelName: "team" },
+    member: { fields: { organizationId: "teamId" } },
+    invitation: { fields: { organizationId: "teamId" } },
+    session: { fields: { activeOrganizationId: "activeTeamId" } },
+  },
+});
 
 export const auth = betterAuth({
   appName: "Longhaul",
   baseURL: env.APP_URL,
   secret: env.BETTER_AUTH_SECRET,
   trustedOrigins: [env.APP_URL],
+  // Origin checks on every cookie-carrying POST, in tests too (better-auth skips them under
+  // NODE_ENV=test by default; tests/integration/cross-origin.test.ts proves they hold).
+  advanced: { disableOriginCheck: false },
   database: prismaAdapter(db, { provider: "postgresql" }),
   emailAndPassword: {
     enabled: true,
@@ -28,7 +43,8 @@ export const auth = betterAuth({
     autoSignIn: true,
   },
   rateLimit: {
-    enabled: env.NODE_ENV === "production",
+    // On everywhere but `npm run dev` (tests included: tests/integration/cross-origin.test.ts).
+    enabled: env.NODE_ENV !== "development",
     window: 60,
     max: 100,
     customRules: { "/sign-in/email": { window: 60, max: 10 }, "/sign-up/email": { window: 60, max: 10 } },
@@ -59,20 +75,13 @@ export const auth = betterAuth({
       },
     },
   },
-  plugins: [
-    organization({
-      ac: accessControl,
-      roles: { owner: ownerAc, admin: adminAc, member: memberAc, viewer: viewerAc },
-      creatorRole: "owner",
-      schema: {
-        organization: { modelName: "team" },
-        member: { fields: { organizationId: "teamId" } },
-        invitation: { fields: { organizationId: "teamId" } },
-        session: { fields: { activeOrganizationId: "activeTeamId" } },
-      },
-    }),
-    nextCookies(),
-  ],
+  // Teams, members and invitations change only through our functions (server/teams/*), which hold
+  // the rules and write the audit log; the plugin's HTTP endpoints would bypass both, so they answer
+  // 404 (docs/decisions/010-roles-and-invitations.md). The plugin still supplies the schema.
+  disabledPaths: Object.values(teamsPlugin.endpoints)
+    .map((endpoint) => (endpoint as { path?: string }).path)
+    .filter((path): path is string => typeof path === "string"),
+  plugins: [teamsPlugin, nextCookies()],
 });
 
 export type Auth = typeof auth;

@@ -1,3 +1,4 @@
+import { Suspense } from "react";
 import { SignUpForm } from "~/components/auth/sign-up-form";
 
 export const metadata = { title: "Create your account" };
@@ -6,7 +7,9 @@ export default function SignUpPage() {
   return (
     <>
       <h1 className="mb-6 text-lg font-semibold">Create your account</h1>
-      <SignUpForm />
+      <Suspense>
+        <SignUpForm />
+      </Suspense>
     </>
   );
 }
