@@ -62,9 +62,17 @@ export function AgentsList() {
           </h1>
           <p className="text-sm text-zinc-500">Long-running agents of your active team.</p>
         </div>
-        <Link href="/agents/new">
-          <Button>New agent</Button>
-        </Link>
+        <div className="flex gap-2">
+          <Link
+            href="/agents/import"
+            className="inline-flex items-center rounded-md px-3.5 py-2 text-sm font-semibold ring-1 ring-zinc-300 ring-inset hover:bg-zinc-50 dark:ring-zinc-700 dark:hover:bg-zinc-800"
+          >
+            Import
+          </Link>
+          <Link href="/agents/new">
+            <Button>New agent</Button>
+          </Link>
+        </div>
       </div>
 
       <div className="flex flex-wrap gap-2">

@@ -104,16 +104,20 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
  */
 export function teamProcedure(minRole: TeamRoleName) {
   return protectedProcedure.use(async ({ ctx, next }) => {
-    const membership = ctx.activeTeamId ? await getMembership({ teamId: ctx.activeTeamId, userId: ctx.user.id }) : null;
-    if (!membership || !isTeamRole(membership.role)) {
-      throw new TRPCError({ code: "FORBIDDEN", message: "Choose a team you belong to first." });
-    }
-    if (!hasRoleAtLeast(membership.role, minRole)) {
-      throw new TRPCError({
-        code: "FORBIDDEN",
-        message: `This needs the ${minRole} role or higher in ${membership.teamName}; you are ${membership.role}.`,
-      });
-    }
-    return next({ ctx: { ...ctx, team: { id: membership.teamId, name: membership.teamName, role: membership.role } } });
+    const team = await requireTeamRole({ activeTeamId: ctx.activeTeamId, userId: ctx.user.id }, minRole);
+    return next({ ctx: { ...ctx, team } });
   });
+}
+
+/**
+ * The caller's active team if they hold at least `minRole` there (FORBIDDEN otherwise). Shared by
+ * `teamProcedure` and the route handlers that are not tRPC (export and import downloads).
+ */
+export async function requireTeamRole({ activeTeamId, userId }: { activeTeamId: string | null; userId: string }, minRole: TeamRoleName) {
+  const membership = activeTeamId ? await getMembership({ teamId: activeTeamId, userId }) : null;
+  if (!membership || !isTeamRole(membership.role)) throw new AppError("FORBIDDEN", "Choose a team you belong to first.");
+  if (!hasRoleAtLeast(membership.role, minRole)) {
+    throw new AppError("FORBIDDEN", `This needs the ${minRole} role or higher in ${membership.teamName}; you are ${membership.role}.`);
+  }
+  return { id: membership.teamId, name: membership.teamName, role: membership.role };
 }

@@ -123,6 +123,40 @@ test("a template fills the form, the edit form explains every bad input, and a f
   await expect(cycleRow(page, 11)).toBeVisible({ timeout: 45_000 });
   await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "completed", { timeout: 45_000 });
   await expect(page.getByTestId("agent-cycles")).toHaveText("12");
+
+  // Export the source's full history and import it back as a read-only archive.
+  await openAgent(page, "Forkable");
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export" }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toMatch(/^Forkable-\d{4}-\d{2}-\d{2}\.jsonl$/);
+  const file = await download.path();
+  await page.goto("/agents");
+  await page.getByRole("link", { name: "Import" }).click();
+  await page
+    .getByLabel("Export file")
+    .setInputFiles({ name: "broken.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from("{oops\n") });
+  await page.getByRole("button", { name: "Import" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Line 1" })).toHaveText("Line 1: not valid JSON. Nothing was imported.");
+  await page.getByLabel("Export file").setInputFiles(file);
+  await page.getByRole("button", { name: "Import" }).click();
+  await expect(page.getByTestId("agent-name")).toHaveText("Forkable (imported)");
+  await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "archived");
+  await expect(page.getByTestId("agent-cycles")).toHaveText("12");
+  await expect(cycleRow(page, 12)).toBeVisible();
+  await expect(page.getByRole("button", { name: /Start|Resume/ })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Edit" })).toHaveCount(0);
+  await page.screenshot({ path: `${SHOTS}/agent-imported.png`, fullPage: true });
+  await openAgent(page, "Forked at ten");
+
+  // Phone width, dark: the agent page and its edit form stay usable.
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByTestId("agent-status")).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/agent-page-dark-phone.png`, fullPage: true });
+  await page.getByRole("link", { name: "Edit" }).click();
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue("Forked at ten");
+  await page.screenshot({ path: `${SHOTS}/agent-edit-dark-phone.png`, fullPage: true });
 });
 
 test("approve one held action, reject another, and raise the budget at its soft limit", async ({ page }) => {
@@ -139,6 +173,7 @@ test("approve one held action, reject another, and raise the budget at its soft 
   await keepOnlyTools(page, ["Search memory", "Remember", "Update world state", "Send message"]);
   await page.getByLabel("Approval for Send message").selectOption({ label: "Ask every time" });
   await page.getByRole("button", { name: "Create agent" }).click();
+  await expect(page).toHaveURL(/\/agents$/);
   await openAgent(page, "Messenger");
   await page.getByRole("button", { name: "Start" }).click();
   await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "waiting_approval", { timeout: 45_000 });
@@ -154,6 +189,11 @@ test("approve one held action, reject another, and raise the budget at its soft 
   await expect(page.getByText("Progress at cycle 9").first()).toBeVisible({ timeout: 45_000 });
   await page.reload();
   await expect(page.getByText("Progress at cycle 9").first()).toBeVisible();
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: `${SHOTS}/approvals-inbox-dark-phone.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 1280, height: 720 });
   await page.getByLabel("Comment (optional)").fill("Too chatty, skip this one.");
   await page.getByRole("button", { name: "Reject send_message for Messenger" }).click();
   await expect(page.getByText("Nothing is waiting for you")).toBeVisible({ timeout: 15_000 });
@@ -179,6 +219,7 @@ test("approve one held action, reject another, and raise the budget at its soft 
   await page.getByLabel("Ask me at (% of budget)").fill("5");
   await keepOnlyTools(page, ["Search memory", "Remember", "Update world state"]);
   await page.getByRole("button", { name: "Create agent" }).click();
+  await expect(page).toHaveURL(/\/agents$/);
   await openAgent(page, "Thrifty");
   await page.getByRole("button", { name: "Start" }).click();
   await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "waiting_approval", { timeout: 45_000 });

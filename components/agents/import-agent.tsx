@@ -1,0 +1,86 @@
+"use client";
+
+import { useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { toast } from "sonner";
+import { useTRPC } from "../trpc/react";
+import { Button } from "../ui/button";
+import { Field, FormAlert } from "../ui/field";
+
+const MAX_MB = 50;
+
+/** Upload an agent's export (a .jsonl file from another Longhaul team) as a read-only archive. */
+export function ImportAgent() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const [file, setFile] = useState<File | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [isSending, setIsSending] = useState(false);
+
+  async function onSubmit(event: React.FormEvent) {
+    event.preventDefault();
+    setError(null);
+    if (!file) return setError("Choose an export file (.jsonl) first.");
+    if (file.size > MAX_MB * 1024 * 1024) return setError(`The file is larger than ${MAX_MB} MB. Nothing was imported.`);
+    setIsSending(true);
+    try {
+      const response = await fetch("/api/agents/import", {
+        method: "POST",
+        headers: { "content-type": "application/x-ndjson" },
+        body: file,
+      });
+      const body = (await response.json().catch(() => null)) as {
+        agent?: { id: string; name: string };
+        counts?: { events: number; memories: number };
+        error?: { message: string };
+      } | null;
+      if (!response.ok || !body?.agent) {
+        setError(body?.error?.message ?? `The import failed (HTTP ${response.status}). Nothing was imported.`);
+        return;
+      }
+      await queryClient.invalidateQueries({ queryKey: trpc.agent.list.pathKey() });
+      toast.success(`Imported “${body.agent.name}”: ${body.counts?.events ?? 0} events, ${body.counts?.memories ?? 0} memories.`);
+      router.push(`/agents/${body.agent.id}`);
+    } catch {
+      setError("The upload did not reach the server. Check the connection and try again.");
+    } finally {
+      setIsSending(false);
+    }
+  }
+
+  return (
+    <div className="mx-auto max-w-2xl">
+      <p className="text-sm">
+        <Link href="/agents" className="text-zinc-500 hover:underline">
+          Agents
+        </Link>
+      </p>
+      <h1 className="mt-1 text-xl font-semibold">Import an agent&apos;s history</h1>
+      <p className="mt-1 mb-8 text-sm text-zinc-500">
+        An export (the Export button on an agent&apos;s page) becomes a read-only, archived agent in this team: its timeline, state,
+        checkpoints, memories, approvals and spend, to inspect or fork. It never runs by itself.
+      </p>
+      <form onSubmit={onSubmit} className="space-y-5" aria-label="Import an agent" noValidate>
+        {error ? <FormAlert>{error}</FormAlert> : null}
+        <Field id="import-file" label="Export file" hint={`A .jsonl file, at most ${MAX_MB} MB.`}>
+          <input
+            id="import-file"
+            type="file"
+            accept=".jsonl,application/x-ndjson,application/json,text/plain"
+            onChange={(e) => {
+              setFile(e.target.files?.[0] ?? null);
+              setError(null);
+            }}
+            className="file:bg-brand-600 block w-full text-sm file:mr-3 file:rounded-md file:border-0 file:px-3 file:py-1.5 file:font-semibold file:text-white"
+          />
+        </Field>
+        <Button type="submit" isLoading={isSending}>
+          Import
+        </Button>
+      </form>
+    </div>
+  );
+}

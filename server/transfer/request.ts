@@ -1,0 +1,36 @@
+import "server-only";
+import type { TeamRoleName } from "../auth/roles";
+import { createTRPCContext, requireTeamRole } from "../api/trpc";
+import { AppError } from "../errors";
+
+/** The signed-in caller and their active team (with at least `minRole`), from a route handler's request. */
+export async function callerOf(headers: Headers, minRole: TeamRoleName) {
+  const ctx = await createTRPCContext({ headers });
+  if (!ctx.user) throw new AppError("UNAUTHORIZED", "Sign in to continue.");
+  const team = await requireTeamRole({ activeTeamId: ctx.activeTeamId, userId: ctx.user.id }, minRole);
+  return { user: ctx.user, team };
+}
+
+/** The request body as text, refusing more than `maxBytes` (declared or actually sent) with a clear message. */
+export async function readBodyLimited(req: Request, maxBytes: number): Promise<string> {
+  const tooLarge = () =>
+    new AppError("PAYLOAD_TOO_LARGE", `The file is larger than ${Math.round(maxBytes / 1024 / 1024)} MB. Nothing was imported.`);
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge();
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+  return text;
+}

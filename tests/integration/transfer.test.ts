@@ -1,0 +1,183 @@
+import { describe, expect, it } from "vitest";
+import { GET as exportRoute } from "~/app/api/agents/[id]/export/route";
+import { POST as importRoute } from "~/app/api/agents/import/route";
+import { appendEvent, writeSnapshot } from "~/server/agents/events";
+import { db } from "~/server/db/client";
+import { env } from "~/server/env";
+import { hashEmbedding, toVectorLiteral } from "~/server/memory/hash-embedding";
+import { rememberFact, writeMemory } from "~/server/memory/memories";
+import { agentInput } from "../factories/agent";
+import { addTestMember, createTestTeam } from "../factories/team";
+
+const APP = new URL(env.APP_URL);
+
+async function download(agentId: string, headers: Headers) {
+  const response = await exportRoute(new Request(`${APP.origin}/api/agents/${agentId}/export`, { headers }), {
+    params: Promise.resolve({ id: agentId }),
+  });
+  return { response, text: response.ok ? await response.text() : "" };
+}
+
+function upload(body: string, headers: Headers, extra: Record<string, string> = {}) {
+  return importRoute(
+    new Request(`${APP.origin}/api/agents/import`, {
+      method: "POST",
+      headers: new Headers([...headers.entries(), ["content-type", "application/x-ndjson"], ...Object.entries(extra)]),
+      body,
+    }),
+  );
+}
+
+/** An agent with every kind of history row. */
+async function seededAgent() {
+  const owner = await createTestTeam();
+  const agent = await owner.caller.agent.create(agentInput({ name: "Exported agent" }));
+  const ids = { agentId: agent.id, teamId: owner.team.id };
+  for (let cycle = 1; cycle <= 30; cycle++) {
+    const thought = await appendEvent({
+      ...ids,
+      cycle,
+      type: "thought",
+      payload: { content: `thinking ${cycle}` },
+      tokensIn: 10,
+      costUsd: "0.001",
+    });
+    await appendEvent({ ...ids, cycle, type: "tool_call", payload: { name: "update_world_state", arguments: `{"n":${cycle}}` } });
+    await db.spendEntry.create({
+      data: { ...ids, eventId: thought.id, kind: "model", state: "committed", model: "gpt-4o-mini", tokensIn: 10, costUsd: "0.001" },
+    });
+    await db.agent.update({
+      where: { id: agent.id },
+      data: { cycleCount: cycle, worldState: { cycle }, spentUsd: { increment: "0.001" } },
+    });
+    if (cycle % 10 === 0) await writeSnapshot({ ...ids, cycle });
+  }
+  await db.spendEntry.create({ data: { ...ids, kind: "tool", state: "reserved", costUsd: "0.5" } });
+  const memory = await writeMemory({ ...ids, kind: "episode", content: "Saw the pricing page change." });
+  const vector = hashEmbedding("Saw the pricing page change.");
+  await db.$executeRaw`UPDATE memory SET embedding = ${toVectorLiteral(vector)}::vector, embedder = 'offline-hash-v1' WHERE id = ${memory.id}::uuid`;
+  await rememberFact({ ...ids, key: "plan", content: "Plan: pro", source: "test", confidence: 0.9, importance: 0.6 });
+  await db.approval.create({
+    data: { ...ids, cycle: 4, kind: "tool", status: "approved", toolName: "send_message", reason: "Send?", comment: "Fine." },
+  });
+  await db.approval.create({ data: { ...ids, cycle: 30, kind: "question", status: "pending", reason: "Keep going?" } });
+  return { owner, agent, ids };
+}
+
+describe("export and import", () => {
+  it("round-trips a full history into another team as a read-only archive", async () => {
+    const { owner, agent } = await seededAgent();
+    const { response, text } = await download(agent.id, owner.headers);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-disposition")).toMatch(/attachment; filename="Exported-agent-\d{4}-\d{2}-\d{2}\.jsonl"/);
+    const lines = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { kind: string });
+    const count = (kind: string) => lines.filter((l) => l.kind === kind).length;
+    expect(lines[0]).toMatchObject({ kind: "longhaul.agent-export", version: 1 });
+    expect(lines[1]).toMatchObject({ kind: "agent", name: "Exported agent", cycleCount: 30 });
+    expect({ events: count("event"), snapshots: count("snapshot"), memories: count("memory"), facts: count("fact") }).toEqual({
+      events: 60,
+      snapshots: 3,
+      memories: 2,
+      facts: 1,
+    });
+    expect({ approvals: count("approval"), spend: count("spend") }).toEqual({ approvals: 2, spend: 31 });
+
+    const other = await createTestTeam();
+    const imported = await upload(text, other.headers);
+    expect(imported.status).toBe(201);
+    const result = (await imported.json()) as { agent: { id: string; name: string; status: string }; counts: Record<string, number> };
+    expect(result.agent).toMatchObject({ name: "Exported agent (imported)", status: "archived" });
+    expect(result.counts).toEqual({ events: 60, snapshots: 3, memories: 2, facts: 1, approvals: 2, spend: 31 });
+
+    const copy = await db.agent.findUniqueOrThrow({ where: { id: result.agent.id } });
+    expect(copy).toMatchObject({ teamId: other.team.id, isReadOnly: true, cycleCount: 30, lastEventSeq: 60, worldState: { cycle: 30 } });
+    expect(copy.spentUsd.toString()).toBe("0.03");
+    const events = await db.agentEvent.findMany({ where: { agentId: copy.id }, orderBy: { seq: "asc" } });
+    expect(events.map((e) => e.payload)[58]).toEqual({ content: "thinking 30" });
+    const vectors = await db.$queryRaw<
+      { embedding: string }[]
+    >`SELECT embedding::text AS embedding FROM memory WHERE "agentId" = ${copy.id}::uuid AND embedding IS NOT NULL`;
+    expect(vectors).toHaveLength(1);
+    expect(JSON.parse(vectors[0]!.embedding)).toHaveLength(1536);
+    const approvals = await db.approval.findMany({ where: { agentId: copy.id }, orderBy: { cycle: "asc" } });
+    expect(approvals.map((a) => a.status)).toEqual(["approved", "cancelled"]);
+    const spend = await db.spendEntry.groupBy({ by: ["state"], where: { agentId: copy.id }, _sum: { costUsd: true } });
+    expect(Object.fromEntries(spend.map((s) => [s.state, s._sum.costUsd?.toString()]))).toEqual({ committed: "0.03", released: "0.5" });
+    expect(await db.spendEntry.count({ where: { agentId: copy.id, eventId: { not: null } } })).toBe(30);
+
+    // The archive is read-only: it cannot run or be edited; the team sees its history.
+    await expect(other.caller.agent.start({ id: copy.id })).rejects.toMatchObject({ code: "CONFLICT" });
+    const { settings, version } = await other.caller.agent.settings({ id: copy.id });
+    await expect(other.caller.agent.update({ id: copy.id, version, ...settings, goal: "Try to change an archive." })).rejects.toThrow(
+      "This agent is a read-only archive; its settings can't be changed.",
+    );
+    expect((await other.caller.agent.timeline({ id: copy.id })).cycles[0]!.cycle).toBe(30);
+    expect(await db.auditLog.count({ where: { teamId: owner.team.id, action: "agent.export", targetId: agent.id } })).toBe(1);
+    expect(await db.auditLog.count({ where: { teamId: other.team.id, action: "agent.import", targetId: copy.id } })).toBe(1);
+
+    // A second import of the same file gets the next free name.
+    const again = (await (await upload(text, other.headers)).json()) as { agent: { name: string } };
+    expect(again.agent.name).toBe("Exported agent (imported 2)");
+  });
+
+  it("explains a bad file by line and imports nothing", async () => {
+    const { owner, agent } = await seededAgent();
+    const { text } = await download(agent.id, owner.headers);
+    const lines = text.trim().split("\n");
+    const other = await createTestTeam();
+    const cases: [string, number, string][] = [
+      ["", 400, "The file is empty or has no agent line. Nothing was imported."],
+      ['{"hello":"world"}', 400, "Line 1: this is not a Longhaul agent export (the first line must be its header). Nothing was imported."],
+      [lines.map((l, i) => (i === 2 ? "{not json" : l)).join("\n"), 400, "Line 3: not valid JSON. Nothing was imported."],
+      [lines.map((l, i) => (i === 0 ? l.replace('"version":1', '"version":7') : l)).join("\n"), 400, "this Longhaul reads version 1"],
+      [
+        [
+          ...lines,
+          '{"kind":"event","seq":1,"cycle":1,"type":"thought","payload":{},"tokensIn":0,"tokensOut":0,"costUsd":"0","createdAt":"2026-11-27T00:00:00.000Z"}',
+        ].join("\n"),
+        400,
+        "event seq 1 appears twice",
+      ],
+      [
+        [
+          ...lines,
+          '{"kind":"memory","memoryKind":"episode","content":"x","embedding":[1,2],"embedder":"e","importance":0.5,"recallCount":0,"isPinned":false,"metadata":{},"createdAt":"2026-11-27T00:00:00.000Z"}',
+        ].join("\n"),
+        400,
+        "embedding must have 1536 numbers",
+      ],
+      [[...lines, '{"kind":"weather"}'].join("\n"), 400, "must have a kind of event, snapshot, memory, fact, approval or spend"],
+    ];
+    for (const [body, status, message] of cases) {
+      const response = await upload(body, other.headers);
+      expect(response.status, message).toBe(status);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain(message);
+    }
+    const huge = await upload("x", other.headers, { "content-length": String(60 * 1024 * 1024) });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: { message: string } }).error.message).toBe(
+      "The file is larger than 50 MB. Nothing was imported.",
+    );
+    expect(await db.agent.count({ where: { teamId: other.team.id } })).toBe(0);
+  });
+
+  it("export is for the agent's team only; import needs a member; both need a session; cross-site uploads are refused", async () => {
+    const { owner, agent } = await seededAgent();
+    const stranger = await createTestTeam();
+    const foreign = await download(agent.id, stranger.headers);
+    const unknown = await download("00000000-0000-4000-8000-000000000000", stranger.headers);
+    expect(foreign.response.status).toBe(404);
+    expect(await foreign.response.json()).toEqual(await unknown.response.json());
+    expect((await download(agent.id, new Headers())).response.status).toBe(401);
+    const viewer = await addTestMember(owner.team.id, "viewer");
+    expect((await download(agent.id, viewer.headers)).response.status).toBe(200);
+    const { text } = await download(agent.id, owner.headers);
+    expect((await upload(text, viewer.headers)).status).toBe(403);
+    expect((await upload(text, new Headers())).status).toBe(401);
+    expect((await upload(text, owner.headers, { origin: "https://evil.example" })).status).toBe(403);
+    expect(await db.agent.count({ where: { teamId: owner.team.id, isReadOnly: true } })).toBe(0);
+  });
+});
