@@ -1,0 +1,166 @@
+"use client";
+
+import { memo, type Ref } from "react";
+import type { TimelineEvent } from "~/server/agents/timeline";
+import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
+
+type ThoughtPayload = {
+  content?: string | null;
+  model?: string;
+  call?: { name: string; arguments: string } | null;
+  context?: { promptTokens?: number; recentCycles?: number; summaryThroughCycle?: number; truncated?: boolean };
+  memory?: { embedder?: string; pinned?: string[]; degraded?: string };
+  recalled?: { id: string; kind: string; score: number; components: Record<string, number> }[];
+};
+
+type CycleRowProps = {
+  cycle: number;
+  events: TimelineEvent[];
+  isOpen: boolean;
+  onToggle: (cycle: number, isOpen: boolean) => void;
+  /** Virtualizer bookkeeping: the row's index (read back by `measureRef`), its offset in the list, the set size. */
+  index: number;
+  offset: number;
+  setSize: number;
+  measureRef: Ref<HTMLLIElement>;
+};
+
+/**
+ * One cycle of the timeline: a one-line summary (tool, outcome, tokens, cost, duration, age) that
+ * opens to what the model saw and did. A native <details>, so Enter and Space open it and screen
+ * readers hear "expanded/collapsed"; it is controlled by the timeline because the row unmounts when
+ * scrolled out of the virtual window and must come back as it was. The body is only rendered while
+ * open, which keeps a closed row at a few elements.
+ */
+export const CycleRow = memo(function CycleRow({ cycle, events, isOpen, onToggle, index, offset, setSize, measureRef }: CycleRowProps) {
+  const thought = events.find((e) => e.type === "thought");
+  const call = events.find((e) => e.type === "tool_call");
+  const result = events.find((e) => e.type === "tool_result");
+  const tp = (thought?.payload ?? {}) as ThoughtPayload;
+  const cp = (call?.payload ?? {}) as { name?: string; arguments?: unknown; approvalId?: string | null };
+  const rp = (result?.payload ?? {}) as { status?: string; result?: unknown; error?: string };
+  const tokens = events.reduce((n, e) => n + e.tokensIn + e.tokensOut, 0);
+  const cost = events.reduce((n, e) => n + Number(e.costUsd), 0);
+  const duration = thought?.durationMs ?? null;
+  const other = events.filter((e) => !["thought", "tool_call", "tool_result"].includes(e.type));
+  return (
+    <li
+      ref={measureRef}
+      data-index={index}
+      aria-posinset={index + 1}
+      aria-setsize={setSize}
+      style={{ transform: `translateY(${offset}px)` }}
+      className="absolute inset-x-0 top-0 rounded-lg bg-white ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
+      data-testid="cycle"
+      data-cycle={cycle}
+    >
+      <details open={isOpen} onToggle={(e) => onToggle(cycle, e.currentTarget.open)}>
+        <summary className="focus-visible:outline-brand-600 flex cursor-pointer flex-wrap items-center gap-x-3 gap-y-1 rounded-lg px-4 py-2.5 text-sm focus-visible:outline-2 focus-visible:outline-offset-2">
+          <span className="font-semibold tabular-nums">{cycle === 0 ? "Start" : `Cycle ${cycle}`}</span>
+          <span className="min-w-0 font-mono text-xs break-all">{cp.name ?? tp.call?.name ?? other[0]?.type ?? "…"}</span>
+          {rp.status ? <span className="text-xs text-zinc-500 dark:text-zinc-400">{rp.status}</span> : null}
+          <span className="ml-auto flex flex-wrap gap-x-3 text-xs text-zinc-500 tabular-nums dark:text-zinc-400">
+            <span>{tokens.toLocaleString("en-US")} tokens</span>
+            <span>{formatUsd(String(cost))}</span>
+            {duration !== null ? <span>{duration} ms</span> : null}
+            <span title={formatAbsolute(events[0]?.createdAt)}>{formatRelative(events[0]?.createdAt)}</span>
+          </span>
+        </summary>
+        {isOpen ? (
+          <div className="space-y-3 border-t border-zinc-100 px-4 py-3 text-sm dark:border-zinc-800">
+            {thought ? (
+              <section>
+                <h3 className="text-xs font-semibold text-zinc-500 uppercase">Thought</h3>
+                <p className="mt-1 break-words whitespace-pre-wrap">
+                  {tp.content || <em className="text-zinc-500">(no text; a tool call)</em>}
+                </p>
+                <p className="mt-1 text-xs text-zinc-500">
+                  {tp.model} · {thought.tokensIn} in / {thought.tokensOut} out · prompt {tp.context?.promptTokens ?? "?"} tokens,{" "}
+                  {tp.context?.recentCycles ?? 0} recent cycles in full, summary through cycle {tp.context?.summaryThroughCycle ?? 0}
+                  {tp.context?.truncated ? " · shortened to fit the model's window" : ""}
+                </p>
+              </section>
+            ) : null}
+            {call ? (
+              <section>
+                <h3 className="text-xs font-semibold text-zinc-500 uppercase">Tool call</h3>
+                <pre className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">{`${cp.name ?? ""} ${pretty(cp.arguments)}`}</pre>
+              </section>
+            ) : null}
+            {result ? (
+              <section>
+                <h3 className="text-xs font-semibold text-zinc-500 uppercase">Result: {rp.status}</h3>
+                <pre className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">
+                  {rp.error ?? pretty(rp.result)}
+                </pre>
+              </section>
+            ) : null}
+            {tp.recalled || tp.memory ? <RecalledMemories thought={tp} /> : null}
+            {other.map((e) => (
+              <section key={e.seq}>
+                <h3 className="text-xs font-semibold text-zinc-500 uppercase">{e.type.replace(/_/g, " ")}</h3>
+                <pre className="mt-1 max-h-48 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">{pretty(e.payload)}</pre>
+              </section>
+            ))}
+          </div>
+        ) : null}
+      </details>
+    </li>
+  );
+});
+
+function RecalledMemories({ thought }: { thought: ThoughtPayload }) {
+  return (
+    <section>
+      <h3 className="text-xs font-semibold text-zinc-500 uppercase">Recalled memories</h3>
+      {thought.memory?.degraded ? (
+        <p className="mt-1 text-xs text-amber-700 dark:text-amber-300">Recall fell back to pinned memories: {thought.memory.degraded}</p>
+      ) : null}
+      {thought.recalled && thought.recalled.length > 0 ? (
+        <div className="mt-1 overflow-x-auto">
+          <table className="w-full text-xs tabular-nums" data-testid="recalled">
+            <thead className="text-left text-zinc-500 [&_th]:pr-3">
+              <tr>
+                <th scope="col">Memory</th>
+                <th scope="col">Score</th>
+                <th scope="col">Similarity</th>
+                <th scope="col">Recency</th>
+                <th scope="col">Frequency</th>
+                <th scope="col">Importance</th>
+              </tr>
+            </thead>
+            <tbody className="[&_td]:pr-3">
+              {thought.recalled.map((m) => (
+                <tr key={m.id}>
+                  <td className="font-mono whitespace-nowrap">
+                    {m.kind} {m.id.slice(0, 8)}
+                  </td>
+                  <td>{m.score.toFixed(3)}</td>
+                  <td>{(m.components.similarity ?? 0).toFixed(3)}</td>
+                  <td>{(m.components.recency ?? 0).toFixed(3)}</td>
+                  <td>{(m.components.frequency ?? 0).toFixed(3)}</td>
+                  <td>{(m.components.importance ?? 0).toFixed(3)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p className="mt-1 text-xs text-zinc-500">
+          None beyond what the prompt already held{thought.memory?.pinned?.length ? ` (${thought.memory.pinned.length} pinned shown)` : ""}.
+        </p>
+      )}
+    </section>
+  );
+}
+
+function pretty(value: unknown): string {
+  if (typeof value === "string") {
+    try {
+      return JSON.stringify(JSON.parse(value), null, 2);
+    } catch {
+      return value;
+    }
+  }
+  return JSON.stringify(value ?? null, null, 2);
+}

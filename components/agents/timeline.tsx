@@ -1,0 +1,353 @@
+"use client";
+
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { defaultRangeExtractor, useWindowVirtualizer, type Range } from "@tanstack/react-virtual";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import type { TimelineCycle, TimelineEvent } from "~/server/agents/timeline";
+import { useTRPC } from "../trpc/react";
+import { Button } from "../ui/button";
+import { CycleRow } from "./cycle-row";
+
+/** Cycles a page: the first page is the one the 50 ms API target is measured on (bench/dashboard.ts). */
+const PAGE_CYCLES = 20;
+/**
+ * A closed row is 40 px, or 60 px where its summary wraps (phones). Rows are measured once rendered;
+ * an exact guess spares the re-layout of the rows below each one measured while scrolling.
+ */
+const estimateRowSize = () => (typeof window !== "undefined" && window.innerWidth < 640 ? 60 : 40);
+const ROW_GAP_PX = 8;
+/** Rows rendered beyond the viewport on each side, so a fast scroll shows rows rather than blanks. */
+const OVERSCAN_ROWS = 8;
+/** The next older page is fetched when the last rendered row is this close to the end of what is loaded. */
+const PREFETCH_ROWS = PAGE_CYCLES;
+/** Scrolled less than this into the list counts as "at the top", watching cycles arrive. */
+const AT_TOP_SLACK_PX = 24;
+
+type Trpc = ReturnType<typeof useTRPC>;
+
+function timelineQueryOptions(trpc: Trpc, agentId: string) {
+  return trpc.agent.timeline.infiniteQueryOptions(
+    { id: agentId, cycles: PAGE_CYCLES },
+    {
+      getNextPageParam: (last) => last.nextBeforeCycle,
+      // History does not change and new events arrive over the subscription: refetching would
+      // re-download every page the reader has scrolled through, one after another.
+      staleTime: Infinity,
+    },
+  );
+}
+
+/** Starts the first timeline page with the agent's own query rather than after it (no waterfall). */
+export function usePrefetchTimeline(agentId: string) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    void queryClient.prefetchInfiniteQuery(timelineQueryOptions(trpc, agentId));
+  }, [queryClient, trpc, agentId]);
+}
+
+/**
+ * The agent's history grouped by cycle, newest first. The newest page loads first, new events
+ * stream in over the tRPC subscription (server-sent events, tracked by sequence number), older
+ * pages load as the reader scrolls towards the end. Only the rows in and near the viewport are in
+ * the DOM (window virtualizer), so a reader can scroll through thousands of cycles.
+ *
+ * Kept mounted while another tab is shown (hidden), so the live stream and what was loaded survive
+ * a tab switch; the rows themselves are only rendered while the timeline is visible.
+ */
+export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean }) {
+  const trpc = useTRPC();
+  const pages = useInfiniteQuery(timelineQueryOptions(trpc, agentId));
+  const firstLastSeq = pages.data?.pages[0]?.lastSeq;
+  const [live, setLive] = useState<ReadonlyMap<number, TimelineEvent[]>>(() => new Map());
+  const subscription = useSubscription(
+    trpc.agent.events.subscriptionOptions(
+      { id: agentId, afterSeq: firstLastSeq ?? 0 },
+      {
+        enabled: firstLastSeq !== undefined,
+        onData: (tracked) => setLive((previous) => withLiveEvent(previous, tracked.data)),
+      },
+    ),
+  );
+  const cycles = useMemo(() => mergeCycles(pages.data?.pages ?? [], live), [pages.data, live]);
+  const olderCycles = pages.data?.pages.at(-1)?.nextBeforeCycle ?? 0;
+
+  // Which cycles are open, by number: rows unmount when scrolled away and come back as they were.
+  const [expanded, setExpanded] = useState<ReadonlySet<number>>(() => new Set());
+  const toggle = useCallback((cycle: number, isOpen: boolean) => {
+    setExpanded((previous) => {
+      if (previous.has(cycle) === isOpen) return previous;
+      const next = new Set(previous);
+      if (isOpen) next.add(cycle);
+      else next.delete(cycle);
+      return next;
+    });
+  }, []);
+
+  const { hasNextPage, isFetchingNextPage, isFetchNextPageError, fetchNextPage } = pages;
+  const fetchOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
+
+  return (
+    <section aria-labelledby="timeline-heading" className="space-y-3" role="tabpanel" id="panel-timeline" hidden={hidden}>
+      <div className="flex items-center justify-between gap-3">
+        <h2 id="timeline-heading" className="text-lg font-semibold">
+          Timeline
+        </h2>
+        <span className="text-xs text-zinc-500" role="status" data-testid="live-status">
+          {subscription.status === "pending"
+            ? "Live"
+            : subscription.status === "connecting"
+              ? "Connecting…"
+              : subscription.status === "error"
+                ? "Live updates lost; retrying"
+                : ""}
+        </span>
+      </div>
+      {pages.isPending ? (
+        <div className="h-24 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-label="Loading the timeline" />
+      ) : pages.isError && cycles.length === 0 ? (
+        <div
+          role="alert"
+          className="flex flex-wrap items-center justify-between gap-3 rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
+        >
+          <span>The timeline could not be loaded: {pages.error.message}</span>
+          <Button variant="secondary" onClick={() => void pages.refetch()}>
+            Try again
+          </Button>
+        </div>
+      ) : cycles.length === 0 ? (
+        <p
+          className="rounded-xl border border-dashed border-zinc-300 p-8 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400"
+          data-testid="timeline-empty"
+        >
+          Nothing has happened yet. Start the agent to see its cycles here as they happen.
+        </p>
+      ) : hidden ? null : (
+        <CycleList
+          cycles={cycles}
+          olderCycles={olderCycles}
+          expanded={expanded}
+          onToggle={toggle}
+          hasOlder={hasNextPage}
+          isFetchingOlder={isFetchingNextPage}
+          olderError={isFetchNextPageError ? pages.error.message : null}
+          fetchOlder={fetchOlder}
+        />
+      )}
+    </section>
+  );
+}
+
+type CycleListProps = {
+  cycles: TimelineCycle[];
+  /** How many cycles are older than the loaded ones (for "cycle n of m" in screen readers). */
+  olderCycles: number;
+  expanded: ReadonlySet<number>;
+  onToggle: (cycle: number, isOpen: boolean) => void;
+  hasOlder: boolean;
+  isFetchingOlder: boolean;
+  olderError: string | null;
+  fetchOlder: () => void;
+};
+
+/**
+ * The virtual window over the loaded cycles. The page itself scrolls (one scrollbar, natural on a
+ * phone), so the list is positioned by its offset in the document (`scrollMargin`).
+ *
+ * Live cycles: a reader at the top sees them arrive there. A reader scrolled into older history is
+ * not moved: new cycles are held back above what they are reading and counted in a "N new cycles"
+ * button that shows them and scrolls up; events of cycles already shown update in place.
+ */
+function CycleList({ cycles, olderCycles, expanded, onToggle, hasOlder, isFetchingOlder, olderError, fetchOlder }: CycleListProps) {
+  const listRef = useRef<HTMLOListElement>(null);
+  const [listTop, setListTop] = useState(0);
+  const listTopRef = useRef(0);
+
+  // The list's offset in the document moves when the content above it changes height (a message
+  // under the controls, the window's width); the document's height changes with it.
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    if (!list) return;
+    const measure = () => {
+      const top = Math.round(list.getBoundingClientRect().top + window.scrollY);
+      listTopRef.current = top;
+      setListTop((previous) => (previous === top ? previous : top));
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(document.body);
+    return () => observer.disconnect();
+  }, []);
+
+  // The newest cycle shown while the reader is away from the top; newer ones wait. null: following live.
+  const [heldAt, setHeldAt] = useState<number | null>(null);
+  const heldIndex = heldAt === null ? 0 : cycles.findIndex((c) => c.cycle <= heldAt);
+  const firstShown = Math.max(0, heldIndex);
+  const shown = useMemo(() => (firstShown === 0 ? cycles : cycles.slice(firstShown)), [cycles, firstShown]);
+  const newestCycleRef = useRef<number | undefined>(undefined);
+  useLayoutEffect(() => {
+    newestCycleRef.current = shown[0]?.cycle;
+  }, [shown]);
+
+  useEffect(() => {
+    let isAtTop: boolean | null = null;
+    const onScroll = () => {
+      const next = window.scrollY <= listTopRef.current + AT_TOP_SLACK_PX;
+      if (next === isAtTop) return;
+      isAtTop = next;
+      setHeldAt(next ? null : (newestCycleRef.current ?? null));
+    };
+    onScroll();
+    window.addEventListener("scroll", onScroll, { passive: true });
+    return () => window.removeEventListener("scroll", onScroll);
+  }, []);
+
+  // A row holding the keyboard focus stays rendered when scrolled out of view, so focus is not lost.
+  const [focusedCycle, setFocusedCycle] = useState<number | null>(null);
+  const rangeExtractor = useCallback(
+    (range: Range) => {
+      const indexes = defaultRangeExtractor(range);
+      if (focusedCycle === null) return indexes;
+      const index = shown.findIndex((c) => c.cycle === focusedCycle);
+      if (index < 0 || indexes.includes(index)) return indexes;
+      return [...indexes, index].sort((a, b) => a - b);
+    },
+    [shown, focusedCycle],
+  );
+  const getItemKey = useCallback((index: number) => shown[index]?.cycle ?? -index - 1, [shown]);
+
+  const virtualizer = useWindowVirtualizer({
+    count: shown.length,
+    estimateSize: estimateRowSize,
+    overscan: OVERSCAN_ROWS,
+    gap: ROW_GAP_PX,
+    scrollMargin: listTop,
+    getItemKey,
+    rangeExtractor,
+  });
+  const items = virtualizer.getVirtualItems();
+
+  const lastRendered = items.at(-1)?.index ?? -1;
+  useEffect(() => {
+    if (lastRendered >= shown.length - PREFETCH_ROWS && hasOlder && !isFetchingOlder && !olderError) fetchOlder();
+  }, [lastRendered, shown.length, hasOlder, isFetchingOlder, olderError, fetchOlder]);
+
+  const showNewest = () => {
+    setHeldAt(null);
+    window.scrollTo({ top: Math.max(0, listTopRef.current - 64) });
+    // Keyboard users land on the newest cycle rather than at the top of the document.
+    let tries = 0;
+    const focusNewest = () => {
+      const summary = listRef.current?.querySelector<HTMLElement>('[data-index="0"] summary');
+      if (summary) summary.focus({ preventScroll: true });
+      else if (++tries < 10) requestAnimationFrame(focusNewest);
+    };
+    requestAnimationFrame(focusNewest);
+  };
+
+  const setSize = shown.length + olderCycles;
+  const newCount = firstShown;
+  return (
+    <div>
+      {newCount > 0 ? (
+        // No height of its own: appearing must not push the rows the reader is looking at.
+        <div className="sticky top-3 z-10 flex h-0 items-start justify-center">
+          <button
+            type="button"
+            onClick={showNewest}
+            className="bg-brand-600 hover:bg-brand-700 focus-visible:outline-brand-600 rounded-full px-4 py-1.5 text-sm font-semibold text-white shadow-lg focus-visible:outline-2 focus-visible:outline-offset-2"
+            data-testid="new-cycles"
+          >
+            <span aria-hidden>↑ </span>
+            {newCount.toLocaleString("en-US")} new {newCount === 1 ? "cycle" : "cycles"}
+          </button>
+        </div>
+      ) : null}
+      <ol
+        ref={listRef}
+        className="relative"
+        style={{ height: virtualizer.getTotalSize() }}
+        aria-label="Cycles, newest first"
+        data-testid="timeline"
+        data-loaded={shown.length}
+        onFocus={(e) => {
+          const row = e.target.closest<HTMLElement>("[data-cycle]");
+          setFocusedCycle(row ? Number(row.dataset.cycle) : null);
+        }}
+        onBlur={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget)) setFocusedCycle(null);
+        }}
+      >
+        {items.map((item) => {
+          const row = shown[item.index]!;
+          return (
+            <CycleRow
+              key={item.key}
+              cycle={row.cycle}
+              events={row.events}
+              isOpen={expanded.has(row.cycle)}
+              onToggle={onToggle}
+              index={item.index}
+              offset={item.start - virtualizer.options.scrollMargin}
+              setSize={setSize}
+              measureRef={virtualizer.measureElement}
+            />
+          );
+        })}
+      </ol>
+      <div className="flex min-h-10 items-center justify-center pt-3 text-sm">
+        {isFetchingOlder ? (
+          <p role="status" className="text-zinc-500 dark:text-zinc-400">
+            Loading older cycles…
+          </p>
+        ) : olderError ? (
+          <div role="alert" className="flex flex-wrap items-center justify-center gap-3 text-red-800 dark:text-red-200">
+            <span>Older cycles could not be loaded: {olderError}</span>
+            <Button variant="secondary" onClick={fetchOlder}>
+              Try again
+            </Button>
+          </div>
+        ) : hasOlder ? (
+          <Button variant="secondary" onClick={fetchOlder}>
+            Load older cycles
+          </Button>
+        ) : (
+          <p className="text-xs text-zinc-500 dark:text-zinc-400">The beginning of this agent&apos;s history.</p>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** The live events by cycle, with one more (a repeat after a reconnect is dropped). */
+function withLiveEvent(live: ReadonlyMap<number, TimelineEvent[]>, event: TimelineEvent): ReadonlyMap<number, TimelineEvent[]> {
+  const events = live.get(event.cycle) ?? [];
+  if (events.some((e) => e.seq === event.seq)) return live;
+  const next = new Map(live);
+  const last = events.at(-1);
+  next.set(event.cycle, !last || last.seq < event.seq ? [...events, event] : [...events, event].sort((a, b) => a.seq - b.seq));
+  return next;
+}
+
+/**
+ * The loaded pages (disjoint cycle ranges, newest first) with the live events merged in. Rows of
+ * cycles only the live stream knows keep their event arrays until an event of theirs arrives.
+ */
+function mergeCycles(pages: { cycles: TimelineCycle[] }[], live: ReadonlyMap<number, TimelineEvent[]>): TimelineCycle[] {
+  const loaded = pages.flatMap((page) => page.cycles);
+  if (live.size === 0) return loaded;
+  const merged = loaded.map((c) => {
+    const more = live.get(c.cycle);
+    if (!more) return c;
+    const bySeq = new Map<number, TimelineEvent>();
+    for (const e of [...c.events, ...more]) bySeq.set(e.seq, e);
+    return { cycle: c.cycle, events: [...bySeq.values()].sort((a, b) => a.seq - b.seq) };
+  });
+  const loadedCycles = new Set(loaded.map((c) => c.cycle));
+  const added = [...live.entries()].filter(([cycle]) => !loadedCycles.has(cycle)).map(([cycle, events]) => ({ cycle, events }));
+  const all = [...added, ...merged];
+  // Live cycles are newer than every loaded one; sort only if that ever does not hold.
+  for (let i = 1; i < all.length; i++) if (all[i - 1]!.cycle < all[i]!.cycle) return all.sort((a, b) => b.cycle - a.cycle);
+  return all;
+}
