@@ -7,6 +7,8 @@ import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
 type ThoughtPayload = {
   content?: string | null;
   model?: string;
+  /** HTTP attempts of the model call (1 = no retry). */
+  attempts?: number;
   call?: { name: string; arguments: string } | null;
   context?: { promptTokens?: number; recentCycles?: number; summaryThroughCycle?: number; truncated?: boolean };
   memory?: { embedder?: string; pinned?: string[]; degraded?: string };
@@ -63,6 +65,11 @@ export const CycleRow = memo(function CycleRow({ cycle, events, isOpen, onToggle
             <span>{tokens.toLocaleString("en-US")} tokens</span>
             <span>{formatUsd(String(cost))}</span>
             {duration !== null ? <span>{duration} ms</span> : null}
+            {(tp.attempts ?? 1) > 1 ? (
+              <span className="text-amber-700 dark:text-amber-300" data-testid="cycle-retries">
+                {tp.attempts! - 1} {tp.attempts === 2 ? "retry" : "retries"}
+              </span>
+            ) : null}
             <span title={formatAbsolute(events[0]?.createdAt)}>{formatRelative(events[0]?.createdAt)}</span>
           </span>
         </summary>

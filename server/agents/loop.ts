@@ -265,7 +265,7 @@ async function callModelForCycle({
           runId: agentRunId,
           cycle,
           type: "error",
-          payload: { stage: "think", kind: result.kind, message: result.error },
+          payload: { stage: "think", kind: result.kind, message: result.error, attempts: result.attempts ?? 1 },
           durationMs: result.durationMs,
         },
         tx,
@@ -296,6 +296,8 @@ async function callModelForCycle({
             toolCalls: reply.toolCalls.map((c) => c.name),
             call: first ? { name: first.name, arguments: first.argumentsText } : null,
             model: agent.model,
+            // HTTP attempts the call took (1 = no retry; 429/5xx/timeouts are retried with backoff).
+            attempts: result.attempts,
             isKnownModelPrice: cost.isKnownModel,
             // Why each memory was in the prompt: pinned, or recalled with its score and its components.
             memory: {

@@ -34,6 +34,7 @@ export type ModelResult =
       ok: false;
       error: string;
       kind: "rate-limited" | "server" | "timeout" | "malformed" | "auth" | "bad-request" | "connection";
+      attempts?: number;
       durationMs: number;
     };
 
@@ -47,7 +48,13 @@ export async function callModel(
   if (endpoint.kind === "simulator") return { ok: true, reply: simulate(request), attempts: 1, durationMs: elapsed() };
 
   // The SDK retries 408/409/429/5xx and connection errors with exponential backoff, honouring retry-after.
-  const client = new OpenAI({ baseURL: endpoint.baseURL, apiKey: endpoint.apiKey, timeout: timeoutMs, maxRetries });
+  // Every HTTP attempt goes through this fetch, so the timeline can show how many retries a call took.
+  let attempts = 0;
+  const countingFetch: typeof fetch = (input, init) => {
+    attempts += 1;
+    return fetch(input, init);
+  };
+  const client = new OpenAI({ baseURL: endpoint.baseURL, apiKey: endpoint.apiKey, timeout: timeoutMs, maxRetries, fetch: countingFetch });
   try {
     const completion = await client.chat.completions.create({
       model: request.model,
@@ -58,7 +65,7 @@ export async function callModel(
     });
     const choice = (completion as { choices?: unknown }).choices;
     if (!Array.isArray(choice) || choice.length === 0) {
-      return { ok: false, kind: "malformed", error: "The model's reply had no choices.", durationMs: elapsed() };
+      return { ok: false, kind: "malformed", error: "The model's reply had no choices.", attempts, durationMs: elapsed() };
     }
     const first = completion.choices[0]!;
     const toolCalls: ToolCallRequest[] = [];
@@ -74,11 +81,11 @@ export async function callModel(
         usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
         finishReason: first.finish_reason ?? "stop",
       },
-      attempts: 1,
+      attempts,
       durationMs: elapsed(),
     };
   } catch (error) {
-    return { ok: false, ...describeError(error), durationMs: elapsed() };
+    return { ok: false, ...describeError(error), attempts, durationMs: elapsed() };
   }
 }
 

@@ -48,7 +48,8 @@ describe("callModel through the openai SDK", () => {
   it("retries a 429 honouring retry-after, then succeeds", async () => {
     fake.script({ kind: "error", status: 429, retryAfterSeconds: 1 }, { kind: "message", content: "ok now" });
     const result = await callModel(endpoint(), request(), { maxRetries: 2 });
-    expect(result).toMatchObject({ ok: true, reply: { content: "ok now" } });
+    // Two HTTP attempts: the timeline shows "1 retry" for this cycle.
+    expect(result).toMatchObject({ ok: true, reply: { content: "ok now" }, attempts: 2 });
     expect(fake.requests).toHaveLength(2);
     expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(900);
   });
@@ -63,7 +64,7 @@ describe("callModel through the openai SDK", () => {
   ])("turns %o into an error value of kind %s", async (reply, kind) => {
     fake.script(reply);
     const result = await callModel(endpoint(), request(), { maxRetries: 0 });
-    expect(result).toMatchObject({ ok: false, kind, error: expect.any(String) });
+    expect(result).toMatchObject({ ok: false, kind, error: expect.any(String), attempts: 1 });
   });
 
   it("times out", async () => {
