@@ -382,7 +382,12 @@ try {
   }
   /** The app's statements of one recall: the settings it made (transaction-local) and the SELECT. */
   function splitStatements(statements: Statement[]) {
-    const own = statements.filter((s) => !isTransactionControl(s.text));
+    // The app sends its settings and its query as one simple-protocol message ("settings;\nquery"):
+    // split it back into its statements to replay and EXPLAIN them one by one.
+    const expanded = statements.flatMap((s) =>
+      s.values.length === 0 && s.text.includes(";\n") ? s.text.split(";\n").map((text) => ({ text, values: [] as unknown[] })) : [s],
+    );
+    const own = expanded.filter((s) => !isTransactionControl(s.text));
     const select = own.findLast((s) => s.text.includes("<=>"));
     if (!select) throw new Error(`vectorCandidates sent no statement with <=>: ${JSON.stringify(own.map((s) => s.text))}`);
     return { setup: own.filter((s) => s !== select), select };
@@ -740,7 +745,8 @@ ${targetSection}
 
 Timed: \`vectorCandidates\` from server/memory/recall.ts, the function the agent loop calls (its constants: ${Object.entries(appConstants)
   .map(([k, v]) => `${k} ${v}`)
-  .join(", ")}). It is one Prisma transaction: a settings statement, as captured
+  .join(", ")}). It is one round trip on a plain pg pool (server/db/raw.ts): one simple-protocol message that PostgreSQL runs as
+one implicit transaction, a settings statement, as captured
 
     ${appSetupText}
 
@@ -865,8 +871,8 @@ in a notice and goes on building on disk, much more slowly. Recall queries on a 
 
 - Client-side overhead: the app's p50 minus the server's execution p50 (EXPLAIN above) is ${rowsOf(
   (s, a) => `${fmt(s.rows)}/${a.role} ${ms(a.app.latency.p50 - a.appPlan.executionMsP50)}`,
-).replace(/\n/g, ", ")}: Prisma, the four round trips of the transaction (BEGIN, settings, SELECT, COMMIT) and the settings
-  statement's count of the agent's rows.
+).replace(/\n/g, ", ")}: the one round trip (settings and SELECT in one
+  message), sending the query vector as text, and the settings statement's count of the agent's rows.
 - The exact path (a sort of all the agent's rows) reads every one of the agent's vectors from TOAST, so it costs in proportion
   to the agent's memories (see the exact query column and its buffers).
 - Rows per topic: each agent spreads its memories over ${TOPICS_PER_AGENT} topics, so the typical agent has ≈ ${sizes
