@@ -18,3 +18,9 @@ export const agentPauseRequested = {
   name: "agent/pause.requested",
   data: z.object({ agentId: z.uuid(), teamId: z.string().min(1) }),
 } as const;
+
+/** A trigger (webhook, schedule) for a sleeping agent: ends its cooldown early. `wakeId` is the delivery's row id. */
+export const agentWakeRequested = {
+  name: "agent/wake.requested",
+  data: z.object({ agentId: z.uuid(), teamId: z.string().min(1), wakeId: z.uuid(), source: z.enum(["webhook", "schedule"]) }),
+} as const;

@@ -14,6 +14,7 @@ import { RunsPanel } from "./runs-panel";
 import { RaiseBudgetForm } from "./raise-budget-form";
 import { StatePanel } from "./state-panel";
 import { StatusBadge } from "./status-badge";
+import { TriggersPanel } from "./triggers-panel";
 import { Timeline, usePrefetchTimeline } from "./timeline";
 
 const TABS = [
@@ -22,6 +23,7 @@ const TABS = [
   ["state", "State"],
   ["budget", "Budget"],
   ["runs", "Runs"],
+  ["triggers", "Triggers"],
   ["share", "Share"],
 ] as const;
 type Tab = (typeof TABS)[number][0];
@@ -144,6 +146,12 @@ export function AgentPage({ agentId }: { agentId: string }) {
       {tab === "runs" ? (
         <div role="tabpanel" id="panel-runs" aria-labelledby="tab-runs">
           <RunsPanel agentId={agentId} />
+        </div>
+      ) : null}
+
+      {tab === "triggers" ? (
+        <div role="tabpanel" id="panel-triggers" aria-labelledby="tab-triggers">
+          <TriggersPanel agentId={agentId} />
         </div>
       ) : null}
 

@@ -1,14 +1,15 @@
 import { inngest } from "../client";
-import { agentApprovalDecided, agentPauseRequested, agentRunRequested } from "../events";
+import { agentApprovalDecided, agentPauseRequested, agentRunRequested, agentWakeRequested } from "../events";
 import { settleHold } from "~/server/agents/holds";
 import { act, beginRun, endRun, runCycle, settleApproval, type ApprovalSettlement } from "~/server/agents/loop";
+import { cooldownWakeCondition } from "~/server/triggers/wake";
 
 /**
  * One run of an agent: up to `cyclesPerRun` think-act cycles, then a rollover event starts the next
  * run from the agent's checkpoint. The body only orchestrates; every read, write, clock and model
  * call happens inside a step, in server/agents/loop.ts. Step ids carry the cycle number, which comes
  * from the memoized begin-run step, so they are stable across replays. An ordinary cycle is one step
- * (`cycle-N`: think and act) and a cooldown sleep (none when the cooldown is 0); a held or approval-waiting cycle adds its waits
+ * (`cycle-N`: think and act) and a cooldown wait that a trigger can end early (none when the cooldown is 0); a held or approval-waiting cycle adds its waits
  * and the steps after them.
  */
 export const agentRun = inngest.createFunction(
@@ -28,6 +29,7 @@ export const agentRun = inngest.createFunction(
     const ids = { agentId, teamId, agentRunId: plan.agentRunId };
 
     let cycle = plan.firstCycle;
+    let lastWakeId: string | null = null;
     for (let i = 0; i < plan.cyclesPerRun; i++, cycle++) {
       // An ordinary cycle is one step (think + act); holds and approvals wait between steps.
       let { decision, outcome } = await step.run(`cycle-${cycle}`, () => runCycle({ ...ids, cycle }));
@@ -78,7 +80,16 @@ export const agentRun = inngest.createFunction(
       }
       // A cooldown of 0 goes straight on: the next cycle runs in the same request (no sleep, no wake-up).
       // A person's pause then takes effect at the next think, which stops when the agent is no longer the loop's.
-      if (plan.cooldownSeconds > 0) await step.sleep(`cooldown-${cycle}`, `${plan.cooldownSeconds}s`);
+      // The cooldown is a wait, not a sleep, so a trigger (webhook, schedule) can end it early; the wake that ended
+      // the previous cooldown is excluded, since the executor also matches events that arrived just before a wait.
+      if (plan.cooldownSeconds > 0) {
+        const woke: { data: unknown } | null = await step.waitForEvent(`cooldown-${cycle}`, {
+          event: agentWakeRequested.name,
+          if: cooldownWakeCondition(agentId, lastWakeId),
+          timeout: `${plan.cooldownSeconds}s`,
+        });
+        lastWakeId = woke ? (agentWakeRequested.data.safeParse(woke.data).data?.wakeId ?? null) : null;
+      }
     }
 
     // Rollover: end this run and start the next from the checkpoint, keeping runs far below Inngest's limits.

@@ -1,6 +1,7 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { db } from "../db/client";
 import { recallForContext, type RecallResult } from "../memory/memories";
+import { describeTriggerForPrompt } from "../triggers/payload";
 import { FOLD_BATCH_CYCLES, loadContext, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "./events";
 
 /**
@@ -62,6 +63,7 @@ export function digestCycle(cycle: number, events: Pick<EventRow, "type" | "payl
     else if (e.type === "error") parts.push(`error ${p.kind ?? "?"}`);
     else if (e.type === "approval_decided") parts.push(`${p.kind ?? "approval"} ${p.status ?? "?"}`);
     else if (e.type === "budget") parts.push(`budget ${p.stage ?? ""}`);
+    else if (e.type === "trigger") parts.push(`trigger ${(p as { source?: string }).source ?? "?"}`);
   }
   return `c${cycle}: ${parts.join(" ") || "no action"}`;
 }
@@ -146,7 +148,14 @@ function render(context: LoadedContext, memory: RecallResult, cycle: number, lim
     .filter(Boolean)
     .join("\n");
   const world = JSON.stringify(agent.worldState ?? {});
-  const recent = events.map((e) => `#${e.seq} cycle ${e.cycle} ${e.type}: ${short(e.payload, EVENT_TEXT_MAX)}`).join("\n");
+  const recent = events
+    .map((e) =>
+      // A trigger's payload is shown whole up to its own bound, delimited, so the agent can read what was sent.
+      e.type === "trigger"
+        ? `#${e.seq} cycle ${e.cycle} trigger: ${describeTriggerForPrompt(e.payload)}`
+        : `#${e.seq} cycle ${e.cycle} ${e.type}: ${short(e.payload, EVENT_TEXT_MAX)}`,
+    )
+    .join("\n");
   const user = [
     `Cycle ${cycle}.`,
     `World state: ${limits ? short(world, limits.worldState) : world}`,

@@ -6,6 +6,7 @@ import { agentSettingsOf, updateAgent } from "../../agents/edit";
 import { forkAgent } from "../../agents/fork";
 import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { agentState, checkpointAt, eventsAfter, listCycles } from "../../agents/timeline";
+import { rotateWebhookSecret, webhookInfo } from "../../triggers/webhooks";
 import { AgentStatus } from "../../db/generated/enums";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 import { tracked } from "@trpc/server";
@@ -151,4 +152,14 @@ export const agentRouter = createTRPCRouter({
       }),
     )
     .mutation(({ ctx, input: { id, ...raise } }) => raiseBudget({ agentId: id, teamId: ctx.team.id, userId: ctx.user.id, raise })),
+
+  /** The Triggers tab: webhook URL, whether a secret exists (never the secret), the schedule, recent deliveries. */
+  webhook: teamProcedure("viewer")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
+    .query(({ ctx, input }) => webhookInfo({ agentId: input.id, teamId: ctx.team.id })),
+
+  /** Create or replace the webhook secret; the new secret is returned this once, and the old one stops working. */
+  rotateWebhookSecret: teamProcedure("member")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
+    .mutation(({ ctx, input }) => rotateWebhookSecret({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id })),
 });

@@ -1,0 +1,229 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useState } from "react";
+import { can, isTeamRole } from "~/server/auth/roles";
+import { useTRPC } from "../trpc/react";
+import { Button } from "../ui/button";
+import { FormAlert } from "../ui/field";
+import { formatAbsolute, formatRelative } from "../ui/format";
+
+const REFRESH_MS = 10_000;
+
+/** A shell example that signs a body the way the webhook checks it (HMAC-SHA256 of the raw body, hex). */
+function curlExample(url: string, secret: string) {
+  return [
+    `SECRET='${secret}'`,
+    `BODY='{"event":"order.created","id":42}'`,
+    `SIG=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')`,
+    `curl -X POST '${url}' \\`,
+    `  -H 'Content-Type: application/json' \\`,
+    `  -H "X-Longhaul-Delivery: $(uuidgen)" \\`,
+    `  -H "X-Longhaul-Signature: sha256=$SIG" \\`,
+    `  --data "$BODY"`,
+  ].join("\n");
+}
+
+/**
+ * An agent's triggers: its webhook (URL, secret created or rotated here and shown once, a signed curl
+ * example, recent deliveries) and its schedule with the next time it fires. Members and up manage the
+ * secret; viewers see the rest.
+ */
+export function TriggersPanel({ agentId }: { agentId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const headingId = useId();
+  const info = useQuery(trpc.agent.webhook.queryOptions({ id: agentId }, { refetchInterval: REFRESH_MS }));
+  const team = useQuery(trpc.team.current.queryOptions());
+  const canManage = team.data ? isTeamRole(team.data.role) && can(team.data.role, "agent:control") : false;
+  const [secret, setSecret] = useState<string | null>(null);
+  const [copied, setCopied] = useState<"secret" | "url" | "curl" | "failed" | null>(null);
+  const [isConfirming, setIsConfirming] = useState(false);
+
+  const rotate = useMutation(
+    trpc.agent.rotateWebhookSecret.mutationOptions({
+      onSuccess: async (result) => {
+        setSecret(result.secret);
+        setIsConfirming(false);
+        setCopied(null);
+        await queryClient.invalidateQueries({ queryKey: trpc.agent.webhook.queryKey({ id: agentId }) });
+      },
+    }),
+  );
+
+  async function copy(text: string, what: "secret" | "url" | "curl") {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(what);
+    } catch {
+      setCopied("failed");
+    }
+  }
+
+  if (info.isPending) {
+    return <div className="h-40 animate-pulse rounded-xl bg-zinc-100 dark:bg-zinc-800" aria-label="Loading triggers" aria-busy />;
+  }
+  if (!info.data) {
+    return (
+      <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+        <p>The triggers could not be loaded: {info.error?.message ?? "unknown error"}</p>
+        <Button variant="secondary" className="mt-3" isLoading={info.isFetching} onClick={() => void info.refetch()}>
+          Try again
+        </Button>
+      </div>
+    );
+  }
+  const { url, hasSecret, schedule, deliveries, maxBytes } = info.data;
+
+  return (
+    <div className="space-y-6" data-testid="triggers-panel">
+      <section
+        aria-labelledby={headingId}
+        className="space-y-3 rounded-xl bg-white p-4 ring-1 ring-zinc-200 sm:p-5 dark:bg-zinc-900 dark:ring-zinc-800"
+      >
+        <h2 id={headingId} className="text-lg font-semibold">
+          Webhook
+        </h2>
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          Other services can POST to this address (JSON or text, at most {Math.round(maxBytes / 1024)} KB). The agent sees the payload in
+          its next cycle; a sleeping or idle agent is woken. Each request must be signed with the secret and carry a unique delivery id; a
+          repeated id is ignored.
+        </p>
+        <div className="flex flex-col gap-2 sm:flex-row">
+          <input
+            readOnly
+            value={url}
+            aria-label="Webhook URL"
+            onFocus={(e) => e.currentTarget.select()}
+            className="block w-full min-w-0 rounded-md border-0 bg-zinc-50 px-3 py-2 font-mono text-xs ring-1 ring-zinc-300 ring-inset dark:bg-zinc-950 dark:ring-zinc-700"
+            data-testid="webhook-url"
+          />
+          <Button type="button" variant="secondary" onClick={() => copy(url, "url")}>
+            {copied === "url" ? "Copied" : "Copy URL"}
+          </Button>
+        </div>
+
+        {secret ? (
+          <div
+            className="space-y-2 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200 dark:bg-emerald-950 dark:ring-emerald-900"
+            data-testid="webhook-secret"
+          >
+            <p className="text-sm font-medium text-emerald-900 dark:text-emerald-200" role="status">
+              New secret. Copy it now: it is shown only once{hasSecret ? ", and the previous secret no longer works" : ""}.
+            </p>
+            <div className="flex flex-col gap-2 sm:flex-row">
+              <input
+                readOnly
+                value={secret}
+                aria-label="Webhook secret"
+                onFocus={(e) => e.currentTarget.select()}
+                className="block w-full min-w-0 rounded-md border-0 bg-white px-3 py-2 font-mono text-xs ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
+              />
+              <div className="flex gap-2">
+                <Button type="button" variant="secondary" onClick={() => copy(secret, "secret")}>
+                  {copied === "secret" ? "Copied" : "Copy secret"}
+                </Button>
+                <Button type="button" variant="ghost" onClick={() => setSecret(null)}>
+                  Done
+                </Button>
+              </div>
+            </div>
+            <p className="text-xs text-zinc-700 dark:text-zinc-300">Try it from a shell:</p>
+            <pre className="overflow-x-auto rounded-md bg-zinc-900 p-3 text-xs text-zinc-100" data-testid="webhook-curl">
+              {curlExample(url, secret)}
+            </pre>
+            <Button type="button" variant="secondary" onClick={() => copy(curlExample(url, secret), "curl")}>
+              {copied === "curl" ? "Copied" : "Copy example"}
+            </Button>
+          </div>
+        ) : (
+          <p className="text-sm" data-testid="webhook-secret-status">
+            {hasSecret
+              ? "A secret is set. It is not shown again; rotate it if it was lost or leaked."
+              : "No secret yet: the webhook refuses every request until one is created."}
+          </p>
+        )}
+        {copied === "failed" ? (
+          <p className="text-xs text-zinc-700 dark:text-zinc-300" role="alert">
+            The browser did not allow copying: select the text and copy it yourself.
+          </p>
+        ) : null}
+        {rotate.error ? <FormAlert>{rotate.error.message}</FormAlert> : null}
+
+        {canManage ? (
+          isConfirming ? (
+            <div className="flex flex-wrap items-center gap-2">
+              <span className="text-sm">Senders using the current secret will be refused from now on.</span>
+              <Button type="button" variant="danger" isLoading={rotate.isPending} onClick={() => rotate.mutate({ id: agentId })}>
+                Rotate secret
+              </Button>
+              <Button type="button" variant="ghost" onClick={() => setIsConfirming(false)}>
+                Cancel
+              </Button>
+            </div>
+          ) : (
+            <Button
+              type="button"
+              variant={hasSecret ? "secondary" : "primary"}
+              isLoading={rotate.isPending}
+              onClick={() => (hasSecret ? setIsConfirming(true) : rotate.mutate({ id: agentId }))}
+            >
+              {hasSecret ? "Rotate secret…" : "Create secret"}
+            </Button>
+          )
+        ) : null}
+      </section>
+
+      <section className="space-y-2 rounded-xl bg-white p-4 ring-1 ring-zinc-200 sm:p-5 dark:bg-zinc-900 dark:ring-zinc-800">
+        <h2 className="text-lg font-semibold">Schedule</h2>
+        {schedule ? (
+          <p className="text-sm" data-testid="schedule-summary">
+            <code className="font-mono">{schedule.cron}</code> in {schedule.timezone}.{" "}
+            {schedule.nextRunAt ? (
+              <>
+                Next: <time dateTime={new Date(schedule.nextRunAt).toISOString()}>{formatAbsolute(schedule.nextRunAt)}</time> (
+                {formatRelative(schedule.nextRunAt)}).
+              </>
+            ) : (
+              "It cannot be read; edit the agent to fix it."
+            )}{" "}
+            An idle or sleeping agent is woken then; a paused or stopped one is not.
+          </p>
+        ) : (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            No schedule. Set one in the agent&apos;s settings (cron, with a time zone).
+          </p>
+        )}
+      </section>
+
+      <section className="space-y-2 rounded-xl bg-white p-4 ring-1 ring-zinc-200 sm:p-5 dark:bg-zinc-900 dark:ring-zinc-800">
+        <h2 className="text-lg font-semibold">Recent deliveries</h2>
+        {deliveries.length === 0 ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">Nothing delivered yet.</p>
+        ) : (
+          <ul className="divide-y divide-zinc-200 text-sm dark:divide-zinc-800" data-testid="trigger-deliveries">
+            {deliveries.map((d) => (
+              <li key={d.id} className="flex flex-wrap items-baseline justify-between gap-2 py-2">
+                <span className="min-w-0">
+                  <span className="font-medium">{d.source === "webhook" ? "Webhook" : "Schedule"}</span>{" "}
+                  <span className="font-mono text-xs break-all text-zinc-600 dark:text-zinc-400">{d.deliveryId}</span>
+                  {d.bytes !== null ? <span className="text-xs text-zinc-500"> · {d.bytes.toLocaleString()} bytes</span> : null}
+                  {d.skipped ? (
+                    <span className="text-xs text-amber-700 dark:text-amber-400"> · skipped (agent {d.skipped.replace("_", " ")})</span>
+                  ) : null}
+                </span>
+                <time
+                  className="text-xs text-zinc-500"
+                  dateTime={new Date(d.receivedAt).toISOString()}
+                  title={formatAbsolute(d.receivedAt)}
+                >
+                  {formatRelative(d.receivedAt)}
+                </time>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,118 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { InngestFunction } from "inngest";
+import { serve } from "inngest/node";
+import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type * as ControlModule from "~/server/agents/control";
+import { db } from "~/server/db/client";
+import type { RunningExecutor } from "~/server/executor/executor";
+import type * as WebhooksModule from "~/server/triggers/webhooks";
+import { agentInput } from "../factories/agent";
+import { createTestTeam } from "../factories/team";
+import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";
+import { startTestExecutor } from "./harness";
+
+/**
+ * Triggers end to end: a sleeping agent with a long cooldown is woken by a signed webhook and sees
+ * the payload in the next cycle's prompt (the real SDK, the project's executor, the openai SDK).
+ */
+let executor: RunningExecutor;
+let fake: FakeOpenAI;
+let app: http.Server;
+let control: typeof ControlModule;
+let webhooks: typeof WebhooksModule;
+
+beforeAll(async () => {
+  executor = await startTestExecutor({ port: Number(new URL(process.env.INNGEST_DEV!).port), worker: { backoffBaseMs: 100 } });
+  fake = await startFakeOpenAI();
+  fake.setResponder((body: ChatCompletionCreateParams) => {
+    const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
+    const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? 0);
+    const call =
+      cycle <= 2
+        ? { name: "update_world_state", arguments: { set: { waiting: cycle } } }
+        : { name: "finish", arguments: { result: "Handled the order." } };
+    return { kind: "tool_calls", calls: [call], content: `Cycle ${cycle}.` };
+  });
+  const { inngest } = await import("~/inngest/client");
+  const { functions } = await import("~/inngest");
+  control = await import("~/server/agents/control");
+  webhooks = await import("~/server/triggers/webhooks");
+  app = http.createServer(serve({ client: inngest, functions: functions as InngestFunction.Any[] }));
+  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+  const sync = await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`, { method: "PUT" });
+  if (!sync.ok) throw new Error(`sync failed: ${sync.status} ${await sync.text()}`);
+}, 60_000);
+
+afterAll(async () => {
+  await executor?.pool.query(
+    `DELETE FROM executor_job WHERE "runId" IN (SELECT r.id FROM executor_run r JOIN executor_function f ON f.id = r."functionId" WHERE f."appId" = 'longhaul')`,
+  );
+  app?.closeAllConnections();
+  await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
+  await executor?.stop();
+  await fake?.stop();
+});
+
+async function waitFor<T>(what: string, read: () => Promise<T>, isDone: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (isDone(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("triggers", () => {
+  it("a webhook wakes an agent sleeping through a one-hour cooldown, and the next prompt shows the payload", async () => {
+    const owner = await createTestTeam();
+    const provider = await owner.caller.provider.create({ name: "fake-triggers", baseUrl: fake.baseURL, apiKey: "sk-triggers" });
+    const agent = await owner.caller.agent.create(
+      agentInput({ name: "Woken by a webhook", provider: provider.id, model: "gpt-4o-mini", cooldownSeconds: 3600, budgetUsd: 5 }),
+    );
+    const { secret } = await owner.caller.agent.rotateWebhookSecret({ id: agent.id });
+    await control.startAgent({ agentId: agent.id, teamId: owner.team.id, userId: owner.user.id });
+    const read = () => db.agent.findUniqueOrThrow({ where: { id: agent.id }, select: { status: true, cycleCount: true } });
+    await waitFor("cycle 1 to finish", read, (a) => a.cycleCount === 1 && a.status === "sleeping");
+    // Let the cooldown wait register, so this is a wake, not an early match.
+    await new Promise((r) => setTimeout(r, 500));
+
+    const deliver = async (deliveryId: string, payload: unknown) => {
+      const body = JSON.stringify(payload);
+      const response = await webhooks.receiveWebhook(
+        new Request(`http://127.0.0.1/api/hooks/${agent.id}`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-longhaul-signature": webhooks.signWebhookBody(secret, body),
+            "x-longhaul-delivery": deliveryId,
+          },
+          body,
+        }),
+        agent.id,
+      );
+      return response.json();
+    };
+    expect(await deliver("order-1234", { order: 1234, action: "refund" })).toMatchObject({ agent: "woken" });
+    await waitFor("the woken cycle", read, (a) => a.cycleCount === 2 && a.status === "sleeping", 15_000);
+    // One wake ends one cooldown: the executor also matches events from just before a wait, and the
+    // wake that ended the previous cooldown is excluded, so cycle 2's cooldown runs its course.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await read()).toMatchObject({ cycleCount: 2, status: "sleeping" });
+    expect(await deliver("order-1235", { order: 1235 })).toMatchObject({ agent: "woken" });
+    const done = await waitFor("the second woken cycle", read, (a) => a.status === "completed", 15_000);
+    expect(done.cycleCount).toBe(3);
+
+    const prompts = fake.requests
+      .filter((r) => r.path === "/v1/chat/completions")
+      .map((r) =>
+        ((r.body as ChatCompletionCreateParams).messages ?? []).map((m) => (typeof m.content === "string" ? m.content : "")).join("\n"),
+      )
+      .filter((text) => text.includes('"Woken by a webhook"'));
+    expect(prompts).toHaveLength(3);
+    expect(prompts[0]).not.toContain("order-1234");
+    expect(prompts[1]).toMatch(/trigger: webhook delivery "order-1234" received\. Payload:\n<<<\n\{.*"order":1234.*\}\n>>>/);
+  });
+});
