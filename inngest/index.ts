@@ -1,4 +1,6 @@
 import { agentRun } from "./functions/agent-run";
+import { agentScheduler } from "./functions/agent-scheduler";
+import { agentWatchdog } from "./functions/agent-watchdog";
 
 /** Every Inngest function the app serves at /api/inngest. */
-export const functions = [agentRun];
+export const functions = [agentRun, agentWatchdog, agentScheduler];

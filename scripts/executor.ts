@@ -6,11 +6,13 @@
  *   -u, --sdk-url <url>   an app's serve URL to sync (repeatable)
  *   -p, --port <port>     port to listen on (default 8288)
  *       --host <host>     address to bind (default 127.0.0.1)
- * SIGINT/SIGTERM stop taking work, finish the calls in flight, then exit.
+ * SIGINT/SIGTERM stop taking work, finish the calls in flight (releasing to other executors those still
+ * running after EXECUTOR_SHUTDOWN_GRACE_MS), then exit.
  */
 import { parseArgs } from "node:util";
-import { executorOptionsFromEnv } from "../server/executor/config";
+import { executorOptionsFromEnv, tracingEndpointFromEnv } from "../server/executor/config";
 import { startExecutor } from "../server/executor/executor";
+import { startTracing, stopTracing } from "../server/operations/tracing";
 import { prepareExecutorDatabase } from "./lib/database";
 
 const { values } = parseArgs({
@@ -36,6 +38,7 @@ for (const url of values["sdk-url"]) {
   }
 }
 
+startTracing({ serviceName: "longhaul-executor", endpoint: tracingEndpointFromEnv() });
 const database = await prepareExecutorDatabase({ log: (line) => console.log(`[executor] ${line}`) });
 const executor = await startExecutor({
   ...executorOptionsFromEnv(),
@@ -49,9 +52,10 @@ let isStopping = false;
 async function stop(signal: string) {
   if (isStopping) return;
   isStopping = true;
-  console.log(`[executor] ${signal}: finishing in-flight steps ...`);
+  console.log(`[executor] ${signal}: finishing in-flight steps (jobs still running after the grace period go to other executors) ...`);
   await executor.stop();
   await database.stop();
+  await stopTracing();
   process.exit(0);
 }
 process.on("SIGINT", () => void stop("SIGINT"));

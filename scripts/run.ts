@@ -12,6 +12,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "
 import path from "node:path";
 import { executorOptionsFromEnv } from "../server/executor/config";
 import { startExecutor } from "../server/executor/executor";
+import { startTracing } from "../server/operations/tracing";
 import { prepareDatabase, ROOT } from "./lib/database";
 
 const isDev = process.argv.includes("--dev");
@@ -84,6 +85,8 @@ if (!isDev && (await buildIfNeeded()) === false) {
 // database, unless the app is pointed at another Inngest server (INNGEST_DEV or a signing key).
 const appInngestUrl = `http://127.0.0.1:${env.PORT}/api/inngest`;
 const useBundledExecutor = !process.env.INNGEST_DEV && !process.env.INNGEST_SIGNING_KEY;
+// The bundled executor's step spans (the app process traces its own runs, from instrumentation.ts).
+if (useBundledExecutor) startTracing({ serviceName: "longhaul-executor", endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
 const executor = useBundledExecutor
   ? await startExecutor({
       ...executorOptionsFromEnv(),

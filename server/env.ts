@@ -1,6 +1,7 @@
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
 import { parsePriceTable } from "./agents/pricing";
+import { checkCron } from "./executor/cron";
 
 /**
  * The one environment schema. Read once at start-up (scripts/run.ts, instrumentation.ts and the test
@@ -45,7 +46,18 @@ export const env = createEnv({
     // The API key for provider rows that have none of their own (e.g. one key for the whole deployment).
     OPENAI_API_KEY: z.string().optional(),
     MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+    // GET /api/metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, the endpoint is off (404).
+    METRICS_TOKEN: z.string().min(16, { message: "must be at least 16 characters long, e.g. `openssl rand -hex 32`" }).optional(),
+    // OpenTelemetry traces go to this OTLP/HTTP collector (e.g. http://127.0.0.1:4318); unset, tracing is off.
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ message: "must be an absolute URL such as http://127.0.0.1:4318" }).optional(),
     MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+    // Heartbeats and recovery: margin past an agent's expected cadence (cooldown + model call) before its
+    // heartbeat is stale and the watchdog restarts it; and when the watchdog runs.
+    WATCHDOG_STALE_SECONDS: z.coerce.number({ message: "must be a number of seconds" }).int().min(10).max(86_400).default(300),
+    WATCHDOG_CRON: z
+      .string()
+      .default("* * * * *")
+      .refine((value) => checkCron(value) === null, { message: 'must be a cron expression such as "* * * * *"' }),
     // Replaces the built-in price table: {"default": {...}, "models": {"name": {"inputPerMillion": n, "outputPerMillion": n}}}.
     LONGHAUL_PRICES: z
       .string()

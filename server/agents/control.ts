@@ -14,6 +14,17 @@ async function audit(teamId: string, userId: string, action: string, agentId: st
   await db.auditLog.create({ data: { teamId, actorId: userId, action, targetType: "agent", targetId: agentId, metadata } });
 }
 
+/**
+ * A pause or stop ends the agent's runs (cancelled at their next step): their claims on the agent close
+ * now, so a resume's run may begin (beginRun refuses while another run holds the agent).
+ */
+async function closeRunClaims({ agentId, teamId, reason }: { agentId: string; teamId: string; reason: string }) {
+  await db.agentRun.updateMany({
+    where: { agentId, teamId, status: "running" },
+    data: { status: "cancelled", endedAt: new Date(), reason },
+  });
+}
+
 export async function startAgent({ agentId, teamId, userId }: Ids) {
   const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { status: true, cycleCount: true } });
   if (!agent) throw notFound("That agent");
@@ -50,6 +61,7 @@ export async function pauseAgent({ agentId, teamId, userId }: Ids) {
     if (!agent) throw notFound("That agent");
     throw new AppError("CONFLICT", "Only a running, sleeping or waiting agent can be paused.");
   }
+  await closeRunClaims({ agentId, teamId, reason: "paused by a person" });
   await appendEvent({ agentId, teamId, cycle: 0, type: "status_change", payload: { to: "paused", by: userId } });
   await audit(teamId, userId, "agent.pause", agentId);
   await inngest.send({ name: agentPauseRequested.name, data: { agentId, teamId } });
@@ -90,6 +102,7 @@ export async function stopAgent({ agentId, teamId, userId, reason }: Ids & { rea
     where: { agentId, teamId, status: "pending" },
     data: { status: "cancelled", decidedAt: new Date(), decidedById: userId },
   });
+  await closeRunClaims({ agentId, teamId, reason: "stopped by a person" });
   await appendEvent({ agentId, teamId, cycle: 0, type: "status_change", payload: { to: "stopped", by: userId, reason: trimmed } });
   await audit(teamId, userId, "agent.stop", agentId, { reason: trimmed });
   await inngest.send({ name: agentPauseRequested.name, data: { agentId, teamId } });

@@ -16,6 +16,8 @@ import { resolveEndpoint } from "../providers/endpoint";
 import type { ApprovalPolicy } from "./tool-catalog";
 import { HOLD_FIELDS, holdNeeded, openHold, pendingHold, recordCycleProgress, type HoldKind, type SettleInput } from "./holds";
 import { LOOP_OWNED, RUNNABLE } from "./statuses";
+import { logger } from "../logger";
+import { annotateSpan, withSpan } from "../operations/tracing";
 
 /**
  * The agent loop's steps, as plain functions: the Inngest function (inngest/functions/agent-run.ts)
@@ -44,14 +46,25 @@ export async function beginRun({
   executorRunId,
   reason,
 }: Ids & { executorRunId: string; reason: string }): Promise<RunPlan> {
-  return db.$transaction(async (tx) => {
+  // Under the agent lock: two requested runs (a recovery and a schedule, say) cannot both claim the agent.
+  return underAgentLock(agentId, async (tx) => {
     const agent = await tx.agent.findFirst({
       where: { id: agentId, teamId },
       select: { status: true, cycleCount: true, cyclesPerRun: true, cooldownSeconds: true, approvalTimeoutSeconds: true },
     });
     if (!agent) return { shouldRun: false as const, reason: "The agent no longer exists." };
     const existing = await tx.agentRun.findUnique({ where: { executorRunId }, select: { id: true, startCycle: true } });
-    if (!existing && !RUNNABLE.includes(agent.status)) return { shouldRun: false as const, reason: `The agent is ${agent.status}.` };
+    if (!existing) {
+      // A recovery may resume a run that died while waiting for a person; its next think finds the wait again.
+      const isWaitingRecovery =
+        reason === "recovery" &&
+        (agent.status === "waiting_approval" || agent.status === "stuck") &&
+        (await tx.approval.count({ where: { agentId, teamId, status: "pending" } })) > 0;
+      if (!RUNNABLE.includes(agent.status) && !isWaitingRecovery)
+        return { shouldRun: false as const, reason: `The agent is ${agent.status}.` };
+      const other = await liveRunOf(tx, { agentId, teamId });
+      if (other) return { shouldRun: false as const, reason: `Another run of this agent is live (${other}).` };
+    }
     const run =
       existing ??
       (await tx.agentRun.create({
@@ -59,8 +72,13 @@ export async function beginRun({
         select: { id: true, startCycle: true },
       }));
     await tx.agent.updateMany({
-      where: { id: agentId, teamId, status: { in: LOOP_OWNED } },
+      where: { id: agentId, teamId, status: { in: RUNNABLE } },
       data: { status: "running", heartbeatAt: new Date(), statusReason: null },
+    });
+    // A recovered waiting agent keeps showing what it waits for; its heartbeat says a run holds it again.
+    await tx.agent.updateMany({
+      where: { id: agentId, teamId, status: { in: ["waiting_approval", "stuck"] } },
+      data: { heartbeatAt: new Date() },
     });
     return {
       shouldRun: true as const,
@@ -73,11 +91,35 @@ export async function beginRun({
   });
 }
 
+/**
+ * The executor run id of another claim on the agent that is still live, or null. A claim (an
+ * agent_run in "running") whose executor run has ended (cancelled by a pause, failed for good) is
+ * closed here; without an executor row (another Inngest server) the claim is trusted: pause, stop and
+ * the watchdog close claims there.
+ */
+async function liveRunOf(tx: Prisma.TransactionClient, { agentId, teamId }: Ids): Promise<string | null> {
+  const claims = await tx.agentRun.findMany({ where: { agentId, teamId, status: "running" }, select: { id: true, executorRunId: true } });
+  if (claims.length === 0) return null;
+  const ids = claims.map((c) => c.executorRunId).filter((id): id is string => id !== null);
+  const executorRuns = await tx.executorRun.findMany({ where: { id: { in: ids } }, select: { id: true, status: true } });
+  const statusOf = new Map(executorRuns.map((r) => [r.id, r.status]));
+  for (const claim of claims) {
+    const status = claim.executorRunId ? statusOf.get(claim.executorRunId) : undefined;
+    if (status === undefined || status === "running") return claim.executorRunId ?? claim.id;
+    await tx.agentRun.update({
+      where: { id: claim.id },
+      data: { status, endedAt: new Date(), reason: `executor run ${status}` },
+    });
+  }
+  return null;
+}
+
 export type Decision =
   | { kind: "act"; callEventSeq: number; toolName: string; approvalId: string | null }
   | { kind: "idle"; reason: string }
   | { kind: "hold"; approvalId: string; holdKind: HoldKind }
-  | { kind: "stop"; status: AgentStatus; reason: string };
+  // A null status ends only this run and leaves the agent alone (the run lost its claim on the agent).
+  | { kind: "stop"; status: AgentStatus | null; reason: string };
 
 async function approvalNeeded(
   client: Prisma.TransactionClient,
@@ -145,6 +187,9 @@ async function findThought(
  */
 export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agentRunId: string; cycle: number }): Promise<Decision> {
   const ids = { agentId, teamId, cycle };
+  // The watchdog revoked this run's claim (it was presumed dead) and another run holds the agent now.
+  const claim = await db.agentRun.findUnique({ where: { id: agentRunId }, select: { status: true } });
+  if (claim && claim.status !== "running") return { kind: "stop", status: null, reason: `This run's claim was closed (${claim.status}).` };
   const recorded = await recordedDecision(db, { ...ids, agentRunId });
   if (recorded) {
     // Resumed (a new run) while the call still waits for its approval: show the agent as waiting again.
@@ -642,6 +687,20 @@ export type CycleResult = { decision: Decision; outcome: ActOutcome | null };
  * outside any step. Both halves find what an earlier attempt recorded, so a retry is safe.
  */
 export async function runCycle(input: Ids & { agentRunId: string; cycle: number }): Promise<CycleResult> {
+  const { agentId, teamId, agentRunId: runId, cycle } = input;
+  return withSpan("agent.cycle", { "agent.id": agentId, "team.id": teamId, "run.id": runId, cycle }, async () => {
+    const started = performance.now();
+    const result = await thinkAndAct(input);
+    const outcome = result.outcome?.next ?? null;
+    annotateSpan({ decision: result.decision.kind });
+    logger
+      .child({ agentId, teamId, runId, cycle })
+      .info({ decision: result.decision.kind, outcome, durationMs: Math.round(performance.now() - started) }, "cycle finished");
+    return result;
+  });
+}
+
+async function thinkAndAct(input: Ids & { agentRunId: string; cycle: number }): Promise<CycleResult> {
   const decision = await think(input);
   if (decision.kind === "idle") {
     await idleCycle(input);
@@ -676,7 +735,8 @@ export async function endRun({
 }: Ids & { agentRunId: string; cycle: number; status: AgentStatus | null; reason: string }) {
   await underAgentLock(agentId, async (tx) => {
     await tx.agentRun.updateMany({
-      where: { id: agentRunId, agentId },
+      // A claim closed by the watchdog or by beginRun keeps the reason it was closed for.
+      where: { id: agentRunId, agentId, status: "running" },
       data: { status: "completed", endedAt: new Date(), endCycle: cycle, reason },
     });
     if (status) {

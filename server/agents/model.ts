@@ -1,5 +1,7 @@
 import OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
+import { processMetrics } from "../operations/process-metrics";
+import { annotateSpan, withSpan } from "../operations/tracing";
 import { simulate } from "./simulator";
 
 /**
@@ -41,7 +43,24 @@ export type ModelResult =
 export async function callModel(
   endpoint: ModelEndpoint,
   request: ModelRequest,
-  { timeoutMs = 60_000, maxRetries = 3 }: { timeoutMs?: number; maxRetries?: number } = {},
+  options: { timeoutMs?: number; maxRetries?: number } = {},
+): Promise<ModelResult> {
+  return withSpan("model.call", { model: request.model, cycle: request.cycle, "model.endpoint": endpoint.kind }, async () => {
+    const result = await requestModel(endpoint, request, options);
+    annotateSpan(
+      result.ok
+        ? { "tokens.input": result.reply.usage.inputTokens, "tokens.output": result.reply.usage.outputTokens, attempts: result.attempts }
+        : { "model.error": result.kind, attempts: result.attempts ?? 1 },
+    );
+    processMetrics.modelCalls.inc({ endpoint: endpoint.kind, outcome: result.ok ? "ok" : result.kind });
+    return result;
+  });
+}
+
+async function requestModel(
+  endpoint: ModelEndpoint,
+  request: ModelRequest,
+  { timeoutMs = 60_000, maxRetries = 3 }: { timeoutMs?: number; maxRetries?: number },
 ): Promise<ModelResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);

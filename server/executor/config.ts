@@ -12,6 +12,10 @@ const schema = z.object({
   EXECUTOR_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(DEFAULT_WORKER_OPTIONS.backoffBaseMs),
   EXECUTOR_SYNC_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   EXECUTOR_CHECKPOINTING: z.enum(["true", "false"], { message: 'must be "true" or "false"' }).default("true"),
+  // On SIGTERM, how long calls in flight may take before their jobs are released to other executors.
+  EXECUTOR_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
+  // OpenTelemetry traces of executor steps go to this OTLP/HTTP collector; unset, tracing is off.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ message: "must be an absolute URL such as http://127.0.0.1:4318" }).optional(),
 });
 
 export function executorOptionsFromEnv(
@@ -31,6 +35,15 @@ export function executorOptionsFromEnv(
       concurrency: c.EXECUTOR_CONCURRENCY,
       leaseMs: c.EXECUTOR_LEASE_MS,
       backoffBaseMs: c.EXECUTOR_BACKOFF_BASE_MS,
+      shutdownGraceMs: c.EXECUTOR_SHUTDOWN_GRACE_MS,
     },
   };
+}
+
+/** The OTLP/HTTP collector for the executor's traces, or undefined (tracing off). */
+export function tracingEndpointFromEnv(env: Record<string, string | undefined> = process.env): string | undefined {
+  const parsed = schema.shape.OTEL_EXPORTER_OTLP_ENDPOINT.safeParse(env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
+  if (!parsed.success)
+    throw new Error(`Invalid executor configuration:\n  OTEL_EXPORTER_OTLP_ENDPOINT: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
 }

@@ -26,7 +26,8 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
 
 /**
  * The Longhaul executor: a drop-in for `inngest-cli dev` that keeps all state in PostgreSQL.
- * Returns its URL and a stop() that stops taking work, finishes in-flight calls and closes the pool.
+ * Returns its URL and a stop() that stops taking work, finishes (or, past a deadline, releases) the
+ * calls in flight and closes the pool.
  */
 export async function startExecutor(options: ExecutorOptions) {
   // All executor SQL computes times in UTC (the columns are timestamp without time zone, as Prisma makes them).
@@ -77,12 +78,16 @@ export async function startExecutor(options: ExecutorOptions) {
     pool,
     worker,
     sync: syncAll,
-    async stop() {
+    /**
+     * Stops taking work; calls in flight get `graceMs` to finish (the HTTP server stays up meanwhile,
+     * so their checkpoints still land), then their jobs are released to other executors.
+     */
+    async stop({ graceMs }: { graceMs?: number } = {}) {
       if (syncTimer) clearInterval(syncTimer);
+      await worker.stop({ graceMs });
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
-      await worker.stop();
       await pool.end();
     },
   };

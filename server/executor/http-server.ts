@@ -1,6 +1,7 @@
 import http from "node:http";
 import type pg from "pg";
 import { logger } from "./log";
+import { executorRegistry } from "./metrics";
 import { BadEventError, completeStep, inTransaction, ingestEvents, normalizeEvent, registerApp } from "./store";
 import type { IncomingEvent, RegisterBody } from "./types";
 
@@ -69,7 +70,7 @@ function toApiRun(run: RunRow) {
 /**
  * The HTTP face of the executor, speaking what the Inngest SDK and Inngest's REST clients expect:
  * POST /fn/register, POST /e/:key, GET /v1/events/:id/runs, GET /v1/runs/:id,
- * GET /v0/runs/:id/batch and /actions, plus POST /sync (re-sync the SDK URLs now) and GET /health.
+ * GET /v0/runs/:id/batch and /actions, plus POST /sync (re-sync the SDK URLs now), GET /health and GET /metrics.
  */
 export function createExecutorServer({
   pool,
@@ -95,6 +96,11 @@ export function createExecutorServer({
     const method = req.method ?? "GET";
 
     if (method === "GET" && path === "/health") return send(res, 200, { status: "ok" });
+    if (method === "GET" && path === "/metrics") {
+      const text = await executorRegistry.metrics();
+      res.writeHead(200, { "content-type": executorRegistry.contentType, "content-length": Buffer.byteLength(text) });
+      return res.end(text);
+    }
 
     if (method === "POST" && path === "/fn/register") {
       const body = parseJson(await readBody(req, MAX_REGISTER_BODY_BYTES)) as RegisterBody;

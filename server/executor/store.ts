@@ -3,6 +3,7 @@ import { logger } from "./log";
 import { checkCron, nextCronTime } from "./cron";
 import { evaluateKey, matches } from "./expressions";
 import { newId } from "./ids";
+import { stepsStored } from "./metrics";
 import type { FunctionConfig, IncomingEvent, InngestEvent, Memo, RegisterBody } from "./types";
 
 /**
@@ -332,6 +333,7 @@ export async function completeStep(
     ],
   );
   if (stored.rowCount === 0) return false;
+  stepsStored.inc({ status });
   await client.query(`UPDATE executor_run SET stack = stack || to_jsonb($2::text), "updatedAt" = now() WHERE id = $1`, [runId, stepId]);
   return true;
 }

@@ -3,6 +3,8 @@ import type pg from "pg";
 import { resolveWakeTime, parseDurationMs } from "./duration";
 import { matches } from "./expressions";
 import { logger } from "./log";
+import { sdkCallSeconds, sdkCalls } from "./metrics";
+import { withSpan } from "../operations/tracing";
 import { completeStep, enqueueJob, finishRun, fireDueCrons, inTransaction, insertInternalEvent, lockWaitsFor, startRun } from "./store";
 import type { InngestEvent, Memo, Op } from "./types";
 
@@ -15,6 +17,8 @@ export type WorkerOptions = {
   requestTimeoutMs: number;
   /** Let the SDK run several steps per request, reporting each to /v1/checkpoint (async checkpointing). */
   checkpointing: boolean;
+  /** How long stop() waits for calls in flight before releasing their jobs to other executors (default 20 s). */
+  shutdownGraceMs?: number;
 };
 
 type Job = { id: string; runId: string; kind: string; stepId: string; attempt: number; claimedAt?: string };
@@ -63,6 +67,8 @@ export class Worker {
   private isKicked = false;
   private loopDone: Promise<void> | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
+  /** Aborts the SDK calls still in flight when stop()'s grace period is over. */
+  private readonly abortCalls = new AbortController();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -77,12 +83,40 @@ export class Worker {
     this.leaseTimer.unref();
   }
 
-  /** Stops taking jobs and waits for the ones in flight (their results are stored or their leases released). */
-  async stop() {
+  /**
+   * Stops taking jobs and waits for the ones in flight, up to `graceMs`. Jobs still in flight then
+   * are released (their leases cleared, due now) so another executor takes them at once instead of
+   * after the lease expires, and their SDK calls are aborted; a step that was mid-way runs again
+   * there (steps are at-least-once), and a late checkpoint from the aborted call is refused (409).
+   */
+  async stop({ graceMs = this.options.shutdownGraceMs ?? 20_000 }: { graceMs?: number } = {}) {
     this.isRunning = false;
     this.kick();
     await this.loopDone;
-    await Promise.allSettled(this.inFlight.values());
+    const drained = Promise.allSettled(this.inFlight.values()).then(() => true);
+    let graceTimer: NodeJS.Timeout | undefined;
+    const isDrained = await Promise.race([
+      drained,
+      new Promise<false>((resolve) => (graceTimer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(graceTimer);
+    if (!isDrained) {
+      const jobIds = [...this.inFlight.keys()];
+      const released = await this.pool
+        .query(
+          `UPDATE executor_job SET "leasedBy" = NULL, "leaseExpiresAt" = NULL, "admittedAt" = NULL, "runAt" = LEAST("runAt", (now() AT TIME ZONE 'UTC'))
+            WHERE "leasedBy" = $1 AND id = ANY($2::bigint[])`,
+          [this.id, jobIds],
+        )
+        .then((result) => result.rowCount ?? 0)
+        .catch((error: unknown) => {
+          logger.warn({ err: error, jobIds }, "could not release in-flight jobs; they go to other executors when their leases expire");
+          return 0;
+        });
+      logger.warn({ workerId: this.id, inFlight: jobIds.length, released, graceMs }, "shutdown grace period over: released in-flight jobs");
+      this.abortCalls.abort();
+      await drained;
+    }
     if (this.leaseTimer) clearInterval(this.leaseTimer);
   }
 
@@ -109,7 +143,8 @@ export class Worker {
         }
       }
       for (const job of claimed) {
-        const promise = this.process(job)
+        const attributes = { "run.id": job.runId, "step.id": job.stepId, "job.kind": job.kind, attempt: job.attempt };
+        const promise = withSpan("executor.step", attributes, () => this.process(job))
           .catch((error: unknown) => logger.error({ err: error, runId: job.runId, jobId: job.id }, "job processing failed"))
           .finally(() => {
             this.inFlight.delete(job.id);
@@ -347,11 +382,13 @@ export class Worker {
         method: "POST",
         headers,
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.requestTimeoutMs), this.abortCalls.signal]),
       });
       text = await response.text();
       this.sdkCallMs += performance.now() - callStarted;
       this.sdkCalls++;
+      sdkCalls.inc();
+      sdkCallSeconds.inc((performance.now() - callStarted) / 1000);
     } catch (error) {
       await this.retryOrFail(
         job,

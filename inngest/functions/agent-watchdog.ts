@@ -1,0 +1,27 @@
+import { inngest } from "../client";
+import { env } from "~/server/env";
+import { findStaleAgents, restartAgent } from "~/server/operations/watchdog";
+
+/**
+ * Heartbeats and recovery: every minute, agents that should be running but have no live run or a
+ * stale heartbeat are restarted from their checkpoint (server/operations/watchdog.ts). One step finds
+ * them; one step per agent restarts it, so a retry restarts nobody twice.
+ */
+export const agentWatchdog = inngest.createFunction(
+  {
+    id: "agent-watchdog",
+    retries: 2,
+    // One pass at a time: a slow pass and the next minute's must not both restart the same agents.
+    concurrency: [{ limit: 1 }],
+    triggers: [{ cron: env.WATCHDOG_CRON }],
+  },
+  async ({ step }) => {
+    const stale = await step.run("find-stale", () => findStaleAgents());
+    const restarted: string[] = [];
+    for (const agent of stale) {
+      const result = await step.run(`recover-${agent.agentId}`, () => restartAgent(agent));
+      if (result.restarted) restarted.push(agent.agentId);
+    }
+    return { found: stale.length, restarted };
+  },
+);

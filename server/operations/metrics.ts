@@ -1,0 +1,156 @@
+import "server-only";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { Counter, Gauge, Registry } from "prom-client";
+import { db } from "../db/client";
+import { AgentStatus } from "../db/generated/enums";
+import { processMetrics } from "./process-metrics";
+
+/**
+ * The Prometheus endpoint (GET /api/metrics). Gauges are computed from the database at scrape time,
+ * so every app process answers the same numbers whichever executors and app processes did the work;
+ * the process's own counters (model calls, Node's runtime) follow them. Steps per second come from
+ * each executor's own GET /metrics (steps it stored), since the database keeps no cheap step counter.
+ * Labels stay bounded: agent status, spend kind and team id; never agent or run ids.
+ */
+
+/** Summing the ledger scans every committed row, so consecutive scrapes within a minute share one sum. */
+const SPEND_MAX_AGE_MS = 60_000;
+
+type SpendRow = { teamId: string; kind: string; usd: number; tokensIn: number; tokensOut: number };
+
+export type DatabaseMetrics = {
+  agentsByStatus: Record<string, number>;
+  activeAgentRuns: number;
+  activeExecutorRuns: number;
+  dueJobs: number;
+  leasedJobs: number;
+  queueLagSeconds: number;
+  spend: SpendRow[];
+};
+
+let spendCache: { at: number; rows: SpendRow[] } | null = null;
+
+async function readSpend(maxAgeMs: number): Promise<SpendRow[]> {
+  if (spendCache && Date.now() - spendCache.at < maxAgeMs) return spendCache.rows;
+  const rows = await db.$queryRaw<SpendRow[]>`
+    SELECT "teamId", kind::text AS kind, sum("costUsd")::float8 AS usd,
+           sum("tokensIn")::float8 AS "tokensIn", sum("tokensOut")::float8 AS "tokensOut"
+      FROM spend_entry WHERE state = 'committed' GROUP BY "teamId", kind ORDER BY "teamId", kind`;
+  spendCache = { at: Date.now(), rows };
+  return rows;
+}
+
+export async function readDatabaseMetrics({ spendMaxAgeMs = SPEND_MAX_AGE_MS }: { spendMaxAgeMs?: number } = {}): Promise<DatabaseMetrics> {
+  const [statuses, runs, queue, spend] = await Promise.all([
+    db.$queryRaw<{ status: string; n: number }[]>`SELECT status::text AS status, count(*)::int AS n FROM agent GROUP BY status`,
+    db.$queryRaw<{ agentRuns: number; executorRuns: number }[]>`
+      SELECT (SELECT count(*)::int FROM agent_run WHERE status = 'running') AS "agentRuns",
+             (SELECT count(*)::int FROM executor_run WHERE status = 'running') AS "executorRuns"`,
+    // A job is due when its time has come and nobody holds a live lease on it; the oldest due job's
+    // age is how far the executors are behind (0 when they keep up).
+    db.$queryRaw<{ due: number; leased: number; lag: number | null }[]>`
+      SELECT count(*) FILTER (WHERE "runAt" <= (now() AT TIME ZONE 'UTC') AND ("leasedBy" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))
+             )::int AS due,
+             count(*) FILTER (WHERE "leasedBy" IS NOT NULL AND "leaseExpiresAt" >= (now() AT TIME ZONE 'UTC'))::int AS leased,
+             EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC') - min("runAt") FILTER (
+               WHERE "runAt" <= (now() AT TIME ZONE 'UTC') AND ("leasedBy" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))
+             ))::float8 AS lag
+        FROM executor_job`,
+    readSpend(spendMaxAgeMs),
+  ]);
+  const agentsByStatus: Record<string, number> = Object.fromEntries(Object.values(AgentStatus).map((s) => [s, 0]));
+  for (const row of statuses) agentsByStatus[row.status] = row.n;
+  return {
+    agentsByStatus,
+    activeAgentRuns: runs[0]?.agentRuns ?? 0,
+    activeExecutorRuns: runs[0]?.executorRuns ?? 0,
+    dueJobs: queue[0]?.due ?? 0,
+    leasedJobs: queue[0]?.leased ?? 0,
+    queueLagSeconds: Math.max(0, queue[0]?.lag ?? 0),
+    spend,
+  };
+}
+
+/** The database's numbers in Prometheus text format (a fresh registry per scrape: no stale label sets). */
+export async function renderDatabaseMetrics(metrics: DatabaseMetrics): Promise<string> {
+  const registry = new Registry();
+  const registers = [registry];
+  const agents = new Gauge({ name: "longhaul_agents", help: "Agents by status.", labelNames: ["status"] as const, registers });
+  for (const [status, n] of Object.entries(metrics.agentsByStatus)) agents.set({ status }, n);
+  new Gauge({ name: "longhaul_agent_runs_active", help: "Agent runs in progress (agent_run.status = running).", registers }).set(
+    metrics.activeAgentRuns,
+  );
+  new Gauge({ name: "longhaul_executor_runs_active", help: "Executor function runs in progress.", registers }).set(
+    metrics.activeExecutorRuns,
+  );
+  new Gauge({ name: "longhaul_executor_jobs_due", help: "Executor jobs due and not leased by any executor.", registers }).set(
+    metrics.dueJobs,
+  );
+  new Gauge({ name: "longhaul_executor_jobs_leased", help: "Executor jobs leased by an executor (in flight).", registers }).set(
+    metrics.leasedJobs,
+  );
+  new Gauge({
+    name: "longhaul_executor_queue_lag_seconds",
+    help: "Age of the oldest due, unleased executor job (0 when the queue keeps up).",
+    registers,
+  }).set(metrics.queueLagSeconds);
+  // Counters recomputed from the ledger: monotonic as long as ledger rows are not deleted (an agent
+  // deleted with its spend reads as a counter reset, which rate() tolerates).
+  const spendUsd = new Counter({
+    name: "longhaul_spend_usd_total",
+    help: "Committed spend in USD, by team and kind (model, embedding, tool).",
+    labelNames: ["team_id", "kind"] as const,
+    registers,
+  });
+  const tokens = new Counter({
+    name: "longhaul_tokens_total",
+    help: "Committed tokens, by team and direction (input, output).",
+    labelNames: ["team_id", "direction"] as const,
+    registers,
+  });
+  const tokensByTeam = new Map<string, { input: number; output: number }>();
+  for (const row of metrics.spend) {
+    spendUsd.inc({ team_id: row.teamId, kind: row.kind }, row.usd);
+    const team = tokensByTeam.get(row.teamId) ?? { input: 0, output: 0 };
+    team.input += row.tokensIn;
+    team.output += row.tokensOut;
+    tokensByTeam.set(row.teamId, team);
+  }
+  for (const [teamId, t] of tokensByTeam) {
+    tokens.inc({ team_id: teamId, direction: "input" }, t.input);
+    tokens.inc({ team_id: teamId, direction: "output" }, t.output);
+  }
+  return registry.metrics();
+}
+
+function isSameSecret(given: string, expected: string): boolean {
+  // Hashing first gives equal lengths, so the comparison takes the same time whatever was sent.
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/**
+ * GET /api/metrics. Off (404) unless a token is configured; then only `Authorization: Bearer <token>`
+ * is answered. Behind a proxy a route handler cannot tell loopback from the world, and the numbers
+ * name teams and their spend, so there is no unauthenticated mode.
+ */
+export async function serveMetrics(request: Request, { token }: { token: string | undefined }): Promise<Response> {
+  if (!token) {
+    return new Response("Metrics are off: set METRICS_TOKEN and scrape with `Authorization: Bearer <token>`.\n", {
+      status: 404,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+  }
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "")?.[1];
+  if (!given || !isSameSecret(given, token)) {
+    return new Response("A valid `Authorization: Bearer <METRICS_TOKEN>` header is required.\n", {
+      status: 401,
+      headers: { "content-type": "text/plain; charset=utf-8", "www-authenticate": 'Bearer realm="metrics"' },
+    });
+  }
+  const fromDatabase = await renderDatabaseMetrics(await readDatabaseMetrics());
+  const fromProcess = await processMetrics.registry.metrics();
+  return new Response(`${fromDatabase}\n${fromProcess}`, {
+    headers: { "content-type": processMetrics.registry.contentType, "cache-control": "no-store" },
+  });
+}

@@ -1,0 +1,175 @@
+import { inngest } from "~/inngest/client";
+import { agentRunRequested } from "~/inngest/events";
+import { appendEvent, underAgentLock } from "../agents/events";
+import { db } from "../db/client";
+import type { AgentStatus } from "../db/generated/enums";
+import { env } from "../env";
+import { logger } from "../logger";
+
+/**
+ * Heartbeats and recovery (docs/decisions/013-heartbeats-and-recovery.md). An agent whose status says
+ * the loop owns it must have a live run: an `agent_run` row in "running" (the run's claim on the
+ * agent) whose executor run has not ended, and a heartbeat no older than one cycle could take. The
+ * watchdog finds agents without one and restarts them from their checkpoint: it revokes the dead
+ * claim, records why, and sends `agent/run.requested` with an id that makes a second send a no-op.
+ */
+
+/** Statuses in which a run should exist: working, sleeping between cycles, or waiting for a person. */
+export const ACTIVE: AgentStatus[] = ["running", "sleeping", "waiting_approval", "stuck"];
+/** Statuses in which the run waits for a person (an approval or a hold), not for the clock. */
+const WAITING: AgentStatus[] = ["waiting_approval", "stuck"];
+/** Between a run's end (rollover) or a start and the next run's first step, nobody holds the agent. */
+export const NO_RUN_GRACE_SECONDS = 60;
+
+export type RecoveryWhy = "no live run" | "stale heartbeat";
+export type StaleAgent = {
+  agentId: string;
+  teamId: string;
+  why: RecoveryWhy;
+  heartbeatAgeSeconds: number | null;
+  /** The agent's event cursor when found: restarting is skipped if the agent moved on since. */
+  lastEventSeq: number;
+};
+
+export type WatchdogOptions = {
+  now?: Date;
+  /** Margin past the expected cadence (cooldown + model call) before a heartbeat is stale. */
+  staleAfterSeconds?: number;
+  graceSeconds?: number;
+  limit?: number;
+};
+
+/** How long one cycle may take before its heartbeat is late: the cooldown, every model attempt, a margin. */
+export function expectedCadenceSeconds(cooldownSeconds: number, staleAfterSeconds = env.WATCHDOG_STALE_SECONDS) {
+  const modelSeconds = Math.ceil((env.MODEL_TIMEOUT_MS / 1000) * (env.MODEL_MAX_RETRIES + 1));
+  return cooldownSeconds + modelSeconds + staleAfterSeconds;
+}
+
+const latest = (dates: (Date | null)[]) => new Date(Math.max(0, ...dates.filter((d): d is Date => d !== null).map((d) => d.getTime())));
+const secondsBetween = (later: Date, earlier: Date) => Math.max(0, Math.floor((later.getTime() - earlier.getTime()) / 1000));
+
+/**
+ * Agents that should be running but have no live run or a stale heartbeat. A run waiting for a person
+ * is alive while the executor holds its wait (the bundled executor's `executor_wait`), or, on another
+ * Inngest server, while its approval has not expired; verified waits get their heartbeat refreshed,
+ * so the dashboard's heartbeat age stays meaningful for waiting agents.
+ */
+export async function findStaleAgents({
+  now = new Date(),
+  staleAfterSeconds = env.WATCHDOG_STALE_SECONDS,
+  graceSeconds = NO_RUN_GRACE_SECONDS,
+  limit = 100,
+}: WatchdogOptions = {}): Promise<StaleAgent[]> {
+  const agents = await db.agent.findMany({
+    where: { status: { in: ACTIVE }, isReadOnly: false },
+    orderBy: { heartbeatAt: { sort: "asc", nulls: "first" } },
+    take: limit * 5,
+    select: {
+      id: true,
+      teamId: true,
+      status: true,
+      heartbeatAt: true,
+      updatedAt: true,
+      cooldownSeconds: true,
+      lastEventSeq: true,
+      approvals: { where: { status: "pending" }, select: { expiresAt: true } },
+      runs: {
+        orderBy: { startedAt: "desc" },
+        take: 5,
+        select: { status: true, executorRunId: true, startedAt: true, endedAt: true },
+      },
+    },
+  });
+  const executorIds = agents.flatMap((a) => a.runs.map((r) => r.executorRunId)).filter((id): id is string => id !== null);
+  const executorRuns = await db.executorRun.findMany({
+    where: { id: { in: executorIds } },
+    select: { id: true, status: true, _count: { select: { waits: true } } },
+  });
+  const executorById = new Map(executorRuns.map((r) => [r.id, r]));
+
+  const stale: StaleAgent[] = [];
+  const verifiedWaits: string[] = [];
+  for (const agent of agents) {
+    // A stuck agent without a pending hold has ended (its hold went unanswered): nothing should run.
+    if (agent.status === "stuck" && agent.approvals.length === 0) continue;
+    const claims = agent.runs.filter((r) => r.status === "running");
+    // A claim is live unless the bundled executor says its run has ended; on another Inngest server
+    // (no executor row) the claim is trusted and the heartbeat decides.
+    const live = claims.filter((r) => {
+      const executor = r.executorRunId ? executorById.get(r.executorRunId) : undefined;
+      return !executor || executor.status === "running";
+    });
+    // Without a run, any recent change (a start, a run that just ended at rollover) gives the next run time to begin.
+    const lastChange = latest([agent.heartbeatAt, agent.updatedAt, ...agent.runs.flatMap((r) => [r.startedAt, r.endedAt])]);
+    const lastBeat = latest([agent.heartbeatAt, ...live.map((r) => r.startedAt)]);
+    const heartbeatAgeSeconds = agent.heartbeatAt ? secondsBetween(now, agent.heartbeatAt) : null;
+    const found = { agentId: agent.id, teamId: agent.teamId, heartbeatAgeSeconds, lastEventSeq: agent.lastEventSeq };
+
+    if (live.length === 0) {
+      if (secondsBetween(now, lastChange) > graceSeconds) stale.push({ ...found, why: "no live run" });
+      continue;
+    }
+    if (WAITING.includes(agent.status) && agent.approvals.length > 0) {
+      const waitsAtExecutor = live.some((r) => (r.executorRunId ? (executorById.get(r.executorRunId)?._count.waits ?? 0) > 0 : false));
+      if (waitsAtExecutor) {
+        verifiedWaits.push(agent.id);
+        continue;
+      }
+      // Another Inngest server: the wait ends by the approval's timeout at the latest.
+      const latestExpiry = Math.max(...agent.approvals.map((a) => a.expiresAt?.getTime() ?? Infinity));
+      if (latestExpiry + staleAfterSeconds * 1000 > now.getTime()) continue;
+    }
+    if (secondsBetween(now, lastBeat) > expectedCadenceSeconds(agent.cooldownSeconds, staleAfterSeconds)) {
+      stale.push({ ...found, why: "stale heartbeat" });
+    }
+  }
+  // The heartbeat while waiting: recorded when the watchdog has seen the executor hold the run's wait.
+  if (verifiedWaits.length > 0) {
+    await db.agent.updateMany({ where: { id: { in: verifiedWaits }, status: { in: WAITING } }, data: { heartbeatAt: now } });
+  }
+  return stale.slice(0, limit);
+}
+
+export type RestartResult = { restarted: boolean; eventId: string; reason?: string };
+
+/**
+ * Restarts one agent from its checkpoint: revokes its runs' claims (a revoked run that wakes up stops
+ * at its next think), records a `status_change` saying why, and sends the run request. Safe to repeat:
+ * the event id is fixed by the event cursor the watchdog saw, and a retry after the record resends it.
+ */
+export async function restartAgent({ agentId, teamId, why, heartbeatAgeSeconds, lastEventSeq }: StaleAgent): Promise<RestartResult> {
+  const eventId = `recover-${agentId}-${lastEventSeq}`;
+  const outcome = await underAgentLock(agentId, async (tx) => {
+    const agent = await tx.agent.findFirst({ where: { id: agentId, teamId }, select: { status: true, lastEventSeq: true } });
+    if (!agent) return { send: false, reason: "The agent no longer exists." };
+    if (agent.lastEventSeq !== lastEventSeq) {
+      // Either this restart was recorded by an earlier attempt (resend its event), or the agent moved on.
+      const next = await tx.agentEvent.findFirst({
+        where: { agentId, teamId, seq: lastEventSeq + 1, type: "status_change", payload: { path: ["change"], equals: "recovered" } },
+        select: { id: true },
+      });
+      return next ? { send: true } : { send: false, reason: "The agent moved on since it was found." };
+    }
+    if (!ACTIVE.includes(agent.status)) return { send: false, reason: `The agent is ${agent.status}.` };
+    const revoked = await tx.agentRun.findMany({ where: { agentId, teamId, status: "running" }, select: { id: true } });
+    await tx.agentRun.updateMany({
+      where: { agentId, teamId, status: "running" },
+      data: { status: "failed", endedAt: new Date(), reason: `recovery: ${why}` },
+    });
+    await appendEvent(
+      {
+        agentId,
+        teamId,
+        cycle: 0,
+        type: "status_change",
+        payload: { change: "recovered", why, heartbeatAgeSeconds, status: agent.status, revokedRunIds: revoked.map((r) => r.id) },
+      },
+      tx,
+    );
+    return { send: true };
+  });
+  if (!outcome.send) return { restarted: false, eventId, reason: outcome.reason };
+  await inngest.send({ id: eventId, name: agentRunRequested.name, data: { agentId, teamId, reason: "recovery" } });
+  logger.warn({ agentId, teamId, why, heartbeatAgeSeconds, eventId }, "watchdog restarted an agent");
+  return { restarted: true, eventId };
+}

@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { inngest } from "~/inngest/client";
+import { beginRun, think } from "~/server/agents/loop";
+import { db } from "~/server/db/client";
+import type { AgentStatus, ExecutorRunStatus } from "~/server/db/generated/enums";
+import { findStaleAgents, restartAgent, type StaleAgent } from "~/server/operations/watchdog";
+import { agentInput } from "../factories/agent";
+import { createTestTeam } from "../factories/team";
+
+/**
+ * Heartbeats and recovery against the real database: which agents the watchdog finds, what a restart
+ * records, and that beginRun never lets two runs hold one agent. The executor's own rows are seeded as
+ * the bundled executor writes them; events sent to it are captured.
+ */
+const sent: { id?: string; name: string; data: Record<string, unknown> }[] = [];
+const APP = "watchdog-app";
+const FN = "watchdog-app-agent-run";
+let seq = 0;
+
+beforeAll(async () => {
+  vi.spyOn(inngest, "send").mockImplementation(async (payload) => {
+    sent.push(...((Array.isArray(payload) ? payload : [payload]) as (typeof sent)[number][]));
+    return { ids: [] };
+  });
+  await db.executorApp.upsert({ where: { id: APP }, create: { id: APP, url: "http://app.invalid/api/inngest" }, update: {} });
+  await db.executorFunction.upsert({
+    where: { id: FN },
+    create: { id: FN, appId: APP, name: "agent-run", url: "http://app.invalid/api/inngest", triggers: [], config: {} },
+    update: {},
+  });
+});
+afterAll(() => vi.restoreAllMocks());
+
+const ago = (seconds: number) => new Date(Date.now() - seconds * 1000);
+// Passes look two minutes ahead, so rows just written are past the no-run grace (60 s) but far from stale (> 300 s).
+const later = () => new Date(Date.now() + 120_000);
+
+async function seedExecutorRun(status: ExecutorRunStatus, { isWaiting = false } = {}) {
+  const id = `wd-run-${Date.now()}-${++seq}`;
+  await db.executorEvent.create({ data: { id: `ev-${id}`, name: "agent/run.requested", data: {}, ts: BigInt(Date.now()) } });
+  await db.executorRun.create({
+    data: { id, functionId: FN, eventId: `ev-${id}`, status, ...(status === "running" ? {} : { endedAt: new Date() }) },
+  });
+  if (isWaiting) {
+    await db.executorWait.create({
+      data: { runId: id, stepId: "approval-3", eventName: "agent/approval.decided", expiresAt: new Date(Date.now() + 86_400_000) },
+    });
+  }
+  return id;
+}
+
+type Seed = {
+  status: AgentStatus;
+  heartbeatAgoSeconds?: number;
+  /** The executor run behind the agent's claim; "none" = no claim at all, "external" = a claim without an executor row. */
+  run?: ExecutorRunStatus | "none" | "external";
+  isWaiting?: boolean;
+  pendingApproval?: boolean;
+};
+
+async function seedAgent(teamId: string, caller: Awaited<ReturnType<typeof createTestTeam>>["caller"], seed: Seed) {
+  const agent = await caller.agent.create(agentInput({ cooldownSeconds: 60 }));
+  await db.agent.update({
+    where: { id: agent.id },
+    data: {
+      status: seed.status,
+      cycleCount: 2,
+      heartbeatAt: seed.heartbeatAgoSeconds === undefined ? new Date() : ago(seed.heartbeatAgoSeconds),
+    },
+  });
+  let executorRunId: string | null = null;
+  if (seed.run && seed.run !== "none") {
+    executorRunId = seed.run === "external" ? `external-${Date.now()}-${++seq}` : await seedExecutorRun(seed.run, seed);
+    await db.agentRun.create({
+      data: { agentId: agent.id, teamId, executorRunId, status: "running", startCycle: 1, startedAt: ago(3600) },
+    });
+  }
+  if (seed.pendingApproval) {
+    await db.approval.create({
+      data: {
+        agentId: agent.id,
+        teamId,
+        cycle: 3,
+        kind: "tool",
+        toolName: "send_message",
+        reason: "Send it?",
+        expiresAt: new Date(Date.now() + 86_400_000),
+      },
+    });
+  }
+  return { agentId: agent.id, teamId, executorRunId };
+}
+
+const findMine = async (ids: string[], now = later()) =>
+  (await findStaleAgents({ now, limit: 10_000 })).filter((s) => ids.includes(s.agentId));
+
+describe("the watchdog", () => {
+  it("finds agents with no live run or a stale heartbeat, and nothing else", async () => {
+    const { caller, team } = await createTestTeam();
+    const seed = (s: Seed) => seedAgent(team.id, caller, s);
+    const stale = await seed({ status: "sleeping", heartbeatAgoSeconds: 3600, run: "running" });
+    const staleExternal = await seed({ status: "running", heartbeatAgoSeconds: 3600, run: "external" });
+    const cancelled = await seed({ status: "sleeping", run: "cancelled" });
+    const failed = await seed({ status: "running", run: "failed" });
+    const neverStarted = await seed({ status: "running", run: "none" });
+    const deadWhileWaiting = await seed({ status: "waiting_approval", run: "cancelled", pendingApproval: true });
+    const healthy = await seed({ status: "sleeping", run: "running" });
+    const healthyExternal = await seed({ status: "running", run: "external" });
+    const waiting = await seed({
+      status: "waiting_approval",
+      heartbeatAgoSeconds: 3600,
+      run: "running",
+      isWaiting: true,
+      pendingApproval: true,
+    });
+    const waitingExternal = await seed({ status: "waiting_approval", heartbeatAgoSeconds: 3600, run: "external", pendingApproval: true });
+    const stuckEnded = await seed({ status: "stuck", heartbeatAgoSeconds: 3600, run: "none" });
+    const quiet = await Promise.all(
+      (["paused", "idle", "completed", "stopped", "budget_exhausted", "failed"] as const).map((status) =>
+        seed({ status, heartbeatAgoSeconds: 3600, run: "cancelled" }),
+      ),
+    );
+    const all = [stale, staleExternal, cancelled, failed, neverStarted, deadWhileWaiting, healthy, healthyExternal, waiting];
+    const ids = [...all, waitingExternal, stuckEnded, ...quiet].map((a) => a.agentId);
+
+    const found = await findMine(ids);
+    const why = Object.fromEntries(found.map((f) => [f.agentId, f.why]));
+    expect(why).toEqual({
+      [stale.agentId]: "stale heartbeat",
+      [staleExternal.agentId]: "stale heartbeat",
+      [cancelled.agentId]: "no live run",
+      [failed.agentId]: "no live run",
+      [neverStarted.agentId]: "no live run",
+      [deadWhileWaiting.agentId]: "no live run",
+    });
+    expect(found.find((f) => f.agentId === stale.agentId)?.heartbeatAgeSeconds).toBeGreaterThanOrEqual(3600);
+
+    // A wait the executor holds is a heartbeat: the waiting agent's heartbeat was refreshed.
+    const beat = await db.agent.findUniqueOrThrow({ where: { id: waiting.agentId }, select: { heartbeatAt: true } });
+    expect(beat.heartbeatAt!.getTime()).toBeGreaterThan(Date.now() - 1000);
+    // Without the executor's rows nothing is verified: the heartbeat keeps its age.
+    const external = await db.agent.findUniqueOrThrow({ where: { id: waitingExternal.agentId }, select: { heartbeatAt: true } });
+    expect(external.heartbeatAt!.getTime()).toBeLessThan(Date.now() - 3_000_000);
+
+    // Right now (not two minutes on) the fresh rows are inside the grace: only the stale heartbeats show.
+    expect((await findMine(ids, new Date())).map((f) => f.agentId).sort()).toEqual([stale.agentId, staleExternal.agentId].sort());
+  });
+
+  it("restarts once: revokes the dead claim, records why, sends an idempotent run request", async () => {
+    const { caller, team } = await createTestTeam();
+    const agent = await seedAgent(team.id, caller, { status: "sleeping", heartbeatAgoSeconds: 3600, run: "running" });
+    const [found] = await findMine([agent.agentId]);
+    expect(found).toMatchObject({ why: "stale heartbeat" });
+
+    // Two overlapping passes (or a retried step) restart it once.
+    const results = await Promise.all([restartAgent(found!), restartAgent(found!)]);
+    const eventId = `recover-${agent.agentId}-${found!.lastEventSeq}`;
+    expect(results.map((r) => r.eventId)).toEqual([eventId, eventId]);
+    const events = await db.agentEvent.findMany({ where: { agentId: agent.agentId, type: "status_change" }, select: { payload: true } });
+    expect(events).toHaveLength(1);
+    expect(events[0]!.payload).toMatchObject({ change: "recovered", why: "stale heartbeat", status: "sleeping" });
+    expect((events[0]!.payload as { heartbeatAgeSeconds: number }).heartbeatAgeSeconds).toBeGreaterThanOrEqual(3600);
+    const requests = sent.filter((e) => e.id === eventId);
+    expect(requests.length).toBeGreaterThanOrEqual(1);
+    expect(requests[0]).toMatchObject({
+      name: "agent/run.requested",
+      data: { agentId: agent.agentId, teamId: team.id, reason: "recovery" },
+    });
+
+    const claims = await db.agentRun.findMany({ where: { agentId: agent.agentId }, select: { status: true, reason: true } });
+    expect(claims).toEqual([{ status: "failed", reason: "recovery: stale heartbeat" }]);
+    // The next pass, a minute on, does not restart it again while the requested run starts.
+    expect(await findMine([agent.agentId], new Date(Date.now() + 30_000))).toEqual([]);
+    // A finding of an agent that moved on since (its log grew by something else) restarts nothing.
+    await db.agent.update({ where: { id: agent.agentId }, data: { lastEventSeq: { increment: 5 } } });
+    const outdated = { ...found!, lastEventSeq: found!.lastEventSeq + 1 };
+    expect(await restartAgent(outdated)).toMatchObject({ restarted: false, reason: "The agent moved on since it was found." });
+  });
+
+  it("skips agents that are no longer active when the restart step runs", async () => {
+    const { caller, team } = await createTestTeam();
+    const agent = await seedAgent(team.id, caller, { status: "sleeping", run: "cancelled" });
+    const [found] = await findMine([agent.agentId]);
+    await db.agent.update({ where: { id: agent.agentId }, data: { status: "paused" } });
+    const before = sent.length;
+    expect(await restartAgent(found as StaleAgent)).toMatchObject({ restarted: false, reason: "The agent is paused." });
+    expect(sent.length).toBe(before);
+  });
+});
+
+describe("never two runs of one agent", () => {
+  it("beginRun refuses while another run holds the agent, and closes claims whose executor run ended", async () => {
+    const { caller, team } = await createTestTeam();
+    const live = await seedAgent(team.id, caller, { status: "running", run: "running" });
+    expect(await beginRun({ agentId: live.agentId, teamId: team.id, executorRunId: `second-${live.agentId}`, reason: "schedule" })).toEqual(
+      {
+        shouldRun: false,
+        reason: `Another run of this agent is live (${live.executorRunId}).`,
+      },
+    );
+    expect(await db.agentRun.count({ where: { agentId: live.agentId } })).toBe(1);
+
+    const dead = await seedAgent(team.id, caller, { status: "running", run: "cancelled" });
+    const plan = await beginRun({ agentId: dead.agentId, teamId: team.id, executorRunId: `next-${dead.agentId}`, reason: "resume" });
+    expect(plan).toMatchObject({ shouldRun: true, firstCycle: 3 });
+    const claims = await db.agentRun.findMany({
+      where: { agentId: dead.agentId },
+      orderBy: { startedAt: "asc" },
+      select: { status: true, reason: true },
+    });
+    expect(claims).toEqual([
+      { status: "cancelled", reason: "executor run cancelled" },
+      { status: "running", reason: "resume" },
+    ]);
+  });
+
+  it("a recovery resumes a waiting agent without hiding what it waits for", async () => {
+    const { caller, team } = await createTestTeam();
+    const waiting = await seedAgent(team.id, caller, { status: "waiting_approval", run: "failed", pendingApproval: true });
+    const refused = await beginRun({
+      agentId: waiting.agentId,
+      teamId: team.id,
+      executorRunId: `plain-${waiting.agentId}`,
+      reason: "schedule",
+    });
+    expect(refused).toEqual({ shouldRun: false, reason: "The agent is waiting_approval." });
+    const plan = await beginRun({ agentId: waiting.agentId, teamId: team.id, executorRunId: `rec-${waiting.agentId}`, reason: "recovery" });
+    expect(plan.shouldRun).toBe(true);
+    const row = await db.agent.findUniqueOrThrow({ where: { id: waiting.agentId }, select: { status: true } });
+    expect(row.status).toBe("waiting_approval");
+  });
+
+  it("a run whose claim was revoked stops at its next think and leaves the agent to the new run", async () => {
+    const { caller, team } = await createTestTeam();
+    const agent = await seedAgent(team.id, caller, { status: "sleeping", run: "none" });
+    const old = await beginRun({ agentId: agent.agentId, teamId: team.id, executorRunId: `old-${agent.agentId}`, reason: "start" });
+    if (!old.shouldRun) throw new Error(old.reason);
+    const [found] = await findMine([agent.agentId], new Date(Date.now() + 3_600_000));
+    expect(found).toMatchObject({ why: "stale heartbeat" });
+    await restartAgent(found!);
+    const fresh = await beginRun({ agentId: agent.agentId, teamId: team.id, executorRunId: `new-${agent.agentId}`, reason: "recovery" });
+    expect(fresh.shouldRun).toBe(true);
+    const decision = await think({ agentId: agent.agentId, teamId: team.id, agentRunId: old.agentRunId, cycle: old.firstCycle });
+    expect(decision).toEqual({ kind: "stop", status: null, reason: "This run's claim was closed (failed)." });
+    const row = await db.agent.findUniqueOrThrow({ where: { id: agent.agentId }, select: { status: true } });
+    expect(row.status).toBe("running");
+  });
+});
