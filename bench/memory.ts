@@ -727,9 +727,11 @@ Measured ${startedAt.toISOString()} on ${machine.line}; database: ${database.lab
 The run took ${((performance.now() - wallStart) / 60_000).toFixed(1)} min. Load average (1 min) ${loadAverageStart.toFixed(1)} at the start and ${loadAverage().toFixed(1)} at the end, on
 ${machine.cpuCount} CPUs (other work on the machine shows there; per size: ${sizes.map((s) => `${fmt(s.rows)} ${s.loadAverage1m.start.toFixed(1)} → ${s.loadAverage1m.end.toFixed(1)}`).join(", ")}).
 
-Server: the separate bench cluster on port 5433 (\`pg_createcluster 15 bench -p 5433 -- --auth=trust\`), tuned with
-\`ALTER SYSTEM SET shared_buffers = '4GB'\`, \`max_wal_size = '16GB'\`, \`effective_cache_size = '16GB'\` and a restart; everything else
-as installed. In effect: shared_buffers ${settings.shared_buffers}, effective_cache_size ${settings.effective_cache_size}, work_mem ${settings.work_mem},
+Server: ${
+  new URL(database.url).port === "5433"
+    ? "the separate bench cluster on port 5433 (\`pg_createcluster 15 bench -p 5433 -- --auth=trust\`), tuned with \`ALTER SYSTEM SET shared_buffers = '4GB'\`, \`max_wal_size = '16GB'\`, \`effective_cache_size = '16GB'\` and a restart; everything else as installed"
+    : `the PostgreSQL at ${new URL(database.url).host}, as installed (not tuned for this benchmark)`
+}. In effect: shared_buffers ${settings.shared_buffers}, effective_cache_size ${settings.effective_cache_size}, work_mem ${settings.work_mem},
 max_wal_size ${settings.max_wal_size}, max_parallel_maintenance_workers ${settings.max_parallel_maintenance_workers}, max_parallel_workers ${settings.max_parallel_workers},
 max_parallel_workers_per_gather ${settings.max_parallel_workers_per_gather}, random_page_cost ${settings.random_page_cost}, jit ${settings.jit}, synchronous_commit ${settings.synchronous_commit}.
 Index builds: \`SET maintenance_work_mem = '${largest.index.maintenanceWorkMem}'\` in the building session.
