@@ -13,7 +13,9 @@ export function rawPool(): pg.Pool {
   if (!globalForRaw.longhaulRawPool) {
     const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4, allowExitOnIdle: true, idleTimeoutMillis: 30_000 });
     // A restarted database breaks idle connections; the pool drops them and the next query reconnects.
-    pool.on("error", (error) => logger.warn({ err: error }, "raw database connection lost; it will reconnect"));
+    pool.on("error", (error: Error & { code?: string }) =>
+      logger.warn({ code: error.code, message: error.message }, "raw database connection lost; it will reconnect"),
+    );
     globalForRaw.longhaulRawPool = pool;
   }
   return globalForRaw.longhaulRawPool;
