@@ -13,7 +13,8 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../server/db/embedded";
@@ -104,6 +105,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<b
 const database = suites.every((s) => s === "unit")
   ? { url: "postgresql://unused@127.0.0.1/unused", cleanup: async () => {} }
   : await createDatabase();
+// Hibernation's cold segments (docs/decisions/016) go to a directory of this run, not the checkout's .data.
+const coldStorageDir = process.env.COLD_STORAGE_DIR ?? mkdtempSync(path.join(os.tmpdir(), "longhaul-cold-"));
 let ok = true;
 try {
   if (suites.some((s) => s !== "unit")) log(`Applied ${(await applyMigrations(database.url)).length} migrations.`);
@@ -114,6 +117,7 @@ try {
     NODE_ENV: "test",
     NEXT_TELEMETRY_DISABLED: "1",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    COLD_STORAGE_DIR: coldStorageDir,
   };
   const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
   const vitestProjects = suites.filter((s) => s !== "e2e");
@@ -139,5 +143,6 @@ try {
   ok = false;
 } finally {
   await database.cleanup().catch((error: Error) => console.error(`[test] cleanup failed: ${error.message}`));
+  if (!process.env.COLD_STORAGE_DIR) rmSync(coldStorageDir, { recursive: true, force: true });
 }
 process.exit(ok ? 0 : 1);

@@ -58,6 +58,16 @@ export const env = createEnv({
       .string()
       .default("* * * * *")
       .refine((value) => checkCron(value) === null, { message: 'must be a cron expression such as "* * * * *"' }),
+    // Hibernation (docs/decisions/016): idle agents' old events move to cold storage after this many hours;
+    // cold segments are deleted after COLD_RETENTION_DAYS (unset: kept forever); files live under
+    // COLD_STORAGE_DIR (default <LONGHAUL_DATA_DIR>/cold).
+    HIBERNATE_AFTER_HOURS: z.coerce.number({ message: "must be a number of hours" }).min(0).max(87_600).default(72),
+    COLD_RETENTION_DAYS: z.coerce
+      .number({ message: "must be a number of days" })
+      .int()
+      .min(1, { message: "must be at least 1" })
+      .optional(),
+    COLD_STORAGE_DIR: z.string().optional(),
     // Replaces the built-in price table: {"default": {...}, "models": {"name": {"inputPerMillion": n, "outputPerMillion": n}}}.
     LONGHAUL_PRICES: z
       .string()

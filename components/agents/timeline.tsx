@@ -135,6 +135,11 @@ export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean
           fetchOlder={fetchOlder}
         />
       )}
+      {!hidden && !hasNextPage && pages.data?.pages[0]?.historyDeletedThroughCycle ? (
+        <p className="mt-3 text-center text-sm text-zinc-600 dark:text-zinc-400" data-testid="timeline-retention">
+          History before cycle {pages.data.pages[0].historyDeletedThroughCycle + 1} was deleted by the retention policy.
+        </p>
+      ) : null}
     </section>
   );
 }

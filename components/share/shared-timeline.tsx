@@ -129,6 +129,10 @@ export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedT
           >
             Older cycles →
           </Link>
+        ) : view.historyDeletedThroughCycle ? (
+          <span className="text-zinc-600 dark:text-zinc-400" data-testid="shared-retention">
+            History before cycle {view.historyDeletedThroughCycle + 1} was deleted by the retention policy.
+          </span>
         ) : null}
       </nav>
     </div>

@@ -1,6 +1,7 @@
 import { db } from "../db/client";
 import type { EventType } from "../db/generated/enums";
 import { notFound } from "../errors";
+import { readSegment, segmentsAfterSeq, segmentsForCycles, type ColdEvent } from "../hibernation/segments";
 
 /**
  * An agent's history for the dashboard: its events grouped by cycle, newest cycles first, a page at
@@ -35,6 +36,20 @@ const EVENT_FIELDS = {
 /** Events of one page can be many (held cycles, many results); a page stops growing past this. */
 const MAX_EVENTS_PER_PAGE = 2000;
 
+function fromCold(event: ColdEvent): TimelineEvent {
+  return {
+    seq: event.seq,
+    cycle: event.cycle,
+    type: event.type,
+    payload: event.payload,
+    tokensIn: event.tokensIn,
+    tokensOut: event.tokensOut,
+    costUsd: event.costUsd,
+    durationMs: event.durationMs,
+    createdAt: new Date(event.createdAt),
+  };
+}
+
 export async function listCycles({
   teamId,
   agentId,
@@ -47,7 +62,10 @@ export async function listCycles({
   beforeCycle?: number;
   cycles?: number;
 }) {
-  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { cycleCount: true, lastEventSeq: true } });
+  const agent = await db.agent.findFirst({
+    where: { id: agentId, teamId },
+    select: { cycleCount: true, lastEventSeq: true, coldDeletedThroughCycle: true },
+  });
   if (!agent) throw notFound("That agent");
   // The newest cycle may still be under way (cycleCount counts finished ones).
   const top = beforeCycle !== undefined ? beforeCycle - 1 : agent.cycleCount + 1;
@@ -61,14 +79,32 @@ export async function listCycles({
           take: MAX_EVENTS_PER_PAGE,
           select: EVENT_FIELDS,
         });
+  // Hibernated history (docs/decisions/016) is read through from its cold segments, below the hot rows.
+  const cold: TimelineEvent[] = [];
+  if (top >= 0) {
+    for (const segment of await segmentsForCycles({ agentId, teamId, fromCycle: bottom, toCycle: top })) {
+      for (const event of await readSegment(segment)) {
+        if (event.cycle >= bottom && event.cycle <= top) cold.push(fromCold(event));
+      }
+    }
+  }
+  const events = [...cold, ...rows.map((row): TimelineEvent => ({ ...row, costUsd: row.costUsd.toString() }))]
+    .sort((a, b) => a.seq - b.seq)
+    .slice(0, MAX_EVENTS_PER_PAGE);
   const byCycle = new Map<number, TimelineEvent[]>();
-  for (const row of rows) {
-    const list = byCycle.get(row.cycle) ?? [];
-    list.push({ ...row, costUsd: row.costUsd.toString() });
-    byCycle.set(row.cycle, list);
+  for (const event of events) {
+    const list = byCycle.get(event.cycle) ?? [];
+    list.push(event);
+    byCycle.set(event.cycle, list);
   }
   const page: TimelineCycle[] = [...byCycle.entries()].sort((a, b) => b[0] - a[0]).map(([cycle, events]) => ({ cycle, events }));
-  return { cycles: page, lastSeq: agent.lastEventSeq, nextBeforeCycle: bottom > 0 ? bottom : null };
+  return {
+    cycles: page,
+    lastSeq: agent.lastEventSeq,
+    nextBeforeCycle: bottom > 0 ? bottom : null,
+    // Cycles up to here lost their history to the cold retention policy (null: nothing was deleted).
+    historyDeletedThroughCycle: agent.coldDeletedThroughCycle > 0 ? agent.coldDeletedThroughCycle : null,
+  };
 }
 
 /** Events after `afterSeq`, oldest first (at most `limit`): what the live view appends. */
@@ -83,13 +119,22 @@ export async function eventsAfter({
   afterSeq: number;
   limit?: number;
 }) {
+  // Cold segments hold a prefix of the history, so their events come before every hot row.
+  const cold: TimelineEvent[] = [];
+  for (const segment of await segmentsAfterSeq({ agentId, teamId, afterSeq })) {
+    if (cold.length >= limit) break;
+    for (const event of await readSegment(segment)) {
+      if (event.seq > afterSeq && cold.length < limit) cold.push(fromCold(event));
+    }
+  }
+  if (cold.length >= limit) return cold;
   const rows = await db.agentEvent.findMany({
     where: { agentId, teamId, seq: { gt: afterSeq } },
     orderBy: { seq: "asc" },
-    take: limit,
+    take: limit - cold.length,
     select: EVENT_FIELDS,
   });
-  return rows.map((row): TimelineEvent => ({ ...row, costUsd: row.costUsd.toString() }));
+  return [...cold, ...rows.map((row): TimelineEvent => ({ ...row, costUsd: row.costUsd.toString() }))];
 }
 
 /** The agent's state now (world state, rolling summary) and its checkpoints, newest first. */

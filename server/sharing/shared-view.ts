@@ -22,6 +22,8 @@ export type SharedTimeline = {
   cycles: { cycle: number; events: SharedEvent[] }[];
   /** Pass as `beforeCycle` for the next (older) page; null on the last page. */
   nextBeforeCycle: number | null;
+  /** Cycles up to here lost their history to the cold retention policy (docs/decisions/016). */
+  historyDeletedThroughCycle: number | null;
 };
 
 /**
@@ -56,5 +58,6 @@ export async function getSharedTimeline({
     expiresAt: link.expiresAt,
     cycles: page.cycles.map(({ cycle, events }) => ({ cycle, events: events.map((event) => redactEvent(event, redaction)) })),
     nextBeforeCycle: page.nextBeforeCycle,
+    historyDeletedThroughCycle: page.historyDeletedThroughCycle,
   };
 }

@@ -1,5 +1,6 @@
 import { db } from "../db/client";
 import { notFound } from "../errors";
+import { coldThroughSeq, readSegment, segmentsAfterSeq } from "../hibernation/segments";
 
 /**
  * An agent's full history as JSON Lines: one header line, the agent, then its events (in seq
@@ -57,7 +58,29 @@ export async function* exportAgentLines({ teamId, agentId }: { teamId: string; a
     createdAt: iso(agent.createdAt),
   };
 
-  for (let after = 0; ;) {
+  // Hibernated events first (a prefix of the history, docs/decisions/016), a segment at a time; their
+  // spend entries lost the link to the deleted row, so the segment says which event each belongs to.
+  const coldSpendSeq = new Map<string, number>();
+  for (const segment of await segmentsAfterSeq({ agentId, teamId, afterSeq: 0 })) {
+    for (const e of await readSegment(segment)) {
+      for (const spendId of e.spendIds) coldSpendSeq.set(spendId, e.seq);
+      yield {
+        kind: "event",
+        seq: e.seq,
+        cycle: e.cycle,
+        type: e.type,
+        stepId: e.stepId,
+        payload: e.payload,
+        tokensIn: e.tokensIn,
+        tokensOut: e.tokensOut,
+        costUsd: e.costUsd,
+        durationMs: e.durationMs,
+        createdAt: e.createdAt,
+      };
+    }
+  }
+
+  for (let after = await coldThroughSeq({ agentId, teamId }); ;) {
     const events = await db.agentEvent.findMany({
       where: { agentId, teamId, seq: { gt: after } },
       orderBy: { seq: "asc" },
@@ -194,7 +217,7 @@ export async function* exportAgentLines({ teamId, agentId }: { teamId: string; a
         tokensIn: s.tokensIn,
         tokensOut: s.tokensOut,
         costUsd: s.costUsd.toString(),
-        eventSeq: s.event?.seq ?? null,
+        eventSeq: s.event?.seq ?? coldSpendSeq.get(s.id.toString()) ?? null,
         createdAt: iso(s.createdAt),
       };
     }
