@@ -49,11 +49,15 @@ export async function appendEvent(
  * expired, and the step was sent again while the first copy still ran in the app): every
  * check-then-write of the loop runs under this lock, so the second copy finds what the first wrote.
  */
-export async function underAgentLock<T>(agentId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`agent-step:${agentId}`}))`;
-    return fn(tx);
-  });
+export async function underAgentLock<T>(agentId: string, fn: (tx: Tx) => Promise<T>, options?: { timeoutMs?: number }): Promise<T> {
+  return db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`agent-step:${agentId}`}))`;
+      return fn(tx);
+    },
+    // Loop steps keep Prisma's 5 s; bulk work (hibernating thousands of events) asks for more.
+    options?.timeoutMs ? { timeout: options.timeoutMs, maxWait: 10_000 } : undefined,
+  );
 }
 
 /** Whether the decision on an approval was already logged (by an earlier attempt or an overlapping copy). */

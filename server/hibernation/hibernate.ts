@@ -31,10 +31,12 @@ export async function findAgentsToHibernate({
   now = new Date(),
   afterHours = env.HIBERNATE_AFTER_HOURS,
   limit = 100,
-}: { now?: Date; afterHours?: number; limit?: number } = {}) {
+  teamId,
+}: { now?: Date; afterHours?: number; limit?: number; /** One team's agents only (tests, tooling). */ teamId?: string } = {}) {
   const before = idleCutoff(now, afterHours);
   return db.agent.findMany({
     where: {
+      ...(teamId ? { teamId } : {}),
       // A hibernated agent has no new events until something wakes it.
       status: { in: COMPACTABLE.filter((status) => status !== "hibernated") },
       isReadOnly: false,
@@ -180,30 +182,36 @@ async function moveSegment({
   }
 
   const cycles = events.map((event) => event.cycle);
-  return underAgentLock(agentId, async (tx) => {
-    const reason = await whyNot(tx, { agentId, teamId, before });
-    if (reason) return { reason };
-    await tx.coldSegment.create({
-      data: {
-        agentId,
-        teamId,
-        fromSeq,
-        toSeq,
-        fromCycle: Math.min(...cycles),
-        toCycle: Math.max(...cycles),
-        key,
-        bytes: bytes.length,
-        eventCount: events.length,
-        sha256,
-        toEventAt: rows[rows.length - 1]!.createdAt,
-      },
-    });
-    const deleted = await tx.agentEvent.deleteMany({ where: { agentId, teamId, seq: { gte: fromSeq, lte: toSeq } } });
-    // Rows appeared or vanished since they were read (an import, a second hibernator): leave it all hot.
-    if (deleted.count !== events.length)
-      throw new Error(`Cold segment ${key}: expected to move ${events.length} events, found ${deleted.count}.`);
-    return { key, fromSeq, toSeq, eventCount: events.length };
-  });
+  return underAgentLock(
+    agentId,
+    async (tx) => {
+      const reason = await whyNot(tx, { agentId, teamId, before });
+      if (reason) return { reason };
+      await tx.coldSegment.create({
+        data: {
+          agentId,
+          teamId,
+          fromSeq,
+          toSeq,
+          fromCycle: Math.min(...cycles),
+          toCycle: Math.max(...cycles),
+          key,
+          bytes: bytes.length,
+          eventCount: events.length,
+          sha256,
+          toEventAt: rows[rows.length - 1]!.createdAt,
+        },
+      });
+      const deleted = await tx.agentEvent.deleteMany({ where: { agentId, teamId, seq: { gte: fromSeq, lte: toSeq } } });
+      // Rows appeared or vanished since they were read (an import, a second hibernator): leave it all hot.
+      if (deleted.count !== events.length)
+        throw new Error(`Cold segment ${key}: expected to move ${events.length} events, found ${deleted.count}.`);
+      return { key, fromSeq, toSeq, eventCount: events.length };
+      // Deleting thousands of events (and unlinking their spend rows) can outlast Prisma's 5 s default;
+      // the agent is idle, so holding its lock this long blocks nothing that runs.
+    },
+    { timeoutMs: 120_000 },
+  );
 }
 
 /**

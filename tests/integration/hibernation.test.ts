@@ -202,7 +202,8 @@ describe("hibernation", () => {
       data: { agentId: asking.id, teamId, cycle: 20, kind: "question", status: "pending", reason: "Keep going?" },
     });
 
-    const due = (await findAgentsToHibernate({ now: later(), limit: 10_000 })).map((a) => a.id);
+    // Scoped to this test's team: with a clock days ahead, every other test's agents are idle too.
+    const due = (await findAgentsToHibernate({ now: later(), limit: 10_000, teamId })).map((a) => a.id);
     expect(due).toContain(idle.id);
     expect(due).not.toContain(running.id);
     expect(due).not.toContain(asking.id);
