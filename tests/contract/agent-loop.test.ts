@@ -1,7 +1,3 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import type { InngestFunction } from "inngest";
-import { serve } from "inngest/node";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as ControlModule from "~/server/agents/control";
@@ -12,7 +8,7 @@ import type { RunningExecutor } from "~/server/executor/executor";
 import { agentInput } from "../factories/agent";
 import { addTestMember, createTestTeam } from "../factories/team";
 import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply, type ScriptedUsage } from "../fixtures/fake-openai";
-import { startTestExecutor } from "./harness";
+import { serveAppFunctions, startTestExecutor } from "./harness";
 
 /**
  * The agent loop end to end: the app's real Inngest functions served by the SDK, the project's
@@ -20,7 +16,7 @@ import { startTestExecutor } from "./harness";
  */
 let executor: RunningExecutor;
 let fake: FakeOpenAI;
-let app: http.Server;
+let app: Awaited<ReturnType<typeof serveAppFunctions>> | undefined;
 let control: typeof ControlModule;
 // Per agent name: what the "model" does at each cycle.
 const scripts = new Map<string, (cycle: number) => ScriptedReply>();
@@ -44,22 +40,13 @@ beforeAll(async () => {
     const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? 0);
     return scripts.get(name)?.(cycle) ?? { kind: "message", content: "no script" };
   });
-  const { inngest } = await import("~/inngest/client");
-  const { functions } = await import("~/inngest");
   control = await import("~/server/agents/control");
-  app = http.createServer(serve({ client: inngest, functions: functions as InngestFunction.Any[] }));
-  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
-  const sync = await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`, { method: "PUT" });
-  if (!sync.ok) throw new Error(`sync failed: ${sync.status} ${await sync.text()}`);
+  app = await serveAppFunctions(() => executor);
 }, 60_000);
 
 afterAll(async () => {
-  // Nothing of this app may keep running for later test files on the same database.
-  await executor?.pool.query(
-    `DELETE FROM executor_job WHERE "runId" IN (SELECT r.id FROM executor_run r JOIN executor_function f ON f.id = r."functionId" WHERE f."appId" = 'longhaul')`,
-  );
-  app?.closeAllConnections();
-  await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
+  // Nothing of this app may keep running (or firing on its schedule) for later test files on the same database.
+  await app?.close();
   await executor?.stop();
   await fake?.stop();
 });

@@ -1,7 +1,3 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import type { InngestFunction } from "inngest";
-import { serve } from "inngest/node";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as ControlModule from "~/server/agents/control";
@@ -11,7 +7,7 @@ import type * as WebhooksModule from "~/server/triggers/webhooks";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
 import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";
-import { startTestExecutor } from "./harness";
+import { serveAppFunctions, startTestExecutor } from "./harness";
 
 /**
  * Triggers end to end: a sleeping agent with a long cooldown is woken by a signed webhook and sees
@@ -19,7 +15,7 @@ import { startTestExecutor } from "./harness";
  */
 let executor: RunningExecutor;
 let fake: FakeOpenAI;
-let app: http.Server;
+let app: Awaited<ReturnType<typeof serveAppFunctions>> | undefined;
 let control: typeof ControlModule;
 let webhooks: typeof WebhooksModule;
 
@@ -35,22 +31,14 @@ beforeAll(async () => {
         : { name: "finish", arguments: { result: "Handled the order." } };
     return { kind: "tool_calls", calls: [call], content: `Cycle ${cycle}.` };
   });
-  const { inngest } = await import("~/inngest/client");
-  const { functions } = await import("~/inngest");
   control = await import("~/server/agents/control");
   webhooks = await import("~/server/triggers/webhooks");
-  app = http.createServer(serve({ client: inngest, functions: functions as InngestFunction.Any[] }));
-  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
-  const sync = await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`, { method: "PUT" });
-  if (!sync.ok) throw new Error(`sync failed: ${sync.status} ${await sync.text()}`);
+  app = await serveAppFunctions(() => executor);
 }, 60_000);
 
 afterAll(async () => {
-  await executor?.pool.query(
-    `DELETE FROM executor_job WHERE "runId" IN (SELECT r.id FROM executor_run r JOIN executor_function f ON f.id = r."functionId" WHERE f."appId" = 'longhaul')`,
-  );
-  app?.closeAllConnections();
-  await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
+  // Nothing of this app may keep running (or firing on its schedule) for later test files on the same database.
+  await app?.close();
   await executor?.stop();
   await fake?.stop();
 });
