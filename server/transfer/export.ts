@@ -16,6 +16,23 @@ type Line = Record<string, unknown>;
 
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
 
+/** One event's line, the same for hot rows and hibernated segments (money and time already as text). */
+function eventLine(e: {
+  seq: number;
+  cycle: number;
+  type: string;
+  stepId: string | null;
+  payload: unknown;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: string;
+  durationMs: number | null;
+  createdAt: string | null;
+}): Line {
+  const { seq, cycle, type, stepId, payload, tokensIn, tokensOut, costUsd, durationMs, createdAt } = e;
+  return { kind: "event", seq, cycle, type, stepId, payload, tokensIn, tokensOut, costUsd, durationMs, createdAt };
+}
+
 /** Lines of the export, each a JSON-serialisable object (the route writes one per line). */
 export async function* exportAgentLines({ teamId, agentId }: { teamId: string; agentId: string }): AsyncGenerator<Line> {
   const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, include: { team: { select: { name: true } } } });
@@ -64,19 +81,7 @@ export async function* exportAgentLines({ teamId, agentId }: { teamId: string; a
   for (const segment of await segmentsAfterSeq({ agentId, teamId, afterSeq: 0 })) {
     for (const e of await readSegment(segment)) {
       for (const spendId of e.spendIds) coldSpendSeq.set(spendId, e.seq);
-      yield {
-        kind: "event",
-        seq: e.seq,
-        cycle: e.cycle,
-        type: e.type,
-        stepId: e.stepId,
-        payload: e.payload,
-        tokensIn: e.tokensIn,
-        tokensOut: e.tokensOut,
-        costUsd: e.costUsd,
-        durationMs: e.durationMs,
-        createdAt: e.createdAt,
-      };
+      yield eventLine(e);
     }
   }
 
@@ -87,19 +92,7 @@ export async function* exportAgentLines({ teamId, agentId }: { teamId: string; a
       take: PAGE,
     });
     for (const e of events) {
-      yield {
-        kind: "event",
-        seq: e.seq,
-        cycle: e.cycle,
-        type: e.type,
-        stepId: e.stepId,
-        payload: e.payload,
-        tokensIn: e.tokensIn,
-        tokensOut: e.tokensOut,
-        costUsd: e.costUsd.toString(),
-        durationMs: e.durationMs,
-        createdAt: iso(e.createdAt),
-      };
+      yield eventLine({ ...e, costUsd: e.costUsd.toString(), createdAt: iso(e.createdAt) });
     }
     if (events.length < PAGE) break;
     after = events[events.length - 1]!.seq;
