@@ -315,15 +315,19 @@ export async function importAgent({ teamId, userId, text }: { teamId: string; us
           skipDuplicates: true,
         });
       }
-      for (const m of data.memories) {
-        const vector = m.embedding ? toVectorLiteral(m.embedding) : null;
+      // Memories carry a pgvector column Prisma cannot write: raw INSERTs, 100 rows a statement.
+      for (let i = 0; i < data.memories.length; i += 100) {
+        const rows = data.memories.slice(i, i + 100).map(
+          (m) => Prisma.sql`(gen_random_uuid(), ${agent.id}::uuid, ${teamId}, ${m.memoryKind}::"MemoryKind", ${m.content},
+            ${m.embedding ? toVectorLiteral(m.embedding) : null}::vector, ${m.embedder}, ${m.importance}, ${m.recallCount},
+            (${m.lastRecalledAt ?? null}::timestamptz AT TIME ZONE 'UTC'), ${m.isPinned},
+            (${m.archivedAt ?? null}::timestamptz AT TIME ZONE 'UTC'), ${m.sourceEventSeq ?? null}::int,
+            ${JSON.stringify(m.metadata ?? {})}::jsonb, (${m.createdAt}::timestamptz AT TIME ZONE 'UTC'), now() AT TIME ZONE 'UTC')`,
+        );
         await tx.$executeRaw`
           INSERT INTO memory (id, "agentId", "teamId", kind, content, embedding, embedder, importance, "recallCount", "lastRecalledAt",
                               "isPinned", "archivedAt", "sourceEventSeq", metadata, "createdAt", "updatedAt")
-          VALUES (gen_random_uuid(), ${agent.id}::uuid, ${teamId}, ${m.memoryKind}::"MemoryKind", ${m.content}, ${vector}::vector,
-                  ${m.embedder}, ${m.importance}, ${m.recallCount}, (${m.lastRecalledAt ?? null}::timestamptz AT TIME ZONE 'UTC'),
-                  ${m.isPinned}, (${m.archivedAt ?? null}::timestamptz AT TIME ZONE 'UTC'), ${m.sourceEventSeq ?? null}::int,
-                  ${JSON.stringify(m.metadata ?? {})}::jsonb, (${m.createdAt}::timestamptz AT TIME ZONE 'UTC'), now() AT TIME ZONE 'UTC')`;
+          VALUES ${Prisma.join(rows)}`;
       }
       if (data.facts.length > 0) {
         await tx.fact.createMany({
