@@ -5,7 +5,8 @@ import { db, Prisma } from "../db/client";
  * often the step that makes it is retried or replayed. The key is written before the call and the
  * receipt after; a retry finds the receipt and returns it instead of acting again. A key written
  * without a receipt means the previous attempt died mid-call: its outcome is unknown and it is
- * reported as such rather than repeated.
+ * reported as such rather than repeated — unless the tool is replay-safe (its effect is keyed by the
+ * idempotency key in our own database), in which case it is run again and the receipt written.
  */
 export type EffectOutcome =
   | { status: "succeeded"; result: unknown; isReplay: boolean }
@@ -25,6 +26,7 @@ export function effectKey({ agentId, cycle, callIndex }: { agentId: string; cycl
 export async function performEffect(
   call: { agentId: string; teamId: string; cycle: number; callIndex: number; toolName: string; args: unknown },
   execute: (idempotencyKey: string) => Promise<unknown>,
+  { replaySafe = false }: { replaySafe?: boolean } = {},
 ): Promise<EffectOutcome> {
   const idempotencyKey = effectKey(call);
   try {
@@ -51,18 +53,23 @@ export async function performEffect(
     }
     if (previous.status === "succeeded") return { status: "succeeded", result: previous.result, isReplay: true };
     if (previous.status === "failed") return { status: "failed", error: previous.error ?? "failed", isReplay: true };
-    return { status: "unknown", isReplay: true };
+    if (!replaySafe) return { status: "unknown", isReplay: true };
+    // The attempt died mid-call; doing it again is safe for this tool and tells us the outcome.
   }
   try {
     const result = await execute(idempotencyKey);
-    await db.toolEffect.update({
-      where: { idempotencyKey },
+    // Only a receipt-less key is completed: an overlapping copy that wrote its receipt first stands.
+    await db.toolEffect.updateMany({
+      where: { idempotencyKey, status: "started" },
       data: { status: "succeeded", result: (result ?? null) as Prisma.InputJsonValue, completedAt: new Date() },
     });
     return { status: "succeeded", result, isReplay: false };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await db.toolEffect.update({ where: { idempotencyKey }, data: { status: "failed", error: message, completedAt: new Date() } });
+    await db.toolEffect.updateMany({
+      where: { idempotencyKey, status: "started" },
+      data: { status: "failed", error: message, completedAt: new Date() },
+    });
     return { status: "failed", error: message, isReplay: false };
   }
 }

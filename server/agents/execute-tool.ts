@@ -58,8 +58,10 @@ async function run(
     idempotencyKey: effectKey(call),
   };
   if (tool.sideEffect === "side-effecting") {
-    return performEffect({ ...call, toolName: tool.name, args: input }, (idempotencyKey) =>
-      tool.execute(input, { ...context, idempotencyKey }),
+    return performEffect(
+      { ...call, toolName: tool.name, args: input },
+      (idempotencyKey) => tool.execute(input, { ...context, idempotencyKey }),
+      { replaySafe: tool.replaySafe === true },
     );
   }
   try {

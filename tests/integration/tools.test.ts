@@ -1,8 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { db } from "~/server/db/client";
-import { effectKey, IN_FLIGHT_WAIT_MS } from "~/server/agents/effects";
+import { db, Prisma } from "~/server/db/client";
+import { effectKey, IN_FLIGHT_WAIT_MS, performEffect } from "~/server/agents/effects";
 import { executeToolCall } from "~/server/agents/execute-tool";
 import { TOOL_CATALOG } from "~/server/agents/tool-catalog";
 import { listTools, parseToolCall, toolsForModel } from "~/server/agents/tools";
@@ -81,18 +81,60 @@ describe("effect ledger", () => {
 
   it("reports an effect whose previous attempt died mid-call as unknown, and does not repeat it", async () => {
     const ids = await newAgent();
+    const dead = { ...ids, cycle: 7, callIndex: 0, toolName: "charge_card", args: { amount: 10 } };
     await db.toolEffect.create({
       data: {
         ...ids,
-        idempotencyKey: effectKey({ agentId: ids.agentId, cycle: 7, callIndex: 0 }),
-        toolName: "send_message",
+        idempotencyKey: effectKey(dead),
+        toolName: "charge_card",
         args: {},
         createdAt: new Date(Date.now() - IN_FLIGHT_WAIT_MS - 1000),
       },
     });
-    const outcome = await call(ids, 7, 0, "send_message", { subject: "Hello", body: "Again?" });
+    let calls = 0;
+    const outcome = await performEffect(dead, async () => ++calls);
     expect(outcome).toEqual({ status: "unknown", isReplay: true });
-    expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(0);
+    expect(calls).toBe(0);
+  });
+
+  it("runs a replay-safe built-in again when its previous attempt died mid-call: the outcome is known and the effect happens once", async () => {
+    const ids = await newAgent();
+    const deadAttempt = (cycle: number, toolName: string) =>
+      db.toolEffect.create({
+        data: {
+          ...ids,
+          idempotencyKey: effectKey({ agentId: ids.agentId, cycle, callIndex: 0 }),
+          toolName,
+          args: {},
+          createdAt: new Date(Date.now() - IN_FLIGHT_WAIT_MS - 1000),
+        },
+      });
+    // Died before the outbox row was written: the message is sent now, once.
+    await deadAttempt(7, "send_message");
+    expect(await call(ids, 7, 0, "send_message", { subject: "Hello", body: "Again?" })).toMatchObject({ status: "succeeded" });
+    // Died after writing the row but before the receipt: nothing more is sent.
+    await deadAttempt(8, "send_message");
+    const key8 = effectKey({ agentId: ids.agentId, cycle: 8, callIndex: 0 });
+    await db.outboxMessage.create({ data: { ...ids, idempotencyKey: key8, subject: "Written", body: "by the dead attempt" } });
+    expect(await call(ids, 8, 0, "send_message", { subject: "Written", body: "by the dead attempt" })).toMatchObject({
+      status: "succeeded",
+    });
+    expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(2);
+    // An episode the dead attempt stored is found again by the call's key, not stored twice; a fact is upserted by its key.
+    await call(ids, 9, 0, "remember", { content: "The shop opens at nine.", kind: "episode" });
+    await db.toolEffect.update({
+      where: { idempotencyKey: effectKey({ agentId: ids.agentId, cycle: 9, callIndex: 0 }) },
+      data: { status: "started", result: Prisma.DbNull, createdAt: new Date(Date.now() - IN_FLIGHT_WAIT_MS - 1000) },
+    });
+    expect(await call(ids, 9, 0, "remember", { content: "The shop opens at nine.", kind: "episode" })).toMatchObject({
+      status: "succeeded",
+    });
+    expect(await db.memory.count({ where: { agentId: ids.agentId, content: "The shop opens at nine." } })).toBe(1);
+    await deadAttempt(10, "remember");
+    await call(ids, 10, 0, "remember", { content: "Prices rose 5%.", key: "prices" });
+    expect(await db.memory.count({ where: { agentId: ids.agentId, kind: "fact" } })).toBe(1);
+    const receipts = await db.toolEffect.findMany({ where: { agentId: ids.agentId }, select: { status: true } });
+    expect(receipts.map((r) => r.status)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
   });
 
   it("waits for the receipt of an attempt still in flight (an overlapping copy of the step) instead of repeating it", async () => {

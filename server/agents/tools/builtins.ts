@@ -41,8 +41,10 @@ export const remember = registerTool({
     importance: z.number().min(0).max(1).default(0.5).describe("0 = trivia, 1 = essential"),
   }),
   sideEffect: "side-effecting",
+  // A fact is upserted by its key; any other memory is found again by the call's idempotency key.
+  replaySafe: true,
   defaultApproval: "never",
-  execute: async (input, { agentId, teamId, cycle }) => {
+  execute: async (input, { agentId, teamId, cycle, idempotencyKey }) => {
     if (input.kind === "fact") {
       const fact = await rememberFact({
         agentId,
@@ -55,7 +57,19 @@ export const remember = registerTool({
       });
       return { memoryId: fact.memoryId, factKey: fact.key, updated: fact.updated };
     }
-    const memory = await writeMemory({ agentId, teamId, kind: input.kind, content: input.content, importance: input.importance });
+    const written = await db.memory.findFirst({
+      where: { agentId, teamId, metadata: { path: ["effectKey"], equals: idempotencyKey } },
+      select: { id: true },
+    });
+    if (written) return { memoryId: written.id };
+    const memory = await writeMemory({
+      agentId,
+      teamId,
+      kind: input.kind,
+      content: input.content,
+      importance: input.importance,
+      metadata: { effectKey: idempotencyKey },
+    });
     return { memoryId: memory.id };
   },
 });
@@ -134,6 +148,8 @@ export const sendMessage = registerTool({
   description: "Send a message to the team outbox (how this agent reports to people).",
   input: z.object({ subject: z.string().min(1).max(200), body: z.string().min(1).max(20_000) }),
   sideEffect: "side-effecting",
+  // The outbox row is keyed by the call's idempotency key: doing it again sends nothing more.
+  replaySafe: true,
   defaultApproval: "always",
   execute: async (input, { agentId, teamId, idempotencyKey }) => {
     // The unique key makes the row itself idempotent too, beyond the ledger.

@@ -15,6 +15,12 @@ export type ToolDefinition<Input = unknown> = {
   input: z.ZodType<Input>;
   sideEffect: "read-only" | "side-effecting";
   defaultApproval: ApprovalPolicy;
+  /**
+   * Doing the call again with the same idempotency key changes nothing more than doing it once (a keyed
+   * upsert in Longhaul's own database, like the outbox or a fact). When an attempt died mid-call, such a
+   * tool is run again to learn the outcome instead of reporting it unknown.
+   */
+  replaySafe?: boolean;
   /** What one call costs at most, in USD (e.g. a paid search API): reserved before the call, charged after. Free when unset. */
   costUsd?: string;
   execute: (input: Input, context: ToolContext) => Promise<unknown>;
