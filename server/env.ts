@@ -54,6 +54,9 @@ export const env = createEnv({
     // Heartbeats and recovery: margin past an agent's expected cadence (cooldown + model call) before its
     // heartbeat is stale and the watchdog restarts it; and when the watchdog runs.
     WATCHDOG_STALE_SECONDS: z.coerce.number({ message: "must be a number of seconds" }).int().min(10).max(86_400).default(300),
+    // A spend reservation older than this belongs to a call cut off by a crash (no call lasts this long):
+    // the watchdog charges it at its worst case (server/agents/budget.ts settleOrphanedReservations).
+    ORPHANED_RESERVATION_SECONDS: z.coerce.number({ message: "must be a number of seconds" }).int().min(60).max(86_400).default(900),
     WATCHDOG_CRON: z
       .string()
       .default("* * * * *")

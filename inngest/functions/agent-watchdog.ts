@@ -1,11 +1,13 @@
 import { inngest } from "../client";
 import { env } from "~/server/env";
-import { findStaleAgents, restartAgent } from "~/server/operations/watchdog";
+import { settleOrphanedReservations } from "~/server/agents/budget";
+import { findStaleAgents, redeliverDecisions, restartAgent } from "~/server/operations/watchdog";
 
 /**
  * Heartbeats and recovery: every minute, agents that should be running but have no live run or a
  * stale heartbeat are restarted from their checkpoint (server/operations/watchdog.ts). One step finds
- * them; one step per agent restarts it, so a retry restarts nobody twice.
+ * them; one step per agent restarts it, so a retry restarts nobody twice. Then decisions whose event was
+ * lost are sent again, and spend reservations left by calls a crash cut off are charged.
  */
 export const agentWatchdog = inngest.createFunction(
   {
@@ -22,6 +24,12 @@ export const agentWatchdog = inngest.createFunction(
       const result = await step.run(`recover-${agent.agentId}`, () => restartAgent(agent));
       if (result.restarted) restarted.push(agent.agentId);
     }
-    return { found: stale.length, restarted };
+    // Decisions people made that their waiting run never heard of (the event was lost) are sent again.
+    const redelivered = await step.run("redeliver-decisions", () => redeliverDecisions());
+    // Money reserved by calls that a crash cut off (their retries reserved again) is charged, not left hanging.
+    const orphans = await step.run("settle-orphaned-reservations", () =>
+      settleOrphanedReservations({ olderThanSeconds: env.ORPHANED_RESERVATION_SECONDS }),
+    );
+    return { found: stale.length, restarted, redelivered, orphanedReservations: orphans.reduce((n, o) => n + o.calls, 0) };
   },
 );

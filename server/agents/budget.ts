@@ -1,5 +1,6 @@
 import { db, Prisma } from "../db/client";
 import type { SpendKind } from "../db/generated/enums";
+import { appendEvent } from "./events";
 
 /**
  * Budgets that ask before they kill. Before a model, embedding or tool call the loop reserves its
@@ -129,4 +130,57 @@ export async function releaseSpend({ agentId, teamId, reservationId }: { agentId
     where: { id: reservationId, agentId, teamId, state: "reserved" },
     data: { state: "released", costUsd: 0 },
   });
+}
+
+export type OrphanSettlement = { agentId: string; teamId: string; calls: number; costUsd: string; tokens: number };
+
+/**
+ * Reservations no call can still hold: the step that made them died mid-call (the app or the executor
+ * was killed) and its retry reserved again. Each is committed at its worst case — the provider may have
+ * billed the cut-off call — and the agent's counters follow, so a crash neither leaves money counted
+ * as "reserved" forever nor makes a call that may have happened disappear from the ledger. One
+ * statement; SKIP LOCKED lets two watchdogs share the work. The agent's timeline gets a budget event.
+ */
+export async function settleOrphanedReservations({
+  olderThanSeconds,
+  limit = 1000,
+}: {
+  olderThanSeconds: number;
+  limit?: number;
+}): Promise<OrphanSettlement[]> {
+  const settled = await db.$queryRaw<{ agentId: string; teamId: string; calls: number; costUsd: string; tokens: number }[]>`
+    WITH orphan AS (
+      SELECT id FROM spend_entry
+       WHERE state = 'reserved' AND "createdAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${olderThanSeconds})
+       ORDER BY id LIMIT ${limit}
+       FOR UPDATE SKIP LOCKED
+    ), settled AS (
+      UPDATE spend_entry s SET state = 'committed' FROM orphan WHERE s.id = orphan.id AND s.state = 'reserved'
+      RETURNING s."agentId", s."teamId", s."costUsd", s."tokensIn" + s."tokensOut" AS tokens
+    ), per_agent AS (
+      SELECT "agentId", "teamId", count(*)::int AS calls, sum("costUsd") AS cost, sum(tokens)::bigint AS tokens FROM settled GROUP BY 1, 2
+    ), counters AS (
+      UPDATE agent a SET "spentUsd" = a."spentUsd" + p.cost, "tokensUsed" = a."tokensUsed" + p.tokens
+        FROM per_agent p WHERE a.id = p."agentId"
+      RETURNING a.id
+    )
+    SELECT p."agentId"::text AS "agentId", p."teamId", p.calls, p.cost::text AS "costUsd", p.tokens::int AS tokens
+      FROM per_agent p`;
+  // (\`counters\` runs although nothing reads it: PostgreSQL completes every data-modifying CTE.)
+  for (const s of settled) {
+    await appendEvent({
+      agentId: s.agentId,
+      teamId: s.teamId,
+      cycle: 0,
+      type: "budget",
+      payload: {
+        stage: "recovery",
+        reason: "orphaned_reservation",
+        calls: s.calls,
+        costUsd: s.costUsd,
+        message: `${s.calls === 1 ? "A call" : `${s.calls} calls`} cut off by a crash ${s.calls === 1 ? "was" : "were"} charged at the worst case ($${Number(s.costUsd).toFixed(4)}, ${s.tokens} tokens): the provider may have billed ${s.calls === 1 ? "it" : "them"}.`,
+      },
+    });
+  }
+  return settled;
 }

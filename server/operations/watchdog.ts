@@ -1,5 +1,5 @@
 import { inngest } from "~/inngest/client";
-import { agentRunRequested } from "~/inngest/events";
+import { agentApprovalDecided, agentRunRequested } from "~/inngest/events";
 import { appendEvent, underAgentLock } from "../agents/events";
 import { db } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
@@ -172,4 +172,33 @@ export async function restartAgent({ agentId, teamId, why, heartbeatAgeSeconds, 
   await inngest.send({ id: eventId, name: agentRunRequested.name, data: { agentId, teamId, reason: "recovery" } });
   logger.warn({ agentId, teamId, why, heartbeatAgeSeconds, eventId }, "watchdog restarted an agent");
   return { restarted: true, eventId };
+}
+
+/** A decision this old that its run has not recorded was, as far as the watchdog can tell, never delivered. */
+export const UNDELIVERED_DECISION_SECONDS = 30;
+
+/**
+ * Decisions people made that their waiting run never heard of: the approval is decided in the database
+ * (decideApproval commits before it sends) but the `agent/approval.decided` event was lost — the
+ * executor was down when it was sent, or the run that waited was restarted by the watchdog and waits
+ * again. Sent again each watchdog pass until the run records the decision (an `approval_decided`
+ * event of that approval); a duplicate is harmless, waits match on the approval id. Without this the
+ * run would see the decision only at its approval timeout (up to days).
+ */
+export async function redeliverDecisions({ limit = 200 }: { limit?: number } = {}) {
+  const undelivered = await db.$queryRaw<{ agentId: string; approvalId: string; decision: "approved" | "rejected" }[]>`
+    SELECT ap."agentId"::text AS "agentId", ap.id::text AS "approvalId", ap.status::text AS decision
+      FROM approval ap JOIN agent a ON a.id = ap."agentId"
+     WHERE ap.status IN ('approved', 'rejected')
+       AND ap."decidedAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${UNDELIVERED_DECISION_SECONDS})
+       AND ap."decidedAt" > (now() AT TIME ZONE 'UTC') - interval '1 day'
+       AND a.status::text = ANY(${ACTIVE as string[]}::text[])
+       AND NOT EXISTS (
+         SELECT 1 FROM agent_event e
+          WHERE e."agentId" = ap."agentId" AND e.cycle = ap.cycle AND e.type = 'approval_decided' AND e.payload->>'approvalId' = ap.id::text)
+     ORDER BY ap."decidedAt" LIMIT ${limit}`;
+  if (undelivered.length === 0) return [];
+  await inngest.send(undelivered.map((d) => ({ name: agentApprovalDecided.name, data: d })));
+  logger.warn({ approvals: undelivered.map((d) => d.approvalId) }, "watchdog sent approval decisions again");
+  return undelivered.map((d) => d.approvalId);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { commitSpend, releaseSpend, reserveSpend } from "~/server/agents/budget";
+import { commitSpend, releaseSpend, reserveSpend, settleOrphanedReservations } from "~/server/agents/budget";
 import { appendEvent, loadContext, MAX_EVENTS_IN_CONTEXT, writeSnapshot } from "~/server/agents/events";
 import { db } from "~/server/db/client";
 import { agentInput } from "../factories/agent";
@@ -105,5 +105,33 @@ describe("budget reservations", () => {
     expect(await reserve(ids, "0.001", 1200)).toMatchObject({ ok: false, reason: "tokens" });
     expect(await reserve(ids, "0.001", 100, 6)).toMatchObject({ ok: false, reason: "cycles", message: "The cycle limit of 5 is reached." });
     expect(await reserve(ids, "0.001", 100, 5)).toMatchObject({ ok: true });
+  });
+});
+
+describe("reservations left by crashed calls", () => {
+  it("charges only reservations older than the bound at their worst case, once, and tells the agent's timeline", async () => {
+    const ids = await newAgent({ budgetUsd: 10 });
+    const orphan = await reserve(ids, "0.25", 300);
+    const live = await reserve(ids, "0.50", 500);
+    if (!orphan.ok || !live.ok) throw new Error("reservations refused");
+    // The orphan was made 20 minutes ago; the live one just now.
+    await db.spendEntry.update({ where: { id: orphan.reservationId }, data: { createdAt: new Date(Date.now() - 20 * 60_000) } });
+
+    const settled = await settleOrphanedReservations({ olderThanSeconds: 900 });
+    expect(settled.filter((s) => s.agentId === ids.agentId)).toEqual([
+      { agentId: ids.agentId, teamId: ids.teamId, calls: 1, costUsd: expect.stringMatching(/^0\.25/), tokens: 300 },
+    ]);
+    const rows = await db.spendEntry.findMany({ where: { agentId: ids.agentId }, orderBy: { id: "asc" }, select: { state: true } });
+    expect(rows.map((r) => r.state)).toEqual(["committed", "reserved"]);
+    const agent = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { spentUsd: true, tokensUsed: true } });
+    expect([agent.spentUsd.toFixed(2), Number(agent.tokensUsed)]).toEqual(["0.25", 300]);
+    const events = await db.agentEvent.findMany({ where: { agentId: ids.agentId, type: "budget" }, select: { payload: true } });
+    expect(events).toEqual([{ payload: expect.objectContaining({ reason: "orphaned_reservation", calls: 1 }) }]);
+
+    // A second pass finds nothing more for this agent; the live reservation can still be committed normally.
+    expect((await settleOrphanedReservations({ olderThanSeconds: 900 })).filter((s) => s.agentId === ids.agentId)).toEqual([]);
+    await commitSpend({ ...ids, reservationId: live.reservationId, costUsd: "0.10", tokensIn: 80, tokensOut: 20 });
+    const after = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { spentUsd: true, tokensUsed: true } });
+    expect([after.spentUsd.toFixed(2), Number(after.tokensUsed)]).toEqual(["0.35", 400]);
   });
 });

@@ -246,3 +246,55 @@ describe("never two runs of one agent", () => {
     expect(row.status).toBe("running");
   });
 });
+
+describe("decisions whose event was lost", () => {
+  it("sends a decision again until the waiting run records it, and never a pending, old or recorded one", async () => {
+    const { caller, team } = await createTestTeam();
+    const agent = await caller.agent.create(agentInput());
+    await db.agent.update({ where: { id: agent.id }, data: { status: "waiting_approval" } });
+    const approval = (
+      kind: "tool" | "question",
+      status: "pending" | "approved" | "rejected",
+      decidedAgoSeconds: number | null,
+      cycle: number,
+    ) =>
+      db.approval.create({
+        data: {
+          agentId: agent.id,
+          teamId: team.id,
+          cycle,
+          kind,
+          status,
+          reason: "chaos",
+          ...(decidedAgoSeconds === null ? {} : { decidedAt: ago(decidedAgoSeconds) }),
+        },
+        select: { id: true },
+      });
+    const lost = await approval("tool", "approved", 45, 3);
+    const lostRejected = await approval("question", "rejected", 120, 4);
+    const justDecided = await approval("tool", "approved", 5, 5); // its event may still be on the way
+    await approval("tool", "pending", null, 6);
+    await approval("tool", "approved", 2 * 86_400, 1); // older than a day: the wait has long timed out
+    const recorded = await approval("tool", "approved", 60, 2);
+    await db.agentEvent.create({
+      data: { agentId: agent.id, teamId: team.id, seq: 1, cycle: 2, type: "approval_decided", payload: { approvalId: recorded.id } },
+    });
+
+    sent.length = 0;
+    const { redeliverDecisions } = await import("~/server/operations/watchdog");
+    const again = await redeliverDecisions();
+    const mine = (ids: string[]) => ids.filter((id) => [lost.id, lostRejected.id, justDecided.id, recorded.id].includes(id));
+    expect(mine(again).sort()).toEqual([lost.id, lostRejected.id].sort());
+    expect(sent.filter((e) => e.data.agentId === agent.id)).toEqual(
+      expect.arrayContaining([
+        { name: "agent/approval.decided", data: { agentId: agent.id, approvalId: lost.id, decision: "approved" } },
+        { name: "agent/approval.decided", data: { agentId: agent.id, approvalId: lostRejected.id, decision: "rejected" } },
+      ]),
+    );
+    expect(sent.filter((e) => e.data.agentId === agent.id)).toHaveLength(2);
+
+    // Once the agent is no longer active (paused, finished), nothing is sent.
+    await db.agent.update({ where: { id: agent.id }, data: { status: "paused" } });
+    expect(mine(await redeliverDecisions())).toEqual([]);
+  });
+});
