@@ -1,0 +1,790 @@
+/**
+ * `npm run chaos`: the fault-injection suite.
+ *
+ * CHAOS_AGENTS agents (50) run on the fake OpenAI-compatible model (tests/fixtures/fake-openai.ts,
+ * spoken to by the real openai SDK over HTTP) through the real stack in three processes: the app's
+ * Inngest functions (tests/chaos/app.ts), the project's executor (scripts/executor.ts) and
+ * PostgreSQL (tests/chaos/postgres.ts). For CHAOS_SECONDS (180) this process injects faults at random
+ * moments: SIGKILL of the executor, of the app, of both; PostgreSQL restarted (fast shutdown, and
+ * immediate = crash recovery); and, on CHAOS_MODEL_FAULT_RATE (0.1) of model requests, a 429 with
+ * retry-after, a 500, a reply slower than the client's timeout, a body that is not JSON, a tool call
+ * whose arguments are not JSON, or prose without a tool call. Meanwhile it acts like the team: it
+ * approves or rejects the approvals some agents ask for, and pauses and resumes others.
+ *
+ * Then, with every process up again, it waits (CHAOS_SETTLE_SECONDS, 300) for every agent to finish
+ * and checks: every agent completed; zero duplicate side effects (outbox messages, memories, effect
+ * receipts) and each one matches the event that recorded it; zero lost or duplicated events (gap-free
+ * sequence, one thought / call / result per cycle, every cycle accounted for); zero runs left stuck
+ * (agent runs, executor runs and jobs, spend reservations). The report (counts of faults injected and
+ * survived, the checks, the numbers) goes to bench/results/chaos.md and chaos.json; the exit code is 1
+ * when any check fails. CHAOS_SEED makes the fault schedule and the model faults repeatable.
+ *
+ * Rerun: `npm run chaos` (as root with postgresql-common, as in CI; otherwise see tests/chaos/postgres.ts).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
+import pg from "pg";
+import { applyMigrations } from "../../server/db/migrate";
+import { startFakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
+import { chaosPostgres } from "./postgres";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const int = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${process.env[name]}".`);
+  return value;
+};
+const SEED = int("CHAOS_SEED", Math.floor(Math.random() * 1_000_000));
+const AGENTS = int("CHAOS_AGENTS", 50);
+const FAULT_SECONDS = int("CHAOS_SECONDS", 180);
+const SETTLE_SECONDS = int("CHAOS_SETTLE_SECONDS", 300);
+/** The cycle from which each agent's script says "finish". */
+const FINISH_AT = int("CHAOS_CYCLES", 24);
+const MODEL_FAULT_RATE = Number(process.env.CHAOS_MODEL_FAULT_RATE ?? 0.1);
+/** Seconds between process/database faults: uniform in [min, max]. */
+const GAP_MIN_S = int("CHAOS_FAULT_GAP_MIN", 3);
+const GAP_MAX_S = int("CHAOS_FAULT_GAP_MAX", 9);
+const EXECUTOR_PORT = int("CHAOS_EXECUTOR_PORT", 19_810);
+const APP_PORT = int("CHAOS_APP_PORT", 19_811);
+const MODEL_LATENCY_MS = int("CHAOS_MODEL_LATENCY_MS", 150);
+const MODEL_TIMEOUT_MS = 3000;
+const MODEL_MAX_RETRIES = 2;
+const OUT = process.env.CHAOS_OUT ?? "chaos";
+const RUN_DIR = path.join(ROOT, ".data", "chaos", new Date().toISOString().replace(/[:.]/g, "-"));
+
+const startedAt = Date.now();
+const clock = () => `${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)} s`;
+const log = (line: string) => console.log(`[chaos ${clock()}] ${line}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** mulberry32: a small seeded generator, so a seed replays the same schedule of faults. */
+function seeded(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = seeded(SEED);
+const modelRandom = seeded(SEED ^ 0x5eed);
+const between = (min: number, max: number) => min + random() * (max - min);
+function pick<T extends string>(weights: Record<T, number>, r = random()): T {
+  const total = Object.values<number>(weights).reduce((a, b) => a + b, 0);
+  let x = r * total;
+  for (const [key, weight] of Object.entries<number>(weights)) if ((x -= weight) < 0) return key as T;
+  return Object.keys(weights)[0] as T;
+}
+
+// -------------------------------------------------------------------------------------------------
+// The agents' script: what the model answers in each cycle (by the cycle number in the prompt, so a
+// cycle asked twice, after a crash, gets the same answer).
+// -------------------------------------------------------------------------------------------------
+type ToolName = "send_message" | "update_world_state" | "remember" | "finish";
+const agentName = (i: number) => `Chaos agent ${String(i).padStart(2, "0")}`;
+const subjectOf = (i: number, cycle: number) => `Agent ${i} report ${cycle}`;
+const factOf = (i: number, cycle: number) => `Agent ${i} learned fact number ${cycle}.`;
+const FINISH_RESULT = "Script complete.";
+/** Every 5th agent asks before sending; every 10th (from 3) is paused and resumed by a "person". */
+const asksApproval = (i: number) => i % 5 === 0;
+const isPaused = (i: number) => i % 10 === 3;
+/** The "person" rejects a third of the sends it is asked about. */
+const rejects = (i: number, cycle: number) => (i + cycle) % 3 === 0;
+function toolOf(cycle: number): ToolName {
+  if (cycle >= FINISH_AT) return "finish";
+  return (["update_world_state", "send_message", "update_world_state", "remember"] as const)[cycle % 4]!;
+}
+function argsOf(i: number, cycle: number, tool: ToolName) {
+  switch (tool) {
+    case "finish":
+      return { result: FINISH_RESULT };
+    case "send_message":
+      return { subject: subjectOf(i, cycle), body: `Findings of cycle ${cycle}.` };
+    case "remember":
+      return { content: factOf(i, cycle), importance: 0.5 };
+    case "update_world_state":
+      return { set: { [`c${cycle}`]: cycle } };
+  }
+}
+
+type ModelFault = "429" | "500" | "timeout" | "malformed_body" | "malformed_tool_call" | "no_tool_call";
+const MODEL_FAULT_WEIGHTS: Record<ModelFault, number> = {
+  "429": 3,
+  "500": 3,
+  timeout: 1,
+  malformed_body: 1,
+  malformed_tool_call: 1,
+  no_tool_call: 1,
+};
+function faultReply(fault: ModelFault, cycle: number): ScriptedReply {
+  switch (fault) {
+    case "429":
+      return { kind: "error", status: 429, retryAfterSeconds: 1, message: "Rate limit reached (chaos)." };
+    case "500":
+      return { kind: "error", status: 500, message: "The server had an error (chaos)." };
+    case "timeout":
+      return { kind: "hang", ms: MODEL_TIMEOUT_MS + 1500 };
+    case "malformed_body":
+      return { kind: "malformed", body: "<html><body>502 Bad Gateway</body></html>" };
+    case "malformed_tool_call":
+      return { kind: "tool_calls", calls: [{ name: toolOf(cycle), arguments: '{"set": {"c' }], content: "Calling a tool." };
+    case "no_tool_call":
+      return { kind: "message", content: "I think I will just think about it for a while." };
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// Processes that can be killed.
+// -------------------------------------------------------------------------------------------------
+class Proc {
+  child: ChildProcess | null = null;
+  starts = 0;
+  private readonly out: WriteStream;
+  private readonly logFile: string;
+  constructor(
+    readonly name: string,
+    private readonly args: string[],
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly isReady: () => Promise<boolean>,
+  ) {
+    this.logFile = path.join(RUN_DIR, `${name}.log`);
+    this.out = createWriteStream(this.logFile, { flags: "a" });
+  }
+  async start() {
+    const child = spawn(process.execPath, ["--import", "tsx", ...this.args], {
+      cwd: ROOT,
+      env: this.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.starts++;
+    this.child = child;
+    this.out.write(`\n===== start ${this.starts} (pid ${child.pid}) at ${clock()} =====\n`);
+    child.stdout?.pipe(this.out, { end: false });
+    child.stderr?.pipe(this.out, { end: false });
+    const deadline = Date.now() + 60_000;
+    while (!(await this.isReady())) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${this.name} exited while starting; see ${this.logFile}`);
+      if (Date.now() > deadline) throw new Error(`${this.name} did not become ready in 60 s; see ${this.logFile}`);
+      await sleep(100);
+    }
+  }
+  async kill(signal: NodeJS.Signals = "SIGKILL") {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill(signal);
+    await exited;
+    this.out.write(`===== ${signal} at ${clock()} =====\n`);
+  }
+}
+const answers = (url: string) =>
+  fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+    (r) => r.status < 500,
+    () => false,
+  );
+
+// -------------------------------------------------------------------------------------------------
+// The run.
+// -------------------------------------------------------------------------------------------------
+mkdirSync(RUN_DIR, { recursive: true });
+log(`seed ${SEED}; ${AGENTS} agents, ${FINISH_AT} cycles each; faults for ${FAULT_SECONDS} s; logs in ${path.relative(ROOT, RUN_DIR)}`);
+const postgres = chaosPostgres(log);
+const databaseName = `longhaul_chaos_${randomBytes(3).toString("hex")}`;
+const databaseUrl = (() => {
+  const u = new URL(postgres.serverUrl);
+  u.pathname = `/${databaseName}`;
+  return u.toString();
+})();
+{
+  const admin = new pg.Client({ connectionString: postgres.serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${databaseName}`);
+  await admin.end();
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  await c.query("CREATE EXTENSION IF NOT EXISTS vector");
+  await c.end();
+  await applyMigrations(databaseUrl);
+}
+log(`database ${databaseName} on ${postgres.label}`);
+
+const executorUrl = `http://127.0.0.1:${EXECUTOR_PORT}`;
+const appUrl = `http://127.0.0.1:${APP_PORT}/api/inngest`;
+const baseEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  NODE_ENV: "production",
+  DATABASE_URL: databaseUrl,
+  INNGEST_DEV: executorUrl,
+  BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET ?? randomBytes(32).toString("hex"),
+  OPENAI_API_KEY: "chaos-key",
+  MODEL_TIMEOUT_MS: String(MODEL_TIMEOUT_MS),
+  MODEL_MAX_RETRIES: String(MODEL_MAX_RETRIES),
+  // Reservations of calls a crash cut off are charged by the watchdog after a minute (default 15).
+  ORPHANED_RESERVATION_SECONDS: "60",
+  LOG_LEVEL: "warn",
+};
+delete baseEnv.INNGEST_SIGNING_KEY;
+delete baseEnv.INNGEST_EVENT_KEY;
+// This process creates, starts, pauses and resumes agents and decides approvals with the app's modules.
+Object.assign(process.env, baseEnv);
+
+const fake = await startFakeOpenAI({ latencyMs: MODEL_LATENCY_MS });
+const app = new Proc("app", ["tests/chaos/app.ts"], { ...baseEnv, PORT: String(APP_PORT) }, () => answers(appUrl));
+const executor = new Proc(
+  "executor",
+  ["scripts/executor.ts", "-u", appUrl, "-p", String(EXECUTOR_PORT)],
+  { ...baseEnv, EXECUTOR_SYNC_INTERVAL_MS: "0" },
+  () => answers(`${executorUrl}/health`),
+);
+
+const { db } = await import("../../server/db/client");
+const { createAgent } = await import("../../server/agents/agents");
+const control = await import("../../server/agents/control");
+
+// Model requests and faults, by agent and cycle.
+const modelFaults: Record<ModelFault, number> = {
+  "429": 0,
+  "500": 0,
+  timeout: 0,
+  malformed_body: 0,
+  malformed_tool_call: 0,
+  no_tool_call: 0,
+};
+const modelCalls = new Map<string, number>();
+let faultsOn = true;
+fake.setResponder((body: ChatCompletionCreateParams): ScriptedReply => {
+  const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
+  const i = Number(/You are "Chaos agent (\d+)"/.exec(text)?.[1] ?? NaN);
+  const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? NaN);
+  if (!Number.isFinite(i) || !Number.isFinite(cycle)) return { kind: "message", content: "No script for this prompt." };
+  const key = `${i}:${cycle}`;
+  modelCalls.set(key, (modelCalls.get(key) ?? 0) + 1);
+  if (faultsOn && modelRandom() < MODEL_FAULT_RATE) {
+    const fault = pick(MODEL_FAULT_WEIGHTS, modelRandom());
+    modelFaults[fault]++;
+    return faultReply(fault, cycle);
+  }
+  const tool = toolOf(cycle);
+  return { kind: "tool_calls", calls: [{ name: tool, arguments: argsOf(i, cycle, tool) }], content: `Cycle ${cycle}: ${tool}.` };
+});
+
+/** Retries an action of "the team" while the database or the executor is down (as a person would click again). */
+const actionFailures: Record<string, number> = {};
+async function persist<T>(what: string, fn: () => Promise<T>, deadlineMs = 120_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      actionFailures[what] = (actionFailures[what] ?? 0) + 1;
+      if (Date.now() > deadline) throw error;
+      await sleep(1000);
+    }
+  }
+}
+
+const processFaults = { executor: 0, app: 0, both: 0, postgres_fast: 0, postgres_immediate: 0 };
+type ProcessFault = keyof typeof processFaults;
+const timeline: { at: number; fault: string; downMs: number }[] = [];
+const teamActions = { approved: 0, rejected: 0, approvalSendFailed: 0, paused: 0, resumed: 0 };
+type Counts = {
+  cycles: number;
+  events: number;
+  errorCycles: Record<string, number>;
+  sends: number;
+  rejectedSends: number;
+  worldStateUpdates: number;
+  memories: number;
+  episodes: number;
+  runs: number;
+  rollovers: number;
+  recoveredByWatchdog: number;
+  cyclesAskedTwice: number;
+  orphanedReservationsCharged: number;
+};
+type Report = {
+  seed: number;
+  agents?: number;
+  cyclesPerAgent?: number;
+  faultSeconds?: number;
+  elapsedSeconds?: number;
+  database?: string;
+  postgresRestarts?: string;
+  processFaults?: Record<string, number>;
+  modelFaults?: Record<string, number>;
+  modelRequests?: number;
+  teamActions?: Record<string, number>;
+  actionFailures?: Record<string, number>;
+  starts?: Record<string, number>;
+  counts?: Partial<Omit<Counts, "errorCycles">> & { errorCycles?: Record<string, number> };
+  timeline?: { at: number; fault: string; downMs: number }[];
+  violations: string[];
+};
+let report: Report = { seed: SEED, violations: [] };
+let violations: string[] = [];
+
+try {
+  await app.start();
+  await executor.start();
+  const sync = await fetch(appUrl, { method: "PUT" });
+  if (!sync.ok) throw new Error(`sync failed: ${sync.status} ${await sync.text()}`);
+
+  // The team, its provider and the agents.
+  const userId = `chaos-${randomBytes(4).toString("hex")}`;
+  const teamId = `chaos-team-${randomBytes(4).toString("hex")}`;
+  await db.user.create({ data: { id: userId, name: "Chaos", email: `${userId}@example.test` } });
+  await db.team.create({ data: { id: teamId, name: "Chaos", slug: teamId } });
+  const provider = await db.modelProvider.create({ data: { teamId, name: "fake", baseUrl: fake.baseURL }, select: { id: true } });
+  const ids: string[] = [];
+  for (let i = 1; i <= AGENTS; i++) {
+    const agent = await createAgent({
+      teamId,
+      userId,
+      input: {
+        name: agentName(i),
+        goal: "Follow the script: update the world state, send reports, remember facts, then finish.",
+        provider: provider.id,
+        model: "gpt-4o-mini",
+        budgetUsd: 100,
+        cooldownSeconds: 1,
+        approvalTimeoutSeconds: 60,
+        approvalTimeoutPolicy: "reject",
+        stuckNoProgressCycles: 10_000,
+        tools: (["update_world_state", "send_message", "remember", "finish"] as const).map((name) => ({
+          name,
+          enabled: true,
+          approval: name === "send_message" && asksApproval(i) ? ("always" as const) : ("never" as const),
+        })),
+      },
+    });
+    ids.push(agent.id);
+  }
+  // Short runs, so rollovers happen under faults too; no budget limits (budgets are tested elsewhere).
+  await db.agent.updateMany({ where: { teamId }, data: { cyclesPerRun: 8, budgetUsd: null, budgetTokens: null, budgetCycles: null } });
+  const indexOf = new Map(ids.map((id, k) => [id, k + 1]));
+  for (const agentId of ids) await persist("start", () => control.startAgent({ agentId, teamId, userId }));
+  log(`${AGENTS} agents started`);
+
+  const watch = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  watch.on("error", () => {});
+  const q = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await watch.query<T>(sql, params)).rows;
+  const statuses = async () =>
+    Object.fromEntries(
+      (
+        await q<{ status: string; n: number }>(`SELECT status::text, count(*)::int AS n FROM agent WHERE "teamId" = $1 GROUP BY 1`, [
+          teamId,
+        ])
+      ).map((r) => [r.status, r.n]),
+    );
+  const finished = async () =>
+    (
+      await q<{ n: number }>(
+        `SELECT count(*)::int AS n FROM agent WHERE "teamId" = $1 AND status IN ('completed','failed','stopped','budget_exhausted')`,
+        [teamId],
+      )
+    )[0]!.n;
+
+  let stopTeam = false;
+  // The team: decides approvals as they come (after a moment), pauses and resumes some agents once.
+  const team = (async () => {
+    const pauseAt = new Map(ids.filter((_, k) => isPaused(k + 1)).map((id) => [id, Date.now() + between(10, FAULT_SECONDS * 0.6) * 1000]));
+    const resumeAt = new Map<string, number>();
+    while (!stopTeam) {
+      await sleep(1000);
+      try {
+        const pending = await q<{ id: string; agentId: string; cycle: number; kind: string }>(
+          `SELECT id, "agentId", cycle, kind::text FROM approval WHERE "teamId" = $1 AND status = 'pending' AND "createdAt" < now() - interval '1 second'`,
+          [teamId],
+        );
+        for (const a of pending) {
+          const i = indexOf.get(a.agentId)!;
+          const decision = a.kind === "tool" && rejects(i, a.cycle) ? "rejected" : "approved";
+          try {
+            await control.decideApproval({ teamId, userId, approvalId: a.id, decision, comment: "chaos" });
+            teamActions[decision]++;
+          } catch (error) {
+            // Decided in the database but the event not delivered (executor down): the run sees the
+            // decision at its approval timeout. Anything else (database down): tried again next second.
+            if (/already/.test((error as Error).message)) continue;
+            const row = await q<{ status: string }>(`SELECT status::text FROM approval WHERE id = $1`, [a.id]).catch(() => []);
+            if (row[0] && row[0].status !== "pending") {
+              teamActions[decision]++;
+              teamActions.approvalSendFailed++;
+            }
+          }
+        }
+        for (const [agentId, at] of pauseAt) {
+          if (Date.now() < at) continue;
+          try {
+            await control.pauseAgent({ agentId, teamId, userId });
+            teamActions.paused++;
+            pauseAt.delete(agentId);
+            resumeAt.set(agentId, Date.now() + between(3, 12) * 1000);
+          } catch (error) {
+            // Not pausable right now (waiting to start, finished): try a little later; finished ones are dropped.
+            const s = (await q<{ status: string }>(`SELECT status::text FROM agent WHERE id = $1`, [agentId]).catch(() => []))[0]?.status;
+            if (s === "completed" || s === "paused") pauseAt.delete(agentId);
+            if (s === "paused") resumeAt.set(agentId, Date.now() + between(3, 12) * 1000);
+            void error;
+          }
+        }
+        for (const [agentId, at] of resumeAt) {
+          if (Date.now() < at) continue;
+          try {
+            await control.startAgent({ agentId, teamId, userId });
+            teamActions.resumed++;
+            resumeAt.delete(agentId);
+          } catch {
+            // Resumed in the database but the event not delivered (executor down): the watchdog starts
+            // the run within a minute. The database down: tried again next second.
+            const s = (await q<{ status: string }>(`SELECT status::text FROM agent WHERE id = $1`, [agentId]).catch(() => []))[0]?.status;
+            if (s && s !== "paused") {
+              teamActions.resumed++;
+              resumeAt.delete(agentId);
+            }
+          }
+        }
+      } catch {
+        // The database is restarting.
+      }
+    }
+  })();
+
+  // Faults.
+  const faultsUntil = Date.now() + FAULT_SECONDS * 1000;
+  let lastProgress = Date.now();
+  while (Date.now() < faultsUntil) {
+    await sleep(between(GAP_MIN_S, GAP_MAX_S) * 1000);
+    const done = await finished().catch(() => 0);
+    if (done === AGENTS) break;
+    const fault = pick<ProcessFault>({ executor: 3, app: 3, both: 1, postgres_fast: 1.5, postgres_immediate: 1.5 });
+    const t0 = Date.now();
+    if (fault === "executor" || fault === "app" || fault === "both") {
+      const victims = fault === "both" ? [executor, app] : [fault === "executor" ? executor : app];
+      for (const p of victims) await p.kill("SIGKILL");
+      await sleep(between(0.1, 3) * 1000);
+      for (const p of victims.reverse()) await p.start();
+    } else if (postgres.restart) {
+      postgres.restart(fault === "postgres_fast" ? "fast" : "immediate");
+    } else continue;
+    processFaults[fault]++;
+    timeline.push({ at: (t0 - startedAt) / 1000, fault, downMs: Date.now() - t0 });
+    if (Date.now() - lastProgress > 10_000) {
+      lastProgress = Date.now();
+      log(`after ${timeline.length} faults: ${JSON.stringify(await statuses().catch(() => ({})))}`);
+    }
+  }
+  faultsOn = false;
+  log(`faults stopped after ${timeline.length} process/database faults; waiting for every agent to finish`);
+
+  // Settle: every agent finishes, then the executor's runs end.
+  const settleUntil = Date.now() + SETTLE_SECONDS * 1000;
+  while (Date.now() < settleUntil && (await finished().catch(() => 0)) < AGENTS) {
+    await sleep(2000);
+    if ((Date.now() - startedAt) % 20_000 < 2000) log(JSON.stringify(await statuses().catch(() => ({}))));
+  }
+  stopTeam = true;
+  await team;
+  const agentRunRuns = async () =>
+    (
+      await q<{ n: number }>(
+        `SELECT count(*)::int AS n FROM executor_run r JOIN executor_event e ON e.id = r."eventId"
+          WHERE r.status = 'running' AND e.data->>'agentId' = ANY($1::text[])`,
+        [ids],
+      )
+    )[0]!.n;
+  for (let k = 0; k < 30 && (await agentRunRuns()) > 0; k++) await sleep(1000);
+  // Reservations of calls cut off by a crash: the watchdog charges them once they are a minute old.
+  const reservedNow = async () =>
+    (await q<{ n: number }>(`SELECT count(*)::int AS n FROM spend_entry WHERE "teamId" = $1 AND state = 'reserved'`, [teamId]))[0]!.n;
+  for (let k = 0; k < 150 && (await reservedNow()) > 0; k++) await sleep(1000);
+  const elapsedS = (Date.now() - startedAt) / 1000;
+  log(`checking (${JSON.stringify(await statuses())})`);
+
+  // ---------------------------------------------------------------------------------------------
+  // The checks.
+  // ---------------------------------------------------------------------------------------------
+  const v: string[] = [];
+  const agents = await q<{
+    id: string;
+    name: string;
+    status: string;
+    statusReason: string | null;
+    cycleCount: number;
+    worldState: Record<string, number>;
+  }>(`SELECT id, name, status::text, "statusReason", "cycleCount", "worldState" FROM agent WHERE "teamId" = $1 ORDER BY name`, [teamId]);
+  type EventPayload = { kind?: string; stage?: string; name?: string; status?: string; error?: string };
+  const events = await q<{ agentId: string; seq: number; cycle: number; type: string; payload: EventPayload }>(
+    `SELECT "agentId", seq, cycle, type::text, payload FROM agent_event WHERE "teamId" = $1 ORDER BY "agentId", seq`,
+    [teamId],
+  );
+  const outbox = await q<{ agentId: string; subject: string; idempotencyKey: string }>(
+    `SELECT "agentId", subject, "idempotencyKey" FROM outbox_message WHERE "teamId" = $1`,
+    [teamId],
+  );
+  // The remember tool's facts (by content), and the episode each acting cycle writes (by its source event).
+  const memories = await q<{ agentId: string; content: string; n: number }>(
+    `SELECT "agentId", content, count(*)::int AS n FROM memory WHERE "teamId" = $1 AND kind = 'fact' GROUP BY 1, 2`,
+    [teamId],
+  );
+  const episodes = await q<{ agentId: string; seq: number; n: number }>(
+    `SELECT "agentId", "sourceEventSeq" AS seq, count(*)::int AS n FROM memory WHERE "teamId" = $1 AND kind = 'episode' GROUP BY 1, 2`,
+    [teamId],
+  );
+  const effects = await q<{ agentId: string; idempotencyKey: string; status: string; toolName: string }>(
+    `SELECT "agentId", "idempotencyKey", status::text, "toolName" FROM tool_effect WHERE "teamId" = $1`,
+    [teamId],
+  );
+  const counts: Counts = {
+    cycles: 0,
+    events: events.length,
+    errorCycles: {},
+    sends: 0,
+    rejectedSends: 0,
+    worldStateUpdates: 0,
+    memories: 0,
+    episodes: 0,
+    runs: 0,
+    rollovers: 0,
+    recoveredByWatchdog: 0,
+    cyclesAskedTwice: 0,
+    orphanedReservationsCharged: 0,
+  };
+  for (const agent of agents) {
+    const i = indexOf.get(agent.id)!;
+    const label = `${agent.name}`;
+    counts.cycles += agent.cycleCount;
+    if (agent.status !== "completed" || agent.statusReason !== FINISH_RESULT) {
+      v.push(`${label} ended ${agent.status} (${agent.statusReason ?? "no reason"}) at cycle ${agent.cycleCount}, not completed`);
+    }
+    const own = events.filter((e) => e.agentId === agent.id);
+    const seqs = own.map((e) => e.seq);
+    if (seqs.some((s, k) => s !== k + 1))
+      v.push(`${label}: event sequence has gaps or repeats (${seqs.length} events, last seq ${seqs.at(-1)})`);
+    const succeeded = new Map<ToolName, Set<number>>();
+    for (let cycle = 1; cycle <= agent.cycleCount; cycle++) {
+      const of = own.filter((e) => e.cycle === cycle);
+      const n = (type: string) => of.filter((e) => e.type === type).length;
+      if (n("thought") > 1 || n("tool_call") > 1 || n("tool_result") > 1) {
+        v.push(`${label} cycle ${cycle}: duplicated events (${of.map((e) => e.type).join(", ")})`);
+      }
+      if (n("thought") === 0 && n("error") === 0) v.push(`${label} cycle ${cycle}: no thought and no error recorded (lost)`);
+      for (const e of of.filter((x) => x.type === "error")) {
+        const kind = e.payload.kind ?? e.payload.stage ?? "error";
+        counts.errorCycles[kind] = (counts.errorCycles[kind] ?? 0) + 1;
+      }
+      const call = of.find((e) => e.type === "tool_call");
+      const result = of.find((e) => e.type === "tool_result");
+      if (call && !result && cycle < agent.cycleCount) v.push(`${label} cycle ${cycle}: a tool call without a result`);
+      if (call && result) {
+        const name = call.payload.name as ToolName;
+        if (name !== toolOf(cycle)) v.push(`${label} cycle ${cycle}: called ${name}, the script says ${toolOf(cycle)}`);
+        if (result.payload.status === "succeeded") {
+          if (!succeeded.has(name)) succeeded.set(name, new Set());
+          succeeded.get(name)!.add(cycle);
+        } else if (name === "send_message" && result.payload.status === "rejected") counts.rejectedSends++;
+        else v.push(`${label} cycle ${cycle}: ${name} ended ${result.payload.status ?? "?"} (${result.payload.error ?? ""})`);
+      }
+      if ((modelCalls.get(`${i}:${cycle}`) ?? 0) > 1 + MODEL_MAX_RETRIES) counts.cyclesAskedTwice++;
+    }
+    // Side effects: exactly the ones the events recorded, each once.
+    const sentSubjects = outbox.filter((o) => o.agentId === agent.id).map((o) => o.subject);
+    const expectedSubjects = [...(succeeded.get("send_message") ?? [])].map((c) => subjectOf(i, c));
+    if (new Set(sentSubjects).size !== sentSubjects.length) v.push(`${label}: duplicate outbox messages (${sentSubjects.join("; ")})`);
+    if ([...sentSubjects].sort().join("|") !== [...expectedSubjects].sort().join("|")) {
+      v.push(
+        `${label}: outbox [${sentSubjects.sort().join("; ")}] differs from the recorded sends [${expectedSubjects.sort().join("; ")}]`,
+      );
+    }
+    counts.sends += sentSubjects.length;
+    const facts = memories.filter((m) => m.agentId === agent.id && m.content.startsWith(`Agent ${i} learned`));
+    for (const m of facts.filter((f) => f.n > 1)) v.push(`${label}: memory "${m.content}" stored ${m.n} times`);
+    const expectedFacts = [...(succeeded.get("remember") ?? [])].map((c) => factOf(i, c)).sort();
+    if (
+      facts
+        .map((f) => f.content)
+        .sort()
+        .join("|") !== expectedFacts.join("|")
+    ) {
+      v.push(
+        `${label}: memories [${facts.map((f) => f.content).join("; ")}] differ from the recorded remembers [${expectedFacts.join("; ")}]`,
+      );
+    }
+    counts.memories += facts.length;
+    const ownEpisodes = episodes.filter((m) => m.agentId === agent.id);
+    for (const m of ownEpisodes.filter((x) => x.n > 1)) v.push(`${label}: the episode of event ${m.seq} stored ${m.n} times`);
+    counts.episodes += ownEpisodes.length;
+    const expectedState = Object.fromEntries(
+      [...(succeeded.get("update_world_state") ?? [])].sort((a, b) => a - b).map((c) => [`c${c}`, c]),
+    );
+    const state = Object.fromEntries(Object.entries(agent.worldState ?? {}).filter(([k]) => /^c\d+$/.test(k)));
+    if (JSON.stringify(Object.entries(state).sort()) !== JSON.stringify(Object.entries(expectedState).sort())) {
+      v.push(`${label}: world state ${JSON.stringify(state)} differs from the recorded updates ${JSON.stringify(expectedState)}`);
+    }
+    counts.worldStateUpdates += Object.keys(expectedState).length;
+  }
+  for (const e of effects.filter((x) => x.status !== "succeeded"))
+    v.push(`effect ${e.idempotencyKey} (${e.toolName}) is ${e.status}: outcome unknown`);
+  if (new Set(effects.map((e) => e.idempotencyKey)).size !== effects.length) v.push("effect ledger: an idempotency key appears twice");
+
+  // Nothing left stuck.
+  const runs = await q<{ status: string; reason: string | null; n: number }>(
+    `SELECT status::text, reason, count(*)::int AS n FROM agent_run WHERE "teamId" = $1 GROUP BY 1, 2`,
+    [teamId],
+  );
+  counts.runs = runs.reduce((a, r) => a + r.n, 0);
+  counts.rollovers = runs.filter((r) => /roll/i.test(r.reason ?? "")).reduce((a, r) => a + r.n, 0);
+  for (const r of runs.filter((x) => x.status === "running" || x.status === "queued")) v.push(`${r.n} agent runs left ${r.status}`);
+  const recovered = await q<{ n: number }>(
+    `SELECT count(*)::int AS n FROM agent_event WHERE "teamId" = $1 AND type = 'status_change' AND payload->>'change' = 'recovered'`,
+    [teamId],
+  ).catch(() => [{ n: 0 }]);
+  counts.recoveredByWatchdog = recovered[0]?.n ?? 0;
+  const openExecutorRuns = await agentRunRuns();
+  if (openExecutorRuns > 0) v.push(`${openExecutorRuns} executor runs of these agents still running`);
+  const leftJobs = (
+    await q<{ n: number }>(
+      `SELECT count(*)::int AS n FROM executor_job j JOIN executor_run r ON r.id = j."runId" JOIN executor_event e ON e.id = r."eventId"
+        WHERE e.data->>'agentId' = ANY($1::text[])`,
+      [ids],
+    )
+  )[0]!.n;
+  if (leftJobs > 0) v.push(`${leftJobs} executor jobs of these agents left in the queue`);
+  const reserved = await reservedNow();
+  if (reserved > 0) v.push(`${reserved} spend reservations never settled`);
+  // The agents' spend counters equal their ledgers.
+  const ledger = await q<{ name: string; spent: string; ledger: string; tokens: string; ledgerTokens: string }>(
+    `SELECT a.name, a."spentUsd"::text AS spent, coalesce(sum(s."costUsd"), 0)::text AS ledger,
+            a."tokensUsed"::text AS tokens, coalesce(sum(s."tokensIn" + s."tokensOut"), 0)::text AS "ledgerTokens"
+       FROM agent a LEFT JOIN spend_entry s ON s."agentId" = a.id AND s.state = 'committed'
+      WHERE a."teamId" = $1 GROUP BY a.id`,
+    [teamId],
+  );
+  for (const l of ledger.filter((x) => Number(x.spent) !== Number(x.ledger) || x.tokens !== x.ledgerTokens)) {
+    v.push(`${l.name}: spend counters ($${l.spent}, ${l.tokens} tokens) differ from the ledger ($${l.ledger}, ${l.ledgerTokens} tokens)`);
+  }
+  counts.orphanedReservationsCharged = (
+    await q<{ n: number }>(
+      `SELECT coalesce(sum((payload->>'calls')::int), 0)::int AS n FROM agent_event WHERE "teamId" = $1 AND type = 'budget' AND payload->>'reason' = 'orphaned_reservation'`,
+      [teamId],
+    )
+  )[0]!.n;
+
+  violations = v;
+  report = {
+    seed: SEED,
+    agents: AGENTS,
+    cyclesPerAgent: FINISH_AT,
+    faultSeconds: FAULT_SECONDS,
+    elapsedSeconds: Math.round(elapsedS),
+    database: postgres.label,
+    postgresRestarts: postgres.restart ? "yes" : "not possible here",
+    processFaults,
+    modelFaults,
+    modelRequests: [...modelCalls.values()].reduce((a, b) => a + b, 0),
+    teamActions,
+    actionFailures,
+    starts: { app: app.starts, executor: executor.starts },
+    counts,
+    timeline,
+    violations: v,
+  };
+  await watch.end();
+} catch (error) {
+  violations.push(`the suite itself failed: ${(error as Error).stack ?? String(error)}`);
+  report = { ...report, seed: SEED, violations };
+} finally {
+  await executor.kill("SIGTERM").catch(() => {});
+  await app.kill("SIGTERM").catch(() => {});
+  await fake.stop().catch(() => {});
+  await db.$disconnect().catch(() => {});
+}
+
+await writeReport(report, violations);
+if (violations.length === 0) {
+  const admin = new pg.Client({ connectionString: postgres.serverUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+  await admin.end();
+  if (!process.env.CHAOS_KEEP_POSTGRES) postgres.stop();
+  log("passed: every check held");
+  process.exit(0);
+}
+log(
+  `FAILED: ${violations.length} checks failed (database ${databaseName} kept; logs in ${path.relative(ROOT, RUN_DIR)}):\n  ${violations.slice(0, 40).join("\n  ")}`,
+);
+process.exit(1);
+
+async function writeReport(r: Report, failed: string[]) {
+  const dir = path.join(ROOT, "bench", "results");
+  await writeFile(path.join(dir, `${OUT}.json`), `${JSON.stringify({ measuredAt: new Date().toISOString(), ...r }, null, 2)}\n`);
+  const pf = r.processFaults ?? {};
+  const mf = r.modelFaults ?? {};
+  const c = r.counts ?? {};
+  const ta = r.teamActions ?? {};
+  const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+  const lines = [
+    "# Fault-injection suite (`npm run chaos`)",
+    "",
+    `Run ${new Date().toISOString()} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; ${r.database ?? ""}.`,
+    `Seed ${r.seed} (rerun this schedule: \`CHAOS_SEED=${r.seed} npm run chaos\`); ${r.agents} agents × ${r.cyclesPerAgent} cycles;`,
+    `faults for ${r.faultSeconds} s, whole run ${r.elapsedSeconds} s. **Result: ${failed.length === 0 ? "passed — every check held" : `FAILED — ${failed.length} checks failed`}.**`,
+    "",
+    "Three processes: the app's Inngest functions (`tests/chaos/app.ts`), the executor (`scripts/executor.ts`),",
+    "PostgreSQL; the model is `tests/fixtures/fake-openai.ts` reached by the real `openai` SDK over HTTP",
+    `(latency ${MODEL_LATENCY_MS} ms, client timeout ${MODEL_TIMEOUT_MS} ms, ${MODEL_MAX_RETRIES} retries).`,
+    "",
+    '## Faults injected (all survived when the result above is "passed")',
+    "",
+    "| fault | injected |",
+    "| --- | --- |",
+    `| SIGKILL executor (restarted after 0.1–3 s) | ${pf.executor ?? 0} |`,
+    `| SIGKILL app (restarted after 0.1–3 s) | ${pf.app ?? 0} |`,
+    `| SIGKILL executor and app together | ${pf.both ?? 0} |`,
+    `| PostgreSQL restart, fast shutdown | ${pf.postgres_fast ?? 0} |`,
+    `| PostgreSQL restart, immediate shutdown (crash recovery) | ${pf.postgres_immediate ?? 0} |`,
+    `| model: 429 with retry-after 1 s | ${mf["429"] ?? 0} |`,
+    `| model: 500 | ${mf["500"] ?? 0} |`,
+    `| model: reply slower than the client timeout | ${mf.timeout ?? 0} |`,
+    `| model: body that is not JSON | ${mf.malformed_body ?? 0} |`,
+    `| model: tool call with invalid JSON arguments | ${mf.malformed_tool_call ?? 0} |`,
+    `| model: prose, no tool call | ${mf.no_tool_call ?? 0} |`,
+    `| **total** | **${total(pf) + total(mf)}** (${total(pf)} process/database, ${total(mf)} model, of ${r.modelRequests ?? 0} model requests) |`,
+    "",
+    "Model faults the SDK's retries absorbed never reach the agent; the rest became error cycles the agent",
+    `went on from (by kind: ${JSON.stringify(c.errorCycles ?? {})}).`,
+    "",
+    "## What the team did meanwhile",
+    "",
+    `Approved ${ta.approved ?? 0} and rejected ${ta.rejected ?? 0} sends (of which ${ta.approvalSendFailed ?? 0} decisions were stored while the executor was down`,
+    `and reached the run later); paused ${ta.paused ?? 0} agents and resumed ${ta.resumed ?? 0}. Actions retried because the database or the`,
+    `executor was down: ${JSON.stringify(r.actionFailures ?? {})}.`,
+    "",
+    "## Checks",
+    "",
+    `- every agent completed its script: ${failed.some((f) => /not completed/.test(f)) ? "**no**" : "yes"}`,
+    `- zero duplicate side effects: ${c.sends ?? 0} outbox messages, ${c.memories ?? 0} remembered facts, ${c.episodes ?? 0} episode memories, ${c.worldStateUpdates ?? 0} world-state updates, each exactly once and each matching its recorded tool result: ${failed.some((f) => /outbox|memor|world state|effect/.test(f)) ? "**no**" : "yes"}`,
+    `- zero lost or duplicated events: ${c.events ?? 0} events over ${c.cycles ?? 0} cycles, gap-free, one thought/call/result per cycle: ${failed.some((f) => /event|lost|duplicated/.test(f)) ? "**no**" : "yes"}`,
+    `- zero runs left stuck: ${c.runs ?? 0} agent runs (${c.rollovers ?? 0} ended by rollover), none left running; no executor run, job or spend reservation left (${c.orphanedReservationsCharged ?? 0} reservations of calls cut off by a crash were charged at their worst case by the watchdog), spend counters equal the ledger: ${failed.some((f) => /left|never settled|still running|counters/.test(f)) ? "**no**" : "yes"}`,
+    `- runs the watchdog restarted: ${c.recoveredByWatchdog ?? 0}; cycles whose model was asked again after a crash: ${c.cyclesAskedTwice ?? 0}`,
+    "",
+    ...(failed.length ? ["## Failures", "", ...failed.slice(0, 100).map((f) => `- ${f}`), ""] : []),
+    "## Fault timeline (seconds from start; how long the fault took to inject and recover from)",
+    "",
+    (r.timeline ?? []).map((t) => `${t.at.toFixed(0)} s ${t.fault} (${t.downMs} ms)`).join(" · "),
+    "",
+    "Rerun: `npm run chaos` (as root on a Debian-style machine: it creates and restarts its own PostgreSQL cluster;",
+    "elsewhere `CHAOS_DATABASE_URL=… CHAOS_PG_RESTART_COMMAND='…{mode}…' npm run chaos`). Settings: CHAOS_SEED, CHAOS_AGENTS,",
+    "CHAOS_SECONDS, CHAOS_CYCLES, CHAOS_MODEL_FAULT_RATE, CHAOS_FAULT_GAP_MIN/MAX, CHAOS_SETTLE_SECONDS (header of tests/chaos/run.ts).",
+    "",
+  ];
+  await writeFile(path.join(dir, `${OUT}.md`), lines.join("\n"));
+}
