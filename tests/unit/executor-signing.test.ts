@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { executorOptionsFromEnv } from "~/server/executor/config";
 import {
   canonicalJson,
   checkSignatureHeader,
@@ -88,5 +89,28 @@ describe("executor request signing (Inngest cloud mode)", () => {
     expect(isValidSigningKey("ab".repeat(32))).toBe(true);
     expect(isValidSigningKey("signkey-prod-not-hex")).toBe(false);
     expect(isValidSigningKey("signkey-prod-abc")).toBe(false);
+  });
+});
+
+describe("executor signing configuration", () => {
+  it("reads the SDK's variable names; empty means unset (dev mode)", () => {
+    expect(executorOptionsFromEnv({ INNGEST_SIGNING_KEY: SIGNING_KEY, INNGEST_EVENT_KEY: "e".repeat(32) })).toMatchObject({
+      signingKey: SIGNING_KEY,
+      eventKey: "e".repeat(32),
+    });
+    expect(executorOptionsFromEnv({ INNGEST_SIGNING_KEY: "", INNGEST_EVENT_KEY: "" })).toMatchObject({
+      signingKey: undefined,
+      eventKey: undefined,
+    });
+  });
+
+  it("stops on a malformed key with the variable's name", () => {
+    expect(() => executorOptionsFromEnv({ INNGEST_SIGNING_KEY: "signkey-prod-secret" })).toThrow(
+      /INNGEST_SIGNING_KEY: must be a signing key/,
+    );
+    expect(() => executorOptionsFromEnv({ INNGEST_SIGNING_KEY_FALLBACK: SIGNING_KEY })).toThrow(
+      /INNGEST_SIGNING_KEY_FALLBACK: is only used together with INNGEST_SIGNING_KEY/,
+    );
+    expect(() => executorOptionsFromEnv({ INNGEST_EVENT_KEY: "short" })).toThrow(/INNGEST_EVENT_KEY: must be at least 16/);
   });
 });
