@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { defineConfig } from "@playwright/test";
 
 // Run through `npm test` (or `npm run test:e2e`), which provides a fresh database and a build.
@@ -6,6 +7,11 @@ const baseURL = `http://127.0.0.1:${port}`;
 // The bundled executor runs agents for the app, as `npm start` does; it syncs the app every 2 s until it answers.
 const executorPort = port + 1;
 const executorUrl = `http://127.0.0.1:${executorPort}`;
+// Signed mode, as `npm start` runs it (docs/decisions/017): the executor signs its calls and the app's SDK
+// is in cloud mode. Kept in process.env so that the worker processes, which load this file again, agree.
+process.env.E2E_INNGEST_SIGNING_KEY ||= `signkey-test-${randomBytes(32).toString("hex")}`;
+process.env.E2E_INNGEST_EVENT_KEY ||= randomBytes(32).toString("hex");
+const inngestKeys = { INNGEST_SIGNING_KEY: process.env.E2E_INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY: process.env.E2E_INNGEST_EVENT_KEY };
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -38,7 +44,7 @@ export default defineConfig({
     {
       command: `node --import tsx scripts/executor.ts -u ${baseURL}/api/inngest -p ${executorPort}`,
       url: `${executorUrl}/health`,
-      env: { ...(process.env as Record<string, string>), EXECUTOR_SYNC_INTERVAL_MS: "2000" },
+      env: { ...(process.env as Record<string, string>), ...inngestKeys, EXECUTOR_SYNC_INTERVAL_MS: "2000" },
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: "pipe",
@@ -47,7 +53,7 @@ export default defineConfig({
     {
       command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${port}`,
       url: `${baseURL}/sign-in`,
-      env: { ...(process.env as Record<string, string>), INNGEST_DEV: executorUrl },
+      env: { ...(process.env as Record<string, string>), ...inngestKeys, INNGEST_DEV: "0", INNGEST_BASE_URL: executorUrl },
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: "pipe",

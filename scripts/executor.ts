@@ -6,6 +6,8 @@
  *   -u, --sdk-url <url>   an app's serve URL to sync (repeatable)
  *   -p, --port <port>     port to listen on (default 8288)
  *       --host <host>     address to bind (default 127.0.0.1)
+ * With INNGEST_SIGNING_KEY (and INNGEST_EVENT_KEY) it runs in signed mode: give the app the same keys,
+ * INNGEST_BASE_URL=<this executor> and INNGEST_DEV=0 (docs/decisions/017). Without, dev mode.
  * SIGINT/SIGTERM stop taking work, finish the calls in flight (releasing to other executors those still
  * running after EXECUTOR_SHUTDOWN_GRACE_MS), then exit.
  */

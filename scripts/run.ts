@@ -14,6 +14,7 @@ import { executorOptionsFromEnv } from "../server/executor/config";
 import { startExecutor } from "../server/executor/executor";
 import { startTracing } from "../server/operations/tracing";
 import { prepareDatabase, ROOT } from "./lib/database";
+import { loadBundledExecutorKeys } from "./lib/inngest-keys";
 
 const isDev = process.argv.includes("--dev");
 const log = (line: string) => console.log(`[longhaul] ${line}`);
@@ -87,18 +88,34 @@ const appInngestUrl = `http://127.0.0.1:${env.PORT}/api/inngest`;
 const useBundledExecutor = !process.env.INNGEST_DEV && !process.env.INNGEST_SIGNING_KEY;
 // The bundled executor's step spans (the app process traces its own runs, from instrumentation.ts).
 if (useBundledExecutor) startTracing({ serviceName: "longhaul-executor", endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
-const executor = useBundledExecutor
+// Signed mode with the bundled executor too (docs/decisions/017): it signs every call to the app and
+// the app's SDK runs in cloud mode, so a request to /api/inngest that the executor did not sign runs nothing.
+const keys = useBundledExecutor ? await loadBundledExecutorKeys({ dataDir: path.resolve(ROOT, env.LONGHAUL_DATA_DIR), log }) : null;
+const executor = keys
   ? await startExecutor({
       ...executorOptionsFromEnv(),
       databaseUrl: env.DATABASE_URL,
       host: "127.0.0.1",
       port: Number(process.env.EXECUTOR_PORT || 8288),
       sdkUrls: [appInngestUrl],
+      signingKey: keys.signingKey,
+      signingKeyFallback: undefined,
+      eventKey: keys.eventKey,
     })
   : null;
-if (executor) {
-  process.env.INNGEST_DEV = executor.url;
-  log(`Executor listening on ${executor.url}; it syncs ${appInngestUrl}.`);
+if (executor && keys) {
+  // What the app's Inngest SDK reads: cloud mode (INNGEST_DEV=0), the shared keys, and the executor as
+  // its server for both the API and events (the more specific base URLs would win over INNGEST_BASE_URL).
+  Object.assign(process.env, {
+    INNGEST_DEV: "0",
+    INNGEST_SIGNING_KEY: keys.signingKey,
+    INNGEST_EVENT_KEY: keys.eventKey,
+    INNGEST_BASE_URL: executor.url,
+    INNGEST_API_BASE_URL: executor.url,
+    INNGEST_EVENT_API_BASE_URL: executor.url,
+  });
+  delete process.env.INNGEST_SIGNING_KEY_FALLBACK;
+  log(`Executor listening on ${executor.url} (signed mode); it syncs ${appInngestUrl}.`);
 }
 
 const args = isDev ? ["dev", "-H", env.HOST, "-p", String(env.PORT)] : ["start", "-H", env.HOST, "-p", String(env.PORT)];

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { createExecutorServer } from "./http-server";
 import { logger } from "./log";
+import { signatureHeader } from "./signing";
 import { Worker, type WorkerOptions } from "./worker";
 
 export type ExecutorOptions = {
@@ -12,6 +13,16 @@ export type ExecutorOptions = {
   syncIntervalMs: number;
   poolSize: number;
   worker: WorkerOptions;
+  /**
+   * Signed mode (docs/decisions/017): requests to the apps are signed with this key, replies must be
+   * signed with it, and the SDK's calls to the executor must carry it (hashed) as a Bearer token.
+   * Unset, the executor speaks Inngest's dev mode: nothing is signed or checked.
+   */
+  signingKey?: string;
+  /** A previous key still accepted during a rotation (INNGEST_SIGNING_KEY_FALLBACK). */
+  signingKeyFallback?: string;
+  /** When set, events are accepted only at POST /e/<eventKey>. */
+  eventKey?: string;
 };
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
@@ -33,13 +44,17 @@ export async function startExecutor(options: ExecutorOptions) {
   // All executor SQL computes times in UTC (the columns are timestamp without time zone, as Prisma makes them).
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize, options: "-c TimeZone=UTC" });
   pool.on("error", (error) => logger.warn({ error: error.message }, "idle database connection failed"));
-  const worker = new Worker(pool, options.worker);
+  const { signingKey, signingKeyFallback, eventKey } = options;
+  const worker = new Worker(pool, { ...options.worker, signingKey, signingKeyFallback });
 
   async function syncAll() {
     const results: { url: string; ok: boolean; error?: string }[] = [];
     for (const url of options.sdkUrls) {
       try {
-        const response = await fetch(url, { method: "PUT", signal: AbortSignal.timeout(30_000) });
+        // Signed over the empty body, so that it is accepted by an app that refuses unauthenticated syncs
+        // (INNGEST_ENABLE_UNAUTHED_SYNC=false).
+        const headers: Record<string, string> = signingKey ? { "x-inngest-signature": signatureHeader("", signingKey) } : {};
+        const response = await fetch(url, { method: "PUT", headers, signal: AbortSignal.timeout(30_000) });
         const text = await response.text();
         const ok = response.ok;
         results.push({ url, ok, ...(ok ? {} : { error: `${response.status} ${text.slice(0, 300)}` }) });
@@ -53,7 +68,12 @@ export async function startExecutor(options: ExecutorOptions) {
     return results;
   }
 
-  const server = createExecutorServer({ pool, onWork: () => worker.kick(), onSyncRequest: syncAll });
+  const server = createExecutorServer({
+    pool,
+    onWork: () => worker.kick(),
+    onSyncRequest: syncAll,
+    keys: { signingKey, signingKeyFallback, eventKey },
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, resolve);
@@ -61,7 +81,9 @@ export async function startExecutor(options: ExecutorOptions) {
   const address = server.address() as AddressInfo;
   const url = `http://${options.host}:${address.port}`;
   worker.start();
-  logger.info({ url, workerId: worker.id, sdkUrls: options.sdkUrls }, "executor listening");
+  logger.info({ url, workerId: worker.id, sdkUrls: options.sdkUrls, mode: signingKey ? "signed" : "dev (unsigned)" }, "executor listening");
+  if (signingKey && !eventKey)
+    logger.warn("a signing key is set but no event key: anyone who reaches the executor can send events (set INNGEST_EVENT_KEY)");
 
   let syncTimer: NodeJS.Timeout | null = null;
   if (options.sdkUrls.length > 0) {

@@ -2,6 +2,7 @@ import http from "node:http";
 import type pg from "pg";
 import { logger } from "./log";
 import { executorRegistry } from "./metrics";
+import { hashSigningKey, isSameSecret } from "./signing";
 import { BadEventError, completeStep, inTransaction, ingestEvents, normalizeEvent, registerApp } from "./store";
 import type { IncomingEvent, RegisterBody } from "./types";
 
@@ -36,6 +37,14 @@ function parseJson(text: string): unknown {
   }
 }
 
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function send(res: http.ServerResponse, status: number, body: unknown) {
   const json = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
@@ -67,20 +76,54 @@ function toApiRun(run: RunRow) {
   };
 }
 
+export type ExecutorKeys = { signingKey?: string; signingKeyFallback?: string; eventKey?: string };
+
+/**
+ * With a signing key, every API call must carry `Authorization: Bearer <key>`: the SDK sends the key
+ * hashed (see hashSigningKey); the plain key, which Inngest's REST API takes, is accepted too.
+ * Without one (dev mode) nothing is checked, as in `inngest-cli dev`.
+ */
+function bearerChecker({ signingKey, signingKeyFallback }: ExecutorKeys) {
+  const accepted = [signingKey, signingKeyFallback]
+    .filter((key): key is string => Boolean(key))
+    .flatMap((key) => [hashSigningKey(key), key]);
+  return (req: http.IncomingMessage) => {
+    if (accepted.length === 0) return;
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1];
+    if (!token || token === "undefined")
+      throw new HttpError(
+        401,
+        "This executor requires `Authorization: Bearer <signing key>`: run the app's Inngest SDK in cloud mode with the executor's INNGEST_SIGNING_KEY (and INNGEST_DEV unset or 0).",
+      );
+    // Every candidate is compared, so the time taken does not tell which one nearly matched.
+    const matches = accepted.map((key) => isSameSecret(token, key));
+    if (!matches.includes(true))
+      throw new HttpError(
+        401,
+        "The Authorization bearer does not match this executor's signing key: give the app the executor's INNGEST_SIGNING_KEY.",
+      );
+  };
+}
+
 /**
  * The HTTP face of the executor, speaking what the Inngest SDK and Inngest's REST clients expect:
  * POST /fn/register, POST /e/:key, GET /v1/events/:id/runs, GET /v1/runs/:id,
  * GET /v0/runs/:id/batch and /actions, plus POST /sync (re-sync the SDK URLs now), GET /health and GET /metrics.
+ * With `keys.signingKey` all but /health, /metrics and /e/ need the Bearer token; with `keys.eventKey`
+ * events are taken only at /e/<eventKey>.
  */
 export function createExecutorServer({
   pool,
   onWork,
   onSyncRequest,
+  keys = {},
 }: {
   pool: pg.Pool;
   onWork: () => void;
   onSyncRequest: () => Promise<unknown>;
+  keys?: ExecutorKeys;
 }) {
+  const requireBearer = bearerChecker(keys);
   return http.createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
       if (error instanceof HttpError) return send(res, error.status, { error: error.message, status: error.status });
@@ -103,6 +146,7 @@ export function createExecutorServer({
     }
 
     if (method === "POST" && path === "/fn/register") {
+      requireBearer(req);
       const body = parseJson(await readBody(req, MAX_REGISTER_BODY_BYTES)) as RegisterBody;
       if (!body || typeof body.appName !== "string" || !Array.isArray(body.functions) || typeof body.url !== "string") {
         throw new HttpError(400, "A registration needs appName, url and functions.");
@@ -114,6 +158,8 @@ export function createExecutorServer({
 
     const eventMatch = /^\/e\/([^/]+)$/.exec(path);
     if (method === "POST" && eventMatch) {
+      if (keys.eventKey && !isSameSecret(decodePathSegment(eventMatch[1]!), keys.eventKey))
+        throw new HttpError(401, "Unknown event key: send events to /e/<INNGEST_EVENT_KEY>, with the executor's event key.");
       const raw = parseJson(await readBody(req, MAX_EVENT_BODY_BYTES));
       const list = (Array.isArray(raw) ? raw : [raw]) as IncomingEvent[];
       if (list.length === 0) throw new HttpError(400, "No events in the request body.");
@@ -122,6 +168,9 @@ export function createExecutorServer({
       onWork();
       return send(res, 200, { ids, status: 200 });
     }
+
+    // Everything below is the SDK's or an operator's API: in signed mode only for holders of the key.
+    requireBearer(req);
 
     const checkpoint = /^\/v1\/checkpoint\/([^/]+)\/async$/.exec(path);
     if (method === "POST" && checkpoint) {

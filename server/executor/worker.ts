@@ -5,6 +5,7 @@ import { matches } from "./expressions";
 import { logger } from "./log";
 import { sdkCallSeconds, sdkCalls } from "./metrics";
 import { withSpan } from "../operations/tracing";
+import { canonicalJson, checkSignatureHeader, signatureHeader } from "./signing";
 import { completeStep, enqueueJob, finishRun, fireDueCrons, inTransaction, insertInternalEvent, lockWaitsFor, startRun } from "./store";
 import type { InngestEvent, Memo, Op } from "./types";
 
@@ -19,6 +20,12 @@ export type WorkerOptions = {
   checkpointing: boolean;
   /** How long stop() waits for calls in flight before releasing their jobs to other executors (default 20 s). */
   shutdownGraceMs?: number;
+  /**
+   * Signed (cloud) mode: every call carries `x-inngest-signature` made with `signingKey`, and a reply
+   * counts as the SDK's only when it is signed with it (or with `signingKeyFallback`, during a rotation).
+   */
+  signingKey?: string;
+  signingKeyFallback?: string;
 };
 
 type Job = { id: string; runId: string; kind: string; stepId: string; attempt: number; claimedAt?: string };
@@ -373,6 +380,11 @@ export class Worker {
     url.searchParams.set("stepId", job.stepId);
     const headers: Record<string, string> = { "content-type": "application/json", "x-run-id": run.id, "x-inngest-step-id": job.stepId };
     if (run.requestVersion >= 0) headers["x-inngest-req-version"] = String(run.requestVersion);
+    // Canonical JSON: in cloud mode the SDK re-canonicalizes the body it received before checking the
+    // signature, so these exact bytes are what is signed.
+    const payload = canonicalJson(body);
+    const { signingKey, signingKeyFallback } = this.options;
+    if (signingKey) headers["x-inngest-signature"] = signatureHeader(payload, signingKey);
 
     let response: Response;
     let text: string;
@@ -381,7 +393,7 @@ export class Worker {
       response = await fetch(url, {
         method: "POST",
         headers,
-        body: JSON.stringify(body),
+        body: payload,
         signal: AbortSignal.any([AbortSignal.timeout(this.options.requestTimeoutMs), this.abortCalls.signal]),
       });
       text = await response.text();
@@ -399,7 +411,42 @@ export class Worker {
       );
       return;
     }
+    if (signingKey && response.status === 401 && !response.headers.has("x-inngest-sdk")) {
+      // The SDK in cloud mode answers a request whose signature it cannot verify with a bare 401.
+      await this.retryOrFail(
+        job,
+        run,
+        {
+          name: "SignatureRejected",
+          message: `The app at ${url.origin} refused the executor's signature (401): give the app and the executor the same INNGEST_SIGNING_KEY, and check both clocks.`,
+        },
+        null,
+        false,
+      );
+      return;
+    }
     const fromSdk = response.headers.has("x-inngest-sdk");
+    if (fromSdk && signingKey) {
+      const problem = checkSignatureHeader(
+        response.headers.get("x-inngest-signature"),
+        text,
+        [signingKey, signingKeyFallback].filter((key): key is string => Boolean(key)),
+      );
+      if (problem) {
+        // Not provably from the app: neither its result nor its ops are trusted.
+        await this.retryOrFail(
+          job,
+          run,
+          {
+            name: "UnsignedReply",
+            message: `The app's reply carried no valid x-inngest-signature (${problem}); is the app in cloud mode with INNGEST_SIGNING_KEY?`,
+          },
+          null,
+          false,
+        );
+        return;
+      }
+    }
     const noRetry = response.headers.get("x-inngest-no-retry") === "true";
     const version = Number(response.headers.get("x-inngest-req-version") ?? run.requestVersion);
     const parsed = safeJson(text);
