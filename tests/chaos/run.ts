@@ -4,7 +4,7 @@
  * CHAOS_AGENTS agents (50) run on the fake OpenAI-compatible model (tests/fixtures/fake-openai.ts,
  * spoken to by the real openai SDK over HTTP) through the real stack in three processes: the app's
  * Inngest functions (tests/chaos/app.ts), the project's executor (scripts/executor.ts) and
- * PostgreSQL (tests/chaos/postgres.ts). For CHAOS_SECONDS (180) this process injects faults at random
+ * PostgreSQL (tests/chaos/postgres.ts), in signed mode as `npm start` runs them. For CHAOS_SECONDS (180) this process injects faults at random
  * moments: SIGKILL of the executor, of the app, of both; PostgreSQL restarted (fast shutdown, and
  * immediate = crash recovery); and, on CHAOS_MODEL_FAULT_RATE (0.1) of model requests, a 429 with
  * retry-after, a 500, a reply slower than the client's timeout, a body that is not JSON, a tool call
@@ -30,6 +30,7 @@ import path from "node:path";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import pg from "pg";
 import { applyMigrations } from "../../server/db/migrate";
+import { generateEventKey, generateSigningKey } from "../../server/executor/signing";
 import { startFakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
 import { chaosPostgres } from "./postgres";
 
@@ -218,11 +219,18 @@ log(`database ${databaseName} on ${postgres.label}`);
 
 const executorUrl = `http://127.0.0.1:${EXECUTOR_PORT}`;
 const appUrl = `http://127.0.0.1:${APP_PORT}/api/inngest`;
+// Signed mode, as `npm start` runs it (docs/decisions/017): the executor signs its calls, the app's SDK
+// checks them and authenticates its own calls to the executor with the same key.
 const baseEnv: NodeJS.ProcessEnv = {
   ...process.env,
   NODE_ENV: "production",
   DATABASE_URL: databaseUrl,
-  INNGEST_DEV: executorUrl,
+  INNGEST_DEV: "0",
+  INNGEST_SIGNING_KEY: generateSigningKey(),
+  INNGEST_EVENT_KEY: generateEventKey(),
+  INNGEST_BASE_URL: executorUrl,
+  INNGEST_API_BASE_URL: executorUrl,
+  INNGEST_EVENT_API_BASE_URL: executorUrl,
   BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET ?? randomBytes(32).toString("hex"),
   OPENAI_API_KEY: "chaos-key",
   MODEL_TIMEOUT_MS: String(MODEL_TIMEOUT_MS),
@@ -231,8 +239,7 @@ const baseEnv: NodeJS.ProcessEnv = {
   ORPHANED_RESERVATION_SECONDS: "60",
   LOG_LEVEL: "warn",
 };
-delete baseEnv.INNGEST_SIGNING_KEY;
-delete baseEnv.INNGEST_EVENT_KEY;
+delete baseEnv.INNGEST_SIGNING_KEY_FALLBACK;
 // This process creates, starts, pauses and resumes agents and decides approvals with the app's modules.
 Object.assign(process.env, baseEnv);
 
@@ -334,8 +341,15 @@ let violations: string[] = [];
 try {
   await app.start();
   await executor.start();
-  const sync = await fetch(appUrl, { method: "PUT" });
-  if (!sync.ok) throw new Error(`sync failed: ${sync.status} ${await sync.text()}`);
+  // The executor syncs the app when it starts (signed; an unsigned PUT from here would be refused).
+  const synced = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  for (let k = 0; ; k++) {
+    const { rows } = await synced.query<{ n: number }>(`SELECT count(*)::int AS n FROM executor_function WHERE id LIKE '%-agent-run'`);
+    if (rows[0]!.n > 0) break;
+    if (k > 300) throw new Error("the executor did not sync the app's functions in 30 s");
+    await sleep(100);
+  }
+  await synced.end();
 
   // The team, its provider and the agents.
   const userId = `chaos-${randomBytes(4).toString("hex")}`;
