@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import canonicalize from "canonicalize";
 
 /**
  * Inngest's request signing (cloud mode), as the inngest-js 4.x SDK checks and produces it:
@@ -28,32 +29,13 @@ export function generateEventKey(): string {
 }
 
 /**
- * JSON in canonical form (RFC 8785): object keys sorted by UTF-16 code units, no whitespace, numbers
- * and strings as ECMAScript serializes them. Values are taken as JSON.stringify sees them (toJSON is
- * honoured, undefined members are left out, undefined in arrays becomes null).
+ * JSON in canonical form (RFC 8785, JCS) by `canonicalize`, the library the SDK itself uses to
+ * re-canonicalize a body before checking its signature, so both sides produce the same bytes.
  */
 export function canonicalJson(value: unknown): string {
-  const json = toCanonical(value);
+  const json = canonicalize(value);
   if (json === undefined) throw new TypeError("canonicalJson: the value has no JSON form");
   return json;
-}
-
-function toCanonical(value: unknown): string | undefined {
-  if (value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON === "function") {
-    return toCanonical((value as { toJSON: () => unknown }).toJSON());
-  }
-  if (Array.isArray(value)) return `[${value.map((item) => toCanonical(item) ?? "null").join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const members: string[] = [];
-    for (const key of Object.keys(value).sort()) {
-      const member = toCanonical((value as Record<string, unknown>)[key]);
-      if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
-    }
-    return `{${members.join(",")}}`;
-  }
-  if (typeof value === "bigint") throw new TypeError("canonicalJson: BigInt has no JSON form");
-  // Strings, finite numbers (ES Number-to-String, which JCS adopts), booleans and null; NaN/Infinity become null.
-  return JSON.stringify(value);
 }
 
 /** The hex HMAC-SHA256 of `payload` followed by `timestamp`, keyed by the key without its prefix. */

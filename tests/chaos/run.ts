@@ -446,7 +446,12 @@ try {
             // Not pausable right now (waiting to start, finished): try a little later; finished ones are dropped.
             const s = (await q<{ status: string }>(`SELECT status::text FROM agent WHERE id = $1`, [agentId]).catch(() => []))[0]?.status;
             if (s === "completed" || s === "paused") pauseAt.delete(agentId);
-            if (s === "paused") resumeAt.set(agentId, Date.now() + between(3, 12) * 1000);
+            if (s === "paused") {
+              // Paused in the database, but the event that cancels the run was not delivered (executor down):
+              // the run stops at its next think, which finds the agent paused.
+              teamActions.paused++;
+              resumeAt.set(agentId, Date.now() + between(3, 12) * 1000);
+            }
             void error;
           }
         }
@@ -778,7 +783,7 @@ async function writeReport(r: Report, failed: string[]) {
     "",
     "## What the team did meanwhile",
     "",
-    `Approved ${ta.approved ?? 0} and rejected ${ta.rejected ?? 0} sends (of which ${ta.approvalSendFailed ?? 0} decisions were stored while the executor was down`,
+    `Approved ${ta.approved ?? 0} and rejected ${ta.rejected ?? 0} sends (${ta.approvalSendFailed ?? 0} of the decisions were stored while the executor was down`,
     `and reached the run later); paused ${ta.paused ?? 0} agents and resumed ${ta.resumed ?? 0}. Actions retried because the database or the`,
     `executor was down: ${JSON.stringify(r.actionFailures ?? {})}.`,
     "",
