@@ -10,16 +10,17 @@ import { formatAbsolute, formatRelative } from "../ui/format";
 
 const REFRESH_MS = 10_000;
 
-/** A shell example that signs a body the way the webhook checks it (HMAC-SHA256 of the raw body, hex). */
+/** A shell example that signs a delivery the way the webhook checks it (HMAC-SHA256 of "<time>.<delivery id>.<body>", hex). */
 function curlExample(url: string, secret: string) {
   return [
     `SECRET='${secret}'`,
     `BODY='{"event":"order.created","id":42}'`,
-    `SIG=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')`,
+    `ID=$(uuidgen); TS=$(date +%s)`,
+    `SIG=$(printf '%s.%s.%s' "$TS" "$ID" "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')`,
     `curl -X POST '${url}' \\`,
     `  -H 'Content-Type: application/json' \\`,
-    `  -H "X-Longhaul-Delivery: $(uuidgen)" \\`,
-    `  -H "X-Longhaul-Signature: sha256=$SIG" \\`,
+    `  -H "X-Longhaul-Delivery: $ID" \\`,
+    `  -H "X-Longhaul-Signature: t=$TS,sha256=$SIG" \\`,
     `  --data "$BODY"`,
   ].join("\n");
 }

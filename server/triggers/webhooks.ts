@@ -11,27 +11,39 @@ import { AgentNotDeliverableError, deliverTrigger, recentDeliveries } from "./de
 import { boundedBody } from "./payload";
 
 /**
- * Webhooks: `POST /api/hooks/<agent id>`, signed `X-Longhaul-Signature: sha256=<hex HMAC-SHA256 of the
- * raw body>` with the agent's secret, de-duplicated by `X-Longhaul-Delivery`. Server to server: no
- * cookies, no session; the signature is the credential. The secret is 32 random bytes, stored
- * encrypted (team id as associated data), shown once when created or rotated.
+ * Webhooks: `POST /api/hooks/<agent id>` with `X-Longhaul-Delivery: <id>` and
+ * `X-Longhaul-Signature: t=<unix seconds>,sha256=<hex HMAC-SHA256 of "<t>.<delivery id>.<raw body>">`
+ * keyed by the agent's secret. The timestamp (±5 minutes) and the delivery id are signed with the
+ * body, so a captured request cannot be replayed later, nor now under another delivery id (a repeat of
+ * an id is ignored). Server to server: no cookies, no session; the signature is the credential. The
+ * secret is 32 random bytes, stored encrypted (team id as associated data), shown once when created or
+ * rotated.
  */
 export const WEBHOOK_MAX_BYTES = 256 * 1024;
 export const SIGNATURE_HEADER = "x-longhaul-signature";
 export const DELIVERY_HEADER = "x-longhaul-delivery";
 const SECRET_PREFIX = "lhwh_";
 const DELIVERY_ID = /^[\x21-\x7e]{1,200}$/;
+/** How far a signature's timestamp may be from the server's clock. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+const SIGNATURE = /^t=(\d{1,12}),sha256=([0-9a-f]{64})$/;
 
 /** The same reply for an unknown agent, an agent without a secret and a bad signature: nothing tells which agents exist. */
 const UNAUTHORIZED_MESSAGE =
-  "The signature does not match. Sign the raw body with the agent's webhook secret: X-Longhaul-Signature: sha256=<hex HMAC-SHA256>.";
+  'The signature does not match. Send X-Longhaul-Signature: t=<unix seconds>,sha256=<hex HMAC-SHA256 of "<t>.<X-Longhaul-Delivery>.<raw body>"> keyed by the agent\'s webhook secret.';
 
 export function webhookUrl(agentId: string): string {
   return new URL(`/api/hooks/${agentId}`, env.APP_URL).toString();
 }
 
-export function signWebhookBody(secret: string, body: string | Uint8Array): string {
-  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+function webhookMac(secret: string, timestamp: string, deliveryId: string, body: string | Uint8Array): string {
+  return createHmac("sha256", secret).update(`${timestamp}.${deliveryId}.`).update(body).digest("hex");
+}
+
+/** The `X-Longhaul-Signature` value for one delivery (what a sender computes; used by tests and examples). */
+export function signWebhookBody(secret: string, body: string | Uint8Array, deliveryId: string, now = Date.now()): string {
+  const timestamp = String(Math.floor(now / 1000));
+  return `t=${timestamp},sha256=${webhookMac(secret, timestamp, deliveryId, body)}`;
 }
 
 /** Creates or replaces the agent's secret; the old one stops working at once. Returns the new secret (shown once). */
@@ -114,11 +126,15 @@ async function readLimited(req: Request, maxBytes: number): Promise<Buffer | nul
   return Buffer.concat(chunks);
 }
 
-function signatureMatches(secret: string, raw: Buffer, header: string | null): boolean {
-  if (!header) return false;
-  const expected = Buffer.from(signWebhookBody(secret, raw));
-  const given = Buffer.from(header.trim().toLowerCase());
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/** "valid", "stale" (the MAC is right but the timestamp is too far from now) or "invalid". */
+function checkSignature(secret: string, raw: Buffer, deliveryId: string, header: string | null): "valid" | "stale" | "invalid" {
+  const parsed = SIGNATURE.exec(header?.trim().toLowerCase() ?? "");
+  // A throwaway comparison when the header is malformed, so every refusal costs the same.
+  const [timestamp, mac] = parsed ? [parsed[1]!, parsed[2]!] : ["0", "0".repeat(64)];
+  const expected = Buffer.from(webhookMac(secret, timestamp, deliveryId, raw));
+  const isMatch = timingSafeEqual(Buffer.from(mac), expected) && parsed !== null;
+  if (!isMatch) return "invalid";
+  return Math.abs(Date.now() / 1000 - Number(timestamp)) <= SIGNATURE_TOLERANCE_SECONDS ? "valid" : "stale";
 }
 
 /** Handles one webhook call: size, signature, delivery id, then the delivery itself. */
@@ -143,13 +159,22 @@ export async function receiveWebhook(req: Request, agentParam: string): Promise<
     }
   }
   const signature = req.headers.get(SIGNATURE_HEADER);
+  const deliveryId = req.headers.get(DELIVERY_HEADER)?.trim() ?? "";
   // A throwaway key when there is no secret, so unknown agents take as long to refuse as bad signatures.
-  const isSigned = signatureMatches(secret ?? randomBytes(32).toString("hex"), raw, signature) && secret !== null;
-  if (!agent || !isSigned) {
+  const check = checkSignature(secret ?? randomBytes(32).toString("hex"), raw, deliveryId, signature);
+  if (!agent || !secret || check === "invalid") {
     const reason = !agent ? "unknown agent" : !secret ? "no secret" : signature ? "bad signature" : "missing signature";
     return refuse(401, "UNAUTHORIZED", UNAUTHORIZED_MESSAGE, { agentId: agentId ?? agentParam.slice(0, 64), reason, bytes: raw.length });
   }
-  const deliveryId = req.headers.get(DELIVERY_HEADER)?.trim() ?? "";
+  if (check === "stale") {
+    // Only a sender holding the secret gets here: a replayed request, or a sender whose clock is off.
+    return refuse(
+      401,
+      "UNAUTHORIZED",
+      `The signature's timestamp is more than ${SIGNATURE_TOLERANCE_SECONDS / 60} minutes from the server's time. Sign each delivery when you send it (and check the sender's clock).`,
+      { agentId: agent.id, reason: "stale signature", deliveryId: deliveryId.slice(0, 200) },
+    );
+  }
   if (!DELIVERY_ID.test(deliveryId)) {
     return refuse(
       400,

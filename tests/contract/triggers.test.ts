@@ -87,7 +87,7 @@ describe("triggers", () => {
           method: "POST",
           headers: {
             "content-type": "application/json",
-            "x-longhaul-signature": webhooks.signWebhookBody(secret, body),
+            "x-longhaul-signature": webhooks.signWebhookBody(secret, body, deliveryId),
             "x-longhaul-delivery": deliveryId,
           },
           body,
@@ -135,7 +135,7 @@ describe("triggers", () => {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          "x-longhaul-signature": webhooks.signWebhookBody(secret, body),
+          "x-longhaul-signature": webhooks.signWebhookBody(secret, body, "ticket-77"),
           "x-longhaul-delivery": "ticket-77",
         },
         body,

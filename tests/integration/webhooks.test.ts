@@ -22,7 +22,7 @@ function call(agentId: string, body: string, headers: Record<string, string>) {
 function signed(agentId: string, secret: string, body: string, deliveryId: string, contentType = "application/json") {
   return call(agentId, body, {
     "content-type": contentType,
-    "x-longhaul-signature": signWebhookBody(secret, body),
+    "x-longhaul-signature": signWebhookBody(secret, body, deliveryId),
     "x-longhaul-delivery": deliveryId,
   });
 }
@@ -93,7 +93,7 @@ describe("webhooks", () => {
     const body = JSON.stringify({ secretPayload: "do-not-log" });
     const forged = await call(agentId, body, {
       "content-type": "application/json",
-      "x-longhaul-signature": signWebhookBody("not-the-secret", body),
+      "x-longhaul-signature": signWebhookBody("not-the-secret", body, "d-1"),
       "x-longhaul-delivery": "d-1",
     });
     expect(forged.status).toBe(401);
@@ -104,7 +104,7 @@ describe("webhooks", () => {
     // Tampering with the body breaks a signature that was valid for the original.
     const tampered = await call(agentId, body.replace("do-not-log", "changed"), {
       "content-type": "application/json",
-      "x-longhaul-signature": signWebhookBody(secret, body),
+      "x-longhaul-signature": signWebhookBody(secret, body, "d-3"),
       "x-longhaul-delivery": "d-3",
     });
     expect(tampered.status).toBe(401);
@@ -115,6 +115,44 @@ describe("webhooks", () => {
     expect(await db.triggerDelivery.count({ where: { agentId } })).toBe(0);
   });
 
+  it("binds a signature to its delivery id and time: a captured request replayed under another id, or minutes later, is refused", async () => {
+    const { agentId, secret } = await agentWithSecret();
+    const body = JSON.stringify({ order: 9 });
+    const signature = signWebhookBody(secret, body, "order-9");
+    const first = await call(agentId, body, {
+      "content-type": "application/json",
+      "x-longhaul-signature": signature,
+      "x-longhaul-delivery": "order-9",
+    });
+    expect(first.status).toBe(202);
+    // The same signed request with a fresh delivery id (to get past de-duplication) does not verify.
+    const replayed = await call(agentId, body, {
+      "content-type": "application/json",
+      "x-longhaul-signature": signature,
+      "x-longhaul-delivery": "order-9b",
+    });
+    expect(replayed.status).toBe(401);
+    // Signed ten minutes ago (a replay, or a sender's clock off), or ten minutes ahead: refused, saying why.
+    for (const shift of [-10, 10]) {
+      const id = `order-clock${shift}`;
+      const stale = await call(agentId, body, {
+        "content-type": "application/json",
+        "x-longhaul-signature": signWebhookBody(secret, body, id, Date.now() + shift * 60_000),
+        "x-longhaul-delivery": id,
+      });
+      expect(stale.status).toBe(401);
+      expect(((await stale.json()) as { error: { message: string } }).error.message).toMatch(/timestamp is more than 5 minutes/);
+    }
+    // Four minutes off is within the tolerance.
+    const skewed = await call(agentId, body, {
+      "content-type": "application/json",
+      "x-longhaul-signature": signWebhookBody(secret, body, "order-skew", Date.now() - 4 * 60_000),
+      "x-longhaul-delivery": "order-skew",
+    });
+    expect(skewed.status).toBe(202);
+    expect(await triggerEvents(agentId)).toHaveLength(2);
+  });
+
   it("answers unknown agents, malformed ids and agents without a secret exactly like a bad signature", async () => {
     const { owner, agentId, secret } = await agentWithSecret();
     const bare = await owner.caller.agent.create(agentInput({ name: "No secret yet" }));
@@ -123,7 +161,7 @@ describe("webhooks", () => {
       [randomUUID(), "not-a-uuid", bare.id, agentId].map(async (id) => {
         const r = await call(id, body, {
           "content-type": "application/json",
-          "x-longhaul-signature": signWebhookBody(id === agentId ? "wrong" : secret, body),
+          "x-longhaul-signature": signWebhookBody(id === agentId ? "wrong" : secret, body, "x"),
           "x-longhaul-delivery": "x",
         });
         return { status: r.status, text: await r.text() };
@@ -177,7 +215,10 @@ describe("webhooks", () => {
     expect(await triggerEvents(agentId)).toHaveLength(1);
     expect(send).toHaveBeenCalledTimes(1);
     const body = '{"n":2}';
-    const noId = await call(agentId, body, { "content-type": "application/json", "x-longhaul-signature": signWebhookBody(secret, body) });
+    const noId = await call(agentId, body, {
+      "content-type": "application/json",
+      "x-longhaul-signature": signWebhookBody(secret, body, ""),
+    });
     expect(noId.status).toBe(400);
     const badJson = await signed(agentId, secret, "{not json", "bad-json");
     expect(badJson.status).toBe(400);
