@@ -71,6 +71,13 @@ export const env = createEnv({
       .min(1, { message: "must be at least 1" })
       .optional(),
     COLD_STORAGE_DIR: z.string().optional(),
+    // Webhook and schedule deliveries are remembered this long for de-duplication and the Triggers tab
+    // (their payloads stay in the agents' event logs); older rows are deleted hourly.
+    TRIGGER_DELIVERY_RETENTION_DAYS: z.coerce
+      .number({ message: "must be a number of days" })
+      .int()
+      .min(1, { message: "must be at least 1" })
+      .default(30),
     // Replaces the built-in price table: {"default": {...}, "models": {"name": {"inputPerMillion": n, "outputPerMillion": n}}}.
     LONGHAUL_PRICES: z
       .string()

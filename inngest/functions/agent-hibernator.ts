@@ -1,9 +1,12 @@
 import { inngest } from "../client";
+import { env } from "~/server/env";
 import { applyColdRetention, findAgentsToHibernate, hibernateAgent, sweepOrphanSegments } from "~/server/hibernation/hibernate";
+import { pruneDeliveries } from "~/server/triggers/deliver";
 
 /**
  * Hibernation (docs/decisions/016): hourly, agents idle past HIBERNATE_AFTER_HOURS have their old
- * events moved to cold storage, then the retention policy deletes expired segments. One step per
+ * events moved to cold storage, then the retention policies delete expired segments and old trigger
+ * deliveries (TRIGGER_DELIVERY_RETENTION_DAYS). One step per
  * agent, so a retry moves nobody twice (a moved prefix is simply not found again).
  */
 export const agentHibernator = inngest.createFunction(
@@ -23,6 +26,13 @@ export const agentHibernator = inngest.createFunction(
       if (result.hibernated) hibernated += 1;
     }
     const retention = await step.run("apply-retention", () => applyColdRetention());
-    return { found: due.length, hibernated, orphansDeleted: orphans.deleted, segmentsExpired: retention.deleted };
+    const deliveries = await step.run("prune-deliveries", () => pruneDeliveries({ olderThanDays: env.TRIGGER_DELIVERY_RETENTION_DAYS }));
+    return {
+      found: due.length,
+      hibernated,
+      orphansDeleted: orphans.deleted,
+      segmentsExpired: retention.deleted,
+      deliveriesPruned: deliveries.deleted,
+    };
   },
 );

@@ -136,3 +136,22 @@ export async function recentDeliveries({ agentId, teamId, take = 20 }: { agentId
      LIMIT ${take}`;
   return rows;
 }
+
+/**
+ * Deletes deliveries received more than `olderThanDays` ago, in batches: they served de-duplication
+ * (a sender retries within minutes or hours, not weeks) and the Triggers tab's recent list; what each
+ * delivered stays in the agent's event log as its `trigger` event. A delivery id repeated after this
+ * is accepted as new.
+ */
+export async function pruneDeliveries({ olderThanDays, batch = 5000 }: { olderThanDays: number; batch?: number }) {
+  let deleted = 0;
+  for (;;) {
+    const n = await db.$executeRaw`
+      DELETE FROM trigger_delivery WHERE id IN (
+        SELECT id FROM trigger_delivery
+         WHERE "receivedAt" < (now() AT TIME ZONE 'UTC') - make_interval(days => ${olderThanDays})
+         LIMIT ${batch})`;
+    deleted += n;
+    if (n < batch) return { deleted };
+  }
+}

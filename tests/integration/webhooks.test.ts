@@ -153,6 +153,24 @@ describe("webhooks", () => {
     expect(await triggerEvents(agentId)).toHaveLength(2);
   });
 
+  it("prunes deliveries older than the retention (their trigger events stay); a pruned id is then new again", async () => {
+    const { agentId, secret } = await agentWithSecret();
+    expect((await signed(agentId, secret, '{"n":1}', "old-1")).status).toBe(202);
+    expect((await signed(agentId, secret, '{"n":2}', "new-1")).status).toBe(202);
+    await db.triggerDelivery.updateMany({
+      where: { agentId, deliveryId: "old-1" },
+      data: { receivedAt: new Date(Date.now() - 31 * 86_400_000) },
+    });
+    const { pruneDeliveries } = await import("~/server/triggers/deliver");
+    expect((await pruneDeliveries({ olderThanDays: 30, batch: 1 })).deleted).toBeGreaterThanOrEqual(1);
+    expect((await db.triggerDelivery.findMany({ where: { agentId }, select: { deliveryId: true } })).map((d) => d.deliveryId)).toEqual([
+      "new-1",
+    ]);
+    expect(await triggerEvents(agentId)).toHaveLength(2);
+    expect((await signed(agentId, secret, '{"n":1}', "old-1")).status).toBe(202);
+    expect((await signed(agentId, secret, '{"n":2}', "new-1")).status).toBe(200);
+  });
+
   it("answers unknown agents, malformed ids and agents without a secret exactly like a bad signature", async () => {
     const { owner, agentId, secret } = await agentWithSecret();
     const bare = await owner.caller.agent.create(agentInput({ name: "No secret yet" }));
