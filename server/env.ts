@@ -57,6 +57,8 @@ export const env = createEnv({
     // A spend reservation older than this belongs to a call cut off by a crash (no call lasts this long):
     // the watchdog charges it at its worst case (server/agents/budget.ts settleOrphanedReservations).
     ORPHANED_RESERVATION_SECONDS: z.coerce.number({ message: "must be a number of seconds" }).int().min(60).max(86_400).default(900),
+    // An agent the watchdog restarted this many times within an hour is marked failed instead of restarted again.
+    WATCHDOG_MAX_RESTARTS_PER_HOUR: z.coerce.number({ message: "must be a number" }).int().min(1).max(1000).default(5),
     WATCHDOG_CRON: z
       .string()
       .default("* * * * *")

@@ -28,7 +28,8 @@ async function closeRunClaims({ agentId, teamId, reason }: { agentId: string; te
 export async function startAgent({ agentId, teamId, userId }: Ids) {
   const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { status: true, cycleCount: true } });
   if (!agent) throw notFound("That agent");
-  if (!["idle", "paused", "stopped", "stuck", "completed", "budget_exhausted"].includes(agent.status)) {
+  // Failed (its endpoint was misconfigured, its runs kept dying) and hibernated agents start again like the others.
+  if (!["idle", "hibernated", "paused", "stopped", "stuck", "completed", "failed", "budget_exhausted"].includes(agent.status)) {
     throw new AppError("CONFLICT", `The agent is already ${agent.status.replace("_", " ")}.`);
   }
   if (agent.status === "stuck" || agent.status === "budget_exhausted") {
@@ -46,8 +47,9 @@ export async function startAgent({ agentId, teamId, userId }: Ids) {
     },
   });
   if (claimed.count === 0) throw new AppError("CONFLICT", "The agent was started or changed by someone else just now.");
-  await audit(teamId, userId, agent.status === "idle" ? "agent.start" : "agent.resume", agentId);
-  await inngest.send({ name: agentRunRequested.name, data: { agentId, teamId, reason: agent.status === "idle" ? "start" : "resume" } });
+  const isStart = agent.status === "idle" || agent.status === "hibernated";
+  await audit(teamId, userId, isStart ? "agent.start" : "agent.resume", agentId);
+  await inngest.send({ name: agentRunRequested.name, data: { agentId, teamId, reason: isStart ? "start" : "resume" } });
 }
 
 export async function pauseAgent({ agentId, teamId, userId }: Ids) {

@@ -156,6 +156,21 @@ export async function restartAgent({ agentId, teamId, why, heartbeatAgeSeconds, 
       where: { agentId, teamId, status: "running" },
       data: { status: "failed", endedAt: new Date(), reason: `recovery: ${why}` },
     });
+    // An agent whose every run dies (a poison step, a model endpoint that crashes the app) is not
+    // restarted for ever: past the limit it fails, saying so, and waits for a person.
+    const [{ recent }] = await tx.$queryRaw<[{ recent: number }]>`
+      SELECT count(*)::int AS recent FROM agent_event
+       WHERE "agentId" = ${agentId}::uuid AND type = 'status_change' AND payload->>'change' = 'recovered'
+         AND "createdAt" > (now() AT TIME ZONE 'UTC') - interval '1 hour'`;
+    if (recent >= env.WATCHDOG_MAX_RESTARTS_PER_HOUR) {
+      const reason = `Restarted ${recent} times in the last hour and its run died each time (last: ${why}). Look at the Runs tab, then start it again.`;
+      await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status: "failed", statusReason: reason } });
+      await appendEvent(
+        { agentId, teamId, cycle: 0, type: "status_change", payload: { from: agent.status, to: "failed", reason, change: "gave_up" } },
+        tx,
+      );
+      return { send: false, reason };
+    }
     await appendEvent(
       {
         agentId,

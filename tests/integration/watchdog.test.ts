@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { inngest } from "~/inngest/client";
+import { startAgent } from "~/server/agents/control";
 import { beginRun, think } from "~/server/agents/loop";
 import { db } from "~/server/db/client";
 import type { AgentStatus, ExecutorRunStatus } from "~/server/db/generated/enums";
@@ -175,6 +176,47 @@ describe("the watchdog", () => {
     await db.agent.update({ where: { id: agent.agentId }, data: { lastEventSeq: { increment: 5 } } });
     const outdated = { ...found!, lastEventSeq: found!.lastEventSeq + 1 };
     expect(await restartAgent(outdated)).toMatchObject({ restarted: false, reason: "The agent moved on since it was found." });
+  });
+
+  it("gives up on an agent whose runs keep dying: past the hourly limit it fails with the reason, nothing is sent", async () => {
+    const { caller, team, user } = await createTestTeam();
+    const agent = await seedAgent(team.id, caller, { status: "sleeping", run: "failed" });
+    for (let i = 0; i < 5; i++) {
+      await db.agentEvent.create({
+        data: {
+          agentId: agent.agentId,
+          teamId: team.id,
+          seq: 100 + i,
+          cycle: 0,
+          type: "status_change",
+          payload: { change: "recovered", why: "no live run" },
+          // Four within the hour, one older: only four count, so one more restart is allowed.
+          createdAt: i === 0 ? ago(2 * 3600) : ago(60 * i),
+        },
+      });
+    }
+    await db.agent.update({ where: { id: agent.agentId }, data: { lastEventSeq: 104 } });
+    const [first] = await findMine([agent.agentId]);
+    expect(await restartAgent(first!)).toMatchObject({ restarted: true });
+    // It died again: the fifth restart within the hour is refused and the agent fails.
+    await db.agentRun.create({
+      data: { agentId: agent.agentId, teamId: team.id, executorRunId: await seedExecutorRun("failed"), status: "running", startCycle: 3 },
+    });
+    await db.agent.update({ where: { id: agent.agentId }, data: { status: "sleeping" } });
+    const [second] = await findMine([agent.agentId]);
+    const before = sent.length;
+    expect(await restartAgent(second!)).toMatchObject({
+      restarted: false,
+      reason: expect.stringMatching(/^Restarted 5 times in the last hour/),
+    });
+    expect(sent.length).toBe(before);
+    const row = await db.agent.findUniqueOrThrow({ where: { id: agent.agentId }, select: { status: true, statusReason: true } });
+    expect(row).toMatchObject({ status: "failed", statusReason: expect.stringContaining("Runs tab") });
+    expect(await findMine([agent.agentId])).toEqual([]);
+    // A person starts it again once they have looked (failed agents are resumable, like the page offers).
+    await startAgent({ agentId: agent.agentId, teamId: team.id, userId: user.id });
+    expect(await db.agent.findUniqueOrThrow({ where: { id: agent.agentId }, select: { status: true } })).toEqual({ status: "running" });
+    expect(sent.at(-1)).toMatchObject({ name: "agent/run.requested", data: { agentId: agent.agentId, reason: "resume" } });
   });
 
   it("skips agents that are no longer active when the restart step runs", async () => {
