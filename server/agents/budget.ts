@@ -1,5 +1,6 @@
-import { db, Prisma } from "../db/client";
+import { db, type Prisma } from "../db/client";
 import type { SpendKind } from "../db/generated/enums";
+import { commitReservation, readBudget } from "./loop-sql";
 
 /**
  * Budgets that ask before they kill. Before a model, embedding or tool call the loop reserves its
@@ -10,29 +11,6 @@ import type { SpendKind } from "../db/generated/enums";
  */
 export type BudgetVerdict =
   { ok: true; reservationId: bigint; isOverSoftLimit: boolean } | { ok: false; reason: "money" | "tokens" | "cycles"; message: string };
-
-const ZERO = new Prisma.Decimal(0);
-
-/**
- * Spent plus reserved, money and tokens, for one agent: the committed part from the agent's counters
- * (kept with every commit), the reserved part from the few open reservations. Bounded work, however
- * long the spend history.
- */
-async function sumCommitments(
-  client: Prisma.TransactionClient,
-  agent: { spentUsd: Prisma.Decimal; tokensUsed: bigint },
-  agentId: string,
-  teamId: string,
-) {
-  const open = await client.spendEntry.aggregate({
-    where: { agentId, teamId, state: "reserved" },
-    _sum: { costUsd: true, tokensIn: true, tokensOut: true },
-  });
-  return {
-    usd: agent.spentUsd.plus(open._sum.costUsd ?? ZERO),
-    tokens: Number(agent.tokensUsed) + (open._sum.tokensIn ?? 0) + (open._sum.tokensOut ?? 0),
-  };
-}
 
 export async function reserveSpend(input: {
   agentId: string;
@@ -52,14 +30,14 @@ export async function reserveSpend(input: {
     }
     // Serialise reservations per agent so two concurrent calls cannot both squeeze under the limit.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`budget:${input.agentId}`}))`;
-    const agent = await tx.agent.findFirstOrThrow({
-      where: { id: input.agentId, teamId: input.teamId },
-      select: { budgetUsd: true, budgetTokens: true, budgetCycles: true, softLimitPercent: true, spentUsd: true, tokensUsed: true },
-    });
+    // Spent plus reserved, money and tokens: the committed part from the agent's counters (kept with
+    // every commit), the reserved part from the few open reservations; one read (server/agents/loop-sql.ts).
+    const agent = await readBudget(tx, { agentId: input.agentId, teamId: input.teamId });
     if (agent.budgetCycles !== null && input.nextCycle > agent.budgetCycles) {
       return { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${agent.budgetCycles} is reached.` };
     }
-    const { usd: committedUsd, tokens: committedTokens } = await sumCommitments(tx, agent, input.agentId, input.teamId);
+    const committedUsd = agent.spentUsd.plus(agent.openUsd);
+    const committedTokens = Number(agent.tokensUsed) + agent.openTokens;
     const afterUsd = committedUsd.plus(input.worstCaseUsd);
     if (agent.budgetUsd !== null && afterUsd.greaterThan(agent.budgetUsd)) {
       return {
@@ -103,24 +81,8 @@ export async function commitSpend(
   },
   within?: Prisma.TransactionClient,
 ) {
-  const run = (fn: (tx: Prisma.TransactionClient) => Promise<void>) => (within ? fn(within) : db.$transaction(fn));
-  await run(async (tx) => {
-    const updated = await tx.spendEntry.updateMany({
-      where: { id: input.reservationId, agentId: input.agentId, teamId: input.teamId, state: "reserved" },
-      data: {
-        state: "committed",
-        costUsd: input.costUsd,
-        tokensIn: input.tokensIn,
-        tokensOut: input.tokensOut,
-        eventId: input.eventId ?? null,
-      },
-    });
-    if (updated.count === 0) return; // already committed (a retried step): nothing to do
-    await tx.agent.updateMany({
-      where: { id: input.agentId, teamId: input.teamId },
-      data: { spentUsd: { increment: input.costUsd }, tokensUsed: { increment: input.tokensIn + input.tokensOut } },
-    });
-  });
+  // One statement (server/agents/loop-sql.ts): a single statement is atomic, so it needs no transaction of its own.
+  await commitReservation(within ?? db, { ...input, eventId: input.eventId ?? null });
 }
 
 /** Frees a reservation whose call never happened or failed before costing anything. */

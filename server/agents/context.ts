@@ -182,10 +182,17 @@ export async function assembleContext({
   cycle,
   model,
   reservedTokens,
-}: Ids & { cycle: number; model: string; reservedTokens: number }) {
+  loaded,
+}: Ids & {
+  cycle: number;
+  model: string;
+  reservedTokens: number;
+  /** The agent row and events as loadContext returns them, when the caller read them already (think does, with its other reads). */
+  loaded?: LoadedContext;
+}) {
   const contextWindow = contextWindowOf(model);
   const budget = Math.max(256, contextWindow - reservedTokens);
-  let context = await loadContext({ agentId, teamId });
+  let context = loaded ?? (await loadContext({ agentId, teamId }));
   // Cycles that left the recent window go into the summary, a batch at a time.
   const foldThrough = cycle - 1 - RECENT_CYCLES_IN_CONTEXT;
   if (foldThrough - context.agent.summaryThroughCycle >= FOLD_BATCH_CYCLES) {

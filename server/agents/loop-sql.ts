@@ -1,0 +1,258 @@
+import { Prisma } from "../db/client";
+import type { AgentStatus, EventType } from "../db/generated/enums";
+import { MAX_EVENTS_IN_CONTEXT } from "./events";
+
+/**
+ * The agent loop's hot-path statements, raw because each does in ONE round trip what Prisma needs
+ * several for: reads of a few tables as one row (scalar subqueries), and writes whose parts depend on
+ * each other (a data-modifying CTE). Every cycle runs them, and round trips are most of a cycle's
+ * overhead besides the model (bench/agent-loop.ts). They go through Prisma's `$queryRaw` (so they run
+ * inside the loop's transactions, on PostgreSQL and on PGlite alike), parameterised; the reads return
+ * JSON or text, converted here, so nothing depends on how a driver maps numeric or bigint columns.
+ *
+ * What they read and write is what the Prisma calls they replace read and wrote; the callers in
+ * loop.ts and budget.ts keep the logic (and the agent lock where a check-then-write needs it: a lock
+ * taken inside a statement would not help, since the statement's snapshot predates it).
+ */
+type Client = Pick<Prisma.TransactionClient, "$queryRaw" | "$executeRaw">;
+type Ids = { agentId: string; teamId: string };
+
+/** An event row as the loop reads it back: a recorded decision, a thought, a tool call or result. */
+export type EventRecord = { id: bigint; seq: number; type: EventType; payload: Prisma.JsonValue };
+type EventJson = { id: string; seq: number; type: EventType; payload: Prisma.JsonValue };
+const eventOf = (e: EventJson | null): EventRecord | null => (e ? { ...e, id: BigInt(e.id) } : null);
+
+/** `payload.stage = "think"` events that decide a cycle: a tool call or error, or this run's budget stop. */
+const recordedDecisionSql = ({ agentId, teamId, cycle, agentRunId }: Ids & { cycle: number; agentRunId: string }) => Prisma.sql`
+  SELECT jsonb_build_object('id', e.id::text, 'seq', e.seq, 'type', e.type, 'payload', e.payload)
+    FROM agent_event e
+   WHERE e."agentId" = ${agentId}::uuid AND e."teamId" = ${teamId} AND e.cycle = ${cycle}
+     AND e.payload -> 'stage' = '"think"'::jsonb
+     AND (e.type IN ('tool_call', 'error') OR (e.type = 'budget' AND e."runId" = ${agentRunId}::uuid))
+   ORDER BY e.seq DESC LIMIT 1`;
+
+/** The cycle's first thought (the model call an overlapping copy may already have recorded). */
+const thoughtSql = ({ agentId, teamId, cycle }: Ids & { cycle: number }) => Prisma.sql`
+  SELECT jsonb_build_object('id', e.id::text, 'seq', e.seq, 'type', e.type, 'payload', e.payload)
+    FROM agent_event e
+   WHERE e."agentId" = ${agentId}::uuid AND e."teamId" = ${teamId} AND e.cycle = ${cycle} AND e.type = 'thought'
+   ORDER BY e.seq ASC LIMIT 1`;
+
+/** The agent columns think reads: for the plan, for holds (HOLD_FIELDS) and for the prompt (loadContext). */
+type ThinkAgentJson = {
+  status: string;
+  provider: string;
+  model: string;
+  temperature: number;
+  maxOutputTokens: number;
+  tools: Prisma.JsonValue;
+  approvalTimeoutSeconds: number;
+  budgetUsd: string | null;
+  budgetTokens: string | null;
+  softLimitPercent: number;
+  spentUsd: string;
+  tokensUsed: string;
+  budgetAckKey: string | null;
+  repeatStreak: number;
+  stuckRepeatLimit: number;
+  lastProgressCycle: number;
+  stuckNoProgressCycles: number;
+  lastCallSignature: string | null;
+  name: string;
+  goal: string;
+  instructions: string;
+  worldState: Prisma.JsonValue;
+  summary: string;
+  summaryThroughCycle: number;
+  cycleCount: number;
+  lastEventSeq: number;
+  memorySettings: Prisma.JsonValue;
+};
+
+/**
+ * Everything a think step reads before it decides, in one statement (it was seven Prisma reads): this
+ * run's claim, a decision or a hold already recorded for the cycle, the agent row, the cycle's thought,
+ * and the events of the cycles the rolling summary does not cover yet (loadContext's read, so that the
+ * prompt is assembled without reading them again). One snapshot, so the parts agree with each other.
+ */
+export async function readThinkState(client: Client, params: Ids & { agentRunId: string; cycle: number }) {
+  const { agentId, teamId, agentRunId, cycle } = params;
+  const [row] = await client.$queryRaw<
+    {
+      claimStatus: string | null;
+      recorded: EventJson | null;
+      hold: { id: string; kind: "budget" | "stuck" } | null;
+      thought: EventJson | null;
+      agent: ThinkAgentJson | null;
+      events: { seq: number; cycle: number; type: EventType; payload: Prisma.JsonValue }[];
+    }[]
+  >`
+    WITH a AS (
+      SELECT status, provider, model, temperature, "maxOutputTokens", tools, "approvalTimeoutSeconds",
+             "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "softLimitPercent",
+             "spentUsd"::text AS "spentUsd", "tokensUsed"::text AS "tokensUsed", "budgetAckKey", "repeatStreak",
+             "stuckRepeatLimit", "lastProgressCycle", "stuckNoProgressCycles", "lastCallSignature",
+             name, goal, instructions, "worldState", summary, "summaryThroughCycle", "cycleCount", "lastEventSeq", "memorySettings"
+        FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
+    )
+    SELECT (SELECT r.status::text FROM agent_run r WHERE r.id = ${agentRunId}::uuid) AS "claimStatus",
+           (${recordedDecisionSql(params)}) AS recorded,
+           (SELECT jsonb_build_object('id', h.id, 'kind', h.kind)
+              FROM approval h
+             WHERE h."agentId" = ${agentId}::uuid AND h."teamId" = ${teamId} AND h.cycle = ${cycle}
+               AND h.kind IN ('budget', 'stuck') AND h.status = 'pending'
+             ORDER BY h."createdAt" DESC LIMIT 1) AS hold,
+           (${thoughtSql(params)}) AS thought,
+           (SELECT to_jsonb(a) FROM a) AS agent,
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'cycle', e.cycle, 'type', e.type, 'payload', e.payload) ORDER BY e.seq), '[]'::jsonb)
+              FROM (SELECT seq, cycle, type, payload FROM agent_event
+                     WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle > (SELECT "summaryThroughCycle" FROM a)
+                     ORDER BY seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e) AS events`;
+  const a = row!.agent;
+  const agent = a && {
+    ...a,
+    status: a.status as AgentStatus,
+    budgetUsd: a.budgetUsd === null ? null : new Prisma.Decimal(a.budgetUsd),
+    budgetTokens: a.budgetTokens === null ? null : BigInt(a.budgetTokens),
+    spentUsd: new Prisma.Decimal(a.spentUsd),
+    tokensUsed: BigInt(a.tokensUsed),
+  };
+  return {
+    claimStatus: row!.claimStatus,
+    recorded: eventOf(row!.recorded),
+    hold: row!.hold && { approvalId: row!.hold.id, kind: row!.hold.kind },
+    thought: eventOf(row!.thought),
+    agent,
+    events: row!.events,
+  };
+}
+
+/** Under the agent lock, before planning: the cycle's thought and decision as recorded so far, in one read. */
+export async function readCycleRecord(client: Client, params: Ids & { cycle: number; agentRunId: string }) {
+  const [row] = await client.$queryRaw<{ thought: EventJson | null; recorded: EventJson | null }[]>`
+    SELECT (${thoughtSql(params)}) AS thought, (${recordedDecisionSql(params)}) AS recorded`;
+  return { thought: eventOf(row!.thought), recorded: eventOf(row!.recorded) };
+}
+
+/** What act reads first: the planned call, a result an earlier attempt recorded, and the world state before the tool runs. */
+export async function readActState(
+  client: Client,
+  { agentId, teamId, cycle, callEventSeq }: Ids & { cycle: number; callEventSeq: number },
+) {
+  const [row] = await client.$queryRaw<{ call: Prisma.JsonValue | null; result: Prisma.JsonValue | null; worldState: Prisma.JsonValue }[]>`
+    SELECT (SELECT payload FROM agent_event WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND seq = ${callEventSeq}) AS call,
+           (SELECT payload FROM agent_event
+             WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle = ${cycle} AND type = 'tool_result'
+             ORDER BY seq LIMIT 1) AS result,
+           (SELECT "worldState" FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}) AS "worldState"`;
+  if (!row?.call) throw new Error(`The tool call event ${callEventSeq} of agent ${agentId} was not found.`);
+  return row;
+}
+
+/**
+ * Under the agent lock, before recording a tool result: a result an overlapping copy recorded
+ * meanwhile, the world state after the tool, and the result hashes of the last `stuckNoProgressCycles`
+ * results (is this one new information?), in one read.
+ */
+export async function readActRecord(client: Client, { agentId, teamId, cycle }: Ids & { cycle: number }) {
+  const [row] = await client.$queryRaw<
+    { raced: EventJson | null; worldState: Prisma.JsonValue; found: boolean; recentHashes: (string | null)[] }[]
+  >`
+    WITH a AS (SELECT "worldState", "stuckNoProgressCycles" FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId})
+    SELECT (SELECT jsonb_build_object('id', e.id::text, 'seq', e.seq, 'type', e.type, 'payload', e.payload)
+              FROM agent_event e
+             WHERE e."agentId" = ${agentId}::uuid AND e."teamId" = ${teamId} AND e.cycle = ${cycle} AND e.type = 'tool_result'
+             ORDER BY e.seq LIMIT 1) AS raced,
+           (SELECT "worldState" FROM a) AS "worldState",
+           EXISTS (SELECT 1 FROM a) AS found,
+           ARRAY(SELECT payload ->> 'resultHash' FROM agent_event
+                  WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND type = 'tool_result'
+                  ORDER BY seq DESC LIMIT coalesce((SELECT "stuckNoProgressCycles" FROM a), 0)) AS "recentHashes"`;
+  if (!row?.found) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  return { raced: eventOf(row.raced), worldState: row.worldState, recentHashes: row.recentHashes };
+}
+
+/**
+ * The end of a cycle that recorded its result: the stuck-detection counters (the repeat streak of
+ * identical calls, the last cycle that brought new information; holds.ts reads them) and the cycle
+ * counter with the heartbeat, "sleeping" only over statuses the loop owns: one UPDATE of the agent row.
+ */
+export async function finishCycle(
+  client: Client,
+  {
+    agentId,
+    teamId,
+    cycle,
+    loopOwned,
+    progress,
+  }: Ids & { cycle: number; loopOwned: readonly string[]; progress?: { signature: string | null; isNew: boolean } },
+) {
+  const signature = progress?.signature ?? null;
+  const isNew = progress?.isNew ?? false;
+  await client.$executeRaw`
+    UPDATE agent SET "cycleCount" = GREATEST("cycleCount", ${cycle}), "heartbeatAt" = (now() AT TIME ZONE 'UTC'),
+           status = CASE WHEN status::text = ANY(${loopOwned as string[]}::text[]) THEN 'sleeping'::"AgentStatus" ELSE status END,
+           "repeatStreak" = CASE WHEN ${signature}::text IS NULL THEN "repeatStreak"
+                                 WHEN "lastCallSignature" = ${signature}::text THEN "repeatStreak" + 1 ELSE 1 END,
+           "lastCallSignature" = coalesce(${signature}::text, "lastCallSignature"),
+           "lastProgressCycle" = CASE WHEN ${isNew}::boolean THEN ${cycle} ELSE "lastProgressCycle" END,
+           "updatedAt" = CASE WHEN ${progress !== undefined}::boolean THEN now() AT TIME ZONE 'UTC' ELSE "updatedAt" END
+     WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}`;
+}
+
+/**
+ * A reservation's inputs: the agent's limits and committed counters, and what its open reservations
+ * hold (few rows: bounded however long the spend history), in one read.
+ */
+export async function readBudget(client: Client, { agentId, teamId }: Ids) {
+  const [row] = await client.$queryRaw<
+    {
+      budgetUsd: string | null;
+      budgetTokens: string | null;
+      budgetCycles: number | null;
+      softLimitPercent: number;
+      spentUsd: string;
+      tokensUsed: string;
+      openUsd: string;
+      openTokens: string;
+    }[]
+  >`
+    SELECT "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "budgetCycles", "softLimitPercent",
+           "spentUsd"::text AS "spentUsd", "tokensUsed"::text AS "tokensUsed", o."openUsd", o."openTokens"
+      FROM agent,
+           LATERAL (SELECT coalesce(sum("costUsd"), 0)::text AS "openUsd",
+                           (coalesce(sum("tokensIn"), 0) + coalesce(sum("tokensOut"), 0))::text AS "openTokens"
+                      FROM spend_entry WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND state = 'reserved') o
+     WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}`;
+  if (!row) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  return {
+    budgetUsd: row.budgetUsd === null ? null : new Prisma.Decimal(row.budgetUsd),
+    budgetTokens: row.budgetTokens === null ? null : BigInt(row.budgetTokens),
+    budgetCycles: row.budgetCycles,
+    softLimitPercent: row.softLimitPercent,
+    spentUsd: new Prisma.Decimal(row.spentUsd),
+    tokensUsed: BigInt(row.tokensUsed),
+    openUsd: new Prisma.Decimal(row.openUsd),
+    openTokens: Number(row.openTokens),
+  };
+}
+
+/**
+ * Commits a reservation at the real cost and moves the agent's counters by it, in one statement; a
+ * reservation no longer "reserved" (a retried step committed it already) moves nothing.
+ */
+export async function commitReservation(
+  client: Client,
+  input: Ids & { reservationId: bigint; costUsd: string; tokensIn: number; tokensOut: number; eventId: bigint | null },
+) {
+  await client.$executeRaw`
+    WITH committed AS (
+      UPDATE spend_entry SET state = 'committed', "costUsd" = ${input.costUsd}::numeric, "tokensIn" = ${input.tokensIn},
+             "tokensOut" = ${input.tokensOut}, "eventId" = ${input.eventId}::bigint
+       WHERE id = ${input.reservationId}::bigint AND "agentId" = ${input.agentId}::uuid AND "teamId" = ${input.teamId} AND state = 'reserved'
+       RETURNING 1
+    )
+    UPDATE agent SET "spentUsd" = "spentUsd" + ${input.costUsd}::numeric, "tokensUsed" = "tokensUsed" + ${input.tokensIn + input.tokensOut},
+           "updatedAt" = now() AT TIME ZONE 'UTC'
+     WHERE id = ${input.agentId}::uuid AND "teamId" = ${input.teamId} AND EXISTS (SELECT 1 FROM committed)`;
+}
