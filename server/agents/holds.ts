@@ -9,8 +9,8 @@ import { LOOP_OWNED } from "./statuses";
  *   A person raises the budget (or lets it run on to the hard limit) or stops the agent.
  * - stuck: the same tool call with the same arguments `stuckRepeatLimit` times in a row, or no new
  *   information for `stuckNoProgressCycles` cycles. A person lets it continue or stops it.
- * The counters they read are kept on the agent row by the loop (`finishCycle`, server/agents/loop-sql.ts),
- * so a check costs one row read whatever the length of the history.
+ * The counters they read are kept on the agent row with each recorded result (`recordToolResult`,
+ * server/agents/loop-sql.ts), so a check costs one row read whatever the length of the history.
  */
 type Ids = { agentId: string; teamId: string };
 export type HoldKind = "budget" | "stuck";

@@ -173,34 +173,6 @@ export async function readActRecord(client: Client, { agentId, teamId, cycle }: 
 }
 
 /**
- * The end of a cycle that recorded its result: the stuck-detection counters (the repeat streak of
- * identical calls, the last cycle that brought new information; holds.ts reads them) and the cycle
- * counter with the heartbeat, "sleeping" only over statuses the loop owns: one UPDATE of the agent row.
- */
-export async function finishCycle(
-  client: Client,
-  {
-    agentId,
-    teamId,
-    cycle,
-    loopOwned,
-    progress,
-  }: Ids & { cycle: number; loopOwned: readonly string[]; progress?: { signature: string | null; isNew: boolean } },
-) {
-  const signature = progress?.signature ?? null;
-  const isNew = progress?.isNew ?? false;
-  await client.$executeRaw`
-    UPDATE agent SET "cycleCount" = GREATEST("cycleCount", ${cycle}), "heartbeatAt" = (now() AT TIME ZONE 'UTC'),
-           status = CASE WHEN status::text = ANY(${loopOwned as string[]}::text[]) THEN 'sleeping'::"AgentStatus" ELSE status END,
-           "repeatStreak" = CASE WHEN ${signature}::text IS NULL THEN "repeatStreak"
-                                 WHEN "lastCallSignature" = ${signature}::text THEN "repeatStreak" + 1 ELSE 1 END,
-           "lastCallSignature" = coalesce(${signature}::text, "lastCallSignature"),
-           "lastProgressCycle" = CASE WHEN ${isNew}::boolean THEN ${cycle} ELSE "lastProgressCycle" END,
-           "updatedAt" = CASE WHEN ${progress !== undefined}::boolean THEN now() AT TIME ZONE 'UTC' ELSE "updatedAt" END
-     WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}`;
-}
-
-/**
  * A reservation's inputs: the agent's limits and committed counters, and what its open reservations
  * hold (few rows: bounded however long the spend history), in one read.
  */
@@ -255,4 +227,54 @@ export async function commitReservation(
     UPDATE agent SET "spentUsd" = "spentUsd" + ${input.costUsd}::numeric, "tokensUsed" = "tokensUsed" + ${input.tokensIn + input.tokensOut},
            "updatedAt" = now() AT TIME ZONE 'UTC'
      WHERE id = ${input.agentId}::uuid AND "teamId" = ${input.teamId} AND EXISTS (SELECT 1 FROM committed)`;
+}
+
+/**
+ * An action's outcome, recorded in one statement (it was four): the tool_result event (with its
+ * sequence number from the agent row, as appendEvent in events.ts takes it), the cycle's episode memory
+ * pointing at it (pending an embedding, as writeMemory in server/memory/memories.ts stores one), and on
+ * the same agent row update the stuck-detection counters (the repeat streak of identical calls, the
+ * last cycle that brought new information; holds.ts reads them) and the cycle's end as loop.ts's
+ * markCycleDone writes it. Runs under the agent lock.
+ */
+export async function recordToolResult(
+  client: Client,
+  input: Ids & {
+    runId: string;
+    cycle: number;
+    payload: Prisma.InputJsonValue;
+    costUsd: string | undefined;
+    memory: { content: string; importance: number; embedder: string };
+    progress: { signature: string; isNew: boolean };
+    loopOwned: readonly string[];
+  },
+) {
+  const { agentId, teamId, cycle, progress } = input;
+  const [event] = await client.$queryRaw<{ id: bigint; seq: number }[]>`
+    WITH next AS (
+      UPDATE agent SET "lastEventSeq" = "lastEventSeq" + 1, "eventCount" = "eventCount" + 1, "lastActiveAt" = now(),
+             "cycleCount" = GREATEST("cycleCount", ${cycle}), "heartbeatAt" = (now() AT TIME ZONE 'UTC'),
+             status = CASE WHEN status::text = ANY(${input.loopOwned as string[]}::text[]) THEN 'sleeping'::"AgentStatus" ELSE status END,
+             "repeatStreak" = CASE WHEN "lastCallSignature" = ${progress.signature} THEN "repeatStreak" + 1 ELSE 1 END,
+             "lastCallSignature" = ${progress.signature},
+             "lastProgressCycle" = CASE WHEN ${progress.isNew}::boolean THEN ${cycle} ELSE "lastProgressCycle" END,
+             "updatedAt" = now() AT TIME ZONE 'UTC'
+       WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
+       RETURNING "lastEventSeq" AS seq
+    ), event AS (
+      INSERT INTO agent_event ("agentId", "teamId", "runId", seq, cycle, type, payload, "costUsd", "createdAt")
+      SELECT ${agentId}::uuid, ${teamId}, ${input.runId}::uuid, next.seq, ${cycle}, 'tool_result', ${JSON.stringify(input.payload)}::jsonb,
+             ${input.costUsd ?? "0"}::numeric, now() AT TIME ZONE 'UTC'
+        FROM next
+      RETURNING id, seq
+    ), episode AS (
+      INSERT INTO memory ("agentId", "teamId", kind, content, embedder, importance, "sourceEventSeq", "createdAt", "updatedAt")
+      SELECT ${agentId}::uuid, ${teamId}, 'episode', ${input.memory.content}, ${input.memory.embedder}, ${input.memory.importance}::float8,
+             event.seq, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+        FROM event
+      RETURNING 1
+    )
+    SELECT id, seq FROM event`;
+  if (!event) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  return event;
 }

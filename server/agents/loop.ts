@@ -11,11 +11,11 @@ import { costOf, worstCaseCost } from "./pricing";
 import { PRICES, warnUnpricedModel } from "./prices";
 import { getTool, parseToolCall, toolsForModel } from "./tools";
 import { consolidateMemories } from "../memory/consolidate";
-import { writeMemory } from "../memory/memories";
+import { PENDING_EMBEDDER } from "../memory/memories";
 import { resolveEndpoint } from "../providers/endpoint";
 import type { ApprovalPolicy } from "./tool-catalog";
 import { holdNeeded, openHold, type HoldKind, type SettleInput } from "./holds";
-import { finishCycle, readActRecord, readActState, readCycleRecord, readThinkState, type EventRecord } from "./loop-sql";
+import { readActRecord, readActState, readCycleRecord, readThinkState, recordToolResult, type EventRecord } from "./loop-sql";
 import { LOOP_OWNED, RUNNABLE } from "./statuses";
 import { logger } from "../logger";
 import { annotateSpan, withSpan } from "../operations/tracing";
@@ -575,35 +575,25 @@ export async function act({
       // New information: the world state changed, or a successful result not seen in the last cycles.
       let isNew = stableJson(before.worldState) !== stableJson(after.worldState);
       if (!isNew && resultHash) isNew = !after.recentHashes.includes(resultHash);
-      const resultEvent = await appendEvent(
-        {
-          agentId,
-          teamId,
-          runId: agentRunId,
-          cycle,
-          type: "tool_result",
-          payload: { name, ...recorded, resultHash, isNew, ...(charge ? { costUsd: charge.costUsd } : {}) } as Prisma.InputJsonValue,
-          costUsd: charge?.costUsd,
-        },
-        tx,
-      );
-      // A priced tool's charge lands in the ledger with its result.
-      if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: resultEvent.id }, tx);
-      // The cycle's episode: what was done and what came of it, for recall in later cycles.
-      await writeMemory(
-        {
-          agentId,
-          teamId,
-          kind: "episode",
+      // The result event, the cycle's episode (what was done and what came of it, for recall in later
+      // cycles), the stuck-detection counters, cycle counter and heartbeat: one statement.
+      const resultEvent = await recordToolResult(tx, {
+        agentId,
+        teamId,
+        runId: agentRunId,
+        cycle,
+        payload: { name, ...recorded, resultHash, isNew, ...(charge ? { costUsd: charge.costUsd } : {}) } as Prisma.InputJsonValue,
+        costUsd: charge?.costUsd,
+        memory: {
           content: episodeText({ cycle, name, argumentsText, result: recorded }),
           importance: episodeImportance(name, recorded.status, isNew),
-          sourceEventSeq: resultEvent.seq,
+          embedder: PENDING_EMBEDDER,
         },
-        tx,
-      );
-      // Stuck-detection counters, cycle counter and heartbeat: one UPDATE, with the result it counts.
-      const progress = { signature: callSignature(name, argumentsText), isNew };
-      await finishCycle(tx, { agentId, teamId, cycle, loopOwned: LOOP_OWNED, progress });
+        progress: { signature: callSignature(name, argumentsText), isNew },
+        loopOwned: LOOP_OWNED,
+      });
+      // A priced tool's charge lands in the ledger with its result.
+      if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: resultEvent.id }, tx);
       isCycleFinished = true;
       return recorded;
     });
@@ -705,7 +695,10 @@ async function idleCycle({ agentId, teamId, cycle }: Ids & { cycle: number }) {
 
 async function markCycleDone({ agentId, teamId, cycle }: Ids & { cycle: number }) {
   // One statement: counters and heartbeat always; "sleeping" only over statuses the loop owns.
-  await finishCycle(db, { agentId, teamId, cycle, loopOwned: LOOP_OWNED });
+  await db.$executeRaw`
+    UPDATE agent SET "cycleCount" = GREATEST("cycleCount", ${cycle}), "heartbeatAt" = (now() AT TIME ZONE 'UTC'),
+           status = CASE WHEN status::text = ANY(${LOOP_OWNED as string[]}::text[]) THEN 'sleeping'::"AgentStatus" ELSE status END
+     WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}`;
 }
 
 /** Ends the agent (finished, stuck, out of budget, stopped) or just this run (rollover). */
