@@ -313,13 +313,19 @@ export async function completeStep(
   const json = JSON.stringify(memo);
   const error = status === "failed" && memo && typeof memo === "object" && "error" in memo ? JSON.stringify(memo.error) : null;
   // A step finishes once: a repeated report (a retried checkpoint, a late invoke result) changes nothing.
+  // One statement (one round trip on every step): the step, and the run's stack only if the step was stored.
   const stored = await client.query(
-    `INSERT INTO executor_step ("runId", "stepId", name, op, status, attempts, memo, error, "outputSize", "endedAt")
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-     ON CONFLICT ("runId", "stepId") DO UPDATE SET status = $5, memo = $7, error = $8, "outputSize" = $9, "endedAt" = now(),
-       attempts = GREATEST(executor_step.attempts, $6)
-     WHERE executor_step.status NOT IN ('completed', 'failed')
-     RETURNING id`,
+    `WITH stored AS (
+       INSERT INTO executor_step ("runId", "stepId", name, op, status, attempts, memo, error, "outputSize", "endedAt")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+       ON CONFLICT ("runId", "stepId") DO UPDATE SET status = $5, memo = $7, error = $8, "outputSize" = $9, "endedAt" = now(),
+         attempts = GREATEST(executor_step.attempts, $6)
+       WHERE executor_step.status NOT IN ('completed', 'failed')
+       RETURNING id
+     ), appended AS (
+       UPDATE executor_run SET stack = stack || to_jsonb($2::text), "updatedAt" = now() WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)
+     )
+     SELECT id FROM stored`,
     [
       runId,
       stepId,
@@ -334,7 +340,6 @@ export async function completeStep(
   );
   if (stored.rowCount === 0) return false;
   stepsStored.inc({ status });
-  await client.query(`UPDATE executor_run SET stack = stack || to_jsonb($2::text), "updatedAt" = now() WHERE id = $1`, [runId, stepId]);
   return true;
 }
 
