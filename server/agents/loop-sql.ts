@@ -278,3 +278,23 @@ export async function recordToolResult(
   if (!event) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   return event;
 }
+
+/**
+ * The update_world_state tool's write, in one statement (it was a transaction of four round trips):
+ * the new state is the old one with `set`'s keys merged in (jsonb `||`, a shallow merge like an object
+ * spread) and `remove`'s keys taken out; the row lock (FOR UPDATE) makes concurrent updates apply one
+ * after the other, as the transaction did. Returns the state before, whose keys the tool reports.
+ */
+export async function mergeWorldState(
+  client: Client,
+  { agentId, teamId, set, remove }: Ids & { set: Record<string, unknown>; remove: string[] },
+) {
+  const [row] = await client.$queryRaw<{ before: Prisma.JsonValue }[]>`
+    UPDATE agent AS a SET "worldState" = (coalesce(old."worldState", '{}'::jsonb) || ${JSON.stringify(set)}::jsonb) - ${remove}::text[],
+           "updatedAt" = now() AT TIME ZONE 'UTC'
+      FROM (SELECT id, "worldState" FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} FOR UPDATE) AS old
+     WHERE a.id = old.id
+     RETURNING old."worldState" AS before`;
+  if (!row) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  return row.before;
+}
