@@ -1,6 +1,6 @@
 import { db, type Prisma } from "../db/client";
 import type { SpendKind } from "../db/generated/enums";
-import { commitReservation, readBudget } from "./loop-sql";
+import { commitReservation, readBudget } from "./budget-sql";
 
 /**
  * Budgets that ask before they kill. Before a model, embedding or tool call the loop reserves its
@@ -31,7 +31,7 @@ export async function reserveSpend(input: {
     // Serialise reservations per agent so two concurrent calls cannot both squeeze under the limit.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`budget:${input.agentId}`}))`;
     // Spent plus reserved, money and tokens: the committed part from the agent's counters (kept with
-    // every commit), the reserved part from the few open reservations; one read (server/agents/loop-sql.ts).
+    // every commit), the reserved part from the few open reservations; one read (budget-sql.ts).
     const agent = await readBudget(tx, { agentId: input.agentId, teamId: input.teamId });
     if (agent.budgetCycles !== null && input.nextCycle > agent.budgetCycles) {
       return { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${agent.budgetCycles} is reached.` };
@@ -81,7 +81,7 @@ export async function commitSpend(
   },
   within?: Prisma.TransactionClient,
 ) {
-  // One statement (server/agents/loop-sql.ts): a single statement is atomic, so it needs no transaction of its own.
+  // One statement (budget-sql.ts): a single statement is atomic, so it needs no transaction of its own.
   await commitReservation(within ?? db, { ...input, eventId: input.eventId ?? null });
 }
 

@@ -183,12 +183,15 @@ export async function assembleContext({
   model,
   reservedTokens,
   loaded,
+  recallInputs,
 }: Ids & {
   cycle: number;
   model: string;
   reservedTokens: number;
   /** The agent row and events as loadContext returns them, when the caller read them already (think does, with its other reads). */
   loaded?: LoadedContext;
+  /** What recall reads first, when the caller read it already (see recallForContext). */
+  recallInputs?: Parameters<typeof recallForContext>[0]["preloaded"];
 }) {
   const contextWindow = contextWindowOf(model);
   const budget = Math.max(256, contextWindow - reservedTokens);
@@ -212,6 +215,7 @@ export async function assembleContext({
     settings: context.agent.memorySettings,
     query: `${context.agent.goal}\n${short(JSON.stringify(context.agent.worldState ?? {}), 600)}\n${latest}`,
     excludeSeqs: recentEventSeqs,
+    preloaded: recallInputs,
   });
   let rendered = render(context, recalled, cycle);
   let foldedEarly = 0;

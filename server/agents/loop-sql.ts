@@ -1,6 +1,8 @@
 import { Prisma } from "../db/client";
 import type { AgentStatus, EventType } from "../db/generated/enums";
 import { MAX_EVENTS_IN_CONTEXT } from "./events";
+import { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize, type PendingMemory, type PinnedMemory } from "../memory/memories";
+import type { ProviderRow } from "../providers/providers";
 
 /**
  * The agent loop's hot-path statements, raw because each does in ONE round trip what Prisma needs
@@ -10,9 +12,10 @@ import { MAX_EVENTS_IN_CONTEXT } from "./events";
  * inside the loop's transactions, on PostgreSQL and on PGlite alike), parameterised; the reads return
  * JSON or text, converted here, so nothing depends on how a driver maps numeric or bigint columns.
  *
- * What they read and write is what the Prisma calls they replace read and wrote; the callers in
- * loop.ts and budget.ts keep the logic (and the agent lock where a check-then-write needs it: a lock
- * taken inside a statement would not help, since the statement's snapshot predates it).
+ * What they read and write is what the Prisma calls they replace read and wrote; the callers (loop.ts,
+ * the update_world_state tool) keep the logic, and the agent lock where a check-then-write needs it: a
+ * lock taken inside a statement would not help, since the statement's snapshot predates it. The spend
+ * ledger's statements are in budget-sql.ts.
  */
 type Client = Pick<Prisma.TransactionClient, "$queryRaw" | "$executeRaw">;
 type Ids = { agentId: string; teamId: string };
@@ -70,10 +73,11 @@ type ThinkAgentJson = {
 };
 
 /**
- * Everything a think step reads before it decides, in one statement (it was seven Prisma reads): this
+ * Everything a think step reads before it decides, in one statement (it was eleven Prisma reads): this
  * run's claim, a decision or a hold already recorded for the cycle, the agent row, the cycle's thought,
- * and the events of the cycles the rolling summary does not cover yet (loadContext's read, so that the
- * prompt is assembled without reading them again). One snapshot, so the parts agree with each other.
+ * the events of the cycles the rolling summary does not cover yet (loadContext's read, so that the
+ * prompt is assembled without reading them again), and what the model call and recall read first: the
+ * provider's row, the pinned and the pending memories. One snapshot, so the parts agree with each other.
  */
 export async function readThinkState(client: Client, params: Ids & { agentRunId: string; cycle: number }) {
   const { agentId, teamId, agentRunId, cycle } = params;
@@ -85,6 +89,9 @@ export async function readThinkState(client: Client, params: Ids & { agentRunId:
       thought: EventJson | null;
       agent: ThinkAgentJson | null;
       events: { seq: number; cycle: number; type: EventType; payload: Prisma.JsonValue }[];
+      providerRow: ProviderRow | null;
+      pinned: PinnedMemory[];
+      pending: PendingMemory[];
     }[]
   >`
     WITH a AS (
@@ -107,7 +114,17 @@ export async function readThinkState(client: Client, params: Ids & { agentRunId:
            (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'cycle', e.cycle, 'type', e.type, 'payload', e.payload) ORDER BY e.seq), '[]'::jsonb)
               FROM (SELECT seq, cycle, type, payload FROM agent_event
                      WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle > (SELECT "summaryThroughCycle" FROM a)
-                     ORDER BY seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e) AS events`;
+                     ORDER BY seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e) AS events,
+           (SELECT jsonb_build_object('baseUrl', p."baseUrl", 'apiKeyCiphertext', p."apiKeyCiphertext", 'embeddingModel', p."embeddingModel")
+              FROM model_provider p WHERE p.id::text = (SELECT provider FROM a) AND p."teamId" = ${teamId}) AS "providerRow",
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'kind', m.kind, 'content', m.content, 'sourceEventSeq', m."sourceEventSeq") ORDER BY m.n), '[]'::jsonb)
+              FROM (SELECT id, kind, content, "sourceEventSeq", row_number() OVER (ORDER BY importance DESC, "createdAt" DESC) AS n
+                      FROM memory WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND "isPinned" AND "archivedAt" IS NULL
+                     ORDER BY importance DESC, "createdAt" DESC LIMIT ${PINNED_IN_CONTEXT}) m) AS pinned,
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'content', m.content) ORDER BY m.n), '[]'::jsonb)
+              FROM (SELECT id, content, row_number() OVER (ORDER BY "createdAt") AS n
+                      FROM memory WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND embedder = ${PENDING_EMBEDDER}
+                     ORDER BY "createdAt" LIMIT ${pendingBatchSize(1)}) m) AS pending`;
   const a = row!.agent;
   const agent = a && {
     ...a,
@@ -124,6 +141,8 @@ export async function readThinkState(client: Client, params: Ids & { agentRunId:
     thought: eventOf(row!.thought),
     agent,
     events: row!.events,
+    // What recall reads first (recallForContext, for the one query it embeds).
+    recallInputs: { providerRow: row!.providerRow, pinned: row!.pinned, pending: row!.pending },
   };
 }
 
@@ -170,63 +189,6 @@ export async function readActRecord(client: Client, { agentId, teamId, cycle }: 
                   ORDER BY seq DESC LIMIT coalesce((SELECT "stuckNoProgressCycles" FROM a), 0)) AS "recentHashes"`;
   if (!row?.found) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   return { raced: eventOf(row.raced), worldState: row.worldState, recentHashes: row.recentHashes };
-}
-
-/**
- * A reservation's inputs: the agent's limits and committed counters, and what its open reservations
- * hold (few rows: bounded however long the spend history), in one read.
- */
-export async function readBudget(client: Client, { agentId, teamId }: Ids) {
-  const [row] = await client.$queryRaw<
-    {
-      budgetUsd: string | null;
-      budgetTokens: string | null;
-      budgetCycles: number | null;
-      softLimitPercent: number;
-      spentUsd: string;
-      tokensUsed: string;
-      openUsd: string;
-      openTokens: string;
-    }[]
-  >`
-    SELECT "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "budgetCycles", "softLimitPercent",
-           "spentUsd"::text AS "spentUsd", "tokensUsed"::text AS "tokensUsed", o."openUsd", o."openTokens"
-      FROM agent,
-           LATERAL (SELECT coalesce(sum("costUsd"), 0)::text AS "openUsd",
-                           (coalesce(sum("tokensIn"), 0) + coalesce(sum("tokensOut"), 0))::text AS "openTokens"
-                      FROM spend_entry WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND state = 'reserved') o
-     WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}`;
-  if (!row) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
-  return {
-    budgetUsd: row.budgetUsd === null ? null : new Prisma.Decimal(row.budgetUsd),
-    budgetTokens: row.budgetTokens === null ? null : BigInt(row.budgetTokens),
-    budgetCycles: row.budgetCycles,
-    softLimitPercent: row.softLimitPercent,
-    spentUsd: new Prisma.Decimal(row.spentUsd),
-    tokensUsed: BigInt(row.tokensUsed),
-    openUsd: new Prisma.Decimal(row.openUsd),
-    openTokens: Number(row.openTokens),
-  };
-}
-
-/**
- * Commits a reservation at the real cost and moves the agent's counters by it, in one statement; a
- * reservation no longer "reserved" (a retried step committed it already) moves nothing.
- */
-export async function commitReservation(
-  client: Client,
-  input: Ids & { reservationId: bigint; costUsd: string; tokensIn: number; tokensOut: number; eventId: bigint | null },
-) {
-  await client.$executeRaw`
-    WITH committed AS (
-      UPDATE spend_entry SET state = 'committed', "costUsd" = ${input.costUsd}::numeric, "tokensIn" = ${input.tokensIn},
-             "tokensOut" = ${input.tokensOut}, "eventId" = ${input.eventId}::bigint
-       WHERE id = ${input.reservationId}::bigint AND "agentId" = ${input.agentId}::uuid AND "teamId" = ${input.teamId} AND state = 'reserved'
-       RETURNING 1
-    )
-    UPDATE agent SET "spentUsd" = "spentUsd" + ${input.costUsd}::numeric, "tokensUsed" = "tokensUsed" + ${input.tokensIn + input.tokensOut},
-           "updatedAt" = now() AT TIME ZONE 'UTC'
-     WHERE id = ${input.agentId}::uuid AND "teamId" = ${input.teamId} AND EXISTS (SELECT 1 FROM committed)`;
 }
 
 /**

@@ -208,11 +208,13 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
       agent: { name, goal, instructions, worldState, summary, summaryThroughCycle, cycleCount, lastEventSeq, provider, memorySettings },
       events: state.events,
     };
-    return callModelForCycle({ agentId, teamId, agentRunId, cycle, agent, context });
+    return callModelForCycle({ agentId, teamId, agentRunId, cycle, agent, context, recallInputs: state.recallInputs });
   }
   const recordedThought = thought;
   return underAgentLock(agentId, (tx) => planInTx(tx, { agentId, teamId, agentRunId, cycle, thought: recordedThought, agent }));
 }
+
+type ThinkState = Awaited<ReturnType<typeof readThinkState>>;
 
 type ThinkAgent = {
   provider: string;
@@ -230,7 +232,14 @@ async function callModelForCycle({
   cycle,
   agent,
   context,
-}: Ids & { agentRunId: string; cycle: number; agent: ThinkAgent; context: LoadedContext }): Promise<Decision> {
+  recallInputs,
+}: Ids & {
+  agentRunId: string;
+  cycle: number;
+  agent: ThinkAgent;
+  context: LoadedContext;
+  recallInputs: ThinkState["recallInputs"];
+}): Promise<Decision> {
   const enabled = (agent.tools as { name: string; enabled: boolean }[]).filter((t) => t.enabled).map((t) => t.name);
   const tools = toolsForModel(enabled);
   const toolTokens = estimateTokens(JSON.stringify(tools));
@@ -241,6 +250,7 @@ async function callModelForCycle({
     model: agent.model,
     reservedTokens: toolTokens + agent.maxOutputTokens,
     loaded: context,
+    recallInputs,
   });
   const promptTokens = stats.promptTokens + toolTokens;
   const worst = worstCaseCost(agent.model, promptTokens, agent.maxOutputTokens, PRICES);
@@ -273,7 +283,7 @@ async function callModelForCycle({
 
   let endpoint: ModelEndpoint;
   try {
-    endpoint = await resolveEndpoint({ teamId, provider: agent.provider });
+    endpoint = await resolveEndpoint({ teamId, provider: agent.provider, row: recallInputs.providerRow });
   } catch (error) {
     await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
     return { kind: "stop", status: "failed", reason: (error as Error).message };
