@@ -260,3 +260,64 @@ export async function mergeWorldState(
   if (!row) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   return row.before;
 }
+
+/** An event for `recordThought` to write (appendEvent's fields). */
+type NewEvent = {
+  type: EventType;
+  payload: Prisma.InputJsonValue;
+  tokensIn?: number;
+  tokensOut?: number;
+  costUsd?: string;
+  durationMs?: number | null;
+};
+
+/**
+ * A cycle's thought in one statement (it was three or four): the thought event, the model call's
+ * reservation committed against it at the real cost with the agent's counters (commitSpend's write),
+ * and the plan's event when it needs nothing else written (a tool call without approval, or the error
+ * the model is told about), each with the next sequence number from the agent row as appendEvent takes
+ * it. The thought's id is drawn first so that the ledger entry can point at it. Runs under the agent lock.
+ */
+export async function recordThought(
+  client: Client,
+  input: Ids & {
+    runId: string;
+    cycle: number;
+    thought: NewEvent;
+    plan: NewEvent | null;
+    reservation: { id: bigint; costUsd: string; tokensIn: number; tokensOut: number };
+  },
+) {
+  const { agentId, teamId, runId, cycle, thought, plan, reservation } = input;
+  const count = plan ? 2 : 1;
+  const rows = await client.$queryRaw<{ id: bigint; seq: number }[]>`
+    WITH thought_id AS (SELECT nextval(pg_get_serial_sequence('agent_event', 'id')) AS id),
+    committed AS (
+      UPDATE spend_entry SET state = 'committed', "costUsd" = ${reservation.costUsd}::numeric, "tokensIn" = ${reservation.tokensIn},
+             "tokensOut" = ${reservation.tokensOut}, "eventId" = (SELECT id FROM thought_id)
+       WHERE id = ${reservation.id}::bigint AND "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND state = 'reserved'
+       RETURNING 1
+    ), next AS (
+      UPDATE agent SET "lastEventSeq" = "lastEventSeq" + ${count}, "eventCount" = "eventCount" + ${count}, "lastActiveAt" = now(),
+             "spentUsd" = "spentUsd" + CASE WHEN EXISTS (SELECT 1 FROM committed) THEN ${reservation.costUsd}::numeric ELSE 0 END,
+             "tokensUsed" = "tokensUsed" + CASE WHEN EXISTS (SELECT 1 FROM committed) THEN ${reservation.tokensIn + reservation.tokensOut} ELSE 0 END,
+             "updatedAt" = CASE WHEN EXISTS (SELECT 1 FROM committed) THEN now() AT TIME ZONE 'UTC' ELSE "updatedAt" END
+       WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
+       RETURNING "lastEventSeq" AS last
+    )
+    INSERT INTO agent_event (id, "agentId", "teamId", "runId", seq, cycle, type, payload, "tokensIn", "tokensOut", "costUsd", "durationMs", "createdAt")
+    SELECT (SELECT id FROM thought_id), ${agentId}::uuid, ${teamId}::text, ${runId}::uuid, next.last - ${count - 1}::int, ${cycle}::int, ${thought.type}::"EventType",
+           ${JSON.stringify(thought.payload)}::jsonb, ${thought.tokensIn ?? 0}::int, ${thought.tokensOut ?? 0}::int, ${thought.costUsd ?? "0"}::numeric,
+           ${thought.durationMs ?? null}::int, now() AT TIME ZONE 'UTC'
+      FROM next
+    UNION ALL
+    SELECT nextval(pg_get_serial_sequence('agent_event', 'id')), ${agentId}::uuid, ${teamId}::text, ${runId}::uuid, next.last, ${cycle}::int,
+           ${plan?.type ?? "tool_call"}::"EventType", ${JSON.stringify(plan?.payload ?? {})}::jsonb, ${plan?.tokensIn ?? 0}::int, ${plan?.tokensOut ?? 0}::int,
+           ${plan?.costUsd ?? "0"}::numeric, ${plan?.durationMs ?? null}::int, now() AT TIME ZONE 'UTC'
+      FROM next WHERE ${plan !== null}::boolean
+    RETURNING id, seq`;
+  // The thought has the lower sequence number.
+  const [written, planned = null] = [...rows].sort((x, y) => x.seq - y.seq);
+  if (!written) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  return { thought: written, plan: planned };
+}

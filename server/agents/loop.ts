@@ -15,7 +15,15 @@ import { PENDING_EMBEDDER } from "../memory/memories";
 import { resolveEndpoint } from "../providers/endpoint";
 import type { ApprovalPolicy } from "./tool-catalog";
 import { holdNeeded, openHold, type HoldKind, type SettleInput } from "./holds";
-import { readActRecord, readActState, readCycleRecord, readThinkState, recordToolResult, type EventRecord } from "./loop-sql";
+import {
+  readActRecord,
+  readActState,
+  readCycleRecord,
+  readThinkState,
+  recordThought,
+  recordToolResult,
+  type EventRecord,
+} from "./loop-sql";
 import { LOOP_OWNED, RUNNABLE } from "./statuses";
 import { logger } from "../logger";
 import { annotateSpan, withSpan } from "../operations/tracing";
@@ -315,75 +323,76 @@ async function callModelForCycle({
   const cost = costOf(agent.model, reply.usage, PRICES);
   if (!cost.isKnownModel) warnUnpricedModel(agent.model);
   const first = reply.toolCalls[0];
+  const call = first ? { name: first.name, arguments: first.argumentsText } : null;
+  const thoughtEvent = {
+    type: "thought" as const,
+    payload: {
+      content: reply.content,
+      toolCalls: reply.toolCalls.map((c) => c.name),
+      call,
+      model: agent.model,
+      // HTTP attempts the call took (1 = no retry; 429/5xx/timeouts are retried with backoff).
+      attempts: result.attempts,
+      isKnownModelPrice: cost.isKnownModel,
+      // Why each memory was in the prompt: pinned, or recalled with its score and its components.
+      memory: {
+        embedder: recalled.embedderId,
+        scoring: recalled.scoring,
+        pinned: recalled.pinned.map((m) => m.id),
+        ...(recalled.degraded ? { degraded: recalled.degraded } : {}),
+      },
+      recalled: recalled.recalled.map((m) => ({
+        id: m.id,
+        kind: m.kind,
+        score: round4(m.score),
+        distance: round4(m.distance),
+        components: {
+          similarity: round4(m.components.similarity),
+          recency: round4(m.components.recency),
+          frequency: round4(m.components.frequency),
+          importance: round4(m.components.importance),
+        },
+      })),
+      context: stats,
+    },
+    tokensIn: reply.usage.inputTokens,
+    tokensOut: reply.usage.outputTokens,
+    costUsd: cost.costUsd,
+    durationMs: result.durationMs,
+  };
+  const charge = {
+    reservationId: verdict.reservationId,
+    costUsd: cost.costUsd,
+    tokensIn: reply.usage.inputTokens,
+    tokensOut: reply.usage.outputTokens,
+  };
   // The thought and the plan in one transaction.
   return underAgentLock(agentId, async (tx) => {
     // An overlapping copy may have recorded this cycle's thought meanwhile: ours was paid for, so its
     // cost is committed against that thought, and that thought's call is the one planned.
     const recordedSoFar = await recordedCycle(tx, { agentId, teamId, cycle, agentRunId });
     const existing = recordedSoFar.thought;
-    const written =
-      existing ??
-      (await appendEvent(
-        {
+    if (!existing && !recordedSoFar.decision) {
+      // The usual case, nothing recorded yet: when the plan needs nobody's approval, the thought, its
+      // charge and the plan's event are one statement.
+      const plan = await planOf(tx, { agentId, teamId, call, agent });
+      if (plan.kind === "error" || !plan.needsApproval) {
+        const written = await recordThought(tx, {
           agentId,
           teamId,
           runId: agentRunId,
           cycle,
-          type: "thought",
-          payload: {
-            content: reply.content,
-            toolCalls: reply.toolCalls.map((c) => c.name),
-            call: first ? { name: first.name, arguments: first.argumentsText } : null,
-            model: agent.model,
-            // HTTP attempts the call took (1 = no retry; 429/5xx/timeouts are retried with backoff).
-            attempts: result.attempts,
-            isKnownModelPrice: cost.isKnownModel,
-            // Why each memory was in the prompt: pinned, or recalled with its score and its components.
-            memory: {
-              embedder: recalled.embedderId,
-              scoring: recalled.scoring,
-              pinned: recalled.pinned.map((m) => m.id),
-              ...(recalled.degraded ? { degraded: recalled.degraded } : {}),
-            },
-            recalled: recalled.recalled.map((m) => ({
-              id: m.id,
-              kind: m.kind,
-              score: round4(m.score),
-              distance: round4(m.distance),
-              components: {
-                similarity: round4(m.components.similarity),
-                recency: round4(m.components.recency),
-                frequency: round4(m.components.frequency),
-                importance: round4(m.components.importance),
-              },
-            })),
-            context: stats,
-          },
-          tokensIn: reply.usage.inputTokens,
-          tokensOut: reply.usage.outputTokens,
-          costUsd: cost.costUsd,
-          durationMs: result.durationMs,
-        },
-        tx,
-      ));
-    await commitSpend(
-      {
-        agentId,
-        teamId,
-        reservationId: verdict.reservationId,
-        costUsd: cost.costUsd,
-        tokensIn: reply.usage.inputTokens,
-        tokensOut: reply.usage.outputTokens,
-        eventId: written.id,
-      },
-      tx,
-    );
-    const thought = existing ?? {
-      id: written.id,
-      seq: written.seq,
-      content: reply.content,
-      call: first ? { name: first.name, arguments: first.argumentsText } : null,
-    };
+          thought: thoughtEvent,
+          plan: plan.kind === "error" ? plan.event : { type: "tool_call", payload: toolCallPayload(plan.call, null) },
+          reservation: { id: charge.reservationId, costUsd: charge.costUsd, tokensIn: charge.tokensIn, tokensOut: charge.tokensOut },
+        });
+        if (plan.kind === "error") return { kind: "idle" as const, reason: plan.reason };
+        return { kind: "act" as const, callEventSeq: written.plan!.seq, toolName: plan.call.name, approvalId: null };
+      }
+    }
+    const written = existing ?? (await appendEvent({ agentId, teamId, runId: agentRunId, cycle, ...thoughtEvent }, tx));
+    await commitSpend({ agentId, teamId, ...charge, eventId: written.id }, tx);
+    const thought = existing ?? { id: written.id, seq: written.seq, content: reply.content, call };
     return planInTx(tx, { agentId, teamId, agentRunId, cycle, thought, agent, already: recordedSoFar.decision });
   });
 }
@@ -422,27 +431,14 @@ async function planInTx(
 ): Promise<Decision> {
   const recorded = already === undefined ? (await recordedCycle(tx, { agentId, teamId, cycle, agentRunId })).decision : already;
   if (recorded) return recorded;
-  const call = thought.call;
-  const parsed = call ? parseToolCall(call.name, call.arguments) : null;
-  if (!call || !parsed?.ok) {
-    const message = !call
-      ? "The model answered without calling a tool; it was asked to call exactly one."
-      : (parsed as { ok: false; error: string }).error;
-    await appendEvent(
-      {
-        agentId,
-        teamId,
-        runId: agentRunId,
-        cycle,
-        type: "error",
-        payload: { stage: "think", kind: call ? "invalid-tool-call" : "no-tool-call", message },
-      },
-      tx,
-    );
-    return { kind: "idle" as const, reason: message };
+  const plan = await planOf(tx, { agentId, teamId, call: thought.call, agent });
+  if (plan.kind === "error") {
+    await appendEvent({ agentId, teamId, runId: agentRunId, cycle, ...plan.event }, tx);
+    return { kind: "idle" as const, reason: plan.reason };
   }
+  const { call } = plan;
   let approvalId: string | null = null;
-  if (await approvalNeeded(tx, { agentId, teamId, toolName: call.name, tools: agent.tools })) {
+  if (plan.needsApproval) {
     const approval = await tx.approval.create({
       data: {
         agentId,
@@ -450,7 +446,7 @@ async function planInTx(
         cycle,
         kind: call.name === "ask_human" ? "question" : "tool",
         toolName: call.name,
-        toolArgs: parsed.input as Prisma.InputJsonValue,
+        toolArgs: plan.input as Prisma.InputJsonValue,
         reason: thought.content ?? `The agent wants to use ${call.name}.`,
         context: { cycle, thoughtSeq: thought.seq },
         expiresAt: new Date(Date.now() + agent.approvalTimeoutSeconds * 1000),
@@ -460,14 +456,7 @@ async function planInTx(
     approvalId = approval.id;
   }
   const callEvent = await appendEvent(
-    {
-      agentId,
-      teamId,
-      runId: agentRunId,
-      cycle,
-      type: "tool_call",
-      payload: { stage: "think", name: call.name, arguments: call.arguments, approvalId },
-    },
+    { agentId, teamId, runId: agentRunId, cycle, type: "tool_call", payload: toolCallPayload(call, approvalId) },
     tx,
   );
   if (approvalId) {
@@ -479,6 +468,35 @@ async function planInTx(
   }
   return { kind: "act" as const, callEventSeq: callEvent.seq, toolName: call.name, approvalId };
 }
+
+type ToolCall = { name: string; arguments: string };
+type Plan =
+  | { kind: "error"; reason: string; event: { type: "error"; payload: Prisma.InputJsonValue } }
+  | { kind: "call"; call: ToolCall; input: unknown; needsApproval: boolean };
+
+/** What the thought's call comes to: an error the model is told about, or a valid call, which may need a person's approval. */
+async function planOf(
+  tx: Prisma.TransactionClient,
+  { agentId, teamId, call, agent }: Ids & { call: ToolCall | null; agent: ThinkAgent },
+): Promise<Plan> {
+  const parsed = call ? parseToolCall(call.name, call.arguments) : null;
+  if (!call || !parsed?.ok) {
+    const message = !call
+      ? "The model answered without calling a tool; it was asked to call exactly one."
+      : (parsed as { ok: false; error: string }).error;
+    const payload = { stage: "think", kind: call ? "invalid-tool-call" : "no-tool-call", message };
+    return { kind: "error", reason: message, event: { type: "error", payload } };
+  }
+  const needsApproval = await approvalNeeded(tx, { agentId, teamId, toolName: call.name, tools: agent.tools });
+  return { kind: "call", call, input: parsed.input, needsApproval };
+}
+
+const toolCallPayload = (call: ToolCall, approvalId: string | null) => ({
+  stage: "think",
+  name: call.name,
+  arguments: call.arguments,
+  approvalId,
+});
 
 export type ApprovalSettlement = { approved: boolean; answer: string | null; action: "continue" | "pause" | "stop" };
 
