@@ -1,4 +1,5 @@
 import { Prisma } from "../db/client";
+import type { SpendKind } from "../db/generated/enums";
 
 /**
  * The spend ledger's hot-path statements (budget.ts), raw for the reason the loop's are
@@ -10,10 +11,23 @@ type Client = Pick<Prisma.TransactionClient, "$queryRaw" | "$executeRaw">;
 type Ids = { agentId: string; teamId: string };
 
 /**
- * A reservation's inputs: the agent's limits and committed counters, and what its open reservations
- * hold (few rows: bounded however long the spend history), in one read.
+ * A reservation in one statement: the agent's limits and committed counters, what its open reservations
+ * hold (few rows: bounded however long the spend history), and the new reservation, inserted only if it
+ * fits every limit. The conditions are reserveSpend's (budget.ts), which checks the numbers returned
+ * again to word its refusal and fails if the two disagree. Runs under the budget lock.
  */
-export async function readBudget(client: Client, { agentId, teamId }: Ids) {
+export async function reserveIfWithinLimits(
+  client: Client,
+  input: Ids & {
+    kind: SpendKind;
+    model: string | null;
+    worstCaseUsd: string;
+    worstCaseTokens: number;
+    nextCycle: number;
+    reservationKey: string | null;
+  },
+) {
+  const { agentId, teamId } = input;
   const [row] = await client.$queryRaw<
     {
       budgetUsd: string | null;
@@ -24,15 +38,29 @@ export async function readBudget(client: Client, { agentId, teamId }: Ids) {
       tokensUsed: string;
       openUsd: string;
       openTokens: string;
+      reservationId: bigint | null;
     }[]
   >`
+    WITH b AS (
+      SELECT "budgetUsd", "budgetTokens", "budgetCycles", "softLimitPercent", "spentUsd", "tokensUsed", o."openUsd", o."openTokens"
+        FROM agent,
+             LATERAL (SELECT coalesce(sum("costUsd"), 0) AS "openUsd", coalesce(sum("tokensIn"), 0) + coalesce(sum("tokensOut"), 0) AS "openTokens"
+                        FROM spend_entry WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND state = 'reserved') o
+       WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
+    ), reservation AS (
+      INSERT INTO spend_entry ("agentId", "teamId", kind, state, model, "tokensIn", "costUsd", "reservationKey", "createdAt")
+      SELECT ${agentId}::uuid, ${teamId}, ${input.kind}::"SpendKind", 'reserved'::"SpendState", ${input.model}, ${input.worstCaseTokens}::int,
+             ${input.worstCaseUsd}::numeric, ${input.reservationKey}, now() AT TIME ZONE 'UTC'
+        FROM b
+       WHERE (b."budgetCycles" IS NULL OR ${input.nextCycle}::int <= b."budgetCycles")
+         AND (b."budgetUsd" IS NULL OR b."spentUsd" + b."openUsd" + ${input.worstCaseUsd}::numeric <= b."budgetUsd")
+         AND (b."budgetTokens" IS NULL OR b."tokensUsed" + b."openTokens" + ${input.worstCaseTokens}::int <= b."budgetTokens")
+      RETURNING id
+    )
     SELECT "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "budgetCycles", "softLimitPercent",
-           "spentUsd"::text AS "spentUsd", "tokensUsed"::text AS "tokensUsed", o."openUsd", o."openTokens"
-      FROM agent,
-           LATERAL (SELECT coalesce(sum("costUsd"), 0)::text AS "openUsd",
-                           (coalesce(sum("tokensIn"), 0) + coalesce(sum("tokensOut"), 0))::text AS "openTokens"
-                      FROM spend_entry WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND state = 'reserved') o
-     WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}`;
+           "spentUsd"::text AS "spentUsd", "tokensUsed"::text AS "tokensUsed", "openUsd"::text AS "openUsd",
+           "openTokens"::text AS "openTokens", (SELECT id FROM reservation) AS "reservationId"
+      FROM b`;
   if (!row) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   return {
     budgetUsd: row.budgetUsd === null ? null : new Prisma.Decimal(row.budgetUsd),
@@ -43,6 +71,7 @@ export async function readBudget(client: Client, { agentId, teamId }: Ids) {
     tokensUsed: BigInt(row.tokensUsed),
     openUsd: new Prisma.Decimal(row.openUsd),
     openTokens: Number(row.openTokens),
+    reservationId: row.reservationId === null ? null : BigInt(row.reservationId),
   };
 }
 

@@ -1,6 +1,6 @@
 import { db, type Prisma } from "../db/client";
 import type { SpendKind } from "../db/generated/enums";
-import { commitReservation, readBudget } from "./budget-sql";
+import { commitReservation, reserveIfWithinLimits } from "./budget-sql";
 
 /**
  * Budgets that ask before they kill. Before a model, embedding or tool call the loop reserves its
@@ -31,40 +31,40 @@ export async function reserveSpend(input: {
     // Serialise reservations per agent so two concurrent calls cannot both squeeze under the limit.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`budget:${input.agentId}`}))`;
     // Spent plus reserved, money and tokens: the committed part from the agent's counters (kept with
-    // every commit), the reserved part from the few open reservations; one read (budget-sql.ts).
-    const agent = await readBudget(tx, { agentId: input.agentId, teamId: input.teamId });
-    if (agent.budgetCycles !== null && input.nextCycle > agent.budgetCycles) {
-      return { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${agent.budgetCycles} is reached.` };
-    }
+    // every commit), the reserved part from the few open reservations. One statement (budget-sql.ts)
+    // reads them and inserts the reservation if it fits; the checks below word a refusal.
+    const agent = await reserveIfWithinLimits(tx, {
+      agentId: input.agentId,
+      teamId: input.teamId,
+      kind: input.kind,
+      model: input.model,
+      worstCaseUsd: input.worstCaseUsd,
+      worstCaseTokens: input.worstCaseTokens,
+      nextCycle: input.nextCycle,
+      reservationKey: input.reservationKey ?? null,
+    });
     const committedUsd = agent.spentUsd.plus(agent.openUsd);
     const committedTokens = Number(agent.tokensUsed) + agent.openTokens;
     const afterUsd = committedUsd.plus(input.worstCaseUsd);
-    if (agent.budgetUsd !== null && afterUsd.greaterThan(agent.budgetUsd)) {
-      return {
-        ok: false as const,
-        reason: "money" as const,
-        message: `This call could cost up to $${input.worstCaseUsd}; with $${committedUsd.toFixed(4)} already committed it could cross the $${agent.budgetUsd.toFixed(2)} limit.`,
-      };
-    }
-    if (agent.budgetTokens !== null && BigInt(committedTokens + input.worstCaseTokens) > agent.budgetTokens) {
-      return { ok: false as const, reason: "tokens" as const, message: `This call could cross the limit of ${agent.budgetTokens} tokens.` };
-    }
-    const reservation = await tx.spendEntry.create({
-      data: {
-        agentId: input.agentId,
-        teamId: input.teamId,
-        kind: input.kind,
-        state: "reserved",
-        model: input.model,
-        tokensIn: input.worstCaseTokens,
-        costUsd: input.worstCaseUsd,
-        reservationKey: input.reservationKey ?? null,
-      },
-      select: { id: true },
-    });
+    const refusal =
+      agent.budgetCycles !== null && input.nextCycle > agent.budgetCycles
+        ? { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${agent.budgetCycles} is reached.` }
+        : agent.budgetUsd !== null && afterUsd.greaterThan(agent.budgetUsd)
+          ? {
+              ok: false as const,
+              reason: "money" as const,
+              message: `This call could cost up to $${input.worstCaseUsd}; with $${committedUsd.toFixed(4)} already committed it could cross the $${agent.budgetUsd.toFixed(2)} limit.`,
+            }
+          : agent.budgetTokens !== null && BigInt(committedTokens + input.worstCaseTokens) > agent.budgetTokens
+            ? { ok: false as const, reason: "tokens" as const, message: `This call could cross the limit of ${agent.budgetTokens} tokens.` }
+            : null;
+    // Thrown, the transaction rolls back: a reservation is never left behind a refusal.
+    if ((refusal === null) !== (agent.reservationId !== null))
+      throw new Error(`The budget checks disagree for agent ${input.agentId}: no reservation was made.`);
+    if (refusal) return refusal;
     const isOverSoftLimit =
       agent.budgetUsd !== null && afterUsd.greaterThanOrEqualTo(agent.budgetUsd.times(agent.softLimitPercent).dividedBy(100));
-    return { ok: true as const, reservationId: reservation.id, isOverSoftLimit };
+    return { ok: true as const, reservationId: agent.reservationId!, isOverSoftLimit };
   });
 }
 
