@@ -276,7 +276,9 @@ type NewEvent = {
  * reservation committed against it at the real cost with the agent's counters (commitSpend's write),
  * and the plan's event when it needs nothing else written (a tool call without approval, or the error
  * the model is told about), each with the next sequence number from the agent row as appendEvent takes
- * it. The thought's id is drawn first so that the ledger entry can point at it. Runs under the agent lock.
+ * it. The thought's id is drawn first so that the ledger entry can point at it. Runs under the agent lock,
+ * and writes only if the cycle has no thought and no decision recorded yet (by an earlier attempt or an
+ * overlapping copy of the step); otherwise it writes nothing and returns null.
  */
 export async function recordThought(
   client: Client,
@@ -290,19 +292,22 @@ export async function recordThought(
 ) {
   const { agentId, teamId, runId, cycle, thought, plan, reservation } = input;
   const count = plan ? 2 : 1;
+  const ids = { agentId, teamId, cycle, agentRunId: runId };
   const rows = await client.$queryRaw<{ id: bigint; seq: number }[]>`
-    WITH thought_id AS (SELECT nextval(pg_get_serial_sequence('agent_event', 'id')) AS id),
+    WITH fresh AS (SELECT NOT EXISTS (${thoughtSql(ids)}) AND NOT EXISTS (${recordedDecisionSql(ids)}) AS ok),
+    thought_id AS (SELECT nextval(pg_get_serial_sequence('agent_event', 'id')) AS id FROM fresh WHERE ok),
     committed AS (
       UPDATE spend_entry SET state = 'committed', "costUsd" = ${reservation.costUsd}::numeric, "tokensIn" = ${reservation.tokensIn},
              "tokensOut" = ${reservation.tokensOut}, "eventId" = (SELECT id FROM thought_id)
        WHERE id = ${reservation.id}::bigint AND "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND state = 'reserved'
+         AND (SELECT ok FROM fresh)
        RETURNING 1
     ), next AS (
       UPDATE agent SET "lastEventSeq" = "lastEventSeq" + ${count}, "eventCount" = "eventCount" + ${count}, "lastActiveAt" = now(),
              "spentUsd" = "spentUsd" + CASE WHEN EXISTS (SELECT 1 FROM committed) THEN ${reservation.costUsd}::numeric ELSE 0 END,
              "tokensUsed" = "tokensUsed" + CASE WHEN EXISTS (SELECT 1 FROM committed) THEN ${reservation.tokensIn + reservation.tokensOut} ELSE 0 END,
              "updatedAt" = CASE WHEN EXISTS (SELECT 1 FROM committed) THEN now() AT TIME ZONE 'UTC' ELSE "updatedAt" END
-       WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
+       WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} AND (SELECT ok FROM fresh)
        RETURNING "lastEventSeq" AS last
     )
     INSERT INTO agent_event (id, "agentId", "teamId", "runId", seq, cycle, type, payload, "tokensIn", "tokensOut", "costUsd", "durationMs", "createdAt")
@@ -318,6 +323,5 @@ export async function recordThought(
     RETURNING id, seq`;
   // The thought has the lower sequence number.
   const [written, planned = null] = [...rows].sort((x, y) => x.seq - y.seq);
-  if (!written) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
-  return { thought: written, plan: planned };
+  return written ? { thought: written, plan: planned } : null;
 }

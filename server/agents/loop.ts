@@ -368,28 +368,27 @@ async function callModelForCycle({
   };
   // The thought and the plan in one transaction.
   return underAgentLock(agentId, async (tx) => {
+    // The usual case: when the plan needs nobody's approval, the thought, its charge and the plan's
+    // event are one statement, which writes only if nothing is recorded for the cycle yet.
+    const plan = await planOf(tx, { agentId, teamId, call, agent });
+    if (plan.kind === "error" || !plan.needsApproval) {
+      const written = await recordThought(tx, {
+        agentId,
+        teamId,
+        runId: agentRunId,
+        cycle,
+        thought: thoughtEvent,
+        plan: plan.kind === "error" ? plan.event : { type: "tool_call", payload: toolCallPayload(plan.call, null) },
+        reservation: { id: charge.reservationId, costUsd: charge.costUsd, tokensIn: charge.tokensIn, tokensOut: charge.tokensOut },
+      });
+      if (written && plan.kind === "error") return { kind: "idle" as const, reason: plan.reason };
+      if (written && plan.kind === "call")
+        return { kind: "act" as const, callEventSeq: written.plan!.seq, toolName: plan.call.name, approvalId: null };
+    }
     // An overlapping copy may have recorded this cycle's thought meanwhile: ours was paid for, so its
     // cost is committed against that thought, and that thought's call is the one planned.
     const recordedSoFar = await recordedCycle(tx, { agentId, teamId, cycle, agentRunId });
     const existing = recordedSoFar.thought;
-    if (!existing && !recordedSoFar.decision) {
-      // The usual case, nothing recorded yet: when the plan needs nobody's approval, the thought, its
-      // charge and the plan's event are one statement.
-      const plan = await planOf(tx, { agentId, teamId, call, agent });
-      if (plan.kind === "error" || !plan.needsApproval) {
-        const written = await recordThought(tx, {
-          agentId,
-          teamId,
-          runId: agentRunId,
-          cycle,
-          thought: thoughtEvent,
-          plan: plan.kind === "error" ? plan.event : { type: "tool_call", payload: toolCallPayload(plan.call, null) },
-          reservation: { id: charge.reservationId, costUsd: charge.costUsd, tokensIn: charge.tokensIn, tokensOut: charge.tokensOut },
-        });
-        if (plan.kind === "error") return { kind: "idle" as const, reason: plan.reason };
-        return { kind: "act" as const, callEventSeq: written.plan!.seq, toolName: plan.call.name, approvalId: null };
-      }
-    }
     const written = existing ?? (await appendEvent({ agentId, teamId, runId: agentRunId, cycle, ...thoughtEvent }, tx));
     await commitSpend({ agentId, teamId, ...charge, eventId: written.id }, tx);
     const thought = existing ?? { id: written.id, seq: written.seq, content: reply.content, call };
