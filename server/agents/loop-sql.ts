@@ -153,92 +153,99 @@ export async function readCycleRecord(client: Client, params: Ids & { cycle: num
   return { thought: eventOf(row!.thought), recorded: eventOf(row!.recorded) };
 }
 
-/** What act reads first: the planned call, a result an earlier attempt recorded, and the world state before the tool runs. */
+/**
+ * What act reads first: the planned call, a result an earlier attempt recorded, and the world state
+ * before the tool runs (as jsonb text, for recordToolResult to compare with the state after it).
+ */
 export async function readActState(
   client: Client,
   { agentId, teamId, cycle, callEventSeq }: Ids & { cycle: number; callEventSeq: number },
 ) {
-  const [row] = await client.$queryRaw<{ call: Prisma.JsonValue | null; result: Prisma.JsonValue | null; worldState: Prisma.JsonValue }[]>`
+  const [row] = await client.$queryRaw<{ call: Prisma.JsonValue | null; result: Prisma.JsonValue | null; worldState: string }[]>`
     SELECT (SELECT payload FROM agent_event WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND seq = ${callEventSeq}) AS call,
            (SELECT payload FROM agent_event
              WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle = ${cycle} AND type = 'tool_result'
              ORDER BY seq LIMIT 1) AS result,
-           (SELECT "worldState" FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}) AS "worldState"`;
+           (SELECT "worldState"::text FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}) AS "worldState"`;
   if (!row?.call) throw new Error(`The tool call event ${callEventSeq} of agent ${agentId} was not found.`);
   return row;
 }
 
 /**
- * Under the agent lock, before recording a tool result: a result an overlapping copy recorded
- * meanwhile, the world state after the tool, and the result hashes of the last `stuckNoProgressCycles`
- * results (is this one new information?), in one read.
- */
-export async function readActRecord(client: Client, { agentId, teamId, cycle }: Ids & { cycle: number }) {
-  const [row] = await client.$queryRaw<
-    { raced: EventJson | null; worldState: Prisma.JsonValue; found: boolean; recentHashes: (string | null)[] }[]
-  >`
-    WITH a AS (SELECT "worldState", "stuckNoProgressCycles" FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId})
-    SELECT (SELECT jsonb_build_object('id', e.id::text, 'seq', e.seq, 'type', e.type, 'payload', e.payload)
-              FROM agent_event e
-             WHERE e."agentId" = ${agentId}::uuid AND e."teamId" = ${teamId} AND e.cycle = ${cycle} AND e.type = 'tool_result'
-             ORDER BY e.seq LIMIT 1) AS raced,
-           (SELECT "worldState" FROM a) AS "worldState",
-           EXISTS (SELECT 1 FROM a) AS found,
-           ARRAY(SELECT payload ->> 'resultHash' FROM agent_event
-                  WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND type = 'tool_result'
-                  ORDER BY seq DESC LIMIT coalesce((SELECT "stuckNoProgressCycles" FROM a), 0)) AS "recentHashes"`;
-  if (!row?.found) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
-  return { raced: eventOf(row.raced), worldState: row.worldState, recentHashes: row.recentHashes };
-}
-
-/**
- * An action's outcome, recorded in one statement (it was four): the tool_result event (with its
- * sequence number from the agent row, as appendEvent in events.ts takes it), the cycle's episode memory
- * pointing at it (pending an embedding, as writeMemory in server/memory/memories.ts stores one), and on
- * the same agent row update the stuck-detection counters (the repeat streak of identical calls, the
- * last cycle that brought new information; holds.ts reads them) and the cycle's end as loop.ts's
- * markCycleDone writes it. Runs under the agent lock.
+ * An action's outcome, recorded in one statement under the agent lock (it was a read and four writes):
+ * unless an overlapping copy of the step recorded the cycle's result first (then that one is returned
+ * and nothing is written), the tool_result event (with its sequence number from the agent row, as
+ * appendEvent in events.ts takes it), the cycle's episode memory pointing at it (pending an embedding,
+ * as writeMemory in server/memory/memories.ts stores one), and on the same agent row update the
+ * stuck-detection counters (the repeat streak of identical calls, the last cycle that brought new
+ * information; holds.ts reads them) and the cycle's end as loop.ts's markCycleDone writes it.
+ *
+ * New information (`isNew`, in the payload and the counters, and choosing the episode's importance):
+ * the world state differs from `worldStateBefore` (jsonb equality: key order does not matter), or the
+ * result's hash is not among those of the last `stuckNoProgressCycles` results.
  */
 export async function recordToolResult(
   client: Client,
   input: Ids & {
     runId: string;
     cycle: number;
+    /** The world state before the tool ran, as readActState returned it (jsonb text). */
+    worldStateBefore: string;
+    resultHash: string | null;
+    /** The payload without `isNew`, which this adds. */
     payload: Prisma.InputJsonValue;
     costUsd: string | undefined;
-    memory: { content: string; importance: number; embedder: string };
-    progress: { signature: string; isNew: boolean };
+    memory: { content: string; importance: { ifNew: number; ifNotNew: number }; embedder: string };
+    signature: string;
     loopOwned: readonly string[];
   },
 ) {
-  const { agentId, teamId, cycle, progress } = input;
-  const [event] = await client.$queryRaw<{ id: bigint; seq: number }[]>`
-    WITH next AS (
+  const { agentId, teamId, cycle } = input;
+  const [row] = await client.$queryRaw<{ id: bigint | null; seq: number | null; raced: EventJson | null }[]>`
+    WITH raced AS (
+      SELECT id, seq, type, payload FROM agent_event
+       WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle = ${cycle} AND type = 'tool_result'
+       ORDER BY seq LIMIT 1
+    ), facts AS (
+      SELECT NOT EXISTS (SELECT 1 FROM raced) AS fresh,
+             a."worldState" IS DISTINCT FROM ${input.worldStateBefore}::jsonb
+             OR (${input.resultHash}::text IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM (SELECT payload ->> 'resultHash' AS hash FROM agent_event
+                               WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND type = 'tool_result'
+                               ORDER BY seq DESC LIMIT a."stuckNoProgressCycles") recent
+                WHERE recent.hash = ${input.resultHash}::text)) AS "isNew"
+        FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}
+    ), next AS (
       UPDATE agent SET "lastEventSeq" = "lastEventSeq" + 1, "eventCount" = "eventCount" + 1, "lastActiveAt" = now(),
              "cycleCount" = GREATEST("cycleCount", ${cycle}), "heartbeatAt" = (now() AT TIME ZONE 'UTC'),
              status = CASE WHEN status::text = ANY(${input.loopOwned as string[]}::text[]) THEN 'sleeping'::"AgentStatus" ELSE status END,
-             "repeatStreak" = CASE WHEN "lastCallSignature" = ${progress.signature} THEN "repeatStreak" + 1 ELSE 1 END,
-             "lastCallSignature" = ${progress.signature},
-             "lastProgressCycle" = CASE WHEN ${progress.isNew}::boolean THEN ${cycle} ELSE "lastProgressCycle" END,
+             "repeatStreak" = CASE WHEN "lastCallSignature" = ${input.signature} THEN "repeatStreak" + 1 ELSE 1 END,
+             "lastCallSignature" = ${input.signature},
+             "lastProgressCycle" = CASE WHEN (SELECT "isNew" FROM facts) THEN ${cycle} ELSE "lastProgressCycle" END,
              "updatedAt" = now() AT TIME ZONE 'UTC'
-       WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
+       WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} AND (SELECT fresh FROM facts)
        RETURNING "lastEventSeq" AS seq
     ), event AS (
       INSERT INTO agent_event ("agentId", "teamId", "runId", seq, cycle, type, payload, "costUsd", "createdAt")
-      SELECT ${agentId}::uuid, ${teamId}, ${input.runId}::uuid, next.seq, ${cycle}, 'tool_result', ${JSON.stringify(input.payload)}::jsonb,
+      SELECT ${agentId}::uuid, ${teamId}, ${input.runId}::uuid, next.seq, ${cycle}, 'tool_result',
+             ${JSON.stringify(input.payload)}::jsonb || jsonb_build_object('isNew', (SELECT "isNew" FROM facts)),
              ${input.costUsd ?? "0"}::numeric, now() AT TIME ZONE 'UTC'
         FROM next
       RETURNING id, seq
     ), episode AS (
       INSERT INTO memory ("agentId", "teamId", kind, content, embedder, importance, "sourceEventSeq", "createdAt", "updatedAt")
-      SELECT ${agentId}::uuid, ${teamId}, 'episode', ${input.memory.content}, ${input.memory.embedder}, ${input.memory.importance}::float8,
+      SELECT ${agentId}::uuid, ${teamId}, 'episode', ${input.memory.content}, ${input.memory.embedder},
+             CASE WHEN (SELECT "isNew" FROM facts) THEN ${input.memory.importance.ifNew}::float8 ELSE ${input.memory.importance.ifNotNew}::float8 END,
              event.seq, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
         FROM event
       RETURNING 1
     )
-    SELECT id, seq FROM event`;
-  if (!event) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
-  return event;
+    SELECT (SELECT id FROM event) AS id, (SELECT seq FROM event) AS seq,
+           (SELECT jsonb_build_object('id', id::text, 'seq', seq, 'type', type, 'payload', payload) FROM raced) AS raced`;
+  const raced = eventOf(row?.raced ?? null);
+  if (raced) return { raced };
+  if (row?.id == null || row.seq == null) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  return { recorded: { id: BigInt(row.id), seq: row.seq } };
 }
 
 /**

@@ -15,15 +15,7 @@ import { PENDING_EMBEDDER } from "../memory/memories";
 import { resolveEndpoint } from "../providers/endpoint";
 import type { ApprovalPolicy } from "./tool-catalog";
 import { holdNeeded, openHold, type HoldKind, type SettleInput } from "./holds";
-import {
-  readActRecord,
-  readActState,
-  readCycleRecord,
-  readThinkState,
-  recordThought,
-  recordToolResult,
-  type EventRecord,
-} from "./loop-sql";
+import { readActState, readCycleRecord, readThinkState, recordThought, recordToolResult, type EventRecord } from "./loop-sql";
 import { LOOP_OWNED, RUNNABLE } from "./statuses";
 import { logger } from "../logger";
 import { annotateSpan, withSpan } from "../operations/tracing";
@@ -575,7 +567,6 @@ export async function act({
   let charge: { reservationId: bigint; costUsd: string } | undefined;
   let isCycleFinished = false;
   if (!result) {
-    const before = { worldState: state.worldState };
     if (approval && !approval.approved) {
       result = { status: "rejected", error: "A person did not approve this action; it was not executed." };
     } else if (name === "ask_human") {
@@ -590,37 +581,35 @@ export async function act({
     }
     const recorded = result;
     result = await underAgentLock(agentId, async (tx) => {
-      // An overlapping copy of this step may have recorded the result meanwhile: that one stands.
-      // One read: that result, the world state after the tool, and the last results' hashes.
-      const after = await readActRecord(tx, { agentId, teamId, cycle });
-      const raced = after.raced;
-      if (raced) {
-        if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: raced.id }, tx);
-        return raced.payload as { status: string; result?: unknown; error?: string };
-      }
       const resultHash = recorded.status === "succeeded" ? hashOf({ name, result: recorded.result }) : null;
-      // New information: the world state changed, or a successful result not seen in the last cycles.
-      let isNew = stableJson(before.worldState) !== stableJson(after.worldState);
-      if (!isNew && resultHash) isNew = !after.recentHashes.includes(resultHash);
       // The result event, the cycle's episode (what was done and what came of it, for recall in later
-      // cycles), the stuck-detection counters, cycle counter and heartbeat: one statement.
-      const resultEvent = await recordToolResult(tx, {
+      // cycles), the stuck-detection counters, cycle counter and heartbeat: one statement. It decides
+      // whether the result is new information (the world state changed, or a successful result not seen
+      // in the last cycles), and writes nothing if an overlapping copy of this step recorded the result
+      // meanwhile: that one stands.
+      const outcome = await recordToolResult(tx, {
         agentId,
         teamId,
         runId: agentRunId,
         cycle,
-        payload: { name, ...recorded, resultHash, isNew, ...(charge ? { costUsd: charge.costUsd } : {}) } as Prisma.InputJsonValue,
+        worldStateBefore: state.worldState,
+        resultHash,
+        payload: { name, ...recorded, resultHash, ...(charge ? { costUsd: charge.costUsd } : {}) } as Prisma.InputJsonValue,
         costUsd: charge?.costUsd,
         memory: {
           content: episodeText({ cycle, name, argumentsText, result: recorded }),
-          importance: episodeImportance(name, recorded.status, isNew),
+          importance: { ifNew: episodeImportance(name, recorded.status, true), ifNotNew: episodeImportance(name, recorded.status, false) },
           embedder: PENDING_EMBEDDER,
         },
-        progress: { signature: callSignature(name, argumentsText), isNew },
+        signature: callSignature(name, argumentsText),
         loopOwned: LOOP_OWNED,
       });
+      if (outcome.raced) {
+        if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: outcome.raced.id }, tx);
+        return outcome.raced.payload as { status: string; result?: unknown; error?: string };
+      }
       // A priced tool's charge lands in the ledger with its result.
-      if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: resultEvent.id }, tx);
+      if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: outcome.recorded.id }, tx);
       isCycleFinished = true;
       return recorded;
     });
