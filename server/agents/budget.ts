@@ -1,5 +1,6 @@
-import { db, Prisma } from "../db/client";
+import { db, type Prisma } from "../db/client";
 import type { SpendKind } from "../db/generated/enums";
+import { commitReservation, reserveIfWithinLimits } from "./budget-sql";
 import { appendEvent } from "./events";
 
 /**
@@ -11,29 +12,6 @@ import { appendEvent } from "./events";
  */
 export type BudgetVerdict =
   { ok: true; reservationId: bigint; isOverSoftLimit: boolean } | { ok: false; reason: "money" | "tokens" | "cycles"; message: string };
-
-const ZERO = new Prisma.Decimal(0);
-
-/**
- * Spent plus reserved, money and tokens, for one agent: the committed part from the agent's counters
- * (kept with every commit), the reserved part from the few open reservations. Bounded work, however
- * long the spend history.
- */
-async function sumCommitments(
-  client: Prisma.TransactionClient,
-  agent: { spentUsd: Prisma.Decimal; tokensUsed: bigint },
-  agentId: string,
-  teamId: string,
-) {
-  const open = await client.spendEntry.aggregate({
-    where: { agentId, teamId, state: "reserved" },
-    _sum: { costUsd: true, tokensIn: true, tokensOut: true },
-  });
-  return {
-    usd: agent.spentUsd.plus(open._sum.costUsd ?? ZERO),
-    tokens: Number(agent.tokensUsed) + (open._sum.tokensIn ?? 0) + (open._sum.tokensOut ?? 0),
-  };
-}
 
 export async function reserveSpend(input: {
   agentId: string;
@@ -53,41 +31,41 @@ export async function reserveSpend(input: {
     }
     // Serialise reservations per agent so two concurrent calls cannot both squeeze under the limit.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`budget:${input.agentId}`}))`;
-    const agent = await tx.agent.findFirstOrThrow({
-      where: { id: input.agentId, teamId: input.teamId },
-      select: { budgetUsd: true, budgetTokens: true, budgetCycles: true, softLimitPercent: true, spentUsd: true, tokensUsed: true },
+    // Spent plus reserved, money and tokens: the committed part from the agent's counters (kept with
+    // every commit), the reserved part from the few open reservations. One statement (budget-sql.ts)
+    // reads them and inserts the reservation if it fits; the checks below word a refusal.
+    const agent = await reserveIfWithinLimits(tx, {
+      agentId: input.agentId,
+      teamId: input.teamId,
+      kind: input.kind,
+      model: input.model,
+      worstCaseUsd: input.worstCaseUsd,
+      worstCaseTokens: input.worstCaseTokens,
+      nextCycle: input.nextCycle,
+      reservationKey: input.reservationKey ?? null,
     });
-    if (agent.budgetCycles !== null && input.nextCycle > agent.budgetCycles) {
-      return { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${agent.budgetCycles} is reached.` };
-    }
-    const { usd: committedUsd, tokens: committedTokens } = await sumCommitments(tx, agent, input.agentId, input.teamId);
+    const committedUsd = agent.spentUsd.plus(agent.openUsd);
+    const committedTokens = Number(agent.tokensUsed) + agent.openTokens;
     const afterUsd = committedUsd.plus(input.worstCaseUsd);
-    if (agent.budgetUsd !== null && afterUsd.greaterThan(agent.budgetUsd)) {
-      return {
-        ok: false as const,
-        reason: "money" as const,
-        message: `This call could cost up to $${input.worstCaseUsd}; with $${committedUsd.toFixed(4)} already committed it could cross the $${agent.budgetUsd.toFixed(2)} limit.`,
-      };
-    }
-    if (agent.budgetTokens !== null && BigInt(committedTokens + input.worstCaseTokens) > agent.budgetTokens) {
-      return { ok: false as const, reason: "tokens" as const, message: `This call could cross the limit of ${agent.budgetTokens} tokens.` };
-    }
-    const reservation = await tx.spendEntry.create({
-      data: {
-        agentId: input.agentId,
-        teamId: input.teamId,
-        kind: input.kind,
-        state: "reserved",
-        model: input.model,
-        tokensIn: input.worstCaseTokens,
-        costUsd: input.worstCaseUsd,
-        reservationKey: input.reservationKey ?? null,
-      },
-      select: { id: true },
-    });
+    const refusal =
+      agent.budgetCycles !== null && input.nextCycle > agent.budgetCycles
+        ? { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${agent.budgetCycles} is reached.` }
+        : agent.budgetUsd !== null && afterUsd.greaterThan(agent.budgetUsd)
+          ? {
+              ok: false as const,
+              reason: "money" as const,
+              message: `This call could cost up to $${input.worstCaseUsd}; with $${committedUsd.toFixed(4)} already committed it could cross the $${agent.budgetUsd.toFixed(2)} limit.`,
+            }
+          : agent.budgetTokens !== null && BigInt(committedTokens + input.worstCaseTokens) > agent.budgetTokens
+            ? { ok: false as const, reason: "tokens" as const, message: `This call could cross the limit of ${agent.budgetTokens} tokens.` }
+            : null;
+    // Thrown, the transaction rolls back: a reservation is never left behind a refusal.
+    if ((refusal === null) !== (agent.reservationId !== null))
+      throw new Error(`The budget checks disagree for agent ${input.agentId}: no reservation was made.`);
+    if (refusal) return refusal;
     const isOverSoftLimit =
       agent.budgetUsd !== null && afterUsd.greaterThanOrEqualTo(agent.budgetUsd.times(agent.softLimitPercent).dividedBy(100));
-    return { ok: true as const, reservationId: reservation.id, isOverSoftLimit };
+    return { ok: true as const, reservationId: agent.reservationId!, isOverSoftLimit };
   });
 }
 
@@ -104,24 +82,8 @@ export async function commitSpend(
   },
   within?: Prisma.TransactionClient,
 ) {
-  const run = (fn: (tx: Prisma.TransactionClient) => Promise<void>) => (within ? fn(within) : db.$transaction(fn));
-  await run(async (tx) => {
-    const updated = await tx.spendEntry.updateMany({
-      where: { id: input.reservationId, agentId: input.agentId, teamId: input.teamId, state: "reserved" },
-      data: {
-        state: "committed",
-        costUsd: input.costUsd,
-        tokensIn: input.tokensIn,
-        tokensOut: input.tokensOut,
-        eventId: input.eventId ?? null,
-      },
-    });
-    if (updated.count === 0) return; // already committed (a retried step): nothing to do
-    await tx.agent.updateMany({
-      where: { id: input.agentId, teamId: input.teamId },
-      data: { spentUsd: { increment: input.costUsd }, tokensUsed: { increment: input.tokensIn + input.tokensOut } },
-    });
-  });
+  // One statement (budget-sql.ts): a single statement is atomic, so it needs no transaction of its own.
+  await commitReservation(within ?? db, { ...input, eventId: input.eventId ?? null });
 }
 
 /** Frees a reservation whose call never happened or failed before costing anything. */

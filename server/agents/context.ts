@@ -182,10 +182,20 @@ export async function assembleContext({
   cycle,
   model,
   reservedTokens,
-}: Ids & { cycle: number; model: string; reservedTokens: number }) {
+  loaded,
+  recallInputs,
+}: Ids & {
+  cycle: number;
+  model: string;
+  reservedTokens: number;
+  /** The agent row and events as loadContext returns them, when the caller read them already (think does, with its other reads). */
+  loaded?: LoadedContext;
+  /** What recall reads first, when the caller read it already (see recallForContext). */
+  recallInputs?: Parameters<typeof recallForContext>[0]["preloaded"];
+}) {
   const contextWindow = contextWindowOf(model);
   const budget = Math.max(256, contextWindow - reservedTokens);
-  let context = await loadContext({ agentId, teamId });
+  let context = loaded ?? (await loadContext({ agentId, teamId }));
   // Cycles that left the recent window go into the summary, a batch at a time.
   const foldThrough = cycle - 1 - RECENT_CYCLES_IN_CONTEXT;
   if (foldThrough - context.agent.summaryThroughCycle >= FOLD_BATCH_CYCLES) {
@@ -205,6 +215,7 @@ export async function assembleContext({
     settings: context.agent.memorySettings,
     query: `${context.agent.goal}\n${short(JSON.stringify(context.agent.worldState ?? {}), 600)}\n${latest}`,
     excludeSeqs: recentEventSeqs,
+    preloaded: recallInputs,
   });
   let rendered = render(context, recalled, cycle);
   let foldedEarly = 0;

@@ -1,4 +1,4 @@
-import { db, type Prisma } from "../db/client";
+import type { Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { appendEvent, decisionRecorded, underAgentLock } from "./events";
 import { LOOP_OWNED } from "./statuses";
@@ -9,8 +9,8 @@ import { LOOP_OWNED } from "./statuses";
  *   A person raises the budget (or lets it run on to the hard limit) or stops the agent.
  * - stuck: the same tool call with the same arguments `stuckRepeatLimit` times in a row, or no new
  *   information for `stuckNoProgressCycles` cycles. A person lets it continue or stops it.
- * The counters they read are kept on the agent row by `recordCycleProgress`, so a check costs one
- * row read whatever the length of the history.
+ * The counters they read are kept on the agent row with each recorded result (`recordToolResult`,
+ * server/agents/loop-sql.ts), so a check costs one row read whatever the length of the history.
  */
 type Ids = { agentId: string; teamId: string };
 export type HoldKind = "budget" | "stuck";
@@ -124,16 +124,6 @@ export async function openHold({
   });
 }
 
-/** A hold this cycle still waiting for its decision (a retried think step finds it instead of opening another). */
-export async function pendingHold({ agentId, teamId, cycle }: Ids & { cycle: number }) {
-  const approval = await db.approval.findFirst({
-    where: { agentId, teamId, cycle, kind: { in: ["budget", "stuck"] }, status: "pending" },
-    orderBy: { createdAt: "desc" },
-    select: { id: true, kind: true },
-  });
-  return approval ? { approvalId: approval.id, kind: approval.kind as HoldKind } : null;
-}
-
 /** What settling a decided (or timed-out) approval needs, for holds and tool approvals alike. */
 export type SettleInput = Ids & { agentRunId: string; cycle: number; approvalId: string; timedOut: boolean };
 
@@ -193,25 +183,4 @@ export async function settleHold({ agentId, teamId, agentRunId, cycle, approvalI
       approval.kind === "budget" ? "Stopped at the soft budget limit by a person." : "Stopped by a person after getting stuck.";
     return { action: "end" as const, status: "stopped" as const, reason: approval.comment ? `${reason} ${approval.comment}` : reason };
   });
-}
-
-/**
- * Stuck-detection bookkeeping for one finished action, in the transaction that records its result:
- * the repeat streak of identical calls, and the last cycle that brought new information.
- */
-export async function recordCycleProgress(
-  tx: Prisma.TransactionClient,
-  { agentId, teamId, cycle, signature, isNew }: Ids & { cycle: number; signature: string | null; isNew: boolean },
-) {
-  const agent = await tx.agent.findFirstOrThrow({
-    where: { id: agentId, teamId },
-    select: { lastCallSignature: true, repeatStreak: true },
-  });
-  const data: Prisma.AgentUpdateManyMutationInput = {};
-  if (signature !== null) {
-    data.repeatStreak = signature === agent.lastCallSignature ? agent.repeatStreak + 1 : 1;
-    data.lastCallSignature = signature;
-  }
-  if (isNew) data.lastProgressCycle = cycle;
-  if (Object.keys(data).length > 0) await tx.agent.updateMany({ where: { id: agentId, teamId }, data });
 }

@@ -4,17 +4,18 @@ import type { AgentStatus } from "../db/generated/enums";
 import { env } from "../env";
 import { commitSpend, releaseSpend, reserveSpend } from "./budget";
 import { assembleContext, estimateTokens } from "./context";
-import { appendEvent, decisionRecorded, underAgentLock, writeSnapshot } from "./events";
+import { appendEvent, decisionRecorded, underAgentLock, writeSnapshot, type LoadedContext } from "./events";
 import { executeToolCall } from "./execute-tool";
 import { callModel, type ModelEndpoint } from "./model";
 import { costOf, worstCaseCost } from "./pricing";
 import { PRICES, warnUnpricedModel } from "./prices";
 import { getTool, parseToolCall, toolsForModel } from "./tools";
 import { consolidateMemories } from "../memory/consolidate";
-import { writeMemory } from "../memory/memories";
+import { PENDING_EMBEDDER } from "../memory/memories";
 import { resolveEndpoint } from "../providers/endpoint";
 import type { ApprovalPolicy } from "./tool-catalog";
-import { HOLD_FIELDS, holdNeeded, openHold, pendingHold, recordCycleProgress, type HoldKind, type SettleInput } from "./holds";
+import { holdNeeded, openHold, type HoldKind, type SettleInput } from "./holds";
+import { readActState, readCycleRecord, readThinkState, recordThought, recordToolResult, type EventRecord } from "./loop-sql";
 import { LOOP_OWNED, RUNNABLE } from "./statuses";
 import { logger } from "../logger";
 import { annotateSpan, withSpan } from "../operations/tracing";
@@ -137,23 +138,8 @@ async function approvalNeeded(
   return !approvedBefore;
 }
 
-/** The decision a previous attempt (or an overlapping copy) of this cycle's think already recorded. */
-async function recordedDecision(
-  client: Prisma.TransactionClient,
-  { agentId, teamId, cycle, agentRunId }: Ids & { cycle: number; agentRunId: string },
-): Promise<Decision | null> {
-  const recorded = await client.agentEvent.findFirst({
-    where: {
-      agentId,
-      teamId,
-      cycle,
-      payload: { path: ["stage"], equals: "think" },
-      // A budget stop belongs to its run: after a raise, the next run thinks this cycle again.
-      OR: [{ type: { in: ["tool_call", "error"] } }, { type: "budget", runId: agentRunId }],
-    },
-    orderBy: { seq: "desc" },
-    select: { seq: true, type: true, payload: true },
-  });
+/** The decision a previous attempt (or an overlapping copy) of this cycle's think already recorded, from its event. */
+function decisionOf(recorded: EventRecord | null): Decision | null {
   if (!recorded) return null;
   const p = recorded.payload as { name?: string; approvalId?: string | null; message?: string; reason?: string };
   if (recorded.type === "tool_call")
@@ -166,18 +152,16 @@ async function recordedDecision(
 
 type ThoughtRecord = { id: bigint; seq: number; content: string | null; call: { name: string; arguments: string } | null };
 
-async function findThought(
-  client: Prisma.TransactionClient,
-  { agentId, teamId, cycle }: Ids & { cycle: number },
-): Promise<ThoughtRecord | null> {
-  const row = await client.agentEvent.findFirst({
-    where: { agentId, teamId, cycle, type: "thought" },
-    orderBy: { seq: "asc" },
-    select: { id: true, seq: true, payload: true },
-  });
+function thoughtOf(row: EventRecord | null): ThoughtRecord | null {
   if (!row) return null;
   const p = row.payload as { content?: string | null; call?: { name: string; arguments: string } | null };
   return { id: row.id, seq: row.seq, content: p.content ?? null, call: p.call ?? null };
+}
+
+/** Under the agent lock: the cycle's thought and decision as recorded so far (by this step's earlier attempts or an overlapping copy). */
+async function recordedCycle(tx: Prisma.TransactionClient, ids: Ids & { cycle: number; agentRunId: string }) {
+  const { thought, recorded } = await readCycleRecord(tx, ids);
+  return { thought: thoughtOf(thought), decision: decisionOf(recorded) };
 }
 
 /**
@@ -186,11 +170,12 @@ async function findThought(
  * that keeps the chosen call; (2) the plan (tool call, approval, or an error the model is told about).
  */
 export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agentRunId: string; cycle: number }): Promise<Decision> {
-  const ids = { agentId, teamId, cycle };
+  // Everything read before deciding, in one round trip (server/agents/loop-sql.ts).
+  const state = await readThinkState(db, { agentId, teamId, agentRunId, cycle });
   // The watchdog revoked this run's claim (it was presumed dead) and another run holds the agent now.
-  const claim = await db.agentRun.findUnique({ where: { id: agentRunId }, select: { status: true } });
-  if (claim && claim.status !== "running") return { kind: "stop", status: null, reason: `This run's claim was closed (${claim.status}).` };
-  const recorded = await recordedDecision(db, { ...ids, agentRunId });
+  if (state.claimStatus !== null && state.claimStatus !== "running")
+    return { kind: "stop", status: null, reason: `This run's claim was closed (${state.claimStatus}).` };
+  const recorded = decisionOf(state.recorded);
   if (recorded) {
     // Resumed (a new run) while the call still waits for its approval: show the agent as waiting again.
     if (recorded.kind === "act" && recorded.approvalId) {
@@ -201,37 +186,35 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
     }
     return recorded;
   }
-  const waiting = await pendingHold(ids);
-  if (waiting) return { kind: "hold", approvalId: waiting.approvalId, holdKind: waiting.kind };
+  // A hold this cycle still waiting for its decision (a retried think finds it instead of opening another).
+  if (state.hold) return { kind: "hold", approvalId: state.hold.approvalId, holdKind: state.hold.kind };
 
-  const agent = await db.agent.findFirstOrThrow({
-    where: { id: agentId, teamId },
-    select: {
-      status: true,
-      provider: true,
-      model: true,
-      temperature: true,
-      maxOutputTokens: true,
-      tools: true,
-      approvalTimeoutSeconds: true,
-      ...HOLD_FIELDS,
-    },
-  });
+  const agent = state.agent;
+  if (!agent) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   // A person paused or stopped the agent while this run went on (between steps, or with no cooldown sleep
   // for the cancellation to land on): nothing more is thought; the run ends and leaves the status alone.
   if (!LOOP_OWNED.includes(agent.status)) return { kind: "stop", status: agent.status, reason: `The agent is ${agent.status}.` };
-  const thought = await findThought(db, ids);
+  const thought = thoughtOf(state.thought);
   if (!thought) {
     // Past the soft budget limit, or stuck: ask a person before spending anything more.
     if (holdNeeded(agent, cycle)) {
       const hold = await openHold({ agentId, teamId, agentRunId, cycle, approvalTimeoutSeconds: agent.approvalTimeoutSeconds });
       if (hold) return { kind: "hold", approvalId: hold.approvalId, holdKind: hold.kind };
     }
-    return callModelForCycle({ agentId, teamId, agentRunId, cycle, agent });
+    // The prompt starts from the agent row and events read above (loadContext's read).
+    const { name, goal, instructions, worldState, summary, summaryThroughCycle, cycleCount, lastEventSeq, provider, memorySettings } =
+      agent;
+    const context = {
+      agent: { name, goal, instructions, worldState, summary, summaryThroughCycle, cycleCount, lastEventSeq, provider, memorySettings },
+      events: state.events,
+    };
+    return callModelForCycle({ agentId, teamId, agentRunId, cycle, agent, context, recallInputs: state.recallInputs });
   }
   const recordedThought = thought;
   return underAgentLock(agentId, (tx) => planInTx(tx, { agentId, teamId, agentRunId, cycle, thought: recordedThought, agent }));
 }
+
+type ThinkState = Awaited<ReturnType<typeof readThinkState>>;
 
 type ThinkAgent = {
   provider: string;
@@ -248,7 +231,15 @@ async function callModelForCycle({
   agentRunId,
   cycle,
   agent,
-}: Ids & { agentRunId: string; cycle: number; agent: ThinkAgent }): Promise<Decision> {
+  context,
+  recallInputs,
+}: Ids & {
+  agentRunId: string;
+  cycle: number;
+  agent: ThinkAgent;
+  context: LoadedContext;
+  recallInputs: ThinkState["recallInputs"];
+}): Promise<Decision> {
   const enabled = (agent.tools as { name: string; enabled: boolean }[]).filter((t) => t.enabled).map((t) => t.name);
   const tools = toolsForModel(enabled);
   const toolTokens = estimateTokens(JSON.stringify(tools));
@@ -258,6 +249,8 @@ async function callModelForCycle({
     cycle,
     model: agent.model,
     reservedTokens: toolTokens + agent.maxOutputTokens,
+    loaded: context,
+    recallInputs,
   });
   const promptTokens = stats.promptTokens + toolTokens;
   const worst = worstCaseCost(agent.model, promptTokens, agent.maxOutputTokens, PRICES);
@@ -290,7 +283,7 @@ async function callModelForCycle({
 
   let endpoint: ModelEndpoint;
   try {
-    endpoint = await resolveEndpoint({ teamId, provider: agent.provider });
+    endpoint = await resolveEndpoint({ teamId, provider: agent.provider, row: recallInputs.providerRow });
   } catch (error) {
     await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
     return { kind: "stop", status: "failed", reason: (error as Error).message };
@@ -322,75 +315,76 @@ async function callModelForCycle({
   const cost = costOf(agent.model, reply.usage, PRICES);
   if (!cost.isKnownModel) warnUnpricedModel(agent.model);
   const first = reply.toolCalls[0];
+  const call = first ? { name: first.name, arguments: first.argumentsText } : null;
+  const thoughtEvent = {
+    type: "thought" as const,
+    payload: {
+      content: reply.content,
+      toolCalls: reply.toolCalls.map((c) => c.name),
+      call,
+      model: agent.model,
+      // HTTP attempts the call took (1 = no retry; 429/5xx/timeouts are retried with backoff).
+      attempts: result.attempts,
+      isKnownModelPrice: cost.isKnownModel,
+      // Why each memory was in the prompt: pinned, or recalled with its score and its components.
+      memory: {
+        embedder: recalled.embedderId,
+        scoring: recalled.scoring,
+        pinned: recalled.pinned.map((m) => m.id),
+        ...(recalled.degraded ? { degraded: recalled.degraded } : {}),
+      },
+      recalled: recalled.recalled.map((m) => ({
+        id: m.id,
+        kind: m.kind,
+        score: round4(m.score),
+        distance: round4(m.distance),
+        components: {
+          similarity: round4(m.components.similarity),
+          recency: round4(m.components.recency),
+          frequency: round4(m.components.frequency),
+          importance: round4(m.components.importance),
+        },
+      })),
+      context: stats,
+    },
+    tokensIn: reply.usage.inputTokens,
+    tokensOut: reply.usage.outputTokens,
+    costUsd: cost.costUsd,
+    durationMs: result.durationMs,
+  };
+  const charge = {
+    reservationId: verdict.reservationId,
+    costUsd: cost.costUsd,
+    tokensIn: reply.usage.inputTokens,
+    tokensOut: reply.usage.outputTokens,
+  };
   // The thought and the plan in one transaction.
   return underAgentLock(agentId, async (tx) => {
-    // An overlapping copy may have recorded this cycle's thought meanwhile: ours was paid for, so its
-    // cost is committed against that thought, and that thought's call is the one planned.
-    const existing = await findThought(tx, { agentId, teamId, cycle });
-    const written =
-      existing ??
-      (await appendEvent(
-        {
-          agentId,
-          teamId,
-          runId: agentRunId,
-          cycle,
-          type: "thought",
-          payload: {
-            content: reply.content,
-            toolCalls: reply.toolCalls.map((c) => c.name),
-            call: first ? { name: first.name, arguments: first.argumentsText } : null,
-            model: agent.model,
-            // HTTP attempts the call took (1 = no retry; 429/5xx/timeouts are retried with backoff).
-            attempts: result.attempts,
-            isKnownModelPrice: cost.isKnownModel,
-            // Why each memory was in the prompt: pinned, or recalled with its score and its components.
-            memory: {
-              embedder: recalled.embedderId,
-              scoring: recalled.scoring,
-              pinned: recalled.pinned.map((m) => m.id),
-              ...(recalled.degraded ? { degraded: recalled.degraded } : {}),
-            },
-            recalled: recalled.recalled.map((m) => ({
-              id: m.id,
-              kind: m.kind,
-              score: round4(m.score),
-              distance: round4(m.distance),
-              components: {
-                similarity: round4(m.components.similarity),
-                recency: round4(m.components.recency),
-                frequency: round4(m.components.frequency),
-                importance: round4(m.components.importance),
-              },
-            })),
-            context: stats,
-          },
-          tokensIn: reply.usage.inputTokens,
-          tokensOut: reply.usage.outputTokens,
-          costUsd: cost.costUsd,
-          durationMs: result.durationMs,
-        },
-        tx,
-      ));
-    await commitSpend(
-      {
+    // The usual case: when the plan needs nobody's approval, the thought, its charge and the plan's
+    // event are one statement, which writes only if nothing is recorded for the cycle yet.
+    const plan = await planOf(tx, { agentId, teamId, call, agent });
+    if (plan.kind === "error" || !plan.needsApproval) {
+      const written = await recordThought(tx, {
         agentId,
         teamId,
-        reservationId: verdict.reservationId,
-        costUsd: cost.costUsd,
-        tokensIn: reply.usage.inputTokens,
-        tokensOut: reply.usage.outputTokens,
-        eventId: written.id,
-      },
-      tx,
-    );
-    const thought = existing ?? {
-      id: written.id,
-      seq: written.seq,
-      content: reply.content,
-      call: first ? { name: first.name, arguments: first.argumentsText } : null,
-    };
-    return planInTx(tx, { agentId, teamId, agentRunId, cycle, thought, agent });
+        runId: agentRunId,
+        cycle,
+        thought: thoughtEvent,
+        plan: plan.kind === "error" ? plan.event : { type: "tool_call", payload: toolCallPayload(plan.call, null) },
+        reservation: { id: charge.reservationId, costUsd: charge.costUsd, tokensIn: charge.tokensIn, tokensOut: charge.tokensOut },
+      });
+      if (written && plan.kind === "error") return { kind: "idle" as const, reason: plan.reason };
+      if (written && plan.kind === "call")
+        return { kind: "act" as const, callEventSeq: written.plan!.seq, toolName: plan.call.name, approvalId: null };
+    }
+    // An overlapping copy may have recorded this cycle's thought meanwhile: ours was paid for, so its
+    // cost is committed against that thought, and that thought's call is the one planned.
+    const recordedSoFar = await recordedCycle(tx, { agentId, teamId, cycle, agentRunId });
+    const existing = recordedSoFar.thought;
+    const written = existing ?? (await appendEvent({ agentId, teamId, runId: agentRunId, cycle, ...thoughtEvent }, tx));
+    await commitSpend({ agentId, teamId, ...charge, eventId: written.id }, tx);
+    const thought = existing ?? { id: written.id, seq: written.seq, content: reply.content, call };
+    return planInTx(tx, { agentId, teamId, agentRunId, cycle, thought, agent, already: recordedSoFar.decision });
   });
 }
 
@@ -403,40 +397,39 @@ type PlanInput = Ids & { agentRunId: string; cycle: number; agent: ThinkAgent };
  */
 async function decideOnce(input: PlanInput, write: (tx: Prisma.TransactionClient) => Promise<Decision>): Promise<Decision> {
   return underAgentLock(input.agentId, async (tx) => {
-    const thought = await findThought(tx, input);
-    if (thought) return planInTx(tx, { ...input, thought });
-    return (await recordedDecision(tx, input)) ?? write(tx);
+    const { thought, decision } = await recordedCycle(tx, input);
+    if (thought) return planInTx(tx, { ...input, thought, already: decision });
+    return decision ?? write(tx);
   });
 }
 
 /** Turns the cycle's thought into the plan: an error the model is told about, or a tool call (held for approval if needed). Runs under the agent lock. */
 async function planInTx(
   tx: Prisma.TransactionClient,
-  { agentId, teamId, agentRunId, cycle, thought, agent }: PlanInput & { thought: ThoughtRecord },
+  {
+    agentId,
+    teamId,
+    agentRunId,
+    cycle,
+    thought,
+    agent,
+    already,
+  }: PlanInput & {
+    thought: ThoughtRecord;
+    /** The decision recorded so far, when the caller read it under this lock already. */
+    already?: Decision | null;
+  },
 ): Promise<Decision> {
-  const already = await recordedDecision(tx, { agentId, teamId, cycle, agentRunId });
-  if (already) return already;
-  const call = thought.call;
-  const parsed = call ? parseToolCall(call.name, call.arguments) : null;
-  if (!call || !parsed?.ok) {
-    const message = !call
-      ? "The model answered without calling a tool; it was asked to call exactly one."
-      : (parsed as { ok: false; error: string }).error;
-    await appendEvent(
-      {
-        agentId,
-        teamId,
-        runId: agentRunId,
-        cycle,
-        type: "error",
-        payload: { stage: "think", kind: call ? "invalid-tool-call" : "no-tool-call", message },
-      },
-      tx,
-    );
-    return { kind: "idle" as const, reason: message };
+  const recorded = already === undefined ? (await recordedCycle(tx, { agentId, teamId, cycle, agentRunId })).decision : already;
+  if (recorded) return recorded;
+  const plan = await planOf(tx, { agentId, teamId, call: thought.call, agent });
+  if (plan.kind === "error") {
+    await appendEvent({ agentId, teamId, runId: agentRunId, cycle, ...plan.event }, tx);
+    return { kind: "idle" as const, reason: plan.reason };
   }
+  const { call } = plan;
   let approvalId: string | null = null;
-  if (await approvalNeeded(tx, { agentId, teamId, toolName: call.name, tools: agent.tools })) {
+  if (plan.needsApproval) {
     const approval = await tx.approval.create({
       data: {
         agentId,
@@ -444,7 +437,7 @@ async function planInTx(
         cycle,
         kind: call.name === "ask_human" ? "question" : "tool",
         toolName: call.name,
-        toolArgs: parsed.input as Prisma.InputJsonValue,
+        toolArgs: plan.input as Prisma.InputJsonValue,
         reason: thought.content ?? `The agent wants to use ${call.name}.`,
         context: { cycle, thoughtSeq: thought.seq },
         expiresAt: new Date(Date.now() + agent.approvalTimeoutSeconds * 1000),
@@ -454,14 +447,7 @@ async function planInTx(
     approvalId = approval.id;
   }
   const callEvent = await appendEvent(
-    {
-      agentId,
-      teamId,
-      runId: agentRunId,
-      cycle,
-      type: "tool_call",
-      payload: { stage: "think", name: call.name, arguments: call.arguments, approvalId },
-    },
+    { agentId, teamId, runId: agentRunId, cycle, type: "tool_call", payload: toolCallPayload(call, approvalId) },
     tx,
   );
   if (approvalId) {
@@ -473,6 +459,35 @@ async function planInTx(
   }
   return { kind: "act" as const, callEventSeq: callEvent.seq, toolName: call.name, approvalId };
 }
+
+type ToolCall = { name: string; arguments: string };
+type Plan =
+  | { kind: "error"; reason: string; event: { type: "error"; payload: Prisma.InputJsonValue } }
+  | { kind: "call"; call: ToolCall; input: unknown; needsApproval: boolean };
+
+/** What the thought's call comes to: an error the model is told about, or a valid call, which may need a person's approval. */
+async function planOf(
+  tx: Prisma.TransactionClient,
+  { agentId, teamId, call, agent }: Ids & { call: ToolCall | null; agent: ThinkAgent },
+): Promise<Plan> {
+  const parsed = call ? parseToolCall(call.name, call.arguments) : null;
+  if (!call || !parsed?.ok) {
+    const message = !call
+      ? "The model answered without calling a tool; it was asked to call exactly one."
+      : (parsed as { ok: false; error: string }).error;
+    const payload = { stage: "think", kind: call ? "invalid-tool-call" : "no-tool-call", message };
+    return { kind: "error", reason: message, event: { type: "error", payload } };
+  }
+  const needsApproval = await approvalNeeded(tx, { agentId, teamId, toolName: call.name, tools: agent.tools });
+  return { kind: "call", call, input: parsed.input, needsApproval };
+}
+
+const toolCallPayload = (call: ToolCall, approvalId: string | null) => ({
+  stage: "think",
+  name: call.name,
+  arguments: call.arguments,
+  approvalId,
+});
 
 export type ApprovalSettlement = { approved: boolean; answer: string | null; action: "continue" | "pause" | "stop" };
 
@@ -545,13 +560,13 @@ export async function act({
   callEventSeq,
   approval,
 }: Ids & { agentRunId: string; cycle: number; callEventSeq: number; approval: ApprovalSettlement | null }): Promise<ActOutcome> {
-  const callEvent = await db.agentEvent.findFirstOrThrow({ where: { agentId, teamId, seq: callEventSeq }, select: { payload: true } });
-  const { name, arguments: argumentsText } = callEvent.payload as { name: string; arguments: string };
-  const existing = await db.agentEvent.findFirst({ where: { agentId, teamId, cycle, type: "tool_result" }, select: { payload: true } });
-  let result = existing?.payload as { status: string; result?: unknown; error?: string } | undefined;
+  // The planned call, a result an earlier attempt recorded, and the world state before the tool: one read.
+  const state = await readActState(db, { agentId, teamId, cycle, callEventSeq });
+  const { name, arguments: argumentsText } = state.call as { name: string; arguments: string };
+  let result = (state.result ?? undefined) as { status: string; result?: unknown; error?: string } | undefined;
   let charge: { reservationId: bigint; costUsd: string } | undefined;
+  let isCycleFinished = false;
   if (!result) {
-    const before = await db.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { worldState: true } });
     if (approval && !approval.approved) {
       result = { status: "rejected", error: "A person did not approve this action; it was not executed." };
     } else if (name === "ask_human") {
@@ -566,62 +581,40 @@ export async function act({
     }
     const recorded = result;
     result = await underAgentLock(agentId, async (tx) => {
-      // An overlapping copy of this step may have recorded the result meanwhile: that one stands.
-      const raced = await tx.agentEvent.findFirst({
-        where: { agentId, teamId, cycle, type: "tool_result" },
-        select: { id: true, payload: true },
-      });
-      if (raced) {
-        if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: raced.id }, tx);
-        return raced.payload as { status: string; result?: unknown; error?: string };
-      }
-      const after = await tx.agent.findFirstOrThrow({
-        where: { id: agentId, teamId },
-        select: { worldState: true, stuckNoProgressCycles: true },
-      });
       const resultHash = recorded.status === "succeeded" ? hashOf({ name, result: recorded.result }) : null;
-      // New information: the world state changed, or a successful result not seen in the last cycles.
-      let isNew = stableJson(before.worldState) !== stableJson(after.worldState);
-      if (!isNew && resultHash) {
-        const seen = await tx.agentEvent.findMany({
-          where: { agentId, teamId, type: "tool_result" },
-          orderBy: { seq: "desc" },
-          take: after.stuckNoProgressCycles,
-          select: { payload: true },
-        });
-        isNew = !seen.some((e) => (e.payload as { resultHash?: string }).resultHash === resultHash);
-      }
-      const resultEvent = await appendEvent(
-        {
-          agentId,
-          teamId,
-          runId: agentRunId,
-          cycle,
-          type: "tool_result",
-          payload: { name, ...recorded, resultHash, isNew, ...(charge ? { costUsd: charge.costUsd } : {}) } as Prisma.InputJsonValue,
-          costUsd: charge?.costUsd,
-        },
-        tx,
-      );
-      // A priced tool's charge lands in the ledger with its result.
-      if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: resultEvent.id }, tx);
-      // The cycle's episode: what was done and what came of it, for recall in later cycles.
-      await writeMemory(
-        {
-          agentId,
-          teamId,
-          kind: "episode",
+      // The result event, the cycle's episode (what was done and what came of it, for recall in later
+      // cycles), the stuck-detection counters, cycle counter and heartbeat: one statement. It decides
+      // whether the result is new information (the world state changed, or a successful result not seen
+      // in the last cycles), and writes nothing if an overlapping copy of this step recorded the result
+      // meanwhile: that one stands.
+      const outcome = await recordToolResult(tx, {
+        agentId,
+        teamId,
+        runId: agentRunId,
+        cycle,
+        worldStateBefore: state.worldState,
+        resultHash,
+        payload: { name, ...recorded, resultHash, ...(charge ? { costUsd: charge.costUsd } : {}) } as Prisma.InputJsonValue,
+        costUsd: charge?.costUsd,
+        memory: {
           content: episodeText({ cycle, name, argumentsText, result: recorded }),
-          importance: episodeImportance(name, recorded.status, isNew),
-          sourceEventSeq: resultEvent.seq,
+          importance: { ifNew: episodeImportance(name, recorded.status, true), ifNotNew: episodeImportance(name, recorded.status, false) },
+          embedder: PENDING_EMBEDDER,
         },
-        tx,
-      );
-      await recordCycleProgress(tx, { agentId, teamId, cycle, signature: callSignature(name, argumentsText), isNew });
+        signature: callSignature(name, argumentsText),
+        loopOwned: LOOP_OWNED,
+      });
+      if (outcome.raced) {
+        if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: outcome.raced.id }, tx);
+        return outcome.raced.payload as { status: string; result?: unknown; error?: string };
+      }
+      // A priced tool's charge lands in the ledger with its result.
+      if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: outcome.recorded.id }, tx);
+      isCycleFinished = true;
       return recorded;
     });
   }
-  await markCycleDone({ agentId, teamId, cycle });
+  if (!isCycleFinished) await markCycleDone({ agentId, teamId, cycle });
   if (cycle % SNAPSHOT_EVERY_CYCLES === 0) {
     await writeSnapshot({ agentId, teamId, cycle });
     // Over its memory cap, the agent's weakest episodes are consolidated into summaries.

@@ -301,6 +301,46 @@ async function resumeMatchingWaits(client: pg.PoolClient, event: InngestEvent) {
   }
 }
 
+/**
+ * A finished step and its place on the run's stack, as one statement's CTEs (one round trip on every
+ * step): `source` yields the step's row, $1–$9 being run id, step id, name, op, status, attempts,
+ * memo, error and output size. A step finishes once: a repeated report (a retried checkpoint, a late
+ * invoke result) changes nothing, and the stack only grows when the step was stored.
+ */
+const storeStepCtes = (source: string) => `
+  stored AS (
+    INSERT INTO executor_step ("runId", "stepId", name, op, status, attempts, memo, error, "outputSize", "endedAt")
+    ${source}
+    ON CONFLICT ("runId", "stepId") DO UPDATE SET status = $5, memo = $7, error = $8, "outputSize" = $9, "endedAt" = now(),
+      attempts = GREATEST(executor_step.attempts, $6)
+    WHERE executor_step.status NOT IN ('completed', 'failed')
+    RETURNING id
+  ), appended AS (
+    UPDATE executor_run SET stack = stack || to_jsonb($2::text), "updatedAt" = now() WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)
+  )`;
+
+function stepParams(
+  runId: string,
+  stepId: string,
+  memo: Memo,
+  status: "completed" | "failed",
+  details?: { name?: string; op?: string; attempts?: number },
+) {
+  const json = JSON.stringify(memo);
+  const error = status === "failed" && memo && typeof memo === "object" && "error" in memo ? JSON.stringify(memo.error) : null;
+  return [
+    runId,
+    stepId,
+    details?.name ?? stepId,
+    details?.op ?? "StepRun",
+    status,
+    details?.attempts ?? 1,
+    json,
+    error,
+    Buffer.byteLength(json),
+  ];
+}
+
 /** Stores a step's memo, marks it finished and appends it to the run's stack (completion order). */
 export async function completeStep(
   client: Db,
@@ -310,32 +350,39 @@ export async function completeStep(
   status: "completed" | "failed",
   details?: { name?: string; op?: string; attempts?: number },
 ) {
-  const json = JSON.stringify(memo);
-  const error = status === "failed" && memo && typeof memo === "object" && "error" in memo ? JSON.stringify(memo.error) : null;
-  // A step finishes once: a repeated report (a retried checkpoint, a late invoke result) changes nothing.
   const stored = await client.query(
-    `INSERT INTO executor_step ("runId", "stepId", name, op, status, attempts, memo, error, "outputSize", "endedAt")
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-     ON CONFLICT ("runId", "stepId") DO UPDATE SET status = $5, memo = $7, error = $8, "outputSize" = $9, "endedAt" = now(),
-       attempts = GREATEST(executor_step.attempts, $6)
-     WHERE executor_step.status NOT IN ('completed', 'failed')
-     RETURNING id`,
-    [
-      runId,
-      stepId,
-      details?.name ?? stepId,
-      details?.op ?? "StepRun",
-      status,
-      details?.attempts ?? 1,
-      json,
-      error,
-      Buffer.byteLength(json),
-    ],
+    `WITH ${storeStepCtes("VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())")} SELECT id FROM stored`,
+    stepParams(runId, stepId, memo, status, details),
   );
   if (stored.rowCount === 0) return false;
   stepsStored.inc({ status });
-  await client.query(`UPDATE executor_run SET stack = stack || to_jsonb($2::text), "updatedAt" = now() WHERE id = $1`, [runId, stepId]);
   return true;
+}
+
+/**
+ * A checkpointed step, stored only while the request still holds its job (`leasedBy`; the job's row is
+ * locked for the statement, as a checkpoint's transaction locks it): one statement, no transaction.
+ * `held` is false when another worker took the job over (a stale dispatch): nothing was stored then.
+ */
+export async function completeLeasedStep(
+  pool: Db,
+  lease: { jobId: string; workerId: string },
+  runId: string,
+  stepId: string,
+  memo: Memo,
+  status: "completed" | "failed",
+  details?: { name?: string; op?: string; attempts?: number },
+) {
+  const { rows } = await pool.query<{ held: boolean; stored: boolean }>(
+    `WITH job AS (SELECT 1 FROM executor_job WHERE id = $10 AND "runId" = $1 AND "leasedBy" = $11 FOR UPDATE),
+     ${storeStepCtes(
+       `SELECT $1, $2, $3, $4, $5::"ExecutorStepStatus", $6::int, $7::jsonb, $8::jsonb, $9::int, now() WHERE EXISTS (SELECT 1 FROM job)`,
+     )}
+     SELECT EXISTS (SELECT 1 FROM job) AS held, EXISTS (SELECT 1 FROM stored) AS stored`,
+    [...stepParams(runId, stepId, memo, status, details), lease.jobId, lease.workerId],
+  );
+  if (rows[0]!.stored) stepsStored.inc({ status });
+  return rows[0]!.held;
 }
 
 /** Ends a run: status, output or error, and no jobs or waits left behind. Resumes an invoking parent. */

@@ -4,7 +4,7 @@ import { costOf } from "../agents/pricing";
 import { PRICES, warnUnpricedModel } from "../agents/prices";
 import { db } from "../db/client";
 import { env } from "../env";
-import { providerCredentials } from "../providers/providers";
+import { providerCredentials, type ProviderRow } from "../providers/providers";
 import { EMBEDDING_DIMENSIONS, hashEmbedding } from "./hash-embedding";
 
 export { EMBEDDING_DIMENSIONS, hashEmbedding, toVectorLiteral } from "./hash-embedding";
@@ -38,10 +38,20 @@ export const OFFLINE_EMBEDDER: Embedder = { kind: "offline", id: OFFLINE_EMBEDDE
 /** An embedder's id names its vector space: the model (the same model gives the same vectors on any endpoint). */
 export const openAIEmbedderId = (model: string) => `openai:${model}`;
 
-export async function embedderForProvider({ teamId, providerId }: { teamId: string; providerId: string }): Promise<Embedder> {
-  const row = await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { embeddingModel: true } });
+export async function embedderForProvider({
+  teamId,
+  providerId,
+  row: given,
+}: {
+  teamId: string;
+  providerId: string;
+  /** The provider's row when the caller read it already (null: there is no such provider). */
+  row?: ProviderRow | null;
+}): Promise<Embedder> {
+  const row =
+    given !== undefined ? given : await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { embeddingModel: true } });
   if (!row?.embeddingModel) return OFFLINE_EMBEDDER;
-  const credentials = await providerCredentials({ teamId, providerId, fallbackKey: env.OPENAI_API_KEY });
+  const credentials = await providerCredentials({ teamId, providerId, fallbackKey: env.OPENAI_API_KEY, row: given });
   if (!credentials) return OFFLINE_EMBEDDER;
   return {
     kind: "openai",

@@ -6,6 +6,7 @@ import { AppError } from "../errors";
 import { embedderForProvider, embedTexts, EMBED_BATCH_SIZE, OFFLINE_EMBEDDER, toVectorLiteral, type Embedder } from "./embedder";
 import { markRecalled, rankCandidates, RECALL_CANDIDATES, vectorCandidates, type RecalledMemory } from "./recall";
 import { memorySettingsOf, type MemorySettings } from "./settings";
+import type { ProviderRow } from "../providers/providers";
 
 /**
  * Long-term memory (a hybrid): episodes, summaries and reflections as text + vectors in `memory`;
@@ -103,10 +104,23 @@ export async function rememberFact(
 }
 
 /** The embedder an agent's memories use: its provider's embedding model, or the offline one. */
-export async function agentEmbedder({ teamId, provider }: { teamId: string; provider: string }): Promise<Embedder> {
+export async function agentEmbedder({
+  teamId,
+  provider,
+  row,
+}: {
+  teamId: string;
+  provider: string;
+  /** The provider's row when the caller read it already (null: there is no such provider). */
+  row?: ProviderRow | null;
+}): Promise<Embedder> {
   if (provider === SIMULATOR_PROVIDER) return OFFLINE_EMBEDDER;
-  return embedderForProvider({ teamId, providerId: provider });
+  return embedderForProvider({ teamId, providerId: provider, row });
 }
+
+export type PendingMemory = { id: string; content: string };
+/** How many pending memories go into one embeddings call beside `queryCount` queries. */
+export const pendingBatchSize = (queryCount: number) => Math.max(1, EMBED_BATCH_SIZE - queryCount);
 
 type EmbedOutcome = { ok: true; queryVectors: number[][]; embedded: number } | { ok: false; error: string; overBudget: boolean };
 
@@ -114,13 +128,21 @@ type EmbedOutcome = { ok: true; queryVectors: number[][]; embedded: number } | {
  * Embeds up to one batch of the agent's pending memories together with `queries`, in one call, and
  * stores the memories' vectors. Returns the queries' vectors.
  */
-export async function embedPending(ids: Ids, embedder: Embedder, queries: string[] = []): Promise<EmbedOutcome> {
-  const pending = await db.memory.findMany({
-    where: { agentId: ids.agentId, teamId: ids.teamId, embedder: PENDING_EMBEDDER },
-    orderBy: { createdAt: "asc" },
-    take: Math.max(1, EMBED_BATCH_SIZE - queries.length),
-    select: { id: true, content: true },
-  });
+export async function embedPending(
+  ids: Ids,
+  embedder: Embedder,
+  queries: string[] = [],
+  /** The pending memories (oldest first, at most pendingBatchSize(queries.length)) when the caller read them already. */
+  preloaded?: PendingMemory[],
+): Promise<EmbedOutcome> {
+  const pending =
+    preloaded ??
+    (await db.memory.findMany({
+      where: { agentId: ids.agentId, teamId: ids.teamId, embedder: PENDING_EMBEDDER },
+      orderBy: { createdAt: "asc" },
+      take: pendingBatchSize(queries.length),
+      select: { id: true, content: true },
+    }));
   if (pending.length === 0 && queries.length === 0) return { ok: true, queryVectors: [], embedded: 0 };
   const result = await embedTexts(embedder, [...pending.map((p) => p.content), ...queries], ids);
   if (!result.ok) return { ok: false, error: result.error, overBudget: result.kind === "over_budget" };
@@ -162,6 +184,7 @@ export type RecallResult = {
 };
 
 export const PINNED_IN_CONTEXT = 10;
+export type PinnedMemory = { id: string; kind: MemoryKind; content: string; sourceEventSeq: number | null };
 
 /**
  * What the loop shows the model before it decides: the pinned memories (always), and the best-scoring
@@ -175,19 +198,34 @@ export async function recallForContext({
   query,
   excludeSeqs,
   limit = 5,
-}: Ids & { provider: string; settings: unknown; query: string; excludeSeqs: Set<number>; limit?: number }): Promise<RecallResult> {
+  preloaded,
+}: Ids & {
+  provider: string;
+  settings: unknown;
+  query: string;
+  excludeSeqs: Set<number>;
+  limit?: number;
+  /**
+   * What this reads first, when the caller read it already (the loop's think does, in its one read):
+   * the provider's row, the pinned memories (PINNED_IN_CONTEXT, by importance then newest) and the
+   * pending ones (pendingBatchSize(1), oldest first).
+   */
+  preloaded?: { providerRow: ProviderRow | null; pinned: PinnedMemory[]; pending: PendingMemory[] };
+}): Promise<RecallResult> {
   const ids = { agentId, teamId };
   const memorySettings = memorySettingsOf(settings);
   const scoring = { weights: memorySettings.weights, halfLifeHours: memorySettings.halfLifeHours };
-  const embedder = await agentEmbedder({ teamId, provider });
-  const pinnedRows = await db.memory.findMany({
-    where: { agentId, teamId, isPinned: true, archivedAt: null },
-    orderBy: [{ importance: "desc" }, { createdAt: "desc" }],
-    take: PINNED_IN_CONTEXT,
-    select: { id: true, kind: true, content: true, sourceEventSeq: true },
-  });
+  const embedder = await agentEmbedder({ teamId, provider, row: preloaded ? preloaded.providerRow : undefined });
+  const pinnedRows =
+    preloaded?.pinned ??
+    (await db.memory.findMany({
+      where: { agentId, teamId, isPinned: true, archivedAt: null },
+      orderBy: [{ importance: "desc" }, { createdAt: "desc" }],
+      take: PINNED_IN_CONTEXT,
+      select: { id: true, kind: true, content: true, sourceEventSeq: true },
+    }));
   const pinned = pinnedRows.filter((m) => m.sourceEventSeq === null || !excludeSeqs.has(m.sourceEventSeq));
-  const embedded = await embedPending(ids, embedder, [query]);
+  const embedded = await embedPending(ids, embedder, [query], preloaded?.pending);
   if (!embedded.ok) {
     await markRecalled(
       pinned.map((p) => p.id),

@@ -137,17 +137,26 @@ export async function deleteProvider({ teamId, userId, providerId }: { teamId: s
   await audit(teamId, userId, "provider.delete", providerId);
 }
 
+/** What a model or embeddings call needs of a provider's row. */
+export type ProviderRow = { baseUrl: string | null; apiKeyCiphertext: string | null; embeddingModel: string | null };
+
 /** Endpoint and key for a model call (server side only). A provider without a key of its own uses OPENAI_API_KEY, if set. */
 export async function providerCredentials({
   teamId,
   providerId,
   fallbackKey,
+  row: given,
 }: {
   teamId: string;
   providerId: string;
   fallbackKey?: string;
+  /** The provider's row when the caller read it already (null: there is no such provider). */
+  row?: ProviderRow | null;
 }) {
-  const row = await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { baseUrl: true, apiKeyCiphertext: true } });
+  const row =
+    given !== undefined
+      ? given
+      : await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { baseUrl: true, apiKeyCiphertext: true } });
   if (!row) return null;
   const apiKey = row.apiKeyCiphertext ? decryptSecret(row.apiKeyCiphertext, teamId) : (fallbackKey ?? null);
   return { baseURL: row.baseUrl ?? undefined, apiKey };

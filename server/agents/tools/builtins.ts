@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { db, type Prisma } from "../../db/client";
+import { db } from "../../db/client";
 import { factKeyOf, rememberFact, searchMemories, writeMemory } from "../../memory/memories";
+import { mergeWorldState } from "../loop-sql";
 import { registerTool } from "./registry";
 
 /** The built-in tools. A custom tool is one more `registerTool(...)` call, imported by server/agents/tools/index.ts. */
@@ -19,13 +20,11 @@ export const updateWorldState = registerTool({
   sideEffect: "read-only",
   defaultApproval: "never",
   execute: async (input, { agentId, teamId }) => {
-    return db.$transaction(async (tx) => {
-      const agent = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { worldState: true } });
-      const state = { ...((agent.worldState ?? {}) as Record<string, unknown>), ...(input.set ?? {}) };
-      for (const key of input.remove ?? []) delete state[key];
-      await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { worldState: state as Prisma.InputJsonValue } });
-      return { keys: Object.keys(state) };
-    });
+    // One statement (server/agents/loop-sql.ts): the merge happens in the database, under the row's lock.
+    const before = await mergeWorldState(db, { agentId, teamId, set: input.set ?? {}, remove: input.remove ?? [] });
+    const state = { ...((before ?? {}) as Record<string, unknown>), ...(input.set ?? {}) };
+    for (const key of input.remove ?? []) delete state[key];
+    return { keys: Object.keys(state) };
   },
 });
 

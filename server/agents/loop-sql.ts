@@ -1,0 +1,334 @@
+import { Prisma } from "../db/client";
+import type { AgentStatus, EventType } from "../db/generated/enums";
+import { MAX_EVENTS_IN_CONTEXT } from "./events";
+import { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize, type PendingMemory, type PinnedMemory } from "../memory/memories";
+import type { ProviderRow } from "../providers/providers";
+
+/**
+ * The agent loop's hot-path statements, raw because each does in ONE round trip what Prisma needs
+ * several for: reads of a few tables as one row (scalar subqueries), and writes whose parts depend on
+ * each other (a data-modifying CTE). Every cycle runs them, and round trips are most of a cycle's
+ * overhead besides the model (bench/agent-loop.ts). They go through Prisma's `$queryRaw` (so they run
+ * inside the loop's transactions, on PostgreSQL and on PGlite alike), parameterised; the reads return
+ * JSON or text, converted here, so nothing depends on how a driver maps numeric or bigint columns.
+ *
+ * What they read and write is what the Prisma calls they replace read and wrote; the callers (loop.ts,
+ * the update_world_state tool) keep the logic, and the agent lock where a check-then-write needs it: a
+ * lock taken inside a statement would not help, since the statement's snapshot predates it. The spend
+ * ledger's statements are in budget-sql.ts.
+ */
+type Client = Pick<Prisma.TransactionClient, "$queryRaw" | "$executeRaw">;
+type Ids = { agentId: string; teamId: string };
+
+/** An event row as the loop reads it back: a recorded decision, a thought, a tool call or result. */
+export type EventRecord = { id: bigint; seq: number; type: EventType; payload: Prisma.JsonValue };
+type EventJson = { id: string; seq: number; type: EventType; payload: Prisma.JsonValue };
+const eventOf = (e: EventJson | null): EventRecord | null => (e ? { ...e, id: BigInt(e.id) } : null);
+
+/** `payload.stage = "think"` events that decide a cycle: a tool call or error, or this run's budget stop. */
+const recordedDecisionSql = ({ agentId, teamId, cycle, agentRunId }: Ids & { cycle: number; agentRunId: string }) => Prisma.sql`
+  SELECT jsonb_build_object('id', e.id::text, 'seq', e.seq, 'type', e.type, 'payload', e.payload)
+    FROM agent_event e
+   WHERE e."agentId" = ${agentId}::uuid AND e."teamId" = ${teamId} AND e.cycle = ${cycle}
+     AND e.payload -> 'stage' = '"think"'::jsonb
+     AND (e.type IN ('tool_call', 'error') OR (e.type = 'budget' AND e."runId" = ${agentRunId}::uuid))
+   ORDER BY e.seq DESC LIMIT 1`;
+
+/** The cycle's first thought (the model call an overlapping copy may already have recorded). */
+const thoughtSql = ({ agentId, teamId, cycle }: Ids & { cycle: number }) => Prisma.sql`
+  SELECT jsonb_build_object('id', e.id::text, 'seq', e.seq, 'type', e.type, 'payload', e.payload)
+    FROM agent_event e
+   WHERE e."agentId" = ${agentId}::uuid AND e."teamId" = ${teamId} AND e.cycle = ${cycle} AND e.type = 'thought'
+   ORDER BY e.seq ASC LIMIT 1`;
+
+/** The agent columns think reads: for the plan, for holds (HOLD_FIELDS) and for the prompt (loadContext). */
+type ThinkAgentJson = {
+  status: string;
+  provider: string;
+  model: string;
+  temperature: number;
+  maxOutputTokens: number;
+  tools: Prisma.JsonValue;
+  approvalTimeoutSeconds: number;
+  budgetUsd: string | null;
+  budgetTokens: string | null;
+  softLimitPercent: number;
+  spentUsd: string;
+  tokensUsed: string;
+  budgetAckKey: string | null;
+  repeatStreak: number;
+  stuckRepeatLimit: number;
+  lastProgressCycle: number;
+  stuckNoProgressCycles: number;
+  lastCallSignature: string | null;
+  name: string;
+  goal: string;
+  instructions: string;
+  worldState: Prisma.JsonValue;
+  summary: string;
+  summaryThroughCycle: number;
+  cycleCount: number;
+  lastEventSeq: number;
+  memorySettings: Prisma.JsonValue;
+};
+
+/**
+ * Everything a think step reads before it decides, in one statement (it was eleven Prisma reads): this
+ * run's claim, a decision or a hold already recorded for the cycle, the agent row, the cycle's thought,
+ * the events of the cycles the rolling summary does not cover yet (loadContext's read, so that the
+ * prompt is assembled without reading them again), and what the model call and recall read first: the
+ * provider's row, the pinned and the pending memories. One snapshot, so the parts agree with each other.
+ */
+export async function readThinkState(client: Client, params: Ids & { agentRunId: string; cycle: number }) {
+  const { agentId, teamId, agentRunId, cycle } = params;
+  const [row] = await client.$queryRaw<
+    {
+      claimStatus: string | null;
+      recorded: EventJson | null;
+      hold: { id: string; kind: "budget" | "stuck" } | null;
+      thought: EventJson | null;
+      agent: ThinkAgentJson | null;
+      events: { seq: number; cycle: number; type: EventType; payload: Prisma.JsonValue }[];
+      providerRow: ProviderRow | null;
+      pinned: PinnedMemory[];
+      pending: PendingMemory[];
+    }[]
+  >`
+    WITH a AS (
+      SELECT status, provider, model, temperature, "maxOutputTokens", tools, "approvalTimeoutSeconds",
+             "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "softLimitPercent",
+             "spentUsd"::text AS "spentUsd", "tokensUsed"::text AS "tokensUsed", "budgetAckKey", "repeatStreak",
+             "stuckRepeatLimit", "lastProgressCycle", "stuckNoProgressCycles", "lastCallSignature",
+             name, goal, instructions, "worldState", summary, "summaryThroughCycle", "cycleCount", "lastEventSeq", "memorySettings"
+        FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
+    )
+    SELECT (SELECT r.status::text FROM agent_run r WHERE r.id = ${agentRunId}::uuid) AS "claimStatus",
+           (${recordedDecisionSql(params)}) AS recorded,
+           (SELECT jsonb_build_object('id', h.id, 'kind', h.kind)
+              FROM approval h
+             WHERE h."agentId" = ${agentId}::uuid AND h."teamId" = ${teamId} AND h.cycle = ${cycle}
+               AND h.kind IN ('budget', 'stuck') AND h.status = 'pending'
+             ORDER BY h."createdAt" DESC LIMIT 1) AS hold,
+           (${thoughtSql(params)}) AS thought,
+           (SELECT to_jsonb(a) FROM a) AS agent,
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'cycle', e.cycle, 'type', e.type, 'payload', e.payload) ORDER BY e.seq), '[]'::jsonb)
+              FROM (SELECT seq, cycle, type, payload FROM agent_event
+                     WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle > (SELECT "summaryThroughCycle" FROM a)
+                     ORDER BY seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e) AS events,
+           (SELECT jsonb_build_object('baseUrl', p."baseUrl", 'apiKeyCiphertext', p."apiKeyCiphertext", 'embeddingModel', p."embeddingModel")
+              FROM model_provider p WHERE p.id::text = (SELECT provider FROM a) AND p."teamId" = ${teamId}) AS "providerRow",
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'kind', m.kind, 'content', m.content, 'sourceEventSeq', m."sourceEventSeq") ORDER BY m.n), '[]'::jsonb)
+              FROM (SELECT id, kind, content, "sourceEventSeq", row_number() OVER (ORDER BY importance DESC, "createdAt" DESC) AS n
+                      FROM memory WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND "isPinned" AND "archivedAt" IS NULL
+                     ORDER BY importance DESC, "createdAt" DESC LIMIT ${PINNED_IN_CONTEXT}) m) AS pinned,
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'content', m.content) ORDER BY m.n), '[]'::jsonb)
+              FROM (SELECT id, content, row_number() OVER (ORDER BY "createdAt") AS n
+                      FROM memory WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND embedder = ${PENDING_EMBEDDER}
+                     ORDER BY "createdAt" LIMIT ${pendingBatchSize(1)}) m) AS pending`;
+  const a = row!.agent;
+  const agent = a && {
+    ...a,
+    status: a.status as AgentStatus,
+    budgetUsd: a.budgetUsd === null ? null : new Prisma.Decimal(a.budgetUsd),
+    budgetTokens: a.budgetTokens === null ? null : BigInt(a.budgetTokens),
+    spentUsd: new Prisma.Decimal(a.spentUsd),
+    tokensUsed: BigInt(a.tokensUsed),
+  };
+  return {
+    claimStatus: row!.claimStatus,
+    recorded: eventOf(row!.recorded),
+    hold: row!.hold && { approvalId: row!.hold.id, kind: row!.hold.kind },
+    thought: eventOf(row!.thought),
+    agent,
+    events: row!.events,
+    // What recall reads first (recallForContext, for the one query it embeds).
+    recallInputs: { providerRow: row!.providerRow, pinned: row!.pinned, pending: row!.pending },
+  };
+}
+
+/** Under the agent lock, before planning: the cycle's thought and decision as recorded so far, in one read. */
+export async function readCycleRecord(client: Client, params: Ids & { cycle: number; agentRunId: string }) {
+  const [row] = await client.$queryRaw<{ thought: EventJson | null; recorded: EventJson | null }[]>`
+    SELECT (${thoughtSql(params)}) AS thought, (${recordedDecisionSql(params)}) AS recorded`;
+  return { thought: eventOf(row!.thought), recorded: eventOf(row!.recorded) };
+}
+
+/**
+ * What act reads first: the planned call, a result an earlier attempt recorded, and the world state
+ * before the tool runs (as jsonb text, for recordToolResult to compare with the state after it).
+ */
+export async function readActState(
+  client: Client,
+  { agentId, teamId, cycle, callEventSeq }: Ids & { cycle: number; callEventSeq: number },
+) {
+  const [row] = await client.$queryRaw<{ call: Prisma.JsonValue | null; result: Prisma.JsonValue | null; worldState: string }[]>`
+    SELECT (SELECT payload FROM agent_event WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND seq = ${callEventSeq}) AS call,
+           (SELECT payload FROM agent_event
+             WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle = ${cycle} AND type = 'tool_result'
+             ORDER BY seq LIMIT 1) AS result,
+           (SELECT "worldState"::text FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}) AS "worldState"`;
+  if (!row?.call) throw new Error(`The tool call event ${callEventSeq} of agent ${agentId} was not found.`);
+  return row;
+}
+
+/**
+ * An action's outcome, recorded in one statement under the agent lock (it was a read and four writes):
+ * unless an overlapping copy of the step recorded the cycle's result first (then that one is returned
+ * and nothing is written), the tool_result event (with its sequence number from the agent row, as
+ * appendEvent in events.ts takes it), the cycle's episode memory pointing at it (pending an embedding,
+ * as writeMemory in server/memory/memories.ts stores one), and on the same agent row update the
+ * stuck-detection counters (the repeat streak of identical calls, the last cycle that brought new
+ * information; holds.ts reads them) and the cycle's end as loop.ts's markCycleDone writes it.
+ *
+ * New information (`isNew`, in the payload and the counters, and choosing the episode's importance):
+ * the world state differs from `worldStateBefore` (jsonb equality: key order does not matter), or the
+ * result's hash is not among those of the last `stuckNoProgressCycles` results.
+ */
+export async function recordToolResult(
+  client: Client,
+  input: Ids & {
+    runId: string;
+    cycle: number;
+    /** The world state before the tool ran, as readActState returned it (jsonb text). */
+    worldStateBefore: string;
+    resultHash: string | null;
+    /** The payload without `isNew`, which this adds. */
+    payload: Prisma.InputJsonValue;
+    costUsd: string | undefined;
+    memory: { content: string; importance: { ifNew: number; ifNotNew: number }; embedder: string };
+    signature: string;
+    loopOwned: readonly string[];
+  },
+) {
+  const { agentId, teamId, cycle } = input;
+  const [row] = await client.$queryRaw<{ id: bigint | null; seq: number | null; raced: EventJson | null }[]>`
+    WITH raced AS (
+      SELECT id, seq, type, payload FROM agent_event
+       WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle = ${cycle} AND type = 'tool_result'
+       ORDER BY seq LIMIT 1
+    ), facts AS (
+      SELECT NOT EXISTS (SELECT 1 FROM raced) AS fresh,
+             a."worldState" IS DISTINCT FROM ${input.worldStateBefore}::jsonb
+             OR (${input.resultHash}::text IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM (SELECT payload ->> 'resultHash' AS hash FROM agent_event
+                               WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND type = 'tool_result'
+                               ORDER BY seq DESC LIMIT a."stuckNoProgressCycles") recent
+                WHERE recent.hash = ${input.resultHash}::text)) AS "isNew"
+        FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}
+    ), next AS (
+      UPDATE agent SET "lastEventSeq" = "lastEventSeq" + 1, "eventCount" = "eventCount" + 1, "lastActiveAt" = now(),
+             "cycleCount" = GREATEST("cycleCount", ${cycle}), "heartbeatAt" = (now() AT TIME ZONE 'UTC'),
+             status = CASE WHEN status::text = ANY(${input.loopOwned as string[]}::text[]) THEN 'sleeping'::"AgentStatus" ELSE status END,
+             "repeatStreak" = CASE WHEN "lastCallSignature" = ${input.signature} THEN "repeatStreak" + 1 ELSE 1 END,
+             "lastCallSignature" = ${input.signature},
+             "lastProgressCycle" = CASE WHEN (SELECT "isNew" FROM facts) THEN ${cycle} ELSE "lastProgressCycle" END,
+             "updatedAt" = now() AT TIME ZONE 'UTC'
+       WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} AND (SELECT fresh FROM facts)
+       RETURNING "lastEventSeq" AS seq
+    ), event AS (
+      INSERT INTO agent_event ("agentId", "teamId", "runId", seq, cycle, type, payload, "costUsd", "createdAt")
+      SELECT ${agentId}::uuid, ${teamId}, ${input.runId}::uuid, next.seq, ${cycle}, 'tool_result',
+             ${JSON.stringify(input.payload)}::jsonb || jsonb_build_object('isNew', (SELECT "isNew" FROM facts)),
+             ${input.costUsd ?? "0"}::numeric, now() AT TIME ZONE 'UTC'
+        FROM next
+      RETURNING id, seq
+    ), episode AS (
+      INSERT INTO memory ("agentId", "teamId", kind, content, embedder, importance, "sourceEventSeq", "createdAt", "updatedAt")
+      SELECT ${agentId}::uuid, ${teamId}, 'episode', ${input.memory.content}, ${input.memory.embedder},
+             CASE WHEN (SELECT "isNew" FROM facts) THEN ${input.memory.importance.ifNew}::float8 ELSE ${input.memory.importance.ifNotNew}::float8 END,
+             event.seq, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+        FROM event
+      RETURNING 1
+    )
+    SELECT (SELECT id FROM event) AS id, (SELECT seq FROM event) AS seq,
+           (SELECT jsonb_build_object('id', id::text, 'seq', seq, 'type', type, 'payload', payload) FROM raced) AS raced`;
+  const raced = eventOf(row?.raced ?? null);
+  if (raced) return { raced };
+  if (row?.id == null || row.seq == null) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  return { recorded: { id: BigInt(row.id), seq: row.seq } };
+}
+
+/**
+ * The update_world_state tool's write, in one statement (it was a transaction of four round trips):
+ * the new state is the old one with `set`'s keys merged in (jsonb `||`, a shallow merge like an object
+ * spread) and `remove`'s keys taken out; the row lock (FOR UPDATE) makes concurrent updates apply one
+ * after the other, as the transaction did. Returns the state before, whose keys the tool reports.
+ */
+export async function mergeWorldState(
+  client: Client,
+  { agentId, teamId, set, remove }: Ids & { set: Record<string, unknown>; remove: string[] },
+) {
+  const [row] = await client.$queryRaw<{ before: Prisma.JsonValue }[]>`
+    UPDATE agent AS a SET "worldState" = (coalesce(old."worldState", '{}'::jsonb) || ${JSON.stringify(set)}::jsonb) - ${remove}::text[],
+           "updatedAt" = now() AT TIME ZONE 'UTC'
+      FROM (SELECT id, "worldState" FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} FOR UPDATE) AS old
+     WHERE a.id = old.id
+     RETURNING old."worldState" AS before`;
+  if (!row) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  return row.before;
+}
+
+/** An event for `recordThought` to write (appendEvent's fields). */
+type NewEvent = {
+  type: EventType;
+  payload: Prisma.InputJsonValue;
+  tokensIn?: number;
+  tokensOut?: number;
+  costUsd?: string;
+  durationMs?: number | null;
+};
+
+/**
+ * A cycle's thought in one statement (it was three or four): the thought event, the model call's
+ * reservation committed against it at the real cost with the agent's counters (commitSpend's write),
+ * and the plan's event when it needs nothing else written (a tool call without approval, or the error
+ * the model is told about), each with the next sequence number from the agent row as appendEvent takes
+ * it. The thought's id is drawn first so that the ledger entry can point at it. Runs under the agent lock,
+ * and writes only if the cycle has no thought and no decision recorded yet (by an earlier attempt or an
+ * overlapping copy of the step); otherwise it writes nothing and returns null.
+ */
+export async function recordThought(
+  client: Client,
+  input: Ids & {
+    runId: string;
+    cycle: number;
+    thought: NewEvent;
+    plan: NewEvent | null;
+    reservation: { id: bigint; costUsd: string; tokensIn: number; tokensOut: number };
+  },
+) {
+  const { agentId, teamId, runId, cycle, thought, plan, reservation } = input;
+  const count = plan ? 2 : 1;
+  const ids = { agentId, teamId, cycle, agentRunId: runId };
+  const rows = await client.$queryRaw<{ id: bigint; seq: number }[]>`
+    WITH fresh AS (SELECT NOT EXISTS (${thoughtSql(ids)}) AND NOT EXISTS (${recordedDecisionSql(ids)}) AS ok),
+    thought_id AS (SELECT nextval(pg_get_serial_sequence('agent_event', 'id')) AS id FROM fresh WHERE ok),
+    committed AS (
+      UPDATE spend_entry SET state = 'committed', "costUsd" = ${reservation.costUsd}::numeric, "tokensIn" = ${reservation.tokensIn},
+             "tokensOut" = ${reservation.tokensOut}, "eventId" = (SELECT id FROM thought_id)
+       WHERE id = ${reservation.id}::bigint AND "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND state = 'reserved'
+         AND (SELECT ok FROM fresh)
+       RETURNING 1
+    ), next AS (
+      UPDATE agent SET "lastEventSeq" = "lastEventSeq" + ${count}, "eventCount" = "eventCount" + ${count}, "lastActiveAt" = now(),
+             "spentUsd" = "spentUsd" + CASE WHEN EXISTS (SELECT 1 FROM committed) THEN ${reservation.costUsd}::numeric ELSE 0 END,
+             "tokensUsed" = "tokensUsed" + CASE WHEN EXISTS (SELECT 1 FROM committed) THEN ${reservation.tokensIn + reservation.tokensOut} ELSE 0 END,
+             "updatedAt" = CASE WHEN EXISTS (SELECT 1 FROM committed) THEN now() AT TIME ZONE 'UTC' ELSE "updatedAt" END
+       WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} AND (SELECT ok FROM fresh)
+       RETURNING "lastEventSeq" AS last
+    )
+    INSERT INTO agent_event (id, "agentId", "teamId", "runId", seq, cycle, type, payload, "tokensIn", "tokensOut", "costUsd", "durationMs", "createdAt")
+    SELECT (SELECT id FROM thought_id), ${agentId}::uuid, ${teamId}::text, ${runId}::uuid, next.last - ${count - 1}::int, ${cycle}::int, ${thought.type}::"EventType",
+           ${JSON.stringify(thought.payload)}::jsonb, ${thought.tokensIn ?? 0}::int, ${thought.tokensOut ?? 0}::int, ${thought.costUsd ?? "0"}::numeric,
+           ${thought.durationMs ?? null}::int, now() AT TIME ZONE 'UTC'
+      FROM next
+    UNION ALL
+    SELECT nextval(pg_get_serial_sequence('agent_event', 'id')), ${agentId}::uuid, ${teamId}::text, ${runId}::uuid, next.last, ${cycle}::int,
+           ${plan?.type ?? "tool_call"}::"EventType", ${JSON.stringify(plan?.payload ?? {})}::jsonb, ${plan?.tokensIn ?? 0}::int, ${plan?.tokensOut ?? 0}::int,
+           ${plan?.costUsd ?? "0"}::numeric, ${plan?.durationMs ?? null}::int, now() AT TIME ZONE 'UTC'
+      FROM next WHERE ${plan !== null}::boolean
+    RETURNING id, seq`;
+  // The thought has the lower sequence number.
+  const [written, planned = null] = [...rows].sort((x, y) => x.seq - y.seq);
+  return written ? { thought: written, plan: planned } : null;
+}
