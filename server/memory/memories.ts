@@ -6,7 +6,7 @@ import { AppError } from "../errors";
 import { embedderForProvider, embedTexts, EMBED_BATCH_SIZE, OFFLINE_EMBEDDER, toVectorLiteral, type Embedder } from "./embedder";
 import { markRecalled, rankCandidates, RECALL_CANDIDATES, vectorCandidates, type RecalledMemory } from "./recall";
 import { memorySettingsOf, type MemorySettings } from "./settings";
-import type { ProviderRow } from "../providers/providers";
+import type { ProviderRef, ProviderRow } from "../providers/providers";
 
 /**
  * Long-term memory (a hybrid): episodes, summaries and reflections as text + vectors in `memory`;
@@ -104,16 +104,7 @@ export async function rememberFact(
 }
 
 /** The embedder an agent's memories use: its provider's embedding model, or the offline one. */
-export async function agentEmbedder({
-  teamId,
-  provider,
-  row,
-}: {
-  teamId: string;
-  provider: string;
-  /** The provider's row when the caller read it already (null: there is no such provider). */
-  row?: ProviderRow | null;
-}): Promise<Embedder> {
+export async function agentEmbedder({ teamId, provider, row }: ProviderRef): Promise<Embedder> {
   if (provider === SIMULATOR_PROVIDER) return OFFLINE_EMBEDDER;
   return embedderForProvider({ teamId, providerId: provider, row });
 }

@@ -1,19 +1,10 @@
 import { SIMULATOR_PROVIDER } from "../agents/agent-input";
 import type { ModelEndpoint } from "../agents/model";
 import { env } from "../env";
-import { providerCredentials, type ProviderRow } from "./providers";
+import { providerCredentials, type ProviderRef } from "./providers";
 
 /** Where an agent's model calls go: the simulator, or its team's provider with the decrypted key. */
-export async function resolveEndpoint({
-  teamId,
-  provider,
-  row,
-}: {
-  teamId: string;
-  provider: string;
-  /** The provider's row when the caller read it already (null: there is no such provider). */
-  row?: ProviderRow | null;
-}): Promise<ModelEndpoint> {
+export async function resolveEndpoint({ teamId, provider, row }: ProviderRef): Promise<ModelEndpoint> {
   if (provider === SIMULATOR_PROVIDER) return { kind: "simulator" };
   const credentials = await providerCredentials({ teamId, providerId: provider, fallbackKey: env.OPENAI_API_KEY, row });
   if (!credentials) throw new Error("The agent's model provider no longer exists.");

@@ -140,6 +140,9 @@ export async function deleteProvider({ teamId, userId, providerId }: { teamId: s
 /** What a model or embeddings call needs of a provider's row. */
 export type ProviderRow = { baseUrl: string | null; apiKeyCiphertext: string | null; embeddingModel: string | null };
 
+/** Which provider an agent uses; `row` when the caller read it already (null: there is no such provider). */
+export type ProviderRef = { teamId: string; provider: string; row?: ProviderRow | null };
+
 /** Endpoint and key for a model call (server side only). A provider without a key of its own uses OPENAI_API_KEY, if set. */
 export async function providerCredentials({
   teamId,
