@@ -23,7 +23,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, rmSync, type WriteStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -734,6 +734,8 @@ if (violations.length === 0) {
   await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
   await admin.end();
   if (!process.env.CHAOS_KEEP_POSTGRES) postgres.stop();
+  // A passing run's process logs tell nothing the report does not; a failing run keeps them.
+  rmSync(RUN_DIR, { recursive: true, force: true });
   log("passed: every check held");
   process.exit(0);
 }
