@@ -425,8 +425,8 @@ try {
             await control.decideApproval({ teamId, userId, approvalId: a.id, decision, comment: "chaos" });
             teamActions[decision]++;
           } catch (error) {
-            // Decided in the database but the event not delivered (executor down): the run sees the
-            // decision at its approval timeout. Anything else (database down): tried again next second.
+            // Decided in the database but the event not delivered (executor down): the watchdog sends the
+            // decision again within a minute. Anything else (database down): tried again next second.
             if (/already/.test((error as Error).message)) continue;
             const row = await q<{ status: string }>(`SELECT status::text FROM approval WHERE id = $1`, [a.id]).catch(() => []);
             if (row[0] && row[0].status !== "pending") {
@@ -442,7 +442,7 @@ try {
             teamActions.paused++;
             pauseAt.delete(agentId);
             resumeAt.set(agentId, Date.now() + between(3, 12) * 1000);
-          } catch (error) {
+          } catch {
             // Not pausable right now (waiting to start, finished): try a little later; finished ones are dropped.
             const s = (await q<{ status: string }>(`SELECT status::text FROM agent WHERE id = $1`, [agentId]).catch(() => []))[0]?.status;
             if (s === "completed" || s === "paused") pauseAt.delete(agentId);
@@ -452,7 +452,6 @@ try {
               teamActions.paused++;
               resumeAt.set(agentId, Date.now() + between(3, 12) * 1000);
             }
-            void error;
           }
         }
         for (const [agentId, at] of resumeAt) {
