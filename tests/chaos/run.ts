@@ -794,7 +794,7 @@ async function writeReport(r: Report, failed: string[]) {
     `- zero duplicate side effects: ${c.sends ?? 0} outbox messages, ${c.memories ?? 0} remembered facts, ${c.episodes ?? 0} episode memories, ${c.worldStateUpdates ?? 0} world-state updates, each exactly once and each matching its recorded tool result: ${failed.some((f) => /outbox|memor|world state|effect/.test(f)) ? "**no**" : "yes"}`,
     `- zero lost or duplicated events: ${c.events ?? 0} events over ${c.cycles ?? 0} cycles, gap-free, one thought/call/result per cycle: ${failed.some((f) => /event|lost|duplicated/.test(f)) ? "**no**" : "yes"}`,
     `- zero runs left stuck: ${c.runs ?? 0} agent runs (${c.rollovers ?? 0} ended by rollover), none left running; no executor run, job or spend reservation left (${c.orphanedReservationsCharged ?? 0} reservations of calls cut off by a crash were charged at their worst case by the watchdog), spend counters equal the ledger: ${failed.some((f) => /left|never settled|still running|counters/.test(f)) ? "**no**" : "yes"}`,
-    `- runs the watchdog restarted: ${c.recoveredByWatchdog ?? 0}; cycles whose model was asked again after a crash: ${c.cyclesAskedTwice ?? 0}`,
+    `- runs the watchdog restarted: ${c.recoveredByWatchdog ?? 0}; cycles with more model requests than one call can make (1 + ${MODEL_MAX_RETRIES} retries), i.e. certainly asked again after a crash (a lower bound): ${c.cyclesAskedTwice ?? 0}`,
     "",
     ...(failed.length ? ["## Failures", "", ...failed.slice(0, 100).map((f) => `- ${f}`), ""] : []),
     "## Fault timeline (seconds from start; how long the fault took to inject and recover from)",
