@@ -156,6 +156,7 @@ const untracked = new WeakSet<object>();
     const t = tally[this.connectionParameters?.options?.includes("TimeZone") ? "executor" : "app"];
     t.calls++;
     const started = performance.now();
+    let traced: { ms: number } | null = null;
     if (trace) {
       const first = args[0] as string | { text?: string };
       const entry = {
@@ -165,6 +166,7 @@ const untracked = new WeakSet<object>();
         ms: -1,
       };
       trace.push(entry);
+      traced = entry;
       const own = entry;
       const last0 = args.at(-1);
       if (typeof last0 !== "function") {
@@ -183,6 +185,7 @@ const untracked = new WeakSet<object>();
     if (typeof last === "function") {
       args[args.length - 1] = (...callbackArgs: unknown[]) => {
         t.ms += performance.now() - started;
+        if (traced) traced.ms = performance.now() - started;
         return (last as (...a: unknown[]) => unknown)(...callbackArgs);
       };
       return original.apply(this, args);
@@ -226,6 +229,7 @@ try {
   await probe.end();
 
   const { db } = await import("../server/db/client");
+  const { closeDatabasePool } = await import("../server/db/raw");
   const { inngest } = await import("../inngest/client");
   const { functions } = await import("../inngest");
   const control = await import("../server/agents/control");
@@ -896,6 +900,7 @@ try {
     versionString: serverFacts.version,
   };
   await db.$disconnect();
+  await closeDatabasePool();
 } finally {
   if (cleanupApp) await cleanupApp().catch(() => {});
   await database.cleanup();

@@ -198,7 +198,11 @@ try {
   }
 
   const { db } = await import("../server/db/client");
-  disconnectApp = () => db.$disconnect();
+  const { closeDatabasePool } = await import("../server/db/raw");
+  disconnectApp = async () => {
+    await db.$disconnect();
+    await closeDatabasePool();
+  };
   const { inngest } = await import("../inngest/client");
   const { functions } = await import("../inngest");
   const control = await import("../server/agents/control");

@@ -327,6 +327,7 @@ try {
     Object.entries(recallModule as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === "number"),
   );
   const { db } = await import("../server/db/client");
+  const { closeDatabasePool } = await import("../server/db/raw");
   const insertSql = `INSERT INTO memory ("agentId", "teamId", kind, content, embedding, embedder, importance, metadata, "createdAt", "updatedAt")
     SELECT a::uuid, $1, k::"MemoryKind", c, e::vector, $2, i, $3::jsonb, t::timestamp, t::timestamp
       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::text[]) AS r(a, k, c, e, i, t)`;
@@ -614,6 +615,7 @@ try {
     });
   }
   await db.$disconnect();
+  await closeDatabasePool();
 } finally {
   await admin.end().catch(() => {});
   if (KEEP_DATABASE) log(`kept the database (BENCH_MEMORY_KEEP_DATABASE): ${database.url}`);

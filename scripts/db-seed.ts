@@ -14,6 +14,7 @@ const { stop } = await prepareDatabase({ log: console.log });
 try {
   const { auth } = await import("../server/auth/auth");
   const { db } = await import("../server/db/client");
+  const { closeDatabasePool } = await import("../server/db/raw");
   const { createAgent } = await import("../server/agents/agents");
   const { ensurePersonalTeam } = await import("../server/teams/personal-team");
 
@@ -49,6 +50,7 @@ try {
   }
   console.log(`Seeded. Sign in as ${DEMO_EMAIL} / ${DEMO_PASSWORD}.`);
   await db.$disconnect();
+  await closeDatabasePool();
 } finally {
   await stop();
 }

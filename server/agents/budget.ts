@@ -1,4 +1,5 @@
 import { db, type Prisma } from "../db/client";
+import { lockedOneTrip, type RawClient } from "../db/raw";
 import type { SpendKind } from "../db/generated/enums";
 import { commitReservation, reserveIfWithinLimits } from "./budget-sql";
 import { appendEvent } from "./events";
@@ -24,17 +25,8 @@ export async function reserveSpend(input: {
   /** Names a reservation a retried step must find again instead of reserving twice. */
   reservationKey?: string;
 }): Promise<BudgetVerdict> {
-  return db.$transaction(async (tx) => {
-    if (input.reservationKey) {
-      const existing = await tx.spendEntry.findUnique({ where: { reservationKey: input.reservationKey }, select: { id: true } });
-      if (existing) return { ok: true as const, reservationId: existing.id, isOverSoftLimit: false };
-    }
-    // Serialise reservations per agent so two concurrent calls cannot both squeeze under the limit.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`budget:${input.agentId}`}))`;
-    // Spent plus reserved, money and tokens: the committed part from the agent's counters (kept with
-    // every commit), the reserved part from the few open reservations. One statement (budget-sql.ts)
-    // reads them and inserts the reservation if it fits; the checks below word a refusal.
-    const agent = await reserveIfWithinLimits(tx, {
+  const reserve = (client: RawClient) =>
+    reserveIfWithinLimits(client, {
       agentId: input.agentId,
       teamId: input.teamId,
       kind: input.kind,
@@ -44,29 +36,60 @@ export async function reserveSpend(input: {
       nextCycle: input.nextCycle,
       reservationKey: input.reservationKey ?? null,
     });
-    const committedUsd = agent.spentUsd.plus(agent.openUsd);
-    const committedTokens = Number(agent.tokensUsed) + agent.openTokens;
-    const afterUsd = committedUsd.plus(input.worstCaseUsd);
-    const refusal =
-      agent.budgetCycles !== null && input.nextCycle > agent.budgetCycles
-        ? { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${agent.budgetCycles} is reached.` }
-        : agent.budgetUsd !== null && afterUsd.greaterThan(agent.budgetUsd)
-          ? {
-              ok: false as const,
-              reason: "money" as const,
-              message: `This call could cost up to $${input.worstCaseUsd}; with $${committedUsd.toFixed(4)} already committed it could cross the $${agent.budgetUsd.toFixed(2)} limit.`,
-            }
-          : agent.budgetTokens !== null && BigInt(committedTokens + input.worstCaseTokens) > agent.budgetTokens
-            ? { ok: false as const, reason: "tokens" as const, message: `This call could cross the limit of ${agent.budgetTokens} tokens.` }
-            : null;
+  // Reservations of one agent are serialised (budgetLockKey) so two concurrent calls cannot both squeeze
+  // under the limit. Spent plus reserved, money and tokens: the committed part from the agent's counters
+  // (kept with every commit), the reserved part from the few open reservations. One statement
+  // (budget-sql.ts) reads them and inserts the reservation if it fits; `verdictOf` words a refusal.
+  if (!input.reservationKey) {
+    // The loop's model calls: lock and statement in ONE round trip (lockedOneTrip). A disagreement
+    // found afterwards cannot roll the reservation back, so it is released before the error is raised.
+    const agent = await reserve(lockedOneTrip(budgetLockKey(input.agentId)));
+    try {
+      return verdictOf(input, agent);
+    } catch (error) {
+      if (agent.reservationId !== null)
+        await releaseSpend({ agentId: input.agentId, teamId: input.teamId, reservationId: agent.reservationId });
+      throw error;
+    }
+  }
+  const reservationKey = input.reservationKey;
+  return db.$transaction(async (tx) => {
+    const existing = await tx.spendEntry.findUnique({ where: { reservationKey }, select: { id: true } });
+    if (existing) return { ok: true as const, reservationId: existing.id, isOverSoftLimit: false };
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${budgetLockKey(input.agentId)}))`;
     // Thrown, the transaction rolls back: a reservation is never left behind a refusal.
-    if ((refusal === null) !== (agent.reservationId !== null))
-      throw new Error(`The budget checks disagree for agent ${input.agentId}: no reservation was made.`);
-    if (refusal) return refusal;
-    const isOverSoftLimit =
-      agent.budgetUsd !== null && afterUsd.greaterThanOrEqualTo(agent.budgetUsd.times(agent.softLimitPercent).dividedBy(100));
-    return { ok: true as const, reservationId: agent.reservationId!, isOverSoftLimit };
+    return verdictOf(input, await reserve(tx));
   });
+}
+
+const budgetLockKey = (agentId: string) => `budget:${agentId}`;
+
+/** The verdict on a reservation attempt: the refusal's words, or the reservation and whether it is past the soft limit. */
+function verdictOf(
+  input: { agentId: string; worstCaseUsd: string; worstCaseTokens: number; nextCycle: number },
+  agent: Awaited<ReturnType<typeof reserveIfWithinLimits>>,
+): BudgetVerdict {
+  const committedUsd = agent.spentUsd.plus(agent.openUsd);
+  const committedTokens = Number(agent.tokensUsed) + agent.openTokens;
+  const afterUsd = committedUsd.plus(input.worstCaseUsd);
+  const refusal =
+    agent.budgetCycles !== null && input.nextCycle > agent.budgetCycles
+      ? { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${agent.budgetCycles} is reached.` }
+      : agent.budgetUsd !== null && afterUsd.greaterThan(agent.budgetUsd)
+        ? {
+            ok: false as const,
+            reason: "money" as const,
+            message: `This call could cost up to $${input.worstCaseUsd}; with $${committedUsd.toFixed(4)} already committed it could cross the $${agent.budgetUsd.toFixed(2)} limit.`,
+          }
+        : agent.budgetTokens !== null && BigInt(committedTokens + input.worstCaseTokens) > agent.budgetTokens
+          ? { ok: false as const, reason: "tokens" as const, message: `This call could cross the limit of ${agent.budgetTokens} tokens.` }
+          : null;
+  if ((refusal === null) !== (agent.reservationId !== null))
+    throw new Error(`The budget checks disagree for agent ${input.agentId}: no reservation was made.`);
+  if (refusal) return refusal;
+  const isOverSoftLimit =
+    agent.budgetUsd !== null && afterUsd.greaterThanOrEqualTo(agent.budgetUsd.times(agent.softLimitPercent).dividedBy(100));
+  return { ok: true as const, reservationId: agent.reservationId!, isOverSoftLimit };
 }
 
 /** Replaces a reservation with what the call really cost, linked to its event, and updates the agent's counters. */

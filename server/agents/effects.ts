@@ -1,4 +1,5 @@
-import { db, Prisma } from "../db/client";
+import { db } from "../db/client";
+import { direct } from "../db/raw";
 
 /**
  * The tool-effect ledger: a side effect happens at most once per (agent, cycle, call index), however
@@ -29,18 +30,14 @@ export async function performEffect(
   { replaySafe = false }: { replaySafe?: boolean } = {},
 ): Promise<EffectOutcome> {
   const idempotencyKey = effectKey(call);
-  try {
-    await db.toolEffect.create({
-      data: {
-        agentId: call.agentId,
-        teamId: call.teamId,
-        idempotencyKey,
-        toolName: call.toolName,
-        args: call.args ?? {},
-      },
-    });
-  } catch (error) {
-    if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
+  // The key, written before the call (straight on the pool: the loop writes one for every side effect).
+  const written = await direct.$queryRaw<unknown[]>`
+    INSERT INTO tool_effect ("agentId", "teamId", "idempotencyKey", "toolName", args, status, "createdAt")
+    VALUES (${call.agentId}::uuid, ${call.teamId}, ${idempotencyKey}, ${call.toolName}, ${JSON.stringify(call.args ?? {})}::jsonb,
+            'started', now() AT TIME ZONE 'UTC')
+    ON CONFLICT ("idempotencyKey") DO NOTHING
+    RETURNING 1`;
+  if (written.length === 0) {
     // The key exists: an earlier attempt made (or is still making) this call. A copy of the step that
     // overlaps one still running waits a while for its receipt before calling the outcome unknown.
     const read = () =>
@@ -59,10 +56,9 @@ export async function performEffect(
   try {
     const result = await execute(idempotencyKey);
     // Only a receipt-less key is completed: an overlapping copy that wrote its receipt first stands.
-    await db.toolEffect.updateMany({
-      where: { idempotencyKey, status: "started" },
-      data: { status: "succeeded", result: (result ?? null) as Prisma.InputJsonValue, completedAt: new Date() },
-    });
+    await direct.$executeRaw`
+      UPDATE tool_effect SET status = 'succeeded', result = ${JSON.stringify(result ?? null)}::jsonb, "completedAt" = now() AT TIME ZONE 'UTC'
+       WHERE "idempotencyKey" = ${idempotencyKey} AND status = 'started'`;
     return { status: "succeeded", result, isReplay: false };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -4,7 +4,8 @@ import type { AgentStatus } from "../db/generated/enums";
 import { env } from "../env";
 import { commitSpend, releaseSpend, reserveSpend } from "./budget";
 import { assembleContext, estimateTokens } from "./context";
-import { appendEvent, decisionRecorded, underAgentLock, writeSnapshot, type LoadedContext } from "./events";
+import { agentLockKey, appendEvent, decisionRecorded, underAgentLock, writeSnapshot, type LoadedContext } from "./events";
+import { direct, lockedOneTrip } from "../db/raw";
 import { executeToolCall } from "./execute-tool";
 import { callModel, type ModelEndpoint } from "./model";
 import { costOf, worstCaseCost } from "./pricing";
@@ -122,15 +123,22 @@ export type Decision =
   // A null status ends only this run and leaves the agent alone (the run lost its claim on the agent).
   | { kind: "stop"; status: AgentStatus | null; reason: string };
 
-async function approvalNeeded(
-  client: Prisma.TransactionClient,
-  { teamId, agentId, toolName, tools }: Ids & { toolName: string; tools: unknown },
-): Promise<boolean> {
+/** Whether a call needs a person's approval, when the policy alone says so (null: it depends on earlier approvals). */
+function approvalByPolicy({ toolName, tools }: { toolName: string; tools: unknown }): boolean | null {
   const setting = (tools as { name: string; approval?: ApprovalPolicy }[]).find((t) => t.name === toolName);
   const policy = setting?.approval ?? getTool(toolName)?.defaultApproval ?? "always";
   if (toolName === "ask_human") return true; // a question always waits for its answer
   if (policy === "never") return false;
   if (policy === "always") return true;
+  return null;
+}
+
+async function approvalNeeded(
+  client: Prisma.TransactionClient,
+  { teamId, agentId, toolName, tools }: Ids & { toolName: string; tools: unknown },
+): Promise<boolean> {
+  const byPolicy = approvalByPolicy({ toolName, tools });
+  if (byPolicy !== null) return byPolicy;
   const approvedBefore = await client.approval.findFirst({
     where: { agentId, teamId, toolName, status: "approved" },
     select: { id: true },
@@ -171,7 +179,7 @@ async function recordedCycle(tx: Prisma.TransactionClient, ids: Ids & { cycle: n
  */
 export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agentRunId: string; cycle: number }): Promise<Decision> {
   // Everything read before deciding, in one round trip (server/agents/loop-sql.ts).
-  const state = await readThinkState(db, { agentId, teamId, agentRunId, cycle });
+  const state = await readThinkState(direct, { agentId, teamId, agentRunId, cycle });
   // The watchdog revoked this run's claim (it was presumed dead) and another run holds the agent now.
   if (state.claimStatus !== null && state.claimStatus !== "running")
     return { kind: "stop", status: null, reason: `This run's claim was closed (${state.claimStatus}).` };
@@ -358,7 +366,25 @@ async function callModelForCycle({
     tokensIn: reply.usage.inputTokens,
     tokensOut: reply.usage.outputTokens,
   };
-  // The thought and the plan in one transaction.
+  // The usual case in ONE round trip: when the plan is known without reading anything and needs nobody's
+  // approval, the thought, its charge and the plan's event are one statement run under the agent lock
+  // (lockedOneTrip), which writes only if nothing is recorded for the cycle yet.
+  const quick = planWithoutReading(call, agent);
+  if (quick.kind === "error" || quick.needsApproval === false) {
+    const written = await recordThought(lockedOneTrip(agentLockKey(agentId)), {
+      agentId,
+      teamId,
+      runId: agentRunId,
+      cycle,
+      thought: thoughtEvent,
+      plan: quick.kind === "error" ? quick.event : { type: "tool_call", payload: toolCallPayload(quick.call, null) },
+      reservation: { id: charge.reservationId, costUsd: charge.costUsd, tokensIn: charge.tokensIn, tokensOut: charge.tokensOut },
+    });
+    if (written && quick.kind === "error") return { kind: "idle" as const, reason: quick.reason };
+    if (written && quick.kind === "call")
+      return { kind: "act" as const, callEventSeq: written.plan!.seq, toolName: quick.call.name, approvalId: null };
+  }
+  // Otherwise (an approval to open, or an overlapping copy recorded the cycle first): one transaction.
   return underAgentLock(agentId, async (tx) => {
     // The usual case: when the plan needs nobody's approval, the thought, its charge and the plan's
     // event are one statement, which writes only if nothing is recorded for the cycle yet.
@@ -470,6 +496,18 @@ async function planOf(
   tx: Prisma.TransactionClient,
   { agentId, teamId, call, agent }: Ids & { call: ToolCall | null; agent: ThinkAgent },
 ): Promise<Plan> {
+  const plan = planWithoutReading(call, agent);
+  if (plan.kind === "error") return plan;
+  if (plan.needsApproval !== null) return { ...plan, needsApproval: plan.needsApproval };
+  const needsApproval = await approvalNeeded(tx, { agentId, teamId, toolName: plan.call.name, tools: agent.tools });
+  return { ...plan, needsApproval };
+}
+
+/** planOf as far as it goes without the database: `needsApproval` is null when it depends on earlier approvals ("first time"). */
+function planWithoutReading(
+  call: ToolCall | null,
+  agent: ThinkAgent,
+): Exclude<Plan, { kind: "call" }> | (Omit<Extract<Plan, { kind: "call" }>, "needsApproval"> & { needsApproval: boolean | null }) {
   const parsed = call ? parseToolCall(call.name, call.arguments) : null;
   if (!call || !parsed?.ok) {
     const message = !call
@@ -478,8 +516,12 @@ async function planOf(
     const payload = { stage: "think", kind: call ? "invalid-tool-call" : "no-tool-call", message };
     return { kind: "error", reason: message, event: { type: "error", payload } };
   }
-  const needsApproval = await approvalNeeded(tx, { agentId, teamId, toolName: call.name, tools: agent.tools });
-  return { kind: "call", call, input: parsed.input, needsApproval };
+  return {
+    kind: "call",
+    call,
+    input: parsed.input,
+    needsApproval: approvalByPolicy({ toolName: call.name, tools: agent.tools }) as boolean,
+  };
 }
 
 const toolCallPayload = (call: ToolCall, approvalId: string | null) => ({
@@ -561,7 +603,7 @@ export async function act({
   approval,
 }: Ids & { agentRunId: string; cycle: number; callEventSeq: number; approval: ApprovalSettlement | null }): Promise<ActOutcome> {
   // The planned call, a result an earlier attempt recorded, and the world state before the tool: one read.
-  const state = await readActState(db, { agentId, teamId, cycle, callEventSeq });
+  const state = await readActState(direct, { agentId, teamId, cycle, callEventSeq });
   const { name, arguments: argumentsText } = state.call as { name: string; arguments: string };
   let result = (state.result ?? undefined) as { status: string; result?: unknown; error?: string } | undefined;
   let charge: { reservationId: bigint; costUsd: string } | undefined;
@@ -580,39 +622,47 @@ export async function act({
           : { status: outcome.status, error: "error" in outcome ? outcome.error : "outcome unknown" };
     }
     const recorded = result;
-    result = await underAgentLock(agentId, async (tx) => {
-      const resultHash = recorded.status === "succeeded" ? hashOf({ name, result: recorded.result }) : null;
-      // The result event, the cycle's episode (what was done and what came of it, for recall in later
-      // cycles), the stuck-detection counters, cycle counter and heartbeat: one statement. It decides
-      // whether the result is new information (the world state changed, or a successful result not seen
-      // in the last cycles), and writes nothing if an overlapping copy of this step recorded the result
-      // meanwhile: that one stands.
-      const outcome = await recordToolResult(tx, {
-        agentId,
-        teamId,
-        runId: agentRunId,
-        cycle,
-        worldStateBefore: state.worldState,
-        resultHash,
-        payload: { name, ...recorded, resultHash, ...(charge ? { costUsd: charge.costUsd } : {}) } as Prisma.InputJsonValue,
-        costUsd: charge?.costUsd,
-        memory: {
-          content: episodeText({ cycle, name, argumentsText, result: recorded }),
-          importance: { ifNew: episodeImportance(name, recorded.status, true), ifNotNew: episodeImportance(name, recorded.status, false) },
-          embedder: PENDING_EMBEDDER,
-        },
-        signature: callSignature(name, argumentsText),
-        loopOwned: LOOP_OWNED,
-      });
-      if (outcome.raced) {
-        if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: outcome.raced.id }, tx);
-        return outcome.raced.payload as { status: string; result?: unknown; error?: string };
-      }
-      // A priced tool's charge lands in the ledger with its result.
-      if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: outcome.recorded.id }, tx);
-      isCycleFinished = true;
-      return recorded;
-    });
+    const resultHash = recorded.status === "succeeded" ? hashOf({ name, result: recorded.result }) : null;
+    // The result event, the cycle's episode (what was done and what came of it, for recall in later
+    // cycles), the stuck-detection counters, cycle counter and heartbeat: one statement. It decides
+    // whether the result is new information (the world state changed, or a successful result not seen
+    // in the last cycles), and writes nothing if an overlapping copy of this step recorded the result
+    // meanwhile: that one stands.
+    const resultInput = {
+      agentId,
+      teamId,
+      runId: agentRunId,
+      cycle,
+      worldStateBefore: state.worldState,
+      resultHash,
+      payload: { name, ...recorded, resultHash, ...(charge ? { costUsd: charge.costUsd } : {}) } as Prisma.InputJsonValue,
+      costUsd: charge?.costUsd,
+      memory: {
+        content: episodeText({ cycle, name, argumentsText, result: recorded }),
+        importance: { ifNew: episodeImportance(name, recorded.status, true), ifNotNew: episodeImportance(name, recorded.status, false) },
+        embedder: PENDING_EMBEDDER,
+      },
+      signature: callSignature(name, argumentsText),
+      loopOwned: LOOP_OWNED,
+    };
+    // Without a charge to commit with it, that statement is the whole write: under the agent lock in ONE round trip.
+    const quick = charge ? null : await recordToolResult(lockedOneTrip(agentLockKey(agentId)), resultInput);
+    if (quick && !quick.raced) isCycleFinished = true;
+    result = quick
+      ? quick.raced
+        ? (quick.raced.payload as { status: string; result?: unknown; error?: string })
+        : recorded
+      : await underAgentLock(agentId, async (tx) => {
+          const outcome = await recordToolResult(tx, resultInput);
+          if (outcome.raced) {
+            if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: outcome.raced.id }, tx);
+            return outcome.raced.payload as { status: string; result?: unknown; error?: string };
+          }
+          // A priced tool's charge lands in the ledger with its result.
+          if (charge) await commitSpend({ agentId, teamId, ...charge, tokensIn: 0, tokensOut: 0, eventId: outcome.recorded.id }, tx);
+          isCycleFinished = true;
+          return recorded;
+        });
   }
   if (!isCycleFinished) await markCycleDone({ agentId, teamId, cycle });
   if (cycle % SNAPSHOT_EVERY_CYCLES === 0) {

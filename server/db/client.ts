@@ -1,11 +1,13 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { env } from "../env";
 import { PrismaClient } from "./generated/client";
+import { databasePool } from "./raw";
 
 export type Db = InstanceType<typeof PrismaClient>;
 
 function createPrismaClient(): Db {
-  const adapter = new PrismaPg({ connectionString: env.DATABASE_URL, max: env.DATABASE_POOL_SIZE });
+  // The process's one pool (server/db/raw.ts), shared with the loop's statements that bypass Prisma.
+  const adapter = new PrismaPg(databasePool());
   return new PrismaClient({ adapter, log: env.LOG_LEVEL === "debug" ? ["query", "warn", "error"] : ["error"] });
 }
 

@@ -27,10 +27,9 @@ export function hashEmbedding(text: string): number[] {
   }
   const vector = new Array<number>(EMBEDDING_DIMENSIONS).fill(0);
   for (const [feature, weight] of counts) {
-    const digest = hash("sha1", feature, "buffer");
-    const dimension = digest.readUInt32BE(0) % EMBEDDING_DIMENSIONS;
-    const sign = (digest[4]! & 1) === 0 ? 1 : -1;
-    vector[dimension]! += sign * (weight >= 1 ? 1 + Math.log(weight) : weight);
+    const slot = slotOf(feature);
+    const dimension = Math.abs(slot) - 1;
+    vector[dimension]! += Math.sign(slot) * (weight >= 1 ? 1 + Math.log(weight) : weight);
   }
   let norm = 0;
   for (const v of vector) norm += v * v;
@@ -41,6 +40,30 @@ export function hashEmbedding(text: string): number[] {
   }
   const scale = 1 / Math.sqrt(norm);
   return vector.map((v) => v * scale);
+}
+
+/**
+ * A feature's dimension and sign from its SHA-1, as one number: ±(dimension + 1). Features repeat
+ * across texts (words, trigrams), and hashing was most of an embedding's time, so the last
+ * FEATURE_CACHE_SIZE features are remembered (insertion order: the oldest half is dropped when full).
+ */
+const FEATURE_CACHE_SIZE = 50_000;
+const featureSlots = new Map<string, number>();
+function slotOf(feature: string): number {
+  let slot = featureSlots.get(feature);
+  if (slot === undefined) {
+    const digest = hash("sha1", feature, "buffer");
+    slot = ((digest[4]! & 1) === 0 ? 1 : -1) * ((digest.readUInt32BE(0) % EMBEDDING_DIMENSIONS) + 1);
+    if (featureSlots.size >= FEATURE_CACHE_SIZE) {
+      let drop = FEATURE_CACHE_SIZE / 2;
+      for (const key of featureSlots.keys()) {
+        featureSlots.delete(key);
+        if (--drop === 0) break;
+      }
+    }
+    featureSlots.set(feature, slot);
+  }
+  return slot;
 }
 
 /** pgvector's text form of a vector, for a `$n::vector` parameter. */

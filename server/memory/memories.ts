@@ -113,7 +113,9 @@ export type PendingMemory = { id: string; content: string };
 /** How many pending memories go into one embeddings call beside `queryCount` queries. */
 export const pendingBatchSize = (queryCount: number) => Math.max(1, EMBED_BATCH_SIZE - queryCount);
 
-type EmbedOutcome = { ok: true; queryVectors: number[][]; embedded: number } | { ok: false; error: string; overBudget: boolean };
+export type EmbeddedRow = { id: string; content: string; vector: readonly number[] };
+type EmbedOutcome =
+  { ok: true; queryVectors: number[][]; embedded: number; unstored: EmbeddedRow[] } | { ok: false; error: string; overBudget: boolean };
 
 /**
  * Embeds up to one batch of the agent's pending memories together with `queries`, in one call, and
@@ -125,6 +127,11 @@ export async function embedPending(
   queries: string[] = [],
   /** The pending memories (oldest first, at most pendingBatchSize(queries.length)) when the caller read them already. */
   preloaded?: PendingMemory[],
+  /**
+   * Leave the vectors for the caller to store (returned as `unstored`): recall writes them in the same
+   * round trip as its search (vectorCandidates' `storeFirst`).
+   */
+  { deferStore = false }: { deferStore?: boolean } = {},
 ): Promise<EmbedOutcome> {
   const pending =
     preloaded ??
@@ -134,16 +141,12 @@ export async function embedPending(
       take: pendingBatchSize(queries.length),
       select: { id: true, content: true },
     }));
-  if (pending.length === 0 && queries.length === 0) return { ok: true, queryVectors: [], embedded: 0 };
+  if (pending.length === 0 && queries.length === 0) return { ok: true, queryVectors: [], embedded: 0, unstored: [] };
   const result = await embedTexts(embedder, [...pending.map((p) => p.content), ...queries], ids);
   if (!result.ok) return { ok: false, error: result.error, overBudget: result.kind === "over_budget" };
-  if (pending.length > 0)
-    await storeEmbeddings(
-      ids,
-      embedder.id,
-      pending.map((p, i) => ({ id: p.id, content: p.content, vector: result.vectors[i]! })),
-    );
-  return { ok: true, queryVectors: result.vectors.slice(pending.length), embedded: pending.length };
+  const rows = pending.map((p, i) => ({ id: p.id, content: p.content, vector: result.vectors[i]! }));
+  if (!deferStore) await storeEmbeddings(ids, embedder.id, rows);
+  return { ok: true, queryVectors: result.vectors.slice(pending.length), embedded: pending.length, unstored: deferStore ? rows : [] };
 }
 
 /**
@@ -151,14 +154,20 @@ export async function embedPending(
  * computed from (an md5 of the content): a memory edited while the embeddings call was in flight stays
  * pending and is embedded with its new text in the next batch.
  */
-export async function storeEmbeddings(ids: Ids, embedderId: string, rows: { id: string; content: string; vector: readonly number[] }[]) {
-  if (rows.length === 0) return;
+export async function storeEmbeddings(ids: Ids, embedderId: string, rows: EmbeddedRow[]) {
+  const sql = storeEmbeddingsSql(ids, embedderId, rows);
+  if (sql) await db.$executeRaw(sql);
+}
+
+/** storeEmbeddings' statement (null when there is nothing to store), for a caller that sends it with others. */
+export function storeEmbeddingsSql(ids: Ids, embedderId: string, rows: EmbeddedRow[]): Prisma.Sql | null {
+  if (rows.length === 0) return null;
   const values = Prisma.join(
     rows.map(
       (r) => Prisma.sql`(${r.id}::uuid, ${createHash("md5").update(r.content).digest("hex")}, ${toVectorLiteral(r.vector)}::vector)`,
     ),
   );
-  await db.$executeRaw`
+  return Prisma.sql`
     UPDATE memory AS m SET embedding = v.embedding, embedder = ${embedderId}, "updatedAt" = now() AT TIME ZONE 'UTC'
       FROM (VALUES ${values}) AS v(id, hash, embedding)
      WHERE m.id = v.id AND m."agentId" = ${ids.agentId}::uuid AND m."teamId" = ${ids.teamId} AND md5(m.content) = v.hash`;
@@ -216,7 +225,7 @@ export async function recallForContext({
       select: { id: true, kind: true, content: true, sourceEventSeq: true },
     }));
   const pinned = pinnedRows.filter((m) => m.sourceEventSeq === null || !excludeSeqs.has(m.sourceEventSeq));
-  const embedded = await embedPending(ids, embedder, [query], preloaded?.pending);
+  const embedded = await embedPending(ids, embedder, [query], preloaded?.pending, { deferStore: true });
   if (!embedded.ok) {
     await markRecalled(
       pinned.map((p) => p.id),
@@ -230,6 +239,7 @@ export async function recallForContext({
     embedderId: embedder.id,
     vector: embedded.queryVectors[0]!,
     limit: RECALL_CANDIDATES,
+    storeFirst: storeEmbeddingsSql(ids, embedder.id, embedded.unstored),
   });
   const shown = new Set(pinned.map((p) => p.id));
   const recalled = rankCandidates(
@@ -255,7 +265,7 @@ export async function searchMemories({
   const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { provider: true, memorySettings: true } });
   if (!agent) throw new AppError("NOT_FOUND", "That agent was not found.");
   const embedder = await agentEmbedder({ teamId, provider: agent.provider });
-  const embedded = await embedPending({ agentId, teamId }, embedder, [query]);
+  const embedded = await embedPending({ agentId, teamId }, embedder, [query], undefined, { deferStore: true });
   if (!embedded.ok) {
     throw new AppError(
       embedded.overBudget ? "CONFLICT" : "UNAVAILABLE",
@@ -268,6 +278,7 @@ export async function searchMemories({
     embedderId: embedder.id,
     vector: embedded.queryVectors[0]!,
     limit: Math.max(RECALL_CANDIDATES, limit * 4),
+    storeFirst: storeEmbeddingsSql({ agentId, teamId }, embedder.id, embedded.unstored),
   });
   const settings: MemorySettings = memorySettingsOf(agent.memorySettings);
   // A search answers the question asked: memories unrelated to it (however recent or important) are not results.

@@ -1,6 +1,6 @@
 import type pg from "pg";
-import { db, type Prisma } from "../db/client";
-import { rawPool, sqlLiteral } from "../db/raw";
+import type { Prisma } from "../db/client";
+import { databasePool, direct, oneTrip, sqlLiteral } from "../db/raw";
 import { toVectorLiteral } from "./hash-embedding";
 import type { Candidate } from "./scoring";
 
@@ -35,14 +35,17 @@ export async function vectorCandidates({
   embedderId,
   vector,
   limit = RECALL_CANDIDATES,
+  storeFirst,
 }: {
   agentId: string;
   teamId: string;
   embedderId: string;
   vector: readonly number[];
   limit?: number;
+  /** A write to run first, in the same round trip and transaction (recall stores the vectors it just computed: storeEmbeddingsSql). */
+  storeFirst?: Prisma.Sql | null;
 }): Promise<Candidate[]> {
-  return recallOneTrip({ agentId, teamId, embedderId, vector, limit });
+  return recallOneTrip({ agentId, teamId, embedderId, vector, limit }, storeFirst ?? null);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -52,12 +55,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * PostgreSQL runs as one implicit transaction (so `set_config(..., true)` applies to the query, and
  * each statement is planned after the one before ran). The vector is sent once (a CTE), as text;
  * every value is a checked uuid, a quoted literal, or numbers this process formatted.
- * (Through Prisma the same work was four round trips and the vector twice: ~9 ms of the p50.)
+ * (Through Prisma the same work was four round trips and the vector twice: ~9 ms of the p50.) The
+ * loop's recall also sends the vectors of the memories it embedded with the query (`storeFirst`) in
+ * front, so they are stored in the same round trip, and found by this very search.
  */
-async function recallOneTrip(params: RecallParams) {
+async function recallOneTrip(params: RecallParams, storeFirst: Prisma.Sql | null) {
   const { settings, query } = recallStatements(params);
-  const results = (await rawPool().query(`${settings};\n${query}`)) as unknown as pg.QueryResult<Candidate>[];
-  const rows = results[results.length - 1]!.rows;
+  const results = await oneTrip([...(storeFirst ? [storeFirst] : []), settings, query]);
+  const rows = results[results.length - 1]!.rows as unknown as Candidate[];
   return rows.map((r) => ({ ...r, distance: Number(r.distance) }));
 }
 
@@ -95,7 +100,7 @@ export async function explainRecall(
   analyze = false,
 ) {
   const { settings, query } = recallStatements({ ...params, limit: params.limit ?? RECALL_CANDIDATES });
-  const results = (await rawPool().query(
+  const results = (await databasePool().query(
     `${settings};\nEXPLAIN ${analyze ? "(ANALYZE, BUFFERS) " : ""}${query}`,
   )) as unknown as pg.QueryResult<{
     "QUERY PLAN": string;
@@ -107,11 +112,11 @@ export async function explainRecall(
 export async function markRecalled(
   ids: string[],
   { agentId, teamId }: { agentId: string; teamId: string },
-  client: Prisma.TransactionClient = db,
+  client?: Prisma.TransactionClient,
 ) {
   if (ids.length === 0) return;
-  await client.memory.updateMany({
-    where: { id: { in: ids }, agentId, teamId },
-    data: { recallCount: { increment: 1 }, lastRecalledAt: new Date() },
-  });
+  // The loop runs this every cycle: straight on the pool (`direct`) unless inside a caller's transaction.
+  await (client ?? direct).$executeRaw`
+    UPDATE memory SET "recallCount" = "recallCount" + 1, "lastRecalledAt" = now() AT TIME ZONE 'UTC', "updatedAt" = now() AT TIME ZONE 'UTC'
+     WHERE id = ANY(${ids}::uuid[]) AND "agentId" = ${agentId}::uuid AND "teamId" = ${teamId}`;
 }

@@ -253,6 +253,7 @@ const executor = new Proc(
 );
 
 const { db } = await import("../../server/db/client");
+const { closeDatabasePool } = await import("../../server/db/raw");
 const { createAgent } = await import("../../server/agents/agents");
 const control = await import("../../server/agents/control");
 
@@ -724,6 +725,7 @@ try {
   await app.kill("SIGTERM").catch(() => {});
   await fake.stop().catch(() => {});
   await db.$disconnect().catch(() => {});
+  await closeDatabasePool().catch(() => {});
 }
 
 await writeReport(report, violations);

@@ -102,6 +102,29 @@ describe("memory settings", () => {
 });
 
 describe("the offline embedder", () => {
+  it("gives the vectors version v1 always gave (stored memories stay comparable), whether its feature cache is cold or warm", () => {
+    // Coordinates computed by the embedder before it cached features (SHA-1 of each feature, every time).
+    const text = "Cycle 12: send_message prices of Product 7 rose";
+    for (let round = 0; round < 2; round++) {
+      const v = hashEmbedding(text);
+      const nonZero = v.flatMap((x, i) => (x === 0 ? [] : [[i, Number(x.toFixed(6))]]));
+      expect(nonZero).toHaveLength(53);
+      expect(nonZero.slice(0, 6)).toEqual([
+        [10, -0.083198],
+        [22, -0.166396],
+        [141, 0.237708],
+        [162, -0.237708],
+        [218, 0.083198],
+        [278, 0.083198],
+      ]);
+      expect(nonZero.slice(-3)).toEqual([
+        [1480, -0.083198],
+        [1481, -0.083198],
+        [1519, -0.237708],
+      ]);
+    }
+  });
+
   it("makes deterministic unit vectors in 1536 dimensions where shared words mean closeness", () => {
     const a = hashEmbedding("Competitor Acme raised the price of the Pro plan to 49 USD");
     expect(a).toHaveLength(EMBEDDING_DIMENSIONS);
