@@ -255,7 +255,7 @@ async function cancelMatchingRuns(client: pg.PoolClient, functions: FunctionRow[
     const running = await client.query<{ id: string; trigger: InngestEvent }>(
       `SELECT r.id, json_build_object('id', e.id, 'name', e.name, 'data', e.data, 'ts', e.ts) AS trigger
          FROM executor_run r JOIN executor_event e ON e.id = r."eventId"
-        WHERE r."functionId" = $1 AND r.status = 'running'`,
+        WHERE r."functionId" = $1 AND r.status = 'running' ORDER BY r.id`,
       [fn.id],
     );
     for (const run of running.rows) {
@@ -392,6 +392,14 @@ export async function finishRun(
   status: "completed" | "failed" | "cancelled",
   { output, error }: { output: unknown; error: unknown },
 ) {
+  // One lock order everywhere (docs/decisions/005): a run's waits, then its jobs, then the run's row, as
+  // the worker, a checkpoint and wait matching take them (job, then run). Taking the run first here
+  // deadlocked with a checkpoint arriving while an event cancelled its run.
+  await client.query(
+    `SELECT (SELECT count(*) FROM (SELECT 1 FROM executor_wait WHERE "runId" = $1 ORDER BY id FOR UPDATE) w) AS waits,
+            (SELECT count(*) FROM (SELECT 1 FROM executor_job WHERE "runId" = $1 ORDER BY id FOR UPDATE) j) AS jobs`,
+    [runId],
+  );
   const updated = await client.query<{ invokerRunId: string | null; invokerStepId: string | null; functionId: string; eventId: string }>(
     `UPDATE executor_run SET status = $2, output = $3, error = $4, "endedAt" = now(), "updatedAt" = now()
       WHERE id = $1 AND status = 'running' RETURNING "invokerRunId", "invokerStepId", "functionId", "eventId"`,
