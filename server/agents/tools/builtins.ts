@@ -2,6 +2,7 @@ import { z } from "zod";
 import { db } from "../../db/client";
 import { factKeyOf, rememberFact, searchMemories, writeMemory } from "../../memory/memories";
 import { mergeWorldState } from "../loop-sql";
+import { direct } from "../../db/raw";
 import { registerTool } from "./registry";
 
 /** The built-in tools. A custom tool is one more `registerTool(...)` call, imported by server/agents/tools/index.ts. */
@@ -21,7 +22,7 @@ export const updateWorldState = registerTool({
   defaultApproval: "never",
   execute: async (input, { agentId, teamId }) => {
     // One statement (server/agents/loop-sql.ts): the merge happens in the database, under the row's lock.
-    const before = await mergeWorldState(db, { agentId, teamId, set: input.set ?? {}, remove: input.remove ?? [] });
+    const before = await mergeWorldState(direct, { agentId, teamId, set: input.set ?? {}, remove: input.remove ?? [] });
     const state = { ...((before ?? {}) as Record<string, unknown>), ...(input.set ?? {}) };
     for (const key of input.remove ?? []) delete state[key];
     return { keys: Object.keys(state) };
@@ -151,14 +152,16 @@ export const sendMessage = registerTool({
   replaySafe: true,
   defaultApproval: "always",
   execute: async (input, { agentId, teamId, idempotencyKey }) => {
-    // The unique key makes the row itself idempotent too, beyond the ledger.
-    const message = await db.outboxMessage.upsert({
-      where: { idempotencyKey },
-      create: { agentId, teamId, idempotencyKey, subject: input.subject, body: input.body },
-      update: {},
-      select: { id: true },
-    });
-    return { messageId: message.id };
+    // The unique key makes the row itself idempotent too, beyond the ledger: a row already there (an
+    // earlier attempt's) is the message, found by a second read when this statement's snapshot predates it.
+    const [inserted] = await direct.$queryRaw<{ id: string }[]>`
+      INSERT INTO outbox_message ("teamId", "agentId", "idempotencyKey", subject, body, "createdAt")
+      VALUES (${teamId}, ${agentId}::uuid, ${idempotencyKey}, ${input.subject}, ${input.body}, now() AT TIME ZONE 'UTC')
+      ON CONFLICT ("idempotencyKey") DO NOTHING
+      RETURNING id::text AS id`;
+    if (inserted) return { messageId: inserted.id };
+    const existing = await db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey }, select: { id: true } });
+    return { messageId: existing.id };
   },
 });
 
