@@ -1,5 +1,7 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import { db } from "../db/client";
+import type { Prisma } from "../db/client";
+import type { EventType } from "../db/generated/enums";
+import { direct } from "../db/raw";
 import { recallForContext, type RecallResult } from "../memory/memories";
 import { describeTriggerForPrompt } from "../triggers/payload";
 import { FOLD_BATCH_CYCLES, loadContext, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "./events";
@@ -99,31 +101,34 @@ function mergeLines(lines: string[]): string {
 
 /** Folds every cycle up to `throughCycle` not yet in the summary (at most `limit` per call, oldest first). */
 export async function foldIntoSummary({ agentId, teamId, throughCycle, limit = 50 }: Ids & { throughCycle: number; limit?: number }) {
-  return db.$transaction(async (tx) => {
-    const agent = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { summary: true, summaryThroughCycle: true } });
-    const from = agent.summaryThroughCycle + 1;
-    const to = Math.min(throughCycle, agent.summaryThroughCycle + limit);
-    if (to < from) return agent.summaryThroughCycle;
-    const events = await tx.agentEvent.findMany({
-      where: { agentId, teamId, cycle: { gte: from, lte: to } },
-      orderBy: { seq: "asc" },
-      select: { cycle: true, type: true, payload: true },
-    });
-    const lines: string[] = [];
-    for (let c = from; c <= to; c++)
-      lines.push(
-        digestCycle(
-          c,
-          events.filter((e) => e.cycle === c),
-        ),
-      );
-    // Guarded on the cursor: two writers cannot both fold the same cycles.
-    await tx.agent.updateMany({
-      where: { id: agentId, teamId, summaryThroughCycle: agent.summaryThroughCycle },
-      data: { summary: appendToSummary(agent.summary, lines), summaryThroughCycle: to },
-    });
-    return to;
-  });
+  // Two round trips on the pool, no transaction: one read (the summary, its cursor and the events to
+  // fold, from one snapshot), then a write guarded on the cursor, so two writers cannot both fold the
+  // same cycles (the second changes nothing, and its caller reloads what the first wrote).
+  const [agent] = await direct.$queryRaw<
+    { summary: string; summaryThroughCycle: number; events: { cycle: number; type: EventType; payload: Prisma.JsonValue }[] }[]
+  >`
+    SELECT a.summary, a."summaryThroughCycle",
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('cycle', e.cycle, 'type', e.type, 'payload', e.payload) ORDER BY e.seq), '[]'::jsonb)
+              FROM agent_event e
+             WHERE e."agentId" = a.id AND e."teamId" = a."teamId"
+               AND e.cycle >= a."summaryThroughCycle" + 1 AND e.cycle <= LEAST(${throughCycle}::int, a."summaryThroughCycle" + ${limit}::int)) AS events
+      FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`;
+  if (!agent) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  const from = agent.summaryThroughCycle + 1;
+  const to = Math.min(throughCycle, agent.summaryThroughCycle + limit);
+  if (to < from) return agent.summaryThroughCycle;
+  const lines: string[] = [];
+  for (let c = from; c <= to; c++)
+    lines.push(
+      digestCycle(
+        c,
+        agent.events.filter((e) => e.cycle === c),
+      ),
+    );
+  await direct.$executeRaw`
+    UPDATE agent SET summary = ${appendToSummary(agent.summary, lines)}, "summaryThroughCycle" = ${to}, "updatedAt" = now() AT TIME ZONE 'UTC'
+     WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} AND "summaryThroughCycle" = ${agent.summaryThroughCycle}`;
+  return to;
 }
 
 export type ContextStats = {

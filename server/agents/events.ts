@@ -1,5 +1,6 @@
 import { db, type Prisma } from "../db/client";
 import type { EventType } from "../db/generated/enums";
+import { direct } from "../db/raw";
 
 type Tx = Prisma.TransactionClient;
 
@@ -114,27 +115,31 @@ export const MAX_EVENTS_IN_CONTEXT = 120;
  * indexed reads whatever the length of the history: cycle 10,000 costs what cycle 10 costs.
  */
 export async function loadContext({ agentId, teamId }: { agentId: string; teamId: string }) {
-  const agent = await db.agent.findFirstOrThrow({
-    where: { id: agentId, teamId },
-    select: {
-      name: true,
-      goal: true,
-      instructions: true,
-      worldState: true,
-      summary: true,
-      summaryThroughCycle: true,
-      cycleCount: true,
-      lastEventSeq: true,
-      provider: true,
-      memorySettings: true,
-    },
-  });
-  const newestFirst = await db.agentEvent.findMany({
-    where: { agentId, teamId, cycle: { gt: agent.summaryThroughCycle } },
-    orderBy: { seq: "desc" },
-    take: MAX_EVENTS_IN_CONTEXT,
-    select: { seq: true, cycle: true, type: true, payload: true },
-  });
-  return { agent, events: newestFirst.reverse() };
+  // One round trip on the pool (the loop reloads after folding cycles into the summary).
+  const [row] = await direct.$queryRaw<{ agent: LoadedAgent | null; events: LoadedEvent[] }[]>`
+    WITH a AS (
+      SELECT name, goal, instructions, "worldState", summary, "summaryThroughCycle", "cycleCount", "lastEventSeq", provider, "memorySettings"
+        FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
+    )
+    SELECT (SELECT to_jsonb(a) FROM a) AS agent,
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'cycle', e.cycle, 'type', e.type, 'payload', e.payload) ORDER BY e.seq), '[]'::jsonb)
+              FROM (SELECT seq, cycle, type, payload FROM agent_event
+                     WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle > (SELECT "summaryThroughCycle" FROM a)
+                     ORDER BY seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e) AS events`;
+  if (!row?.agent) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  return { agent: row.agent, events: row.events };
 }
+type LoadedAgent = {
+  name: string;
+  goal: string;
+  instructions: string;
+  worldState: Prisma.JsonValue;
+  summary: string;
+  summaryThroughCycle: number;
+  cycleCount: number;
+  lastEventSeq: number;
+  provider: string;
+  memorySettings: Prisma.JsonValue;
+};
+type LoadedEvent = { seq: number; cycle: number; type: EventType; payload: Prisma.JsonValue };
 export type LoadedContext = Awaited<ReturnType<typeof loadContext>>;
