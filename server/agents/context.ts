@@ -221,6 +221,8 @@ export async function assembleContext({
     query: `${context.agent.goal}\n${short(JSON.stringify(context.agent.worldState ?? {}), 600)}\n${latest}`,
     excludeSeqs: recentEventSeqs,
     preloaded: recallInputs,
+    // The loop (which preloads) stores the vectors of memories embedded here while its model call runs.
+    deferStore: recallInputs !== undefined,
   });
   let rendered = render(context, recalled, cycle);
   let foldedEarly = 0;

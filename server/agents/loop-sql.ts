@@ -121,8 +121,11 @@ export async function readThinkState(client: Client, params: Ids & { agentRunId:
               FROM (SELECT id, kind, content, "sourceEventSeq", row_number() OVER (ORDER BY importance DESC, "createdAt" DESC) AS n
                       FROM memory WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND "isPinned" AND "archivedAt" IS NULL
                      ORDER BY importance DESC, "createdAt" DESC LIMIT ${PINNED_IN_CONTEXT}) m) AS pinned,
-           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'content', m.content) ORDER BY m.n), '[]'::jsonb)
-              FROM (SELECT id, content, row_number() OVER (ORDER BY "createdAt") AS n
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'content', m.content, 'candidate', m.candidate) ORDER BY m.n), '[]'::jsonb)
+              FROM (SELECT id, content, row_number() OVER (ORDER BY "createdAt") AS n,
+                           -- What recall scores a memory by, for one it embeds and scores before storing the vector.
+                           CASE WHEN "archivedAt" IS NULL THEN jsonb_build_object('kind', kind, 'importance', importance, 'recallCount', "recallCount",
+                             'isPinned', "isPinned", 'sourceEventSeq', "sourceEventSeq", 'createdAt', to_jsonb("createdAt" AT TIME ZONE 'UTC')) END AS candidate
                       FROM memory WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND embedder = ${PENDING_EMBEDDER}
                      ORDER BY "createdAt" LIMIT ${pendingBatchSize(1)}) m) AS pending`;
   const a = row!.agent;

@@ -260,158 +260,164 @@ async function callModelForCycle({
     loaded: context,
     recallInputs,
   });
-  const promptTokens = stats.promptTokens + toolTokens;
-  const worst = worstCaseCost(agent.model, promptTokens, agent.maxOutputTokens, PRICES);
-  const verdict = await reserveSpend({
-    agentId,
-    teamId,
-    kind: "model",
-    model: agent.model,
-    worstCaseUsd: worst.costUsd,
-    worstCaseTokens: promptTokens + agent.maxOutputTokens,
-    nextCycle: cycle,
-  });
-  const step = { agentId, teamId, agentRunId, cycle, agent };
-  if (!verdict.ok) {
-    return decideOnce(step, async (tx) => {
-      await appendEvent(
-        {
-          agentId,
-          teamId,
-          runId: agentRunId,
-          cycle,
-          type: "budget",
-          payload: { stage: "think", reason: verdict.reason, message: verdict.message },
-        },
-        tx,
-      );
-      return { kind: "stop", status: verdict.reason === "cycles" ? "completed" : "budget_exhausted", reason: verdict.message };
-    });
-  }
-
-  let endpoint: ModelEndpoint;
+  // Vectors of memories embedded for recall are written while the model call runs (recalled.stored);
+  // the step ends only once they are, whichever way it ends.
   try {
-    endpoint = await resolveEndpoint({ teamId, provider: agent.provider, row: recallInputs.providerRow });
-  } catch (error) {
-    await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
-    return { kind: "stop", status: "failed", reason: (error as Error).message };
-  }
-  const result = await callModel(
-    endpoint,
-    { cycle, model: agent.model, messages, tools, maxOutputTokens: agent.maxOutputTokens, temperature: agent.temperature },
-    { timeoutMs: env.MODEL_TIMEOUT_MS, maxRetries: env.MODEL_MAX_RETRIES },
-  );
-  if (!result.ok) {
-    await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
-    return decideOnce(step, async (tx) => {
-      await appendEvent(
-        {
-          agentId,
-          teamId,
-          runId: agentRunId,
-          cycle,
-          type: "error",
-          payload: { stage: "think", kind: result.kind, message: result.error, attempts: result.attempts ?? 1 },
-          durationMs: result.durationMs,
-        },
-        tx,
-      );
-      return { kind: "idle" as const, reason: result.error };
-    });
-  }
-  const { reply } = result;
-  const cost = costOf(agent.model, reply.usage, PRICES);
-  if (!cost.isKnownModel) warnUnpricedModel(agent.model);
-  const first = reply.toolCalls[0];
-  const call = first ? { name: first.name, arguments: first.argumentsText } : null;
-  const thoughtEvent = {
-    type: "thought" as const,
-    payload: {
-      content: reply.content,
-      toolCalls: reply.toolCalls.map((c) => c.name),
-      call,
-      model: agent.model,
-      // HTTP attempts the call took (1 = no retry; 429/5xx/timeouts are retried with backoff).
-      attempts: result.attempts,
-      isKnownModelPrice: cost.isKnownModel,
-      // Why each memory was in the prompt: pinned, or recalled with its score and its components.
-      memory: {
-        embedder: recalled.embedderId,
-        scoring: recalled.scoring,
-        pinned: recalled.pinned.map((m) => m.id),
-        ...(recalled.degraded ? { degraded: recalled.degraded } : {}),
-      },
-      recalled: recalled.recalled.map((m) => ({
-        id: m.id,
-        kind: m.kind,
-        score: round4(m.score),
-        distance: round4(m.distance),
-        components: {
-          similarity: round4(m.components.similarity),
-          recency: round4(m.components.recency),
-          frequency: round4(m.components.frequency),
-          importance: round4(m.components.importance),
-        },
-      })),
-      context: stats,
-    },
-    tokensIn: reply.usage.inputTokens,
-    tokensOut: reply.usage.outputTokens,
-    costUsd: cost.costUsd,
-    durationMs: result.durationMs,
-  };
-  const charge = {
-    reservationId: verdict.reservationId,
-    costUsd: cost.costUsd,
-    tokensIn: reply.usage.inputTokens,
-    tokensOut: reply.usage.outputTokens,
-  };
-  // The usual case in ONE round trip: when the plan is known without reading anything and needs nobody's
-  // approval, the thought, its charge and the plan's event are one statement run under the agent lock
-  // (lockedOneTrip), which writes only if nothing is recorded for the cycle yet.
-  const quick = planWithoutReading(call, agent);
-  if (quick.kind === "error" || quick.needsApproval === false) {
-    const written = await recordThought(lockedOneTrip(agentLockKey(agentId)), {
+    const promptTokens = stats.promptTokens + toolTokens;
+    const worst = worstCaseCost(agent.model, promptTokens, agent.maxOutputTokens, PRICES);
+    const verdict = await reserveSpend({
       agentId,
       teamId,
-      runId: agentRunId,
-      cycle,
-      thought: thoughtEvent,
-      plan: quick.kind === "error" ? quick.event : { type: "tool_call", payload: toolCallPayload(quick.call, null) },
-      reservation: { id: charge.reservationId, costUsd: charge.costUsd, tokensIn: charge.tokensIn, tokensOut: charge.tokensOut },
+      kind: "model",
+      model: agent.model,
+      worstCaseUsd: worst.costUsd,
+      worstCaseTokens: promptTokens + agent.maxOutputTokens,
+      nextCycle: cycle,
     });
-    if (written && quick.kind === "error") return { kind: "idle" as const, reason: quick.reason };
-    if (written && quick.kind === "call")
-      return { kind: "act" as const, callEventSeq: written.plan!.seq, toolName: quick.call.name, approvalId: null };
-  }
-  // Otherwise (an approval to open, or an overlapping copy recorded the cycle first): one transaction.
-  return underAgentLock(agentId, async (tx) => {
-    // The usual case: when the plan needs nobody's approval, the thought, its charge and the plan's
-    // event are one statement, which writes only if nothing is recorded for the cycle yet.
-    const plan = await planOf(tx, { agentId, teamId, call, agent });
-    if (plan.kind === "error" || !plan.needsApproval) {
-      const written = await recordThought(tx, {
+    const step = { agentId, teamId, agentRunId, cycle, agent };
+    if (!verdict.ok) {
+      return decideOnce(step, async (tx) => {
+        await appendEvent(
+          {
+            agentId,
+            teamId,
+            runId: agentRunId,
+            cycle,
+            type: "budget",
+            payload: { stage: "think", reason: verdict.reason, message: verdict.message },
+          },
+          tx,
+        );
+        return { kind: "stop", status: verdict.reason === "cycles" ? "completed" : "budget_exhausted", reason: verdict.message };
+      });
+    }
+
+    let endpoint: ModelEndpoint;
+    try {
+      endpoint = await resolveEndpoint({ teamId, provider: agent.provider, row: recallInputs.providerRow });
+    } catch (error) {
+      await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
+      return { kind: "stop", status: "failed", reason: (error as Error).message };
+    }
+    const result = await callModel(
+      endpoint,
+      { cycle, model: agent.model, messages, tools, maxOutputTokens: agent.maxOutputTokens, temperature: agent.temperature },
+      { timeoutMs: env.MODEL_TIMEOUT_MS, maxRetries: env.MODEL_MAX_RETRIES },
+    );
+    if (!result.ok) {
+      await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
+      return decideOnce(step, async (tx) => {
+        await appendEvent(
+          {
+            agentId,
+            teamId,
+            runId: agentRunId,
+            cycle,
+            type: "error",
+            payload: { stage: "think", kind: result.kind, message: result.error, attempts: result.attempts ?? 1 },
+            durationMs: result.durationMs,
+          },
+          tx,
+        );
+        return { kind: "idle" as const, reason: result.error };
+      });
+    }
+    const { reply } = result;
+    const cost = costOf(agent.model, reply.usage, PRICES);
+    if (!cost.isKnownModel) warnUnpricedModel(agent.model);
+    const first = reply.toolCalls[0];
+    const call = first ? { name: first.name, arguments: first.argumentsText } : null;
+    const thoughtEvent = {
+      type: "thought" as const,
+      payload: {
+        content: reply.content,
+        toolCalls: reply.toolCalls.map((c) => c.name),
+        call,
+        model: agent.model,
+        // HTTP attempts the call took (1 = no retry; 429/5xx/timeouts are retried with backoff).
+        attempts: result.attempts,
+        isKnownModelPrice: cost.isKnownModel,
+        // Why each memory was in the prompt: pinned, or recalled with its score and its components.
+        memory: {
+          embedder: recalled.embedderId,
+          scoring: recalled.scoring,
+          pinned: recalled.pinned.map((m) => m.id),
+          ...(recalled.degraded ? { degraded: recalled.degraded } : {}),
+        },
+        recalled: recalled.recalled.map((m) => ({
+          id: m.id,
+          kind: m.kind,
+          score: round4(m.score),
+          distance: round4(m.distance),
+          components: {
+            similarity: round4(m.components.similarity),
+            recency: round4(m.components.recency),
+            frequency: round4(m.components.frequency),
+            importance: round4(m.components.importance),
+          },
+        })),
+        context: stats,
+      },
+      tokensIn: reply.usage.inputTokens,
+      tokensOut: reply.usage.outputTokens,
+      costUsd: cost.costUsd,
+      durationMs: result.durationMs,
+    };
+    const charge = {
+      reservationId: verdict.reservationId,
+      costUsd: cost.costUsd,
+      tokensIn: reply.usage.inputTokens,
+      tokensOut: reply.usage.outputTokens,
+    };
+    // The usual case in ONE round trip: when the plan is known without reading anything and needs nobody's
+    // approval, the thought, its charge and the plan's event are one statement run under the agent lock
+    // (lockedOneTrip), which writes only if nothing is recorded for the cycle yet.
+    const quick = planWithoutReading(call, agent);
+    if (quick.kind === "error" || quick.needsApproval === false) {
+      const written = await recordThought(lockedOneTrip(agentLockKey(agentId)), {
         agentId,
         teamId,
         runId: agentRunId,
         cycle,
         thought: thoughtEvent,
-        plan: plan.kind === "error" ? plan.event : { type: "tool_call", payload: toolCallPayload(plan.call, null) },
+        plan: quick.kind === "error" ? quick.event : { type: "tool_call", payload: toolCallPayload(quick.call, null) },
         reservation: { id: charge.reservationId, costUsd: charge.costUsd, tokensIn: charge.tokensIn, tokensOut: charge.tokensOut },
       });
-      if (written && plan.kind === "error") return { kind: "idle" as const, reason: plan.reason };
-      if (written && plan.kind === "call")
-        return { kind: "act" as const, callEventSeq: written.plan!.seq, toolName: plan.call.name, approvalId: null };
+      if (written && quick.kind === "error") return { kind: "idle" as const, reason: quick.reason };
+      if (written && quick.kind === "call")
+        return { kind: "act" as const, callEventSeq: written.plan!.seq, toolName: quick.call.name, approvalId: null };
     }
-    // An overlapping copy may have recorded this cycle's thought meanwhile: ours was paid for, so its
-    // cost is committed against that thought, and that thought's call is the one planned.
-    const recordedSoFar = await recordedCycle(tx, { agentId, teamId, cycle, agentRunId });
-    const existing = recordedSoFar.thought;
-    const written = existing ?? (await appendEvent({ agentId, teamId, runId: agentRunId, cycle, ...thoughtEvent }, tx));
-    await commitSpend({ agentId, teamId, ...charge, eventId: written.id }, tx);
-    const thought = existing ?? { id: written.id, seq: written.seq, content: reply.content, call };
-    return planInTx(tx, { agentId, teamId, agentRunId, cycle, thought, agent, already: recordedSoFar.decision });
-  });
+    // Otherwise (an approval to open, or an overlapping copy recorded the cycle first): one transaction.
+    return underAgentLock(agentId, async (tx) => {
+      // The usual case: when the plan needs nobody's approval, the thought, its charge and the plan's
+      // event are one statement, which writes only if nothing is recorded for the cycle yet.
+      const plan = await planOf(tx, { agentId, teamId, call, agent });
+      if (plan.kind === "error" || !plan.needsApproval) {
+        const written = await recordThought(tx, {
+          agentId,
+          teamId,
+          runId: agentRunId,
+          cycle,
+          thought: thoughtEvent,
+          plan: plan.kind === "error" ? plan.event : { type: "tool_call", payload: toolCallPayload(plan.call, null) },
+          reservation: { id: charge.reservationId, costUsd: charge.costUsd, tokensIn: charge.tokensIn, tokensOut: charge.tokensOut },
+        });
+        if (written && plan.kind === "error") return { kind: "idle" as const, reason: plan.reason };
+        if (written && plan.kind === "call")
+          return { kind: "act" as const, callEventSeq: written.plan!.seq, toolName: plan.call.name, approvalId: null };
+      }
+      // An overlapping copy may have recorded this cycle's thought meanwhile: ours was paid for, so its
+      // cost is committed against that thought, and that thought's call is the one planned.
+      const recordedSoFar = await recordedCycle(tx, { agentId, teamId, cycle, agentRunId });
+      const existing = recordedSoFar.thought;
+      const written = existing ?? (await appendEvent({ agentId, teamId, runId: agentRunId, cycle, ...thoughtEvent }, tx));
+      await commitSpend({ agentId, teamId, ...charge, eventId: written.id }, tx);
+      const thought = existing ?? { id: written.id, seq: written.seq, content: reply.content, call };
+      return planInTx(tx, { agentId, teamId, agentRunId, cycle, thought, agent, already: recordedSoFar.decision });
+    });
+  } finally {
+    await recalled.stored;
+  }
 }
 
 type PlanInput = Ids & { agentRunId: string; cycle: number; agent: ThinkAgent };

@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import { SIMULATOR_PROVIDER } from "../agents/agent-input";
 import { db, Prisma } from "../db/client";
+import { direct } from "../db/raw";
 import type { MemoryKind } from "../db/generated/enums";
 import { AppError } from "../errors";
 import { embedderForProvider, embedTexts, EMBED_BATCH_SIZE, OFFLINE_EMBEDDER, toVectorLiteral, type Embedder } from "./embedder";
-import { markRecalled, rankCandidates, RECALL_CANDIDATES, vectorCandidates, type RecalledMemory } from "./recall";
+import { markRecalled, rankCandidates, RECALL_CANDIDATES, vectorCandidates, type Candidate, type RecalledMemory } from "./recall";
+import { logger } from "../logger";
 import { memorySettingsOf, type MemorySettings } from "./settings";
 import type { ProviderRef, ProviderRow } from "../providers/providers";
 
@@ -109,7 +111,15 @@ export async function agentEmbedder({ teamId, provider, row }: ProviderRef): Pro
   return embedderForProvider({ teamId, providerId: provider, row });
 }
 
-export type PendingMemory = { id: string; content: string };
+export type PendingMemory = {
+  id: string;
+  content: string;
+  /**
+   * Its recall fields when the reader fetched them (the loop's think does; null for an archived memory):
+   * recall can then score it from the vector it just computed and store that vector meanwhile.
+   */
+  candidate?: (Omit<Candidate, "id" | "content" | "distance" | "createdAt"> & { createdAt: string }) | null;
+};
 /** How many pending memories go into one embeddings call beside `queryCount` queries. */
 export const pendingBatchSize = (queryCount: number) => Math.max(1, EMBED_BATCH_SIZE - queryCount);
 
@@ -183,6 +193,13 @@ export type RecallResult = {
   degraded?: string;
 };
 
+/**
+ * With `deferStore`, the vectors of the memories embedded along with the query are stored while the
+ * caller goes on (the loop: during its model call); `stored` settles when they are (it never rejects:
+ * a failed write leaves them pending, to be embedded again). Not part of what recall reports.
+ */
+export type DeferredRecall = RecallResult & { stored: Promise<void> };
+
 export const PINNED_IN_CONTEXT = 10;
 export type PinnedMemory = { id: string; kind: MemoryKind; content: string; sourceEventSeq: number | null };
 
@@ -199,6 +216,7 @@ export async function recallForContext({
   excludeSeqs,
   limit = 5,
   preloaded,
+  deferStore = false,
 }: Ids & {
   provider: string;
   settings: unknown;
@@ -211,7 +229,12 @@ export async function recallForContext({
    * pending ones (pendingBatchSize(1), oldest first).
    */
   preloaded?: { providerRow: ProviderRow | null; pinned: PinnedMemory[]; pending: PendingMemory[] };
-}): Promise<RecallResult> {
+  /**
+   * Score the just-embedded memories from their vectors here and store the vectors in the background
+   * (see DeferredRecall) instead of before the search: only when `preloaded.pending` carries their recall fields.
+   */
+  deferStore?: boolean;
+}): Promise<DeferredRecall> {
   const ids = { agentId, teamId };
   const memorySettings = memorySettingsOf(settings);
   const scoring = { weights: memorySettings.weights, halfLifeHours: memorySettings.halfLifeHours };
@@ -231,16 +254,27 @@ export async function recallForContext({
       pinned.map((p) => p.id),
       ids,
     );
-    return { embedderId: embedder.id, scoring, pinned, recalled: [], degraded: embedded.error };
+    return { embedderId: embedder.id, scoring, pinned, recalled: [], degraded: embedded.error, stored: Promise.resolve() };
   }
-  const candidates = await vectorCandidates({
+  const queryVector = embedded.queryVectors[0]!;
+  // The memories embedded with the query: stored in the search's own round trip, or (deferStore, when
+  // their recall fields were read) scored here from their vectors while the write goes on meanwhile.
+  const fields = new Map(preloaded?.pending.map((p) => [p.id, p.candidate]));
+  const canDefer = deferStore && embedded.unstored.every((row) => fields.get(row.id) !== undefined);
+  const stored = canDefer ? storeInBackground(ids, embedder.id, embedded.unstored) : Promise.resolve();
+  const searched = await vectorCandidates({
     agentId,
     teamId,
     embedderId: embedder.id,
-    vector: embedded.queryVectors[0]!,
+    vector: queryVector,
     limit: RECALL_CANDIDATES,
-    storeFirst: storeEmbeddingsSql(ids, embedder.id, embedded.unstored),
+    storeFirst: canDefer ? null : storeEmbeddingsSql(ids, embedder.id, embedded.unstored),
   });
+  // (The background write may commit before the search reads: a memory found both ways counts once.)
+  const found = new Set(searched.map((c) => c.id));
+  const candidates = canDefer
+    ? [...searched, ...justEmbedded(embedded.unstored, fields, queryVector).filter((c) => !found.has(c.id))]
+    : searched;
   const shown = new Set(pinned.map((p) => p.id));
   const recalled = rankCandidates(
     candidates.filter((c) => !shown.has(c.id) && !c.isPinned && (c.sourceEventSeq === null || !excludeSeqs.has(c.sourceEventSeq))),
@@ -248,7 +282,34 @@ export async function recallForContext({
     limit,
   );
   await markRecalled([...pinned.map((p) => p.id), ...recalled.map((r) => r.id)], ids);
-  return { embedderId: embedder.id, scoring, pinned, recalled };
+  return { embedderId: embedder.id, scoring, pinned, recalled, stored };
+}
+
+/** Just-embedded live memories as search candidates, at their cosine distance from the query (pgvector's `<=>`). */
+function justEmbedded(rows: EmbeddedRow[], fields: Map<string, PendingMemory["candidate"]>, query: readonly number[]): Candidate[] {
+  return rows.flatMap((row) => {
+    const f = fields.get(row.id);
+    if (!f) return []; // archived
+    let dot = 0;
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < query.length; i++) {
+      dot += query[i]! * (row.vector[i] ?? 0);
+      a += query[i]! * query[i]!;
+      b += (row.vector[i] ?? 0) * (row.vector[i] ?? 0);
+    }
+    const distance = a === 0 || b === 0 ? 1 : 1 - dot / Math.sqrt(a * b);
+    return [{ ...f, id: row.id, content: row.content, createdAt: new Date(f.createdAt), distance }];
+  });
+}
+
+function storeInBackground(ids: Ids, embedderId: string, rows: EmbeddedRow[]): Promise<void> {
+  const sql = storeEmbeddingsSql(ids, embedderId, rows);
+  if (!sql) return Promise.resolve();
+  return direct.$executeRaw(sql).then(
+    () => undefined,
+    (error: unknown) => logger.warn({ err: error, agentId: ids.agentId }, "could not store memory vectors; they stay pending"),
+  );
 }
 
 /** Below this cosine similarity a memory does not count as a match for a search (it may still be recalled into the prompt). */

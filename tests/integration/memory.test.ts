@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readThinkState } from "~/server/agents/loop-sql";
+import { direct } from "~/server/db/raw";
 import { executeToolCall } from "~/server/agents/execute-tool";
 import { db } from "~/server/db/client";
 import { consolidateMemories } from "~/server/memory/consolidate";
-import { hashEmbedding } from "~/server/memory/hash-embedding";
+import { hashEmbedding, toVectorLiteral } from "~/server/memory/hash-embedding";
 import { embedPending, recallForContext, searchMemories, storeEmbeddings, writeMemory } from "~/server/memory/memories";
 import { reembedAgent } from "~/server/memory/reembed";
 import { agentInput } from "../factories/agent";
@@ -102,6 +105,40 @@ describe("recall", () => {
     await expect(searchMemories({ agentId: stranger.ids.agentId, teamId: ids.teamId, query: text })).rejects.toThrow(
       "That agent was not found.",
     );
+  });
+
+  it("as the loop recalls: scores just-embedded memories from their vectors and stores them while the cycle goes on", async () => {
+    const { ids } = await newAgent();
+    const older = await writeMemory({ ...ids, kind: "episode", content: "Acme raised the Pro plan price to 49 USD" });
+    await recallForContext({ ...ids, provider: "simulator", settings: {}, query: "warm up", excludeSeqs: new Set() });
+    // Written since the last recall: still pending, as the loop's think finds them.
+    const fresh = await writeMemory({ ...ids, kind: "fact", content: "Acme Pro plan price is 49 USD since Monday", importance: 0.9 });
+    const archived = await writeMemory({ ...ids, kind: "episode", content: "Acme Pro plan price 49 USD (old note)" });
+    await db.memory.update({ where: { id: archived.id }, data: { archivedAt: new Date() } });
+    const state = await readThinkState(direct, { ...ids, agentRunId: randomUUID(), cycle: 1 });
+    expect(state.recallInputs.pending.map((p) => p.id).sort()).toEqual([fresh.id, archived.id].sort());
+
+    const query = "Acme Pro plan price 49 USD";
+    const recalled = await recallForContext({
+      ...ids,
+      provider: "simulator",
+      settings: {},
+      query,
+      excludeSeqs: new Set(),
+      preloaded: state.recallInputs,
+      deferStore: true,
+    });
+    const ids_ = recalled.recalled.map((m) => m.id);
+    expect(ids_).toContain(fresh.id);
+    expect(ids_).toContain(older.id);
+    expect(ids_).not.toContain(archived.id);
+    expect(new Set(ids_).size).toBe(ids_.length);
+    // Its distance is the one pgvector computes once the vector is stored.
+    await recalled.stored;
+    expect(await db.memory.count({ where: { ...ids, embedder: "pending" } })).toBe(0);
+    const [stored] = await db.$queryRaw<{ distance: number }[]>`
+      SELECT (embedding <=> ${toVectorLiteral(hashEmbedding(query))}::vector)::float8 AS distance FROM memory WHERE id = ${fresh.id}::uuid`;
+    expect(recalled.recalled.find((m) => m.id === fresh.id)!.distance).toBeCloseTo(stored!.distance, 4);
   });
 
   it("uses the HNSW index at realistic sizes (EXPLAIN)", async () => {
