@@ -68,5 +68,6 @@ function slotOf(feature: string): number {
 
 /** pgvector's text form of a vector, for a `$n::vector` parameter. */
 export function toVectorLiteral(vector: readonly number[]): string {
-  return `[${vector.map((v) => (Number.isFinite(v) ? Number(v.toPrecision(7)) : 0)).join(",")}]`;
+  // Offline vectors are mostly zeros: those skip the formatting.
+  return `[${vector.map((v) => (v === 0 || !Number.isFinite(v) ? 0 : Number(v.toPrecision(7)))).join(",")}]`;
 }

@@ -194,9 +194,10 @@ export type RecallResult = {
 };
 
 /**
- * With `deferStore`, the vectors of the memories embedded along with the query are stored while the
- * caller goes on (the loop: during its model call); `stored` settles when they are (it never rejects:
- * a failed write leaves them pending, to be embedded again). Not part of what recall reports.
+ * With `deferStore`, the vectors of the memories embedded along with the query are stored, and the
+ * recalls counted, while the caller goes on (the loop: during its model call); `stored` settles when
+ * both are written (it never rejects: a failed write leaves the memories pending, to be embedded
+ * again, or a recall uncounted). Not part of what recall reports.
  */
 export type DeferredRecall = RecallResult & { stored: Promise<void> };
 
@@ -281,8 +282,14 @@ export async function recallForContext({
     memorySettings,
     limit,
   );
-  await markRecalled([...pinned.map((p) => p.id), ...recalled.map((r) => r.id)], ids);
-  return { embedderId: embedder.id, scoring, pinned, recalled, stored };
+  const marked = markRecalled([...pinned.map((p) => p.id), ...recalled.map((r) => r.id)], ids);
+  if (!canDefer) {
+    await marked;
+    return { embedderId: embedder.id, scoring, pinned, recalled, stored };
+  }
+  // Counting the recalls is bookkeeping too: it goes on with the vectors' write, in the background.
+  const counted = marked.catch((error: unknown) => logger.warn({ err: error, agentId }, "could not count memory recalls"));
+  return { embedderId: embedder.id, scoring, pinned, recalled, stored: Promise.all([stored, counted]).then(() => undefined) };
 }
 
 /** Just-embedded live memories as search candidates, at their cosine distance from the query (pgvector's `<=>`). */

@@ -136,6 +136,8 @@ describe("recall", () => {
     // Its distance is the one pgvector computes once the vector is stored.
     await recalled.stored;
     expect(await db.memory.count({ where: { ...ids, embedder: "pending" } })).toBe(0);
+    // The recalls were counted too.
+    expect((await db.memory.findUniqueOrThrow({ where: { id: fresh.id }, select: { recallCount: true } })).recallCount).toBe(1);
     const [stored] = await db.$queryRaw<{ distance: number }[]>`
       SELECT (embedding <=> ${toVectorLiteral(hashEmbedding(query))}::vector)::float8 AS distance FROM memory WHERE id = ${fresh.id}::uuid`;
     expect(recalled.recalled.find((m) => m.id === fresh.id)!.distance).toBeCloseTo(stored!.distance, 4);
