@@ -303,7 +303,7 @@ export async function recordThought(
   const { agentId, teamId, runId, cycle, thought, plan, reservation } = input;
   const count = plan ? 2 : 1;
   const ids = { agentId, teamId, cycle, agentRunId: runId };
-  const rows = await client.$queryRaw<{ id: bigint; seq: number }[]>`
+  const rows = await client.$queryRaw<{ id: bigint; seq: number; worldState: string }[]>`
     WITH fresh AS (SELECT NOT EXISTS (${thoughtSql(ids)}) AND NOT EXISTS (${recordedDecisionSql(ids)}) AS ok),
     thought_id AS (SELECT nextval(pg_get_serial_sequence('agent_event', 'id')) AS id FROM fresh WHERE ok),
     committed AS (
@@ -318,7 +318,7 @@ export async function recordThought(
              "tokensUsed" = "tokensUsed" + CASE WHEN EXISTS (SELECT 1 FROM committed) THEN ${reservation.tokensIn + reservation.tokensOut} ELSE 0 END,
              "updatedAt" = CASE WHEN EXISTS (SELECT 1 FROM committed) THEN now() AT TIME ZONE 'UTC' ELSE "updatedAt" END
        WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} AND (SELECT ok FROM fresh)
-       RETURNING "lastEventSeq" AS last
+       RETURNING "lastEventSeq" AS last, "worldState"::text AS "worldState"
     )
     INSERT INTO agent_event (id, "agentId", "teamId", "runId", seq, cycle, type, payload, "tokensIn", "tokensOut", "costUsd", "durationMs", "createdAt")
     SELECT (SELECT id FROM thought_id), ${agentId}::uuid, ${teamId}::text, ${runId}::uuid, next.last - ${count - 1}::int, ${cycle}::int, ${thought.type}::"EventType",
@@ -330,8 +330,15 @@ export async function recordThought(
            ${plan?.type ?? "tool_call"}::"EventType", ${JSON.stringify(plan?.payload ?? {})}::jsonb, ${plan?.tokensIn ?? 0}::int, ${plan?.tokensOut ?? 0}::int,
            ${plan?.costUsd ?? "0"}::numeric, ${plan?.durationMs ?? null}::int, now() AT TIME ZONE 'UTC'
       FROM next WHERE ${plan !== null}::boolean
-    RETURNING id, seq`;
+    RETURNING id, seq, (SELECT "worldState" FROM next) AS "worldState"`;
   // The thought has the lower sequence number.
   const [written, planned = null] = [...rows].sort((x, y) => x.seq - y.seq);
-  return written ? { thought: written, plan: planned } : null;
+  // The world state as of the thought (jsonb text): what act compares the state after its tool with.
+  return written
+    ? {
+        thought: { id: written.id, seq: written.seq },
+        plan: planned && { id: planned.id, seq: planned.seq },
+        worldState: written.worldState,
+      }
+    : null;
 }

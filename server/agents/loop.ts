@@ -177,7 +177,17 @@ async function recordedCycle(tx: Prisma.TransactionClient, ids: Ids & { cycle: n
  * Phases, each finding what an earlier attempt recorded: (1) the model call, recorded as a thought
  * that keeps the chosen call; (2) the plan (tool call, approval, or an error the model is told about).
  */
-export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agentRunId: string; cycle: number }): Promise<Decision> {
+/**
+ * What a think that just planned a call knows about it, for the act in the same step (runCycle) to
+ * skip re-reading: the call, and the world state as of the thought (no result can be recorded yet;
+ * should an overlapping copy record one, act's write finds it).
+ */
+type ActHandoff = { call: ToolCall; worldState: string };
+
+export async function think(
+  { agentId, teamId, agentRunId, cycle }: Ids & { agentRunId: string; cycle: number },
+  handoff?: { act?: ActHandoff },
+): Promise<Decision> {
   // Everything read before deciding, in one round trip (server/agents/loop-sql.ts).
   const state = await readThinkState(direct, { agentId, teamId, agentRunId, cycle });
   // The watchdog revoked this run's claim (it was presumed dead) and another run holds the agent now.
@@ -216,7 +226,7 @@ export async function think({ agentId, teamId, agentRunId, cycle }: Ids & { agen
       agent: { name, goal, instructions, worldState, summary, summaryThroughCycle, cycleCount, lastEventSeq, provider, memorySettings },
       events: state.events,
     };
-    return callModelForCycle({ agentId, teamId, agentRunId, cycle, agent, context, recallInputs: state.recallInputs });
+    return callModelForCycle({ agentId, teamId, agentRunId, cycle, agent, context, recallInputs: state.recallInputs, handoff });
   }
   const recordedThought = thought;
   return underAgentLock(agentId, (tx) => planInTx(tx, { agentId, teamId, agentRunId, cycle, thought: recordedThought, agent }));
@@ -241,12 +251,14 @@ async function callModelForCycle({
   agent,
   context,
   recallInputs,
+  handoff,
 }: Ids & {
   agentRunId: string;
   cycle: number;
   agent: ThinkAgent;
   context: LoadedContext;
   recallInputs: ThinkState["recallInputs"];
+  handoff?: { act?: ActHandoff };
 }): Promise<Decision> {
   const enabled = (agent.tools as { name: string; enabled: boolean }[]).filter((t) => t.enabled).map((t) => t.name);
   const tools = toolsForModel(enabled);
@@ -384,8 +396,10 @@ async function callModelForCycle({
         reservation: { id: charge.reservationId, costUsd: charge.costUsd, tokensIn: charge.tokensIn, tokensOut: charge.tokensOut },
       });
       if (written && quick.kind === "error") return { kind: "idle" as const, reason: quick.reason };
-      if (written && quick.kind === "call")
+      if (written && quick.kind === "call") {
+        if (handoff) handoff.act = { call: quick.call, worldState: written.worldState };
         return { kind: "act" as const, callEventSeq: written.plan!.seq, toolName: quick.call.name, approvalId: null };
+      }
     }
     // Otherwise (an approval to open, or an overlapping copy recorded the cycle first): one transaction.
     return underAgentLock(agentId, async (tx) => {
@@ -607,9 +621,20 @@ export async function act({
   cycle,
   callEventSeq,
   approval,
-}: Ids & { agentRunId: string; cycle: number; callEventSeq: number; approval: ApprovalSettlement | null }): Promise<ActOutcome> {
-  // The planned call, a result an earlier attempt recorded, and the world state before the tool: one read.
-  const state = await readActState(direct, { agentId, teamId, cycle, callEventSeq });
+  handoff,
+}: Ids & {
+  agentRunId: string;
+  cycle: number;
+  callEventSeq: number;
+  approval: ApprovalSettlement | null;
+  /** From the think of the same step, which just planned the call (see ActHandoff). */
+  handoff?: ActHandoff;
+}): Promise<ActOutcome> {
+  // The planned call, a result an earlier attempt recorded, and the world state before the tool: one
+  // read, unless the think of this same step just wrote the call.
+  const state = handoff
+    ? { call: handoff.call, result: null, worldState: handoff.worldState }
+    : await readActState(direct, { agentId, teamId, cycle, callEventSeq });
   const { name, arguments: argumentsText } = state.call as { name: string; arguments: string };
   let result = (state.result ?? undefined) as { status: string; result?: unknown; error?: string } | undefined;
   let charge: { reservationId: bigint; costUsd: string } | undefined;
@@ -750,13 +775,14 @@ export async function runCycle(input: Ids & { agentRunId: string; cycle: number 
 }
 
 async function thinkAndAct(input: Ids & { agentRunId: string; cycle: number }): Promise<CycleResult> {
-  const decision = await think(input);
+  const handoff: { act?: ActHandoff } = {};
+  const decision = await think(input, handoff);
   if (decision.kind === "idle") {
     await idleCycle(input);
     return { decision, outcome: null };
   }
   if (decision.kind !== "act" || decision.approvalId) return { decision, outcome: null };
-  const outcome = await act({ ...input, callEventSeq: decision.callEventSeq, approval: null });
+  const outcome = await act({ ...input, callEventSeq: decision.callEventSeq, approval: null, handoff: handoff.act });
   return { decision, outcome };
 }
 
