@@ -20,7 +20,7 @@
  *
  * A fresh database is created on that server and dropped afterwards. Results: bench/results/agent-loop.md.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -235,6 +235,8 @@ try {
   const control = await import("../server/agents/control");
   const { createAgent } = await import("../server/agents/agents");
   const { loadContext } = await import("../server/agents/events");
+  const { readThinkState } = await import("../server/agents/loop-sql");
+  const { direct } = await import("../server/db/raw");
   const { reserveSpend } = await import("../server/agents/budget");
 
   // ---------------------------------------------------------------------------------------------
@@ -770,6 +772,7 @@ try {
     memories: number;
     eventsReturned: number;
     loadContext: ReturnType<typeof stats>;
+    readThinkState: ReturnType<typeof stats>;
     assembleContext: ReturnType<typeof stats> | { error: string } | null;
     reserveSpend: ReturnType<typeof stats>;
   }[] = [];
@@ -842,6 +845,11 @@ try {
 
     const eventsReturned = (await loadContext({ agentId: a.id, teamId })).events.length;
     const load = await timeCalls(() => loadContext({ agentId: a.id, teamId }), CONTEXT_SAMPLES);
+    // The think step's one read (the loop's own path to the same rows, plus the claim, holds and pending memories).
+    const thinkRead = await timeCalls(
+      () => readThinkState(direct, { agentId: a.id, teamId, agentRunId: randomUUID(), cycle: cycles + 1 }),
+      CONTEXT_SAMPLES,
+    );
     let assembled: ReturnType<typeof stats> | { error: string } | null = null;
     if (assemble) {
       const fn = assemble;
@@ -879,6 +887,7 @@ try {
       memories,
       eventsReturned,
       loadContext: load,
+      readThinkState: thinkRead,
       assembleContext: assembled,
       reserveSpend: reserve,
     });
@@ -888,7 +897,9 @@ try {
         : "error" in assembled
           ? `, assembleContext failed: ${assembled.error}`
           : `, assembleContext p50 ${ms(assembled.p50)}`;
-    log(`${fmt(size)} events: loadContext p50 ${ms(load.p50)}${assembledText}, reserveSpend p50 ${ms(reserve.p50)}`);
+    log(
+      `${fmt(size)} events: loadContext p50 ${ms(load.p50)}, readThinkState p50 ${ms(thinkRead.p50)}${assembledText}, reserveSpend p50 ${ms(reserve.p50)}`,
+    );
   }
   await seed.end();
   results.context = context;
@@ -961,6 +972,7 @@ const context = results.context as {
   memories: number;
   eventsReturned: number;
   loadContext: Stats;
+  readThinkState?: Stats;
   assembleContext: Stats | { error: string } | null;
   reserveSpend: Stats;
 }[];
@@ -1093,12 +1105,13 @@ spend row and an episode memory, plus a fact memory every fifth cycle${context.s
 ${CONTEXT_SAMPLES} calls each after 20 warm-up calls, one at a time.
 
 - \`loadContext\` (server/agents/events.ts): the agent row and the recent events (${context.map((c) => c.eventsReturned).join(" / ")} events returned).
+- \`readThinkState\` (server/agents/loop-sql.ts): the think step's one read, the loop's own way to the same rows plus its claim, holds and pending memories.
 ${hasAssemble ? "- `assembleContext` (server/agents/context.ts): the whole prompt — folding finished cycles into the summary (nothing left to fold here), `loadContext`, recalling memories, rendering.\n" : "- The prompt rendering is not exported by the app and is not timed.\n"}- \`reserveSpend\` (server/agents/budget.ts), which every cycle's think step runs before the model call (${SPEND_SAMPLES} calls; each
   reservation is deleted again, outside the timing, so the history stays the same).
 
-| events | cycles | memories | loadContext p50 | p95 | p99 |${hasAssemble ? " assembleContext p50 | p95 |" : ""} spend rows | reserveSpend p50 | p95 |
+| events | cycles | memories | loadContext p50 | p95 | p99 | readThinkState p50 | p95 |${hasAssemble ? " assembleContext p50 | p95 |" : ""} spend rows | reserveSpend p50 | p95 |
 | --- | --- | --- | --- | --- | --- |${hasAssemble ? " --- | --- |" : ""} --- | --- | --- |
-${context.map((c) => `| ${fmt(c.events)} | ${fmt(c.cycles)} | ${fmt(c.memories)} | ${ms(c.loadContext.p50)} | ${ms(c.loadContext.p95)} | ${ms(c.loadContext.p99)} |${hasAssemble ? ` ${assembledCells(c.assembleContext)} |` : ""} ${fmt(c.spendRows)} | ${ms(c.reserveSpend.p50)} | ${ms(c.reserveSpend.p95)} |`).join("\n")}
+${context.map((c) => `| ${fmt(c.events)} | ${fmt(c.cycles)} | ${fmt(c.memories)} | ${ms(c.loadContext.p50)} | ${ms(c.loadContext.p95)} | ${ms(c.loadContext.p99)} | ${c.readThinkState ? ms(c.readThinkState.p50) : "–"} | ${c.readThinkState ? ms(c.readThinkState.p95) : "–"} |${hasAssemble ? ` ${assembledCells(c.assembleContext)} |` : ""} ${fmt(c.spendRows)} | ${ms(c.reserveSpend.p50)} | ${ms(c.reserveSpend.p95)} |`).join("\n")}
 
 ## Reading the bytes
 

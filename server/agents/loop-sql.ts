@@ -114,7 +114,7 @@ export async function readThinkState(client: Client, params: Ids & { agentRunId:
            (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'cycle', e.cycle, 'type', e.type, 'payload', e.payload) ORDER BY e.seq), '[]'::jsonb)
               FROM (SELECT seq, cycle, type, payload FROM agent_event
                      WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle > (SELECT "summaryThroughCycle" FROM a)
-                     ORDER BY seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e) AS events,
+                     ORDER BY cycle DESC, seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e) AS events,
            (SELECT jsonb_build_object('baseUrl', p."baseUrl", 'apiKeyCiphertext', p."apiKeyCiphertext", 'embeddingModel', p."embeddingModel")
               FROM model_provider p WHERE p.id::text = (SELECT provider FROM a) AND p."teamId" = ${teamId}) AS "providerRow",
            (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'kind', m.kind, 'content', m.content, 'sourceEventSeq', m."sourceEventSeq") ORDER BY m.n), '[]'::jsonb)
