@@ -9,7 +9,7 @@ import { renderSchemaAsSql } from "~/scripts/lib/schema-engine";
 const databaseUrl = process.env.DATABASE_URL!;
 const SCHEMA_PATH = path.resolve(import.meta.dirname, "../../prisma/schema.prisma");
 // Indexes Prisma cannot model, written by hand in migrations; each must exist after all migrations.
-const HAND_WRITTEN_INDEXES = ["memory_embedding_hnsw_idx", "spend_entry_reserved_createdAt_idx"];
+const HAND_WRITTEN_INDEXES = ["memory_embedding_hnsw_idx", "spend_entry_reserved_createdAt_idx", "memory_pinned_agentId_idx"];
 
 let client: pg.Client;
 beforeAll(async () => {
