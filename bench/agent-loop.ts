@@ -138,7 +138,7 @@ type Segment = {
 
 /**
  * Database round trips, counted and timed on the client (pg.Client#query, which Prisma's adapter and the
- * executor's pool both use): the app's (Prisma) apart from the executor's (its pool sets a TimeZone option).
+ * executor's pool both use): the app's (Prisma and the loop's statements on its pool) apart from the executor's (its pool sets a TimeZone option).
  * The benchmark's own measuring connections are left out.
  */
 type Tally = { calls: number; ms: number };
@@ -1038,7 +1038,7 @@ ${loop.loadAverage1m.after.toFixed(1)} after it, on ${machine.cpuCount} CPUs (ot
 | --- | ${windows.map(() => "---").join(" | ")} |
 ${measures.map(([name, f]) => `| ${name} | ${windows.map((w) => bytes(f(w))).join(" | ")} |`).join("\n")}
 | rows added | ${windows.map((w) => w.perCycle.rows.toFixed(1)).join(" | ")} |
-| database round trips: app (Prisma) + executor | ${windows.map((w) => `${w.perCycle.appRoundTrips.toFixed(1)} + ${w.perCycle.executorRoundTrips.toFixed(1)}`).join(" | ")} |
+| database round trips: app (Prisma and its pool) + executor | ${windows.map((w) => `${w.perCycle.appRoundTrips.toFixed(1)} + ${w.perCycle.executorRoundTrips.toFixed(1)}`).join(" | ")} |
 | time awaiting them (summed latencies) | ${windows.map((w) => ms(w.perCycle.databaseWaitMs)).join(" | ")} |
 | overhead p50 (see below) | ${windows.map((w) => ms(w.overheadP50)).join(" | ")} |
 | other databases' commits in the window | ${windows.map((w) => fmt(w.otherDbCommits)).join(" | ")} |
@@ -1087,7 +1087,7 @@ model call and the 1 s): p50 ${ms(cooldownResult.p50)}, p95 ${ms(cooldownResult.
 ends in a sleep, the executor's wake-up job and a new SDK request that replays the run's memoized steps.
 
 Where it goes, per cycle over the whole run: ${loop.perCycle.transactions.toFixed(1)} committed transactions in this database
-(\`pg_stat_database\`); ${loop.perCycle.appRoundTrips.toFixed(1)} database round trips by the app (Prisma) awaited for ${ms(loop.perCycle.appWaitMs)} in total, and
+(\`pg_stat_database\`); ${loop.perCycle.appRoundTrips.toFixed(1)} database round trips by the app (Prisma and its pool) awaited for ${ms(loop.perCycle.appWaitMs)} in total, and
 ${loop.perCycle.executorRoundTrips.toFixed(1)} by the executor for ${ms(loop.perCycle.executorWaitMs)} (latencies measured on the client, queueing included; the
 executor's overlap with the app's while an SDK request is in flight). The rest is this process's CPU: Prisma's query
 compiler, the inngest SDK, HTTP between executor, app and model.
