@@ -20,6 +20,7 @@
  *
  * A fresh database is created on that server and dropped afterwards. Results: bench/results/agent-loop.md.
  */
+import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import http from "node:http";
@@ -45,6 +46,13 @@ const TOTAL_CYCLES = LATE_CYCLE + 6;
 const SLEEPER_NAME = "Sleeping bench";
 const SLEEPER_CYCLES = 40;
 const EXECUTOR_PORT = Number(process.env.BENCH_EXECUTOR_PORT ?? 19_500);
+/**
+ * BENCH_AGENT_EXECUTOR=process runs the executor as its own process (scripts/executor.ts), as `npm start`
+ * deploys it beside the app, instead of in this process's event loop; its round trips are then not
+ * counted. Results go to agent-loop-executor-process.md/json, beside the default run's.
+ */
+const EXECUTOR_IN_PROCESS = (process.env.BENCH_AGENT_EXECUTOR ?? "in-process") !== "process";
+const RESULT_NAME = EXECUTOR_IN_PROCESS ? "agent-loop" : "agent-loop-executor-process";
 const TIMEOUT_MS = Number(process.env.BENCH_AGENT_TIMEOUT_S ?? 600) * 1000;
 const CONTEXT_SIZES = [10, 1_000, 10_000, 100_000];
 const CONTEXT_SAMPLES = 300;
@@ -195,6 +203,33 @@ const untracked = new WeakSet<object>();
     return result;
   };
 }
+/** The executor as its own process (BENCH_AGENT_EXECUTOR=process), ready when its /health answers. */
+async function spawnExecutor(databaseUrl: string) {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/executor.ts", "-p", String(EXECUTOR_PORT)], {
+    cwd: path.join(import.meta.dirname, ".."),
+    env: { ...process.env, DATABASE_URL: databaseUrl, EXECUTOR_SYNC_INTERVAL_MS: "0", LOG_LEVEL: "warn" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`the executor process exited (${child.exitCode})`);
+    const ok = await fetch(`http://127.0.0.1:${EXECUTOR_PORT}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (i > 300) throw new Error("the executor process did not answer /health in 30 s");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
 const ownClient = (url: string) => {
   const client = new pg.Client({ connectionString: url });
   untracked.add(client);
@@ -242,17 +277,19 @@ try {
   // ---------------------------------------------------------------------------------------------
   // The stack: executor (production defaults) + the app's functions + the fake model.
   // ---------------------------------------------------------------------------------------------
-  const executor = await startExecutor({
-    ...executorOptionsFromEnv({}),
-    databaseUrl: database.url,
-    host: "127.0.0.1",
-    port: EXECUTOR_PORT,
-    sdkUrls: [],
-    syncIntervalMs: 0,
-  });
   const fake = await startFakeOpenAI({ latencyMs: 0 });
   const app = http.createServer(serve({ client: inngest, functions: functions as InngestFunction.Any[] }));
   await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+  const executor = EXECUTOR_IN_PROCESS
+    ? await startExecutor({
+        ...executorOptionsFromEnv({}),
+        databaseUrl: database.url,
+        host: "127.0.0.1",
+        port: EXECUTOR_PORT,
+        sdkUrls: [],
+        syncIntervalMs: 0,
+      })
+    : await spawnExecutor(database.url);
   const sync = await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`, { method: "PUT" });
   if (!sync.ok) throw new Error(`sync failed: ${sync.status} ${await sync.text()}`);
   cleanupApp = async () => {
@@ -662,9 +699,10 @@ try {
     },
     finalAgent,
     modelRequests: fake.requests.filter((r) => r.path === "/v1/chat/completions").length,
-    sdkCalls: executor.worker.sdkCalls,
-    sdkCallMs: executor.worker.sdkCallMs,
-    jobsProcessed: executor.worker.processedJobs,
+    // (Not known from here when the executor is its own process: the executor's jobs table is empty by now.)
+    sdkCalls: "worker" in executor ? executor.worker.sdkCalls : Number.NaN,
+    sdkCallMs: "worker" in executor ? executor.worker.sdkCallMs : Number.NaN,
+    jobsProcessed: "worker" in executor ? executor.worker.processedJobs : Number.NaN,
     tablesAfter: counts.rows,
   };
   results.windows = windows;
@@ -1019,12 +1057,17 @@ const report = `# Agent-loop benchmark
 
 Measured ${startedAt.toISOString()} on ${machine.line}; database: ${database.label}
 (full_page_writes ${setup.fullPageWrites}, synchronous_commit ${setup.synchronousCommit}, shared_buffers ${setup.sharedBuffers}).
-Everything in one Node process: the project's executor (production defaults, on port ${EXECUTOR_PORT}), the app's Inngest
+${
+  EXECUTOR_IN_PROCESS
+    ? "Everything in one Node process: the project's executor"
+    : "The project's executor in its own process (`BENCH_AGENT_EXECUTOR=process`, scripts/executor.ts, as `npm start` runs it beside the app; its round trips are not counted below)"
+} (production defaults, on port ${EXECUTOR_PORT}), ${EXECUTOR_IN_PROCESS ? "the app's Inngest" : "and in this process the app's Inngest"}
 functions served by inngest/node \`serve\`, and the real \`openai\` SDK against \`tests/fixtures/fake-openai.ts\` with zero latency.
 
 Rerun both benchmarks: \`${command}\`
 This one alone: \`${aloneCommand}\`
-(\`BENCH_EXECUTOR_PORT\` moves the executor off ${EXECUTOR_PORT}; \`BENCH_AGENT_LATE_CYCLE\`, a multiple of ${CYCLES_PER_RUN}, moves "cycle 1,000".)
+(\`BENCH_EXECUTOR_PORT\` moves the executor off ${EXECUTOR_PORT}; \`BENCH_AGENT_LATE_CYCLE\`, a multiple of ${CYCLES_PER_RUN}, moves "cycle 1,000";
+\`BENCH_AGENT_EXECUTOR=process\` runs the executor in its own process and writes agent-loop-executor-process.md.)
 
 One agent ran ${fmt(loop.cycles)} cycles in ${loop.seconds.toFixed(1)} s (${loop.cyclesPerSecond.toFixed(1)} cycles/s): cooldown 0, no budget,
 ${CYCLES_PER_RUN} cycles per run (${loop.runs} runs, so ${loop.runs - 1} rollovers), each cycle one tool call from a fixed mix of five
@@ -1079,8 +1122,12 @@ Cycles over a second: ${overheadResult.overOneSecond.length === 0 ? "none" : ove
 Wall time per cycle p50 ${ms(overheadResult.wallP50)}, of which the model call (as the loop times it, in whole ms) p50 ${ms(overheadResult.modelCallP50)}.
 Overhead = time from one cycle's model request to the next cycle's, minus the thought event's \`durationMs\`: the cycle's
 step (think and act, checkpointed to the executor) and every ${CYCLES_PER_RUN}th cycle the rollover into a new run. With a
-cooldown of 0 there is no sleep: a run's cycles follow one another in one SDK request (${fmt(loop.sdkCalls)} SDK requests,
-${fmt(loop.jobsProcessed)} executor jobs for ${fmt(loop.cycles)} cycles).
+cooldown of 0 there is no sleep: a run's cycles follow one another in one SDK request (${
+  Number.isNaN(loop.sdkCalls)
+    ? "SDK requests not counted with the executor in its own process"
+    : `${fmt(loop.sdkCalls)} SDK requests,
+${fmt(loop.jobsProcessed)} executor jobs`
+} for ${fmt(loop.cycles)} cycles).
 
 **With a cooldown** (a second agent, cooldown 1 s, ${fmt(cooldownResult.n)} cycles: overhead = request-to-request time minus the
 model call and the 1 s): p50 ${ms(cooldownResult.p50)}, p95 ${ms(cooldownResult.p95)}, max ${ms(cooldownResult.max)}. Each cycle then also
@@ -1136,9 +1183,9 @@ ${loop.tablesAfter.map((t) => `| ${t.relname} | ${fmt(t.rows)} | ${bytes(t.bytes
 `;
 
 const outDir = path.join(import.meta.dirname, "results");
-await writeFile(path.join(outDir, "agent-loop.md"), report);
+await writeFile(path.join(outDir, `${RESULT_NAME}.md`), report);
 await writeFile(
-  path.join(outDir, "agent-loop.json"),
+  path.join(outDir, `${RESULT_NAME}.json`),
   JSON.stringify(
     {
       date: startedAt.toISOString(),
@@ -1147,6 +1194,7 @@ await writeFile(
       machine: { cpuCount: machine.cpuCount, cpuModel: machine.cpuModel, memoryGiB: machine.memoryGiB, node: machine.node },
       database: { label: database.label, serverVersion: database.serverVersion, ...setup },
       executorPort: EXECUTOR_PORT,
+      executor: EXECUTOR_IN_PROCESS ? "in-process" : "process",
       totalSeconds: (performance.now() - wallStart) / 1000,
       ...results,
     },
@@ -1154,5 +1202,5 @@ await writeFile(
     2,
   ).replace(/\[\s+([-\d.,\s]+?)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s+/).join(", ")}]`), // number arrays on one line
 );
-log(`wrote bench/results/agent-loop.md in ${((performance.now() - wallStart) / 1000).toFixed(0)} s`);
+log(`wrote bench/results/${RESULT_NAME}.md in ${((performance.now() - wallStart) / 1000).toFixed(0)} s`);
 process.exit(0);
