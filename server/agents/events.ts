@@ -1,4 +1,4 @@
-import { db, type Prisma } from "../db/client";
+import { db, Prisma } from "../db/client";
 import type { EventType } from "../db/generated/enums";
 import { direct } from "../db/raw";
 
@@ -115,26 +115,32 @@ export const MAX_EVENTS_IN_CONTEXT = 120;
  * indexed reads whatever the length of the history: cycle 10,000 costs what cycle 10 costs.
  */
 export async function loadContext({ agentId, teamId }: { agentId: string; teamId: string }) {
-  // One round trip on the pool (the loop reloads after folding cycles into the summary). The events are
-  // the newest by cycle, then sequence: the cursor is not known when the statement is planned, and
-  // ordered by cycle the (agentId, cycle) index bounds the scan to the cycles after it. Ordered by
-  // sequence alone, PostgreSQL scanned an agent's whole history backwards whenever fewer than
-  // MAX_EVENTS_IN_CONTEXT events were left after the cursor (15 ms at 100,000 events). readThinkState
-  // (loop-sql.ts) reads the same way.
+  // One round trip on the pool (the loop reloads after folding cycles into the summary).
   const [row] = await direct.$queryRaw<{ agent: LoadedAgent | null; events: LoadedEvent[] }[]>`
     WITH a AS (
       SELECT name, goal, instructions, "worldState", summary, "summaryThroughCycle", "cycleCount", "lastEventSeq", provider, "memorySettings"
         FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
     )
-    SELECT (SELECT to_jsonb(a) FROM a) AS agent,
-           (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'cycle', e.cycle, 'type', e.type, 'payload', e.payload) ORDER BY e.seq), '[]'::jsonb)
-              FROM (SELECT seq, cycle, type, payload FROM agent_event
-                     WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle > (SELECT "summaryThroughCycle" FROM a)
-                     ORDER BY cycle DESC, seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e) AS events`;
+    SELECT (SELECT to_jsonb(a) FROM a) AS agent, ${recentEventsSql({ agentId, teamId })} AS events`;
   if (!row?.agent) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   return { agent: row.agent, events: row.events };
 }
-type LoadedAgent = {
+/**
+ * The recent events of a prompt, as a jsonb array in sequence order, for a statement whose CTE `a` holds
+ * the agent's "summaryThroughCycle" (loadContext here; the think step's read, loop-sql.ts). The newest by
+ * cycle, then sequence: the cursor is not known when the statement is planned, and ordered by cycle the
+ * (agentId, cycle) index bounds the scan to the cycles after it. Ordered by sequence alone, PostgreSQL
+ * scanned an agent's whole history backwards whenever fewer than MAX_EVENTS_IN_CONTEXT events were left
+ * after the cursor (15 ms at 100,000 events).
+ */
+export const recentEventsSql = ({ agentId, teamId }: { agentId: string; teamId: string }) => Prisma.sql`
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'cycle', e.cycle, 'type', e.type, 'payload', e.payload) ORDER BY e.seq), '[]'::jsonb)
+     FROM (SELECT seq, cycle, type, payload FROM agent_event
+            WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle > (SELECT "summaryThroughCycle" FROM a)
+            ORDER BY cycle DESC, seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e)`;
+
+/** The agent columns a prompt starts from (loadContext; the think step's read adds the loop's own). */
+export type LoadedAgent = {
   name: string;
   goal: string;
   instructions: string;
@@ -146,5 +152,5 @@ type LoadedAgent = {
   provider: string;
   memorySettings: Prisma.JsonValue;
 };
-type LoadedEvent = { seq: number; cycle: number; type: EventType; payload: Prisma.JsonValue };
+export type LoadedEvent = { seq: number; cycle: number; type: EventType; payload: Prisma.JsonValue };
 export type LoadedContext = Awaited<ReturnType<typeof loadContext>>;

@@ -1,6 +1,6 @@
 import { Prisma } from "../db/client";
 import type { AgentStatus, EventType } from "../db/generated/enums";
-import { MAX_EVENTS_IN_CONTEXT } from "./events";
+import { recentEventsSql, type LoadedAgent, type LoadedEvent } from "./events";
 import { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize, type PendingMemory, type PinnedMemory } from "../memory/memories";
 import type { ProviderRow } from "../providers/providers";
 
@@ -41,8 +41,8 @@ const thoughtSql = ({ agentId, teamId, cycle }: Ids & { cycle: number }) => Pris
    WHERE e."agentId" = ${agentId}::uuid AND e."teamId" = ${teamId} AND e.cycle = ${cycle} AND e.type = 'thought'
    ORDER BY e.seq ASC LIMIT 1`;
 
-/** The agent columns think reads: for the plan, for holds (HOLD_FIELDS) and for the prompt (loadContext). */
-type ThinkAgentJson = {
+/** The agent columns think reads: for the plan, for holds (HOLD_FIELDS) and for the prompt (loadContext's). */
+type ThinkAgentJson = LoadedAgent & {
   status: string;
   provider: string;
   model: string;
@@ -61,15 +61,6 @@ type ThinkAgentJson = {
   lastProgressCycle: number;
   stuckNoProgressCycles: number;
   lastCallSignature: string | null;
-  name: string;
-  goal: string;
-  instructions: string;
-  worldState: Prisma.JsonValue;
-  summary: string;
-  summaryThroughCycle: number;
-  cycleCount: number;
-  lastEventSeq: number;
-  memorySettings: Prisma.JsonValue;
 };
 
 /**
@@ -88,7 +79,7 @@ export async function readThinkState(client: Client, params: Ids & { agentRunId:
       hold: { id: string; kind: "budget" | "stuck" } | null;
       thought: EventJson | null;
       agent: ThinkAgentJson | null;
-      events: { seq: number; cycle: number; type: EventType; payload: Prisma.JsonValue }[];
+      events: LoadedEvent[];
       providerRow: ProviderRow | null;
       pinned: PinnedMemory[];
       pending: PendingMemory[];
@@ -111,10 +102,7 @@ export async function readThinkState(client: Client, params: Ids & { agentRunId:
              ORDER BY h."createdAt" DESC LIMIT 1) AS hold,
            (${thoughtSql(params)}) AS thought,
            (SELECT to_jsonb(a) FROM a) AS agent,
-           (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'cycle', e.cycle, 'type', e.type, 'payload', e.payload) ORDER BY e.seq), '[]'::jsonb)
-              FROM (SELECT seq, cycle, type, payload FROM agent_event
-                     WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle > (SELECT "summaryThroughCycle" FROM a)
-                     ORDER BY cycle DESC, seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e) AS events,
+           ${recentEventsSql({ agentId, teamId })} AS events,
            (SELECT jsonb_build_object('baseUrl', p."baseUrl", 'apiKeyCiphertext', p."apiKeyCiphertext", 'embeddingModel', p."embeddingModel")
               FROM model_provider p WHERE p.id::text = (SELECT provider FROM a) AND p."teamId" = ${teamId}) AS "providerRow",
            (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'kind', m.kind, 'content', m.content, 'sourceEventSeq', m."sourceEventSeq") ORDER BY m.n), '[]'::jsonb)

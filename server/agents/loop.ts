@@ -5,7 +5,7 @@ import { env } from "../env";
 import { commitSpend, releaseSpend, reserveSpend } from "./budget";
 import { assembleContext, estimateTokens } from "./context";
 import { agentLockKey, appendEvent, decisionRecorded, underAgentLock, writeSnapshot, type LoadedContext } from "./events";
-import { direct, lockedOneTrip } from "../db/raw";
+import { direct, lockedOneTrip, type RawClient } from "../db/raw";
 import { executeToolCall } from "./execute-tool";
 import { callModel, type ModelEndpoint } from "./model";
 import { costOf, worstCaseCost } from "./pricing";
@@ -234,14 +234,10 @@ export async function think(
 
 type ThinkState = Awaited<ReturnType<typeof readThinkState>>;
 
-type ThinkAgent = {
-  provider: string;
-  model: string;
-  temperature: number;
-  maxOutputTokens: number;
-  tools: Prisma.JsonValue;
-  approvalTimeoutSeconds: number;
-};
+type ThinkAgent = Pick<
+  NonNullable<ThinkState["agent"]>,
+  "provider" | "model" | "temperature" | "maxOutputTokens" | "tools" | "approvalTimeoutSeconds"
+>;
 
 async function callModelForCycle({
   agentId,
@@ -381,44 +377,41 @@ async function callModelForCycle({
       tokensIn: reply.usage.inputTokens,
       tokensOut: reply.usage.outputTokens,
     };
-    // The usual case in ONE round trip: when the plan is known without reading anything and needs nobody's
-    // approval, the thought, its charge and the plan's event are one statement run under the agent lock
-    // (lockedOneTrip), which writes only if nothing is recorded for the cycle yet.
-    const quick = planWithoutReading(call, agent);
-    if (quick.kind === "error" || quick.needsApproval === false) {
-      const written = await recordThought(lockedOneTrip(agentLockKey(agentId)), {
+    // The thought, its charge and the plan's event (when the plan needs nothing else written: an error
+    // the model is told about, or a call nobody must approve) as one statement, which writes only if
+    // nothing is recorded for the cycle yet; the decision, or null when it wrote nothing.
+    const recordWithPlan = async (client: RawClient, plan: Plan): Promise<Decision | null> => {
+      const written = await recordThought(client, {
         agentId,
         teamId,
         runId: agentRunId,
         cycle,
         thought: thoughtEvent,
-        plan: quick.kind === "error" ? quick.event : { type: "tool_call", payload: toolCallPayload(quick.call, null) },
+        plan: plan.kind === "error" ? plan.event : { type: "tool_call", payload: toolCallPayload(plan.call, null) },
         reservation: { id: charge.reservationId, costUsd: charge.costUsd, tokensIn: charge.tokensIn, tokensOut: charge.tokensOut },
       });
-      if (written && quick.kind === "error") return { kind: "idle" as const, reason: quick.reason };
-      if (written && quick.kind === "call") {
-        if (handoff) handoff.act = { call: quick.call, worldState: written.worldState };
-        return { kind: "act" as const, callEventSeq: written.plan!.seq, toolName: quick.call.name, approvalId: null };
-      }
+      if (!written) return null;
+      if (plan.kind === "error") return { kind: "idle", reason: plan.reason };
+      if (handoff) handoff.act = { call: plan.call, worldState: written.worldState };
+      return { kind: "act", callEventSeq: written.plan!.seq, toolName: plan.call.name, approvalId: null };
+    };
+    // The usual case in ONE round trip: the plan is known without reading anything (its tool's policy
+    // decides) and needs nobody's approval, so that statement runs under the agent lock (lockedOneTrip).
+    const draft = planWithoutReading(call, agent);
+    const quick: Plan | null = draft.kind === "error" ? draft : draft.needsApproval === false ? { ...draft, needsApproval: false } : null;
+    if (quick) {
+      const decided = await recordWithPlan(lockedOneTrip(agentLockKey(agentId)), quick);
+      if (decided) return decided;
     }
-    // Otherwise (an approval to open, or an overlapping copy recorded the cycle first): one transaction.
+    // Otherwise (an approval to open, a "first time" policy to look up, or an overlapping copy recorded
+    // the cycle first): one transaction.
     return underAgentLock(agentId, async (tx) => {
-      // The usual case: when the plan needs nobody's approval, the thought, its charge and the plan's
-      // event are one statement, which writes only if nothing is recorded for the cycle yet.
-      const plan = await planOf(tx, { agentId, teamId, call, agent });
-      if (plan.kind === "error" || !plan.needsApproval) {
-        const written = await recordThought(tx, {
-          agentId,
-          teamId,
-          runId: agentRunId,
-          cycle,
-          thought: thoughtEvent,
-          plan: plan.kind === "error" ? plan.event : { type: "tool_call", payload: toolCallPayload(plan.call, null) },
-          reservation: { id: charge.reservationId, costUsd: charge.costUsd, tokensIn: charge.tokensIn, tokensOut: charge.tokensOut },
-        });
-        if (written && plan.kind === "error") return { kind: "idle" as const, reason: plan.reason };
-        if (written && plan.kind === "call")
-          return { kind: "act" as const, callEventSeq: written.plan!.seq, toolName: plan.call.name, approvalId: null };
+      if (!quick) {
+        const plan = await planOf(tx, { agentId, teamId, call, agent });
+        if (plan.kind === "error" || !plan.needsApproval) {
+          const decided = await recordWithPlan(tx, plan);
+          if (decided) return decided;
+        }
       }
       // An overlapping copy may have recorded this cycle's thought meanwhile: ours was paid for, so its
       // cost is committed against that thought, and that thought's call is the one planned.

@@ -38,7 +38,7 @@ export async function closeDatabasePool() {
   await pool?.end();
 }
 
-/** Quotes a value as an SQL string literal (for the statements above, which carry no parameters). */
+/** Quotes a string as an SQL literal, for recall's statements (server/memory/recall.ts), which are built as text. */
 export function sqlLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
