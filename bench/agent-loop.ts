@@ -54,6 +54,8 @@ const EXECUTOR_PORT = Number(process.env.BENCH_EXECUTOR_PORT ?? 19_500);
 const EXECUTOR_IN_PROCESS = (process.env.BENCH_AGENT_EXECUTOR ?? "in-process") !== "process";
 const RESULT_NAME = EXECUTOR_IN_PROCESS ? "agent-loop" : "agent-loop-executor-process";
 const TIMEOUT_MS = Number(process.env.BENCH_AGENT_TIMEOUT_S ?? 600) * 1000;
+/** BENCH_AGENT_LOOP_ONLY=1: only the loop, its overhead printed, nothing written (for comparing changes quickly). */
+const LOOP_ONLY = process.env.BENCH_AGENT_LOOP_ONLY === "1";
 const CONTEXT_SIZES = [10, 1_000, 10_000, 100_000];
 const CONTEXT_SAMPLES = 300;
 const SPEND_SAMPLES = 100;
@@ -242,6 +244,12 @@ const results: Record<string, unknown> = {};
 const startedAt = new Date();
 const wallStart = performance.now();
 let cleanupApp: (() => Promise<void>) | null = null;
+/** Ends the benchmark here (a trace printed, or BENCH_AGENT_LOOP_ONLY): the app stopped and the database dropped. */
+async function stopEarly(): Promise<never> {
+  if (cleanupApp) await cleanupApp().catch(() => {});
+  await database.cleanup().catch(() => {});
+  process.exit(0);
+}
 try {
   await applyMigrations(database.url);
   const probe = ownClient(database.url);
@@ -497,7 +505,7 @@ try {
       } else if (TRACE_CYCLE && cycle === TRACE_CYCLE + 1 && trace) {
         const lines = trace.map((e) => `${e.at.toFixed(1).padStart(7)} ${e.ms.toFixed(2).padStart(6)} ${e.who.padEnd(8)} ${e.sql}`);
         console.log(`trace of cycle ${TRACE_CYCLE} (${(arrived - traceStart).toFixed(1)} ms):\n${lines.join("\n")}`);
-        process.exit(0);
+        await stopEarly();
       }
       const lsn = await measure.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn");
       cycleLsn.set(cycle, lsnBytes(lsn.rows[0]!.lsn));
@@ -587,6 +595,13 @@ try {
     max: Math.max(...values),
   });
   const overhead = stats(samples.map((s) => s.overheadMs));
+  // The script's tool by cycle % 5 (scriptFor): a sample is its cycle's act and the next cycle's think.
+  const toolOf = ["update_world_state", "update_world_state", "remember", "search_memory", "send_message"];
+  const byTool = [1, 0, 2, 3, 4].map(
+    (r) => `${toolOf[r]} ${ms(stats(samples.filter((s) => s.cycle % 5 === r).map((s) => s.overheadMs)).p50)}`,
+  );
+  log(`overhead p50 ${ms(overhead.p50)}, p95 ${ms(overhead.p95)}; p50 by the cycle's tool: ${byTool.join(", ")}`);
+  if (LOOP_ONLY) await stopEarly();
   const inWindow = (w: Window) => samples.filter((s) => s.cycle >= w.first && s.cycle <= w.last);
   const positionBuckets: [number, number][] = [
     [1, 1],

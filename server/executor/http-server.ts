@@ -3,7 +3,7 @@ import type pg from "pg";
 import { logger } from "./log";
 import { executorRegistry } from "./metrics";
 import { hashSigningKey, isSameSecret } from "./signing";
-import { BadEventError, completeLeasedStep, completeStep, inTransaction, ingestEvents, normalizeEvent, registerApp } from "./store";
+import { BadEventError, completeLeasedSteps, ingestEvents, inTransaction, normalizeEvent, registerApp, type CheckpointStep } from "./store";
 import type { IncomingEvent, RegisterBody } from "./types";
 
 export const MAX_EVENT_BODY_BYTES = 512 * 1024; // Inngest's limit for one event payload batch
@@ -136,31 +136,6 @@ export function createExecutorServer({
     });
   });
 
-  /** A checkpoint of several steps (or of ops the executor does not store), in one transaction under its job's lease. */
-  async function checkpointInTransaction(jobId: string, workerId: string, runId: string, steps: CheckpointedStep[]) {
-    return inTransaction(pool, async (client) => {
-      // The request must still hold its job: otherwise another worker took over (stale dispatch).
-      // A lease that expired but was not taken over still counts: nobody else runs these steps,
-      // and storing them spares their re-execution (a database restart can delay lease renewals).
-      const job = await client.query(`SELECT 1 FROM executor_job WHERE id = $1 AND "runId" = $2 AND "leasedBy" = $3 FOR UPDATE`, [
-        jobId,
-        runId,
-        workerId,
-      ]);
-      if (job.rowCount === 0) return false;
-      for (const step of steps) {
-        if (typeof step.id !== "string") continue;
-        const name = step.displayName ?? step.name ?? step.id;
-        if (step.op === "StepRun")
-          await completeStep(client, runId, step.id, { data: step.data ?? null }, "completed", { name, op: step.op });
-        else if (step.op === "StepFailed")
-          await completeStep(client, runId, step.id, { error: step.error ?? null }, "failed", { name, op: step.op });
-        else logger.warn({ runId, op: step.op }, "ignoring a checkpointed op the executor does not store");
-      }
-      return true;
-    });
-  }
-
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? "/", "http://executor");
     const path = url.pathname;
@@ -208,22 +183,20 @@ export function createExecutorServer({
       const lease = typeof body.qi_id === "string" ? /^(\d{1,18})\.([\w-]+)$/.exec(body.qi_id) : null;
       if (!lease || !Array.isArray(body.steps)) throw new HttpError(400, "A checkpoint needs qi_id and steps.");
       const [, jobId, workerId] = lease;
-      const steps = body.steps as CheckpointedStep[];
-      const only = steps.length === 1 ? steps[0]! : null;
-      // The usual checkpoint, one finished step: one statement (the lease check and the step together;
-      // a lease that expired but was not taken over still counts, as in checkpointInTransaction).
-      const accepted =
-        only && typeof only.id === "string" && (only.op === "StepRun" || only.op === "StepFailed")
-          ? await completeLeasedStep(
-              pool,
-              { jobId: jobId!, workerId: workerId! },
-              runId,
-              only.id,
-              only.op === "StepRun" ? { data: only.data ?? null } : { error: only.error ?? null },
-              only.op === "StepRun" ? "completed" : "failed",
-              { name: only.displayName ?? only.name ?? only.id, op: only.op },
-            )
-          : await checkpointInTransaction(jobId!, workerId!, runId, steps);
+      // One statement for the finished steps, one or several (the SDK may buffer them), with the lease
+      // check: the request must still hold its job, or another worker took over (stale dispatch). A lease
+      // that expired but was not taken over still counts: nobody else runs these steps, and storing them
+      // spares their re-execution (a database restart can delay lease renewals).
+      const steps = (body.steps as CheckpointedStep[]).flatMap((step): CheckpointStep[] => {
+        if (typeof step.id !== "string") return [];
+        const name = step.displayName ?? step.name ?? step.id;
+        if (step.op === "StepRun") return [{ stepId: step.id, memo: { data: step.data ?? null }, status: "completed", name, op: step.op }];
+        if (step.op === "StepFailed")
+          return [{ stepId: step.id, memo: { error: step.error ?? null }, status: "failed", name, op: step.op }];
+        logger.warn({ runId, op: step.op }, "ignoring a checkpointed op the executor does not store");
+        return [];
+      });
+      const accepted = await completeLeasedSteps(pool, { jobId: jobId!, workerId: workerId! }, runId, steps);
       if (!accepted) return send(res, 409, { error: "Stale dispatch: this request no longer holds its job.", status: 409 });
       return send(res, 200, { status: 200 });
     }

@@ -359,30 +359,51 @@ export async function completeStep(
   return true;
 }
 
+/** A finished step as a checkpoint reports it. */
+export type CheckpointStep = { stepId: string; memo: Memo; status: "completed" | "failed"; name: string; op: string };
+
 /**
- * A checkpointed step, stored only while the request still holds its job (`leasedBy`; the job's row is
- * locked for the statement, as a checkpoint's transaction locks it): one statement, no transaction.
- * `held` is false when another worker took the job over (a stale dispatch): nothing was stored then.
+ * Checkpointed steps (one, or several when the SDK buffers them), stored only while the request still
+ * holds its job (`leasedBy`; the job's row is locked for the statement, as the worker locks it): one
+ * statement, no transaction, whatever the number of steps. They join the run's stack in the order
+ * given; a step reported twice (here or earlier) is stored once. `held` is false when another worker
+ * took the job over (a stale dispatch): nothing was stored then.
  */
-export async function completeLeasedStep(
-  pool: Db,
-  lease: { jobId: string; workerId: string },
-  runId: string,
-  stepId: string,
-  memo: Memo,
-  status: "completed" | "failed",
-  details?: { name?: string; op?: string; attempts?: number },
-) {
-  const { rows } = await pool.query<{ held: boolean; stored: boolean }>(
-    `WITH job AS (SELECT 1 FROM executor_job WHERE id = $10 AND "runId" = $1 AND "leasedBy" = $11 FOR UPDATE),
-     ${storeStepCtes(
-       `SELECT $1, $2, $3, $4, $5::"ExecutorStepStatus", $6::int, $7::jsonb, $8::jsonb, $9::int, now() WHERE EXISTS (SELECT 1 FROM job)`,
-     )}
-     SELECT EXISTS (SELECT 1 FROM job) AS held, EXISTS (SELECT 1 FROM stored) AS stored`,
-    [...stepParams(runId, stepId, memo, status, details), lease.jobId, lease.workerId],
+export async function completeLeasedSteps(pool: Db, lease: { jobId: string; workerId: string }, runId: string, steps: CheckpointStep[]) {
+  const seen = new Set<string>();
+  const input = steps.flatMap(({ stepId, memo, status, name, op }, ord) => {
+    if (seen.has(stepId)) return [];
+    seen.add(stepId);
+    // As stepParams: the memo whole, the error of a failed step beside it, and the memo's size.
+    const error = status === "failed" && memo && typeof memo === "object" && "error" in memo ? (memo.error ?? null) : null;
+    return [{ stepId, name, op, status, memo, error, outputSize: Buffer.byteLength(JSON.stringify(memo)), ord }];
+  });
+  const { rows } = await pool.query<{ held: boolean; completed: number; failed: number }>(
+    `WITH job AS (SELECT 1 FROM executor_job WHERE id = $2 AND "runId" = $1 AND "leasedBy" = $3 FOR UPDATE),
+     input AS (
+       SELECT * FROM jsonb_to_recordset($4::jsonb)
+         AS s("stepId" text, name text, op text, status "ExecutorStepStatus", memo jsonb, error jsonb, "outputSize" int, ord int)
+     ), stored AS (
+       INSERT INTO executor_step ("runId", "stepId", name, op, status, attempts, memo, error, "outputSize", "endedAt")
+       SELECT $1, "stepId", name, op, status, 1, memo, error, "outputSize", now() FROM input WHERE EXISTS (SELECT 1 FROM job)
+       ON CONFLICT ("runId", "stepId") DO UPDATE SET status = EXCLUDED.status, memo = EXCLUDED.memo, error = EXCLUDED.error,
+         "outputSize" = EXCLUDED."outputSize", "endedAt" = now(), attempts = GREATEST(executor_step.attempts, EXCLUDED.attempts)
+       WHERE executor_step.status NOT IN ('completed', 'failed')
+       RETURNING "stepId", status
+     ), appended AS (
+       UPDATE executor_run
+          SET stack = stack || (SELECT jsonb_agg(i."stepId" ORDER BY i.ord) FROM input i JOIN stored USING ("stepId")), "updatedAt" = now()
+        WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)
+     )
+     SELECT EXISTS (SELECT 1 FROM job) AS held,
+            (SELECT count(*) FROM stored WHERE status = 'completed')::int AS completed,
+            (SELECT count(*) FROM stored WHERE status = 'failed')::int AS failed`,
+    [runId, lease.jobId, lease.workerId, JSON.stringify(input)],
   );
-  if (rows[0]!.stored) stepsStored.inc({ status });
-  return rows[0]!.held;
+  const { held, completed, failed } = rows[0]!;
+  if (completed) stepsStored.inc({ status: "completed" }, completed);
+  if (failed) stepsStored.inc({ status: "failed" }, failed);
+  return held;
 }
 
 /** Ends a run: status, output or error, and no jobs or waits left behind. Resumes an invoking parent. */

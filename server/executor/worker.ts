@@ -512,9 +512,15 @@ export class Worker {
         }
         return;
       }
+      // Finished steps continue the run with one discovery, however many the response holds (the SDK
+      // answers with all the steps it buffered when their checkpoint failed), unless another op in it says
+      // what comes next (the run's end after buffered steps, a step's retry).
+      let continues = false;
+      let decided = false;
       for (const op of ops) {
         try {
-          await this.applyOp(client, job, run, op, response);
+          if ((await this.applyOp(client, job, run, op, response)) === "continue") continues = true;
+          else decided = true;
         } catch (error) {
           if (!(error instanceof InvalidOpError)) throw error;
           // An op the executor cannot carry out (e.g. an unparseable duration) fails the run
@@ -523,21 +529,23 @@ export class Worker {
           return;
         }
       }
+      if (continues && !decided) await this.continueAfterStep(client, run);
     });
   }
 
+  /** Carries out one op of the SDK's response; "continue" for a finished step (the caller continues the run once). */
   private async applyOp(
     client: pg.PoolClient,
     job: Job,
     run: RunContext,
     op: Op,
     response: { noRetry: boolean; retryAfter: string | null },
-  ) {
+  ): Promise<"continue" | void> {
     const name = op.displayName ?? op.name ?? op.id;
     switch (op.op) {
       case "StepRun":
         await completeStep(client, run.id, op.id, { data: op.data ?? null }, "completed", { name, op: op.op, attempts: job.attempt + 1 });
-        return this.continueAfterStep(client, run);
+        return "continue";
       case "StepError": {
         const isLast = response.noRetry || job.attempt + 1 >= run.maxAttempts;
         if (!isLast) {
@@ -548,11 +556,11 @@ export class Worker {
           return;
         }
         await completeStep(client, run.id, op.id, { error: op.error ?? null }, "failed", { name, op: op.op, attempts: job.attempt + 1 });
-        return this.continueAfterStep(client, run);
+        return "continue";
       }
       case "StepFailed":
         await completeStep(client, run.id, op.id, { error: op.error ?? null }, "failed", { name, op: op.op, attempts: job.attempt + 1 });
-        return this.continueAfterStep(client, run);
+        return "continue";
       case "Sleep": {
         const wakeAt = durationOrThrow(() => resolveWakeTime(op.name ?? "0s"));
         await insertPendingStep(client, run.id, op.id, name, op.op, "sleeping");
@@ -589,7 +597,7 @@ export class Worker {
             "failed",
             { name, op: op.op },
           );
-          return this.continueAfterStep(client, run);
+          return "continue";
         }
         const payload = (op.opts?.payload ?? {}) as { data?: Record<string, unknown> };
         const event = await insertInternalEvent(client, "inngest/function.invoked", {

@@ -36,6 +36,25 @@ beforeAll(async () => {
         const b = await step.run("second", () => a * 10);
         return { a, b };
       }),
+      inngest.createFunction(
+        // Steps reported three at a time: one checkpoint for several.
+        { id: "buffered", checkpointing: { bufferedSteps: 3, maxInterval: "30s" }, triggers: [{ event: "test/buffered" }] },
+        async ({ event, step }) => {
+          bump(`buffered-request:${event.id}`);
+          let total = 0;
+          for (let i = 1; i <= 5; i++)
+            total += await step.run(`add-${i}`, () => {
+              bump(`buffered-step:${event.id}`);
+              return i;
+            });
+          const go = await step.waitForEvent("go", { event: "test/buffered-go", if: `async.data.key == "${event.id}"`, timeout: "30s" });
+          total += await step.run("after", () => {
+            bump(`buffered-step:${event.id}`);
+            return go ? 100 : 0;
+          });
+          return total;
+        },
+      ),
       inngest.createFunction({ id: "flaky", retries: 3, triggers: [{ event: "test/flaky" }] }, async ({ event, step, attempt }) => {
         return step.run("sometimes-fails", () => {
           const n = bump(`flaky:${event.id}`);
@@ -212,6 +231,29 @@ describe("executor with the real inngest SDK", () => {
       body: JSON.stringify({ steps: [] }),
     });
     expect(malformed.status).toBe(400);
+  });
+
+  it("stores steps the SDK buffered: several in one checkpoint, in order, each run once", async () => {
+    const id = await h.send("test/buffered");
+    await expect.poll(() => calls.get(`buffered-step:${id}`) ?? 0, { timeout: 10_000 }).toBe(5);
+    await h.send("test/buffered-go", { key: id });
+    const [run] = await h.settled(id);
+    expect(run!.output).toBe(115);
+    // Each step body ran once, and the function was called twice: to start and after the event (the SDK
+    // checkpoints its buffered steps, three and then two, before it reports the wait).
+    expect(calls.get(`buffered-step:${id}`)).toBe(6);
+    expect(calls.get(`buffered-request:${id}`)).toBe(2);
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    const { rows } = await client.query<{ name: string; status: string }>(
+      `SELECT s.name, s.status::text FROM executor_run r, jsonb_array_elements_text(r.stack) WITH ORDINALITY AS k(step, n)
+         JOIN executor_step s ON s."stepId" = k.step
+        WHERE r.id = $1 AND s."runId" = r.id ORDER BY k.n`,
+      [run!.run_id],
+    );
+    await client.end();
+    expect(rows.map((r) => r.name)).toEqual(["add-1", "add-2", "add-3", "add-4", "add-5", "go", "after"]);
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(["completed"]));
   });
 
   it("retries a failing step with backoff until it succeeds", async () => {
