@@ -247,7 +247,9 @@ let cleanupApp: (() => Promise<void>) | null = null;
 /** Ends the benchmark here (a trace printed, or BENCH_AGENT_LOOP_ONLY): the app stopped and the database dropped. */
 async function stopEarly(): Promise<never> {
   if (cleanupApp) await cleanupApp().catch(() => {});
-  await database.cleanup().catch(() => {});
+  // BENCH_KEEP_DATABASE=1 leaves it for a look (EXPLAIN, pg_stat_user_tables); drop it by hand afterwards.
+  if (process.env.BENCH_KEEP_DATABASE === "1") log(`kept database ${database.name ?? database.url}`);
+  else await database.cleanup().catch(() => {});
   process.exit(0);
 }
 try {

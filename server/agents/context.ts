@@ -1,10 +1,11 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { Prisma } from "../db/client";
-import type { EventType } from "../db/generated/enums";
+import { MemoryKind, type EventType } from "../db/generated/enums";
 import { direct } from "../db/raw";
-import { recallForContext, type RecallResult } from "../memory/memories";
+import { recallForContext } from "../memory/memories";
 import { describeTriggerForPrompt } from "../triggers/payload";
-import { FOLD_BATCH_CYCLES, loadContext, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "./events";
+import { logger } from "../logger";
+import { FOLD_BATCH_CYCLES, loadContext, MAX_EVENTS_IN_CONTEXT, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "./events";
 
 /**
  * What the model sees at a cycle, kept within its context window:
@@ -30,6 +31,11 @@ const CONTEXT_WINDOWS: Record<string, number> = {
 export const DEFAULT_CONTEXT_WINDOW = 8_192;
 export const SUMMARY_MAX_CHARS = 6_000;
 const EVENT_TEXT_MAX = 600;
+/** A memory's text in the prompt is cut at this many characters. */
+const MEMORY_TEXT_MAX = 400;
+/** How many memories recall adds to a prompt (besides the pinned ones). */
+export const RECALL_LIMIT = 5;
+const LONGEST_MEMORY_KIND = (Object.values(MemoryKind) as string[]).reduce((a, b) => (b.length > a.length ? b : a));
 
 export function contextWindowOf(model: string): number {
   return CONTEXT_WINDOWS[model] ?? DEFAULT_CONTEXT_WINDOW;
@@ -99,11 +105,54 @@ function mergeLines(lines: string[]): string {
   return `earlier c${Math.min(...cycles)}-c${Math.max(...cycles)}: ${tally || "no actions"}`;
 }
 
+/** Cycles folded into the summary at most per fold, oldest first. */
+const FOLD_LIMIT_CYCLES = 50;
+
+/**
+ * The summary with every cycle up to `throughCycle` not yet in it folded in (at most `limit`, oldest
+ * first), from the events after the summary's cursor (in sequence order); null when none is due.
+ */
+function foldedSummary(
+  agent: { summary: string; summaryThroughCycle: number },
+  events: readonly { cycle: number; type: EventType; payload: Prisma.JsonValue }[],
+  throughCycle: number,
+  limit: number,
+): { summary: string; through: number } | null {
+  const from = agent.summaryThroughCycle + 1;
+  const to = Math.min(throughCycle, agent.summaryThroughCycle + limit);
+  if (to < from) return null;
+  const lines: string[] = [];
+  for (let c = from; c <= to; c++)
+    lines.push(
+      digestCycle(
+        c,
+        events.filter((e) => e.cycle === c),
+      ),
+    );
+  return { summary: appendToSummary(agent.summary, lines), through: to };
+}
+
+/**
+ * Moves the summary's cursor from `fromCycle` (the write is guarded on it, so two writers cannot both
+ * fold the same cycles: the second changes nothing). Whether it moved.
+ */
+async function writeFold({ agentId, teamId }: Ids, fromCycle: number, fold: { summary: string; through: number }) {
+  const moved = await direct.$executeRaw`
+    UPDATE agent SET summary = ${fold.summary}, "summaryThroughCycle" = ${fold.through}, "updatedAt" = now() AT TIME ZONE 'UTC'
+     WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} AND "summaryThroughCycle" = ${fromCycle}`;
+  return moved > 0;
+}
+
 /** Folds every cycle up to `throughCycle` not yet in the summary (at most `limit` per call, oldest first). */
-export async function foldIntoSummary({ agentId, teamId, throughCycle, limit = 50 }: Ids & { throughCycle: number; limit?: number }) {
+export async function foldIntoSummary({
+  agentId,
+  teamId,
+  throughCycle,
+  limit = FOLD_LIMIT_CYCLES,
+}: Ids & { throughCycle: number; limit?: number }) {
   // Two round trips on the pool, no transaction: one read (the summary, its cursor and the events to
-  // fold, from one snapshot), then a write guarded on the cursor, so two writers cannot both fold the
-  // same cycles (the second changes nothing, and its caller reloads what the first wrote).
+  // fold, from one snapshot), then the write guarded on the cursor (its caller reloads what a
+  // writer that came first wrote).
   const [agent] = await direct.$queryRaw<
     { summary: string; summaryThroughCycle: number; events: { cycle: number; type: EventType; payload: Prisma.JsonValue }[] }[]
   >`
@@ -114,21 +163,32 @@ export async function foldIntoSummary({ agentId, teamId, throughCycle, limit = 5
                AND e.cycle >= a."summaryThroughCycle" + 1 AND e.cycle <= LEAST(${throughCycle}::int, a."summaryThroughCycle" + ${limit}::int)) AS events
       FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`;
   if (!agent) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
-  const from = agent.summaryThroughCycle + 1;
-  const to = Math.min(throughCycle, agent.summaryThroughCycle + limit);
-  if (to < from) return agent.summaryThroughCycle;
-  const lines: string[] = [];
-  for (let c = from; c <= to; c++)
-    lines.push(
-      digestCycle(
-        c,
-        agent.events.filter((e) => e.cycle === c),
-      ),
-    );
-  await direct.$executeRaw`
-    UPDATE agent SET summary = ${appendToSummary(agent.summary, lines)}, "summaryThroughCycle" = ${to}, "updatedAt" = now() AT TIME ZONE 'UTC'
-     WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} AND "summaryThroughCycle" = ${agent.summaryThroughCycle}`;
-  return to;
+  const fold = foldedSummary(agent, agent.events, throughCycle, limit);
+  if (!fold) return agent.summaryThroughCycle;
+  await writeFold({ agentId, teamId }, agent.summaryThroughCycle, fold);
+  return fold.through;
+}
+
+/**
+ * The usual fold, from a context that holds every event after the summary's cursor (fewer than the
+ * cap were read): the summary is computed from those events, the prompt uses it at once, and the
+ * write goes on in the background (`written`; it never rejects: a fold not written is done again by
+ * the next cycle, from the same events, to the same text).
+ */
+function foldLoaded(ids: Ids, context: LoadedContext, throughCycle: number): { context: LoadedContext; written: Promise<void> } | null {
+  const fold = foldedSummary(context.agent, context.events, throughCycle, FOLD_LIMIT_CYCLES);
+  if (!fold) return null;
+  const written = writeFold(ids, context.agent.summaryThroughCycle, fold).then(
+    () => undefined,
+    (error: unknown) => logger.warn({ err: error, agentId: ids.agentId }, "could not write the folded summary; the next cycle folds again"),
+  );
+  return {
+    context: {
+      agent: { ...context.agent, summary: fold.summary, summaryThroughCycle: fold.through },
+      events: context.events.filter((e) => e.cycle > fold.through),
+    },
+    written,
+  };
 }
 
 export type ContextStats = {
@@ -142,7 +202,10 @@ export type ContextStats = {
   contextWindow: number;
 };
 
-function render(context: LoadedContext, memory: RecallResult, cycle: number, limits?: { worldState: number; summary: number }) {
+/** The memories a prompt shows (render reads only these fields). */
+type MemoriesShown = { pinned: readonly { kind: string; content: string }[]; recalled: readonly { kind: string; content: string }[] };
+
+function render(context: LoadedContext, memory: MemoriesShown, cycle: number, limits?: { worldState: number; summary: number }) {
   const { agent, events } = context;
   const system = [
     `You are "${agent.name}", an autonomous agent working towards a goal over many cycles.`,
@@ -165,9 +228,11 @@ function render(context: LoadedContext, memory: RecallResult, cycle: number, lim
     `Cycle ${cycle}.`,
     `World state: ${limits ? short(world, limits.worldState) : world}`,
     agent.summary ? `Summary of earlier cycles:\n${limits ? short(agent.summary, limits.summary) : agent.summary}` : "",
-    memory.pinned.length ? `Pinned memories:\n${memory.pinned.map((m) => `- (${m.kind}) ${short(m.content, 400)}`).join("\n")}` : "",
+    memory.pinned.length
+      ? `Pinned memories:\n${memory.pinned.map((m) => `- (${m.kind}) ${short(m.content, MEMORY_TEXT_MAX)}`).join("\n")}`
+      : "",
     memory.recalled.length
-      ? `Memories that may help:\n${memory.recalled.map((m) => `- (${m.kind}) ${short(m.content, 400)}`).join("\n")}`
+      ? `Memories that may help:\n${memory.recalled.map((m) => `- (${m.kind}) ${short(m.content, MEMORY_TEXT_MAX)}`).join("\n")}`
       : "",
     recent ? `Recent events:\n${recent}` : "No events yet.",
   ]
@@ -189,23 +254,41 @@ export async function assembleContext({
   reservedTokens,
   loaded,
   recallInputs,
+  onPromptBound,
 }: Ids & {
   cycle: number;
   model: string;
   reservedTokens: number;
-  /** The agent row and events as loadContext returns them, when the caller read them already (think does, with its other reads). */
+  /**
+   * The agent row and events as loadContext returns them, when the caller read them already (think does,
+   * with its other reads). Cycles due for the summary are then folded from these events, and the fold is
+   * written while the caller goes on (`summaryWritten`).
+   */
   loaded?: LoadedContext;
   /** What recall reads first, when the caller read it already (see recallForContext). */
   recallInputs?: Parameters<typeof recallForContext>[0]["preloaded"];
+  /**
+   * Called before recall (only with `recallInputs`) with an upper bound of the prompt's tokens: the prompt
+   * with every pinned memory and RECALL_LIMIT recalled ones of the longest kind and length. The loop
+   * reserves the model call's worst case from it while recall runs; `stats.promptTokens` may exceed it
+   * only when the prompt had to be folded afterwards (then the loop reserves again).
+   */
+  onPromptBound?: (promptTokensAtMost: number) => void;
 }) {
   const contextWindow = contextWindowOf(model);
   const budget = Math.max(256, contextWindow - reservedTokens);
   let context = loaded ?? (await loadContext({ agentId, teamId }));
-  // Cycles that left the recent window go into the summary, a batch at a time.
+  // Cycles that left the recent window go into the summary, a batch at a time: from the events at hand
+  // when they are all there (the write goes on meanwhile), else read, written and read again.
   const foldThrough = cycle - 1 - RECENT_CYCLES_IN_CONTEXT;
+  let folded: Promise<void> = Promise.resolve();
   if (foldThrough - context.agent.summaryThroughCycle >= FOLD_BATCH_CYCLES) {
-    await foldIntoSummary({ agentId, teamId, throughCycle: foldThrough });
-    context = await loadContext({ agentId, teamId });
+    const local = loaded && context.events.length < MAX_EVENTS_IN_CONTEXT ? foldLoaded({ agentId, teamId }, context, foldThrough) : null;
+    if (local) ({ context, written: folded } = local);
+    else {
+      await foldIntoSummary({ agentId, teamId, throughCycle: foldThrough });
+      context = await loadContext({ agentId, teamId });
+    }
   }
   const recentEventSeqs = new Set(context.events.map((e) => e.seq));
   // What to recall by: the goal, the world state and the latest events (what the agent is doing now).
@@ -213,9 +296,16 @@ export async function assembleContext({
     .slice(-3)
     .map((e) => `${e.type}: ${short(e.payload, 300)}`)
     .join("\n");
+  if (onPromptBound && recallInputs) {
+    const longest = { kind: LONGEST_MEMORY_KIND, content: "x".repeat(MEMORY_TEXT_MAX) };
+    onPromptBound(
+      render(context, { pinned: recallInputs.pinned, recalled: Array<typeof longest>(RECALL_LIMIT).fill(longest) }, cycle).tokens,
+    );
+  }
   const recalled = await recallForContext({
     agentId,
     teamId,
+    limit: RECALL_LIMIT,
     provider: context.agent.provider,
     settings: context.agent.memorySettings,
     query: `${context.agent.goal}\n${short(JSON.stringify(context.agent.worldState ?? {}), 600)}\n${latest}`,
@@ -253,5 +343,6 @@ export async function assembleContext({
     promptTokens: rendered.tokens,
     contextWindow,
   };
-  return { messages: rendered.messages, recalled, stats };
+  // The caller awaits `summaryWritten` before its step ends (the loop: after its model call).
+  return { messages: rendered.messages, recalled, stats, summaryWritten: folded };
 }

@@ -126,6 +126,15 @@ export async function loadContext({ agentId, teamId }: { agentId: string; teamId
   return { agent: row.agent, events: row.events };
 }
 /**
+ * What a prompt shows of an earlier thought: what the model said and the call it made. The rest of a
+ * thought's payload is the loop's bookkeeping (the recalled memories and their scores, the context's
+ * statistics, the model and price flags: most of its 1-2 KB), shown on the timeline, not to the model.
+ */
+const THOUGHT_IN_PROMPT_SQL = Prisma.raw(
+  `jsonb_strip_nulls(jsonb_build_object('content', e.payload->'content', 'call', e.payload->'call', 'toolCalls', e.payload->'toolCalls'))`,
+);
+
+/**
  * The recent events of a prompt, as a jsonb array in sequence order, for a statement whose CTE `a` holds
  * the agent's "summaryThroughCycle" (loadContext here; the think step's read, loop-sql.ts). The newest by
  * cycle, then sequence: the cursor is not known when the statement is planned, and ordered by cycle the
@@ -134,7 +143,8 @@ export async function loadContext({ agentId, teamId }: { agentId: string; teamId
  * after the cursor (15 ms at 100,000 events).
  */
 export const recentEventsSql = ({ agentId, teamId }: { agentId: string; teamId: string }) => Prisma.sql`
-  (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'cycle', e.cycle, 'type', e.type, 'payload', e.payload) ORDER BY e.seq), '[]'::jsonb)
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'cycle', e.cycle, 'type', e.type, 'payload',
+            CASE WHEN e.type = 'thought' THEN ${THOUGHT_IN_PROMPT_SQL} ELSE e.payload END) ORDER BY e.seq), '[]'::jsonb)
      FROM (SELECT seq, cycle, type, payload FROM agent_event
             WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle > (SELECT "summaryThroughCycle" FROM a)
             ORDER BY cycle DESC, seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e)`;

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { db, type Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { env } from "../env";
-import { commitSpend, releaseSpend, reserveSpend } from "./budget";
+import { commitSpend, releaseSpend, reserveSpend, type BudgetVerdict } from "./budget";
 import { assembleContext, estimateTokens } from "./context";
 import { agentLockKey, appendEvent, decisionRecorded, underAgentLock, writeSnapshot, type LoadedContext } from "./events";
 import { direct, lockedOneTrip, type RawClient } from "../db/raw";
@@ -259,7 +259,20 @@ async function callModelForCycle({
   const enabled = (agent.tools as { name: string; enabled: boolean }[]).filter((t) => t.enabled).map((t) => t.name);
   const tools = toolsForModel(enabled);
   const toolTokens = estimateTokens(JSON.stringify(tools));
-  const { messages, recalled, stats } = await assembleContext({
+  const reserveFor = (promptTokens: number) =>
+    reserveSpend({
+      agentId,
+      teamId,
+      kind: "model",
+      model: agent.model,
+      worstCaseUsd: worstCaseCost(agent.model, promptTokens, agent.maxOutputTokens, PRICES).costUsd,
+      worstCaseTokens: promptTokens + agent.maxOutputTokens,
+      nextCycle: cycle,
+    });
+  // The model call's worst case is reserved while recall runs, from an upper bound of the prompt (every
+  // memory recall could add, at full length): the reservation's round trip overlaps recall's.
+  let early: { promptTokens: number; verdict: Promise<BudgetVerdict> } | null = null;
+  const assembled = await assembleContext({
     agentId,
     teamId,
     cycle,
@@ -267,21 +280,30 @@ async function callModelForCycle({
     reservedTokens: toolTokens + agent.maxOutputTokens,
     loaded: context,
     recallInputs,
+    onPromptBound: (bound) => {
+      const promptTokens = bound + toolTokens;
+      const verdict = reserveFor(promptTokens);
+      verdict.catch(() => {}); // awaited below; a rejection before then must not go unhandled
+      early = { promptTokens, verdict };
+    },
+  }).catch(async (error: unknown) => {
+    // No model call follows: a reservation made meanwhile is freed (left, the watchdog would charge it).
+    const made = await (early as { verdict: Promise<BudgetVerdict> } | null)?.verdict.catch(() => null);
+    if (made?.ok) await releaseSpend({ agentId, teamId, reservationId: made.reservationId });
+    throw error;
   });
-  // Vectors of memories embedded for recall are written while the model call runs (recalled.stored);
-  // the step ends only once they are, whichever way it ends.
+  const { messages, recalled, stats, summaryWritten } = assembled;
+  const reserved = early as { promptTokens: number; verdict: Promise<BudgetVerdict> } | null;
+  // Vectors of memories embedded for recall and a folded summary are written while the model call runs
+  // (recalled.stored, summaryWritten); the step ends only once they are, whichever way it ends.
   try {
     const promptTokens = stats.promptTokens + toolTokens;
-    const worst = worstCaseCost(agent.model, promptTokens, agent.maxOutputTokens, PRICES);
-    const verdict = await reserveSpend({
-      agentId,
-      teamId,
-      kind: "model",
-      model: agent.model,
-      worstCaseUsd: worst.costUsd,
-      worstCaseTokens: promptTokens + agent.maxOutputTokens,
-      nextCycle: cycle,
-    });
+    let verdict = reserved ? await reserved.verdict : await reserveFor(promptTokens);
+    if (reserved && promptTokens > reserved.promptTokens && verdict.ok) {
+      // The prompt was folded after recall and came out over the bound (rare): reserve its real worst case instead.
+      await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
+      verdict = await reserveFor(promptTokens);
+    }
     const step = { agentId, teamId, agentRunId, cycle, agent };
     if (!verdict.ok) {
       return decideOnce(step, async (tx) => {
@@ -423,7 +445,7 @@ async function callModelForCycle({
       return planInTx(tx, { agentId, teamId, agentRunId, cycle, thought, agent, already: recordedSoFar.decision });
     });
   } finally {
-    await recalled.stored;
+    await Promise.all([recalled.stored, summaryWritten]);
   }
 }
 

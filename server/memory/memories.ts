@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { SIMULATOR_PROVIDER } from "../agents/agent-input";
 import { db, Prisma } from "../db/client";
-import { direct } from "../db/raw";
+import { direct, lockedOneTrip } from "../db/raw";
 import type { MemoryKind } from "../db/generated/enums";
 import { AppError } from "../errors";
 import { embedderForProvider, embedTexts, EMBED_BATCH_SIZE, OFFLINE_EMBEDDER, toVectorLiteral, type Embedder } from "./embedder";
@@ -56,53 +56,53 @@ export function factKeyOf(content: string): string {
 
 /**
  * Stores a fact: the `fact` row for its key is created or updated (value, source, confidence), and so
- * is its one mirror memory (content, importance, re-embedded). A fact is never duplicated.
+ * is its one mirror memory (content, importance, re-embedded). A fact is never duplicated. One statement
+ * (the agent's `remember` tool runs it), under a lock on the agent's key so that two writers of one key
+ * cannot both create its mirror: the second finds the first's.
  */
 export async function rememberFact(
   input: Ids & { key: string; content: string; value?: Prisma.InputJsonValue; source: string; confidence: number; importance: number },
   tx?: Prisma.TransactionClient,
 ) {
-  const write = async (client: Prisma.TransactionClient) => {
-    const key = input.key.trim().slice(0, 200) || factKeyOf(input.content);
-    const fact = await client.fact.upsert({
-      where: { agentId_key: { agentId: input.agentId, key } },
-      create: {
-        agentId: input.agentId,
-        teamId: input.teamId,
-        key,
-        value: input.value ?? input.content,
-        source: input.source,
-        confidence: clamp01(input.confidence),
-      },
-      update: { value: input.value ?? input.content, source: input.source, confidence: clamp01(input.confidence) },
-      select: { id: true, key: true, createdAt: true, updatedAt: true },
-    });
-    const content = input.content;
-    const mirror = await client.memory.findFirst({
-      where: { agentId: input.agentId, teamId: input.teamId, kind: "fact", metadata: { path: ["factKey"], equals: key } },
-      select: { id: true },
-    });
-    const memory = mirror
-      ? await client.memory.update({
-          where: { id: mirror.id },
-          data: { content, importance: clamp01(input.importance), embedder: PENDING_EMBEDDER, archivedAt: null },
-          select: { id: true },
-        })
-      : await client.memory.create({
-          data: {
-            agentId: input.agentId,
-            teamId: input.teamId,
-            kind: "fact",
-            content,
-            importance: clamp01(input.importance),
-            embedder: PENDING_EMBEDDER,
-            metadata: { factKey: key, factId: fact.id },
-          },
-          select: { id: true },
-        });
-    return { factId: fact.id, key, memoryId: memory.id, updated: fact.updatedAt.getTime() !== fact.createdAt.getTime() };
-  };
-  return tx ? write(tx) : db.$transaction(write);
+  const key = input.key.trim().slice(0, 200) || factKeyOf(input.content);
+  const lock = `fact:${input.agentId}:${key}`;
+  const { agentId, teamId, content } = input;
+  const importance = clamp01(input.importance);
+  const statement = Prisma.sql`
+    WITH f AS (
+      INSERT INTO fact ("agentId", "teamId", key, value, source, confidence, "createdAt", "updatedAt")
+      VALUES (${agentId}::uuid, ${teamId}, ${key}, ${JSON.stringify(input.value ?? input.content)}::jsonb, ${input.source},
+              ${clamp01(input.confidence)}, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+      ON CONFLICT ("agentId", key) DO UPDATE
+        SET value = EXCLUDED.value, source = EXCLUDED.source, confidence = EXCLUDED.confidence, "updatedAt" = EXCLUDED."updatedAt"
+      RETURNING id, "createdAt", "updatedAt"
+    ), mirror AS (
+      SELECT id FROM memory
+       WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND kind = 'fact' AND metadata->'factKey' = to_jsonb(${key}::text)
+       ORDER BY "createdAt" LIMIT 1
+    ), updated AS (
+      UPDATE memory SET content = ${content}, importance = ${importance}, embedder = ${PENDING_EMBEDDER}, "archivedAt" = NULL,
+                        "updatedAt" = now() AT TIME ZONE 'UTC'
+       WHERE id = (SELECT id FROM mirror)
+      RETURNING id
+    ), created AS (
+      INSERT INTO memory ("agentId", "teamId", kind, content, importance, embedder, metadata, "createdAt", "updatedAt")
+      SELECT ${agentId}::uuid, ${teamId}, 'fact', ${content}, ${importance}, ${PENDING_EMBEDDER},
+             jsonb_build_object('factKey', ${key}::text, 'factId', f.id::text), now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+        FROM f WHERE NOT EXISTS (SELECT 1 FROM mirror)
+      RETURNING id
+    )
+    SELECT f.id::text AS "factId", coalesce((SELECT id FROM updated), (SELECT id FROM created))::text AS "memoryId",
+           f."updatedAt" <> f."createdAt" AS updated
+      FROM f`;
+  let rows: { factId: string; memoryId: string; updated: boolean }[];
+  if (tx) {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${lock}))`;
+    rows = await tx.$queryRaw<typeof rows>(statement);
+  } else rows = await lockedOneTrip(lock).$queryRaw<typeof rows>(statement);
+  const [row] = rows;
+  if (!row) throw new Error(`The fact ${key} was not stored.`);
+  return { factId: row.factId, key, memoryId: row.memoryId, updated: row.updated };
 }
 
 /** The embedder an agent's memories use: its provider's embedding model, or the offline one. */
@@ -330,10 +330,22 @@ export async function searchMemories({
   limit = 5,
   countAsRecall = true,
 }: Ids & { query: string; limit?: number; countAsRecall?: boolean }) {
-  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { provider: true, memorySettings: true } });
+  // What the search starts from, in one read: the agent's provider and weights, the provider's row and
+  // the memories still waiting for their vectors (embedded with the query).
+  const [agent] = await direct.$queryRaw<
+    { provider: string; memorySettings: Prisma.JsonValue; providerRow: ProviderRow | null; pending: PendingMemory[] }[]
+  >`
+    SELECT a.provider, a."memorySettings",
+           (SELECT jsonb_build_object('baseUrl', p."baseUrl", 'apiKeyCiphertext', p."apiKeyCiphertext", 'embeddingModel', p."embeddingModel")
+              FROM model_provider p WHERE p.id::text = a.provider AND p."teamId" = a."teamId") AS "providerRow",
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'content', m.content) ORDER BY m."createdAt"), '[]'::jsonb)
+              FROM (SELECT id, content, "createdAt" FROM memory
+                     WHERE "agentId" = a.id AND "teamId" = a."teamId" AND embedder = ${PENDING_EMBEDDER}
+                     ORDER BY "createdAt" LIMIT ${pendingBatchSize(1)}) m) AS pending
+      FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`;
   if (!agent) throw new AppError("NOT_FOUND", "That agent was not found.");
-  const embedder = await agentEmbedder({ teamId, provider: agent.provider });
-  const embedded = await embedPending({ agentId, teamId }, embedder, [query], undefined, { deferStore: true });
+  const embedder = await agentEmbedder({ teamId, provider: agent.provider, row: agent.providerRow });
+  const embedded = await embedPending({ agentId, teamId }, embedder, [query], agent.pending, { deferStore: true });
   if (!embedded.ok) {
     throw new AppError(
       embedded.overBudget ? "CONFLICT" : "UNAVAILABLE",

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { appendToSummary, assembleContext, digestCycle, foldIntoSummary } from "~/server/agents/context";
-import { appendEvent } from "~/server/agents/events";
+import { appendEvent, loadContext } from "~/server/agents/events";
+import { randomUUID } from "node:crypto";
+import { readThinkState } from "~/server/agents/loop-sql";
 import { db } from "~/server/db/client";
+import { direct } from "~/server/db/raw";
 import { writeMemory } from "~/server/memory/memories";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
@@ -75,6 +78,91 @@ describe("context assembly", () => {
     expect(text).toContain("c34: http_get");
     expect(text).toContain("cycle 40 tool_result");
     expect(text).not.toContain("cycle 34 tool_result");
+  });
+
+  it("folds from the events the loop read, using the new summary at once and writing it meanwhile, as a fold from the database would", async () => {
+    const [ids, twin] = [await newAgent({ model: "gpt-4o-mini" }), await newAgent({ model: "gpt-4o-mini" })];
+    await writeCycles(ids, 12);
+    await writeCycles(twin, 12);
+    const loaded = await loadContext(ids);
+    expect(loaded.agent.summaryThroughCycle).toBe(0);
+    const { messages, stats, summaryWritten } = await assembleContext({
+      ...ids,
+      cycle: 13,
+      model: "gpt-4o-mini",
+      reservedTokens: 2000,
+      loaded,
+    });
+    // Cycles 1-6 left the recent window (cycle 13 keeps 7-12 in full).
+    expect(stats).toMatchObject({ summaryThroughCycle: 6, recentCycles: 6 });
+    const text = userText(messages);
+    expect(text).toContain("c6: http_get");
+    expect(text).not.toContain("cycle 6 tool_result");
+    expect(text).toContain("cycle 7 tool_result");
+    await summaryWritten;
+    expect(await foldIntoSummary({ ...twin, throughCycle: 6 })).toBe(6);
+    const [written, fromDatabase] = await Promise.all(
+      [ids, twin].map((a) =>
+        db.agent.findUniqueOrThrow({ where: { id: a.agentId }, select: { summary: true, summaryThroughCycle: true } }),
+      ),
+    );
+    expect(written).toEqual({ summary: fromDatabase!.summary.replaceAll(twin.agentId, ids.agentId), summaryThroughCycle: 6 });
+    expect(written!.summary.split("\n")).toHaveLength(6);
+  });
+
+  it("gives the loop an upper bound of the prompt before recall, which the prompt with the longest memories stays under", async () => {
+    const ids = await newAgent({ model: "gpt-4o-mini" });
+    await writeCycles(ids, 4);
+    for (let i = 0; i < 8; i++)
+      await writeMemory({
+        ...ids,
+        kind: "reflection",
+        content: `Page ${i} of example.com lists prices; ${"the prices went up again. ".repeat(30)}`,
+      });
+    await writeMemory({ ...ids, kind: "fact", content: "Pinned: report every price change.", importance: 1 });
+    await db.memory.updateMany({ where: { agentId: ids.agentId, kind: "fact" }, data: { isPinned: true } });
+    const state = await readThinkState(direct, { ...ids, agentRunId: randomUUID(), cycle: 5 });
+    const bounds: number[] = [];
+    const { stats, recalled } = await assembleContext({
+      ...ids,
+      cycle: 5,
+      model: "gpt-4o-mini",
+      reservedTokens: 2000,
+      loaded: { agent: state.agent!, events: state.events },
+      recallInputs: state.recallInputs,
+      onPromptBound: (tokens) => bounds.push(tokens),
+    });
+    expect(recalled.recalled).toHaveLength(5);
+    expect(recalled.pinned).toHaveLength(1);
+    expect(bounds).toHaveLength(1);
+    // Five recalled memories cut at 400 characters are the most recall can add: the bound holds, and is not far off.
+    expect(bounds[0]).toBeGreaterThanOrEqual(stats.promptTokens);
+    expect(bounds[0]! - stats.promptTokens).toBeLessThan(50);
+  });
+
+  it("shows the model what an earlier thought said and called, not the loop's bookkeeping about it", async () => {
+    const ids = await newAgent({ model: "gpt-4o-mini" });
+    await appendEvent({
+      ...ids,
+      cycle: 1,
+      type: "thought",
+      payload: {
+        content: "Checking page 1 first.",
+        call: { name: "http_get", arguments: '{"url":"https://example.com/1"}' },
+        toolCalls: ["http_get"],
+        model: "gpt-4o-mini",
+        memory: { embedder: "offline:hash-v1", scoring: { weights: { similarity: 1 } } },
+        recalled: [{ id: "m1", score: 0.9 }],
+        context: { promptTokens: 1234 },
+      },
+    });
+    const { messages } = await assembleContext({ ...ids, cycle: 2, model: "gpt-4o-mini", reservedTokens: 2000 });
+    const line = userText(messages)
+      .split("\n")
+      .find((l) => l.includes("cycle 1 thought"));
+    expect(line).toBe(
+      '#1 cycle 1 thought: {"call":{"name":"http_get","arguments":"{\\"url\\":\\"https://example.com/1\\"}"},"content":"Checking page 1 first.","toolCalls":["http_get"]}',
+    );
   });
 
   it("folds recent cycles early when the prompt would not fit the model's window, never the newest", async () => {
