@@ -79,26 +79,21 @@ export async function decisionRecorded(
   return found !== null;
 }
 
-/** A compact checkpoint: world state, rolling summary and the event cursor it covers. */
+/**
+ * A compact checkpoint: world state, rolling summary and the event cursor it covers. One statement; a
+ * snapshot of the cycle written before (a retried step) stays as it was and is returned.
+ */
 export async function writeSnapshot({ agentId, teamId, cycle }: { agentId: string; teamId: string; cycle: number }) {
-  const agent = await db.agent.findFirstOrThrow({
-    where: { id: agentId, teamId },
-    select: { worldState: true, summary: true, lastEventSeq: true, cycleCount: true, spentUsd: true, tokensUsed: true },
-  });
-  return db.snapshot.upsert({
-    where: { agentId_cycle: { agentId, cycle } },
-    create: {
-      agentId,
-      teamId,
-      cycle,
-      eventSeq: agent.lastEventSeq,
-      worldState: agent.worldState ?? {},
-      summary: agent.summary,
-      counters: { cycleCount: agent.cycleCount, spentUsd: agent.spentUsd.toString(), tokensUsed: agent.tokensUsed.toString() },
-    },
-    update: {},
-    select: { id: true, eventSeq: true },
-  });
+  const [snapshot] = await direct.$queryRaw<{ id: string; eventSeq: number }[]>`
+    INSERT INTO snapshot ("agentId", "teamId", cycle, "eventSeq", "worldState", summary, counters, "createdAt")
+    SELECT id, "teamId", ${cycle}::int, "lastEventSeq", "worldState", summary,
+           jsonb_build_object('cycleCount', "cycleCount", 'spentUsd', trim_scale("spentUsd")::text, 'tokensUsed', "tokensUsed"::text),
+           now() AT TIME ZONE 'UTC'
+      FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
+    ON CONFLICT ("agentId", cycle) DO UPDATE SET cycle = EXCLUDED.cycle
+    RETURNING id::text, "eventSeq"`;
+  if (!snapshot) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  return snapshot;
 }
 
 /** Cycles whose events reach the model in full at least; older ones reach it through the rolling summary. */

@@ -712,9 +712,9 @@ export async function act({
   }
   if (!isCycleFinished) await markCycleDone({ agentId, teamId, cycle });
   if (cycle % SNAPSHOT_EVERY_CYCLES === 0) {
-    await writeSnapshot({ agentId, teamId, cycle });
-    // Over its memory cap, the agent's weakest episodes are consolidated into summaries.
-    await consolidateMemories({ agentId, teamId });
+    // With it (independent: the snapshot is the agent row's), over its memory cap, the agent's weakest
+    // episodes are consolidated into summaries.
+    await Promise.all([writeSnapshot({ agentId, teamId, cycle }), consolidateMemories({ agentId, teamId })]);
   }
 
   if (result.status === "over_budget") return { next: "end", status: "budget_exhausted", reason: result.error ?? "Out of budget." };

@@ -1,4 +1,5 @@
 import { db, Prisma } from "../db/client";
+import { direct } from "../db/raw";
 import { FREQUENCY_SATURATION } from "./scoring";
 import { PENDING_EMBEDDER } from "./memories";
 import { memorySettingsOf } from "./settings";
@@ -20,10 +21,14 @@ type Ids = { agentId: string; teamId: string };
 export type ConsolidationResult = { consolidated: number; summaries: number; action: "archive" | "delete" | null };
 
 export async function consolidateMemories({ agentId, teamId, now = new Date() }: Ids & { now?: Date }): Promise<ConsolidationResult> {
-  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { memorySettings: true } });
+  // The usual pass finds the agent under its cap: one read (straight on the pool) decides that.
+  const [agent] = await direct.$queryRaw<{ memorySettings: Prisma.JsonValue; live: number }[]>`
+    SELECT a."memorySettings",
+           (SELECT count(*)::int FROM memory m WHERE m."agentId" = a.id AND m."teamId" = a."teamId" AND m."archivedAt" IS NULL) AS live
+      FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`;
   if (!agent) return { consolidated: 0, summaries: 0, action: null };
   const settings = memorySettingsOf(agent.memorySettings);
-  const live = await db.memory.count({ where: { agentId, teamId, archivedAt: null } });
+  const live = agent.live;
   if (live <= settings.cap) return { consolidated: 0, summaries: 0, action: null };
 
   // Each chunk of n memories becomes one summary: n - 1 fewer. Enough chunks to reach 90 % of the cap.
