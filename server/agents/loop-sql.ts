@@ -71,20 +71,27 @@ type ThinkAgentJson = LoadedAgent & {
  * provider's row, the pinned and the pending memories. One snapshot, so the parts agree with each other.
  */
 export async function readThinkState(client: Client, params: Ids & { agentRunId: string; cycle: number }) {
+  const [row] = await client.$queryRaw<ThinkStateRow[]>(thinkStateSql(params));
+  return thinkStateOf(row!);
+}
+
+/** The row of readThinkState's statement. */
+export type ThinkStateRow = {
+  claimStatus: string | null;
+  recorded: EventJson | null;
+  hold: { id: string; kind: "budget" | "stuck" } | null;
+  thought: EventJson | null;
+  agent: ThinkAgentJson | null;
+  events: LoadedEvent[];
+  providerRow: ProviderRow | null;
+  pinned: PinnedMemory[];
+  pending: PendingMemory[];
+};
+
+/** readThinkState's statement, for a caller that sends it along with another (act: the next cycle's, see loop.ts). */
+export function thinkStateSql(params: Ids & { agentRunId: string; cycle: number }) {
   const { agentId, teamId, agentRunId, cycle } = params;
-  const [row] = await client.$queryRaw<
-    {
-      claimStatus: string | null;
-      recorded: EventJson | null;
-      hold: { id: string; kind: "budget" | "stuck" } | null;
-      thought: EventJson | null;
-      agent: ThinkAgentJson | null;
-      events: LoadedEvent[];
-      providerRow: ProviderRow | null;
-      pinned: PinnedMemory[];
-      pending: PendingMemory[];
-    }[]
-  >`
+  return Prisma.sql`
     WITH a AS (
       SELECT status, provider, model, temperature, "maxOutputTokens", tools, "approvalTimeoutSeconds",
              "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "softLimitPercent",
@@ -116,7 +123,11 @@ export async function readThinkState(client: Client, params: Ids & { agentRunId:
                              'isPinned', "isPinned", 'sourceEventSeq', "sourceEventSeq", 'createdAt', to_jsonb("createdAt" AT TIME ZONE 'UTC')) END AS candidate
                       FROM memory WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND embedder = ${PENDING_EMBEDDER}
                      ORDER BY "createdAt" LIMIT ${pendingBatchSize(1)}) m) AS pending`;
-  const a = row!.agent;
+}
+
+/** readThinkState's result from its statement's row. */
+export function thinkStateOf(row: ThinkStateRow) {
+  const a = row.agent;
   const agent = a && {
     ...a,
     status: a.status as AgentStatus,
@@ -126,14 +137,14 @@ export async function readThinkState(client: Client, params: Ids & { agentRunId:
     tokensUsed: BigInt(a.tokensUsed),
   };
   return {
-    claimStatus: row!.claimStatus,
-    recorded: eventOf(row!.recorded),
-    hold: row!.hold && { approvalId: row!.hold.id, kind: row!.hold.kind },
-    thought: eventOf(row!.thought),
+    claimStatus: row.claimStatus,
+    recorded: eventOf(row.recorded),
+    hold: row.hold && { approvalId: row.hold.id, kind: row.hold.kind },
+    thought: eventOf(row.thought),
     agent,
-    events: row!.events,
+    events: row.events,
     // What recall reads first (recallForContext, for the one query it embeds).
-    recallInputs: { providerRow: row!.providerRow, pinned: row!.pinned, pending: row!.pending },
+    recallInputs: { providerRow: row.providerRow, pinned: row.pinned, pending: row.pending },
   };
 }
 

@@ -16,7 +16,17 @@ import { PENDING_EMBEDDER } from "../memory/memories";
 import { resolveEndpoint } from "../providers/endpoint";
 import type { ApprovalPolicy } from "./tool-catalog";
 import { holdNeeded, openHold, type HoldKind, type SettleInput } from "./holds";
-import { readActState, readCycleRecord, readThinkState, recordThought, recordToolResult, type EventRecord } from "./loop-sql";
+import {
+  readActState,
+  readCycleRecord,
+  readThinkState,
+  recordThought,
+  recordToolResult,
+  thinkStateOf,
+  thinkStateSql,
+  type EventRecord,
+  type ThinkStateRow,
+} from "./loop-sql";
 import { LOOP_OWNED, RUNNABLE } from "./statuses";
 import { logger } from "../logger";
 import { annotateSpan, withSpan } from "../operations/tracing";
@@ -188,8 +198,9 @@ export async function think(
   { agentId, teamId, agentRunId, cycle }: Ids & { agentRunId: string; cycle: number },
   handoff?: { act?: ActHandoff },
 ): Promise<Decision> {
-  // Everything read before deciding, in one round trip (server/agents/loop-sql.ts).
-  const state = await readThinkState(direct, { agentId, teamId, agentRunId, cycle });
+  // Everything read before deciding, in one round trip (server/agents/loop-sql.ts), unless the act that
+  // ended the cycle before just read it along with its write (see prefetchThink).
+  const state = takePrefetchedThink(agentRunId, cycle) ?? (await readThinkState(direct, { agentId, teamId, agentRunId, cycle }));
   // The watchdog revoked this run's claim (it was presumed dead) and another run holds the agent now.
   if (state.claimStatus !== null && state.claimStatus !== "running")
     return { kind: "stop", status: null, reason: `This run's claim was closed (${state.claimStatus}).` };
@@ -233,6 +244,37 @@ export async function think(
 }
 
 type ThinkState = Awaited<ReturnType<typeof readThinkState>>;
+
+/**
+ * The next cycle's think state, read by the act that ended a cycle in the same round trip as its write
+ * (its statement's message; the same transaction, so it sees that write). A cycle step that follows at
+ * once (no cooldown: the next step of the same request) takes it instead of reading again; it is used
+ * once, and only within PREFETCH_TTL_MS, so it is never older than a read made a moment before the step
+ * would be (a person's pause landing in between takes effect at the next think, as one landing just
+ * after the read does). Keyed by run and cycle: another run or cycle never sees it.
+ */
+const prefetchedThinks = new Map<string, { row: ThinkStateRow; at: number }>();
+const PREFETCH_TTL_MS = 250;
+const prefetchKey = (agentRunId: string, cycle: number) => `${agentRunId}:${cycle}`;
+
+function prefetchThink(ids: Ids & { agentRunId: string; cycle: number }) {
+  return {
+    sql: thinkStateSql(ids),
+    take: (rows: Record<string, unknown>[]) => {
+      const now = performance.now();
+      for (const [key, entry] of prefetchedThinks) if (now - entry.at > PREFETCH_TTL_MS) prefetchedThinks.delete(key);
+      if (rows[0]) prefetchedThinks.set(prefetchKey(ids.agentRunId, ids.cycle), { row: rows[0] as ThinkStateRow, at: now });
+    },
+  };
+}
+
+function takePrefetchedThink(agentRunId: string, cycle: number): ThinkState | null {
+  const key = prefetchKey(agentRunId, cycle);
+  const entry = prefetchedThinks.get(key);
+  if (!entry) return null;
+  prefetchedThinks.delete(key);
+  return performance.now() - entry.at <= PREFETCH_TTL_MS ? thinkStateOf(entry.row) : null;
+}
 
 type ThinkAgent = Pick<
   NonNullable<ThinkState["agent"]>,
@@ -691,9 +733,14 @@ export async function act({
       signature: callSignature(name, argumentsText),
       loopOwned: LOOP_OWNED,
     };
-    // Without a charge to commit with it, that statement is the whole write: under the agent lock in ONE round trip.
-    const quick = charge ? null : await recordToolResult(lockedOneTrip(agentLockKey(agentId)), resultInput);
+    // Without a charge to commit with it, that statement is the whole write: under the agent lock in ONE
+    // round trip, which also reads the next cycle's think state when nothing more is written after it
+    // (not on a snapshot cycle).
+    const next = cycle % SNAPSHOT_EVERY_CYCLES === 0 ? undefined : prefetchThink({ agentId, teamId, agentRunId, cycle: cycle + 1 });
+    const quick = charge ? null : await recordToolResult(lockedOneTrip(agentLockKey(agentId), next), resultInput);
     if (quick && !quick.raced) isCycleFinished = true;
+    // An overlapping copy recorded the result first: what it wrote stands, and its own act read for the next cycle.
+    else prefetchedThinks.delete(prefetchKey(agentRunId, cycle + 1));
     result = quick
       ? quick.raced
         ? (quick.raced.payload as { status: string; result?: unknown; error?: string })

@@ -133,12 +133,20 @@ export const direct: RawClient = {
  * committed: the same guarantee as `BEGIN; lock; statement; COMMIT`, in one round trip instead of four.
  * Using it for a second statement is a programming error (that one would run outside the lock).
  */
-export function lockedOneTrip(lockKey: string): RawClient {
+export function lockedOneTrip(
+  lockKey: string,
+  /**
+   * A read sent behind the statement in the same message (so it sees what the statement wrote, in the
+   * same transaction); `take` gets its rows. The loop's act reads the next cycle's think state this way.
+   */
+  then?: { sql: Prisma.Sql; take: (rows: Record<string, unknown>[]) => void },
+): RawClient {
   let used = false;
   const run = async (sql: Prisma.Sql) => {
     if (used) throw new Error("lockedOneTrip runs one statement; use a transaction for more.");
     used = true;
-    const results = await oneTrip([Prisma.sql`SELECT pg_advisory_xact_lock(hashtext(${lockKey}))`, sql]);
+    const results = await oneTrip([Prisma.sql`SELECT pg_advisory_xact_lock(hashtext(${lockKey}))`, sql, ...(then ? [then.sql] : [])]);
+    if (then) then.take(results[2]!.rows);
     return results[1]!;
   };
   return {

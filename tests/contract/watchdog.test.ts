@@ -260,7 +260,11 @@ describe("the watchdog, end to end", () => {
 
     expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(1);
     expect(waiterRequests).toEqual([1, 2]);
-    const thoughts = await db.agentEvent.findMany({ where: { agentId: ids.agentId, type: "thought" }, select: { cycle: true } });
+    const thoughts = await db.agentEvent.findMany({
+      where: { agentId: ids.agentId, type: "thought" },
+      orderBy: { seq: "asc" },
+      select: { cycle: true },
+    });
     expect(thoughts.map((t) => t.cycle)).toEqual([1, 2]);
     const recovered = await db.agentEvent.findMany({ where: { agentId: ids.agentId, type: "status_change" }, select: { payload: true } });
     expect(recovered.map((e) => e.payload)).toContainEqual(
