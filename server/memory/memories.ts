@@ -262,7 +262,6 @@ export async function recallForContext({
   // their recall fields were read) scored here from their vectors while the write goes on meanwhile.
   const fields = new Map(preloaded?.pending.map((p) => [p.id, p.candidate]));
   const canDefer = deferStore && embedded.unstored.every((row) => fields.get(row.id) !== undefined);
-  const stored = canDefer ? storeInBackground(ids, embedder.id, embedded.unstored) : Promise.resolve();
   const searched = await vectorCandidates({
     agentId,
     teamId,
@@ -271,7 +270,10 @@ export async function recallForContext({
     limit: RECALL_CANDIDATES,
     storeFirst: canDefer ? null : storeEmbeddingsSql(ids, embedder.id, embedded.unstored),
   });
-  // (The background write may commit before the search reads: a memory found both ways counts once.)
+  // Started once the search is answered: an index insert costs more than the search, and the two would
+  // compete for the same CPUs while the loop waits for the search.
+  const stored = canDefer ? storeInBackground(ids, embedder.id, embedded.unstored) : Promise.resolve();
+  // (A memory found both ways counts once: an earlier cycle's write may have stored it.)
   const found = new Set(searched.map((c) => c.id));
   const candidates = canDefer
     ? [...searched, ...justEmbedded(embedded.unstored, fields, queryVector).filter((c) => !found.has(c.id))]
