@@ -36,7 +36,9 @@ export const agentRun = inngest.createFunction(
     let lastWakeId: string | null = null;
     for (let i = 0; i < plan.cyclesPerRun; i++, cycle++) {
       // An ordinary cycle is one step (think + act); holds and approvals wait between steps.
-      let { decision, outcome } = await step.run(`cycle-${cycle}`, () => runCycle({ ...ids, cycle }));
+      // Without a cooldown the next cycle's step follows at once (the act can read ahead for it).
+      const nextFollows = plan.cooldownSeconds === 0 && i + 1 < plan.cyclesPerRun;
+      let { decision, outcome } = await step.run(`cycle-${cycle}`, () => runCycle({ ...ids, cycle, nextFollows }));
       // A hold (soft budget limit, stuck) waits for a person, then thinks again unless they stopped it.
       for (let hold = 1; decision.kind === "hold"; hold++) {
         const approvalId = decision.approvalId;
@@ -52,7 +54,7 @@ export const agentRun = inngest.createFunction(
           await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status: settled.status, reason: settled.reason }));
           return { ended: settled.status, cycle };
         }
-        ({ decision, outcome } = await step.run(`cycle-${cycle}-${hold}`, () => runCycle({ ...ids, cycle })));
+        ({ decision, outcome } = await step.run(`cycle-${cycle}-${hold}`, () => runCycle({ ...ids, cycle, nextFollows })));
       }
       if (decision.kind === "stop") {
         const { status, reason } = decision;

@@ -679,6 +679,7 @@ export async function act({
   callEventSeq,
   approval,
   handoff,
+  prefetchNext = false,
 }: Ids & {
   agentRunId: string;
   cycle: number;
@@ -686,6 +687,8 @@ export async function act({
   approval: ApprovalSettlement | null;
   /** From the think of the same step, which just planned the call (see ActHandoff). */
   handoff?: ActHandoff;
+  /** The next cycle's step follows at once (see prefetchThink): read its think state with the result's write. */
+  prefetchNext?: boolean;
 }): Promise<ActOutcome> {
   // The planned call, a result an earlier attempt recorded, and the world state before the tool: one
   // read, unless the think of this same step just wrote the call.
@@ -734,9 +737,10 @@ export async function act({
       loopOwned: LOOP_OWNED,
     };
     // Without a charge to commit with it, that statement is the whole write: under the agent lock in ONE
-    // round trip, which also reads the next cycle's think state when nothing more is written after it
-    // (not on a snapshot cycle).
-    const next = cycle % SNAPSHOT_EVERY_CYCLES === 0 ? undefined : prefetchThink({ agentId, teamId, agentRunId, cycle: cycle + 1 });
+    // round trip, which also reads the next cycle's think state when that cycle follows at once and
+    // nothing more is written after this (not on a snapshot cycle).
+    const next =
+      prefetchNext && cycle % SNAPSHOT_EVERY_CYCLES !== 0 ? prefetchThink({ agentId, teamId, agentRunId, cycle: cycle + 1 }) : undefined;
     const quick = charge ? null : await recordToolResult(lockedOneTrip(agentLockKey(agentId), next), resultInput);
     if (quick && !quick.raced) isCycleFinished = true;
     // An overlapping copy recorded the result first: what it wrote stands, and its own act read for the next cycle.
@@ -822,7 +826,14 @@ export type CycleResult = { decision: Decision; outcome: ActOutcome | null };
  * idle cycle) right away. Held and approval-waiting cycles return after thinking; the function waits
  * outside any step. Both halves find what an earlier attempt recorded, so a retry is safe.
  */
-export async function runCycle(input: Ids & { agentRunId: string; cycle: number }): Promise<CycleResult> {
+export async function runCycle(
+  input: Ids & {
+    agentRunId: string;
+    cycle: number;
+    /** The next cycle's step follows in the same request (no cooldown, not the run's last cycle). */
+    nextFollows?: boolean;
+  },
+): Promise<CycleResult> {
   const { agentId, teamId, agentRunId: runId, cycle } = input;
   return withSpan("agent.cycle", { "agent.id": agentId, "team.id": teamId, "run.id": runId, cycle }, async () => {
     const started = performance.now();
@@ -836,7 +847,7 @@ export async function runCycle(input: Ids & { agentRunId: string; cycle: number 
   });
 }
 
-async function thinkAndAct(input: Ids & { agentRunId: string; cycle: number }): Promise<CycleResult> {
+async function thinkAndAct(input: Ids & { agentRunId: string; cycle: number; nextFollows?: boolean }): Promise<CycleResult> {
   const handoff: { act?: ActHandoff } = {};
   const decision = await think(input, handoff);
   if (decision.kind === "idle") {
@@ -844,7 +855,14 @@ async function thinkAndAct(input: Ids & { agentRunId: string; cycle: number }): 
     return { decision, outcome: null };
   }
   if (decision.kind !== "act" || decision.approvalId) return { decision, outcome: null };
-  const outcome = await act({ ...input, callEventSeq: decision.callEventSeq, approval: null, handoff: handoff.act });
+  const { nextFollows, ...ids } = input;
+  const outcome = await act({
+    ...ids,
+    callEventSeq: decision.callEventSeq,
+    approval: null,
+    handoff: handoff.act,
+    prefetchNext: nextFollows,
+  });
   return { decision, outcome };
 }
 
