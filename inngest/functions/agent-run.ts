@@ -16,10 +16,6 @@ export const agentRun = inngest.createFunction(
   {
     id: "agent-run",
     retries: 5,
-    // Back-to-back cycles (cooldown 0) report their finished steps to the executor ten at a time, or
-    // after a second: the agent's own checkpoint is written by each step itself (events, world state),
-    // and a step re-run after a crash finds what it recorded (docs/decisions/006).
-    checkpointing: { bufferedSteps: 10, maxInterval: "1s" },
     // One run per agent at a time.
     concurrency: [{ key: "event.data.agentId", limit: 1 }],
     // Pause and stop cancel the run at its next step boundary.
