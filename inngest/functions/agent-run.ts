@@ -16,6 +16,11 @@ export const agentRun = inngest.createFunction(
   {
     id: "agent-run",
     retries: 5,
+    // Back-to-back cycles (cooldown 0) report their finished steps to the executor ten at a time. The
+    // agent's own checkpoint is what each step writes (events, world state, spend), and a step re-run
+    // after a crash finds it (docs/decisions/006). No flush interval: its timer can end a request while a
+    // step still runs, and that step would then overlap its own re-dispatch.
+    checkpointing: { bufferedSteps: 10 },
     // One run per agent at a time.
     concurrency: [{ key: "event.data.agentId", limit: 1 }],
     // Pause and stop cancel the run at its next step boundary.
