@@ -301,6 +301,11 @@ async function resumeMatchingWaits(client: pg.PoolClient, event: InngestEvent) {
   }
 }
 
+/** A step finishes once: a repeated report (a retried checkpoint, a late invoke result) changes nothing. */
+const FINISH_ONCE = `ON CONFLICT ("runId", "stepId") DO UPDATE SET status = EXCLUDED.status, memo = EXCLUDED.memo, error = EXCLUDED.error,
+      "outputSize" = EXCLUDED."outputSize", "endedAt" = now(), attempts = GREATEST(executor_step.attempts, EXCLUDED.attempts)
+    WHERE executor_step.status NOT IN ('completed', 'failed')`;
+
 /**
  * A finished step and its place on the run's stack, as one statement's CTEs (one round trip on every
  * step): `source` yields the step's row, $1–$9 being run id, step id, name, op, status, attempts,
@@ -311,9 +316,7 @@ const storeStepCtes = (source: string) => `
   stored AS (
     INSERT INTO executor_step ("runId", "stepId", name, op, status, attempts, memo, error, "outputSize", "endedAt")
     ${source}
-    ON CONFLICT ("runId", "stepId") DO UPDATE SET status = $5, memo = $7, error = $8, "outputSize" = $9, "endedAt" = now(),
-      attempts = GREATEST(executor_step.attempts, $6)
-    WHERE executor_step.status NOT IN ('completed', 'failed')
+    ${FINISH_ONCE}
     RETURNING id
   ), appended AS (
     UPDATE executor_run SET stack = stack || to_jsonb($2::text), "updatedAt" = now() WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)
@@ -386,9 +389,7 @@ export async function completeLeasedSteps(pool: Db, lease: { jobId: string; work
      ), stored AS (
        INSERT INTO executor_step ("runId", "stepId", name, op, status, attempts, memo, error, "outputSize", "endedAt")
        SELECT $1, "stepId", name, op, status, 1, memo, error, "outputSize", now() FROM input WHERE EXISTS (SELECT 1 FROM job)
-       ON CONFLICT ("runId", "stepId") DO UPDATE SET status = EXCLUDED.status, memo = EXCLUDED.memo, error = EXCLUDED.error,
-         "outputSize" = EXCLUDED."outputSize", "endedAt" = now(), attempts = GREATEST(executor_step.attempts, EXCLUDED.attempts)
-       WHERE executor_step.status NOT IN ('completed', 'failed')
+       ${FINISH_ONCE}
        RETURNING "stepId", status
      ), appended AS (
        UPDATE executor_run
