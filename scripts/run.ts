@@ -113,6 +113,8 @@ if (executor && keys) {
     INNGEST_BASE_URL: executor.url,
     INNGEST_API_BASE_URL: executor.url,
     INNGEST_EVENT_API_BASE_URL: executor.url,
+    // The app registers itself at the address the executor calls (never at one taken from a request's Host).
+    INNGEST_SERVE_ORIGIN: new URL(appInngestUrl).origin,
   });
   delete process.env.INNGEST_SIGNING_KEY_FALLBACK;
   log(`Executor listening on ${executor.url} (signed mode); it syncs ${appInngestUrl}.`);

@@ -28,6 +28,15 @@ export const env = createEnv({
       .string({ message: "is required (a random string of at least 32 characters, e.g. `openssl rand -hex 32`)" })
       .min(32, { message: "must be at least 32 characters long" }),
     APP_URL: z.url({ message: "must be an absolute URL such as http://127.0.0.1:3000" }).default("http://127.0.0.1:3000"),
+    // Where Inngest (or the bundled executor) calls the app's /api/inngest: the app tells Inngest this origin when it
+    // syncs, never one taken from a request's Host header. Default: APP_URL's origin; `npm start` sets it to the
+    // loopback address its bundled executor uses.
+    INNGEST_SERVE_ORIGIN: z
+      .url({ message: "must be an origin such as http://127.0.0.1:3000" })
+      .refine((value) => new URL(value).pathname === "/" && !new URL(value).search, {
+        message: "must be an origin only (scheme, host and port), such as http://127.0.0.1:3000",
+      })
+      .optional(),
     DATABASE_POOL_SIZE: z.coerce
       .number({ message: "must be a number" })
       .int()

@@ -21,10 +21,9 @@ export function isCrossOriginWrite(req: Request, appUrl: string): boolean {
   } catch {
     return true;
   }
-  if (from.origin === new URL(appUrl).origin) return false;
-  // The app reached under another name (e.g. localhost vs 127.0.0.1): same host as the request itself.
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
-  return !host || from.host !== host;
+  // Only the configured origin (APP_URL) counts as the app's own, never the request's Host header: that is
+  // what a DNS-rebinding page controls. better-auth's sign-in accepts the same single origin.
+  return from.origin !== new URL(appUrl).origin;
 }
 
 export function crossOriginResponse(): Response {

@@ -16,7 +16,9 @@ import { db } from "~/server/db/client";
 import { env } from "~/server/env";
 import {
   AUTHZ_MATRIX,
+  HTTP_METHODS,
   ROUTE_HANDLERS,
+  type ExportedMethod,
   createAuthzWorld,
   type AuthzWorld,
   type CallerIdentity,
@@ -259,6 +261,70 @@ describe("route handlers under app/api", () => {
     );
   });
 
+  it("answer every HTTP method of every route as declared: signed out, with a foreign Host, nothing is served or changed", async () => {
+    const signingKey = `signkey-test-${randomBytes(32).toString("hex")}`;
+    // Cloud mode, as `npm start` runs the app; an Inngest API that records what the app would register.
+    vi.stubEnv("INNGEST_SIGNING_KEY", signingKey);
+    vi.stubEnv("INNGEST_DEV", undefined);
+    const registered = captureInngestRegistrations();
+    const root = path.join(import.meta.dirname, "../..");
+    const problems: string[] = [];
+    let probes = 0;
+    try {
+      for (const [file, entry] of Object.entries(ROUTE_HANDLERS)) {
+        const module = (await import(path.join(root, file))) as Record<string, unknown>;
+        const exported = HTTP_METHODS.filter((method) => typeof module[method] === "function");
+        const declared = Object.keys(entry.methods).sort();
+        if (JSON.stringify(exported.slice().sort()) !== JSON.stringify(declared)) {
+          problems.push(`${file} exports ${exported.join(", ")} but ROUTE_HANDLERS declares ${declared.join(", ")}`);
+        }
+        for (const method of HTTP_METHODS) {
+          // Next.js answers HEAD with GET's handler and OPTIONS itself; any other method it was not given is 405.
+          const handlerMethod: ExportedMethod | null = method === "HEAD" ? "GET" : method === "OPTIONS" ? null : method;
+          const probe = handlerMethod ? entry.methods[handlerMethod] : undefined;
+          if (!probe) continue;
+          const handler = module[method] ?? module[handlerMethod!];
+          const request = new NextRequest(new URL(probe.path({ agentId }), env.APP_URL), {
+            method,
+            headers: hostileHeaders(probe.body !== undefined),
+            body: method === "HEAD" || method === "GET" ? undefined : (probe.body ?? ""),
+          });
+          const response = await (handler as (r: NextRequest, c: unknown) => Promise<Response>)(request, {
+            params: Promise.resolve({ id: agentId, agent: agentId, trpc: "x", all: ["x"] }),
+          });
+          probes += 1;
+          const expected = method === "HEAD" ? (probe.headStatus ?? probe.status) : probe.status;
+          if (response.status !== expected) {
+            problems.push(`${method} ${file}: expected ${expected}, got ${response.status} ${(await response.text()).slice(0, 200)}`);
+          }
+        }
+      }
+    } finally {
+      vi.unstubAllEnvs();
+      registered.restore();
+    }
+    expect(problems).toEqual([]);
+    expect(probes).toBeGreaterThanOrEqual(14);
+    expect(registered.urls, "an unsigned sync must register nothing").toEqual([]);
+  });
+
+  it("Inngest: a signed sync registers the configured origin, whatever Host the request names", async () => {
+    const signingKey = `signkey-test-${randomBytes(32).toString("hex")}`;
+    vi.stubEnv("INNGEST_SIGNING_KEY", signingKey);
+    vi.stubEnv("INNGEST_DEV", undefined);
+    const registered = captureInngestRegistrations();
+    try {
+      const headers = hostileHeaders(false);
+      headers.set("x-inngest-signature", inngestSignature("", signingKey));
+      const response = await inngestRoute.PUT(new NextRequest(new URL("/api/inngest", env.APP_URL), { method: "PUT", headers }), undefined);
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(registered.urls).toEqual([`${new URL(env.INNGEST_SERVE_ORIGIN ?? env.APP_URL).origin}/api/inngest`]);
+    } finally {
+      vi.unstubAllEnvs();
+      registered.restore();
+    }
+  });
+
   it("tRPC: the session comes from the cookie; signed out 401, too low a role 403, another team's id 404 like an unknown one", async () => {
     expect((await trpcOverHttp("agent.list", "query", {}, null)).status).toBe(401);
     expect((await trpcOverHttp("agent.byId", "query", { id: agentId }, viewer.headers)).status).toBe(200);
@@ -295,13 +361,7 @@ describe("route handlers under app/api", () => {
     vi.stubEnv("INNGEST_DEV", undefined);
     try {
       const url = new URL("/api/inngest", env.APP_URL);
-      const sign = (body: string, key = signingKey) => {
-        const ts = String(Math.floor(Date.now() / 1000));
-        const mac = createHmac("sha256", key.replace(/^signkey-\w+-/, ""))
-          .update(body + ts)
-          .digest("hex");
-        return new Headers({ "x-inngest-signature": `t=${ts}&s=${mac}` });
-      };
+      const sign = (body: string, key = signingKey) => new Headers({ "x-inngest-signature": inngestSignature(body, key) });
       const get = (headers: Headers | null) => inngestRoute.GET(appRequest("GET", url, headers), undefined);
       expect((await get(null)).status).toBe(401);
       expect((await get(sign("", otherKey))).status).toBe(401);
@@ -325,3 +385,48 @@ describe("route handlers under app/api", () => {
     }
   });
 });
+
+/** The headers of a stranger who names another host: a foreign Host, X-Forwarded-Host and X-Forwarded-For, no cookie. */
+function hostileHeaders(hasBody: boolean) {
+  const headers = new Headers({
+    host: "attacker.example:4444",
+    "x-forwarded-host": "attacker.example:4444",
+    "x-forwarded-proto": "https",
+    "x-forwarded-for": "127.0.0.1",
+  });
+  if (hasBody) headers.set("content-type", "application/json");
+  return headers;
+}
+
+/** An x-inngest-signature as Inngest computes it: HMAC-SHA256 of body + timestamp with the key's secret part. */
+function inngestSignature(body: string, key: string) {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const mac = createHmac("sha256", key.replace(/^signkey-\w+-/, ""))
+    .update(body + ts)
+    .digest("hex");
+  return `t=${ts}&s=${mac}`;
+}
+
+/**
+ * Records the URLs the app's Inngest client registers (POST /fn/register to the Inngest API) instead of
+ * sending them: the client's outbound fetch is replaced on this instance only; the serve handler's
+ * decisions (refuse, or register which URL) are the real ones.
+ */
+function captureInngestRegistrations() {
+  const urls: string[] = [];
+  const capture: typeof fetch = (input, init) => {
+    const target = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    if (new URL(target).pathname === "/fn/register") {
+      urls.push((JSON.parse(String(init?.body)) as { url: string }).url);
+      return Promise.resolve(Response.json({ ok: true, modified: true }));
+    }
+    return Promise.reject(new Error(`unexpected request to ${target}`));
+  };
+  Object.defineProperty(inngest, "fetch", { configurable: true, get: () => capture });
+  return {
+    urls,
+    restore: () => {
+      delete (inngest as unknown as Record<string, unknown>).fetch;
+    },
+  };
+}

@@ -33,6 +33,11 @@ describe("cross-origin writes", () => {
       expect(response.status, JSON.stringify(headers)).toBe(403);
       expect(await response.json()).toMatchObject({ error: { message: CROSS_ORIGIN_MESSAGE } });
     }
+    // A page whose name resolves to the app (DNS rebinding) sends its own name as Origin and Host alike.
+    const rebound = mutation("agent.create", agentInput({ name: "Planted by a rebound name" }), owner.headers, {});
+    rebound.headers.set("host", "rebound.example:3000");
+    rebound.headers.set("origin", "http://rebound.example:3000");
+    expect((await POST(rebound)).status).toBe(403);
     expect(await db.agent.count({ where: { teamId: owner.team.id } })).toBe(0);
 
     // The app's own pages (same origin), and clients that send no Origin at all, get through.
