@@ -1,9 +1,13 @@
+import type { z } from "zod";
+import type { TeamRoleName } from "../auth/roles";
 import { db, Prisma } from "../db/client";
+import type { Agent } from "../db/generated/client";
 import { memorySettingsOf } from "../memory/settings";
 import { AppError, notFound } from "../errors";
-import { agentSettingsSchema, defaultToolSettings, type AgentSettingsInput, toolSettingSchema } from "./agent-input";
+import { agentSettingsSchema, defaultToolSettings, type AgentSettingsInput, type toolSettingSchema } from "./agent-input";
 import { assertSettingsResolve, isUniqueViolation, nameConflict, settingsColumns, summarySelect, toSummary } from "./agents";
 import { appendEvent } from "./events";
+import { assertMayRaiseLimits, limitsOf } from "./limit-raises";
 
 /**
  * Editing an agent's settings. Edits apply from the agent's next cycle (the loop reads its settings
@@ -11,16 +15,16 @@ import { appendEvent } from "./events";
  * refused (the row's `version`), and limits can't go below what the agent already used.
  */
 
-/** What the edit form starts from: the stored settings in the form's shape, and the row version. */
-export async function agentSettingsOf({ teamId, agentId }: { teamId: string; agentId: string }) {
-  const row = await db.agent.findFirst({ where: { id: agentId, teamId } });
-  if (!row) throw notFound("That agent");
-  const stored = toolSettingSchema.array().safeParse(row.tools);
+/** A stored agent's settings in the form's shape (what the edit form shows and fork re-validates). */
+export function settingsInputOf(row: Agent) {
+  // Each catalog tool as stored, unvalidated: a setting the schema now refuses must show up as an error
+  // where it is validated (saving the form, forking), not quietly turn into the default.
+  const stored: unknown[] = Array.isArray(row.tools) ? row.tools : [];
   const tools = defaultToolSettings().map((fallback) => {
-    const saved = stored.success ? stored.data.find((t) => t.name === fallback.name) : undefined;
-    return saved ?? { ...fallback, enabled: false };
+    const saved = stored.find((t) => (t as { name?: unknown } | null)?.name === fallback.name);
+    return (saved as z.input<typeof toolSettingSchema> | undefined) ?? { ...fallback, enabled: false };
   });
-  const settings = {
+  return {
     name: row.name,
     goal: row.goal,
     instructions: row.instructions,
@@ -41,8 +45,14 @@ export async function agentSettingsOf({ teamId, agentId }: { teamId: string; age
     scheduleCron: row.scheduleCron ?? "",
     scheduleTimezone: row.scheduleTimezone,
   };
+}
+
+/** What the edit form starts from: the stored settings in the form's shape, and the row version. */
+export async function agentSettingsOf({ teamId, agentId }: { teamId: string; agentId: string }) {
+  const row = await db.agent.findFirst({ where: { id: agentId, teamId } });
+  if (!row) throw notFound("That agent");
   return {
-    settings,
+    settings: settingsInputOf(row),
     version: row.version,
     status: row.status,
     isReadOnly: row.isReadOnly,
@@ -86,12 +96,15 @@ function comparable(value: unknown): string {
 export async function updateAgent({
   teamId,
   userId,
+  role,
   agentId,
   version,
   input,
 }: {
   teamId: string;
   userId: string;
+  /** The caller's role in the team: raising a limit needs `budget:raise` (server/agents/limit-raises.ts). */
+  role: TeamRoleName;
   agentId: string;
   version: number;
   input: AgentSettingsInput;
@@ -117,13 +130,14 @@ export async function updateAgent({
   if (Object.keys(fieldErrors).length > 0) {
     throw new AppError("BAD_REQUEST", Object.values(fieldErrors)[0]![0]!, { fieldErrors });
   }
+  const columns = settingsColumns(settings);
+  assertMayRaiseLimits({ role, current: limitsOf(current), next: limitsOf(columns) });
   if (settings.name !== current.name) {
     const taken = await db.agent.findFirst({ where: { teamId, name: settings.name, id: { not: agentId } }, select: { id: true } });
     if (taken) throw nameConflict(settings.name);
   }
   await assertSettingsResolve(teamId, settings);
 
-  const columns = settingsColumns(settings);
   const changed = TRACKED.filter((field) => comparable(columns[field]) !== comparable(current[field]));
   if (changed.length === 0) return { agent: toSummary(current), changed };
 

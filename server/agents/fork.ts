@@ -1,13 +1,21 @@
+import type { TeamRoleName } from "../auth/roles";
 import { db } from "../db/client";
-import { notFound } from "../errors";
-import { AGENT_LIMITS } from "./agent-input";
-import { isUniqueViolation, nameConflict, summarySelect, toSummary } from "./agents";
+import { AppError, notFound } from "../errors";
+import { zodFieldErrors } from "../validation";
+import { AGENT_LIMITS, agentSettingsSchema } from "./agent-input";
+import { assertSettingsResolve, isUniqueViolation, nameConflict, settingsColumns, summarySelect, toSummary } from "./agents";
+import { settingsInputOf } from "./edit";
 import { appendEvent } from "./events";
+import { canRaiseLimits, limitsOf, remainingLimitsForFork } from "./limit-raises";
 
 /**
  * Forking: a new, idle agent in the same team whose state is the source's as of one checkpoint.
  *
- * - Settings: the source's settings now (edit the fork afterwards to change them).
+ * - Settings: the source's settings now (edit the fork afterwards to change them), checked with the
+ *   form's schema like every path that makes a runnable agent: an archive imported with settings the
+ *   form refuses (or an agent from before a rule existed) does not become runnable through a fork.
+ * - Limits: the source's for callers who may raise budgets; for others what the source has left, as
+ *   a fork with fresh limits would be a budget raise (server/agents/limit-raises.ts).
  * - State: the checkpoint's world state and rolling summary; cycle numbering continues from the
  *   checkpoint's cycle (the summary covers everything up to it), so a cycle limit counts as it did
  *   for the source. Money and tokens start at zero: spend is the fork's own.
@@ -20,12 +28,14 @@ import { appendEvent } from "./events";
 export async function forkAgent({
   teamId,
   userId,
+  role,
   agentId,
   cycle,
   name,
 }: {
   teamId: string;
   userId: string;
+  role: TeamRoleName;
   agentId: string;
   cycle: number;
   name?: string;
@@ -36,6 +46,19 @@ export async function forkAgent({
   if (!snapshot) throw notFound("That checkpoint");
 
   const forkName = (name?.trim() || `${source.name} (fork at cycle ${cycle})`).slice(0, AGENT_LIMITS.nameMax);
+  const parsed = agentSettingsSchema.safeParse({ ...settingsInputOf(source), name: forkName });
+  if (!parsed.success) {
+    const { fieldErrors } = zodFieldErrors(parsed.error);
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `This agent's settings are not valid for a runnable agent, so it cannot be forked: ${problems.join("; ")}`,
+      { fieldErrors },
+    );
+  }
+  const settings = parsed.data;
+  await assertSettingsResolve(teamId, settings);
+  const limits = canRaiseLimits(role) ? limitsOf(source) : remainingLimitsForFork(source, snapshot.cycle);
   const taken = await db.agent.findFirst({ where: { teamId, name: forkName }, select: { id: true } });
   if (taken) throw nameConflict(forkName);
 
@@ -45,27 +68,10 @@ export async function forkAgent({
         data: {
           teamId,
           createdById: userId,
-          name: forkName,
-          goal: source.goal,
-          instructions: source.instructions,
-          provider: source.provider,
-          model: source.model,
-          temperature: source.temperature,
+          ...settingsColumns(settings),
+          ...limits,
           maxOutputTokens: source.maxOutputTokens,
-          tools: source.tools ?? [],
-          budgetUsd: source.budgetUsd,
-          budgetTokens: source.budgetTokens,
-          budgetCycles: source.budgetCycles,
-          softLimitPercent: source.softLimitPercent,
-          cooldownSeconds: source.cooldownSeconds,
-          approvalTimeoutSeconds: source.approvalTimeoutSeconds,
-          approvalTimeoutPolicy: source.approvalTimeoutPolicy,
-          scheduleCron: source.scheduleCron,
-          scheduleTimezone: source.scheduleTimezone,
           cyclesPerRun: source.cyclesPerRun,
-          stuckRepeatLimit: source.stuckRepeatLimit,
-          stuckNoProgressCycles: source.stuckNoProgressCycles,
-          memorySettings: source.memorySettings ?? {},
           worldState: snapshot.worldState ?? {},
           summary: snapshot.summary,
           summaryThroughCycle: snapshot.cycle,
@@ -114,6 +120,8 @@ export async function forkAgent({
             memoriesCopied: memories,
             factsCopied: Number(facts[0]?.copied ?? 0),
             factsChangedSinceCheckpoint: Number(facts[0]?.omitted ?? 0),
+            // Which limits the fork started with: the source's, or what the source had left.
+            limits: canRaiseLimits(role) ? "copied" : "remaining",
             byUserId: userId,
           },
         },

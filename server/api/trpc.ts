@@ -8,7 +8,7 @@ import { db } from "../db/client";
 import { AppError, type AppErrorCode } from "../errors";
 import { zodFieldErrors } from "../validation";
 import { ensurePersonalTeam, findDefaultTeamId } from "../teams/personal-team";
-import { getMembership } from "../teams/teams";
+import { getMembership, getMembershipOfSession } from "../teams/teams";
 
 export type SessionUser = { id: string; name: string; email: string };
 
@@ -105,7 +105,21 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
 export function teamProcedure(minRole: TeamRoleName) {
   return protectedProcedure.use(async ({ ctx, next }) => {
     const team = await requireTeamRole({ activeTeamId: ctx.activeTeamId, userId: ctx.user.id }, minRole);
-    return next({ ctx: { ...ctx, team } });
+    const { sessionId, user } = ctx;
+    /**
+     * For requests that outlive a moment (subscriptions): is the caller still signed in with this
+     * session, still in this team, still of the role? Throws FORBIDDEN when not, which ends the stream.
+     */
+    const assertStillAllowed = async () => {
+      const membership = await getMembershipOfSession({ teamId: team.id, userId: user.id, sessionId });
+      if (!membership || !isTeamRole(membership.role) || !hasRoleAtLeast(membership.role, minRole)) {
+        throw new AppError(
+          "FORBIDDEN",
+          `You no longer have access to ${team.name} (signed out, removed, or your role changed); reload the page.`,
+        );
+      }
+    };
+    return next({ ctx: { ...ctx, team, assertStillAllowed } });
   });
 }
 

@@ -15,6 +15,26 @@ export async function getMembership({ teamId, userId }: { teamId: string; userId
   return member ? { teamId: member.team.id, teamName: member.team.name, role: member.role } : null;
 }
 
+/**
+ * The membership, only while the session that opened a long-lived request (a live stream) is still
+ * signed in and unexpired: one query, so a removed member or a signed-out session loses it at once.
+ */
+export async function getMembershipOfSession({
+  teamId,
+  userId,
+  sessionId,
+}: {
+  teamId: string;
+  userId: string;
+  sessionId: string;
+}): Promise<Membership | null> {
+  const member = await db.member.findFirst({
+    where: { teamId, userId, user: { sessions: { some: { id: sessionId, expiresAt: { gt: new Date() } } } } },
+    select: { role: true, team: { select: { id: true, name: true } } },
+  });
+  return member ? { teamId: member.team.id, teamName: member.team.name, role: member.role } : null;
+}
+
 export async function listTeamsForUser({ userId }: { userId: string }) {
   const members = await db.member.findMany({
     where: { userId },

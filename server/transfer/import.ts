@@ -2,7 +2,8 @@ import { z } from "zod";
 import { db, Prisma } from "../db/client";
 import { AppError } from "../errors";
 import { EMBEDDING_DIMENSIONS, toVectorLiteral } from "../memory/hash-embedding";
-import { AGENT_LIMITS, SIMULATOR_PROVIDER } from "../agents/agent-input";
+import { AGENT_LIMITS, agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettingsInput } from "../agents/agent-input";
+import { memorySettingsOf } from "../memory/settings";
 import { summarySelect, toSummary } from "../agents/agents";
 import { EXPORT_KIND, EXPORT_VERSION } from "./export";
 
@@ -207,6 +208,13 @@ export function parseExport(text: string): Parsed {
     } else if (seen === 1) {
       const a = agentLine.safeParse(value);
       if (!a.success) throw lineError(lineNo, a.error);
+      // The settings must pass the agent form's own schema, as on every path to a runnable agent: an archive
+      // is read-only, but a fork of it runs with these settings.
+      const settings = agentSettingsSchema.safeParse(settingsInputOfArchive(a.data));
+      if (!settings.success) {
+        const problems = settings.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`);
+        throw lineError(lineNo, `the agent's settings are not valid (${problems.join("; ")})`);
+      }
       parsed.agent = a.data;
     } else {
       const b = bodyLine.safeParse(value);
@@ -226,6 +234,29 @@ export function parseExport(text: string): Parsed {
   }
   if (!parsed.agent) throw new AppError("BAD_REQUEST", "The file is empty or has no agent line. Nothing was imported.");
   return parsed as Parsed;
+}
+
+/** An archive's settings in the agent form's shape, for the form's schema to check. */
+function settingsInputOfArchive(a: z.infer<typeof agentLine>): AgentSettingsInput {
+  return {
+    name: a.name,
+    goal: a.goal,
+    instructions: a.instructions,
+    provider: SIMULATOR_PROVIDER,
+    model: a.model,
+    temperature: a.temperature,
+    budgetUsd: a.budgetUsd ?? "",
+    budgetTokens: a.budgetTokens ?? "",
+    budgetCycles: a.budgetCycles ?? "",
+    softLimitPercent: a.softLimitPercent,
+    cooldownSeconds: a.cooldownSeconds,
+    approvalTimeoutSeconds: a.approvalTimeoutSeconds,
+    approvalTimeoutPolicy: a.approvalTimeoutPolicy,
+    tools: a.tools as AgentSettingsInput["tools"],
+    memory: memorySettingsOf(a.memorySettings),
+    scheduleCron: a.scheduleCron ?? "",
+    scheduleTimezone: a.scheduleTimezone,
+  };
 }
 
 /** A free name in the team: "<name> (imported)", then "(imported 2)", … */

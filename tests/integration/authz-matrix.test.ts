@@ -11,11 +11,14 @@ import * as inngestRoute from "~/app/api/inngest/route";
 import * as trpcRoute from "~/app/api/trpc/[trpc]/route";
 import { inngest } from "~/inngest/client";
 import { appRouter } from "~/server/api/root";
+import { writeSnapshot } from "~/server/agents/events";
+import { GUARDED_LIMITS, limitsOf, raisedLimits, remainingLimitsForFork, type AgentLimits } from "~/server/agents/limit-raises";
 import { hasRoleAtLeast, TEAM_ROLES, type TeamRoleName } from "~/server/auth/roles";
 import { db } from "~/server/db/client";
 import { env } from "~/server/env";
 import {
   AUTHZ_MATRIX,
+  FIELD_RULES,
   HTTP_METHODS,
   ROUTE_HANDLERS,
   type ExportedMethod,
@@ -57,11 +60,13 @@ async function attempt(caller: Caller, procedurePath: string, entry: MatrixEntry
   try {
     const result = await procedureAt(caller, procedurePath)(input);
     if (entry.type !== "subscription") return { ok: true, value: result };
-    // A subscription checks access when it starts; its first event is what the caller gets to see.
+    // A subscription checks access when it starts and again as it goes on: what the caller gets to see is
+    // its first two events (the world has two), each checked for leaks.
     const iterator = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     try {
       const first = await Promise.race([iterator.next(), timeout(5000, procedurePath)]);
-      return { ok: true, value: first.value };
+      const second = await Promise.race([iterator.next(), timeout(5000, procedurePath)]);
+      return { ok: true, value: [first.value, second.value] };
     } finally {
       await iterator.return?.();
     }
@@ -201,6 +206,75 @@ describe("authorization matrix", () => {
   });
 });
 
+/** The keys of a procedure's input object (the union of its `.input()` schemas' shapes). */
+function inputKeys(procedurePath: string): string[] {
+  const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { inputs: unknown[] } }>;
+  return procedures[procedurePath]!._def.inputs.flatMap((schema) => {
+    const shape = (schema as { shape?: Record<string, unknown> }).shape;
+    return shape ? Object.keys(shape) : [];
+  });
+}
+
+describe("field-level rules: an agent's limits", () => {
+  it("every procedure whose input names a guarded limit is listed in FIELD_RULES, and every entry still exists", () => {
+    const naming = routerPaths().filter((p) => inputKeys(p).some((key) => (GUARDED_LIMITS as readonly string[]).includes(key)));
+    expect(naming.length).toBeGreaterThanOrEqual(3);
+    const unlisted = naming.filter((p) => !(p in FIELD_RULES));
+    expect(unlisted, "procedures that set an agent's limits need an entry in FIELD_RULES (tests/fixtures/authz-matrix.ts)").toEqual([]);
+    const stale = Object.keys(FIELD_RULES).filter((key) => !routerPaths().includes(key) && !(key in ROUTE_HANDLERS));
+    expect(stale).toEqual([]);
+  });
+
+  it("raising a limit needs budget:raise on every path: a member's attempt is refused or gives nothing more; an admin's raises", async () => {
+    const owner = await createTestTeam();
+    const people = { member: await addTestMember(owner.team.id, "member"), admin: await addTestMember(owner.team.id, "admin") };
+    const problems: string[] = [];
+    const read = async (id: string): Promise<AgentLimits> =>
+      limitsOf(
+        await db.agent.findUniqueOrThrow({
+          where: { id },
+          select: { budgetUsd: true, budgetTokens: true, budgetCycles: true, softLimitPercent: true },
+        }),
+      );
+    for (const [path, rule] of Object.entries(FIELD_RULES)) {
+      if (!rule.probe) continue;
+      for (const role of ["member", "admin"] as const) {
+        // An agent that has spent part of its budget, with a checkpoint at its current cycle.
+        const created = await owner.caller.agent.create(agentInputNamed(`${path} ${role}`));
+        await db.agent.update({
+          where: { id: created.id },
+          data: {
+            budgetUsd: "1",
+            budgetTokens: 1000n,
+            budgetCycles: 10,
+            softLimitPercent: 50,
+            spentUsd: "0.5",
+            tokensUsed: 500n,
+            cycleCount: 1,
+          },
+        });
+        await writeSnapshot({ agentId: created.id, teamId: owner.team.id, cycle: 1 });
+        const source = await db.agent.findUniqueOrThrow({ where: { id: created.id } });
+        const allowance = rule.probe.allowance === "current" ? limitsOf(source) : remainingLimitsForFork(source, 1);
+        const outcome = await rule.probe.attempt(people[role].caller, created.id).then(
+          async (agentId) => ({ raised: raisedLimits(allowance, await read(agentId)) }),
+          (error: { code?: string; message: string }) => ({ refused: `${error.code}: ${error.message}` }),
+        );
+        if (role === "member" && "raised" in outcome && outcome.raised.length > 0) {
+          problems.push(`${path} as member raised ${outcome.raised.join(", ")}`);
+        }
+        if (role === "member" && "refused" in outcome && !outcome.refused.startsWith("FORBIDDEN")) {
+          problems.push(`${path} as member: refused for another reason: ${outcome.refused}`);
+        }
+        if (role === "admin" && !("raised" in outcome && outcome.raised.length > 0)) {
+          problems.push(`${path} as admin raised nothing: ${JSON.stringify(outcome)}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
 /** A request as a browser sends it to the app: same origin, the person's session cookie if any. */
 function appRequest(method: "GET" | "POST", url: URL, headers: Headers | null, body?: string) {
   const sent = new Headers(headers ?? undefined);
@@ -272,8 +346,8 @@ describe("route handlers under app/api", () => {
     let probes = 0;
     try {
       for (const [file, entry] of Object.entries(ROUTE_HANDLERS)) {
-        const module = (await import(path.join(root, file))) as Record<string, unknown>;
-        const exported = HTTP_METHODS.filter((method) => typeof module[method] === "function");
+        const routeModule = (await import(path.join(root, file))) as Record<string, unknown>;
+        const exported = HTTP_METHODS.filter((method) => typeof routeModule[method] === "function");
         const declared = Object.keys(entry.methods).sort();
         if (JSON.stringify(exported.slice().sort()) !== JSON.stringify(declared)) {
           problems.push(`${file} exports ${exported.join(", ")} but ROUTE_HANDLERS declares ${declared.join(", ")}`);
@@ -283,7 +357,7 @@ describe("route handlers under app/api", () => {
           const handlerMethod: ExportedMethod | null = method === "HEAD" ? "GET" : method === "OPTIONS" ? null : method;
           const probe = handlerMethod ? entry.methods[handlerMethod] : undefined;
           if (!probe) continue;
-          const handler = module[method] ?? module[handlerMethod!];
+          const handler = routeModule[method] ?? routeModule[handlerMethod!];
           const request = new NextRequest(new URL(probe.path({ agentId }), env.APP_URL), {
             method,
             headers: hostileHeaders(probe.body !== undefined),
@@ -417,7 +491,7 @@ function captureInngestRegistrations() {
   const capture: typeof fetch = (input, init) => {
     const target = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     if (new URL(target).pathname === "/fn/register") {
-      urls.push((JSON.parse(String(init?.body)) as { url: string }).url);
+      urls.push((JSON.parse(init?.body as string) as { url: string }).url);
       return Promise.resolve(Response.json({ ok: true, modified: true }));
     }
     return Promise.reject(new Error(`unexpected request to ${target}`));

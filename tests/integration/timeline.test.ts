@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { appendEvent, writeSnapshot } from "~/server/agents/events";
 import { db } from "~/server/db/client";
 import { agentInput } from "../factories/agent";
-import { createTestTeam } from "../factories/team";
+import { addTestMember, createTestTeam } from "../factories/team";
 
 describe("the agent page's history", () => {
   it("pages cycles newest first, streams events after a sequence number, and shows state and checkpoints", async () => {
@@ -68,5 +68,36 @@ describe("the agent page's history", () => {
     await expect((foreign as AsyncIterable<unknown>)[Symbol.asyncIterator]().next()).rejects.toThrow(
       "That agent was not found, or you do not have access to it.",
     );
+  });
+
+  it("the live subscription ends, with the reason, once the watcher is removed from the team or signs out", async () => {
+    const owner = await createTestTeam();
+    const agent = await owner.caller.agent.create(agentInput());
+    const ids = { agentId: agent.id, teamId: owner.team.id };
+    await appendEvent({ ...ids, cycle: 1, type: "thought", payload: { n: 1 } });
+
+    for (const loseAccess of ["removed", "signed out"] as const) {
+      const watcher = await addTestMember(owner.team.id, "viewer");
+      // The watcher is up to date: the stream's first read holds just the latest event.
+      const { lastEventSeq } = await db.agent.findUniqueOrThrow({ where: { id: agent.id }, select: { lastEventSeq: true } });
+      const stream = await watcher.caller.agent.events({ id: agent.id, afterSeq: lastEventSeq - 1 });
+      const iterator = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+      const first = (await iterator.next()).value as [string, { seq: number }];
+      expect(first[1].seq).toBe(lastEventSeq);
+      if (loseAccess === "removed") {
+        await owner.caller.team.removeMember({ userId: watcher.user.id });
+      } else {
+        await db.session.deleteMany({ where: { userId: watcher.user.id } });
+      }
+      // What the team does next must not reach the former watcher: the stream ends instead.
+      const pause = await appendEvent({ ...ids, cycle: 1, type: "status_change", payload: { change: "paused" } });
+      const next = iterator.next().then(
+        (result) => ({ delivered: result.done ? null : (result.value as [string, { seq: number }])[1].seq }),
+        (error: Error) => ({ error: error.message }),
+      );
+      expect(await next, loseAccess).toEqual({ error: expect.stringContaining("You no longer have access") });
+      expect(pause.seq).toBe(lastEventSeq + 1);
+      await db.member.deleteMany({ where: { teamId: owner.team.id, userId: watcher.user.id } });
+    }
   });
 });

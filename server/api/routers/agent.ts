@@ -86,6 +86,9 @@ export const agentRouter = createTRPCRouter({
       await getAgentOrThrow({ teamId: ctx.team.id, agentId: input.id });
       let after = input.lastEventId ? Number(input.lastEventId) || input.afterSeq : input.afterSeq;
       while (!signal?.aborted) {
+        // Access is checked again before every read, not only when the stream opened: a member removed
+        // (or signed out) while watching gets nothing more, and the stream ends with the reason.
+        await ctx.assertStillAllowed();
         const events = await eventsAfter({ teamId: ctx.team.id, agentId: input.id, afterSeq: after });
         for (const event of events) {
           after = event.seq;
@@ -108,7 +111,7 @@ export const agentRouter = createTRPCRouter({
   update: teamProcedure("member")
     .input(agentSettingsSchema.extend({ id: z.uuid({ message: "That agent id is not valid." }), version: z.number().int().min(0) }))
     .mutation(({ ctx, input: { id, version, ...settings } }) =>
-      updateAgent({ teamId: ctx.team.id, userId: ctx.user.id, agentId: id, version, input: settings }),
+      updateAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: id, version, input: settings }),
     ),
 
   /** A new idle agent with this agent's state as of one checkpoint. */
@@ -121,7 +124,14 @@ export const agentRouter = createTRPCRouter({
       }),
     )
     .mutation(({ ctx, input }) =>
-      forkAgent({ teamId: ctx.team.id, userId: ctx.user.id, agentId: input.id, cycle: input.cycle, name: input.name }),
+      forkAgent({
+        teamId: ctx.team.id,
+        userId: ctx.user.id,
+        role: ctx.team.role,
+        agentId: input.id,
+        cycle: input.cycle,
+        name: input.name,
+      }),
     ),
 
   /** Start an idle agent, or resume a paused, stopped, stuck or finished one from its checkpoint. */
