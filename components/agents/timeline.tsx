@@ -56,6 +56,12 @@ export function usePrefetchTimeline(agentId: string) {
  * Kept mounted while another tab is shown (hidden), so the live stream and what was loaded survive
  * a tab switch; the rows themselves are only rendered while the timeline is visible.
  */
+/** The server ended the stream because the viewer lost access (removed, signed out): it will not come back by retrying. */
+function isAccessLost(error: { data?: { code?: string } | null } | null): error is { message: string; data: { code: string } } {
+  const code = error?.data?.code;
+  return code === "FORBIDDEN" || code === "UNAUTHORIZED";
+}
+
 export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean }) {
   const trpc = useTRPC();
   const pages = useInfiniteQuery(timelineQueryOptions(trpc, agentId));
@@ -100,7 +106,9 @@ export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean
             : subscription.status === "connecting"
               ? "Connecting…"
               : subscription.status === "error"
-                ? "Live updates lost; retrying"
+                ? isAccessLost(subscription.error)
+                  ? `Live updates stopped: ${subscription.error.message}`
+                  : "Live updates lost; retrying"
                 : ""}
         </span>
       </div>
