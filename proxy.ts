@@ -12,10 +12,10 @@ export function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
   if (PUBLIC_PREFIXES.some((prefix) => pathname.startsWith(prefix))) return NextResponse.next();
   if (getSessionCookie(request)) return NextResponse.next();
-  const url = request.nextUrl.clone();
-  url.pathname = "/sign-in";
-  url.search = pathname === "/" ? "" : `?next=${encodeURIComponent(pathname + search)}`;
-  return NextResponse.redirect(url);
+  // A relative Location: the browser resolves it against the address it used, so no URL of ours is built
+  // from the request's Host header (SECURITY.md).
+  const location = pathname === "/" ? "/sign-in" : `/sign-in?next=${encodeURIComponent(pathname + search)}`;
+  return new NextResponse(null, { status: 307, headers: { location } });
 }
 
 export const config = {

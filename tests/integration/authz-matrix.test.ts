@@ -196,6 +196,42 @@ describe("authorization matrix", () => {
     expect(cases).toBe(routerPaths().length * COLUMNS.length);
   });
 
+  it("ends every subscription once its caller loses access, instead of streaming on", async () => {
+    const subscriptions = routerPaths().filter((p) => matrix[p]?.type === "subscription");
+    expect(subscriptions.length).toBeGreaterThan(0);
+    const problems: string[] = [];
+    for (const procedurePath of subscriptions) {
+      const entry = matrix[procedurePath]!;
+      if (entry.access === "public" || entry.access === "signed-in") continue;
+      const watcher = await addTestMember(world.teamId, entry.access);
+      const stream = (await procedureAt(
+        watcher.caller,
+        procedurePath,
+      )(await entry.input(world, identityOf(watcher)))) as AsyncIterable<unknown>;
+      const iterator = stream[Symbol.asyncIterator]();
+      try {
+        await Promise.race([iterator.next(), timeout(5000, procedurePath)]);
+        await db.member.deleteMany({ where: { teamId: world.teamId, userId: watcher.user.id } });
+        // What was read before the removal may still arrive (a batch in flight); then the stream must end with the reason.
+        let after = "still open";
+        for (let read = 0; read < 10; read++) {
+          after = await Promise.race([
+            iterator.next().then(
+              (result) => (result.done ? "ended" : "delivered"),
+              (error: Error) => `refused: ${error.message}`,
+            ),
+            timeout(10_000, `${procedurePath} after removal`).catch(() => "still open"),
+          ]);
+          if (after !== "delivered") break;
+        }
+        if (!after.startsWith("refused: You no longer have access")) problems.push(`${procedurePath}: after removal, ${after}`);
+      } finally {
+        await iterator.return?.();
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it("sees team A's rows from inside team A (so the leak check above would notice them)", async () => {
     const { caller } = people.viewer;
     expect(teamAIdsIn(await caller.agent.list({}), world.ids)).toContain(world.agentId);

@@ -24,6 +24,16 @@ describe("environment schema", { timeout: 60_000 }, () => {
     expect(status).toBe(0);
   });
 
+  it("stops on an INNGEST_SERVE_ORIGIN that is more than an origin, and names it", () => {
+    const { status, output } = loadEnv({
+      DATABASE_URL: "postgresql://u:p@db.internal:5432/longhaul",
+      BETTER_AUTH_SECRET: SECRET,
+      INNGEST_SERVE_ORIGIN: "https://app.example.com/api/inngest",
+    });
+    expect(status).not.toBe(0);
+    expect(output).toContain("INNGEST_SERVE_ORIGIN: must be an origin only (scheme, host and port), such as http://127.0.0.1:3000");
+  });
+
   it("stops on a malformed DATABASE_URL and names it", () => {
     const { status, output } = loadEnv({ DATABASE_URL: "localhost:5432/longhaul", BETTER_AUTH_SECRET: SECRET });
     expect(status).not.toBe(0);
