@@ -146,7 +146,8 @@ export function createOutboundGuard(purpose: OutboundPurpose, policy: OutboundPo
       throw new TypeError("The outbound guard takes a URL and options, not a Request object.");
     }
     const response = await undiciFetch(input, { ...(init as UndiciRequestInit), dispatcher });
-    // undici's Response is the class Node's own fetch returns (Node bundles undici); only the type declarations are two copies.
+    // undici 7's Response implements the WHATWG interface Node's own fetch returns (Node bundles an older undici);
+    // only the type declarations are separate copies.
     return response as unknown as Response;
   };
   return { purpose, fetch, close: () => dispatcher.close() };
