@@ -34,6 +34,30 @@ export default tseslint.config(
     },
   },
   {
+    // Every outbound request a user can aim (model and embedding endpoints, tools, later MCP and channels)
+    // goes through the outbound guard (docs/decisions/019). The executor calls the app's own configured URL.
+    files: ["server/**", "inngest/**"],
+    ignores: ["server/executor/**", "server/security/outbound.ts"],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        {
+          name: "fetch",
+          message: "Use the outbound guard: outboundGuard(purpose).fetch (server/security/outbound.ts), or a tool's context.fetch.",
+        },
+      ],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: ["undici", "node:http", "node:https", "http", "https"].map((name) => ({
+            name,
+            message: "Outbound requests go through server/security/outbound.ts (the outbound guard).",
+          })),
+        },
+      ],
+    },
+  },
+  {
     // Start-up scripts, configs and tests prepare the environment before the schema reads it.
     files: [
       "scripts/**",

@@ -12,6 +12,8 @@ const executorUrl = `http://127.0.0.1:${executorPort}`;
 process.env.E2E_INNGEST_SIGNING_KEY ||= `signkey-test-${randomBytes(32).toString("hex")}`;
 process.env.E2E_INNGEST_EVENT_KEY ||= randomBytes(32).toString("hex");
 const inngestKeys = { INNGEST_SIGNING_KEY: process.env.E2E_INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY: process.env.E2E_INNGEST_EVENT_KEY };
+// Model calls may reach the fake OpenAI-compatible server a test starts on 127.0.0.1; tools may not (docs/decisions/019).
+const outboundHosts = { LONGHAUL_PRIVATE_MODEL_HOSTS: process.env.LONGHAUL_PRIVATE_MODEL_HOSTS ?? "127.0.0.1,localhost" };
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -53,7 +55,13 @@ export default defineConfig({
     {
       command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${port}`,
       url: `${baseURL}/sign-in`,
-      env: { ...(process.env as Record<string, string>), ...inngestKeys, INNGEST_DEV: "0", INNGEST_BASE_URL: executorUrl },
+      env: {
+        ...(process.env as Record<string, string>),
+        ...inngestKeys,
+        ...outboundHosts,
+        INNGEST_DEV: "0",
+        INNGEST_BASE_URL: executorUrl,
+      },
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: "pipe",

@@ -40,6 +40,8 @@ export default defineConfig({
           env: {
             INNGEST_DEV: `http://127.0.0.1:${process.env.CONTRACT_EXECUTOR_PORT ?? "18288"}`,
             OPENAI_API_KEY: "test-key",
+            // The fake model server runs on 127.0.0.1 (as in scripts/test.ts); tools stay guarded.
+            LONGHAUL_PRIVATE_MODEL_HOSTS: "127.0.0.1,localhost",
             MODEL_MAX_RETRIES: "0",
             MODEL_TIMEOUT_MS: "2000",
           },

@@ -110,6 +110,8 @@ const database = await appBenchDatabase(log, "needs a PostgreSQL server");
 // Also read by the app's modules at import (the Inngest client, the model settings).
 process.env.INNGEST_DEV = `http://127.0.0.1:${EXECUTOR_PORT}`;
 process.env.OPENAI_API_KEY = "test-key";
+// The fake model listens on 127.0.0.1; the outbound guard lets model calls reach it (docs/decisions/019).
+process.env.LONGHAUL_PRIVATE_MODEL_HOSTS = "127.0.0.1,localhost";
 process.env.MODEL_MAX_RETRIES = "0";
 process.env.MODEL_TIMEOUT_MS = "60000";
 // Deliberately not the app's inngest env: the SDK must not see a signing key from the shell.

@@ -63,6 +63,8 @@ const withAppName = (url: string, name: string) => {
 process.env.DATABASE_URL = withAppName(database.url, "longhaul-app");
 process.env.INNGEST_DEV = `http://127.0.0.1:${EXECUTOR_PORT}`;
 process.env.OPENAI_API_KEY = "test-key";
+// The fake model listens on 127.0.0.1; the outbound guard lets model calls reach it (docs/decisions/019).
+process.env.LONGHAUL_PRIVATE_MODEL_HOSTS = "127.0.0.1,localhost";
 process.env.MODEL_MAX_RETRIES = "0";
 process.env.MODEL_TIMEOUT_MS = "120000";
 delete process.env.INNGEST_SIGNING_KEY;

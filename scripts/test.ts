@@ -118,6 +118,10 @@ try {
     NEXT_TELEMETRY_DISABLED: "1",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     COLD_STORAGE_DIR: coldStorageDir,
+    // The fake OpenAI-compatible server (tests/fixtures/fake-openai.ts) listens on 127.0.0.1: model and
+    // embedding calls may reach it. Tools may not (LONGHAUL_PRIVATE_TOOL_HOSTS stays unset), and the guard's
+    // own tests build their policies explicitly (docs/decisions/019).
+    LONGHAUL_PRIVATE_MODEL_HOSTS: process.env.LONGHAUL_PRIVATE_MODEL_HOSTS ?? "127.0.0.1,localhost",
   };
   const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
   const vitestProjects = suites.filter((s) => s !== "e2e");

@@ -2,12 +2,29 @@ import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
 import { parsePriceTable } from "./agents/pricing";
 import { checkCron } from "./executor/cron";
+import { NO_PRIVATE_HOSTS, parsePrivateHostList } from "./security/outbound-addresses";
 
 /**
  * The one environment schema. Read once at start-up (scripts/run.ts, instrumentation.ts and the test
  * runner import it); a missing or malformed variable stops the process with a message naming it.
  * No other module reads process.env.
  */
+/** LONGHAUL_PRIVATE_*_HOSTS: comma-separated host names, IP addresses and CIDR ranges (docs/decisions/019). */
+const privateHostList = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    try {
+      return value ? parsePrivateHostList(value) : NO_PRIVATE_HOSTS;
+    } catch (error) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${(error as Error).message} Give host names, IP addresses or CIDR ranges separated by commas, e.g. localhost,10.0.0.0/8,ollama.lan.`,
+      });
+      return z.NEVER;
+    }
+  });
+
 const postgresUrl = z.string().refine(
   (value) => {
     try {
@@ -52,8 +69,31 @@ export const env = createEnv({
       .string()
       .regex(/^[0-9a-fA-F]{64}$/, { message: "must be 64 hex characters (32 bytes), e.g. `openssl rand -hex 32`" })
       .optional(),
-    // The API key for provider rows that have none of their own (e.g. one key for the whole deployment).
+    // The API key for provider rows that have none of their own, sent only to the official endpoint
+    // (api.openai.com over https) and to the hosts in OPENAI_API_KEY_HOSTS.
     OPENAI_API_KEY: z.string().optional(),
+    OPENAI_API_KEY_HOSTS: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const hosts = (value ?? "")
+          .split(",")
+          .map((host) => host.trim().toLowerCase())
+          .filter((host) => host !== "");
+        const bad = hosts.find((host) => !/^[a-z0-9_.:[\]-]+$/.test(host));
+        if (bad !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            message: `"${bad}" is not a host name; give host names separated by commas, e.g. openrouter.ai,llm.internal.`,
+          });
+          return z.NEVER;
+        }
+        return hosts;
+      }),
+    // Outbound guard (server/security/outbound.ts): private and loopback addresses an operator lets model and
+    // embedding endpoints reach, and, separately, agent tools (later MCP servers and channels). Default: none.
+    LONGHAUL_PRIVATE_MODEL_HOSTS: privateHostList,
+    LONGHAUL_PRIVATE_TOOL_HOSTS: privateHostList,
     MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
     // GET /api/metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, the endpoint is off (404).
     METRICS_TOKEN: z.string().min(16, { message: "must be at least 16 characters long, e.g. `openssl rand -hex 32`" }).optional(),

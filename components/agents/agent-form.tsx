@@ -492,7 +492,7 @@ export function AgentForm({ mode = { kind: "create" } }: { mode?: Mode }) {
                       id="agent-allowedHosts"
                       label="Hosts it may fetch from"
                       error={hostsError}
-                      hint="Comma-separated, e.g. api.example.com, *.example.org. Nothing else can be reached."
+                      hint="Comma-separated, e.g. api.example.com, *.example.org. Nothing else can be reached, and private or loopback addresses only where this instance's operator allows them."
                     >
                       <Input
                         id="agent-allowedHosts"

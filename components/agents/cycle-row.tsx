@@ -1,5 +1,6 @@
 "use client";
 
+import { clsx } from "clsx";
 import { memo, type Ref } from "react";
 import type { TimelineEvent } from "~/server/agents/timeline";
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
@@ -40,7 +41,8 @@ export const CycleRow = memo(function CycleRow({ cycle, events, isOpen, onToggle
   const result = events.find((e) => e.type === "tool_result");
   const tp = (thought?.payload ?? {}) as ThoughtPayload;
   const cp = (call?.payload ?? {}) as { name?: string; arguments?: unknown; approvalId?: string | null };
-  const rp = (result?.payload ?? {}) as { status?: string; result?: unknown; error?: string };
+  const rp = (result?.payload ?? {}) as { status?: string; result?: unknown; error?: string; reason?: string };
+  const resultLabel = resultLabelOf(rp);
   const tokens = events.reduce((n, e) => n + e.tokensIn + e.tokensOut, 0);
   const cost = events.reduce((n, e) => n + Number(e.costUsd), 0);
   const duration = thought?.durationMs ?? null;
@@ -60,7 +62,17 @@ export const CycleRow = memo(function CycleRow({ cycle, events, isOpen, onToggle
         <summary className="focus-visible:outline-brand-600 flex cursor-pointer flex-wrap items-center gap-x-3 gap-y-1 rounded-lg px-4 py-2.5 text-sm focus-visible:outline-2 focus-visible:outline-offset-2">
           <span className="font-semibold tabular-nums">{cycle === 0 ? "Start" : `Cycle ${cycle}`}</span>
           <span className="min-w-0 font-mono text-xs break-all">{cp.name ?? tp.call?.name ?? other[0]?.type ?? "…"}</span>
-          {rp.status ? <span className="text-xs text-zinc-500 dark:text-zinc-400">{rp.status}</span> : null}
+          {resultLabel ? (
+            <span
+              className={clsx(
+                "text-xs",
+                rp.status === "refused" ? "font-medium text-red-700 dark:text-red-300" : "text-zinc-500 dark:text-zinc-400",
+              )}
+              data-testid="cycle-result"
+            >
+              {resultLabel}
+            </span>
+          ) : null}
           <span className="ml-auto flex flex-wrap gap-x-3 text-xs text-zinc-500 tabular-nums dark:text-zinc-400">
             <span>{tokens.toLocaleString("en-US")} tokens</span>
             <span>{formatUsd(String(cost))}</span>
@@ -96,7 +108,7 @@ export const CycleRow = memo(function CycleRow({ cycle, events, isOpen, onToggle
             ) : null}
             {result ? (
               <section>
-                <h3 className="text-xs font-semibold text-zinc-500 uppercase">Result: {rp.status}</h3>
+                <h3 className="text-xs font-semibold text-zinc-500 uppercase">Result: {resultLabel}</h3>
                 <pre className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">
                   {rp.error ?? pretty(rp.result)}
                 </pre>
@@ -159,6 +171,15 @@ function RecalledMemories({ thought }: { thought: ThoughtPayload }) {
       )}
     </section>
   );
+}
+
+/**
+ * A result's status as the row shows it; a request the outbound guard refused names why
+ * ("refused: private address"), so it does not read as a network error.
+ */
+function resultLabelOf(payload: { status?: string; reason?: string }): string | null {
+  if (!payload.status) return null;
+  return payload.status === "refused" && payload.reason ? `refused: ${payload.reason}` : payload.status;
 }
 
 function pretty(value: unknown): string {

@@ -696,7 +696,7 @@ export async function act({
     ? { call: handoff.call, result: null, worldState: handoff.worldState }
     : await readActState(direct, { agentId, teamId, cycle, callEventSeq });
   const { name, arguments: argumentsText } = state.call as { name: string; arguments: string };
-  let result = (state.result ?? undefined) as { status: string; result?: unknown; error?: string } | undefined;
+  let result = (state.result ?? undefined) as { status: string; result?: unknown; error?: string; reason?: string } | undefined;
   let charge: { reservationId: bigint; costUsd: string } | undefined;
   let isCycleFinished = false;
   if (!result) {
@@ -710,7 +710,9 @@ export async function act({
       result =
         outcome.status === "succeeded"
           ? { status: outcome.status, result: outcome.result }
-          : { status: outcome.status, error: "error" in outcome ? outcome.error : "outcome unknown" };
+          : outcome.status === "refused"
+            ? { status: outcome.status, error: outcome.error, reason: outcome.reason }
+            : { status: outcome.status, error: "error" in outcome ? outcome.error : "outcome unknown" };
     }
     const recorded = result;
     const resultHash = recorded.status === "succeeded" ? hashOf({ name, result: recorded.result }) : null;

@@ -2,6 +2,8 @@ import OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { processMetrics } from "../operations/process-metrics";
 import { annotateSpan, withSpan } from "../operations/tracing";
+import { instanceKeyWithheldMessage } from "../providers/instance-key";
+import { fetchForSdk, outboundGuard, type OutboundGuard } from "../security/outbound";
 import { simulate } from "./simulator";
 
 /**
@@ -9,7 +11,15 @@ import { simulate } from "./simulator";
  * a local test server), or the built-in simulator. Failures come back as values the loop records as
  * error events and tells the model about; nothing here throws for a bad reply.
  */
-export type ModelEndpoint = { kind: "simulator" } | { kind: "openai"; baseURL?: string; apiKey: string };
+export type ModelEndpoint =
+  | { kind: "simulator" }
+  | {
+      kind: "openai";
+      baseURL?: string;
+      apiKey: string;
+      /** The provider has no key and the instance key may not go to its base URL (server/providers/providers.ts). */
+      isInstanceKeyWithheld?: boolean;
+    };
 
 export type ModelRequest = {
   /** The agent's cycle number; only the simulator uses it (to pick its scripted step). */
@@ -35,16 +45,19 @@ export type ModelResult =
   | {
       ok: false;
       error: string;
-      kind: "rate-limited" | "server" | "timeout" | "malformed" | "auth" | "bad-request" | "connection";
+      kind: "rate-limited" | "server" | "timeout" | "malformed" | "auth" | "bad-request" | "connection" | "refused";
       attempts?: number;
       durationMs: number;
     };
 
-export async function callModel(
-  endpoint: ModelEndpoint,
-  request: ModelRequest,
-  options: { timeoutMs?: number; maxRetries?: number } = {},
-): Promise<ModelResult> {
+export type ModelCallOptions = {
+  timeoutMs?: number;
+  maxRetries?: number;
+  /** The outbound guard the call goes through: the process's "model" guard unless a test gives one with its own policy. */
+  outbound?: OutboundGuard;
+};
+
+export async function callModel(endpoint: ModelEndpoint, request: ModelRequest, options: ModelCallOptions = {}): Promise<ModelResult> {
   return withSpan("model.call", { model: request.model, cycle: request.cycle, "model.endpoint": endpoint.kind }, async () => {
     const result = await requestModel(endpoint, request, options);
     annotateSpan(
@@ -60,28 +73,29 @@ export async function callModel(
 async function requestModel(
   endpoint: ModelEndpoint,
   request: ModelRequest,
-  { timeoutMs = 60_000, maxRetries = 3 }: { timeoutMs?: number; maxRetries?: number },
+  { timeoutMs = 60_000, maxRetries = 3, outbound = outboundGuard("model") }: ModelCallOptions,
 ): Promise<ModelResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   if (endpoint.kind === "simulator") return { ok: true, reply: simulate(request), attempts: 1, durationMs: elapsed() };
 
   // The SDK retries 408/409/429/5xx and connection errors with exponential backoff, honouring retry-after.
-  // Every HTTP attempt goes through this fetch, so the timeline can show how many retries a call took.
+  // Every HTTP attempt goes through the outbound guard's fetch, counted, so the timeline can show how
+  // many retries a call took; a refused address ends the call at once.
   let attempts = 0;
-  const countingFetch: typeof fetch = (input, init) => {
-    attempts += 1;
-    return fetch(input, init);
-  };
-  const client = new OpenAI({ baseURL: endpoint.baseURL, apiKey: endpoint.apiKey, timeout: timeoutMs, maxRetries, fetch: countingFetch });
+  const guarded = fetchForSdk(outbound, () => (attempts += 1));
+  const client = new OpenAI({ baseURL: endpoint.baseURL, apiKey: endpoint.apiKey, timeout: timeoutMs, maxRetries, fetch: guarded.fetch });
   try {
-    const completion = await client.chat.completions.create({
-      model: request.model,
-      messages: request.messages,
-      ...(request.tools.length > 0 ? { tools: request.tools } : {}),
-      max_completion_tokens: request.maxOutputTokens,
-      temperature: request.temperature,
-    });
+    const completion = await client.chat.completions.create(
+      {
+        model: request.model,
+        messages: request.messages,
+        ...(request.tools.length > 0 ? { tools: request.tools } : {}),
+        max_completion_tokens: request.maxOutputTokens,
+        temperature: request.temperature,
+      },
+      { signal: guarded.signal },
+    );
     const choice = (completion as { choices?: unknown }).choices;
     if (!Array.isArray(choice) || choice.length === 0) {
       return { ok: false, kind: "malformed", error: "The model's reply had no choices.", attempts, durationMs: elapsed() };
@@ -104,16 +118,22 @@ async function requestModel(
       durationMs: elapsed(),
     };
   } catch (error) {
-    return { ok: false, ...describeError(error), attempts, durationMs: elapsed() };
+    const refusal = guarded.refusal();
+    if (refusal) return { ok: false, kind: "refused", error: refusal.message, attempts, durationMs: elapsed() };
+    return { ok: false, ...describeError(error, endpoint), attempts, durationMs: elapsed() };
   }
 }
 
-function describeError(error: unknown): { kind: Exclude<ModelResult, { ok: true }>["kind"]; error: string } {
+function describeError(
+  error: unknown,
+  endpoint: Extract<ModelEndpoint, { kind: "openai" }>,
+): { kind: Exclude<ModelResult, { ok: true }>["kind"]; error: string } {
   if (error instanceof OpenAI.APIConnectionTimeoutError) return { kind: "timeout", error: "The model did not answer in time." };
   if (error instanceof OpenAI.APIConnectionError) return { kind: "connection", error: `Could not reach the model: ${error.message}` };
   if (error instanceof OpenAI.RateLimitError)
     return { kind: "rate-limited", error: "The model provider is rate-limiting (429) after retries." };
   if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError) {
+    if (endpoint.isInstanceKeyWithheld) return { kind: "auth", error: instanceKeyWithheldMessage(endpoint.baseURL) };
     return { kind: "auth", error: "The model provider refused the API key." };
   }
   if (error instanceof OpenAI.APIError && typeof error.status === "number" && error.status >= 500) {

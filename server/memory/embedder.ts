@@ -4,7 +4,9 @@ import { costOf } from "../agents/pricing";
 import { PRICES, warnUnpricedModel } from "../agents/prices";
 import { db } from "../db/client";
 import { env } from "../env";
+import { instanceKeyWithheldMessage } from "../providers/instance-key";
 import { providerCredentials, type ProviderRow } from "../providers/providers";
+import { fetchForSdk, outboundGuard, type OutboundGuard } from "../security/outbound";
 import { EMBEDDING_DIMENSIONS, hashEmbedding } from "./hash-embedding";
 
 export { EMBEDDING_DIMENSIONS, hashEmbedding, toVectorLiteral } from "./hash-embedding";
@@ -31,7 +33,9 @@ export const EMBED_BATCH_SIZE = 64;
 /** Characters of one input sent; longer texts are cut (the model's own limit is 8,191 tokens). */
 export const EMBED_MAX_CHARS = 8000;
 
-export type Embedder = { kind: "offline"; id: string } | { kind: "openai"; id: string; model: string; baseURL?: string; apiKey: string };
+export type Embedder =
+  | { kind: "offline"; id: string }
+  | { kind: "openai"; id: string; model: string; baseURL?: string; apiKey: string; isInstanceKeyWithheld?: boolean };
 
 export const OFFLINE_EMBEDDER: Embedder = { kind: "offline", id: OFFLINE_EMBEDDER_ID };
 
@@ -51,7 +55,7 @@ export async function embedderForProvider({
   const row =
     given !== undefined ? given : await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { embeddingModel: true } });
   if (!row?.embeddingModel) return OFFLINE_EMBEDDER;
-  const credentials = await providerCredentials({ teamId, providerId, fallbackKey: env.OPENAI_API_KEY, row: given });
+  const credentials = await providerCredentials({ teamId, providerId, row: given });
   if (!credentials) return OFFLINE_EMBEDDER;
   return {
     kind: "openai",
@@ -59,6 +63,7 @@ export async function embedderForProvider({
     model: row.embeddingModel,
     baseURL: credentials.baseURL,
     apiKey: credentials.apiKey ?? "no-key",
+    isInstanceKeyWithheld: credentials.isInstanceKeyWithheld,
   };
 }
 
@@ -72,7 +77,7 @@ export type EmbedResult =
 export async function embedTexts(
   embedder: Embedder,
   texts: string[],
-  { agentId, teamId }: { agentId: string; teamId: string },
+  { agentId, teamId, outbound = outboundGuard("model") }: { agentId: string; teamId: string; outbound?: OutboundGuard },
 ): Promise<EmbedResult> {
   if (texts.length === 0) return { ok: true, vectors: [], tokens: 0, costUsd: "0.00000000" };
   const inputs = texts.map((t) => (t.trim().length === 0 ? "(empty)" : t.slice(0, EMBED_MAX_CHARS)));
@@ -91,19 +96,30 @@ export async function embedTexts(
   });
   if (!verdict.ok) return { ok: false, kind: "over_budget", error: verdict.message };
 
-  const client = new OpenAI({ baseURL: embedder.baseURL, apiKey: embedder.apiKey, timeout: 30_000, maxRetries: env.MODEL_MAX_RETRIES });
+  // Embedding endpoints are model endpoints to the outbound guard (LONGHAUL_PRIVATE_MODEL_HOSTS).
+  const guarded = fetchForSdk(outbound);
+  const client = new OpenAI({
+    baseURL: embedder.baseURL,
+    apiKey: embedder.apiKey,
+    timeout: 30_000,
+    maxRetries: env.MODEL_MAX_RETRIES,
+    fetch: guarded.fetch,
+  });
   const vectors: number[][] = [];
   let tokens = 0;
   try {
     for (let i = 0; i < inputs.length; i += EMBED_BATCH_SIZE) {
       const batch = inputs.slice(i, i + EMBED_BATCH_SIZE);
-      const reply = await client.embeddings.create({
-        model: embedder.model,
-        input: batch,
-        encoding_format: "float",
-        // text-embedding-3 models can shorten their vectors; others answer in their own size.
-        ...(embedder.model.startsWith("text-embedding-3") ? { dimensions: EMBEDDING_DIMENSIONS } : {}),
-      });
+      const reply = await client.embeddings.create(
+        {
+          model: embedder.model,
+          input: batch,
+          encoding_format: "float",
+          // text-embedding-3 models can shorten their vectors; others answer in their own size.
+          ...(embedder.model.startsWith("text-embedding-3") ? { dimensions: EMBEDDING_DIMENSIONS } : {}),
+        },
+        { signal: guarded.signal },
+      );
       vectors.push(...readEmbeddings(reply, batch.length));
       tokens += typeof reply.usage?.prompt_tokens === "number" ? reply.usage.prompt_tokens : 0;
     }
@@ -111,7 +127,7 @@ export async function embedTexts(
     // Whatever was embedded before the failure was paid for: charge it, then report the failure.
     if (tokens > 0) await settle(embedder.model, tokens, verdict.reservationId, { agentId, teamId });
     else await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
-    return { ok: false, kind: "failed", error: describeEmbeddingError(error) };
+    return { ok: false, kind: "failed", error: guarded.refusal()?.message ?? describeEmbeddingError(error, embedder) };
   }
   const costUsd = await settle(embedder.model, tokens, verdict.reservationId, { agentId, teamId });
   return { ok: true, vectors, tokens, costUsd };
@@ -149,13 +165,14 @@ function readEmbeddings(reply: unknown, expected: number): number[][] {
   return out;
 }
 
-function describeEmbeddingError(error: unknown): string {
+function describeEmbeddingError(error: unknown, embedder: Extract<Embedder, { kind: "openai" }>): string {
   if (error instanceof MalformedEmbeddings) return `The embeddings endpoint answered with something unusable: ${error.message}.`;
   if (error instanceof OpenAI.APIConnectionTimeoutError) return "The embeddings endpoint did not answer in time.";
   if (error instanceof OpenAI.APIConnectionError) return `Could not reach the embeddings endpoint: ${error.message}`;
   if (error instanceof OpenAI.RateLimitError) return "The embeddings endpoint is rate-limiting (429) after retries.";
-  if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError)
-    return "The embeddings endpoint refused the API key.";
+  if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError) {
+    return embedder.isInstanceKeyWithheld ? instanceKeyWithheldMessage(embedder.baseURL) : "The embeddings endpoint refused the API key.";
+  }
   if (error instanceof OpenAI.APIError && typeof error.status === "number" && error.status >= 500)
     return `The embeddings endpoint failed (${error.status}) after retries.`;
   if (error instanceof OpenAI.APIError) return `The embeddings endpoint rejected the request: ${error.message}`;

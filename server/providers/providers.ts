@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { db, Prisma } from "../db/client";
+import { env } from "../env";
 import { AppError, notFound } from "../errors";
 import { decryptSecret, encryptSecret, fingerprint } from "../secrets/crypto";
+import { findRefusalForUrl, PRIVATE_HOSTS_SETTING } from "../security/outbound";
+import { mayReceiveInstanceKey, type InstanceKey } from "./instance-key";
 
 /**
  * A team's model providers: an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, …) and its API key,
@@ -51,6 +54,7 @@ export async function listProviders(teamId: string) {
 
 export async function createProvider({ teamId, userId, input }: { teamId: string; userId: string; input: ProviderInput }) {
   const apiKey = input.apiKey || null;
+  if (input.baseUrl) await assertReachableBaseUrl(input.baseUrl);
   try {
     const row = await db.modelProvider.create({
       data: {
@@ -73,6 +77,20 @@ export async function createProvider({ teamId, userId, input }: { teamId: string
     }
     throw error;
   }
+}
+
+/**
+ * A base URL the outbound guard would refuse is refused here already, with a message next to the field:
+ * an IP literal in a private range, or a name that resolves now to such an address. A name that does not
+ * resolve now is accepted; every call is checked again when it connects.
+ */
+async function assertReachableBaseUrl(baseUrl: string) {
+  const refusal = await findRefusalForUrl("model", baseUrl);
+  if (!refusal) return;
+  const message =
+    `Model requests are not sent to private addresses, and ${refusal.explanation}. ` +
+    `An operator of this instance can allow it with ${PRIVATE_HOSTS_SETTING.model} (e.g. for Ollama or vLLM on this machine or network).`;
+  throw new AppError("BAD_REQUEST", message, { fieldErrors: { baseUrl: [message] } });
 }
 
 /** Replaces (or removes, with an empty key) a provider's API key; the old one is gone for good. */
@@ -143,16 +161,20 @@ export type ProviderRow = { baseUrl: string | null; apiKeyCiphertext: string | n
 /** Which provider an agent uses; `row` when the caller read it already (null: there is no such provider). */
 export type ProviderRef = { teamId: string; provider: string; row?: ProviderRow | null };
 
-/** Endpoint and key for a model call (server side only). A provider without a key of its own uses OPENAI_API_KEY, if set. */
+/**
+ * Endpoint and key for a model call (server side only): the provider's own key, else the instance key
+ * where it may go (mayReceiveInstanceKey), else none; `isInstanceKeyWithheld` says the instance key was
+ * kept back, so that an endpoint refusing the call can be told why.
+ */
 export async function providerCredentials({
   teamId,
   providerId,
-  fallbackKey,
+  instanceKey = { key: env.OPENAI_API_KEY, hosts: env.OPENAI_API_KEY_HOSTS },
   row: given,
 }: {
   teamId: string;
   providerId: string;
-  fallbackKey?: string;
+  instanceKey?: InstanceKey;
   /** The provider's row when the caller read it already (null: there is no such provider). */
   row?: ProviderRow | null;
 }) {
@@ -161,6 +183,9 @@ export async function providerCredentials({
       ? given
       : await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { baseUrl: true, apiKeyCiphertext: true } });
   if (!row) return null;
-  const apiKey = row.apiKeyCiphertext ? decryptSecret(row.apiKeyCiphertext, teamId) : (fallbackKey ?? null);
-  return { baseURL: row.baseUrl ?? undefined, apiKey };
+  const baseURL = row.baseUrl ?? undefined;
+  if (row.apiKeyCiphertext) return { baseURL, apiKey: decryptSecret(row.apiKeyCiphertext, teamId), isInstanceKeyWithheld: false };
+  if (!instanceKey.key) return { baseURL, apiKey: null, isInstanceKeyWithheld: false };
+  const mayUse = mayReceiveInstanceKey(row.baseUrl, instanceKey.hosts);
+  return { baseURL, apiKey: mayUse ? instanceKey.key : null, isInstanceKeyWithheld: !mayUse };
 }

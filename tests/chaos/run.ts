@@ -233,6 +233,8 @@ const baseEnv: NodeJS.ProcessEnv = {
   INNGEST_EVENT_API_BASE_URL: executorUrl,
   BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET ?? randomBytes(32).toString("hex"),
   OPENAI_API_KEY: "chaos-key",
+  // The fake model listens on 127.0.0.1; the outbound guard lets model calls reach it (docs/decisions/019).
+  LONGHAUL_PRIVATE_MODEL_HOSTS: "127.0.0.1,localhost",
   MODEL_TIMEOUT_MS: String(MODEL_TIMEOUT_MS),
   MODEL_MAX_RETRIES: String(MODEL_MAX_RETRIES),
   // Reservations of calls a crash cut off are charged by the watchdog after a minute (default 15).

@@ -6,7 +6,10 @@ import { executeToolCall } from "~/server/agents/execute-tool";
 import { db } from "~/server/db/client";
 import { consolidateMemories } from "~/server/memory/consolidate";
 import { hashEmbedding, toVectorLiteral } from "~/server/memory/hash-embedding";
+import { embedTexts } from "~/server/memory/embedder";
 import { embedPending, recallForContext, searchMemories, storeEmbeddings, writeMemory } from "~/server/memory/memories";
+import { NO_PRIVATE_HOSTS } from "~/server/security/outbound-addresses";
+import { createOutboundGuard } from "~/server/security/outbound";
 import { reembedAgent } from "~/server/memory/reembed";
 import { agentInput } from "../factories/agent";
 import { addTestMember, createTestTeam } from "../factories/team";
@@ -257,6 +260,28 @@ describe("embeddings", () => {
     });
     expect(result).toMatchObject({ ok: false, overBudget: true });
     expect(embeddingRequests().length).toBe(before);
+  });
+
+  it("goes through the outbound guard: an embeddings endpoint on a private address is refused, nothing sent, nothing charged (issue 17)", async () => {
+    const { ids } = await agentWithEmbeddingProvider();
+    const before = embeddingRequests().length;
+    const outbound = createOutboundGuard("model", { allow: NO_PRIVATE_HOSTS });
+    const embedder = {
+      kind: "openai" as const,
+      id: "openai:text-embedding-3-small",
+      model: "text-embedding-3-small",
+      baseURL: fake.baseURL,
+      apiKey: "k",
+    };
+    expect(await embedTexts(embedder, ["a note"], { ...ids, outbound })).toEqual({
+      ok: false,
+      kind: "failed",
+      error: "refused: private address (127.0.0.1 is a loopback address; an operator can allow it with LONGHAUL_PRIVATE_MODEL_HOSTS)",
+    });
+    expect(embeddingRequests().length).toBe(before);
+    const reservations = await db.spendEntry.findMany({ where: { agentId: ids.agentId, kind: "embedding" }, select: { state: true } });
+    expect(reservations.map((r) => r.state)).toEqual(["released"]);
+    await outbound.close();
   });
 
   it("re-embeds every memory when the embedder changes (a command), in batches, and only once", async () => {

@@ -22,6 +22,7 @@ describe("model providers", () => {
     expect(await providerCredentials({ teamId: owner.team.id, providerId: created.id })).toEqual({
       baseURL: "http://127.0.0.1:8000/v1",
       apiKey: KEY,
+      isInstanceKeyWithheld: false,
     });
   });
 
@@ -44,7 +45,8 @@ describe("model providers", () => {
 
     await owner.caller.provider.rotateKey({ id: created.id, apiKey: "" });
     expect((await owner.caller.provider.list())[0]).toMatchObject({ hasKey: false, apiKeyLast4: null });
-    expect((await providerCredentials({ teamId: owner.team.id, providerId: created.id, fallbackKey: "env-key" }))?.apiKey).toBe("env-key");
+    const instanceKey = { key: "env-key", hosts: [] };
+    expect((await providerCredentials({ teamId: owner.team.id, providerId: created.id, instanceKey }))?.apiKey).toBe("env-key");
   });
 
   it("are managed by admins, seen by the team, invisible and untouchable across teams", async () => {
@@ -62,6 +64,28 @@ describe("model providers", () => {
       /not found, or you do not have access/,
     );
     await expect(stranger.caller.provider.delete({ id: created.id })).rejects.toThrow(/not found, or you do not have access/);
+  });
+
+  it("refuse a base URL on a private address the operator did not allow, with a message at the field (issue 17)", async () => {
+    const owner = await createTestTeam();
+    // The test runner allows 127.0.0.1 and localhost (LONGHAUL_PRIVATE_MODEL_HOSTS) for its fake model server, nothing else.
+    for (const [baseUrl, explanation] of [
+      ["http://169.254.169.254/v1", "169.254.169.254 is a link-local address (the cloud metadata service)"],
+      ["http://10.0.0.7:11434/v1", "10.0.0.7 is a private (RFC 1918) address"],
+      ["http://[::1]:8000/v1", "::1 is a loopback address"],
+    ]) {
+      const message =
+        `Model requests are not sent to private addresses, and ${explanation}. An operator of this instance can allow it ` +
+        "with LONGHAUL_PRIVATE_MODEL_HOSTS (e.g. for Ollama or vLLM on this machine or network).";
+      await expect(owner.caller.provider.create({ name: `Private ${baseUrl}`, baseUrl })).rejects.toMatchObject({
+        message,
+        cause: { fieldErrors: { baseUrl: [message] } },
+      });
+    }
+    expect(await owner.caller.provider.list()).toEqual([]);
+    // Allowed by the operator's setting; a name that does not resolve now is checked when a call connects.
+    await owner.caller.provider.create({ name: "Loopback, allowed", baseUrl: "http://127.0.0.1:11434/v1" });
+    await owner.caller.provider.create({ name: "Not resolvable now", baseUrl: "https://llm.not-resolvable.invalid/v1" });
   });
 
   it("validate input with messages per field, and refuse to delete a provider agents use", async () => {

@@ -7,11 +7,16 @@ import { executeToolCall } from "~/server/agents/execute-tool";
 import { TOOL_CATALOG } from "~/server/agents/tool-catalog";
 import { listTools, parseToolCall, toolsForModel } from "~/server/agents/tools";
 import { HTTP_GET_MAX_BYTES } from "~/server/agents/tools/builtins";
+import { parsePrivateHostList } from "~/server/security/outbound-addresses";
+import { createOutboundGuard, type OutboundGuard } from "~/server/security/outbound";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
 
 let server: http.Server;
 let serverHost: string;
+let serverPort: number;
+/** Connections the local server received: a refused request must not add one. */
+let connections = 0;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -22,8 +27,10 @@ beforeAll(async () => {
     res.setHeader("content-type", "text/plain");
     res.end("prices: $10");
   });
+  server.on("connection", () => (connections += 1));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  serverHost = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  serverPort = (server.address() as AddressInfo).port;
+  serverHost = `127.0.0.1:${serverPort}`;
 });
 
 afterAll(async () => {
@@ -39,8 +46,14 @@ async function newAgent(
   return { agentId: agent.id, teamId: team.id };
 }
 
-const call = (ids: { agentId: string; teamId: string }, cycle: number, callIndex: number, name: string, args: unknown) =>
-  executeToolCall({ ...ids, cycle, callIndex, name, argumentsText: typeof args === "string" ? args : JSON.stringify(args) });
+const call = (
+  ids: { agentId: string; teamId: string },
+  cycle: number,
+  callIndex: number,
+  name: string,
+  args: unknown,
+  outbound?: OutboundGuard,
+) => executeToolCall({ ...ids, cycle, callIndex, name, argumentsText: typeof args === "string" ? args : JSON.stringify(args) }, outbound);
 
 describe("tool registry", () => {
   it("registers exactly the tools the settings form offers, each with a JSON schema for the model", () => {
@@ -175,18 +188,41 @@ describe("built-in tools", () => {
     expect(memories.map((m) => m.content)).toEqual(["The competitor raised the enterprise price to $99."]);
   });
 
+  it("http_get never reaches a loopback address, whatever the agent's allow-list says (issue 17)", async () => {
+    const ids = await newAgent([{ name: "http_get", enabled: true, approval: "never", allowedHosts: ["127.0.0.1", "localhost"] }]);
+    const before = connections;
+    const urls = [
+      [`http://127.0.0.1:${serverPort}/metrics`, "127.0.0.1 is a loopback address"],
+      [`http://2130706433:${serverPort}/`, "127.0.0.1 is a loopback address"],
+      [`http://0x7f.1:${serverPort}/health`, "127.0.0.1 is a loopback address"],
+      [`http://localhost:${serverPort}/`, "localhost resolves to 127.0.0.1, a loopback address"],
+    ];
+    for (const [index, [url, explanation]] of urls.entries()) {
+      expect(await call(ids, 1, index, "http_get", { url })).toEqual({
+        status: "refused",
+        reason: "private address",
+        error: `refused: private address (${explanation}; an operator can allow it with LONGHAUL_PRIVATE_TOOL_HOSTS)`,
+        isReplay: false,
+      });
+    }
+    expect(connections - before).toBe(0);
+  });
+
   it("http_get reaches allowed hosts only, and cuts large bodies", async () => {
     const ids = await newAgent([{ name: "http_get", enabled: true, approval: "never", allowedHosts: ["127.0.0.1"] }]);
-    const ok = await call(ids, 1, 0, "http_get", { url: `http://${serverHost}/prices` });
+    // The test's server is on loopback: an operator would allow it with LONGHAUL_PRIVATE_TOOL_HOSTS=127.0.0.1.
+    const outbound = createOutboundGuard("tool", { allow: parsePrivateHostList("127.0.0.1") });
+    const ok = await call(ids, 1, 0, "http_get", { url: `http://${serverHost}/prices` }, outbound);
     expect(ok).toMatchObject({ status: "succeeded", result: { status: 200, body: "prices: $10", isTruncated: false } });
-    const big = await call(ids, 1, 1, "http_get", { url: `http://${serverHost}/big` });
+    const big = await call(ids, 1, 1, "http_get", { url: `http://${serverHost}/big` }, outbound);
     expect((big as { result: { body: string; isTruncated: boolean } }).result).toMatchObject({ isTruncated: true });
     expect((big as { result: { body: string } }).result.body).toHaveLength(HTTP_GET_MAX_BYTES);
 
     const denied = await newAgent();
-    const refused = await call(denied, 1, 0, "http_get", { url: `http://${serverHost}/prices` });
+    const refused = await call(denied, 1, 0, "http_get", { url: `http://${serverHost}/prices` }, outbound);
     expect(refused).toMatchObject({ status: "failed", error: expect.stringContaining("is not on this agent's allow-list") });
-    expect(await call(denied, 1, 1, "http_get", { url: "file:///etc/passwd" })).toMatchObject({ status: "invalid" });
+    expect(await call(denied, 1, 1, "http_get", { url: "file:///etc/passwd" }, outbound)).toMatchObject({ status: "invalid" });
+    await outbound.close();
   });
 
   it("ask_human and finish return markers for the loop", async () => {

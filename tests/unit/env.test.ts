@@ -72,6 +72,28 @@ describe("environment schema", { timeout: 60_000 }, () => {
     expect(negative.output).toMatch(/LONGHAUL_PRICES: default\.inputPerMillion: Too small/);
   });
 
+  it("reads the outbound guard's allow-lists and OPENAI_API_KEY_HOSTS, and names an entry it cannot read", () => {
+    const base = { DATABASE_URL: "postgresql://localhost/db", BETTER_AUTH_SECRET: SECRET };
+    const good = loadEnv({
+      ...base,
+      LONGHAUL_PRIVATE_MODEL_HOSTS: "localhost, 127.0.0.1/32,10.0.0.0/8,ollama.lan,fd00::/8",
+      LONGHAUL_PRIVATE_TOOL_HOSTS: "*.internal,192.168.1.20",
+      OPENAI_API_KEY_HOSTS: "openrouter.ai,llm.internal",
+    });
+    expect(good.output).toContain("ENV OK");
+    const badRange = loadEnv({ ...base, LONGHAUL_PRIVATE_MODEL_HOSTS: "localhost,10.0.0.0/40" });
+    expect(badRange.status).not.toBe(0);
+    expect(badRange.output).toContain(
+      'LONGHAUL_PRIVATE_MODEL_HOSTS: "10.0.0.0/40" is not a CIDR range like 10.0.0.0/8 or fd00::/8. Give host names, IP addresses or CIDR ranges separated by commas',
+    );
+    const url = loadEnv({ ...base, LONGHAUL_PRIVATE_TOOL_HOSTS: "http://10.0.0.5:8080" });
+    expect(url.output).toContain(
+      'LONGHAUL_PRIVATE_TOOL_HOSTS: "http://10.0.0.5:8080" is neither a host name nor an IP address or CIDR range.',
+    );
+    const keyHosts = loadEnv({ ...base, OPENAI_API_KEY_HOSTS: "https://openrouter.ai/api" });
+    expect(keyHosts.output).toContain('OPENAI_API_KEY_HOSTS: "https://openrouter.ai/api" is not a host name');
+  });
+
   it("accepts a 64-hex-character LONGHAUL_SECRET_KEY and names anything else", () => {
     const base = { DATABASE_URL: "postgresql://localhost/db", BETTER_AUTH_SECRET: SECRET };
     expect(loadEnv({ ...base, LONGHAUL_SECRET_KEY: "ab".repeat(32) }).output).toContain("ENV OK");

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { callModel, type ModelRequest } from "~/server/agents/model";
 import { toolsForModel } from "~/server/agents/tools";
+import { NO_PRIVATE_HOSTS, parsePrivateHostList } from "~/server/security/outbound-addresses";
+import { createOutboundGuard } from "~/server/security/outbound";
 import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";
 
 let fake: FakeOpenAI;
@@ -75,6 +77,32 @@ describe("callModel through the openai SDK", () => {
   it("passes invalid tool arguments through verbatim for the loop to report", async () => {
     fake.script({ kind: "tool_calls", calls: [{ name: "send_message", arguments: "{not json" }] });
     expect(await callModel(endpoint(), request())).toMatchObject({ ok: true, reply: { toolCalls: [{ argumentsText: "{not json" }] } });
+  });
+});
+
+describe("callModel through the outbound guard (issue 17)", () => {
+  it("refuses a model endpoint on a loopback address unless the operator allowed it: nothing sent, no retries", async () => {
+    const closed = createOutboundGuard("model", { allow: NO_PRIVATE_HOSTS });
+    const started = performance.now();
+    const refused = await callModel(endpoint(), request(), { maxRetries: 3, outbound: closed });
+    expect(refused).toEqual({
+      ok: false,
+      kind: "refused",
+      error: "refused: private address (127.0.0.1 is a loopback address; an operator can allow it with LONGHAUL_PRIVATE_MODEL_HOSTS)",
+      attempts: 1,
+      durationMs: expect.any(Number),
+    });
+    // The SDK's retries (with backoff, about 0.5 s, 1 s, 2 s) were not taken.
+    expect(performance.now() - started).toBeLessThan(400);
+    expect(fake.requests).toHaveLength(0);
+
+    const open = createOutboundGuard("model", { allow: parsePrivateHostList("127.0.0.1") });
+    fake.script({ kind: "message", content: "reached" });
+    expect(await callModel(endpoint(), request(), { maxRetries: 0, outbound: open })).toMatchObject({
+      ok: true,
+      reply: { content: "reached" },
+    });
+    await Promise.all([closed.close(), open.close()]);
   });
 });
 

@@ -110,12 +110,14 @@ export const httpGet = registerTool({
   input: z.object({ url: z.url({ protocol: /^https?$/, message: "Give an http or https URL." }) }),
   sideEffect: "read-only",
   defaultApproval: "always",
-  execute: async (input, { agentId, teamId }) => {
+  execute: async (input, { agentId, teamId, fetch }) => {
     const url = new URL(input.url);
     const allowed = await allowedHostsOf(agentId, teamId);
     if (!isHostAllowed(url.hostname, allowed)) {
       throw new Error(`${url.hostname} is not on this agent's allow-list (${allowed.length ? allowed.join(", ") : "empty"}).`);
     }
+    // The allow-list says which hosts this agent may ask for; the guard behind `fetch` decides which
+    // addresses any agent may reach (an allow-list entry such as 127.0.0.1 never opens a private one).
     const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(HTTP_GET_TIMEOUT_MS) });
     const reader = response.body?.getReader();
     const chunks: Uint8Array[] = [];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { GuardedFetch } from "../../security/outbound";
 import type { ApprovalPolicy } from "../tool-catalog";
 
 /**
@@ -7,7 +8,19 @@ import type { ApprovalPolicy } from "../tool-catalog";
  * Side-effecting tools run through the effect ledger (server/agents/effects.ts); read-only tools are
  * safe to run again.
  */
-export type ToolContext = { agentId: string; teamId: string; cycle: number; callIndex: number; idempotencyKey: string };
+export type ToolContext = {
+  agentId: string;
+  teamId: string;
+  cycle: number;
+  callIndex: number;
+  idempotencyKey: string;
+  /**
+   * The only way a tool reaches the network: fetch through the outbound guard for tools
+   * (server/security/outbound.ts), which refuses private and loopback addresses unless the operator
+   * allowed them in LONGHAUL_PRIVATE_TOOL_HOSTS. A refusal thrown from here is reported as "refused".
+   */
+  fetch: GuardedFetch;
+};
 
 export type ToolDefinition<Input = unknown> = {
   name: string;
