@@ -7,6 +7,7 @@ import { toVectorLiteral } from "../memory/hash-embedding";
 import { AGENT_LIMITS, SIMULATOR_PROVIDER } from "../agents/agent-input";
 import { isUniqueViolation, summarySelect, toSummary, type AgentSummary } from "../agents/agents";
 import { parseExport, type ParsedExport } from "./import-format";
+import { deleteImportedRows, IMPORTED_TABLES, insertImportBatch, type ImportedTable } from "./import-sql";
 
 /**
  * Importing an export (server/transfer/export.ts) into the caller's team creates a read-only,
@@ -18,8 +19,9 @@ import { parseExport, type ParsedExport } from "./import-format";
  * 2. Check: every line is validated before anything is written ("Line 12: …"), in slices that give
  *    the event loop back, so a large file does not stall the app's other requests.
  * 3. Write in bounded batches: the archive agent is created `importing` (listed nowhere), then its
- *    rows go in transactions of about BATCH_TARGET_MS each, so other users' queries run between them
- *    (the embedded PGlite runs one transaction at a time; one long one stalled everybody).
+ *    rows go in single statements (server/transfer/import-sql.ts) of about BATCH_TARGET_MS each, so
+ *    other users' queries run between them (the embedded PGlite runs one transaction at a time; one
+ *    long one stalled everybody).
  * 4. Finish: one small transaction makes the agent `archived`, closes the import and audits it.
  * A failure on the way marks the import failed and deletes what was written, in batches too; an
  * import whose process died (its heartbeat stopped) is treated the same by the next import of the
@@ -108,162 +110,99 @@ async function freeName(teamId: string, name: string): Promise<string> {
   throw new AppError("CONFLICT", "Too many imports of this agent already have its name; rename one first.");
 }
 
-type Tx = Prisma.TransactionClient;
-type Ids = { agentId: string; teamId: string };
-/** One table's rows and how a batch of them is written; `maxBatch` keeps a statement's parameters in bounds. */
-type TableWriter<Row> = { rows: Row[]; firstBatch: number; maxBatch: number; write: (tx: Tx, rows: Row[]) => Promise<unknown> };
-/** A table writer with its row type hidden, so the tables can share one loop. */
-type TableBatches = {
+type Row = Record<string, unknown>;
+/** One table's part of the file: how its lines become rows, and batch sizes to start from and never pass. */
+type TablePart = {
+  table: ImportedTable;
   rowCount: number;
   firstBatch: number;
   maxBatch: number;
-  writeRange: (tx: Tx, start: number, end: number) => Promise<unknown>;
+  rowsAt: (start: number, end: number) => Row[];
 };
 
-function batches<Row>({ rows, firstBatch, maxBatch, write }: TableWriter<Row>): TableBatches {
-  return { rowCount: rows.length, firstBatch, maxBatch, writeRange: (tx, start, end) => write(tx, rows.slice(start, end)) };
+function part<Line>(table: ImportedTable, lines: Line[], toRow: (line: Line) => Row, firstBatch = 100, maxBatch = 2000): TablePart {
+  return { table, rowCount: lines.length, firstBatch, maxBatch, rowsAt: (start, end) => lines.slice(start, end).map(toRow) };
 }
 
-function tableWriters(data: ParsedExport, ids: Ids): TableBatches[] {
+/** The file's lines as rows of the tables they go to (column names of server/transfer/import-sql.ts). */
+function tableParts(data: ParsedExport): TablePart[] {
   return [
-    batches({
-      rows: data.events,
-      firstBatch: 100,
-      maxBatch: 1000,
-      write: (tx: Tx, rows: ParsedExport["events"]) =>
-        tx.agentEvent.createMany({
-          data: rows.map((e) => ({
-            ...ids,
-            seq: e.seq,
-            cycle: e.cycle,
-            type: e.type,
-            stepId: e.stepId ?? null,
-            payload: e.payload ?? {},
-            tokensIn: e.tokensIn,
-            tokensOut: e.tokensOut,
-            costUsd: new Prisma.Decimal(e.costUsd),
-            durationMs: e.durationMs ?? null,
-            createdAt: new Date(e.createdAt),
-          })),
-        }),
-    }),
-    batches({
-      rows: data.snapshots,
-      firstBatch: 100,
-      maxBatch: 1000,
-      write: (tx: Tx, rows: ParsedExport["snapshots"]) =>
-        tx.snapshot.createMany({
-          data: rows.map((s) => ({
-            ...ids,
-            cycle: s.cycle,
-            eventSeq: s.eventSeq,
-            worldState: s.worldState ?? {},
-            summary: s.summary,
-            counters: s.counters ?? {},
-            createdAt: new Date(s.createdAt),
-          })),
-          skipDuplicates: true,
-        }),
-    }),
-    batches({
-      rows: data.memories,
-      // A memory carries a 1536-number vector and an HNSW index entry: far costlier than an event.
-      firstBatch: 5,
-      maxBatch: 100,
-      // The pgvector column is one Prisma cannot write: a raw INSERT.
-      write: (tx: Tx, rows: ParsedExport["memories"]) =>
-        tx.$executeRaw`
-          INSERT INTO memory (id, "agentId", "teamId", kind, content, embedding, embedder, importance, "recallCount", "lastRecalledAt",
-                              "isPinned", "archivedAt", "sourceEventSeq", metadata, "createdAt", "updatedAt")
-          VALUES ${Prisma.join(
-            rows.map(
-              (m) => Prisma.sql`(gen_random_uuid(), ${ids.agentId}::uuid, ${ids.teamId}, ${m.memoryKind}::"MemoryKind", ${m.content},
-                ${m.embedding ? toVectorLiteral(m.embedding) : null}::vector, ${m.embedder}, ${m.importance}, ${m.recallCount},
-                (${m.lastRecalledAt ?? null}::timestamptz AT TIME ZONE 'UTC'), ${m.isPinned},
-                (${m.archivedAt ?? null}::timestamptz AT TIME ZONE 'UTC'), ${m.sourceEventSeq ?? null}::int,
-                ${JSON.stringify(m.metadata ?? {})}::jsonb, (${m.createdAt}::timestamptz AT TIME ZONE 'UTC'), now() AT TIME ZONE 'UTC')`,
-            ),
-          )}`,
-    }),
-    batches({
-      rows: data.facts,
-      firstBatch: 100,
-      maxBatch: 1000,
-      write: (tx: Tx, rows: ParsedExport["facts"]) =>
-        tx.fact.createMany({
-          data: rows.map((f) => ({
-            ...ids,
-            key: f.key,
-            value: f.value === null ? Prisma.JsonNull : f.value,
-            source: f.source,
-            confidence: f.confidence,
-            createdAt: new Date(f.createdAt),
-            updatedAt: new Date(f.updatedAt),
-          })),
-          skipDuplicates: true,
-        }),
-    }),
-    batches({
-      rows: data.approvals,
-      firstBatch: 100,
-      maxBatch: 1000,
-      write: (tx: Tx, rows: ParsedExport["approvals"]) =>
-        tx.approval.createMany({
-          data: rows.map((p) => ({
-            ...ids,
-            cycle: p.cycle,
-            kind: p.approvalKind,
-            // An archive never runs again: what was still waiting is closed, and says so.
-            status: p.status === "pending" ? ("cancelled" as const) : p.status,
-            toolName: p.toolName ?? null,
-            toolArgs: p.toolArgs ?? Prisma.JsonNull,
-            reason: p.reason,
-            context: { ...(typeof p.context === "object" && p.context ? (p.context as object) : {}), decidedByName: p.decidedBy ?? null },
-            answer: p.answer ?? null,
-            comment: p.status === "pending" ? "Still waiting when the history was exported." : (p.comment ?? null),
-            decidedAt: p.decidedAt ? new Date(p.decidedAt) : null,
-            expiresAt: p.expiresAt ? new Date(p.expiresAt) : null,
-            createdAt: new Date(p.createdAt),
-          })),
-        }),
-    }),
-    batches({
-      rows: data.spend,
-      firstBatch: 100,
-      maxBatch: 1000,
-      write: async (tx: Tx, rows: ParsedExport["spend"]) => {
-        // Events are all written before spend: link each entry to its event by seq.
-        const seqs = [...new Set(rows.flatMap((s) => (s.eventSeq != null ? [s.eventSeq] : [])))];
-        const events = seqs.length
-          ? await tx.agentEvent.findMany({ where: { ...ids, seq: { in: seqs } }, select: { id: true, seq: true } })
-          : [];
-        const eventIds = new Map(events.map((e) => [e.seq, e.id] as const));
-        return tx.spendEntry.createMany({
-          data: rows.map((s) => ({
-            ...ids,
-            kind: s.spendKind,
-            // Open reservations of a run that will never continue are released.
-            state: s.state === "reserved" ? ("released" as const) : s.state,
-            model: s.model ?? null,
-            tokensIn: s.tokensIn,
-            tokensOut: s.tokensOut,
-            costUsd: new Prisma.Decimal(s.costUsd),
-            eventId: s.eventSeq != null ? (eventIds.get(s.eventSeq) ?? null) : null,
-            createdAt: new Date(s.createdAt),
-          })),
-        });
-      },
-    }),
+    part("agent_event", data.events, (e) => ({
+      seq: e.seq,
+      cycle: e.cycle,
+      type: e.type,
+      stepId: e.stepId ?? null,
+      payload: e.payload,
+      tokensIn: e.tokensIn,
+      tokensOut: e.tokensOut,
+      costUsd: e.costUsd,
+      durationMs: e.durationMs ?? null,
+      createdAt: e.createdAt,
+    })),
+    part("snapshot", data.snapshots, (s) => ({
+      cycle: s.cycle,
+      eventSeq: s.eventSeq,
+      worldState: s.worldState,
+      summary: s.summary,
+      counters: s.counters,
+      createdAt: s.createdAt,
+    })),
+    // A memory carries a 1536-number vector and an HNSW index entry: far costlier than an event.
+    part(
+      "memory",
+      data.memories,
+      (m) => ({
+        kind: m.memoryKind,
+        content: m.content,
+        embedding: m.embedding ? toVectorLiteral(m.embedding) : null,
+        embedder: m.embedder,
+        importance: m.importance,
+        recallCount: m.recallCount,
+        lastRecalledAt: m.lastRecalledAt ?? null,
+        isPinned: m.isPinned,
+        archivedAt: m.archivedAt ?? null,
+        sourceEventSeq: m.sourceEventSeq ?? null,
+        metadata: m.metadata,
+        createdAt: m.createdAt,
+      }),
+      5,
+      200,
+    ),
+    part("fact", data.facts, (f) => ({
+      key: f.key,
+      value: f.value,
+      source: f.source,
+      confidence: f.confidence,
+      createdAt: f.createdAt,
+      updatedAt: f.updatedAt,
+    })),
+    part("approval", data.approvals, (p) => ({
+      cycle: p.cycle,
+      kind: p.approvalKind,
+      // An archive never runs again: what was still waiting is closed, and says so.
+      status: p.status === "pending" ? "cancelled" : p.status,
+      toolName: p.toolName ?? null,
+      toolArgs: p.toolArgs,
+      reason: p.reason,
+      context: { ...(typeof p.context === "object" && p.context ? (p.context as object) : {}), decidedByName: p.decidedBy ?? null },
+      answer: p.answer ?? null,
+      comment: p.status === "pending" ? "Still waiting when the history was exported." : (p.comment ?? null),
+      decidedAt: p.decidedAt ?? null,
+      expiresAt: p.expiresAt ?? null,
+      createdAt: p.createdAt,
+    })),
+    part("spend_entry", data.spend, (s) => ({
+      kind: s.spendKind,
+      // Open reservations of a run that will never continue are released.
+      state: s.state === "reserved" ? "released" : s.state,
+      model: s.model ?? null,
+      tokensIn: s.tokensIn,
+      tokensOut: s.tokensOut,
+      costUsd: s.costUsd,
+      eventSeq: s.eventSeq ?? null,
+      createdAt: s.createdAt,
+    })),
   ];
-}
-
-/** Counts the batch against the import and proves it still owns it (a stale import may have been failed meanwhile). */
-async function recordBatch(tx: Tx, importId: string, rows: number) {
-  const { count } = await tx.agentImport.updateMany({
-    where: { id: importId, status: "running" },
-    data: { rowsWritten: { increment: rows }, heartbeatAt: new Date() },
-  });
-  if (count === 0) throw new ImportCancelled("The import was cancelled: it was taken for interrupted.");
 }
 
 /**
@@ -330,18 +269,17 @@ export async function* writeImport({
     if (count === 0) throw new ImportCancelled("The import was cancelled before it began writing.");
     return agent.id;
   });
-  const ids = { agentId, teamId };
   let rowsWritten = 0;
   yield { agentId, rowsWritten, rowsTotal };
 
-  for (const table of tableWriters(data, ids)) {
+  for (const table of tableParts(data)) {
     for (let at = 0, size = table.firstBatch; at < table.rowCount;) {
       const end = Math.min(table.rowCount, at + size);
       const started = performance.now();
-      await db.$transaction(async (tx) => {
-        await table.writeRange(tx, at, end);
-        await recordBatch(tx, importId, end - at);
-      });
+      const [batch] = await db.$queryRaw<{ claimed: number }[]>(
+        insertImportBatch({ table: table.table, importId, agentId, teamId, rows: table.rowsAt(at, end) }),
+      );
+      if (!batch?.claimed) throw new ImportCancelled("The import was cancelled: it was taken for interrupted.");
       size = nextBatchSize(size, performance.now() - started, table.maxBatch);
       rowsWritten += end - at;
       at = end;
@@ -440,19 +378,15 @@ export async function failImport({ importId, teamId, message }: { importId: stri
   }
 }
 
-/** The tables an import writes, children first (spend entries point at events). */
-const IMPORTED_TABLES = ["spend_entry", "approval", "fact", "memory", "snapshot", "agent_event"] as const;
-
 /** Deletes a failed import's archive in bounded batches; only an agent still `importing` is touched. */
 async function discardImportedAgent({ id, teamId, agentId }: { id: string; teamId: string; agentId: string }) {
   const isImporting = await db.agent.findFirst({ where: { id: agentId, teamId, status: "importing" }, select: { id: true } });
   if (isImporting) {
-    for (const table of IMPORTED_TABLES) {
+    // Children first: spend entries point at events.
+    for (const table of [...IMPORTED_TABLES].reverse()) {
       for (let size = 200; ;) {
         const started = performance.now();
-        const deleted = await db.$executeRaw`
-          DELETE FROM ${Prisma.raw(`"${table}"`)} WHERE id IN (
-            SELECT id FROM ${Prisma.raw(`"${table}"`)} WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} LIMIT ${size})`;
+        const deleted = await db.$executeRaw(deleteImportedRows({ table, agentId, teamId, limit: size }));
         if (deleted < size) break;
         size = nextBatchSize(size, performance.now() - started, 2000);
       }
