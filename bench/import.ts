@@ -215,7 +215,7 @@ and result, a model charge; a snapshot every 10 cycles; an episode memory with a
 
 Target (issue 17, hole 8): the other user's p95 under 100 ms during the import.
 
-## After (docs/decisions/021: validation first, then batches of about 25 ms each)
+## After (docs/decisions/021: validation first, then single-statement batches of about 10 ms, each followed by a pause as long)
 
 ${after ? table(after) : "Not measured yet."}
 
