@@ -24,9 +24,15 @@ test("an import explains a bad file, waits for a running one, shows progress and
   await expect(page.getByRole("heading", { name: "Import an agent's history" })).toBeVisible();
 
   // A file that is not an export.
-  await page.setInputFiles("#import-file", { name: "notes.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from('{"hello":"world"}\n') });
+  await page.setInputFiles("#import-file", {
+    name: "notes.jsonl",
+    mimeType: "application/x-ndjson",
+    buffer: Buffer.from('{"hello":"world"}\n'),
+  });
   await page.getByRole("button", { name: "Import" }).click();
-  await expect(page.getByText("Line 1: this is not a Longhaul agent export (the first line must be its header). Nothing was imported.")).toBeVisible();
+  await expect(
+    page.getByText("Line 1: this is not a Longhaul agent export (the first line must be its header). Nothing was imported."),
+  ).toBeVisible();
 
   // Another import of the team is running (held here in the database): this one is refused, nothing is lost.
   const file = generateExport({ bytes: 3 * 1024 * 1024, shape: "mixed" });
@@ -38,7 +44,9 @@ test("an import explains a bad file, waits for a running one, shows progress and
       [email],
     );
     const teamId = rows[0]!.teamId;
-    await database.query(`INSERT INTO agent_import ("teamId", "runningTeamId", "fileBytes", "heartbeatAt") VALUES ($1, $1, 10, now())`, [teamId]);
+    await database.query(`INSERT INTO agent_import ("teamId", "runningTeamId", "fileBytes", "heartbeatAt") VALUES ($1, $1, 10, now())`, [
+      teamId,
+    ]);
     await page.setInputFiles("#import-file", { name: "history.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(file.text) });
     await page.getByRole("button", { name: "Import" }).click();
     await expect(page.getByText("An import is already running for this team. Wait for it to finish, then try again.")).toBeVisible();
@@ -54,7 +62,10 @@ test("an import explains a bad file, waits for a running one, shows progress and
   await expect(progress).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/import-progress.png`, fullPage: true });
   await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/, { timeout: 60_000 });
-  await expect(page.getByText(`Imported “Bench import mixed (imported)”: ${file.counts.events} events, ${file.counts.memories} memories.`)).toBeVisible();
+  await expect(
+    page.getByText(`Imported “Bench import mixed (imported)”: ${file.counts.events} events, ${file.counts.memories} memories.`),
+  ).toBeVisible();
+  await expect(page.getByTestId("agent-name")).toHaveText("Bench import mixed (imported)");
   await page.screenshot({ path: `${SHOTS}/import-done.png`, fullPage: true });
   await page.goto("/agents");
   await expect(page.getByRole("link", { name: "Bench import mixed (imported)" })).toBeVisible();
