@@ -129,6 +129,11 @@ export const env = createEnv({
       .int()
       .min(1, { message: "must be at least 1" })
       .default(30),
+    // Imports of agent exports (docs/decisions/021): the largest file and line count accepted, and how many
+    // imports one team may start per hour (one runs at a time per team).
+    IMPORT_MAX_MB: z.coerce.number({ message: "must be a number of megabytes" }).int().min(1).max(1024).default(25),
+    IMPORT_MAX_LINES: z.coerce.number({ message: "must be a number of lines" }).int().min(10).max(10_000_000).default(200_000),
+    IMPORTS_PER_HOUR: z.coerce.number({ message: "must be a number" }).int().min(1).max(10_000).default(20),
     // Replaces the built-in price table: {"default": {...}, "models": {"name": {"inputPerMillion": n, "outputPerMillion": n}}}.
     LONGHAUL_PRICES: z
       .string()

@@ -6,7 +6,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { SIMULATOR_LABEL, SIMULATOR_PROVIDER } from "~/server/agents/agent-input";
 import type { AgentSort } from "~/server/agents/agent-list";
-import type { AgentStatus } from "~/server/db/generated/enums";
+import type { ListedStatus } from "~/server/agents/statuses";
 import { Button } from "../ui/button";
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
 import { useTRPC } from "../trpc/react";
@@ -22,7 +22,7 @@ export function AgentsList() {
   const trpc = useTRPC();
   const [searchInput, setSearchInput] = useState("");
   const [search, setSearch] = useState("");
-  const [status, setStatus] = useState<AgentStatus | "">("");
+  const [status, setStatus] = useState<ListedStatus | "">("");
   const [sort, setSort] = useState<AgentSort>("lastActive");
   // Keyset paging: the cursor of every page visited so far, so "Previous" can go back. The first
   // page has no cursor; the last entry is the page shown.
@@ -88,7 +88,7 @@ export function AgentsList() {
           aria-label="Filter by status"
           value={status}
           onChange={(e) => {
-            setStatus(e.target.value as AgentStatus | "");
+            setStatus(e.target.value as ListedStatus | "");
             setCursors([null]);
           }}
           className="rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"

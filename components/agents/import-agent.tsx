@@ -1,6 +1,6 @@
 "use client";
 
-import { useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -9,22 +9,29 @@ import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { Field, FormAlert } from "../ui/field";
 
-const MAX_MB = 50;
+/** How often the page asks how far the running import got. */
+const PROGRESS_POLL_MS = 1000;
 
-/** Upload an agent's export (a .jsonl file from another Longhaul team) as a read-only archive. */
-export function ImportAgent() {
+/**
+ * Upload an agent's export (a .jsonl file from another Longhaul team) as a read-only archive. A large
+ * file takes a while (it is written in small batches, docs/decisions/021): the page shows how far it got.
+ */
+export function ImportAgent({ maxMegabytes }: { maxMegabytes: number }) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [isSending, setIsSending] = useState(false);
+  const progress = useQuery(
+    trpc.agent.importProgress.queryOptions(undefined, { enabled: isSending, refetchInterval: isSending ? PROGRESS_POLL_MS : false }),
+  );
 
   async function onSubmit(event: React.FormEvent) {
     event.preventDefault();
     setError(null);
     if (!file) return setError("Choose an export file (.jsonl) first.");
-    if (file.size > MAX_MB * 1024 * 1024) return setError(`The file is larger than ${MAX_MB} MB. Nothing was imported.`);
+    if (file.size > maxMegabytes * 1024 * 1024) return setError(`The file is larger than ${maxMegabytes} MB. Nothing was imported.`);
     setIsSending(true);
     try {
       const response = await fetch("/api/agents/import", {
@@ -65,7 +72,7 @@ export function ImportAgent() {
       </p>
       <form onSubmit={onSubmit} className="space-y-5" aria-label="Import an agent" noValidate>
         {error ? <FormAlert>{error}</FormAlert> : null}
-        <Field id="import-file" label="Export file" hint={`A .jsonl file, at most ${MAX_MB} MB.`}>
+        <Field id="import-file" label="Export file" hint={`A .jsonl file, at most ${maxMegabytes} MB.`}>
           <input
             id="import-file"
             type="file"
@@ -80,7 +87,34 @@ export function ImportAgent() {
         <Button type="submit" isLoading={isSending}>
           Import
         </Button>
+        {isSending ? <ImportProgress progress={progress.data ?? null} /> : null}
       </form>
+    </div>
+  );
+}
+
+/** What the server has done so far: checking the file (nothing written yet), then rows written of all. */
+function ImportProgress({ progress }: { progress: { rowsWritten: number; rowsTotal: number } | null }) {
+  const isWriting = progress !== null && progress.rowsTotal > 0;
+  const percent = isWriting ? Math.min(100, Math.round((progress.rowsWritten / progress.rowsTotal) * 100)) : 0;
+  const label = isWriting
+    ? `Writing the history: ${progress.rowsWritten.toLocaleString("en-US")} of ${progress.rowsTotal.toLocaleString("en-US")} rows.`
+    : "Uploading and checking every line of the file…";
+  return (
+    <div className="space-y-2" aria-live="polite">
+      <p className="text-sm text-zinc-600 dark:text-zinc-300">{label}</p>
+      <div
+        role="progressbar"
+        aria-label="Import progress"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+        aria-valuetext={label}
+        className="h-2 overflow-hidden rounded-full bg-zinc-100 dark:bg-zinc-800"
+      >
+        <div className="bg-brand-600 h-full transition-[width]" style={{ width: `${percent}%` }} />
+      </div>
+      <p className="text-xs text-zinc-500">Other people can keep working meanwhile; the archive appears in the list once it is complete.</p>
     </div>
   );
 }

@@ -2,12 +2,14 @@ import { inngest } from "../client";
 import { env } from "~/server/env";
 import { settleOrphanedReservations } from "~/server/agents/budget";
 import { findStaleAgents, redeliverDecisions, restartAgent } from "~/server/operations/watchdog";
+import { discardAbandonedImports } from "~/server/transfer/import";
 
 /**
  * Heartbeats and recovery: every minute, agents that should be running but have no live run or a
  * stale heartbeat are restarted from their checkpoint (server/operations/watchdog.ts). One step finds
  * them; one step per agent restarts it, so a retry restarts nobody twice. Then decisions whose event was
- * lost are sent again, and spend reservations left by calls a crash cut off are charged.
+ * lost are sent again, spend reservations left by calls a crash cut off are charged, and imports a
+ * crash cut off are failed and their rows deleted (docs/decisions/021).
  */
 export const agentWatchdog = inngest.createFunction(
   {
@@ -30,6 +32,13 @@ export const agentWatchdog = inngest.createFunction(
     const orphans = await step.run("settle-orphaned-reservations", () =>
       settleOrphanedReservations({ olderThanSeconds: env.ORPHANED_RESERVATION_SECONDS }),
     );
-    return { found: stale.length, restarted, redelivered, orphanedReservations: orphans.reduce((n, o) => n + o.calls, 0) };
+    const imports = await step.run("discard-abandoned-imports", () => discardAbandonedImports());
+    return {
+      found: stale.length,
+      restarted,
+      redelivered,
+      orphanedReservations: orphans.reduce((n, o) => n + o.calls, 0),
+      abandonedImports: imports.interrupted + imports.discarded,
+    };
   },
 );

@@ -4,6 +4,7 @@ import { db, Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { AppError } from "../errors";
 import { summarySelect, toSummary, type AgentSummary } from "./agents";
+import { IMPORTING, type ListedStatus } from "./statuses";
 
 /**
  * The agents list (issue 6): one page of a team's agents in a stable order, each row with a spend
@@ -216,7 +217,7 @@ export async function listAgents({
   now = new Date(),
 }: {
   teamId: string;
-  status?: AgentStatus;
+  status?: ListedStatus;
   search?: string;
   sort?: AgentSort;
   /** From the previous page's `nextCursor`, with the same sort; the first page without it. */
@@ -229,7 +230,7 @@ export async function listAgents({
   const literal = search ? escapeLike(search) : undefined;
   const filters: Prisma.AgentWhereInput = {
     teamId,
-    ...(status ? { status } : {}),
+    status: status ?? { not: IMPORTING },
     ...(literal
       ? { OR: [{ name: { contains: literal, mode: "insensitive" } }, { goal: { contains: literal, mode: "insensitive" } }] }
       : {}),
@@ -271,7 +272,7 @@ function escapeLike(text: string): string {
  */
 async function countUpToCap({ teamId, status, literal }: { teamId: string; status?: AgentStatus; literal?: string }) {
   const conditions = [Prisma.sql`"teamId" = ${teamId}`];
-  if (status) conditions.push(Prisma.sql`"status" = ${status}::"AgentStatus"`);
+  conditions.push(status ? Prisma.sql`"status" = ${status}::"AgentStatus"` : Prisma.sql`"status" <> ${IMPORTING}::"AgentStatus"`);
   if (literal) {
     const pattern = `%${literal}%`;
     conditions.push(Prisma.sql`("name" ILIKE ${pattern} OR "goal" ILIKE ${pattern})`);

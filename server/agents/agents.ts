@@ -4,6 +4,7 @@ import type { AgentStatus } from "../db/generated/enums";
 import { AppError } from "../errors";
 import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettings, type AgentSettingsInput } from "./agent-input";
 import { assertValidSchedule } from "./schedule";
+import { IMPORTING } from "./statuses";
 
 /** What the pages show of an agent: plain JSON, money as a decimal string in USD. */
 export type AgentSummary = {
@@ -116,7 +117,7 @@ export function nameConflict(name: string) {
 }
 
 export async function getAgentOrThrow({ teamId, agentId }: { teamId: string; agentId: string }) {
-  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: summarySelect });
+  const agent = await db.agent.findFirst({ where: { id: agentId, teamId, status: { not: IMPORTING } }, select: summarySelect });
   if (!agent) throw new AppError("NOT_FOUND", "That agent was not found, or you do not have access to it.");
   return toSummary(agent);
 }

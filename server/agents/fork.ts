@@ -7,6 +7,7 @@ import { assertSettingsResolve, isUniqueViolation, nameConflict, settingsColumns
 import { settingsInputOf } from "./edit";
 import { appendEvent } from "./events";
 import { canRaiseLimits, limitsOf, remainingLimitsForFork } from "./limit-raises";
+import { IMPORTING } from "./statuses";
 
 /**
  * Forking: a new, idle agent in the same team whose state is the source's as of one checkpoint.
@@ -40,7 +41,8 @@ export async function forkAgent({
   cycle: number;
   name?: string;
 }) {
-  const source = await db.agent.findFirst({ where: { id: agentId, teamId } });
+  // An import still writing its rows is no agent yet (docs/decisions/021).
+  const source = await db.agent.findFirst({ where: { id: agentId, teamId, status: { not: IMPORTING } } });
   if (!source) throw notFound("That agent");
   const snapshot = await db.snapshot.findFirst({ where: { agentId, teamId, cycle } });
   if (!snapshot) throw notFound("That checkpoint");

@@ -1,5 +1,6 @@
 import net from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
+import { createScramVerifier, SCRAM_MECHANISM, ScramError, ScramExchange, type ScramVerifier } from "./scram";
 
 /**
  * Serves one PGlite database to many Postgres clients over TCP.
@@ -10,14 +11,43 @@ import type { PGlite } from "@electric-sql/pglite";
  * measured with the executor's concurrent queries. Here a connection's messages are grouped into
  * whole request batches, up to and including Sync (or a simple Query), and a batch runs as one unit.
  * PGlite has a single session, so while one connection is inside a transaction only its batches run.
+ *
+ * PGlite itself accepts any user and password (it answers a startup message with AuthenticationOk),
+ * so this server authenticates every connection first, with SCRAM-SHA-256 like PostgreSQL, and hands
+ * the startup message to PGlite only once the client has proven it knows the password
+ * (docs/decisions/021). Until then no byte of the client reaches the database.
  */
 const SSL_REQUEST = 80877103;
 const CANCEL_REQUEST = 80877102;
 const GSSENC_REQUEST = 80877104;
+// PostgreSQL's limits before authentication: a startup packet and an auth message are small.
+const MAX_STARTUP_PACKET_LENGTH = 10_000;
+const MAX_AUTH_MESSAGE_LENGTH = 10_000;
+// PostgreSQL's authentication_timeout.
+const AUTHENTICATION_TIMEOUT_MS = 60_000;
+// Backend message: Authentication (R) with these subtypes.
+const AUTH_SASL = 10;
+const AUTH_SASL_CONTINUE = 11;
+const AUTH_SASL_FINAL = 12;
 // Messages after which the client waits for the server: the end of a request batch.
 const BATCH_END = new Set(["S", "Q", "H", "F", "c", "f"]);
 
-type Connection = { id: number; socket: net.Socket; buffer: Buffer; pending: Buffer[]; isStarted: boolean; isClosed: boolean };
+/** "startup": waiting for the startup message; "authenticating": in the SCRAM exchange; "ready": talking to PGlite. */
+type Phase = "startup" | "authenticating" | "ready";
+type Connection = {
+  id: number;
+  socket: net.Socket;
+  buffer: Buffer;
+  pending: Buffer[];
+  phase: Phase;
+  isClosed: boolean;
+  startupPacket?: Buffer;
+  user?: string;
+  scram?: ScramExchange;
+  authTimer?: NodeJS.Timeout;
+};
+
+export type WireCredentials = { user: string; password: string };
 type Batch = { connection: Connection; message: Uint8Array };
 
 export class PgliteWireServer {
@@ -27,8 +57,13 @@ export class PgliteWireServer {
   private transactionOwner: Connection | null = null;
   private isProcessing = false;
   private nextId = 1;
+  private readonly verifier: ScramVerifier;
 
-  constructor(private readonly db: PGlite) {
+  constructor(
+    private readonly db: PGlite,
+    private readonly credentials: WireCredentials,
+  ) {
+    this.verifier = createScramVerifier(credentials.password);
     this.server = net.createServer((socket) => this.accept(socket));
   }
 
@@ -48,8 +83,10 @@ export class PgliteWireServer {
 
   private accept(socket: net.Socket) {
     socket.setNoDelay(true);
-    const connection: Connection = { id: this.nextId++, socket, buffer: Buffer.alloc(0), pending: [], isStarted: false, isClosed: false };
+    const connection: Connection = { id: this.nextId++, socket, buffer: Buffer.alloc(0), pending: [], phase: "startup", isClosed: false };
     this.connections.add(connection);
+    connection.authTimer = setTimeout(() => socket.destroy(), AUTHENTICATION_TIMEOUT_MS);
+    connection.authTimer.unref();
     socket.on("data", (chunk: Buffer) => {
       connection.buffer = Buffer.concat([connection.buffer, chunk]);
       this.frame(connection);
@@ -58,33 +95,42 @@ export class PgliteWireServer {
     socket.on("close", () => void this.disconnect(connection));
   }
 
-  /** Splits the byte stream into messages and hands whole batches to the queue. */
+  /** Splits the byte stream into messages: authentication first, then whole batches for the queue. */
   private frame(connection: Connection) {
-    for (;;) {
+    while (!connection.isClosed && !connection.socket.destroyed) {
       const buffer = connection.buffer;
-      if (!connection.isStarted) {
+      if (connection.phase === "startup") {
         if (buffer.length < 8) return;
         const length = buffer.readInt32BE(0);
-        const code = buffer.readInt32BE(4);
+        if (length < 8 || length > MAX_STARTUP_PACKET_LENGTH) return this.refuse(connection, "08P01", "invalid length of startup packet");
         if (buffer.length < length) return;
+        const code = buffer.readInt32BE(4);
+        const packet = Buffer.from(buffer.subarray(0, length));
         connection.buffer = buffer.subarray(length);
         if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
           connection.socket.write("N");
           continue;
         }
-        if (code === CANCEL_REQUEST) continue; // not supported; the query simply finishes
-        connection.isStarted = true;
-        this.enqueue(connection, buffer.subarray(0, length));
+        // Not supported; PostgreSQL also closes a cancel request's connection without a reply.
+        if (code === CANCEL_REQUEST) return void connection.socket.destroy();
+        this.beginAuthentication(connection, packet);
         continue;
       }
       if (buffer.length < 5) return;
       const type = String.fromCharCode(buffer[0]!);
       const total = 1 + buffer.readInt32BE(1);
+      if (connection.phase === "authenticating" && (total < 5 || total > MAX_AUTH_MESSAGE_LENGTH)) {
+        return this.refuse(connection, "08P01", "invalid message length during authentication");
+      }
       if (buffer.length < total) return;
       const message = buffer.subarray(0, total);
       connection.buffer = buffer.subarray(total);
       if (type === "X") {
         connection.socket.end();
+        continue;
+      }
+      if (connection.phase === "authenticating") {
+        this.continueAuthentication(connection, type, Buffer.from(message.subarray(5)));
         continue;
       }
       connection.pending.push(Buffer.from(message));
@@ -93,6 +139,65 @@ export class PgliteWireServer {
         connection.pending = [];
       }
     }
+  }
+
+  private beginAuthentication(connection: Connection, packet: Buffer) {
+    const parameters = new Map<string, string>();
+    const fields = packet.subarray(8).toString("utf8").split("\0");
+    for (let i = 0; i + 1 < fields.length && fields[i] !== ""; i += 2) parameters.set(fields[i]!, fields[i + 1]!);
+    const user = parameters.get("user");
+    if (!user) return this.refuse(connection, "28000", "no PostgreSQL user name specified in startup packet");
+    connection.user = user;
+    connection.startupPacket = packet;
+    connection.phase = "authenticating";
+    // Any user gets the exchange, as in PostgreSQL: a wrong user and a wrong password fail alike.
+    const mechanisms = Buffer.from(`${SCRAM_MECHANISM}\0\0`);
+    connection.socket.write(authenticationMessage(AUTH_SASL, mechanisms));
+  }
+
+  private continueAuthentication(connection: Connection, type: string, body: Buffer) {
+    const failed = () => this.refuse(connection, "28P01", `password authentication failed for user "${connection.user}"`);
+    if (type !== "p") return this.refuse(connection, "08P01", `expected SASL response, got message type "${type}"`);
+    try {
+      if (!connection.scram) {
+        // SASLInitialResponse: the mechanism's name, then the length and the client-first-message.
+        const nameEnd = body.indexOf(0);
+        const mechanism = body.subarray(0, Math.max(nameEnd, 0)).toString();
+        if (nameEnd < 0 || mechanism !== SCRAM_MECHANISM) {
+          return this.refuse(connection, "28000", "client selected an invalid SASL authentication mechanism");
+        }
+        const length = body.readInt32BE(nameEnd + 1);
+        const clientFirst = body.subarray(nameEnd + 5, nameEnd + 5 + Math.max(length, 0)).toString();
+        connection.scram = new ScramExchange(this.verifier);
+        connection.socket.write(authenticationMessage(AUTH_SASL_CONTINUE, Buffer.from(connection.scram.start(clientFirst))));
+        return;
+      }
+      const serverFinal = connection.scram.finish(body.toString());
+      if (!serverFinal || connection.user !== this.credentials.user) return failed();
+      connection.socket.write(authenticationMessage(AUTH_SASL_FINAL, Buffer.from(serverFinal)));
+    } catch (error) {
+      if (error instanceof ScramError || error instanceof RangeError) return this.refuse(connection, "08P01", error.message);
+      throw error;
+    }
+    // Authenticated: PGlite now answers the startup message (AuthenticationOk, parameters, ReadyForQuery).
+    clearTimeout(connection.authTimer);
+    connection.phase = "ready";
+    connection.scram = undefined;
+    this.enqueue(connection, connection.startupPacket!);
+    connection.startupPacket = undefined;
+  }
+
+  /** A FATAL ErrorResponse, as PostgreSQL sends before it closes a connection it will not serve. */
+  private refuse(connection: Connection, sqlState: string, message: string) {
+    const fields = Buffer.concat(
+      [`SFATAL`, `VFATAL`, `C${sqlState}`, `M${message}`].map((field) => Buffer.from(`${field}\0`)).concat(Buffer.from([0])),
+    );
+    const header = Buffer.alloc(5);
+    header.write("E", 0);
+    header.writeInt32BE(4 + fields.length, 1);
+    connection.buffer = Buffer.alloc(0);
+    connection.isClosed = true;
+    connection.socket.end(Buffer.concat([header, fields]), () => connection.socket.destroy());
   }
 
   private enqueue(connection: Connection, message: Uint8Array) {
@@ -136,6 +241,7 @@ export class PgliteWireServer {
 
   private async disconnect(connection: Connection) {
     connection.isClosed = true;
+    clearTimeout(connection.authTimer);
     this.connections.delete(connection);
     this.queue = this.queue.filter((b) => b.connection !== connection);
     if (this.transactionOwner === connection) {
@@ -145,4 +251,14 @@ export class PgliteWireServer {
     }
     void this.process();
   }
+}
+
+/** An Authentication ('R') message of the given subtype with its data. */
+function authenticationMessage(subtype: number, data: Buffer): Buffer {
+  const message = Buffer.alloc(9 + data.length);
+  message.write("R", 0);
+  message.writeInt32BE(8 + data.length, 1);
+  message.writeInt32BE(subtype, 5);
+  data.copy(message, 9);
+  return message;
 }

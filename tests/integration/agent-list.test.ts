@@ -3,6 +3,7 @@ import { COUNT_CAP, listAgents, SPARKLINE_DAYS, type AgentSort } from "~/server/
 import { commitSpend, releaseSpend, reserveSpend } from "~/server/agents/budget";
 import { db, Prisma } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
+import type { ListedStatus } from "~/server/agents/statuses";
 import { createTestTeam } from "../factories/team";
 
 /** agent.list against the real database: keyset pages, filters, search, team scoping and sparklines. */
@@ -10,7 +11,7 @@ import { createTestTeam } from "../factories/team";
 const DAY = 86_400_000;
 const SORTS: AgentSort[] = ["lastActive", "name", "created", "spend"];
 type Caller = Awaited<ReturnType<typeof createTestTeam>>["caller"];
-type ListInput = { sort?: AgentSort; status?: AgentStatus; search?: string };
+type ListInput = { sort?: AgentSort; status?: ListedStatus; search?: string };
 
 async function expectTrpcError(promise: Promise<unknown>, code: string) {
   const error = await promise.then(

@@ -7,7 +7,8 @@ import { forkAgent } from "../../agents/fork";
 import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { agentState, checkpointAt, eventsAfter, listCycles } from "../../agents/timeline";
 import { rotateWebhookSecret, webhookInfo } from "../../triggers/webhooks";
-import { AgentStatus } from "../../db/generated/enums";
+import { LISTED_STATUSES } from "../../agents/statuses";
+import { getRunningImport } from "../../transfer/import";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 import { tracked } from "@trpc/server";
 
@@ -32,7 +33,7 @@ export const agentRouter = createTRPCRouter({
   list: teamProcedure("viewer")
     .input(
       z.object({
-        status: z.enum(AgentStatus).optional(),
+        status: z.enum(LISTED_STATUSES).optional(),
         search: z.string().trim().max(200).optional(),
         sort: z.enum(AGENT_SORTS).optional(),
         /** The previous page's `nextCursor` (opaque; tied to the sort order). */
@@ -41,6 +42,9 @@ export const agentRouter = createTRPCRouter({
       }),
     )
     .query(({ ctx, input }) => listAgents({ teamId: ctx.team.id, ...input, cursor: input.cursor ?? undefined })),
+
+  /** The team's import in progress (rows written of all), for the import page; null when none runs. */
+  importProgress: teamProcedure("member").query(({ ctx }) => getRunningImport({ teamId: ctx.team.id })),
 
   byId: teamProcedure("viewer")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))

@@ -1,7 +1,7 @@
 import { env } from "~/server/env";
 import { errorResponse } from "~/server/http/responses";
 import { crossOriginResponse, isCrossOriginWrite } from "~/server/security/same-origin";
-import { IMPORT_MAX_BYTES, importAgent } from "~/server/transfer/import";
+import { importAgent, importLimits } from "~/server/transfer/import";
 import { callerOf, readBodyLimited } from "~/server/transfer/request";
 
 /** Imports an export (the JSON Lines body) into the caller's team as a read-only archived agent. Members and above. */
@@ -9,7 +9,7 @@ export async function POST(req: Request) {
   if (isCrossOriginWrite(req, env.APP_URL)) return crossOriginResponse();
   try {
     const { user, team } = await callerOf(req.headers, "member");
-    const text = await readBodyLimited(req, IMPORT_MAX_BYTES);
+    const text = await readBodyLimited(req, importLimits().maxBytes);
     const result = await importAgent({ teamId: team.id, userId: user.id, text });
     return Response.json(result, { status: 201 });
   } catch (error) {
