@@ -118,6 +118,8 @@ try {
     NEXT_TELEMETRY_DISABLED: "1",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     COLD_STORAGE_DIR: coldStorageDir,
+    // Tests create many accounts through sign-up; the sign-up policy's own tests set theirs.
+    LONGHAUL_SIGNUP: process.env.LONGHAUL_SIGNUP ?? "open",
   };
   const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
   const vitestProjects = suites.filter((s) => s !== "e2e");

@@ -33,10 +33,32 @@ describe("sign-up", () => {
     const address = email();
     const error = await signUpError({ name: "Weak", email: address, password: "short1" });
     expect(error?.body?.message).toMatch(/at least 10 characters/);
-    const letters = await signUpError({ name: "Weak", email: address, password: "onlyletterspassword" });
-    expect(letters?.body?.code).toBe("WEAK_PASSWORD");
-    expect(letters?.body?.message).toBe("Mix letters with at least one digit or symbol.");
+    // Security issue 17, hole 10: these two passed the old rules (10 characters, letters and a digit).
+    const common = await signUpError({ name: "Weak", email: address, password: "password12" });
+    expect(common?.body?.code).toBe("WEAK_PASSWORD");
+    expect(common?.body?.message).toBe(
+      "This password is too easy to guess: this is a commonly used password. Add more words that are less common.",
+    );
+    const repeated = await signUpError({ name: "Weak", email: address, password: "aaaaaaaaa1" });
+    expect(repeated?.body?.code).toBe("WEAK_PASSWORD");
+    expect(repeated?.body?.message).toMatch(/^This password is too easy to guess: repeated characters like "aaa" are easy to guess\./);
+    // Your own name is one of the first guesses.
+    const personal = await signUpError({ name: "Margaret Hamilton", email: `margaret.hamilton.${address}`, password: "hamilton-2026" });
+    expect(personal?.body?.message).toMatch(/it contains your name or e-mail address/);
     expect(await db.user.count({ where: { email: address } })).toBe(0);
+  });
+
+  it("applies the same rule where a password changes", async () => {
+    const person = await createTestUser();
+    await expect(
+      auth.api.changePassword({ body: { currentPassword: TEST_PASSWORD, newPassword: "password12" }, headers: person.headers }),
+    ).rejects.toMatchObject({ body: { code: "WEAK_PASSWORD" } });
+    await expect(
+      auth.api.changePassword({
+        body: { currentPassword: TEST_PASSWORD, newPassword: "a-much-better-phrase-17" },
+        headers: person.headers,
+      }),
+    ).resolves.toBeTruthy();
   });
 
   it("rejects a duplicate email and keeps the first account untouched", async () => {
