@@ -67,7 +67,7 @@ export function PasswordStrengthHint({ password, email, name }: { password: stri
           <span
             key={bar}
             className={clsx(
-              "h-1 flex-1 rounded-full transition-colors",
+              "h-1 flex-1 rounded-full transition-colors motion-reduce:transition-none",
               score !== null && password !== "" && (score >= bar || bar === 1) ? BAR_COLORS[score] : "bg-zinc-200 dark:bg-zinc-700",
             )}
           />

@@ -84,7 +84,13 @@ export async function getSignUpAvailability({
   now?: Date;
 }): Promise<SignUpAvailability> {
   if (!(await hasAnyAccount())) {
-    return { isOpen: true, note: "This is the first account of this Longhaul instance.", invitedEmailHint: null };
+    const after =
+      policy.mode === "open"
+        ? "anyone may sign up after you (LONGHAUL_SIGNUP=open)."
+        : policy.mode === "domains"
+          ? `only addresses at ${describeDomains(policy.domains)} may sign up after you, or people you invite.`
+          : "others join by invitation (LONGHAUL_SIGNUP changes that).";
+    return { isOpen: true, note: `This is the first account of this Longhaul instance; ${after}`, invitedEmailHint: null };
   }
   const invitation = await findPendingInvitation(invitationId, now);
   if (invitation) {
