@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { auth } from "~/server/auth/auth";
 import { db } from "~/server/db/client";
+import { env } from "~/server/env";
 import { agentInput } from "../factories/agent";
 import { createTestUser, TEST_PASSWORD } from "../factories/team";
 
@@ -59,6 +60,19 @@ describe("sign-up", () => {
         headers: person.headers,
       }),
     ).resolves.toBeTruthy();
+  });
+
+  it("has no password reset until there is mail to send its link", async () => {
+    for (const path of ["/request-password-reset", "/reset-password"]) {
+      const response = await auth.handler(
+        new Request(`${env.APP_URL}/api/auth${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email: "someone@example.test", token: "x", newPassword: "a-much-better-phrase-17" }),
+        }),
+      );
+      expect(response.status, path).toBe(404);
+    }
   });
 
   it("rejects a duplicate email and keeps the first account untouched", async () => {

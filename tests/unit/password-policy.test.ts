@@ -27,6 +27,11 @@ describe("password policy", () => {
     expect((await checkPassword("margaret-2026", { email: "ada@example.com" })).score).toBeGreaterThan(check.score);
   });
 
+  it("judges a long password by its first 40 characters (zxcvbn's time grows steeply with length)", async () => {
+    expect((await checkPassword("copper kettle mountain river stone 1234" + "a".repeat(80))).problem).toBeNull();
+    expect((await checkPassword("a".repeat(40) + "copper kettle mountain river stone")).problem).toMatch(/repeated characters/);
+  });
+
   it.each(["correct-horse-42", "correct horse battery staple", "try-longhaul-2026", "long-enough-password-7"])(
     "accepts %s",
     async (password) => {
