@@ -53,7 +53,8 @@ export default defineConfig({
       stderr: "pipe",
     },
     {
-      command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${port}`,
+      // The app as `npm start` serves it: Next behind Longhaul's HTTP front (scripts/serve.ts).
+      command: `node --import tsx scripts/serve.ts`,
       url: `${baseURL}/sign-in`,
       env: {
         ...(process.env as Record<string, string>),
@@ -61,6 +62,8 @@ export default defineConfig({
         ...outboundHosts,
         INNGEST_DEV: "0",
         INNGEST_BASE_URL: executorUrl,
+        HOST: "127.0.0.1",
+        PORT: String(port),
       },
       reuseExistingServer: false,
       timeout: 120_000,

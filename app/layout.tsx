@@ -1,6 +1,7 @@
 import { GeistMono } from "geist/font/mono";
 import { GeistSans } from "geist/font/sans";
 import type { Metadata } from "next";
+import { connection } from "next/server";
 import { Toaster } from "sonner";
 import { TRPCReactProvider } from "~/components/trpc/react";
 import "./globals.css";
@@ -10,7 +11,10 @@ export const metadata: Metadata = {
   description: "Agents that run for days, on infrastructure you own.",
 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  // Rendered per request, never prerendered: each page's scripts carry the nonce of its own
+  // Content-Security-Policy (proxy.ts), which a page built ahead of time could not know.
+  await connection();
   return (
     <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
       <body className="min-h-screen font-sans">

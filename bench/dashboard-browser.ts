@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (agent page in a browser): the agent page of an agent with 100,000 events, loaded
- * in Chromium from a production build (`next build` + `next start`), against a scratch database.
+ * in Chromium from a production build (`next build` + scripts/serve.ts, as `npm start` runs it), against a scratch database.
  *
  *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres node --import tsx bench/dashboard-browser.ts
  *
@@ -348,26 +348,24 @@ function freePort(): Promise<number> {
 }
 
 async function startServer(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [path.join(dir, "node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(port)],
-    {
-      cwd: dir,
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        NEXT_TELEMETRY_DISABLED: "1",
-        APP_URL: `http://127.0.0.1:${port}`,
-        PORT: String(port),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  // As `npm start` serves it: Next behind Longhaul's HTTP front (scripts/serve.ts).
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(dir, "scripts/serve.ts")], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      APP_URL: `http://127.0.0.1:${port}`,
+      HOST: "127.0.0.1",
+      PORT: String(port),
     },
-  );
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   for (let i = 0; i < 120; i++) {
-    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null) throw new Error(`the app server exited (${child.exitCode}):\n${output}`);
     const ok = await fetch(`http://127.0.0.1:${port}/sign-in`)
       .then((r) => r.ok)
       .catch(() => false);
@@ -375,7 +373,7 @@ async function startServer(dir: string, port: number): Promise<ChildProcess> {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   child.kill("SIGTERM");
-  throw new Error(`next start did not answer within 60 s:\n${output}`);
+  throw new Error(`the app server did not answer within 60 s:\n${output}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -599,7 +597,7 @@ Chromium share them, and other work on the machine shows there).
 Rerun: \`BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres node --import tsx bench/dashboard-browser.ts\`
 (part of \`npm run bench\`; \`BENCH_BROWSER_EVENTS\`, \`BENCH_BROWSER_LOADS\`, \`BENCH_BROWSER_CYCLES\`, \`CHROMIUM_PATH\`;
 \`BENCH_BUILD_DIR=<dir>\` keeps and reuses the build; \`BENCH_BROWSER_SCREENSHOTS=1\` also writes docs/screenshots/agent-timeline-*.png).
-A production build of the working tree (${results.buildSeconds === undefined ? "reused from BENCH_BUILD_DIR" : `built in ${results.buildSeconds.toFixed(0)} s in a scratch copy`}) served by \`next start\`
+A production build of the working tree (${results.buildSeconds === undefined ? "reused from BENCH_BUILD_DIR" : `built in ${results.buildSeconds.toFixed(0)} s in a scratch copy`}) served by \`scripts/serve.ts\` (Next behind the app's HTTP front)
 on 127.0.0.1, one signed-in user (signed up through the auth API), whose team has an agent with ${EVENTS.toLocaleString("en-US")} events
 (${Math.ceil(EVENTS / 3).toLocaleString("en-US")} cycles of thought, tool call and result; seeded with SQL in ${results.seedSeconds.toFixed(1)} s). The page is \`/agents/<id>\`.
 

@@ -18,37 +18,51 @@ try {
   const { createAgent } = await import("../server/agents/agents");
   const { ensurePersonalTeam } = await import("../server/teams/personal-team");
 
-  let user = await db.user.findUnique({ where: { email: DEMO_EMAIL }, select: { id: true, name: true } });
-  if (!user) {
-    const result = await auth.api.signUpEmail({ body: { name: "Demo User", email: DEMO_EMAIL, password: DEMO_PASSWORD } });
-    user = { id: result.user.id, name: result.user.name };
+  const existing = await db.user.findUnique({ where: { email: DEMO_EMAIL }, select: { id: true, name: true } });
+  // Through sign-up, so the sign-up policy applies (docs/decisions/020): on a fresh instance this is its
+  // first account; on one that has accounts, LONGHAUL_SIGNUP decides (the demo password is published).
+  const user =
+    existing ??
+    (await auth.api
+      .signUpEmail({ body: { name: "Demo User", email: DEMO_EMAIL, password: DEMO_PASSWORD } })
+      .then((result) => ({ id: result.user.id, name: result.user.name }))
+      .catch((error: unknown) => {
+        if (!((error as { body?: { code?: string } }).body?.code ?? "").startsWith("SIGN_UP_")) throw error;
+        console.error(
+          `The demo account was not created: ${(error as Error).message}\n` +
+            "To add it anyway (its password is published): LONGHAUL_SIGNUP=open npm run db:seed",
+        );
+        process.exitCode = 1;
+        return null;
+      }));
+  if (user) {
+    const teamId = await ensurePersonalTeam({ userId: user.id, userName: user.name });
+    const samples = [
+      {
+        name: "Competitor pricing watcher",
+        goal: "Check three competitor pricing pages daily and report any change with a diff.",
+        budgetUsd: 5,
+      },
+      {
+        name: "Inbox triage",
+        goal: "Label incoming support e-mails by urgency and draft replies for the urgent ones.",
+        budgetUsd: 12.5,
+        budgetCycles: 2000,
+      },
+      {
+        name: "Dependency upgrader",
+        goal: "Keep the service's npm dependencies current, one pull request per upgrade.",
+        budgetUsd: 20,
+        cooldownSeconds: 3600,
+      },
+    ];
+    for (const sample of samples) {
+      const exists = await db.agent.findFirst({ where: { teamId, name: sample.name }, select: { id: true } });
+      if (exists) continue;
+      await createAgent({ teamId, userId: user.id, input: { model: "simulator-1", ...sample } });
+    }
+    console.log(`Seeded. Sign in as ${DEMO_EMAIL} / ${DEMO_PASSWORD}.`);
   }
-  const teamId = await ensurePersonalTeam({ userId: user.id, userName: user.name });
-  const samples = [
-    {
-      name: "Competitor pricing watcher",
-      goal: "Check three competitor pricing pages daily and report any change with a diff.",
-      budgetUsd: 5,
-    },
-    {
-      name: "Inbox triage",
-      goal: "Label incoming support e-mails by urgency and draft replies for the urgent ones.",
-      budgetUsd: 12.5,
-      budgetCycles: 2000,
-    },
-    {
-      name: "Dependency upgrader",
-      goal: "Keep the service's npm dependencies current, one pull request per upgrade.",
-      budgetUsd: 20,
-      cooldownSeconds: 3600,
-    },
-  ];
-  for (const sample of samples) {
-    const exists = await db.agent.findFirst({ where: { teamId, name: sample.name }, select: { id: true } });
-    if (exists) continue;
-    await createAgent({ teamId, userId: user.id, input: { model: "simulator-1", ...sample } });
-  }
-  console.log(`Seeded. Sign in as ${DEMO_EMAIL} / ${DEMO_PASSWORD}.`);
   await db.$disconnect();
   await closeDatabasePool();
 } finally {

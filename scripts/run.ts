@@ -4,6 +4,7 @@
  *
  * Without DATABASE_URL it starts the embedded PostgreSQL (PGlite + pgvector over the wire protocol)
  * with data under .data/, applies migrations and serves the app on http://127.0.0.1:3000.
+ * The app is Next.js behind scripts/serve.ts (production build, or Next's dev server with --dev).
  * Ctrl-C (SIGINT) or SIGTERM stops the app first, then closes the database cleanly.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -120,8 +121,10 @@ if (executor && keys) {
   log(`Executor listening on ${executor.url} (signed mode); it syncs ${appInngestUrl}.`);
 }
 
-const args = isDev ? ["dev", "-H", env.HOST, "-p", String(env.PORT)] : ["start", "-H", env.HOST, "-p", String(env.PORT)];
-const app: ChildProcess = spawn(process.execPath, [nextBin, ...args], { cwd: ROOT, stdio: "inherit", env: process.env });
+// Next behind Longhaul's HTTP front (scripts/serve.ts): it decides each request's client address,
+// so a client cannot pick its own X-Forwarded-For (docs/decisions/020). Same HOST and PORT as before.
+const serveArgs = ["--import", "tsx", path.join(ROOT, "scripts", "serve.ts"), ...(isDev ? ["--dev"] : [])];
+const app: ChildProcess = spawn(process.execPath, serveArgs, { cwd: ROOT, stdio: "inherit", env: process.env });
 log(`Longhaul is starting on ${env.APP_URL} (Ctrl-C to stop).`);
 
 let isShuttingDown = false;

@@ -122,6 +122,8 @@ try {
     // embedding calls may reach it. Tools may not (LONGHAUL_PRIVATE_TOOL_HOSTS stays unset), and the guard's
     // own tests build their policies explicitly (docs/decisions/019).
     LONGHAUL_PRIVATE_MODEL_HOSTS: process.env.LONGHAUL_PRIVATE_MODEL_HOSTS ?? "127.0.0.1,localhost",
+    // Tests create many accounts through sign-up; the sign-up policy's own tests set theirs.
+    LONGHAUL_SIGNUP: process.env.LONGHAUL_SIGNUP ?? "open",
   };
   const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
   const vitestProjects = suites.filter((s) => s !== "e2e");

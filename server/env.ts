@@ -1,8 +1,10 @@
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
 import { parsePriceTable } from "./agents/pricing";
+import { parseSignUpPolicy } from "./auth/sign-up-policy";
 import { checkCron } from "./executor/cron";
 import { NO_PRIVATE_HOSTS, parsePrivateHostList } from "./security/outbound-addresses";
+import { parseTrustedProxies } from "./http/app-server";
 
 /**
  * The one environment schema. Read once at start-up (scripts/run.ts, instrumentation.ts and the test
@@ -64,6 +66,32 @@ export const env = createEnv({
     HOST: z.string().default("127.0.0.1"),
     PORT: z.coerce.number({ message: "must be a port number" }).int().min(1).max(65535, { message: "must be a port number" }).default(3000),
     LONGHAUL_DATA_DIR: z.string().default(".data"),
+    // Reverse proxies whose X-Forwarded-For the app believes (comma-separated IPs or CIDR ranges); none by
+    // default: the client is the socket's peer (server/http/app-server.ts, docs/decisions/020).
+    TRUSTED_PROXIES: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        try {
+          return parseTrustedProxies(value ?? "");
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    // Who may create an account once the instance has its first one: "open", "invite-only" (the default)
+    // or a comma-separated list of e-mail domains (server/auth/sign-up.ts, docs/decisions/020).
+    LONGHAUL_SIGNUP: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        try {
+          return parseSignUpPolicy(value);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
     // Key for secrets at rest (provider API keys), 64 hex characters; derived from BETTER_AUTH_SECRET when unset.
     LONGHAUL_SECRET_KEY: z
       .string()

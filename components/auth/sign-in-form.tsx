@@ -6,11 +6,12 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { Button } from "../ui/button";
 import { Field, FormAlert, Input } from "../ui/field";
-import { authClient, formText, safeNext, withNext } from "./auth-client";
+import { safeNextPath, withNextPath } from "~/server/auth/next-path";
+import { authClient, formText } from "./auth-client";
 
 type Errors = Partial<Record<"email" | "password" | "form", string>>;
 
-export function SignInForm() {
+export function SignInForm({ isSignUpOpen }: { isSignUpOpen: boolean }) {
   const router = useRouter();
   const queryClient = useQueryClient();
   const params = useSearchParams();
@@ -43,7 +44,7 @@ export function SignInForm() {
     }
     // Whatever was cached belonged to the signed-out visitor (or someone else): read it all again.
     queryClient.clear();
-    router.push(safeNext(params.get("next")));
+    router.push(safeNextPath(params.get("next")));
     router.refresh();
   }
 
@@ -59,12 +60,16 @@ export function SignInForm() {
       <Button type="submit" className="w-full" isLoading={isSubmitting}>
         Sign in
       </Button>
-      <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
-        New here?{" "}
-        <Link href={withNext("/sign-up", params.get("next"))} className="text-brand-600 font-semibold hover:underline">
-          Create an account
-        </Link>
-      </p>
+      {isSignUpOpen ? (
+        <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
+          New here?{" "}
+          <Link href={withNextPath("/sign-up", params.get("next"))} className="text-brand-600 font-semibold hover:underline">
+            Create an account
+          </Link>
+        </p>
+      ) : (
+        <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">New here? Accounts on this instance are by invitation.</p>
+      )}
     </form>
   );
 }

@@ -50,7 +50,7 @@ export function maskEmail(email: string): string {
   return `${email[0]}…${email.slice(at)}`;
 }
 
-function normalizeEmail(email: string): string {
+export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { auth } from "~/server/auth/auth";
 import { db } from "~/server/db/client";
+import { env } from "~/server/env";
 import { agentInput } from "../factories/agent";
 import { createTestUser, TEST_PASSWORD } from "../factories/team";
 
@@ -33,10 +34,45 @@ describe("sign-up", () => {
     const address = email();
     const error = await signUpError({ name: "Weak", email: address, password: "short1" });
     expect(error?.body?.message).toMatch(/at least 10 characters/);
-    const letters = await signUpError({ name: "Weak", email: address, password: "onlyletterspassword" });
-    expect(letters?.body?.code).toBe("WEAK_PASSWORD");
-    expect(letters?.body?.message).toBe("Mix letters with at least one digit or symbol.");
+    // Security issue 17, hole 10: these two passed the old rules (10 characters, letters and a digit).
+    const common = await signUpError({ name: "Weak", email: address, password: "password12" });
+    expect(common?.body?.code).toBe("WEAK_PASSWORD");
+    expect(common?.body?.message).toBe(
+      "This password is too easy to guess: this is a commonly used password. Add more words that are less common.",
+    );
+    const repeated = await signUpError({ name: "Weak", email: address, password: "aaaaaaaaa1" });
+    expect(repeated?.body?.code).toBe("WEAK_PASSWORD");
+    expect(repeated?.body?.message).toMatch(/^This password is too easy to guess: repeated characters like "aaa" are easy to guess\./);
+    // Your own name is one of the first guesses.
+    const personal = await signUpError({ name: "Margaret Hamilton", email: `margaret.hamilton.${address}`, password: "hamilton-2026" });
+    expect(personal?.body?.message).toMatch(/it contains your name or e-mail address/);
     expect(await db.user.count({ where: { email: address } })).toBe(0);
+  });
+
+  it("applies the same rule where a password changes", async () => {
+    const person = await createTestUser();
+    await expect(
+      auth.api.changePassword({ body: { currentPassword: TEST_PASSWORD, newPassword: "password12" }, headers: person.headers }),
+    ).rejects.toMatchObject({ body: { code: "WEAK_PASSWORD" } });
+    await expect(
+      auth.api.changePassword({
+        body: { currentPassword: TEST_PASSWORD, newPassword: "a-much-better-phrase-17" },
+        headers: person.headers,
+      }),
+    ).resolves.toBeTruthy();
+  });
+
+  it("has no password reset until there is mail to send its link", async () => {
+    for (const path of ["/request-password-reset", "/reset-password"]) {
+      const response = await auth.handler(
+        new Request(`${env.APP_URL}/api/auth${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email: "someone@example.test", token: "x", newPassword: "a-much-better-phrase-17" }),
+        }),
+      );
+      expect(response.status, path).toBe(404);
+    }
   });
 
   it("rejects a duplicate email and keeps the first account untouched", async () => {

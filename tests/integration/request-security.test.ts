@@ -1,11 +1,12 @@
 import superjson from "superjson";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { POST } from "~/app/api/trpc/[trpc]/route";
 import { auth } from "~/server/auth/auth";
 import { db } from "~/server/db/client";
 import { env } from "~/server/env";
 import { CROSS_ORIGIN_MESSAGE } from "~/server/security/same-origin";
 import { agentInput } from "../factories/agent";
+import { postJson, startAuthApp, type AuthApp } from "../factories/auth-app";
 import { createTestTeam, TEST_PASSWORD } from "../factories/team";
 
 const APP = new URL(env.APP_URL);
@@ -67,23 +68,83 @@ describe("cross-origin writes", () => {
   });
 });
 
+// Security issue 17, hole 4: a new X-Forwarded-For per attempt escaped the sign-in limit, and the
+// counts lived in each process's memory. These go over HTTP through the app's own front
+// (server/http/app-server.ts) to better-auth as the app configures it, from chosen socket addresses.
 describe("sign-in rate limiting", () => {
-  it("answers 429 after 10 sign-in attempts a minute from one address, without affecting others", async () => {
+  const apps: AuthApp[] = [];
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.stop()));
+  });
+  async function start(env: Record<string, string> = {}) {
+    const app = await startAuthApp(env);
+    apps.push(app);
+    return app;
+  }
+  function signIn(app: AuthApp, password: string, email: string, from: string, forwardedFor?: string) {
+    const headers: Record<string, string> = { origin: APP.origin };
+    if (forwardedFor) headers["x-forwarded-for"] = forwardedFor;
+    return postJson(app.port, "/api/auth/sign-in/email", { email, password }, { from, headers }).then((answer) => answer.status);
+  }
+
+  it("counts attempts per socket address, whatever X-Forwarded-For a client sends", async () => {
     const owner = await createTestTeam();
-    const attempt = (ip: string, password: string) =>
+    const app = await start();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++)
+      statuses.push(await signIn(app, `wrong-password-${i}`, owner.user.email, "127.0.0.2", `203.0.113.${i + 1}`));
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses[10]).toBe(429);
+    // Even the right password waits now from that address, whatever it claims; another address signs in.
+    expect(await signIn(app, TEST_PASSWORD, owner.user.email, "127.0.0.2", "198.51.100.77")).toBe(429);
+    expect(await signIn(app, TEST_PASSWORD, owner.user.email, "127.0.0.3")).toBe(200);
+  });
+
+  it("believes X-Forwarded-For only from TRUSTED_PROXIES, and then the address the proxy saw", async () => {
+    const owner = await createTestTeam();
+    const app = await start({ TRUSTED_PROXIES: "127.0.0.4" });
+    // Through the trusted proxy (socket 127.0.0.4): the client 203.0.113.50, whatever it wrote itself to the left.
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const chain = i % 2 === 0 ? "203.0.113.50" : `10.9.9.${i}, 203.0.113.50`;
+      statuses.push(await signIn(app, `wrong-password-${i}`, owner.user.email, "127.0.0.4", chain));
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses[10]).toBe(429);
+    // Another client behind the same proxy is not held back by that one.
+    expect(await signIn(app, TEST_PASSWORD, owner.user.email, "127.0.0.4", "203.0.113.51")).toBe(200);
+    // A client that reaches the app directly (not via the proxy) cannot borrow the proxy's trust.
+    for (let i = 0; i < 10; i++) expect(await signIn(app, `wrong-${i}`, owner.user.email, "127.0.0.5", `203.0.113.${60 + i}`)).toBe(401);
+    expect(await signIn(app, TEST_PASSWORD, owner.user.email, "127.0.0.5", "203.0.113.70")).toBe(429);
+  });
+
+  it("holds across app processes: the counts are in the database", async () => {
+    const owner = await createTestTeam();
+    const [first, second] = await Promise.all([start(), start()]);
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push(await signIn(i % 2 === 0 ? first : second, `wrong-${i}`, owner.user.email, "127.0.0.6"));
+    expect(statuses).toEqual(Array(10).fill(401));
+    expect(await signIn(first, TEST_PASSWORD, owner.user.email, "127.0.0.6")).toBe(429);
+    expect(await signIn(second, TEST_PASSWORD, owner.user.email, "127.0.0.6")).toBe(429);
+    expect(await db.rateLimit.count({ where: { key: { startsWith: "127.0.0.6|" } } })).toBe(1);
+  });
+});
+
+describe("sign-in answers", () => {
+  it("are the same for an unknown address and a wrong password", async () => {
+    const owner = await createTestTeam();
+    const attempt = (email: string) =>
       auth.handler(
         new Request(`${APP.origin}/api/auth/sign-in/email`, {
           method: "POST",
-          headers: { "content-type": "application/json", origin: APP.origin, "x-forwarded-for": ip },
-          body: JSON.stringify({ email: owner.user.email, password }),
+          headers: { "content-type": "application/json", origin: APP.origin, "x-forwarded-for": "192.0.2.44" },
+          body: JSON.stringify({ email, password: "not-the-password-1" }),
         }),
       );
-    const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await attempt("203.0.113.9", `wrong-password-${i}`)).status);
-    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
-    expect(statuses[10]).toBe(429);
-    // Even the right password waits now from that address; another address signs in.
-    expect((await attempt("203.0.113.9", TEST_PASSWORD)).status).toBe(429);
-    expect((await attempt("198.51.100.7", TEST_PASSWORD)).status).toBe(200);
+    const wrongPassword = await attempt(owner.user.email);
+    const unknownEmail = await attempt(`nobody-${owner.user.id}@example.test`);
+    expect(wrongPassword.status).toBe(401);
+    expect(unknownEmail.status).toBe(wrongPassword.status);
+    expect(await unknownEmail.json()).toEqual(await wrongPassword.json());
   });
 });

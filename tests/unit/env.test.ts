@@ -101,4 +101,17 @@ describe("environment schema", { timeout: 60_000 }, () => {
     expect(short.status).not.toBe(0);
     expect(short.output).toContain("LONGHAUL_SECRET_KEY: must be 64 hex characters");
   });
+
+  it("reads TRUSTED_PROXIES and LONGHAUL_SIGNUP, and names a bad entry", () => {
+    const base = { DATABASE_URL: "postgresql://localhost/db", BETTER_AUTH_SECRET: SECRET };
+    expect(
+      loadEnv({ ...base, TRUSTED_PROXIES: "10.0.0.5, 10.1.0.0/16,::1,loopback", LONGHAUL_SIGNUP: "example.com,example.org" }).output,
+    ).toContain("ENV OK");
+    const proxies = loadEnv({ ...base, TRUSTED_PROXIES: "10.0.0.0/33" });
+    expect(proxies.status).not.toBe(0);
+    expect(proxies.output).toContain('TRUSTED_PROXIES: "10.0.0.0/33" is not an IP address or CIDR range');
+    const signUp = loadEnv({ ...base, LONGHAUL_SIGNUP: "anyone" });
+    expect(signUp.status).not.toBe(0);
+    expect(signUp.output).toContain('LONGHAUL_SIGNUP: must be "open", "invite-only" or a comma-separated list of e-mail domains');
+  });
 });
