@@ -37,7 +37,8 @@ export default tseslint.config(
     // Every outbound request a user can aim (model and embedding endpoints, tools, later MCP and channels)
     // goes through the outbound guard (docs/decisions/019). The executor calls the app's own configured URL.
     files: ["server/**", "inngest/**"],
-    ignores: ["server/executor/**", "server/security/outbound.ts"],
+    // The executor calls the app's own configured URL; app-server.ts is the app's inbound HTTP server.
+    ignores: ["server/executor/**", "server/security/outbound.ts", "server/http/app-server.ts"],
     rules: {
       "no-restricted-globals": [
         "error",
