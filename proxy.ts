@@ -33,10 +33,9 @@ function redirectToSignIn(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
   // Only a path that is safe to follow is carried along (a path such as //host/... names another origin).
   const next = parseNextPath(pathname + search);
-  // A relative Location: the browser resolves it against the address it used, so no URL of ours is built
-  // from the request's Host header (docs/decisions/022).
-  const location = pathname === "/" || !next ? "/sign-in" : `/sign-in?next=${encodeURIComponent(next)}`;
-  return new NextResponse(null, { status: 307, headers: { location } });
+  // On APP_URL, never on the request's Host header (docs/decisions/022): sign-in only works there anyway.
+  const url = new URL(pathname === "/" || !next ? "/sign-in" : `/sign-in?next=${encodeURIComponent(next)}`, env.APP_URL);
+  return NextResponse.redirect(url);
 }
 
 export const config = {
