@@ -54,6 +54,7 @@ test("a member cannot raise a budget from the edit form; a removed viewer's live
   await page.getByRole("button", { name: "Create agent" }).click();
   await expect(page).toHaveURL(/\/agents$/);
   await page.getByRole("link", { name: "Budgeted", exact: true }).click();
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
   const agentUrl = page.url();
 
   // A member: the edit form, a higher budget, the field says why not.
