@@ -64,6 +64,9 @@ export default defineConfig({
         INNGEST_BASE_URL: executorUrl,
         HOST: "127.0.0.1",
         PORT: String(port),
+        // Every browser of the suite signs up from 127.0.0.1; the limit itself is tested on servers of its own
+        // (tests/e2e/security.spec.ts) with the default.
+        AUTH_RATE_LIMIT_PER_MINUTE: "1000",
       },
       reuseExistingServer: false,
       timeout: 120_000,

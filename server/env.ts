@@ -68,6 +68,13 @@ export const env = createEnv({
     LONGHAUL_DATA_DIR: z.string().default(".data"),
     // Reverse proxies whose X-Forwarded-For the app believes (comma-separated IPs or CIDR ranges); none by
     // default: the client is the socket's peer (server/http/app-server.ts, docs/decisions/020).
+    // Sign-in and sign-up attempts a minute per client address (better-auth's rate limit, counted in the database).
+    AUTH_RATE_LIMIT_PER_MINUTE: z.coerce
+      .number({ message: "must be a number of attempts" })
+      .int({ message: "must be a whole number of attempts" })
+      .min(1, { message: "must be at least 1" })
+      .max(10_000, { message: "must be at most 10000" })
+      .default(10),
     TRUSTED_PROXIES: z
       .string()
       .optional()

@@ -56,7 +56,10 @@ export const auth = betterAuth({
     storage: "database",
     window: 60,
     max: 100,
-    customRules: { "/sign-in/email": { window: 60, max: 10 }, "/sign-up/email": { window: 60, max: 10 } },
+    customRules: {
+      "/sign-in/email": { window: 60, max: env.AUTH_RATE_LIMIT_PER_MINUTE },
+      "/sign-up/email": { window: 60, max: env.AUTH_RATE_LIMIT_PER_MINUTE },
+    },
   },
   session: { expiresIn: 60 * 60 * 24 * 30, updateAge: 60 * 60 * 24 },
   hooks: {
