@@ -2,7 +2,7 @@
  * `npm run bench` (agent-loop part): what one think-act cycle of the real agent loop costs, and whether
  * that cost stays flat as the agent's history grows.
  *
- *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/agent-loop.ts
+ *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx --conditions=react-server bench/agent-loop.ts
  *
  * One agent runs ~1,000 cycles through everything production runs: the app's Inngest functions served
  * by inngest/node `serve`, the project's executor (in this process, on BENCH_EXECUTOR_PORT, default
@@ -1054,7 +1054,8 @@ const ratio = (a: number | null, b: number | null) => (a === null || b === null 
 const headline = (w: WindowResult) => w.perCycle.walBytesThisDbWithoutFullPages ?? w.perCycle.walBytesCluster;
 const machine = machineFacts();
 const command = "BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench";
-const aloneCommand = "BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/agent-loop.ts";
+const aloneCommand =
+  "BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx --conditions=react-server bench/agent-loop.ts";
 const measures: [string, (w: WindowResult) => number | null][] = [
   ["retained row data (change of Σ `pg_column_size` over all rows)", (w) => w.perCycle.rowBytes],
   ["relation growth (`pg_total_relation_size`: heap, indexes, TOAST)", (w) => w.perCycle.relationGrowthBytes],

@@ -2,7 +2,7 @@
  * `npm run bench` (load part): many agents on one machine, next to bare PostgreSQL doing the minimum
  * work of a cycle in the same run.
  *
- *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/load.ts
+ *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx --conditions=react-server bench/load.ts
  *
  * 1. Baseline: BENCH_LOAD_AGENTS concurrent loops, each "cycle" one transaction with an INSERT into an
  *    event table and an UPDATE of the loop's agent row, over a pg.Pool of BENCH_LOAD_BASELINE_POOL
@@ -612,7 +612,7 @@ const sleeping = results.sleeping as {
   tables: { table: string; rows: number; bytes: number }[];
 };
 const machine = machineFacts();
-const command = "BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/load.ts";
+const command = "BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx --conditions=react-server bench/load.ts";
 const connLine = (c: Conns) =>
   Object.entries(c)
     .filter(([k]) => k.endsWith(" total") || k === "total")

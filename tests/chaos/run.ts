@@ -159,7 +159,8 @@ class Proc {
     this.out = createWriteStream(this.logFile, { flags: "a" });
   }
   async start() {
-    const child = spawn(process.execPath, ["--import", "tsx", ...this.args], {
+    // The react-server condition, as Next runs the app's server code: "server-only" modules load as they do there.
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", ...this.args], {
       cwd: ROOT,
       env: this.env,
       stdio: ["ignore", "pipe", "pipe"],
