@@ -4,19 +4,26 @@ import { can, PERMISSIONS, type Permission, type TeamRoleName } from "~/server/a
 export const ROLE_LABELS: Record<TeamRoleName, string> = { viewer: "Viewer", member: "Member", admin: "Admin", owner: "Owner" };
 
 const PERMISSION_LABELS: Record<Permission, string> = {
+  "team:view": "see the team and its members",
+  "team:leave": "leave the team",
   "agent:view": "see agents and approvals",
   "agent:create": "create agents",
+  "agent:edit": "edit and fork agents",
   "agent:control": "start, pause and stop agents",
   "approval:decide": "decide approvals",
+  "memory:manage": "pin, edit and forget memories",
+  "share:manage": "share histories",
   "budget:raise": "raise budgets",
+  "audit:view": "read the audit log",
   "team:manage": "manage people and invitations",
   "provider:manage": "manage model providers",
+  "team:transfer": "transfer ownership",
 };
 
 /** "see agents and approvals, create agents and decide approvals" */
 export function roleAbilities(role: TeamRoleName): string {
-  const labels = PERMISSIONS.filter((p) => can(role, p)).map((p) => PERMISSION_LABELS[p]);
-  if (role === "owner") labels.push("transfer ownership");
+  // Seeing the team and leaving it go without saying.
+  const labels = PERMISSIONS.filter((p) => can(role, p) && p !== "team:view" && p !== "team:leave").map((p) => PERMISSION_LABELS[p]);
   return labels.length > 1 ? `${labels.slice(0, -1).join(", ")} and ${labels[labels.length - 1]}` : (labels[0] ?? "nothing");
 }
 

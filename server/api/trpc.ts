@@ -3,7 +3,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import { auth } from "../auth/auth";
-import { hasRoleAtLeast, isTeamRole, type TeamRoleName } from "../auth/roles";
+import { can, isTeamRole, minimumRole, type Permission } from "../auth/roles";
 import { db } from "../db/client";
 import { AppError, type AppErrorCode } from "../errors";
 import { zodFieldErrors } from "../validation";
@@ -98,21 +98,21 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
 });
 
 /**
- * A procedure run on behalf of the caller's active team, requiring at least `minRole` there.
- * Membership is looked up with the session's team id inside one query; the result is the only
- * team id procedures may use.
+ * A procedure run on behalf of the caller's active team, for callers whose role there holds
+ * `permission` (server/auth/roles.ts; the UI asks `can()` with the same names). Membership is looked
+ * up with the session's team id inside one query; the result is the only team id procedures may use.
  */
-export function teamProcedure(minRole: TeamRoleName) {
+export function teamProcedure(permission: Permission) {
   return protectedProcedure.use(async ({ ctx, next }) => {
-    const team = await requireTeamRole({ activeTeamId: ctx.activeTeamId, userId: ctx.user.id }, minRole);
+    const team = await requireTeamPermission({ activeTeamId: ctx.activeTeamId, userId: ctx.user.id }, permission);
     const { sessionId, user } = ctx;
     /**
      * For requests that outlive a moment (subscriptions): is the caller still signed in with this
-     * session, still in this team, still of the role? Throws FORBIDDEN when not, which ends the stream.
+     * session, still in this team, still allowed? Throws FORBIDDEN when not, which ends the stream.
      */
     const assertStillAllowed = async () => {
       const membership = await getMembershipOfSession({ teamId: team.id, userId: user.id, sessionId });
-      if (!membership || !isTeamRole(membership.role) || !hasRoleAtLeast(membership.role, minRole)) {
+      if (!membership || !isTeamRole(membership.role) || !can(membership.role, permission)) {
         throw new AppError(
           "FORBIDDEN",
           `You no longer have access to ${team.name} (signed out, removed, or your role changed); reload the page.`,
@@ -124,14 +124,20 @@ export function teamProcedure(minRole: TeamRoleName) {
 }
 
 /**
- * The caller's active team if they hold at least `minRole` there (FORBIDDEN otherwise). Shared by
+ * The caller's active team if their role there holds `permission` (FORBIDDEN otherwise). Shared by
  * `teamProcedure` and the route handlers that are not tRPC (export and import downloads).
  */
-export async function requireTeamRole({ activeTeamId, userId }: { activeTeamId: string | null; userId: string }, minRole: TeamRoleName) {
+export async function requireTeamPermission(
+  { activeTeamId, userId }: { activeTeamId: string | null; userId: string },
+  permission: Permission,
+) {
   const membership = activeTeamId ? await getMembership({ teamId: activeTeamId, userId }) : null;
   if (!membership || !isTeamRole(membership.role)) throw new AppError("FORBIDDEN", "Choose a team you belong to first.");
-  if (!hasRoleAtLeast(membership.role, minRole)) {
-    throw new AppError("FORBIDDEN", `This needs the ${minRole} role or higher in ${membership.teamName}; you are ${membership.role}.`);
+  if (!can(membership.role, permission)) {
+    throw new AppError(
+      "FORBIDDEN",
+      `This needs the ${minimumRole(permission)} role or higher in ${membership.teamName}; you are ${membership.role}.`,
+    );
   }
   return { id: membership.teamId, name: membership.teamName, role: membership.role };
 }

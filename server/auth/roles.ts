@@ -5,21 +5,44 @@
 export const TEAM_ROLES = ["viewer", "member", "admin", "owner"] as const;
 export type TeamRoleName = (typeof TEAM_ROLES)[number];
 
+/**
+ * What a person may do in a team, named once: tRPC procedures are gated by these names
+ * (`teamProcedure("agent:create")`) and the UI asks `can(role, name)` before showing a control.
+ */
 export const PERMISSIONS = [
+  "team:view",
+  "team:leave",
   "agent:view",
   "agent:create",
+  "agent:edit",
   "agent:control",
   "approval:decide",
+  "memory:manage",
+  "share:manage",
   "budget:raise",
+  "audit:view",
   "team:manage",
   "provider:manage",
+  "team:transfer",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
+const VIEWER: readonly Permission[] = ["team:view", "team:leave", "agent:view"];
+const MEMBER: readonly Permission[] = [
+  ...VIEWER,
+  "agent:create",
+  "agent:edit",
+  "agent:control",
+  "approval:decide",
+  "memory:manage",
+  "share:manage",
+];
+const ADMIN: readonly Permission[] = [...MEMBER, "budget:raise", "audit:view", "team:manage", "provider:manage"];
+
 const GRANTS: Record<TeamRoleName, readonly Permission[]> = {
-  viewer: ["agent:view"],
-  member: ["agent:view", "agent:create", "agent:control", "approval:decide"],
-  admin: ["agent:view", "agent:create", "agent:control", "approval:decide", "budget:raise", "team:manage", "provider:manage"],
+  viewer: VIEWER,
+  member: MEMBER,
+  admin: ADMIN,
   owner: PERMISSIONS,
 };
 
@@ -37,4 +60,9 @@ export function hasRoleAtLeast(role: TeamRoleName, required: TeamRoleName): bool
 
 export function can(role: TeamRoleName, permission: Permission): boolean {
   return GRANTS[role].includes(permission);
+}
+
+/** The lowest role that holds a permission (roles are ordered, each holds what the one below holds). */
+export function minimumRole(permission: Permission): TeamRoleName {
+  return TEAM_ROLES.find((role) => can(role, permission))!;
 }

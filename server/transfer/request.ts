@@ -1,13 +1,13 @@
 import "server-only";
-import type { TeamRoleName } from "../auth/roles";
-import { createTRPCContext, requireTeamRole } from "../api/trpc";
+import type { Permission } from "../auth/roles";
+import { createTRPCContext, requireTeamPermission } from "../api/trpc";
 import { AppError } from "../errors";
 
-/** The signed-in caller and their active team (with at least `minRole`), from a route handler's request. */
-export async function callerOf(headers: Headers, minRole: TeamRoleName) {
+/** The signed-in caller and their active team (whose role there holds `permission`), from a route handler's request. */
+export async function callerOf(headers: Headers, permission: Permission) {
   const ctx = await createTRPCContext({ headers });
   if (!ctx.user) throw new AppError("UNAUTHORIZED", "Sign in to continue.");
-  const team = await requireTeamRole({ activeTeamId: ctx.activeTeamId, userId: ctx.user.id }, minRole);
+  const team = await requireTeamPermission({ activeTeamId: ctx.activeTeamId, userId: ctx.user.id }, permission);
   return { user: ctx.user, team };
 }
 

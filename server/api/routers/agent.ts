@@ -30,7 +30,7 @@ function sleep(ms: number, signal?: AbortSignal) {
 }
 
 export const agentRouter = createTRPCRouter({
-  list: teamProcedure("viewer")
+  list: teamProcedure("agent:view")
     .input(
       z.object({
         status: z.enum(LISTED_STATUSES).optional(),
@@ -44,14 +44,14 @@ export const agentRouter = createTRPCRouter({
     .query(({ ctx, input }) => listAgents({ teamId: ctx.team.id, ...input, cursor: input.cursor ?? undefined })),
 
   /** The team's import in progress (rows written of all), for the import page; null when none runs. */
-  importProgress: teamProcedure("member").query(({ ctx }) => getRunningImport({ teamId: ctx.team.id })),
+  importProgress: teamProcedure("agent:create").query(({ ctx }) => getRunningImport({ teamId: ctx.team.id })),
 
-  byId: teamProcedure("viewer")
+  byId: teamProcedure("agent:view")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
     .query(({ ctx, input }) => getAgentOrThrow({ teamId: ctx.team.id, agentId: input.id })),
 
   /** A page of the agent's history grouped by cycle, newest first. */
-  timeline: teamProcedure("viewer")
+  timeline: teamProcedure("agent:view")
     .input(
       z.object({
         id: z.uuid({ message: "That agent id is not valid." }),
@@ -65,12 +65,12 @@ export const agentRouter = createTRPCRouter({
     ),
 
   /** World state and rolling summary now, and the list of checkpoints. */
-  state: teamProcedure("viewer")
+  state: teamProcedure("agent:view")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
     .query(({ ctx, input }) => agentState({ teamId: ctx.team.id, agentId: input.id })),
 
   /** One checkpoint (the snapshot written at a cycle). */
-  checkpoint: teamProcedure("viewer")
+  checkpoint: teamProcedure("agent:view")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }), cycle: z.number().int().min(0) }))
     .query(({ ctx, input }) => checkpointAt({ teamId: ctx.team.id, agentId: input.id, cycle: input.cycle })),
 
@@ -78,7 +78,7 @@ export const agentRouter = createTRPCRouter({
    * The live timeline (server-sent events): every event after `afterSeq`, as it is written. Each is
    * tracked by its sequence number, so a reconnecting browser resumes where it left off.
    */
-  events: teamProcedure("viewer")
+  events: teamProcedure("agent:view")
     .input(
       z.object({
         id: z.uuid({ message: "That agent id is not valid." }),
@@ -102,24 +102,24 @@ export const agentRouter = createTRPCRouter({
       }
     }),
 
-  create: teamProcedure("member")
+  create: teamProcedure("agent:create")
     .input(agentSettingsSchema)
     .mutation(({ ctx, input }) => createAgent({ teamId: ctx.team.id, userId: ctx.user.id, input })),
 
   /** The stored settings in the form's shape, for the edit form (with the row version it must send back). */
-  settings: teamProcedure("viewer")
+  settings: teamProcedure("agent:view")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
     .query(({ ctx, input }) => agentSettingsOf({ teamId: ctx.team.id, agentId: input.id })),
 
   /** Change an agent's settings; they apply from its next cycle. */
-  update: teamProcedure("member")
+  update: teamProcedure("agent:edit")
     .input(agentSettingsSchema.extend({ id: z.uuid({ message: "That agent id is not valid." }), version: z.number().int().min(0) }))
     .mutation(({ ctx, input: { id, version, ...settings } }) =>
       updateAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: id, version, input: settings }),
     ),
 
   /** A new idle agent with this agent's state as of one checkpoint. */
-  fork: teamProcedure("member")
+  fork: teamProcedure("agent:edit")
     .input(
       z.object({
         id: z.uuid({ message: "That agent id is not valid." }),
@@ -139,20 +139,20 @@ export const agentRouter = createTRPCRouter({
     ),
 
   /** Start an idle agent, or resume a paused, stopped, stuck or finished one from its checkpoint. */
-  start: teamProcedure("member")
+  start: teamProcedure("agent:control")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
     .mutation(({ ctx, input }) => startAgent({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id })),
 
-  pause: teamProcedure("member")
+  pause: teamProcedure("agent:control")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
     .mutation(({ ctx, input }) => pauseAgent({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id })),
 
-  stop: teamProcedure("member")
+  stop: teamProcedure("agent:control")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }), reason: z.string().max(500) }))
     .mutation(({ ctx, input }) => stopAgent({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id, reason: input.reason })),
 
   /** Raise money, token or cycle limits: approves a pending soft-limit hold, resumes a budget-exhausted agent. */
-  raiseBudget: teamProcedure("admin")
+  raiseBudget: teamProcedure("budget:raise")
     .input(
       z.object({
         id: z.uuid({ message: "That agent id is not valid." }),
@@ -168,12 +168,12 @@ export const agentRouter = createTRPCRouter({
     .mutation(({ ctx, input: { id, ...raise } }) => raiseBudget({ agentId: id, teamId: ctx.team.id, userId: ctx.user.id, raise })),
 
   /** The Triggers tab: webhook URL, whether a secret exists (never the secret), the schedule, recent deliveries. */
-  webhook: teamProcedure("viewer")
+  webhook: teamProcedure("agent:view")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
     .query(({ ctx, input }) => webhookInfo({ agentId: input.id, teamId: ctx.team.id })),
 
   /** Create or replace the webhook secret; the new secret is returned this once, and the old one stops working. */
-  rotateWebhookSecret: teamProcedure("member")
+  rotateWebhookSecret: teamProcedure("agent:control")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
     .mutation(({ ctx, input }) => rotateWebhookSecret({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id })),
 });

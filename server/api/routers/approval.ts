@@ -6,7 +6,7 @@ const RECENT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export const approvalRouter = createTRPCRouter({
   /** The team's held actions and open questions, oldest first. */
-  listPending: teamProcedure("viewer").query(({ ctx }) =>
+  listPending: teamProcedure("agent:view").query(({ ctx }) =>
     ctx.db.approval.findMany({
       where: { teamId: ctx.team.id, status: "pending" },
       orderBy: { createdAt: "asc" },
@@ -27,7 +27,7 @@ export const approvalRouter = createTRPCRouter({
   ),
 
   /** The team's approvals decided (or timed out, or cancelled) in the last day, newest first, with who decided. */
-  listRecent: teamProcedure("viewer").query(({ ctx }) =>
+  listRecent: teamProcedure("agent:view").query(({ ctx }) =>
     ctx.db.approval.findMany({
       where: { teamId: ctx.team.id, status: { not: "pending" }, decidedAt: { gte: new Date(Date.now() - RECENT_WINDOW_MS) } },
       orderBy: { decidedAt: "desc" },
@@ -47,7 +47,7 @@ export const approvalRouter = createTRPCRouter({
     }),
   ),
 
-  decide: teamProcedure("member")
+  decide: teamProcedure("approval:decide")
     .input(
       z.object({
         approvalId: z.uuid({ message: "That approval id is not valid." }),

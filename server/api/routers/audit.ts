@@ -10,7 +10,7 @@ const optionalDate = (label: string) =>
 
 /** The team's audit log: admins and owners (the team:manage permission). */
 export const auditRouter = createTRPCRouter({
-  list: teamProcedure("admin")
+  list: teamProcedure("audit:view")
     .input(
       z.object({
         action: z
@@ -31,5 +31,5 @@ export const auditRouter = createTRPCRouter({
       listAuditLog({ teamId: ctx.team.id, filter, cursor: cursor ?? undefined, limit }),
     ),
 
-  filters: teamProcedure("admin").query(({ ctx }) => auditFilterOptions({ teamId: ctx.team.id })),
+  filters: teamProcedure("audit:view").query(({ ctx }) => auditFilterOptions({ teamId: ctx.team.id })),
 });

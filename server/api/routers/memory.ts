@@ -8,7 +8,7 @@ const memoryId = z.uuid({ message: "That memory id is not valid." });
 
 /** An agent's long-term memory, for the team: everyone may look; members and up may pin, edit and forget. */
 export const memoryRouter = createTRPCRouter({
-  list: teamProcedure("viewer")
+  list: teamProcedure("agent:view")
     .input(
       z.object({
         agentId,
@@ -22,22 +22,22 @@ export const memoryRouter = createTRPCRouter({
     )
     .query(({ ctx, input }) => listMemories({ teamId: ctx.team.id, ...input })),
 
-  facts: teamProcedure("viewer")
+  facts: teamProcedure("agent:view")
     .input(z.object({ agentId }))
     .query(({ ctx, input }) => listFacts({ teamId: ctx.team.id, agentId: input.agentId })),
 
-  setPinned: teamProcedure("member")
+  setPinned: teamProcedure("memory:manage")
     .input(z.object({ memoryId, pinned: z.boolean() }))
     .mutation(({ ctx, input }) => setPinned({ teamId: ctx.team.id, userId: ctx.user.id, ...input })),
 
-  edit: teamProcedure("member")
+  edit: teamProcedure("memory:manage")
     // The edit itself is validated by editMemory, so its messages land on the form's fields.
     .input(
       z.object({ memoryId, edit: z.object({ content: z.string().optional(), importance: z.union([z.number(), z.string()]).optional() }) }),
     )
     .mutation(({ ctx, input }) => editMemory({ teamId: ctx.team.id, userId: ctx.user.id, memoryId: input.memoryId, edit: input.edit })),
 
-  forget: teamProcedure("member")
+  forget: teamProcedure("memory:manage")
     .input(z.object({ memoryId }))
     .mutation(({ ctx, input }) => forgetMemory({ teamId: ctx.team.id, userId: ctx.user.id, memoryId: input.memoryId })),
 });

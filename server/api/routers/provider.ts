@@ -13,25 +13,25 @@ const id = z.uuid({ message: "That provider id is not valid." });
 
 export const providerRouter = createTRPCRouter({
   /** The team's providers, without keys (only whether one is set and its last four characters). */
-  list: teamProcedure("viewer").query(({ ctx }) => listProviders(ctx.team.id)),
+  list: teamProcedure("team:view").query(({ ctx }) => listProviders(ctx.team.id)),
 
-  create: teamProcedure("admin")
+  create: teamProcedure("provider:manage")
     .input(providerInputSchema)
     .mutation(({ ctx, input }) => createProvider({ teamId: ctx.team.id, userId: ctx.user.id, input })),
 
-  rotateKey: teamProcedure("admin")
+  rotateKey: teamProcedure("provider:manage")
     .input(z.object({ id, apiKey: z.string().max(500, { message: "That key is too long." }) }))
     .mutation(({ ctx, input }) =>
       rotateProviderKey({ teamId: ctx.team.id, userId: ctx.user.id, providerId: input.id, apiKey: input.apiKey }),
     ),
 
-  setEmbeddingModel: teamProcedure("admin")
+  setEmbeddingModel: teamProcedure("provider:manage")
     .input(z.object({ id, embeddingModel: z.string() }))
     .mutation(({ ctx, input }) =>
       setEmbeddingModel({ teamId: ctx.team.id, userId: ctx.user.id, providerId: input.id, embeddingModel: input.embeddingModel }),
     ),
 
-  delete: teamProcedure("admin")
+  delete: teamProcedure("provider:manage")
     .input(z.object({ id }))
     .mutation(({ ctx, input }) => deleteProvider({ teamId: ctx.team.id, userId: ctx.user.id, providerId: input.id })),
 });

@@ -11,12 +11,12 @@ const agentId = z.uuid({ message: "That agent id is not valid." });
  * the token is the only credential.
  */
 export const shareRouter = createTRPCRouter({
-  list: teamProcedure("viewer")
+  list: teamProcedure("agent:view")
     .input(z.object({ agentId }))
     .query(({ ctx, input }) => listShareLinks({ teamId: ctx.team.id, agentId: input.agentId })),
 
   /** Returns the link's path with its token once; it cannot be read again. */
-  create: teamProcedure("member")
+  create: teamProcedure("share:manage")
     .input(
       z.object({
         agentId,
@@ -27,7 +27,7 @@ export const shareRouter = createTRPCRouter({
     )
     .mutation(({ ctx, input }) => createShareLink({ teamId: ctx.team.id, userId: ctx.user.id, ...input })),
 
-  revoke: teamProcedure("member")
+  revoke: teamProcedure("share:manage")
     .input(z.object({ id: z.uuid({ message: "That share link id is not valid." }) }))
     .mutation(({ ctx, input }) => revokeShareLink({ teamId: ctx.team.id, userId: ctx.user.id, linkId: input.id })),
 

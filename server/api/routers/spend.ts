@@ -4,7 +4,7 @@ import { createTRPCRouter, teamProcedure } from "../trpc";
 
 export const spendRouter = createTRPCRouter({
   /** One agent's spend: totals, reserved now, by kind and model, over time, and when the money limit is reached. */
-  forAgent: teamProcedure("viewer")
+  forAgent: teamProcedure("agent:view")
     .input(
       z.object({
         agentId: z.uuid({ message: "That agent id is not valid." }),

@@ -16,7 +16,7 @@ export const teamRouter = createTRPCRouter({
     return { teams, activeTeamId: active?.id ?? null, user: ctx.user };
   }),
 
-  current: teamProcedure("viewer").query(({ ctx }) => ctx.team),
+  current: teamProcedure("team:view").query(({ ctx }) => ctx.team),
 
   create: protectedProcedure
     .input(z.object({ name: z.string({ message: "Give the team a name." }) }))
@@ -30,34 +30,34 @@ export const teamRouter = createTRPCRouter({
   // The procedures' role gates are the first check; the domain functions check again inside their transaction.
 
   /** Everyone in the active team; what the caller may do with them. */
-  members: teamProcedure("viewer").query(async ({ ctx }) => ({
+  members: teamProcedure("team:view").query(async ({ ctx }) => ({
     members: await listMembers({ teamId: ctx.team.id }),
     me: { userId: ctx.user.id, role: ctx.team.role, canManage: can(ctx.team.role, "team:manage") },
     team: { id: ctx.team.id, name: ctx.team.name },
   })),
 
   /** Pending invitations with their links: admins only. */
-  invitations: teamProcedure("admin").query(({ ctx }) => listInvitations({ teamId: ctx.team.id })),
+  invitations: teamProcedure("team:manage").query(({ ctx }) => listInvitations({ teamId: ctx.team.id })),
 
-  invite: teamProcedure("admin")
+  invite: teamProcedure("team:manage")
     .input(z.object({ email: z.string().max(320), role: z.enum(TEAM_ROLES, { message: "Choose a role." }) }))
     .mutation(({ ctx, input }) => inviteMember({ teamId: ctx.team.id, actorId: ctx.user.id, email: input.email, role: input.role })),
 
-  revokeInvitation: teamProcedure("admin")
+  revokeInvitation: teamProcedure("team:manage")
     .input(invitationIdInput)
     .mutation(({ ctx, input }) => revokeInvitation({ teamId: ctx.team.id, actorId: ctx.user.id, invitationId: input.invitationId })),
 
-  changeRole: teamProcedure("admin")
+  changeRole: teamProcedure("team:manage")
     .input(userIdInput.extend({ role: z.enum(TEAM_ROLES, { message: "Choose a role." }) }))
     .mutation(({ ctx, input }) => changeMemberRole({ teamId: ctx.team.id, actorId: ctx.user.id, userId: input.userId, role: input.role })),
 
-  removeMember: teamProcedure("admin")
+  removeMember: teamProcedure("team:manage")
     .input(userIdInput)
     .mutation(({ ctx, input }) => removeMember({ teamId: ctx.team.id, actorId: ctx.user.id, userId: input.userId })),
 
-  leave: teamProcedure("viewer").mutation(({ ctx }) => leaveTeam({ teamId: ctx.team.id, userId: ctx.user.id })),
+  leave: teamProcedure("team:leave").mutation(({ ctx }) => leaveTeam({ teamId: ctx.team.id, userId: ctx.user.id })),
 
-  transferOwnership: teamProcedure("owner")
+  transferOwnership: teamProcedure("team:transfer")
     .input(userIdInput)
     .mutation(({ ctx, input }) => transferOwnership({ teamId: ctx.team.id, actorId: ctx.user.id, userId: input.userId })),
 

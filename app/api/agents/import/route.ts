@@ -8,7 +8,7 @@ import { callerOf, readBodyLimited } from "~/server/transfer/request";
 export async function POST(req: Request) {
   if (isCrossOriginWrite(req, env.APP_URL)) return crossOriginResponse();
   try {
-    const { user, team } = await callerOf(req.headers, "member");
+    const { user, team } = await callerOf(req.headers, "agent:create");
     const text = await readBodyLimited(req, importLimits().maxBytes);
     const result = await importAgent({ teamId: team.id, userId: user.id, text });
     return Response.json(result, { status: 201 });

@@ -9,7 +9,7 @@ import { callerOf } from "~/server/transfer/request";
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }) {
   try {
     const { id } = await params;
-    const { user, team } = await callerOf(req.headers, "viewer");
+    const { user, team } = await callerOf(req.headers, "agent:view");
     if (!z.uuid().safeParse(id).success) throw notFound("That agent");
     const lines = exportAgentLines({ teamId: team.id, agentId: id });
     // The first line is read before answering, so "not found" is a 404, not a broken download.
