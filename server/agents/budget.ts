@@ -3,6 +3,7 @@ import { lockedOneTrip, type RawClient } from "../db/raw";
 import type { SpendKind } from "../db/generated/enums";
 import { commitReservation, reserveIfWithinLimits } from "./budget-sql";
 import { appendEvent } from "./events";
+import { LOCKS, takeLock } from "../db/locks";
 
 /**
  * Budgets that ask before they kill. Before a model, embedding or tool call the loop reserves its
@@ -36,14 +37,14 @@ export async function reserveSpend(input: {
       nextCycle: input.nextCycle,
       reservationKey: input.reservationKey ?? null,
     });
-  // Reservations of one agent are serialised (budgetLockKey) so two concurrent calls cannot both squeeze
+  // Reservations of one agent are serialised (LOCKS.budget) so two concurrent calls cannot both squeeze
   // under the limit. Spent plus reserved, money and tokens: the committed part from the agent's counters
   // (kept with every commit), the reserved part from the few open reservations. One statement
   // (budget-sql.ts) reads them and inserts the reservation if it fits; `verdictOf` words a refusal.
   if (!input.reservationKey) {
     // The loop's model calls: lock and statement in ONE round trip (lockedOneTrip). A disagreement
     // found afterwards cannot roll the reservation back, so it is released before the error is raised.
-    const agent = await reserve(lockedOneTrip(budgetLockKey(input.agentId)));
+    const agent = await reserve(lockedOneTrip(LOCKS.budget(input.agentId)));
     try {
       return verdictOf(input, agent);
     } catch (error) {
@@ -56,13 +57,11 @@ export async function reserveSpend(input: {
   return db.$transaction(async (tx) => {
     const existing = await tx.spendEntry.findUnique({ where: { reservationKey }, select: { id: true } });
     if (existing) return { ok: true as const, reservationId: existing.id, isOverSoftLimit: false };
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${budgetLockKey(input.agentId)}))`;
+    await takeLock(tx, LOCKS.budget(input.agentId));
     // Thrown, the transaction rolls back: a reservation is never left behind a refusal.
     return verdictOf(input, await reserve(tx));
   });
 }
-
-const budgetLockKey = (agentId: string) => `budget:${agentId}`;
 
 /** The verdict on a reservation attempt: the refusal's words, or the reservation and whether it is past the soft limit. */
 function verdictOf(

@@ -3,6 +3,7 @@ import { agentApprovalDecided, agentPauseRequested, agentRunRequested } from "~/
 import { db, Prisma } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { appendEvent } from "./events";
+import { LOCKS, takeLock } from "../db/locks";
 
 /**
  * People steering agents: start, pause, resume, stop, and decide approvals. State changes commit
@@ -120,7 +121,7 @@ export type BudgetRaise = { budgetUsd?: string; budgetTokens?: number; budgetCyc
 export async function raiseBudget({ agentId, teamId, userId, raise }: Ids & { raise: BudgetRaise }) {
   const fieldErrors: Record<string, string[]> = {};
   const result = await db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`budget:${agentId}`}))`;
+    await takeLock(tx, LOCKS.budget(agentId));
     const agent = await tx.agent.findFirst({
       where: { id: agentId, teamId },
       select: { status: true, budgetUsd: true, budgetTokens: true, budgetCycles: true, spentUsd: true, tokensUsed: true, cycleCount: true },

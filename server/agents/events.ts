@@ -1,6 +1,7 @@
 import { db, Prisma } from "../db/client";
 import type { EventType } from "../db/generated/enums";
 import { direct } from "../db/raw";
+import { LOCKS, takeLock } from "../db/locks";
 
 type Tx = Prisma.TransactionClient;
 
@@ -46,12 +47,6 @@ export async function appendEvent(
 }
 
 /**
- * The advisory lock that serialises an agent's loop writes (and people's actions on it). A single
- * statement can take it in the same round trip: `lockedOneTrip(agentLockKey(id))` (server/db/raw.ts).
- */
-export const agentLockKey = (agentId: string) => `agent-step:${agentId}`;
-
-/**
  * Serialises one agent's loop writes. Two copies of a step can overlap (an executor died, its lease
  * expired, and the step was sent again while the first copy still ran in the app): every
  * check-then-write of the loop runs under this lock, so the second copy finds what the first wrote.
@@ -59,7 +54,7 @@ export const agentLockKey = (agentId: string) => `agent-step:${agentId}`;
 export async function underAgentLock<T>(agentId: string, fn: (tx: Tx) => Promise<T>, options?: { timeoutMs?: number }): Promise<T> {
   return db.$transaction(
     async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${agentLockKey(agentId)}))`;
+      await takeLock(tx, LOCKS.agentStep(agentId));
       return fn(tx);
     },
     // Loop steps keep Prisma's 5 s; bulk work (hibernating thousands of events) asks for more.

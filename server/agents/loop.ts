@@ -4,7 +4,7 @@ import type { AgentStatus } from "../db/generated/enums";
 import { env } from "../env";
 import { commitSpend, releaseSpend, reserveSpend, type BudgetVerdict } from "./budget";
 import { assembleContext, estimateTokens } from "./context";
-import { agentLockKey, appendEvent, decisionRecorded, underAgentLock, writeSnapshot, type LoadedContext } from "./events";
+import { appendEvent, decisionRecorded, underAgentLock, writeSnapshot, type LoadedContext } from "./events";
 import { direct, lockedOneTrip, type RawClient } from "../db/raw";
 import { executeToolCall } from "./execute-tool";
 import { callModel, type ModelEndpoint } from "./model";
@@ -30,6 +30,7 @@ import {
 import { LOOP_OWNED, RUNNABLE } from "./statuses";
 import { logger } from "../logger";
 import { annotateSpan, withSpan } from "../operations/tracing";
+import { LOCKS } from "../db/locks";
 
 /**
  * The agent loop's steps, as plain functions: the Inngest function (inngest/functions/agent-run.ts)
@@ -464,7 +465,7 @@ async function callModelForCycle({
     const draft = planWithoutReading(call, agent);
     const quick: Plan | null = draft.kind === "error" ? draft : draft.needsApproval === false ? { ...draft, needsApproval: false } : null;
     if (quick) {
-      const decided = await recordWithPlan(lockedOneTrip(agentLockKey(agentId)), quick);
+      const decided = await recordWithPlan(lockedOneTrip(LOCKS.agentStep(agentId)), quick);
       if (decided) return decided;
     }
     // Otherwise (an approval to open, a "first time" policy to look up, or an overlapping copy recorded
@@ -743,7 +744,7 @@ export async function act({
     // nothing more is written after this (not on a snapshot cycle).
     const next =
       prefetchNext && cycle % SNAPSHOT_EVERY_CYCLES !== 0 ? prefetchThink({ agentId, teamId, agentRunId, cycle: cycle + 1 }) : undefined;
-    const quick = charge ? null : await recordToolResult(lockedOneTrip(agentLockKey(agentId), next), resultInput);
+    const quick = charge ? null : await recordToolResult(lockedOneTrip(LOCKS.agentStep(agentId), next), resultInput);
     if (quick && !quick.raced) isCycleFinished = true;
     // An overlapping copy recorded the result first: what it wrote stands, and its own act read for the next cycle.
     else prefetchedThinks.delete(prefetchKey(agentRunId, cycle + 1));

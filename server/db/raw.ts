@@ -3,6 +3,7 @@ import { prepareValue } from "pg/lib/utils";
 import { Prisma } from "./generated/client";
 import { env } from "../env";
 import { logger } from "../logger";
+import { takeLockSql, type LockKey } from "./locks";
 
 /**
  * The process's one `pg` pool. Prisma runs on it (server/db/client.ts hands it to the adapter), and so
@@ -134,7 +135,7 @@ export const direct: RawClient = {
  * Using it for a second statement is a programming error (that one would run outside the lock).
  */
 export function lockedOneTrip(
-  lockKey: string,
+  lockKey: LockKey,
   /**
    * A read sent behind the statement in the same message (so it sees what the statement wrote, in the
    * same transaction); `take` gets its rows. The loop's act reads the next cycle's think state this way.
@@ -145,7 +146,7 @@ export function lockedOneTrip(
   const run = async (sql: Prisma.Sql) => {
     if (used) throw new Error("lockedOneTrip runs one statement; use a transaction for more.");
     used = true;
-    const results = await oneTrip([Prisma.sql`SELECT pg_advisory_xact_lock(hashtext(${lockKey}))`, sql, ...(then ? [then.sql] : [])]);
+    const results = await oneTrip([takeLockSql(lockKey), sql, ...(then ? [then.sql] : [])]);
     if (then) then.take(results[2]!.rows);
     return results[1]!;
   };

@@ -9,6 +9,7 @@ import { markRecalled, rankCandidates, RECALL_CANDIDATES, vectorCandidates, type
 import { logger } from "../logger";
 import { memorySettingsOf, type MemorySettings } from "./settings";
 import type { ProviderRef, ProviderRow } from "../providers/providers";
+import { LOCKS, takeLock } from "../db/locks";
 
 /**
  * Long-term memory (a hybrid): episodes, summaries and reflections as text + vectors in `memory`;
@@ -65,7 +66,7 @@ export async function rememberFact(
   tx?: Prisma.TransactionClient,
 ) {
   const key = input.key.trim().slice(0, 200) || factKeyOf(input.content);
-  const lock = `fact:${input.agentId}:${key}`;
+  const lock = LOCKS.fact(input.agentId, key);
   const { agentId, teamId, content } = input;
   const importance = clamp01(input.importance);
   const statement = Prisma.sql`
@@ -97,7 +98,7 @@ export async function rememberFact(
       FROM f`;
   let rows: { factId: string; memoryId: string; updated: boolean }[];
   if (tx) {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${lock}))`;
+    await takeLock(tx, lock);
     rows = await tx.$queryRaw<typeof rows>(statement);
   } else rows = await lockedOneTrip(lock).$queryRaw<typeof rows>(statement);
   const [row] = rows;

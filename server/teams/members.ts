@@ -2,6 +2,7 @@ import "server-only";
 import { can, isTeamRole, roleRank, type TeamRoleName } from "../auth/roles";
 import { db, type Prisma } from "../db/client";
 import { AppError, notFound } from "../errors";
+import { LOCKS, takeLock } from "../db/locks";
 
 /**
  * Team membership: who is in a team, with which role, and the changes admins and owners make.
@@ -28,7 +29,7 @@ export type TeamMember = {
 const ROLE_WITH_ARTICLE: Record<TeamRoleName, string> = { viewer: "a viewer", member: "a member", admin: "an admin", owner: "an owner" };
 
 export async function lockTeamMembers(tx: Tx, teamId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`team-members:${teamId}`}))`;
+  await takeLock(tx, LOCKS.teamMembers(teamId));
 }
 
 type Actor = { role: TeamRoleName; name: string; email: string; teamName: string };

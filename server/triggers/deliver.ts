@@ -5,6 +5,7 @@ import type { AgentStatus } from "../db/generated/enums";
 import { appendEvent } from "../agents/events";
 import { logger } from "../logger";
 import type { TriggerEventPayload, TriggerSource } from "./payload";
+import { LOCKS, takeLock } from "../db/locks";
 
 /**
  * Delivering a trigger (a webhook call, a schedule firing) to an agent, once per delivery id:
@@ -47,7 +48,7 @@ export async function deliverTrigger({
 }): Promise<DeliveryOutcome> {
   const outcome = await db.$transaction(async (tx): Promise<DeliveryOutcome> => {
     // Serialised per agent with the loop's own writes, so a status read here is not stale when acted on.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`agent-step:${agentId}`}))`;
+    await takeLock(tx, LOCKS.agentStep(agentId));
     const agent = await tx.agent.findFirst({
       where: { id: agentId, teamId },
       select: { status: true, isReadOnly: true, cycleCount: true },

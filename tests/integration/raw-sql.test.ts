@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { db, Prisma } from "~/server/db/client";
 import { databasePool, direct, inlineSql, inlineValue, lockedOneTrip, oneTrip } from "~/server/db/raw";
+import { LOCKS } from "~/server/db/locks";
 
 /**
  * The loop's statements that bypass Prisma (server/db/raw.ts): values written into SQL as literals
@@ -64,7 +65,8 @@ describe("one round trip", () => {
 
   it("under a lock, sees what the lock's previous holder committed while it waited", async () => {
     const table = `raw_lock_${Date.now()}`;
-    const key = `raw-sql-test:${table}`;
+    // Any lock of the vocabulary; the team id is one no real team has.
+    const key = LOCKS.teamMembers(`raw-sql-test-${table}`);
     await direct.$executeRaw(Prisma.raw(`CREATE TABLE ${table} (n int)`));
     const holder = await databasePool().connect();
     try {
@@ -88,7 +90,7 @@ describe("one round trip", () => {
   });
 
   it("is for one statement only", async () => {
-    const client = lockedOneTrip("raw-sql-test:once");
+    const client = lockedOneTrip(LOCKS.teamMembers("raw-sql-test-once"));
     await client.$queryRaw`SELECT 1`;
     await expect(client.$queryRaw`SELECT 2`).rejects.toThrow(/one statement/);
   });
