@@ -5,6 +5,7 @@ import { AppError } from "../errors";
 import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettings, type AgentSettingsInput } from "./agent-input";
 import { assertValidSchedule } from "./schedule";
 import { IMPORTING } from "./statuses";
+import { recordAudit } from "../audit/record";
 
 /** What the pages show of an agent: plain JSON, money as a decimal string in USD. */
 export type AgentSummary = {
@@ -99,9 +100,7 @@ export async function createAgent({ teamId, userId, input }: { teamId: string; u
         data: { teamId, createdById: userId, ...settingsColumns(settings) },
         select: summarySelect,
       });
-      await tx.auditLog.create({
-        data: { teamId, actorId: userId, action: "agent.create", targetType: "agent", targetId: agent.id, metadata: { name: agent.name } },
-      });
+      await recordAudit(tx, { teamId, actorId: userId, action: "agent.create", targetId: agent.id, metadata: { name: agent.name } });
       return toSummary(agent);
     });
   } catch (error) {

@@ -4,6 +4,7 @@ import { db, Prisma } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { appendEvent } from "./events";
 import { LOCKS, takeLock } from "../db/locks";
+import { recordAudit, type AuditAction } from "../audit/record";
 
 /**
  * People steering agents: start, pause, resume, stop, and decide approvals. State changes commit
@@ -11,8 +12,8 @@ import { LOCKS, takeLock } from "../db/locks";
  */
 type Ids = { agentId: string; teamId: string; userId: string };
 
-async function audit(teamId: string, userId: string, action: string, agentId: string, metadata: Record<string, string> = {}) {
-  await db.auditLog.create({ data: { teamId, actorId: userId, action, targetType: "agent", targetId: agentId, metadata } });
+async function audit(teamId: string, userId: string, action: AuditAction, agentId: string, metadata: Record<string, string> = {}) {
+  await recordAudit(db, { teamId, actorId: userId, action, targetId: agentId, metadata });
 }
 
 /**
@@ -164,9 +165,7 @@ export async function raiseBudget({ agentId, teamId, userId, raise }: Ids & { ra
       },
       tx,
     );
-    await tx.auditLog.create({
-      data: { teamId, actorId: userId, action: "budget.raise", targetType: "agent", targetId: agentId, metadata: { from, to } },
-    });
+    await recordAudit(tx, { teamId, actorId: userId, action: "budget.raise", targetId: agentId, metadata: { from, to } });
     const held = await tx.approval.findFirst({
       where: { agentId, teamId, kind: "budget", status: "pending" },
       select: { id: true },

@@ -8,6 +8,7 @@ import { agentSettingsSchema, defaultToolSettings, type AgentSettingsInput, type
 import { assertSettingsResolve, isUniqueViolation, nameConflict, settingsColumns, summarySelect, toSummary } from "./agents";
 import { appendEvent } from "./events";
 import { assertMayRaiseLimits, limitsOf } from "./limit-raises";
+import { recordAudit } from "../audit/record";
 
 /**
  * Editing an agent's settings. Edits apply from the agent's next cycle (the loop reads its settings
@@ -160,15 +161,12 @@ export async function updateAgent({
         },
         tx,
       );
-      await tx.auditLog.create({
-        data: {
-          teamId,
-          actorId: userId,
-          action: "agent.edit",
-          targetType: "agent",
-          targetId: agentId,
-          metadata: { fields: changed.join(", ") },
-        },
+      await recordAudit(tx, {
+        teamId,
+        actorId: userId,
+        action: "agent.edit",
+        targetId: agentId,
+        metadata: { fields: changed.join(", ") },
       });
       return tx.agent.findUniqueOrThrow({ where: { id: agentId }, select: summarySelect });
     });

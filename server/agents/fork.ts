@@ -8,6 +8,7 @@ import { settingsInputOf } from "./edit";
 import { appendEvent } from "./events";
 import { canRaiseLimits, limitsOf, remainingLimitsForFork } from "./limit-raises";
 import { IMPORTING } from "./statuses";
+import { recordAudit } from "../audit/record";
 
 /**
  * Forking: a new, idle agent in the same team whose state is the source's as of one checkpoint.
@@ -146,15 +147,12 @@ export async function forkAgent({
           },
         },
       });
-      await tx.auditLog.create({
-        data: {
-          teamId,
-          actorId: userId,
-          action: "agent.fork",
-          targetType: "agent",
-          targetId: fork.id,
-          metadata: { fromAgentId: source.id, fromCycle: String(snapshot.cycle), name: forkName },
-        },
+      await recordAudit(tx, {
+        teamId,
+        actorId: userId,
+        action: "agent.fork",
+        targetId: fork.id,
+        metadata: { fromAgentId: source.id, fromCycle: String(snapshot.cycle), name: forkName },
       });
       return { agent: toSummary(fork), memoriesCopied: memories, factsCopied: Number(facts[0]?.copied ?? 0) };
     });

@@ -129,7 +129,7 @@ export const direct: RawClient = {
 
 /**
  * A client for ONE statement that runs under the transaction-scoped advisory lock `lockKey`, in one
- * round trip: `SELECT pg_advisory_xact_lock(hashtext(key)); <statement>` as one message (see `oneTrip`).
+ * round trip: the lock statement (`takeLockSql`, server/db/locks.ts) and <statement> as one message (see `oneTrip`).
  * The statement's snapshot is taken after the lock is granted, so it sees everything the previous holder
  * committed: the same guarantee as `BEGIN; lock; statement; COMMIT`, in one round trip instead of four.
  * Using it for a second statement is a programming error (that one would run outside the lock).

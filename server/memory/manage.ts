@@ -3,6 +3,7 @@ import { db, type Prisma } from "../db/client";
 import type { MemoryKind } from "../db/generated/enums";
 import { AppError, notFound } from "../errors";
 import { PENDING_EMBEDDER } from "./memories";
+import { recordAudit, type AuditAction } from "../audit/record";
 
 /**
  * What people do with an agent's memory (the dashboard's memory browser, through tRPC): browse and
@@ -118,11 +119,11 @@ async function memoryInTeam(teamId: string, memoryId: string) {
 async function audit(
   tx: Prisma.TransactionClient,
   { teamId, userId }: TeamUser,
-  action: string,
+  action: AuditAction,
   memoryId: string,
   metadata: Prisma.InputJsonValue,
 ) {
-  await tx.auditLog.create({ data: { teamId, actorId: userId, action, targetType: "memory", targetId: memoryId, metadata } });
+  await recordAudit(tx, { teamId, actorId: userId, action, targetId: memoryId, metadata });
 }
 
 /** Pinned memories are shown to the agent every cycle and never pruned. */

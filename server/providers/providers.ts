@@ -5,6 +5,7 @@ import { AppError, notFound } from "../errors";
 import { decryptSecret, encryptSecret, fingerprint } from "../secrets/crypto";
 import { findRefusalForUrl, PRIVATE_HOSTS_SETTING } from "../security/outbound";
 import { mayReceiveInstanceKey, type InstanceKey } from "./instance-key";
+import { recordAudit, type AuditAction } from "../audit/record";
 
 /**
  * A team's model providers: an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, …) and its API key,
@@ -43,8 +44,8 @@ const publicFields = {
   updatedAt: true,
 } as const;
 
-async function audit(teamId: string, userId: string, action: string, providerId: string, metadata: Record<string, string> = {}) {
-  await db.auditLog.create({ data: { teamId, actorId: userId, action, targetType: "model_provider", targetId: providerId, metadata } });
+async function audit(teamId: string, userId: string, action: AuditAction, providerId: string, metadata: Record<string, string> = {}) {
+  await recordAudit(db, { teamId, actorId: userId, action, targetId: providerId, metadata });
 }
 
 export async function listProviders(teamId: string) {

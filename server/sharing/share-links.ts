@@ -2,6 +2,7 @@ import "server-only";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { db } from "../db/client";
 import { AppError, notFound } from "../errors";
+import { recordAudit } from "../audit/record";
 
 /**
  * Read-only share links for one agent's history (docs/decisions/009-share-links.md).
@@ -126,19 +127,16 @@ export async function createShareLink({
       data: { agentId, teamId, tokenHash: hashShareToken(token), redactToolData, redactMemories, expiresAt: expiry, createdById: userId },
       select: summarySelect,
     });
-    await tx.auditLog.create({
-      data: {
-        teamId,
-        actorId: userId,
-        action: "share.create",
-        targetType: "share_link",
-        targetId: created.id,
-        metadata: {
-          agentId,
-          expiresAt: expiry?.toISOString() ?? "never",
-          redactToolData: String(redactToolData),
-          redactMemories: String(redactMemories),
-        },
+    await recordAudit(tx, {
+      teamId,
+      actorId: userId,
+      action: "share.create",
+      targetId: created.id,
+      metadata: {
+        agentId,
+        expiresAt: expiry?.toISOString() ?? "never",
+        redactToolData: String(redactToolData),
+        redactMemories: String(redactMemories),
       },
     });
     return created;
@@ -174,9 +172,7 @@ export async function revokeShareLink({
   return db.$transaction(async (tx) => {
     const revoked = await tx.shareLink.updateMany({ where: { id: linkId, teamId, revokedAt: null }, data: { revokedAt: now } });
     if (revoked.count > 0) {
-      await tx.auditLog.create({
-        data: { teamId, actorId: userId, action: "share.revoke", targetType: "share_link", targetId: linkId, metadata: {} },
-      });
+      await recordAudit(tx, { teamId, actorId: userId, action: "share.revoke", targetId: linkId });
     }
     const link = await tx.shareLink.findFirst({ where: { id: linkId, teamId }, select: summarySelect });
     if (!link) throw notFound("That share link");

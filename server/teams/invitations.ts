@@ -8,6 +8,7 @@ import { AppError, notFound } from "../errors";
 import { logger } from "../logger";
 import { getInviteSender } from "./invite-sender";
 import { lockTeamMembers, requireTeamManager } from "./members";
+import { recordAudit } from "../audit/record";
 
 /**
  * Invitations by link: an admin invites an e-mail address with a role; the link `/invite/<id>`
@@ -131,15 +132,12 @@ export async function inviteMember({
     } else {
       await tx.invitation.create({ data: { id, teamId, email: address, role, status: "pending", expiresAt, inviterId: actorId } });
     }
-    await tx.auditLog.create({
-      data: {
-        teamId,
-        actorId,
-        action: "team.invite",
-        targetType: "invitation",
-        targetId: id,
-        metadata: { email: address, role, renewed: pending ? "true" : "false" },
-      },
+    await recordAudit(tx, {
+      teamId,
+      actorId,
+      action: "team.invite",
+      targetId: id,
+      metadata: { email: address, role, renewed: pending ? "true" : "false" },
     });
     return { id, isRenewed: pending !== null, teamName: actor.teamName, inviterName: actor.name };
   });
@@ -189,15 +187,12 @@ export async function revokeInvitation({
     });
     if (!invitation) throw notFound("That invitation");
     await tx.invitation.updateMany({ where: { id: invitationId, teamId, status: "pending" }, data: { status: "canceled" } });
-    await tx.auditLog.create({
-      data: {
-        teamId,
-        actorId,
-        action: "team.invite_revoke",
-        targetType: "invitation",
-        targetId: invitationId,
-        metadata: { email: invitation.email, role: invitation.role ?? "member" },
-      },
+    await recordAudit(tx, {
+      teamId,
+      actorId,
+      action: "team.invite_revoke",
+      targetId: invitationId,
+      metadata: { email: invitation.email, role: invitation.role ?? "member" },
     });
   });
 }
@@ -293,15 +288,12 @@ export async function acceptInvitation({
     const role: TeamRoleName = existing?.role ?? invitation.role ?? "member";
     if (!existing) {
       await tx.member.create({ data: { id: randomBytes(16).toString("hex"), teamId, userId, role } });
-      await tx.auditLog.create({
-        data: {
-          teamId,
-          actorId: userId,
-          action: "team.join",
-          targetType: "member",
-          targetId: userId,
-          metadata: { email: invitation.email, role, invitationId, inviterId: invitation.inviterId },
-        },
+      await recordAudit(tx, {
+        teamId,
+        actorId: userId,
+        action: "team.join",
+        targetId: userId,
+        metadata: { email: invitation.email, role, invitationId, inviterId: invitation.inviterId },
       });
     }
     if (sessionId) await tx.session.updateMany({ where: { id: sessionId, userId }, data: { activeTeamId: teamId } });

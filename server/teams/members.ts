@@ -3,6 +3,7 @@ import { can, isTeamRole, roleRank, type TeamRoleName } from "../auth/roles";
 import { db, type Prisma } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { LOCKS, takeLock } from "../db/locks";
+import { recordAudit } from "../audit/record";
 
 /**
  * Team membership: who is in a team, with which role, and the changes admins and owners make.
@@ -115,15 +116,12 @@ export async function changeMemberRole({
       );
     }
     await tx.member.update({ where: { id: target.id }, data: { role } });
-    await tx.auditLog.create({
-      data: {
-        teamId,
-        actorId,
-        action: "team.role_change",
-        targetType: "member",
-        targetId: userId,
-        metadata: { email: target.user.email, from: target.role, to: role },
-      },
+    await recordAudit(tx, {
+      teamId,
+      actorId,
+      action: "team.role_change",
+      targetId: userId,
+      metadata: { email: target.user.email, from: target.role, to: role },
     });
     return { userId, role, changed: true };
   });
@@ -138,15 +136,12 @@ export async function removeMember({ teamId, actorId, userId }: { teamId: string
     if (target.role === "owner" && actor.role !== "owner") throw new AppError("FORBIDDEN", "Only an owner can remove an owner.");
     await tx.member.delete({ where: { id: target.id } });
     await moveSessionsOffTeam(tx, { teamId, userId });
-    await tx.auditLog.create({
-      data: {
-        teamId,
-        actorId,
-        action: "team.remove_member",
-        targetType: "member",
-        targetId: userId,
-        metadata: { email: target.user.email, role: target.role },
-      },
+    await recordAudit(tx, {
+      teamId,
+      actorId,
+      action: "team.remove_member",
+      targetId: userId,
+      metadata: { email: target.user.email, role: target.role },
     });
   });
 }
@@ -167,9 +162,7 @@ export async function leaveTeam({ teamId, userId }: { teamId: string; userId: st
     }
     await tx.member.deleteMany({ where: { teamId, userId } });
     const nextTeamId = await moveSessionsOffTeam(tx, { teamId, userId });
-    await tx.auditLog.create({
-      data: { teamId, actorId: userId, action: "team.leave", targetType: "member", targetId: userId, metadata: { role: actor.role } },
-    });
+    await recordAudit(tx, { teamId, actorId: userId, action: "team.leave", targetId: userId, metadata: { role: actor.role } });
     return { nextTeamId };
   });
 }
@@ -184,15 +177,12 @@ export async function transferOwnership({ teamId, actorId, userId }: { teamId: s
     const target = await findMember(tx, { teamId, userId });
     await tx.member.update({ where: { id: target.id }, data: { role: "owner" } });
     await tx.member.updateMany({ where: { teamId, userId: actorId }, data: { role: "admin" } });
-    await tx.auditLog.create({
-      data: {
-        teamId,
-        actorId,
-        action: "team.transfer_ownership",
-        targetType: "member",
-        targetId: userId,
-        metadata: { email: target.user.email, previousRole: target.role, previousOwnerId: actorId },
-      },
+    await recordAudit(tx, {
+      teamId,
+      actorId,
+      action: "team.transfer_ownership",
+      targetId: userId,
+      metadata: { email: target.user.email, previousRole: target.role, previousOwnerId: actorId },
     });
   });
 }

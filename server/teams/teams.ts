@@ -3,6 +3,7 @@ import { db } from "../db/client";
 import { AppError } from "../errors";
 import type { TeamRoleName } from "../auth/roles";
 import { uniqueSlug } from "./personal-team";
+import { recordAudit } from "../audit/record";
 
 export type Membership = { teamId: string; teamName: string; role: TeamRoleName };
 
@@ -79,7 +80,7 @@ export async function createTeam({ userId, name, sessionId }: { userId: string; 
       select: { id: true, name: true, slug: true },
     });
     if (sessionId) await tx.session.updateMany({ where: { id: sessionId, userId }, data: { activeTeamId: team.id } });
-    await tx.auditLog.create({ data: { teamId: team.id, actorId: userId, action: "team.create", targetType: "team", targetId: team.id } });
+    await recordAudit(tx, { teamId: team.id, actorId: userId, action: "team.create", targetId: team.id });
     return team;
   });
 }

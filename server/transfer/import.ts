@@ -8,6 +8,7 @@ import { AGENT_LIMITS, SIMULATOR_PROVIDER } from "../agents/agent-input";
 import { isUniqueViolation, summarySelect, toSummary, type AgentSummary } from "../agents/agents";
 import { parseExport, type ParsedExport } from "./import-format";
 import { deleteImportedRows, IMPORTED_TABLES, insertImportBatch, type ImportedTable } from "./import-sql";
+import { recordAudit } from "../audit/record";
 
 /**
  * Importing an export (server/transfer/export.ts) into the caller's team creates a read-only,
@@ -313,15 +314,12 @@ export async function* writeImport({
       },
       select: summarySelect,
     });
-    await tx.auditLog.create({
-      data: {
-        teamId,
-        actorId: userId,
-        action: "agent.import",
-        targetType: "agent",
-        targetId: agentId,
-        metadata: { name, events: String(data.events.length), memories: String(data.memories.length) },
-      },
+    await recordAudit(tx, {
+      teamId,
+      actorId: userId,
+      action: "agent.import",
+      targetId: agentId,
+      metadata: { name, events: String(data.events.length), memories: String(data.memories.length) },
     });
     return agent;
   });

@@ -9,6 +9,7 @@ import { decryptSecret, encryptSecret, fingerprint } from "../secrets/crypto";
 import { nextScheduledAt } from "../agents/schedule";
 import { AgentNotDeliverableError, deliverTrigger, recentDeliveries } from "./deliver";
 import { boundedBody } from "./payload";
+import { recordAudit } from "../audit/record";
 
 /**
  * Webhooks: `POST /api/hooks/<agent id>` with `X-Longhaul-Delivery: <id>` and
@@ -58,15 +59,12 @@ export async function rotateWebhookSecret({ agentId, teamId, userId }: { agentId
     if (!exists) throw notFound("That agent");
     throw new AppError("CONFLICT", "An archived agent takes no webhooks.");
   }
-  await db.auditLog.create({
-    data: {
-      teamId,
-      actorId: userId,
-      action: "agent.webhook_secret_rotate",
-      targetType: "agent",
-      targetId: agentId,
-      metadata: { fingerprint: fingerprint(secret) },
-    },
+  await recordAudit(db, {
+    teamId,
+    actorId: userId,
+    action: "agent.webhook_secret_rotate",
+    targetId: agentId,
+    metadata: { fingerprint: fingerprint(secret) },
   });
   return { secret, url: webhookUrl(agentId) };
 }

@@ -4,6 +4,7 @@ import { notFound } from "~/server/errors";
 import { errorResponse } from "~/server/http/responses";
 import { exportAgentLines, exportFileName } from "~/server/transfer/export";
 import { callerOf } from "~/server/transfer/request";
+import { recordAudit } from "~/server/audit/record";
 
 /** An agent's full history as a JSON Lines download (any member of its team, viewers included). */
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }) {
@@ -15,7 +16,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
     // The first line is read before answering, so "not found" is a 404, not a broken download.
     const first = await lines.next();
     const agent = await db.agent.findFirstOrThrow({ where: { id, teamId: team.id }, select: { name: true } });
-    await db.auditLog.create({ data: { teamId: team.id, actorId: user.id, action: "agent.export", targetType: "agent", targetId: id } });
+    await recordAudit(db, { teamId: team.id, actorId: user.id, action: "agent.export", targetId: id });
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       start(controller) {

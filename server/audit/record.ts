@@ -1,0 +1,68 @@
+import type { Prisma } from "../db/client";
+
+/**
+ * Every action the audit log records, named once, with the kind of row it acts on. Domain functions
+ * write entries only through `recordAudit`, so an action is always one of these (the audit page's
+ * filter groups them by the part before the dot).
+ */
+export const AUDIT_ACTIONS = {
+  "agent.create": "agent",
+  "agent.edit": "agent",
+  "agent.fork": "agent",
+  "agent.import": "agent",
+  "agent.export": "agent",
+  "agent.start": "agent",
+  "agent.resume": "agent",
+  "agent.pause": "agent",
+  "agent.stop": "agent",
+  "agent.webhook_secret_rotate": "agent",
+  "budget.raise": "agent",
+  "approval.approve": "agent",
+  "approval.reject": "agent",
+  "memory.pin": "memory",
+  "memory.unpin": "memory",
+  "memory.edit": "memory",
+  "memory.forget": "memory",
+  "provider.create": "model_provider",
+  "provider.rotate_key": "model_provider",
+  "provider.set_embedding_model": "model_provider",
+  "provider.delete": "model_provider",
+  "share.create": "share_link",
+  "share.revoke": "share_link",
+  "team.create": "team",
+  "team.invite": "invitation",
+  "team.invite_revoke": "invitation",
+  "team.join": "member",
+  "team.leave": "member",
+  "team.role_change": "member",
+  "team.remove_member": "member",
+  "team.transfer_ownership": "member",
+} as const;
+
+export type AuditAction = keyof typeof AUDIT_ACTIONS;
+
+/** What can write an entry: the client, or the transaction the change itself is written in (so both commit or neither). */
+export type AuditWriter = { auditLog: Pick<Prisma.TransactionClient["auditLog"], "create"> };
+
+export async function recordAudit(
+  client: AuditWriter,
+  entry: {
+    teamId: string;
+    /** Who did it; null for the system (the watchdog, a schedule). */
+    actorId: string | null;
+    action: AuditAction;
+    targetId: string | null;
+    metadata?: Prisma.InputJsonValue;
+  },
+): Promise<void> {
+  await client.auditLog.create({
+    data: {
+      teamId: entry.teamId,
+      actorId: entry.actorId,
+      action: entry.action,
+      targetType: AUDIT_ACTIONS[entry.action],
+      targetId: entry.targetId,
+      metadata: entry.metadata ?? {},
+    },
+  });
+}
