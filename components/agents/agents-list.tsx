@@ -6,7 +6,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { SIMULATOR_LABEL, SIMULATOR_PROVIDER } from "~/server/agents/agent-input";
 import type { AgentSort } from "~/server/agents/agent-list";
-import type { ListedStatus } from "~/server/agents/statuses";
+import type { ListedStatus } from "~/shared/agent-status";
 import { Button } from "../ui/button";
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
 import { useTRPC } from "../trpc/react";

@@ -4,7 +4,7 @@ import { db, Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { AppError } from "../errors";
 import { summarySelect, toSummary, type AgentSummary } from "./agents";
-import { IMPORTING, type ListedStatus } from "./statuses";
+import { IMPORTING, type ListedStatus } from "../../shared/agent-status";
 
 /**
  * The agents list (issue 6): one page of a team's agents in a stable order, each row with a spend

@@ -4,8 +4,8 @@ import type { AgentStatus } from "../db/generated/enums";
 import { AppError } from "../errors";
 import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettings, type AgentSettingsInput } from "./agent-input";
 import { assertValidSchedule } from "./schedule";
-import { IMPORTING } from "./statuses";
 import { recordAudit } from "../audit/record";
+import { IMPORTING } from "../../shared/agent-status";
 
 /** What the pages show of an agent: plain JSON, money as a decimal string in USD. */
 export type AgentSummary = {

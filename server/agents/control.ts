@@ -5,6 +5,7 @@ import { AppError, notFound } from "../errors";
 import { appendEvent } from "./events";
 import { LOCKS, takeLock } from "../db/locks";
 import { recordAudit, type AuditAction } from "../audit/record";
+import { allows, FRESH_START, PERSON_ACTIONS } from "../../shared/agent-status";
 
 /**
  * People steering agents: start, pause, resume, stop, and decide approvals. State changes commit
@@ -31,7 +32,7 @@ export async function startAgent({ agentId, teamId, userId }: Ids) {
   const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { status: true, cycleCount: true } });
   if (!agent) throw notFound("That agent");
   // Failed (its endpoint was misconfigured, its runs kept dying) and hibernated agents start again like the others.
-  if (!["idle", "hibernated", "paused", "stopped", "stuck", "completed", "failed", "budget_exhausted"].includes(agent.status)) {
+  if (!allows("start", agent.status)) {
     throw new AppError("CONFLICT", `The agent is already ${agent.status.replace("_", " ")}.`);
   }
   if (agent.status === "stuck" || agent.status === "budget_exhausted") {
@@ -49,14 +50,14 @@ export async function startAgent({ agentId, teamId, userId }: Ids) {
     },
   });
   if (claimed.count === 0) throw new AppError("CONFLICT", "The agent was started or changed by someone else just now.");
-  const isStart = agent.status === "idle" || agent.status === "hibernated";
+  const isStart = FRESH_START.includes(agent.status);
   await audit(teamId, userId, isStart ? "agent.start" : "agent.resume", agentId);
   await inngest.send({ name: agentRunRequested.name, data: { agentId, teamId, reason: isStart ? "start" : "resume" } });
 }
 
 export async function pauseAgent({ agentId, teamId, userId }: Ids) {
   const updated = await db.agent.updateMany({
-    where: { id: agentId, teamId, status: { in: ["running", "sleeping", "waiting_approval", "idle"] } },
+    where: { id: agentId, teamId, status: { in: PERSON_ACTIONS.pause } },
     data: { status: "paused", statusReason: "Paused by a person." },
   });
   if (updated.count === 0) {
@@ -98,7 +99,7 @@ export async function stopAgent({ agentId, teamId, userId, reason }: Ids & { rea
   const trimmed = reason.trim();
   if (trimmed.length < 3) throw new AppError("BAD_REQUEST", "Say why the agent is stopped.", { fieldErrors: { reason: ["Say why."] } });
   const updated = await db.agent.updateMany({
-    where: { id: agentId, teamId, status: { notIn: ["stopped", "archived"] } },
+    where: { id: agentId, teamId, status: { in: PERSON_ACTIONS.stop } },
     data: { status: "stopped", statusReason: trimmed },
   });
   if (updated.count === 0) throw notFound("That running agent");

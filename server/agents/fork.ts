@@ -7,8 +7,8 @@ import { assertSettingsResolve, isUniqueViolation, nameConflict, settingsColumns
 import { settingsInputOf } from "./edit";
 import { appendEvent } from "./events";
 import { canRaiseLimits, limitsOf, remainingLimitsForFork } from "./limit-raises";
-import { IMPORTING } from "./statuses";
 import { recordAudit } from "../audit/record";
+import { IMPORTING } from "../../shared/agent-status";
 
 /**
  * Forking: a new, idle agent in the same team whose state is the source's as of one checkpoint.

@@ -1,7 +1,7 @@
 import type { Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { appendEvent, decisionRecorded, underAgentLock } from "./events";
-import { LOOP_OWNED } from "./statuses";
+import { LOOP_STATUSES } from "../../shared/agent-status";
 
 /**
  * Holds: moments where the loop stops before thinking and asks a person. Two kinds:
@@ -117,7 +117,7 @@ export async function openHold({
     );
     const status: AgentStatus = hold.kind === "stuck" ? "stuck" : "waiting_approval";
     await tx.agent.updateMany({
-      where: { id: agentId, teamId, status: { in: LOOP_OWNED } },
+      where: { id: agentId, teamId, status: { in: LOOP_STATUSES.loopOwned } },
       data: { status, statusReason: hold.reason },
     });
     return { approvalId: approval.id, kind: hold.kind };
@@ -162,7 +162,7 @@ export async function settleHold({ agentId, teamId, agentRunId, cycle, approvalI
     if (approval.status === "approved") {
       const agent = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { budgetUsd: true, budgetTokens: true } });
       await tx.agent.updateMany({
-        where: { id: agentId, teamId, status: { in: LOOP_OWNED } },
+        where: { id: agentId, teamId, status: { in: LOOP_STATUSES.loopOwned } },
         data: { status: "running", statusReason: null },
       });
       await tx.agent.updateMany({

@@ -27,10 +27,10 @@ import {
   type EventRecord,
   type ThinkStateRow,
 } from "./loop-sql";
-import { LOOP_OWNED, RUNNABLE } from "./statuses";
 import { logger } from "../logger";
 import { annotateSpan, withSpan } from "../operations/tracing";
 import { LOCKS } from "../db/locks";
+import { LOOP_STATUSES } from "../../shared/agent-status";
 
 /**
  * The agent loop's steps, as plain functions: the Inngest function (inngest/functions/agent-run.ts)
@@ -73,7 +73,7 @@ export async function beginRun({
         reason === "recovery" &&
         (agent.status === "waiting_approval" || agent.status === "stuck") &&
         (await tx.approval.count({ where: { agentId, teamId, status: "pending" } })) > 0;
-      if (!RUNNABLE.includes(agent.status) && !isWaitingRecovery)
+      if (!LOOP_STATUSES.runnable.includes(agent.status) && !isWaitingRecovery)
         return { shouldRun: false as const, reason: `The agent is ${agent.status}.` };
       const other = await liveRunOf(tx, { agentId, teamId });
       if (other) return { shouldRun: false as const, reason: `Another run of this agent is live (${other}).` };
@@ -85,7 +85,7 @@ export async function beginRun({
         select: { id: true, startCycle: true },
       }));
     await tx.agent.updateMany({
-      where: { id: agentId, teamId, status: { in: RUNNABLE } },
+      where: { id: agentId, teamId, status: { in: LOOP_STATUSES.runnable } },
       data: { status: "running", heartbeatAt: new Date(), statusReason: null },
     });
     // A recovered waiting agent keeps showing what it waits for; its heartbeat says a run holds it again.
@@ -210,7 +210,12 @@ export async function think(
     // Resumed (a new run) while the call still waits for its approval: show the agent as waiting again.
     if (recorded.kind === "act" && recorded.approvalId) {
       await db.agent.updateMany({
-        where: { id: agentId, teamId, status: { in: LOOP_OWNED }, approvals: { some: { id: recorded.approvalId, status: "pending" } } },
+        where: {
+          id: agentId,
+          teamId,
+          status: { in: LOOP_STATUSES.loopOwned },
+          approvals: { some: { id: recorded.approvalId, status: "pending" } },
+        },
         data: { status: "waiting_approval" },
       });
     }
@@ -223,7 +228,8 @@ export async function think(
   if (!agent) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   // A person paused or stopped the agent while this run went on (between steps, or with no cooldown sleep
   // for the cancellation to land on): nothing more is thought; the run ends and leaves the status alone.
-  if (!LOOP_OWNED.includes(agent.status)) return { kind: "stop", status: agent.status, reason: `The agent is ${agent.status}.` };
+  if (!LOOP_STATUSES.loopOwned.includes(agent.status))
+    return { kind: "stop", status: agent.status, reason: `The agent is ${agent.status}.` };
   const thought = thoughtOf(state.thought);
   if (!thought) {
     // Past the soft budget limit, or stuck: ask a person before spending anything more.
@@ -559,7 +565,10 @@ async function planInTx(
       { agentId, teamId, runId: agentRunId, cycle, type: "approval_requested", payload: { approvalId, toolName: call.name } },
       tx,
     );
-    await tx.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_OWNED } }, data: { status: "waiting_approval" } });
+    await tx.agent.updateMany({
+      where: { id: agentId, teamId, status: { in: LOOP_STATUSES.loopOwned } },
+      data: { status: "waiting_approval" },
+    });
   }
   return { kind: "act" as const, callEventSeq: callEvent.seq, toolName: call.name, approvalId };
 }
@@ -664,7 +673,7 @@ export async function settleApproval({
         tx,
       );
     }
-    await tx.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_OWNED } }, data: { status: "running" } });
+    await tx.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_STATUSES.loopOwned } }, data: { status: "running" } });
     return { approved: approval.status === "approved", answer: policy ? null : approval.answer, action };
   });
 }
@@ -737,7 +746,7 @@ export async function act({
         embedder: PENDING_EMBEDDER,
       },
       signature: callSignature(name, argumentsText),
-      loopOwned: LOOP_OWNED,
+      loopOwned: LOOP_STATUSES.loopOwned,
     };
     // Without a charge to commit with it, that statement is the whole write: under the agent lock in ONE
     // round trip, which also reads the next cycle's think state when that cycle follows at once and
@@ -878,7 +887,7 @@ async function markCycleDone({ agentId, teamId, cycle }: Ids & { cycle: number }
   // One statement: counters and heartbeat always; "sleeping" only over statuses the loop owns.
   await db.$executeRaw`
     UPDATE agent SET "cycleCount" = GREATEST("cycleCount", ${cycle}), "heartbeatAt" = (now() AT TIME ZONE 'UTC'),
-           status = CASE WHEN status::text = ANY(${LOOP_OWNED as string[]}::text[]) THEN 'sleeping'::"AgentStatus" ELSE status END
+           status = CASE WHEN status::text = ANY(${LOOP_STATUSES.loopOwned as string[]}::text[]) THEN 'sleeping'::"AgentStatus" ELSE status END
      WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}`;
 }
 
@@ -900,7 +909,7 @@ export async function endRun({
     if (status) {
       const current = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { status: true } });
       // A pause or stop decided by a person meanwhile stands.
-      if (current.status !== status && LOOP_OWNED.includes(current.status)) {
+      if (current.status !== status && LOOP_STATUSES.loopOwned.includes(current.status)) {
         await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status, statusReason: reason } });
         await appendEvent(
           { agentId, teamId, runId: agentRunId, cycle, type: "status_change", payload: { from: current.status, to: status, reason } },

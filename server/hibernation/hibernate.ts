@@ -5,6 +5,7 @@ import { env } from "../env";
 import { logger } from "../logger";
 import { getColdStore, type ColdStore } from "./cold-store";
 import { decodeSegment, encodeSegment, forgetSegment, segmentKey, type ColdEvent } from "./segments";
+import { LOOP_STATUSES } from "../../shared/agent-status";
 
 /**
  * Hibernation (docs/decisions/016): an agent idle for HIBERNATE_AFTER_HOURS has the events below its
@@ -14,7 +15,6 @@ import { decodeSegment, encodeSegment, forgetSegment, segmentKey, type ColdEvent
  */
 
 /** Statuses an agent may be compacted in: none has a run. Only `idle` becomes `hibernated`. */
-const COMPACTABLE: AgentStatus[] = ["idle", "paused", "stopped", "completed", "hibernated"];
 /** Events a segment holds at most: a segment is read whole, so a long history becomes several. */
 const EVENTS_PER_SEGMENT = 5000;
 
@@ -38,7 +38,7 @@ export async function findAgentsToHibernate({
     where: {
       ...(teamId ? { teamId } : {}),
       // A hibernated agent has no new events until something wakes it.
-      status: { in: COMPACTABLE.filter((status) => status !== "hibernated") },
+      status: { in: LOOP_STATUSES.compactable.filter((status) => status !== "hibernated") },
       isReadOnly: false,
       updatedAt: { lt: before },
       OR: [{ lastActiveAt: null }, { lastActiveAt: { lt: before } }],
@@ -59,7 +59,7 @@ async function whyNot(
   const [agent] = await tx.$queryRaw<{ status: AgentStatus; lastActiveAt: Date | null; updatedAt: Date }[]>`
     SELECT status, "lastActiveAt", "updatedAt" FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} FOR UPDATE`;
   if (!agent) return "The agent was not found.";
-  if (!COMPACTABLE.includes(agent.status)) return `The agent is ${agent.status}.`;
+  if (!LOOP_STATUSES.compactable.includes(agent.status)) return `The agent is ${agent.status}.`;
   if (agent.updatedAt >= before || (agent.lastActiveAt && agent.lastActiveAt >= before)) return "The agent was active recently.";
   if ((await tx.agentRun.count({ where: { agentId, teamId, status: { in: ["queued", "running"] } } })) > 0)
     return "The agent has a live run.";

@@ -2,9 +2,9 @@ import { inngest } from "~/inngest/client";
 import { agentApprovalDecided, agentRunRequested } from "~/inngest/events";
 import { appendEvent, underAgentLock } from "../agents/events";
 import { db } from "../db/client";
-import type { AgentStatus } from "../db/generated/enums";
 import { env } from "../env";
 import { logger } from "../logger";
+import { LOOP_STATUSES } from "../../shared/agent-status";
 
 /**
  * Heartbeats and recovery (docs/decisions/013-heartbeats-and-recovery.md). An agent whose status says
@@ -15,9 +15,7 @@ import { logger } from "../logger";
  */
 
 /** Statuses in which a run should exist: working, sleeping between cycles, or waiting for a person. */
-export const ACTIVE: AgentStatus[] = ["running", "sleeping", "waiting_approval", "stuck"];
 /** Statuses in which the run waits for a person (an approval or a hold), not for the clock. */
-const WAITING: AgentStatus[] = ["waiting_approval", "stuck"];
 /** Between a run's end (rollover) or a start and the next run's first step, nobody holds the agent. */
 export const NO_RUN_GRACE_SECONDS = 60;
 
@@ -61,7 +59,7 @@ export async function findStaleAgents({
   limit = 100,
 }: WatchdogOptions = {}): Promise<StaleAgent[]> {
   const agents = await db.agent.findMany({
-    where: { status: { in: ACTIVE }, isReadOnly: false },
+    where: { status: { in: LOOP_STATUSES.active }, isReadOnly: false },
     orderBy: { heartbeatAt: { sort: "asc", nulls: "first" } },
     take: limit * 5,
     select: {
@@ -109,7 +107,7 @@ export async function findStaleAgents({
       if (secondsBetween(now, lastChange) > graceSeconds) stale.push({ ...found, why: "no live run" });
       continue;
     }
-    if (WAITING.includes(agent.status) && agent.approvals.length > 0) {
+    if (LOOP_STATUSES.waiting.includes(agent.status) && agent.approvals.length > 0) {
       const waitsAtExecutor = live.some((r) => (r.executorRunId ? (executorById.get(r.executorRunId)?._count.waits ?? 0) > 0 : false));
       if (waitsAtExecutor) {
         verifiedWaits.push(agent.id);
@@ -125,7 +123,7 @@ export async function findStaleAgents({
   }
   // The heartbeat while waiting: recorded when the watchdog has seen the executor hold the run's wait.
   if (verifiedWaits.length > 0) {
-    await db.agent.updateMany({ where: { id: { in: verifiedWaits }, status: { in: WAITING } }, data: { heartbeatAt: now } });
+    await db.agent.updateMany({ where: { id: { in: verifiedWaits }, status: { in: LOOP_STATUSES.waiting } }, data: { heartbeatAt: now } });
   }
   return stale.slice(0, limit);
 }
@@ -150,7 +148,7 @@ export async function restartAgent({ agentId, teamId, why, heartbeatAgeSeconds, 
       });
       return next ? { send: true } : { send: false, reason: "The agent moved on since it was found." };
     }
-    if (!ACTIVE.includes(agent.status)) return { send: false, reason: `The agent is ${agent.status}.` };
+    if (!LOOP_STATUSES.active.includes(agent.status)) return { send: false, reason: `The agent is ${agent.status}.` };
     const revoked = await tx.agentRun.findMany({ where: { agentId, teamId, status: "running" }, select: { id: true } });
     await tx.agentRun.updateMany({
       where: { agentId, teamId, status: "running" },
@@ -207,7 +205,7 @@ export async function redeliverDecisions({ limit = 200 }: { limit?: number } = {
      WHERE ap.status IN ('approved', 'rejected')
        AND ap."decidedAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${UNDELIVERED_DECISION_SECONDS})
        AND ap."decidedAt" > (now() AT TIME ZONE 'UTC') - interval '1 day'
-       AND a.status::text = ANY(${ACTIVE as string[]}::text[])
+       AND a.status::text = ANY(${LOOP_STATUSES.active as string[]}::text[])
        AND NOT EXISTS (
          SELECT 1 FROM agent_event e
           WHERE e."agentId" = ap."agentId" AND e.cycle = ap.cycle AND e.type = 'approval_decided' AND e.payload->>'approvalId' = ap.id::text)

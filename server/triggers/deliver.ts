@@ -6,6 +6,7 @@ import { appendEvent } from "../agents/events";
 import { logger } from "../logger";
 import type { TriggerEventPayload, TriggerSource } from "./payload";
 import { LOCKS, takeLock } from "../db/locks";
+import { LOOP_STATUSES } from "../../shared/agent-status";
 
 /**
  * Delivering a trigger (a webhook call, a schedule firing) to an agent, once per delivery id:
@@ -16,12 +17,9 @@ import { LOCKS, takeLock } from "../db/locks";
  * - sleeping, running: woken (the cooldown after the current or finished cycle ends early).
  * - waiting for approval, stuck, paused, stopped, finished, failed, out of budget: the event is
  *   recorded and seen when the agent next runs; nothing is started. Schedules skip these (see
- *   SCHEDULE_SKIPS): a delivery row says so, no event is written.
+ *   LOOP_STATUSES.skippedBySchedule): a delivery row says so, no event is written.
  */
-export const STARTED_BY_TRIGGER: AgentStatus[] = ["idle", "hibernated"];
-export const WOKEN_BY_TRIGGER: AgentStatus[] = ["sleeping", "running"];
 /** A schedule firing for an agent a person stopped or that ended is skipped, not queued for later. */
-export const SCHEDULE_SKIPS: AgentStatus[] = ["paused", "stopped", "completed", "failed", "budget_exhausted"];
 
 export type DeliveryOutcome =
   | { duplicate: true; deliveryRowId: string }
@@ -54,7 +52,7 @@ export async function deliverTrigger({
       select: { status: true, isReadOnly: true, cycleCount: true },
     });
     if (!agent || agent.isReadOnly || agent.status === "archived") throw new AgentNotDeliverableError("archived or missing");
-    const skipped = source === "schedule" && SCHEDULE_SKIPS.includes(agent.status);
+    const skipped = source === "schedule" && LOOP_STATUSES.skippedBySchedule.includes(agent.status);
     const inserted = await tx.$queryRaw<{ id: string }[]>`
       INSERT INTO trigger_delivery (id, "agentId", "teamId", source, "deliveryId", payload, "receivedAt", "consumedAt")
       VALUES (gen_random_uuid(), ${agentId}::uuid, ${teamId}, ${source}, ${deliveryId},
@@ -82,11 +80,11 @@ export async function deliverTrigger({
       },
       tx,
     );
-    if (STARTED_BY_TRIGGER.includes(agent.status)) {
+    if (LOOP_STATUSES.startedByTrigger.includes(agent.status)) {
       await tx.agent.updateMany({ where: { id: agentId, teamId, status: agent.status }, data: { status: "running", statusReason: null } });
       return { duplicate: false, deliveryRowId, action: "started", status: agent.status };
     }
-    const action = WOKEN_BY_TRIGGER.includes(agent.status) ? "woken" : "recorded";
+    const action = LOOP_STATUSES.wokenByTrigger.includes(agent.status) ? "woken" : "recorded";
     return { duplicate: false, deliveryRowId, action, status: agent.status };
   });
   if (outcome.duplicate) return outcome;

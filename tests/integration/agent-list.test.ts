@@ -3,7 +3,7 @@ import { COUNT_CAP, listAgents, SPARKLINE_DAYS, type AgentSort } from "~/server/
 import { commitSpend, releaseSpend, reserveSpend } from "~/server/agents/budget";
 import { db, Prisma } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
-import type { ListedStatus } from "~/server/agents/statuses";
+import type { ListedStatus } from "~/shared/agent-status";
 import { createTestTeam } from "../factories/team";
 
 /** agent.list against the real database: keyset pages, filters, search, team scoping and sparklines. */

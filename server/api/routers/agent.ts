@@ -7,10 +7,10 @@ import { forkAgent } from "../../agents/fork";
 import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { agentState, checkpointAt, eventsAfter, listCycles } from "../../agents/timeline";
 import { rotateWebhookSecret, webhookInfo } from "../../triggers/webhooks";
-import { LISTED_STATUSES } from "../../agents/statuses";
 import { getRunningImport } from "../../transfer/import";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 import { tracked } from "@trpc/server";
+import { LISTED_STATUSES } from "../../../shared/agent-status";
 
 /** How often the live timeline looks for new events (one indexed query per open page). */
 const LIVE_POLL_MS = 1000;
