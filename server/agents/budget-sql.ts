@@ -10,11 +10,15 @@ import type { SpendKind } from "../db/generated/enums";
 type Client = Pick<Prisma.TransactionClient, "$queryRaw" | "$executeRaw">;
 type Ids = { agentId: string; teamId: string };
 
+/** Which limit a reservation would cross, checked in this order; null when it fits them all. */
+export type RefusedBy = "cycles" | "money" | "tokens";
+
 /**
  * A reservation in one statement: the agent's limits and committed counters, what its open reservations
- * hold (few rows: bounded however long the spend history), and the new reservation, inserted only if it
- * fits every limit. The conditions are reserveSpend's (budget.ts), which checks the numbers returned
- * again to word its refusal and fails if the two disagree. Runs under the budget lock.
+ * hold (few rows: bounded however long the spend history), which limit the reservation would cross (the
+ * rule, written once: `refusedBy`), and the reservation itself, inserted only when none. It also says
+ * whether the reservation reaches the soft limit. The numbers come back for wording a refusal only.
+ * Runs under the budget lock.
  */
 export async function reserveIfWithinLimits(
   client: Client,
@@ -33,44 +37,48 @@ export async function reserveIfWithinLimits(
       budgetUsd: string | null;
       budgetTokens: string | null;
       budgetCycles: number | null;
-      softLimitPercent: number;
-      spentUsd: string;
-      tokensUsed: string;
-      openUsd: string;
-      openTokens: string;
+      committedUsd: string;
+      refusedBy: RefusedBy | null;
+      isOverSoftLimit: boolean;
       reservationId: bigint | null;
     }[]
   >`
     WITH b AS (
-      SELECT "budgetUsd", "budgetTokens", "budgetCycles", "softLimitPercent", "spentUsd", "tokensUsed", o."openUsd", o."openTokens"
+      SELECT "budgetUsd", "budgetTokens", "budgetCycles", "softLimitPercent",
+             "spentUsd" + o."openUsd" AS "committedUsd", "tokensUsed" + o."openTokens" AS "committedTokens"
         FROM agent,
              LATERAL (SELECT coalesce(sum("costUsd"), 0) AS "openUsd", coalesce(sum("tokensIn"), 0) + coalesce(sum("tokensOut"), 0) AS "openTokens"
                         FROM spend_entry WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND state = 'reserved') o
        WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
+    ), v AS (
+      SELECT b.*,
+             CASE
+               WHEN b."budgetCycles" IS NOT NULL AND ${input.nextCycle}::int > b."budgetCycles" THEN 'cycles'
+               WHEN b."budgetUsd" IS NOT NULL AND b."committedUsd" + ${input.worstCaseUsd}::numeric > b."budgetUsd" THEN 'money'
+               WHEN b."budgetTokens" IS NOT NULL AND b."committedTokens" + ${input.worstCaseTokens}::int > b."budgetTokens" THEN 'tokens'
+             END AS "refusedBy"
+        FROM b
     ), reservation AS (
       INSERT INTO spend_entry ("agentId", "teamId", kind, state, model, "tokensIn", "costUsd", "reservationKey", "createdAt")
       SELECT ${agentId}::uuid, ${teamId}, ${input.kind}::"SpendKind", 'reserved'::"SpendState", ${input.model}, ${input.worstCaseTokens}::int,
              ${input.worstCaseUsd}::numeric, ${input.reservationKey}, now() AT TIME ZONE 'UTC'
-        FROM b
-       WHERE (b."budgetCycles" IS NULL OR ${input.nextCycle}::int <= b."budgetCycles")
-         AND (b."budgetUsd" IS NULL OR b."spentUsd" + b."openUsd" + ${input.worstCaseUsd}::numeric <= b."budgetUsd")
-         AND (b."budgetTokens" IS NULL OR b."tokensUsed" + b."openTokens" + ${input.worstCaseTokens}::int <= b."budgetTokens")
+        FROM v
+       WHERE v."refusedBy" IS NULL
       RETURNING id
     )
-    SELECT "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "budgetCycles", "softLimitPercent",
-           "spentUsd"::text AS "spentUsd", "tokensUsed"::text AS "tokensUsed", "openUsd"::text AS "openUsd",
-           "openTokens"::text AS "openTokens", (SELECT id FROM reservation) AS "reservationId"
-      FROM b`;
+    SELECT "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "budgetCycles",
+           "committedUsd"::text AS "committedUsd", "refusedBy",
+           ("budgetUsd" IS NOT NULL AND "committedUsd" + ${input.worstCaseUsd}::numeric >= "budgetUsd" * "softLimitPercent" / 100) AS "isOverSoftLimit",
+           (SELECT id FROM reservation) AS "reservationId"
+      FROM v`;
   if (!row) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   return {
     budgetUsd: row.budgetUsd === null ? null : new Prisma.Decimal(row.budgetUsd),
     budgetTokens: row.budgetTokens === null ? null : BigInt(row.budgetTokens),
     budgetCycles: row.budgetCycles,
-    softLimitPercent: row.softLimitPercent,
-    spentUsd: new Prisma.Decimal(row.spentUsd),
-    tokensUsed: BigInt(row.tokensUsed),
-    openUsd: new Prisma.Decimal(row.openUsd),
-    openTokens: Number(row.openTokens),
+    committedUsd: new Prisma.Decimal(row.committedUsd),
+    refusedBy: row.refusedBy,
+    isOverSoftLimit: row.isOverSoftLimit,
     reservationId: row.reservationId === null ? null : BigInt(row.reservationId),
   };
 }

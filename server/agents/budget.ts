@@ -40,55 +40,37 @@ export async function reserveSpend(input: {
   // Reservations of one agent are serialised (LOCKS.budget) so two concurrent calls cannot both squeeze
   // under the limit. Spent plus reserved, money and tokens: the committed part from the agent's counters
   // (kept with every commit), the reserved part from the few open reservations. One statement
-  // (budget-sql.ts) reads them and inserts the reservation if it fits; `verdictOf` words a refusal.
+  // (budget-sql.ts) reads them, decides which limit (if any) it would cross, and inserts the reservation
+  // only if none; `verdictOf` words a refusal.
   if (!input.reservationKey) {
-    // The loop's model calls: lock and statement in ONE round trip (lockedOneTrip). A disagreement
-    // found afterwards cannot roll the reservation back, so it is released before the error is raised.
-    const agent = await reserve(lockedOneTrip(LOCKS.budget(input.agentId)));
-    try {
-      return verdictOf(input, agent);
-    } catch (error) {
-      if (agent.reservationId !== null)
-        await releaseSpend({ agentId: input.agentId, teamId: input.teamId, reservationId: agent.reservationId });
-      throw error;
-    }
+    // The loop's model calls: lock and statement in ONE round trip (lockedOneTrip).
+    return verdictOf(input, await reserve(lockedOneTrip(LOCKS.budget(input.agentId))));
   }
   const reservationKey = input.reservationKey;
   return db.$transaction(async (tx) => {
     const existing = await tx.spendEntry.findUnique({ where: { reservationKey }, select: { id: true } });
     if (existing) return { ok: true as const, reservationId: existing.id, isOverSoftLimit: false };
     await takeLock(tx, LOCKS.budget(input.agentId));
-    // Thrown, the transaction rolls back: a reservation is never left behind a refusal.
     return verdictOf(input, await reserve(tx));
   });
 }
 
-/** The verdict on a reservation attempt: the refusal's words, or the reservation and whether it is past the soft limit. */
-function verdictOf(
-  input: { agentId: string; worstCaseUsd: string; worstCaseTokens: number; nextCycle: number },
-  agent: Awaited<ReturnType<typeof reserveIfWithinLimits>>,
-): BudgetVerdict {
-  const committedUsd = agent.spentUsd.plus(agent.openUsd);
-  const committedTokens = Number(agent.tokensUsed) + agent.openTokens;
-  const afterUsd = committedUsd.plus(input.worstCaseUsd);
-  const refusal =
-    agent.budgetCycles !== null && input.nextCycle > agent.budgetCycles
-      ? { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${agent.budgetCycles} is reached.` }
-      : agent.budgetUsd !== null && afterUsd.greaterThan(agent.budgetUsd)
-        ? {
-            ok: false as const,
-            reason: "money" as const,
-            message: `This call could cost up to $${input.worstCaseUsd}; with $${committedUsd.toFixed(4)} already committed it could cross the $${agent.budgetUsd.toFixed(2)} limit.`,
-          }
-        : agent.budgetTokens !== null && BigInt(committedTokens + input.worstCaseTokens) > agent.budgetTokens
-          ? { ok: false as const, reason: "tokens" as const, message: `This call could cross the limit of ${agent.budgetTokens} tokens.` }
-          : null;
-  if ((refusal === null) !== (agent.reservationId !== null))
-    throw new Error(`The budget checks disagree for agent ${input.agentId}: no reservation was made.`);
-  if (refusal) return refusal;
-  const isOverSoftLimit =
-    agent.budgetUsd !== null && afterUsd.greaterThanOrEqualTo(agent.budgetUsd.times(agent.softLimitPercent).dividedBy(100));
-  return { ok: true as const, reservationId: agent.reservationId!, isOverSoftLimit };
+/** The verdict on a reservation attempt: the statement decided (budget-sql.ts); this words a refusal. */
+function verdictOf(input: { worstCaseUsd: string }, agent: Awaited<ReturnType<typeof reserveIfWithinLimits>>): BudgetVerdict {
+  switch (agent.refusedBy) {
+    case null:
+      return { ok: true as const, reservationId: agent.reservationId!, isOverSoftLimit: agent.isOverSoftLimit };
+    case "cycles":
+      return { ok: false, reason: "cycles", message: `The cycle limit of ${agent.budgetCycles} is reached.` };
+    case "money":
+      return {
+        ok: false,
+        reason: "money",
+        message: `This call could cost up to $${input.worstCaseUsd}; with $${agent.committedUsd.toFixed(4)} already committed it could cross the $${agent.budgetUsd!.toFixed(2)} limit.`,
+      };
+    case "tokens":
+      return { ok: false, reason: "tokens", message: `This call could cross the limit of ${agent.budgetTokens} tokens.` };
+  }
 }
 
 /** Replaces a reservation with what the call really cost, linked to its event, and updates the agent's counters. */
