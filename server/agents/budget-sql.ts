@@ -1,5 +1,6 @@
 import { Prisma } from "../db/client";
 import type { SpendKind } from "../db/generated/enums";
+import { chargeCommittedSet, commitReservationCte } from "./sql";
 
 /**
  * The spend ledger's hot-path statements (budget.ts), raw for the reason the loop's are
@@ -91,14 +92,9 @@ export async function commitReservation(
   client: Client,
   input: Ids & { reservationId: bigint; costUsd: string; tokensIn: number; tokensOut: number; eventId: bigint | null },
 ) {
+  const charge = { reservationId: input.reservationId, costUsd: input.costUsd, tokensIn: input.tokensIn, tokensOut: input.tokensOut };
   await client.$executeRaw`
-    WITH committed AS (
-      UPDATE spend_entry SET state = 'committed', "costUsd" = ${input.costUsd}::numeric, "tokensIn" = ${input.tokensIn},
-             "tokensOut" = ${input.tokensOut}, "eventId" = ${input.eventId}::bigint
-       WHERE id = ${input.reservationId}::bigint AND "agentId" = ${input.agentId}::uuid AND "teamId" = ${input.teamId} AND state = 'reserved'
-       RETURNING 1
-    )
-    UPDATE agent SET "spentUsd" = "spentUsd" + ${input.costUsd}::numeric, "tokensUsed" = "tokensUsed" + ${input.tokensIn + input.tokensOut},
-           "updatedAt" = now() AT TIME ZONE 'UTC'
+    WITH committed AS (${commitReservationCte({ agentId: input.agentId, teamId: input.teamId, charge, eventId: Prisma.sql`${input.eventId}::bigint` })})
+    UPDATE agent SET ${chargeCommittedSet(charge)}
      WHERE id = ${input.agentId}::uuid AND "teamId" = ${input.teamId} AND EXISTS (SELECT 1 FROM committed)`;
 }

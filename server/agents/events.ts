@@ -2,6 +2,7 @@ import { db, Prisma } from "../db/client";
 import type { EventType } from "../db/generated/enums";
 import { direct } from "../db/raw";
 import { LOCKS, takeLock } from "../db/locks";
+import { appendEventsSet } from "./sql";
 
 type Tx = Prisma.TransactionClient;
 
@@ -30,7 +31,7 @@ export async function appendEvent(
   const write = async (client: Tx) => {
     const [event] = await client.$queryRaw<{ id: bigint; seq: number }[]>`
       WITH next AS (
-        UPDATE agent SET "lastEventSeq" = "lastEventSeq" + 1, "eventCount" = "eventCount" + 1, "lastActiveAt" = now()
+        UPDATE agent SET ${appendEventsSet(1)}
          WHERE id = ${input.agentId}::uuid AND "teamId" = ${input.teamId}
          RETURNING "lastEventSeq" AS seq
       )

@@ -1,6 +1,7 @@
 import { Prisma } from "../db/client";
 import type { AgentStatus, EventType } from "../db/generated/enums";
 import { recentEventsSql, type LoadedAgent, type LoadedEvent } from "./events";
+import { appendEventsSet, chargeCommittedSet, commitReservationCte, markCycleDoneSet } from "./sql";
 import { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize, type PendingMemory, type PinnedMemory } from "../memory/memories";
 import type { ProviderRow } from "../providers/providers";
 
@@ -199,7 +200,6 @@ export async function recordToolResult(
     costUsd: string | undefined;
     memory: { content: string; importance: { ifNew: number; ifNotNew: number }; embedder: string };
     signature: string;
-    loopOwned: readonly string[];
   },
 ) {
   const { agentId, teamId, cycle } = input;
@@ -218,9 +218,7 @@ export async function recordToolResult(
                 WHERE recent.hash = ${input.resultHash}::text)) AS "isNew"
         FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}
     ), next AS (
-      UPDATE agent SET "lastEventSeq" = "lastEventSeq" + 1, "eventCount" = "eventCount" + 1, "lastActiveAt" = now(),
-             "cycleCount" = GREATEST("cycleCount", ${cycle}), "heartbeatAt" = (now() AT TIME ZONE 'UTC'),
-             status = CASE WHEN status::text = ANY(${input.loopOwned as string[]}::text[]) THEN 'sleeping'::"AgentStatus" ELSE status END,
+      UPDATE agent SET ${appendEventsSet(1)}, ${markCycleDoneSet(cycle)},
              "repeatStreak" = CASE WHEN "lastCallSignature" = ${input.signature} THEN "repeatStreak" + 1 ELSE 1 END,
              "lastCallSignature" = ${input.signature},
              "lastProgressCycle" = CASE WHEN (SELECT "isNew" FROM facts) THEN ${cycle} ELSE "lastProgressCycle" END,
@@ -301,21 +299,19 @@ export async function recordThought(
 ) {
   const { agentId, teamId, runId, cycle, thought, plan, reservation } = input;
   const count = plan ? 2 : 1;
+  const charge = {
+    reservationId: reservation.id,
+    costUsd: reservation.costUsd,
+    tokensIn: reservation.tokensIn,
+    tokensOut: reservation.tokensOut,
+  };
   const ids = { agentId, teamId, cycle, agentRunId: runId };
   const rows = await client.$queryRaw<{ id: bigint; seq: number; worldState: string }[]>`
     WITH fresh AS (SELECT NOT EXISTS (${thoughtSql(ids)}) AND NOT EXISTS (${recordedDecisionSql(ids)}) AS ok),
     thought_id AS (SELECT nextval(pg_get_serial_sequence('agent_event', 'id')) AS id FROM fresh WHERE ok),
-    committed AS (
-      UPDATE spend_entry SET state = 'committed', "costUsd" = ${reservation.costUsd}::numeric, "tokensIn" = ${reservation.tokensIn},
-             "tokensOut" = ${reservation.tokensOut}, "eventId" = (SELECT id FROM thought_id)
-       WHERE id = ${reservation.id}::bigint AND "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND state = 'reserved'
-         AND (SELECT ok FROM fresh)
-       RETURNING 1
+    committed AS (${commitReservationCte({ agentId, teamId, charge, eventId: Prisma.sql`(SELECT id FROM thought_id)`, onlyIf: Prisma.sql`(SELECT ok FROM fresh)` })}
     ), next AS (
-      UPDATE agent SET "lastEventSeq" = "lastEventSeq" + ${count}, "eventCount" = "eventCount" + ${count}, "lastActiveAt" = now(),
-             "spentUsd" = "spentUsd" + CASE WHEN EXISTS (SELECT 1 FROM committed) THEN ${reservation.costUsd}::numeric ELSE 0 END,
-             "tokensUsed" = "tokensUsed" + CASE WHEN EXISTS (SELECT 1 FROM committed) THEN ${reservation.tokensIn + reservation.tokensOut} ELSE 0 END,
-             "updatedAt" = CASE WHEN EXISTS (SELECT 1 FROM committed) THEN now() AT TIME ZONE 'UTC' ELSE "updatedAt" END
+      UPDATE agent SET ${appendEventsSet(count)}, ${chargeCommittedSet(charge)}
        WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} AND (SELECT ok FROM fresh)
        RETURNING "lastEventSeq" AS last, "worldState"::text AS "worldState"
     )

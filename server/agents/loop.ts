@@ -31,6 +31,7 @@ import { logger } from "../logger";
 import { annotateSpan, withSpan } from "../operations/tracing";
 import { LOCKS } from "../db/locks";
 import { LOOP_STATUSES } from "../../shared/agent-status";
+import { markCycleDoneSet } from "./sql";
 
 /**
  * The agent loop's steps, as plain functions: the Inngest function (inngest/functions/agent-run.ts)
@@ -746,7 +747,6 @@ export async function act({
         embedder: PENDING_EMBEDDER,
       },
       signature: callSignature(name, argumentsText),
-      loopOwned: LOOP_STATUSES.loopOwned,
     };
     // Without a charge to commit with it, that statement is the whole write: under the agent lock in ONE
     // round trip, which also reads the next cycle's think state when that cycle follows at once and
@@ -885,10 +885,7 @@ async function idleCycle({ agentId, teamId, cycle }: Ids & { cycle: number }) {
 
 async function markCycleDone({ agentId, teamId, cycle }: Ids & { cycle: number }) {
   // One statement: counters and heartbeat always; "sleeping" only over statuses the loop owns.
-  await db.$executeRaw`
-    UPDATE agent SET "cycleCount" = GREATEST("cycleCount", ${cycle}), "heartbeatAt" = (now() AT TIME ZONE 'UTC'),
-           status = CASE WHEN status::text = ANY(${LOOP_STATUSES.loopOwned as string[]}::text[]) THEN 'sleeping'::"AgentStatus" ELSE status END
-     WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}`;
+  await db.$executeRaw`UPDATE agent SET ${markCycleDoneSet(cycle)} WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}`;
 }
 
 /** Ends the agent (finished, stuck, out of budget, stopped) or just this run (rollover). */
