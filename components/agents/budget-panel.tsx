@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { clsx } from "clsx";
 import { useId } from "react";
-import type { SpendBucket, SpendForecast, SpendReport } from "~/server/agents/spend-report";
+import type { SpendBucket, SpendForecast, SpendReport } from "~/server/spend/report";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { formatAbsolute, formatUsd } from "../ui/format";

@@ -6,6 +6,7 @@ import { env } from "../env";
 import { logger } from "../logger";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 import { inngestRunStatus, type RunStatusSource } from "../runs/run-status";
+import { chargeOrphanedReservations, type OrphanSettlement } from "../spend/budget";
 
 /**
  * Heartbeats and recovery (docs/decisions/013-heartbeats-and-recovery.md). An agent whose status says
@@ -215,4 +216,28 @@ export async function redeliverDecisions({ limit = 200 }: { limit?: number } = {
   await inngest.send(undelivered.map((d) => ({ name: agentApprovalDecided.name, data: d })));
   logger.warn({ approvals: undelivered.map((d) => d.approvalId) }, "watchdog sent approval decisions again");
   return undelivered.map((d) => d.approvalId);
+}
+
+/**
+ * Charges the spend reservations a crash cut off (server/spend/budget.ts chargeOrphanedReservations)
+ * and tells each agent's timeline with a budget event.
+ */
+export async function settleOrphanedReservations(bound: { olderThanSeconds: number; limit?: number }): Promise<OrphanSettlement[]> {
+  const settled = await chargeOrphanedReservations(bound);
+  for (const s of settled) {
+    await appendEvent({
+      agentId: s.agentId,
+      teamId: s.teamId,
+      cycle: 0,
+      type: "budget",
+      payload: {
+        stage: "recovery",
+        reason: "orphaned_reservation",
+        calls: s.calls,
+        costUsd: s.costUsd,
+        message: `${s.calls === 1 ? "A call" : `${s.calls} calls`} cut off by a crash ${s.calls === 1 ? "was" : "were"} charged at the worst case ($${Number(s.costUsd).toFixed(4)}, ${s.tokens} tokens): the provider may have billed ${s.calls === 1 ? "it" : "them"}.`,
+      },
+    });
+  }
+  return settled;
 }

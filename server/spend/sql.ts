@@ -1,13 +1,45 @@
 import { Prisma } from "../db/client";
 import type { SpendKind } from "../db/generated/enums";
-import { chargeCommittedSet, commitReservationCte } from "./sql";
 
 /**
- * The spend ledger's hot-path statements (budget.ts), raw for the reason the loop's are
- * (server/agents/loop-sql.ts): each does in ONE round trip what Prisma needs several for, and every
- * cycle runs them. Parameterised, through Prisma's `$queryRaw`/`$executeRaw` (inside the caller's
- * transaction, on PostgreSQL and PGlite alike); numbers come back as text and are converted here.
+ * The spend ledger's SQL: its rules as fragments other statements compose (committing a reservation
+ * and charging the agent: the loop's thought statement takes them too), and the ledger's statements
+ * (budget.ts), raw for the reason the loop's are (server/loop/sql.ts): each does in ONE round trip what
+ * Prisma needs several for, and every cycle runs them. Parameterised, through Prisma's
+ * `$queryRaw`/`$executeRaw` (inside the caller's transaction, on PostgreSQL and PGlite alike); numbers
+ * come back as text and are converted here.
  */
+export type Charge = { reservationId: bigint; costUsd: string; tokensIn: number; tokensOut: number };
+
+/**
+ * A CTE body that commits a reservation at the real cost, linked to its event; a reservation no longer
+ * "reserved" (a retried step committed it already) matches nothing. Name the CTE `committed` and let
+ * the agent row take `chargeCommittedSet`, so the ledger and the counters move together or not at all.
+ */
+export const commitReservationCte = ({
+  agentId,
+  teamId,
+  charge,
+  eventId,
+  onlyIf = Prisma.sql`true`,
+}: {
+  agentId: string;
+  teamId: string;
+  charge: Charge;
+  eventId: Prisma.Sql;
+  onlyIf?: Prisma.Sql;
+}) => Prisma.sql`UPDATE spend_entry SET state = 'committed', "costUsd" = ${charge.costUsd}::numeric, "tokensIn" = ${charge.tokensIn},
+         "tokensOut" = ${charge.tokensOut}, "eventId" = ${eventId}
+   WHERE id = ${charge.reservationId}::bigint AND "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND state = 'reserved' AND ${onlyIf}
+   RETURNING 1`;
+
+/** `SET` assignments on `agent` that add what the `committed` CTE (commitReservationCte) committed, and nothing when it committed nothing. */
+export const chargeCommittedSet = (
+  charge: Charge,
+) => Prisma.sql`"spentUsd" = "spentUsd" + CASE WHEN EXISTS (SELECT 1 FROM committed) THEN ${charge.costUsd}::numeric ELSE 0 END,
+  "tokensUsed" = "tokensUsed" + CASE WHEN EXISTS (SELECT 1 FROM committed) THEN ${charge.tokensIn + charge.tokensOut} ELSE 0 END,
+  "updatedAt" = CASE WHEN EXISTS (SELECT 1 FROM committed) THEN now() AT TIME ZONE 'UTC' ELSE "updatedAt" END`;
+
 type Client = Pick<Prisma.TransactionClient, "$queryRaw" | "$executeRaw">;
 type Ids = { agentId: string; teamId: string };
 
@@ -97,4 +129,27 @@ export async function commitReservation(
     WITH committed AS (${commitReservationCte({ agentId: input.agentId, teamId: input.teamId, charge, eventId: Prisma.sql`${input.eventId}::bigint` })})
     UPDATE agent SET ${chargeCommittedSet(charge)}
      WHERE id = ${input.agentId}::uuid AND "teamId" = ${input.teamId} AND EXISTS (SELECT 1 FROM committed)`;
+}
+
+/** chargeOrphanedReservations' statement (budget.ts): commits reservations older than the bound at their worst case, with the agents' counters. */
+export async function chargeOrphans(client: Client, { olderThanSeconds, limit }: { olderThanSeconds: number; limit: number }) {
+  // (`counters` runs although nothing reads it: PostgreSQL completes every data-modifying CTE.)
+  return client.$queryRaw<{ agentId: string; teamId: string; calls: number; costUsd: string; tokens: number }[]>`
+    WITH orphan AS (
+      SELECT id FROM spend_entry
+       WHERE state = 'reserved' AND "createdAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${olderThanSeconds})
+       ORDER BY id LIMIT ${limit}
+       FOR UPDATE SKIP LOCKED
+    ), settled AS (
+      UPDATE spend_entry s SET state = 'committed' FROM orphan WHERE s.id = orphan.id AND s.state = 'reserved'
+      RETURNING s."agentId", s."teamId", s."costUsd", s."tokensIn" + s."tokensOut" AS tokens
+    ), per_agent AS (
+      SELECT "agentId", "teamId", count(*)::int AS calls, sum("costUsd") AS cost, sum(tokens)::bigint AS tokens FROM settled GROUP BY 1, 2
+    ), counters AS (
+      UPDATE agent a SET "spentUsd" = a."spentUsd" + p.cost, "tokensUsed" = a."tokensUsed" + p.tokens
+        FROM per_agent p WHERE a.id = p."agentId"
+      RETURNING a.id
+    )
+    SELECT p."agentId"::text AS "agentId", p."teamId", p.calls, p.cost::text AS "costUsd", p.tokens::int AS tokens
+      FROM per_agent p`;
 }

@@ -1,6 +1,6 @@
 import { env } from "../env";
 import { logger } from "../logger";
-import { DEFAULT_PRICES } from "./pricing";
+import { DEFAULT_PRICES } from "./price-table";
 
 /** The price table in force: LONGHAUL_PRICES when set, else the built-in one. */
 export const PRICES = env.LONGHAUL_PRICES ?? DEFAULT_PRICES;

@@ -1,8 +1,7 @@
 import { db, type Prisma } from "../db/client";
 import { lockedOneTrip, type RawClient } from "../db/raw";
 import type { SpendKind } from "../db/generated/enums";
-import { commitReservation, reserveIfWithinLimits } from "./budget-sql";
-import { appendEvent } from "./events";
+import { chargeOrphans, commitReservation, reserveIfWithinLimits } from "./sql";
 import { LOCKS, takeLock } from "../db/locks";
 
 /**
@@ -40,7 +39,7 @@ export async function reserveSpend(input: {
   // Reservations of one agent are serialised (LOCKS.budget) so two concurrent calls cannot both squeeze
   // under the limit. Spent plus reserved, money and tokens: the committed part from the agent's counters
   // (kept with every commit), the reserved part from the few open reservations. One statement
-  // (budget-sql.ts) reads them, decides which limit (if any) it would cross, and inserts the reservation
+  // (sql.ts) reads them, decides which limit (if any) it would cross, and inserts the reservation
   // only if none; `verdictOf` words a refusal.
   if (!input.reservationKey) {
     // The loop's model calls: lock and statement in ONE round trip (lockedOneTrip).
@@ -55,7 +54,7 @@ export async function reserveSpend(input: {
   });
 }
 
-/** The verdict on a reservation attempt: the statement decided (budget-sql.ts); this words a refusal. */
+/** The verdict on a reservation attempt: the statement decided (sql.ts); this words a refusal. */
 function verdictOf(input: { worstCaseUsd: string }, agent: Awaited<ReturnType<typeof reserveIfWithinLimits>>): BudgetVerdict {
   switch (agent.refusedBy) {
     case null:
@@ -86,7 +85,7 @@ export async function commitSpend(
   },
   within?: Prisma.TransactionClient,
 ) {
-  // One statement (budget-sql.ts): a single statement is atomic, so it needs no transaction of its own.
+  // One statement (sql.ts): a single statement is atomic, so it needs no transaction of its own.
   await commitReservation(within ?? db, { ...input, eventId: input.eventId ?? null });
 }
 
@@ -105,48 +104,15 @@ export type OrphanSettlement = { agentId: string; teamId: string; calls: number;
  * was killed) and its retry reserved again. Each is committed at its worst case — the provider may have
  * billed the cut-off call — and the agent's counters follow, so a crash neither leaves money counted
  * as "reserved" forever nor makes a call that may have happened disappear from the ledger. One
- * statement; SKIP LOCKED lets two watchdogs share the work. The agent's timeline gets a budget event.
+ * statement (sql.ts); SKIP LOCKED lets two watchdogs share the work. What was charged, per agent: the
+ * watchdog tells each agent's timeline (server/operations/watchdog.ts settleOrphanedReservations).
  */
-export async function settleOrphanedReservations({
+export async function chargeOrphanedReservations({
   olderThanSeconds,
   limit = 1000,
 }: {
   olderThanSeconds: number;
   limit?: number;
 }): Promise<OrphanSettlement[]> {
-  const settled = await db.$queryRaw<{ agentId: string; teamId: string; calls: number; costUsd: string; tokens: number }[]>`
-    WITH orphan AS (
-      SELECT id FROM spend_entry
-       WHERE state = 'reserved' AND "createdAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${olderThanSeconds})
-       ORDER BY id LIMIT ${limit}
-       FOR UPDATE SKIP LOCKED
-    ), settled AS (
-      UPDATE spend_entry s SET state = 'committed' FROM orphan WHERE s.id = orphan.id AND s.state = 'reserved'
-      RETURNING s."agentId", s."teamId", s."costUsd", s."tokensIn" + s."tokensOut" AS tokens
-    ), per_agent AS (
-      SELECT "agentId", "teamId", count(*)::int AS calls, sum("costUsd") AS cost, sum(tokens)::bigint AS tokens FROM settled GROUP BY 1, 2
-    ), counters AS (
-      UPDATE agent a SET "spentUsd" = a."spentUsd" + p.cost, "tokensUsed" = a."tokensUsed" + p.tokens
-        FROM per_agent p WHERE a.id = p."agentId"
-      RETURNING a.id
-    )
-    SELECT p."agentId"::text AS "agentId", p."teamId", p.calls, p.cost::text AS "costUsd", p.tokens::int AS tokens
-      FROM per_agent p`;
-  // (\`counters\` runs although nothing reads it: PostgreSQL completes every data-modifying CTE.)
-  for (const s of settled) {
-    await appendEvent({
-      agentId: s.agentId,
-      teamId: s.teamId,
-      cycle: 0,
-      type: "budget",
-      payload: {
-        stage: "recovery",
-        reason: "orphaned_reservation",
-        calls: s.calls,
-        costUsd: s.costUsd,
-        message: `${s.calls === 1 ? "A call" : `${s.calls} calls`} cut off by a crash ${s.calls === 1 ? "was" : "were"} charged at the worst case ($${Number(s.costUsd).toFixed(4)}, ${s.tokens} tokens): the provider may have billed ${s.calls === 1 ? "it" : "them"}.`,
-      },
-    });
-  }
-  return settled;
+  return chargeOrphans(db, { olderThanSeconds, limit });
 }

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { db } from "../../db/client";
-import { factKeyOf, rememberFact, searchMemories, writeMemory } from "../../memory/memories";
-import { mergeWorldState } from "../loop-sql";
-import { direct } from "../../db/raw";
+import { db } from "../db/client";
+import { factKeyOf, rememberFact, searchMemories, writeMemory } from "../memory/memories";
+import { mergeWorldState } from "./sql";
+import { direct } from "../db/raw";
 import { registerTool } from "./registry";
 
-/** The built-in tools. A custom tool is one more `registerTool(...)` call, imported by server/agents/tools/index.ts. */
+/** The built-in tools. A custom tool is one more `registerTool(...)` call, imported by server/tools/index.ts. */
 
 export const HTTP_GET_MAX_BYTES = 256 * 1024;
 export const HTTP_GET_TIMEOUT_MS = 10_000;
@@ -21,7 +21,7 @@ export const updateWorldState = registerTool({
   sideEffect: "read-only",
   defaultApproval: "never",
   execute: async (input, { agentId, teamId }) => {
-    // One statement (server/agents/loop-sql.ts): the merge happens in the database, under the row's lock.
+    // One statement (server/tools/sql.ts): the merge happens in the database, under the row's lock.
     const before = await mergeWorldState(direct, { agentId, teamId, set: input.set ?? {}, remove: input.remove ?? [] });
     const state = { ...((before ?? {}) as Record<string, unknown>), ...(input.set ?? {}) };
     for (const key of input.remove ?? []) delete state[key];

@@ -1,7 +1,7 @@
 import { findOutboundRefusal, outboundGuard, type OutboundGuard, type OutboundRefusedError } from "../security/outbound";
-import { effectKey, performEffect } from "./effects";
-import { reserveSpend } from "./budget";
-import { parseToolCall, type ToolDefinition } from "./tools";
+import { effectKey, performEffect } from "./effect-ledger";
+import { reserveSpend } from "../spend/budget";
+import { parseToolCall, type ToolDefinition } from "./index";
 
 export type ToolCallOutcome = (
   | { status: "invalid"; error: string }

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import type { GuardedFetch } from "../../security/outbound";
-import type { ApprovalPolicy } from "../tool-catalog";
+import type { GuardedFetch } from "../security/outbound";
+import type { ApprovalPolicy } from "../agents/tool-catalog";
 
 /**
  * The tool registry. A tool is one registration: a zod input schema (sent to the model as JSON
  * schema), a side-effect class and a default approval policy that an agent's settings may override.
- * Side-effecting tools run through the effect ledger (server/agents/effects.ts); read-only tools are
+ * Side-effecting tools run through the effect ledger (server/tools/effect-ledger.ts); read-only tools are
  * safe to run again.
  */
 export type ToolContext = {

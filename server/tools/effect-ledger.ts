@@ -1,5 +1,6 @@
 import { db } from "../db/client";
 import { direct } from "../db/raw";
+import { claimEffectKey, writeEffectReceipt } from "./sql";
 
 /**
  * The tool-effect ledger: a side effect happens at most once per (agent, cycle, call index), however
@@ -31,13 +32,8 @@ export async function performEffect(
 ): Promise<EffectOutcome> {
   const idempotencyKey = effectKey(call);
   // The key, written before the call (straight on the pool: the loop writes one for every side effect).
-  const written = await direct.$queryRaw<unknown[]>`
-    INSERT INTO tool_effect ("agentId", "teamId", "idempotencyKey", "toolName", args, status, "createdAt")
-    VALUES (${call.agentId}::uuid, ${call.teamId}, ${idempotencyKey}, ${call.toolName}, ${JSON.stringify(call.args ?? {})}::jsonb,
-            'started', now() AT TIME ZONE 'UTC')
-    ON CONFLICT ("idempotencyKey") DO NOTHING
-    RETURNING 1`;
-  if (written.length === 0) {
+  const isFirstAttempt = await claimEffectKey(direct, { ...call, idempotencyKey });
+  if (!isFirstAttempt) {
     // The key exists: an earlier attempt made (or is still making) this call. A copy of the step that
     // overlaps one still running waits a while for its receipt before calling the outcome unknown.
     const read = () =>
@@ -55,10 +51,7 @@ export async function performEffect(
   }
   try {
     const result = await execute(idempotencyKey);
-    // Only a receipt-less key is completed: an overlapping copy that wrote its receipt first stands.
-    await direct.$executeRaw`
-      UPDATE tool_effect SET status = 'succeeded', result = ${JSON.stringify(result ?? null)}::jsonb, "completedAt" = now() AT TIME ZONE 'UTC'
-       WHERE "idempotencyKey" = ${idempotencyKey} AND status = 'started'`;
+    await writeEffectReceipt(direct, { idempotencyKey, result });
     return { status: "succeeded", result, isReplay: false };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
