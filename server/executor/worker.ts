@@ -347,15 +347,20 @@ export class Worker {
     }
   }
 
-  private backoffMs(attempt: number, retryAfter: string | null): number {
+  /**
+   * When to retry: the app's `Retry-After` (seconds from now, or a date kept as that instant, so the
+   * retry does not run early by however long the transaction had been open), else exponential backoff
+   * with jitter.
+   */
+  private retryWhen(attempt: number, retryAfter: string | null): { delayMs: number } | { at: Date } {
     if (retryAfter) {
       const seconds = Number(retryAfter);
-      if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+      if (Number.isFinite(seconds)) return { delayMs: Math.max(0, seconds * 1000) };
       const at = Date.parse(retryAfter);
-      if (Number.isFinite(at)) return Math.max(0, at - Date.now());
+      if (Number.isFinite(at)) return { at: new Date(at) };
     }
     const base = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** attempt);
-    return Math.round(base * (0.8 + Math.random() * 0.4));
+    return { delayMs: Math.round(base * (0.8 + Math.random() * 0.4)) };
   }
 
   private async callSdk(job: Job, run: RunContext) {
@@ -484,7 +489,7 @@ export class Worker {
       else
         await enqueueJob(client, run.id, job.kind, job.stepId, {
           attempt: job.attempt + 1,
-          delayMs: this.backoffMs(job.attempt, retryAfter),
+          ...this.retryWhen(job.attempt, retryAfter),
         });
     });
   }
@@ -551,7 +556,7 @@ export class Worker {
         if (!isLast) {
           await enqueueJob(client, run.id, "run-step", op.id, {
             attempt: job.attempt + 1,
-            delayMs: this.backoffMs(job.attempt, response.retryAfter),
+            ...this.retryWhen(job.attempt, response.retryAfter),
           });
           return;
         }
