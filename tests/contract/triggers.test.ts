@@ -2,7 +2,7 @@ import type { ChatCompletionCreateParams } from "openai/resources/chat/completio
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as ControlModule from "~/server/agents/control";
 import { db } from "~/server/db/client";
-import type { RunningExecutor } from "~/server/executor/executor";
+import type { RunningExecutor } from "@longhaul/executor";
 import type * as WebhooksModule from "~/server/triggers/webhooks";
 import { eventsAfter } from "~/server/agents/timeline";
 import { hibernateAgent } from "~/server/hibernation/hibernate";

@@ -1,6 +1,6 @@
 import { RetryAfterError } from "inngest";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { startHarness } from "./harness";
+import { startHarness } from "../harness";
 
 /**
  * A RetryAfterError with a Date asks for the retry at that instant. The executor must store that
@@ -16,7 +16,7 @@ beforeAll(async () => {
     inngest.createFunction({ id: "retry-at", retries: 2, triggers: [{ event: "test/retry-at" }] }, async ({ event, step }) =>
       step.run("rate-limited", () => {
         const at = new Date(Date.now() + 1000);
-        retryDates.set(event.id!, at);
+        retryDates.set(event.id, at);
         throw new RetryAfterError("come back later", at);
       }),
     ),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { executorOptionsFromEnv } from "~/server/executor/config";
+import { executorOptionsFromEnv } from "../../src/config";
 
 describe("executor configuration", () => {
   it("passes EXECUTOR_CHECKPOINTING to the worker", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { executorOptionsFromEnv } from "~/server/executor/config";
+import { executorOptionsFromEnv } from "../../src/config";
 import {
   canonicalJson,
   checkSignatureHeader,
@@ -7,7 +7,7 @@ import {
   hashSigningKey,
   isValidSigningKey,
   signatureHeader,
-} from "~/server/executor/signing";
+} from "../../src/signing";
 
 /*
  * A fixed vector from traffic captured between the inngest 4.24.0 SDK and Inngest

@@ -4,7 +4,7 @@ import { resolveWakeTime, parseDurationMs } from "./duration";
 import { matches } from "./expressions";
 import { logger } from "./log";
 import { sdkCallSeconds, sdkCalls } from "./metrics";
-import { withSpan } from "../operations/tracing";
+import { withSpan } from "./tracing";
 import { canonicalJson, checkSignatureHeader, signatureHeader } from "./signing";
 import { completeStep, enqueueJob, finishRun, fireDueCrons, inTransaction, insertInternalEvent, lockWaitsFor, startRun } from "./store";
 import type { InngestEvent, Memo, Op } from "./types";
