@@ -1,13 +1,11 @@
 import type pg from "pg";
 import { parseDurationMs, resolveWakeTime } from "./duration";
-import { matches } from "./expressions";
 import { logger } from "./log";
 import { retryDue, type BackoffOptions } from "./retry";
 import {
   activeFunction,
   completeStep,
   enqueueJob,
-  eventsBeforeWait,
   finishRun,
   hasRunningSiblings,
   insertInternalEvent,
@@ -15,7 +13,6 @@ import {
   insertWait,
   isStepKnown,
   recordRequestVersion,
-  resumeWait,
   setImmediateExecutionDisabled,
   startRun,
   type Job,
@@ -106,12 +103,13 @@ async function applyOp(
       return;
     }
     case "WaitForEvent": {
+      // Matched only by events received from now on, as in Inngest ("Preventing race conditions" in its
+      // wait-for-event docs; docs/decisions/023): an event sent before the wait began does not resume it.
       const timeout = typeof op.opts?.timeout === "string" ? op.opts.timeout : "24h";
       const expression = typeof op.opts?.if === "string" ? op.opts.if : null;
       const expiresAt = new Date(Date.now() + durationOrThrow(() => parseDurationMs(timeout)));
       await insertPendingStep(client, { runId: run.id, stepId: op.id, name, op: op.op, status: "waiting" });
       await insertWait(client, { runId: run.id, stepId: op.id, eventName: op.name ?? "", expression, expiresAt });
-      await matchEarlyEvent(client, job, run, op.id, op.name ?? "", expression);
       return;
     }
     case "InvokeFunction": {
@@ -143,27 +141,6 @@ async function applyOp(
       logger.warn({ runId: run.id, op: op.op }, "unknown op from the SDK; discovering again");
       return enqueueJob(client, run.id, "discover", "step");
   }
-}
-
-/**
- * An event can arrive between the step that made it expected (say, the one that created an approval)
- * and the moment the SDK reports the wait, possibly in a later request. Events received since the
- * step before that one ended (or since this request began, if earlier) are therefore matched against
- * a new wait too, so a quick answer is never lost. (Inngest only matches events after the wait; this
- * is a superset, recorded in docs/decisions/005.)
- */
-async function matchEarlyEvent(
-  client: pg.PoolClient,
-  job: Job,
-  run: RunContext,
-  stepId: string,
-  eventName: string,
-  expression: string | null,
-) {
-  if (!job.claimedAt) return;
-  const candidates = await eventsBeforeWait(client, { runId: run.id, stepId, eventName, claimedAt: job.claimedAt });
-  const match = candidates.find((event) => matches(expression, { event: run.event, async: event }));
-  if (match) await resumeWait(client, run.id, stepId, match);
 }
 
 /** After a step finished: discover the next one, unless siblings of a parallel group are still running. */

@@ -23,7 +23,7 @@ export {
   type JobKind,
 } from "./jobs";
 export { completeLeasedSteps, completeStep, insertPendingStep, lockInvokingStep, type CheckpointStep } from "./steps";
-export { eventsBeforeWait, insertWait, lockWaitsFor, resumeWait, timeOutWait } from "./waits";
+export { insertWait, lockWaitsFor, resumeMatchingWaits, timeOutWait } from "./waits";
 export {
   fireDueCrons,
   finishRun,

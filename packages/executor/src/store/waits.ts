@@ -39,7 +39,7 @@ async function clearWait(client: pg.PoolClient, runId: string, stepId: string) {
 }
 
 /** The wait's step ends with `event` as its value, and the run goes on. */
-export async function resumeWait(client: pg.PoolClient, runId: string, stepId: string, event: InngestEvent) {
+async function resumeWait(client: pg.PoolClient, runId: string, stepId: string, event: InngestEvent) {
   await clearWait(client, runId, stepId);
   await completeStep(client, runId, stepId, event, "completed");
   await enqueueJob(client, runId, "discover", "step");
@@ -54,7 +54,10 @@ export async function timeOutWait(client: pg.PoolClient, runId: string, stepId: 
   return true;
 }
 
-/** Resumes every live wait `event` matches (called in the transaction that stores the event). */
+/**
+ * Resumes every live wait `event` matches (called in the transaction that stores the event). Only waits
+ * registered before the event are live: a wait registered later is not matched by it, as in Inngest.
+ */
 export async function resumeMatchingWaits(client: pg.PoolClient, event: InngestEvent) {
   await lockWaitsFor(client, event.name, "shared");
   const waits = await client.query<{ id: string; runId: string; stepId: string; expression: string | null; trigger: InngestEvent }>(
@@ -68,33 +71,6 @@ export async function resumeMatchingWaits(client: pg.PoolClient, event: InngestE
   );
   for (const wait of waits.rows) {
     if (!matches(wait.expression, { event: wait.trigger, async: event })) continue;
-    await client.query(`DELETE FROM executor_wait WHERE id = $1`, [wait.id]);
-    await client.query(`DELETE FROM executor_job WHERE "runId" = $1 AND kind = 'wait-timeout' AND "stepId" = $2`, [
-      wait.runId,
-      wait.stepId,
-    ]);
-    await completeStep(client, wait.runId, wait.stepId, event, "completed");
-    await enqueueJob(client, wait.runId, "discover", "step");
+    await resumeWait(client, wait.runId, wait.stepId, event);
   }
-}
-
-/**
- * Events named `eventName` received since the step before the one that preceded this wait ended (or
- * since `claimedAt`, if earlier): the candidates a new wait is also matched against (docs/decisions/005).
- */
-export async function eventsBeforeWait(
-  client: pg.PoolClient,
-  { runId, stepId, eventName, claimedAt }: { runId: string; stepId: string; eventName: string; claimedAt: string },
-): Promise<InngestEvent[]> {
-  const { rows } = await client.query<{ event: InngestEvent }>(
-    `WITH since AS (
-       SELECT LEAST(($2::timestamptz AT TIME ZONE 'UTC'), COALESCE(
-         (SELECT "endedAt" FROM executor_step WHERE "runId" = $3 AND "stepId" <> $4 AND "endedAt" IS NOT NULL
-           ORDER BY "endedAt" DESC OFFSET 1 LIMIT 1),
-         (SELECT "startedAt" FROM executor_run WHERE id = $3))) AS at)
-     SELECT json_build_object('id', id, 'name', name, 'data', data, 'ts', ts) AS event FROM executor_event, since
-      WHERE name = $1 AND "receivedAt" >= since.at ORDER BY "receivedAt", id LIMIT 100`,
-    [eventName, claimedAt, runId, stepId],
-  );
-  return rows.map((r) => ({ ...r.event, ts: Number(r.event.ts) }));
 }
