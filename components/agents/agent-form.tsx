@@ -18,7 +18,8 @@ import { APPROVAL_POLICIES, TOOL_CATALOG } from "~/server/agents/tool-catalog";
 import { DEFAULT_MEMORY_SETTINGS } from "~/server/memory/settings";
 import { zodFieldErrors } from "~/server/validation";
 import { Button } from "../ui/button";
-import { Field, FormAlert, Input, Select, Textarea } from "../ui/field";
+import { Alert } from "../ui/alert";
+import { Field, Input, Select, Textarea } from "../ui/field";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 
@@ -257,9 +258,9 @@ export function AgentForm({ mode = { kind: "create" } }: { mode?: Mode }) {
 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-8" aria-label={isEdit ? "Edit the agent" : "Create an agent"}>
-      {hasServerFormError ? <FormAlert>{mutation.error.message}</FormAlert> : null}
+      {hasServerFormError ? <Alert variant="inline">{mutation.error.message}</Alert> : null}
       {Object.keys(clientErrors).length > 0 || Object.keys(serverErrors).length > 0 ? (
-        <FormAlert>Some fields need attention; see the messages below.</FormAlert>
+        <Alert variant="inline">Some fields need attention; see the messages below.</Alert>
       ) : null}
 
       {!isEdit ? (

@@ -5,8 +5,11 @@ import Link from "next/link";
 import { useState } from "react";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
+import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { formatAbsolute, formatRelative } from "../ui/format";
+import { PageHeader } from "../ui/page-header";
+import { Skeleton } from "../ui/skeleton";
 
 const GROUPS = [
   ["agent", "Agents (create, edit, start, pause, resume, stop, fork)"],
@@ -48,21 +51,16 @@ export function AuditLog() {
   const items = log.data?.pages.flatMap((p) => p.items) ?? [];
 
   if (filters.isError) {
-    return (
-      <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-        {filters.error.message}
-      </div>
-    );
+    return <Alert>{filters.error.message}</Alert>;
   }
 
   return (
     <section aria-labelledby="audit-heading" className="space-y-4">
-      <div>
-        <h1 id="audit-heading" className="text-xl font-semibold">
-          Audit log
-        </h1>
-        <p className="text-sm text-zinc-500">Who did what in this team, newest first. Visible to admins and owners.</p>
-      </div>
+      <PageHeader
+        id="audit-heading"
+        title="Audit log"
+        description="Who did what in this team, newest first. Visible to admins and owners."
+      />
       <form className="flex flex-wrap items-end gap-3 text-sm" onSubmit={(e) => e.preventDefault()} aria-label="Filter the audit log">
         <label>
           <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">Action</span>
@@ -122,7 +120,7 @@ export function AuditLog() {
       ) : null}
 
       {log.isPending ? (
-        <div className="h-32 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-label="Loading the audit log" />
+        <Skeleton className="h-32 rounded-lg" label="Loading the audit log" />
       ) : items.length === 0 && !log.isError ? (
         <p
           className="rounded-lg bg-white p-6 text-sm text-zinc-600 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:text-zinc-400 dark:ring-zinc-800"

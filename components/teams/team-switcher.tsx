@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useTRPC } from "../trpc/react";
+import { Skeleton } from "../ui/skeleton";
 
 const CREATE = "__create__";
 
@@ -20,7 +21,7 @@ export function TeamSwitcher() {
     }),
   );
 
-  if (mine.isPending) return <span className="h-8 w-40 animate-pulse rounded-md bg-zinc-100 dark:bg-zinc-800" aria-label="Loading teams" />;
+  if (mine.isPending) return <Skeleton className="h-8 w-40 rounded-md" label="Loading teams" />;
   if (mine.isError) return <span className="text-sm text-red-600">Teams could not be loaded</span>;
 
   return (

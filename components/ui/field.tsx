@@ -76,14 +76,3 @@ export function Select({ invalid = false, className, ...props }: SelectHTMLAttri
     />
   );
 }
-
-export function FormAlert({ children }: { children: ReactNode }) {
-  return (
-    <div
-      role="alert"
-      className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-red-200 dark:bg-red-950 dark:text-red-200 dark:ring-red-900"
-    >
-      {children}
-    </div>
-  );
-}

@@ -102,28 +102,52 @@ test("a tour of every screen, photographed in light, dark and on a phone", async
 
   // The agent page's other tabs.
   const tabs: [string, string, (panel: ReturnType<Page["getByRole"]>) => Promise<void>][] = [
-    ["Memory", "08-agent-memory", async (panel) => {
-      await expect(page.getByTestId("memory").first()).toBeVisible();
-      await expect(page.getByTestId("facts")).toContainText("Working on:");
-      await expect(panel.getByRole("heading", { name: "Facts" })).toBeVisible();
-    }],
-    ["State", "09-agent-state", async () => {
-      await expect(page.getByTestId("world-state")).toContainText('"phase"');
-    }],
-    ["Budget", "10-agent-budget", async (panel) => {
-      await expect(page.getByTestId("budget-panel")).toContainText("$2.00");
-      await expect(panel.getByRole("heading", { name: "Raise the budget" })).toBeVisible();
-    }],
-    ["Runs", "11-agent-runs", async () => {
-      await expect(page.getByTestId("runs-panel")).toContainText(/running|Running|waiting|Waiting/);
-    }],
-    ["Triggers", "12-agent-triggers", async (panel) => {
-      await expect(panel.getByRole("heading", { name: "Webhook" })).toBeVisible();
-      await expect(panel.getByRole("heading", { name: "Schedule" })).toBeVisible();
-    }],
-    ["Share", "13-agent-share", async (panel) => {
-      await expect(panel.getByRole("heading", { name: "Share this agent's history" })).toBeVisible();
-    }],
+    [
+      "Memory",
+      "08-agent-memory",
+      async (panel) => {
+        await expect(page.getByTestId("memory").first()).toBeVisible();
+        await expect(page.getByTestId("facts")).toContainText("Working on:");
+        await expect(panel.getByRole("heading", { name: "Facts" })).toBeVisible();
+      },
+    ],
+    [
+      "State",
+      "09-agent-state",
+      async () => {
+        await expect(page.getByTestId("world-state")).toContainText('"phase"');
+      },
+    ],
+    [
+      "Budget",
+      "10-agent-budget",
+      async (panel) => {
+        await expect(page.getByTestId("budget-panel")).toContainText("$2.00");
+        await expect(panel.getByRole("heading", { name: "Raise the budget" })).toBeVisible();
+      },
+    ],
+    [
+      "Runs",
+      "11-agent-runs",
+      async () => {
+        await expect(page.getByTestId("runs-panel")).toContainText(/running|Running|waiting|Waiting/);
+      },
+    ],
+    [
+      "Triggers",
+      "12-agent-triggers",
+      async (panel) => {
+        await expect(panel.getByRole("heading", { name: "Webhook" })).toBeVisible();
+        await expect(panel.getByRole("heading", { name: "Schedule" })).toBeVisible();
+      },
+    ],
+    [
+      "Share",
+      "13-agent-share",
+      async (panel) => {
+        await expect(panel.getByRole("heading", { name: "Share this agent's history" })).toBeVisible();
+      },
+    ],
   ];
   for (const [tab, screen, check] of tabs) {
     await page.getByRole("tab", { name: tab }).click();
@@ -173,7 +197,11 @@ test("a tour of every screen, photographed in light, dark and on a phone", async
   // Import, with a file that is not an export.
   await page.goto("/agents/import");
   await expect(page.getByRole("heading", { name: "Import an agent's history" })).toBeVisible();
-  await page.setInputFiles("#import-file", { name: "notes.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from('{"hello":"world"}\n') });
+  await page.setInputFiles("#import-file", {
+    name: "notes.jsonl",
+    mimeType: "application/x-ndjson",
+    buffer: Buffer.from('{"hello":"world"}\n'),
+  });
   await page.getByRole("button", { name: "Import" }).click();
   await expect(page.getByText("Line 1: this is not a Longhaul agent export")).toBeVisible();
   await photograph(page, "20-import");
