@@ -5,7 +5,7 @@ import Link from "next/link";
 import { Alert } from "../ui/alert";
 import { PageHeader } from "../ui/page-header";
 import { useTRPC } from "../trpc/react";
-import { AgentForm } from "./agent-form";
+import { AgentForm } from "./form/agent-form";
 
 /** The edit page: the agent's stored settings in the same form that creates agents. */
 export function EditAgent({ agentId }: { agentId: string }) {

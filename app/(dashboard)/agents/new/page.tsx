@@ -1,4 +1,4 @@
-import { AgentForm } from "~/components/agents/agent-form";
+import { AgentForm } from "~/components/agents/form/agent-form";
 import { PageHeader } from "~/components/ui/page-header";
 
 export const metadata = { title: "New agent" };
