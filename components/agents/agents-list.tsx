@@ -14,6 +14,7 @@ import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
 import { PageHeader } from "../ui/page-header";
 import { SkeletonGroup } from "../ui/skeleton";
 import { useTRPC } from "../trpc/react";
+import { CompactInput, CompactSelect } from "../ui/field";
 import { STATUS_LABELS, StatusBadge } from "./status-badge";
 
 const PAGE_SIZE = 50;
@@ -74,22 +75,21 @@ export function AgentsList() {
       />
 
       <div className="flex flex-wrap gap-2">
-        <input
+        <CompactInput
           type="search"
           aria-label="Search agents"
           placeholder="Search by name or goal"
           value={searchInput}
           onChange={(e) => setSearchInput(e.target.value)}
-          className="w-64 rounded-md border-0 bg-white px-3 py-1.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
+          className="w-64"
         />
-        <select
+        <CompactSelect
           aria-label="Filter by status"
           value={status}
           onChange={(e) => {
             setStatus(e.target.value as ListedStatus | "");
             setCursors([null]);
           }}
-          className="rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
         >
           <option value="">All statuses</option>
           {Object.entries(STATUS_LABELS).map(([value, label]) => (
@@ -97,21 +97,20 @@ export function AgentsList() {
               {label}
             </option>
           ))}
-        </select>
-        <select
+        </CompactSelect>
+        <CompactSelect
           aria-label="Sort agents"
           value={sort}
           onChange={(e) => {
             setSort(e.target.value as AgentSort);
             setCursors([null]);
           }}
-          className="rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
         >
           <option value="lastActive">Last activity</option>
           <option value="name">Name</option>
           <option value="created">Newest</option>
           <option value="spend">Spend</option>
-        </select>
+        </CompactSelect>
       </div>
 
       {query.isPending ? (

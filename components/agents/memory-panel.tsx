@@ -12,6 +12,7 @@ import { EmptyState } from "../ui/empty-state";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { Section } from "../ui/panel";
 import { Skeleton } from "../ui/skeleton";
+import { CompactInput, CompactSelect } from "../ui/field";
 
 const KINDS = [
   ["", "All kinds"],
@@ -38,27 +39,22 @@ export function MemoryPanel({ agentId }: { agentId: string }) {
     <div className="space-y-6">
       <Section title="Memories">
         <div className="flex flex-wrap items-center gap-2">
-          <input
+          <CompactInput
             type="search"
             aria-label="Search memories"
             placeholder="Search memories…"
             value={query}
             onChange={(e) => setQuery(e.target.value)}
             maxLength={200}
-            className="min-w-0 flex-1 rounded-md border-0 bg-white px-2.5 py-1.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
+            className="min-w-0 flex-1"
           />
-          <select
-            aria-label="Filter by kind"
-            value={kind}
-            onChange={(e) => setKind(e.target.value as "" | Kind)}
-            className="rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
-          >
+          <CompactSelect aria-label="Filter by kind" value={kind} onChange={(e) => setKind(e.target.value as "" | Kind)}>
             {KINDS.map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>
             ))}
-          </select>
+          </CompactSelect>
           <label className="flex items-center gap-1.5 text-sm">
             <input type="checkbox" checked={includeArchived} onChange={(e) => setIncludeArchived(e.target.checked)} />
             Show archived

@@ -8,7 +8,7 @@ import { diffWorldStates } from "~/server/agents/state-diff";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
-import { Field, Input } from "../ui/field";
+import { CompactSelect, Field, Input } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { Section } from "../ui/panel";
 import { LoadError } from "../ui/query-section";
@@ -32,8 +32,6 @@ export function StatePanel({ agentId }: { agentId: string }) {
   const afterState = toCycle === null ? state.data.worldState : after.data?.worldState;
   const changes =
     fromCycle !== null && before.data && afterState !== undefined ? diffWorldStates(before.data.worldState, afterState) : null;
-  const select =
-    "rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700";
 
   return (
     <div className="space-y-6">
@@ -61,25 +59,25 @@ export function StatePanel({ agentId }: { agentId: string }) {
             <div className="flex flex-wrap items-center gap-2 text-sm">
               <label>
                 From{" "}
-                <select aria-label="From checkpoint" value={from} onChange={(e) => setFrom(e.target.value)} className={select}>
+                <CompactSelect aria-label="From checkpoint" value={from} onChange={(e) => setFrom(e.target.value)}>
                   <option value="">Choose…</option>
                   {state.data.checkpoints.map((c) => (
                     <option key={c.cycle} value={c.cycle}>
                       Cycle {c.cycle} ({formatAbsolute(c.createdAt)})
                     </option>
                   ))}
-                </select>
+                </CompactSelect>
               </label>
               <label>
                 to{" "}
-                <select aria-label="To checkpoint" value={to} onChange={(e) => setTo(e.target.value)} className={select}>
+                <CompactSelect aria-label="To checkpoint" value={to} onChange={(e) => setTo(e.target.value)}>
                   <option value={NOW}>Now</option>
                   {state.data.checkpoints.map((c) => (
                     <option key={c.cycle} value={c.cycle}>
                       Cycle {c.cycle}
                     </option>
                   ))}
-                </select>
+                </CompactSelect>
               </label>
             </div>
             {changes === null ? null : changes.length === 0 ? (

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { can, isTeamRole } from "~/server/auth/roles";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
-import { Alert } from "../ui/alert";
+import { Alert, SuccessBox } from "../ui/alert";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { Panel } from "../ui/panel";
 import { LoadError } from "../ui/query-section";
@@ -90,13 +90,10 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
         </div>
 
         {secret ? (
-          <div
-            className="space-y-2 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200 dark:bg-emerald-950 dark:ring-emerald-900"
+          <SuccessBox
             data-testid="webhook-secret"
+            title={<>New secret. Copy it now: it is shown only once{hasSecret ? ", and the previous secret no longer works" : ""}.</>}
           >
-            <p className="text-sm font-medium text-emerald-900 dark:text-emerald-200" role="status">
-              New secret. Copy it now: it is shown only once{hasSecret ? ", and the previous secret no longer works" : ""}.
-            </p>
             <div className="flex flex-col gap-2 sm:flex-row">
               <input
                 readOnly
@@ -121,7 +118,7 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
             <Button type="button" variant="secondary" onClick={() => copy(curlExample(url, secret), "curl")}>
               {copied === "curl" ? "Copied" : "Copy example"}
             </Button>
-          </div>
+          </SuccessBox>
         ) : (
           <p className="text-sm" data-testid="webhook-secret-status">
             {hasSecret

@@ -7,6 +7,7 @@ import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
+import { CompactInput, CompactSelect } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { PageHeader } from "../ui/page-header";
 import { Skeleton } from "../ui/skeleton";
@@ -20,8 +21,6 @@ const GROUPS = [
   ["share", "Share links"],
   ["team", "Team and roles"],
 ] as const;
-
-const CONTROL = "rounded-md border-0 bg-white py-1.5 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700";
 
 /** The team's audit log for admins: filter by action, person, target and dates; newest first. */
 export function AuditLog() {
@@ -64,7 +63,7 @@ export function AuditLog() {
       <form className="flex flex-wrap items-end gap-3 text-sm" onSubmit={(e) => e.preventDefault()} aria-label="Filter the audit log">
         <label>
           <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">Action</span>
-          <select value={action} onChange={(e) => setAction(e.target.value)} className={`${CONTROL} pr-8`} aria-label="Action">
+          <CompactSelect value={action} onChange={(e) => setAction(e.target.value)} aria-label="Action">
             <option value="">All actions</option>
             {GROUPS.map(([group, label]) => (
               <option key={group} value={group}>
@@ -76,41 +75,36 @@ export function AuditLog() {
                 {a}
               </option>
             ))}
-          </select>
+          </CompactSelect>
         </label>
         <label>
           <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">Person</span>
-          <select value={actorId} onChange={(e) => setActorId(e.target.value)} className={`${CONTROL} pr-8`} aria-label="Person">
+          <CompactSelect value={actorId} onChange={(e) => setActorId(e.target.value)} aria-label="Person">
             <option value="">Everyone</option>
             {(filters.data?.members ?? []).map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name} ({m.email})
               </option>
             ))}
-          </select>
+          </CompactSelect>
         </label>
         <label>
           <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">Target id</span>
-          <input
-            value={targetId}
-            onChange={(e) => setTargetId(e.target.value)}
-            placeholder="an agent id"
-            className={`${CONTROL} w-72 pr-2.5`}
-          />
+          <CompactInput value={targetId} onChange={(e) => setTargetId(e.target.value)} placeholder="an agent id" className="w-72" />
         </label>
         <label>
           <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">From</span>
-          <input
+          <CompactInput
             type="date"
             value={from}
             onChange={(e) => setFrom(e.target.value)}
-            className={`${CONTROL} pr-2.5`}
+
             aria-invalid={!!fieldErrors.from || undefined}
           />
         </label>
         <label>
           <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">To</span>
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} className={`${CONTROL} pr-2.5`} />
+          <CompactInput type="date" value={to} onChange={(e) => setTo(e.target.value)} />
         </label>
       </form>
       {log.isError ? (

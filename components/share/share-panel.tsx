@@ -5,7 +5,7 @@ import { useState } from "react";
 import { can, isTeamRole } from "~/server/auth/roles";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
-import { Alert } from "../ui/alert";
+import { Alert, SuccessBox } from "../ui/alert";
 import { Badge, type BadgeTone } from "../ui/badge";
 import { Button } from "../ui/button";
 import { ConfirmButton } from "../ui/confirm";
@@ -86,13 +86,7 @@ export function SharePanel({ agentId }: { agentId: string }) {
         </p>
 
         {created ? (
-          <div
-            className="space-y-2 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200 dark:bg-emerald-950 dark:ring-emerald-900"
-            data-testid="share-created"
-          >
-            <p className="text-sm font-medium text-emerald-900 dark:text-emerald-200" role="status">
-              Link created. Copy it now: it is shown only once.
-            </p>
+          <SuccessBox data-testid="share-created" title="Link created. Copy it now: it is shown only once.">
             <div className="flex flex-col gap-2 sm:flex-row">
               <input
                 readOnly
@@ -116,7 +110,7 @@ export function SharePanel({ agentId }: { agentId: string }) {
                 The browser did not allow copying: select the link and copy it yourself.
               </p>
             ) : null}
-          </div>
+          </SuccessBox>
         ) : null}
 
         {team.isPending ? null : canManage ? (

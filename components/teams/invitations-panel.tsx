@@ -6,7 +6,7 @@ import { toast } from "sonner";
 import type { TeamRoleName } from "~/server/auth/roles";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
-import { Alert, AlertAction } from "../ui/alert";
+import { Alert, AlertAction, SuccessBox } from "../ui/alert";
 import { Button } from "../ui/button";
 import { EmptyState } from "../ui/empty-state";
 import { Field, Input, Select } from "../ui/field";
@@ -159,15 +159,12 @@ export function InvitationsPanel({ teamName }: { teamName: string }) {
       </form>
 
       {created ? (
-        <div
-          className="space-y-2 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200 dark:bg-emerald-950 dark:ring-emerald-900"
+        <SuccessBox
           data-testid="invitation-created"
+          title={<>Send this link to {created.email}. They sign in (or create an account) with that address and accept.</>}
         >
-          <p className="text-sm font-medium text-emerald-900 dark:text-emerald-200" role="status">
-            Send this link to {created.email}. They sign in (or create an account) with that address and accept.
-          </p>
           <LinkBox url={created.url} label={`Invitation link for ${created.email}`} testId="invite-link" />
-        </div>
+        </SuccessBox>
       ) : null}
 
       <div className="space-y-2">

@@ -15,15 +15,13 @@ import { formatAbsolute } from "../ui/format";
 import { PageHeader } from "../ui/page-header";
 import { Panel } from "../ui/panel";
 import { Skeleton } from "../ui/skeleton";
+import { CompactSelect } from "../ui/field";
 import { InvitationsPanel } from "./invitations-panel";
 import { ROLE_LABELS, ROLE_WITH_ARTICLE, roleAbilities } from "./roles";
 
 type TeamMembers = inferRouterOutputs<AppRouter>["team"]["members"];
 type Member = TeamMembers["members"][number];
 type Me = TeamMembers["me"];
-
-const SELECT =
-  "rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset disabled:opacity-60 dark:bg-zinc-900 dark:ring-zinc-700";
 
 /** The Team page: members and their roles, invitations (admins and owners), leaving and transferring ownership. */
 export function TeamSettings() {
@@ -140,9 +138,8 @@ function MemberList({ members, me, teamName }: { members: Member[]; me: Me; team
                 {isEditable ? (
                   <label className="flex items-center gap-2 text-sm">
                     <span className="sr-only">Role of {member.name}</span>
-                    <select
+                    <CompactSelect
                       id={roleId}
-                      className={SELECT}
                       value={member.role}
                       disabled={isBusy}
                       aria-invalid={error ? true : undefined}
@@ -154,7 +151,7 @@ function MemberList({ members, me, teamName }: { members: Member[]; me: Me; team
                           {ROLE_LABELS[r]}
                         </option>
                       ))}
-                    </select>
+                    </CompactSelect>
                   </label>
                 ) : (
                   <span
@@ -250,8 +247,8 @@ function YourMembership({ members, me, teamName }: { members: Member[]; me: Me; 
             <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
               <label className="flex min-w-0 flex-col gap-1 text-sm sm:flex-row sm:items-center sm:gap-2">
                 <span className="font-medium">New owner</span>
-                <select
-                  className={`${SELECT} min-w-0`}
+                <CompactSelect
+                  className="min-w-0"
                   value={newOwnerId}
                   onChange={(e) => {
                     setNewOwnerId(e.target.value);
@@ -264,7 +261,7 @@ function YourMembership({ members, me, teamName }: { members: Member[]; me: Me; 
                       {m.name} ({m.email})
                     </option>
                   ))}
-                </select>
+                </CompactSelect>
               </label>
               <Button
                 type="button"

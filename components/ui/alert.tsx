@@ -61,3 +61,15 @@ export function Notice({
     </p>
   );
 }
+
+/** Something was just made and is shown once (a secret, a link): the green box with what to do now. */
+export function SuccessBox({ title, children, ...data }: { title: ReactNode; children: ReactNode; "data-testid"?: string }) {
+  return (
+    <div className="space-y-2 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200 dark:bg-emerald-950 dark:ring-emerald-900" {...data}>
+      <p className="text-sm font-medium text-emerald-900 dark:text-emerald-200" role="status">
+        {title}
+      </p>
+      {children}
+    </div>
+  );
+}
