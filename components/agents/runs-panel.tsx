@@ -1,13 +1,13 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
 import { useTRPC } from "../trpc/react";
 import { Badge, type BadgeTone } from "../ui/badge";
 import { EmptyState } from "../ui/empty-state";
 import { Panel } from "../ui/panel";
 import { QuerySection, RefreshError } from "../ui/query-section";
 import { SkeletonGroup } from "../ui/skeleton";
+import { useNow } from "../ui/use-now";
 import { formatAbsolute, formatRelative } from "../ui/format";
 
 const REFRESH_MS = 5000;
@@ -210,16 +210,6 @@ function RunBadge({ status }: { status: string }) {
       {STATUS_LABELS[status] ?? status}
     </Badge>
   );
-}
-
-/** The current time, moving every `intervalMs`, so relative times stay true between refetches. */
-function useNow(intervalMs: number) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
 }
 
 /** The readable part of a stored error (usually `{ message }`); a bounded JSON dump otherwise. */

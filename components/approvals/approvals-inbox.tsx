@@ -8,6 +8,7 @@ import { useTRPC } from "../trpc/react";
 import { Alert, AlertAction } from "../ui/alert";
 import { EmptyState } from "../ui/empty-state";
 import { SkeletonGroup } from "../ui/skeleton";
+import { useNow } from "../ui/use-now";
 import { ApprovalCard, domIds } from "./approval-card";
 import { RecentDecisions } from "./recent-decisions";
 import { EMPTY_DRAFT, type Decision, type Draft, type ItemError, type PendingApproval } from "./types";
@@ -37,16 +38,6 @@ function successMessage(item: PendingApproval, decision: Decision): string {
   if (item.kind === "budget") return `${agent} goes on at its current budget.`;
   if (item.kind === "stuck") return `${agent} continues.`;
   return `Approved ${item.toolName ?? "the call"} for ${agent}.`;
-}
-
-/** Re-renders every so often so "in 5 minutes" stays true while the page is open all day. */
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
 }
 
 export function ApprovalsInbox() {
