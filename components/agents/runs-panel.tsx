@@ -101,7 +101,8 @@ type Run = {
   reason: string | null;
   startedAt: Date;
   endedAt: Date | null;
-  executor: { status: string; error: unknown; steps: Step[] } | null;
+  executorRunId: string | null;
+  executor: { status: string; error: unknown; stepsAvailable: boolean; steps: Step[] } | null;
 };
 
 function RunItem({ run, now }: { run: Run; now: number }) {
@@ -199,6 +200,15 @@ function RunItem({ run, now }: { run: Run; now: number }) {
             </table>
           </div>
         </details>
+      ) : null}
+      {run.executorRunId && !run.executor ? (
+        <p className="mt-1 text-xs text-zinc-500" data-testid="run-server-silent">
+          The Inngest server has no details of this run (run {run.executorRunId}).
+        </p>
+      ) : run.executor && !run.executor.stepsAvailable ? (
+        <p className="mt-1 text-xs text-zinc-500" data-testid="run-steps-elsewhere">
+          This Inngest server shows the run&apos;s steps in its own dashboard (run {run.executorRunId}).
+        </p>
       ) : null}
     </li>
   );

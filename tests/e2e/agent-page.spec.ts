@@ -117,6 +117,10 @@ test("start an agent, see its cycles arrive live, inspect one, pause and resume"
   // Runs: the executor's runs of this agent (the first, ended by the pause, and the resumed one).
   await page.getByRole("tab", { name: "Runs" }).click();
   await expect(page.getByRole("tabpanel")).toContainText(/completed|Completed/);
+  // The server's state and steps came through Inngest's REST API from the bundled executor.
+  await expect(page.getByTestId("run-row").first()).toContainText(/\d+ steps?/);
+  await expect(page.getByTestId("run-server-silent")).toHaveCount(0);
+  await expect(page.getByTestId("run-steps-elsewhere")).toHaveCount(0);
   await page.screenshot({ path: `${SHOTS}/agent-runs.png`, fullPage: true });
 });
 
