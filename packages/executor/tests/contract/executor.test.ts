@@ -183,6 +183,21 @@ afterAll(async () => {
   await h?.stop();
 });
 
+/** The waits the executor holds for the run an event started. */
+async function waitsOf(eventId: string): Promise<number> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query(
+      `SELECT 1 FROM executor_wait w JOIN executor_run r ON r.id = w."runId" WHERE r."eventId" = $1`,
+      [eventId],
+    );
+    return rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
+}
+
 describe("executor with the real inngest SDK", () => {
   it("registers the app's functions and warns about options it does not implement", async () => {
     const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
@@ -236,6 +251,8 @@ describe("executor with the real inngest SDK", () => {
   it("stores steps the SDK buffered: several in one checkpoint, in order, each run once", async () => {
     const id = await h.send("test/buffered");
     await expect.poll(() => calls.get(`buffered-step:${id}`) ?? 0, { timeout: 10_000 }).toBe(5);
+    // A wait hears only events sent after it began (decision 025): send "go" once the wait is registered.
+    await expect.poll(() => waitsOf(id), { timeout: 10_000 }).toBe(1);
     await h.send("test/buffered-go", { key: id });
     const [run] = await h.settled(id);
     expect(run!.output).toBe(115);
@@ -296,18 +313,7 @@ describe("executor with the real inngest SDK", () => {
 
   it("waitForEvent resumes on the matching event only, with the event as its value", async () => {
     const id = await h.send("test/wait", { id: "w1", timeout: "30s" });
-    await expect
-      .poll(async () => {
-        const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-        await client.connect();
-        const { rowCount } = await client.query(
-          `SELECT 1 FROM executor_wait w JOIN executor_run r ON r.id = w."runId" WHERE r."eventId" = $1`,
-          [id],
-        );
-        await client.end();
-        return rowCount;
-      })
-      .toBe(1);
+    await expect.poll(() => waitsOf(id)).toBe(1);
     await h.send("test/approved", { id: "someone-else", by: "mallory" });
     await h.send("test/approved", { id: "w1", by: "alice" });
     const [run] = await h.settled(id);
