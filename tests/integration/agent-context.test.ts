@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { appendToSummary, assembleContext, digestCycle, foldIntoSummary } from "~/server/agents/context";
+import { appendToSummary, assembleContext, digestCycle, foldIntoSummary } from "~/server/loop/context";
 import { appendEvent, loadContext } from "~/server/agents/events";
 import { randomUUID } from "node:crypto";
-import { readThinkState } from "~/server/agents/loop-sql";
+import { readThinkState } from "~/server/loop/sql";
 import { db } from "~/server/db/client";
 import { direct } from "~/server/db/raw";
 import { writeMemory } from "~/server/memory/memories";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readThinkState } from "~/server/agents/loop-sql";
+import { readThinkState } from "~/server/loop/sql";
 import { direct } from "~/server/db/raw";
 import { executeToolCall } from "~/server/tools/execute-tool";
 import { db } from "~/server/db/client";

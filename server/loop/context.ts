@@ -5,7 +5,7 @@ import { direct } from "../db/raw";
 import { recallForContext } from "../memory/memories";
 import { describeTriggerForPrompt } from "../triggers/payload";
 import { logger } from "../logger";
-import { FOLD_BATCH_CYCLES, loadContext, MAX_EVENTS_IN_CONTEXT, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "./events";
+import { FOLD_BATCH_CYCLES, loadContext, MAX_EVENTS_IN_CONTEXT, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "../agents/events";
 
 /**
  * What the model sees at a cycle, kept within its context window:

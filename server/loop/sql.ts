@@ -1,25 +1,29 @@
 import { Prisma } from "../db/client";
+import type { RawClient } from "../db/raw";
 import type { AgentStatus, EventType } from "../db/generated/enums";
-import { recentEventsSql, type LoadedAgent, type LoadedEvent } from "./events";
-import { appendEventsSet, markCycleDoneSet } from "./sql";
+import { recentEventsSql, type LoadedAgent, type LoadedEvent } from "../agents/events";
+import { appendEventsSet, markCycleDoneSet } from "../agents/sql";
 import { chargeCommittedSet, commitReservationCte } from "../spend/sql";
 import { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize, type PendingMemory, type PinnedMemory } from "../memory/memories";
 import type { ProviderRow } from "../providers/providers";
 
 /**
- * The agent loop's hot-path statements, raw because each does in ONE round trip what Prisma needs
+ * The loop's SQL: its hot-path statements, raw because each does in ONE round trip what Prisma needs
  * several for: reads of a few tables as one row (scalar subqueries), and writes whose parts depend on
  * each other (a data-modifying CTE). Every cycle runs them, and round trips are most of a cycle's
- * overhead besides the model (bench/agent-loop.ts). They go through Prisma's `$queryRaw` (so they run
- * inside the loop's transactions, on PostgreSQL and on PGlite alike), parameterised; the reads return
- * JSON or text, converted here, so nothing depends on how a driver maps numeric or bigint columns.
+ * overhead besides the model (bench/agent-loop.ts). They are composed from the domains' fragments
+ * (server/agents/sql.ts: appending events, a finished cycle; server/spend/sql.ts: committing a
+ * reservation) and parameterised, and each takes the client to run on (a RawClient: Prisma's
+ * `$queryRaw`/`$executeRaw` shape): the loop sends most of them without Prisma, on the pool (`direct`,
+ * server/db/raw.ts) or as one message with the agent lock they run under (`lockedOneTrip`), and the
+ * rest inside an `underAgentLock` transaction; on PostgreSQL and PGlite alike. The reads return JSON or
+ * text, converted here, so nothing depends on how a driver maps numeric or bigint columns.
  *
- * What they read and write is what the Prisma calls they replace read and wrote; the caller (loop.ts) keeps
- * the logic, and the agent lock where a check-then-write needs it: a
- * lock taken inside a statement would not help, since the statement's snapshot predates it. The spend
- * ledger's statements are in server/spend/sql.ts.
+ * What they read and write is what the Prisma calls they replace read and wrote; the loop's steps keep
+ * the logic, and the agent lock where a check-then-write needs it: a lock taken inside a statement would
+ * not help, since the statement's snapshot predates it.
  */
-type Client = Pick<Prisma.TransactionClient, "$queryRaw" | "$executeRaw">;
+type Client = RawClient;
 type Ids = { agentId: string; teamId: string };
 
 /** An event row as the loop reads it back: a recorded decision, a thought, a tool call or result. */
@@ -90,7 +94,7 @@ export type ThinkStateRow = {
   pending: PendingMemory[];
 };
 
-/** readThinkState's statement, for a caller that sends it along with another (act: the next cycle's, see loop.ts). */
+/** readThinkState's statement, for a caller that sends it along with another (act: the next cycle's, see session.ts). */
 export function thinkStateSql(params: Ids & { agentRunId: string; cycle: number }) {
   const { agentId, teamId, agentRunId, cycle } = params;
   return Prisma.sql`
@@ -182,7 +186,7 @@ export async function readActState(
  * appendEvent in events.ts takes it), the cycle's episode memory pointing at it (pending an embedding,
  * as writeMemory in server/memory/memories.ts stores one), and on the same agent row update the
  * stuck-detection counters (the repeat streak of identical calls, the last cycle that brought new
- * information; holds.ts reads them) and the cycle's end as loop.ts's markCycleDone writes it.
+ * information; holds.ts reads them) and the cycle's end as act.ts's markCycleDone writes it (markCycleDoneSet).
  *
  * New information (`isNew`, in the payload and the counters, and choosing the episode's importance):
  * the world state differs from `worldStateBefore` (jsonb equality: key order does not matter), or the
@@ -318,3 +322,6 @@ export async function recordThought(
       }
     : null;
 }
+
+/** What a think step reads before it decides (readThinkState). */
+export type ThinkState = ReturnType<typeof thinkStateOf>;
