@@ -4,7 +4,8 @@ import type { AgentStatus, EventType } from "../db/generated/enums";
 import { recentEventsSql, type LoadedAgent, type LoadedEvent } from "../agents/events";
 import { appendEventsSet, markCycleDoneSet } from "../agents/sql";
 import { chargeCommittedSet, commitReservationCte } from "../spend/sql";
-import { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize, type PendingMemory, type PinnedMemory } from "../memory/memories";
+import type { PendingMemory, PinnedMemory } from "../memory/memories";
+import { pendingMemoriesJson, pinnedMemoriesJson, providerRowJson } from "../memory/sql";
 import type { ProviderRow } from "../providers/providers";
 
 /**
@@ -116,19 +117,9 @@ export function thinkStateSql(params: Ids & { agentRunId: string; cycle: number 
            (${thoughtSql(params)}) AS thought,
            (SELECT to_jsonb(a) FROM a) AS agent,
            ${recentEventsSql({ agentId, teamId })} AS events,
-           (SELECT jsonb_build_object('baseUrl', p."baseUrl", 'apiKeyCiphertext', p."apiKeyCiphertext", 'embeddingModel', p."embeddingModel")
-              FROM model_provider p WHERE p.id::text = (SELECT provider FROM a) AND p."teamId" = ${teamId}) AS "providerRow",
-           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'kind', m.kind, 'content', m.content, 'sourceEventSeq', m."sourceEventSeq") ORDER BY m.n), '[]'::jsonb)
-              FROM (SELECT id, kind, content, "sourceEventSeq", row_number() OVER (ORDER BY importance DESC, "createdAt" DESC) AS n
-                      FROM memory WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND "isPinned" AND "archivedAt" IS NULL
-                     ORDER BY importance DESC, "createdAt" DESC LIMIT ${PINNED_IN_CONTEXT}) m) AS pinned,
-           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'content', m.content, 'candidate', m.candidate) ORDER BY m.n), '[]'::jsonb)
-              FROM (SELECT id, content, row_number() OVER (ORDER BY "createdAt") AS n,
-                           -- What recall scores a memory by, for one it embeds and scores before storing the vector.
-                           CASE WHEN "archivedAt" IS NULL THEN jsonb_build_object('kind', kind, 'importance', importance, 'recallCount', "recallCount",
-                             'isPinned', "isPinned", 'sourceEventSeq', "sourceEventSeq", 'createdAt', to_jsonb("createdAt" AT TIME ZONE 'UTC')) END AS candidate
-                      FROM memory WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND embedder = ${PENDING_EMBEDDER}
-                     ORDER BY "createdAt" LIMIT ${pendingBatchSize(1)}) m) AS pending`;
+           ${providerRowJson(teamId, Prisma.sql`(SELECT provider FROM a)`)} AS "providerRow",
+           ${pinnedMemoriesJson({ agentId, teamId })} AS pinned,
+           ${pendingMemoriesJson({ agentId, teamId })} AS pending`;
 }
 
 /** readThinkState's result from its statement's row. */

@@ -3,13 +3,13 @@ import { lockedOneTrip, type RawClient } from "../db/raw";
 import { env } from "../env";
 import { LOCKS } from "../db/locks";
 import { appendEvent, underAgentLock, type LoadedContext } from "../agents/events";
-import { commitSpend, releaseSpend, reserveSpend, type BudgetVerdict } from "../spend/budget";
+import { commitSpend, releaseSpend, reserveSpend } from "../spend/budget";
 import { costOf, worstCaseCost } from "../spend/price-table";
 import { PRICES, warnUnpricedModel } from "../spend/configured-prices";
 import { toolsForModel } from "../tools";
 import { resolveEndpoint, type ModelEndpoint } from "../providers/endpoint";
 import { LOOP_STATUSES } from "../../shared/agent-status";
-import { assembleContext, estimateTokens } from "./context";
+import { draftContext, estimateTokens } from "./context";
 import { callModel } from "./model";
 import { holdNeeded, openHold } from "./holds";
 import { recordThought, type ThinkState } from "./sql";
@@ -112,35 +112,29 @@ async function callModelForCycle({
     });
   // The model call's worst case is reserved while recall runs, from an upper bound of the prompt (every
   // memory recall could add, at full length): the reservation's round trip overlaps recall's.
-  let early: { promptTokens: number; verdict: Promise<BudgetVerdict> } | null = null;
-  const assembled = await assembleContext({
+  const draft = await draftContext({
     agentId,
     teamId,
     cycle,
     model: agent.model,
     reservedTokens: toolTokens + agent.maxOutputTokens,
-    loaded: context,
-    recallInputs,
-    onPromptBound: (bound) => {
-      const promptTokens = bound + toolTokens;
-      const verdict = reserveFor(promptTokens);
-      verdict.catch(() => {}); // awaited below; a rejection before then must not go unhandled
-      early = { promptTokens, verdict };
-    },
-  }).catch(async (error: unknown) => {
-    // No model call follows: a reservation made meanwhile is freed (left, the watchdog would charge it).
-    const made = await (early as { verdict: Promise<BudgetVerdict> } | null)?.verdict.catch(() => null);
+    read: { loaded: context, recallInputs },
+  });
+  const reserved = { promptTokens: draft.promptTokensAtMost + toolTokens, verdict: reserveFor(draft.promptTokensAtMost + toolTokens) };
+  reserved.verdict.catch(() => {}); // awaited below; a rejection before then must not go unhandled
+  const assembled = await draft.complete().catch(async (error: unknown) => {
+    // No model call follows: the reservation made meanwhile is freed (left, the watchdog would charge it).
+    const made = await reserved.verdict.catch(() => null);
     if (made?.ok) await releaseSpend({ agentId, teamId, reservationId: made.reservationId });
     throw error;
   });
   const { messages, recalled, stats, summaryWritten } = assembled;
-  const reserved = early as { promptTokens: number; verdict: Promise<BudgetVerdict> } | null;
   // Vectors of memories embedded for recall and a folded summary are written while the model call runs
   // (recalled.stored, summaryWritten); the step ends only once they are, whichever way it ends.
   try {
     const promptTokens = stats.promptTokens + toolTokens;
-    let verdict = reserved ? await reserved.verdict : await reserveFor(promptTokens);
-    if (reserved && promptTokens > reserved.promptTokens && verdict.ok) {
+    let verdict = await reserved.verdict;
+    if (promptTokens > reserved.promptTokens && verdict.ok) {
       // The prompt was folded after recall and came out over the bound (rare): reserve its real worst case instead.
       await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
       verdict = await reserveFor(promptTokens);
