@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { SIMULATOR_PROVIDER } from "../agents/agent-input";
+import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
 import { db, Prisma } from "../db/client";
 import { direct, lockedOneTrip } from "../db/raw";
 import type { MemoryKind } from "../db/generated/enums";

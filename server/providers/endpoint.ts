@@ -1,4 +1,4 @@
-import { SIMULATOR_PROVIDER } from "../agents/agent-input";
+import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
 import { providerCredentials, type ProviderRef } from "./providers";
 
 /** Where an agent's model calls go, as the loop's model client (server/loop/model.ts) takes it. */
