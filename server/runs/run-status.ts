@@ -1,0 +1,96 @@
+import "server-only";
+import { z } from "zod";
+import { inngest } from "~/inngest/client";
+import { logger } from "../logger";
+
+/**
+ * What the Inngest server says about a function run, through Inngest's REST API (`GET /v1/runs/<id>`),
+ * which Inngest Cloud, a self-hosted Inngest and the bundled executor all serve. The app reads nothing
+ * else of the server's state (docs/decisions/024): its own facts are in its own tables.
+ */
+export type RunState = "running" | "completed" | "failed" | "cancelled";
+export type RunInfo = { state: RunState; startedAt: Date | null; endedAt: Date | null; output: unknown };
+
+export type RunStatusSource = {
+  /**
+   * The runs the server knows, by id. A run it does not know (not yet visible, another server's id)
+   * or could not be asked about (unreachable, timed out, an answer that is not Inngest's) is absent:
+   * callers treat absence as "cannot tell", never as "ended".
+   */
+  runs(ids: readonly string[]): Promise<Map<string, RunInfo>>;
+};
+
+const STATES: Record<string, RunState> = { running: "running", completed: "completed", failed: "failed", cancelled: "cancelled" };
+
+const runResponse = z.object({
+  data: z.object({
+    run_id: z.string(),
+    status: z.string(),
+    run_started_at: z.string().nullish(),
+    ended_at: z.string().nullish(),
+    output: z.unknown().optional(),
+  }),
+});
+
+const CONCURRENCY = 8;
+const TIMEOUT_MS = 3000;
+
+/** A source asking the REST API at `baseUrl` (with the signing key as bearer, as Inngest's API takes it). */
+export function restRunStatus({
+  baseUrl,
+  signingKey,
+  timeoutMs = TIMEOUT_MS,
+}: {
+  baseUrl: string;
+  signingKey?: string;
+  timeoutMs?: number;
+}): RunStatusSource {
+  async function one(id: string): Promise<RunInfo | null> {
+    const url = new URL(`/v1/runs/${encodeURIComponent(id)}`, baseUrl);
+    try {
+      const response = await fetch(url, {
+        headers: { accept: "application/json", ...(signingKey ? { authorization: `Bearer ${signingKey}` } : {}) },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (response.status === 404) return null;
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const parsed = runResponse.safeParse(await response.json());
+      if (!parsed.success) throw new Error("the answer is not an Inngest run");
+      const run = parsed.data.data;
+      const state = STATES[run.status.toLowerCase()];
+      if (!state) throw new Error(`unknown run status "${run.status}"`);
+      const date = (value: string | null | undefined) => (value ? new Date(value) : null);
+      return { state, startedAt: date(run.run_started_at), endedAt: date(run.ended_at), output: run.output ?? null };
+    } catch (error) {
+      const reason =
+        error instanceof Error
+          ? error.cause instanceof Error
+            ? `${error.message}: ${error.cause.message}`
+            : error.message
+          : String(error);
+      logger.warn({ runId: id, api: url.origin, reason }, "could not read a run's status from the Inngest API");
+      return null;
+    }
+  }
+
+  return {
+    async runs(ids) {
+      const unique = [...new Set(ids)];
+      const found = new Map<string, RunInfo>();
+      for (let i = 0; i < unique.length; i += CONCURRENCY) {
+        const batch = unique.slice(i, i + CONCURRENCY);
+        const answers = await Promise.all(batch.map(one));
+        batch.forEach((id, k) => {
+          const answer = answers[k];
+          if (answer) found.set(id, answer);
+        });
+      }
+      return found;
+    },
+  };
+}
+
+/** The source for the Inngest server the app's client talks to (INNGEST_BASE_URL, INNGEST_DEV or Inngest Cloud). */
+export function inngestRunStatus(): RunStatusSource {
+  return restRunStatus({ baseUrl: inngest.apiBaseUrl, signingKey: inngest.signingKey });
+}
