@@ -15,12 +15,15 @@ const shared = {
 export default defineConfig({
   test: {
     projects: [
-      { ...shared, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" } },
+      {
+        ...shared,
+        test: { name: "unit", include: ["tests/unit/**/*.test.ts", "packages/*/tests/unit/**/*.test.ts"], environment: "node" },
+      },
       {
         ...shared,
         test: {
           name: "integration",
-          include: ["tests/integration/**/*.test.ts"],
+          include: ["tests/integration/**/*.test.ts", "packages/*/tests/integration/**/*.test.ts"],
           environment: "node",
           // Tests share one database (made fresh per run by scripts/test.ts) and isolate by team.
           fileParallelism: false,
@@ -33,7 +36,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: "contract",
-          include: ["tests/contract/**/*.test.ts"],
+          include: ["tests/contract/**/*.test.ts", "packages/*/tests/contract/**/*.test.ts"],
           // The app's Inngest client is created at import time from INNGEST_DEV: the agent-loop test
           // starts its executor on this address. (Other contract tests pass their own baseUrl.)
           // CONTRACT_EXECUTOR_PORT lets two contract runs share a machine.

@@ -2,7 +2,7 @@ import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
 import { parsePriceTable } from "./spend/price-table";
 import { parseSignUpPolicy } from "./auth/sign-up-policy";
-import { checkCron } from "./executor/cron";
+import { checkCron } from "@longhaul/executor/cron";
 import { NO_PRIVATE_HOSTS, parsePrivateHostList } from "./security/outbound-addresses";
 import { parseTrustedProxies } from "./http/app-server";
 

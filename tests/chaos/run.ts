@@ -30,7 +30,7 @@ import path from "node:path";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import pg from "pg";
 import { applyMigrations } from "../../server/db/migrate";
-import { generateEventKey, generateSigningKey } from "../../server/executor/signing";
+import { generateEventKey, generateSigningKey } from "@longhaul/executor/signing";
 import { startFakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
 import { chaosPostgres } from "./postgres";
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/server/db/client";
 import type { ExecutorRunStatus } from "~/server/db/generated/enums";
 import { databasePool } from "~/server/db/raw";
-import { createExecutorServer } from "~/server/executor/http-server";
+import { createExecutorServer } from "@longhaul/executor";
 import { restRunStatus } from "~/server/runs/run-status";
 
 /**

@@ -5,7 +5,7 @@ import { startAgent } from "~/server/agents/control";
 import { beginRun, openCycleSession, think } from "~/server/loop";
 import { db } from "~/server/db/client";
 import { databasePool } from "~/server/db/raw";
-import { createExecutorServer } from "~/server/executor/http-server";
+import { createExecutorServer } from "@longhaul/executor";
 import { restRunStatus, type RunStatusSource } from "~/server/runs/run-status";
 import type { AgentStatus, ExecutorRunStatus } from "~/server/db/generated/enums";
 import { findStaleAgents, restartAgent, type StaleAgent } from "~/server/operations/watchdog";

@@ -51,6 +51,7 @@ export function executorOptionsFromEnv(
       leaseMs: c.EXECUTOR_LEASE_MS,
       backoffBaseMs: c.EXECUTOR_BACKOFF_BASE_MS,
       shutdownGraceMs: c.EXECUTOR_SHUTDOWN_GRACE_MS,
+      checkpointing: c.EXECUTOR_CHECKPOINTING === "true",
     },
   };
 }

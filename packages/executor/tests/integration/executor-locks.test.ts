@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { env } from "~/server/env";
-import { inTransaction, ingestEvents, normalizeEvent, registerApp } from "~/server/executor/store";
+
+import { inTransaction, ingestEvents, normalizeEvent, registerApp } from "../../src/store";
 
 /**
  * The executor takes row locks in one order everywhere (docs/decisions/005): a run's waits, then its
@@ -10,7 +10,7 @@ import { inTransaction, ingestEvents, normalizeEvent, registerApp } from "~/serv
  * while a checkpoint holds its job and then appends to the run: the two deadlocked (PostgreSQL
  * aborted one after deadlock_timeout), seen once in an end-to-end run.
  */
-const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
 afterAll(() => pool.end());
 
 describe("executor lock order", () => {

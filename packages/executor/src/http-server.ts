@@ -3,7 +3,20 @@ import type pg from "pg";
 import { logger } from "./log";
 import { executorRegistry } from "./metrics";
 import { hashSigningKey, isSameSecret } from "./signing";
-import { BadEventError, completeLeasedSteps, ingestEvents, inTransaction, normalizeEvent, registerApp, type CheckpointStep } from "./store";
+import {
+  BadEventError,
+  completeLeasedSteps,
+  ingestEvents,
+  inTransaction,
+  normalizeEvent,
+  registerApp,
+  runById,
+  runMemos,
+  runsOfEvent,
+  runTriggerEvents,
+  type CheckpointStep,
+  type RunRow,
+} from "./store";
 import type { IncomingEvent, RegisterBody } from "./types";
 
 export const MAX_EVENT_BODY_BYTES = 512 * 1024; // Inngest's limit for one event payload batch
@@ -52,17 +65,6 @@ function send(res: http.ServerResponse, status: number, body: unknown) {
 }
 
 const RUN_STATUS: Record<string, string> = { running: "Running", completed: "Completed", failed: "Failed", cancelled: "Cancelled" };
-
-type RunRow = {
-  id: string;
-  functionId: string;
-  eventId: string;
-  status: string;
-  output: unknown;
-  error: unknown;
-  startedAt: Date;
-  endedAt: Date | null;
-};
 
 /** A step as the SDK reports it in a checkpoint. */
 type CheckpointedStep = { id?: string; op?: string; data?: unknown; error?: unknown; displayName?: string; name?: string };
@@ -207,42 +209,21 @@ export function createExecutorServer({
 
     const eventRuns = /^\/v1\/events\/([^/]+)\/runs$/.exec(path);
     if (method === "GET" && eventRuns) {
-      const { rows } = await pool.query<RunRow>(
-        `SELECT id, "functionId", "eventId", status, output, error, "startedAt", "endedAt" FROM executor_run WHERE "eventId" = $1 ORDER BY "startedAt"`,
-        [eventRuns[1]],
-      );
-      return send(res, 200, { data: rows.map(toApiRun), metadata: {} });
+      const runs = await runsOfEvent(pool, eventRuns[1]!);
+      return send(res, 200, { data: runs.map(toApiRun), metadata: {} });
     }
 
     const runMatch = /^\/v1\/runs\/([^/]+)$/.exec(path);
     if (method === "GET" && runMatch) {
-      const { rows } = await pool.query<RunRow>(
-        `SELECT id, "functionId", "eventId", status, output, error, "startedAt", "endedAt" FROM executor_run WHERE id = $1`,
-        [runMatch[1]],
-      );
-      if (!rows[0]) throw new HttpError(404, `Run ${runMatch[1]} was not found.`);
-      return send(res, 200, { data: toApiRun(rows[0]), metadata: {} });
+      const run = await runById(pool, runMatch[1]!);
+      if (!run) throw new HttpError(404, `Run ${runMatch[1]} was not found.`);
+      return send(res, 200, { data: toApiRun(run), metadata: {} });
     }
 
     const batch = /^\/v0\/runs\/([^/]+)\/(batch|actions)$/.exec(path);
     if (method === "GET" && batch) {
-      if (batch[2] === "batch") {
-        const { rows } = await pool.query<{ event: unknown }>(
-          `SELECT json_build_object('id', e.id, 'name', e.name, 'data', e.data, 'ts', e.ts) AS event
-             FROM executor_run r JOIN executor_event e ON e.id = r."eventId" WHERE r.id = $1`,
-          [batch[1]],
-        );
-        return send(
-          res,
-          200,
-          rows.map((r) => r.event),
-        );
-      }
-      const { rows } = await pool.query<{ stepId: string; memo: unknown }>(
-        `SELECT "stepId", memo FROM executor_step WHERE "runId" = $1 AND status IN ('completed', 'failed')`,
-        [batch[1]],
-      );
-      return send(res, 200, Object.fromEntries(rows.map((r) => [r.stepId, r.memo])));
+      if (batch[2] === "batch") return send(res, 200, await runTriggerEvents(pool, batch[1]!));
+      return send(res, 200, await runMemos(pool, batch[1]!));
     }
 
     throw new HttpError(404, `No route for ${method} ${path}.`);

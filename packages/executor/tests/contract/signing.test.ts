@@ -4,9 +4,9 @@ import type { AddressInfo } from "node:net";
 import { Inngest, type InngestFunction } from "inngest";
 import { serve } from "inngest/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningExecutor } from "~/server/executor/executor";
-import { canonicalJson, hashSigningKey, signatureHeader } from "~/server/executor/signing";
-import { startTestExecutor, type ApiRun } from "./harness";
+import type { RunningExecutor } from "../../src/executor";
+import { canonicalJson, hashSigningKey, signatureHeader } from "../../src/signing";
+import { startTestExecutor, type ApiRun } from "../harness";
 
 /*
  * Signed mode (docs/decisions/017): the real executor with a signing key and event key, and real SDK

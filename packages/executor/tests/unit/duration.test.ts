@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDurationMs, resolveWakeTime } from "~/server/executor/duration";
+import { parseDurationMs, resolveWakeTime } from "../../src/duration";
 
 describe("Inngest durations", () => {
   it.each([

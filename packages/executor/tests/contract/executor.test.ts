@@ -1,7 +1,7 @@
 import { NonRetriableError, RetryAfterError } from "inngest";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness } from "./harness";
+import { startHarness } from "../harness";
 
 // Side-effect counters the functions write to, keyed by test case.
 const calls = new Map<string, number>();

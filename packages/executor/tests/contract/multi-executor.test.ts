@@ -4,8 +4,8 @@ import { Inngest } from "inngest";
 import { serve } from "inngest/node";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import type { RunningExecutor } from "~/server/executor/executor";
-import { startTestExecutor } from "./harness";
+import type { RunningExecutor } from "../../src/executor";
+import { startTestExecutor } from "../harness";
 
 const executors: RunningExecutor[] = [];
 let app: http.Server | undefined;

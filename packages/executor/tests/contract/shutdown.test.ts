@@ -4,9 +4,9 @@ import { Inngest, type InngestFunction } from "inngest";
 import { serve } from "inngest/node";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { RunningExecutor } from "~/server/executor/executor";
-import type { WorkerOptions } from "~/server/executor/worker";
-import { startTestExecutor } from "./harness";
+import type { RunningExecutor } from "../../src/executor";
+import type { WorkerOptions } from "../../src/worker";
+import { startTestExecutor } from "../harness";
 
 /**
  * Graceful shutdown (SIGTERM → executor.stop()): the executor stops taking work, lets the calls in

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { executorOptionsFromEnv } from "~/server/executor/config";
+import { executorOptionsFromEnv } from "../../src/config";
 import {
   canonicalJson,
   checkSignatureHeader,
@@ -7,11 +7,11 @@ import {
   hashSigningKey,
   isValidSigningKey,
   signatureHeader,
-} from "~/server/executor/signing";
+} from "../../src/signing";
 
 /*
  * A fixed vector from traffic captured between the inngest 4.24.0 SDK and Inngest
- * (/work/shared/docs/inngest-protocol-samples-checkpointing.json, the first call of run
+ * (a sample kept outside the repository, the first call of run
  * 6F117C1F849B4D9D99E02D8BF3). The capture does not print its signing key, but its register call's
  * `Authorization: Bearer signkey-test-9a2db2e2...` is SHA-256 of 32 bytes of 0xab, so the key is
  * signkey-test-abab...ab; 30 of the capture's 31 request signatures and its intact response
