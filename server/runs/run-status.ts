@@ -11,6 +11,18 @@ import { logger } from "../logger";
 export type RunState = "running" | "completed" | "failed" | "cancelled";
 export type RunInfo = { state: RunState; startedAt: Date | null; endedAt: Date | null; output: unknown };
 
+export type RunStep = {
+  stepId: string;
+  name: string;
+  op: string;
+  status: string;
+  attempts: number;
+  error: unknown;
+  outputSize: number;
+  startedAt: Date;
+  endedAt: Date | null;
+};
+
 export type RunStatusSource = {
   /**
    * The runs the server knows, by id. A run it does not know (not yet visible, another server's id)
@@ -18,6 +30,11 @@ export type RunStatusSource = {
    * callers treat absence as "cannot tell", never as "ended".
    */
   runs(ids: readonly string[]): Promise<Map<string, RunInfo>>;
+  /**
+   * A run's steps, where the server offers them: the bundled executor does (`GET /v1/runs/<id>/steps`,
+   * its extension of the REST API); Inngest shows steps in its own dashboard, so null there.
+   */
+  steps(id: string): Promise<RunStep[] | null>;
 };
 
 const STATES: Record<string, RunState> = { running: "running", completed: "completed", failed: "failed", cancelled: "cancelled" };
@@ -30,6 +47,22 @@ const runResponse = z.object({
     ended_at: z.string().nullish(),
     output: z.unknown().optional(),
   }),
+});
+
+const stepsResponse = z.object({
+  data: z.array(
+    z.object({
+      step_id: z.string(),
+      name: z.string(),
+      op: z.string(),
+      status: z.string(),
+      attempts: z.number(),
+      error: z.unknown().optional(),
+      output_size: z.number(),
+      started_at: z.string(),
+      ended_at: z.string().nullable(),
+    }),
+  ),
 });
 
 const CONCURRENCY = 8;
@@ -45,8 +78,9 @@ export function restRunStatus({
   signingKey?: string;
   timeoutMs?: number;
 }): RunStatusSource {
-  async function one(id: string): Promise<RunInfo | null> {
-    const url = new URL(`/v1/runs/${encodeURIComponent(id)}`, baseUrl);
+  /** GET a path of the API and check the answer's shape; null for a 404 or anything that went wrong (logged). */
+  async function get<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T | null> {
+    const url = new URL(path, baseUrl);
     try {
       const response = await fetch(url, {
         headers: { accept: "application/json", ...(signingKey ? { authorization: `Bearer ${signingKey}` } : {}) },
@@ -54,13 +88,9 @@ export function restRunStatus({
       });
       if (response.status === 404) return null;
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const parsed = runResponse.safeParse(await response.json());
-      if (!parsed.success) throw new Error("the answer is not an Inngest run");
-      const run = parsed.data.data;
-      const state = STATES[run.status.toLowerCase()];
-      if (!state) throw new Error(`unknown run status "${run.status}"`);
-      const date = (value: string | null | undefined) => (value ? new Date(value) : null);
-      return { state, startedAt: date(run.run_started_at), endedAt: date(run.ended_at), output: run.output ?? null };
+      const parsed = schema.safeParse(await response.json());
+      if (!parsed.success) throw new Error(`the answer is not ${what}`);
+      return parsed.data;
     } catch (error) {
       const reason =
         error instanceof Error
@@ -68,9 +98,22 @@ export function restRunStatus({
             ? `${error.message}: ${error.cause.message}`
             : error.message
           : String(error);
-      logger.warn({ runId: id, api: url.origin, reason }, "could not read a run's status from the Inngest API");
+      logger.warn({ path, api: url.origin, reason }, "could not read from the Inngest API");
       return null;
     }
+  }
+
+  async function one(id: string): Promise<RunInfo | null> {
+    const answer = await get(`/v1/runs/${encodeURIComponent(id)}`, runResponse, "an Inngest run");
+    if (!answer) return null;
+    const run = answer.data;
+    const state = STATES[run.status.toLowerCase()];
+    if (!state) {
+      logger.warn({ runId: id, status: run.status }, "the Inngest API answered an unknown run status");
+      return null;
+    }
+    const date = (value: string | null | undefined) => (value ? new Date(value) : null);
+    return { state, startedAt: date(run.run_started_at), endedAt: date(run.ended_at), output: run.output ?? null };
   }
 
   return {
@@ -86,6 +129,22 @@ export function restRunStatus({
         });
       }
       return found;
+    },
+    async steps(id) {
+      const answer = await get(`/v1/runs/${encodeURIComponent(id)}/steps`, stepsResponse, "a list of steps");
+      return (
+        answer?.data.map((step) => ({
+          stepId: step.step_id,
+          name: step.name,
+          op: step.op,
+          status: step.status,
+          attempts: step.attempts,
+          error: step.error ?? null,
+          outputSize: step.output_size,
+          startedAt: new Date(step.started_at),
+          endedAt: step.ended_at ? new Date(step.ended_at) : null,
+        })) ?? null
+      );
     },
   };
 }

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type pg from "pg";
 import { logger } from "./log";
-import { executorRegistry } from "./metrics";
+import { executorRegistry, setQueueGauges } from "./metrics";
 import { hashSigningKey, isSameSecret } from "./signing";
 import {
   BadEventError,
@@ -10,12 +10,15 @@ import {
   inTransaction,
   normalizeEvent,
   registerApp,
+  queueState,
   runById,
   runMemos,
+  runSteps,
   runsOfEvent,
   runTriggerEvents,
   type CheckpointStep,
   type RunRow,
+  type StepRow,
 } from "./store";
 import type { IncomingEvent, RegisterBody } from "./types";
 
@@ -81,6 +84,20 @@ function toApiRun(run: RunRow) {
   };
 }
 
+function toApiStep(step: StepRow) {
+  return {
+    step_id: step.stepId,
+    name: step.name,
+    op: step.op,
+    status: step.status,
+    attempts: step.attempts,
+    error: step.error,
+    output_size: step.outputSize,
+    started_at: step.startedAt.toISOString(),
+    ended_at: step.endedAt?.toISOString() ?? null,
+  };
+}
+
 export type ExecutorKeys = { signingKey?: string; signingKeyFallback?: string; eventKey?: string };
 
 /**
@@ -113,7 +130,7 @@ function bearerChecker({ signingKey, signingKeyFallback }: ExecutorKeys) {
 /**
  * The HTTP face of the executor, speaking what the Inngest SDK and Inngest's REST clients expect:
  * POST /fn/register, POST /e/:key, GET /v1/events/:id/runs, GET /v1/runs/:id,
- * GET /v0/runs/:id/batch and /actions, plus POST /sync (re-sync the SDK URLs now), GET /health and GET /metrics.
+ * GET /v0/runs/:id/batch and /actions, plus GET /v1/runs/:id/steps (an extension: a run's steps), POST /sync (re-sync the SDK URLs now), GET /health and GET /metrics.
  * With `keys.signingKey` all but /health, /metrics and /e/ need the Bearer token; with `keys.eventKey`
  * events are taken only at /e/<eventKey>.
  */
@@ -145,6 +162,10 @@ export function createExecutorServer({
 
     if (method === "GET" && path === "/health") return send(res, 200, { status: "ok" });
     if (method === "GET" && path === "/metrics") {
+      // The queue's gauges are read at scrape time; without the database the process's own numbers still answer.
+      await queueState(pool).then(setQueueGauges, (error: unknown) =>
+        logger.warn({ err: error }, "metrics: could not read the queue's state (database unavailable?)"),
+      );
       const text = await executorRegistry.metrics();
       res.writeHead(200, { "content-type": executorRegistry.contentType, "content-length": Buffer.byteLength(text) });
       return res.end(text);
@@ -218,6 +239,14 @@ export function createExecutorServer({
       const run = await runById(pool, runMatch[1]!);
       if (!run) throw new HttpError(404, `Run ${runMatch[1]} was not found.`);
       return send(res, 200, { data: toApiRun(run), metadata: {} });
+    }
+
+    // This executor's extension of the REST API (Inngest has no such endpoint): a run's steps, for a dashboard.
+    const stepsMatch = /^\/v1\/runs\/([^/]+)\/steps$/.exec(path);
+    if (method === "GET" && stepsMatch) {
+      const run = await runById(pool, stepsMatch[1]!);
+      if (!run) throw new HttpError(404, `Run ${stepsMatch[1]} was not found.`);
+      return send(res, 200, { data: (await runSteps(pool, run.id)).map(toApiStep), metadata: {} });
     }
 
     const batch = /^\/v0\/runs\/([^/]+)\/(batch|actions)$/.exec(path);

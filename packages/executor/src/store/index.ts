@@ -33,4 +33,16 @@ export {
   setImmediateExecutionDisabled,
   startRun,
 } from "./runs";
-export { loadRun, runById, runMemos, runsOfEvent, runTriggerEvents, type RunContext, type RunRow } from "./reads";
+export {
+  loadRun,
+  queueState,
+  runById,
+  runMemos,
+  runSteps,
+  runsOfEvent,
+  runTriggerEvents,
+  type QueueState,
+  type RunContext,
+  type RunRow,
+  type StepRow,
+} from "./reads";

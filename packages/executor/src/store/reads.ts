@@ -72,3 +72,46 @@ export async function runMemos(db: Db, runId: string): Promise<Record<string, un
   );
   return Object.fromEntries(rows.map((r) => [r.stepId, r.memo]));
 }
+
+/** The queue as a whole, for the executor's /metrics: the same on every executor of one database. */
+export type QueueState = { activeRuns: number; dueJobs: number; leasedJobs: number; lagSeconds: number };
+
+export async function queueState(db: Db): Promise<QueueState> {
+  // A job is due when its time has come and nobody holds a live lease on it; the oldest due job's age
+  // is how far the executors are behind (0 when they keep up).
+  const { rows } = await db.query<{ runs: number; due: number; leased: number; lag: number | null }>(
+    `SELECT (SELECT count(*)::int FROM executor_run WHERE status = 'running') AS runs,
+            count(*) FILTER (WHERE "runAt" <= (now() AT TIME ZONE 'UTC')
+                               AND ("leasedBy" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC')))::int AS due,
+            count(*) FILTER (WHERE "leasedBy" IS NOT NULL AND "leaseExpiresAt" >= (now() AT TIME ZONE 'UTC'))::int AS leased,
+            EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC') - min("runAt") FILTER (
+              WHERE "runAt" <= (now() AT TIME ZONE 'UTC') AND ("leasedBy" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))
+            ))::float8 AS lag
+       FROM executor_job`,
+  );
+  const row = rows[0];
+  return { activeRuns: row?.runs ?? 0, dueJobs: row?.due ?? 0, leasedJobs: row?.leased ?? 0, lagSeconds: Math.max(0, row?.lag ?? 0) };
+}
+
+export type StepRow = {
+  stepId: string;
+  name: string;
+  op: string;
+  status: string;
+  attempts: number;
+  error: unknown;
+  outputSize: number;
+  startedAt: Date;
+  endedAt: Date | null;
+};
+
+/** A run's steps in the order they were recorded (this executor's extension of the REST API: GET /v1/runs/:id/steps). */
+export async function runSteps(db: Db, runId: string): Promise<StepRow[]> {
+  return (
+    await db.query<StepRow>(
+      `SELECT "stepId", name, op, status::text AS status, attempts, error, "outputSize", "startedAt", "endedAt"
+         FROM executor_step WHERE "runId" = $1 ORDER BY id`,
+      [runId],
+    )
+  ).rows;
+}
