@@ -14,7 +14,7 @@
  *    records via pg_walinspect, and the cluster-wide LSN difference).
  * 2. Per-cycle overhead: the time between the model requests of consecutive cycles, minus the model
  *    call as the loop measured it (the thought event's durationMs).
- * 3. Context assembly (server/agents/events.ts loadContext, and server/agents/context.ts assembleContext
+ * 3. Context assembly (server/agents/events.ts loadContext, and server/loop/context.ts assembleContext
  *    when the app has it) for agents with 10 … 100,000 events seeded with SQL, and the budget
  *    reservation every cycle makes (server/spend/budget.ts reserveSpend) next to it.
  *
@@ -281,7 +281,7 @@ try {
   const control = await import("../server/agents/control");
   const { createAgent } = await import("../server/agents/agents");
   const { loadContext } = await import("../server/agents/events");
-  const { readThinkState } = await import("../server/agents/loop-sql");
+  const { readThinkState } = await import("../server/loop/sql");
   const { direct } = await import("../server/db/raw");
   const { reserveSpend } = await import("../server/spend/budget");
 
@@ -798,7 +798,7 @@ try {
   // app has it: looked up at run time, so the benchmark keeps working while that module changes.
   type Assemble = (input: { agentId: string; teamId: string; cycle: number; model: string; reservedTokens: number }) => Promise<unknown>;
   let assemble: Assemble | null = null;
-  const contextModulePath = "../server/agents/context";
+  const contextModulePath = "../server/loop/context";
   try {
     const mod = (await import(contextModulePath)) as Record<string, unknown>;
     if (typeof mod.assembleContext === "function") assemble = mod.assembleContext as Assemble;
@@ -1171,8 +1171,8 @@ spend row and an episode memory, plus a fact memory every fifth cycle${context.s
 ${CONTEXT_SAMPLES} calls each after 20 warm-up calls, one at a time.
 
 - \`loadContext\` (server/agents/events.ts): the agent row and the recent events (${context.map((c) => c.eventsReturned).join(" / ")} events returned).
-- \`readThinkState\` (server/agents/loop-sql.ts): the think step's one read, the loop's own way to the same rows plus its claim, holds and pending memories.
-${hasAssemble ? "- `assembleContext` (server/agents/context.ts): the whole prompt — folding finished cycles into the summary (nothing left to fold here), `loadContext`, recalling memories, rendering.\n" : "- The prompt rendering is not exported by the app and is not timed.\n"}- \`reserveSpend\` (server/spend/budget.ts), which every cycle's think step runs before the model call (${SPEND_SAMPLES} calls; each
+- \`readThinkState\` (server/loop/sql.ts): the think step's one read, the loop's own way to the same rows plus its claim, holds and pending memories.
+${hasAssemble ? "- `assembleContext` (server/loop/context.ts): the whole prompt — folding finished cycles into the summary (nothing left to fold here), `loadContext`, recalling memories, rendering.\n" : "- The prompt rendering is not exported by the app and is not timed.\n"}- \`reserveSpend\` (server/spend/budget.ts), which every cycle's think step runs before the model call (${SPEND_SAMPLES} calls; each
   reservation is deleted again, outside the timing, so the history stays the same).
 
 | events | cycles | memories | loadContext p50 | p95 | p99 | readThinkState p50 | p95 |${hasAssemble ? " assembleContext p50 | p95 |" : ""} spend rows | reserveSpend p50 | p95 |

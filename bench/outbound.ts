@@ -25,7 +25,7 @@ const log = (line: string) => console.log(`[bench] ${line}`);
 process.env.DATABASE_URL ??= "postgresql://unused@127.0.0.1/unused";
 process.env.BETTER_AUTH_SECRET ??= randomBytes(32).toString("hex");
 process.env.LOG_LEVEL = "warn";
-const { callModel } = await import("../server/agents/model");
+const { callModel } = await import("../server/loop/model");
 const { createOutboundGuard } = await import("../server/security/outbound");
 const { parsePrivateHostList } = await import("../server/security/outbound-addresses");
 

@@ -1,9 +1,8 @@
 import type { GetStepTools } from "inngest";
 import { inngest } from "../client";
 import { agentApprovalDecided, agentPauseRequested, agentRunRequested, agentWakeRequested } from "../events";
-import { settleHold } from "~/server/agents/holds";
-import { act, beginRun, endRun, runCycle, settleApproval, type ApprovalSettlement } from "~/server/agents/loop";
 import { hasTriggerSinceThought, isApprovalDecided } from "~/server/agents/wait-checks";
+import { act, beginRun, endRun, openCycleSession, runCycle, settleApproval, settleHold, type ApprovalSettlement } from "~/server/loop";
 import { cooldownWakeCondition } from "~/server/triggers/wake";
 
 /** How long a wait listens before a step looks in the database for what it may have missed (decision 025). */
@@ -34,7 +33,7 @@ async function waitOrRecheck(
 /**
  * One run of an agent: up to `cyclesPerRun` think-act cycles, then a rollover event starts the next
  * run from the agent's checkpoint. The body only orchestrates; every read, write, clock and model
- * call happens inside a step, in server/agents/loop.ts. Step ids carry the cycle number, which comes
+ * call happens inside a step, in server/loop/. Step ids carry the cycle number, which comes
  * from the memoized begin-run step, so they are stable across replays. An ordinary cycle is one step
  * (`cycle-N`: think and act) and a cooldown wait that a trigger can end early (none when the cooldown is 0); a held or approval-waiting cycle adds its waits
  * and the steps after them.
@@ -59,6 +58,9 @@ export const agentRun = inngest.createFunction(
     const plan = await step.run("begin-run", () => beginRun({ agentId, teamId, executorRunId: runId, reason }));
     if (!plan.shouldRun) return { skipped: plan.reason };
     const ids = { agentId, teamId, agentRunId: plan.agentRunId };
+    // What this request's steps hand each other (server/loop/session.ts): a step of another request starts
+    // from an empty session and reads what it needs, so replays and retries see the same results.
+    const session = openCycleSession();
 
     let cycle = plan.firstCycle;
     let lastWakeId: string | null = null;
@@ -66,7 +68,7 @@ export const agentRun = inngest.createFunction(
       // An ordinary cycle is one step (think + act); holds and approvals wait between steps.
       // Without a cooldown the next cycle's step follows at once (the act can read ahead for it).
       const nextFollows = plan.cooldownSeconds === 0 && i + 1 < plan.cyclesPerRun;
-      let { decision, outcome } = await step.run(`cycle-${cycle}`, () => runCycle({ ...ids, cycle, nextFollows }));
+      let { decision, outcome } = await step.run(`cycle-${cycle}`, () => runCycle({ ...ids, cycle, nextFollows }, session));
       // A hold (soft budget limit, stuck) waits for a person, then thinks again unless they stopped it.
       for (let hold = 1; decision.kind === "hold"; hold++) {
         const approvalId = decision.approvalId;
@@ -83,7 +85,7 @@ export const agentRun = inngest.createFunction(
           await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status: settled.status, reason: settled.reason }));
           return { ended: settled.status, cycle };
         }
-        ({ decision, outcome } = await step.run(`cycle-${cycle}-${hold}`, () => runCycle({ ...ids, cycle, nextFollows })));
+        ({ decision, outcome } = await step.run(`cycle-${cycle}-${hold}`, () => runCycle({ ...ids, cycle, nextFollows }, session)));
       }
       if (decision.kind === "stop") {
         const { status, reason } = decision;
@@ -107,7 +109,7 @@ export const agentRun = inngest.createFunction(
           await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status, reason: "Nobody answered the approval in time." }));
           return { ended: status, cycle };
         }
-        outcome = await step.run(`act-${cycle}`, () => act({ ...ids, cycle, callEventSeq, approval }));
+        outcome = await step.run(`act-${cycle}`, () => act({ ...ids, cycle, callEventSeq, approval, nextFollows: false }, session));
       }
       if (outcome?.next === "end") {
         const { status, reason } = outcome;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_MEMORY_SETTINGS, memorySettingsSchema } from "../memory/settings";
 import { APPROVAL_POLICIES, TOOL_CATALOG, TOOL_NAMES } from "./tool-catalog";
+import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
 
 /**
  * The agent settings form, validated the same way in the browser (instant messages next to the
@@ -20,7 +21,7 @@ export const AGENT_LIMITS = {
 } as const;
 
 /** The built-in scripted model's provider id, and how it is labelled wherever it appears. */
-export const SIMULATOR_PROVIDER = "simulator";
+export { SIMULATOR_PROVIDER };
 export const SIMULATOR_LABEL = "Simulator - scripted, no AI";
 export const SUGGESTED_MODELS = ["simulator-1", "gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "o4-mini"] as const;
 

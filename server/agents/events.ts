@@ -100,7 +100,7 @@ export const FOLD_BATCH_CYCLES = 5;
 export const MAX_EVENTS_IN_CONTEXT = 120;
 
 /**
- * The raw material of a prompt (server/agents/context.ts renders it): the agent row, with its world
+ * The raw material of a prompt (server/loop/context.ts renders it): the agent row, with its world
  * state and rolling summary, and the events of the cycles the summary does not cover yet (kept to a
  * few cycles by folding, and capped at MAX_EVENTS_IN_CONTEXT whatever happened). Bounded,
  * indexed reads whatever the length of the history: cycle 10,000 costs what cycle 10 costs.
@@ -127,7 +127,7 @@ const THOUGHT_IN_PROMPT_SQL = Prisma.raw(
 
 /**
  * The recent events of a prompt, as a jsonb array in sequence order, for a statement whose CTE `a` holds
- * the agent's "summaryThroughCycle" (loadContext here; the think step's read, loop-sql.ts). The newest by
+ * the agent's "summaryThroughCycle" (loadContext here; the think step's read, server/loop/sql.ts). The newest by
  * cycle, then sequence: the cursor is not known when the statement is planned, and ordered by cycle the
  * (agentId, cycle) index bounds the scan to the cycles after it. Ordered by sequence alone, PostgreSQL
  * scanned an agent's whole history backwards whenever fewer than MAX_EVENTS_IN_CONTEXT events were left

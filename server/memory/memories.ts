@@ -1,15 +1,18 @@
 import { createHash } from "node:crypto";
-import { SIMULATOR_PROVIDER } from "../agents/agent-input";
+import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
 import { db, Prisma } from "../db/client";
 import { direct, lockedOneTrip } from "../db/raw";
 import type { MemoryKind } from "../db/generated/enums";
 import { AppError } from "../errors";
-import { embedderForProvider, embedTexts, EMBED_BATCH_SIZE, OFFLINE_EMBEDDER, toVectorLiteral, type Embedder } from "./embedder";
+import { embedderForProvider, embedTexts, OFFLINE_EMBEDDER, toVectorLiteral, type Embedder } from "./embedder";
 import { markRecalled, rankCandidates, RECALL_CANDIDATES, vectorCandidates, type Candidate, type RecalledMemory } from "./recall";
 import { logger } from "../logger";
 import { memorySettingsOf, type MemorySettings } from "./settings";
 import type { ProviderRef, ProviderRow } from "../providers/providers";
 import { LOCKS, takeLock } from "../db/locks";
+import { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize, pendingMemoriesJson, pinnedMemoriesJson, providerRowJson } from "./sql";
+
+export { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize };
 
 /**
  * Long-term memory (a hybrid): episodes, summaries and reflections as text + vectors in `memory`;
@@ -21,7 +24,6 @@ import { LOCKS, takeLock } from "../db/locks";
  * next recall or search (together with the query). Writes therefore stay inside the loop's short
  * transactions and cost one INSERT.
  */
-export const PENDING_EMBEDDER = "pending";
 type Ids = { agentId: string; teamId: string };
 
 export async function writeMemory(
@@ -121,43 +123,36 @@ export type PendingMemory = {
    */
   candidate?: (Omit<Candidate, "id" | "content" | "distance" | "createdAt"> & { createdAt: string }) | null;
 };
-/** How many pending memories go into one embeddings call beside `queryCount` queries. */
-export const pendingBatchSize = (queryCount: number) => Math.max(1, EMBED_BATCH_SIZE - queryCount);
 
 export type EmbeddedRow = { id: string; content: string; vector: readonly number[] };
 type EmbedOutcome =
   { ok: true; queryVectors: number[][]; embedded: number; unstored: EmbeddedRow[] } | { ok: false; error: string; overBudget: boolean };
 
 /**
- * Embeds up to one batch of the agent's pending memories together with `queries`, in one call, and
- * stores the memories' vectors. Returns the queries' vectors.
+ * Embeds `pending` (up to one batch of the agent's pending memories, oldest first, as the caller read
+ * them) together with `queries`, in one call. Returns the queries' vectors and the memories' vectors
+ * (`unstored`), which the caller stores: in the same round trip as its search (vectorCandidates'
+ * `storeFirst`) or while it goes on (recall).
  */
-export async function embedPending(
-  ids: Ids,
-  embedder: Embedder,
-  queries: string[] = [],
-  /** The pending memories (oldest first, at most pendingBatchSize(queries.length)) when the caller read them already. */
-  preloaded?: PendingMemory[],
-  /**
-   * Leave the vectors for the caller to store (returned as `unstored`): recall writes them in the same
-   * round trip as its search (vectorCandidates' `storeFirst`).
-   */
-  { deferStore = false }: { deferStore?: boolean } = {},
-): Promise<EmbedOutcome> {
-  const pending =
-    preloaded ??
-    (await db.memory.findMany({
-      where: { agentId: ids.agentId, teamId: ids.teamId, embedder: PENDING_EMBEDDER },
-      orderBy: { createdAt: "asc" },
-      take: pendingBatchSize(queries.length),
-      select: { id: true, content: true },
-    }));
+export async function embedPending(ids: Ids, embedder: Embedder, queries: string[], pending: PendingMemory[]): Promise<EmbedOutcome> {
   if (pending.length === 0 && queries.length === 0) return { ok: true, queryVectors: [], embedded: 0, unstored: [] };
   const result = await embedTexts(embedder, [...pending.map((p) => p.content), ...queries], ids);
   if (!result.ok) return { ok: false, error: result.error, overBudget: result.kind === "over_budget" };
   const rows = pending.map((p, i) => ({ id: p.id, content: p.content, vector: result.vectors[i]! }));
-  if (!deferStore) await storeEmbeddings(ids, embedder.id, rows);
-  return { ok: true, queryVectors: result.vectors.slice(pending.length), embedded: pending.length, unstored: deferStore ? rows : [] };
+  return { ok: true, queryVectors: result.vectors.slice(pending.length), embedded: pending.length, unstored: rows };
+}
+
+/** Embeds the agent's next batch of pending memories (oldest first) and stores their vectors. */
+export async function embedPendingMemories(ids: Ids, embedder: Embedder): Promise<EmbedOutcome> {
+  const pending = await db.memory.findMany({
+    where: { agentId: ids.agentId, teamId: ids.teamId, embedder: PENDING_EMBEDDER },
+    orderBy: { createdAt: "asc" },
+    take: pendingBatchSize(0),
+    select: { id: true, content: true },
+  });
+  const embedded = await embedPending(ids, embedder, [], pending);
+  if (embedded.ok) await storeEmbeddings(ids, embedder.id, embedded.unstored);
+  return embedded.ok ? { ...embedded, unstored: [] } : embedded;
 }
 
 /**
@@ -195,19 +190,38 @@ export type RecallResult = {
 };
 
 /**
- * With `deferStore`, the vectors of the memories embedded along with the query are stored, and the
- * recalls counted, while the caller goes on (the loop: during its model call); `stored` settles when
- * both are written (it never rejects: a failed write leaves the memories pending, to be embedded
- * again, or a recall uncounted). Not part of what recall reports.
+ * The vectors of the memories embedded along with the query are stored, and the recalls counted, while
+ * the caller goes on (the loop: during its model call); `stored` settles when both are written (it never
+ * rejects: a failed write leaves the memories pending, to be embedded again, or a recall uncounted).
+ * Not part of what recall reports.
  */
 export type DeferredRecall = RecallResult & { stored: Promise<void> };
 
-export const PINNED_IN_CONTEXT = 10;
 export type PinnedMemory = { id: string; kind: MemoryKind; content: string; sourceEventSeq: number | null };
 
 /**
+ * What recall reads first: the provider's row (for the embedder), the pinned memories
+ * (PINNED_IN_CONTEXT, by importance then newest) and the pending ones (pendingBatchSize(1), oldest
+ * first, with their recall fields). The loop's think reads them with its other reads (server/loop/sql.ts).
+ */
+export type RecallInputs = { providerRow: ProviderRow | null; pinned: PinnedMemory[]; pending: PendingMemory[] };
+
+/** RecallInputs in one statement, for a caller that did not read them with its own reads. */
+export async function readRecallInputs({ agentId, teamId }: Ids): Promise<RecallInputs> {
+  const [row] = await direct.$queryRaw<RecallInputs[]>`
+    SELECT ${providerRowJson(teamId, Prisma.sql`a.provider`)} AS "providerRow",
+           ${pinnedMemoriesJson({ agentId, teamId })} AS pinned,
+           ${pendingMemoriesJson({ agentId, teamId })} AS pending
+      FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`;
+  if (!row) throw new AppError("NOT_FOUND", "That agent was not found.");
+  return row;
+}
+
+/**
  * What the loop shows the model before it decides: the pinned memories (always), and the best-scoring
- * others for `query`, skipping memories about events already in the prompt. Recall counts are updated.
+ * others for `query`, skipping memories about events already in the prompt. The memories still pending
+ * are embedded with the query and scored from their vectors here; their vectors are stored, and the
+ * recall counts updated, in the background (`stored`, see DeferredRecall).
  */
 export async function recallForContext({
   agentId,
@@ -217,40 +231,22 @@ export async function recallForContext({
   query,
   excludeSeqs,
   limit = 5,
-  preloaded,
-  deferStore = false,
+  inputs,
 }: Ids & {
   provider: string;
   settings: unknown;
   query: string;
   excludeSeqs: Set<number>;
   limit?: number;
-  /**
-   * What this reads first, when the caller read it already (the loop's think does, in its one read):
-   * the provider's row, the pinned memories (PINNED_IN_CONTEXT, by importance then newest) and the
-   * pending ones (pendingBatchSize(1), oldest first).
-   */
-  preloaded?: { providerRow: ProviderRow | null; pinned: PinnedMemory[]; pending: PendingMemory[] };
-  /**
-   * Score the just-embedded memories from their vectors here and store the vectors in the background
-   * (see DeferredRecall) instead of before the search: only when `preloaded.pending` carries their recall fields.
-   */
-  deferStore?: boolean;
+  /** What recall reads first (readRecallInputs, or the loop's think-state read). */
+  inputs: RecallInputs;
 }): Promise<DeferredRecall> {
   const ids = { agentId, teamId };
   const memorySettings = memorySettingsOf(settings);
   const scoring = { weights: memorySettings.weights, halfLifeHours: memorySettings.halfLifeHours };
-  const embedder = await agentEmbedder({ teamId, provider, row: preloaded ? preloaded.providerRow : undefined });
-  const pinnedRows =
-    preloaded?.pinned ??
-    (await db.memory.findMany({
-      where: { agentId, teamId, isPinned: true, archivedAt: null },
-      orderBy: [{ importance: "desc" }, { createdAt: "desc" }],
-      take: PINNED_IN_CONTEXT,
-      select: { id: true, kind: true, content: true, sourceEventSeq: true },
-    }));
-  const pinned = pinnedRows.filter((m) => m.sourceEventSeq === null || !excludeSeqs.has(m.sourceEventSeq));
-  const embedded = await embedPending(ids, embedder, [query], preloaded?.pending, { deferStore: true });
+  const embedder = await agentEmbedder({ teamId, provider, row: inputs.providerRow });
+  const pinned = inputs.pinned.filter((m) => m.sourceEventSeq === null || !excludeSeqs.has(m.sourceEventSeq));
+  const embedded = await embedPending(ids, embedder, [query], inputs.pending);
   if (!embedded.ok) {
     await markRecalled(
       pinned.map((p) => p.id),
@@ -259,10 +255,10 @@ export async function recallForContext({
     return { embedderId: embedder.id, scoring, pinned, recalled: [], degraded: embedded.error, stored: Promise.resolve() };
   }
   const queryVector = embedded.queryVectors[0]!;
-  // The memories embedded with the query: stored in the search's own round trip, or (deferStore, when
-  // their recall fields were read) scored here from their vectors while the write goes on meanwhile.
-  const fields = new Map(preloaded?.pending.map((p) => [p.id, p.candidate]));
-  const canDefer = deferStore && embedded.unstored.every((row) => fields.get(row.id) !== undefined);
+  // The memories embedded with the query are scored here from their vectors, the write going on
+  // meanwhile; one whose recall fields were not read is stored in the search's own round trip instead.
+  const fields = new Map(inputs.pending.map((p) => [p.id, p.candidate]));
+  const canDefer = embedded.unstored.every((row) => fields.get(row.id) !== undefined);
   const searched = await vectorCandidates({
     agentId,
     teamId,
@@ -285,13 +281,10 @@ export async function recallForContext({
     memorySettings,
     limit,
   );
-  const marked = markRecalled([...pinned.map((p) => p.id), ...recalled.map((r) => r.id)], ids);
-  if (!canDefer) {
-    await marked;
-    return { embedderId: embedder.id, scoring, pinned, recalled, stored };
-  }
   // Counting the recalls is bookkeeping too: it goes on with the vectors' write, in the background.
-  const counted = marked.catch((error: unknown) => logger.warn({ err: error, agentId }, "could not count memory recalls"));
+  const counted = markRecalled([...pinned.map((p) => p.id), ...recalled.map((r) => r.id)], ids).catch((error: unknown) =>
+    logger.warn({ err: error, agentId }, "could not count memory recalls"),
+  );
   return { embedderId: embedder.id, scoring, pinned, recalled, stored: Promise.all([stored, counted]).then(() => undefined) };
 }
 
@@ -338,17 +331,12 @@ export async function searchMemories({
   const [agent] = await direct.$queryRaw<
     { provider: string; memorySettings: Prisma.JsonValue; providerRow: ProviderRow | null; pending: PendingMemory[] }[]
   >`
-    SELECT a.provider, a."memorySettings",
-           (SELECT jsonb_build_object('baseUrl', p."baseUrl", 'apiKeyCiphertext', p."apiKeyCiphertext", 'embeddingModel', p."embeddingModel")
-              FROM model_provider p WHERE p.id::text = a.provider AND p."teamId" = a."teamId") AS "providerRow",
-           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'content', m.content) ORDER BY m."createdAt"), '[]'::jsonb)
-              FROM (SELECT id, content, "createdAt" FROM memory
-                     WHERE "agentId" = a.id AND "teamId" = a."teamId" AND embedder = ${PENDING_EMBEDDER}
-                     ORDER BY "createdAt" LIMIT ${pendingBatchSize(1)}) m) AS pending
+    SELECT a.provider, a."memorySettings", ${providerRowJson(Prisma.sql`a."teamId"`, Prisma.sql`a.provider`)} AS "providerRow",
+           ${pendingMemoriesJson({ agentId, teamId })} AS pending
       FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`;
   if (!agent) throw new AppError("NOT_FOUND", "That agent was not found.");
   const embedder = await agentEmbedder({ teamId, provider: agent.provider, row: agent.providerRow });
-  const embedded = await embedPending({ agentId, teamId }, embedder, [query], agent.pending, { deferStore: true });
+  const embedded = await embedPending({ agentId, teamId }, embedder, [query], agent.pending);
   if (!embedded.ok) {
     throw new AppError(
       embedded.overBudget ? "CONFLICT" : "UNAVAILABLE",

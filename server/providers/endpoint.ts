@@ -1,6 +1,16 @@
-import { SIMULATOR_PROVIDER } from "../agents/agent-input";
-import type { ModelEndpoint } from "../agents/model";
+import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
 import { providerCredentials, type ProviderRef } from "./providers";
+
+/** Where an agent's model calls go, as the loop's model client (server/loop/model.ts) takes it. */
+export type ModelEndpoint =
+  | { kind: "simulator" }
+  | {
+      kind: "openai";
+      baseURL?: string;
+      apiKey: string;
+      /** The provider has no key and the instance key may not go to its base URL (server/providers/providers.ts). */
+      isInstanceKeyWithheld?: boolean;
+    };
 
 /** Where an agent's model calls go: the simulator, or its team's provider with the decrypted key. */
 export async function resolveEndpoint({ teamId, provider, row }: ProviderRef): Promise<ModelEndpoint> {

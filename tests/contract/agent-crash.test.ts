@@ -7,7 +7,7 @@ import { serve } from "inngest/node";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AGENT_LIMITS } from "~/server/agents/agent-input";
-import type * as LoopModule from "~/server/agents/loop";
+import type * as LoopModule from "~/server/loop";
 import type { ToolName } from "~/server/agents/tool-catalog";
 import { db } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
@@ -26,15 +26,15 @@ import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixture
 // How often each loop step ran, per cycle (a pass-through spy): a step whose result died with the
 // executor is dispatched again after the restart and shows up here twice.
 const stepCalls = vi.hoisted(() => ({ cycle: new Map<number, number>() }));
-vi.mock("~/server/agents/loop", async (importOriginal) => {
+vi.mock("~/server/loop", async (importOriginal) => {
   const loop = await importOriginal<typeof LoopModule>();
   const count = (calls: Map<number, number>, cycle: number) => calls.set(cycle, (calls.get(cycle) ?? 0) + 1);
   return {
     ...loop,
     // The step of an ordinary cycle (think + act).
-    runCycle: (input: Parameters<typeof loop.runCycle>[0]) => {
-      count(stepCalls.cycle, input.cycle);
-      return loop.runCycle(input);
+    runCycle: (...args: Parameters<typeof loop.runCycle>) => {
+      count(stepCalls.cycle, args[0].cycle);
+      return loop.runCycle(...args);
     },
   };
 });

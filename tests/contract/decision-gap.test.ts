@@ -2,7 +2,7 @@ import type { ChatCompletionCreateParams } from "openai/resources/chat/completio
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { RunningExecutor } from "@longhaul/executor";
 import type * as ControlModule from "~/server/agents/control";
-import type * as LoopModule from "~/server/agents/loop";
+import type * as LoopModule from "~/server/loop";
 import type { ToolName } from "~/server/agents/tool-catalog";
 import { db } from "~/server/db/client";
 import type * as DeliverModule from "~/server/triggers/deliver";
@@ -20,12 +20,12 @@ import { serveAppFunctions, startTestExecutor } from "./harness";
  */
 type CycleInput = Parameters<typeof LoopModule.runCycle>[0];
 const inTheGap = vi.hoisted(() => ({ after: new Map<string, (input: CycleInput, approvalId: string | null) => Promise<void>>() }));
-vi.mock("~/server/agents/loop", async (importOriginal) => {
+vi.mock("~/server/loop", async (importOriginal) => {
   const loop = await importOriginal<typeof LoopModule>();
   return {
     ...loop,
-    runCycle: async (input: CycleInput) => {
-      const result = await loop.runCycle(input);
+    runCycle: async (input: CycleInput, session: Parameters<typeof LoopModule.runCycle>[1]) => {
+      const result = await loop.runCycle(input, session);
       const approvalId = result.decision.kind === "act" ? result.decision.approvalId : null;
       await inTheGap.after.get(input.agentId)?.(input, approvalId);
       return result;

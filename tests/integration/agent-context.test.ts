@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { appendToSummary, assembleContext, digestCycle, foldIntoSummary } from "~/server/agents/context";
+import { appendToSummary, assembleContext, digestCycle, draftContext, foldIntoSummary } from "~/server/loop/context";
 import { appendEvent, loadContext } from "~/server/agents/events";
 import { randomUUID } from "node:crypto";
-import { readThinkState } from "~/server/agents/loop-sql";
+import { readThinkState } from "~/server/loop/sql";
 import { db } from "~/server/db/client";
 import { direct } from "~/server/db/raw";
-import { writeMemory } from "~/server/memory/memories";
+import { readRecallInputs, writeMemory } from "~/server/memory/memories";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
 
@@ -86,13 +86,14 @@ describe("context assembly", () => {
     await writeCycles(twin, 12);
     const loaded = await loadContext(ids);
     expect(loaded.agent.summaryThroughCycle).toBe(0);
-    const { messages, stats, summaryWritten } = await assembleContext({
+    const draft = await draftContext({
       ...ids,
       cycle: 13,
       model: "gpt-4o-mini",
       reservedTokens: 2000,
-      loaded,
+      read: { loaded, recallInputs: await readRecallInputs(ids) },
     });
+    const { messages, stats, summaryWritten } = await draft.complete();
     // Cycles 1-6 left the recent window (cycle 13 keeps 7-12 in full).
     expect(stats).toMatchObject({ summaryThroughCycle: 6, recentCycles: 6 });
     const text = userText(messages);
@@ -122,16 +123,15 @@ describe("context assembly", () => {
     await writeMemory({ ...ids, kind: "fact", content: "Pinned: report every price change.", importance: 1 });
     await db.memory.updateMany({ where: { agentId: ids.agentId, kind: "fact" }, data: { isPinned: true } });
     const state = await readThinkState(direct, { ...ids, agentRunId: randomUUID(), cycle: 5 });
-    const bounds: number[] = [];
-    const { stats, recalled } = await assembleContext({
+    const draft = await draftContext({
       ...ids,
       cycle: 5,
       model: "gpt-4o-mini",
       reservedTokens: 2000,
-      loaded: { agent: state.agent!, events: state.events },
-      recallInputs: state.recallInputs,
-      onPromptBound: (tokens) => bounds.push(tokens),
+      read: { loaded: { agent: state.agent!, events: state.events }, recallInputs: state.recallInputs },
     });
+    const bounds = [draft.promptTokensAtMost];
+    const { stats, recalled } = await draft.complete();
     expect(recalled.recalled).toHaveLength(5);
     expect(recalled.pinned).toHaveLength(1);
     expect(bounds).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { act, beginRun, think } from "~/server/agents/loop";
+import { act, beginRun, openCycleSession, think } from "~/server/loop";
 import { db } from "~/server/db/client";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
@@ -38,14 +38,14 @@ describe("overlapping copies of a loop step", () => {
     if (!plan.shouldRun) throw new Error(plan.reason);
     const step = { ...ids, agentRunId: plan.agentRunId, cycle: 1 };
 
-    const [a, b] = await Promise.all([think(step), think(step)]);
+    const [a, b] = await Promise.all([think(step, openCycleSession()), think(step, openCycleSession())]);
     expect(a).toEqual(b);
     expect(a).toMatchObject({ kind: "act", toolName: "send_message", approvalId: null });
     if (a.kind !== "act") throw new Error("expected an action");
 
     const [ra, rb] = await Promise.all([
-      act({ ...step, callEventSeq: a.callEventSeq, approval: null }),
-      act({ ...step, callEventSeq: a.callEventSeq, approval: null }),
+      act({ ...step, callEventSeq: a.callEventSeq, approval: null, nextFollows: false }, openCycleSession()),
+      act({ ...step, callEventSeq: a.callEventSeq, approval: null, nextFollows: false }, openCycleSession()),
     ]);
     expect(ra).toEqual({ next: "continue" });
     expect(rb).toEqual({ next: "continue" });
@@ -95,7 +95,7 @@ describe("overlapping copies of a loop step", () => {
         : { kind: "error", status: 400, delayMs: 700 },
     );
     const step = { ...ids, agentRunId: plan.agentRunId, cycle: 1 };
-    const [a, b] = await Promise.all([think(step), think(step)]);
+    const [a, b] = await Promise.all([think(step, openCycleSession()), think(step, openCycleSession())]);
     expect(served).toBe(2);
     expect(a).toMatchObject({ kind: "act", toolName: "send_message" });
     expect(b).toEqual(a);
@@ -118,7 +118,7 @@ describe("overlapping copies of a loop step", () => {
     // A person pauses while the run goes on (with no cooldown there is no sleep for the cancellation to land on).
     await db.agent.update({ where: { id: agent.id }, data: { status: "paused" } });
     const before = fake.requests.length;
-    const decision = await think({ ...ids, agentRunId: plan.agentRunId, cycle: 1 });
+    const decision = await think({ ...ids, agentRunId: plan.agentRunId, cycle: 1 }, openCycleSession());
     expect(decision).toEqual({ kind: "stop", status: "paused", reason: "The agent is paused." });
     expect(fake.requests.length).toBe(before);
     expect(await db.agentEvent.count({ where: ids })).toBe(0);

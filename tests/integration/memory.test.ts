@@ -1,13 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readThinkState } from "~/server/agents/loop-sql";
+import { readThinkState } from "~/server/loop/sql";
 import { direct } from "~/server/db/raw";
 import { executeToolCall } from "~/server/tools/execute-tool";
 import { db } from "~/server/db/client";
 import { consolidateMemories } from "~/server/memory/consolidate";
 import { hashEmbedding, toVectorLiteral } from "~/server/memory/hash-embedding";
 import { embedTexts } from "~/server/memory/embedder";
-import { embedPending, recallForContext, searchMemories, storeEmbeddings, writeMemory } from "~/server/memory/memories";
+import {
+  embedPendingMemories,
+  readRecallInputs,
+  recallForContext,
+  searchMemories,
+  storeEmbeddings,
+  writeMemory,
+} from "~/server/memory/memories";
 import { NO_PRIVATE_HOSTS } from "~/server/security/outbound-addresses";
 import { createOutboundGuard } from "~/server/security/outbound";
 import { reembedAgent } from "~/server/memory/reembed";
@@ -23,6 +30,13 @@ beforeAll(async () => {
 afterAll(async () => fake?.stop());
 
 const HOUR = 3_600_000;
+
+/** Recall as a caller outside the loop does it: its inputs read first, and its writes done before it returns. */
+async function recallNow(args: Omit<Parameters<typeof recallForContext>[0], "inputs">) {
+  const recalled = await recallForContext({ ...args, inputs: await readRecallInputs(args) });
+  await recalled.stored;
+  return recalled;
+}
 
 async function newAgent(overrides: Parameters<typeof agentInput>[0] = {}) {
   const owner = await createTestTeam();
@@ -102,7 +116,7 @@ describe("recall", () => {
     await writeMemory({ ...stranger.ids, kind: "fact", content: text });
     const found = await searchMemories({ ...ids, query: text, limit: 10 });
     expect(found.memories.map((m) => m.id)).toEqual([mine.id]);
-    const recalled = await recallForContext({ ...ids, provider: "simulator", settings: {}, query: text, excludeSeqs: new Set() });
+    const recalled = await recallNow({ ...ids, provider: "simulator", settings: {}, query: text, excludeSeqs: new Set() });
     expect(recalled.recalled.map((m) => m.id)).toEqual([mine.id]);
     // Asking for another team's agent by id behaves like asking for nothing.
     await expect(searchMemories({ agentId: stranger.ids.agentId, teamId: ids.teamId, query: text })).rejects.toThrow(
@@ -113,7 +127,7 @@ describe("recall", () => {
   it("as the loop recalls: scores just-embedded memories from their vectors and stores them while the cycle goes on", async () => {
     const { ids } = await newAgent();
     const older = await writeMemory({ ...ids, kind: "episode", content: "Acme raised the Pro plan price to 49 USD" });
-    await recallForContext({ ...ids, provider: "simulator", settings: {}, query: "warm up", excludeSeqs: new Set() });
+    await recallNow({ ...ids, provider: "simulator", settings: {}, query: "warm up", excludeSeqs: new Set() });
     // Written since the last recall: still pending, as the loop's think finds them.
     const fresh = await writeMemory({ ...ids, kind: "fact", content: "Acme Pro plan price is 49 USD since Monday", importance: 0.9 });
     const archived = await writeMemory({ ...ids, kind: "episode", content: "Acme Pro plan price 49 USD (old note)" });
@@ -128,8 +142,7 @@ describe("recall", () => {
       settings: {},
       query,
       excludeSeqs: new Set(),
-      preloaded: state.recallInputs,
-      deferStore: true,
+      inputs: state.recallInputs,
     });
     const ids_ = recalled.recalled.map((m) => m.id);
     expect(ids_).toContain(fresh.id);
@@ -186,7 +199,7 @@ describe("embeddings", () => {
     const { ids } = await agentWithEmbeddingProvider();
     for (let i = 0; i < 5; i++) await writeMemory({ ...ids, kind: "episode", content: `Cycle ${i}: checked the pricing page` });
     const before = embeddingRequests().length;
-    const recalled = await recallForContext({
+    const recalled = await recallNow({
       ...ids,
       provider: (await providerOf(ids)).provider,
       settings: {},
@@ -217,20 +230,20 @@ describe("embeddings", () => {
     const provider = (await providerOf(ids)).provider;
     await writeMemory({ ...ids, kind: "episode", content: "The pricing page moved" });
     fake.scriptEmbeddings({ kind: "error", status: 429, retryAfterSeconds: 0 });
-    const ok = await recallForContext({ ...ids, provider, settings: {}, query: "pricing", excludeSeqs: new Set() });
+    const ok = await recallNow({ ...ids, provider, settings: {}, query: "pricing", excludeSeqs: new Set() });
     expect(ok.degraded).toBeUndefined();
     expect(ok.recalled).toHaveLength(1);
 
     await writeMemory({ ...ids, kind: "episode", content: "A second note" });
     fake.scriptEmbeddings({ kind: "malformed", body: JSON.stringify({ object: "list", data: [{ embedding: "nope" }] }) });
-    const degraded = await recallForContext({ ...ids, provider, settings: {}, query: "pricing", excludeSeqs: new Set() });
+    const degraded = await recallNow({ ...ids, provider, settings: {}, query: "pricing", excludeSeqs: new Set() });
     expect(degraded.degraded).toMatch(/^The embeddings endpoint answered with something unusable/);
     expect(degraded.recalled).toEqual([]);
     expect(await db.memory.count({ where: { ...ids, embedder: "pending" } })).toBe(1);
     // Nothing was charged for the failed call, and the reservation is not left open.
     expect(await db.spendEntry.count({ where: { ...ids, kind: "embedding", state: "reserved" } })).toBe(0);
     // The next recall embeds it.
-    const later = await recallForContext({ ...ids, provider, settings: {}, query: "second note", excludeSeqs: new Set() });
+    const later = await recallNow({ ...ids, provider, settings: {}, query: "second note", excludeSeqs: new Set() });
     expect(later.recalled.map((m) => m.content)).toContain("A second note");
   });
 
@@ -251,7 +264,7 @@ describe("embeddings", () => {
     const { ids } = await agentWithEmbeddingProvider("text-embedding-3-small", 0.00001);
     await writeMemory({ ...ids, kind: "episode", content: "x".repeat(2000) });
     const before = embeddingRequests().length;
-    const result = await embedPending(ids, {
+    const result = await embedPendingMemories(ids, {
       kind: "openai",
       id: "openai:text-embedding-3-small",
       model: "text-embedding-3-small",
@@ -287,8 +300,8 @@ describe("embeddings", () => {
   it("re-embeds every memory when the embedder changes (a command), in batches, and only once", async () => {
     const { owner, provider, ids } = await agentWithEmbeddingProvider("");
     for (let i = 0; i < 70; i++) await writeMemory({ ...ids, kind: "episode", content: `Offline note ${i}` });
-    await embedPending(ids, { kind: "offline", id: "offline:hash-v1" });
-    await embedPending(ids, { kind: "offline", id: "offline:hash-v1" });
+    await embedPendingMemories(ids, { kind: "offline", id: "offline:hash-v1" });
+    await embedPendingMemories(ids, { kind: "offline", id: "offline:hash-v1" });
     expect(await db.memory.count({ where: { ...ids, embedder: "offline:hash-v1" } })).toBe(70);
 
     await owner.caller.provider.setEmbeddingModel({ id: provider.id, embeddingModel: "text-embedding-3-small" });
@@ -395,7 +408,7 @@ describe("tools and people", () => {
   it("lets members pin, edit and forget memories (audited), with clear messages; viewers only look", async () => {
     const { owner, ids } = await newAgent();
     const memory = await writeMemory({ ...ids, kind: "episode", content: "Draft sent to Bob" });
-    await embedPending(ids, { kind: "offline", id: "offline:hash-v1" });
+    await embedPendingMemories(ids, { kind: "offline", id: "offline:hash-v1" });
 
     const pinned = await owner.caller.memory.setPinned({ memoryId: memory.id, pinned: true });
     expect(pinned.isPinned).toBe(true);

@@ -23,7 +23,7 @@ vi.mock("~/server/logger", async (importOriginal) => {
 });
 
 // Imported after the mock so the loop logs through the capturing logger.
-const { beginRun, runCycle } = await import("~/server/agents/loop");
+const { beginRun, openCycleSession, runCycle } = await import("~/server/loop");
 
 const TOKEN = "metrics-token-0123456789abcdef";
 const scrapeWith = (token: string | undefined, headers: Record<string, string> = {}) =>
@@ -114,7 +114,7 @@ describe("cycle logs", () => {
     const plan = await beginRun({ ...ids, executorRunId: `logs-${agent.id}`, reason: "test" });
     if (!plan.shouldRun) throw new Error(plan.reason);
     captured.lines.length = 0;
-    const result = await runCycle({ ...ids, agentRunId: plan.agentRunId, cycle: 1 });
+    const result = await runCycle({ ...ids, agentRunId: plan.agentRunId, cycle: 1, nextFollows: false }, openCycleSession());
     const line = captured.lines.find((l) => l.msg === "cycle finished");
     expect(line).toMatchObject({
       service: "longhaul",

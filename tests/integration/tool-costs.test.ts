@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { act, beginRun, think } from "~/server/agents/loop";
+import { act, beginRun, openCycleSession, think } from "~/server/loop";
 import { registerTool } from "~/server/tools/registry";
 import { db } from "~/server/db/client";
 import { agentInput } from "../factories/agent";
@@ -39,13 +39,21 @@ describe("priced tools", () => {
     const plan = await beginRun({ ...ids, executorRunId: "priced-run", reason: "test" });
     if (!plan.shouldRun) throw new Error(plan.reason);
 
-    const first = await think({ ...ids, agentRunId: plan.agentRunId, cycle: 1 });
+    const first = await think({ ...ids, agentRunId: plan.agentRunId, cycle: 1 }, openCycleSession());
     if (first.kind !== "act") throw new Error(`expected an action, got ${first.kind}`);
-    expect(await act({ ...ids, agentRunId: plan.agentRunId, cycle: 1, callEventSeq: first.callEventSeq, approval: null })).toEqual({
+    expect(
+      await act(
+        { ...ids, agentRunId: plan.agentRunId, cycle: 1, callEventSeq: first.callEventSeq, approval: null, nextFollows: false },
+        openCycleSession(),
+      ),
+    ).toEqual({
       next: "continue",
     });
     // Retrying the step neither calls nor charges again.
-    await act({ ...ids, agentRunId: plan.agentRunId, cycle: 1, callEventSeq: first.callEventSeq, approval: null });
+    await act(
+      { ...ids, agentRunId: plan.agentRunId, cycle: 1, callEventSeq: first.callEventSeq, approval: null, nextFollows: false },
+      openCycleSession(),
+    );
     expect(lookups).toBe(1);
     const result = await db.agentEvent.findFirstOrThrow({ where: { ...ids, type: "tool_result" }, select: { id: true, costUsd: true } });
     expect(result.costUsd.toString()).toBe("0.5");
@@ -58,9 +66,12 @@ describe("priced tools", () => {
     expect(toolSpend[0]!.costUsd.toString()).toBe("0.5");
 
     // Cycle 2: $0.5 spent plus the model's cost; another $0.5 could cross $1, so the lookup never starts.
-    const second = await think({ ...ids, agentRunId: plan.agentRunId, cycle: 2 });
+    const second = await think({ ...ids, agentRunId: plan.agentRunId, cycle: 2 }, openCycleSession());
     if (second.kind !== "act") throw new Error(`expected an action, got ${second.kind}`);
-    const outcome = await act({ ...ids, agentRunId: plan.agentRunId, cycle: 2, callEventSeq: second.callEventSeq, approval: null });
+    const outcome = await act(
+      { ...ids, agentRunId: plan.agentRunId, cycle: 2, callEventSeq: second.callEventSeq, approval: null, nextFollows: false },
+      openCycleSession(),
+    );
     expect(outcome).toMatchObject({ next: "end", status: "budget_exhausted" });
     expect(lookups).toBe(1);
     expect(await db.spendEntry.count({ where: { ...ids, kind: "tool" } })).toBe(1);

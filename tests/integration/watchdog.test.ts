@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { inngest } from "~/inngest/client";
 import { startAgent } from "~/server/agents/control";
-import { beginRun, think } from "~/server/agents/loop";
+import { beginRun, openCycleSession, think } from "~/server/loop";
 import { db } from "~/server/db/client";
 import { databasePool } from "~/server/db/raw";
 import { createExecutorServer } from "@longhaul/executor";
@@ -302,7 +302,10 @@ describe("never two runs of one agent", () => {
     await restartAgent(found!);
     const fresh = await beginRun({ agentId: agent.agentId, teamId: team.id, executorRunId: `new-${agent.agentId}`, reason: "recovery" });
     expect(fresh.shouldRun).toBe(true);
-    const decision = await think({ agentId: agent.agentId, teamId: team.id, agentRunId: old.agentRunId, cycle: old.firstCycle });
+    const decision = await think(
+      { agentId: agent.agentId, teamId: team.id, agentRunId: old.agentRunId, cycle: old.firstCycle },
+      openCycleSession(),
+    );
     expect(decision).toEqual({ kind: "stop", status: null, reason: "This run's claim was closed (failed)." });
     const row = await db.agent.findUniqueOrThrow({ where: { id: agent.agentId }, select: { status: true } });
     expect(row.status).toBe("running");

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { POST as hookRoute } from "~/app/api/hooks/[agent]/route";
 import { inngest } from "~/inngest/client";
 import { agentRunRequested, agentWakeRequested } from "~/inngest/events";
-import { assembleContext } from "~/server/agents/context";
+import { assembleContext } from "~/server/loop/context";
 import { db } from "~/server/db/client";
 import { env } from "~/server/env";
 import { logger } from "~/server/logger";

@@ -6,7 +6,7 @@ const INSTANCE_KEY = vi.hoisted(() => {
   return process.env.OPENAI_API_KEY;
 });
 
-import { callModel, type ModelRequest } from "~/server/agents/model";
+import { callModel, type ModelRequest } from "~/server/loop/model";
 import { resolveEndpoint } from "~/server/providers/endpoint";
 import { mayReceiveInstanceKey } from "~/server/providers/instance-key";
 import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { callModel, type ModelRequest } from "~/server/agents/model";
+import { callModel, type ModelRequest } from "~/server/loop/model";
 import { toolsForModel } from "~/server/tools";
 import { NO_PRIVATE_HOSTS, parsePrivateHostList } from "~/server/security/outbound-addresses";
 import { createOutboundGuard } from "~/server/security/outbound";

@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { callModel, type ModelRequest } from "~/server/agents/model";
+import { callModel, type ModelRequest } from "~/server/loop/model";
 import { isTracingOn, startTracing, stopTracing, traceSdkRequests, withSpan } from "~/server/operations/tracing";
 import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";
 

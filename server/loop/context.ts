@@ -2,10 +2,10 @@ import type { ChatCompletionMessageParam } from "openai/resources/chat/completio
 import type { Prisma } from "../db/client";
 import { MemoryKind, type EventType } from "../db/generated/enums";
 import { direct } from "../db/raw";
-import { recallForContext } from "../memory/memories";
+import { readRecallInputs, recallForContext, type RecallInputs } from "../memory/memories";
 import { describeTriggerForPrompt } from "../triggers/payload";
 import { logger } from "../logger";
-import { FOLD_BATCH_CYCLES, loadContext, MAX_EVENTS_IN_CONTEXT, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "./events";
+import { FOLD_BATCH_CYCLES, loadContext, MAX_EVENTS_IN_CONTEXT, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "../agents/events";
 
 /**
  * What the model sees at a cycle, kept within its context window:
@@ -245,104 +245,113 @@ function render(context: LoadedContext, memory: MemoriesShown, cycle: number, li
   return { messages, tokens: estimateTokens(system) + estimateTokens(user) };
 }
 
-/** Builds the prompt for `cycle`, folding old cycles into the summary so it fits `model`'s window. */
-export async function assembleContext({
+/** What a prompt is built from: the agent row and recent events (loadContext's read) and what recall reads first. */
+export type PromptRead = { loaded: LoadedContext; recallInputs: RecallInputs };
+
+/**
+ * The prompt for `cycle` in two phases, for the loop, which starts the model call's reservation in
+ * between: first the summary is brought up to date (cycles that left the recent window are folded in,
+ * from the events read when they are all there, the write going on meanwhile) and an upper bound of
+ * the prompt's tokens is known (`promptTokensAtMost`: the prompt with every pinned memory and
+ * RECALL_LIMIT recalled ones of the longest kind and length); then `complete()` recalls and renders.
+ * `stats.promptTokens` may exceed the bound only when the prompt had to be folded after recall. The
+ * caller awaits `summaryWritten` and `recalled.stored` before its step ends.
+ */
+export async function draftContext({
   agentId,
   teamId,
   cycle,
   model,
   reservedTokens,
-  loaded,
-  recallInputs,
-  onPromptBound,
-}: Ids & {
-  cycle: number;
-  model: string;
-  reservedTokens: number;
-  /**
-   * The agent row and events as loadContext returns them, when the caller read them already (think does,
-   * with its other reads). Cycles due for the summary are then folded from these events, and the fold is
-   * written while the caller goes on (`summaryWritten`).
-   */
-  loaded?: LoadedContext;
-  /** What recall reads first, when the caller read it already (see recallForContext). */
-  recallInputs?: Parameters<typeof recallForContext>[0]["preloaded"];
-  /**
-   * Called before recall (only with `recallInputs`) with an upper bound of the prompt's tokens: the prompt
-   * with every pinned memory and RECALL_LIMIT recalled ones of the longest kind and length. The loop
-   * reserves the model call's worst case from it while recall runs; `stats.promptTokens` may exceed it
-   * only when the prompt had to be folded afterwards (then the loop reserves again).
-   */
-  onPromptBound?: (promptTokensAtMost: number) => void;
-}) {
+  read,
+}: Ids & { cycle: number; model: string; reservedTokens: number; read: PromptRead }) {
   const contextWindow = contextWindowOf(model);
   const budget = Math.max(256, contextWindow - reservedTokens);
-  let context = loaded ?? (await loadContext({ agentId, teamId }));
+  let context = read.loaded;
   // Cycles that left the recent window go into the summary, a batch at a time: from the events at hand
   // when they are all there (the write goes on meanwhile), else read, written and read again.
   const foldThrough = cycle - 1 - RECENT_CYCLES_IN_CONTEXT;
   let folded: Promise<void> = Promise.resolve();
   if (foldThrough - context.agent.summaryThroughCycle >= FOLD_BATCH_CYCLES) {
-    const local = loaded && context.events.length < MAX_EVENTS_IN_CONTEXT ? foldLoaded({ agentId, teamId }, context, foldThrough) : null;
+    const local = context.events.length < MAX_EVENTS_IN_CONTEXT ? foldLoaded({ agentId, teamId }, context, foldThrough) : null;
     if (local) ({ context, written: folded } = local);
     else {
       await foldIntoSummary({ agentId, teamId, throughCycle: foldThrough });
       context = await loadContext({ agentId, teamId });
     }
   }
-  const recentEventSeqs = new Set(context.events.map((e) => e.seq));
-  // What to recall by: the goal, the world state and the latest events (what the agent is doing now).
-  const latest = context.events
-    .slice(-3)
-    .map((e) => `${e.type}: ${short(e.payload, 300)}`)
-    .join("\n");
-  if (onPromptBound && recallInputs) {
-    const longest = { kind: LONGEST_MEMORY_KIND, content: "x".repeat(MEMORY_TEXT_MAX) };
-    onPromptBound(
-      render(context, { pinned: recallInputs.pinned, recalled: Array<typeof longest>(RECALL_LIMIT).fill(longest) }, cycle).tokens,
-    );
-  }
-  const recalled = await recallForContext({
-    agentId,
-    teamId,
-    limit: RECALL_LIMIT,
-    provider: context.agent.provider,
-    settings: context.agent.memorySettings,
-    query: `${context.agent.goal}\n${short(JSON.stringify(context.agent.worldState ?? {}), 600)}\n${latest}`,
-    excludeSeqs: recentEventSeqs,
-    preloaded: recallInputs,
-    // The loop (which preloads) stores the vectors of memories embedded here while its model call runs.
-    deferStore: recallInputs !== undefined,
-  });
-  let rendered = render(context, recalled, cycle);
-  let foldedEarly = 0;
-  // Too big for the window: fold the oldest recent cycle, keeping at least the newest one.
-  while (rendered.tokens > budget) {
-    const oldest = context.events.find((e) => e.cycle > 0)?.cycle;
-    const newest = context.events.at(-1)?.cycle;
-    if (oldest === undefined || newest === undefined || oldest >= newest) break;
-    await foldIntoSummary({ agentId, teamId, throughCycle: oldest });
-    foldedEarly++;
-    context = await loadContext({ agentId, teamId });
-    rendered = render(context, recalled, cycle);
-  }
-  let truncated = false;
-  if (rendered.tokens > budget) {
-    // Still too big: shorten the world state and summary text shown (the stored values stay whole).
-    const room = Math.max(200, (budget - estimateTokens(JSON.stringify(context.events))) * 3);
-    rendered = render(context, recalled, cycle, { worldState: Math.floor(room / 2), summary: Math.floor(room / 2) });
-    truncated = true;
-  }
-  const stats: ContextStats = {
-    recentCycles: new Set(context.events.map((e) => e.cycle)).size,
-    events: context.events.length,
-    summaryChars: context.agent.summary.length,
-    summaryThroughCycle: context.agent.summaryThroughCycle,
-    foldedEarly,
-    truncated,
-    promptTokens: rendered.tokens,
-    contextWindow,
+  const longest = { kind: LONGEST_MEMORY_KIND, content: "x".repeat(MEMORY_TEXT_MAX) };
+  const promptTokensAtMost = render(
+    context,
+    { pinned: read.recallInputs.pinned, recalled: Array<typeof longest>(RECALL_LIMIT).fill(longest) },
+    cycle,
+  ).tokens;
+  const complete = async () => {
+    const recentEventSeqs = new Set(context.events.map((e) => e.seq));
+    // What to recall by: the goal, the world state and the latest events (what the agent is doing now).
+    const latest = context.events
+      .slice(-3)
+      .map((e) => `${e.type}: ${short(e.payload, 300)}`)
+      .join("\n");
+    const recalled = await recallForContext({
+      agentId,
+      teamId,
+      limit: RECALL_LIMIT,
+      provider: context.agent.provider,
+      settings: context.agent.memorySettings,
+      query: `${context.agent.goal}\n${short(JSON.stringify(context.agent.worldState ?? {}), 600)}\n${latest}`,
+      excludeSeqs: recentEventSeqs,
+      inputs: read.recallInputs,
+    });
+    let rendered = render(context, recalled, cycle);
+    let foldedEarly = 0;
+    // Too big for the window: fold the oldest recent cycle, keeping at least the newest one.
+    while (rendered.tokens > budget) {
+      const oldest = context.events.find((e) => e.cycle > 0)?.cycle;
+      const newest = context.events.at(-1)?.cycle;
+      if (oldest === undefined || newest === undefined || oldest >= newest) break;
+      await foldIntoSummary({ agentId, teamId, throughCycle: oldest });
+      foldedEarly++;
+      context = await loadContext({ agentId, teamId });
+      rendered = render(context, recalled, cycle);
+    }
+    let truncated = false;
+    if (rendered.tokens > budget) {
+      // Still too big: shorten the world state and summary text shown (the stored values stay whole).
+      const room = Math.max(200, (budget - estimateTokens(JSON.stringify(context.events))) * 3);
+      rendered = render(context, recalled, cycle, { worldState: Math.floor(room / 2), summary: Math.floor(room / 2) });
+      truncated = true;
+    }
+    const stats: ContextStats = {
+      recentCycles: new Set(context.events.map((e) => e.cycle)).size,
+      events: context.events.length,
+      summaryChars: context.agent.summary.length,
+      summaryThroughCycle: context.agent.summaryThroughCycle,
+      foldedEarly,
+      truncated,
+      promptTokens: rendered.tokens,
+      contextWindow,
+    };
+    return { messages: rendered.messages, recalled, stats, summaryWritten: folded };
   };
-  // The caller awaits `summaryWritten` before its step ends (the loop: after its model call).
-  return { messages: rendered.messages, recalled, stats, summaryWritten: folded };
+  return { promptTokensAtMost, complete };
+}
+
+/**
+ * The prompt for `cycle` at once, for a caller outside the loop (a benchmark, a test): reads what the
+ * loop's think would have read, drafts and completes it, and returns once every write it started
+ * (the folded summary, the recalled memories' vectors and counts) is done.
+ */
+export async function assembleContext({
+  agentId,
+  teamId,
+  cycle,
+  model,
+  reservedTokens,
+}: Ids & { cycle: number; model: string; reservedTokens: number }) {
+  const [loaded, recallInputs] = await Promise.all([loadContext({ agentId, teamId }), readRecallInputs({ agentId, teamId })]);
+  const draft = await draftContext({ agentId, teamId, cycle, model, reservedTokens, read: { loaded, recallInputs } });
+  const assembled = await draft.complete();
+  await Promise.all([assembled.summaryWritten, assembled.recalled.stored]);
+  return assembled;
 }

@@ -1,25 +1,30 @@
 import { Prisma } from "../db/client";
+import type { RawClient } from "../db/raw";
 import type { AgentStatus, EventType } from "../db/generated/enums";
-import { recentEventsSql, type LoadedAgent, type LoadedEvent } from "./events";
-import { appendEventsSet, markCycleDoneSet } from "./sql";
+import { recentEventsSql, type LoadedAgent, type LoadedEvent } from "../agents/events";
+import { appendEventsSet, markCycleDoneSet } from "../agents/sql";
 import { chargeCommittedSet, commitReservationCte } from "../spend/sql";
-import { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize, type PendingMemory, type PinnedMemory } from "../memory/memories";
+import type { PendingMemory, PinnedMemory } from "../memory/memories";
+import { pendingMemoriesJson, pinnedMemoriesJson, providerRowJson } from "../memory/sql";
 import type { ProviderRow } from "../providers/providers";
 
 /**
- * The agent loop's hot-path statements, raw because each does in ONE round trip what Prisma needs
+ * The loop's SQL: its hot-path statements, raw because each does in ONE round trip what Prisma needs
  * several for: reads of a few tables as one row (scalar subqueries), and writes whose parts depend on
  * each other (a data-modifying CTE). Every cycle runs them, and round trips are most of a cycle's
- * overhead besides the model (bench/agent-loop.ts). They go through Prisma's `$queryRaw` (so they run
- * inside the loop's transactions, on PostgreSQL and on PGlite alike), parameterised; the reads return
- * JSON or text, converted here, so nothing depends on how a driver maps numeric or bigint columns.
+ * overhead besides the model (bench/agent-loop.ts). They are composed from the domains' fragments
+ * (server/agents/sql.ts: appending events, a finished cycle; server/spend/sql.ts: committing a
+ * reservation) and parameterised, and each takes the client to run on (a RawClient: Prisma's
+ * `$queryRaw`/`$executeRaw` shape): the loop sends most of them without Prisma, on the pool (`direct`,
+ * server/db/raw.ts) or as one message with the agent lock they run under (`lockedOneTrip`), and the
+ * rest inside an `underAgentLock` transaction; on PostgreSQL and PGlite alike. The reads return JSON or
+ * text, converted here, so nothing depends on how a driver maps numeric or bigint columns.
  *
- * What they read and write is what the Prisma calls they replace read and wrote; the caller (loop.ts) keeps
- * the logic, and the agent lock where a check-then-write needs it: a
- * lock taken inside a statement would not help, since the statement's snapshot predates it. The spend
- * ledger's statements are in server/spend/sql.ts.
+ * What they read and write is what the Prisma calls they replace read and wrote; the loop's steps keep
+ * the logic, and the agent lock where a check-then-write needs it: a lock taken inside a statement would
+ * not help, since the statement's snapshot predates it.
  */
-type Client = Pick<Prisma.TransactionClient, "$queryRaw" | "$executeRaw">;
+type Client = RawClient;
 type Ids = { agentId: string; teamId: string };
 
 /** An event row as the loop reads it back: a recorded decision, a thought, a tool call or result. */
@@ -90,7 +95,7 @@ export type ThinkStateRow = {
   pending: PendingMemory[];
 };
 
-/** readThinkState's statement, for a caller that sends it along with another (act: the next cycle's, see loop.ts). */
+/** readThinkState's statement, for a caller that sends it along with another (act: the next cycle's, see session.ts). */
 export function thinkStateSql(params: Ids & { agentRunId: string; cycle: number }) {
   const { agentId, teamId, agentRunId, cycle } = params;
   return Prisma.sql`
@@ -112,19 +117,9 @@ export function thinkStateSql(params: Ids & { agentRunId: string; cycle: number 
            (${thoughtSql(params)}) AS thought,
            (SELECT to_jsonb(a) FROM a) AS agent,
            ${recentEventsSql({ agentId, teamId })} AS events,
-           (SELECT jsonb_build_object('baseUrl', p."baseUrl", 'apiKeyCiphertext', p."apiKeyCiphertext", 'embeddingModel', p."embeddingModel")
-              FROM model_provider p WHERE p.id::text = (SELECT provider FROM a) AND p."teamId" = ${teamId}) AS "providerRow",
-           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'kind', m.kind, 'content', m.content, 'sourceEventSeq', m."sourceEventSeq") ORDER BY m.n), '[]'::jsonb)
-              FROM (SELECT id, kind, content, "sourceEventSeq", row_number() OVER (ORDER BY importance DESC, "createdAt" DESC) AS n
-                      FROM memory WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND "isPinned" AND "archivedAt" IS NULL
-                     ORDER BY importance DESC, "createdAt" DESC LIMIT ${PINNED_IN_CONTEXT}) m) AS pinned,
-           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'content', m.content, 'candidate', m.candidate) ORDER BY m.n), '[]'::jsonb)
-              FROM (SELECT id, content, row_number() OVER (ORDER BY "createdAt") AS n,
-                           -- What recall scores a memory by, for one it embeds and scores before storing the vector.
-                           CASE WHEN "archivedAt" IS NULL THEN jsonb_build_object('kind', kind, 'importance', importance, 'recallCount', "recallCount",
-                             'isPinned', "isPinned", 'sourceEventSeq', "sourceEventSeq", 'createdAt', to_jsonb("createdAt" AT TIME ZONE 'UTC')) END AS candidate
-                      FROM memory WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND embedder = ${PENDING_EMBEDDER}
-                     ORDER BY "createdAt" LIMIT ${pendingBatchSize(1)}) m) AS pending`;
+           ${providerRowJson(teamId, Prisma.sql`(SELECT provider FROM a)`)} AS "providerRow",
+           ${pinnedMemoriesJson({ agentId, teamId })} AS pinned,
+           ${pendingMemoriesJson({ agentId, teamId })} AS pending`;
 }
 
 /** readThinkState's result from its statement's row. */
@@ -182,7 +177,7 @@ export async function readActState(
  * appendEvent in events.ts takes it), the cycle's episode memory pointing at it (pending an embedding,
  * as writeMemory in server/memory/memories.ts stores one), and on the same agent row update the
  * stuck-detection counters (the repeat streak of identical calls, the last cycle that brought new
- * information; holds.ts reads them) and the cycle's end as loop.ts's markCycleDone writes it.
+ * information; holds.ts reads them) and the cycle's end as act.ts's markCycleDone writes it (markCycleDoneSet).
  *
  * New information (`isNew`, in the payload and the counters, and choosing the episode's importance):
  * the world state differs from `worldStateBefore` (jsonb equality: key order does not matter), or the
@@ -318,3 +313,6 @@ export async function recordThought(
       }
     : null;
 }
+
+/** What a think step reads before it decides (readThinkState). */
+export type ThinkState = ReturnType<typeof thinkStateOf>;

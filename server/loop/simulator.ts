@@ -1,4 +1,4 @@
-import type { ModelReply, ModelRequest } from "./model";
+import type { ModelReply, ModelRequest } from "./model-types";
 
 /**
  * The built-in simulator model (SIMULATOR_LABEL in agent-input.ts): deterministic, needs no key, and walks

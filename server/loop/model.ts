@@ -1,44 +1,19 @@
 import OpenAI from "openai";
-import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { processMetrics } from "../operations/process-metrics";
 import { annotateSpan, withSpan } from "../operations/tracing";
 import { instanceKeyWithheldMessage } from "../providers/instance-key";
 import { fetchForSdk, outboundGuard, type OutboundGuard } from "../security/outbound";
 import { simulate } from "./simulator";
+import type { ModelEndpoint } from "../providers/endpoint";
+import type { ModelReply, ModelRequest, ToolCallRequest } from "./model-types";
+
+export type { ModelReply, ModelRequest, ToolCallRequest } from "./model-types";
 
 /**
  * One model call, through the `openai` SDK against OpenAI or any compatible endpoint (Ollama, vLLM,
  * a local test server), or the built-in simulator. Failures come back as values the loop records as
  * error events and tells the model about; nothing here throws for a bad reply.
  */
-export type ModelEndpoint =
-  | { kind: "simulator" }
-  | {
-      kind: "openai";
-      baseURL?: string;
-      apiKey: string;
-      /** The provider has no key and the instance key may not go to its base URL (server/providers/providers.ts). */
-      isInstanceKeyWithheld?: boolean;
-    };
-
-export type ModelRequest = {
-  /** The agent's cycle number; only the simulator uses it (to pick its scripted step). */
-  cycle: number;
-  model: string;
-  messages: ChatCompletionMessageParam[];
-  tools: ChatCompletionTool[];
-  maxOutputTokens: number;
-  temperature: number;
-};
-
-export type ToolCallRequest = { id: string; name: string; argumentsText: string };
-
-export type ModelReply = {
-  content: string | null;
-  toolCalls: ToolCallRequest[];
-  usage: { inputTokens: number; outputTokens: number };
-  finishReason: string;
-};
 
 export type ModelResult =
   | { ok: true; reply: ModelReply; attempts: number; durationMs: number }

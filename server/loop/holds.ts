@@ -1,6 +1,6 @@
 import type { Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
-import { appendEvent, decisionRecorded, underAgentLock } from "./events";
+import { appendEvent, decisionRecorded, underAgentLock } from "../agents/events";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 
 /**
@@ -10,7 +10,7 @@ import { LOOP_STATUSES } from "../../shared/agent-status";
  * - stuck: the same tool call with the same arguments `stuckRepeatLimit` times in a row, or no new
  *   information for `stuckNoProgressCycles` cycles. A person lets it continue or stops it.
  * The counters they read are kept on the agent row with each recorded result (`recordToolResult`,
- * server/agents/loop-sql.ts), so a check costs one row read whatever the length of the history.
+ * server/loop/sql.ts), so a check costs one row read whatever the length of the history.
  */
 type Ids = { agentId: string; teamId: string };
 export type HoldKind = "budget" | "stuck";

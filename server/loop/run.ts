@@ -1,0 +1,125 @@
+import type { Prisma } from "../db/client";
+import type { AgentStatus } from "../db/generated/enums";
+import { appendEvent, underAgentLock } from "../agents/events";
+import { LOOP_STATUSES } from "../../shared/agent-status";
+
+/**
+ * A run of the loop: its claim on the agent (an agent_run row) taken at the start, and its end, which
+ * ends the agent (finished, stuck, out of budget, stopped) or only the run (rollover).
+ */
+type Ids = { agentId: string; teamId: string };
+
+export type RunPlan =
+  | { shouldRun: false; reason: string }
+  | {
+      shouldRun: true;
+      agentRunId: string;
+      firstCycle: number;
+      cyclesPerRun: number;
+      cooldownSeconds: number;
+      approvalTimeoutSeconds: number;
+    };
+
+/** Starts (or, on a retried step, finds) this executor run's agent_run and marks the agent running. */
+export async function beginRun({
+  agentId,
+  teamId,
+  executorRunId,
+  reason,
+}: Ids & { executorRunId: string; reason: string }): Promise<RunPlan> {
+  // Under the agent lock: two requested runs (a recovery and a schedule, say) cannot both claim the agent.
+  return underAgentLock(agentId, async (tx) => {
+    const agent = await tx.agent.findFirst({
+      where: { id: agentId, teamId },
+      select: { status: true, cycleCount: true, cyclesPerRun: true, cooldownSeconds: true, approvalTimeoutSeconds: true },
+    });
+    if (!agent) return { shouldRun: false as const, reason: "The agent no longer exists." };
+    const existing = await tx.agentRun.findUnique({ where: { executorRunId }, select: { id: true, startCycle: true } });
+    if (!existing) {
+      // A recovery may resume a run that died while waiting for a person; its next think finds the wait again.
+      const isWaitingRecovery =
+        reason === "recovery" &&
+        (agent.status === "waiting_approval" || agent.status === "stuck") &&
+        (await tx.approval.count({ where: { agentId, teamId, status: "pending" } })) > 0;
+      if (!LOOP_STATUSES.runnable.includes(agent.status) && !isWaitingRecovery)
+        return { shouldRun: false as const, reason: `The agent is ${agent.status}.` };
+      const other = await liveRunOf(tx, { agentId, teamId });
+      if (other) return { shouldRun: false as const, reason: `Another run of this agent is live (${other}).` };
+    }
+    const run =
+      existing ??
+      (await tx.agentRun.create({
+        data: { agentId, teamId, executorRunId, status: "running", startCycle: agent.cycleCount + 1, reason },
+        select: { id: true, startCycle: true },
+      }));
+    await tx.agent.updateMany({
+      where: { id: agentId, teamId, status: { in: LOOP_STATUSES.runnable } },
+      data: { status: "running", heartbeatAt: new Date(), statusReason: null },
+    });
+    // A recovered waiting agent keeps showing what it waits for; its heartbeat says a run holds it again.
+    await tx.agent.updateMany({
+      where: { id: agentId, teamId, status: { in: ["waiting_approval", "stuck"] } },
+      data: { heartbeatAt: new Date() },
+    });
+    return {
+      shouldRun: true as const,
+      agentRunId: run.id,
+      firstCycle: run.startCycle,
+      cyclesPerRun: agent.cyclesPerRun,
+      cooldownSeconds: agent.cooldownSeconds,
+      approvalTimeoutSeconds: agent.approvalTimeoutSeconds,
+    };
+  });
+}
+
+/**
+ * The executor run id of another claim on the agent that is still live, or null. A claim (an
+ * agent_run in "running") whose executor run has ended (cancelled by a pause, failed for good) is
+ * closed here; without an executor row (another Inngest server) the claim is trusted: pause, stop and
+ * the watchdog close claims there.
+ */
+async function liveRunOf(tx: Prisma.TransactionClient, { agentId, teamId }: Ids): Promise<string | null> {
+  const claims = await tx.agentRun.findMany({ where: { agentId, teamId, status: "running" }, select: { id: true, executorRunId: true } });
+  if (claims.length === 0) return null;
+  const ids = claims.map((c) => c.executorRunId).filter((id): id is string => id !== null);
+  const executorRuns = await tx.executorRun.findMany({ where: { id: { in: ids } }, select: { id: true, status: true } });
+  const statusOf = new Map(executorRuns.map((r) => [r.id, r.status]));
+  for (const claim of claims) {
+    const status = claim.executorRunId ? statusOf.get(claim.executorRunId) : undefined;
+    if (status === undefined || status === "running") return claim.executorRunId ?? claim.id;
+    await tx.agentRun.update({
+      where: { id: claim.id },
+      data: { status, endedAt: new Date(), reason: `executor run ${status}` },
+    });
+  }
+  return null;
+}
+
+/** Ends the agent (finished, stuck, out of budget, stopped) or just this run (rollover). */
+export async function endRun({
+  agentId,
+  teamId,
+  agentRunId,
+  cycle,
+  status,
+  reason,
+}: Ids & { agentRunId: string; cycle: number; status: AgentStatus | null; reason: string }) {
+  await underAgentLock(agentId, async (tx) => {
+    await tx.agentRun.updateMany({
+      // A claim closed by the watchdog or by beginRun keeps the reason it was closed for.
+      where: { id: agentRunId, agentId, status: "running" },
+      data: { status: "completed", endedAt: new Date(), endCycle: cycle, reason },
+    });
+    if (status) {
+      const current = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { status: true } });
+      // A pause or stop decided by a person meanwhile stands.
+      if (current.status !== status && LOOP_STATUSES.loopOwned.includes(current.status)) {
+        await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status, statusReason: reason } });
+        await appendEvent(
+          { agentId, teamId, runId: agentRunId, cycle, type: "status_change", payload: { from: current.status, to: status, reason } },
+          tx,
+        );
+      }
+    }
+  });
+}
