@@ -1,7 +1,8 @@
-import type { Prisma } from "../db/client";
+import { db, type Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { appendEvent, underAgentLock } from "../agents/events";
 import { LOOP_STATUSES } from "../../shared/agent-status";
+import { inngestRunStatus, type RunInfo, type RunStatusSource } from "../runs/run-status";
 
 /**
  * A run of the loop: its claim on the agent (an agent_run row) taken at the start, and its end, which
@@ -26,7 +27,11 @@ export async function beginRun({
   teamId,
   executorRunId,
   reason,
-}: Ids & { executorRunId: string; reason: string }): Promise<RunPlan> {
+  runStatus = inngestRunStatus(),
+}: Ids & { executorRunId: string; reason: string; runStatus?: RunStatusSource }): Promise<RunPlan> {
+  // What the Inngest server says about the runs holding open claims, asked before the lock (no HTTP
+  // call while it is held; usually there is no other claim and nothing to ask).
+  const serverRuns = await statesOfOtherClaims({ agentId, teamId, executorRunId }, runStatus);
   // Under the agent lock: two requested runs (a recovery and a schedule, say) cannot both claim the agent.
   return underAgentLock(agentId, async (tx) => {
     const agent = await tx.agent.findFirst({
@@ -43,7 +48,7 @@ export async function beginRun({
         (await tx.approval.count({ where: { agentId, teamId, status: "pending" } })) > 0;
       if (!LOOP_STATUSES.runnable.includes(agent.status) && !isWaitingRecovery)
         return { shouldRun: false as const, reason: `The agent is ${agent.status}.` };
-      const other = await liveRunOf(tx, { agentId, teamId });
+      const other = await liveRunOf(tx, { agentId, teamId }, serverRuns);
       if (other) return { shouldRun: false as const, reason: `Another run of this agent is live (${other}).` };
     }
     const run =
@@ -72,24 +77,32 @@ export async function beginRun({
   });
 }
 
-/**
- * The executor run id of another claim on the agent that is still live, or null. A claim (an
- * agent_run in "running") whose executor run has ended (cancelled by a pause, failed for good) is
- * closed here; without an executor row (another Inngest server) the claim is trusted: pause, stop and
- * the watchdog close claims there.
- */
-async function liveRunOf(tx: Prisma.TransactionClient, { agentId, teamId }: Ids): Promise<string | null> {
-  const claims = await tx.agentRun.findMany({ where: { agentId, teamId, status: "running" }, select: { id: true, executorRunId: true } });
-  if (claims.length === 0) return null;
+async function statesOfOtherClaims(
+  { agentId, teamId, executorRunId }: Ids & { executorRunId: string },
+  runStatus: RunStatusSource,
+): Promise<Map<string, RunInfo>> {
+  const claims = await db.agentRun.findMany({
+    where: { agentId, teamId, status: "running", executorRunId: { not: executorRunId } },
+    select: { executorRunId: true },
+  });
   const ids = claims.map((c) => c.executorRunId).filter((id): id is string => id !== null);
-  const executorRuns = await tx.executorRun.findMany({ where: { id: { in: ids } }, select: { id: true, status: true } });
-  const statusOf = new Map(executorRuns.map((r) => [r.id, r.status]));
+  return ids.length > 0 ? runStatus.runs(ids) : new Map();
+}
+
+/**
+ * The run id of another claim on the agent that is still live, or null. A claim (an agent_run in
+ * "running") whose run the Inngest server says has ended (cancelled by a pause, failed for good) is
+ * closed here; a run the server cannot tell about (or a claim made since it was asked) is trusted:
+ * pause, stop and the watchdog close claims then (docs/decisions/024).
+ */
+async function liveRunOf(tx: Prisma.TransactionClient, { agentId, teamId }: Ids, serverRuns: Map<string, RunInfo>): Promise<string | null> {
+  const claims = await tx.agentRun.findMany({ where: { agentId, teamId, status: "running" }, select: { id: true, executorRunId: true } });
   for (const claim of claims) {
-    const status = claim.executorRunId ? statusOf.get(claim.executorRunId) : undefined;
-    if (status === undefined || status === "running") return claim.executorRunId ?? claim.id;
+    const state = claim.executorRunId ? serverRuns.get(claim.executorRunId)?.state : undefined;
+    if (state === undefined || state === "running") return claim.executorRunId ?? claim.id;
     await tx.agentRun.update({
       where: { id: claim.id },
-      data: { status, endedAt: new Date(), reason: `executor run ${status}` },
+      data: { status: state, endedAt: new Date(), reason: `executor run ${state}` },
     });
   }
   return null;

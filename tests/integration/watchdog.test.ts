@@ -254,16 +254,22 @@ describe("never two runs of one agent", () => {
   it("beginRun refuses while another run holds the agent, and closes claims whose executor run ended", async () => {
     const { caller, team } = await createTestTeam();
     const live = await seedAgent(team.id, caller, { status: "running", run: "running" });
-    expect(await beginRun({ agentId: live.agentId, teamId: team.id, executorRunId: `second-${live.agentId}`, reason: "schedule" })).toEqual(
-      {
-        shouldRun: false,
-        reason: `Another run of this agent is live (${live.executorRunId}).`,
-      },
-    );
+    expect(
+      await beginRun({ agentId: live.agentId, teamId: team.id, executorRunId: `second-${live.agentId}`, reason: "schedule", runStatus }),
+    ).toEqual({
+      shouldRun: false,
+      reason: `Another run of this agent is live (${live.executorRunId}).`,
+    });
     expect(await db.agentRun.count({ where: { agentId: live.agentId } })).toBe(1);
 
     const dead = await seedAgent(team.id, caller, { status: "running", run: "cancelled" });
-    const plan = await beginRun({ agentId: dead.agentId, teamId: team.id, executorRunId: `next-${dead.agentId}`, reason: "resume" });
+    const plan = await beginRun({
+      agentId: dead.agentId,
+      teamId: team.id,
+      executorRunId: `next-${dead.agentId}`,
+      reason: "resume",
+      runStatus,
+    });
     expect(plan).toMatchObject({ shouldRun: true, firstCycle: 3 });
     const claims = await db.agentRun.findMany({
       where: { agentId: dead.agentId },
@@ -284,9 +290,16 @@ describe("never two runs of one agent", () => {
       teamId: team.id,
       executorRunId: `plain-${waiting.agentId}`,
       reason: "schedule",
+      runStatus,
     });
     expect(refused).toEqual({ shouldRun: false, reason: "The agent is waiting_approval." });
-    const plan = await beginRun({ agentId: waiting.agentId, teamId: team.id, executorRunId: `rec-${waiting.agentId}`, reason: "recovery" });
+    const plan = await beginRun({
+      agentId: waiting.agentId,
+      teamId: team.id,
+      executorRunId: `rec-${waiting.agentId}`,
+      reason: "recovery",
+      runStatus,
+    });
     expect(plan.shouldRun).toBe(true);
     const row = await db.agent.findUniqueOrThrow({ where: { id: waiting.agentId }, select: { status: true } });
     expect(row.status).toBe("waiting_approval");
@@ -295,12 +308,24 @@ describe("never two runs of one agent", () => {
   it("a run whose claim was revoked stops at its next think and leaves the agent to the new run", async () => {
     const { caller, team } = await createTestTeam();
     const agent = await seedAgent(team.id, caller, { status: "sleeping", run: "none" });
-    const old = await beginRun({ agentId: agent.agentId, teamId: team.id, executorRunId: `old-${agent.agentId}`, reason: "start" });
+    const old = await beginRun({
+      agentId: agent.agentId,
+      teamId: team.id,
+      executorRunId: `old-${agent.agentId}`,
+      reason: "start",
+      runStatus,
+    });
     if (!old.shouldRun) throw new Error(old.reason);
     const [found] = await findMine([agent.agentId], new Date(Date.now() + 3_600_000));
     expect(found).toMatchObject({ why: "stale heartbeat" });
     await restartAgent(found!);
-    const fresh = await beginRun({ agentId: agent.agentId, teamId: team.id, executorRunId: `new-${agent.agentId}`, reason: "recovery" });
+    const fresh = await beginRun({
+      agentId: agent.agentId,
+      teamId: team.id,
+      executorRunId: `new-${agent.agentId}`,
+      reason: "recovery",
+      runStatus,
+    });
     expect(fresh.shouldRun).toBe(true);
     const decision = await think(
       { agentId: agent.agentId, teamId: team.id, agentRunId: old.agentRunId, cycle: old.firstCycle },
