@@ -12,11 +12,11 @@ import {
   SIMULATOR_PROVIDER,
   SUGGESTED_MODELS,
   type AgentSettingsInput,
-} from "~/server/agents/agent-input";
-import { AGENT_TEMPLATES } from "~/server/agents/templates";
-import { APPROVAL_POLICIES, TOOL_CATALOG } from "~/server/agents/tool-catalog";
-import { DEFAULT_MEMORY_SETTINGS } from "~/server/memory/settings";
-import { zodFieldErrors } from "~/server/validation";
+} from "~/shared/agent-input";
+import { AGENT_TEMPLATES } from "~/shared/agent-templates";
+import { APPROVAL_POLICIES, TOOL_CATALOG } from "~/shared/tool-catalog";
+import { DEFAULT_MEMORY_SETTINGS } from "~/shared/memory-settings";
+import { zodFieldErrors } from "~/shared/validation";
 import { Button } from "../ui/button";
 import { Field, FormAlert, Input, Select, Textarea } from "../ui/field";
 import { readFieldErrors } from "../trpc/errors";

@@ -6,7 +6,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { Button } from "../ui/button";
 import { Field, FormAlert, Input } from "../ui/field";
-import { safeNextPath, withNextPath } from "~/server/auth/next-path";
+import { safeNextPath, withNextPath } from "~/shared/next-path";
 import { authClient, formText } from "./auth-client";
 
 type Errors = Partial<Record<"email" | "password" | "form", string>>;

@@ -1,3 +1,4 @@
+import "server-only";
 import { Prisma } from "../db/client";
 import type { AgentStatus, EventType } from "../db/generated/enums";
 import { recentEventsSql, type LoadedAgent, type LoadedEvent } from "./events";

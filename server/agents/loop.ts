@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash } from "node:crypto";
 import { db, type Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
@@ -14,7 +15,7 @@ import { getTool, parseToolCall, toolsForModel } from "./tools";
 import { consolidateMemories } from "../memory/consolidate";
 import { PENDING_EMBEDDER } from "../memory/memories";
 import { resolveEndpoint } from "../providers/endpoint";
-import type { ApprovalPolicy } from "./tool-catalog";
+import type { ApprovalPolicy } from "../../shared/tool-catalog";
 import { holdNeeded, openHold, type HoldKind, type SettleInput } from "./holds";
 import {
   readActState,

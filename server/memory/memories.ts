@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { SIMULATOR_PROVIDER } from "../agents/agent-input";
+import { SIMULATOR_PROVIDER } from "../../shared/agent-input";
 import { db, Prisma } from "../db/client";
 import { direct, lockedOneTrip } from "../db/raw";
 import type { MemoryKind } from "../db/generated/enums";
@@ -7,7 +7,7 @@ import { AppError } from "../errors";
 import { embedderForProvider, embedTexts, EMBED_BATCH_SIZE, OFFLINE_EMBEDDER, toVectorLiteral, type Embedder } from "./embedder";
 import { markRecalled, rankCandidates, RECALL_CANDIDATES, vectorCandidates, type Candidate, type RecalledMemory } from "./recall";
 import { logger } from "../logger";
-import { memorySettingsOf, type MemorySettings } from "./settings";
+import { memorySettingsOf, type MemorySettings } from "../../shared/memory-settings";
 import type { ProviderRef, ProviderRow } from "../providers/providers";
 import { LOCKS, takeLock } from "../db/locks";
 

@@ -1,4 +1,5 @@
-import { SIMULATOR_PROVIDER } from "../agents/agent-input";
+import "server-only";
+import { SIMULATOR_PROVIDER } from "../../shared/agent-input";
 import type { ModelEndpoint } from "../agents/model";
 import { providerCredentials, type ProviderRef } from "./providers";
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, Prisma } from "~/server/db/client";
 import { effectKey, IN_FLIGHT_WAIT_MS, performEffect } from "~/server/agents/effects";
 import { executeToolCall } from "~/server/agents/execute-tool";
-import { TOOL_CATALOG } from "~/server/agents/tool-catalog";
+import { TOOL_CATALOG } from "~/shared/tool-catalog";
 import { listTools, parseToolCall, toolsForModel } from "~/server/agents/tools";
 import { HTTP_GET_MAX_BYTES } from "~/server/agents/tools/builtins";
 import { parsePrivateHostList } from "~/server/security/outbound-addresses";

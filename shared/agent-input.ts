@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_MEMORY_SETTINGS, memorySettingsSchema } from "../memory/settings";
+import { DEFAULT_MEMORY_SETTINGS, memorySettingsSchema } from "./memory-settings";
 import { APPROVAL_POLICIES, TOOL_CATALOG, TOOL_NAMES } from "./tool-catalog";
 
 /**
