@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The import rules `npm run lint:deps` checks (docs/decisions/023-test-ci-and-import-rules.md):
+ * The import rules `npm run lint:deps` checks (docs/decisions/026-test-ci-and-import-rules.md):
  * no import cycles; nothing a client component bundles ("use client" files and everything they import)
  * comes from server/ — browser-safe schemas and constants live in shared/, which imports nothing of
  * server/ nor of Node. Type-only imports are not dependencies here (TypeScript erases them), so a client

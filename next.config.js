@@ -1,6 +1,8 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
+  // Workspace packages ship TypeScript sources (server/env.ts checks cron strings with @longhaul/executor/cron).
+  transpilePackages: ["@longhaul/executor"],
   poweredByHeader: false,
   // Server-only packages with native or wasm parts stay out of the bundle.
   // prom-client and OpenTelemetry (metrics, traces) load at run time as under tsx: one copy of the

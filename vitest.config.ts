@@ -18,13 +18,14 @@ const shared = {
  * they run several at a time, one per CPU by default (TEST_WORKERS overrides; more than the CPUs only
  * slowed them down on a 2-CPU machine: loading the server's modules and the app processes some files
  * start are CPU-bound). These few do not isolate and run afterwards, one at a time: the migration
- * check, the embedded database (a PostgreSQL inside the worker, CPU-bound) and the metrics scrape,
- * which compares instance-wide counts with the database.
+ * check, the embedded database (a PostgreSQL inside the worker, CPU-bound) and the metrics scrapes
+ * (the app's and the executor's queue gauges), which compare instance-wide counts with the database.
  */
 const SERIAL_INTEGRATION = [
   "tests/integration/migrations.test.ts",
   "tests/integration/embedded-database.test.ts",
   "tests/integration/metrics.test.ts",
+  "packages/executor/tests/integration/queue-metrics.test.ts",
 ];
 const workers = Number(process.env.TEST_WORKERS) || Math.max(2, os.availableParallelism());
 
@@ -38,13 +39,16 @@ const integration = {
 export default defineConfig({
   test: {
     projects: [
-      { ...shared, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" } },
+      {
+        ...shared,
+        test: { name: "unit", include: ["tests/unit/**/*.test.ts", "packages/*/tests/unit/**/*.test.ts"], environment: "node" },
+      },
       {
         ...shared,
         test: {
           ...integration,
           name: "integration",
-          include: ["tests/integration/**/*.test.ts"],
+          include: ["tests/integration/**/*.test.ts", "packages/*/tests/integration/**/*.test.ts"],
           exclude: SERIAL_INTEGRATION,
           maxWorkers: workers,
           sequence: { groupOrder: 0 },
@@ -67,7 +71,7 @@ export default defineConfig({
           // run on another file's executor, with its signing keys and its faults), the app's Inngest client
           // talks to one fixed port, and the crash tests kill processes and restart PostgreSQL.
           name: "contract",
-          include: ["tests/contract/**/*.test.ts"],
+          include: ["tests/contract/**/*.test.ts", "packages/*/tests/contract/**/*.test.ts"],
           // The app's Inngest client is created at import time from INNGEST_DEV: the agent-loop test
           // starts its executor on this address. (Other contract tests pass their own baseUrl.)
           // CONTRACT_EXECUTOR_PORT lets two contract runs share a machine.

@@ -16,7 +16,7 @@
  *    call as the loop measured it (the thought event's durationMs).
  * 3. Context assembly (server/agents/events.ts loadContext, and server/agents/context.ts assembleContext
  *    when the app has it) for agents with 10 … 100,000 events seeded with SQL, and the budget
- *    reservation every cycle makes (server/agents/budget.ts reserveSpend) next to it.
+ *    reservation every cycle makes (server/spend/budget.ts reserveSpend) next to it.
  *
  * A fresh database is created on that server and dropped afterwards. Results: bench/results/agent-loop.md.
  */
@@ -32,8 +32,7 @@ import { serve } from "inngest/node";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrate";
-import { executorOptionsFromEnv } from "../server/executor/config";
-import { startExecutor } from "../server/executor/executor";
+import { executorOptionsFromEnv, startExecutor } from "@longhaul/executor";
 import { startFakeOpenAI, type ScriptedReply } from "../tests/fixtures/fake-openai";
 import { appBenchDatabase, machineFacts, ms, percentile } from "./lib";
 
@@ -284,7 +283,7 @@ try {
   const { loadContext } = await import("../server/agents/events");
   const { readThinkState } = await import("../server/agents/loop-sql");
   const { direct } = await import("../server/db/raw");
-  const { reserveSpend } = await import("../server/agents/budget");
+  const { reserveSpend } = await import("../server/spend/budget");
 
   // ---------------------------------------------------------------------------------------------
   // The stack: executor (production defaults) + the app's functions + the fake model.
@@ -1173,7 +1172,7 @@ ${CONTEXT_SAMPLES} calls each after 20 warm-up calls, one at a time.
 
 - \`loadContext\` (server/agents/events.ts): the agent row and the recent events (${context.map((c) => c.eventsReturned).join(" / ")} events returned).
 - \`readThinkState\` (server/agents/loop-sql.ts): the think step's one read, the loop's own way to the same rows plus its claim, holds and pending memories.
-${hasAssemble ? "- `assembleContext` (server/agents/context.ts): the whole prompt — folding finished cycles into the summary (nothing left to fold here), `loadContext`, recalling memories, rendering.\n" : "- The prompt rendering is not exported by the app and is not timed.\n"}- \`reserveSpend\` (server/agents/budget.ts), which every cycle's think step runs before the model call (${SPEND_SAMPLES} calls; each
+${hasAssemble ? "- `assembleContext` (server/agents/context.ts): the whole prompt — folding finished cycles into the summary (nothing left to fold here), `loadContext`, recalling memories, rendering.\n" : "- The prompt rendering is not exported by the app and is not timed.\n"}- \`reserveSpend\` (server/spend/budget.ts), which every cycle's think step runs before the model call (${SPEND_SAMPLES} calls; each
   reservation is deleted again, outside the timing, so the history stays the same).
 
 | events | cycles | memories | loadContext p50 | p95 | p99 | readThinkState p50 | p95 |${hasAssemble ? " assembleContext p50 | p95 |" : ""} spend rows | reserveSpend p50 | p95 |

@@ -16,7 +16,7 @@ import { Inngest } from "inngest";
 import { serve } from "inngest/node";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrate";
-import { DEFAULT_WORKER_OPTIONS, startExecutor } from "../server/executor/executor";
+import { DEFAULT_WORKER_OPTIONS, startExecutor } from "@longhaul/executor";
 import { createDatabase, machineFacts, ms, percentile } from "./lib";
 
 const SLEEPERS = Number(process.env.BENCH_SLEEPING_RUNS ?? 10_000);

@@ -32,8 +32,7 @@ import { serve } from "inngest/node";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrate";
-import { executorOptionsFromEnv } from "../server/executor/config";
-import { startExecutor, type RunningExecutor } from "../server/executor/executor";
+import { executorOptionsFromEnv, startExecutor, type RunningExecutor } from "@longhaul/executor";
 import { startFakeOpenAI, type ScriptedReply } from "../tests/fixtures/fake-openai";
 import { appBenchDatabase, machineFacts, percentile } from "./lib";
 

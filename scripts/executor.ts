@@ -12,8 +12,7 @@
  * running after EXECUTOR_SHUTDOWN_GRACE_MS), then exit.
  */
 import { parseArgs } from "node:util";
-import { executorOptionsFromEnv, tracingEndpointFromEnv } from "../server/executor/config";
-import { startExecutor } from "../server/executor/executor";
+import { executorOptionsFromEnv, startExecutor, tracingEndpointFromEnv } from "@longhaul/executor";
 import { startTracing, stopTracing } from "../server/operations/tracing";
 import { prepareExecutorDatabase } from "./lib/database";
 

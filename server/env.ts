@@ -1,8 +1,8 @@
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
-import { parsePriceTable } from "./agents/pricing";
+import { parsePriceTable } from "./spend/price-table";
 import { parseSignUpPolicy } from "./auth/sign-up-policy";
-import { checkCron } from "./executor/cron";
+import { checkCron } from "@longhaul/executor/cron";
 import { NO_PRIVATE_HOSTS, parsePrivateHostList } from "./security/outbound-addresses";
 import { parseTrustedProxies } from "./http/app-server";
 
@@ -139,7 +139,7 @@ export const serverEnvSchema = {
   // heartbeat is stale and the watchdog restarts it; and when the watchdog runs.
   WATCHDOG_STALE_SECONDS: z.coerce.number({ message: "must be a number of seconds" }).int().min(10).max(86_400).default(300),
   // A spend reservation older than this belongs to a call cut off by a crash (no call lasts this long):
-  // the watchdog charges it at its worst case (server/agents/budget.ts settleOrphanedReservations).
+  // the watchdog charges it at its worst case (server/operations/watchdog.ts settleOrphanedReservations).
   ORPHANED_RESERVATION_SECONDS: z.coerce.number({ message: "must be a number of seconds" }).int().min(60).max(86_400).default(900),
   // An agent the watchdog restarted this many times within an hour is marked failed instead of restarted again.
   WATCHDOG_MAX_RESTARTS_PER_HOUR: z.coerce.number({ message: "must be a number" }).int().min(1).max(1000).default(5),

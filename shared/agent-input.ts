@@ -133,7 +133,7 @@ export const agentSettingsSchema = z.object({
   // Long-term memory: recall weights, recency half-life, the cap beyond which episodes are consolidated.
   memory: memorySettingsSchema.default(DEFAULT_MEMORY_SETTINGS),
   // Schedule: a cron expression (in the time zone) that wakes the agent; empty for none. The server
-  // also parses it with cron-parser (server/agents/schedule.ts); here only its shape is checked.
+  // also parses it with cron-parser (server/agents/cron-expression.ts); here only its shape is checked.
   scheduleCron: z.preprocess(
     emptyToUndefined,
     z

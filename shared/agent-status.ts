@@ -39,18 +39,7 @@ export const PERSON_ACTIONS = {
   /** Pause at the next safe point. */
   pause: statuses("running", "sleeping", "waiting_approval", "idle"),
   /** Stop for good (a later start resumes): everything but what is stopped or read-only already. */
-  stop: statuses(
-    "idle",
-    "running",
-    "sleeping",
-    "waiting_approval",
-    "paused",
-    "stuck",
-    "budget_exhausted",
-    "completed",
-    "failed",
-    "hibernated",
-  ),
+  stop: statuses(...AGENT_STATUSES.filter((status) => status !== "stopped" && status !== "archived" && status !== IMPORTING)),
 };
 export type PersonAction = keyof typeof PERSON_ACTIONS;
 

@@ -4,9 +4,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { toast } from "sonner";
+import { allows, SHOWN_AS_LIVE, type AgentStatus } from "~/shared/agent-status";
 import { useTRPC } from "../trpc/react";
-import { Button } from "../ui/button";
+import { Alert, Notice } from "../ui/alert";
+import { Button, ButtonLink } from "../ui/button";
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
+import { Section } from "../ui/panel";
+import { Skeleton } from "../ui/skeleton";
+import { TabPanel, Tabs } from "../ui/tabs";
 import { BudgetPanel } from "./budget-panel";
 import { MemoryPanel } from "./memory-panel";
 import { SharePanel } from "../share/share-panel";
@@ -28,9 +33,6 @@ const TABS = [
 ] as const;
 type Tab = (typeof TABS)[number][0];
 
-const ACTIVE = ["running", "sleeping", "waiting_approval"];
-const RESUMABLE = ["idle", "paused", "stopped", "stuck", "completed", "failed", "budget_exhausted", "hibernated"];
-
 /**
  * One agent: its state and controls, and its history grouped by cycle. The newest cycles load first;
  * new events stream in over server-sent events (tRPC subscription) without a reload; older cycles
@@ -42,15 +44,15 @@ export function AgentPage({ agentId }: { agentId: string }) {
   const agent = useQuery(trpc.agent.byId.queryOptions({ id: agentId }, { refetchInterval: 3000 }));
   usePrefetchTimeline(agentId);
 
-  if (agent.isPending) return <div className="h-40 animate-pulse rounded-xl bg-zinc-100 dark:bg-zinc-800" aria-label="Loading the agent" />;
+  if (agent.isPending) return <Skeleton className="h-40 rounded-xl" label="Loading the agent" />;
   if (agent.isError) {
     return (
-      <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+      <Alert>
         {agent.error.message}{" "}
         <Link href="/agents" className="font-semibold underline">
           Back to agents
         </Link>
-      </div>
+      </Alert>
     );
   }
   const a = agent.data;
@@ -101,65 +103,29 @@ export function AgentPage({ agentId }: { agentId: string }) {
         </p>
       ) : null}
 
-      <div role="tablist" aria-label="Agent views" className="flex gap-1 overflow-x-auto border-b border-zinc-200 dark:border-zinc-800">
-        {TABS.map(([id, label]) => (
-          <button
-            key={id}
-            role="tab"
-            id={`tab-${id}`}
-            aria-selected={tab === id}
-            aria-controls={`panel-${id}`}
-            onClick={() => setTab(id)}
-            className={
-              tab === id
-                ? "border-brand-600 -mb-px border-b-2 px-3 py-2 text-sm font-semibold"
-                : "px-3 py-2 text-sm text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"
-            }
-          >
-            {label}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={TABS} selected={tab} onSelect={setTab} label="Agent views" />
 
-      {tab === "memory" ? (
-        <div role="tabpanel" id="panel-memory" aria-labelledby="tab-memory">
-          <MemoryPanel agentId={agentId} />
-        </div>
-      ) : null}
-      {tab === "state" ? (
-        <div role="tabpanel" id="panel-state" aria-labelledby="tab-state">
-          <StatePanel agentId={agentId} />
-        </div>
-      ) : null}
-      {tab === "budget" ? (
-        <div role="tabpanel" id="panel-budget" aria-labelledby="tab-budget" className="space-y-6">
-          <BudgetPanel agentId={agentId} />
-          <section aria-labelledby="raise-heading" className="space-y-2">
-            <h2 id="raise-heading" className="text-lg font-semibold">
-              Raise the budget
-            </h2>
-            <RaiseBudgetForm agentId={agentId} />
-          </section>
-        </div>
-      ) : null}
-
-      {tab === "runs" ? (
-        <div role="tabpanel" id="panel-runs" aria-labelledby="tab-runs">
-          <RunsPanel agentId={agentId} />
-        </div>
-      ) : null}
-
-      {tab === "triggers" ? (
-        <div role="tabpanel" id="panel-triggers" aria-labelledby="tab-triggers">
-          <TriggersPanel agentId={agentId} />
-        </div>
-      ) : null}
-
-      {tab === "share" ? (
-        <div role="tabpanel" id="panel-share" aria-labelledby="tab-share">
-          <SharePanel agentId={agentId} />
-        </div>
-      ) : null}
+      <TabPanel id="memory" selected={tab}>
+        <MemoryPanel agentId={agentId} />
+      </TabPanel>
+      <TabPanel id="state" selected={tab}>
+        <StatePanel agentId={agentId} />
+      </TabPanel>
+      <TabPanel id="budget" selected={tab} className="space-y-6">
+        <BudgetPanel agentId={agentId} />
+        <Section title="Raise the budget" className="space-y-2">
+          <RaiseBudgetForm agentId={agentId} />
+        </Section>
+      </TabPanel>
+      <TabPanel id="runs" selected={tab}>
+        <RunsPanel agentId={agentId} />
+      </TabPanel>
+      <TabPanel id="triggers" selected={tab}>
+        <TriggersPanel agentId={agentId} />
+      </TabPanel>
+      <TabPanel id="share" selected={tab}>
+        <SharePanel agentId={agentId} />
+      </TabPanel>
 
       <Timeline agentId={agentId} hidden={tab !== "timeline"} />
     </div>
@@ -175,7 +141,7 @@ function Stat({ label, children }: { label: string; children: React.ReactNode })
   );
 }
 
-function Controls({ agentId, status }: { agentId: string; status: string }) {
+function Controls({ agentId, status }: { agentId: string; status: AgentStatus }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
@@ -210,30 +176,23 @@ function Controls({ agentId, status }: { agentId: string; status: string }) {
   return (
     <div className="flex flex-col items-end gap-2">
       <div className="flex flex-wrap gap-2">
-        {RESUMABLE.includes(status) ? (
+        {allows("start", status) ? (
           <Button onClick={() => start.mutate({ id: agentId })} isLoading={start.isPending}>
             {status === "idle" ? "Start" : "Resume"}
           </Button>
         ) : null}
-        {ACTIVE.includes(status) ? (
+        {SHOWN_AS_LIVE.includes(status) ? (
           <Button variant="secondary" onClick={() => pause.mutate({ id: agentId })} isLoading={pause.isPending}>
             Pause
           </Button>
         ) : null}
-        <a
-          href={`/api/agents/${agentId}/export`}
-          download
-          className="inline-flex items-center rounded-md px-3.5 py-2 text-sm font-semibold ring-1 ring-zinc-300 ring-inset hover:bg-zinc-50 dark:ring-zinc-700 dark:hover:bg-zinc-800"
-        >
+        <ButtonLink href={`/api/agents/${agentId}/export`} download variant="outline">
           Export
-        </a>
+        </ButtonLink>
         {status !== "archived" ? (
-          <Link
-            href={`/agents/${agentId}/edit`}
-            className="inline-flex items-center rounded-md px-3.5 py-2 text-sm font-semibold ring-1 ring-zinc-300 ring-inset hover:bg-zinc-50 dark:ring-zinc-700 dark:hover:bg-zinc-800"
-          >
+          <ButtonLink href={`/agents/${agentId}/edit`} variant="outline">
             Edit
-          </Link>
+          </ButtonLink>
         ) : null}
         {!["stopped", "archived", "completed", "failed"].includes(status) ? (
           <Button variant="danger" onClick={() => setStopping((s) => !s)} aria-expanded={stopping}>
@@ -263,14 +222,7 @@ function Controls({ agentId, status }: { agentId: string; status: string }) {
           </Button>
         </form>
       ) : null}
-      {message ? (
-        <p
-          role={message.kind === "error" ? "alert" : "status"}
-          className={message.kind === "error" ? "text-sm text-red-700 dark:text-red-300" : "text-sm text-emerald-700 dark:text-emerald-300"}
-        >
-          {message.text}
-        </p>
-      ) : null}
+      <Notice message={message} />
     </div>
   );
 }

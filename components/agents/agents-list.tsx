@@ -7,9 +7,14 @@ import { useEffect, useState } from "react";
 import { SIMULATOR_LABEL, SIMULATOR_PROVIDER } from "~/shared/agent-input";
 import type { AgentSort } from "~/server/agents/agent-list";
 import type { ListedStatus } from "~/shared/agent-status";
-import { Button } from "../ui/button";
+import { Alert, AlertAction } from "../ui/alert";
+import { Button, ButtonLink } from "../ui/button";
+import { EmptyState } from "../ui/empty-state";
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
+import { PageHeader } from "../ui/page-header";
+import { SkeletonGroup } from "../ui/skeleton";
 import { useTRPC } from "../trpc/react";
+import { CompactInput, CompactSelect } from "../ui/field";
 import { STATUS_LABELS, StatusBadge } from "./status-badge";
 
 const PAGE_SIZE = 50;
@@ -55,43 +60,36 @@ export function AgentsList() {
 
   return (
     <section aria-labelledby="agents-heading" className="space-y-4">
-      <div className="flex flex-wrap items-end justify-between gap-3">
-        <div>
-          <h1 id="agents-heading" className="text-xl font-semibold">
-            Agents
-          </h1>
-          <p className="text-sm text-zinc-500">Long-running agents of your active team.</p>
-        </div>
-        <div className="flex gap-2">
-          <Link
-            href="/agents/import"
-            className="inline-flex items-center rounded-md px-3.5 py-2 text-sm font-semibold ring-1 ring-zinc-300 ring-inset hover:bg-zinc-50 dark:ring-zinc-700 dark:hover:bg-zinc-800"
-          >
-            Import
-          </Link>
-          <Link href="/agents/new">
-            <Button>New agent</Button>
-          </Link>
-        </div>
-      </div>
+      <PageHeader
+        id="agents-heading"
+        title="Agents"
+        description="Long-running agents of your active team."
+        actions={
+          <>
+            <ButtonLink href="/agents/import" variant="outline">
+              Import
+            </ButtonLink>
+            <ButtonLink href="/agents/new">New agent</ButtonLink>
+          </>
+        }
+      />
 
       <div className="flex flex-wrap gap-2">
-        <input
+        <CompactInput
           type="search"
           aria-label="Search agents"
           placeholder="Search by name or goal"
           value={searchInput}
           onChange={(e) => setSearchInput(e.target.value)}
-          className="w-64 rounded-md border-0 bg-white px-3 py-1.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
+          className="w-64"
         />
-        <select
+        <CompactSelect
           aria-label="Filter by status"
           value={status}
           onChange={(e) => {
             setStatus(e.target.value as ListedStatus | "");
             setCursors([null]);
           }}
-          className="rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
         >
           <option value="">All statuses</option>
           {Object.entries(STATUS_LABELS).map(([value, label]) => (
@@ -99,65 +97,53 @@ export function AgentsList() {
               {label}
             </option>
           ))}
-        </select>
-        <select
+        </CompactSelect>
+        <CompactSelect
           aria-label="Sort agents"
           value={sort}
           onChange={(e) => {
             setSort(e.target.value as AgentSort);
             setCursors([null]);
           }}
-          className="rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
         >
           <option value="lastActive">Last activity</option>
           <option value="name">Name</option>
           <option value="created">Newest</option>
           <option value="spend">Spend</option>
-        </select>
+        </CompactSelect>
       </div>
 
       {query.isPending ? (
-        <div className="space-y-2" aria-label="Loading agents">
-          {[0, 1, 2].map((i) => (
-            <div key={i} className="h-14 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" />
-          ))}
-        </div>
+        <SkeletonGroup label="Loading agents" itemClassName="h-14 rounded-lg" />
       ) : query.isError ? (
-        <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+        <Alert>
           The agents could not be loaded: {query.error.message}{" "}
           {pageIndex > 0 ? (
-            <button className="font-semibold underline" onClick={() => setCursors([null])}>
-              Back to the first page
-            </button>
+            <AlertAction onClick={() => setCursors([null])}>Back to the first page</AlertAction>
           ) : (
-            <button className="font-semibold underline" onClick={() => void query.refetch()}>
-              Try again
-            </button>
+            <AlertAction onClick={() => void query.refetch()}>Try again</AlertAction>
           )}
-        </div>
+        </Alert>
       ) : query.data.items.length === 0 ? (
-        <div className="rounded-xl border border-dashed border-zinc-300 p-10 text-center dark:border-zinc-700" data-testid="agents-empty">
+        <EmptyState size="xl" data-testid="agents-empty">
           {isFiltered ? (
-            <p className="text-sm text-zinc-600 dark:text-zinc-400">No agents match these filters.</p>
+            <p>No agents match these filters.</p>
           ) : pageIndex > 0 ? (
-            <p className="text-sm text-zinc-600 dark:text-zinc-400">
-              No more agents.{" "}
-              <button className="font-semibold underline" onClick={() => setCursors([null])}>
-                Back to the first page
-              </button>
+            <p>
+              No more agents. <AlertAction onClick={() => setCursors([null])}>Back to the first page</AlertAction>
             </p>
           ) : (
             <>
-              <h2 className="font-semibold">No agents yet</h2>
-              <p className="mx-auto mt-1 max-w-md text-sm text-zinc-600 dark:text-zinc-400">
+              <h2 className="text-base font-semibold text-zinc-900 dark:text-zinc-100">No agents yet</h2>
+              <p className="mx-auto mt-1 max-w-md">
                 An agent pursues a goal for hours or days within the budget you give it. Create one to see it here.
               </p>
-              <Link href="/agents/new" className="mt-4 inline-block">
-                <Button>Create your first agent</Button>
-              </Link>
+              <ButtonLink href="/agents/new" className="mt-4">
+                Create your first agent
+              </ButtonLink>
             </>
           )}
-        </div>
+        </EmptyState>
       ) : (
         <>
           <div className="overflow-x-auto rounded-xl ring-1 ring-zinc-200 dark:ring-zinc-800">

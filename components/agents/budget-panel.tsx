@@ -3,10 +3,13 @@
 import { useQuery } from "@tanstack/react-query";
 import { clsx } from "clsx";
 import { useId } from "react";
-import type { SpendBucket, SpendForecast, SpendReport } from "~/server/agents/spend-report";
+import type { SpendBucket, SpendForecast, SpendReport } from "~/server/spend/report";
 import { useTRPC } from "../trpc/react";
-import { Button } from "../ui/button";
+import { EmptyState } from "../ui/empty-state";
 import { formatAbsolute, formatUsd } from "../ui/format";
+import { Panel } from "../ui/panel";
+import { QuerySection, RefreshError } from "../ui/query-section";
+import { Skeleton } from "../ui/skeleton";
 
 const REFRESH_MS = 5000;
 
@@ -19,43 +22,24 @@ const KIND_LABELS: Record<string, string> = { model: "Model calls", embedding: "
  */
 export function BudgetPanel({ agentId }: { agentId: string }) {
   const trpc = useTRPC();
-  const headingId = useId();
   const query = useQuery(trpc.spend.forAgent.queryOptions({ agentId }, { refetchInterval: REFRESH_MS }));
 
   return (
-    <section
-      aria-labelledby={headingId}
-      className="min-w-0 space-y-5 rounded-xl bg-white p-4 ring-1 ring-zinc-200 sm:p-5 dark:bg-zinc-900 dark:ring-zinc-800"
-      data-testid="budget-panel"
-    >
-      <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id={headingId} className="text-lg font-semibold">
-          Budget
-        </h2>
-        {query.data && query.isError ? (
-          <span className="text-xs text-amber-700 dark:text-amber-400" role="status">
-            Could not refresh: {query.error.message}
-          </span>
-        ) : null}
-      </div>
-
-      {query.isPending ? (
-        <div className="space-y-3" aria-label="Loading the budget" aria-busy>
-          <div className="h-8 w-40 animate-pulse rounded bg-zinc-100 dark:bg-zinc-800" />
-          <div className="h-3 animate-pulse rounded-full bg-zinc-100 dark:bg-zinc-800" />
-          <div className="h-32 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" />
-        </div>
-      ) : !query.data ? (
-        <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-          <p>The budget could not be loaded: {query.error?.message ?? "unknown error"}</p>
-          <Button variant="secondary" className="mt-3" isLoading={query.isFetching} onClick={() => void query.refetch()}>
-            Try again
-          </Button>
-        </div>
-      ) : (
-        <Report report={query.data} />
-      )}
-    </section>
+    <Panel title="Budget" className="space-y-5" data-testid="budget-panel" aside={<RefreshError query={query} />}>
+      <QuerySection
+        query={query}
+        what="The budget"
+        loading={
+          <div className="space-y-3" aria-label="Loading the budget" aria-busy>
+            <Skeleton className="h-8 w-40 rounded" />
+            <Skeleton className="h-3 rounded-full" />
+            <Skeleton className="h-32 rounded-lg" />
+          </div>
+        }
+      >
+        {(report) => <Report report={report} />}
+      </QuerySection>
+    </Panel>
   );
 }
 
@@ -118,12 +102,9 @@ function Report({ report }: { report: SpendReport }) {
           </div>
         </>
       ) : (
-        <div className="rounded-lg border border-dashed border-zinc-300 p-6 text-center dark:border-zinc-700" data-testid="budget-empty">
-          <p className="font-medium">No spend yet</p>
-          <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-            Model, embedding and tool costs appear here as soon as the agent makes its first call.
-          </p>
-        </div>
+        <EmptyState title="No spend yet" data-testid="budget-empty">
+          Model, embedding and tool costs appear here as soon as the agent makes its first call.
+        </EmptyState>
       )}
     </>
   );

@@ -2,9 +2,10 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { FormAlert } from "../ui/field";
+import { Alert } from "../ui/alert";
+import { PageHeader } from "../ui/page-header";
 import { useTRPC } from "../trpc/react";
-import { AgentForm } from "./agent-form";
+import { AgentForm } from "./form/agent-form";
 
 /** The edit page: the agent's stored settings in the same form that creates agents. */
 export function EditAgent({ agentId }: { agentId: string }) {
@@ -18,18 +19,19 @@ export function EditAgent({ agentId }: { agentId: string }) {
           ← Back to the agent
         </Link>
       </p>
-      <h1 className="mt-2 text-xl font-semibold">Edit {query.data ? `“${query.data.settings.name}”` : "agent"}</h1>
-      <p className="mt-1 mb-8 text-sm text-zinc-500">
-        Changes apply from the agent&apos;s next cycle. Every change is recorded in its history.
-      </p>
+      <PageHeader
+        title={`Edit ${query.data ? `“${query.data.settings.name}”` : "agent"}`}
+        description="Changes apply from the agent's next cycle. Every change is recorded in its history."
+        className="mt-2 mb-8"
+      />
       {query.isPending ? (
         <p role="status" className="text-sm text-zinc-500">
           Loading the settings…
         </p>
       ) : query.isError ? (
-        <FormAlert>{query.error.message}</FormAlert>
+        <Alert variant="inline">{query.error.message}</Alert>
       ) : query.data.isReadOnly ? (
-        <FormAlert>This agent is a read-only archive; its settings can&apos;t be changed.</FormAlert>
+        <Alert variant="inline">This agent is a read-only archive; its settings can&apos;t be changed.</Alert>
       ) : (
         <AgentForm
           key={query.data.version}

@@ -7,7 +7,9 @@ import { useState } from "react";
 import { toast } from "sonner";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
-import { Field, FormAlert } from "../ui/field";
+import { Alert } from "../ui/alert";
+import { PageHeader } from "../ui/page-header";
+import { Field } from "../ui/field";
 
 /** How often the page asks how far the running import got. */
 const PROGRESS_POLL_MS = 1000;
@@ -65,13 +67,13 @@ export function ImportAgent({ maxMegabytes }: { maxMegabytes: number }) {
           Agents
         </Link>
       </p>
-      <h1 className="mt-1 text-xl font-semibold">Import an agent&apos;s history</h1>
-      <p className="mt-1 mb-8 text-sm text-zinc-500">
-        An export (the Export button on an agent&apos;s page) becomes a read-only, archived agent in this team: its timeline, state,
-        checkpoints, memories, approvals and spend, to inspect or fork. It never runs by itself.
-      </p>
+      <PageHeader
+        title="Import an agent's history"
+        description="An export (the Export button on an agent's page) becomes a read-only, archived agent in this team: its timeline, state, checkpoints, memories, approvals and spend, to inspect or fork. It never runs by itself."
+        className="mt-1 mb-8"
+      />
       <form onSubmit={onSubmit} className="space-y-5" aria-label="Import an agent" noValidate>
-        {error ? <FormAlert>{error}</FormAlert> : null}
+        {error ? <Alert variant="inline">{error}</Alert> : null}
         <Field id="import-file" label="Export file" hint={`A .jsonl file, at most ${maxMegabytes} MB.`}>
           <input
             id="import-file"

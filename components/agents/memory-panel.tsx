@@ -4,9 +4,15 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { useState } from "react";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
-import { Button } from "../ui/button";
-import { formatAbsolute, formatRelative } from "../ui/format";
 import { toast } from "sonner";
+import { Alert, Notice } from "../ui/alert";
+import { Button } from "../ui/button";
+import { ConfirmButton } from "../ui/confirm";
+import { EmptyState } from "../ui/empty-state";
+import { formatAbsolute, formatRelative } from "../ui/format";
+import { Section } from "../ui/panel";
+import { Skeleton } from "../ui/skeleton";
+import { CompactInput, CompactSelect } from "../ui/field";
 
 const KINDS = [
   ["", "All kinds"],
@@ -31,50 +37,37 @@ export function MemoryPanel({ agentId }: { agentId: string }) {
 
   return (
     <div className="space-y-6">
-      <section aria-labelledby="memories-heading" className="space-y-3">
-        <h2 id="memories-heading" className="text-lg font-semibold">
-          Memories
-        </h2>
+      <Section title="Memories">
         <div className="flex flex-wrap items-center gap-2">
-          <input
+          <CompactInput
             type="search"
             aria-label="Search memories"
             placeholder="Search memories…"
             value={query}
             onChange={(e) => setQuery(e.target.value)}
             maxLength={200}
-            className="min-w-0 flex-1 rounded-md border-0 bg-white px-2.5 py-1.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
+            className="min-w-0 flex-1"
           />
-          <select
-            aria-label="Filter by kind"
-            value={kind}
-            onChange={(e) => setKind(e.target.value as "" | Kind)}
-            className="rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
-          >
+          <CompactSelect aria-label="Filter by kind" value={kind} onChange={(e) => setKind(e.target.value as "" | Kind)}>
             {KINDS.map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>
             ))}
-          </select>
+          </CompactSelect>
           <label className="flex items-center gap-1.5 text-sm">
             <input type="checkbox" checked={includeArchived} onChange={(e) => setIncludeArchived(e.target.checked)} />
             Show archived
           </label>
         </div>
         {list.isPending ? (
-          <div className="h-24 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-label="Loading memories" />
+          <Skeleton className="h-24 rounded-lg" label="Loading memories" />
         ) : list.isError ? (
-          <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-            The memories could not be loaded: {list.error.message}
-          </div>
+          <Alert>The memories could not be loaded: {list.error.message}</Alert>
         ) : items.length === 0 ? (
-          <p
-            className="rounded-xl border border-dashed border-zinc-300 p-6 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400"
-            data-testid="memories-empty"
-          >
+          <EmptyState data-testid="memories-empty">
             {query || kind ? "No memories match." : "No memories yet. The agent writes one for every cycle it completes."}
-          </p>
+          </EmptyState>
         ) : (
           <ul className="space-y-2" data-testid="memories">
             {items.map((m) => (
@@ -87,12 +80,9 @@ export function MemoryPanel({ agentId }: { agentId: string }) {
             Show more
           </Button>
         ) : null}
-      </section>
+      </Section>
 
-      <section aria-labelledby="facts-heading" className="space-y-2">
-        <h2 id="facts-heading" className="text-lg font-semibold">
-          Facts
-        </h2>
+      <Section title="Facts" className="space-y-2">
         {facts.isPending ? null : facts.isError ? (
           <p role="alert" className="text-sm text-red-700 dark:text-red-300">
             The facts could not be loaded: {facts.error.message}
@@ -137,7 +127,7 @@ export function MemoryPanel({ agentId }: { agentId: string }) {
             </table>
           </div>
         )}
-      </section>
+      </Section>
     </div>
   );
 }
@@ -160,7 +150,6 @@ function MemoryItem({ agentId, memory }: { agentId: string; memory: MemoryRow })
   const [editing, setEditing] = useState(false);
   const [content, setContent] = useState(memory.content);
   const [importance, setImportance] = useState(String(memory.importance));
-  const [confirmForget, setConfirmForget] = useState(false);
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: trpc.memory.list.pathKey() });
@@ -274,32 +263,17 @@ function MemoryItem({ agentId, memory }: { agentId: string; memory: MemoryRow })
           <Button variant="secondary" onClick={() => setEditing(true)}>
             Edit
           </Button>
-          {confirmForget ? (
-            <>
-              <Button variant="danger" onClick={() => forget.mutate({ memoryId: memory.id })} isLoading={forget.isPending}>
-                Forget for good
-              </Button>
-              <Button variant="ghost" onClick={() => setConfirmForget(false)}>
-                Keep it
-              </Button>
-            </>
-          ) : (
-            <Button variant="ghost" onClick={() => setConfirmForget(true)}>
-              Forget…
-            </Button>
-          )}
+          <ConfirmButton
+            confirmLabel="Forget for good"
+            cancelLabel="Keep it"
+            isLoading={forget.isPending}
+            onConfirm={() => forget.mutate({ memoryId: memory.id })}
+          >
+            Forget…
+          </ConfirmButton>
         </div>
       ) : null}
-      {message ? (
-        <p
-          role={message.kind === "error" ? "alert" : "status"}
-          className={
-            message.kind === "error" ? "mt-1 text-xs text-red-700 dark:text-red-300" : "mt-1 text-xs text-emerald-700 dark:text-emerald-300"
-          }
-        >
-          {message.text}
-        </p>
-      ) : null}
+      <Notice message={message} size="xs" className="mt-1" />
     </li>
   );
 }

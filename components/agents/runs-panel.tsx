@@ -1,24 +1,27 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { clsx } from "clsx";
-import { useEffect, useId, useState } from "react";
 import { useTRPC } from "../trpc/react";
-import { Button } from "../ui/button";
+import { Badge, type BadgeTone } from "../ui/badge";
+import { EmptyState } from "../ui/empty-state";
+import { Panel } from "../ui/panel";
+import { QuerySection, RefreshError } from "../ui/query-section";
+import { SkeletonGroup } from "../ui/skeleton";
+import { useNow } from "../ui/use-now";
 import { formatAbsolute, formatRelative } from "../ui/format";
 
 const REFRESH_MS = 5000;
 const RUN_LIMIT = 20;
 
-const STATUS_STYLES: Record<string, string> = {
-  queued: "bg-zinc-100 text-zinc-700 ring-zinc-300 dark:bg-zinc-800 dark:text-zinc-300 dark:ring-zinc-700",
-  running: "bg-emerald-50 text-emerald-800 ring-emerald-300 dark:bg-emerald-950 dark:text-emerald-300 dark:ring-emerald-800",
-  completed: "bg-violet-50 text-violet-800 ring-violet-300 dark:bg-violet-950 dark:text-violet-300 dark:ring-violet-800",
-  failed: "bg-red-50 text-red-800 ring-red-300 dark:bg-red-950 dark:text-red-300 dark:ring-red-800",
-  cancelled: "bg-zinc-100 text-zinc-700 ring-zinc-300 dark:bg-zinc-800 dark:text-zinc-300 dark:ring-zinc-700",
-  sleeping: "bg-sky-50 text-sky-800 ring-sky-300 dark:bg-sky-950 dark:text-sky-300 dark:ring-sky-800",
-  waiting: "bg-amber-50 text-amber-800 ring-amber-300 dark:bg-amber-950 dark:text-amber-300 dark:ring-amber-800",
-  invoking: "bg-sky-50 text-sky-800 ring-sky-300 dark:bg-sky-950 dark:text-sky-300 dark:ring-sky-800",
+const STATUS_TONES: Record<string, BadgeTone> = {
+  queued: "neutral",
+  running: "green",
+  completed: "violet",
+  failed: "red",
+  cancelled: "neutral",
+  sleeping: "sky",
+  waiting: "amber",
+  invoking: "sky",
 };
 
 const STATUS_LABELS: Record<string, string> = {
@@ -38,55 +41,41 @@ const STATUS_LABELS: Record<string, string> = {
  */
 export function RunsPanel({ agentId }: { agentId: string }) {
   const trpc = useTRPC();
-  const headingId = useId();
   const query = useQuery(trpc.run.listForAgent.queryOptions({ agentId, limit: RUN_LIMIT }, { refetchInterval: REFRESH_MS }));
   const now = useNow(REFRESH_MS);
 
   return (
-    <section
-      aria-labelledby={headingId}
-      className="min-w-0 space-y-4 rounded-xl bg-white p-4 ring-1 ring-zinc-200 sm:p-5 dark:bg-zinc-900 dark:ring-zinc-800"
+    <Panel
+      title="Runs"
       data-testid="runs-panel"
-    >
-      <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id={headingId} className="text-lg font-semibold">
-          Runs
-        </h2>
-        {query.data && query.isError ? (
-          <span className="text-xs text-amber-700 dark:text-amber-400" role="status">
-            Could not refresh: {query.error.message}
-          </span>
+      aside={
+        query.data && query.isError ? (
+          <RefreshError query={query} />
         ) : query.data && query.data.length === RUN_LIMIT ? (
           <span className="text-xs text-zinc-500">Latest {RUN_LIMIT}</span>
-        ) : null}
-      </div>
-
-      {query.isPending ? (
-        <div className="space-y-2" aria-label="Loading runs" aria-busy>
-          {[0, 1, 2].map((i) => (
-            <div key={i} className="h-16 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" />
-          ))}
-        </div>
-      ) : !query.data ? (
-        <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-          <p>The runs could not be loaded: {query.error?.message ?? "unknown error"}</p>
-          <Button variant="secondary" className="mt-3" isLoading={query.isFetching} onClick={() => void query.refetch()}>
-            Try again
-          </Button>
-        </div>
-      ) : query.data.length === 0 ? (
-        <div className="rounded-lg border border-dashed border-zinc-300 p-6 text-center dark:border-zinc-700" data-testid="runs-empty">
-          <p className="font-medium">No runs yet</p>
-          <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">Each start or resume of the agent appears here as a run.</p>
-        </div>
-      ) : (
-        <ol className="space-y-3" aria-label="Runs, newest first">
-          {query.data.map((run) => (
-            <RunItem key={run.id} run={run} now={now} />
-          ))}
-        </ol>
-      )}
-    </section>
+        ) : null
+      }
+    >
+      <QuerySection
+        query={query}
+        what="The runs"
+        loading={<SkeletonGroup label="Loading runs" itemClassName="h-16 rounded-lg" />}
+        isEmpty={(runs) => runs.length === 0}
+        empty={
+          <EmptyState title="No runs yet" data-testid="runs-empty">
+            Each start or resume of the agent appears here as a run.
+          </EmptyState>
+        }
+      >
+        {(runs) => (
+          <ol className="space-y-3" aria-label="Runs, newest first">
+            {runs.map((run) => (
+              <RunItem key={run.id} run={run} now={now} />
+            ))}
+          </ol>
+        )}
+      </QuerySection>
+    </Panel>
   );
 }
 
@@ -125,7 +114,7 @@ function RunItem({ run, now }: { run: Run; now: number }) {
   return (
     <li className="min-w-0 rounded-lg p-3 ring-1 ring-zinc-200 dark:ring-zinc-800" data-testid="run-row" data-status={run.status}>
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
-        <Badge status={run.status} />
+        <RunBadge status={run.status} />
         <span className="text-zinc-600 dark:text-zinc-400">
           Started{" "}
           <time dateTime={run.startedAt.toISOString()} title={formatAbsolute(run.startedAt)}>
@@ -197,7 +186,7 @@ function RunItem({ run, now }: { run: Run; now: number }) {
                         {stepError ? <span className="block text-xs break-words text-red-700 dark:text-red-300">{stepError}</span> : null}
                       </td>
                       <td className="py-1.5 pr-3">
-                        <Badge status={step.status} />
+                        <RunBadge status={step.status} />
                       </td>
                       <td className="py-1.5 pr-3 text-right tabular-nums">{step.attempts}</td>
                       <td className="py-1.5 text-right whitespace-nowrap tabular-nums" title={formatAbsolute(step.startedAt)}>
@@ -215,27 +204,12 @@ function RunItem({ run, now }: { run: Run; now: number }) {
   );
 }
 
-function Badge({ status }: { status: string }) {
+function RunBadge({ status }: { status: string }) {
   return (
-    <span
-      className={clsx(
-        "inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset",
-        STATUS_STYLES[status] ?? STATUS_STYLES.queued,
-      )}
-    >
+    <Badge tone={STATUS_TONES[status] ?? "neutral"} className="whitespace-nowrap">
       {STATUS_LABELS[status] ?? status}
-    </span>
+    </Badge>
   );
-}
-
-/** The current time, moving every `intervalMs`, so relative times stay true between refetches. */
-function useNow(intervalMs: number) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
 }
 
 /** The readable part of a stored error (usually `{ message }`); a bounded JSON dump otherwise. */

@@ -8,8 +8,11 @@ import { diffWorldStates } from "~/shared/state-diff";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
-import { Field, Input } from "../ui/field";
+import { CompactSelect, Field, Input } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
+import { Section } from "../ui/panel";
+import { LoadError } from "../ui/query-section";
+import { Skeleton } from "../ui/skeleton";
 
 const NOW = "now";
 
@@ -24,47 +27,31 @@ export function StatePanel({ agentId }: { agentId: string }) {
   const before = useQuery(trpc.agent.checkpoint.queryOptions({ id: agentId, cycle: fromCycle ?? 0 }, { enabled: fromCycle !== null }));
   const after = useQuery(trpc.agent.checkpoint.queryOptions({ id: agentId, cycle: toCycle ?? 0 }, { enabled: toCycle !== null }));
 
-  if (state.isPending) return <div className="h-24 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-label="Loading the state" />;
-  if (state.isError)
-    return (
-      <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-        The state could not be loaded: {state.error.message}
-      </div>
-    );
+  if (state.isPending) return <Skeleton className="h-24 rounded-lg" label="Loading the state" />;
+  if (!state.data) return <LoadError what="The state" query={state} />;
   const afterState = toCycle === null ? state.data.worldState : after.data?.worldState;
   const changes =
     fromCycle !== null && before.data && afterState !== undefined ? diffWorldStates(before.data.worldState, afterState) : null;
-  const select =
-    "rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700";
 
   return (
     <div className="space-y-6">
-      <section aria-labelledby="world-heading">
-        <h2 id="world-heading" className="text-lg font-semibold">
-          World state now
-        </h2>
+      <Section title="World state now" className="">
         <pre
           className="mt-2 max-h-96 overflow-auto rounded-lg bg-white p-3 text-xs ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
           data-testid="world-state"
         >
           {JSON.stringify(state.data.worldState ?? {}, null, 2)}
         </pre>
-      </section>
-      <section aria-labelledby="summary-heading">
-        <h2 id="summary-heading" className="text-lg font-semibold">
-          Rolling summary
-        </h2>
+      </Section>
+      <Section title="Rolling summary" className="">
         <p className="text-xs text-zinc-500">
           Cycles 1 to {state.data.summaryThroughCycle} as the model sees them; later cycles reach it in full.
         </p>
         <pre className="mt-2 max-h-72 overflow-auto rounded-lg bg-white p-3 text-xs whitespace-pre-wrap ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
           {state.data.summary || "(empty)"}
         </pre>
-      </section>
-      <section aria-labelledby="diff-heading" className="space-y-2">
-        <h2 id="diff-heading" className="text-lg font-semibold">
-          Compare checkpoints
-        </h2>
+      </Section>
+      <Section title="Compare checkpoints" className="space-y-2">
         {state.data.checkpoints.length === 0 ? (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">No checkpoints yet: one is written every 10 cycles.</p>
         ) : (
@@ -72,25 +59,25 @@ export function StatePanel({ agentId }: { agentId: string }) {
             <div className="flex flex-wrap items-center gap-2 text-sm">
               <label>
                 From{" "}
-                <select aria-label="From checkpoint" value={from} onChange={(e) => setFrom(e.target.value)} className={select}>
+                <CompactSelect aria-label="From checkpoint" value={from} onChange={(e) => setFrom(e.target.value)}>
                   <option value="">Choose…</option>
                   {state.data.checkpoints.map((c) => (
                     <option key={c.cycle} value={c.cycle}>
                       Cycle {c.cycle} ({formatAbsolute(c.createdAt)})
                     </option>
                   ))}
-                </select>
+                </CompactSelect>
               </label>
               <label>
                 to{" "}
-                <select aria-label="To checkpoint" value={to} onChange={(e) => setTo(e.target.value)} className={select}>
+                <CompactSelect aria-label="To checkpoint" value={to} onChange={(e) => setTo(e.target.value)}>
                   <option value={NOW}>Now</option>
                   {state.data.checkpoints.map((c) => (
                     <option key={c.cycle} value={c.cycle}>
                       Cycle {c.cycle}
                     </option>
                   ))}
-                </select>
+                </CompactSelect>
               </label>
             </div>
             {changes === null ? null : changes.length === 0 ? (
@@ -123,11 +110,8 @@ export function StatePanel({ agentId }: { agentId: string }) {
             )}
           </>
         )}
-      </section>
-      <section aria-labelledby="checkpoints-heading" className="space-y-2">
-        <h2 id="checkpoints-heading" className="text-lg font-semibold">
-          Checkpoints
-        </h2>
+      </Section>
+      <Section title="Checkpoints" className="space-y-2">
         <p className="text-xs text-zinc-500">
           Fork a new agent from any checkpoint: it starts idle with the world state, summary and memories as of that cycle, its own budget
           spend, and this agent&apos;s settings.
@@ -141,7 +125,7 @@ export function StatePanel({ agentId }: { agentId: string }) {
             ))}
           </ul>
         )}
-      </section>
+      </Section>
     </div>
   );
 }

@@ -6,7 +6,10 @@ import { defaultRangeExtractor, useWindowVirtualizer, type Range } from "@tansta
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { TimelineCycle, TimelineEvent } from "~/server/agents/timeline";
 import { useTRPC } from "../trpc/react";
+import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
+import { EmptyState } from "../ui/empty-state";
+import { Skeleton } from "../ui/skeleton";
 import { CycleRow } from "./cycle-row";
 
 /** Cycles a page: the first page is the one the 50 ms API target is measured on (bench/dashboard.ts). */
@@ -113,24 +116,18 @@ export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean
         </span>
       </div>
       {pages.isPending ? (
-        <div className="h-24 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-label="Loading the timeline" />
+        <Skeleton className="h-24 rounded-lg" label="Loading the timeline" />
       ) : pages.isError && cycles.length === 0 ? (
-        <div
-          role="alert"
-          className="flex flex-wrap items-center justify-between gap-3 rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
-        >
+        <Alert className="flex flex-wrap items-center justify-between gap-3">
           <span>The timeline could not be loaded: {pages.error.message}</span>
           <Button variant="secondary" onClick={() => void pages.refetch()}>
             Try again
           </Button>
-        </div>
+        </Alert>
       ) : cycles.length === 0 ? (
-        <p
-          className="rounded-xl border border-dashed border-zinc-300 p-8 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400"
-          data-testid="timeline-empty"
-        >
+        <EmptyState size="lg" data-testid="timeline-empty">
           Nothing has happened yet. Start the agent to see its cycles here as they happen.
-        </p>
+        </EmptyState>
       ) : hidden ? null : (
         <CycleList
           cycles={cycles}

@@ -1,12 +1,15 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useId, useState } from "react";
+import { useState } from "react";
 import { can, isTeamRole } from "~/shared/roles";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
-import { FormAlert } from "../ui/field";
+import { Alert, SuccessBox } from "../ui/alert";
 import { formatAbsolute, formatRelative } from "../ui/format";
+import { Panel } from "../ui/panel";
+import { LoadError } from "../ui/query-section";
+import { Skeleton } from "../ui/skeleton";
 
 const REFRESH_MS = 10_000;
 
@@ -33,7 +36,6 @@ function curlExample(url: string, secret: string) {
 export function TriggersPanel({ agentId }: { agentId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const headingId = useId();
   const info = useQuery(trpc.agent.webhook.queryOptions({ id: agentId }, { refetchInterval: REFRESH_MS }));
   const team = useQuery(trpc.team.current.queryOptions());
   const canManage = team.data ? isTeamRole(team.data.role) && can(team.data.role, "agent:control") : false;
@@ -61,30 +63,13 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
     }
   }
 
-  if (info.isPending) {
-    return <div className="h-40 animate-pulse rounded-xl bg-zinc-100 dark:bg-zinc-800" aria-label="Loading triggers" aria-busy />;
-  }
-  if (!info.data) {
-    return (
-      <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-        <p>The triggers could not be loaded: {info.error?.message ?? "unknown error"}</p>
-        <Button variant="secondary" className="mt-3" isLoading={info.isFetching} onClick={() => void info.refetch()}>
-          Try again
-        </Button>
-      </div>
-    );
-  }
+  if (info.isPending) return <Skeleton className="h-40 rounded-xl" label="Loading triggers" />;
+  if (!info.data) return <LoadError what="The triggers" query={info} />;
   const { url, hasSecret, schedule, deliveries, maxBytes } = info.data;
 
   return (
     <div className="space-y-6" data-testid="triggers-panel">
-      <section
-        aria-labelledby={headingId}
-        className="space-y-3 rounded-xl bg-white p-4 ring-1 ring-zinc-200 sm:p-5 dark:bg-zinc-900 dark:ring-zinc-800"
-      >
-        <h2 id={headingId} className="text-lg font-semibold">
-          Webhook
-        </h2>
+      <Panel title="Webhook" className="space-y-3">
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           Other services can POST to this address (JSON or text, at most {Math.round(maxBytes / 1024)} KB). The agent sees the payload in
           its next cycle; a sleeping or idle agent is woken. Each request must be signed with the secret and carry a unique delivery id; a
@@ -105,13 +90,10 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
         </div>
 
         {secret ? (
-          <div
-            className="space-y-2 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200 dark:bg-emerald-950 dark:ring-emerald-900"
+          <SuccessBox
             data-testid="webhook-secret"
+            title={<>New secret. Copy it now: it is shown only once{hasSecret ? ", and the previous secret no longer works" : ""}.</>}
           >
-            <p className="text-sm font-medium text-emerald-900 dark:text-emerald-200" role="status">
-              New secret. Copy it now: it is shown only once{hasSecret ? ", and the previous secret no longer works" : ""}.
-            </p>
             <div className="flex flex-col gap-2 sm:flex-row">
               <input
                 readOnly
@@ -136,7 +118,7 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
             <Button type="button" variant="secondary" onClick={() => copy(curlExample(url, secret), "curl")}>
               {copied === "curl" ? "Copied" : "Copy example"}
             </Button>
-          </div>
+          </SuccessBox>
         ) : (
           <p className="text-sm" data-testid="webhook-secret-status">
             {hasSecret
@@ -149,7 +131,7 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
             The browser did not allow copying: select the text and copy it yourself.
           </p>
         ) : null}
-        {rotate.error ? <FormAlert>{rotate.error.message}</FormAlert> : null}
+        {rotate.error ? <Alert variant="inline">{rotate.error.message}</Alert> : null}
 
         {canManage ? (
           isConfirming ? (
@@ -173,10 +155,9 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
             </Button>
           )
         ) : null}
-      </section>
+      </Panel>
 
-      <section className="space-y-2 rounded-xl bg-white p-4 ring-1 ring-zinc-200 sm:p-5 dark:bg-zinc-900 dark:ring-zinc-800">
-        <h2 className="text-lg font-semibold">Schedule</h2>
+      <Panel title="Schedule" className="space-y-2">
         {schedule ? (
           <p className="text-sm" data-testid="schedule-summary">
             <code className="font-mono">{schedule.cron}</code> in {schedule.timezone}.{" "}
@@ -195,10 +176,9 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
             No schedule. Set one in the agent&apos;s settings (cron, with a time zone).
           </p>
         )}
-      </section>
+      </Panel>
 
-      <section className="space-y-2 rounded-xl bg-white p-4 ring-1 ring-zinc-200 sm:p-5 dark:bg-zinc-900 dark:ring-zinc-800">
-        <h2 className="text-lg font-semibold">Recent deliveries</h2>
+      <Panel title="Recent deliveries" className="space-y-2">
         {deliveries.length === 0 ? (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">Nothing delivered yet.</p>
         ) : (
@@ -224,7 +204,7 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
             ))}
           </ul>
         )}
-      </section>
+      </Panel>
     </div>
   );
 }

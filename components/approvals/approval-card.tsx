@@ -3,6 +3,7 @@
 import { clsx } from "clsx";
 import Link from "next/link";
 import { Button } from "../ui/button";
+import { Alert } from "../ui/alert";
 import { Field, Input, Textarea } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { KIND_HINTS, KIND_LABELS, KindBadge } from "./approval-kind";
@@ -209,17 +210,14 @@ export function ApprovalCard({
         </Field>
 
         {error?.message ? (
-          <div
-            role="alert"
-            className="flex flex-wrap items-center justify-between gap-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-red-200 dark:bg-red-950 dark:text-red-200 dark:ring-red-900"
-          >
+          <Alert variant="inline" className="flex flex-wrap items-center justify-between gap-2">
             <span className="min-w-0 break-words">{error.message}</span>
             {isGone ? (
               <button type="button" className="font-semibold underline" onClick={onDismiss} aria-label={`Dismiss ${subject}`}>
                 Dismiss
               </button>
             ) : null}
-          </div>
+          </Alert>
         ) : null}
 
         <div className="flex flex-wrap items-center gap-2">

@@ -5,6 +5,10 @@ import { useEffect, useRef, useState } from "react";
 import { can } from "~/shared/roles";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
+import { Alert, AlertAction } from "../ui/alert";
+import { EmptyState } from "../ui/empty-state";
+import { SkeletonGroup } from "../ui/skeleton";
+import { useNow } from "../ui/use-now";
 import { ApprovalCard, domIds } from "./approval-card";
 import { RecentDecisions } from "./recent-decisions";
 import { EMPTY_DRAFT, type Decision, type Draft, type ItemError, type PendingApproval } from "./types";
@@ -34,16 +38,6 @@ function successMessage(item: PendingApproval, decision: Decision): string {
   if (item.kind === "budget") return `${agent} goes on at its current budget.`;
   if (item.kind === "stuck") return `${agent} continues.`;
   return `Approved ${item.toolName ?? "the call"} for ${agent}.`;
-}
-
-/** Re-renders every so often so "in 5 minutes" stays true while the page is open all day. */
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
 }
 
 export function ApprovalsInbox() {
@@ -215,19 +209,12 @@ export function ApprovalsInbox() {
       </p>
 
       {pending.isPending ? (
-        <div className="space-y-3" aria-busy>
-          <span className="sr-only">Loading approvals…</span>
-          {[0, 1, 2].map((i) => (
-            <div key={i} className="h-40 animate-pulse rounded-xl bg-zinc-100 dark:bg-zinc-800" />
-          ))}
-        </div>
+        <SkeletonGroup label="Loading approvals" className="space-y-3" itemClassName="h-40 rounded-xl" />
       ) : pending.isError && !pending.data ? (
-        <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+        <Alert>
           The approvals could not be loaded: {pending.error.message}{" "}
-          <button type="button" className="font-semibold underline" onClick={() => void pending.refetch()}>
-            Try again
-          </button>
-        </div>
+          <AlertAction onClick={() => void pending.refetch()}>Try again</AlertAction>
+        </Alert>
       ) : (
         <>
           {pending.isError ? (
@@ -236,16 +223,12 @@ export function ApprovalsInbox() {
             </p>
           ) : null}
           {items.length === 0 ? (
-            <div
-              className="rounded-xl border border-dashed border-zinc-300 p-10 text-center dark:border-zinc-700"
-              data-testid="approvals-empty"
-            >
-              <h2 className="font-semibold">Nothing is waiting for you</h2>
-              <p className="mx-auto mt-1 max-w-md text-sm text-zinc-600 dark:text-zinc-400">
+            <EmptyState size="xl" titleAs="h2" title="Nothing is waiting for you" data-testid="approvals-empty">
+              <p className="mx-auto max-w-md">
                 When an agent holds a tool call, asks a question, reaches its soft budget limit or gets stuck, it shows up here within a few
                 seconds.
               </p>
-            </div>
+            </EmptyState>
           ) : (
             <ol className="space-y-3" aria-label="Waiting approvals" data-testid="approvals-list">
               {items.map((item) => (

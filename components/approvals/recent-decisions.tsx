@@ -1,19 +1,21 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { clsx } from "clsx";
 import Link from "next/link";
+import { AlertAction } from "../ui/alert";
+import { Badge, type BadgeTone } from "../ui/badge";
 import { formatAbsolute, formatRelative } from "../ui/format";
+import { Skeleton } from "../ui/skeleton";
 import { useTRPC } from "../trpc/react";
 import { KIND_LABELS } from "./approval-kind";
 import type { RecentApproval } from "./types";
 
-const OUTCOME_STYLES: Record<RecentApproval["status"], string> = {
-  pending: "bg-zinc-100 text-zinc-700 ring-zinc-300 dark:bg-zinc-800 dark:text-zinc-300 dark:ring-zinc-700",
-  approved: "bg-emerald-50 text-emerald-800 ring-emerald-300 dark:bg-emerald-950 dark:text-emerald-300 dark:ring-emerald-800",
-  rejected: "bg-red-50 text-red-800 ring-red-300 dark:bg-red-950 dark:text-red-300 dark:ring-red-800",
-  expired: "bg-zinc-100 text-zinc-700 ring-zinc-300 dark:bg-zinc-800 dark:text-zinc-300 dark:ring-zinc-700",
-  cancelled: "bg-zinc-100 text-zinc-700 ring-zinc-300 dark:bg-zinc-800 dark:text-zinc-300 dark:ring-zinc-700",
+const OUTCOME_TONES: Record<RecentApproval["status"], BadgeTone> = {
+  pending: "neutral",
+  approved: "green",
+  rejected: "red",
+  expired: "neutral",
+  cancelled: "neutral",
 };
 
 function outcomeLabel(item: RecentApproval): string {
@@ -43,13 +45,11 @@ export function RecentDecisions({ now }: { now: number }) {
         Decided in the last day
       </h2>
       {query.isPending ? (
-        <div className="h-14 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-hidden />
+        <Skeleton className="h-14 rounded-lg" />
       ) : query.isError && !query.data ? (
         <p className="text-sm text-red-700 dark:text-red-300">
           Recent decisions could not be loaded: {query.error.message}{" "}
-          <button type="button" className="font-semibold underline" onClick={() => void query.refetch()}>
-            Try again
-          </button>
+          <AlertAction onClick={() => void query.refetch()}>Try again</AlertAction>
         </p>
       ) : query.data.length === 0 ? (
         <p className="text-sm text-zinc-500 dark:text-zinc-400">No decisions in the last day.</p>
@@ -61,14 +61,7 @@ export function RecentDecisions({ now }: { now: number }) {
           {query.data.map((item) => (
             <li key={item.id} className="min-w-0 space-y-1 px-4 py-3 text-sm" data-testid="recent-approval">
               <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
-                <span
-                  className={clsx(
-                    "inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",
-                    OUTCOME_STYLES[item.status],
-                  )}
-                >
-                  {outcomeLabel(item)}
-                </span>
+                <Badge tone={OUTCOME_TONES[item.status]}>{outcomeLabel(item)}</Badge>
                 <Link href={`/agents/${item.agentId}`} className="min-w-0 font-medium break-words hover:underline">
                   {item.agent.name}
                 </Link>

@@ -5,8 +5,12 @@ import Link from "next/link";
 import { useState } from "react";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
+import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
+import { CompactInput, CompactSelect } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
+import { PageHeader } from "../ui/page-header";
+import { Skeleton } from "../ui/skeleton";
 
 const GROUPS = [
   ["agent", "Agents (create, edit, start, pause, resume, stop, fork)"],
@@ -17,8 +21,6 @@ const GROUPS = [
   ["share", "Share links"],
   ["team", "Team and roles"],
 ] as const;
-
-const CONTROL = "rounded-md border-0 bg-white py-1.5 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700";
 
 /** The team's audit log for admins: filter by action, person, target and dates; newest first. */
 export function AuditLog() {
@@ -48,25 +50,20 @@ export function AuditLog() {
   const items = log.data?.pages.flatMap((p) => p.items) ?? [];
 
   if (filters.isError) {
-    return (
-      <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-        {filters.error.message}
-      </div>
-    );
+    return <Alert>{filters.error.message}</Alert>;
   }
 
   return (
     <section aria-labelledby="audit-heading" className="space-y-4">
-      <div>
-        <h1 id="audit-heading" className="text-xl font-semibold">
-          Audit log
-        </h1>
-        <p className="text-sm text-zinc-500">Who did what in this team, newest first. Visible to admins and owners.</p>
-      </div>
+      <PageHeader
+        id="audit-heading"
+        title="Audit log"
+        description="Who did what in this team, newest first. Visible to admins and owners."
+      />
       <form className="flex flex-wrap items-end gap-3 text-sm" onSubmit={(e) => e.preventDefault()} aria-label="Filter the audit log">
         <label>
           <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">Action</span>
-          <select value={action} onChange={(e) => setAction(e.target.value)} className={`${CONTROL} pr-8`} aria-label="Action">
+          <CompactSelect value={action} onChange={(e) => setAction(e.target.value)} aria-label="Action">
             <option value="">All actions</option>
             {GROUPS.map(([group, label]) => (
               <option key={group} value={group}>
@@ -78,41 +75,36 @@ export function AuditLog() {
                 {a}
               </option>
             ))}
-          </select>
+          </CompactSelect>
         </label>
         <label>
           <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">Person</span>
-          <select value={actorId} onChange={(e) => setActorId(e.target.value)} className={`${CONTROL} pr-8`} aria-label="Person">
+          <CompactSelect value={actorId} onChange={(e) => setActorId(e.target.value)} aria-label="Person">
             <option value="">Everyone</option>
             {(filters.data?.members ?? []).map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name} ({m.email})
               </option>
             ))}
-          </select>
+          </CompactSelect>
         </label>
         <label>
           <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">Target id</span>
-          <input
-            value={targetId}
-            onChange={(e) => setTargetId(e.target.value)}
-            placeholder="an agent id"
-            className={`${CONTROL} w-72 pr-2.5`}
-          />
+          <CompactInput value={targetId} onChange={(e) => setTargetId(e.target.value)} placeholder="an agent id" className="w-72" />
         </label>
         <label>
           <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">From</span>
-          <input
+          <CompactInput
             type="date"
             value={from}
             onChange={(e) => setFrom(e.target.value)}
-            className={`${CONTROL} pr-2.5`}
+
             aria-invalid={!!fieldErrors.from || undefined}
           />
         </label>
         <label>
           <span className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">To</span>
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} className={`${CONTROL} pr-2.5`} />
+          <CompactInput type="date" value={to} onChange={(e) => setTo(e.target.value)} />
         </label>
       </form>
       {log.isError ? (
@@ -122,7 +114,7 @@ export function AuditLog() {
       ) : null}
 
       {log.isPending ? (
-        <div className="h-32 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-label="Loading the audit log" />
+        <Skeleton className="h-32 rounded-lg" label="Loading the audit log" />
       ) : items.length === 0 && !log.isError ? (
         <p
           className="rounded-lg bg-white p-6 text-sm text-zinc-600 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:text-zinc-400 dark:ring-zinc-800"

@@ -5,7 +5,8 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { Button } from "../ui/button";
-import { Field, FormAlert, Input } from "../ui/field";
+import { Alert } from "../ui/alert";
+import { Field, Input } from "../ui/field";
 import { safeNextPath, withNextPath } from "~/shared/next-path";
 import { authClient, formText } from "./auth-client";
 
@@ -50,7 +51,7 @@ export function SignInForm({ isSignUpOpen }: { isSignUpOpen: boolean }) {
 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-5" aria-label="Sign in">
-      {errors.form ? <FormAlert>{errors.form}</FormAlert> : null}
+      {errors.form ? <Alert variant="inline">{errors.form}</Alert> : null}
       <Field id="email" label="Email" error={errors.email}>
         <Input id="email" name="email" type="email" autoComplete="email" invalid={!!errors.email} />
       </Field>

@@ -8,7 +8,8 @@ import { z } from "zod";
 import { invitationIdFromNextPath, safeNextPath, withNextPath } from "~/shared/next-path";
 import { checkPassword, loadPasswordEstimator } from "~/shared/password-policy";
 import { Button } from "../ui/button";
-import { Field, FormAlert, Input } from "../ui/field";
+import { Alert } from "../ui/alert";
+import { Field, Input } from "../ui/field";
 import { authClient } from "./auth-client";
 import { PasswordStrengthHint } from "./password-strength";
 
@@ -79,7 +80,7 @@ export function SignUpForm({ note, invitedEmailHint }: { note: string | null; in
 
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-5" aria-label="Create your account">
-      {errors.form ? <FormAlert>{errors.form}</FormAlert> : null}
+      {errors.form ? <Alert variant="inline">{errors.form}</Alert> : null}
       {note ? <p className="text-sm text-zinc-600 dark:text-zinc-400">{note}</p> : null}
       <Field id="name" label="Name" error={errors.name}>
         <Input

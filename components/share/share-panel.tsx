@@ -1,14 +1,19 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { clsx } from "clsx";
 import { useState } from "react";
 import { can, isTeamRole } from "~/shared/roles";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
+import { Alert, SuccessBox } from "../ui/alert";
+import { Badge, type BadgeTone } from "../ui/badge";
 import { Button } from "../ui/button";
-import { Field, FormAlert, Input, Select } from "../ui/field";
+import { ConfirmButton } from "../ui/confirm";
+import { EmptyState } from "../ui/empty-state";
+import { Field, Input, Select } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
+import { Section } from "../ui/panel";
+import { Skeleton } from "../ui/skeleton";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const EXPIRY_CHOICES = [
@@ -22,11 +27,7 @@ const EXPIRY_CHOICES = [
 ] as const;
 type ExpiryChoice = (typeof EXPIRY_CHOICES)[number][0];
 
-const STATUS_STYLES: Record<string, string> = {
-  active: "bg-emerald-50 text-emerald-800 ring-emerald-300 dark:bg-emerald-950 dark:text-emerald-300 dark:ring-emerald-800",
-  expired: "bg-zinc-100 text-zinc-700 ring-zinc-300 dark:bg-zinc-800 dark:text-zinc-300 dark:ring-zinc-700",
-  revoked: "bg-red-50 text-red-800 ring-red-300 dark:bg-red-950 dark:text-red-300 dark:ring-red-800",
-};
+const STATUS_TONES: Record<LinkRow["status"], BadgeTone> = { active: "green", expired: "neutral", revoked: "red" };
 
 /** The chosen expiry as a date; a calendar date means the end of that day, in the browser's time zone. */
 function expiryOf(choice: ExpiryChoice, date: string): Date | null {
@@ -78,23 +79,14 @@ export function SharePanel({ agentId }: { agentId: string }) {
 
   return (
     <div className="space-y-6">
-      <section aria-labelledby="share-heading" className="space-y-3">
-        <h2 id="share-heading" className="text-lg font-semibold">
-          Share this agent&apos;s history
-        </h2>
+      <Section title="Share this agent's history">
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           Anyone with a link sees this agent&apos;s name, goal, status and timeline, read-only and without signing in. Revoke a link to
           close it at once.
         </p>
 
         {created ? (
-          <div
-            className="space-y-2 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200 dark:bg-emerald-950 dark:ring-emerald-900"
-            data-testid="share-created"
-          >
-            <p className="text-sm font-medium text-emerald-900 dark:text-emerald-200" role="status">
-              Link created. Copy it now: it is shown only once.
-            </p>
+          <SuccessBox data-testid="share-created" title="Link created. Copy it now: it is shown only once.">
             <div className="flex flex-col gap-2 sm:flex-row">
               <input
                 readOnly
@@ -118,7 +110,7 @@ export function SharePanel({ agentId }: { agentId: string }) {
                 The browser did not allow copying: select the link and copy it yourself.
               </p>
             ) : null}
-          </div>
+          </SuccessBox>
         ) : null}
 
         {team.isPending ? null : canManage ? (
@@ -189,7 +181,7 @@ export function SharePanel({ agentId }: { agentId: string }) {
                 The agent&apos;s own thoughts are always shown as written; if it quoted a result in a thought, the quote is shown.
               </p>
             </fieldset>
-            {create.error && !expiryError ? <FormAlert>{create.error.message}</FormAlert> : null}
+            {create.error && !expiryError ? <Alert variant="inline">{create.error.message}</Alert> : null}
             <Button type="submit" isLoading={create.isPending}>
               Create link
             </Button>
@@ -197,25 +189,15 @@ export function SharePanel({ agentId }: { agentId: string }) {
         ) : (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">Members, admins and owners can create and revoke links.</p>
         )}
-      </section>
+      </Section>
 
-      <section aria-labelledby="share-links-heading" className="space-y-3">
-        <h2 id="share-links-heading" className="text-lg font-semibold">
-          Links
-        </h2>
+      <Section title="Links">
         {links.isPending ? (
-          <div className="h-20 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-label="Loading links" />
+          <Skeleton className="h-20 rounded-lg" label="Loading links" />
         ) : links.isError ? (
-          <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-            The links could not be loaded: {links.error.message}
-          </div>
+          <Alert>The links could not be loaded: {links.error.message}</Alert>
         ) : links.data.length === 0 ? (
-          <p
-            className="rounded-xl border border-dashed border-zinc-300 p-6 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400"
-            data-testid="share-links-empty"
-          >
-            No links yet: this agent&apos;s history is visible to your team only.
-          </p>
+          <EmptyState data-testid="share-links-empty">No links yet: this agent&apos;s history is visible to your team only.</EmptyState>
         ) : (
           <ul className="space-y-2" data-testid="share-links">
             {links.data.map((link) => (
@@ -223,7 +205,7 @@ export function SharePanel({ agentId }: { agentId: string }) {
             ))}
           </ul>
         )}
-      </section>
+      </Section>
     </div>
   );
 }
@@ -242,7 +224,6 @@ type LinkRow = {
 
 function ShareLinkRow({ link, canManage, onChanged }: { link: LinkRow; canManage: boolean; onChanged: () => Promise<void> }) {
   const trpc = useTRPC();
-  const [isConfirming, setConfirming] = useState(false);
   const revoke = useMutation(trpc.share.revoke.mutationOptions({ onSuccess: onChanged }));
   const hidden = [link.redactToolData ? "tool data" : null, link.redactMemories ? "memories" : null].filter(Boolean);
   return (
@@ -252,14 +233,9 @@ function ShareLinkRow({ link, canManage, onChanged }: { link: LinkRow; canManage
       data-status={link.status}
     >
       <div className="flex flex-wrap items-center gap-2">
-        <span
-          className={clsx(
-            "inline-flex rounded-full px-2 py-0.5 text-xs font-medium capitalize ring-1 ring-inset",
-            STATUS_STYLES[link.status],
-          )}
-        >
+        <Badge tone={STATUS_TONES[link.status]} className="capitalize">
           {link.status}
-        </span>
+        </Badge>
         <span className="text-zinc-700 dark:text-zinc-300">
           Created by {link.createdBy ?? "a former member"}{" "}
           <span title={formatAbsolute(link.createdAt)}>{formatRelative(link.createdAt)}</span>
@@ -283,20 +259,15 @@ function ShareLinkRow({ link, canManage, onChanged }: { link: LinkRow; canManage
       </dl>
       {canManage && link.status === "active" ? (
         <div className="mt-2 flex flex-wrap gap-2">
-          {isConfirming ? (
-            <>
-              <Button variant="danger" onClick={() => revoke.mutate({ id: link.id })} isLoading={revoke.isPending}>
-                Revoke now
-              </Button>
-              <Button variant="ghost" onClick={() => setConfirming(false)}>
-                Keep it
-              </Button>
-            </>
-          ) : (
-            <Button variant="secondary" onClick={() => setConfirming(true)}>
-              Revoke…
-            </Button>
-          )}
+          <ConfirmButton
+            variant="secondary"
+            confirmLabel="Revoke now"
+            cancelLabel="Keep it"
+            isLoading={revoke.isPending}
+            onConfirm={() => revoke.mutate({ id: link.id })}
+          >
+            Revoke…
+          </ConfirmButton>
         </div>
       ) : null}
       {revoke.error ? (

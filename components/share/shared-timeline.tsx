@@ -2,6 +2,7 @@ import Link from "next/link";
 import { REDACTED } from "~/server/sharing/redact";
 import type { SharedTimeline } from "~/server/sharing/shared-view";
 import { StatusBadge } from "../agents/status-badge";
+import { EmptyState } from "../ui/empty-state";
 import { SharedEventItem } from "./shared-event";
 
 /** Times in UTC, said so: a visitor's time zone is not known when the page is rendered on the server. */
@@ -80,12 +81,7 @@ export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedT
       </section>
 
       {view.cycles.length === 0 ? (
-        <p
-          className="rounded-xl border border-dashed border-zinc-300 p-6 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400"
-          data-testid="shared-empty"
-        >
-          {beforeCycle ? "No older cycles." : "This agent has not run a cycle yet."}
-        </p>
+        <EmptyState data-testid="shared-empty">{beforeCycle ? "No older cycles." : "This agent has not run a cycle yet."}</EmptyState>
       ) : (
         <ol className="space-y-4" aria-label="Cycles, newest first">
           {view.cycles.map(({ cycle, events }) => (

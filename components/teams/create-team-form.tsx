@@ -4,7 +4,8 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button } from "../ui/button";
-import { Field, FormAlert, Input } from "../ui/field";
+import { Alert } from "../ui/alert";
+import { Field, Input } from "../ui/field";
 import { useTRPC } from "../trpc/react";
 import { readFieldErrors } from "../trpc/errors";
 
@@ -32,7 +33,7 @@ export function CreateTeamForm() {
         create.mutate({ name });
       }}
     >
-      {create.error && !fieldErrors.name ? <FormAlert>{create.error.message}</FormAlert> : null}
+      {create.error && !fieldErrors.name ? <Alert variant="inline">{create.error.message}</Alert> : null}
       <Field id="team-name" label="Team name" error={fieldErrors.name?.[0]}>
         <Input id="team-name" name="name" value={name} onChange={(e) => setName(e.target.value)} invalid={!!fieldErrors.name} />
       </Field>

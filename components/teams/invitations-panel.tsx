@@ -6,9 +6,13 @@ import { toast } from "sonner";
 import type { TeamRoleName } from "~/shared/roles";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
+import { Alert, AlertAction, SuccessBox } from "../ui/alert";
 import { Button } from "../ui/button";
-import { Field, FormAlert, Input, Select } from "../ui/field";
+import { EmptyState } from "../ui/empty-state";
+import { Field, Input, Select } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
+import { Panel } from "../ui/panel";
+import { Skeleton } from "../ui/skeleton";
 import { ROLE_LABELS, roleAbilities } from "./roles";
 
 const INVITABLE: TeamRoleName[] = ["viewer", "member", "admin"];
@@ -99,19 +103,10 @@ export function InvitationsPanel({ teamName }: { teamName: string }) {
   const now = invitations.dataUpdatedAt;
 
   return (
-    <section
-      aria-labelledby="invite-heading"
-      className="space-y-4 rounded-xl bg-white p-4 ring-1 ring-zinc-200 sm:p-5 dark:bg-zinc-900 dark:ring-zinc-800"
+    <Panel
+      title="Invite people"
+      description="An invitation is a link for one email address, valid for 7 days and usable once. Copy it and send it to them."
     >
-      <div>
-        <h2 id="invite-heading" className="text-lg font-semibold">
-          Invite people
-        </h2>
-        <p className="text-sm text-zinc-600 dark:text-zinc-400">
-          An invitation is a link for one email address, valid for 7 days and usable once. Copy it and send it to them.
-        </p>
-      </div>
-
       <form
         noValidate
         aria-label={`Invite someone to ${teamName}`}
@@ -127,7 +122,7 @@ export function InvitationsPanel({ teamName }: { teamName: string }) {
       >
         {formError ? (
           <div className="sm:col-span-3">
-            <FormAlert>{formError}</FormAlert>
+            <Alert variant="inline">{formError}</Alert>
           </div>
         ) : null}
         <Field id="invite-email" label="Email" error={emailError}>
@@ -164,35 +159,25 @@ export function InvitationsPanel({ teamName }: { teamName: string }) {
       </form>
 
       {created ? (
-        <div
-          className="space-y-2 rounded-lg bg-emerald-50 p-3 ring-1 ring-emerald-200 dark:bg-emerald-950 dark:ring-emerald-900"
+        <SuccessBox
           data-testid="invitation-created"
+          title={<>Send this link to {created.email}. They sign in (or create an account) with that address and accept.</>}
         >
-          <p className="text-sm font-medium text-emerald-900 dark:text-emerald-200" role="status">
-            Send this link to {created.email}. They sign in (or create an account) with that address and accept.
-          </p>
           <LinkBox url={created.url} label={`Invitation link for ${created.email}`} testId="invite-link" />
-        </div>
+        </SuccessBox>
       ) : null}
 
       <div className="space-y-2">
         <h3 className="text-sm font-semibold">Pending invitations</h3>
         {invitations.isPending ? (
-          <div className="space-y-2" aria-busy>
-            <span className="sr-only">Loading invitations…</span>
-            <div className="h-16 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" />
-          </div>
+          <Skeleton className="h-16 rounded-lg" label="Loading invitations" />
         ) : invitations.isError ? (
-          <div role="alert" className="rounded-lg bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+          <Alert>
             The invitations could not be loaded: {invitations.error.message}{" "}
-            <button type="button" className="font-semibold underline" onClick={() => void invitations.refetch()}>
-              Try again
-            </button>
-          </div>
+            <AlertAction onClick={() => void invitations.refetch()}>Try again</AlertAction>
+          </Alert>
         ) : invitations.data.length === 0 ? (
-          <p className="rounded-lg border border-dashed border-zinc-300 p-4 text-center text-sm text-zinc-500 dark:border-zinc-700 dark:text-zinc-400">
-            No pending invitations.
-          </p>
+          <EmptyState size="sm">No pending invitations.</EmptyState>
         ) : (
           <ul
             className="divide-y divide-zinc-100 rounded-lg ring-1 ring-zinc-200 dark:divide-zinc-800 dark:ring-zinc-800"
@@ -244,6 +229,6 @@ export function InvitationsPanel({ teamName }: { teamName: string }) {
           </ul>
         )}
       </div>
-    </section>
+    </Panel>
   );
 }

@@ -8,7 +8,8 @@ import { toast } from "sonner";
 import { authClient } from "../auth/auth-client";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
-import { FormAlert } from "../ui/field";
+import { Alert } from "../ui/alert";
+import { Skeleton } from "../ui/skeleton";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { describeRole, ROLE_LABELS } from "./roles";
 
@@ -40,9 +41,9 @@ export function InviteAcceptance({ invitationId }: { invitationId: string }) {
     return (
       <div className="space-y-3" aria-busy>
         <span className="sr-only">Loading the invitation…</span>
-        <div className="h-6 w-2/3 animate-pulse rounded bg-zinc-100 dark:bg-zinc-800" />
-        <div className="h-16 animate-pulse rounded bg-zinc-100 dark:bg-zinc-800" />
-        <div className="h-9 animate-pulse rounded bg-zinc-100 dark:bg-zinc-800" />
+        <Skeleton className="h-6 w-2/3 rounded" />
+        <Skeleton className="h-16 rounded" />
+        <Skeleton className="h-9 rounded" />
       </div>
     );
   }
@@ -142,7 +143,7 @@ export function InviteAcceptance({ invitationId }: { invitationId: string }) {
         </div>
       ) : (
         <div className="space-y-3">
-          {accept.error ? <FormAlert>{accept.error.message}</FormAlert> : null}
+          {accept.error ? <Alert variant="inline">{accept.error.message}</Alert> : null}
           {data.viewer.isMember ? (
             <p className="text-sm text-zinc-700 dark:text-zinc-300">
               You are already in {data.teamName}. Accepting keeps your current role and switches you to the team.

@@ -8,18 +8,20 @@ import { toast } from "sonner";
 import type { AppRouter } from "~/server/api/root";
 import { roleRank, TEAM_ROLES, type TeamRoleName } from "~/shared/roles";
 import { useTRPC } from "../trpc/react";
+import { Alert, AlertAction } from "../ui/alert";
 import { Button } from "../ui/button";
+import { ConfirmButton, ConfirmPrompt } from "../ui/confirm";
 import { formatAbsolute } from "../ui/format";
+import { PageHeader } from "../ui/page-header";
+import { Panel } from "../ui/panel";
+import { Skeleton } from "../ui/skeleton";
+import { CompactSelect } from "../ui/field";
 import { InvitationsPanel } from "./invitations-panel";
 import { ROLE_LABELS, ROLE_WITH_ARTICLE, roleAbilities } from "./roles";
 
 type TeamMembers = inferRouterOutputs<AppRouter>["team"]["members"];
 type Member = TeamMembers["members"][number];
 type Me = TeamMembers["me"];
-
-const CARD = "rounded-xl bg-white p-4 ring-1 ring-zinc-200 sm:p-5 dark:bg-zinc-900 dark:ring-zinc-800";
-const SELECT =
-  "rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset disabled:opacity-60 dark:bg-zinc-900 dark:ring-zinc-700";
 
 /** The Team page: members and their roles, invitations (admins and owners), leaving and transferring ownership. */
 export function TeamSettings() {
@@ -30,33 +32,24 @@ export function TeamSettings() {
     return (
       <div className="space-y-4" aria-busy>
         <span className="sr-only">Loading the team…</span>
-        <div className="h-8 w-48 animate-pulse rounded bg-zinc-100 dark:bg-zinc-800" />
-        {[0, 1].map((i) => (
-          <div key={i} className="h-40 animate-pulse rounded-xl bg-zinc-100 dark:bg-zinc-800" />
-        ))}
+        <Skeleton className="h-8 w-48 rounded" />
+        <Skeleton className="h-40 rounded-xl" />
+        <Skeleton className="h-40 rounded-xl" />
       </div>
     );
   }
   if (members.isError) {
     return (
-      <div role="alert" className="rounded-lg bg-red-50 p-4 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-        The team could not be loaded: {members.error.message}{" "}
-        <button type="button" className="font-semibold underline" onClick={() => void members.refetch()}>
-          Try again
-        </button>
-      </div>
+      <Alert>
+        The team could not be loaded: {members.error.message} <AlertAction onClick={() => void members.refetch()}>Try again</AlertAction>
+      </Alert>
     );
   }
 
   const { me, team } = members.data;
   return (
     <div className="space-y-6">
-      <div>
-        <h1 className="text-xl font-semibold break-words">{team.name}</h1>
-        <p className="text-sm text-zinc-500 dark:text-zinc-400">
-          You are {ROLE_WITH_ARTICLE[me.role]} here: you can {roleAbilities(me.role)}.
-        </p>
-      </div>
+      <PageHeader title={team.name} description={`You are ${ROLE_WITH_ARTICLE[me.role]} here: you can ${roleAbilities(me.role)}.`} />
       {me.canManage ? <InvitationsPanel teamName={team.name} /> : null}
       <MemberList members={members.data.members} me={me} teamName={team.name} />
       <YourMembership members={members.data.members} me={me} teamName={team.name} />
@@ -105,15 +98,17 @@ function MemberList({ members, me, teamName }: { members: Member[]; me: Me; team
   }
 
   return (
-    <section aria-labelledby="members-heading" className={`${CARD} space-y-3`}>
-      <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id="members-heading" className="text-lg font-semibold">
+    <Panel
+      title={
+        <>
           Members <span className="text-sm font-normal text-zinc-500 tabular-nums">{members.length}</span>
-        </h2>
-        {!me.canManage ? (
-          <p className="text-xs text-zinc-500 dark:text-zinc-400">Admins and owners change roles and invite people.</p>
-        ) : null}
-      </div>
+        </>
+      }
+      aside={
+        !me.canManage ? <p className="text-xs text-zinc-500 dark:text-zinc-400">Admins and owners change roles and invite people.</p> : null
+      }
+      className="space-y-3"
+    >
       <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" aria-label={`Members of ${teamName}`}>
         {members.map((member) => {
           const isSelf = member.userId === me.userId;
@@ -143,9 +138,8 @@ function MemberList({ members, me, teamName }: { members: Member[]; me: Me; team
                 {isEditable ? (
                   <label className="flex items-center gap-2 text-sm">
                     <span className="sr-only">Role of {member.name}</span>
-                    <select
+                    <CompactSelect
                       id={roleId}
-                      className={SELECT}
                       value={member.role}
                       disabled={isBusy}
                       aria-invalid={error ? true : undefined}
@@ -157,7 +151,7 @@ function MemberList({ members, me, teamName }: { members: Member[]; me: Me; team
                           {ROLE_LABELS[r]}
                         </option>
                       ))}
-                    </select>
+                    </CompactSelect>
                   </label>
                 ) : (
                   <span
@@ -182,21 +176,14 @@ function MemberList({ members, me, teamName }: { members: Member[]; me: Me; team
                 ) : null}
               </div>
               {confirmRemove === member.userId ? (
-                <div
-                  role="group"
-                  aria-label={`Confirm removing ${member.name}`}
-                  className="flex flex-wrap items-center gap-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-900 ring-1 ring-red-200 dark:bg-red-950 dark:text-red-100 dark:ring-red-900"
-                >
-                  <span className="min-w-0 grow basis-56">
-                    Remove {member.name} from {teamName}? They lose access at once; an admin can invite them again.
-                  </span>
-                  <Button type="button" variant="danger" className="py-1.5" isLoading={isBusy} onClick={() => void onRemove(member)}>
-                    Yes, remove
-                  </Button>
-                  <Button type="button" variant="secondary" className="py-1.5" onClick={() => setConfirmRemove(null)}>
-                    Cancel
-                  </Button>
-                </div>
+                <ConfirmPrompt
+                  label={`Confirm removing ${member.name}`}
+                  question={`Remove ${member.name} from ${teamName}? They lose access at once; an admin can invite them again.`}
+                  confirmLabel="Yes, remove"
+                  isLoading={isBusy}
+                  onConfirm={() => void onRemove(member)}
+                  onCancel={() => setConfirmRemove(null)}
+                />
               ) : null}
               {error ? (
                 <p id={`${roleId}-error`} role="alert" className="text-sm text-red-600 dark:text-red-400">
@@ -207,7 +194,7 @@ function MemberList({ members, me, teamName }: { members: Member[]; me: Me; team
           );
         })}
       </ul>
-    </section>
+    </Panel>
   );
 }
 
@@ -215,7 +202,6 @@ function YourMembership({ members, me, teamName }: { members: Member[]; me: Me; 
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const [isConfirmingLeave, setConfirmingLeave] = useState(false);
   const [newOwnerId, setNewOwnerId] = useState("");
   const [isConfirmingTransfer, setConfirmingTransfer] = useState(false);
   const others = members.filter((m) => m.userId !== me.userId);
@@ -248,11 +234,7 @@ function YourMembership({ members, me, teamName }: { members: Member[]; me: Me; 
   );
 
   return (
-    <section aria-labelledby="membership-heading" className={`${CARD} space-y-5`}>
-      <h2 id="membership-heading" className="text-lg font-semibold">
-        Your membership
-      </h2>
-
+    <Panel title="Your membership" className="space-y-5">
       {me.role === "owner" ? (
         <div className="space-y-2">
           <h3 className="text-sm font-semibold">Transfer ownership</h3>
@@ -265,8 +247,8 @@ function YourMembership({ members, me, teamName }: { members: Member[]; me: Me; 
             <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
               <label className="flex min-w-0 flex-col gap-1 text-sm sm:flex-row sm:items-center sm:gap-2">
                 <span className="font-medium">New owner</span>
-                <select
-                  className={`${SELECT} min-w-0`}
+                <CompactSelect
+                  className="min-w-0"
                   value={newOwnerId}
                   onChange={(e) => {
                     setNewOwnerId(e.target.value);
@@ -279,7 +261,7 @@ function YourMembership({ members, me, teamName }: { members: Member[]; me: Me; 
                       {m.name} ({m.email})
                     </option>
                   ))}
-                </select>
+                </CompactSelect>
               </label>
               <Button
                 type="button"
@@ -293,27 +275,15 @@ function YourMembership({ members, me, teamName }: { members: Member[]; me: Me; 
             </div>
           )}
           {isConfirmingTransfer && newOwner ? (
-            <div
-              role="group"
-              aria-label="Confirm the transfer"
-              className="flex flex-wrap items-center gap-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-950 ring-1 ring-amber-200 dark:bg-amber-950 dark:text-amber-100 dark:ring-amber-900"
-            >
-              <span className="min-w-0 grow basis-56">
-                Make {newOwner.name} the owner of {teamName}? You will become an admin and cannot take ownership back yourself.
-              </span>
-              <Button
-                type="button"
-                variant="danger"
-                className="py-1.5"
-                isLoading={transfer.isPending}
-                onClick={() => transfer.mutate({ userId: newOwner.userId })}
-              >
-                Yes, transfer
-              </Button>
-              <Button type="button" variant="secondary" className="py-1.5" onClick={() => setConfirmingTransfer(false)}>
-                Cancel
-              </Button>
-            </div>
+            <ConfirmPrompt
+              tone="warning"
+              label="Confirm the transfer"
+              question={`Make ${newOwner.name} the owner of ${teamName}? You will become an admin and cannot take ownership back yourself.`}
+              confirmLabel="Yes, transfer"
+              isLoading={transfer.isPending}
+              onConfirm={() => transfer.mutate({ userId: newOwner.userId })}
+              onCancel={() => setConfirmingTransfer(false)}
+            />
           ) : null}
         </div>
       ) : null}
@@ -331,33 +301,20 @@ function YourMembership({ members, me, teamName }: { members: Member[]; me: Me; 
             You lose access to its agents and approvals until someone invites you again.
           </p>
         )}
-        {isConfirmingLeave ? (
-          <div
-            role="group"
-            aria-label="Confirm leaving"
-            className="flex flex-wrap items-center gap-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-900 ring-1 ring-red-200 dark:bg-red-950 dark:text-red-100 dark:ring-red-900"
-          >
-            <span className="min-w-0 grow basis-56">Leave {teamName} now?</span>
-            <Button type="button" variant="danger" className="py-1.5" isLoading={leave.isPending} onClick={() => leave.mutate()}>
-              Yes, leave
-            </Button>
-            <Button type="button" variant="secondary" className="py-1.5" onClick={() => setConfirmingLeave(false)}>
-              Cancel
-            </Button>
-          </div>
-        ) : (
-          <Button
-            type="button"
-            variant="secondary"
-            disabled={isOnlyOwner}
-            aria-describedby="leave-hint"
-            className="disabled:opacity-50"
-            onClick={() => setConfirmingLeave(true)}
-          >
-            Leave team…
-          </Button>
-        )}
+        <ConfirmButton
+          variant="secondary"
+          disabled={isOnlyOwner}
+          aria-describedby="leave-hint"
+          className="disabled:opacity-50"
+          label="Confirm leaving"
+          question={`Leave ${teamName} now?`}
+          confirmLabel="Yes, leave"
+          isLoading={leave.isPending}
+          onConfirm={() => leave.mutate()}
+        >
+          Leave team…
+        </ConfirmButton>
       </div>
-    </section>
+    </Panel>
   );
 }

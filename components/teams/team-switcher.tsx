@@ -3,6 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useTRPC } from "../trpc/react";
+import { Skeleton } from "../ui/skeleton";
+import { CompactSelect } from "../ui/field";
 
 const CREATE = "__create__";
 
@@ -20,15 +22,14 @@ export function TeamSwitcher() {
     }),
   );
 
-  if (mine.isPending) return <span className="h-8 w-40 animate-pulse rounded-md bg-zinc-100 dark:bg-zinc-800" aria-label="Loading teams" />;
+  if (mine.isPending) return <Skeleton className="h-8 w-40 rounded-md" label="Loading teams" />;
   if (mine.isError) return <span className="text-sm text-red-600">Teams could not be loaded</span>;
 
   return (
     <label className="flex items-center gap-2 text-sm">
       <span className="sr-only">Active team</span>
-      <select
+      <CompactSelect
         data-testid="team-switcher"
-        className="rounded-md border-0 bg-white py-1.5 pr-8 pl-2.5 text-sm ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
         value={mine.data.activeTeamId ?? ""}
         disabled={setActive.isPending}
         onChange={(event) => {
@@ -47,7 +48,7 @@ export function TeamSwitcher() {
           </option>
         ))}
         <option value={CREATE}>+ Create a team…</option>
-      </select>
+      </CompactSelect>
     </label>
   );
 }

@@ -77,13 +77,15 @@ export function Select({ invalid = false, className, ...props }: SelectHTMLAttri
   );
 }
 
-export function FormAlert({ children }: { children: ReactNode }) {
-  return (
-    <div
-      role="alert"
-      className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-red-200 dark:bg-red-950 dark:text-red-200 dark:ring-red-900"
-    >
-      {children}
-    </div>
-  );
+const COMPACT =
+  "rounded-md border-0 bg-white py-1.5 text-sm ring-1 ring-zinc-300 ring-inset disabled:opacity-60 dark:bg-zinc-900 dark:ring-zinc-700";
+
+/** A small select in a toolbar (filters, sorting, a row's role), labelled by `aria-label` or a wrapping label. */
+export function CompactSelect({ className, ...props }: SelectHTMLAttributes<HTMLSelectElement>) {
+  return <select {...props} className={clsx(COMPACT, "pr-8 pl-2.5", className)} />;
+}
+
+/** A small text or search input in a toolbar. */
+export function CompactInput({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) {
+  return <input {...props} className={clsx(COMPACT, "px-2.5", className)} />;
 }

@@ -1,8 +1,35 @@
+import type { GetStepTools } from "inngest";
 import { inngest } from "../client";
 import { agentApprovalDecided, agentPauseRequested, agentRunRequested, agentWakeRequested } from "../events";
 import { settleHold } from "~/server/agents/holds";
 import { act, beginRun, endRun, runCycle, settleApproval, type ApprovalSettlement } from "~/server/agents/loop";
+import { hasTriggerSinceThought, isApprovalDecided } from "~/server/agents/wait-checks";
 import { cooldownWakeCondition } from "~/server/triggers/wake";
+
+/** How long a wait listens before a step looks in the database for what it may have missed (decision 025). */
+const RECHECK_AFTER_SECONDS = 5;
+
+/**
+ * A waitForEvent that also hears what was sent just before it began. Inngest matches only events sent
+ * after a wait began, so an approval decided (or a trigger delivered) in the gap between the step that
+ * made it possible and the wait would go unheard until the timeout. The wait therefore first listens
+ * for RECHECK_AFTER_SECONDS; when that ends empty, the step `<id>-recheck` asks the database (`recheck`),
+ * and only then does the wait go on (`<id>-rest`) for the rest of its time. Returns the event, or
+ * "found" when the recheck found it, or null when the whole time passed.
+ */
+async function waitOrRecheck(
+  step: GetStepTools<typeof inngest>,
+  id: string,
+  wait: { event: string; if: string; timeoutSeconds: number },
+  recheck: () => Promise<boolean>,
+): Promise<{ data: unknown } | "found" | null> {
+  const first = Math.min(wait.timeoutSeconds, RECHECK_AFTER_SECONDS);
+  const early = await step.waitForEvent(id, { event: wait.event, if: wait.if, timeout: `${first}s` });
+  // A wait that is over anyway needs no recheck: what follows it reads the database itself.
+  if (early || first >= wait.timeoutSeconds) return early;
+  if (await step.run(`${id}-recheck`, recheck)) return "found";
+  return step.waitForEvent(`${id}-rest`, { event: wait.event, if: wait.if, timeout: `${wait.timeoutSeconds - first}s` });
+}
 
 /**
  * One run of an agent: up to `cyclesPerRun` think-act cycles, then a rollover event starts the next
@@ -43,11 +70,12 @@ export const agentRun = inngest.createFunction(
       // A hold (soft budget limit, stuck) waits for a person, then thinks again unless they stopped it.
       for (let hold = 1; decision.kind === "hold"; hold++) {
         const approvalId = decision.approvalId;
-        const decided = await step.waitForEvent(`hold-${cycle}-${hold}`, {
-          event: agentApprovalDecided.name,
-          if: `async.data.approvalId == "${approvalId}"`,
-          timeout: `${plan.approvalTimeoutSeconds}s`,
-        });
+        const decided = await waitOrRecheck(
+          step,
+          `hold-${cycle}-${hold}`,
+          { event: agentApprovalDecided.name, if: `async.data.approvalId == "${approvalId}"`, timeoutSeconds: plan.approvalTimeoutSeconds },
+          () => isApprovalDecided({ agentId, teamId, approvalId }),
+        );
         const settled = await step.run(`settle-hold-${cycle}-${hold}`, () =>
           settleHold({ ...ids, cycle, approvalId, timedOut: decided === null }),
         );
@@ -65,11 +93,12 @@ export const agentRun = inngest.createFunction(
       if (decision.kind === "act" && decision.approvalId) {
         const approvalId = decision.approvalId;
         const callEventSeq = decision.callEventSeq;
-        const decided = await step.waitForEvent(`approval-${cycle}`, {
-          event: agentApprovalDecided.name,
-          if: `async.data.approvalId == "${approvalId}"`,
-          timeout: `${plan.approvalTimeoutSeconds}s`,
-        });
+        const decided = await waitOrRecheck(
+          step,
+          `approval-${cycle}`,
+          { event: agentApprovalDecided.name, if: `async.data.approvalId == "${approvalId}"`, timeoutSeconds: plan.approvalTimeoutSeconds },
+          () => isApprovalDecided({ agentId, teamId, approvalId }),
+        );
         const approval: ApprovalSettlement = await step.run(`settle-approval-${cycle}`, () =>
           settleApproval({ ...ids, cycle, approvalId, timedOut: decided === null }),
         );
@@ -87,15 +116,16 @@ export const agentRun = inngest.createFunction(
       }
       // A cooldown of 0 goes straight on: the next cycle runs in the same request (no sleep, no wake-up).
       // A person's pause then takes effect at the next think, which stops when the agent is no longer the loop's.
-      // The cooldown is a wait, not a sleep, so a trigger (webhook, schedule) can end it early; the wake that ended
-      // the previous cooldown is excluded, since the executor also matches events that arrived just before a wait.
+      // The cooldown is a wait, not a sleep, so a trigger (webhook, schedule) can end it early, including one
+      // delivered during the cycle or just before the wait began (the recheck finds its event after the thought).
       if (plan.cooldownSeconds > 0) {
-        const woke: { data: unknown } | null = await step.waitForEvent(`cooldown-${cycle}`, {
-          event: agentWakeRequested.name,
-          if: cooldownWakeCondition(agentId, lastWakeId),
-          timeout: `${plan.cooldownSeconds}s`,
-        });
-        lastWakeId = woke ? (agentWakeRequested.data.safeParse(woke.data).data?.wakeId ?? null) : null;
+        const woke = await waitOrRecheck(
+          step,
+          `cooldown-${cycle}`,
+          { event: agentWakeRequested.name, if: cooldownWakeCondition(agentId, lastWakeId), timeoutSeconds: plan.cooldownSeconds },
+          () => hasTriggerSinceThought({ agentId, teamId, cycle }),
+        );
+        lastWakeId = woke && woke !== "found" ? (agentWakeRequested.data.safeParse(woke.data).data?.wakeId ?? null) : null;
       }
     }
 

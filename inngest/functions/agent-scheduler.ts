@@ -1,9 +1,9 @@
 import { inngest } from "../client";
-import { findDueSchedules, fireSchedule } from "~/server/triggers/schedules";
+import { findDueSchedules, fireSchedule } from "~/server/triggers/fire-schedules";
 
 /**
  * Every minute: find the agents whose schedule fired (in their own time zones) and deliver each
- * firing once (server/triggers/schedules.ts). The body only orchestrates; the clock is read inside
+ * firing once (server/triggers/fire-schedules.ts). The body only orchestrates; the clock is read inside
  * the first step. One step per due agent, so one agent's failure retries alone.
  */
 export const agentScheduler = inngest.createFunction(

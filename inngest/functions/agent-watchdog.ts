@@ -1,7 +1,6 @@
 import { inngest } from "../client";
 import { env } from "~/server/env";
-import { settleOrphanedReservations } from "~/server/agents/budget";
-import { findStaleAgents, redeliverDecisions, restartAgent } from "~/server/operations/watchdog";
+import { findStaleAgents, redeliverDecisions, restartAgent, settleOrphanedReservations } from "~/server/operations/watchdog";
 import { discardAbandonedImports } from "~/server/transfer/import";
 
 /**

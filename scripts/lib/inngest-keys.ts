@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { generateEventKey, generateSigningKey, isValidSigningKey } from "../../server/executor/signing";
+import { generateEventKey, generateSigningKey, isValidSigningKey } from "@longhaul/executor/signing";
 
 /**
  * The keys shared by the bundled executor and the app (docs/decisions/017): generated on the first

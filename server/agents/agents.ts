@@ -1,10 +1,9 @@
-import "server-only";
 import { z } from "zod";
 import { db, Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { AppError } from "../errors";
 import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettings, type AgentSettingsInput } from "../../shared/agent-input";
-import { assertValidSchedule } from "./schedule";
+import { assertValidSchedule } from "./cron-expression";
 import { recordAudit } from "../audit/record";
 import { IMPORTING } from "../../shared/agent-status";
 

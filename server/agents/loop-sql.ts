@@ -2,7 +2,8 @@ import "server-only";
 import { Prisma } from "../db/client";
 import type { AgentStatus, EventType } from "../db/generated/enums";
 import { recentEventsSql, type LoadedAgent, type LoadedEvent } from "./events";
-import { appendEventsSet, chargeCommittedSet, commitReservationCte, markCycleDoneSet } from "./sql";
+import { appendEventsSet, markCycleDoneSet } from "./sql";
+import { chargeCommittedSet, commitReservationCte } from "../spend/sql";
 import { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize, type PendingMemory, type PinnedMemory } from "../memory/memories";
 import type { ProviderRow } from "../providers/providers";
 
@@ -14,10 +15,10 @@ import type { ProviderRow } from "../providers/providers";
  * inside the loop's transactions, on PostgreSQL and on PGlite alike), parameterised; the reads return
  * JSON or text, converted here, so nothing depends on how a driver maps numeric or bigint columns.
  *
- * What they read and write is what the Prisma calls they replace read and wrote; the callers (loop.ts,
- * the update_world_state tool) keep the logic, and the agent lock where a check-then-write needs it: a
+ * What they read and write is what the Prisma calls they replace read and wrote; the caller (loop.ts) keeps
+ * the logic, and the agent lock where a check-then-write needs it: a
  * lock taken inside a statement would not help, since the statement's snapshot predates it. The spend
- * ledger's statements are in budget-sql.ts.
+ * ledger's statements are in server/spend/sql.ts.
  */
 type Client = Pick<Prisma.TransactionClient, "$queryRaw" | "$executeRaw">;
 type Ids = { agentId: string; teamId: string };
@@ -247,26 +248,6 @@ export async function recordToolResult(
   if (raced) return { raced };
   if (row?.id == null || row.seq == null) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   return { recorded: { id: BigInt(row.id), seq: row.seq } };
-}
-
-/**
- * The update_world_state tool's write, in one statement (it was a transaction of four round trips):
- * the new state is the old one with `set`'s keys merged in (jsonb `||`, a shallow merge like an object
- * spread) and `remove`'s keys taken out; the row lock (FOR UPDATE) makes concurrent updates apply one
- * after the other, as the transaction did. Returns the state before, whose keys the tool reports.
- */
-export async function mergeWorldState(
-  client: Client,
-  { agentId, teamId, set, remove }: Ids & { set: Record<string, unknown>; remove: string[] },
-) {
-  const [row] = await client.$queryRaw<{ before: Prisma.JsonValue }[]>`
-    UPDATE agent AS a SET "worldState" = (coalesce(old."worldState", '{}'::jsonb) || ${JSON.stringify(set)}::jsonb) - ${remove}::text[],
-           "updatedAt" = now() AT TIME ZONE 'UTC'
-      FROM (SELECT id, "worldState" FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} FOR UPDATE) AS old
-     WHERE a.id = old.id
-     RETURNING old."worldState" AS before`;
-  if (!row) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
-  return row.before;
 }
 
 /** An event for `recordThought` to write (appendEvent's fields). */

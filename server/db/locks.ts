@@ -11,7 +11,7 @@ const key = (text: string) => text as LockKey;
 export const LOCKS = {
   /** An agent's loop writes and people's actions on it: events, decisions, trigger deliveries (server/agents/events.ts). */
   agentStep: (agentId: string) => key(`agent-step:${agentId}`),
-  /** An agent's spend reservations and limit changes (server/agents/budget.ts, control.ts). */
+  /** An agent's spend reservations and limit changes (server/spend/budget.ts, server/agents/control.ts). */
   budget: (agentId: string) => key(`budget:${agentId}`),
   /** One fact of an agent, by key: remember's upsert (server/memory/memories.ts). */
   fact: (agentId: string, factKey: string) => key(`fact:${agentId}:${factKey}`),

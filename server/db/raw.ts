@@ -102,7 +102,7 @@ export async function oneTrip(statements: (Prisma.Sql | string)[]): Promise<{ ro
   return (Array.isArray(result) ? result : [result]).map((r) => ({ rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount ?? 0 }));
 }
 
-/** What the hot-path statement helpers (loop-sql.ts, budget-sql.ts) need of a client: Prisma's raw tagged templates. */
+/** What the hot-path statement helpers (loop-sql.ts, spend/sql.ts) need of a client: Prisma's raw tagged templates. */
 export type RawClient = Pick<Prisma.TransactionClient, "$queryRaw" | "$executeRaw">;
 
 type Tagged<R> = (strings: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => Promise<R>;

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
-import { commitSpend, releaseSpend, reserveSpend } from "../agents/budget";
-import { costOf } from "../agents/pricing";
-import { PRICES, warnUnpricedModel } from "../agents/prices";
+import { commitSpend, releaseSpend, reserveSpend } from "../spend/budget";
+import { costOf } from "../spend/price-table";
+import { PRICES, warnUnpricedModel } from "../spend/configured-prices";
 import { db } from "../db/client";
 import { env } from "../env";
 import { instanceKeyWithheldMessage } from "../providers/instance-key";

@@ -10,6 +10,8 @@ import { processMetrics } from "./process-metrics";
  * so every app process answers the same numbers whichever executors and app processes did the work;
  * the process's own counters (model calls, Node's runtime) follow them. Steps per second come from
  * each executor's own GET /metrics (steps it stored), since the database keeps no cheap step counter.
+ * The queue (runs, due and leased jobs, lag) is the executor's: its own GET /metrics reports it (the
+ * app reads nothing of the Inngest server's tables, docs/decisions/024).
  * Labels stay bounded: agent status, spend kind and team id; never agent or run ids.
  */
 
@@ -21,10 +23,6 @@ type SpendRow = { teamId: string; kind: string; usd: number; tokensIn: number; t
 export type DatabaseMetrics = {
   agentsByStatus: Record<string, number>;
   activeAgentRuns: number;
-  activeExecutorRuns: number;
-  dueJobs: number;
-  leasedJobs: number;
-  queueLagSeconds: number;
   spend: SpendRow[];
 };
 
@@ -41,21 +39,9 @@ async function readSpend(maxAgeMs: number): Promise<SpendRow[]> {
 }
 
 export async function readDatabaseMetrics({ spendMaxAgeMs = SPEND_MAX_AGE_MS }: { spendMaxAgeMs?: number } = {}): Promise<DatabaseMetrics> {
-  const [statuses, runs, queue, spend] = await Promise.all([
+  const [statuses, runs, spend] = await Promise.all([
     db.$queryRaw<{ status: string; n: number }[]>`SELECT status::text AS status, count(*)::int AS n FROM agent GROUP BY status`,
-    db.$queryRaw<{ agentRuns: number; executorRuns: number }[]>`
-      SELECT (SELECT count(*)::int FROM agent_run WHERE status = 'running') AS "agentRuns",
-             (SELECT count(*)::int FROM executor_run WHERE status = 'running') AS "executorRuns"`,
-    // A job is due when its time has come and nobody holds a live lease on it; the oldest due job's
-    // age is how far the executors are behind (0 when they keep up).
-    db.$queryRaw<{ due: number; leased: number; lag: number | null }[]>`
-      SELECT count(*) FILTER (WHERE "runAt" <= (now() AT TIME ZONE 'UTC') AND ("leasedBy" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))
-             )::int AS due,
-             count(*) FILTER (WHERE "leasedBy" IS NOT NULL AND "leaseExpiresAt" >= (now() AT TIME ZONE 'UTC'))::int AS leased,
-             EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC') - min("runAt") FILTER (
-               WHERE "runAt" <= (now() AT TIME ZONE 'UTC') AND ("leasedBy" IS NULL OR "leaseExpiresAt" < (now() AT TIME ZONE 'UTC'))
-             ))::float8 AS lag
-        FROM executor_job`,
+    db.$queryRaw<{ agentRuns: number }[]>`SELECT count(*)::int AS "agentRuns" FROM agent_run WHERE status = 'running'`,
     readSpend(spendMaxAgeMs),
   ]);
   const agentsByStatus: Record<string, number> = Object.fromEntries(Object.values(AgentStatus).map((s) => [s, 0]));
@@ -63,10 +49,6 @@ export async function readDatabaseMetrics({ spendMaxAgeMs = SPEND_MAX_AGE_MS }: 
   return {
     agentsByStatus,
     activeAgentRuns: runs[0]?.agentRuns ?? 0,
-    activeExecutorRuns: runs[0]?.executorRuns ?? 0,
-    dueJobs: queue[0]?.due ?? 0,
-    leasedJobs: queue[0]?.leased ?? 0,
-    queueLagSeconds: Math.max(0, queue[0]?.lag ?? 0),
     spend,
   };
 }
@@ -80,20 +62,6 @@ export async function renderDatabaseMetrics(metrics: DatabaseMetrics): Promise<s
   new Gauge({ name: "longhaul_agent_runs_active", help: "Agent runs in progress (agent_run.status = running).", registers }).set(
     metrics.activeAgentRuns,
   );
-  new Gauge({ name: "longhaul_executor_runs_active", help: "Executor function runs in progress.", registers }).set(
-    metrics.activeExecutorRuns,
-  );
-  new Gauge({ name: "longhaul_executor_jobs_due", help: "Executor jobs due and not leased by any executor.", registers }).set(
-    metrics.dueJobs,
-  );
-  new Gauge({ name: "longhaul_executor_jobs_leased", help: "Executor jobs leased by an executor (in flight).", registers }).set(
-    metrics.leasedJobs,
-  );
-  new Gauge({
-    name: "longhaul_executor_queue_lag_seconds",
-    help: "Age of the oldest due, unleased executor job (0 when the queue keeps up).",
-    registers,
-  }).set(metrics.queueLagSeconds);
   // Counters recomputed from the ledger: monotonic as long as ledger rows are not deleted (an agent
   // deleted with its spend reads as a counter reset, which rate() tolerates).
   const spendUsd = new Counter({

@@ -6,6 +6,8 @@ import { db } from "../db/client";
 import { env } from "../env";
 import { logger } from "../logger";
 import { LOOP_STATUSES } from "../../shared/agent-status";
+import { inngestRunStatus, type RunStatusSource } from "../runs/run-status";
+import { chargeOrphanedReservations, type OrphanSettlement } from "../spend/budget";
 
 /**
  * Heartbeats and recovery (docs/decisions/013-heartbeats-and-recovery.md). An agent whose status says
@@ -15,8 +17,6 @@ import { LOOP_STATUSES } from "../../shared/agent-status";
  * claim, records why, and sends `agent/run.requested` with an id that makes a second send a no-op.
  */
 
-/** Statuses in which a run should exist: working, sleeping between cycles, or waiting for a person. */
-/** Statuses in which the run waits for a person (an approval or a hold), not for the clock. */
 /** Between a run's end (rollover) or a start and the next run's first step, nobody holds the agent. */
 export const NO_RUN_GRACE_SECONDS = 60;
 
@@ -36,6 +36,8 @@ export type WatchdogOptions = {
   staleAfterSeconds?: number;
   graceSeconds?: number;
   limit?: number;
+  /** Where the runs' states come from: the Inngest server's REST API (docs/decisions/024). */
+  runStatus?: RunStatusSource;
 };
 
 /** How long one cycle may take before its heartbeat is late: the cooldown, every model attempt, a margin. */
@@ -48,16 +50,18 @@ const latest = (dates: (Date | null)[]) => new Date(Math.max(0, ...dates.filter(
 const secondsBetween = (later: Date, earlier: Date) => Math.max(0, Math.floor((later.getTime() - earlier.getTime()) / 1000));
 
 /**
- * Agents that should be running but have no live run or a stale heartbeat. A run waiting for a person
- * is alive while the executor holds its wait (the bundled executor's `executor_wait`), or, on another
- * Inngest server, while its approval has not expired; verified waits get their heartbeat refreshed,
- * so the dashboard's heartbeat age stays meaningful for waiting agents.
+ * Agents that should be running but have no live run or a stale heartbeat. A claim is live unless the
+ * Inngest server says its run ended (a run it cannot tell about is trusted, and the heartbeat decides).
+ * A run waiting for a person is alive while its approval has not expired; when the server says that
+ * run is running, the wait counts as a heartbeat (refreshed), so the dashboard's heartbeat age stays
+ * meaningful for waiting agents.
  */
 export async function findStaleAgents({
   now = new Date(),
   staleAfterSeconds = env.WATCHDOG_STALE_SECONDS,
   graceSeconds = NO_RUN_GRACE_SECONDS,
   limit = 100,
+  runStatus = inngestRunStatus(),
 }: WatchdogOptions = {}): Promise<StaleAgent[]> {
   const agents = await db.agent.findMany({
     where: { status: { in: LOOP_STATUSES.active }, isReadOnly: false },
@@ -79,12 +83,10 @@ export async function findStaleAgents({
       },
     },
   });
-  const executorIds = agents.flatMap((a) => a.runs.map((r) => r.executorRunId)).filter((id): id is string => id !== null);
-  const executorRuns = await db.executorRun.findMany({
-    where: { id: { in: executorIds } },
-    select: { id: true, status: true, _count: { select: { waits: true } } },
-  });
-  const executorById = new Map(executorRuns.map((r) => [r.id, r]));
+  const claimedRunIds = agents
+    .flatMap((a) => a.runs.filter((r) => r.status === "running").map((r) => r.executorRunId))
+    .filter((id): id is string => id !== null);
+  const serverRuns = await runStatus.runs(claimedRunIds);
 
   const stale: StaleAgent[] = [];
   const verifiedWaits: string[] = [];
@@ -92,11 +94,12 @@ export async function findStaleAgents({
     // A stuck agent without a pending hold has ended (its hold went unanswered): nothing should run.
     if (agent.status === "stuck" && agent.approvals.length === 0) continue;
     const claims = agent.runs.filter((r) => r.status === "running");
-    // A claim is live unless the bundled executor says its run has ended; on another Inngest server
-    // (no executor row) the claim is trusted and the heartbeat decides.
+    // A claim is live unless the server says its run has ended; a run it cannot tell about is trusted
+    // and the heartbeat decides.
+    const stateOf = (r: (typeof claims)[number]) => (r.executorRunId ? serverRuns.get(r.executorRunId)?.state : undefined);
     const live = claims.filter((r) => {
-      const executor = r.executorRunId ? executorById.get(r.executorRunId) : undefined;
-      return !executor || executor.status === "running";
+      const state = stateOf(r);
+      return state === undefined || state === "running";
     });
     // Without a run, any recent change (a start, a run that just ended at rollover) gives the next run time to begin.
     const lastChange = latest([agent.heartbeatAt, agent.updatedAt, ...agent.runs.flatMap((r) => [r.startedAt, r.endedAt])]);
@@ -109,12 +112,11 @@ export async function findStaleAgents({
       continue;
     }
     if (LOOP_STATUSES.waiting.includes(agent.status) && agent.approvals.length > 0) {
-      const waitsAtExecutor = live.some((r) => (r.executorRunId ? (executorById.get(r.executorRunId)?._count.waits ?? 0) > 0 : false));
-      if (waitsAtExecutor) {
+      if (live.some((r) => stateOf(r) === "running")) {
         verifiedWaits.push(agent.id);
         continue;
       }
-      // Another Inngest server: the wait ends by the approval's timeout at the latest.
+      // A run the server cannot tell about: the wait ends by the approval's timeout at the latest.
       const latestExpiry = Math.max(...agent.approvals.map((a) => a.expiresAt?.getTime() ?? Infinity));
       if (latestExpiry + staleAfterSeconds * 1000 > now.getTime()) continue;
     }
@@ -122,7 +124,7 @@ export async function findStaleAgents({
       stale.push({ ...found, why: "stale heartbeat" });
     }
   }
-  // The heartbeat while waiting: recorded when the watchdog has seen the executor hold the run's wait.
+  // The heartbeat while waiting: recorded when the server says the waiting run is running.
   if (verifiedWaits.length > 0) {
     await db.agent.updateMany({ where: { id: { in: verifiedWaits }, status: { in: LOOP_STATUSES.waiting } }, data: { heartbeatAt: now } });
   }
@@ -215,4 +217,28 @@ export async function redeliverDecisions({ limit = 200 }: { limit?: number } = {
   await inngest.send(undelivered.map((d) => ({ name: agentApprovalDecided.name, data: d })));
   logger.warn({ approvals: undelivered.map((d) => d.approvalId) }, "watchdog sent approval decisions again");
   return undelivered.map((d) => d.approvalId);
+}
+
+/**
+ * Charges the spend reservations a crash cut off (server/spend/budget.ts chargeOrphanedReservations)
+ * and tells each agent's timeline with a budget event.
+ */
+export async function settleOrphanedReservations(bound: { olderThanSeconds: number; limit?: number }): Promise<OrphanSettlement[]> {
+  const settled = await chargeOrphanedReservations(bound);
+  for (const s of settled) {
+    await appendEvent({
+      agentId: s.agentId,
+      teamId: s.teamId,
+      cycle: 0,
+      type: "budget",
+      payload: {
+        stage: "recovery",
+        reason: "orphaned_reservation",
+        calls: s.calls,
+        costUsd: s.costUsd,
+        message: `${s.calls === 1 ? "A call" : `${s.calls} calls`} cut off by a crash ${s.calls === 1 ? "was" : "were"} charged at the worst case ($${Number(s.costUsd).toFixed(4)}, ${s.tokens} tokens): the provider may have billed ${s.calls === 1 ? "it" : "them"}.`,
+      },
+    });
+  }
+  return settled;
 }

@@ -1,12 +1,26 @@
 import "server-only";
 import { db } from "../db/client";
 import { notFound } from "../errors";
+import { inngestRunStatus, type RunStatusSource } from "./run-status";
 
 /**
- * An agent's executor runs and their steps, for the dashboard's Runs tab. Scoped by team inside the
- * query: an agent of another team is "not found", exactly like one that does not exist.
+ * An agent's runs for the dashboard's Runs tab, newest first: the app's own record of each run (its
+ * claim: cycles, why it ended) and what the Inngest server says about it through the REST API (state,
+ * timing, error), with its steps where the server offers them (the bundled executor does; on Inngest
+ * they are in Inngest's dashboard: `stepsAvailable` false). Scoped by team inside the query: an agent
+ * of another team is "not found", exactly like one that does not exist.
  */
-export async function listAgentRuns({ teamId, agentId, limit = 20 }: { teamId: string; agentId: string; limit?: number }) {
+export async function listAgentRuns({
+  teamId,
+  agentId,
+  limit = 20,
+  runStatus = inngestRunStatus(),
+}: {
+  teamId: string;
+  agentId: string;
+  limit?: number;
+  runStatus?: RunStatusSource;
+}) {
   const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { id: true } });
   if (!agent) throw notFound("That agent");
   const agentRuns = await db.agentRun.findMany({
@@ -15,42 +29,26 @@ export async function listAgentRuns({ teamId, agentId, limit = 20 }: { teamId: s
     take: limit,
     select: { id: true, executorRunId: true, status: true, startCycle: true, endCycle: true, reason: true, startedAt: true, endedAt: true },
   });
-  const executorIds = agentRuns.map((r) => r.executorRunId).filter((id): id is string => id !== null);
-  const executorRuns = await db.executorRun.findMany({
-    where: { id: { in: executorIds } },
-    select: {
-      id: true,
-      functionId: true,
-      status: true,
-      error: true,
-      startedAt: true,
-      endedAt: true,
-      steps: {
-        orderBy: { id: "asc" },
-        select: {
-          stepId: true,
-          name: true,
-          op: true,
-          status: true,
-          attempts: true,
-          error: true,
-          outputSize: true,
-          startedAt: true,
-          endedAt: true,
-        },
-      },
-    },
-  });
-  const byId = new Map(executorRuns.map((r) => [r.id, r]));
+  const serverIds = agentRuns.map((r) => r.executorRunId).filter((id): id is string => id !== null);
+  const [infos, steps] = await Promise.all([
+    runStatus.runs(serverIds),
+    Promise.all(serverIds.map(async (id) => [id, await runStatus.steps(id)] as const)).then((pairs) => new Map(pairs)),
+  ]);
   return agentRuns.map((run) => {
-    const executor = run.executorRunId ? byId.get(run.executorRunId) : undefined;
+    const info = run.executorRunId ? infos.get(run.executorRunId) : undefined;
+    const runSteps = run.executorRunId ? (steps.get(run.executorRunId) ?? null) : null;
     return {
       ...run,
-      executor: executor
+      executor: info
         ? {
-            ...executor,
-            durationMs: executor.endedAt ? executor.endedAt.getTime() - executor.startedAt.getTime() : null,
-            steps: executor.steps.map((s) => ({ ...s, durationMs: s.endedAt ? s.endedAt.getTime() - s.startedAt.getTime() : null })),
+            status: info.state,
+            // Inngest's API carries a failed run's error as its output.
+            error: info.state === "failed" ? info.output : null,
+            startedAt: info.startedAt,
+            endedAt: info.endedAt,
+            durationMs: info.endedAt && info.startedAt ? info.endedAt.getTime() - info.startedAt.getTime() : null,
+            stepsAvailable: runSteps !== null,
+            steps: (runSteps ?? []).map((s) => ({ ...s, durationMs: s.endedAt ? s.endedAt.getTime() - s.startedAt.getTime() : null })),
           }
         : null,
     };

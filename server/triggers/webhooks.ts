@@ -6,7 +6,7 @@ import { env } from "../env";
 import { AppError, notFound } from "../errors";
 import { logger } from "../logger";
 import { decryptSecret, encryptSecret, fingerprint } from "../secrets/crypto";
-import { nextScheduledAt } from "../agents/schedule";
+import { nextScheduledAt } from "../agents/cron-expression";
 import { AgentNotDeliverableError, deliverTrigger, recentDeliveries } from "./deliver";
 import { boundedBody } from "./payload";
 import { recordAudit } from "../audit/record";

@@ -32,7 +32,7 @@ import path from "node:path";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import pg from "pg";
 import { applyMigrations } from "../../server/db/migrate";
-import { generateEventKey, generateSigningKey } from "../../server/executor/signing";
+import { generateEventKey, generateSigningKey } from "@longhaul/executor/signing";
 import { startFakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
 import { chaosPostgres } from "./postgres";
 
@@ -46,6 +46,8 @@ const SEED = int("CHAOS_SEED", Math.floor(Math.random() * 1_000_000));
 const AGENTS = int("CHAOS_AGENTS", 50);
 const FAULT_SECONDS = int("CHAOS_SECONDS", 180);
 const SETTLE_SECONDS = int("CHAOS_SETTLE_SECONDS", 300);
+/** After every agent finished: how long the executor's runs may take to end (a dead executor's lease, 60 s, plus backoff). */
+const RUN_SETTLE_SECONDS = int("CHAOS_RUN_SETTLE_SECONDS", 150);
 /** The cycle from which each agent's script says "finish". */
 const FINISH_AT = int("CHAOS_CYCLES", 24);
 const MODEL_FAULT_RATE = Number(process.env.CHAOS_MODEL_FAULT_RATE ?? 0.1);
@@ -527,7 +529,10 @@ try {
         [ids],
       )
     )[0]!.n;
-  for (let k = 0; k < 30 && (await agentRunRuns()) > 0; k++) await sleep(1000);
+  // A run can still be owed work after its agent finished: a job leased by an executor that was killed
+  // comes back when its lease ends (EXECUTOR_LEASE_MS, 60 s by default), and a call that failed waits out
+  // its retry backoff (doubling from 1 s). Wait for both rather than for a fixed 30 s.
+  for (let k = 0; k < RUN_SETTLE_SECONDS && (await agentRunRuns()) > 0; k++) await sleep(1000);
   // Reservations of calls cut off by a crash: the watchdog charges them once they are a minute old.
   const reservedNow = async () =>
     (await q<{ n: number }>(`SELECT count(*)::int AS n FROM spend_entry WHERE "teamId" = $1 AND state = 'reserved'`, [teamId]))[0]!.n;
@@ -675,7 +680,22 @@ try {
   ).catch(() => [{ n: 0 }]);
   counts.recoveredByWatchdog = recovered[0]?.n ?? 0;
   const openExecutorRuns = await agentRunRuns();
-  if (openExecutorRuns > 0) v.push(`${openExecutorRuns} executor runs of these agents still running`);
+  if (openExecutorRuns > 0) {
+    // Say what each left run is waiting for, so a failure can be read without the kept database.
+    const left = await q<{ id: string; agent: string; job: string | null }>(
+      `SELECT r.id, e.data->>'agentId' AS agent,
+              (SELECT string_agg(format('job %s attempt %s runAt %s leasedBy %s until %s', j.id, j.attempt, j."runAt", j."leasedBy", j."leaseExpiresAt"), '; ')
+                 FROM executor_job j WHERE j."runId" = r.id) AS job
+         FROM executor_run r JOIN executor_event e ON e.id = r."eventId"
+        WHERE r.status = 'running' AND e.data->>'agentId' = ANY($1::text[])`,
+      [ids],
+    );
+    v.push(
+      `${openExecutorRuns} executor runs of these agents still running ${RUN_SETTLE_SECONDS} s after the agents finished: ${left
+        .map((r) => `${r.id} (agent ${r.agent}: ${r.job ?? "no job"})`)
+        .join("; ")}`,
+    );
+  }
   const leftJobs = (
     await q<{ n: number }>(
       `SELECT count(*)::int AS n FROM executor_job j JOIN executor_run r ON r.id = j."runId" JOIN executor_event e ON e.id = r."eventId"

@@ -4,7 +4,7 @@ import type * as ControlModule from "~/server/agents/control";
 import type { ToolName } from "~/shared/tool-catalog";
 import { db } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
-import type { RunningExecutor } from "~/server/executor/executor";
+import type { RunningExecutor } from "@longhaul/executor";
 import { agentInput } from "../factories/agent";
 import { addTestMember, createTestTeam } from "../factories/team";
 import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply, type ScriptedUsage } from "../fixtures/fake-openai";

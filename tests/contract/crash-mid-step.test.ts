@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningExecutor } from "~/server/executor/executor";
+import type { RunningExecutor } from "@longhaul/executor";
 import { startTestExecutor } from "./harness";
 
 const root = path.resolve(import.meta.dirname, "../..");

@@ -2,7 +2,7 @@ import type { ChatCompletionCreateParams } from "openai/resources/chat/completio
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as ControlModule from "~/server/agents/control";
 import { db } from "~/server/db/client";
-import type { RunningExecutor } from "~/server/executor/executor";
+import type { RunningExecutor } from "@longhaul/executor";
 import type * as WebhooksModule from "~/server/triggers/webhooks";
 import { eventsAfter } from "~/server/agents/timeline";
 import { hibernateAgent } from "~/server/hibernation/hibernate";
@@ -77,7 +77,7 @@ describe("triggers", () => {
     await control.startAgent({ agentId: agent.id, teamId: owner.team.id, userId: owner.user.id });
     const read = () => db.agent.findUniqueOrThrow({ where: { id: agent.id }, select: { status: true, cycleCount: true } });
     await waitFor("cycle 1 to finish", read, (a) => a.cycleCount === 1 && a.status === "sleeping");
-    // Let the cooldown wait register, so this is a wake, not an early match.
+    // Let the cooldown wait register, so the wake event ends it (rather than the loop's recheck).
     await new Promise((r) => setTimeout(r, 500));
 
     const deliver = async (deliveryId: string, payload: unknown) => {
@@ -98,8 +98,8 @@ describe("triggers", () => {
     };
     expect(await deliver("order-1234", { order: 1234, action: "refund" })).toMatchObject({ agent: "woken" });
     await waitFor("the woken cycle", read, (a) => a.cycleCount === 2 && a.status === "sleeping", 15_000);
-    // One wake ends one cooldown: the executor also matches events from just before a wait, and the
-    // wake that ended the previous cooldown is excluded, so cycle 2's cooldown runs its course.
+    // One wake ends one cooldown: a wait hears only events sent after it began, and its recheck only
+    // triggers after the cycle's thought, so cycle 2's cooldown runs its course.
     await new Promise((r) => setTimeout(r, 2_000));
     expect(await read()).toMatchObject({ cycleCount: 2, status: "sleeping" });
     expect(await deliver("order-1235", { order: 1235 })).toMatchObject({ agent: "woken" });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { commitSpend, releaseSpend, reserveSpend, settleOrphanedReservations } from "~/server/agents/budget";
+import { commitSpend, releaseSpend, reserveSpend } from "~/server/spend/budget";
+import { settleOrphanedReservations } from "~/server/operations/watchdog";
 import { appendEvent, loadContext, MAX_EVENTS_IN_CONTEXT, writeSnapshot } from "~/server/agents/events";
 import { db } from "~/server/db/client";
 import { agentInput } from "../factories/agent";

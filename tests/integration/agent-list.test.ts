@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { COUNT_CAP, listAgents, SPARKLINE_DAYS, type AgentSort } from "~/server/agents/agent-list";
-import { commitSpend, releaseSpend, reserveSpend } from "~/server/agents/budget";
+import { commitSpend, releaseSpend, reserveSpend } from "~/server/spend/budget";
 import { db, Prisma } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
 import type { ListedStatus } from "~/shared/agent-status";

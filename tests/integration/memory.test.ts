@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readThinkState } from "~/server/agents/loop-sql";
 import { direct } from "~/server/db/raw";
-import { executeToolCall } from "~/server/agents/execute-tool";
+import { executeToolCall } from "~/server/tools/execute-tool";
 import { db } from "~/server/db/client";
 import { consolidateMemories } from "~/server/memory/consolidate";
 import { hashEmbedding, toVectorLiteral } from "~/server/memory/hash-embedding";

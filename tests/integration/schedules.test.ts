@@ -3,7 +3,7 @@ import { inngest } from "~/inngest/client";
 import { agentRunRequested, agentWakeRequested } from "~/inngest/events";
 import type { AgentStatus } from "~/server/db/generated/enums";
 import { db } from "~/server/db/client";
-import { findDueSchedules, fireSchedule, lastFiringWithin, scheduleDeliveryId } from "~/server/triggers/schedules";
+import { findDueSchedules, fireSchedule, lastFiringWithin, scheduleDeliveryId } from "~/server/triggers/fire-schedules";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
 

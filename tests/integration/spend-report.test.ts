@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { forecastLimit } from "~/server/agents/spend-report";
+import { forecastLimit } from "~/server/spend/report";
 import { db, Prisma } from "~/server/db/client";
 import type { SpendKind, SpendState } from "~/server/db/generated/enums";
 import { agentInput } from "../factories/agent";

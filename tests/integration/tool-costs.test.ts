@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { act, beginRun, think } from "~/server/agents/loop";
-import { registerTool } from "~/server/agents/tools/registry";
+import { registerTool } from "~/server/tools/registry";
 import { db } from "~/server/db/client";
 import { agentInput } from "../factories/agent";
 import { createTestProvider } from "../factories/provider";

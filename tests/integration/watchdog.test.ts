@@ -1,8 +1,12 @@
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { inngest } from "~/inngest/client";
 import { startAgent } from "~/server/agents/control";
 import { beginRun, think } from "~/server/agents/loop";
 import { db } from "~/server/db/client";
+import { databasePool } from "~/server/db/raw";
+import { createExecutorServer } from "@longhaul/executor";
+import { restRunStatus, type RunStatusSource } from "~/server/runs/run-status";
 import type { AgentStatus, ExecutorRunStatus } from "~/server/db/generated/enums";
 import { findStaleAgents, restartAgent, type StaleAgent } from "~/server/operations/watchdog";
 import { agentInput } from "../factories/agent";
@@ -11,14 +15,27 @@ import { createTestTeam } from "../factories/team";
 /**
  * Heartbeats and recovery against the real database: which agents the watchdog finds, what a restart
  * records, and that beginRun never lets two runs hold one agent. The executor's own rows are seeded as
- * the bundled executor writes them; events sent to it are captured.
+ * the bundled executor writes them, and the watchdog reads them as it would from any Inngest server:
+ * through the REST API, served by the bundled executor's real HTTP server. Events sent are captured.
  */
 const sent: { id?: string; name: string; data: Record<string, unknown> }[] = [];
 const APP = "watchdog-app";
 const FN = "watchdog-app-agent-run";
 let seq = 0;
 
+const SIGNING_KEY = "signkey-test-0123456789abcdef0123456789abcdef";
+const executorServer = createExecutorServer({
+  pool: databasePool(),
+  onWork: () => {},
+  onSyncRequest: async () => null,
+  keys: { signingKey: SIGNING_KEY },
+});
+let runStatus: RunStatusSource;
+
 beforeAll(async () => {
+  await new Promise<void>((resolve) => executorServer.listen(0, "127.0.0.1", resolve));
+  const { port } = executorServer.address() as AddressInfo;
+  runStatus = restRunStatus({ baseUrl: `http://127.0.0.1:${port}`, signingKey: SIGNING_KEY });
   vi.spyOn(inngest, "send").mockImplementation(async (payload) => {
     sent.push(...((Array.isArray(payload) ? payload : [payload]) as (typeof sent)[number][]));
     return { ids: [] };
@@ -30,7 +47,10 @@ beforeAll(async () => {
     update: {},
   });
 });
-afterAll(() => vi.restoreAllMocks());
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await new Promise((resolve) => executorServer.close(resolve));
+});
 
 const ago = (seconds: number) => new Date(Date.now() - seconds * 1000);
 // Passes look two minutes ahead, so rows just written are past the no-run grace (60 s) but far from stale (> 300 s).
@@ -93,7 +113,7 @@ async function seedAgent(teamId: string, caller: Awaited<ReturnType<typeof creat
 }
 
 const findMine = async (ids: string[], now = later()) =>
-  (await findStaleAgents({ now, limit: 10_000 })).filter((s) => ids.includes(s.agentId));
+  (await findStaleAgents({ now, limit: 10_000, runStatus })).filter((s) => ids.includes(s.agentId));
 
 describe("the watchdog", () => {
   it("finds agents with no live run or a stale heartbeat, and nothing else", async () => {
@@ -136,10 +156,10 @@ describe("the watchdog", () => {
     });
     expect(found.find((f) => f.agentId === stale.agentId)?.heartbeatAgeSeconds).toBeGreaterThanOrEqual(3600);
 
-    // A wait the executor holds is a heartbeat: the waiting agent's heartbeat was refreshed.
+    // A waiting run the server says is running is a heartbeat: the waiting agent's heartbeat was refreshed.
     const beat = await db.agent.findUniqueOrThrow({ where: { id: waiting.agentId }, select: { heartbeatAt: true } });
     expect(beat.heartbeatAt!.getTime()).toBeGreaterThan(Date.now() - 1000);
-    // Without the executor's rows nothing is verified: the heartbeat keeps its age.
+    // A run the server does not know verifies nothing: the heartbeat keeps its age.
     const external = await db.agent.findUniqueOrThrow({ where: { id: waitingExternal.agentId }, select: { heartbeatAt: true } });
     expect(external.heartbeatAt!.getTime()).toBeLessThan(Date.now() - 3_000_000);
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { callModel, type ModelRequest } from "~/server/agents/model";
-import { toolsForModel } from "~/server/agents/tools";
+import { toolsForModel } from "~/server/tools";
 import { NO_PRIVATE_HOSTS, parsePrivateHostList } from "~/server/security/outbound-addresses";
 import { createOutboundGuard } from "~/server/security/outbound";
 import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { costOf, DEFAULT_PRICES, parsePriceTable, worstCaseCost } from "~/server/agents/pricing";
+import { costOf, DEFAULT_PRICES, parsePriceTable, worstCaseCost } from "~/server/spend/price-table";
 
 describe("pricing", () => {
   it("prices usage per million tokens with 8 decimal places", () => {

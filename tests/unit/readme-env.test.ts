@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { serverEnvSchema } from "~/server/env";
-import { executorEnvSchema } from "~/server/executor/config";
+import { executorEnvSchema } from "@longhaul/executor";
 
 /**
  * The README's variable tables are the operator's reference: they must name exactly the variables the

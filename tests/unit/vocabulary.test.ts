@@ -5,13 +5,13 @@ import { AUDIT_ACTIONS } from "~/server/audit/record";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
-/** The app's own source files (the executor keeps its own locks; generated code is Prisma's). */
+/** The app's own source files (the executor, packages/executor, keeps its own locks; generated code is Prisma's). */
 function appSources(): { file: string; text: string }[] {
   return ["app", "server", "inngest", "components", "scripts"].flatMap((dir) =>
     readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" })
       .filter((file) => /\.(ts|tsx)$/.test(file))
       .map((file) => path.join(dir, file).split(path.sep).join("/"))
-      .filter((file) => !file.startsWith("server/db/generated/") && !file.startsWith("server/executor/"))
+      .filter((file) => !file.startsWith("server/db/generated/"))
       .map((file) => ({ file, text: readFileSync(path.join(root, file), "utf8") })),
   );
 }

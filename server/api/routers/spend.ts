@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { DEFAULT_SPEND_BUCKETS, getSpendReport } from "../../agents/spend-report";
+import { DEFAULT_SPEND_BUCKETS, getSpendReport } from "../../spend/report";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 
 export const spendRouter = createTRPCRouter({

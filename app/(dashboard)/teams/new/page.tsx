@@ -1,12 +1,12 @@
 import { CreateTeamForm } from "~/components/teams/create-team-form";
+import { PageHeader } from "~/components/ui/page-header";
 
 export const metadata = { title: "Create a team" };
 
 export default function NewTeamPage() {
   return (
     <div className="mx-auto max-w-md">
-      <h1 className="text-xl font-semibold">Create a team</h1>
-      <p className="mt-1 mb-6 text-sm text-zinc-500">Teams share agents, approvals and budgets. You will be its owner.</p>
+      <PageHeader title="Create a team" description="Teams share agents, approvals and budgets. You will be its owner." className="mb-6" />
       <CreateTeamForm />
     </div>
   );

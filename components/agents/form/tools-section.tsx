@@ -1,0 +1,80 @@
+import { APPROVAL_POLICIES, TOOL_CATALOG } from "~/shared/tool-catalog";
+import { Field, Input } from "../../ui/field";
+import type { ToolState } from "./form-state";
+import type { AgentFormApi } from "./use-agent-form";
+
+const POLICY_LABELS: Record<(typeof APPROVAL_POLICIES)[number], string> = {
+  never: "Run without asking",
+  always: "Ask every time",
+  first_time: "Ask the first time",
+};
+
+/** Which tools the agent may use, whether each needs a person's approval, and where HTTP GET may go. */
+export function ToolsSection({ form }: { form: AgentFormApi }) {
+  const { errorFor, errorUnder, setTool } = form;
+  return (
+    <fieldset>
+      <legend className="text-base font-semibold">Tools</legend>
+      {errorFor("tools") && !errorUnder("tools.") ? (
+        <p role="alert" className="mt-1 text-sm text-red-600 dark:text-red-400">
+          {errorFor("tools")}
+        </p>
+      ) : null}
+      <ul className="mt-3 divide-y divide-zinc-100 rounded-lg ring-1 ring-zinc-200 dark:divide-zinc-800 dark:ring-zinc-800">
+        {TOOL_CATALOG.map((tool, index) => {
+          const setting = form.values.tools[index]!;
+          const hostsError = errorUnder(`tools.${index}.allowedHosts`);
+          return (
+            <li key={tool.name} className="flex flex-wrap items-center gap-3 px-4 py-3">
+              <input
+                id={`tool-${tool.name}`}
+                type="checkbox"
+                checked={setting.enabled}
+                onChange={(e) => setTool(index, { enabled: e.target.checked })}
+                className="accent-brand-600 size-4"
+              />
+              <label htmlFor={`tool-${tool.name}`} className="min-w-48 flex-1 text-sm">
+                <span className="font-medium">{tool.label}</span>
+                <span className="block text-xs text-zinc-500">{tool.description}</span>
+              </label>
+              {tool.name === "ask_human" ? (
+                <span className="text-xs text-zinc-500">Always waits for an answer</span>
+              ) : (
+                <select
+                  aria-label={`Approval for ${tool.label}`}
+                  value={setting.approval}
+                  disabled={!setting.enabled}
+                  onChange={(e) => setTool(index, { approval: e.target.value as ToolState["approval"] })}
+                  className="rounded-md border-0 bg-white py-1 pr-8 pl-2 text-sm ring-1 ring-zinc-300 ring-inset disabled:opacity-50 dark:bg-zinc-900 dark:ring-zinc-700"
+                >
+                  {APPROVAL_POLICIES.map((p) => (
+                    <option key={p} value={p}>
+                      {POLICY_LABELS[p]}
+                    </option>
+                  ))}
+                </select>
+              )}
+              {tool.name === "http_get" && setting.enabled ? (
+                <div className="w-full">
+                  <Field
+                    id="agent-allowedHosts"
+                    label="Hosts it may fetch from"
+                    error={hostsError}
+                    hint="Comma-separated, e.g. api.example.com, *.example.org. Nothing else can be reached, and private or loopback addresses only where this instance's operator allows them."
+                  >
+                    <Input
+                      id="agent-allowedHosts"
+                      value={setting.hostsText}
+                      invalid={!!hostsError}
+                      onChange={(e) => form.setAllowedHosts(index, e.target.value)}
+                    />
+                  </Field>
+                </div>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+    </fieldset>
+  );
+}

@@ -1,0 +1,168 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState, type ChangeEvent, type FormEvent } from "react";
+import { toast } from "sonner";
+import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettingsInput } from "~/shared/agent-input";
+import { AGENT_TEMPLATES } from "~/shared/agent-templates";
+import { zodFieldErrors } from "~/shared/validation";
+import { readFieldErrors } from "../../trpc/errors";
+import { useTRPC } from "../../trpc/react";
+import { formStateOf, toInput, type FormState, type ToolState } from "./form-state";
+
+export type AgentFormMode =
+  | { kind: "create" }
+  | {
+      kind: "edit";
+      agentId: string;
+      version: number;
+      initial: Partial<AgentSettingsInput>;
+      used: { spentUsd: string; tokensUsed: string; cycleCount: number };
+    };
+
+type MemoryKey = "similarity" | "recency" | "frequency" | "importance" | "halfLifeHours" | "cap";
+
+/**
+ * The agent form's state and rules: the values as typed, the template, client-side validation with the
+ * same schema the server uses, the server's field errors, and saving (create or edit). The sections
+ * only render what this returns.
+ */
+export function useAgentForm(mode: AgentFormMode) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const isEdit = mode.kind === "edit";
+  const [values, setValues] = useState<FormState>(() => formStateOf(isEdit ? mode.initial : {}));
+  const [template, setTemplate] = useState("");
+  const [isMemoryOpen, setMemoryOpen] = useState(false);
+  const [clientErrors, setClientErrors] = useState<Record<string, string[] | undefined>>({});
+  const providers = useQuery(trpc.provider.list.queryOptions());
+
+  const create = useMutation(
+    trpc.agent.create.mutationOptions({
+      onSuccess: async (agent) => {
+        await queryClient.invalidateQueries({ queryKey: trpc.agent.list.pathKey() });
+        toast.success(`Created “${agent.name}”. Start it from its page when you are ready.`);
+        router.push("/agents");
+      },
+    }),
+  );
+  const update = useMutation(
+    trpc.agent.update.mutationOptions({
+      onSuccess: async ({ agent, changed }) => {
+        await queryClient.invalidateQueries({ queryKey: trpc.agent.pathKey() });
+        toast.success(
+          changed.length === 0
+            ? "Nothing changed."
+            : `Saved ${changed.length} setting${changed.length === 1 ? "" : "s"}; they apply from the next cycle.`,
+        );
+        router.push(`/agents/${agent.id}`);
+      },
+    }),
+  );
+  const mutation = isEdit ? update : create;
+  const serverErrors = readFieldErrors(mutation.error);
+  const errorFor = (field: string) => clientErrors[field]?.[0] ?? serverErrors[field]?.[0] ?? null;
+  const errorUnder = (prefix: string) => {
+    const key = [...Object.keys(clientErrors), ...Object.keys(serverErrors)].find((k) => k.startsWith(prefix));
+    return key ? errorFor(key) : null;
+  };
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
+    setValues((f) => ({ ...f, [key]: value }));
+    // A corrected field stops showing its old message; the next submit checks everything again.
+    setClientErrors(({ [key]: _edited, ...rest }) => rest);
+  };
+  const setTool = (index: number, change: Partial<ToolState>) =>
+    set(
+      "tools",
+      values.tools.map((t, i) => (i === index ? { ...t, ...change } : t)),
+    );
+
+  function applyTemplate(id: string) {
+    setTemplate(id);
+    const chosen = AGENT_TEMPLATES.find((t) => t.id === id);
+    if (!chosen) return;
+    setValues((f) => ({ ...formStateOf(chosen.settings), name: f.name }));
+    setClientErrors({});
+  }
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    mutation.reset();
+    const parsed = agentSettingsSchema.safeParse(toInput(values));
+    if (!parsed.success) {
+      const { fieldErrors } = zodFieldErrors(parsed.error);
+      setClientErrors(fieldErrors);
+      // Memory settings fold away; a message inside them must be seen.
+      if (Object.keys(fieldErrors).some((k) => k.startsWith("memory"))) setMemoryOpen(true);
+      requestAnimationFrame(() => document.querySelector<HTMLElement>("[aria-invalid='true']")?.focus());
+      return;
+    }
+    setClientErrors({});
+    if (mode.kind === "edit") update.mutate({ ...parsed.data, id: mode.agentId, version: mode.version });
+    else create.mutate(parsed.data);
+  }
+
+  /** Props of a plain text input, select or textarea bound to `key` (id `agent-<key>`, its error beside it). */
+  const text = (key: keyof FormState, props: Record<string, unknown> = {}) => ({
+    id: `agent-${key}`,
+    name: key,
+    value: values[key] as string,
+    invalid: !!errorFor(key),
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => set(key, e.target.value as never),
+    ...props,
+  });
+  /** Memory inputs: state key `key`, errors at the schema's nested path. */
+  const memoryText = (key: MemoryKey, path: string) => ({
+    id: `agent-memory-${key}`,
+    name: path,
+    value: values[key],
+    invalid: !!errorFor(path),
+    inputMode: "decimal" as const,
+    onChange: (e: ChangeEvent<HTMLInputElement>) => {
+      set(key, e.target.value);
+      setClientErrors(({ [path]: _a, memory: _b, ...rest }) => rest);
+    },
+  });
+
+  /** Choosing the simulator picks its model; leaving it replaces the simulator's model with a real one. */
+  function setProvider(provider: string) {
+    set("provider", provider);
+    if (provider === SIMULATOR_PROVIDER) set("model", "simulator-1");
+    else if (values.model === "simulator-1") set("model", "gpt-4o-mini");
+  }
+
+  function setAllowedHosts(index: number, hostsText: string) {
+    setTool(index, { hostsText });
+    setClientErrors((errors) => Object.fromEntries(Object.entries(errors).filter(([k]) => !k.startsWith("tools"))));
+  }
+
+  return {
+    mode,
+    isEdit,
+    values,
+    set,
+    setTool,
+    setProvider,
+    setAllowedHosts,
+    text,
+    memoryText,
+    template,
+    applyTemplate,
+    isMemoryOpen,
+    setMemoryOpen,
+    providers: providers.data ?? [],
+    errorFor,
+    errorUnder,
+    /** A message from the server that belongs to no field. */
+    formError: mutation.error && Object.keys(serverErrors).length === 0 ? mutation.error.message : null,
+    hasFieldErrors: Object.keys(clientErrors).length > 0 || Object.keys(serverErrors).length > 0,
+    memoryWeightsError: errorFor("memory.weights") ?? (errorFor("memory") && !errorUnder("memory.") ? errorFor("memory") : null),
+    isSaving: mutation.isPending,
+    onSubmit,
+    cancel: () => router.push(mode.kind === "edit" ? `/agents/${mode.agentId}` : "/agents"),
+  };
+}
+
+export type AgentFormApi = ReturnType<typeof useAgentForm>;

@@ -1,0 +1,118 @@
+import { db, type Prisma } from "../db/client";
+import { lockedOneTrip, type RawClient } from "../db/raw";
+import type { SpendKind } from "../db/generated/enums";
+import { chargeOrphans, commitReservation, reserveIfWithinLimits } from "./sql";
+import { LOCKS, takeLock } from "../db/locks";
+
+/**
+ * Budgets that ask before they kill. Before a model, embedding or tool call the loop reserves its
+ * worst-case cost; a reservation that would cross the hard limit is refused, so no call ever starts
+ * that could overspend. Afterwards the reservation is committed at the real cost (or released).
+ * Reservations live in the spend ledger (state "reserved"), so they survive a crash: an orphaned
+ * reservation still counts until released, erring on the side of stopping.
+ */
+export type BudgetVerdict =
+  { ok: true; reservationId: bigint; isOverSoftLimit: boolean } | { ok: false; reason: "money" | "tokens" | "cycles"; message: string };
+
+export async function reserveSpend(input: {
+  agentId: string;
+  teamId: string;
+  kind: SpendKind;
+  model: string | null;
+  worstCaseUsd: string;
+  worstCaseTokens: number;
+  nextCycle: number;
+  /** Names a reservation a retried step must find again instead of reserving twice. */
+  reservationKey?: string;
+}): Promise<BudgetVerdict> {
+  const reserve = (client: RawClient) =>
+    reserveIfWithinLimits(client, {
+      agentId: input.agentId,
+      teamId: input.teamId,
+      kind: input.kind,
+      model: input.model,
+      worstCaseUsd: input.worstCaseUsd,
+      worstCaseTokens: input.worstCaseTokens,
+      nextCycle: input.nextCycle,
+      reservationKey: input.reservationKey ?? null,
+    });
+  // Reservations of one agent are serialised (LOCKS.budget) so two concurrent calls cannot both squeeze
+  // under the limit. Spent plus reserved, money and tokens: the committed part from the agent's counters
+  // (kept with every commit), the reserved part from the few open reservations. One statement
+  // (sql.ts) reads them, decides which limit (if any) it would cross, and inserts the reservation
+  // only if none; `verdictOf` words a refusal.
+  if (!input.reservationKey) {
+    // The loop's model calls: lock and statement in ONE round trip (lockedOneTrip).
+    return verdictOf(input, await reserve(lockedOneTrip(LOCKS.budget(input.agentId))));
+  }
+  const reservationKey = input.reservationKey;
+  return db.$transaction(async (tx) => {
+    const existing = await tx.spendEntry.findUnique({ where: { reservationKey }, select: { id: true } });
+    if (existing) return { ok: true as const, reservationId: existing.id, isOverSoftLimit: false };
+    await takeLock(tx, LOCKS.budget(input.agentId));
+    return verdictOf(input, await reserve(tx));
+  });
+}
+
+/** The verdict on a reservation attempt: the statement decided (sql.ts); this words a refusal. */
+function verdictOf(input: { worstCaseUsd: string }, agent: Awaited<ReturnType<typeof reserveIfWithinLimits>>): BudgetVerdict {
+  switch (agent.refusedBy) {
+    case null:
+      return { ok: true as const, reservationId: agent.reservationId!, isOverSoftLimit: agent.isOverSoftLimit };
+    case "cycles":
+      return { ok: false, reason: "cycles", message: `The cycle limit of ${agent.budgetCycles} is reached.` };
+    case "money":
+      return {
+        ok: false,
+        reason: "money",
+        message: `This call could cost up to $${input.worstCaseUsd}; with $${agent.committedUsd.toFixed(4)} already committed it could cross the $${agent.budgetUsd!.toFixed(2)} limit.`,
+      };
+    case "tokens":
+      return { ok: false, reason: "tokens", message: `This call could cross the limit of ${agent.budgetTokens} tokens.` };
+  }
+}
+
+/** Replaces a reservation with what the call really cost, linked to its event, and updates the agent's counters. */
+export async function commitSpend(
+  input: {
+    agentId: string;
+    teamId: string;
+    reservationId: bigint;
+    costUsd: string;
+    tokensIn: number;
+    tokensOut: number;
+    eventId?: bigint | null;
+  },
+  within?: Prisma.TransactionClient,
+) {
+  // One statement (sql.ts): a single statement is atomic, so it needs no transaction of its own.
+  await commitReservation(within ?? db, { ...input, eventId: input.eventId ?? null });
+}
+
+/** Frees a reservation whose call never happened or failed before costing anything. */
+export async function releaseSpend({ agentId, teamId, reservationId }: { agentId: string; teamId: string; reservationId: bigint }) {
+  await db.spendEntry.updateMany({
+    where: { id: reservationId, agentId, teamId, state: "reserved" },
+    data: { state: "released", costUsd: 0 },
+  });
+}
+
+export type OrphanSettlement = { agentId: string; teamId: string; calls: number; costUsd: string; tokens: number };
+
+/**
+ * Reservations no call can still hold: the step that made them died mid-call (the app or the executor
+ * was killed) and its retry reserved again. Each is committed at its worst case — the provider may have
+ * billed the cut-off call — and the agent's counters follow, so a crash neither leaves money counted
+ * as "reserved" forever nor makes a call that may have happened disappear from the ledger. One
+ * statement (sql.ts); SKIP LOCKED lets two watchdogs share the work. What was charged, per agent: the
+ * watchdog tells each agent's timeline (server/operations/watchdog.ts settleOrphanedReservations).
+ */
+export async function chargeOrphanedReservations({
+  olderThanSeconds,
+  limit = 1000,
+}: {
+  olderThanSeconds: number;
+  limit?: number;
+}): Promise<OrphanSettlement[]> {
+  return chargeOrphans(db, { olderThanSeconds, limit });
+}

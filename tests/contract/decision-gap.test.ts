@@ -1,0 +1,133 @@
+import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { RunningExecutor } from "@longhaul/executor";
+import type * as ControlModule from "~/server/agents/control";
+import type * as LoopModule from "~/server/agents/loop";
+import type { ToolName } from "~/shared/tool-catalog";
+import { db } from "~/server/db/client";
+import type * as DeliverModule from "~/server/triggers/deliver";
+import { agentInput } from "../factories/agent";
+import { createTestTeam } from "../factories/team";
+import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
+import { serveAppFunctions, startTestExecutor } from "./harness";
+
+/**
+ * A person's decision or a trigger's wake-up that lands in the gap between the step that made it
+ * possible and the wait for it (Inngest, like the bundled executor, does not match an event sent before
+ * its wait began; docs/decisions/026). Here it lands inside the cycle step itself, after the approval
+ * was created or the cycle's work was done and before the SDK reports the wait: the loop must still
+ * act on it, within seconds, not after the approval's hour-long timeout or the one-hour cooldown.
+ */
+type CycleInput = Parameters<typeof LoopModule.runCycle>[0];
+const inTheGap = vi.hoisted(() => ({ after: new Map<string, (input: CycleInput, approvalId: string | null) => Promise<void>>() }));
+vi.mock("~/server/agents/loop", async (importOriginal) => {
+  const loop = await importOriginal<typeof LoopModule>();
+  return {
+    ...loop,
+    runCycle: async (input: CycleInput) => {
+      const result = await loop.runCycle(input);
+      const approvalId = result.decision.kind === "act" ? result.decision.approvalId : null;
+      await inTheGap.after.get(input.agentId)?.(input, approvalId);
+      return result;
+    },
+  };
+});
+
+let executor: RunningExecutor;
+let fake: FakeOpenAI;
+let app: Awaited<ReturnType<typeof serveAppFunctions>> | undefined;
+let control: typeof ControlModule;
+let deliver: typeof DeliverModule;
+const scripts = new Map<string, (cycle: number) => ScriptedReply>();
+const tool = (name: ToolName, args: unknown): ScriptedReply => ({
+  kind: "tool_calls",
+  calls: [{ name, arguments: args }],
+  content: `Using ${name}.`,
+});
+
+beforeAll(async () => {
+  executor = await startTestExecutor({ port: Number(new URL(process.env.INNGEST_DEV!).port), worker: { backoffBaseMs: 100 } });
+  fake = await startFakeOpenAI();
+  fake.setResponder((body: ChatCompletionCreateParams) => {
+    const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
+    const name = /You are "(.+?)"/.exec(text)?.[1] ?? "";
+    const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? 0);
+    return scripts.get(name)?.(cycle) ?? { kind: "message", content: "no script" };
+  });
+  control = await import("~/server/agents/control");
+  deliver = await import("~/server/triggers/deliver");
+  app = await serveAppFunctions(() => executor);
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await executor?.stop();
+  await fake?.stop();
+});
+
+async function newAgent(name: string, script: (cycle: number) => ScriptedReply, overrides: Record<string, unknown>) {
+  const owner = await createTestTeam();
+  const provider = await owner.caller.provider.create({ name: `fake-${name}`, baseUrl: fake.baseURL, apiKey: `sk-${owner.team.id}` });
+  const agent = await owner.caller.agent.create(
+    agentInput({ name, provider: provider.id, model: "gpt-4o-mini", budgetUsd: 5, approvalTimeoutSeconds: 3600, ...overrides }),
+  );
+  scripts.set(name, script);
+  return { agentId: agent.id, teamId: owner.team.id, userId: owner.user.id };
+}
+
+async function finished(agentId: string, timeoutMs = 30_000) {
+  await expect
+    .poll(async () => (await db.agent.findUniqueOrThrow({ where: { id: agentId }, select: { status: true } })).status, {
+      timeout: timeoutMs,
+      interval: 200,
+    })
+    .toBe("completed");
+}
+
+describe("a decision or wake-up sent before the loop's wait began", () => {
+  it("an approval decided in the gap before its wait is acted on", async () => {
+    const ids = await newAgent(
+      "Decided in the gap",
+      (cycle) =>
+        cycle === 1 ? tool("send_message", { subject: "Quick", body: "Approved at once." }) : tool("finish", { result: "Done." }),
+      {
+        cooldownSeconds: 0,
+        tools: (["send_message", "finish"] as const).map((name) => ({
+          name,
+          enabled: true,
+          approval: name === "send_message" ? "always" : "never",
+        })),
+      },
+    );
+    inTheGap.after.set(ids.agentId, async (_input, approvalId) => {
+      if (approvalId) await control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId, decision: "approved" });
+    });
+    await control.startAgent(ids);
+    await finished(ids.agentId);
+    expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(1);
+    expect(await db.approval.findFirstOrThrow({ where: { agentId: ids.agentId }, select: { status: true } })).toEqual({
+      status: "approved",
+    });
+  });
+
+  it("a trigger delivered in the gap before the cooldown's wait ends the cooldown", async () => {
+    const ids = await newAgent(
+      "Woken in the gap",
+      (cycle) => (cycle === 1 ? tool("update_world_state", { set: { step: 1 } }) : tool("finish", { result: "Woken and done." })),
+      { cooldownSeconds: 3600 },
+    );
+    inTheGap.after.set(ids.agentId, async (input) => {
+      if (input.cycle !== 1) return;
+      await deliver.deliverTrigger({
+        agentId: ids.agentId,
+        teamId: ids.teamId,
+        source: "webhook",
+        deliveryId: `gap-${ids.agentId}`,
+        stored: { note: "in the gap" },
+        event: { body: { note: "in the gap" }, contentType: "application/json", bytes: 20 },
+      });
+    });
+    await control.startAgent(ids);
+    await finished(ids.agentId);
+  });
+});
