@@ -11,6 +11,8 @@ export default tseslint.config(
       "test-results/**",
       "playwright-report/**",
       "next-env.d.ts",
+      // dependency-cruiser's configuration, plain CommonJS outside the TypeScript project.
+      ".dependency-cruiser.cjs",
     ],
   },
   ...nextVitals,

@@ -1,6 +1,6 @@
 import { getSessionCookie } from "better-auth/cookies";
 import { NextResponse, type NextRequest } from "next/server";
-import { parseNextPath } from "./server/auth/next-path";
+import { parseNextPath } from "./shared/next-path";
 import { env } from "./server/env";
 import { newNonce, securityHeaders } from "./server/http/security-headers";
 

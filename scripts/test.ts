@@ -124,12 +124,19 @@ try {
     LONGHAUL_PRIVATE_MODEL_HOSTS: process.env.LONGHAUL_PRIVATE_MODEL_HOSTS ?? "127.0.0.1,localhost",
     // Tests create many accounts through sign-up; the sign-up policy's own tests set theirs.
     LONGHAUL_SIGNUP: process.env.LONGHAUL_SIGNUP ?? "open",
+    // Integration files run in parallel on PostgreSQL; the embedded PGlite has one session, served from
+    // this process, so they take turns there.
+    TEST_WORKERS: process.env.TEST_WORKERS ?? (process.env.TEST_DATABASE_URL ? "" : "1"),
   };
   const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
-  const vitestProjects = suites.filter((s) => s !== "e2e");
-  // One project at a time: they share the database, and the contract suite restarts PostgreSQL.
-  for (const project of vitestProjects) {
-    ok = (await run(bin("vitest"), ["run", "--project", project, ...rest], env)) && ok;
+  const vitestSuites = suites.filter((s) => s !== "e2e");
+  // One suite at a time: they share the database, and the contract suite restarts PostgreSQL. Inside the
+  // integration suite, files run in parallel, then the few that cannot in a project of their own
+  // (vitest.config.ts orders the two).
+  const projectsOf = (suite: Suite) => (suite === "integration" ? ["integration", "integration-serial"] : [suite]);
+  for (const suite of vitestSuites) {
+    const projects = projectsOf(suite).flatMap((project) => ["--project", project]);
+    ok = (await run(bin("vitest"), ["run", ...projects, ...rest], env)) && ok;
   }
   if (ok && suites.includes("e2e")) {
     // PORT lets two checkouts run their browser tests side by side (the executor takes PORT + 1).

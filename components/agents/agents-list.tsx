@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { clsx } from "clsx";
 import Link from "next/link";
 import { useEffect, useState } from "react";
-import { SIMULATOR_LABEL, SIMULATOR_PROVIDER } from "~/server/agents/agent-input";
+import { SIMULATOR_LABEL, SIMULATOR_PROVIDER } from "~/shared/agent-input";
 import type { AgentSort } from "~/server/agents/agent-list";
 import type { ListedStatus } from "~/shared/agent-status";
 import { Alert, AlertAction } from "../ui/alert";

@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { can, isTeamRole } from "~/server/auth/roles";
+import { can, isTeamRole } from "~/shared/roles";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { Alert, SuccessBox } from "../ui/alert";

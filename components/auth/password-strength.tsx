@@ -10,7 +10,7 @@ import {
   SCORE_LABELS,
   type PasswordCheck,
   type PasswordScore,
-} from "~/server/auth/password-policy";
+} from "~/shared/password-policy";
 
 const BAR_COLORS = ["bg-red-500", "bg-red-500", "bg-amber-500", "bg-emerald-500", "bg-emerald-600"] as const satisfies Record<
   PasswordScore,
@@ -38,7 +38,7 @@ function describe(verdict: Verdict | null, password: string): { text: string; sc
 /**
  * The password field's hint: a strength meter and, in words, why a password is weak (zxcvbn's
  * warning and suggestions), updated as the person types and read out politely by screen readers.
- * The estimator loads on first use (server/auth/password-policy.ts).
+ * The estimator loads on first use (shared/password-policy.ts).
  */
 export function PasswordStrengthHint({ password, email, name }: { password: string; email: string; name: string }) {
   const [verdict, setVerdict] = useState<Verdict | null>(null);

@@ -7,7 +7,7 @@ import { useState } from "react";
 import { Button } from "../ui/button";
 import { Alert } from "../ui/alert";
 import { Field, Input } from "../ui/field";
-import { safeNextPath, withNextPath } from "~/server/auth/next-path";
+import { safeNextPath, withNextPath } from "~/shared/next-path";
 import { authClient, formText } from "./auth-client";
 
 type Errors = Partial<Record<"email" | "password" | "form", string>>;

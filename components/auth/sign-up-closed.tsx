@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { withNextPath } from "~/server/auth/next-path";
+import { withNextPath } from "~/shared/next-path";
 
 /** The sign-up page when this instance takes no new accounts: says so, and how to get in, before anyone types. */
 export function SignUpClosed({ message, next }: { message: string; next: string | null }) {

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { can } from "~/server/auth/roles";
+import { can } from "~/shared/roles";
 import { NavLink } from "../approvals/nav-link";
 import { useTRPC } from "../trpc/react";
 

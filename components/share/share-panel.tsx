@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { can, isTeamRole } from "~/server/auth/roles";
+import { can, isTeamRole } from "~/shared/roles";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 import { Alert, SuccessBox } from "../ui/alert";

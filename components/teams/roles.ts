@@ -1,6 +1,6 @@
-import { can, PERMISSIONS, type Permission, type TeamRoleName } from "~/server/auth/roles";
+import { can, PERMISSIONS, type Permission, type TeamRoleName } from "~/shared/roles";
 
-/** How the UI names roles and what each may do, derived from the one permission table (server/auth/roles.ts). */
+/** How the UI names roles and what each may do, derived from the one permission table (shared/roles.ts). */
 export const ROLE_LABELS: Record<TeamRoleName, string> = { viewer: "Viewer", member: "Member", admin: "Admin", owner: "Owner" };
 
 const PERMISSION_LABELS: Record<Permission, string> = {

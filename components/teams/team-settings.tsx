@@ -6,7 +6,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
 import type { AppRouter } from "~/server/api/root";
-import { roleRank, TEAM_ROLES, type TeamRoleName } from "~/server/auth/roles";
+import { roleRank, TEAM_ROLES, type TeamRoleName } from "~/shared/roles";
 import { useTRPC } from "../trpc/react";
 import { Alert, AlertAction } from "../ui/alert";
 import { Button } from "../ui/button";

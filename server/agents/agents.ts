@@ -2,7 +2,7 @@ import { z } from "zod";
 import { db, Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { AppError } from "../errors";
-import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettings, type AgentSettingsInput } from "./agent-input";
+import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettings, type AgentSettingsInput } from "../../shared/agent-input";
 import { assertValidSchedule } from "./cron-expression";
 import { recordAudit } from "../audit/record";
 import { IMPORTING } from "../../shared/agent-status";

@@ -1,3 +1,4 @@
+import "server-only";
 import { inngest } from "~/inngest/client";
 import { agentApprovalDecided, agentPauseRequested, agentRunRequested } from "~/inngest/events";
 import { db, Prisma } from "../db/client";

@@ -1,3 +1,4 @@
+import "server-only";
 import { CronExpressionParser } from "cron-parser";
 import { AppError } from "../errors";
 

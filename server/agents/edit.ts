@@ -1,10 +1,11 @@
+import "server-only";
 import type { z } from "zod";
-import type { TeamRoleName } from "../auth/roles";
+import type { TeamRoleName } from "../../shared/roles";
 import { db, Prisma } from "../db/client";
 import type { Agent } from "../db/generated/client";
-import { memorySettingsOf } from "../memory/settings";
+import { memorySettingsOf } from "../../shared/memory-settings";
 import { AppError, notFound } from "../errors";
-import { agentSettingsSchema, defaultToolSettings, type AgentSettingsInput, type toolSettingSchema } from "./agent-input";
+import { agentSettingsSchema, defaultToolSettings, type AgentSettingsInput, type toolSettingSchema } from "../../shared/agent-input";
 import { assertSettingsResolve, isUniqueViolation, nameConflict, settingsColumns, summarySelect, toSummary } from "./agents";
 import { appendEvent } from "./events";
 import { assertMayRaiseLimits, limitsOf } from "./limit-raises";

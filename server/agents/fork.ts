@@ -1,8 +1,9 @@
-import type { TeamRoleName } from "../auth/roles";
+import "server-only";
+import type { TeamRoleName } from "../../shared/roles";
 import { db } from "../db/client";
 import { AppError, notFound } from "../errors";
-import { zodFieldErrors } from "../validation";
-import { AGENT_LIMITS, agentSettingsSchema } from "./agent-input";
+import { zodFieldErrors } from "../../shared/validation";
+import { AGENT_LIMITS, agentSettingsSchema } from "../../shared/agent-input";
 import { assertSettingsResolve, isUniqueViolation, nameConflict, settingsColumns, summarySelect, toSummary } from "./agents";
 import { settingsInputOf } from "./edit";
 import { appendEvent } from "./events";

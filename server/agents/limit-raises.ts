@@ -1,5 +1,5 @@
 import "server-only";
-import { can, type TeamRoleName } from "../auth/roles";
+import { can, type TeamRoleName } from "../../shared/roles";
 import { Prisma } from "../db/client";
 import { AppError } from "../errors";
 

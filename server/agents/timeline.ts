@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "../db/client";
 import type { EventType } from "../db/generated/enums";
 import { notFound } from "../errors";

@@ -1,3 +1,4 @@
+import "server-only";
 import { agentRouter } from "./routers/agent";
 import { approvalRouter } from "./routers/approval";
 import { auditRouter } from "./routers/audit";

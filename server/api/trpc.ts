@@ -3,10 +3,10 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import { auth } from "../auth/auth";
-import { can, isTeamRole, minimumRole, type Permission } from "../auth/roles";
+import { can, isTeamRole, minimumRole, type Permission } from "../../shared/roles";
 import { db } from "../db/client";
 import { AppError, type AppErrorCode } from "../errors";
-import { zodFieldErrors } from "../validation";
+import { zodFieldErrors } from "../../shared/validation";
 import { ensurePersonalTeam, findDefaultTeamId } from "../teams/personal-team";
 import { getMembership, getMembershipOfSession } from "../teams/teams";
 
@@ -99,7 +99,7 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
 
 /**
  * A procedure run on behalf of the caller's active team, for callers whose role there holds
- * `permission` (server/auth/roles.ts; the UI asks `can()` with the same names). Membership is looked
+ * `permission` (shared/roles.ts; the UI asks `can()` with the same names). Membership is looked
  * up with the session's team id inside one query; the result is the only team id procedures may use.
  */
 export function teamProcedure(permission: Permission) {

@@ -1,3 +1,4 @@
+import "server-only";
 import { db, type Prisma } from "../db/client";
 import { AppError } from "../errors";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { betterAuth } from "better-auth";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { prismaAdapter } from "better-auth/adapters/prisma";
@@ -8,7 +9,7 @@ import { adminAc, defaultStatements, memberAc, ownerAc } from "better-auth/plugi
 import { db } from "../db/client";
 import { env } from "../env";
 import { ensurePersonalTeam } from "../teams/personal-team";
-import { checkPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password-policy";
+import { checkPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../../shared/password-policy";
 import { decideSignUp } from "./sign-up";
 
 // better-auth's organization plugin manages teams, members and invitations. We call its

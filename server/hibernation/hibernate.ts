@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { underAgentLock } from "../agents/events";

@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { db } from "../db/client";

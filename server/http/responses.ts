@@ -1,3 +1,4 @@
+import "server-only";
 import { AppError, type AppErrorCode } from "../errors";
 import { logger } from "../logger";
 

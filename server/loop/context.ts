@@ -1,3 +1,4 @@
+import "server-only";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { Prisma } from "../db/client";
 import { MemoryKind, type EventType } from "../db/generated/enums";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { appendEvent, decisionRecorded, underAgentLock } from "../agents/events";

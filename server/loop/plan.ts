@@ -1,6 +1,6 @@
 import type { Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
-import type { ApprovalPolicy } from "../agents/tool-catalog";
+import type { ApprovalPolicy } from "../../shared/tool-catalog";
 import { getTool, parseToolCall } from "../tools";
 import type { HoldKind } from "./holds";
 import type { EventRecord, ThinkState } from "./sql";

@@ -1,7 +1,7 @@
 import type { ModelReply, ModelRequest } from "./model-types";
 
 /**
- * The built-in simulator model (SIMULATOR_LABEL in agent-input.ts): deterministic, needs no key, and walks
+ * The built-in simulator model (SIMULATOR_LABEL in shared/agent-input.ts): deterministic, needs no key, and walks
  * an agent through every feature so the product can be tried offline: world state, memory, a message
  * that needs approval, a question for a person, and finally `finish`. It picks the step from the
  * cycle number, and only uses tools the agent has enabled.

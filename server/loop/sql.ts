@@ -1,3 +1,4 @@
+import "server-only";
 import { Prisma } from "../db/client";
 import type { RawClient } from "../db/raw";
 import type { AgentStatus, EventType } from "../db/generated/enums";

@@ -1,8 +1,9 @@
+import "server-only";
 import { db, Prisma } from "../db/client";
 import { direct } from "../db/raw";
 import { FREQUENCY_SATURATION } from "./scoring";
 import { PENDING_EMBEDDER } from "./memories";
-import { memorySettingsOf } from "./settings";
+import { memorySettingsOf } from "../../shared/memory-settings";
 
 /**
  * Pruning by consolidation. When an agent holds more live memories than its cap, its lowest-scoring

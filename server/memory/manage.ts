@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { db, type Prisma } from "../db/client";
 import type { MemoryKind } from "../db/generated/enums";

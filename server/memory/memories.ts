@@ -7,7 +7,7 @@ import { AppError } from "../errors";
 import { embedderForProvider, embedTexts, OFFLINE_EMBEDDER, toVectorLiteral, type Embedder } from "./embedder";
 import { markRecalled, rankCandidates, RECALL_CANDIDATES, vectorCandidates, type Candidate, type RecalledMemory } from "./recall";
 import { logger } from "../logger";
-import { memorySettingsOf, type MemorySettings } from "./settings";
+import { memorySettingsOf, type MemorySettings } from "../../shared/memory-settings";
 import type { ProviderRef, ProviderRow } from "../providers/providers";
 import { LOCKS, takeLock } from "../db/locks";
 import { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize, pendingMemoriesJson, pinnedMemoriesJson, providerRowJson } from "./sql";

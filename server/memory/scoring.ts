@@ -1,5 +1,5 @@
 import type { MemoryKind } from "../db/generated/enums";
-import type { MemorySettings, RecallWeights } from "./settings";
+import type { MemorySettings, RecallWeights } from "../../shared/memory-settings";
 
 /**
  * How recall ranks a candidate memory: four signals in [0, 1], weighted per agent and summed.

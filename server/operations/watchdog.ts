@@ -1,3 +1,4 @@
+import "server-only";
 import { inngest } from "~/inngest/client";
 import { agentApprovalDecided, agentRunRequested } from "~/inngest/events";
 import { appendEvent, underAgentLock } from "../agents/events";

@@ -1,3 +1,4 @@
+import "server-only";
 import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
 import { providerCredentials, type ProviderRef } from "./providers";
 

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Cross-site request forgery guard for state-changing requests (tRPC mutations are POSTs). Browsers
  * send `Origin` (and `Sec-Fetch-Site`) with every cross-origin POST; a request from another site is

@@ -1,7 +1,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { TeamRoleName } from "../auth/roles";
+import type { TeamRoleName } from "../../shared/roles";
 import { db } from "../db/client";
 import { env } from "../env";
 import { AppError, notFound } from "../errors";

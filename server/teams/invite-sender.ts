@@ -1,5 +1,5 @@
 import "server-only";
-import type { TeamRoleName } from "../auth/roles";
+import type { TeamRoleName } from "../../shared/roles";
 
 /**
  * How an invitation reaches the invited person besides the link an admin copies. Off by default:

@@ -1,5 +1,5 @@
 import "server-only";
-import { can, isTeamRole, roleRank, type TeamRoleName } from "../auth/roles";
+import { can, isTeamRole, roleRank, type TeamRoleName } from "../../shared/roles";
 import { db, type Prisma } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { LOCKS, takeLock } from "../db/locks";

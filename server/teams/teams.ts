@@ -1,7 +1,8 @@
+import "server-only";
 import { randomBytes } from "node:crypto";
 import { db } from "../db/client";
 import { AppError } from "../errors";
-import type { TeamRoleName } from "../auth/roles";
+import type { TeamRoleName } from "../../shared/roles";
 import { uniqueSlug } from "./personal-team";
 import { recordAudit } from "../audit/record";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "../db/client";
 import { direct } from "../db/raw";
 import { claimEffectKey, writeEffectReceipt } from "./sql";

@@ -1,3 +1,4 @@
+import "server-only";
 import { findOutboundRefusal, outboundGuard, type OutboundGuard, type OutboundRefusedError } from "../security/outbound";
 import { effectKey, performEffect } from "./effect-ledger";
 import { reserveSpend } from "../spend/budget";

@@ -1,3 +1,4 @@
+import "server-only";
 // Importing this module registers every tool. Add a custom tool by registering it in a file
 // imported here (see builtins.ts for the shape).
 import "./builtins";

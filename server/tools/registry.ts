@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { GuardedFetch } from "../security/outbound";
-import type { ApprovalPolicy } from "../agents/tool-catalog";
+import type { ApprovalPolicy } from "../../shared/tool-catalog";
 
 /**
  * The tool registry. A tool is one registration: a zod input schema (sent to the model as JSON

@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "../db/client";
 import { notFound } from "../errors";
 import { coldThroughSeq, readSegment, segmentsAfterSeq } from "../hibernation/segments";

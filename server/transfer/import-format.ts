@@ -1,9 +1,10 @@
+import "server-only";
 import { z } from "zod";
 import type { Prisma } from "../db/client";
 import { AppError } from "../errors";
 import { EMBEDDING_DIMENSIONS } from "../memory/hash-embedding";
-import { AGENT_LIMITS, agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettingsInput } from "../agents/agent-input";
-import { memorySettingsOf } from "../memory/settings";
+import { AGENT_LIMITS, agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettingsInput } from "../../shared/agent-input";
+import { memorySettingsOf } from "../../shared/memory-settings";
 import { EXPORT_KIND, EXPORT_VERSION } from "./export";
 
 /**

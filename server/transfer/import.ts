@@ -4,7 +4,7 @@ import { env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
 import { toVectorLiteral } from "../memory/hash-embedding";
-import { AGENT_LIMITS, SIMULATOR_PROVIDER } from "../agents/agent-input";
+import { AGENT_LIMITS, SIMULATOR_PROVIDER } from "../../shared/agent-input";
 import { isUniqueViolation, summarySelect, toSummary, type AgentSummary } from "../agents/agents";
 import { parseExport, type ParsedExport } from "./import-format";
 import { deleteImportedRows, IMPORTED_TABLES, insertImportBatch, type ImportedTable } from "./import-sql";

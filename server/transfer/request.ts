@@ -1,5 +1,5 @@
 import "server-only";
-import type { Permission } from "../auth/roles";
+import type { Permission } from "../../shared/roles";
 import { createTRPCContext, requireTeamPermission } from "../api/trpc";
 import { AppError } from "../errors";
 

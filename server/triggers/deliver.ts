@@ -1,3 +1,4 @@
+import "server-only";
 import { inngest } from "~/inngest/client";
 import { agentRunRequested, agentWakeRequested } from "~/inngest/events";
 import { db, type Prisma } from "../db/client";

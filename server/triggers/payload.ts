@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * How a trigger's payload is kept and shown. The delivery row keeps the whole body (up to the
  * webhook limit); the agent's `trigger` event keeps at most EVENT_PAYLOAD_MAX_CHARS of it, so the

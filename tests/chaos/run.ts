@@ -16,8 +16,10 @@
  * receipts) and each one matches the event that recorded it; zero lost or duplicated events (gap-free
  * sequence, one thought / call / result per cycle, every cycle accounted for); zero runs left stuck
  * (agent runs, executor runs and jobs, spend reservations). The report (counts of faults injected and
- * survived, the checks, the numbers) goes to bench/results/chaos.md and chaos.json; the exit code is 1
- * when any check fails. CHAOS_SEED makes the fault schedule and the model faults repeatable.
+ * survived, the checks, the numbers) goes to .data/chaos/chaos.md and chaos.json (ignored by git, so a
+ * run leaves the work tree clean); `npm run chaos -- --write-results` writes it to the committed
+ * bench/results/ instead. The exit code is 1 when any check fails. CHAOS_SEED makes the fault schedule
+ * and the model faults repeatable.
  *
  * Rerun: `npm run chaos` (as root with postgresql-common, as in CI; otherwise see tests/chaos/postgres.ts).
  */
@@ -58,6 +60,8 @@ const MODEL_LATENCY_MS = int("CHAOS_MODEL_LATENCY_MS", 150);
 const MODEL_TIMEOUT_MS = 3000;
 const MODEL_MAX_RETRIES = 2;
 const OUT = process.env.CHAOS_OUT ?? "chaos";
+/** Where the report goes: the committed results only when asked, so CI and casual runs change no tracked file. */
+const REPORT_DIR = process.argv.includes("--write-results") ? path.join(ROOT, "bench", "results") : path.join(ROOT, ".data", "chaos");
 const RUN_DIR = path.join(ROOT, ".data", "chaos", new Date().toISOString().replace(/[:.]/g, "-"));
 
 const startedAt = Date.now();
@@ -752,6 +756,7 @@ try {
 }
 
 await writeReport(report, violations);
+log(`report written to ${path.relative(ROOT, path.join(REPORT_DIR, `${OUT}.md`))}`);
 if (violations.length === 0) {
   const admin = new pg.Client({ connectionString: postgres.serverUrl });
   await admin.connect();
@@ -769,7 +774,8 @@ log(
 process.exit(1);
 
 async function writeReport(r: Report, failed: string[]) {
-  const dir = path.join(ROOT, "bench", "results");
+  const dir = REPORT_DIR;
+  mkdirSync(dir, { recursive: true });
   await writeFile(path.join(dir, `${OUT}.json`), `${JSON.stringify({ measuredAt: new Date().toISOString(), ...r }, null, 2)}\n`);
   const pf = r.processFaults ?? {};
   const mf = r.modelFaults ?? {};

@@ -6,12 +6,13 @@ import type { InngestFunction } from "inngest";
 import { serve } from "inngest/node";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { AGENT_LIMITS } from "~/server/agents/agent-input";
+import { AGENT_LIMITS } from "~/shared/agent-input";
 import type * as LoopModule from "~/server/loop";
-import type { ToolName } from "~/server/agents/tool-catalog";
+import type { ToolName } from "~/shared/tool-catalog";
 import { db } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
 import { agentInput } from "../factories/agent";
+import { createTestProvider } from "../factories/provider";
 import { createTestTeam } from "../factories/team";
 import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
 
@@ -195,10 +196,7 @@ async function waitForEnd(agentId: string, timeoutMs = 40_000) {
 describe("agent loop under executor crashes", () => {
   it("SIGKILL of the executor mid-cycle: no duplicate outbox messages, no lost or duplicated events", async () => {
     const owner = await createTestTeam();
-    const provider = await db.modelProvider.create({
-      data: { teamId: owner.team.id, name: "fake-crash", baseUrl: fake.baseURL },
-      select: { id: true },
-    });
+    const provider = await createTestProvider(owner.team.id, { name: "fake-crash", baseUrl: fake.baseURL });
     const created = await owner.caller.agent.create(
       agentInput({
         name: AGENT,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { RunningExecutor } from "@longhaul/executor";
 import type * as ControlModule from "~/server/agents/control";
 import type * as LoopModule from "~/server/loop";
-import type { ToolName } from "~/server/agents/tool-catalog";
+import type { ToolName } from "~/shared/tool-catalog";
 import { db } from "~/server/db/client";
 import type * as DeliverModule from "~/server/triggers/deliver";
 import { agentInput } from "../factories/agent";
@@ -14,7 +14,7 @@ import { serveAppFunctions, startTestExecutor } from "./harness";
 /**
  * A person's decision or a trigger's wake-up that lands in the gap between the step that made it
  * possible and the wait for it (Inngest, like the bundled executor, does not match an event sent before
- * its wait began; docs/decisions/023). Here it lands inside the cycle step itself, after the approval
+ * its wait began; docs/decisions/025). Here it lands inside the cycle step itself, after the approval
  * was created or the cycle's work was done and before the SDK reports the wait: the loop must still
  * act on it, within seconds, not after the approval's hour-long timeout or the one-hour cooldown.
  */

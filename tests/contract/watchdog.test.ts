@@ -1,7 +1,7 @@
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as ControlModule from "~/server/agents/control";
-import type { ToolName } from "~/server/agents/tool-catalog";
+import type { ToolName } from "~/shared/tool-catalog";
 import { db } from "~/server/db/client";
 import type { RunningExecutor } from "@longhaul/executor";
 import { finishRun } from "@longhaul/executor/store";

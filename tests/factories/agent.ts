@@ -1,4 +1,4 @@
-import type { AgentSettingsInput } from "~/server/agents/agent-input";
+import type { AgentSettingsInput } from "~/shared/agent-input";
 
 let counter = 0;
 

@@ -3,7 +3,7 @@ import { auth } from "~/server/auth/auth";
 import { createTRPCContext } from "~/server/api/trpc";
 import { createCaller } from "~/server/api/root";
 import { db } from "~/server/db/client";
-import type { TeamRoleName } from "~/server/auth/roles";
+import type { TeamRoleName } from "~/shared/roles";
 
 export const TEST_PASSWORD = "correct-horse-42";
 

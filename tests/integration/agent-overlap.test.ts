@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { act, beginRun, openCycleSession, think } from "~/server/loop";
+import { act, openCycleSession, think } from "~/server/loop";
 import { db } from "~/server/db/client";
-import { agentInput } from "../factories/agent";
+import { createTestProvider } from "../factories/provider";
+import { createAgentWithRun } from "../factories/run";
 import { createTestTeam } from "../factories/team";
 import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";
 
@@ -20,23 +21,20 @@ afterAll(async () => fake?.stop());
 
 describe("overlapping copies of a loop step", () => {
   it("record one thought, one call, one result and one message; both model calls are paid and linked to the thought", async () => {
-    const { caller, team } = await createTestTeam();
-    const provider = await db.modelProvider.create({
-      data: { teamId: team.id, name: "fake", baseUrl: fake.baseURL },
-      select: { id: true },
+    const owner = await createTestTeam();
+    const provider = await createTestProvider(owner.team.id, { baseUrl: fake.baseURL });
+    const {
+      agent,
+      ids,
+      step: stepOf,
+    } = await createAgentWithRun(owner, {
+      executorRunId: "overlap-run",
+      name: "Overlapped",
+      provider: provider.id,
+      model: "gpt-4o-mini",
+      tools: [{ name: "send_message", enabled: true, approval: "never" }],
     });
-    const agent = await caller.agent.create(
-      agentInput({
-        name: "Overlapped",
-        provider: provider.id,
-        model: "gpt-4o-mini",
-        tools: [{ name: "send_message", enabled: true, approval: "never" }],
-      }),
-    );
-    const ids = { agentId: agent.id, teamId: team.id };
-    const plan = await beginRun({ ...ids, executorRunId: "overlap-run", reason: "test" });
-    if (!plan.shouldRun) throw new Error(plan.reason);
-    const step = { ...ids, agentRunId: plan.agentRunId, cycle: 1 };
+    const step = stepOf(1);
 
     const [a, b] = await Promise.all([think(step, openCycleSession()), think(step, openCycleSession())]);
     expect(a).toEqual(b);
@@ -71,22 +69,15 @@ describe("overlapping copies of a loop step", () => {
   });
 
   it("agree on the plan when one copy's model call fails after the other's succeeded", async () => {
-    const { caller, team } = await createTestTeam();
-    const provider = await db.modelProvider.create({
-      data: { teamId: team.id, name: "fake", baseUrl: fake.baseURL },
-      select: { id: true },
+    const owner = await createTestTeam();
+    const provider = await createTestProvider(owner.team.id, { baseUrl: fake.baseURL });
+    const { ids, step: stepOf } = await createAgentWithRun(owner, {
+      executorRunId: "half-failed-run",
+      name: "Half failed",
+      provider: provider.id,
+      model: "gpt-4o-mini",
+      tools: [{ name: "send_message", enabled: true, approval: "never" }],
     });
-    const agent = await caller.agent.create(
-      agentInput({
-        name: "Half failed",
-        provider: provider.id,
-        model: "gpt-4o-mini",
-        tools: [{ name: "send_message", enabled: true, approval: "never" }],
-      }),
-    );
-    const ids = { agentId: agent.id, teamId: team.id };
-    const plan = await beginRun({ ...ids, executorRunId: "half-failed-run", reason: "test" });
-    if (!plan.shouldRun) throw new Error(plan.reason);
     // The first request answers; the second fails (400: not retried) once the first is recorded.
     let served = 0;
     fake.setResponder(() =>
@@ -94,7 +85,7 @@ describe("overlapping copies of a loop step", () => {
         ? { kind: "tool_calls", calls: [{ name: "send_message", arguments: { subject: "Once", body: "Only once." } }] }
         : { kind: "error", status: 400, delayMs: 700 },
     );
-    const step = { ...ids, agentRunId: plan.agentRunId, cycle: 1 };
+    const step = stepOf(1);
     const [a, b] = await Promise.all([think(step, openCycleSession()), think(step, openCycleSession())]);
     expect(served).toBe(2);
     expect(a).toMatchObject({ kind: "act", toolName: "send_message" });
@@ -104,21 +95,19 @@ describe("overlapping copies of a loop step", () => {
     expect(await db.spendEntry.count({ where: { ...ids, state: "reserved" } })).toBe(0);
   });
   it("a think step that meets a paused agent thinks nothing and ends the run, leaving the pause alone", async () => {
-    const { caller, team } = await createTestTeam();
-    const provider = await db.modelProvider.create({
-      data: { teamId: team.id, name: "fake", baseUrl: fake.baseURL },
-      select: { id: true },
+    const owner = await createTestTeam();
+    const provider = await createTestProvider(owner.team.id, { baseUrl: fake.baseURL });
+    const { agent, ids, step } = await createAgentWithRun(owner, {
+      executorRunId: "paused-run",
+      name: "Paused meanwhile",
+      provider: provider.id,
+      model: "gpt-4o-mini",
+      cooldownSeconds: 0,
     });
-    const agent = await caller.agent.create(
-      agentInput({ name: "Paused meanwhile", provider: provider.id, model: "gpt-4o-mini", cooldownSeconds: 0 }),
-    );
-    const ids = { agentId: agent.id, teamId: team.id };
-    const plan = await beginRun({ ...ids, executorRunId: "paused-run", reason: "test" });
-    if (!plan.shouldRun) throw new Error(plan.reason);
     // A person pauses while the run goes on (with no cooldown there is no sleep for the cancellation to land on).
     await db.agent.update({ where: { id: agent.id }, data: { status: "paused" } });
     const before = fake.requests.length;
-    const decision = await think({ ...ids, agentRunId: plan.agentRunId, cycle: 1 }, openCycleSession());
+    const decision = await think(step(1), openCycleSession());
     expect(decision).toEqual({ kind: "stop", status: "paused", reason: "The agent is paused." });
     expect(fake.requests.length).toBe(before);
     expect(await db.agentEvent.count({ where: ids })).toBe(0);

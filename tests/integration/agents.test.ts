@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { db } from "~/server/db/client";
 import { agentInput } from "../factories/agent";
 import { postTrpc } from "../factories/http";
+import { createTestProvider } from "../factories/provider";
 import { addTestMember, anonymousCaller, createTestTeam } from "../factories/team";
 
 async function expectTrpcError(promise: Promise<unknown>, code: string) {
@@ -88,14 +89,8 @@ describe("agent.create", () => {
   it("accepts only the simulator or a model provider of the same team", async () => {
     const a = await createTestTeam();
     const b = await createTestTeam();
-    const theirs = await db.modelProvider.create({
-      data: { teamId: b.team.id, name: "their-openai", baseUrl: "http://b.invalid/v1" },
-      select: { id: true },
-    });
-    const ours = await db.modelProvider.create({
-      data: { teamId: a.team.id, name: "our-openai", baseUrl: "http://a.invalid/v1" },
-      select: { id: true },
-    });
+    const theirs = await createTestProvider(b.team.id, { name: "their-openai", baseUrl: "http://b.invalid/v1" });
+    const ours = await createTestProvider(a.team.id, { name: "our-openai", baseUrl: "http://a.invalid/v1" });
     for (const provider of [theirs.id, "no-such-provider"]) {
       const error = await expectTrpcError(a.caller.agent.create(agentInput({ provider })), "BAD_REQUEST");
       expect(error.cause?.fieldErrors?.provider).toEqual(["That model provider was not found in this team."]);

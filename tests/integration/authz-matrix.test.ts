@@ -13,7 +13,7 @@ import { inngest } from "~/inngest/client";
 import { appRouter } from "~/server/api/root";
 import { writeSnapshot } from "~/server/agents/events";
 import { GUARDED_LIMITS, limitsOf, raisedLimits, remainingLimitsForFork, type AgentLimits } from "~/server/agents/limit-raises";
-import { hasRoleAtLeast, TEAM_ROLES, type TeamRoleName } from "~/server/auth/roles";
+import { hasRoleAtLeast, TEAM_ROLES, type TeamRoleName } from "~/shared/roles";
 import { db } from "~/server/db/client";
 import { env } from "~/server/env";
 import {

@@ -4,6 +4,7 @@ import { act, beginRun, openCycleSession, think } from "~/server/loop";
 import { registerTool } from "~/server/tools/registry";
 import { db } from "~/server/db/client";
 import { agentInput } from "../factories/agent";
+import { createTestProvider } from "../factories/provider";
 import { createTestTeam } from "../factories/team";
 import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";
 
@@ -29,10 +30,7 @@ afterAll(async () => fake?.stop());
 describe("priced tools", () => {
   it("reserve their cost before the call, charge it with the result, and never start a call that could cross the limit", async () => {
     const { caller, team } = await createTestTeam();
-    const provider = await db.modelProvider.create({
-      data: { teamId: team.id, name: "fake", baseUrl: fake.baseURL },
-      select: { id: true },
-    });
+    const provider = await createTestProvider(team.id, { baseUrl: fake.baseURL });
     const agent = await caller.agent.create(agentInput({ name: "Buyer", provider: provider.id, model: "gpt-4o-mini", budgetUsd: 1 }));
     await db.agent.update({ where: { id: agent.id }, data: { tools: [{ name: "paid_lookup", enabled: true, approval: "never" }] } });
     const ids = { agentId: agent.id, teamId: team.id };

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, Prisma } from "~/server/db/client";
 import { effectKey, IN_FLIGHT_WAIT_MS, performEffect } from "~/server/tools/effect-ledger";
 import { executeToolCall } from "~/server/tools/execute-tool";
-import { TOOL_CATALOG } from "~/server/agents/tool-catalog";
+import { TOOL_CATALOG } from "~/shared/tool-catalog";
 import { listTools, parseToolCall, toolsForModel } from "~/server/tools";
 import { HTTP_GET_MAX_BYTES } from "~/server/tools/builtins";
 import { parsePrivateHostList } from "~/server/security/outbound-addresses";

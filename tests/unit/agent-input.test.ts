@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { agentSettingsSchema, defaultToolSettings } from "~/server/agents/agent-input";
+import { agentSettingsSchema, defaultToolSettings } from "~/shared/agent-input";
 
 const valid = { name: "Watcher", goal: "Watch the pricing pages every day.", model: "simulator-1", budgetUsd: "5" };
 

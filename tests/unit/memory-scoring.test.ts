@@ -11,7 +11,7 @@ import {
   similarityScore,
   type Candidate,
 } from "~/server/memory/scoring";
-import { DEFAULT_MEMORY_SETTINGS, memorySettingsOf, memorySettingsSchema } from "~/server/memory/settings";
+import { DEFAULT_MEMORY_SETTINGS, memorySettingsOf, memorySettingsSchema } from "~/shared/memory-settings";
 
 const HOUR = 3_600_000;
 const cosine = (a: number[], b: number[]) => a.reduce((sum, v, i) => sum + v * b[i]!, 0);

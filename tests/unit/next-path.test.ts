@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_NEXT_PATH, invitationIdFromNextPath, safeNextPath, withNextPath } from "~/server/auth/next-path";
+import { DEFAULT_NEXT_PATH, invitationIdFromNextPath, safeNextPath, withNextPath } from "~/shared/next-path";
 
 // Security issue 17, hole 6: `next=/\host/...` sent people to another site after signing in.
 const ATTACKS = [

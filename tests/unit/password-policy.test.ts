@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkPassword, MIN_PASSWORD_SCORE } from "~/server/auth/password-policy";
+import { checkPassword, MIN_PASSWORD_SCORE } from "~/shared/password-policy";
 
 describe("password policy", () => {
   // Security issue 17, hole 10: both passed the old rules (10 characters, letters and a digit).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { can, hasRoleAtLeast, minimumRole, PERMISSIONS, TEAM_ROLES } from "~/server/auth/roles";
+import { can, hasRoleAtLeast, minimumRole, PERMISSIONS, TEAM_ROLES } from "~/shared/roles";
 
 describe("team roles", () => {
   it("ranks viewer < member < admin < owner", () => {

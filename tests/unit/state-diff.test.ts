@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffWorldStates } from "~/server/agents/state-diff";
+import { diffWorldStates } from "~/shared/state-diff";
 
 describe("diffWorldStates", () => {
   it("lists added, removed and changed top-level keys, in key order, comparing values as JSON", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { agentSettingsSchema } from "~/server/agents/agent-input";
-import { AGENT_TEMPLATES } from "~/server/agents/templates";
-import { TOOL_NAMES } from "~/server/agents/tool-catalog";
+import { agentSettingsSchema } from "~/shared/agent-input";
+import { AGENT_TEMPLATES } from "~/shared/agent-templates";
+import { TOOL_NAMES } from "~/shared/tool-catalog";
 
 describe("agent templates", () => {
   it.each(AGENT_TEMPLATES.map((t) => [t.id, t] as const))(

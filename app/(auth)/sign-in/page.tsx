@@ -1,6 +1,6 @@
 import { Suspense } from "react";
 import { SignInForm } from "~/components/auth/sign-in-form";
-import { invitationIdFromNextPath } from "~/server/auth/next-path";
+import { invitationIdFromNextPath } from "~/shared/next-path";
 import { getSignUpAvailability } from "~/server/auth/sign-up";
 import { env } from "~/server/env";
 

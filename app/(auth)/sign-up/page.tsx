@@ -1,7 +1,7 @@
 import { Suspense } from "react";
 import { SignUpClosed } from "~/components/auth/sign-up-closed";
 import { SignUpForm } from "~/components/auth/sign-up-form";
-import { invitationIdFromNextPath } from "~/server/auth/next-path";
+import { invitationIdFromNextPath } from "~/shared/next-path";
 import { getSignUpAvailability } from "~/server/auth/sign-up";
 import { env } from "~/server/env";
 

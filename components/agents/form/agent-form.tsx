@@ -1,6 +1,6 @@
 "use client";
 
-import { AGENT_TEMPLATES } from "~/server/agents/templates";
+import { AGENT_TEMPLATES } from "~/shared/agent-templates";
 import { Alert } from "../../ui/alert";
 import { Button } from "../../ui/button";
 import { Field, Select } from "../../ui/field";

@@ -1,7 +1,7 @@
 /** The agent form's state as typed, and how it maps to the settings the schema validates. */
-import { defaultToolSettings, SIMULATOR_PROVIDER, type AgentSettingsInput } from "~/server/agents/agent-input";
-import { TOOL_CATALOG } from "~/server/agents/tool-catalog";
-import { DEFAULT_MEMORY_SETTINGS } from "~/server/memory/settings";
+import { defaultToolSettings, SIMULATOR_PROVIDER, type AgentSettingsInput } from "~/shared/agent-input";
+import { TOOL_CATALOG } from "~/shared/tool-catalog";
+import { DEFAULT_MEMORY_SETTINGS } from "~/shared/memory-settings";
 
 export type ToolState = ReturnType<typeof defaultToolSettings>[number] & { hostsText: string };
 

@@ -1,4 +1,4 @@
-import { AGENT_LIMITS, SIMULATOR_LABEL, SIMULATOR_PROVIDER, SUGGESTED_MODELS } from "~/server/agents/agent-input";
+import { AGENT_LIMITS, SIMULATOR_LABEL, SIMULATOR_PROVIDER, SUGGESTED_MODELS } from "~/shared/agent-input";
 import { Field, Input, Select, Textarea } from "../../ui/field";
 import type { AgentFormApi } from "./use-agent-form";
 

@@ -1,4 +1,4 @@
-import { APPROVAL_POLICIES, TOOL_CATALOG } from "~/server/agents/tool-catalog";
+import { APPROVAL_POLICIES, TOOL_CATALOG } from "~/shared/tool-catalog";
 import { Field, Input } from "../../ui/field";
 import type { ToolState } from "./form-state";
 import type { AgentFormApi } from "./use-agent-form";

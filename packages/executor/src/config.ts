@@ -63,3 +63,6 @@ export function tracingEndpointFromEnv(env: Record<string, string | undefined> =
     throw new Error(`Invalid executor configuration:\n  OTEL_EXPORTER_OTLP_ENDPOINT: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }
+
+/** Every variable the executor reads (the README's executor table is checked against it). */
+export { schema as executorEnvSchema };

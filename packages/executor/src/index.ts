@@ -4,7 +4,7 @@
  * durable state, for tests), `/testing` (an in-process executor with test timings).
  */
 export { DEFAULT_WORKER_OPTIONS, startExecutor, type ExecutorOptions, type RunningExecutor } from "./executor";
-export { executorOptionsFromEnv, tracingEndpointFromEnv } from "./config";
+export { executorEnvSchema, executorOptionsFromEnv, tracingEndpointFromEnv } from "./config";
 export type { WorkerOptions } from "./worker";
 export type { InngestEvent } from "./types";
 /** The HTTP face alone (Inngest's REST API and the SDK's endpoints over a pool), without a worker: for tests and embedding. */

@@ -1,5 +1,6 @@
+import "server-only";
 import { z } from "zod";
-import { agentSettingsSchema } from "../../agents/agent-input";
+import { agentSettingsSchema } from "../../../shared/agent-input";
 import { AGENT_SORTS, listAgents } from "../../agents/agent-list";
 import { createAgent, getAgentOrThrow } from "../../agents/agents";
 import { agentSettingsOf, updateAgent } from "../../agents/edit";

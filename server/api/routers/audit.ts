@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { auditFilterOptions, AUDIT_PAGE_MAX, listAuditLog } from "../../audit/audit";
 import { createTRPCRouter, teamProcedure } from "../trpc";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { MemoryKind } from "../../db/generated/enums";
 import { editMemory, forgetMemory, listFacts, listMemories, setPinned } from "../../memory/manage";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { listAgentRuns } from "../../runs/runs";
 import { createTRPCRouter, teamProcedure } from "../trpc";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { createShareLink, listShareLinks, revokeShareLink } from "../../sharing/share-links";
 import { getSharedTimeline } from "../../sharing/shared-view";

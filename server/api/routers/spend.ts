@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { DEFAULT_SPEND_BUCKETS, getSpendReport } from "../../spend/report";
 import { createTRPCRouter, teamProcedure } from "../trpc";

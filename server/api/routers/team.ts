@@ -1,5 +1,6 @@
+import "server-only";
 import { z } from "zod";
-import { can, TEAM_ROLES } from "../../auth/roles";
+import { can, TEAM_ROLES } from "../../../shared/roles";
 import { acceptInvitation, getInvitation, inviteMember, listInvitations, revokeInvitation } from "../../teams/invitations";
 import { changeMemberRole, leaveTeam, listMembers, removeMember, transferOwnership } from "../../teams/members";
 import { createTeam, listTeamsForUser, setActiveTeam } from "../../teams/teams";

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { DEFAULT_MEMORY_SETTINGS, memorySettingsSchema } from "../memory/settings";
+import { DEFAULT_MEMORY_SETTINGS, memorySettingsSchema } from "./memory-settings";
 import { APPROVAL_POLICIES, TOOL_CATALOG, TOOL_NAMES } from "./tool-catalog";
-import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
+import { SIMULATOR_PROVIDER } from "./simulator-provider";
 
 /**
  * The agent settings form, validated the same way in the browser (instant messages next to the
