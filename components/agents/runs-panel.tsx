@@ -1,5 +1,7 @@
 "use client";
 
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "~/server/api/root";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../trpc/react";
 import { Badge, type BadgeTone } from "../ui/badge";
@@ -81,29 +83,8 @@ export function RunsPanel({ agentId }: { agentId: string }) {
 
 type JsonLike = string | number | boolean | null | JsonLike[] | { [key: string]: JsonLike };
 
-type Step = {
-  stepId: string;
-  name: string;
-  op: string;
-  status: string;
-  attempts: number;
-  error: unknown;
-  startedAt: Date;
-  endedAt: Date | null;
-  durationMs: number | null;
-};
-
-type Run = {
-  id: string;
-  status: string;
-  startCycle: number;
-  endCycle: number | null;
-  reason: string | null;
-  startedAt: Date;
-  endedAt: Date | null;
-  executorRunId: string | null;
-  executor: { status: string; error: unknown; stepsAvailable: boolean; steps: Step[] } | null;
-};
+/** A run as the server lists it (server/runs/runs.ts): the app's own record and what the Inngest server says. */
+type Run = inferRouterOutputs<AppRouter>["run"]["listForAgent"][number];
 
 function RunItem({ run, now }: { run: Run; now: number }) {
   const error = run.status === "failed" || run.executor?.status === "failed" ? errorMessage(run.executor?.error) : null;

@@ -11,18 +11,6 @@ import { logger } from "../logger";
 export type RunState = "running" | "completed" | "failed" | "cancelled";
 export type RunInfo = { state: RunState; startedAt: Date | null; endedAt: Date | null; output: unknown };
 
-export type RunStep = {
-  stepId: string;
-  name: string;
-  op: string;
-  status: string;
-  attempts: number;
-  error: unknown;
-  outputSize: number;
-  startedAt: Date;
-  endedAt: Date | null;
-};
-
 export type RunStatusSource = {
   /**
    * The runs the server knows, by id. A run it does not know (not yet visible, another server's id)
@@ -49,21 +37,32 @@ const runResponse = z.object({
   }),
 });
 
+/** The bundled executor's `GET /v1/runs/<id>/steps` (its extension of the REST API), in the app's names. */
 const stepsResponse = z.object({
   data: z.array(
-    z.object({
-      step_id: z.string(),
-      name: z.string(),
-      op: z.string(),
-      status: z.string(),
-      attempts: z.number(),
-      error: z.unknown().optional(),
-      output_size: z.number(),
-      started_at: z.string(),
-      ended_at: z.string().nullable(),
-    }),
+    z
+      .object({
+        step_id: z.string(),
+        name: z.string(),
+        op: z.string(),
+        status: z.string(),
+        attempts: z.number(),
+        error: z.unknown().optional(),
+        output_size: z.number(),
+        started_at: z.iso.datetime(),
+        ended_at: z.iso.datetime().nullable(),
+      })
+      .transform(({ step_id, output_size, started_at, ended_at, error, ...rest }) => ({
+        ...rest,
+        stepId: step_id,
+        error: error ?? null,
+        outputSize: output_size,
+        startedAt: new Date(started_at),
+        endedAt: ended_at ? new Date(ended_at) : null,
+      })),
   ),
 });
+export type RunStep = z.output<typeof stepsResponse>["data"][number];
 
 const CONCURRENCY = 8;
 const TIMEOUT_MS = 3000;
@@ -132,19 +131,7 @@ export function restRunStatus({
     },
     async steps(id) {
       const answer = await get(`/v1/runs/${encodeURIComponent(id)}/steps`, stepsResponse, "a list of steps");
-      return (
-        answer?.data.map((step) => ({
-          stepId: step.step_id,
-          name: step.name,
-          op: step.op,
-          status: step.status,
-          attempts: step.attempts,
-          error: step.error ?? null,
-          outputSize: step.output_size,
-          startedAt: new Date(step.started_at),
-          endedAt: step.ended_at ? new Date(step.ended_at) : null,
-        })) ?? null
-      );
+      return answer?.data ?? null;
     },
   };
 }
