@@ -14,7 +14,7 @@ import type { AgentStatus } from "~/server/db/generated/enums";
 import { agentInput } from "../factories/agent";
 import { createTestProvider } from "../factories/provider";
 import { createTestTeam } from "../factories/team";
-import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
+import { agentAndCycleOf, startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
 
 /**
  * SIGKILL of the executor mid-cycle, for the real agent loop: the app's Inngest functions served by
@@ -132,9 +132,7 @@ async function killAndRestartExecutor() {
 beforeAll(async () => {
   fake = await startFakeOpenAI({ latencyMs: MODEL_LATENCY_MS });
   fake.setResponder((body: ChatCompletionCreateParams) => {
-    const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
-    const name = /You are "(.+?)"/.exec(text)?.[1] ?? "";
-    const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? 0);
+    const { agent: name, cycle } = agentAndCycleOf(body);
     if (name !== AGENT) return { kind: "message", content: "no script" };
     modelRequests.push(cycle);
     const notify = onNextModelRequest;

@@ -7,7 +7,7 @@ import type { AgentStatus } from "~/server/db/generated/enums";
 import type { RunningExecutor } from "@longhaul/executor";
 import { agentInput } from "../factories/agent";
 import { addTestMember, createTestTeam } from "../factories/team";
-import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply, type ScriptedUsage } from "../fixtures/fake-openai";
+import { agentAndCycleOf, startFakeOpenAI, type FakeOpenAI, type ScriptedReply, type ScriptedUsage } from "../fixtures/fake-openai";
 import { serveAppFunctions, startTestExecutor } from "./harness";
 
 /**
@@ -35,9 +35,7 @@ beforeAll(async () => {
   executor = await startTestExecutor({ port: Number(new URL(process.env.INNGEST_DEV!).port), worker: { backoffBaseMs: 100 } });
   fake = await startFakeOpenAI();
   fake.setResponder((body: ChatCompletionCreateParams) => {
-    const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
-    const name = /You are "(.+?)"/.exec(text)?.[1] ?? "";
-    const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? 0);
+    const { agent: name, cycle } = agentAndCycleOf(body);
     return scripts.get(name)?.(cycle) ?? { kind: "message", content: "no script" };
   });
   control = await import("~/server/agents/control");

@@ -8,7 +8,7 @@ import { db } from "~/server/db/client";
 import type * as DeliverModule from "~/server/triggers/deliver";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
-import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
+import { agentAndCycleOf, startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
 import { serveAppFunctions, startTestExecutor } from "./harness";
 
 /**
@@ -49,9 +49,7 @@ beforeAll(async () => {
   executor = await startTestExecutor({ port: Number(new URL(process.env.INNGEST_DEV!).port), worker: { backoffBaseMs: 100 } });
   fake = await startFakeOpenAI();
   fake.setResponder((body: ChatCompletionCreateParams) => {
-    const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
-    const name = /You are "(.+?)"/.exec(text)?.[1] ?? "";
-    const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? 0);
+    const { agent: name, cycle } = agentAndCycleOf(body);
     return scripts.get(name)?.(cycle) ?? { kind: "message", content: "no script" };
   });
   control = await import("~/server/agents/control");
