@@ -1,4 +1,5 @@
 import "server-only";
+import pLimit from "p-limit";
 import { z } from "zod";
 import { inngest } from "~/inngest/client";
 import { logger } from "../logger";
@@ -77,8 +78,16 @@ export function restRunStatus({
   signingKey?: string;
   timeoutMs?: number;
 }): RunStatusSource {
+  // Every request of this source (a page's run statuses and each run's steps) waits its turn here, so a
+  // Runs tab of twenty runs asks the API at most CONCURRENCY things at once, never forty.
+  const limit = pLimit(CONCURRENCY);
+
   /** GET a path of the API and check the answer's shape; null for a 404 or anything that went wrong (logged). */
-  async function get<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T | null> {
+  function get<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T | null> {
+    return limit(() => request(path, schema, what));
+  }
+
+  async function request<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T | null> {
     const url = new URL(path, baseUrl);
     try {
       const response = await fetch(url, {
@@ -118,15 +127,12 @@ export function restRunStatus({
   return {
     async runs(ids) {
       const unique = [...new Set(ids)];
+      const answers = await Promise.all(unique.map(one));
       const found = new Map<string, RunInfo>();
-      for (let i = 0; i < unique.length; i += CONCURRENCY) {
-        const batch = unique.slice(i, i + CONCURRENCY);
-        const answers = await Promise.all(batch.map(one));
-        batch.forEach((id, k) => {
-          const answer = answers[k];
-          if (answer) found.set(id, answer);
-        });
-      }
+      unique.forEach((id, k) => {
+        const answer = answers[k];
+        if (answer) found.set(id, answer);
+      });
       return found;
     },
     async steps(id) {

@@ -89,6 +89,36 @@ describe("run states through the REST API", () => {
     }
   });
 
+  it("asks the API at most eight things at once, however many runs and steps a page wants", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slow = http.createServer((req, res) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        const id = decodeURIComponent(req.url!.split("/")[3]!);
+        const body = req.url!.endsWith("/steps")
+          ? { data: [] }
+          : { data: { run_id: id, status: "Completed", run_started_at: new Date().toISOString(), ended_at: null } };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+      }, 30);
+    });
+    const url = await listen(slow);
+    try {
+      const source = restRunStatus({ baseUrl: url });
+      const ids = Array.from({ length: 20 }, (_, i) => `run-${i}`);
+      const [runs, steps] = await Promise.all([source.runs(ids), Promise.all(ids.map((id) => source.steps(id)))]);
+      expect(runs.size).toBe(20);
+      expect(steps.every((s) => Array.isArray(s))).toBe(true);
+      expect(most).toBeGreaterThan(1);
+      expect(most).toBeLessThanOrEqual(8);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    }
+  });
+
   it("cannot tell when nothing listens", async () => {
     const closed = http.createServer();
     const url = await listen(closed);
