@@ -3,11 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrateExecutorSchema } from "@longhaul/executor/store";
 import { applyMigrations, MIGRATIONS_DIR, readMigrations } from "~/server/db/migrate";
 import { renderSchemaAsSql } from "~/scripts/lib/schema-engine";
 
 const databaseUrl = process.env.DATABASE_URL!;
 const SCHEMA_PATH = path.resolve(import.meta.dirname, "../../prisma/schema.prisma");
+// Bookkeeping tables, each of its own migrator: Prisma's (the app's) and the executor package's.
+const BOOKKEEPING = ["_prisma_migrations", "executor_schema_migration"];
 // Indexes Prisma cannot model, written by hand in migrations; each must exist after all migrations.
 const HAND_WRITTEN_INDEXES = ["memory_embedding_hnsw_idx", "spend_entry_reserved_createdAt_idx", "memory_pinned_agentId_idx"];
 
@@ -34,21 +37,21 @@ async function readCatalog(schema: string): Promise<Catalog> {
        JOIN pg_class c ON c.oid = a.attrelid AND c.relkind = 'r'
        JOIN pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE n.nspname = $1 AND a.attnum > 0 AND NOT a.attisdropped AND c.relname <> '_prisma_migrations'`,
-    [schema],
+      WHERE n.nspname = $1 AND a.attnum > 0 AND NOT a.attisdropped AND c.relname <> ALL($2)`,
+    [schema, BOOKKEEPING],
   );
   for (const c of columns.rows)
     catalog.set(`column:${c.table}.${c.column}`, strip(`${c.type} ${c.notnull ? "NOT NULL" : "NULL"} DEFAULT ${c.default ?? "-"}`));
   const indexes = await client.query<{ name: string; def: string }>(
-    `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE schemaname = $1 AND tablename <> '_prisma_migrations'`,
-    [schema],
+    `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE schemaname = $1 AND tablename <> ALL($2)`,
+    [schema, BOOKKEEPING],
   );
   for (const i of indexes.rows) catalog.set(`index:${i.name}`, strip(i.def));
   const constraints = await client.query<{ table: string; name: string; def: string }>(
     `SELECT c.relname AS table, k.conname AS name, pg_get_constraintdef(k.oid) AS def
        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname <> '_prisma_migrations' AND k.contype IN ('p', 'f', 'u', 'c')`,
-    [schema],
+      WHERE n.nspname = $1 AND c.relname <> ALL($2) AND k.contype IN ('p', 'f', 'u', 'c')`,
+    [schema, BOOKKEEPING],
   );
   for (const k of constraints.rows) catalog.set(`constraint:${k.table}.${k.name}`, strip(k.def));
   const enums = await client.query<{ name: string; labels: string[] }>(
@@ -115,6 +118,39 @@ describe("migrations", () => {
 
   it("match schema.prisma exactly (no drift)", async () => {
     expect(await driftAgainst(SCHEMA_PATH)).toEqual([]);
+  });
+
+  it("made the executor's tables exactly as the executor package's own migrations make them", async () => {
+    // The app's migrations created the executor's tables before the package had migrations of its own;
+    // the package's first migration adopts them, so the two must agree to the last index and default.
+    const scratch = `executor_${Math.random().toString(36).slice(2, 10)}`;
+    await client.query(`CREATE SCHEMA ${scratch}`);
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, options: `-c search_path=${scratch}` });
+    try {
+      expect(await migrateExecutorSchema(pool)).toEqual(["0001_tables.sql"]);
+      expect(await migrateExecutorSchema(pool)).toEqual([]);
+      const executorOnly = (catalog: Catalog) =>
+        [...catalog].filter(([key]) => /^(column|index|constraint):executor_|^enum:Executor/.test(key)).sort();
+      const own = executorOnly(await readCatalog(scratch));
+      expect(own.length).toBeGreaterThan(60);
+      expect(own).toEqual(executorOnly(await readCatalog("public")));
+    } finally {
+      await pool.end();
+      await client.query(`DROP SCHEMA ${scratch} CASCADE`);
+    }
+  });
+
+  it("the executor's first migration adopts the tables the app's migrations made", async () => {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    try {
+      const before = await readCatalog("public");
+      await migrateExecutorSchema(pool);
+      const { rows } = await client.query<{ name: string }>("SELECT name FROM executor_schema_migration");
+      expect(rows.map((r) => r.name)).toEqual(["0001_tables.sql"]);
+      expect(await readCatalog("public")).toEqual(before);
+    } finally {
+      await pool.end();
+    }
   });
 
   it("drift detection notices a schema change that has no migration", async () => {

@@ -3,6 +3,7 @@ import pg from "pg";
 import { createExecutorServer } from "./http-server";
 import { logger } from "./log";
 import { signatureHeader } from "./signing";
+import { migrateExecutorSchema } from "./store/schema";
 import { Worker, type WorkerOptions } from "./worker";
 
 export type ExecutorOptions = {
@@ -37,13 +38,15 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
 
 /**
  * The Longhaul executor: a drop-in for `inngest-cli dev` that keeps all state in PostgreSQL.
- * Returns its URL and a stop() that stops taking work, finishes (or, past a deadline, releases) the
+ * It applies its own migrations first (src/store/schema.ts). Returns its URL and a stop() that stops taking work, finishes (or, past a deadline, releases) the
  * calls in flight and closes the pool.
  */
 export async function startExecutor(options: ExecutorOptions) {
   // All executor SQL computes times in UTC (the columns are timestamp without time zone, as Prisma makes them).
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize, options: "-c TimeZone=UTC" });
   pool.on("error", (error) => logger.warn({ error: error.message }, "idle database connection failed"));
+  const applied = await migrateExecutorSchema(pool);
+  if (applied.length > 0) logger.info({ applied }, "applied the executor's migrations");
   const { signingKey, signingKeyFallback, eventKey } = options;
   const worker = new Worker(pool, { ...options.worker, signingKey, signingKeyFallback });
 

@@ -25,8 +25,12 @@ export type ApiRun = {
  * A real SDK app (inngest `serve` on a node http server) and a real executor on the test database,
  * talking HTTP to each other exactly as in production.
  */
-export async function startHarness(appId: string, build: (inngest: TestClient) => InngestFunction.Any[]) {
-  const executor: RunningExecutor = await startTestExecutor();
+export async function startHarness(
+  appId: string,
+  build: (inngest: TestClient) => InngestFunction.Any[],
+  executorOptions: Parameters<typeof startTestExecutor>[0] = {},
+) {
+  const executor: RunningExecutor = await startTestExecutor(executorOptions);
   const inngest = createClient(appId, executor.url);
   const functions = build(inngest);
   const app = http.createServer(serve({ client: inngest, functions }));

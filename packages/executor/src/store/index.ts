@@ -4,6 +4,7 @@
  * step's result and the next job always do). Times are computed by the database (sessions run in UTC).
  */
 export { inTransaction, type Db } from "./transaction";
+export { EXECUTOR_MIGRATIONS_DIR, migrateExecutorSchema } from "./schema";
 export { activeFunction, concurrencyOf, registerApp, unsupportedOptionWarnings, type FunctionRow } from "./apps";
 export { BadEventError, normalizeEvent, type NormalizedEvent } from "./events";
 export {
