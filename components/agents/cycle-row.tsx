@@ -10,6 +10,8 @@ type ThoughtPayload = {
   model?: string;
   /** HTTP attempts of the model call (1 = no retry). */
   attempts?: number;
+  /** The server reported no token usage; the tokens shown are Longhaul's own count. */
+  usageCounted?: boolean;
   call?: { name: string; arguments: string } | null;
   context?: { promptTokens?: number; recentCycles?: number; summaryThroughCycle?: number; truncated?: boolean };
   memory?: { embedder?: string; pinned?: string[]; degraded?: string };
@@ -94,8 +96,10 @@ export const CycleRow = memo(function CycleRow({ cycle, events, isOpen, onToggle
                   {tp.content || <em className="text-zinc-500">(no text; a tool call)</em>}
                 </p>
                 <p className="mt-1 text-xs text-zinc-500">
-                  {tp.model} · {thought.tokensIn} in / {thought.tokensOut} out · prompt {tp.context?.promptTokens ?? "?"} tokens,{" "}
-                  {tp.context?.recentCycles ?? 0} recent cycles in full, summary through cycle {tp.context?.summaryThroughCycle ?? 0}
+                  {tp.model} · {thought.tokensIn} in / {thought.tokensOut} out
+                  {tp.usageCounted ? " (counted by Longhaul: the server reported no usage)" : ""} · prompt {tp.context?.promptTokens ?? "?"}{" "}
+                  tokens, {tp.context?.recentCycles ?? 0} recent cycles in full, summary through cycle{" "}
+                  {tp.context?.summaryThroughCycle ?? 0}
                   {tp.context?.truncated ? " · shortened to fit the model's window" : ""}
                 </p>
               </section>

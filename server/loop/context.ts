@@ -6,6 +6,7 @@ import { direct } from "../db/raw";
 import { readRecallInputs, recallForContext, type RecallInputs } from "../memory/memories";
 import { describeTriggerForPrompt } from "../triggers/payload";
 import { logger } from "../logger";
+import { estimateTokens } from "./tokens";
 import { FOLD_BATCH_CYCLES, loadContext, MAX_EVENTS_IN_CONTEXT, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "../agents/events";
 
 /**
@@ -40,11 +41,6 @@ const LONGEST_MEMORY_KIND = (Object.values(MemoryKind) as string[]).reduce((a, b
 
 export function contextWindowOf(model: string): number {
   return CONTEXT_WINDOWS[model] ?? DEFAULT_CONTEXT_WINDOW;
-}
-
-/** A cheap, deliberately generous token estimate (3 characters a token); budgets err towards stopping. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 3);
 }
 
 type EventRow = LoadedContext["events"][number];

@@ -17,5 +17,7 @@ export type ModelReply = {
   content: string | null;
   toolCalls: ToolCallRequest[];
   usage: { inputTokens: number; outputTokens: number };
+  /** The server reported no usage: `usage` is the loop's own generous count (server/loop/tokens.ts). */
+  usageCounted?: boolean;
   finishReason: string;
 };

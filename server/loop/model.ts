@@ -3,7 +3,10 @@ import { processMetrics } from "../operations/process-metrics";
 import { annotateSpan, withSpan } from "../operations/tracing";
 import { instanceKeyWithheldMessage } from "../providers/instance-key";
 import { fetchForSdk, outboundGuard, type OutboundGuard } from "../security/outbound";
+import { OPENAI_COMPAT } from "../../shared/provider-kinds";
 import { simulate } from "./simulator";
+import { readToolCallsFromText, withToolsInPrompt } from "./text-tool-calls";
+import { estimateTokens } from "./tokens";
 import type { ModelEndpoint } from "../providers/endpoint";
 import type { ModelReply, ModelRequest, ToolCallRequest } from "./model-types";
 
@@ -26,6 +29,7 @@ export type ModelResult =
     };
 
 export type ModelCallOptions = {
+  /** Overrides the provider's own timeout (60 s when it has none). */
   timeoutMs?: number;
   maxRetries?: number;
   /** The outbound guard the call goes through: the process's "model" guard unless a test gives one with its own policy. */
@@ -48,7 +52,7 @@ export async function callModel(endpoint: ModelEndpoint, request: ModelRequest, 
 async function requestModel(
   endpoint: ModelEndpoint,
   request: ModelRequest,
-  { timeoutMs = 60_000, maxRetries = 3, outbound = outboundGuard("model") }: ModelCallOptions,
+  { timeoutMs, maxRetries = 3, outbound = outboundGuard("model") }: ModelCallOptions,
 ): Promise<ModelResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -59,36 +63,52 @@ async function requestModel(
   // many retries a call took; a refused address ends the call at once.
   let attempts = 0;
   const guarded = fetchForSdk(outbound, () => (attempts += 1));
-  const client = new OpenAI({ baseURL: endpoint.baseURL, apiKey: endpoint.apiKey, timeout: timeoutMs, maxRetries, fetch: guarded.fetch });
+  const client = new OpenAI({
+    baseURL: endpoint.baseURL,
+    apiKey: endpoint.apiKey,
+    timeout: timeoutMs ?? endpoint.timeoutMs ?? 60_000,
+    maxRetries,
+    fetch: guarded.fetch,
+    defaultHeaders: endpoint.headers,
+  });
+  const compat = endpoint.compat ?? OPENAI_COMPAT;
+  const toolsAsText = compat.tools === "text" && request.tools.length > 0;
+  const messages = toolsAsText ? withToolsInPrompt(request.messages, request.tools) : request.messages;
+  const body = {
+    model: request.model,
+    messages,
+    ...(request.tools.length > 0 && !toolsAsText ? { tools: request.tools } : {}),
+    // The cap the server honours (a server honouring none still gets the older field: some keep to it loosely).
+    ...(compat.outputCap === "max_completion_tokens"
+      ? { max_completion_tokens: request.maxOutputTokens }
+      : { max_tokens: request.maxOutputTokens }),
+    temperature: request.temperature,
+  };
   try {
-    const completion = await client.chat.completions.create(
-      {
-        model: request.model,
-        messages: request.messages,
-        ...(request.tools.length > 0 ? { tools: request.tools } : {}),
-        max_completion_tokens: request.maxOutputTokens,
-        temperature: request.temperature,
-      },
-      { signal: guarded.signal },
-    );
-    const choice = (completion as { choices?: unknown }).choices;
-    if (!Array.isArray(choice) || choice.length === 0) {
-      return { ok: false, kind: "malformed", error: "The model's reply had no choices.", attempts, durationMs: elapsed() };
+    const answer =
+      compat.streaming === "required"
+        ? await collectStream(
+            await client.chat.completions.create(
+              { ...body, stream: true, stream_options: { include_usage: true } },
+              { signal: guarded.signal },
+            ),
+          )
+        : await client.chat.completions.create(body, { signal: guarded.signal }).then(fromCompletion);
+    if (!answer) return { ok: false, kind: "malformed", error: "The model's reply had no choices.", attempts, durationMs: elapsed() };
+    let { content, toolCalls } = answer;
+    if (toolsAsText && toolCalls.length === 0 && content) {
+      const names = new Set(request.tools.flatMap((tool) => (tool.type === "function" ? [tool.function.name] : [])));
+      ({ content, toolCalls } = readToolCallsFromText(content, names, (index) => `text_call_${request.cycle}_${index + 1}`));
     }
-    const first = completion.choices[0]!;
-    const toolCalls: ToolCallRequest[] = [];
-    for (const call of first.message?.tool_calls ?? []) {
-      if (call.type !== "function") continue;
-      toolCalls.push({ id: call.id, name: call.function.name, argumentsText: call.function.arguments ?? "" });
-    }
+    // A server that reports no usage is charged by the loop's own generous count, and the reply says so.
+    const counted = answer.usage === null;
+    const usage = answer.usage ?? {
+      inputTokens: estimateTokens(messages.map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content))).join("\n")),
+      outputTokens: estimateTokens((answer.content ?? "") + answer.toolCalls.map((c) => c.name + c.argumentsText).join("")),
+    };
     return {
       ok: true,
-      reply: {
-        content: first.message?.content ?? null,
-        toolCalls,
-        usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
-        finishReason: first.finish_reason ?? "stop",
-      },
+      reply: { content, toolCalls, usage, ...(counted ? { usageCounted: true } : {}), finishReason: answer.finishReason },
       attempts,
       durationMs: elapsed(),
     };
@@ -97,6 +117,62 @@ async function requestModel(
     if (refusal) return { ok: false, kind: "refused", error: refusal.message, attempts, durationMs: elapsed() };
     return { ok: false, ...describeError(error, endpoint), attempts, durationMs: elapsed() };
   }
+}
+
+type Answer = {
+  content: string | null;
+  toolCalls: ToolCallRequest[];
+  usage: { inputTokens: number; outputTokens: number } | null;
+  finishReason: string;
+};
+
+/** A chat completion as the loop reads it; null when it has no choice (a malformed reply). */
+function fromCompletion(completion: OpenAI.Chat.Completions.ChatCompletion): Answer | null {
+  const choices = (completion as { choices?: unknown }).choices;
+  if (!Array.isArray(choices) || choices.length === 0) return null;
+  const first = completion.choices[0]!;
+  const toolCalls: ToolCallRequest[] = [];
+  for (const call of first.message?.tool_calls ?? []) {
+    if (call.type !== "function") continue;
+    toolCalls.push({ id: call.id, name: call.function.name, argumentsText: call.function.arguments ?? "" });
+  }
+  return {
+    content: first.message?.content ?? null,
+    toolCalls,
+    usage: completion.usage
+      ? { inputTokens: completion.usage.prompt_tokens ?? 0, outputTokens: completion.usage.completion_tokens ?? 0 }
+      : null,
+    finishReason: first.finish_reason ?? "stop",
+  };
+}
+
+/** A streamed completion put together: content pieces in order, tool calls by index, the finish and the usage chunk. */
+async function collectStream(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>): Promise<Answer | null> {
+  let content: string | null = null;
+  let finishReason: string | null = null;
+  let usage: Answer["usage"] = null;
+  let sawChoice = false;
+  const calls = new Map<number, { id: string; name: string; argumentsText: string }>();
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 };
+    for (const choice of chunk.choices ?? []) {
+      sawChoice = true;
+      if (choice.delta?.content) content = (content ?? "") + choice.delta.content;
+      for (const piece of choice.delta?.tool_calls ?? []) {
+        const call = calls.get(piece.index) ?? { id: "", name: "", argumentsText: "" };
+        if (piece.id) call.id = piece.id;
+        if (piece.function?.name) call.name += piece.function.name;
+        if (piece.function?.arguments) call.argumentsText += piece.function.arguments;
+        calls.set(piece.index, call);
+      }
+      if (choice.finish_reason) finishReason = choice.finish_reason;
+    }
+  }
+  if (!sawChoice) return null;
+  const toolCalls = [...calls.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, call]) => ({ ...call, id: call.id || `stream_call_${index + 1}` }));
+  return { content, toolCalls, usage, finishReason: finishReason ?? "stop" };
 }
 
 function describeError(

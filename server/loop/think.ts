@@ -9,7 +9,8 @@ import { PRICES, warnUnpricedModel } from "../spend/configured-prices";
 import { toolsForModel } from "../tools";
 import { resolveEndpoint, type ModelEndpoint } from "../providers/endpoint";
 import { LOOP_STATUSES } from "../../shared/agent-status";
-import { draftContext, estimateTokens } from "./context";
+import { draftContext } from "./context";
+import { estimateTokens } from "./tokens";
 import { callModel } from "./model";
 import { holdNeeded, openHold } from "./holds";
 import { recordThought, type ThinkState } from "./sql";
@@ -201,6 +202,8 @@ async function callModelForCycle({
         model: agent.model,
         // HTTP attempts the call took (1 = no retry; 429/5xx/timeouts are retried with backoff).
         attempts: result.attempts,
+        // The server reported no token usage: the spend below is the loop's own (generous) count.
+        ...(reply.usageCounted ? { usageCounted: true } : {}),
         isKnownModelPrice: cost.isKnownModel,
         // Why each memory was in the prompt: pinned, or recalled with its score and its components.
         memory: {

@@ -1,4 +1,5 @@
 import "server-only";
+import { OPENAI_COMPAT, type ProviderCompat } from "../../shared/provider-kinds";
 import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
 import { providerCredentials, type ProviderRef } from "./providers";
 
@@ -11,6 +12,11 @@ export type ModelEndpoint =
       apiKey: string;
       /** The provider has no key and the instance key may not go to its base URL (server/providers/providers.ts). */
       isInstanceKeyWithheld?: boolean;
+      /** How the endpoint differs from OpenAI's API (its last connection test); OpenAI's behaviour when absent. */
+      compat?: ProviderCompat;
+      /** Extra headers sent with every request (e.g. OpenRouter's attribution headers). */
+      headers?: Record<string, string>;
+      timeoutMs?: number;
     };
 
 /** Where an agent's model calls go: the simulator, or its team's provider with the decrypted key. */
@@ -24,5 +30,8 @@ export async function resolveEndpoint({ teamId, provider, row }: ProviderRef): P
     baseURL: credentials.baseURL,
     apiKey: credentials.apiKey ?? "no-key",
     isInstanceKeyWithheld: credentials.isInstanceKeyWithheld,
+    compat: credentials.compat ?? OPENAI_COMPAT,
+    headers: credentials.headers,
+    timeoutMs: credentials.timeoutMs,
   };
 }

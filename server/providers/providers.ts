@@ -6,6 +6,7 @@ import { decryptSecret, encryptSecret, fingerprint } from "../secrets/crypto";
 import { findRefusalForUrl, PRIVATE_HOSTS_SETTING } from "../security/outbound";
 import { mayReceiveInstanceKey, type InstanceKey } from "./instance-key";
 import { recordAudit, type AuditAction } from "../audit/record";
+import { OPENAI_COMPAT, providerCompatSchema, type ProviderCompat } from "../../shared/provider-kinds";
 
 /**
  * A team's model providers: an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, …) and its API key,
@@ -156,8 +157,39 @@ export async function deleteProvider({ teamId, userId, providerId }: { teamId: s
   await audit(teamId, userId, "provider.delete", providerId);
 }
 
-/** What a model or embeddings call needs of a provider's row. */
-export type ProviderRow = { baseUrl: string | null; apiKeyCiphertext: string | null; embeddingModel: string | null };
+/**
+ * What a model or embeddings call needs of a provider's row. The endpoint's details (compatibility,
+ * headers, timeout) are optional: a caller that read only the first three gets OpenAI's behaviour.
+ */
+export type ProviderRow = {
+  baseUrl: string | null;
+  apiKeyCiphertext: string | null;
+  embeddingModel: string | null;
+  compat?: unknown;
+  headersCiphertext?: string | null;
+  timeoutMs?: number;
+};
+
+/** The columns of ProviderRow, for a Prisma select. */
+export const providerRowFields = {
+  baseUrl: true,
+  apiKeyCiphertext: true,
+  embeddingModel: true,
+  compat: true,
+  headersCiphertext: true,
+  timeoutMs: true,
+} as const;
+
+/** A stored compatibility as the model client takes it; anything unreadable is OpenAI's behaviour. */
+export function compatOf(stored: unknown): ProviderCompat {
+  const parsed = providerCompatSchema.safeParse(stored ?? {});
+  return parsed.success ? parsed.data : OPENAI_COMPAT;
+}
+
+function headersOf(ciphertext: string | null | undefined, teamId: string): Record<string, string> | undefined {
+  if (!ciphertext) return undefined;
+  return z.record(z.string(), z.string()).parse(JSON.parse(decryptSecret(ciphertext, teamId)));
+}
 
 /** Which provider an agent uses; `row` when the caller read it already (null: there is no such provider). */
 export type ProviderRef = { teamId: string; provider: string; row?: ProviderRow | null };
@@ -180,13 +212,16 @@ export async function providerCredentials({
   row?: ProviderRow | null;
 }) {
   const row =
-    given !== undefined
-      ? given
-      : await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { baseUrl: true, apiKeyCiphertext: true } });
+    given !== undefined ? given : await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: providerRowFields });
   if (!row) return null;
-  const baseURL = row.baseUrl ?? undefined;
-  if (row.apiKeyCiphertext) return { baseURL, apiKey: decryptSecret(row.apiKeyCiphertext, teamId), isInstanceKeyWithheld: false };
-  if (!instanceKey.key) return { baseURL, apiKey: null, isInstanceKeyWithheld: false };
+  const endpoint = {
+    baseURL: row.baseUrl ?? undefined,
+    compat: "compat" in row ? compatOf(row.compat) : undefined,
+    headers: headersOf(row.headersCiphertext, teamId),
+    timeoutMs: row.timeoutMs,
+  };
+  if (row.apiKeyCiphertext) return { ...endpoint, apiKey: decryptSecret(row.apiKeyCiphertext, teamId), isInstanceKeyWithheld: false };
+  if (!instanceKey.key) return { ...endpoint, apiKey: null, isInstanceKeyWithheld: false };
   const mayUse = mayReceiveInstanceKey(row.baseUrl, instanceKey.hosts);
-  return { baseURL, apiKey: mayUse ? instanceKey.key : null, isInstanceKeyWithheld: !mayUse };
+  return { ...endpoint, apiKey: mayUse ? instanceKey.key : null, isInstanceKeyWithheld: !mayUse };
 }

@@ -1,0 +1,97 @@
+import { z } from "zod";
+
+/**
+ * What kinds of OpenAI-compatible endpoint a team can add, and what Longhaul knows of how each one
+ * behaves (its compatibility). Plain data and schemas, safe for the browser: the providers page fills
+ * its form from the presets; the server stores a provider's kind and the compatibility its connection
+ * test found (server/providers/probe.ts), and the model client (server/loop/model.ts) follows it.
+ */
+
+/** How an endpoint differs from OpenAI's chat completions, as found by a connection test. */
+export const providerCompatSchema = z.object({
+  /** Which request field caps the reply's length: OpenAI's current one, the older one, or none that the server honours. */
+  outputCap: z.enum(["max_completion_tokens", "max_tokens", "none"]).default("max_completion_tokens"),
+  /** Tool calls as OpenAI's `tools` field, or described in the prompt and read back from the reply's text. */
+  tools: z.enum(["native", "text"]).default("native"),
+  /** Whether replies say how many tokens they used; "counted": Longhaul estimates them and says so. */
+  usage: z.enum(["reported", "counted"]).default("reported"),
+  /** Whether the server answers only streamed requests. */
+  streaming: z.enum(["optional", "required"]).default("optional"),
+});
+export type ProviderCompat = z.output<typeof providerCompatSchema>;
+export const OPENAI_COMPAT: ProviderCompat = providerCompatSchema.parse({});
+
+/**
+ * When a server honours no output cap, a call's budget reservation assumes the reply may be this long
+ * (instead of the agent's max output tokens, which the server would not keep to).
+ */
+export const UNCAPPED_OUTPUT_TOKENS = 16_384;
+
+export type ProviderKind = {
+  id: string;
+  label: string;
+  /** The base URL to prefill ("" for OpenAI's own, which the SDK knows). */
+  baseUrl: string;
+  /** Whether the endpoint wants an API key. */
+  needsKey: boolean;
+  /** Headers the endpoint documents as optional (e.g. OpenRouter's attribution headers), to prefill. */
+  headerHints?: Record<string, string>;
+  /** A line for the form. */
+  hint: string;
+};
+
+export const PROVIDER_KINDS = [
+  { id: "openai", label: "OpenAI", baseUrl: "", needsKey: true, hint: "api.openai.com; needs an API key." },
+  {
+    id: "azure-openai",
+    label: "Azure OpenAI",
+    baseUrl: "https://YOUR-RESOURCE.openai.azure.com/openai/v1",
+    needsKey: true,
+    hint: "Your resource's /openai/v1 endpoint; the model is your deployment's name.",
+  },
+  {
+    id: "openrouter",
+    label: "OpenRouter",
+    baseUrl: "https://openrouter.ai/api/v1",
+    needsKey: true,
+    headerHints: { "HTTP-Referer": "https://your-longhaul.example", "X-Title": "Longhaul" },
+    hint: "Model names look like openai/gpt-4o-mini.",
+  },
+  { id: "groq", label: "Groq", baseUrl: "https://api.groq.com/openai/v1", needsKey: true, hint: "Needs an API key." },
+  { id: "together", label: "Together", baseUrl: "https://api.together.xyz/v1", needsKey: true, hint: "Needs an API key." },
+  { id: "mistral", label: "Mistral", baseUrl: "https://api.mistral.ai/v1", needsKey: true, hint: "Needs an API key." },
+  { id: "deepseek", label: "DeepSeek", baseUrl: "https://api.deepseek.com/v1", needsKey: true, hint: "Needs an API key." },
+  {
+    id: "ollama",
+    label: "Ollama",
+    baseUrl: "http://localhost:11434/v1",
+    needsKey: false,
+    hint: "On this machine or your network: an operator must allow its address (LONGHAUL_PRIVATE_MODEL_HOSTS).",
+  },
+  {
+    id: "vllm",
+    label: "vLLM",
+    baseUrl: "http://localhost:8000/v1",
+    needsKey: false,
+    hint: "vLLM's OpenAI-compatible server; private addresses need LONGHAUL_PRIVATE_MODEL_HOSTS.",
+  },
+  {
+    id: "lm-studio",
+    label: "LM Studio",
+    baseUrl: "http://localhost:1234/v1",
+    needsKey: false,
+    hint: "LM Studio's local server; private addresses need LONGHAUL_PRIVATE_MODEL_HOSTS.",
+  },
+  {
+    id: "llama-cpp",
+    label: "llama.cpp server",
+    baseUrl: "http://localhost:8080/v1",
+    needsKey: false,
+    hint: "llama-server; tool calls need --jinja. Private addresses need LONGHAUL_PRIVATE_MODEL_HOSTS.",
+  },
+  { id: "other", label: "Other OpenAI-compatible", baseUrl: "", needsKey: false, hint: "Any server that speaks /v1/chat/completions." },
+] as const satisfies readonly ProviderKind[];
+
+export type ProviderKindId = (typeof PROVIDER_KINDS)[number]["id"];
+export const PROVIDER_KIND_IDS = PROVIDER_KINDS.map((kind) => kind.id) as [ProviderKindId, ...ProviderKindId[]];
+export const providerKindSchema = z.enum(PROVIDER_KIND_IDS, { message: "Choose the kind of endpoint." });
