@@ -2,10 +2,11 @@ import OpenAI from "openai";
 import { processMetrics } from "../operations/process-metrics";
 import { annotateSpan, withSpan } from "../operations/tracing";
 import { instanceKeyWithheldMessage } from "../providers/instance-key";
-import { fetchForSdk, outboundGuard, type OutboundGuard } from "../security/outbound";
+import { providerClient } from "../providers/client";
+import { outboundGuard, type OutboundGuard } from "../security/outbound";
 import { OPENAI_COMPAT } from "../../shared/provider-kinds";
 import { simulate } from "./simulator";
-import { readToolCallsFromText, withToolsInPrompt } from "./text-tool-calls";
+import { readToolCallsFromText, withToolsInPrompt } from "../providers/text-tool-calls";
 import { estimateTokens } from "./tokens";
 import type { ModelEndpoint } from "../providers/endpoint";
 import type { ModelReply, ModelRequest, ToolCallRequest } from "./model-types";
@@ -62,15 +63,8 @@ async function requestModel(
   // Every HTTP attempt goes through the outbound guard's fetch, counted, so the timeline can show how
   // many retries a call took; a refused address ends the call at once.
   let attempts = 0;
-  const guarded = fetchForSdk(outbound, () => (attempts += 1));
-  const client = new OpenAI({
-    baseURL: endpoint.baseURL,
-    apiKey: endpoint.apiKey,
-    timeout: timeoutMs ?? endpoint.timeoutMs ?? 60_000,
-    maxRetries,
-    fetch: guarded.fetch,
-    defaultHeaders: endpoint.headers,
-  });
+  const guarded = providerClient(endpoint, { outbound, timeoutMs, maxRetries, onAttempt: () => (attempts += 1) });
+  const client = guarded.client;
   const compat = endpoint.compat ?? OPENAI_COMPAT;
   const toolsAsText = compat.tools === "text" && request.tools.length > 0;
   const messages = toolsAsText ? withToolsInPrompt(request.messages, request.tools) : request.messages;

@@ -6,7 +6,8 @@ import { db } from "../db/client";
 import { env } from "../env";
 import { instanceKeyWithheldMessage } from "../providers/instance-key";
 import { providerCredentials, type ProviderRow } from "../providers/providers";
-import { fetchForSdk, outboundGuard, type OutboundGuard } from "../security/outbound";
+import { providerClient } from "../providers/client";
+import { outboundGuard, type OutboundGuard } from "../security/outbound";
 import { EMBEDDING_DIMENSIONS, hashEmbedding } from "./hash-embedding";
 
 export { EMBEDDING_DIMENSIONS, hashEmbedding, toVectorLiteral } from "./hash-embedding";
@@ -35,7 +36,16 @@ export const EMBED_MAX_CHARS = 8000;
 
 export type Embedder =
   | { kind: "offline"; id: string }
-  | { kind: "openai"; id: string; model: string; baseURL?: string; apiKey: string; isInstanceKeyWithheld?: boolean };
+  | {
+      kind: "openai";
+      id: string;
+      model: string;
+      baseURL?: string;
+      apiKey: string;
+      isInstanceKeyWithheld?: boolean;
+      headers?: Record<string, string>;
+      timeoutMs?: number;
+    };
 
 export const OFFLINE_EMBEDDER: Embedder = { kind: "offline", id: OFFLINE_EMBEDDER_ID };
 
@@ -64,6 +74,8 @@ export async function embedderForProvider({
     baseURL: credentials.baseURL,
     apiKey: credentials.apiKey ?? "no-key",
     isInstanceKeyWithheld: credentials.isInstanceKeyWithheld,
+    headers: credentials.headers,
+    timeoutMs: credentials.timeoutMs,
   };
 }
 
@@ -97,14 +109,8 @@ export async function embedTexts(
   if (!verdict.ok) return { ok: false, kind: "over_budget", error: verdict.message };
 
   // Embedding endpoints are model endpoints to the outbound guard (LONGHAUL_PRIVATE_MODEL_HOSTS).
-  const guarded = fetchForSdk(outbound);
-  const client = new OpenAI({
-    baseURL: embedder.baseURL,
-    apiKey: embedder.apiKey,
-    timeout: 30_000,
-    maxRetries: env.MODEL_MAX_RETRIES,
-    fetch: guarded.fetch,
-  });
+  const guarded = providerClient(embedder, { outbound, timeoutMs: embedder.timeoutMs ?? 30_000, maxRetries: env.MODEL_MAX_RETRIES });
+  const client = guarded.client;
   const vectors: number[][] = [];
   let tokens = 0;
   try {

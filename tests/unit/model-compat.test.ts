@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OPENAI_COMPAT, type ProviderCompat } from "~/shared/provider-kinds";
 import { callModel, type ModelRequest } from "~/server/loop/model";
-import { readToolCallsFromText } from "~/server/loop/text-tool-calls";
+import { readToolCallsFromText } from "~/server/providers/text-tool-calls";
 import { toolsForModel } from "~/server/tools";
 import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";
 

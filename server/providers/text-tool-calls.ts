@@ -1,6 +1,8 @@
 import "server-only";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
-import type { ToolCallRequest } from "./model-types";
+
+/** A tool call read from text, in the shape the model client returns calls (server/loop/model-types.ts). */
+export type TextToolCall = { id: string; name: string; argumentsText: string };
 
 /**
  * Tool calling for endpoints that reject OpenAI's `tools` field or answer calls as text (some Ollama,
@@ -36,7 +38,7 @@ export function readToolCallsFromText(
   content: string,
   toolNames: ReadonlySet<string>,
   newId: (index: number) => string,
-): { content: string | null; toolCalls: ToolCallRequest[] } {
+): { content: string | null; toolCalls: TextToolCall[] } {
   const found: Found[] = [];
   const consider = (jsonText: string, start: number, end: number) => {
     const call = callOf(jsonText);
