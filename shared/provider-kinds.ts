@@ -95,3 +95,72 @@ export const PROVIDER_KINDS = [
 export type ProviderKindId = (typeof PROVIDER_KINDS)[number]["id"];
 export const PROVIDER_KIND_IDS = PROVIDER_KINDS.map((kind) => kind.id) as [ProviderKindId, ...ProviderKindId[]];
 export const providerKindSchema = z.enum(PROVIDER_KIND_IDS, { message: "Choose the kind of endpoint." });
+
+const FORBIDDEN_HEADERS = new Set(["host", "content-length", "content-type", "transfer-encoding", "connection", "authorization"]);
+
+/** An extra request header; the value is stored encrypted and never shown again. */
+export const providerHeaderSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, { message: "Name the header." })
+    .max(100, { message: "Keep header names under 100 characters." })
+    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: "Header names use letters, digits and - only." })
+    .refine((name) => !FORBIDDEN_HEADERS.has(name.toLowerCase()), {
+      message: "Longhaul sets this header itself (the API key goes in the key field).",
+    }),
+  value: z.string().max(1000, { message: "Keep header values under 1,000 characters." }),
+});
+
+const embeddingModelSchema = z
+  .string()
+  .trim()
+  .max(100, { message: "Keep the model name under 100 characters." })
+  .refine((value) => value === "" || /^[\w.:/-]+$/.test(value), { message: "Model names use letters, digits and . : / - _ only." });
+
+const timeoutSecondsSchema = z
+  .number({ message: "Enter the timeout in seconds." })
+  .int({ message: "Enter whole seconds." })
+  .min(1, { message: "At least 1 second." })
+  .max(600, { message: "At most 600 seconds (10 minutes)." });
+
+const providerFields = {
+  name: z.string().trim().min(1, { message: "Give the provider a name." }).max(60, { message: "Keep the name under 60 characters." }),
+  kind: providerKindSchema,
+  baseUrl: z
+    .string()
+    .trim()
+    .max(500)
+    .refine((value) => value === "" || /^https?:\/\/[^\s]+$/.test(value), {
+      message: "Enter an http(s) URL like http://localhost:11434/v1, or leave it empty for OpenAI.",
+    }),
+  /** Replaces every extra header when given; omitted on an update keeps them. */
+  headers: z.array(providerHeaderSchema).max(10, { message: "At most 10 extra headers." }),
+  timeoutSeconds: timeoutSecondsSchema,
+  /** Memory embeddings through this provider (e.g. text-embedding-3-small); empty = the offline embedder. */
+  embeddingModel: embeddingModelSchema,
+};
+
+/** The providers form, in the browser and on the server (tRPC, the public API). */
+export const providerInputSchema = z.object({
+  name: providerFields.name,
+  kind: providerFields.kind.default("other"),
+  baseUrl: providerFields.baseUrl.optional(),
+  apiKey: z.string().trim().max(500, { message: "That key is too long." }).optional(),
+  headers: providerFields.headers.optional(),
+  timeoutSeconds: providerFields.timeoutSeconds.default(60),
+  embeddingModel: providerFields.embeddingModel.optional(),
+});
+export type ProviderInput = z.input<typeof providerInputSchema>;
+
+/** An update: any of the fields but the key (rotated on its own); what is left out stays as it is. */
+export const providerUpdateSchema = z.object({
+  name: providerFields.name.optional(),
+  kind: providerFields.kind.optional(),
+  baseUrl: providerFields.baseUrl.optional(),
+  headers: providerFields.headers.optional(),
+  timeoutSeconds: providerFields.timeoutSeconds.optional(),
+  embeddingModel: providerFields.embeddingModel.optional(),
+});
+export type ProviderUpdate = z.input<typeof providerUpdateSchema>;
+export { embeddingModelSchema };

@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = {
   "memory.edit": "memory",
   "memory.forget": "memory",
   "provider.create": "model_provider",
+  "provider.update": "model_provider",
+  "provider.test": "model_provider",
   "provider.rotate_key": "model_provider",
   "provider.set_embedding_model": "model_provider",
   "provider.delete": "model_provider",

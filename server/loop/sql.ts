@@ -7,7 +7,7 @@ import { appendEventsSet, markCycleDoneSet } from "../agents/sql";
 import { chargeCommittedSet, commitReservationCte } from "../spend/sql";
 import type { PendingMemory, PinnedMemory } from "../memory/memories";
 import { pendingMemoriesJson, pinnedMemoriesJson, providerRowJson } from "../memory/sql";
-import type { ProviderRow } from "../providers/providers";
+import type { ProviderRow } from "../providers/credentials";
 
 /**
  * The loop's SQL: its hot-path statements, raw because each does in ONE round trip what Prisma needs

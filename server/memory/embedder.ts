@@ -5,7 +5,7 @@ import { PRICES, warnUnpricedModel } from "../spend/configured-prices";
 import { db } from "../db/client";
 import { env } from "../env";
 import { instanceKeyWithheldMessage } from "../providers/instance-key";
-import { providerCredentials, type ProviderRow } from "../providers/providers";
+import { providerCredentials, type ProviderRow } from "../providers/credentials";
 import { providerClient } from "../providers/client";
 import { outboundGuard, type OutboundGuard } from "../security/outbound";
 import { EMBEDDING_DIMENSIONS, hashEmbedding } from "./hash-embedding";

@@ -8,7 +8,7 @@ import { embedderForProvider, embedTexts, OFFLINE_EMBEDDER, toVectorLiteral, typ
 import { markRecalled, rankCandidates, RECALL_CANDIDATES, vectorCandidates, type Candidate, type RecalledMemory } from "./recall";
 import { logger } from "../logger";
 import { memorySettingsOf, type MemorySettings } from "../../shared/memory-settings";
-import type { ProviderRef, ProviderRow } from "../providers/providers";
+import type { ProviderRef, ProviderRow } from "../providers/credentials";
 import { LOCKS, takeLock } from "../db/locks";
 import { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize, pendingMemoriesJson, pinnedMemoriesJson, providerRowJson } from "./sql";
 

@@ -1,7 +1,7 @@
 import "server-only";
 import { OPENAI_COMPAT, type ProviderCompat } from "../../shared/provider-kinds";
 import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
-import { providerCredentials, type ProviderRef } from "./providers";
+import { providerCredentials, type ProviderRef } from "./credentials";
 
 /** Where an agent's model calls go, as the loop's model client (server/loop/model.ts) takes it. */
 export type ModelEndpoint =
@@ -10,7 +10,7 @@ export type ModelEndpoint =
       kind: "openai";
       baseURL?: string;
       apiKey: string;
-      /** The provider has no key and the instance key may not go to its base URL (server/providers/providers.ts). */
+      /** The provider has no key and the instance key may not go to its base URL (server/providers/credentials.ts). */
       isInstanceKeyWithheld?: boolean;
       /** How the endpoint differs from OpenAI's API (its last connection test); OpenAI's behaviour when absent. */
       compat?: ProviderCompat;

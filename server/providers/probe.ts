@@ -1,7 +1,8 @@
 import "server-only";
 import OpenAI from "openai";
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
-import { OPENAI_COMPAT, UNCAPPED_OUTPUT_TOKENS, type ProviderCompat } from "../../shared/provider-kinds";
+import { z } from "zod";
+import { OPENAI_COMPAT, providerCompatSchema, UNCAPPED_OUTPUT_TOKENS, type ProviderCompat } from "../../shared/provider-kinds";
 import { outboundGuard, type OutboundGuard } from "../security/outbound";
 import { readToolCallsFromText, withToolsInPrompt } from "./text-tool-calls";
 import { providerClient } from "./client";
@@ -15,15 +16,27 @@ import { providerClient } from "./client";
  * compatibility the model client then follows (shared/provider-kinds.ts).
  */
 
-export type ProbeCheck = { name: "models" | "chat" | "tools" | "output cap" | "usage" | "embeddings"; ok: boolean; detail: string };
-export type ProbeResult = {
-  ok: boolean;
-  summary: string;
-  checks: ProbeCheck[];
-  models: string[];
-  compat: ProviderCompat;
-  testedAt: string;
-};
+const probeCheckSchema = z.object({
+  name: z.enum(["models", "chat", "tools", "output cap", "usage", "embeddings"]),
+  ok: z.boolean(),
+  detail: z.string(),
+});
+export type ProbeCheck = z.output<typeof probeCheckSchema>;
+const probeResultSchema = z.object({
+  ok: z.boolean(),
+  summary: z.string(),
+  checks: z.array(probeCheckSchema),
+  models: z.array(z.string()),
+  compat: providerCompatSchema,
+  testedAt: z.string(),
+});
+export type ProbeResult = z.output<typeof probeResultSchema>;
+
+/** A stored test result (model_provider.lastTest) as the page shows it; null when there is none or it cannot be read. */
+export function lastTestOf(stored: unknown): ProbeResult | null {
+  const parsed = probeResultSchema.safeParse(stored);
+  return parsed.success ? parsed.data : null;
+}
 export type ProbeEndpoint = { baseURL?: string; apiKey: string; headers?: Record<string, string>; timeoutMs?: number };
 
 const PING_TOOL = {

@@ -1,60 +1,96 @@
-import { z } from "zod";
-import { db, Prisma } from "../db/client";
-import { env } from "../env";
-import { AppError, notFound } from "../errors";
-import { decryptSecret, encryptSecret, fingerprint } from "../secrets/crypto";
-import { findRefusalForUrl, PRIVATE_HOSTS_SETTING } from "../security/outbound";
-import { mayReceiveInstanceKey, type InstanceKey } from "./instance-key";
+import "server-only";
+import { type z } from "zod";
+import {
+  embeddingModelSchema,
+  providerInputSchema,
+  providerUpdateSchema,
+  type ProviderInput,
+  type ProviderUpdate,
+} from "../../shared/provider-kinds";
+import { zodFieldErrors } from "../../shared/validation";
 import { recordAudit, type AuditAction } from "../audit/record";
-import { OPENAI_COMPAT, providerCompatSchema, type ProviderCompat } from "../../shared/provider-kinds";
+import { db, Prisma } from "../db/client";
+import { AppError, notFound } from "../errors";
+import { encryptSecret, fingerprint } from "../secrets/crypto";
+import { findRefusalForUrl, PRIVATE_HOSTS_SETTING } from "../security/outbound";
+import { compatOf, providerCredentials, providerRowFields } from "./credentials";
+import { lastTestOf, probeEndpoint } from "./probe";
 
 /**
- * A team's model providers: an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, …) and its API key,
- * encrypted at rest and never returned to a browser (only its last four characters). Agents name a
- * provider; the loop decrypts the key when it calls the model.
+ * A team's model providers: an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, …), its API key and
+ * extra headers, encrypted at rest and never returned to a browser (only the key's last four characters
+ * and the headers' names), its timeout, and what its last connection test found. Agents name a
+ * provider; the loop decrypts the key when it calls the model (server/providers/credentials.ts).
  */
-export const providerInputSchema = z.object({
-  name: z.string().trim().min(1, { message: "Give the provider a name." }).max(60, { message: "Keep the name under 60 characters." }),
-  baseUrl: z
-    .string()
-    .trim()
-    .max(500)
-    .refine((value) => value === "" || /^https?:\/\/[^\s]+$/.test(value), {
-      message: "Enter an http(s) URL like http://localhost:11434/v1, or leave it empty for OpenAI.",
-    })
-    .optional(),
-  apiKey: z.string().trim().max(500, { message: "That key is too long." }).optional(),
-  /** Memory embeddings through this provider (e.g. text-embedding-3-small); empty = the offline embedder. */
-  embeddingModel: z
-    .string()
-    .trim()
-    .max(100, { message: "Keep the model name under 100 characters." })
-    .refine((value) => value === "" || /^[\w.:/-]+$/.test(value), { message: "Model names use letters, digits and . : / - _ only." })
-    .optional(),
-});
-export type ProviderInput = z.infer<typeof providerInputSchema>;
-
 const publicFields = {
   id: true,
   name: true,
+  kind: true,
   baseUrl: true,
   apiKeyLast4: true,
   keyVersion: true,
+  headerNames: true,
+  timeoutMs: true,
   embeddingModel: true,
+  compat: true,
+  lastTest: true,
   createdAt: true,
   updatedAt: true,
 } as const;
+
+type PublicRow = Prisma.ModelProviderGetPayload<{ select: typeof publicFields }>;
+
+/** A provider as the browser and the API see it. */
+function present(row: PublicRow) {
+  const { compat, lastTest, timeoutMs, ...rest } = row;
+  return {
+    ...rest,
+    hasKey: row.apiKeyLast4 !== null,
+    timeoutSeconds: Math.round(timeoutMs / 1000),
+    compat: compatOf(compat),
+    lastTest: lastTestOf(lastTest),
+  };
+}
 
 async function audit(teamId: string, userId: string, action: AuditAction, providerId: string, metadata: Record<string, string> = {}) {
   await recordAudit(db, { teamId, actorId: userId, action, targetId: providerId, metadata });
 }
 
-export async function listProviders(teamId: string) {
-  const rows = await db.modelProvider.findMany({ where: { teamId }, orderBy: { name: "asc" }, select: publicFields });
-  return rows.map((row) => ({ ...row, hasKey: row.apiKeyLast4 !== null }));
+function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new AppError("BAD_REQUEST", "Some fields need attention.", zodFieldErrors(parsed.error));
+  return parsed.data;
 }
 
-export async function createProvider({ teamId, userId, input }: { teamId: string; userId: string; input: ProviderInput }) {
+const uniqueName = (error: unknown) => {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")
+    return new AppError("CONFLICT", "A provider with that name already exists in this team.", {
+      fieldErrors: { name: ["That name is taken."] },
+    });
+  return error;
+};
+
+function headersData(teamId: string, headers: { name: string; value: string }[]) {
+  return {
+    headersCiphertext:
+      headers.length > 0 ? encryptSecret(JSON.stringify(Object.fromEntries(headers.map((h) => [h.name, h.value]))), teamId) : null,
+    headerNames: headers.map((h) => h.name),
+  };
+}
+
+export async function listProviders(teamId: string) {
+  const rows = await db.modelProvider.findMany({ where: { teamId }, orderBy: { name: "asc" }, select: publicFields });
+  return rows.map(present);
+}
+
+export async function getProvider({ teamId, providerId }: { teamId: string; providerId: string }) {
+  const row = await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: publicFields });
+  if (!row) throw notFound("That provider");
+  return present(row);
+}
+
+export async function createProvider({ teamId, userId, input: given }: { teamId: string; userId: string; input: ProviderInput }) {
+  const input = parseInput(providerInputSchema, given);
   const apiKey = input.apiKey || null;
   if (input.baseUrl) await assertReachableBaseUrl(input.baseUrl);
   try {
@@ -62,23 +98,63 @@ export async function createProvider({ teamId, userId, input }: { teamId: string
       data: {
         teamId,
         name: input.name,
+        kind: input.kind,
         baseUrl: input.baseUrl || null,
         apiKeyCiphertext: apiKey ? encryptSecret(apiKey, teamId) : null,
         apiKeyLast4: apiKey ? apiKey.slice(-4) : null,
+        ...headersData(teamId, input.headers ?? []),
+        timeoutMs: input.timeoutSeconds * 1000,
         embeddingModel: input.embeddingModel || null,
       },
       select: publicFields,
     });
     await audit(teamId, userId, "provider.create", row.id, apiKey ? { key: fingerprint(apiKey) } : {});
-    return { ...row, hasKey: apiKey !== null };
+    return present(row);
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new AppError("CONFLICT", "A provider with that name already exists in this team.", {
-        fieldErrors: { name: ["That name is taken."] },
-      });
-    }
-    throw error;
+    throw uniqueName(error);
   }
+}
+
+/**
+ * Changes a provider's settings (not its key: rotateProviderKey). A new base URL is checked like a new
+ * provider's, and makes the last connection test void (its compatibility is reset to OpenAI's until the
+ * next test). Audited with the names of the fields that changed, never their values.
+ */
+export async function updateProvider({
+  teamId,
+  userId,
+  providerId,
+  input: given,
+}: {
+  teamId: string;
+  userId: string;
+  providerId: string;
+  input: ProviderUpdate;
+}) {
+  const input = parseInput(providerUpdateSchema, given);
+  const current = await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { baseUrl: true } });
+  if (!current) throw notFound("That provider");
+  const baseUrl = input.baseUrl === undefined ? undefined : input.baseUrl || null;
+  const endpointChanged = baseUrl !== undefined && baseUrl !== current.baseUrl;
+  if (endpointChanged && baseUrl) await assertReachableBaseUrl(baseUrl);
+  const data: Prisma.ModelProviderUpdateManyMutationInput = {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.kind !== undefined ? { kind: input.kind } : {}),
+    ...(baseUrl !== undefined ? { baseUrl } : {}),
+    ...(input.headers !== undefined ? headersData(teamId, input.headers) : {}),
+    ...(input.timeoutSeconds !== undefined ? { timeoutMs: input.timeoutSeconds * 1000 } : {}),
+    ...(input.embeddingModel !== undefined ? { embeddingModel: input.embeddingModel || null } : {}),
+    ...(endpointChanged ? { compat: {}, lastTest: Prisma.DbNull } : {}),
+  };
+  try {
+    const updated = await db.modelProvider.updateMany({ where: { id: providerId, teamId }, data });
+    if (updated.count === 0) throw notFound("That provider");
+  } catch (error) {
+    throw uniqueName(error);
+  }
+  const changed = Object.keys(input).filter((key) => input[key as keyof typeof input] !== undefined);
+  await audit(teamId, userId, "provider.update", providerId, { fields: changed.join(", ") });
+  return getProvider({ teamId, providerId });
 }
 
 /**
@@ -136,7 +212,7 @@ export async function setEmbeddingModel({
   providerId: string;
   embeddingModel: string;
 }) {
-  const parsed = providerInputSchema.shape.embeddingModel.safeParse(embeddingModel);
+  const parsed = embeddingModelSchema.safeParse(embeddingModel);
   if (!parsed.success) {
     const message = parsed.error.issues[0]?.message ?? "Check the model name.";
     throw new AppError("BAD_REQUEST", message, { fieldErrors: { embeddingModel: [message] } });
@@ -148,80 +224,53 @@ export async function setEmbeddingModel({
   return { embeddingModel: model };
 }
 
+/** Deletes a provider no agent uses; while agents use it, the refusal names them (the first five). */
 export async function deleteProvider({ teamId, userId, providerId }: { teamId: string; userId: string; providerId: string }) {
-  const inUse = await db.agent.count({ where: { teamId, provider: providerId, status: { not: "archived" } } });
-  if (inUse > 0)
-    throw new AppError("CONFLICT", `${inUse} agent${inUse === 1 ? " uses" : "s use"} this provider; move them to another first.`);
+  const users = await db.agent.findMany({
+    where: { teamId, provider: providerId, status: { not: "archived" } },
+    select: { name: true },
+    orderBy: { name: "asc" },
+  });
+  if (users.length > 0) {
+    const names = users.slice(0, 5).map((a) => `"${a.name}"`);
+    const more = users.length > 5 ? ` and ${users.length - 5} more` : "";
+    throw new AppError(
+      "CONFLICT",
+      `${users.length} agent${users.length === 1 ? " uses" : "s use"} this provider (${names.join(", ")}${more}); move ${users.length === 1 ? "it" : "them"} to another provider first.`,
+    );
+  }
   const deleted = await db.modelProvider.deleteMany({ where: { id: providerId, teamId } });
   if (deleted.count === 0) throw notFound("That provider");
   await audit(teamId, userId, "provider.delete", providerId);
 }
 
 /**
- * What a model or embeddings call needs of a provider's row. The endpoint's details (compatibility,
- * headers, timeout) are optional: a caller that read only the first three gets OpenAI's behaviour.
+ * "Test connection" on a saved provider: probes its endpoint with its own key, headers and timeout
+ * (server/providers/probe.ts), stores the compatibility found (the model client follows it from the next
+ * call) and the result, and audits it. `model` names the chat model to try (else the first listed).
  */
-export type ProviderRow = {
-  baseUrl: string | null;
-  apiKeyCiphertext: string | null;
-  embeddingModel: string | null;
-  compat?: unknown;
-  headersCiphertext?: string | null;
-  timeoutMs?: number;
-};
-
-/** The columns of ProviderRow, for a Prisma select. */
-export const providerRowFields = {
-  baseUrl: true,
-  apiKeyCiphertext: true,
-  embeddingModel: true,
-  compat: true,
-  headersCiphertext: true,
-  timeoutMs: true,
-} as const;
-
-/** A stored compatibility as the model client takes it; anything unreadable is OpenAI's behaviour. */
-export function compatOf(stored: unknown): ProviderCompat {
-  const parsed = providerCompatSchema.safeParse(stored ?? {});
-  return parsed.success ? parsed.data : OPENAI_COMPAT;
-}
-
-function headersOf(ciphertext: string | null | undefined, teamId: string): Record<string, string> | undefined {
-  if (!ciphertext) return undefined;
-  return z.record(z.string(), z.string()).parse(JSON.parse(decryptSecret(ciphertext, teamId)));
-}
-
-/** Which provider an agent uses; `row` when the caller read it already (null: there is no such provider). */
-export type ProviderRef = { teamId: string; provider: string; row?: ProviderRow | null };
-
-/**
- * Endpoint and key for a model call (server side only): the provider's own key, else the instance key
- * where it may go (mayReceiveInstanceKey), else none; `isInstanceKeyWithheld` says the instance key was
- * kept back, so that an endpoint refusing the call can be told why.
- */
-export async function providerCredentials({
+export async function testProvider({
   teamId,
+  userId,
   providerId,
-  instanceKey = { key: env.OPENAI_API_KEY, hosts: env.OPENAI_API_KEY_HOSTS },
-  row: given,
+  model,
+  probe = probeEndpoint,
 }: {
   teamId: string;
+  userId: string;
   providerId: string;
-  instanceKey?: InstanceKey;
-  /** The provider's row when the caller read it already (null: there is no such provider). */
-  row?: ProviderRow | null;
+  model?: string;
+  probe?: typeof probeEndpoint;
 }) {
-  const row =
-    given !== undefined ? given : await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: providerRowFields });
-  if (!row) return null;
-  const endpoint = {
-    baseURL: row.baseUrl ?? undefined,
-    compat: "compat" in row ? compatOf(row.compat) : undefined,
-    headers: headersOf(row.headersCiphertext, teamId),
-    timeoutMs: row.timeoutMs,
-  };
-  if (row.apiKeyCiphertext) return { ...endpoint, apiKey: decryptSecret(row.apiKeyCiphertext, teamId), isInstanceKeyWithheld: false };
-  if (!instanceKey.key) return { ...endpoint, apiKey: null, isInstanceKeyWithheld: false };
-  const mayUse = mayReceiveInstanceKey(row.baseUrl, instanceKey.hosts);
-  return { ...endpoint, apiKey: mayUse ? instanceKey.key : null, isInstanceKeyWithheld: !mayUse };
+  const row = await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: providerRowFields });
+  if (!row) throw notFound("That provider");
+  const credentials = await providerCredentials({ teamId, providerId, row });
+  if (!credentials) throw notFound("That provider");
+  const result = await probe({ ...credentials, apiKey: credentials.apiKey ?? "no-key" }, { model, embeddingModel: row.embeddingModel });
+  await db.modelProvider.updateMany({
+    where: { id: providerId, teamId },
+    data: { lastTest: result, ...(result.checks.some((c) => c.name === "chat" && c.ok) ? { compat: result.compat } : {}) },
+  });
+  await audit(teamId, userId, "provider.test", providerId, { ok: String(result.ok) });
+  return result;
 }

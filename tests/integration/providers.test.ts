@@ -1,5 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { providerCredentials } from "~/server/providers/providers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OPENAI_COMPAT } from "~/shared/provider-kinds";
+import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";
+import { providerCredentials } from "~/server/providers/credentials";
 import { db } from "~/server/db/client";
 import { agentInput } from "../factories/agent";
 import { addTestMember, createTestTeam } from "../factories/team";
@@ -23,6 +25,9 @@ describe("model providers", () => {
       baseURL: "http://127.0.0.1:8000/v1",
       apiKey: KEY,
       isInstanceKeyWithheld: false,
+      compat: OPENAI_COMPAT,
+      headers: undefined,
+      timeoutMs: 60_000,
     });
   });
 
@@ -99,7 +104,7 @@ describe("model providers", () => {
     );
     await owner.caller.agent.create(agentInput({ name: "Uses Ollama", provider: created.id, model: "llama3.1:8b" }));
     await expect(owner.caller.provider.delete({ id: created.id })).rejects.toThrow(
-      "1 agent uses this provider; move them to another first.",
+      '1 agent uses this provider ("Uses Ollama"); move it to another provider first.',
     );
   });
 
@@ -125,5 +130,99 @@ describe("model providers", () => {
     await expect(stranger.caller.provider.setEmbeddingModel({ id: created.id, embeddingModel: "x" })).rejects.toThrow(
       "That provider was not found, or you do not have access to it.",
     );
+  });
+
+  it("keep a kind, extra headers (values encrypted, never shown), a timeout; an edit changes only what it names", async () => {
+    const owner = await createTestTeam();
+    const created = await owner.caller.provider.create({
+      name: "Router",
+      kind: "openrouter",
+      baseUrl: "https://openrouter.ai/api/v1",
+      apiKey: KEY,
+      headers: [{ name: "X-Title", value: "Longhaul secret-title-value" }],
+      timeoutSeconds: 90,
+    });
+    expect(created).toMatchObject({
+      kind: "openrouter",
+      headerNames: ["X-Title"],
+      timeoutSeconds: 90,
+      compat: OPENAI_COMPAT,
+      lastTest: null,
+    });
+    expect(JSON.stringify(await owner.caller.provider.list())).not.toContain("secret-title-value");
+    const row = await db.modelProvider.findUniqueOrThrow({ where: { id: created.id }, select: { headersCiphertext: true } });
+    expect(row.headersCiphertext).not.toContain("secret-title-value");
+    expect(await providerCredentials({ teamId: owner.team.id, providerId: created.id })).toMatchObject({
+      headers: { "X-Title": "Longhaul secret-title-value" },
+      timeoutMs: 90_000,
+    });
+
+    const renamed = await owner.caller.provider.update({ id: created.id, name: "OpenRouter" });
+    expect(renamed).toMatchObject({
+      name: "OpenRouter",
+      kind: "openrouter",
+      headerNames: ["X-Title"],
+      timeoutSeconds: 90,
+      apiKeyLast4: "W1x9",
+    });
+    await expect(owner.caller.provider.update({ id: created.id, timeoutSeconds: 0 })).rejects.toThrow("At least 1 second.");
+    await expect(owner.caller.provider.update({ id: created.id, headers: [{ name: "Authorization", value: "x" }] })).rejects.toThrow(
+      "Longhaul sets this header itself",
+    );
+    await owner.caller.provider.update({ id: created.id, headers: [] });
+    expect(await providerCredentials({ teamId: owner.team.id, providerId: created.id })).toMatchObject({ headers: undefined });
+    const audited = await db.auditLog.findMany({ where: { targetId: created.id, action: "provider.update" }, select: { metadata: true } });
+    expect(audited.map((a) => a.metadata)).toEqual([{ fields: "name" }, { fields: "headers" }]);
+    const viewer = await addTestMember(owner.team.id, "viewer");
+    expect((await viewer.caller.provider.get({ id: created.id })).name).toBe("OpenRouter");
+    await expect(viewer.caller.provider.update({ id: created.id, name: "Mine" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});
+
+describe("test connection", () => {
+  let fake: FakeOpenAI;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({ behaviour: { outputCap: "max_tokens", usage: false } });
+    fake.setResponder((body) =>
+      JSON.stringify(body.messages).includes("Count from 1")
+        ? { kind: "message", content: "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 ".repeat(10) }
+        : body.tools?.length
+          ? { kind: "tool_calls", calls: [{ name: "ping", arguments: { value: 7 } }] }
+          : { kind: "message", content: "pong" },
+    );
+  });
+  afterAll(() => fake.stop());
+
+  it("stores what it found, which the loop's calls then follow; sends the provider's key and headers; audited", async () => {
+    const owner = await createTestTeam();
+    const created = await owner.caller.provider.create({
+      name: "Ollama here",
+      kind: "ollama",
+      baseUrl: fake.baseURL,
+      apiKey: KEY,
+      headers: [{ name: "X-Team", value: "probe" }],
+    });
+    const result = await owner.caller.provider.test({ id: created.id, model: "llama3.1" });
+    expect(result.ok).toBe(true);
+    expect(result.compat).toEqual({ outputCap: "max_tokens", tools: "native", usage: "counted", streaming: "optional" });
+    expect(result.summary).toContain("Keeps to the output cap in max_tokens.");
+    expect(fake.requests.every((r) => r.headers.authorization === `Bearer ${KEY}` && r.headers["x-team"] === "probe")).toBe(true);
+    const stored = await owner.caller.provider.get({ id: created.id });
+    expect(stored.compat).toEqual(result.compat);
+    expect(stored.lastTest).toMatchObject({ ok: true, summary: result.summary, models: ["gpt-4o-mini", "text-embedding-3-small"] });
+    expect((await providerCredentials({ teamId: owner.team.id, providerId: created.id }))?.compat).toEqual(result.compat);
+    expect(await db.auditLog.count({ where: { targetId: created.id, action: "provider.test" } })).toBe(1);
+
+    // A new address makes the old findings void.
+    await owner.caller.provider.update({ id: created.id, baseUrl: fake.baseURL.replace("127.0.0.1", "localhost") });
+    expect(await owner.caller.provider.get({ id: created.id })).toMatchObject({ compat: OPENAI_COMPAT, lastTest: null });
+  });
+
+  it("a failing endpoint keeps the compatibility it had and says why", async () => {
+    const owner = await createTestTeam();
+    const created = await owner.caller.provider.create({ name: "Nothing there", baseUrl: "http://127.0.0.1:9/v1" });
+    const result = await owner.caller.provider.test({ id: created.id, model: "m" });
+    expect(result).toMatchObject({ ok: false, summary: expect.stringMatching(/^Could not use http:\/\/127\.0\.0\.1:9\/v1: unreachable/) });
+    expect(await owner.caller.provider.get({ id: created.id })).toMatchObject({ compat: OPENAI_COMPAT, lastTest: { ok: false } });
   });
 });

@@ -1,24 +1,42 @@
 import "server-only";
 import { z } from "zod";
+import { providerInputSchema, providerUpdateSchema } from "../../../shared/provider-kinds";
 import {
   createProvider,
   deleteProvider,
+  getProvider,
   listProviders,
-  providerInputSchema,
   rotateProviderKey,
   setEmbeddingModel,
+  testProvider,
+  updateProvider,
 } from "../../providers/providers";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 
 const id = z.uuid({ message: "That provider id is not valid." });
 
 export const providerRouter = createTRPCRouter({
-  /** The team's providers, without keys (only whether one is set and its last four characters). */
+  /** The team's providers, without keys (only whether one is set and its last four characters) or header values. */
   list: teamProcedure("team:view").query(({ ctx }) => listProviders(ctx.team.id)),
+
+  get: teamProcedure("team:view")
+    .input(z.object({ id }))
+    .query(({ ctx, input }) => getProvider({ teamId: ctx.team.id, providerId: input.id })),
 
   create: teamProcedure("provider:manage")
     .input(providerInputSchema)
     .mutation(({ ctx, input }) => createProvider({ teamId: ctx.team.id, userId: ctx.user.id, input })),
+
+  update: teamProcedure("provider:manage")
+    .input(providerUpdateSchema.extend({ id }))
+    .mutation(({ ctx, input: { id: providerId, ...input } }) =>
+      updateProvider({ teamId: ctx.team.id, userId: ctx.user.id, providerId, input }),
+    ),
+
+  /** Test connection: lists the endpoint's models, tries a chat call with a tool, and stores what it found. */
+  test: teamProcedure("provider:manage")
+    .input(z.object({ id, model: z.string().trim().max(100, { message: "Keep the model name under 100 characters." }).optional() }))
+    .mutation(({ ctx, input }) => testProvider({ teamId: ctx.team.id, userId: ctx.user.id, providerId: input.id, model: input.model })),
 
   rotateKey: teamProcedure("provider:manage")
     .input(z.object({ id, apiKey: z.string().max(500, { message: "That key is too long." }) }))
