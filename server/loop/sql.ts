@@ -3,14 +3,13 @@ import { z } from "zod";
 import { Prisma } from "../db/client";
 import type { RawClient } from "../db/raw";
 import { AgentStatus, EventType } from "../db/generated/enums";
-import { col, jsonArray, jsonObject } from "../db/columns";
+import { col, jsonArray } from "../db/columns";
 import { row, rows, sqlRow, type RowOf } from "../db/rows";
 import { loadedAgentJson, recentEventsSql, type LoadedEvent } from "../agents/events";
 import { appendEventsSet, markCycleDoneSet } from "../agents/sql";
 import { chargeCommittedSet, commitReservationCte } from "../spend/sql";
-import type { PendingMemory, PinnedMemory } from "../memory/memories";
+import { recallInputColumns } from "../memory/memories";
 import { pendingMemoriesJson, pinnedMemoriesJson, providerRowJson } from "../memory/sql";
-import type { ProviderRow } from "../providers/providers";
 
 /**
  * The loop's SQL: its hot-path statements, raw because each does in ONE round trip what Prisma needs
@@ -98,9 +97,7 @@ export const thinkStateRow = sqlRow("the think step's read (think state)", {
   thought: eventJson.nullable(),
   agent: thinkAgentJson.nullable(),
   events: jsonArray<LoadedEvent>(),
-  providerRow: jsonObject<ProviderRow>().nullable(),
-  pinned: jsonArray<PinnedMemory>(),
-  pending: jsonArray<PendingMemory>(),
+  ...recallInputColumns,
 });
 export type ThinkStateRow = RowOf<typeof thinkStateRow>;
 
