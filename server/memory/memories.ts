@@ -67,7 +67,7 @@ export function factKeyOf(content: string): string {
  */
 export async function rememberFact(
   input: Ids & { key: string; content: string; value?: Prisma.InputJsonValue; source: string; confidence: number; importance: number },
-  tx?: Prisma.TransactionClient,
+  tx?: RawClient,
 ) {
   const key = input.key.trim().slice(0, 200) || factKeyOf(input.content);
   const lock = LOCKS.fact(input.agentId, key);

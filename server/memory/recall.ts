@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Prisma } from "../db/client";
 import { col } from "../db/columns";
 import { MemoryKind } from "../db/generated/enums";
-import { direct, oneTrip } from "../db/raw";
+import { direct, oneTrip, type RawClient } from "../db/raw";
 import { parseRows, sqlRow } from "../db/rows";
 import { toVectorLiteral } from "./hash-embedding";
 import type { Candidate } from "./scoring";
@@ -121,11 +121,7 @@ export async function explainRecall(
 const planRow = sqlRow("explaining recall", { "QUERY PLAN": col.text });
 
 /** Counts a recall: frequency is how often a memory was recalled before. */
-export async function markRecalled(
-  ids: string[],
-  { agentId, teamId }: { agentId: string; teamId: string },
-  client?: Prisma.TransactionClient,
-) {
+export async function markRecalled(ids: string[], { agentId, teamId }: { agentId: string; teamId: string }, client?: RawClient) {
   if (ids.length === 0) return;
   // The loop runs this every cycle: straight on the pool (`direct`) unless inside a caller's transaction.
   await (client ?? direct).$executeRaw`
