@@ -62,6 +62,24 @@ export default tseslint.config(
     },
   },
   {
+    // A raw query's rows are checked against the columns its statement declares (docs/decisions/029):
+    // rows/row/maybeRow in server/db/rows.ts run it, never `$queryRaw` with a hand-declared result type.
+    files: ["server/**", "inngest/**", "scripts/**"],
+    ignores: ["server/db/rows.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        ...["CallExpression[callee.property.name=/^\\$queryRaw/]", "TaggedTemplateExpression[tag.property.name=/^\\$queryRaw/]"].map(
+          (selector) => ({
+            selector,
+            message:
+              "Run raw queries through rows/row/maybeRow (server/db/rows.ts) with a sqlRow that declares the columns; results are checked, not cast.",
+          }),
+        ),
+      ],
+    },
+  },
+  {
     // Start-up scripts, configs and tests prepare the environment before the schema reads it.
     files: [
       "scripts/**",

@@ -1,6 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { db, Prisma } from "../db/client";
+import { col } from "../db/columns";
+import { row as queryRow, sqlRow } from "../db/rows";
 import type { AgentStatus } from "../db/generated/enums";
 import { AppError } from "../errors";
 import { summarySelect, toSummary, type AgentSummary } from "./agents";
@@ -277,10 +279,16 @@ async function countUpToCap({ teamId, status, literal }: { teamId: string; statu
     const pattern = `%${literal}%`;
     conditions.push(Prisma.sql`("name" ILIKE ${pattern} OR "goal" ILIKE ${pattern})`);
   }
-  const [row] = await db.$queryRaw<{ count: number }[]>`
-    SELECT count(*)::int AS count FROM (SELECT 1 FROM "agent" WHERE ${Prisma.join(conditions, " AND ")} LIMIT ${COUNT_CAP + 1}) AS capped`;
-  return row?.count ?? 0;
+  const { count } = await queryRow(
+    db,
+    cappedCountRow,
+    Prisma.sql`
+    SELECT count(*)::int AS count FROM (SELECT 1 FROM "agent" WHERE ${Prisma.join(conditions, " AND ")} LIMIT ${COUNT_CAP + 1}) AS capped`,
+  );
+  return count;
 }
+
+const cappedCountRow = sqlRow("counting agents up to the cap", { count: col.int });
 
 function emptySeries(): string[] {
   return Array.from({ length: SPARKLINE_DAYS }, () => "0");

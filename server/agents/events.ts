@@ -1,6 +1,9 @@
+import { z } from "zod";
 import { db, Prisma } from "../db/client";
 import type { EventType } from "../db/generated/enums";
+import { col, jsonArray } from "../db/columns";
 import { direct } from "../db/raw";
+import { maybeRow, sqlRow } from "../db/rows";
 import { LOCKS, takeLock } from "../db/locks";
 import { appendEventsSet } from "./sql";
 
@@ -29,7 +32,10 @@ export async function appendEvent(
 ) {
   // One statement: the next sequence number from the agent row, and the event with it.
   const write = async (client: Tx) => {
-    const [event] = await client.$queryRaw<{ id: bigint; seq: number }[]>`
+    const event = await maybeRow(
+      client,
+      appendedEventRow,
+      Prisma.sql`
       WITH next AS (
         UPDATE agent SET ${appendEventsSet(1)}
          WHERE id = ${input.agentId}::uuid AND "teamId" = ${input.teamId}
@@ -40,12 +46,15 @@ export async function appendEvent(
              ${input.stepId ?? null}, ${JSON.stringify(input.payload ?? {})}::jsonb, ${input.tokensIn ?? 0}, ${input.tokensOut ?? 0},
              ${input.costUsd ?? "0"}::numeric, ${input.durationMs ?? null}::int, now() AT TIME ZONE 'UTC'
         FROM next
-      RETURNING id, seq`;
+      RETURNING id, seq`,
+    );
     if (!event) throw new Error(`Agent ${input.agentId} was not found in team ${input.teamId}.`);
     return event;
   };
   return tx ? write(tx) : db.$transaction(write);
 }
+
+const appendedEventRow = sqlRow("appending an event", { id: col.int8, seq: col.int });
 
 /**
  * Serialises one agent's loop writes. Two copies of a step can overlap (an executor died, its lease
@@ -80,17 +89,23 @@ export async function decisionRecorded(
  * snapshot of the cycle written before (a retried step) stays as it was and is returned.
  */
 export async function writeSnapshot({ agentId, teamId, cycle }: { agentId: string; teamId: string; cycle: number }) {
-  const [snapshot] = await direct.$queryRaw<{ id: string; eventSeq: number }[]>`
+  const snapshot = await maybeRow(
+    direct,
+    snapshotRow,
+    Prisma.sql`
     INSERT INTO snapshot ("agentId", "teamId", cycle, "eventSeq", "worldState", summary, counters, "createdAt")
     SELECT id, "teamId", ${cycle}::int, "lastEventSeq", "worldState", summary,
            jsonb_build_object('cycleCount', "cycleCount", 'spentUsd', trim_scale("spentUsd")::text, 'tokensUsed', "tokensUsed"::text),
            now() AT TIME ZONE 'UTC'
       FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
     ON CONFLICT ("agentId", cycle) DO UPDATE SET cycle = EXCLUDED.cycle
-    RETURNING id::text, "eventSeq"`;
+    RETURNING id::text, "eventSeq"`,
+  );
   if (!snapshot) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   return snapshot;
 }
+
+const snapshotRow = sqlRow("writing a snapshot", { id: col.uuid, eventSeq: col.int });
 
 /** Cycles whose events reach the model in full at least; older ones reach it through the rolling summary. */
 export const RECENT_CYCLES_IN_CONTEXT = 6;
@@ -107,14 +122,18 @@ export const MAX_EVENTS_IN_CONTEXT = 120;
  */
 export async function loadContext({ agentId, teamId }: { agentId: string; teamId: string }) {
   // One round trip on the pool (the loop reloads after folding cycles into the summary).
-  const [row] = await direct.$queryRaw<{ agent: LoadedAgent | null; events: LoadedEvent[] }[]>`
+  const context = await maybeRow(
+    direct,
+    contextRow,
+    Prisma.sql`
     WITH a AS (
       SELECT name, goal, instructions, "worldState", summary, "summaryThroughCycle", "cycleCount", "lastEventSeq", provider, "memorySettings"
         FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
     )
-    SELECT (SELECT to_jsonb(a) FROM a) AS agent, ${recentEventsSql({ agentId, teamId })} AS events`;
-  if (!row?.agent) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
-  return { agent: row.agent, events: row.events };
+    SELECT (SELECT to_jsonb(a) FROM a) AS agent, ${recentEventsSql({ agentId, teamId })} AS events`,
+  );
+  if (!context?.agent) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  return { agent: context.agent, events: context.events };
 }
 /**
  * What a prompt shows of an earlier thought: what the model said and the call it made. The rest of a
@@ -140,18 +159,23 @@ export const recentEventsSql = ({ agentId, teamId }: { agentId: string; teamId: 
             WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle > (SELECT "summaryThroughCycle" FROM a)
             ORDER BY cycle DESC, seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e)`;
 
-/** The agent columns a prompt starts from (loadContext; the think step's read adds the loop's own). */
-export type LoadedAgent = {
-  name: string;
-  goal: string;
-  instructions: string;
-  worldState: Prisma.JsonValue;
-  summary: string;
-  summaryThroughCycle: number;
-  cycleCount: number;
-  lastEventSeq: number;
-  provider: string;
-  memorySettings: Prisma.JsonValue;
-};
+/** The agent columns a prompt starts from, as a jsonb column (loadContext; the think step's read adds the loop's own). */
+export const loadedAgentJson = z.strictObject({
+  name: col.text,
+  goal: col.text,
+  instructions: col.text,
+  worldState: col.json,
+  summary: col.text,
+  summaryThroughCycle: col.int,
+  cycleCount: col.int,
+  lastEventSeq: col.int,
+  provider: col.text,
+  memorySettings: col.json,
+});
+export type LoadedAgent = z.infer<typeof loadedAgentJson>;
+/** A prompt's event (recentEventsSql builds them; checked as an array only, see server/db/columns.ts). */
 export type LoadedEvent = { seq: number; cycle: number; type: EventType; payload: Prisma.JsonValue };
+
+const contextRow = sqlRow("loading a prompt's context", { agent: loadedAgentJson.nullable(), events: jsonArray<LoadedEvent>() });
+
 export type LoadedContext = Awaited<ReturnType<typeof loadContext>>;

@@ -1,6 +1,8 @@
 import "server-only";
 import type { TeamRoleName } from "../../shared/roles";
-import { db } from "../db/client";
+import { db, Prisma } from "../db/client";
+import { col } from "../db/columns";
+import { row, sqlRow } from "../db/rows";
 import { AppError, notFound } from "../errors";
 import { zodFieldErrors } from "../../shared/validation";
 import { AGENT_LIMITS, agentSettingsSchema } from "../../shared/agent-input";
@@ -88,7 +90,10 @@ export async function forkAgent({
       });
 
       // Facts unchanged since the checkpoint; their mirror memories come with the memories below.
-      const facts = await tx.$queryRaw<{ copied: bigint; omitted: bigint }[]>`
+      const facts = await row(
+        tx,
+        forkedFactsRow,
+        Prisma.sql`
         WITH copied AS (
           INSERT INTO fact (id, "agentId", "teamId", key, value, source, confidence, "createdAt", "updatedAt")
           SELECT gen_random_uuid(), ${fork.id}::uuid, "teamId", key, value, source, confidence, "createdAt", "updatedAt"
@@ -97,7 +102,8 @@ export async function forkAgent({
         )
         SELECT (SELECT count(*) FROM copied) AS copied,
                (SELECT count(*) FROM fact WHERE "agentId" = ${source.id}::uuid AND "teamId" = ${teamId}
-                  AND "createdAt" <= (SELECT "createdAt" FROM snapshot WHERE id = ${snapshot.id}::uuid) AND "updatedAt" > (SELECT "createdAt" FROM snapshot WHERE id = ${snapshot.id}::uuid)) AS omitted`;
+                  AND "createdAt" <= (SELECT "createdAt" FROM snapshot WHERE id = ${snapshot.id}::uuid) AND "updatedAt" > (SELECT "createdAt" FROM snapshot WHERE id = ${snapshot.id}::uuid)) AS omitted`,
+      );
       const memories = await tx.$executeRaw`
         INSERT INTO memory (id, "agentId", "teamId", kind, content, embedding, embedder, importance, "recallCount", "lastRecalledAt",
                             "isPinned", "sourceEventSeq", metadata, "createdAt", "updatedAt")
@@ -122,8 +128,8 @@ export async function forkAgent({
             fromAgentName: source.name,
             fromCycle: snapshot.cycle,
             memoriesCopied: memories,
-            factsCopied: Number(facts[0]?.copied ?? 0),
-            factsChangedSinceCheckpoint: Number(facts[0]?.omitted ?? 0),
+            factsCopied: Number(facts.copied),
+            factsChangedSinceCheckpoint: Number(facts.omitted),
             // Which limits the fork started with: the source's, or what the source had left.
             limits: canRaiseLimits(role) ? "copied" : "remaining",
             byUserId: userId,
@@ -155,7 +161,7 @@ export async function forkAgent({
         targetId: fork.id,
         metadata: { fromAgentId: source.id, fromCycle: String(snapshot.cycle), name: forkName },
       });
-      return { agent: toSummary(fork), memoriesCopied: memories, factsCopied: Number(facts[0]?.copied ?? 0) };
+      return { agent: toSummary(fork), memoriesCopied: memories, factsCopied: Number(facts.copied) };
     });
   } catch (error) {
     // Two forks racing for one name: the unique index decides, the loser gets the same message.
@@ -163,3 +169,5 @@ export async function forkAgent({
     throw error;
   }
 }
+
+const forkedFactsRow = sqlRow("copying a fork's facts", { copied: col.int8, omitted: col.int8 });

@@ -1,4 +1,5 @@
 import { Prisma } from "./generated/client";
+import type { RawClient } from "./raw";
 
 /**
  * Every advisory lock the app takes, named once. A key is hashed with `hashtext()` in SQL, so the same
@@ -23,6 +24,6 @@ export const LOCKS = {
 export const takeLockSql = (lockKey: LockKey) => Prisma.sql`SELECT pg_advisory_xact_lock(hashtext(${lockKey}))`;
 
 /** Takes `lockKey` inside the transaction `tx` (released at commit or rollback). */
-export async function takeLock(tx: Pick<Prisma.TransactionClient, "$executeRaw">, lockKey: LockKey): Promise<void> {
+export async function takeLock(tx: RawClient, lockKey: LockKey): Promise<void> {
   await tx.$executeRaw(takeLockSql(lockKey));
 }

@@ -39,11 +39,6 @@ export async function closeDatabasePool() {
   await pool?.end();
 }
 
-/** Quotes a string as an SQL literal, for recall's statements (server/memory/recall.ts), which are built as text. */
-export function sqlLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
 /**
  * Results as Prisma's `$queryRaw` gives them, so that a statement written for Prisma reads the same
  * through the pool: int8 as bigint, numeric as Decimal, `timestamp` (stored in UTC) as a Date in UTC.

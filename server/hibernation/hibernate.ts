@@ -1,6 +1,9 @@
 import "server-only";
-import { db } from "../db/client";
-import type { AgentStatus } from "../db/generated/enums";
+import { z } from "zod";
+import { db, Prisma } from "../db/client";
+import { AgentStatus } from "../db/generated/enums";
+import { col } from "../db/columns";
+import { maybeRow, sqlRow } from "../db/rows";
 import { underAgentLock } from "../agents/events";
 import { env } from "../env";
 import { logger } from "../logger";
@@ -52,13 +55,22 @@ export async function findAgentsToHibernate({
   });
 }
 
+const compactableRow = sqlRow("checking an agent may be compacted", {
+  status: z.enum(AgentStatus),
+  lastActiveAt: col.timestamp.nullable(),
+  updatedAt: col.timestamp,
+});
+
 /** Why an agent may not be compacted now, or null when it may. Reads inside the caller's transaction. */
 async function whyNot(
   tx: Parameters<Parameters<typeof underAgentLock>[1]>[0],
   { agentId, teamId, before }: { agentId: string; teamId: string; before: Date },
 ): Promise<string | null> {
-  const [agent] = await tx.$queryRaw<{ status: AgentStatus; lastActiveAt: Date | null; updatedAt: Date }[]>`
-    SELECT status, "lastActiveAt", "updatedAt" FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} FOR UPDATE`;
+  const agent = await maybeRow(
+    tx,
+    compactableRow,
+    Prisma.sql`SELECT status, "lastActiveAt", "updatedAt" FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} FOR UPDATE`,
+  );
   if (!agent) return "The agent was not found.";
   if (!LOOP_STATUSES.compactable.includes(agent.status)) return `The agent is ${agent.status}.`;
   if (agent.updatedAt >= before || (agent.lastActiveAt && agent.lastActiveAt >= before)) return "The agent was active recently.";

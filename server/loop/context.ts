@@ -1,8 +1,10 @@
 import "server-only";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import type { Prisma } from "../db/client";
+import { Prisma } from "../db/client";
 import { MemoryKind, type EventType } from "../db/generated/enums";
+import { col, jsonArray } from "../db/columns";
 import { direct } from "../db/raw";
+import { maybeRow, sqlRow } from "../db/rows";
 import { readRecallInputs, recallForContext, type RecallInputs } from "../memory/memories";
 import { describeTriggerForPrompt } from "../triggers/payload";
 import { logger } from "../logger";
@@ -140,6 +142,12 @@ async function writeFold({ agentId, teamId }: Ids, fromCycle: number, fold: { su
   return moved > 0;
 }
 
+const foldInputRow = sqlRow("reading the cycles to fold into the summary", {
+  summary: col.text,
+  summaryThroughCycle: col.int,
+  events: jsonArray<{ cycle: number; type: EventType; payload: Prisma.JsonValue }>(),
+});
+
 /** Folds every cycle up to `throughCycle` not yet in the summary (at most `limit` per call, oldest first). */
 export async function foldIntoSummary({
   agentId,
@@ -150,15 +158,17 @@ export async function foldIntoSummary({
   // Two round trips on the pool, no transaction: one read (the summary, its cursor and the events to
   // fold, from one snapshot), then the write guarded on the cursor (its caller reloads what a
   // writer that came first wrote).
-  const [agent] = await direct.$queryRaw<
-    { summary: string; summaryThroughCycle: number; events: { cycle: number; type: EventType; payload: Prisma.JsonValue }[] }[]
-  >`
+  const agent = await maybeRow(
+    direct,
+    foldInputRow,
+    Prisma.sql`
     SELECT a.summary, a."summaryThroughCycle",
            (SELECT coalesce(jsonb_agg(jsonb_build_object('cycle', e.cycle, 'type', e.type, 'payload', e.payload) ORDER BY e.seq), '[]'::jsonb)
               FROM agent_event e
              WHERE e."agentId" = a.id AND e."teamId" = a."teamId"
                AND e.cycle >= a."summaryThroughCycle" + 1 AND e.cycle <= LEAST(${throughCycle}::int, a."summaryThroughCycle" + ${limit}::int)) AS events
-      FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`;
+      FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`,
+  );
   if (!agent) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   const fold = foldedSummary(agent, agent.events, throughCycle, limit);
   if (!fold) return agent.summaryThroughCycle;

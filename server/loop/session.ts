@@ -1,6 +1,7 @@
 import type { Prisma } from "../db/client";
 import { direct } from "../db/raw";
-import { readThinkState, thinkStateOf, thinkStateSql, type ThinkState, type ThinkStateRow } from "./sql";
+import { parseRows } from "../db/rows";
+import { readThinkState, thinkStateOf, thinkStateRow, thinkStateSql, type ThinkState, type ThinkStateRow } from "./sql";
 import type { ToolCall } from "./plan";
 
 type CycleIds = { agentId: string; teamId: string; agentRunId: string; cycle: number };
@@ -56,9 +57,8 @@ export class CycleSession {
     return {
       sql: thinkStateSql(next),
       take: (rows) => {
-        this.readAheadRow = rows[0]
-          ? { agentRunId: next.agentRunId, cycle: next.cycle, row: rows[0] as ThinkStateRow, at: performance.now() }
-          : null;
+        const [row] = parseRows(thinkStateRow, rows);
+        this.readAheadRow = row ? { agentRunId: next.agentRunId, cycle: next.cycle, row, at: performance.now() } : null;
       },
     };
   }

@@ -1,13 +1,15 @@
 import "server-only";
+import { z } from "zod";
 import { Prisma } from "../db/client";
 import type { RawClient } from "../db/raw";
-import type { AgentStatus, EventType } from "../db/generated/enums";
-import { recentEventsSql, type LoadedAgent, type LoadedEvent } from "../agents/events";
+import { AgentStatus, EventType } from "../db/generated/enums";
+import { col, jsonArray } from "../db/columns";
+import { row, rows, sqlRow, type RowOf } from "../db/rows";
+import { loadedAgentJson, recentEventsSql, type LoadedEvent } from "../agents/events";
 import { appendEventsSet, markCycleDoneSet } from "../agents/sql";
 import { chargeCommittedSet, commitReservationCte } from "../spend/sql";
-import type { PendingMemory, PinnedMemory } from "../memory/memories";
+import { recallInputColumns } from "../memory/memories";
 import { pendingMemoriesJson, pinnedMemoriesJson, providerRowJson } from "../memory/sql";
-import type { ProviderRow } from "../providers/credentials";
 
 /**
  * The loop's SQL: its hot-path statements, raw because each does in ONE round trip what Prisma needs
@@ -19,7 +21,9 @@ import type { ProviderRow } from "../providers/credentials";
  * `$queryRaw`/`$executeRaw` shape): the loop sends most of them without Prisma, on the pool (`direct`,
  * server/db/raw.ts) or as one message with the agent lock they run under (`lockedOneTrip`), and the
  * rest inside an `underAgentLock` transaction; on PostgreSQL and PGlite alike. The reads return JSON or
- * text, converted here, so nothing depends on how a driver maps numeric or bigint columns.
+ * text, converted here, so nothing depends on how a driver maps numeric or bigint columns; each
+ * statement's row is declared with `sqlRow` and checked (server/db/rows.ts), its large JSON columns
+ * (the events, the memories) only as arrays, so the check costs the hot path microseconds (docs/decisions/029).
  *
  * What they read and write is what the Prisma calls they replace read and wrote; the loop's steps keep
  * the logic, and the agent lock where a check-then-write needs it: a lock taken inside a statement would
@@ -30,7 +34,9 @@ type Ids = { agentId: string; teamId: string };
 
 /** An event row as the loop reads it back: a recorded decision, a thought, a tool call or result. */
 export type EventRecord = { id: bigint; seq: number; type: EventType; payload: Prisma.JsonValue };
-type EventJson = { id: string; seq: number; type: EventType; payload: Prisma.JsonValue };
+/** An event as a statement's jsonb column (`jsonb_build_object('id', id::text, 'seq', ...)`). */
+const eventJson = z.strictObject({ id: col.text, seq: col.int, type: z.enum(EventType), payload: col.json });
+type EventJson = z.infer<typeof eventJson>;
 const eventOf = (e: EventJson | null): EventRecord | null => (e ? { ...e, id: BigInt(e.id) } : null);
 
 /** `payload.stage = "think"` events that decide a cycle: a tool call or error, or this run's budget stop. */
@@ -50,26 +56,27 @@ const thoughtSql = ({ agentId, teamId, cycle }: Ids & { cycle: number }) => Pris
    ORDER BY e.seq ASC LIMIT 1`;
 
 /** The agent columns think reads: for the plan, for holds (HOLD_FIELDS) and for the prompt (loadContext's). */
-type ThinkAgentJson = LoadedAgent & {
-  status: string;
-  provider: string;
-  model: string;
-  temperature: number;
-  maxOutputTokens: number;
-  tools: Prisma.JsonValue;
-  approvalTimeoutSeconds: number;
-  budgetUsd: string | null;
-  budgetTokens: string | null;
-  softLimitPercent: number;
-  spentUsd: string;
-  tokensUsed: string;
-  budgetAckKey: string | null;
-  repeatStreak: number;
-  stuckRepeatLimit: number;
-  lastProgressCycle: number;
-  stuckNoProgressCycles: number;
-  lastCallSignature: string | null;
-};
+const thinkAgentJson = z.strictObject({
+  ...loadedAgentJson.shape,
+  status: z.enum(AgentStatus),
+  model: col.text,
+  temperature: col.float,
+  maxOutputTokens: col.int,
+  tools: col.json,
+  approvalTimeoutSeconds: col.int,
+  // numeric and int8 as text (to_jsonb would give numbers that lose digits).
+  budgetUsd: col.text.nullable(),
+  budgetTokens: col.text.nullable(),
+  softLimitPercent: col.int,
+  spentUsd: col.text,
+  tokensUsed: col.text,
+  budgetAckKey: col.text.nullable(),
+  repeatStreak: col.int,
+  stuckRepeatLimit: col.int,
+  lastProgressCycle: col.int,
+  stuckNoProgressCycles: col.int,
+  lastCallSignature: col.text.nullable(),
+});
 
 /**
  * Everything a think step reads before it decides, in one statement (it was eleven Prisma reads): this
@@ -79,22 +86,20 @@ type ThinkAgentJson = LoadedAgent & {
  * provider's row, the pinned and the pending memories. One snapshot, so the parts agree with each other.
  */
 export async function readThinkState(client: Client, params: Ids & { agentRunId: string; cycle: number }) {
-  const [row] = await client.$queryRaw<ThinkStateRow[]>(thinkStateSql(params));
-  return thinkStateOf(row!);
+  return thinkStateOf(await row(client, thinkStateRow, thinkStateSql(params)));
 }
 
 /** The row of readThinkState's statement. */
-export type ThinkStateRow = {
-  claimStatus: string | null;
-  recorded: EventJson | null;
-  hold: { id: string; kind: "budget" | "stuck" } | null;
-  thought: EventJson | null;
-  agent: ThinkAgentJson | null;
-  events: LoadedEvent[];
-  providerRow: ProviderRow | null;
-  pinned: PinnedMemory[];
-  pending: PendingMemory[];
-};
+export const thinkStateRow = sqlRow("the think step's read (think state)", {
+  claimStatus: col.text.nullable(),
+  recorded: eventJson.nullable(),
+  hold: z.strictObject({ id: col.uuid, kind: z.enum(["budget", "stuck"]) }).nullable(),
+  thought: eventJson.nullable(),
+  agent: thinkAgentJson.nullable(),
+  events: jsonArray<LoadedEvent>(),
+  ...recallInputColumns,
+});
+export type ThinkStateRow = RowOf<typeof thinkStateRow>;
 
 /** readThinkState's statement, for a caller that sends it along with another (act: the next cycle's, see session.ts). */
 export function thinkStateSql(params: Ids & { agentRunId: string; cycle: number }) {
@@ -128,7 +133,6 @@ export function thinkStateOf(row: ThinkStateRow) {
   const a = row.agent;
   const agent = a && {
     ...a,
-    status: a.status as AgentStatus,
     budgetUsd: a.budgetUsd === null ? null : new Prisma.Decimal(a.budgetUsd),
     budgetTokens: a.budgetTokens === null ? null : BigInt(a.budgetTokens),
     spentUsd: new Prisma.Decimal(a.spentUsd),
@@ -146,11 +150,19 @@ export function thinkStateOf(row: ThinkStateRow) {
   };
 }
 
+const cycleRecordRow = sqlRow("the cycle's record (thought and decision)", {
+  thought: eventJson.nullable(),
+  recorded: eventJson.nullable(),
+});
+
 /** Under the agent lock, before planning: the cycle's thought and decision as recorded so far, in one read. */
 export async function readCycleRecord(client: Client, params: Ids & { cycle: number; agentRunId: string }) {
-  const [row] = await client.$queryRaw<{ thought: EventJson | null; recorded: EventJson | null }[]>`
-    SELECT (${thoughtSql(params)}) AS thought, (${recordedDecisionSql(params)}) AS recorded`;
-  return { thought: eventOf(row!.thought), recorded: eventOf(row!.recorded) };
+  const record = await row(
+    client,
+    cycleRecordRow,
+    Prisma.sql`SELECT (${thoughtSql(params)}) AS thought, (${recordedDecisionSql(params)}) AS recorded`,
+  );
+  return { thought: eventOf(record.thought), recorded: eventOf(record.recorded) };
 }
 
 /**
@@ -161,15 +173,26 @@ export async function readActState(
   client: Client,
   { agentId, teamId, cycle, callEventSeq }: Ids & { cycle: number; callEventSeq: number },
 ) {
-  const [row] = await client.$queryRaw<{ call: Prisma.JsonValue | null; result: Prisma.JsonValue | null; worldState: string }[]>`
+  const state = await row(
+    client,
+    actStateRow,
+    Prisma.sql`
     SELECT (SELECT payload FROM agent_event WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND seq = ${callEventSeq}) AS call,
            (SELECT payload FROM agent_event
              WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle = ${cycle} AND type = 'tool_result'
              ORDER BY seq LIMIT 1) AS result,
-           (SELECT "worldState"::text FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}) AS "worldState"`;
-  if (!row?.call) throw new Error(`The tool call event ${callEventSeq} of agent ${agentId} was not found.`);
-  return row;
+           (SELECT "worldState"::text FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}) AS "worldState"`,
+  );
+  if (state.call === null || state.worldState === null)
+    throw new Error(`The tool call event ${callEventSeq} of agent ${agentId} was not found.`);
+  return { call: state.call, result: state.result, worldState: state.worldState };
 }
+
+const actStateRow = sqlRow("the act step's read (act state)", {
+  call: col.json.nullable(),
+  result: col.json.nullable(),
+  worldState: col.text.nullable(),
+});
 
 /**
  * An action's outcome, recorded in one statement under the agent lock (it was a read and four writes):
@@ -200,7 +223,10 @@ export async function recordToolResult(
   },
 ) {
   const { agentId, teamId, cycle } = input;
-  const [row] = await client.$queryRaw<{ id: bigint | null; seq: number | null; raced: EventJson | null }[]>`
+  const recorded = await row(
+    client,
+    toolResultRow,
+    Prisma.sql`
     WITH raced AS (
       SELECT id, seq, type, payload FROM agent_event
        WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle = ${cycle} AND type = 'tool_result'
@@ -238,12 +264,15 @@ export async function recordToolResult(
       RETURNING 1
     )
     SELECT (SELECT id FROM event) AS id, (SELECT seq FROM event) AS seq,
-           (SELECT jsonb_build_object('id', id::text, 'seq', seq, 'type', type, 'payload', payload) FROM raced) AS raced`;
-  const raced = eventOf(row?.raced ?? null);
+           (SELECT jsonb_build_object('id', id::text, 'seq', seq, 'type', type, 'payload', payload) FROM raced) AS raced`,
+  );
+  const raced = eventOf(recorded.raced);
   if (raced) return { raced };
-  if (row?.id == null || row.seq == null) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
-  return { recorded: { id: BigInt(row.id), seq: row.seq } };
+  if (recorded.id === null || recorded.seq === null) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
+  return { recorded: { id: recorded.id, seq: recorded.seq } };
 }
+
+const toolResultRow = sqlRow("recording a tool result", { id: col.int8.nullable(), seq: col.int.nullable(), raced: eventJson.nullable() });
 
 /** An event for `recordThought` to write (appendEvent's fields). */
 type NewEvent = {
@@ -283,7 +312,10 @@ export async function recordThought(
     tokensOut: reservation.tokensOut,
   };
   const ids = { agentId, teamId, cycle, agentRunId: runId };
-  const rows = await client.$queryRaw<{ id: bigint; seq: number; worldState: string }[]>`
+  const written = await rows(
+    client,
+    thoughtRow,
+    Prisma.sql`
     WITH fresh AS (SELECT NOT EXISTS (${thoughtSql(ids)}) AND NOT EXISTS (${recordedDecisionSql(ids)}) AS ok),
     thought_id AS (SELECT nextval(pg_get_serial_sequence('agent_event', 'id')) AS id FROM fresh WHERE ok),
     committed AS (${commitReservationCte({ agentId, teamId, charge, eventId: Prisma.sql`(SELECT id FROM thought_id)`, onlyIf: Prisma.sql`(SELECT ok FROM fresh)` })}
@@ -302,18 +334,21 @@ export async function recordThought(
            ${plan?.type ?? "tool_call"}::"EventType", ${JSON.stringify(plan?.payload ?? {})}::jsonb, ${plan?.tokensIn ?? 0}::int, ${plan?.tokensOut ?? 0}::int,
            ${plan?.costUsd ?? "0"}::numeric, ${plan?.durationMs ?? null}::int, now() AT TIME ZONE 'UTC'
       FROM next WHERE ${plan !== null}::boolean
-    RETURNING id, seq, (SELECT "worldState" FROM next) AS "worldState"`;
+    RETURNING id, seq, (SELECT "worldState" FROM next) AS "worldState"`,
+  );
   // The thought has the lower sequence number.
-  const [written, planned = null] = [...rows].sort((x, y) => x.seq - y.seq);
+  const [thoughtEvent, planned = null] = written.sort((x, y) => x.seq - y.seq);
   // The world state as of the thought (jsonb text): what act compares the state after its tool with.
-  return written
+  return thoughtEvent
     ? {
-        thought: { id: written.id, seq: written.seq },
+        thought: { id: thoughtEvent.id, seq: thoughtEvent.seq },
         plan: planned && { id: planned.id, seq: planned.seq },
-        worldState: written.worldState,
+        worldState: thoughtEvent.worldState,
       }
     : null;
 }
+
+const thoughtRow = sqlRow("recording a thought", { id: col.int8, seq: col.int, worldState: col.text });
 
 /** What a think step reads before it decides (readThinkState). */
 export type ThinkState = ReturnType<typeof thinkStateOf>;

@@ -1,6 +1,10 @@
 import "server-only";
 import { db, Prisma } from "../db/client";
+import { col } from "../db/columns";
 import { direct } from "../db/raw";
+import { maybeRow, rows as queryRows, sqlRow } from "../db/rows";
+import { MemoryKind } from "../db/generated/enums";
+import { z } from "zod";
 import { FREQUENCY_SATURATION } from "./scoring";
 import { PENDING_EMBEDDER } from "./memories";
 import { memorySettingsOf } from "../../shared/memory-settings";
@@ -21,12 +25,28 @@ const LINE_MAX_CHARS = 200;
 type Ids = { agentId: string; teamId: string };
 export type ConsolidationResult = { consolidated: number; summaries: number; action: "archive" | "delete" | null };
 
+const capRow = sqlRow("reading an agent's memory cap", { memorySettings: col.json, live: col.int });
+const victimRow = sqlRow("choosing memories to consolidate", { id: col.uuid, createdAt: col.timestamp });
+const chunkRow = sqlRow("reading a chunk of memories to consolidate", {
+  id: col.uuid,
+  kind: z.enum(MemoryKind),
+  content: col.text,
+  importance: col.float,
+  recallCount: col.int,
+  sourceEventSeq: col.int.nullable(),
+  createdAt: col.timestamp,
+});
+
 export async function consolidateMemories({ agentId, teamId, now = new Date() }: Ids & { now?: Date }): Promise<ConsolidationResult> {
   // The usual pass finds the agent under its cap: one read (straight on the pool) decides that.
-  const [agent] = await direct.$queryRaw<{ memorySettings: Prisma.JsonValue; live: number }[]>`
+  const agent = await maybeRow(
+    direct,
+    capRow,
+    Prisma.sql`
     SELECT a."memorySettings",
            (SELECT count(*)::int FROM memory m WHERE m."agentId" = a.id AND m."teamId" = a."teamId" AND m."archivedAt" IS NULL) AS live
-      FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`;
+      FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`,
+  );
   if (!agent) return { consolidated: 0, summaries: 0, action: null };
   const settings = memorySettingsOf(agent.memorySettings);
   const live = agent.live;
@@ -36,7 +56,10 @@ export async function consolidateMemories({ agentId, teamId, now = new Date() }:
   const excess = live - Math.floor(settings.cap * 0.9);
   const wanted = Math.min(MAX_PER_PASS, Math.ceil((excess * CHUNK_SIZE) / (CHUNK_SIZE - 1)));
   const { recency, frequency, importance } = settings.weights;
-  const victims = await db.$queryRaw<{ id: string; createdAt: Date }[]>`
+  const victims = await queryRows(
+    db,
+    victimRow,
+    Prisma.sql`
     SELECT id, "createdAt" FROM memory
      WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND "archivedAt" IS NULL AND NOT "isPinned"
        AND kind IN ('episode', 'summary')
@@ -44,7 +67,8 @@ export async function consolidateMemories({ agentId, teamId, now = new Date() }:
             + ${frequency}::float8 * LEAST(1, ln(1 + "recallCount") / ln(1 + ${FREQUENCY_SATURATION}::float8))
             + ${importance}::float8 * LEAST(1, GREATEST(0, importance)),
               "createdAt"
-     LIMIT ${wanted}`;
+     LIMIT ${wanted}`,
+  );
   if (victims.length < 2) return { consolidated: 0, summaries: 0, action: settings.onConsolidate };
 
   victims.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
@@ -63,23 +87,17 @@ export async function consolidateMemories({ agentId, teamId, now = new Date() }:
 async function consolidateChunk(ids: Ids, chunk: string[], action: "archive" | "delete", now: Date): Promise<number> {
   return db.$transaction(async (tx) => {
     // Re-read under row locks: a memory pinned, archived or forgotten since it was picked is left alone.
-    const rows = await tx.$queryRaw<
-      {
-        id: string;
-        kind: string;
-        content: string;
-        importance: number;
-        recallCount: number;
-        sourceEventSeq: number | null;
-        createdAt: Date;
-      }[]
-    >`
+    const rows = await queryRows(
+      tx,
+      chunkRow,
+      Prisma.sql`
       SELECT id, kind::text AS kind, content, importance, "recallCount", "sourceEventSeq", "createdAt" FROM memory
        WHERE id IN (${Prisma.join(chunk.map((id) => Prisma.sql`${id}::uuid`))})
          AND "agentId" = ${ids.agentId}::uuid AND "teamId" = ${ids.teamId}
          AND "archivedAt" IS NULL AND NOT "isPinned"
        ORDER BY "createdAt", id
-       FOR UPDATE`;
+       FOR UPDATE`,
+    );
     if (rows.length < 2) return 0;
     const first = rows[0]!.createdAt;
     const last = rows.at(-1)!.createdAt;

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
 import { db, Prisma } from "../db/client";
-import { direct, lockedOneTrip } from "../db/raw";
+import { col, jsonArray, jsonObject } from "../db/columns";
+import { direct, lockedOneTrip, type RawClient } from "../db/raw";
+import { maybeRow, sqlRow, type RowOf } from "../db/rows";
 import type { MemoryKind } from "../db/generated/enums";
 import { AppError } from "../errors";
 import { embedderForProvider, embedTexts, OFFLINE_EMBEDDER, toVectorLiteral, type Embedder } from "./embedder";
@@ -65,7 +67,7 @@ export function factKeyOf(content: string): string {
  */
 export async function rememberFact(
   input: Ids & { key: string; content: string; value?: Prisma.InputJsonValue; source: string; confidence: number; importance: number },
-  tx?: Prisma.TransactionClient,
+  tx?: RawClient,
 ) {
   const key = input.key.trim().slice(0, 200) || factKeyOf(input.content);
   const lock = LOCKS.fact(input.agentId, key);
@@ -98,15 +100,17 @@ export async function rememberFact(
     SELECT f.id::text AS "factId", coalesce((SELECT id FROM updated), (SELECT id FROM created))::text AS "memoryId",
            f."updatedAt" <> f."createdAt" AS updated
       FROM f`;
-  let rows: { factId: string; memoryId: string; updated: boolean }[];
+  let client: RawClient;
   if (tx) {
     await takeLock(tx, lock);
-    rows = await tx.$queryRaw<typeof rows>(statement);
-  } else rows = await lockedOneTrip(lock).$queryRaw<typeof rows>(statement);
-  const [row] = rows;
+    client = tx;
+  } else client = lockedOneTrip(lock);
+  const row = await maybeRow(client, factRow, statement);
   if (!row) throw new Error(`The fact ${key} was not stored.`);
   return { factId: row.factId, key, memoryId: row.memoryId, updated: row.updated };
 }
+
+const factRow = sqlRow("storing a fact", { factId: col.uuid, memoryId: col.uuid, updated: col.bool });
 
 /** The embedder an agent's memories use: its provider's embedding model, or the offline one. */
 export async function agentEmbedder({ teamId, provider, row }: ProviderRef): Promise<Embedder> {
@@ -204,15 +208,25 @@ export type PinnedMemory = { id: string; kind: MemoryKind; content: string; sour
  * (PINNED_IN_CONTEXT, by importance then newest) and the pending ones (pendingBatchSize(1), oldest
  * first, with their recall fields). The loop's think reads them with its other reads (server/loop/sql.ts).
  */
-export type RecallInputs = { providerRow: ProviderRow | null; pinned: PinnedMemory[]; pending: PendingMemory[] };
+export const recallInputColumns = {
+  providerRow: jsonObject<ProviderRow>().nullable(),
+  pinned: jsonArray<PinnedMemory>(),
+  pending: jsonArray<PendingMemory>(),
+};
+const recallInputsRow = sqlRow("reading what recall reads first", recallInputColumns);
+export type RecallInputs = RowOf<typeof recallInputsRow>;
 
 /** RecallInputs in one statement, for a caller that did not read them with its own reads. */
 export async function readRecallInputs({ agentId, teamId }: Ids): Promise<RecallInputs> {
-  const [row] = await direct.$queryRaw<RecallInputs[]>`
+  const row = await maybeRow(
+    direct,
+    recallInputsRow,
+    Prisma.sql`
     SELECT ${providerRowJson(teamId, Prisma.sql`a.provider`)} AS "providerRow",
            ${pinnedMemoriesJson({ agentId, teamId })} AS pinned,
            ${pendingMemoriesJson({ agentId, teamId })} AS pending
-      FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`;
+      FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`,
+  );
   if (!row) throw new AppError("NOT_FOUND", "That agent was not found.");
   return row;
 }
@@ -318,6 +332,13 @@ function storeInBackground(ids: Ids, embedderId: string, rows: EmbeddedRow[]): P
 /** Below this cosine similarity a memory does not count as a match for a search (it may still be recalled into the prompt). */
 export const SEARCH_MIN_SIMILARITY = 0.1;
 
+const searchInputsRow = sqlRow("reading what a memory search starts from", {
+  provider: col.text,
+  memorySettings: col.json,
+  providerRow: recallInputColumns.providerRow,
+  pending: recallInputColumns.pending,
+});
+
 /** The `search_memory` tool and people's searches: the best-scoring memories for `query` under the agent's weights. */
 export async function searchMemories({
   agentId,
@@ -328,12 +349,14 @@ export async function searchMemories({
 }: Ids & { query: string; limit?: number; countAsRecall?: boolean }) {
   // What the search starts from, in one read: the agent's provider and weights, the provider's row and
   // the memories still waiting for their vectors (embedded with the query).
-  const [agent] = await direct.$queryRaw<
-    { provider: string; memorySettings: Prisma.JsonValue; providerRow: ProviderRow | null; pending: PendingMemory[] }[]
-  >`
+  const agent = await maybeRow(
+    direct,
+    searchInputsRow,
+    Prisma.sql`
     SELECT a.provider, a."memorySettings", ${providerRowJson(Prisma.sql`a."teamId"`, Prisma.sql`a.provider`)} AS "providerRow",
            ${pendingMemoriesJson({ agentId, teamId })} AS pending
-      FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`;
+      FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`,
+  );
   if (!agent) throw new AppError("NOT_FOUND", "That agent was not found.");
   const embedder = await agentEmbedder({ teamId, provider: agent.provider, row: agent.providerRow });
   const embedded = await embedPending({ agentId, teamId }, embedder, [query], agent.pending);

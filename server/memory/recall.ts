@@ -1,6 +1,9 @@
-import type pg from "pg";
-import type { Prisma } from "../db/client";
-import { databasePool, direct, oneTrip, sqlLiteral } from "../db/raw";
+import { z } from "zod";
+import { Prisma } from "../db/client";
+import { col } from "../db/columns";
+import { MemoryKind } from "../db/generated/enums";
+import { direct, oneTrip, type RawClient } from "../db/raw";
+import { parseRows, sqlRow } from "../db/rows";
 import { toVectorLiteral } from "./hash-embedding";
 import type { Candidate } from "./scoring";
 
@@ -53,8 +56,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The recall in ONE round trip: the settings and the query as one simple-protocol message, which
  * PostgreSQL runs as one implicit transaction (so `set_config(..., true)` applies to the query, and
- * each statement is planned after the one before ran). The vector is sent once (a CTE), as text;
- * every value is a checked uuid, a quoted literal, or numbers this process formatted.
+ * each statement is planned after the one before ran). The vector is sent once (a CTE), as text. A
+ * simple-protocol message takes no parameters: the statements are `Prisma.sql` with their values, and
+ * `oneTrip` writes each value in as a literal (`inlineValue`, server/db/raw.ts, the one escaping function).
  * (Through Prisma the same work was four round trips and the vector twice: ~9 ms of the p50.) The
  * loop's recall also sends the vectors of the memories it embedded with the query (`storeFirst`) in
  * front, so they are stored in the same round trip, and found by this very search.
@@ -62,9 +66,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 async function recallOneTrip(params: RecallParams, storeFirst: Prisma.Sql | null) {
   const { settings, query } = recallStatements(params);
   const results = await oneTrip([...(storeFirst ? [storeFirst] : []), settings, query]);
-  const rows = results[results.length - 1]!.rows as unknown as Candidate[];
-  return rows.map((r) => ({ ...r, distance: Number(r.distance) }));
+  return parseRows(candidateRow, results[results.length - 1]!.rows);
 }
+
+const candidateRow = sqlRow("recall's vector search", {
+  id: col.uuid,
+  kind: z.enum(MemoryKind),
+  content: col.text,
+  importance: col.float,
+  recallCount: col.int,
+  isPinned: col.bool,
+  sourceEventSeq: col.int.nullable(),
+  createdAt: col.timestamp,
+  distance: col.float,
+}) satisfies { schema: z.ZodType<Candidate> };
 
 type RecallParams = { agentId: string; teamId: string; embedderId: string; vector: readonly number[]; limit: number };
 
@@ -75,20 +90,17 @@ type RecallParams = { agentId: string; teamId: string; embedderId: string; vecto
  */
 export function recallStatements({ agentId, teamId, embedderId, vector, limit }: RecallParams) {
   if (!UUID.test(agentId)) throw new Error("recall: the agent id is not a uuid");
-  const agent = sqlLiteral(agentId);
-  const embedder = sqlLiteral(embedderId);
-  const literal = sqlLiteral(toVectorLiteral(vector));
-  const settings = `SELECT set_config('hnsw.ef_search', '${HNSW_EF_SEARCH}', true),
+  const settings = Prisma.sql`SELECT set_config('hnsw.ef_search', ${String(HNSW_EF_SEARCH)}, true),
            set_config('hnsw.iterative_scan', 'relaxed_order', true),
-           set_config('hnsw.max_scan_tuples', '${HNSW_MAX_SCAN_TUPLES}', true),
+           set_config('hnsw.max_scan_tuples', ${String(HNSW_MAX_SCAN_TUPLES)}, true),
            set_config('enable_sort', CASE WHEN (
-             SELECT count(*) FROM (SELECT 1 FROM memory WHERE "agentId" = ${agent}::uuid AND embedder = ${embedder} LIMIT ${EXACT_SEARCH_MAX + 1}) AS bounded
+             SELECT count(*) FROM (SELECT 1 FROM memory WHERE "agentId" = ${agentId}::uuid AND embedder = ${embedderId} LIMIT ${EXACT_SEARCH_MAX + 1}) AS bounded
            ) > ${EXACT_SEARCH_MAX} THEN 'off' ELSE 'on' END, true)`;
-  const query = `WITH q AS (SELECT ${literal}::vector AS v)
+  const query = Prisma.sql`WITH q AS (SELECT ${toVectorLiteral(vector)}::vector AS v)
     SELECT id, kind::text AS kind, content, importance, "recallCount", "isPinned", "sourceEventSeq",
            ("createdAt" AT TIME ZONE 'UTC') AS "createdAt", (embedding <=> (SELECT v FROM q)) AS distance
       FROM memory
-     WHERE "agentId" = ${agent}::uuid AND "teamId" = ${sqlLiteral(teamId)} AND "archivedAt" IS NULL AND embedder = ${embedder}
+     WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND "archivedAt" IS NULL AND embedder = ${embedderId}
      ORDER BY embedding <=> (SELECT v FROM q)
      LIMIT ${Math.max(1, Math.floor(limit))}`;
   return { settings, query };
@@ -100,20 +112,16 @@ export async function explainRecall(
   analyze = false,
 ) {
   const { settings, query } = recallStatements({ ...params, limit: params.limit ?? RECALL_CANDIDATES });
-  const results = (await databasePool().query(
-    `${settings};\nEXPLAIN ${analyze ? "(ANALYZE, BUFFERS) " : ""}${query}`,
-  )) as unknown as pg.QueryResult<{
-    "QUERY PLAN": string;
-  }>[];
-  return results[results.length - 1]!.rows.map((r) => r["QUERY PLAN"]).join("\n");
+  const results = await oneTrip([settings, Prisma.sql`EXPLAIN ${Prisma.raw(analyze ? "(ANALYZE, BUFFERS) " : "")}${query}`]);
+  return parseRows(planRow, results[results.length - 1]!.rows)
+    .map((r) => r["QUERY PLAN"])
+    .join("\n");
 }
 
+const planRow = sqlRow("explaining recall", { "QUERY PLAN": col.text });
+
 /** Counts a recall: frequency is how often a memory was recalled before. */
-export async function markRecalled(
-  ids: string[],
-  { agentId, teamId }: { agentId: string; teamId: string },
-  client?: Prisma.TransactionClient,
-) {
+export async function markRecalled(ids: string[], { agentId, teamId }: { agentId: string; teamId: string }, client?: RawClient) {
   if (ids.length === 0) return;
   // The loop runs this every cycle: straight on the pool (`direct`) unless inside a caller's transaction.
   await (client ?? direct).$executeRaw`

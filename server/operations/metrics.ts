@@ -1,7 +1,9 @@
 import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Counter, Gauge, Registry } from "prom-client";
-import { db } from "../db/client";
+import { db, Prisma } from "../db/client";
+import { col } from "../db/columns";
+import { rows, sqlRow, type RowOf } from "../db/rows";
 import { AgentStatus } from "../db/generated/enums";
 import { processMetrics } from "./process-metrics";
 
@@ -18,7 +20,16 @@ import { processMetrics } from "./process-metrics";
 /** Summing the ledger scans every committed row, so consecutive scrapes within a minute share one sum. */
 const SPEND_MAX_AGE_MS = 60_000;
 
-type SpendRow = { teamId: string; kind: string; usd: number; tokensIn: number; tokensOut: number };
+const spendRow = sqlRow("summing committed spend for metrics", {
+  teamId: col.text,
+  kind: col.text,
+  usd: col.float,
+  tokensIn: col.float,
+  tokensOut: col.float,
+});
+type SpendRow = RowOf<typeof spendRow>;
+const statusCountRow = sqlRow("counting agents by status for metrics", { status: col.text, n: col.int });
+const activeRunsRow = sqlRow("counting running agent runs for metrics", { agentRuns: col.int });
 
 export type DatabaseMetrics = {
   agentsByStatus: Record<string, number>;
@@ -30,18 +41,22 @@ let spendCache: { at: number; rows: SpendRow[] } | null = null;
 
 async function readSpend(maxAgeMs: number): Promise<SpendRow[]> {
   if (spendCache && Date.now() - spendCache.at < maxAgeMs) return spendCache.rows;
-  const rows = await db.$queryRaw<SpendRow[]>`
+  const summed = await rows(
+    db,
+    spendRow,
+    Prisma.sql`
     SELECT "teamId", kind::text AS kind, sum("costUsd")::float8 AS usd,
            sum("tokensIn")::float8 AS "tokensIn", sum("tokensOut")::float8 AS "tokensOut"
-      FROM spend_entry WHERE state = 'committed' GROUP BY "teamId", kind ORDER BY "teamId", kind`;
-  spendCache = { at: Date.now(), rows };
-  return rows;
+      FROM spend_entry WHERE state = 'committed' GROUP BY "teamId", kind ORDER BY "teamId", kind`,
+  );
+  spendCache = { at: Date.now(), rows: summed };
+  return summed;
 }
 
 export async function readDatabaseMetrics({ spendMaxAgeMs = SPEND_MAX_AGE_MS }: { spendMaxAgeMs?: number } = {}): Promise<DatabaseMetrics> {
   const [statuses, runs, spend] = await Promise.all([
-    db.$queryRaw<{ status: string; n: number }[]>`SELECT status::text AS status, count(*)::int AS n FROM agent GROUP BY status`,
-    db.$queryRaw<{ agentRuns: number }[]>`SELECT count(*)::int AS "agentRuns" FROM agent_run WHERE status = 'running'`,
+    rows(db, statusCountRow, Prisma.sql`SELECT status::text AS status, count(*)::int AS n FROM agent GROUP BY status`),
+    rows(db, activeRunsRow, Prisma.sql`SELECT count(*)::int AS "agentRuns" FROM agent_run WHERE status = 'running'`),
     readSpend(spendMaxAgeMs),
   ]);
   const agentsByStatus: Record<string, number> = Object.fromEntries(Object.values(AgentStatus).map((s) => [s, 0]));

@@ -2,7 +2,10 @@ import "server-only";
 import { inngest } from "~/inngest/client";
 import { agentApprovalDecided, agentRunRequested } from "~/inngest/events";
 import { appendEvent, underAgentLock } from "../agents/events";
-import { db } from "../db/client";
+import { z } from "zod";
+import { db, Prisma } from "../db/client";
+import { col } from "../db/columns";
+import { row, rows, sqlRow } from "../db/rows";
 import { env } from "../env";
 import { logger } from "../logger";
 import { LOOP_STATUSES } from "../../shared/agent-status";
@@ -159,10 +162,14 @@ export async function restartAgent({ agentId, teamId, why, heartbeatAgeSeconds, 
     });
     // An agent whose every run dies (a poison step, a model endpoint that crashes the app) is not
     // restarted for ever: past the limit it fails, saying so, and waits for a person.
-    const [{ recent }] = await tx.$queryRaw<[{ recent: number }]>`
+    const { recent } = await row(
+      tx,
+      recentRestartsRow,
+      Prisma.sql`
       SELECT count(*)::int AS recent FROM agent_event
        WHERE "agentId" = ${agentId}::uuid AND type = 'status_change' AND payload->>'change' = 'recovered'
-         AND "createdAt" > (now() AT TIME ZONE 'UTC') - interval '1 hour'`;
+         AND "createdAt" > (now() AT TIME ZONE 'UTC') - interval '1 hour'`,
+    );
     if (recent >= env.WATCHDOG_MAX_RESTARTS_PER_HOUR) {
       const reason = `Restarted ${recent} times in the last hour and its run died each time (last: ${why}). Look at the Runs tab, then start it again.`;
       await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status: "failed", statusReason: reason } });
@@ -190,6 +197,13 @@ export async function restartAgent({ agentId, teamId, why, heartbeatAgeSeconds, 
   return { restarted: true, eventId };
 }
 
+const recentRestartsRow = sqlRow("counting an agent's recent restarts", { recent: col.int });
+const undeliveredDecisionRow = sqlRow("finding undelivered approval decisions", {
+  agentId: col.uuid,
+  approvalId: col.uuid,
+  decision: z.enum(["approved", "rejected"]),
+});
+
 /** A decision this old that its run has not recorded was, as far as the watchdog can tell, never delivered. */
 export const UNDELIVERED_DECISION_SECONDS = 30;
 
@@ -202,7 +216,10 @@ export const UNDELIVERED_DECISION_SECONDS = 30;
  * run would see the decision only at its approval timeout (up to days).
  */
 export async function redeliverDecisions({ limit = 200 }: { limit?: number } = {}) {
-  const undelivered = await db.$queryRaw<{ agentId: string; approvalId: string; decision: "approved" | "rejected" }[]>`
+  const undelivered = await rows(
+    db,
+    undeliveredDecisionRow,
+    Prisma.sql`
     SELECT ap."agentId"::text AS "agentId", ap.id::text AS "approvalId", ap.status::text AS decision
       FROM approval ap JOIN agent a ON a.id = ap."agentId"
      WHERE ap.status IN ('approved', 'rejected')
@@ -212,7 +229,8 @@ export async function redeliverDecisions({ limit = 200 }: { limit?: number } = {
        AND NOT EXISTS (
          SELECT 1 FROM agent_event e
           WHERE e."agentId" = ap."agentId" AND e.cycle = ap.cycle AND e.type = 'approval_decided' AND e.payload->>'approvalId' = ap.id::text)
-     ORDER BY ap."decidedAt" LIMIT ${limit}`;
+     ORDER BY ap."decidedAt" LIMIT ${limit}`,
+  );
   if (undelivered.length === 0) return [];
   await inngest.send(undelivered.map((d) => ({ name: agentApprovalDecided.name, data: d })));
   logger.warn({ approvals: undelivered.map((d) => d.approvalId) }, "watchdog sent approval decisions again");

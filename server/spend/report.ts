@@ -1,5 +1,7 @@
 import "server-only";
 import { db, Prisma } from "../db/client";
+import { col } from "../db/columns";
+import { rows, sqlRow } from "../db/rows";
 import type { SpendKind } from "../db/generated/enums";
 import { notFound } from "../errors";
 
@@ -231,13 +233,17 @@ export async function getSpendReport({
       const bucketSeconds = chooseBucketSeconds(from, now, buckets);
       const startMs = alignedStartMs(from, bucketSeconds);
       const count = bucketCount(from, now, bucketSeconds);
-      const binned = await tx.$queryRaw<{ bin: bigint; usd: string; calls: number }[]>`
+      const binned = await rows(
+        tx,
+        spendBinRow,
+        Prisma.sql`
         SELECT (extract(epoch FROM date_bin(make_interval(secs => ${bucketSeconds}::double precision), "createdAt", TIMESTAMP '1970-01-01')) * 1000)::bigint AS bin,
                sum("costUsd")::text AS usd,
                count(*)::int AS calls
           FROM spend_entry
          WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND state = 'committed'
-         GROUP BY 1`;
+         GROUP BY 1`,
+      );
       const series = Array.from({ length: count }, (_, i) => ({ usd: ZERO, calls: 0, start: startMs + i * bucketSeconds * 1000 }));
       for (const row of binned) {
         // Rows stamped after `now` (clock skew) land in the last bucket rather than being lost.
@@ -296,3 +302,5 @@ export async function getSpendReport({
     { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead, timeout: 15_000 },
   );
 }
+
+const spendBinRow = sqlRow("binning an agent's spend over time", { bin: col.int8, usd: col.text, calls: col.int });

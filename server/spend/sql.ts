@@ -1,5 +1,9 @@
+import { z } from "zod";
 import { Prisma } from "../db/client";
 import type { SpendKind } from "../db/generated/enums";
+import { col } from "../db/columns";
+import type { RawClient } from "../db/raw";
+import { maybeRow, rows, sqlRow } from "../db/rows";
 
 /**
  * The spend ledger's SQL: its rules as fragments other statements compose (committing a reservation
@@ -7,7 +11,7 @@ import type { SpendKind } from "../db/generated/enums";
  * (budget.ts), raw for the reason the loop's are (server/loop/sql.ts): each does in ONE round trip what
  * Prisma needs several for, and every cycle runs them. Parameterised, through Prisma's
  * `$queryRaw`/`$executeRaw` (inside the caller's transaction, on PostgreSQL and PGlite alike); numbers
- * come back as text and are converted here.
+ * come back as text and are converted here, rows checked against their declared columns (server/db/rows.ts).
  */
 export type Charge = { reservationId: bigint; costUsd: string; tokensIn: number; tokensOut: number };
 
@@ -40,11 +44,22 @@ export const chargeCommittedSet = (
   "tokensUsed" = "tokensUsed" + CASE WHEN EXISTS (SELECT 1 FROM committed) THEN ${charge.tokensIn + charge.tokensOut} ELSE 0 END,
   "updatedAt" = CASE WHEN EXISTS (SELECT 1 FROM committed) THEN now() AT TIME ZONE 'UTC' ELSE "updatedAt" END`;
 
-type Client = Pick<Prisma.TransactionClient, "$queryRaw" | "$executeRaw">;
+type Client = RawClient;
 type Ids = { agentId: string; teamId: string };
 
 /** Which limit a reservation would cross, checked in this order; null when it fits them all. */
-export type RefusedBy = "cycles" | "money" | "tokens";
+const REFUSED_BY = ["cycles", "money", "tokens"] as const;
+export type RefusedBy = (typeof REFUSED_BY)[number];
+
+const reservationRow = sqlRow("reserving spend within the agent's limits", {
+  budgetUsd: col.text.nullable(),
+  budgetTokens: col.text.nullable(),
+  budgetCycles: col.int.nullable(),
+  committedUsd: col.text,
+  refusedBy: z.enum(REFUSED_BY).nullable(),
+  isOverSoftLimit: col.bool,
+  reservationId: col.int8.nullable(),
+});
 
 /**
  * A reservation in one statement: the agent's limits and committed counters, what its open reservations
@@ -65,17 +80,10 @@ export async function reserveIfWithinLimits(
   },
 ) {
   const { agentId, teamId } = input;
-  const [row] = await client.$queryRaw<
-    {
-      budgetUsd: string | null;
-      budgetTokens: string | null;
-      budgetCycles: number | null;
-      committedUsd: string;
-      refusedBy: RefusedBy | null;
-      isOverSoftLimit: boolean;
-      reservationId: bigint | null;
-    }[]
-  >`
+  const row = await maybeRow(
+    client,
+    reservationRow,
+    Prisma.sql`
     WITH b AS (
       SELECT "budgetUsd", "budgetTokens", "budgetCycles", "softLimitPercent",
              "spentUsd" + o."openUsd" AS "committedUsd", "tokensUsed" + o."openTokens" AS "committedTokens"
@@ -103,7 +111,8 @@ export async function reserveIfWithinLimits(
            "committedUsd"::text AS "committedUsd", "refusedBy",
            ("budgetUsd" IS NOT NULL AND "committedUsd" + ${input.worstCaseUsd}::numeric >= "budgetUsd" * "softLimitPercent" / 100) AS "isOverSoftLimit",
            (SELECT id FROM reservation) AS "reservationId"
-      FROM v`;
+      FROM v`,
+  );
   if (!row) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   return {
     budgetUsd: row.budgetUsd === null ? null : new Prisma.Decimal(row.budgetUsd),
@@ -112,7 +121,7 @@ export async function reserveIfWithinLimits(
     committedUsd: new Prisma.Decimal(row.committedUsd),
     refusedBy: row.refusedBy,
     isOverSoftLimit: row.isOverSoftLimit,
-    reservationId: row.reservationId === null ? null : BigInt(row.reservationId),
+    reservationId: row.reservationId,
   };
 }
 
@@ -134,7 +143,10 @@ export async function commitReservation(
 /** chargeOrphanedReservations' statement (budget.ts): commits reservations older than the bound at their worst case, with the agents' counters. */
 export async function chargeOrphans(client: Client, { olderThanSeconds, limit }: { olderThanSeconds: number; limit: number }) {
   // (`counters` runs although nothing reads it: PostgreSQL completes every data-modifying CTE.)
-  return client.$queryRaw<{ agentId: string; teamId: string; calls: number; costUsd: string; tokens: number }[]>`
+  return rows(
+    client,
+    orphanChargeRow,
+    Prisma.sql`
     WITH orphan AS (
       SELECT id FROM spend_entry
        WHERE state = 'reserved' AND "createdAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${olderThanSeconds})
@@ -151,5 +163,14 @@ export async function chargeOrphans(client: Client, { olderThanSeconds, limit }:
       RETURNING a.id
     )
     SELECT p."agentId"::text AS "agentId", p."teamId", p.calls, p.cost::text AS "costUsd", p.tokens::int AS tokens
-      FROM per_agent p`;
+      FROM per_agent p`,
+  );
 }
+
+const orphanChargeRow = sqlRow("charging orphaned reservations", {
+  agentId: col.uuid,
+  teamId: col.text,
+  calls: col.int,
+  costUsd: col.text,
+  tokens: col.int,
+});

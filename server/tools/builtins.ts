@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { db } from "../db/client";
 import { factKeyOf, rememberFact, searchMemories, writeMemory } from "../memory/memories";
-import { mergeWorldState } from "./sql";
+import { insertOutboxMessage, mergeWorldState } from "./sql";
 import { direct } from "../db/raw";
 import { registerTool } from "./registry";
 
@@ -157,11 +157,7 @@ export const sendMessage = registerTool({
   execute: async (input, { agentId, teamId, idempotencyKey }) => {
     // The unique key makes the row itself idempotent too, beyond the ledger: a row already there (an
     // earlier attempt's) is the message, found by a second read when this statement's snapshot predates it.
-    const [inserted] = await direct.$queryRaw<{ id: string }[]>`
-      INSERT INTO outbox_message ("teamId", "agentId", "idempotencyKey", subject, body, "createdAt")
-      VALUES (${teamId}, ${agentId}::uuid, ${idempotencyKey}, ${input.subject}, ${input.body}, now() AT TIME ZONE 'UTC')
-      ON CONFLICT ("idempotencyKey") DO NOTHING
-      RETURNING id::text AS id`;
+    const inserted = await insertOutboxMessage(direct, { agentId, teamId, idempotencyKey, subject: input.subject, body: input.body });
     if (inserted) return { messageId: inserted.id };
     const existing = await db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey }, select: { id: true } });
     return { messageId: existing.id };

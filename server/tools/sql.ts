@@ -1,11 +1,15 @@
-import type { Prisma } from "../db/client";
+import { Prisma } from "../db/client";
+import { col } from "../db/columns";
+import type { RawClient } from "../db/raw";
+import { maybeRow, rows, sqlRow } from "../db/rows";
 
 /**
  * The tools domain's SQL: the effect ledger's two writes (the idempotency key before a side effect, its
- * receipt after) and the update_world_state tool's merge. Parameterised, through Prisma's
- * `$queryRaw`/`$executeRaw` (on the pool, `direct`, or inside a caller's transaction).
+ * receipt after), the update_world_state tool's merge and the send_message tool's outbox row. Parameterised, through Prisma's
+ * `$queryRaw`/`$executeRaw` (on the pool, `direct`, or inside a caller's transaction), rows checked
+ * against their declared columns (server/db/rows.ts).
  */
-type Client = Pick<Prisma.TransactionClient, "$queryRaw" | "$executeRaw">;
+type Client = RawClient;
 type Ids = { agentId: string; teamId: string };
 
 /** Writes a side effect's key before the call; whether this attempt wrote it (false: an earlier attempt did). */
@@ -13,14 +17,20 @@ export async function claimEffectKey(
   client: Client,
   call: Ids & { idempotencyKey: string; toolName: string; args: unknown },
 ): Promise<boolean> {
-  const written = await client.$queryRaw<unknown[]>`
+  const written = await rows(
+    client,
+    effectKeyRow,
+    Prisma.sql`
     INSERT INTO tool_effect ("agentId", "teamId", "idempotencyKey", "toolName", args, status, "createdAt")
     VALUES (${call.agentId}::uuid, ${call.teamId}, ${call.idempotencyKey}, ${call.toolName}, ${JSON.stringify(call.args ?? {})}::jsonb,
             'started', now() AT TIME ZONE 'UTC')
     ON CONFLICT ("idempotencyKey") DO NOTHING
-    RETURNING 1`;
+    RETURNING 1 AS written`,
+  );
   return written.length > 0;
 }
+
+const effectKeyRow = sqlRow("claiming a side effect's key", { written: col.int });
 
 /** The receipt of a call that succeeded; only a receipt-less key is completed (an overlapping copy that wrote its receipt first stands). */
 export async function writeEffectReceipt(client: Client, { idempotencyKey, result }: { idempotencyKey: string; result: unknown }) {
@@ -39,12 +49,36 @@ export async function mergeWorldState(
   client: Client,
   { agentId, teamId, set, remove }: Ids & { set: Record<string, unknown>; remove: string[] },
 ) {
-  const [row] = await client.$queryRaw<{ before: Prisma.JsonValue }[]>`
+  const row = await maybeRow(
+    client,
+    worldStateMergeRow,
+    Prisma.sql`
     UPDATE agent AS a SET "worldState" = (coalesce(old."worldState", '{}'::jsonb) || ${JSON.stringify(set)}::jsonb) - ${remove}::text[],
            "updatedAt" = now() AT TIME ZONE 'UTC'
       FROM (SELECT id, "worldState" FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} FOR UPDATE) AS old
      WHERE a.id = old.id
-     RETURNING old."worldState" AS before`;
+     RETURNING old."worldState" AS before`,
+  );
   if (!row) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   return row.before;
 }
+
+const worldStateMergeRow = sqlRow("merging the world state", { before: col.json });
+
+/**
+ * The send_message tool's outbox row, keyed by the call's idempotency key; null when a row with that key
+ * is there already (an earlier attempt's, which the caller reads: this statement's snapshot may predate it).
+ */
+export async function insertOutboxMessage(client: Client, message: Ids & { idempotencyKey: string; subject: string; body: string }) {
+  return maybeRow(
+    client,
+    outboxMessageRow,
+    Prisma.sql`
+      INSERT INTO outbox_message ("teamId", "agentId", "idempotencyKey", subject, body, "createdAt")
+      VALUES (${message.teamId}, ${message.agentId}::uuid, ${message.idempotencyKey}, ${message.subject}, ${message.body}, now() AT TIME ZONE 'UTC')
+      ON CONFLICT ("idempotencyKey") DO NOTHING
+      RETURNING id::text AS id`,
+  );
+}
+
+const outboxMessageRow = sqlRow("writing an outbox message", { id: col.uuid });

@@ -1,5 +1,9 @@
 import "server-only";
-import { db } from "../db/client";
+import { z } from "zod";
+import { db, Prisma } from "../db/client";
+import { col } from "../db/columns";
+import { MemoryKind } from "../db/generated/enums";
+import { rows, sqlRow } from "../db/rows";
 import { notFound } from "../errors";
 import { coldThroughSeq, readSegment, segmentsAfterSeq } from "../hibernation/segments";
 
@@ -114,29 +118,17 @@ export async function* exportAgentLines({ teamId, agentId }: { teamId: string; a
 
   for (let afterId = "00000000-0000-0000-0000-000000000000"; ;) {
     // Vectors as pgvector's text form ("[0.1,0.2,...]"), parsed to numbers for the file.
-    const memories = await db.$queryRaw<
-      {
-        id: string;
-        kind: string;
-        content: string;
-        embedding: string | null;
-        embedder: string;
-        importance: number;
-        recallCount: number;
-        lastRecalledAt: Date | null;
-        isPinned: boolean;
-        archivedAt: Date | null;
-        sourceEventSeq: number | null;
-        metadata: unknown;
-        createdAt: Date;
-      }[]
-    >`SELECT id::text, kind::text, content, embedding::text AS embedding, embedder, importance, "recallCount", "lastRecalledAt",
+    const memories = await rows(
+      db,
+      exportedMemoryRow,
+      Prisma.sql`SELECT id::text, kind::text, content, embedding::text AS embedding, embedder, importance, "recallCount", "lastRecalledAt",
              "isPinned", "archivedAt", "sourceEventSeq", metadata, "createdAt"
         FROM memory
        WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId}
          AND id > ${afterId}::uuid
        ORDER BY id
-       LIMIT ${PAGE}`;
+       LIMIT ${PAGE}`,
+    );
     for (const m of memories) {
       yield {
         kind: "memory",
@@ -229,3 +221,20 @@ export function exportFileName(name: string, at = new Date()): string {
       .slice(0, 60) || "agent";
   return `${safe}-${at.toISOString().slice(0, 10)}.jsonl`;
 }
+
+const exportedMemoryRow = sqlRow("exporting an agent's memories", {
+  id: col.uuid,
+  kind: z.enum(MemoryKind),
+  content: col.text,
+  /** pgvector's text form ("[0.1,0.2,...]"). */
+  embedding: col.text.nullable(),
+  embedder: col.text,
+  importance: col.float,
+  recallCount: col.int,
+  lastRecalledAt: col.timestamp.nullable(),
+  isPinned: col.bool,
+  archivedAt: col.timestamp.nullable(),
+  sourceEventSeq: col.int.nullable(),
+  metadata: col.json,
+  createdAt: col.timestamp,
+});

@@ -1,5 +1,7 @@
 import "server-only";
 import { db, Prisma } from "../db/client";
+import { col } from "../db/columns";
+import { row, sqlRow } from "../db/rows";
 import { env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
@@ -287,10 +289,12 @@ export async function* writeImport({
       const end = Math.min(table.rowCount, at + size);
       // The time counted includes building the statement: that work also holds up the app's other requests.
       const started = performance.now();
-      const [batch] = await db.$queryRaw<{ claimed: number }[]>(
+      const batch = await row(
+        db,
+        importBatchRow,
         insertImportBatch({ table: table.table, importId, agentId, teamId, rows: table.rowsAt(at, end) }),
       );
-      if (!batch?.claimed) throw new ImportCancelled("The import was cancelled: it was taken for interrupted.");
+      if (!batch.claimed) throw new ImportCancelled("The import was cancelled: it was taken for interrupted.");
       const elapsed = performance.now() - started;
       size = nextBatchSize(size, elapsed, table.maxBatch);
       await pauseAfterBatch(elapsed);
@@ -441,3 +445,5 @@ export async function getRunningImport({ teamId }: { teamId: string }) {
     select: { rowsWritten: true, rowsTotal: true, fileBytes: true, startedAt: true },
   });
 }
+
+const importBatchRow = sqlRow("writing a batch of imported rows", { claimed: col.int });

@@ -1,7 +1,9 @@
 import "server-only";
 import { inngest } from "~/inngest/client";
 import { agentRunRequested, agentWakeRequested } from "~/inngest/events";
-import { db, type Prisma } from "../db/client";
+import { db, Prisma } from "../db/client";
+import { col } from "../db/columns";
+import { rows, sqlRow } from "../db/rows";
 import type { AgentStatus } from "../db/generated/enums";
 import { appendEvent } from "../agents/events";
 import { logger } from "../logger";
@@ -54,13 +56,17 @@ export async function deliverTrigger({
     });
     if (!agent || agent.isReadOnly || agent.status === "archived") throw new AgentNotDeliverableError("archived or missing");
     const skipped = source === "schedule" && LOOP_STATUSES.skippedBySchedule.includes(agent.status);
-    const inserted = await tx.$queryRaw<{ id: string }[]>`
+    const inserted = await rows(
+      tx,
+      deliveryRow,
+      Prisma.sql`
       INSERT INTO trigger_delivery (id, "agentId", "teamId", source, "deliveryId", payload, "receivedAt", "consumedAt")
       VALUES (gen_random_uuid(), ${agentId}::uuid, ${teamId}, ${source}, ${deliveryId},
               ${JSON.stringify(skipped ? { ...(stored as object), skipped: agent.status } : stored)}::jsonb,
               now() AT TIME ZONE 'UTC', NULL)
       ON CONFLICT ("agentId", "deliveryId") DO NOTHING
-      RETURNING id::text`;
+      RETURNING id::text`,
+    );
     if (inserted.length === 0) {
       const existing = await tx.triggerDelivery.findUniqueOrThrow({
         where: { agentId_deliveryId: { agentId, deliveryId } },
@@ -117,25 +123,28 @@ export async function deliverTrigger({
 
 /** The newest deliveries of an agent, for its Triggers tab (sizes, not bodies: those can be large). */
 export async function recentDeliveries({ agentId, teamId, take = 20 }: { agentId: string; teamId: string; take?: number }) {
-  const rows = await db.$queryRaw<
-    {
-      id: string;
-      source: string;
-      deliveryId: string;
-      receivedAt: Date;
-      bytes: number | null;
-      contentType: string | null;
-      skipped: string | null;
-    }[]
-  >`
+  return rows(
+    db,
+    recentDeliveryRow,
+    Prisma.sql`
     SELECT id::text, source, "deliveryId", "receivedAt", (payload->>'bytes')::int AS bytes,
            payload->>'contentType' AS "contentType", payload->>'skipped' AS skipped
       FROM trigger_delivery
      WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId}
      ORDER BY "receivedAt" DESC
-     LIMIT ${take}`;
-  return rows;
+     LIMIT ${take}`,
+  );
 }
+
+const recentDeliveryRow = sqlRow("listing an agent's recent deliveries", {
+  id: col.uuid,
+  source: col.text,
+  deliveryId: col.text,
+  receivedAt: col.timestamp,
+  bytes: col.int.nullable(),
+  contentType: col.text.nullable(),
+  skipped: col.text.nullable(),
+});
 
 /**
  * Deletes deliveries received more than `olderThanDays` ago, in batches: they served de-duplication
@@ -155,3 +164,5 @@ export async function pruneDeliveries({ olderThanDays, batch = 5000 }: { olderTh
     if (n < batch) return { deleted };
   }
 }
+
+const deliveryRow = sqlRow("recording a trigger delivery", { id: col.uuid });

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { db, Prisma } from "~/server/db/client";
 import { databasePool, direct, inlineSql, inlineValue, lockedOneTrip, oneTrip } from "~/server/db/raw";
 import { LOCKS } from "~/server/db/locks";
+import { col } from "~/server/db/columns";
+import { maybeRow, row, rows, sqlRow } from "~/server/db/rows";
 
 /**
  * The loop's statements that bypass Prisma (server/db/raw.ts): values written into SQL as literals
@@ -106,5 +108,52 @@ describe("results straight from the pool", () => {
     expect(fromPool!.big).toBe(12n);
     expect((fromPool!.at as Date).toISOString()).toBe("2026-11-27T10:11:12.345Z");
     expect(String(fromPool!.money)).toBe("1.5");
+  });
+});
+
+describe("checked rows (server/db/rows.ts)", () => {
+  const typed = sqlRow("a test of every column kind", {
+    big: col.int8,
+    money: col.numeric,
+    small: col.int,
+    f: col.float,
+    at: col.timestamp,
+    doc: col.json,
+    t: col.text,
+    nothing: col.int.nullable(),
+  });
+  const sql = Prisma.sql`SELECT 12::int8 AS big, 1.50::numeric AS money, 3::int AS small, 0.5::float8 AS f,
+    '2026-11-27 10:11:12.345'::timestamp(3) AS at, '{"a":1}'::jsonb AS doc, 'id'::text AS t, NULL::int AS nothing`;
+
+  it("parse the same columns on Prisma, a transaction, the pool and a locked round trip", async () => {
+    const viaDb = await row(db, typed, sql);
+    expect(viaDb.big).toBe(12n);
+    expect(String(viaDb.money)).toBe("1.5");
+    expect(viaDb.at.toISOString()).toBe("2026-11-27T10:11:12.345Z");
+    expect(viaDb.doc).toEqual({ a: 1 });
+    expect(await row(direct, typed, sql)).toEqual(viaDb);
+    expect(await row(lockedOneTrip(LOCKS.teamMembers("raw-sql-test-rows")), typed, sql)).toEqual(viaDb);
+    expect(await db.$transaction((tx) => row(tx, typed, sql))).toEqual(viaDb);
+  });
+
+  it("name the statement's purpose and the column that does not match, never its value", async () => {
+    const wrong = sqlRow("reading a secret", { secret: col.int });
+    const error = await rows(direct, wrong, Prisma.sql`SELECT 'hunter2'::text AS secret`).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(error!.message).toMatch(/reading a secret/);
+    expect(error!.message).toMatch(/column secret/);
+    expect(error!.message).not.toMatch(/hunter2/);
+    // A column the statement returns but does not declare is a mismatch too.
+    await expect(rows(direct, wrong, Prisma.sql`SELECT 1 AS secret, 2 AS extra`)).rejects.toThrow(/extra/);
+  });
+
+  it("hold a statement to the number of rows it returns", async () => {
+    const one = sqlRow("a test", { n: col.int });
+    expect(await maybeRow(direct, one, Prisma.sql`SELECT 1 AS n WHERE false`)).toBeNull();
+    await expect(maybeRow(direct, one, Prisma.sql`SELECT n FROM generate_series(1, 2) n`)).rejects.toThrow(/at most one/);
+    await expect(row(direct, one, Prisma.sql`SELECT 1 AS n WHERE false`)).rejects.toThrow(/exactly one/);
   });
 });
