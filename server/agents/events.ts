@@ -1,3 +1,4 @@
+import "server-only";
 import { db, Prisma } from "../db/client";
 import type { EventType } from "../db/generated/enums";
 import { direct } from "../db/raw";

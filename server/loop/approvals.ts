@@ -1,3 +1,4 @@
+import "server-only";
 import { appendEvent, decisionRecorded, underAgentLock } from "../agents/events";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 import type { SettleInput } from "./holds";

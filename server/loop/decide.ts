@@ -1,3 +1,4 @@
+import "server-only";
 import type { Prisma } from "../db/client";
 import { appendEvent, underAgentLock } from "../agents/events";
 import { LOOP_STATUSES } from "../../shared/agent-status";

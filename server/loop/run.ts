@@ -1,3 +1,4 @@
+import "server-only";
 import { db, type Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { appendEvent, underAgentLock } from "../agents/events";

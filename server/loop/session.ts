@@ -1,3 +1,4 @@
+import "server-only";
 import type { Prisma } from "../db/client";
 import { direct } from "../db/raw";
 import { readThinkState, thinkStateOf, thinkStateSql, type ThinkState, type ThinkStateRow } from "./sql";

@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "../db/client";
 import { lockedOneTrip, type RawClient } from "../db/raw";
 import { env } from "../env";

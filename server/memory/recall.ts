@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import type { Prisma } from "../db/client";
 import { databasePool, direct, oneTrip, sqlLiteral } from "../db/raw";

@@ -1,3 +1,4 @@
+import "server-only";
 import { Prisma } from "../db/client";
 import type { SpendKind } from "../db/generated/enums";
 
