@@ -1,7 +1,7 @@
 import "server-only";
 import { db } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
-import { underAgentLock } from "../agents/events";
+import { underAgentLock } from "../db/agent-lock";
 import { env } from "../env";
 import { logger } from "../logger";
 import { getColdStore, type ColdStore } from "./cold-store";
