@@ -13,7 +13,7 @@ const RUNS_TSX = /(^|[\s"'`])tsx\s+(?!--conditions)\S+\.ts\b|--import[",\s]+tsx\
 describe("processes running TypeScript do so with the react-server condition", () => {
   it("in the npm scripts", () => {
     const offenders = ["package.json", "packages/executor/package.json"].flatMap((file) =>
-      Object.entries(JSON.parse(readFileSync(path.join(root, file), "utf8")).scripts as Record<string, string>)
+      Object.entries((JSON.parse(readFileSync(path.join(root, file), "utf8")) as { scripts: Record<string, string> }).scripts)
         .flatMap(([name, command]) => command.split(/&&|\|/).map((part) => ({ name, part: part.trim() })))
         .filter(({ part }) => RUNS_TSX.test(part) && !part.includes(CONDITION))
         .map(({ name, part }) => `${file} ${name}: ${part}`),
