@@ -69,6 +69,16 @@ module.exports = {
       to: { couldNotResolve: true },
     },
   ],
+  required: [
+    {
+      name: "server-only-in-server",
+      severity: "error",
+      comment:
+        'Every server/ module starts with import "server-only", so a browser bundle that reaches it fails to build. Scripts load server modules with Node\'s react-server condition (node --conditions=react-server, tsx --conditions=react-server).',
+      module: { path: "^server/", pathNot: "^server/db/generated/|\\.d\\.ts$" },
+      to: { path: "^node_modules/server-only/" },
+    },
+  ],
   options: {
     doNotFollow: { path: "node_modules" },
     exclude: { path: "^(server/db/generated|\\.next|\\.data)/" },

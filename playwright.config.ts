@@ -44,7 +44,7 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `node --import tsx scripts/executor.ts -u ${baseURL}/api/inngest -p ${executorPort}`,
+      command: `node --conditions=react-server --import tsx scripts/executor.ts -u ${baseURL}/api/inngest -p ${executorPort}`,
       url: `${executorUrl}/health`,
       env: { ...(process.env as Record<string, string>), ...inngestKeys, EXECUTOR_SYNC_INTERVAL_MS: "2000" },
       reuseExistingServer: false,
@@ -54,7 +54,7 @@ export default defineConfig({
     },
     {
       // The app as `npm start` serves it: Next behind Longhaul's HTTP front (scripts/serve.ts).
-      command: `node --import tsx scripts/serve.ts`,
+      command: `node --conditions=react-server --import tsx scripts/serve.ts`,
       url: `${baseURL}/sign-in`,
       env: {
         ...(process.env as Record<string, string>),

@@ -208,11 +208,15 @@ const untracked = new WeakSet<object>();
 }
 /** The executor as its own process (BENCH_AGENT_EXECUTOR=process), ready when its /health answers. */
 async function spawnExecutor(databaseUrl: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/executor.ts", "-p", String(EXECUTOR_PORT)], {
-    cwd: path.join(import.meta.dirname, ".."),
-    env: { ...process.env, DATABASE_URL: databaseUrl, EXECUTOR_SYNC_INTERVAL_MS: "0", LOG_LEVEL: "warn" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--conditions=react-server", "--import", "tsx", "scripts/executor.ts", "-p", String(EXECUTOR_PORT)],
+    {
+      cwd: path.join(import.meta.dirname, ".."),
+      env: { ...process.env, DATABASE_URL: databaseUrl, EXECUTOR_SYNC_INTERVAL_MS: "0", LOG_LEVEL: "warn" },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the executor process exited (${child.exitCode})`);
     const ok = await fetch(`http://127.0.0.1:${EXECUTOR_PORT}/health`).then(

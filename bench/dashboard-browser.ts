@@ -2,7 +2,7 @@
  * `npm run bench` (agent page in a browser): the agent page of an agent with 100,000 events, loaded
  * in Chromium from a production build (`next build` + scripts/serve.ts, as `npm start` runs it), against a scratch database.
  *
- *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres node --import tsx bench/dashboard-browser.ts
+ *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres node --conditions=react-server --import tsx bench/dashboard-browser.ts
  *
  * - usable: from navigation start to the first cycle row rendered and painted (the rows are rendered
  *   by the browser after hydration, so a rendered row already answers a click); also the time a
@@ -349,7 +349,7 @@ function freePort(): Promise<number> {
 
 async function startServer(dir: string, port: number): Promise<ChildProcess> {
   // As `npm start` serves it: Next behind Longhaul's HTTP front (scripts/serve.ts).
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(dir, "scripts/serve.ts")], {
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(dir, "scripts/serve.ts")], {
     cwd: dir,
     env: {
       ...process.env,
@@ -594,7 +594,7 @@ Measured ${started.toISOString()} on ${machineFacts().line}; database: ${databas
 Load average (1 min) at the start and the end: ${loadAtStart.toFixed(1)} and ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs (the app server, the database and
 Chromium share them, and other work on the machine shows there).
 
-Rerun: \`BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres node --import tsx bench/dashboard-browser.ts\`
+Rerun: \`BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres node --conditions=react-server --import tsx bench/dashboard-browser.ts\`
 (part of \`npm run bench\`; \`BENCH_BROWSER_EVENTS\`, \`BENCH_BROWSER_LOADS\`, \`BENCH_BROWSER_CYCLES\`, \`CHROMIUM_PATH\`;
 \`BENCH_BUILD_DIR=<dir>\` keeps and reuses the build; \`BENCH_BROWSER_SCREENSHOTS=1\` also writes docs/screenshots/agent-timeline-*.png).
 A production build of the working tree (${results.buildSeconds === undefined ? "reused from BENCH_BUILD_DIR" : `built in ${results.buildSeconds.toFixed(0)} s in a scratch copy`}) served by \`scripts/serve.ts\` (Next behind the app's HTTP front)

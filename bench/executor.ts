@@ -3,7 +3,7 @@
  * PostgreSQL INSERT+COMMIT measured in the same run.
  *
  *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench   (both benchmarks)
- *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/executor.ts   (this one)
+ *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx --conditions=react-server bench/executor.ts   (this one)
  *
  * A fresh database is created on that server (and dropped afterwards); without BENCH_DATABASE_URL the
  * embedded PGlite is used (slower; not what the targets are about). Results: bench/results/executor.md.
@@ -190,7 +190,7 @@ Measured ${new Date().toISOString()} on ${machineFacts().line}; database: ${data
 The executor, the SDK app (inngest ${"4.24.0"} \`serve\`) and this script share one Node process; every step is an HTTP call from the executor to the app plus its database transaction.
 
 Rerun: \`BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench\` (without it: embedded PGlite), which also runs
-the agent-loop benchmark; this one alone: \`BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/executor.ts\`.
+the agent-loop benchmark; this one alone: \`BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx --conditions=react-server bench/executor.ts\`.
 
 | measure | result | target |
 | --- | --- | --- |

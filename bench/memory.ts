@@ -2,7 +2,7 @@
  * `npm run bench` (memory part, issue 5): what recalling memories costs when one deployment holds
  * 100k+ of them, and how good the approximate (HNSW) answer is.
  *
- *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5433/postgres npx tsx bench/memory.ts
+ *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5433/postgres npx tsx --conditions=react-server bench/memory.ts
  *
  * Synthetic memories (bench/memory-data.ts: a seeded Gaussian mixture on the unit sphere in 1536
  * dimensions) are loaded into the app's `memory` table, one deployment: a large agent with 10 % of the
@@ -713,7 +713,7 @@ const machine = machineFacts();
 const benchUrl = "postgresql://postgres@127.0.0.1:5433/postgres";
 const sizesPrefix = SIZES.join(",") === DEFAULT_SIZES ? "" : `BENCH_MEMORY_SIZES=${SIZES.join(",")} `;
 const queriesPrefix = QUERIES === 200 ? "" : `BENCH_MEMORY_QUERIES=${QUERIES} `;
-const command = `${sizesPrefix}${queriesPrefix}BENCH_DATABASE_URL=${benchUrl} npx tsx bench/memory.ts`;
+const command = `${sizesPrefix}${queriesPrefix}BENCH_DATABASE_URL=${benchUrl} npx tsx --conditions=react-server bench/memory.ts`;
 const share = (r: Share) => `${r.mean.toFixed(3)} (min ${r.min.toFixed(1)}${r.below50 > 0 ? `; ${r.below50} below 0.5` : ""})`;
 const planCell = (p: PlansSummary) =>
   p.shapes.map((x) => `${x.shape}${p.shapes.length > 1 ? ` (${x.count}/${p.samples})` : ""}`).join("; ");

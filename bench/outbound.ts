@@ -6,7 +6,7 @@
  * open a new connection every time (the server closes each one), where the guard resolves and checks the
  * host on every connect. No database.
  *
- *   npx tsx bench/outbound.ts          results: bench/results/outbound.md
+ *   npx tsx --conditions=react-server bench/outbound.ts          results: bench/results/outbound.md
  */
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
@@ -101,7 +101,7 @@ const report = `# Outbound guard benchmark
 Measured ${at} on ${machine.line}. No database; the fake OpenAI-compatible server (tests/fixtures/fake-openai.ts, zero latency)
 and a plain HTTP server that closes every connection run in this process on 127.0.0.1.
 
-Rerun: \`npx tsx bench/outbound.ts\` (\`BENCH_OUTBOUND_CALLS\`, default ${CALLS}, split over two alternating rounds each, after ${WARMUP} warm-up calls).
+Rerun: \`npx tsx --conditions=react-server bench/outbound.ts\` (\`BENCH_OUTBOUND_CALLS\`, default ${CALLS}, split over two alternating rounds each, after ${WARMUP} warm-up calls).
 
 ${table}
 

@@ -122,7 +122,7 @@ if (executor && keys) {
 
 // Next behind Longhaul's HTTP front (scripts/serve.ts): it decides each request's client address,
 // so a client cannot pick its own X-Forwarded-For (docs/decisions/020). Same HOST and PORT as before.
-const serveArgs = ["--import", "tsx", path.join(ROOT, "scripts", "serve.ts"), ...(isDev ? ["--dev"] : [])];
+const serveArgs = ["--conditions=react-server", "--import", "tsx", path.join(ROOT, "scripts", "serve.ts"), ...(isDev ? ["--dev"] : [])];
 const app: ChildProcess = spawn(process.execPath, serveArgs, { cwd: ROOT, stdio: "inherit", env: process.env });
 log(`Longhaul is starting on ${env.APP_URL} (Ctrl-C to stop).`);
 

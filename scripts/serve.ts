@@ -5,7 +5,7 @@
  * `next start` / `next dev` everywhere the app runs: `npm start` and `npm run dev` (scripts/run.ts),
  * the end-to-end tests (playwright.config.ts) and the browser benchmark.
  *
- *   node --import tsx scripts/serve.ts [--dev]     # HOST, PORT, TRUSTED_PROXIES and the app's settings
+ *   node --conditions=react-server --import tsx scripts/serve.ts [--dev]   # HOST, PORT, TRUSTED_PROXIES, the app's settings
  *
  * SIGTERM/SIGINT: stop taking connections, let requests in flight finish (5 s at most: live timelines are
  * open event streams), close Next, exit.

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * The one application error. `message` is shown to users as-is, so it must say what to change.
  * Codes map onto tRPC codes in server/api/trpc.ts; `fieldErrors` attach messages to form fields.

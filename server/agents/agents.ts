@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { db, Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";

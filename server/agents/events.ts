@@ -1,10 +1,10 @@
+import "server-only";
 import { z } from "zod";
 import { db, Prisma } from "../db/client";
 import type { EventType } from "../db/generated/enums";
 import { col, jsonArray } from "../db/columns";
 import { direct } from "../db/raw";
 import { maybeRow, sqlRow } from "../db/rows";
-import { LOCKS, takeLock } from "../db/locks";
 import { appendEventsSet } from "./sql";
 
 type Tx = Prisma.TransactionClient;
@@ -55,22 +55,6 @@ export async function appendEvent(
 }
 
 const appendedEventRow = sqlRow("appending an event", { id: col.int8, seq: col.int });
-
-/**
- * Serialises one agent's loop writes. Two copies of a step can overlap (an executor died, its lease
- * expired, and the step was sent again while the first copy still ran in the app): every
- * check-then-write of the loop runs under this lock, so the second copy finds what the first wrote.
- */
-export async function underAgentLock<T>(agentId: string, fn: (tx: Tx) => Promise<T>, options?: { timeoutMs?: number }): Promise<T> {
-  return db.$transaction(
-    async (tx) => {
-      await takeLock(tx, LOCKS.agentStep(agentId));
-      return fn(tx);
-    },
-    // Loop steps keep Prisma's 5 s; bulk work (hibernating thousands of events) asks for more.
-    options?.timeoutMs ? { timeout: options.timeoutMs, maxWait: 10_000 } : undefined,
-  );
-}
 
 /** Whether the decision on an approval was already logged (by an earlier attempt or an overlapping copy). */
 export async function decisionRecorded(

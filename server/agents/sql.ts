@@ -1,3 +1,4 @@
+import "server-only";
 import { Prisma } from "../db/client";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * `LONGHAUL_SIGNUP`: who may create an account once the instance has its first one (the first
  * account is always allowed, so the quick start needs no setting). Parsed here, without the database,

@@ -1,3 +1,4 @@
+import "server-only";
 import { Prisma } from "./generated/client";
 import type { RawClient } from "./raw";
 
@@ -10,7 +11,7 @@ export type LockKey = string & { readonly __lockKey: unique symbol };
 const key = (text: string) => text as LockKey;
 
 export const LOCKS = {
-  /** An agent's loop writes and people's actions on it: events, decisions, trigger deliveries (server/agents/events.ts). */
+  /** An agent's loop writes and people's actions on it: events, decisions, trigger deliveries (underAgentLock, server/db/agent-lock.ts). */
   agentStep: (agentId: string) => key(`agent-step:${agentId}`),
   /** An agent's spend reservations and limit changes (server/spend/budget.ts, server/agents/control.ts). */
   budget: (agentId: string) => key(`budget:${agentId}`),

@@ -1,3 +1,4 @@
+import "server-only";
 import net from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
 import { createScramVerifier, SCRAM_MECHANISM, ScramError, ScramExchange, type ScramVerifier } from "./scram";

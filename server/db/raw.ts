@@ -1,3 +1,4 @@
+import "server-only";
 import pg from "pg";
 import { prepareValue } from "pg/lib/utils";
 import { Prisma } from "./generated/client";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import type { Prisma } from "./generated/client";
 import type { RawClient } from "./raw";

@@ -4,7 +4,7 @@ import { db, Prisma } from "../db/client";
 import { AgentStatus } from "../db/generated/enums";
 import { col } from "../db/columns";
 import { maybeRow, sqlRow } from "../db/rows";
-import { underAgentLock } from "../agents/events";
+import { underAgentLock } from "../db/agent-lock";
 import { env } from "../env";
 import { logger } from "../logger";
 import { getColdStore, type ColdStore } from "./cold-store";

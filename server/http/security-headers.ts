@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Hardening headers for every page and API response, set by proxy.ts (docs/decisions/020). No imports:
  * proxy.ts bundles this.

@@ -1,9 +1,11 @@
+import "server-only";
 import { createHash } from "node:crypto";
 import { db, type Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { direct, lockedOneTrip } from "../db/raw";
 import { LOCKS } from "../db/locks";
-import { underAgentLock, writeSnapshot } from "../agents/events";
+import { writeSnapshot } from "../agents/events";
+import { underAgentLock } from "../db/agent-lock";
 import { markCycleDoneSet } from "../agents/sql";
 import { commitSpend } from "../spend/budget";
 import { executeToolCall } from "../tools/execute-tool";

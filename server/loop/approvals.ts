@@ -1,4 +1,6 @@
-import { appendEvent, decisionRecorded, underAgentLock } from "../agents/events";
+import "server-only";
+import { appendEvent, decisionRecorded } from "../agents/events";
+import { underAgentLock } from "../db/agent-lock";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 import type { SettleInput } from "./holds";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { logger } from "../logger";
 import { annotateSpan, withSpan } from "../operations/tracing";
 import { act, markCycleDone, type ActOutcome } from "./act";

@@ -1,5 +1,7 @@
+import "server-only";
 import type { Prisma } from "../db/client";
-import { appendEvent, underAgentLock } from "../agents/events";
+import { appendEvent } from "../agents/events";
+import { underAgentLock } from "../db/agent-lock";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 import { readCycleRecord } from "./sql";
 import {

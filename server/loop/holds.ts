@@ -1,7 +1,8 @@
 import "server-only";
 import type { Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
-import { appendEvent, decisionRecorded, underAgentLock } from "../agents/events";
+import { appendEvent, decisionRecorded } from "../agents/events";
+import { underAgentLock } from "../db/agent-lock";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 
 /**

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * The agent loop's steps, as plain functions: the Inngest function (inngest/functions/agent-run.ts)
  * only orchestrates them, opening one cycle session per request (session.ts) and passing it to the

@@ -1,3 +1,4 @@
+import "server-only";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 
 /** What a model call is asked and what it answers, shared by the model client (model.ts) and the simulator (simulator.ts). */

@@ -1,3 +1,4 @@
+import "server-only";
 import OpenAI from "openai";
 import { processMetrics } from "../operations/process-metrics";
 import { annotateSpan, withSpan } from "../operations/tracing";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import type { ApprovalPolicy } from "../../shared/tool-catalog";

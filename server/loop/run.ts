@@ -1,6 +1,8 @@
+import "server-only";
 import { db, type Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
-import { appendEvent, underAgentLock } from "../agents/events";
+import { appendEvent } from "../agents/events";
+import { underAgentLock } from "../db/agent-lock";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 import { inngestRunStatus, type RunInfo, type RunStatusSource } from "../runs/run-status";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Prisma } from "../db/client";
 import { direct } from "../db/raw";
 import { parseRows } from "../db/rows";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { ModelReply, ModelRequest } from "./model-types";
 
 /**

@@ -1,8 +1,10 @@
+import "server-only";
 import { db } from "../db/client";
 import { lockedOneTrip, type RawClient } from "../db/raw";
 import { env } from "../env";
 import { LOCKS } from "../db/locks";
-import { appendEvent, underAgentLock, type LoadedContext } from "../agents/events";
+import { appendEvent, type LoadedContext } from "../agents/events";
+import { underAgentLock } from "../db/agent-lock";
 import { commitSpend, releaseSpend, reserveSpend } from "../spend/budget";
 import { costOf, worstCaseCost } from "../spend/price-table";
 import { PRICES, warnUnpricedModel } from "../spend/configured-prices";

@@ -1,3 +1,4 @@
+import "server-only";
 import OpenAI from "openai";
 import { commitSpend, releaseSpend, reserveSpend } from "../spend/budget";
 import { costOf } from "../spend/price-table";

@@ -1,3 +1,4 @@
+import "server-only";
 import { hash } from "node:crypto";
 
 /** Memory vectors have 1536 dimensions (OpenAI's text-embedding-3-small size; the column is vector(1536)). */

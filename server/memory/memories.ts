@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash } from "node:crypto";
 import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
 import { db, Prisma } from "../db/client";

@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "../db/client";
 import { EMBED_BATCH_SIZE, embedTexts, type Embedder } from "./embedder";
 import { agentEmbedder, storeEmbeddings } from "./memories";

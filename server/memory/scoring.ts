@@ -1,3 +1,4 @@
+import "server-only";
 import type { MemoryKind } from "../db/generated/enums";
 import type { MemorySettings, RecallWeights } from "../../shared/memory-settings";
 

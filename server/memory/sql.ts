@@ -1,3 +1,4 @@
+import "server-only";
 import { Prisma } from "../db/client";
 import { EMBED_BATCH_SIZE } from "./embedder";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { Counter, Registry, collectDefaultMetrics } from "prom-client";
 
 /**

@@ -1,3 +1,4 @@
+import "server-only";
 import { SpanStatusCode, context, trace, type Attributes, type Tracer } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";

@@ -1,7 +1,8 @@
 import "server-only";
 import { inngest } from "~/inngest/client";
 import { agentApprovalDecided, agentRunRequested } from "~/inngest/events";
-import { appendEvent, underAgentLock } from "../agents/events";
+import { appendEvent } from "../agents/events";
+import { underAgentLock } from "../db/agent-lock";
 import { z } from "zod";
 import { db, Prisma } from "../db/client";
 import { col } from "../db/columns";

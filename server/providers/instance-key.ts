@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Where the instance's own API key (OPENAI_API_KEY) may be sent. A provider without a key of its own
  * used to get it whatever its base URL, so a team admin could point a provider at a server they run

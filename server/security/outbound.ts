@@ -1,3 +1,4 @@
+import "server-only";
 import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP, type LookupFunction } from "node:net";
 import { Agent, buildConnector, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from "undici";
@@ -14,9 +15,6 @@ import { classifyAddress, isPrivateHostAllowed, type AddressVerdict, type Privat
  * unicast passes, unless the operator allowed a host or range for that purpose
  * (LONGHAUL_PRIVATE_MODEL_HOSTS, LONGHAUL_PRIVATE_TOOL_HOSTS; allowing a model host never opens it to
  * tools). Decision: docs/decisions/019-outbound-guard.md.
- *
- * Not marked "server-only": the agent loop imports it, and tests/chaos/app.ts and bench/ run the loop
- * under plain Node, where that marker throws. Nothing in components/ imports it.
  */
 export type OutboundPurpose = "model" | "tool";
 

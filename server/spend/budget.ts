@@ -1,3 +1,4 @@
+import "server-only";
 import { db, type Prisma } from "../db/client";
 import { lockedOneTrip, type RawClient } from "../db/raw";
 import type { SpendKind } from "../db/generated/enums";

@@ -1,3 +1,4 @@
+import "server-only";
 import { env } from "../env";
 import { logger } from "../logger";
 import { DEFAULT_PRICES } from "./price-table";

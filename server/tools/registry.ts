@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import type { GuardedFetch } from "../security/outbound";
 import type { ApprovalPolicy } from "../../shared/tool-catalog";

@@ -1,3 +1,4 @@
+import "server-only";
 import { Prisma } from "../db/client";
 import { col } from "../db/columns";
 import type { RawClient } from "../db/raw";

@@ -82,11 +82,15 @@ let onNextModelRequest: ((cycle: number) => void) | null = null;
 
 /** The executor as a real process (`npm run executor`), so it can be SIGKILLed. */
 async function startExecutorProcess() {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/executor.ts", "-u", appUrl, "-p", String(executorPort)], {
-    cwd: root,
-    env: { ...process.env, EXECUTOR_LEASE_MS: "2000", EXECUTOR_BACKOFF_BASE_MS: "50", EXECUTOR_SYNC_INTERVAL_MS: "0" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--conditions=react-server", "--import", "tsx", "scripts/executor.ts", "-u", appUrl, "-p", String(executorPort)],
+    {
+      cwd: root,
+      env: { ...process.env, EXECUTOR_LEASE_MS: "2000", EXECUTOR_BACKOFF_BASE_MS: "50", EXECUTOR_SYNC_INTERVAL_MS: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   children.push(child);
   const keep = (chunk: Buffer) => executorLog.push(`[executor ${child.pid}] ${chunk.toString("utf8").trimEnd()}`);
   child.stdout?.on("data", keep);

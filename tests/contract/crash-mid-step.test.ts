@@ -14,7 +14,11 @@ const children = new Set<ChildProcess>();
 let db: pg.Pool;
 
 function spawnTracked(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: root, env: { ...process.env, ...env }, stdio: "ignore" });
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: "ignore",
+  });
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;

@@ -13,11 +13,15 @@ const children: ChildProcess[] = [];
 
 /** The executor as a real process (`npm run executor`), so it can be SIGKILLed. */
 async function startExecutorProcess(appUrl: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/executor.ts", "-u", appUrl, "-p", String(executorPort)], {
-    cwd: root,
-    env: { ...process.env, EXECUTOR_LEASE_MS: "2000", EXECUTOR_BACKOFF_BASE_MS: "50", EXECUTOR_SYNC_INTERVAL_MS: "0" },
-    stdio: "ignore",
-  });
+  const child = spawn(
+    process.execPath,
+    ["--conditions=react-server", "--import", "tsx", "scripts/executor.ts", "-u", appUrl, "-p", String(executorPort)],
+    {
+      cwd: root,
+      env: { ...process.env, EXECUTOR_LEASE_MS: "2000", EXECUTOR_BACKOFF_BASE_MS: "50", EXECUTOR_SYNC_INTERVAL_MS: "0" },
+      stdio: "ignore",
+    },
+  );
   children.push(child);
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -6,11 +6,15 @@ const root = path.resolve(import.meta.dirname, "../..");
 
 /** Loads server/env.ts in a fresh process, as the app does at start-up. */
 function loadEnv(env: Record<string, string>) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "-e", 'await import("./server/env.ts"); console.log("ENV OK")'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv,
-    encoding: "utf8",
-  });
+  const result = spawnSync(
+    process.execPath,
+    ["--conditions=react-server", "--import", "tsx", "-e", 'await import("./server/env.ts"); console.log("ENV OK")'],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", ...env } as unknown as NodeJS.ProcessEnv,
+      encoding: "utf8",
+    },
+  );
   return { status: result.status, output: result.stdout + result.stderr };
 }
 

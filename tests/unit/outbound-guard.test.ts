@@ -200,7 +200,7 @@ describe("the operator's allow-list opens private addresses, per purpose", () =>
       console.log(JSON.stringify({ model: await attempt("model"), tool: await attempt("tool") }));
       server.close();
       process.exit(0);`;
-    const result = spawnSync(process.execPath, ["--input-type=module", "--import", "tsx", "-e", script], {
+    const result = spawnSync(process.execPath, ["--input-type=module", "--conditions=react-server", "--import", "tsx", "-e", script], {
       cwd: path.resolve(import.meta.dirname, "../.."),
       env: {
         PATH: process.env.PATH ?? "",

@@ -2,7 +2,7 @@ import { env } from "~/server/env";
 import { errorResponse } from "~/server/http/responses";
 import { crossOriginResponse, isCrossOriginWrite } from "~/server/security/same-origin";
 import { importAgent, importLimits } from "~/server/transfer/import";
-import { callerOf, readBodyLimited } from "~/server/transfer/request";
+import { callerOf, readBodyLimited } from "~/server/api/request";
 
 /** Imports an export (the JSON Lines body) into the caller's team as a read-only archived agent. Members and above. */
 export async function POST(req: Request) {

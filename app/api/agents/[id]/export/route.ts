@@ -3,7 +3,7 @@ import { db } from "~/server/db/client";
 import { notFound } from "~/server/errors";
 import { errorResponse } from "~/server/http/responses";
 import { exportAgentLines, exportFileName } from "~/server/transfer/export";
-import { callerOf } from "~/server/transfer/request";
+import { callerOf } from "~/server/api/request";
 import { recordAudit } from "~/server/audit/record";
 
 /** An agent's full history as a JSON Lines download (any member of its team, viewers included). */

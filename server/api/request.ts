@@ -1,6 +1,6 @@
 import "server-only";
 import type { Permission } from "../../shared/roles";
-import { createTRPCContext, requireTeamPermission } from "../api/trpc";
+import { createTRPCContext, requireTeamPermission } from "./trpc";
 import { AppError } from "../errors";
 
 /** The signed-in caller and their active team (whose role there holds `permission`), from a route handler's request. */
