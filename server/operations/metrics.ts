@@ -17,7 +17,7 @@ import { processMetrics } from "./process-metrics";
  * Labels stay bounded: agent status, spend kind and team id; never agent or run ids.
  */
 
-/** Summing the ledger scans every committed row, so consecutive scrapes within a minute share one sum. */
+/** How long a metrics reader keeps a sum of the spend ledger (see createMetricsReader). */
 const SPEND_MAX_AGE_MS = 60_000;
 
 const spendRow = sqlRow("summing committed spend for metrics", {
@@ -37,11 +37,8 @@ export type DatabaseMetrics = {
   spend: SpendRow[];
 };
 
-let spendCache: { at: number; rows: SpendRow[] } | null = null;
-
-async function readSpend(maxAgeMs: number): Promise<SpendRow[]> {
-  if (spendCache && Date.now() - spendCache.at < maxAgeMs) return spendCache.rows;
-  const summed = await rows(
+async function readSpend(): Promise<SpendRow[]> {
+  return rows(
     db,
     spendRow,
     Prisma.sql`
@@ -49,15 +46,15 @@ async function readSpend(maxAgeMs: number): Promise<SpendRow[]> {
            sum("tokensIn")::float8 AS "tokensIn", sum("tokensOut")::float8 AS "tokensOut"
       FROM spend_entry WHERE state = 'committed' GROUP BY "teamId", kind ORDER BY "teamId", kind`,
   );
-  spendCache = { at: Date.now(), rows: summed };
-  return summed;
 }
 
-export async function readDatabaseMetrics({ spendMaxAgeMs = SPEND_MAX_AGE_MS }: { spendMaxAgeMs?: number } = {}): Promise<DatabaseMetrics> {
+export async function readDatabaseMetrics({
+  readSpendSums = readSpend,
+}: { readSpendSums?: () => Promise<SpendRow[]> } = {}): Promise<DatabaseMetrics> {
   const [statuses, runs, spend] = await Promise.all([
     rows(db, statusCountRow, Prisma.sql`SELECT status::text AS status, count(*)::int AS n FROM agent GROUP BY status`),
     rows(db, activeRunsRow, Prisma.sql`SELECT count(*)::int AS "agentRuns" FROM agent_run WHERE status = 'running'`),
-    readSpend(spendMaxAgeMs),
+    readSpendSums(),
   ]);
   const agentsByStatus: Record<string, number> = Object.fromEntries(Object.values(AgentStatus).map((s) => [s, 0]));
   for (const row of statuses) agentsByStatus[row.status] = row.n;
@@ -67,6 +64,31 @@ export async function readDatabaseMetrics({ spendMaxAgeMs = SPEND_MAX_AGE_MS }: 
     spend,
   };
 }
+
+/**
+ * What a metrics endpoint reads, with its own memo of the spend sums (summing the ledger scans every
+ * committed row, so scrapes within `spendMaxAgeMs` share one sum). The memo belongs to the reader its
+ * owner creates (the /api/metrics route holds one), not to the process.
+ */
+export function createMetricsReader({
+  spendMaxAgeMs = SPEND_MAX_AGE_MS,
+  now = Date.now,
+}: { spendMaxAgeMs?: number; now?: () => number } = {}) {
+  let memo: { at: number; rows: Promise<SpendRow[]> } | null = null;
+  const readSpendSums = () => {
+    if (!memo || now() - memo.at >= spendMaxAgeMs) {
+      const pending = readSpend();
+      memo = { at: now(), rows: pending };
+      // A failed sum is not kept: the next scrape asks again.
+      pending.catch(() => {
+        if (memo?.rows === pending) memo = null;
+      });
+    }
+    return memo.rows;
+  };
+  return { read: () => readDatabaseMetrics({ readSpendSums }) };
+}
+export type MetricsReader = ReturnType<typeof createMetricsReader>;
 
 /** The database's numbers in Prometheus text format (a fresh registry per scrape: no stale label sets). */
 export async function renderDatabaseMetrics(metrics: DatabaseMetrics): Promise<string> {
@@ -117,7 +139,10 @@ function isSameSecret(given: string, expected: string): boolean {
  * is answered. Behind a proxy a route handler cannot tell loopback from the world, and the numbers
  * name teams and their spend, so there is no unauthenticated mode.
  */
-export async function serveMetrics(request: Request, { token }: { token: string | undefined }): Promise<Response> {
+export async function serveMetrics(
+  request: Request,
+  { token, reader }: { token: string | undefined; reader: MetricsReader },
+): Promise<Response> {
   if (!token) {
     return new Response("Metrics are off: set METRICS_TOKEN and scrape with `Authorization: Bearer <token>`.\n", {
       status: 404,
@@ -131,7 +156,7 @@ export async function serveMetrics(request: Request, { token }: { token: string 
       headers: { "content-type": "text/plain; charset=utf-8", "www-authenticate": 'Bearer realm="metrics"' },
     });
   }
-  const fromDatabase = await renderDatabaseMetrics(await readDatabaseMetrics());
+  const fromDatabase = await renderDatabaseMetrics(await reader.read());
   const fromProcess = await processMetrics.registry.metrics();
   return new Response(`${fromDatabase}\n${fromProcess}`, {
     headers: { "content-type": processMetrics.registry.contentType, "cache-control": "no-store" },

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "~/server/db/client";
 import type * as LoggerModule from "~/server/logger";
-import { serveMetrics } from "~/server/operations/metrics";
+import { createMetricsReader, serveMetrics } from "~/server/operations/metrics";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
 
@@ -27,7 +27,7 @@ const { beginRun, openCycleSession, runCycle } = await import("~/server/loop");
 
 const TOKEN = "metrics-token-0123456789abcdef";
 const scrapeWith = (token: string | undefined, headers: Record<string, string> = {}) =>
-  serveMetrics(new Request("http://app.test/api/metrics", { headers }), { token });
+  serveMetrics(new Request("http://app.test/api/metrics", { headers }), { token, reader: createMetricsReader() });
 const scrape = (headers: Record<string, string> = {}) => scrapeWith(TOKEN, headers);
 
 /** The value of one sample line (`name{labels} value`) in Prometheus text, or undefined. */
@@ -64,6 +64,27 @@ beforeAll(async () => {
       { agentId: b1.id, teamId: teamB.team.id, kind: "model", state: "released", costUsd: "9" },
       { agentId: b1.id, teamId: teamB.team.id, kind: "embedding", state: "committed", costUsd: "0.015", tokensIn: 500 },
     ],
+  });
+});
+
+describe("a metrics reader", () => {
+  it("keeps its sum of the spend ledger for its own scrapes, for spendMaxAgeMs, and no other reader sees it", async () => {
+    let clock = 1_000_000;
+    const team = await createTestTeam();
+    const agent = await team.caller.agent.create(agentInput());
+    const spend = (costUsd: string) =>
+      db.spendEntry.create({ data: { agentId: agent.id, teamId: team.team.id, kind: "embedding", state: "committed", costUsd } });
+    await spend("0.015");
+    const reader = createMetricsReader({ spendMaxAgeMs: 60_000, now: () => clock });
+    const usdOf = async (r: ReturnType<typeof createMetricsReader>) =>
+      (await r.read()).spend.find((row) => row.teamId === team.team.id && row.kind === "embedding")?.usd;
+    expect(await usdOf(reader)).toBeCloseTo(0.015, 6);
+    await spend("0.005");
+    clock += 59_000;
+    expect(await usdOf(reader)).toBeCloseTo(0.015, 6);
+    expect(await usdOf(createMetricsReader())).toBeCloseTo(0.02, 6);
+    clock += 1_000;
+    expect(await usdOf(reader)).toBeCloseTo(0.02, 6);
   });
 });
 
