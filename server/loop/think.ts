@@ -13,6 +13,8 @@ import { resolveEndpoint, type ModelEndpoint } from "../providers/endpoint";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 import { draftContext } from "./context";
 import { estimateTokens } from "./tokens";
+import { UNCAPPED_OUTPUT_TOKENS } from "../../shared/provider-kinds";
+import { compatOf } from "../providers/credentials";
 import { callModel } from "./model";
 import { holdNeeded, openHold } from "./holds";
 import { recordThought, type ThinkState } from "./sql";
@@ -103,14 +105,20 @@ async function callModelForCycle({
   const enabled = (agent.tools as { name: string; enabled: boolean }[]).filter((t) => t.enabled).map((t) => t.name);
   const tools = toolsForModel(enabled);
   const toolTokens = estimateTokens(JSON.stringify(tools));
+  // A server that keeps to no output cap (its connection test found it) may write far past the agent's
+  // max output tokens: the reservation assumes the long worst case instead.
+  const outputTokensAtMost =
+    recallInputs.providerRow && compatOf(recallInputs.providerRow.compat).outputCap === "none"
+      ? Math.max(agent.maxOutputTokens, UNCAPPED_OUTPUT_TOKENS)
+      : agent.maxOutputTokens;
   const reserveFor = (promptTokens: number) =>
     reserveSpend({
       agentId,
       teamId,
       kind: "model",
       model: agent.model,
-      worstCaseUsd: worstCaseCost(agent.model, promptTokens, agent.maxOutputTokens, PRICES).costUsd,
-      worstCaseTokens: promptTokens + agent.maxOutputTokens,
+      worstCaseUsd: worstCaseCost(agent.model, promptTokens, outputTokensAtMost, PRICES).costUsd,
+      worstCaseTokens: promptTokens + outputTokensAtMost,
       nextCycle: cycle,
     });
   // The model call's worst case is reserved while recall runs, from an upper bound of the prompt (every
@@ -170,7 +178,15 @@ async function callModelForCycle({
     const result = await callModel(
       endpoint,
       { cycle, model: agent.model, messages, tools, maxOutputTokens: agent.maxOutputTokens, temperature: agent.temperature },
-      { timeoutMs: env.MODEL_TIMEOUT_MS, maxRetries: env.MODEL_MAX_RETRIES },
+      // A provider's own timeout can shorten the instance's MODEL_TIMEOUT_MS, not lengthen it (the
+      // watchdog's patience with a model step is computed from the instance's).
+      {
+        timeoutMs: Math.min(
+          endpoint.kind === "openai" ? (endpoint.timeoutMs ?? env.MODEL_TIMEOUT_MS) : env.MODEL_TIMEOUT_MS,
+          env.MODEL_TIMEOUT_MS,
+        ),
+        maxRetries: env.MODEL_MAX_RETRIES,
+      },
     );
     if (!result.ok) {
       await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });

@@ -1,3 +1,4 @@
+import type { ProviderCompat } from "~/shared/provider-kinds";
 import { db } from "~/server/db/client";
 
 /**
@@ -5,6 +6,9 @@ import { db } from "~/server/db/client";
  * tests/fixtures/fake-openai.ts), written directly: the provider API's own checks (private addresses,
  * admins only) have their tests in tests/integration/providers.test.ts.
  */
-export function createTestProvider(teamId: string, { baseUrl, name = "fake" }: { baseUrl: string; name?: string }) {
-  return db.modelProvider.create({ data: { teamId, name, baseUrl }, select: { id: true } });
+export function createTestProvider(
+  teamId: string,
+  { baseUrl, name = "fake", compat }: { baseUrl: string; name?: string; compat?: Partial<ProviderCompat> },
+) {
+  return db.modelProvider.create({ data: { teamId, name, baseUrl, ...(compat ? { compat } : {}) }, select: { id: true } });
 }
