@@ -164,3 +164,21 @@ export const providerUpdateSchema = z.object({
 });
 export type ProviderUpdate = z.input<typeof providerUpdateSchema>;
 export { embeddingModelSchema };
+
+const perMillionSchema = z
+  .number({ message: "Enter a price in USD per million tokens." })
+  .min(0, { message: "A price cannot be negative." })
+  .max(10_000, { message: "Keep prices under $10,000 per million tokens." });
+
+/** A team's price for one model of a provider: USD per million tokens; both zero marks the model free, on purpose. */
+export const modelPriceInputSchema = z.object({
+  model: z
+    .string()
+    .trim()
+    .min(1, { message: "Name the model." })
+    .max(100, { message: "Keep the model name under 100 characters." })
+    .regex(/^[\w.:/@-]+$/, { message: "Model names use letters, digits and . : / @ - _ only." }),
+  inputPerMillion: perMillionSchema,
+  outputPerMillion: perMillionSchema,
+});
+export type ModelPriceInput = z.input<typeof modelPriceInputSchema>;

@@ -3,6 +3,7 @@ import { inngest } from "~/inngest/client";
 import { agentApprovalDecided, agentPauseRequested, agentRunRequested } from "~/inngest/events";
 import { db, Prisma } from "../db/client";
 import { AppError, notFound } from "../errors";
+import { assertModelPriced } from "../spend/model-prices";
 import { appendEvent } from "./events";
 import { LOCKS, takeLock } from "../db/locks";
 import { recordAudit, type AuditAction } from "../audit/record";
@@ -30,12 +31,16 @@ async function closeRunClaims({ agentId, teamId, reason }: { agentId: string; te
 }
 
 export async function startAgent({ agentId, teamId, userId }: Ids) {
-  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { status: true, cycleCount: true } });
+  const agent = await db.agent.findFirst({
+    where: { id: agentId, teamId },
+    select: { status: true, cycleCount: true, provider: true, model: true },
+  });
   if (!agent) throw notFound("That agent");
   // Failed (its endpoint was misconfigured, its runs kept dying) and hibernated agents start again like the others.
   if (!allows("start", agent.status)) {
     throw new AppError("CONFLICT", `The agent is already ${agent.status.replace("_", " ")}.`);
   }
+  await assertModelPriced({ teamId, provider: agent.provider, model: agent.model });
   if (agent.status === "stuck" || agent.status === "budget_exhausted") {
     const held = await db.approval.count({ where: { agentId, teamId, status: "pending", kind: { in: ["stuck", "budget"] } } });
     if (held > 0) throw new AppError("CONFLICT", "The agent is waiting for a decision: answer its pending approval instead.");

@@ -30,6 +30,8 @@ export const AUDIT_ACTIONS = {
   "provider.rotate_key": "model_provider",
   "provider.set_embedding_model": "model_provider",
   "provider.delete": "model_provider",
+  "price.set": "model_provider",
+  "price.delete": "model_provider",
   "share.create": "share_link",
   "share.revoke": "share_link",
   "team.create": "team",

@@ -7,7 +7,8 @@ import { appendEvent, type LoadedContext } from "../agents/events";
 import { underAgentLock } from "../db/agent-lock";
 import { commitSpend, releaseSpend, reserveSpend } from "../spend/budget";
 import { costOf, worstCaseCost } from "../spend/price-table";
-import { PRICES, warnUnpricedModel } from "../spend/configured-prices";
+import { warnUnpricedModel } from "../spend/configured-prices";
+import { priceTableFor } from "../spend/model-prices";
 import { toolsForModel } from "../tools";
 import { resolveEndpoint, type ModelEndpoint } from "../providers/endpoint";
 import { LOOP_STATUSES } from "../../shared/agent-status";
@@ -111,13 +112,15 @@ async function callModelForCycle({
     recallInputs.providerRow && compatOf(recallInputs.providerRow.compat).outputCap === "none"
       ? Math.max(agent.maxOutputTokens, UNCAPPED_OUTPUT_TOKENS)
       : agent.maxOutputTokens;
+  // The provider's own prices over the instance's table.
+  const prices = priceTableFor(recallInputs.providerRow?.prices);
   const reserveFor = (promptTokens: number) =>
     reserveSpend({
       agentId,
       teamId,
       kind: "model",
       model: agent.model,
-      worstCaseUsd: worstCaseCost(agent.model, promptTokens, outputTokensAtMost, PRICES).costUsd,
+      worstCaseUsd: worstCaseCost(agent.model, promptTokens, outputTokensAtMost, prices).costUsd,
       worstCaseTokens: promptTokens + outputTokensAtMost,
       nextCycle: cycle,
     });
@@ -207,7 +210,7 @@ async function callModelForCycle({
       });
     }
     const { reply } = result;
-    const cost = costOf(agent.model, reply.usage, PRICES);
+    const cost = costOf(agent.model, reply.usage, prices);
     if (!cost.isKnownModel) warnUnpricedModel(agent.model);
     const first = reply.toolCalls[0];
     const call = first ? { name: first.name, arguments: first.argumentsText } : null;

@@ -3,6 +3,8 @@ import OpenAI from "openai";
 import { commitSpend, releaseSpend, reserveSpend } from "../spend/budget";
 import { costOf } from "../spend/price-table";
 import { PRICES, warnUnpricedModel } from "../spend/configured-prices";
+import { priceTableFor } from "../spend/model-prices";
+import type { PriceTable } from "../spend/price-table";
 import { db } from "../db/client";
 import { env } from "../env";
 import { instanceKeyWithheldMessage } from "../providers/instance-key";
@@ -46,6 +48,8 @@ export type Embedder =
       isInstanceKeyWithheld?: boolean;
       headers?: Record<string, string>;
       timeoutMs?: number;
+      /** What its calls are charged from: the provider's own prices over the instance's table. */
+      prices?: PriceTable;
     };
 
 export const OFFLINE_EMBEDDER: Embedder = { kind: "offline", id: OFFLINE_EMBEDDER_ID };
@@ -64,7 +68,26 @@ export async function embedderForProvider({
   row?: ProviderRow | null;
 }): Promise<Embedder> {
   const row =
-    given !== undefined ? given : await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { embeddingModel: true } });
+    given !== undefined
+      ? given
+      : await db.modelProvider
+          .findFirst({
+            where: { id: providerId, teamId },
+            select: { embeddingModel: true, prices: { select: { model: true, inputPerMillion: true, outputPerMillion: true } } },
+          })
+          .then((found) =>
+            found
+              ? {
+                  embeddingModel: found.embeddingModel,
+                  prices: Object.fromEntries(
+                    found.prices.map((p) => [
+                      p.model,
+                      { inputPerMillion: p.inputPerMillion.toNumber(), outputPerMillion: p.outputPerMillion.toNumber() },
+                    ]),
+                  ),
+                }
+              : null,
+          );
   if (!row?.embeddingModel) return OFFLINE_EMBEDDER;
   const credentials = await providerCredentials({ teamId, providerId, row: given });
   if (!credentials) return OFFLINE_EMBEDDER;
@@ -77,6 +100,7 @@ export async function embedderForProvider({
     isInstanceKeyWithheld: credentials.isInstanceKeyWithheld,
     headers: credentials.headers,
     timeoutMs: credentials.timeoutMs,
+    prices: priceTableFor(row.prices),
   };
 }
 
@@ -97,13 +121,14 @@ export async function embedTexts(
   if (embedder.kind === "offline") return { ok: true, vectors: inputs.map(hashEmbedding), tokens: 0, costUsd: "0.00000000" };
 
   const worstTokens = inputs.reduce((n, t) => n + Buffer.byteLength(t), 0);
-  if (!PRICES.models[embedder.model]) warnUnpricedModel(embedder.model);
+  const prices = embedder.prices ?? PRICES;
+  if (!prices.models[embedder.model]) warnUnpricedModel(embedder.model);
   const verdict = await reserveSpend({
     agentId,
     teamId,
     kind: "embedding",
     model: embedder.model,
-    worstCaseUsd: costOf(embedder.model, { inputTokens: worstTokens, outputTokens: 0 }, PRICES).costUsd,
+    worstCaseUsd: costOf(embedder.model, { inputTokens: worstTokens, outputTokens: 0 }, prices).costUsd,
     worstCaseTokens: worstTokens,
     nextCycle: 0,
   });
@@ -132,16 +157,16 @@ export async function embedTexts(
     }
   } catch (error) {
     // Whatever was embedded before the failure was paid for: charge it, then report the failure.
-    if (tokens > 0) await settle(embedder.model, tokens, verdict.reservationId, { agentId, teamId });
+    if (tokens > 0) await settle(embedder.model, prices, tokens, verdict.reservationId, { agentId, teamId });
     else await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
     return { ok: false, kind: "failed", error: guarded.refusal()?.message ?? describeEmbeddingError(error, embedder) };
   }
-  const costUsd = await settle(embedder.model, tokens, verdict.reservationId, { agentId, teamId });
+  const costUsd = await settle(embedder.model, prices, tokens, verdict.reservationId, { agentId, teamId });
   return { ok: true, vectors, tokens, costUsd };
 }
 
-async function settle(model: string, tokens: number, reservationId: bigint, ids: { agentId: string; teamId: string }) {
-  const { costUsd } = costOf(model, { inputTokens: tokens, outputTokens: 0 }, PRICES);
+async function settle(model: string, prices: PriceTable, tokens: number, reservationId: bigint, ids: { agentId: string; teamId: string }) {
+  const { costUsd } = costOf(model, { inputTokens: tokens, outputTokens: 0 }, prices);
   await commitSpend({ ...ids, reservationId, costUsd, tokensIn: tokens, tokensOut: 0 });
   return costUsd;
 }

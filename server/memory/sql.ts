@@ -19,7 +19,10 @@ export const pendingBatchSize = (queryCount: number) => Math.max(1, EMBED_BATCH_
 /** The provider row an agent's embedder (and model endpoint) is built from, for the provider id `providerId` (an SQL expression). */
 export const providerRowJson = (teamId: string | Prisma.Sql, providerId: Prisma.Sql) => Prisma.sql`
   (SELECT jsonb_build_object('baseUrl', p."baseUrl", 'apiKeyCiphertext', p."apiKeyCiphertext", 'embeddingModel', p."embeddingModel",
-                             'compat', p.compat, 'headersCiphertext', p."headersCiphertext", 'timeoutMs', p."timeoutMs")
+                             'compat', p.compat, 'headersCiphertext', p."headersCiphertext", 'timeoutMs', p."timeoutMs",
+                             'prices', (SELECT coalesce(jsonb_object_agg(mp.model, jsonb_build_object(
+                                          'inputPerMillion', mp."inputPerMillion"::float8, 'outputPerMillion', mp."outputPerMillion"::float8)), '{}'::jsonb)
+                                          FROM model_price mp WHERE mp."providerId" = p.id))
      FROM model_provider p WHERE p.id::text = ${providerId} AND p."teamId" = ${teamId})`;
 
 /** The pinned memories a prompt shows (PINNED_IN_CONTEXT, by importance then newest), as PinnedMemory[]. */

@@ -17,6 +17,8 @@ export type ProviderRow = {
   compat?: unknown;
   headersCiphertext?: string | null;
   timeoutMs?: number;
+  /** The provider's own prices by model (server/spend/model-prices.ts), when the caller read them. */
+  prices?: unknown;
 };
 
 /** The columns of ProviderRow, for a Prisma select. */

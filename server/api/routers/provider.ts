@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { providerInputSchema, providerUpdateSchema } from "../../../shared/provider-kinds";
+import { modelPriceInputSchema, providerInputSchema, providerUpdateSchema } from "../../../shared/provider-kinds";
+import { deleteModelPrice, listModelPrices, setModelPrice } from "../../spend/model-prices";
 import {
   createProvider,
   deleteProvider,
@@ -49,6 +50,22 @@ export const providerRouter = createTRPCRouter({
     .mutation(({ ctx, input }) =>
       setEmbeddingModel({ teamId: ctx.team.id, userId: ctx.user.id, providerId: input.id, embeddingModel: input.embeddingModel }),
     ),
+
+  /** The provider's prices per model, and the instance's known prices (to prefill). */
+  prices: teamProcedure("team:view")
+    .input(z.object({ id }))
+    .query(({ ctx, input }) => listModelPrices({ teamId: ctx.team.id, providerId: input.id })),
+
+  /** Sets a model's price (USD per million tokens); both zero marks it free. */
+  setPrice: teamProcedure("provider:manage")
+    .input(modelPriceInputSchema.extend({ id }))
+    .mutation(({ ctx, input: { id: providerId, ...price } }) =>
+      setModelPrice({ teamId: ctx.team.id, userId: ctx.user.id, providerId, input: price }),
+    ),
+
+  deletePrice: teamProcedure("provider:manage")
+    .input(z.object({ id, model: z.string().trim().min(1).max(100) }))
+    .mutation(({ ctx, input }) => deleteModelPrice({ teamId: ctx.team.id, userId: ctx.user.id, providerId: input.id, model: input.model })),
 
   delete: teamProcedure("provider:manage")
     .input(z.object({ id }))
