@@ -2,6 +2,8 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "~/server/api/root";
 import { can, isTeamRole } from "~/shared/roles";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
@@ -210,17 +212,7 @@ export function SharePanel({ agentId }: { agentId: string }) {
   );
 }
 
-type LinkRow = {
-  id: string;
-  status: "active" | "expired" | "revoked";
-  redactToolData: boolean;
-  redactMemories: boolean;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
-  createdAt: Date;
-  createdBy: string | null;
-};
+type LinkRow = inferRouterOutputs<AppRouter>["share"]["list"][number];
 
 function ShareLinkRow({ link, canManage, onChanged }: { link: LinkRow; canManage: boolean; onChanged: () => Promise<void> }) {
   const trpc = useTRPC();
