@@ -16,9 +16,18 @@ export type AgentTemplate = {
 
 type ToolChoice = { enabled: boolean; approval?: ApprovalPolicy; allowedHosts?: string[] };
 
+/** The tools every template's agent has (with their default approval): its world state, remembering, recalling, finishing. */
+const ALWAYS: Record<string, ToolChoice> = {
+  update_world_state: { enabled: true },
+  remember: { enabled: true },
+  search_memory: { enabled: true },
+  finish: { enabled: true },
+};
+
+/** The template's tools: those in ALWAYS and `choices` enabled (with their approval), every other one off. */
 function tools(choices: Partial<Record<string, ToolChoice>>) {
   return defaultToolSettings().map((tool) => {
-    const choice = choices[tool.name];
+    const choice = choices[tool.name] ?? ALWAYS[tool.name];
     return choice ? { ...tool, ...choice, approval: choice.approval ?? tool.approval } : { ...tool, enabled: false };
   });
 }
@@ -34,12 +43,8 @@ export const AGENT_TEMPLATES: AgentTemplate[] = [
       budgetUsd: 1,
       cooldownSeconds: 0,
       tools: tools({
-        update_world_state: { enabled: true },
-        remember: { enabled: true },
-        search_memory: { enabled: true },
         send_message: { enabled: true, approval: "always" },
         ask_human: { enabled: true },
-        finish: { enabled: true },
       }),
     },
   },
@@ -57,11 +62,7 @@ export const AGENT_TEMPLATES: AgentTemplate[] = [
       stuckNoProgressCycles: 500,
       tools: tools({
         http_get: { enabled: true, approval: "never", allowedHosts: ["example.com"] },
-        remember: { enabled: true },
-        search_memory: { enabled: true },
-        update_world_state: { enabled: true },
         send_message: { enabled: true, approval: "first_time" },
-        finish: { enabled: true },
       }),
     },
   },
@@ -81,12 +82,8 @@ export const AGENT_TEMPLATES: AgentTemplate[] = [
       memory: { weights: { recency: 1 }, halfLifeHours: 168 },
       tools: tools({
         http_get: { enabled: true, approval: "never", allowedHosts: ["github.com", "*.github.com"] },
-        remember: { enabled: true },
-        search_memory: { enabled: true },
-        update_world_state: { enabled: true },
         send_message: { enabled: true, approval: "always" },
         ask_human: { enabled: true },
-        finish: { enabled: true },
       }),
     },
   },
@@ -102,12 +99,8 @@ export const AGENT_TEMPLATES: AgentTemplate[] = [
       approvalTimeoutSeconds: 8 * 3600,
       approvalTimeoutPolicy: "pause",
       tools: tools({
-        update_world_state: { enabled: true },
-        remember: { enabled: true },
-        search_memory: { enabled: true },
         send_message: { enabled: true, approval: "always" },
         ask_human: { enabled: true },
-        finish: { enabled: true },
       }),
     },
   },

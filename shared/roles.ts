@@ -8,43 +8,18 @@ export type TeamRoleName = (typeof TEAM_ROLES)[number];
 /**
  * What a person may do in a team, named once: tRPC procedures are gated by these names
  * (`teamProcedure("agent:create")`) and the UI asks `can(role, name)` before showing a control.
+ * Each role holds what the role below it holds and the permissions listed for it here.
  */
-export const PERMISSIONS = [
-  "team:view",
-  "team:leave",
-  "agent:view",
-  "agent:create",
-  "agent:edit",
-  "agent:control",
-  "approval:decide",
-  "memory:manage",
-  "share:manage",
-  "budget:raise",
-  "audit:view",
-  "team:manage",
-  "provider:manage",
-  "team:transfer",
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+const ADDED_BY_ROLE = {
+  viewer: ["team:view", "team:leave", "agent:view"],
+  member: ["agent:create", "agent:edit", "agent:control", "approval:decide", "memory:manage", "share:manage"],
+  admin: ["budget:raise", "audit:view", "team:manage", "provider:manage"],
+  owner: ["team:transfer"],
+} as const satisfies Record<TeamRoleName, readonly string[]>;
+export type Permission = (typeof ADDED_BY_ROLE)[TeamRoleName][number];
 
-const VIEWER: readonly Permission[] = ["team:view", "team:leave", "agent:view"];
-const MEMBER: readonly Permission[] = [
-  ...VIEWER,
-  "agent:create",
-  "agent:edit",
-  "agent:control",
-  "approval:decide",
-  "memory:manage",
-  "share:manage",
-];
-const ADMIN: readonly Permission[] = [...MEMBER, "budget:raise", "audit:view", "team:manage", "provider:manage"];
-
-const GRANTS: Record<TeamRoleName, readonly Permission[]> = {
-  viewer: VIEWER,
-  member: MEMBER,
-  admin: ADMIN,
-  owner: PERMISSIONS,
-};
+/** Every permission, from the viewer's to the owner's. */
+export const PERMISSIONS: readonly Permission[] = TEAM_ROLES.flatMap((role) => ADDED_BY_ROLE[role]);
 
 export function isTeamRole(value: unknown): value is TeamRoleName {
   return typeof value === "string" && (TEAM_ROLES as readonly string[]).includes(value);
@@ -58,11 +33,12 @@ export function hasRoleAtLeast(role: TeamRoleName, required: TeamRoleName): bool
   return roleRank(role) >= roleRank(required);
 }
 
+/** Whether `role` holds `permission`: it does from the role that adds it upwards. */
 export function can(role: TeamRoleName, permission: Permission): boolean {
-  return GRANTS[role].includes(permission);
+  return hasRoleAtLeast(role, minimumRole(permission));
 }
 
-/** The lowest role that holds a permission (roles are ordered, each holds what the one below holds). */
+/** The lowest role that holds a permission: the one whose list adds it. */
 export function minimumRole(permission: Permission): TeamRoleName {
-  return TEAM_ROLES.find((role) => can(role, permission))!;
+  return TEAM_ROLES.find((role) => (ADDED_BY_ROLE[role] as readonly Permission[]).includes(permission))!;
 }

@@ -21,6 +21,7 @@ import { StatePanel } from "./state-panel";
 import { StatusBadge } from "./status-badge";
 import { TriggersPanel } from "./triggers-panel";
 import { Timeline, usePrefetchTimeline } from "./timeline";
+import { AgentsBreadcrumb } from "./agents-breadcrumb";
 
 const TABS = [
   ["timeline", "Timeline"],
@@ -60,11 +61,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
     <div className="space-y-6">
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
-          <p className="text-sm">
-            <Link href="/agents" className="text-zinc-500 hover:underline">
-              Agents
-            </Link>
-          </p>
+          <AgentsBreadcrumb />
           <h1 className="mt-1 text-2xl font-bold tracking-tight break-words" data-testid="agent-name">
             {a.name}
           </h1>

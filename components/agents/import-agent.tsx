@@ -1,7 +1,6 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
@@ -10,6 +9,7 @@ import { Button } from "../ui/button";
 import { Alert } from "../ui/alert";
 import { PageHeader } from "../ui/page-header";
 import { Field } from "../ui/field";
+import { AgentsBreadcrumb } from "./agents-breadcrumb";
 
 /** How often the page asks how far the running import got. */
 const PROGRESS_POLL_MS = 1000;
@@ -62,11 +62,7 @@ export function ImportAgent({ maxMegabytes }: { maxMegabytes: number }) {
 
   return (
     <div className="mx-auto max-w-2xl">
-      <p className="text-sm">
-        <Link href="/agents" className="text-zinc-500 hover:underline">
-          Agents
-        </Link>
-      </p>
+      <AgentsBreadcrumb />
       <PageHeader
         title="Import an agent's history"
         description="An export (the Export button on an agent's page) becomes a read-only, archived agent in this team: its timeline, state, checkpoints, memories, approvals and spend, to inspect or fork. It never runs by itself."

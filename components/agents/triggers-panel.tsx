@@ -6,6 +6,7 @@ import { can, isTeamRole } from "~/shared/roles";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { Alert, SuccessBox } from "../ui/alert";
+import { CopyableValue } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { Panel } from "../ui/panel";
 import { LoadError } from "../ui/query-section";
@@ -76,14 +77,7 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
           repeated id is ignored.
         </p>
         <div className="flex flex-col gap-2 sm:flex-row">
-          <input
-            readOnly
-            value={url}
-            aria-label="Webhook URL"
-            onFocus={(e) => e.currentTarget.select()}
-            className="block w-full min-w-0 rounded-md border-0 bg-zinc-50 px-3 py-2 font-mono text-xs ring-1 ring-zinc-300 ring-inset dark:bg-zinc-950 dark:ring-zinc-700"
-            data-testid="webhook-url"
-          />
+          <CopyableValue value={url} aria-label="Webhook URL" className="bg-zinc-50 py-2 dark:bg-zinc-950" data-testid="webhook-url" />
           <Button type="button" variant="secondary" onClick={() => copy(url, "url")}>
             {copied === "url" ? "Copied" : "Copy URL"}
           </Button>
@@ -95,13 +89,7 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
             title={<>New secret. Copy it now: it is shown only once{hasSecret ? ", and the previous secret no longer works" : ""}.</>}
           >
             <div className="flex flex-col gap-2 sm:flex-row">
-              <input
-                readOnly
-                value={secret}
-                aria-label="Webhook secret"
-                onFocus={(e) => e.currentTarget.select()}
-                className="block w-full min-w-0 rounded-md border-0 bg-white px-3 py-2 font-mono text-xs ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:ring-zinc-700"
-              />
+              <CopyableValue value={secret} aria-label="Webhook secret" className="bg-white py-2 dark:bg-zinc-900" />
               <div className="flex gap-2">
                 <Button type="button" variant="secondary" onClick={() => copy(secret, "secret")}>
                   {copied === "secret" ? "Copied" : "Copy secret"}

@@ -1,5 +1,4 @@
-import Link from "next/link";
-import { withNextPath } from "~/shared/next-path";
+import { SignInInstead } from "./sign-in-instead";
 
 /** The sign-up page when this instance takes no new accounts: says so, and how to get in, before anyone types. */
 export function SignUpClosed({ message, next }: { message: string; next: string | null }) {
@@ -15,12 +14,7 @@ export function SignUpClosed({ message, next }: { message: string; next: string 
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
         An invitation link opens a page where you can create your account with the invited address.
       </p>
-      <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
-        Already have an account?{" "}
-        <Link href={withNextPath("/sign-in", next)} className="text-brand-600 font-semibold hover:underline">
-          Sign in
-        </Link>
-      </p>
+      <SignInInstead next={next} />
     </div>
   );
 }

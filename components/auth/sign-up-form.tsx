@@ -1,17 +1,17 @@
 "use client";
 
 import { useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { z } from "zod";
-import { invitationIdFromNextPath, safeNextPath, withNextPath } from "~/shared/next-path";
+import { invitationIdFromNextPath, safeNextPath } from "~/shared/next-path";
 import { checkPassword, loadPasswordEstimator } from "~/shared/password-policy";
 import { Button } from "../ui/button";
 import { Alert } from "../ui/alert";
 import { Field, Input } from "../ui/field";
 import { authClient } from "./auth-client";
 import { PasswordStrengthHint } from "./password-strength";
+import { SignInInstead } from "./sign-in-instead";
 
 type Errors = Partial<Record<"name" | "email" | "password" | "form", string>>;
 type Values = { name: string; email: string; password: string };
@@ -128,12 +128,7 @@ export function SignUpForm({ note, invitedEmailHint }: { note: string | null; in
       <Button type="submit" className="w-full" isLoading={isSubmitting}>
         Create account
       </Button>
-      <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
-        Already have an account?{" "}
-        <Link href={withNextPath("/sign-in", next)} className="text-brand-600 font-semibold hover:underline">
-          Sign in
-        </Link>
-      </p>
+      <SignInInstead next={next} />
     </form>
   );
 }

@@ -2,6 +2,8 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "~/server/api/root";
 import { can, isTeamRole } from "~/shared/roles";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
@@ -10,7 +12,7 @@ import { Badge, type BadgeTone } from "../ui/badge";
 import { Button } from "../ui/button";
 import { ConfirmButton } from "../ui/confirm";
 import { EmptyState } from "../ui/empty-state";
-import { Field, Input, Select } from "../ui/field";
+import { CopyableValue, Field, Input, Select } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { Section } from "../ui/panel";
 import { Skeleton } from "../ui/skeleton";
@@ -88,12 +90,10 @@ export function SharePanel({ agentId }: { agentId: string }) {
         {created ? (
           <SuccessBox data-testid="share-created" title="Link created. Copy it now: it is shown only once.">
             <div className="flex flex-col gap-2 sm:flex-row">
-              <input
-                readOnly
+              <CopyableValue
                 value={created}
                 aria-label="New share link"
-                onFocus={(e) => e.currentTarget.select()}
-                className="block w-full min-w-0 rounded-md border-0 bg-white px-3 py-2 font-mono text-xs text-zinc-900 ring-1 ring-zinc-300 ring-inset dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-700"
+                className="bg-white py-2 text-zinc-900 dark:bg-zinc-900 dark:text-zinc-100"
                 data-testid="share-url"
               />
               <div className="flex gap-2">
@@ -210,17 +210,7 @@ export function SharePanel({ agentId }: { agentId: string }) {
   );
 }
 
-type LinkRow = {
-  id: string;
-  status: "active" | "expired" | "revoked";
-  redactToolData: boolean;
-  redactMemories: boolean;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
-  createdAt: Date;
-  createdBy: string | null;
-};
+type LinkRow = inferRouterOutputs<AppRouter>["share"]["list"][number];
 
 function ShareLinkRow({ link, canManage, onChanged }: { link: LinkRow; canManage: boolean; onChanged: () => Promise<void> }) {
   const trpc = useTRPC();

@@ -9,7 +9,7 @@ import { useTRPC } from "../trpc/react";
 import { Alert, AlertAction, SuccessBox } from "../ui/alert";
 import { Button } from "../ui/button";
 import { EmptyState } from "../ui/empty-state";
-import { Field, Input, Select } from "../ui/field";
+import { CopyableValue, Field, Input, Select } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { Panel } from "../ui/panel";
 import { Skeleton } from "../ui/skeleton";
@@ -32,12 +32,10 @@ function LinkBox({ url, label, testId }: { url: string; label: string; testId: s
     <div className="flex min-w-0 flex-col gap-2 sm:flex-row">
       <label className="min-w-0 flex-1">
         <span className="sr-only">{label}</span>
-        <input
-          readOnly
+        <CopyableValue
           value={url}
           data-testid={testId}
-          onFocus={(e) => e.currentTarget.select()}
-          className="block w-full min-w-0 truncate rounded-md border-0 bg-white px-3 py-1.5 font-mono text-xs text-zinc-800 ring-1 ring-zinc-300 ring-inset dark:bg-zinc-950 dark:text-zinc-200 dark:ring-zinc-700"
+          className="truncate bg-white py-1.5 text-zinc-800 dark:bg-zinc-950 dark:text-zinc-200"
         />
       </label>
       <Button

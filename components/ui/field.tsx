@@ -89,3 +89,18 @@ export function CompactSelect({ className, ...props }: SelectHTMLAttributes<HTML
 export function CompactInput({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) {
   return <input {...props} className={clsx(COMPACT, "px-2.5", className)} />;
 }
+
+/** A value to copy (a link, a secret shown once): read-only, monospaced, all of it selected on focus. `className` sets its surface. */
+export function CopyableValue({ className, ...props }: Omit<InputHTMLAttributes<HTMLInputElement>, "readOnly" | "onFocus">) {
+  return (
+    <input
+      {...props}
+      readOnly
+      onFocus={(e) => e.currentTarget.select()}
+      className={clsx(
+        "block w-full min-w-0 rounded-md border-0 px-3 font-mono text-xs ring-1 ring-zinc-300 ring-inset dark:ring-zinc-700",
+        className,
+      )}
+    />
+  );
+}

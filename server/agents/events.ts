@@ -56,16 +56,21 @@ export async function appendEvent(
 
 const appendedEventRow = sqlRow("appending an event", { id: col.int8, seq: col.int });
 
-/** Whether the decision on an approval was already logged (by an earlier attempt or an overlapping copy). */
-export async function decisionRecorded(
+/**
+ * Logs the decision on an approval (an `approval_decided` event with `approvalId` in its payload) once:
+ * nothing when an earlier attempt or an overlapping copy of the step already logged it.
+ */
+export async function recordDecisionOnce(
   tx: Tx,
-  { agentId, teamId, cycle, approvalId }: { agentId: string; teamId: string; cycle: number; approvalId: string },
+  { agentId, teamId, runId, cycle, approvalId }: { agentId: string; teamId: string; runId: string; cycle: number; approvalId: string },
+  payload: Record<string, Prisma.InputJsonValue | null>,
 ) {
   const found = await tx.agentEvent.findFirst({
     where: { agentId, teamId, cycle, type: "approval_decided", payload: { path: ["approvalId"], equals: approvalId } },
     select: { id: true },
   });
-  return found !== null;
+  if (found) return;
+  await appendEvent({ agentId, teamId, runId, cycle, type: "approval_decided", payload: { approvalId, ...payload } }, tx);
 }
 
 /**

@@ -2,6 +2,7 @@ import "server-only";
 import type { Permission } from "../../shared/roles";
 import { createTRPCContext, requireTeamPermission } from "./trpc";
 import { AppError } from "../errors";
+import { readBodyUpTo } from "../http/body";
 
 /** The signed-in caller and their active team (whose role there holds `permission`), from a route handler's request. */
 export async function callerOf(headers: Headers, permission: Permission) {
@@ -15,22 +16,8 @@ export async function callerOf(headers: Headers, permission: Permission) {
 export async function readBodyLimited(req: Request, maxBytes: number): Promise<string> {
   const tooLarge = () =>
     new AppError("PAYLOAD_TOO_LARGE", `The file is larger than ${Math.round(maxBytes / 1024 / 1024)} MB. Nothing was imported.`);
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw tooLarge();
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+  const body = await readBodyUpTo(req, maxBytes);
+  if (!body) throw tooLarge();
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(body);
   return text;
 }

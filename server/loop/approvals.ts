@@ -1,5 +1,5 @@
 import "server-only";
-import { appendEvent, decisionRecorded } from "../agents/events";
+import { recordDecisionOnce } from "../agents/events";
 import { underAgentLock } from "../db/agent-lock";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 import type { SettleInput } from "./holds";
@@ -37,28 +37,19 @@ export async function settleApproval({
       });
       action = policy === "pause" ? "pause" : policy === "stop" ? "stop" : "continue";
     }
-    if (!(await decisionRecorded(tx, { agentId, teamId, cycle, approvalId }))) {
-      await appendEvent(
-        {
-          agentId,
-          teamId,
-          runId: agentRunId,
-          cycle,
-          type: "approval_decided",
-          // Who decided, when and why: the timeline shows the decision with the person's comment.
-          payload: {
-            approvalId,
-            status: approval.status,
-            timedOut: policy !== null,
-            ...(policy ? { policy } : {}),
-            decidedBy: approval.decidedBy?.name ?? null,
-            decidedAt: approval.decidedAt?.toISOString() ?? null,
-            comment: approval.comment,
-          },
-        },
-        tx,
-      );
-    }
+    // Who decided, when and why: the timeline shows the decision with the person's comment.
+    await recordDecisionOnce(
+      tx,
+      { agentId, teamId, runId: agentRunId, cycle, approvalId },
+      {
+        status: approval.status,
+        timedOut: policy !== null,
+        ...(policy ? { policy } : {}),
+        decidedBy: approval.decidedBy?.name ?? null,
+        decidedAt: approval.decidedAt?.toISOString() ?? null,
+        comment: approval.comment,
+      },
+    );
     await tx.agent.updateMany({ where: { id: agentId, teamId, status: { in: LOOP_STATUSES.loopOwned } }, data: { status: "running" } });
     return { approved: approval.status === "approved", answer: policy ? null : approval.answer, action };
   });

@@ -47,13 +47,20 @@ type PlanInput = Ids & { agentRunId: string; cycle: number; agent: ThinkAgent };
 /**
  * Records this cycle's outcome once, under the agent lock. An overlapping copy of the step may have
  * got further meanwhile: a thought it recorded is planned from (so both copies return the same
- * decision), a decision it recorded stands; only otherwise does `write` record ours.
+ * decision), a decision it recorded stands; only otherwise is `event` logged and `decision` ours.
  */
-export async function decideOnce(input: PlanInput, write: (tx: Prisma.TransactionClient) => Promise<Decision>): Promise<Decision> {
-  return underAgentLock(input.agentId, async (tx) => {
-    const { thought, decision } = await recordedCycle(tx, input);
-    if (thought) return planInTx(tx, { ...input, thought, already: decision });
-    return decision ?? write(tx);
+export async function decideOnce(
+  input: PlanInput,
+  event: Pick<Parameters<typeof appendEvent>[0], "type" | "payload" | "durationMs">,
+  decision: Decision,
+): Promise<Decision> {
+  const { agentId, teamId, agentRunId, cycle } = input;
+  return underAgentLock(agentId, async (tx) => {
+    const { thought, decision: recorded } = await recordedCycle(tx, input);
+    if (thought) return planInTx(tx, { ...input, thought, already: recorded });
+    if (recorded) return recorded;
+    await appendEvent({ agentId, teamId, runId: agentRunId, cycle, ...event }, tx);
+    return decision;
   });
 }
 

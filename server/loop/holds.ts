@@ -1,7 +1,7 @@
 import "server-only";
 import type { Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
-import { appendEvent, decisionRecorded } from "../agents/events";
+import { appendEvent, recordDecisionOnce } from "../agents/events";
 import { underAgentLock } from "../db/agent-lock";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 
@@ -149,18 +149,11 @@ export async function settleHold({ agentId, teamId, agentRunId, cycle, approvalI
         select: { status: true, kind: true, comment: true },
       });
     }
-    if (!(await decisionRecorded(tx, { agentId, teamId, cycle, approvalId })))
-      await appendEvent(
-        {
-          agentId,
-          teamId,
-          runId: agentRunId,
-          cycle,
-          type: "approval_decided",
-          payload: { stage: "hold", approvalId, kind: approval.kind, status: approval.status, timedOut: approval.status === "expired" },
-        },
-        tx,
-      );
+    await recordDecisionOnce(
+      tx,
+      { agentId, teamId, runId: agentRunId, cycle, approvalId },
+      { stage: "hold", kind: approval.kind, status: approval.status, timedOut: approval.status === "expired" },
+    );
     if (approval.status === "approved") {
       const agent = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { budgetUsd: true, budgetTokens: true } });
       await tx.agent.updateMany({

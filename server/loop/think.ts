@@ -155,20 +155,11 @@ async function callModelForCycle({
     }
     const step = { agentId, teamId, agentRunId, cycle, agent };
     if (!verdict.ok) {
-      return decideOnce(step, async (tx) => {
-        await appendEvent(
-          {
-            agentId,
-            teamId,
-            runId: agentRunId,
-            cycle,
-            type: "budget",
-            payload: { stage: "think", reason: verdict.reason, message: verdict.message },
-          },
-          tx,
-        );
-        return { kind: "stop", status: verdict.reason === "cycles" ? "completed" : "budget_exhausted", reason: verdict.message };
-      });
+      return decideOnce(
+        step,
+        { type: "budget", payload: { stage: "think", reason: verdict.reason, message: verdict.message } },
+        { kind: "stop", status: verdict.reason === "cycles" ? "completed" : "budget_exhausted", reason: verdict.message },
+      );
     }
 
     let endpoint: ModelEndpoint;
@@ -193,21 +184,15 @@ async function callModelForCycle({
     );
     if (!result.ok) {
       await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
-      return decideOnce(step, async (tx) => {
-        await appendEvent(
-          {
-            agentId,
-            teamId,
-            runId: agentRunId,
-            cycle,
-            type: "error",
-            payload: { stage: "think", kind: result.kind, message: result.error, attempts: result.attempts ?? 1 },
-            durationMs: result.durationMs,
-          },
-          tx,
-        );
-        return { kind: "idle" as const, reason: result.error };
-      });
+      return decideOnce(
+        step,
+        {
+          type: "error",
+          payload: { stage: "think", kind: result.kind, message: result.error, attempts: result.attempts ?? 1 },
+          durationMs: result.durationMs,
+        },
+        { kind: "idle", reason: result.error },
+      );
     }
     const { reply } = result;
     const cost = costOf(agent.model, reply.usage, prices);

@@ -1,5 +1,6 @@
 import "server-only";
-import { SpanStatusCode, context, trace, type Attributes, type Tracer } from "@opentelemetry/api";
+import { context, trace, type Attributes, type Tracer } from "@opentelemetry/api";
+import { inSpan } from "@longhaul/executor/tracing";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
@@ -55,17 +56,7 @@ export function isTracingOn(): boolean {
 /** Runs `fn` inside a span (a child of the active one); records a thrown error on it. A no-op when tracing is off. */
 export async function withSpan<T>(name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
   if (!tracer) return fn();
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
-    try {
-      return await fn();
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return inSpan(tracer, name, attributes, fn);
 }
 
 /** Adds attributes known only at the end (tokens, the outcome) to the active span. */

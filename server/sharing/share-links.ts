@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { db } from "../db/client";
+import { db, type Prisma } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { recordAudit } from "../audit/record";
 
@@ -28,19 +28,6 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export type ShareLinkStatus = "active" | "expired" | "revoked";
 
-export type ShareLinkSummary = {
-  id: string;
-  agentId: string;
-  status: ShareLinkStatus;
-  redactToolData: boolean;
-  redactMemories: boolean;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
-  createdAt: Date;
-  createdBy: string | null;
-};
-
 const summarySelect = {
   id: true,
   agentId: true,
@@ -53,17 +40,10 @@ const summarySelect = {
   createdBy: { select: { name: true } },
 } as const;
 
-type SummaryRow = {
-  id: string;
-  agentId: string;
-  redactToolData: boolean;
-  redactMemories: boolean;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
-  createdAt: Date;
-  createdBy: { name: string } | null;
-};
+type SummaryRow = Prisma.ShareLinkGetPayload<{ select: typeof summarySelect }>;
+
+/** A link as its team sees it: never the token or its hash, the creator by name, and its status now. */
+export type ShareLinkSummary = Omit<SummaryRow, "createdBy"> & { status: ShareLinkStatus; createdBy: string | null };
 
 function statusOf(link: { revokedAt: Date | null; expiresAt: Date | null }, now: Date): ShareLinkStatus {
   if (link.revokedAt) return "revoked";

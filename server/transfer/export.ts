@@ -5,7 +5,7 @@ import { col } from "../db/columns";
 import { MemoryKind } from "../db/generated/enums";
 import { rows, sqlRow } from "../db/rows";
 import { notFound } from "../errors";
-import { coldThroughSeq, readSegment, segmentsAfterSeq } from "../hibernation/segments";
+import { coldThroughSeq, readSegment, segmentsAfterSeq, type ColdEvent } from "../hibernation/segments";
 
 /**
  * An agent's full history as JSON Lines: one header line, the agent, then its events (in seq
@@ -22,18 +22,9 @@ type Line = Record<string, unknown>;
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
 
 /** One event's line, the same for hot rows and hibernated segments (money and time already as text). */
-function eventLine(e: {
-  seq: number;
-  cycle: number;
-  type: string;
-  stepId: string | null;
-  payload: unknown;
-  tokensIn: number;
-  tokensOut: number;
-  costUsd: string;
-  durationMs: number | null;
-  createdAt: string | null;
-}): Line {
+function eventLine(
+  e: Omit<ColdEvent, "id" | "runId" | "type" | "createdAt" | "spendIds"> & { type: string; createdAt: string | null },
+): Line {
   const { seq, cycle, type, stepId, payload, tokensIn, tokensOut, costUsd, durationMs, createdAt } = e;
   return { kind: "event", seq, cycle, type, stepId, payload, tokensIn, tokensOut, costUsd, durationMs, createdAt };
 }

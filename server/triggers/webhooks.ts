@@ -10,6 +10,7 @@ import { nextScheduledAt } from "../agents/cron-expression";
 import { AgentNotDeliverableError, deliverTrigger, recentDeliveries } from "./deliver";
 import { boundedBody } from "./payload";
 import { recordAudit } from "../audit/record";
+import { readBodyUpTo } from "../http/body";
 
 /**
  * Webhooks: `POST /api/hooks/<agent id>` with `X-Longhaul-Delivery: <id>` and
@@ -103,27 +104,6 @@ function refuse(status: number, code: string, message: string, log: Record<strin
   return reply(status, { error: { code, message } });
 }
 
-/** Reads at most `maxBytes`; null when the body (declared or actually sent) is larger. */
-async function readLimited(req: Request, maxBytes: number): Promise<Buffer | null> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) return null;
-  if (!req.body) return Buffer.alloc(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** "valid", "stale" (the MAC is right but the timestamp is too far from now) or "invalid". */
 function checkSignature(secret: string, raw: Buffer, deliveryId: string, header: string | null): "valid" | "stale" | "invalid" {
   const parsed = SIGNATURE.exec(header?.trim().toLowerCase() ?? "");
@@ -137,7 +117,7 @@ function checkSignature(secret: string, raw: Buffer, deliveryId: string, header:
 
 /** Handles one webhook call: size, signature, delivery id, then the delivery itself. */
 export async function receiveWebhook(req: Request, agentParam: string): Promise<Response> {
-  const raw = await readLimited(req, WEBHOOK_MAX_BYTES);
+  const raw = await readBodyUpTo(req, WEBHOOK_MAX_BYTES);
   if (!raw) {
     return refuse(413, "PAYLOAD_TOO_LARGE", `The body is larger than ${WEBHOOK_MAX_BYTES / 1024} KB, the most a webhook accepts.`, {
       agentId: agentParam.slice(0, 64),

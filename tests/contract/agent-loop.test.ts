@@ -1,53 +1,21 @@
-import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type * as ControlModule from "~/server/agents/control";
+import { describe, expect, it } from "vitest";
+import type { AgentSettingsInput } from "~/shared/agent-input";
 import type { ToolName } from "~/shared/tool-catalog";
 import { db } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
-import type { RunningExecutor } from "@longhaul/executor";
 import { agentInput } from "../factories/agent";
 import { addTestMember, createTestTeam } from "../factories/team";
-import { agentAndCycleOf, startFakeOpenAI, type FakeOpenAI, type ScriptedReply, type ScriptedUsage } from "../fixtures/fake-openai";
-import { serveAppFunctions, startTestExecutor } from "./harness";
+import { toolCall, withContractApp, type AgentScript } from "../fixtures/contract-app";
+import type { ScriptedUsage } from "../fixtures/fake-openai";
 
 /**
  * The agent loop end to end: the app's real Inngest functions served by the SDK, the project's
  * executor, PostgreSQL, and the real openai SDK talking to a local OpenAI-compatible server.
  */
-let executor: RunningExecutor;
-let fake: FakeOpenAI;
-let app: Awaited<ReturnType<typeof serveAppFunctions>> | undefined;
-let control: typeof ControlModule;
-// Per agent name: what the "model" does at each cycle.
-const scripts = new Map<string, (cycle: number) => ScriptedReply>();
-
-const tool = (name: string, args: unknown, usage?: ScriptedUsage): ScriptedReply => ({
-  kind: "tool_calls",
-  calls: [{ name, arguments: args }],
-  content: `I will use ${name}.`,
-  ...(usage ? { usage } : {}),
-});
+const app = withContractApp();
+const tool = toolCall;
 // $0.015 per reply: 100k prompt tokens of gpt-4o-mini.
 const PRICEY: ScriptedUsage = { prompt_tokens: 100_000, completion_tokens: 0 };
-
-beforeAll(async () => {
-  // On the address vitest.config.ts gives the app's Inngest client (INNGEST_DEV).
-  executor = await startTestExecutor({ port: Number(new URL(process.env.INNGEST_DEV!).port), worker: { backoffBaseMs: 100 } });
-  fake = await startFakeOpenAI();
-  fake.setResponder((body: ChatCompletionCreateParams) => {
-    const { agent: name, cycle } = agentAndCycleOf(body);
-    return scripts.get(name)?.(cycle) ?? { kind: "message", content: "no script" };
-  });
-  control = await import("~/server/agents/control");
-  app = await serveAppFunctions(() => executor);
-}, 60_000);
-
-afterAll(async () => {
-  // Nothing of this app may keep running (or firing on its schedule) for later test files on the same database.
-  await app?.close();
-  await executor?.stop();
-  await fake?.stop();
-});
 
 type ToolSetting = { name: ToolName; enabled: boolean; approval: "never" | "always" | "first_time" };
 const TOOLS = (overrides: Partial<Record<string, ToolSetting["approval"]>> = {}): ToolSetting[] =>
@@ -57,16 +25,8 @@ const TOOLS = (overrides: Partial<Record<string, ToolSetting["approval"]>> = {})
     approval: overrides[name] ?? "never",
   }));
 
-async function newAgent(name: string, script: (cycle: number) => ScriptedReply, overrides: Record<string, unknown> = {}, tools = TOOLS()) {
-  const owner = await createTestTeam();
-  // The team's own provider row and encrypted key, as an admin would set them up.
-  const provider = await owner.caller.provider.create({ name: `fake-${name}`, baseUrl: fake.baseURL, apiKey: `sk-${owner.team.id}` });
-  const agent = await owner.caller.agent.create(
-    agentInput({ name, provider: provider.id, model: "gpt-4o-mini", cooldownSeconds: 1, budgetUsd: 5, tools, ...overrides }),
-  );
-  scripts.set(name, script);
-  return { agentId: agent.id, teamId: owner.team.id, userId: owner.user.id };
-}
+const newAgent = (name: string, script: AgentScript, overrides: Partial<AgentSettingsInput> = {}, tools = TOOLS()) =>
+  app.scriptedAgent(name, script, { cooldownSeconds: 1, tools, ...overrides });
 
 async function waitForStatus(agentId: string, statuses: AgentStatus[], timeoutMs = 40_000) {
   const deadline = Date.now() + timeoutMs;
@@ -95,7 +55,7 @@ describe("agent loop", () => {
             ? tool("remember", { content: "Prices rose in November." })
             : tool("finish", { result: "Reported the price change." }),
     );
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     const agent = await waitForStatus(ids.agentId, ["completed", "failed", "stuck", "budget_exhausted"]);
     expect(agent).toMatchObject({ status: "completed", cycleCount: 4, statusReason: "Reported the price change." });
     expect(await eventTypes(ids.agentId)).toEqual([
@@ -129,7 +89,7 @@ describe("agent loop", () => {
     expect(spend).toHaveLength(4);
     expect(spend.every((s) => s.state === "committed" && s.eventId !== null)).toBe(true);
     expect(Number(row.spentUsd)).toBeGreaterThan(0);
-    const calls = fake.requests.filter((r) => JSON.stringify(r.body).includes("Happy path"));
+    const calls = app.fake.requests.filter((r) => JSON.stringify(r.body).includes("Happy path"));
     expect(calls).toHaveLength(4);
     // The model was called with the team's own key, decrypted only for the call.
     expect(calls.every((r) => r.headers.authorization === `Bearer sk-${ids.teamId}`)).toBe(true);
@@ -143,19 +103,19 @@ describe("agent loop", () => {
       {},
       TOOLS({ send_message: "always" }),
     );
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await waitForStatus(ids.agentId, ["waiting_approval"]);
     const first = await db.approval.findFirstOrThrow({
       where: { agentId: ids.agentId, status: "pending" },
       select: { id: true, toolName: true },
     });
     expect(first.toolName).toBe("send_message");
-    await control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: first.id, decision: "approved" });
+    await app.control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: first.id, decision: "approved" });
     await expect
       .poll(() => db.approval.count({ where: { agentId: ids.agentId, status: "pending", NOT: { id: first.id } } }), { timeout: 20_000 })
       .toBe(1);
     const second = await db.approval.findFirstOrThrow({ where: { agentId: ids.agentId, status: "pending" }, select: { id: true } });
-    await control.decideApproval({
+    await app.control.decideApproval({
       teamId: ids.teamId,
       userId: ids.userId,
       approvalId: second.id,
@@ -171,7 +131,7 @@ describe("agent loop", () => {
     });
     expect(results.map((r) => (r.payload as { status: string }).status)).toEqual(["succeeded", "rejected", "succeeded"]);
     await expect(
-      control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: second.id, decision: "approved" }),
+      app.control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: second.id, decision: "approved" }),
     ).rejects.toThrow("This approval was already rejected.");
   });
 
@@ -183,7 +143,7 @@ describe("agent loop", () => {
       TOOLS({ send_message: "always" }),
     );
     await db.agent.update({ where: { id: ids.agentId }, data: { approvalTimeoutSeconds: 1, approvalTimeoutPolicy: "reject" } });
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await waitForStatus(ids.agentId, ["completed"]);
     const approval = await db.approval.findFirstOrThrow({ where: { agentId: ids.agentId }, select: { status: true, comment: true } });
     expect(approval).toEqual({ status: "expired", comment: 'No answer in time: policy "reject".' });
@@ -192,18 +152,18 @@ describe("agent loop", () => {
 
   it("never starts a model call that could cross the hard budget", async () => {
     const ids = await newAgent("Broke", () => tool("finish", { result: "never reached" }), { budgetUsd: 0.000001 });
-    const before = fake.requests.length;
-    await control.startAgent(ids);
+    const before = app.fake.requests.length;
+    await app.control.startAgent(ids);
     const agent = await waitForStatus(ids.agentId, ["budget_exhausted"]);
     expect(agent.statusReason).toMatch(/could cross the \$0\.00 limit/);
-    expect(fake.requests.length).toBe(before);
+    expect(app.fake.requests.length).toBe(before);
     expect(await db.spendEntry.count({ where: { agentId: ids.agentId } })).toBe(0);
     // Raising the budget resumes a budget-exhausted agent from where it stopped.
     const owner = await db.member.findFirstOrThrow({ where: { teamId: ids.teamId, role: "owner" }, select: { userId: true } });
-    await expect(control.raiseBudget({ ...ids, userId: owner.userId, raise: { budgetTokens: 10 } })).rejects.toThrow(
+    await expect(app.control.raiseBudget({ ...ids, userId: owner.userId, raise: { budgetTokens: 10 } })).rejects.toThrow(
       /Check the new limits/,
     );
-    const raised = await control.raiseBudget({ ...ids, userId: owner.userId, raise: { budgetUsd: "5" } });
+    const raised = await app.control.raiseBudget({ ...ids, userId: owner.userId, raise: { budgetUsd: "5" } });
     expect(raised).toEqual({ resumed: true, approvedHold: false });
     const done = await waitForStatus(ids.agentId, ["completed"]);
     expect(done.statusReason).toBe("never reached");
@@ -214,7 +174,7 @@ describe("agent loop", () => {
       cycle < 5 ? tool("update_world_state", { set: { cycle } }) : tool("finish", { result: "five" }),
     );
     await db.agent.update({ where: { id: ids.agentId }, data: { cyclesPerRun: 2 } });
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await waitForStatus(ids.agentId, ["completed"]);
     const runs = await db.agentRun.findMany({
       where: { agentId: ids.agentId },
@@ -234,17 +194,17 @@ describe("agent loop", () => {
     const ids = await newAgent("Pausable", (cycle) =>
       cycle < 6 ? tool("update_world_state", { set: { cycle } }) : tool("finish", { result: "resumed fine" }),
     );
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await expect
       .poll(async () => (await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).cycleCount, { timeout: 20_000 })
       .toBeGreaterThanOrEqual(2);
-    await control.pauseAgent(ids);
+    await app.control.pauseAgent(ids);
     await new Promise((r) => setTimeout(r, 2500));
     const paused = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { status: true, cycleCount: true } });
     expect(paused.status).toBe("paused");
     await new Promise((r) => setTimeout(r, 1500));
     expect((await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).cycleCount).toBe(paused.cycleCount);
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     const done = await waitForStatus(ids.agentId, ["completed"]);
     expect(done.cycleCount).toBe(6);
   });
@@ -255,11 +215,11 @@ describe("agent loop", () => {
       (cycle) => (cycle < 8 ? { ...tool("update_world_state", { set: { cycle } }), delayMs: 150 } : tool("finish", { result: "done" })),
       { cooldownSeconds: 0 },
     );
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await expect
       .poll(async () => (await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).cycleCount, { timeout: 20_000 })
       .toBeGreaterThanOrEqual(2);
-    await control.pauseAgent(ids);
+    await app.control.pauseAgent(ids);
     await new Promise((r) => setTimeout(r, 1500));
     const paused = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { status: true, cycleCount: true } });
     expect(paused.status).toBe("paused");
@@ -269,7 +229,7 @@ describe("agent loop", () => {
     // No cycle was thought after the pause: one thought per cycle, none beyond the counted ones.
     const thoughts = await db.agentEvent.count({ where: { agentId: ids.agentId, type: "thought" } });
     expect(thoughts).toBeLessThanOrEqual(paused.cycleCount + 1);
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     const done = await waitForStatus(ids.agentId, ["completed"]);
     expect(done.cycleCount).toBe(8);
     expect(await db.agentEvent.count({ where: { agentId: ids.agentId, type: "thought" } })).toBe(8);
@@ -284,8 +244,8 @@ describe("agent loop", () => {
     );
     const agent = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { provider: true } });
     await db.modelProvider.update({ where: { id: agent.provider }, data: { embeddingModel: "text-embedding-3-small" } });
-    const embeddingsBefore = fake.requests.filter((r) => r.path === "/v1/embeddings").length;
-    await control.startAgent(ids);
+    const embeddingsBefore = app.fake.requests.filter((r) => r.path === "/v1/embeddings").length;
+    await app.control.startAgent(ids);
     await waitForStatus(ids.agentId, ["completed"]);
     const episodes = await db.memory.findMany({
       where: { agentId: ids.agentId, kind: "episode" },
@@ -295,7 +255,7 @@ describe("agent loop", () => {
     expect(episodes).toHaveLength(14);
     expect(episodes[0]!.content).toMatch(/^Cycle 1: update_world_state\(/);
     // Each think embedded the previous cycles' pending episodes together with its query: one request per cycle.
-    const calls = fake.requests.filter((r) => r.path === "/v1/embeddings").slice(embeddingsBefore);
+    const calls = app.fake.requests.filter((r) => r.path === "/v1/embeddings").slice(embeddingsBefore);
     expect(calls).toHaveLength(14);
     expect(calls.every((c) => c.headers.authorization === `Bearer sk-${ids.teamId}`)).toBe(true);
     expect(episodes.slice(0, 13).every((e) => e.embedder === "openai:text-embedding-3-small")).toBe(true);
@@ -335,7 +295,7 @@ describe("agent loop", () => {
       cycle < 20 ? tool("update_world_state", { set: { cycle } }) : tool("finish", { result: "twenty" }),
     );
     await db.agent.update({ where: { id: ids.agentId }, data: { cooldownSeconds: 0 } });
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     const agent = await waitForStatus(ids.agentId, ["completed"], 60_000);
     expect(agent.cycleCount).toBe(20);
     const events = await db.agentEvent.findMany({
@@ -376,15 +336,15 @@ describe("agent loop", () => {
           ? tool("ask_human", { question: "Go on?" })
           : tool("finish", { result: "ok" }),
     );
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await waitForStatus(ids.agentId, ["waiting_approval"]);
     await new Promise((r) => setTimeout(r, 4000));
     const agent = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { status: true, cycleCount: true } });
     expect(agent).toEqual({ status: "waiting_approval", cycleCount: 3 });
     // Paused and resumed while the question is open: a new run finds the open question and waits again, shown as such.
-    await control.pauseAgent(ids);
+    await app.control.pauseAgent(ids);
     await waitForStatus(ids.agentId, ["paused"]);
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await waitForStatus(ids.agentId, ["waiting_approval"]);
     await new Promise((r) => setTimeout(r, 2000));
     expect(await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { status: true, cycleCount: true } })).toEqual({
@@ -398,7 +358,7 @@ describe("agent loop", () => {
     const ids = await newAgent("Curious", (cycle) =>
       cycle === 1 ? tool("ask_human", { question: "Which region first?" }) : tool("finish", { result: "asked" }),
     );
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await waitForStatus(ids.agentId, ["waiting_approval"]);
     const question = await db.approval.findFirstOrThrow({
       where: { agentId: ids.agentId, status: "pending" },
@@ -406,9 +366,9 @@ describe("agent loop", () => {
     });
     expect(question.kind).toBe("question");
     await expect(
-      control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: question.id, decision: "approved" }),
+      app.control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: question.id, decision: "approved" }),
     ).rejects.toThrow("Write an answer to the agent's question.");
-    await control.decideApproval({
+    await app.control.decideApproval({
       teamId: ids.teamId,
       userId: ids.userId,
       approvalId: question.id,
@@ -430,9 +390,9 @@ describe("agent loop", () => {
       {},
       TOOLS({ send_message: "always" }),
     );
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await waitForStatus(ids.agentId, ["waiting_approval"]);
-    await control.stopAgent({ ...ids, reason: "Campaign cancelled." });
+    await app.control.stopAgent({ ...ids, reason: "Campaign cancelled." });
     const agent = await waitForStatus(ids.agentId, ["stopped"]);
     expect(agent.statusReason).toBe("Campaign cancelled.");
     expect(await db.approval.count({ where: { agentId: ids.agentId, status: "cancelled" } })).toBe(1);
@@ -446,7 +406,7 @@ describe("agent loop", () => {
     const agent = await owner.caller.agent.create(
       agentInput({ name: "Via tRPC", tools: TOOLS({ send_message: "always" }), cooldownSeconds: 1 }),
     );
-    scripts.set("Via tRPC", () => tool("send_message", { subject: "s", body: "b" }));
+    app.scripts.set("Via tRPC", () => tool("send_message", { subject: "s", body: "b" }));
     const viewer = await addTestMember(owner.team.id, "viewer");
     const stranger = await createTestTeam();
     await expect(viewer.caller.agent.start({ id: agent.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
@@ -472,7 +432,7 @@ describe("agent loop", () => {
     const ids = await newAgent("Repeater", (cycle) =>
       cycle <= 3 ? tool("search_memory", { query: "the same thing" }) : tool("finish", { result: "unstuck" }),
     );
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     const agent = await waitForStatus(ids.agentId, ["stuck"]);
     expect(agent.cycleCount).toBe(3);
     expect(agent.statusReason).toContain("search_memory");
@@ -482,8 +442,8 @@ describe("agent loop", () => {
     });
     expect(hold).toMatchObject({ status: "pending", cycle: 4 });
     // Resuming is refused while the decision is pending; answering it is the way on.
-    await expect(control.startAgent(ids)).rejects.toThrow(/pending approval/);
-    await control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: hold.id, decision: "approved" });
+    await expect(app.control.startAgent(ids)).rejects.toThrow(/pending approval/);
+    await app.control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: hold.id, decision: "approved" });
     const done = await waitForStatus(ids.agentId, ["completed"]);
     expect(done).toMatchObject({ cycleCount: 4, statusReason: "unstuck" });
     const decided = await db.agentEvent.findFirstOrThrow({
@@ -498,7 +458,7 @@ describe("agent loop", () => {
     const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"];
     const ids = await newAgent("Going nowhere", (cycle) => tool("search_memory", { query: words[cycle % words.length] }));
     await db.agent.update({ where: { id: ids.agentId }, data: { stuckNoProgressCycles: 3 } });
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     const agent = await waitForStatus(ids.agentId, ["stuck"]);
     // Cycle 1's empty answer is new; cycles 2-4 repeat it; the hold comes before cycle 5 thinks.
     expect(agent.cycleCount).toBe(4);
@@ -513,7 +473,7 @@ describe("agent loop", () => {
       where: { agentId: ids.agentId, kind: "stuck", status: "pending" },
       select: { id: true },
     });
-    await control.decideApproval({
+    await app.control.decideApproval({
       teamId: ids.teamId,
       userId: ids.userId,
       approvalId: hold.id,
@@ -534,11 +494,11 @@ describe("agent loop", () => {
     );
     const admin = await addTestMember(ids.teamId, "admin");
     const member = await addTestMember(ids.teamId, "member");
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     const held = await waitForStatus(ids.agentId, ["waiting_approval"]);
     expect(held.cycleCount).toBe(2);
     expect(held.statusReason).toMatch(/past the 50% soft limit/);
-    const requestsWhileHeld = fake.requests.length;
+    const requestsWhileHeld = app.fake.requests.length;
     const hold = await db.approval.findFirstOrThrow({
       where: { agentId: ids.agentId, kind: "budget" },
       select: { id: true, status: true, context: true },
@@ -551,7 +511,7 @@ describe("agent loop", () => {
     await admin.caller.agent.raiseBudget({ id: ids.agentId, budgetUsd: "1" });
     const done = await waitForStatus(ids.agentId, ["completed"]);
     expect(done.cycleCount).toBe(4);
-    expect(fake.requests.length).toBeGreaterThan(requestsWhileHeld);
+    expect(app.fake.requests.length).toBeGreaterThan(requestsWhileHeld);
     const decided = await db.approval.findUniqueOrThrow({ where: { id: hold.id }, select: { status: true, decidedById: true } });
     expect(decided).toEqual({ status: "approved", decidedById: admin.user.id });
     expect(await db.auditLog.count({ where: { targetId: ids.agentId, action: "budget.raise" } })).toBe(1);
@@ -562,16 +522,16 @@ describe("agent loop", () => {
   it("at the soft limit, a rejection stops the agent and unanswered holds pause it", async () => {
     const script = () => tool("update_world_state", { set: { at: Date.now() } }, PRICEY);
     const rejected = await newAgent("Frugal", script, { budgetUsd: 0.05, softLimitPercent: 20 });
-    await control.startAgent(rejected);
+    await app.control.startAgent(rejected);
     await waitForStatus(rejected.agentId, ["waiting_approval"]);
     const hold = await db.approval.findFirstOrThrow({ where: { agentId: rejected.agentId, kind: "budget" }, select: { id: true } });
-    await control.decideApproval({ teamId: rejected.teamId, userId: rejected.userId, approvalId: hold.id, decision: "rejected" });
+    await app.control.decideApproval({ teamId: rejected.teamId, userId: rejected.userId, approvalId: hold.id, decision: "rejected" });
     const stopped = await waitForStatus(rejected.agentId, ["stopped"]);
     expect(stopped).toMatchObject({ cycleCount: 1, statusReason: "Stopped at the soft budget limit by a person." });
 
     const unanswered = await newAgent("Unattended", script, { budgetUsd: 0.05, softLimitPercent: 20 });
     await db.agent.update({ where: { id: unanswered.agentId }, data: { approvalTimeoutSeconds: 1 } });
-    await control.startAgent(unanswered);
+    await app.control.startAgent(unanswered);
     const paused = await waitForStatus(unanswered.agentId, ["paused"]);
     expect(paused.statusReason).toMatch(/nobody answered in time/);
     expect(await db.approval.findFirstOrThrow({ where: { agentId: unanswered.agentId }, select: { status: true } })).toEqual({
@@ -589,7 +549,7 @@ describe("agent loop", () => {
             ? { kind: "tool_calls", calls: [{ name: "send_message", arguments: "{not json" }] }
             : tool("finish", { result: "recovered" }),
     );
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await waitForStatus(ids.agentId, ["completed"]);
     const errors = await db.agentEvent.findMany({
       where: { agentId: ids.agentId, type: "error" },

@@ -1,15 +1,9 @@
-import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { RunningExecutor } from "@longhaul/executor";
-import type * as ControlModule from "~/server/agents/control";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import type { AgentSettingsInput } from "~/shared/agent-input";
 import type * as LoopModule from "~/server/loop";
-import type { ToolName } from "~/shared/tool-catalog";
 import { db } from "~/server/db/client";
 import type * as DeliverModule from "~/server/triggers/deliver";
-import { agentInput } from "../factories/agent";
-import { createTestTeam } from "../factories/team";
-import { agentAndCycleOf, startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
-import { serveAppFunctions, startTestExecutor } from "./harness";
+import { toolCall, withContractApp, type AgentScript } from "../fixtures/contract-app";
 
 /**
  * A person's decision or a trigger's wake-up that lands in the gap between the step that made it
@@ -33,45 +27,15 @@ vi.mock("~/server/loop", async (importOriginal) => {
   };
 });
 
-let executor: RunningExecutor;
-let fake: FakeOpenAI;
-let app: Awaited<ReturnType<typeof serveAppFunctions>> | undefined;
-let control: typeof ControlModule;
+const app = withContractApp();
 let deliver: typeof DeliverModule;
-const scripts = new Map<string, (cycle: number) => ScriptedReply>();
-const tool = (name: ToolName, args: unknown): ScriptedReply => ({
-  kind: "tool_calls",
-  calls: [{ name, arguments: args }],
-  content: `Using ${name}.`,
-});
-
+const tool = toolCall;
 beforeAll(async () => {
-  executor = await startTestExecutor({ port: Number(new URL(process.env.INNGEST_DEV!).port), worker: { backoffBaseMs: 100 } });
-  fake = await startFakeOpenAI();
-  fake.setResponder((body: ChatCompletionCreateParams) => {
-    const { agent: name, cycle } = agentAndCycleOf(body);
-    return scripts.get(name)?.(cycle) ?? { kind: "message", content: "no script" };
-  });
-  control = await import("~/server/agents/control");
   deliver = await import("~/server/triggers/deliver");
-  app = await serveAppFunctions(() => executor);
-}, 60_000);
-
-afterAll(async () => {
-  await app?.close();
-  await executor?.stop();
-  await fake?.stop();
 });
 
-async function newAgent(name: string, script: (cycle: number) => ScriptedReply, overrides: Record<string, unknown>) {
-  const owner = await createTestTeam();
-  const provider = await owner.caller.provider.create({ name: `fake-${name}`, baseUrl: fake.baseURL, apiKey: `sk-${owner.team.id}` });
-  const agent = await owner.caller.agent.create(
-    agentInput({ name, provider: provider.id, model: "gpt-4o-mini", budgetUsd: 5, approvalTimeoutSeconds: 3600, ...overrides }),
-  );
-  scripts.set(name, script);
-  return { agentId: agent.id, teamId: owner.team.id, userId: owner.user.id };
-}
+const newAgent = (name: string, script: AgentScript, overrides: Partial<AgentSettingsInput>) =>
+  app.scriptedAgent(name, script, { approvalTimeoutSeconds: 3600, ...overrides });
 
 async function finished(agentId: string, timeoutMs = 30_000) {
   await expect
@@ -98,9 +62,9 @@ describe("a decision or wake-up sent before the loop's wait began", () => {
       },
     );
     inTheGap.after.set(ids.agentId, async (_input, approvalId) => {
-      if (approvalId) await control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId, decision: "approved" });
+      if (approvalId) await app.control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId, decision: "approved" });
     });
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await finished(ids.agentId);
     expect(await db.outboxMessage.count({ where: { agentId: ids.agentId } })).toBe(1);
     expect(await db.approval.findFirstOrThrow({ where: { agentId: ids.agentId }, select: { status: true } })).toEqual({
@@ -125,7 +89,7 @@ describe("a decision or wake-up sent before the loop's wait began", () => {
         event: { body: { note: "in the gap" }, contentType: "application/json", bytes: 20 },
       });
     });
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await finished(ids.agentId);
   });
 });

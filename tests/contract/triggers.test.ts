@@ -1,15 +1,12 @@
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type * as ControlModule from "~/server/agents/control";
+import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/server/db/client";
-import type { RunningExecutor } from "@longhaul/executor";
 import type * as WebhooksModule from "~/server/triggers/webhooks";
 import { eventsAfter } from "~/server/agents/timeline";
 import { hibernateAgent } from "~/server/hibernation/hibernate";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
-import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";
-import { serveAppFunctions, startTestExecutor } from "./harness";
+import { withContractApp } from "../fixtures/contract-app";
 
 /**
  * Triggers end to end: a sleeping agent with a long cooldown is woken by a signed webhook and sees
@@ -19,41 +16,25 @@ import { serveAppFunctions, startTestExecutor } from "./harness";
  */
 const RESUMED = "Hibernated, then resumed";
 const RESUMED_LAST_CYCLE = 22;
-let executor: RunningExecutor;
-let fake: FakeOpenAI;
-let app: Awaited<ReturnType<typeof serveAppFunctions>> | undefined;
-let control: typeof ControlModule;
+const app = withContractApp((body) => {
+  const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
+  const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? 0);
+  if (text.includes(`"${RESUMED}"`)) {
+    const step =
+      cycle < RESUMED_LAST_CYCLE
+        ? { name: "update_world_state", arguments: { set: { [`c${cycle}`]: cycle } } }
+        : { name: "finish", arguments: { result: "Resumed from the cold checkpoint." } };
+    return { kind: "tool_calls", calls: [step], content: `Cycle ${cycle}.` };
+  }
+  const call =
+    cycle <= 2
+      ? { name: "update_world_state", arguments: { set: { waiting: cycle } } }
+      : { name: "finish", arguments: { result: "Handled the order." } };
+  return { kind: "tool_calls", calls: [call], content: `Cycle ${cycle}.` };
+});
 let webhooks: typeof WebhooksModule;
-
 beforeAll(async () => {
-  executor = await startTestExecutor({ port: Number(new URL(process.env.INNGEST_DEV!).port), worker: { backoffBaseMs: 100 } });
-  fake = await startFakeOpenAI();
-  fake.setResponder((body: ChatCompletionCreateParams) => {
-    const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
-    const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? 0);
-    if (text.includes(`"${RESUMED}"`)) {
-      const step =
-        cycle < RESUMED_LAST_CYCLE
-          ? { name: "update_world_state", arguments: { set: { [`c${cycle}`]: cycle } } }
-          : { name: "finish", arguments: { result: "Resumed from the cold checkpoint." } };
-      return { kind: "tool_calls", calls: [step], content: `Cycle ${cycle}.` };
-    }
-    const call =
-      cycle <= 2
-        ? { name: "update_world_state", arguments: { set: { waiting: cycle } } }
-        : { name: "finish", arguments: { result: "Handled the order." } };
-    return { kind: "tool_calls", calls: [call], content: `Cycle ${cycle}.` };
-  });
-  control = await import("~/server/agents/control");
   webhooks = await import("~/server/triggers/webhooks");
-  app = await serveAppFunctions(() => executor);
-}, 60_000);
-
-afterAll(async () => {
-  // Nothing of this app may keep running (or firing on its schedule) for later test files on the same database.
-  await app?.close();
-  await executor?.stop();
-  await fake?.stop();
 });
 
 async function waitFor<T>(what: string, read: () => Promise<T>, isDone: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
@@ -69,12 +50,12 @@ async function waitFor<T>(what: string, read: () => Promise<T>, isDone: (value: 
 describe("triggers", () => {
   it("a webhook wakes an agent sleeping through a one-hour cooldown, and the next prompt shows the payload", async () => {
     const owner = await createTestTeam();
-    const provider = await owner.caller.provider.create({ name: "fake-triggers", baseUrl: fake.baseURL, apiKey: "sk-triggers" });
+    const provider = await owner.caller.provider.create({ name: "fake-triggers", baseUrl: app.fake.baseURL, apiKey: "sk-triggers" });
     const agent = await owner.caller.agent.create(
       agentInput({ name: "Woken by a webhook", provider: provider.id, model: "gpt-4o-mini", cooldownSeconds: 3600, budgetUsd: 5 }),
     );
     const { secret } = await owner.caller.agent.rotateWebhookSecret({ id: agent.id });
-    await control.startAgent({ agentId: agent.id, teamId: owner.team.id, userId: owner.user.id });
+    await app.control.startAgent({ agentId: agent.id, teamId: owner.team.id, userId: owner.user.id });
     const read = () => db.agent.findUniqueOrThrow({ where: { id: agent.id }, select: { status: true, cycleCount: true } });
     await waitFor("cycle 1 to finish", read, (a) => a.cycleCount === 1 && a.status === "sleeping");
     // Let the cooldown wait register, so the wake event ends it (rather than the loop's recheck).
@@ -106,7 +87,7 @@ describe("triggers", () => {
     const done = await waitFor("the second woken cycle", read, (a) => a.status === "completed", 15_000);
     expect(done.cycleCount).toBe(3);
 
-    const prompts = fake.requests
+    const prompts = app.fake.requests
       .filter((r) => r.path === "/v1/chat/completions")
       .map((r) =>
         ((r.body as ChatCompletionCreateParams).messages ?? []).map((m) => (typeof m.content === "string" ? m.content : "")).join("\n"),
@@ -120,7 +101,7 @@ describe("triggers", () => {
   it("a webhook starts a hibernated agent, and a paused agent whose history went cold resumes from its checkpoint", async () => {
     const owner = await createTestTeam();
     const teamId = owner.team.id;
-    const provider = await owner.caller.provider.create({ name: "fake-hibernation", baseUrl: fake.baseURL, apiKey: "sk-hibernation" });
+    const provider = await owner.caller.provider.create({ name: "fake-hibernation", baseUrl: app.fake.baseURL, apiKey: "sk-hibernation" });
     const later = () => new Date(Date.now() + 1000 * 3_600_000);
 
     // 1. Never run, idle for longer than HIBERNATE_AFTER_HOURS: hibernated; a signed webhook starts it.
@@ -157,10 +138,10 @@ describe("triggers", () => {
     );
     const read = () =>
       db.agent.findUniqueOrThrow({ where: { id: agent.id }, select: { status: true, cycleCount: true, worldState: true } });
-    await control.startAgent({ agentId: agent.id, teamId, userId: owner.user.id });
+    await app.control.startAgent({ agentId: agent.id, teamId, userId: owner.user.id });
     // Past cycle 17 the rolling summary covers cycles 1-10 and the snapshot of cycle 10 exists: those can go cold.
     await waitFor("cycle 17", read, (a) => a.cycleCount >= 17, 90_000);
-    await control.pauseAgent({ agentId: agent.id, teamId, userId: owner.user.id });
+    await app.control.pauseAgent({ agentId: agent.id, teamId, userId: owner.user.id });
     const paused = await waitFor(
       "the run to end",
       () => db.agentRun.count({ where: { agentId: agent.id, status: "running" } }),
@@ -175,7 +156,7 @@ describe("triggers", () => {
     expect(await db.agentEvent.count({ where: { agentId: agent.id, cycle: { lte: 9, gte: 1 } } })).toBe(0);
     expect((await read()).status).toBe("paused"); // only idle agents change status
 
-    await control.startAgent({ agentId: agent.id, teamId, userId: owner.user.id });
+    await app.control.startAgent({ agentId: agent.id, teamId, userId: owner.user.id });
     const done = await waitFor("the resumed agent to finish", read, (a) => a.status === "completed", 60_000);
     expect(done.cycleCount).toBe(RESUMED_LAST_CYCLE);
     expect(done.worldState).toEqual(Object.fromEntries(Array.from({ length: RESUMED_LAST_CYCLE - 1 }, (_, i) => [`c${i + 1}`, i + 1])));

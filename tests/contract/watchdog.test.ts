@@ -1,15 +1,11 @@
-import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type * as ControlModule from "~/server/agents/control";
-import type { ToolName } from "~/shared/tool-catalog";
+import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/server/db/client";
-import type { RunningExecutor } from "@longhaul/executor";
 import { finishRun } from "@longhaul/executor/store";
 import type * as WatchdogModule from "~/server/operations/watchdog";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
-import { agentAndCycleOf, startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
-import { serveAppFunctions, startTestExecutor } from "./harness";
+import { toolCall, withContractApp } from "../fixtures/contract-app";
+import { agentAndCycleOf, type ScriptedReply } from "../fixtures/fake-openai";
 
 /**
  * Recovery end to end: the app's real Inngest functions served by the SDK, the project's executor and
@@ -18,20 +14,11 @@ import { serveAppFunctions, startTestExecutor } from "./harness";
  * the watchdog restarts it and it finishes from its checkpoint: every cycle thought once, every
  * message sent once.
  */
-let executor: RunningExecutor;
-let fake: FakeOpenAI;
-let app: Awaited<ReturnType<typeof serveAppFunctions>> | undefined;
-let control: typeof ControlModule;
-let watchdog: typeof WatchdogModule;
 
 const AGENT = "Watched";
 const LAST_CYCLE = 6;
 const KILL_CYCLE = 3;
-const tool = (name: ToolName, args: unknown): ScriptedReply => ({
-  kind: "tool_calls",
-  calls: [{ name, arguments: args }],
-  content: `Using ${name}.`,
-});
+const tool = toolCall;
 const script = (cycle: number): ScriptedReply =>
   cycle >= LAST_CYCLE
     ? tool("finish", { result: "Recovered and finished." })
@@ -45,40 +32,30 @@ const WAITER = "Waiting watched";
 const waiterRequests: number[] = [];
 let holdCycle: { cycle: number; arrived: () => void; release: Promise<void> } | null = null;
 
+const app = withContractApp(async (body) => {
+  const { agent: name, cycle } = agentAndCycleOf(body);
+  if (name === WAITER) {
+    waiterRequests.push(cycle);
+    return cycle === 1
+      ? tool("send_message", { subject: "Approved report", body: "Once." })
+      : tool("finish", { result: "Sent after recovery." });
+  }
+  if (name !== AGENT) return { kind: "message", content: "no script" };
+  modelRequests.push(cycle);
+  if (holdCycle?.cycle === cycle) {
+    holdCycle.arrived();
+    await holdCycle.release;
+  }
+  return script(cycle);
+});
+let watchdog: typeof WatchdogModule;
 beforeAll(async () => {
-  executor = await startTestExecutor({ port: Number(new URL(process.env.INNGEST_DEV!).port), worker: { backoffBaseMs: 100 } });
-  fake = await startFakeOpenAI();
-  fake.setResponder(async (body: ChatCompletionCreateParams) => {
-    const { agent: name, cycle } = agentAndCycleOf(body);
-    if (name === WAITER) {
-      waiterRequests.push(cycle);
-      return cycle === 1
-        ? tool("send_message", { subject: "Approved report", body: "Once." })
-        : tool("finish", { result: "Sent after recovery." });
-    }
-    if (name !== AGENT) return { kind: "message", content: "no script" };
-    modelRequests.push(cycle);
-    if (holdCycle?.cycle === cycle) {
-      holdCycle.arrived();
-      await holdCycle.release;
-    }
-    return script(cycle);
-  });
-  control = await import("~/server/agents/control");
   watchdog = await import("~/server/operations/watchdog");
-  app = await serveAppFunctions(() => executor);
-}, 60_000);
-
-afterAll(async () => {
-  // Nothing of this app may keep running (or firing on its schedule) for later test files on the same database.
-  await app?.close();
-  await executor?.stop();
-  await fake?.stop();
 });
 
 /** Ends a run the way the executor ends a cancelled one: status, jobs and waits in one transaction. */
 async function cancelAtExecutor(runId: string) {
-  const client = await executor.pool.connect();
+  const client = await app.executor.pool.connect();
   try {
     await client.query("BEGIN");
     await finishRun(client, runId, "cancelled", { output: null, error: { name: "Cancelled", message: "killed by the test" } });
@@ -90,22 +67,22 @@ async function cancelAtExecutor(runId: string) {
 
 /** Fires the watchdog's cron schedule now and waits for that pass to finish. */
 async function runWatchdogPass() {
-  const fn = await executor.pool.query<{ id: string }>(
+  const fn = await app.executor.pool.query<{ id: string }>(
     `SELECT id FROM executor_function WHERE id LIKE '%agent-watchdog' AND NOT "isArchived"`,
   );
   const functionId = fn.rows[0]!.id;
   const done = async () =>
     Number(
-      (await executor.pool.query(`SELECT count(*) FROM executor_run WHERE "functionId" = $1 AND status <> 'running'`, [functionId])).rows[0]
-        .count,
+      (await app.executor.pool.query(`SELECT count(*) FROM executor_run WHERE "functionId" = $1 AND status <> 'running'`, [functionId]))
+        .rows[0].count,
     );
   const before = await done();
-  await executor.pool.query(
+  await app.executor.pool.query(
     `UPDATE executor_cron SET "nextRunAt" = (now() AT TIME ZONE 'UTC') - interval '1 second' WHERE "functionId" = $1`,
     [functionId],
   );
   await expect.poll(done, { timeout: 20_000 }).toBeGreaterThan(before);
-  const last = await executor.pool.query(
+  const last = await app.executor.pool.query(
     `SELECT status, output FROM executor_run WHERE "functionId" = $1 ORDER BY "startedAt" DESC LIMIT 1`,
     [functionId],
   );
@@ -115,7 +92,7 @@ async function runWatchdogPass() {
 describe("the watchdog, end to end", () => {
   it("restarts an agent whose run died at the executor; it continues from its checkpoint with no repeated cycle or message", async () => {
     const owner = await createTestTeam();
-    const provider = await owner.caller.provider.create({ name: "fake-watchdog", baseUrl: fake.baseURL, apiKey: "sk-test" });
+    const provider = await owner.caller.provider.create({ name: "fake-watchdog", baseUrl: app.fake.baseURL, apiKey: "sk-test" });
     const tools = (["update_world_state", "send_message", "finish"] as const).map((name) => ({
       name,
       enabled: true,
@@ -130,7 +107,7 @@ describe("the watchdog, end to end", () => {
     const arrived = new Promise<void>((resolve) => {
       holdCycle = { cycle: KILL_CYCLE, arrived: resolve, release: new Promise<void>((r) => (release = r)) };
     });
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await arrived;
     // The run dies at the executor while cycle 3's model call is in flight; the app's step still finishes the cycle.
     const claim = await db.agentRun.findFirstOrThrow({
@@ -205,7 +182,7 @@ describe("the watchdog, end to end", () => {
 
   it("the scheduled function leaves a live wait alone, restarts a wait whose run died, and the recovered run gets the answer", async () => {
     const owner = await createTestTeam();
-    const provider = await owner.caller.provider.create({ name: "fake-waiter", baseUrl: fake.baseURL, apiKey: "sk-test" });
+    const provider = await owner.caller.provider.create({ name: "fake-waiter", baseUrl: app.fake.baseURL, apiKey: "sk-test" });
     const tools = [
       { name: "send_message" as const, enabled: true, approval: "always" as const },
       { name: "finish" as const, enabled: true, approval: "never" as const },
@@ -214,7 +191,7 @@ describe("the watchdog, end to end", () => {
       agentInput({ name: WAITER, provider: provider.id, model: "gpt-4o-mini", cooldownSeconds: 1, budgetUsd: 5, tools }),
     );
     const ids = { agentId: created.id, teamId: owner.team.id, userId: owner.user.id };
-    await control.startAgent(ids);
+    await app.control.startAgent(ids);
     await expect
       .poll(async () => (await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).status, { timeout: 20_000 })
       .toBe("waiting_approval");
@@ -251,7 +228,7 @@ describe("the watchdog, end to end", () => {
     await expect.poll(async () => db.executorWait.count({ where: { runId: recoveredRun.executorRunId! } }), { timeout: 20_000 }).toBe(1);
     expect((await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).status).toBe("waiting_approval");
     const approval = await db.approval.findFirstOrThrow({ where: { agentId: ids.agentId, status: "pending" }, select: { id: true } });
-    await control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: approval.id, decision: "approved" });
+    await app.control.decideApproval({ teamId: ids.teamId, userId: ids.userId, approvalId: approval.id, decision: "approved" });
     await expect
       .poll(async () => (await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).status, { timeout: 20_000 })
       .toBe("completed");

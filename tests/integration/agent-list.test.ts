@@ -5,6 +5,7 @@ import { db, Prisma } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
 import type { ListedStatus } from "~/shared/agent-status";
 import { createTestTeam } from "../factories/team";
+import { expectTrpcError } from "../fixtures/trpc-errors";
 
 /** agent.list against the real database: keyset pages, filters, search, team scoping and sparklines. */
 
@@ -12,16 +13,6 @@ const DAY = 86_400_000;
 const SORTS: AgentSort[] = ["lastActive", "name", "created", "spend"];
 type Caller = Awaited<ReturnType<typeof createTestTeam>>["caller"];
 type ListInput = { sort?: AgentSort; status?: ListedStatus; search?: string };
-
-async function expectTrpcError(promise: Promise<unknown>, code: string) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e as { code?: string; message: string },
-  );
-  expect(error, `expected a ${code} error`).not.toBeNull();
-  expect(error!.code).toBe(code);
-  return error!;
-}
 
 /** Follows nextCursor from the first page to the last; returns the ids in the order shown. */
 async function walk(caller: Caller, input: ListInput, limit: number) {

@@ -4,16 +4,7 @@ import { agentInput } from "../factories/agent";
 import { postTrpc } from "../factories/http";
 import { createTestProvider } from "../factories/provider";
 import { addTestMember, anonymousCaller, createTestTeam } from "../factories/team";
-
-async function expectTrpcError(promise: Promise<unknown>, code: string) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e as { code?: string; message: string; cause?: { fieldErrors?: Record<string, string[]> } },
-  );
-  expect(error, `expected a ${code} error`).not.toBeNull();
-  expect(error!.code).toBe(code);
-  return error!;
-}
+import { expectTrpcError } from "../fixtures/trpc-errors";
 
 describe("agent.create", () => {
   it("saves a valid agent as idle with its settings, and lists it", async () => {

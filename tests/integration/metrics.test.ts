@@ -4,6 +4,7 @@ import { db } from "~/server/db/client";
 import type * as LoggerModule from "~/server/logger";
 import { createMetricsReader, serveMetrics } from "~/server/operations/metrics";
 import { agentInput } from "../factories/agent";
+import { createAgentWithRun } from "../factories/run";
 import { createTestTeam } from "../factories/team";
 
 /** Log lines written by the app's logger while a test runs (the real logger, on a capturing stream). */
@@ -23,7 +24,7 @@ vi.mock("~/server/logger", async (importOriginal) => {
 });
 
 // Imported after the mock so the loop logs through the capturing logger.
-const { beginRun, openCycleSession, runCycle } = await import("~/server/loop");
+const { openCycleSession, runCycle } = await import("~/server/loop");
 
 const TOKEN = "metrics-token-0123456789abcdef";
 const scrapeWith = (token: string | undefined, headers: Record<string, string> = {}) =>
@@ -130,19 +131,19 @@ describe("GET /api/metrics", () => {
 
 describe("cycle logs", () => {
   it("carry agentId, teamId, runId and cycle", async () => {
-    const agent = await teamA.caller.agent.create(agentInput({ name: `Logged ${Date.now()}` }));
-    const ids = { agentId: agent.id, teamId: teamA.team.id };
-    const plan = await beginRun({ ...ids, executorRunId: `logs-${agent.id}`, reason: "test" });
-    if (!plan.shouldRun) throw new Error(plan.reason);
+    const { agent, agentRunId, step } = await createAgentWithRun(teamA, {
+      name: `Logged ${Date.now()}`,
+      executorRunId: `logs-${Date.now()}`,
+    });
     captured.lines.length = 0;
-    const result = await runCycle({ ...ids, agentRunId: plan.agentRunId, cycle: 1, nextFollows: false }, openCycleSession());
+    const result = await runCycle({ ...step(1), nextFollows: false }, openCycleSession());
     const line = captured.lines.find((l) => l.msg === "cycle finished");
     expect(line).toMatchObject({
       service: "longhaul",
       level: 30,
       agentId: agent.id,
       teamId: teamA.team.id,
-      runId: plan.agentRunId,
+      runId: agentRunId,
       cycle: 1,
       decision: result.decision.kind,
     });

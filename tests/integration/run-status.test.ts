@@ -1,11 +1,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { db } from "~/server/db/client";
 import type { ExecutorRunStatus } from "~/server/db/generated/enums";
-import { databasePool } from "~/server/db/raw";
-import { createExecutorServer } from "@longhaul/executor";
 import { restRunStatus } from "~/server/runs/run-status";
+import { createTestExecutorRun, registerTestFunction, serveExecutorApi } from "../factories/executor-run";
 
 /**
  * The app reads a run's state only through Inngest's REST API (`GET /v1/runs/<id>`). Here it asks the
@@ -13,42 +11,22 @@ import { restRunStatus } from "~/server/runs/run-status";
  * wrong, a run is "cannot tell" (absent), never "ended".
  */
 const SIGNING_KEY = "signkey-test-fedcba9876543210fedcba9876543210";
-const executor = createExecutorServer({
-  pool: databasePool(),
-  onWork: () => {},
-  onSyncRequest: async () => null,
-  keys: { signingKey: SIGNING_KEY },
-});
 const listen = (server: http.Server) =>
   new Promise<string>((resolve) =>
     server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
   );
+let executor: Awaited<ReturnType<typeof serveExecutorApi>>;
 let executorUrl: string;
 const FN = "run-status-app-fn";
 
 beforeAll(async () => {
-  executorUrl = await listen(executor);
-  await db.executorApp.upsert({
-    where: { id: "run-status-app" },
-    create: { id: "run-status-app", url: "http://app.invalid/api/inngest" },
-    update: {},
-  });
-  await db.executorFunction.upsert({
-    where: { id: FN },
-    create: { id: FN, appId: "run-status-app", name: "agent-run", url: "http://app.invalid/api/inngest", triggers: [], config: {} },
-    update: {},
-  });
+  executor = await serveExecutorApi(SIGNING_KEY);
+  executorUrl = executor.url;
+  await registerTestFunction("run-status-app", FN);
 });
-afterAll(() => new Promise((resolve) => executor.close(resolve)));
+afterAll(() => executor?.close());
 
-async function seedRun(status: ExecutorRunStatus) {
-  const id = `rs-${status}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  await db.executorEvent.create({ data: { id: `ev-${id}`, name: "agent/run.requested", data: {}, ts: BigInt(Date.now()) } });
-  await db.executorRun.create({
-    data: { id, functionId: FN, eventId: `ev-${id}`, status, ...(status === "running" ? {} : { endedAt: new Date() }) },
-  });
-  return id;
-}
+const seedRun = (status: ExecutorRunStatus) => createTestExecutorRun(FN, status);
 
 describe("run states through the REST API", () => {
   it("reads each state the bundled executor stores, and leaves out a run it does not know", async () => {

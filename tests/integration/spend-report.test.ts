@@ -4,6 +4,7 @@ import { db, Prisma } from "~/server/db/client";
 import type { SpendKind, SpendState } from "~/server/db/generated/enums";
 import { agentInput } from "../factories/agent";
 import { addTestMember, createTestTeam } from "../factories/team";
+import { expectTrpcError } from "../fixtures/trpc-errors";
 
 /** spend.forAgent against the real database: the ledger is written directly, the way budget.ts leaves it. */
 
@@ -46,16 +47,6 @@ async function newAgent(overrides: Parameters<typeof agentInput>[0] = {}, create
 /** Decimal strings compared exactly, whatever their trailing zeros. */
 const usd = (value: string) => new Prisma.Decimal(value).toFixed(8);
 const sum = (values: string[]) => values.reduce((total, v) => total.plus(v), new Prisma.Decimal(0)).toFixed(8);
-
-async function expectTrpcError(promise: Promise<unknown>, code: string) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e as { code?: string; message: string },
-  );
-  expect(error, `expected a ${code} error`).not.toBeNull();
-  expect(error!.code).toBe(code);
-  return error!;
-}
 
 describe("spend.forAgent", () => {
   it("reports committed totals by kind and by model; reserved apart; released ignored", async () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { act, beginRun, openCycleSession, think } from "~/server/loop";
+import { act, openCycleSession, think } from "~/server/loop";
 import { registerTool } from "~/server/tools/registry";
 import { db } from "~/server/db/client";
-import { agentInput } from "../factories/agent";
 import { createTestProvider } from "../factories/provider";
+import { createAgentWithRun } from "../factories/run";
 import { createTestTeam } from "../factories/team";
 import { startFakeOpenAI, type FakeOpenAI } from "../fixtures/fake-openai";
 
@@ -29,29 +29,24 @@ afterAll(async () => fake?.stop());
 
 describe("priced tools", () => {
   it("reserve their cost before the call, charge it with the result, and never start a call that could cross the limit", async () => {
-    const { caller, team } = await createTestTeam();
-    const provider = await createTestProvider(team.id, { baseUrl: fake.baseURL });
-    const agent = await caller.agent.create(agentInput({ name: "Buyer", provider: provider.id, model: "gpt-4o-mini", budgetUsd: 1 }));
+    const owner = await createTestTeam();
+    const provider = await createTestProvider(owner.team.id, { baseUrl: fake.baseURL });
+    const { agent, ids, step } = await createAgentWithRun(owner, {
+      name: "Buyer",
+      provider: provider.id,
+      model: "gpt-4o-mini",
+      budgetUsd: 1,
+      executorRunId: "priced-run",
+    });
     await db.agent.update({ where: { id: agent.id }, data: { tools: [{ name: "paid_lookup", enabled: true, approval: "never" }] } });
-    const ids = { agentId: agent.id, teamId: team.id };
-    const plan = await beginRun({ ...ids, executorRunId: "priced-run", reason: "test" });
-    if (!plan.shouldRun) throw new Error(plan.reason);
 
-    const first = await think({ ...ids, agentRunId: plan.agentRunId, cycle: 1 }, openCycleSession());
+    const first = await think(step(1), openCycleSession());
     if (first.kind !== "act") throw new Error(`expected an action, got ${first.kind}`);
-    expect(
-      await act(
-        { ...ids, agentRunId: plan.agentRunId, cycle: 1, callEventSeq: first.callEventSeq, approval: null, nextFollows: false },
-        openCycleSession(),
-      ),
-    ).toEqual({
+    expect(await act({ ...step(1), callEventSeq: first.callEventSeq, approval: null, nextFollows: false }, openCycleSession())).toEqual({
       next: "continue",
     });
     // Retrying the step neither calls nor charges again.
-    await act(
-      { ...ids, agentRunId: plan.agentRunId, cycle: 1, callEventSeq: first.callEventSeq, approval: null, nextFollows: false },
-      openCycleSession(),
-    );
+    await act({ ...step(1), callEventSeq: first.callEventSeq, approval: null, nextFollows: false }, openCycleSession());
     expect(lookups).toBe(1);
     const result = await db.agentEvent.findFirstOrThrow({ where: { ...ids, type: "tool_result" }, select: { id: true, costUsd: true } });
     expect(result.costUsd.toString()).toBe("0.5");
@@ -64,12 +59,9 @@ describe("priced tools", () => {
     expect(toolSpend[0]!.costUsd.toString()).toBe("0.5");
 
     // Cycle 2: $0.5 spent plus the model's cost; another $0.5 could cross $1, so the lookup never starts.
-    const second = await think({ ...ids, agentRunId: plan.agentRunId, cycle: 2 }, openCycleSession());
+    const second = await think(step(2), openCycleSession());
     if (second.kind !== "act") throw new Error(`expected an action, got ${second.kind}`);
-    const outcome = await act(
-      { ...ids, agentRunId: plan.agentRunId, cycle: 2, callEventSeq: second.callEventSeq, approval: null, nextFollows: false },
-      openCycleSession(),
-    );
+    const outcome = await act({ ...step(2), callEventSeq: second.callEventSeq, approval: null, nextFollows: false }, openCycleSession());
     expect(outcome).toMatchObject({ next: "end", status: "budget_exhausted" });
     expect(lookups).toBe(1);
     expect(await db.spendEntry.count({ where: { ...ids, kind: "tool" } })).toBe(1);

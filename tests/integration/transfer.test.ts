@@ -2,14 +2,15 @@ import { describe, expect, it } from "vitest";
 import { generateExport } from "~/bench/import-data";
 import { GET as exportRoute } from "~/app/api/agents/[id]/export/route";
 import { POST as importRoute } from "~/app/api/agents/import/route";
-import { appendEvent, writeSnapshot } from "~/server/agents/events";
+import { writeSnapshot } from "~/server/agents/events";
 import { db } from "~/server/db/client";
 import { env } from "~/server/env";
-import { hashEmbedding, toVectorLiteral } from "~/server/memory/hash-embedding";
-import { rememberFact, writeMemory } from "~/server/memory/memories";
+import { rememberFact } from "~/server/memory/memories";
 import { parseExport } from "~/server/transfer/import-format";
 import { claimImport, discardAbandonedImports, IMPORT_STALE_SECONDS, importLimits, writeImport } from "~/server/transfer/import";
 import { agentInput } from "../factories/agent";
+import { appendTestEvents } from "../factories/events";
+import { createTestMemory } from "../factories/memory";
 import { addTestMember, createTestTeam } from "../factories/team";
 
 const APP = new URL(env.APP_URL);
@@ -37,17 +38,12 @@ async function seededAgent() {
   const agent = await owner.caller.agent.create(agentInput({ name: "Exported agent" }));
   const ids = { agentId: agent.id, teamId: owner.team.id };
   for (let cycle = 1; cycle <= 30; cycle++) {
-    const thought = await appendEvent({
-      ...ids,
-      cycle,
-      type: "thought",
-      payload: { content: `thinking ${cycle}` },
-      tokensIn: 10,
-      costUsd: "0.001",
-    });
-    await appendEvent({ ...ids, cycle, type: "tool_call", payload: { name: "update_world_state", arguments: `{"n":${cycle}}` } });
+    const [thought] = await appendTestEvents(ids, [
+      { cycle, type: "thought", payload: { content: `thinking ${cycle}` }, tokensIn: 10, costUsd: "0.001" },
+      { cycle, type: "tool_call", payload: { name: "update_world_state", arguments: `{"n":${cycle}}` } },
+    ]);
     await db.spendEntry.create({
-      data: { ...ids, eventId: thought.id, kind: "model", state: "committed", model: "gpt-4o-mini", tokensIn: 10, costUsd: "0.001" },
+      data: { ...ids, eventId: thought!.id, kind: "model", state: "committed", model: "gpt-4o-mini", tokensIn: 10, costUsd: "0.001" },
     });
     await db.agent.update({
       where: { id: agent.id },
@@ -56,9 +52,7 @@ async function seededAgent() {
     if (cycle % 10 === 0) await writeSnapshot({ ...ids, cycle });
   }
   await db.spendEntry.create({ data: { ...ids, kind: "tool", state: "reserved", costUsd: "0.5" } });
-  const memory = await writeMemory({ ...ids, kind: "episode", content: "Saw the pricing page change." });
-  const vector = hashEmbedding("Saw the pricing page change.");
-  await db.$executeRaw`UPDATE memory SET embedding = ${toVectorLiteral(vector)}::vector, embedder = 'offline-hash-v1' WHERE id = ${memory.id}::uuid`;
+  await createTestMemory(ids, { content: "Saw the pricing page change." });
   await rememberFact({ ...ids, key: "plan", content: "Plan: pro", source: "test", confidence: 0.9, importance: 0.6 });
   await db.approval.create({
     data: { ...ids, cycle: 4, kind: "tool", status: "approved", toolName: "send_message", reason: "Send?", comment: "Fine." },

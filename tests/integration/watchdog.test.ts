@@ -1,15 +1,14 @@
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { inngest } from "~/inngest/client";
 import { startAgent } from "~/server/agents/control";
 import { beginRun, openCycleSession, think } from "~/server/loop";
 import { db } from "~/server/db/client";
-import { databasePool } from "~/server/db/raw";
-import { createExecutorServer } from "@longhaul/executor";
 import { restRunStatus, type RunStatusSource } from "~/server/runs/run-status";
 import type { AgentStatus, ExecutorRunStatus } from "~/server/db/generated/enums";
 import { findStaleAgents, restartAgent, type StaleAgent } from "~/server/operations/watchdog";
 import { agentInput } from "../factories/agent";
+import { appendTestEvents } from "../factories/events";
+import { createTestExecutorRun, registerTestFunction, serveExecutorApi } from "../factories/executor-run";
 import { createTestTeam } from "../factories/team";
 
 /**
@@ -24,51 +23,29 @@ const FN = "watchdog-app-agent-run";
 let seq = 0;
 
 const SIGNING_KEY = "signkey-test-0123456789abcdef0123456789abcdef";
-const executorServer = createExecutorServer({
-  pool: databasePool(),
-  onWork: () => {},
-  onSyncRequest: async () => null,
-  keys: { signingKey: SIGNING_KEY },
-});
+let executor: Awaited<ReturnType<typeof serveExecutorApi>>;
 let runStatus: RunStatusSource;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => executorServer.listen(0, "127.0.0.1", resolve));
-  const { port } = executorServer.address() as AddressInfo;
-  runStatus = restRunStatus({ baseUrl: `http://127.0.0.1:${port}`, signingKey: SIGNING_KEY });
+  executor = await serveExecutorApi(SIGNING_KEY);
+  runStatus = restRunStatus({ baseUrl: executor.url, signingKey: SIGNING_KEY });
   vi.spyOn(inngest, "send").mockImplementation(async (payload) => {
     sent.push(...((Array.isArray(payload) ? payload : [payload]) as (typeof sent)[number][]));
     return { ids: [] };
   });
-  await db.executorApp.upsert({ where: { id: APP }, create: { id: APP, url: "http://app.invalid/api/inngest" }, update: {} });
-  await db.executorFunction.upsert({
-    where: { id: FN },
-    create: { id: FN, appId: APP, name: "agent-run", url: "http://app.invalid/api/inngest", triggers: [], config: {} },
-    update: {},
-  });
+  await registerTestFunction(APP, FN);
 });
 afterAll(async () => {
   vi.restoreAllMocks();
-  await new Promise((resolve) => executorServer.close(resolve));
+  await executor?.close();
 });
 
 const ago = (seconds: number) => new Date(Date.now() - seconds * 1000);
 // Passes look two minutes ahead, so rows just written are past the no-run grace (60 s) but far from stale (> 300 s).
 const later = () => new Date(Date.now() + 120_000);
 
-async function seedExecutorRun(status: ExecutorRunStatus, { isWaiting = false } = {}) {
-  const id = `wd-run-${Date.now()}-${++seq}`;
-  await db.executorEvent.create({ data: { id: `ev-${id}`, name: "agent/run.requested", data: {}, ts: BigInt(Date.now()) } });
-  await db.executorRun.create({
-    data: { id, functionId: FN, eventId: `ev-${id}`, status, ...(status === "running" ? {} : { endedAt: new Date() }) },
-  });
-  if (isWaiting) {
-    await db.executorWait.create({
-      data: { runId: id, stepId: "approval-3", eventName: "agent/approval.decided", expiresAt: new Date(Date.now() + 86_400_000) },
-    });
-  }
-  return id;
-}
+const seedExecutorRun = (status: ExecutorRunStatus, { isWaiting = false } = {}) =>
+  createTestExecutorRun(FN, status, isWaiting ? { waitingFor: { stepId: "approval-3", eventName: "agent/approval.decided" } } : {});
 
 type Seed = {
   status: AgentStatus;
@@ -201,21 +178,16 @@ describe("the watchdog", () => {
   it("gives up on an agent whose runs keep dying: past the hourly limit it fails with the reason, nothing is sent", async () => {
     const { caller, team, user } = await createTestTeam();
     const agent = await seedAgent(team.id, caller, { status: "sleeping", run: "failed" });
-    for (let i = 0; i < 5; i++) {
-      await db.agentEvent.create({
-        data: {
-          agentId: agent.agentId,
-          teamId: team.id,
-          seq: 100 + i,
-          cycle: 0,
-          type: "status_change",
-          payload: { change: "recovered", why: "no live run" },
-          // Four within the hour, one older: only four count, so one more restart is allowed.
-          createdAt: i === 0 ? ago(2 * 3600) : ago(60 * i),
-        },
-      });
-    }
-    await db.agent.update({ where: { id: agent.agentId }, data: { lastEventSeq: 104 } });
+    await appendTestEvents(
+      { agentId: agent.agentId, teamId: team.id },
+      Array.from({ length: 5 }, (_, i) => ({
+        cycle: 0,
+        type: "status_change" as const,
+        payload: { change: "recovered", why: "no live run" },
+        // Four within the hour, one older: only four count, so one more restart is allowed.
+        at: i === 0 ? ago(2 * 3600) : ago(60 * i),
+      })),
+    );
     const [first] = await findMine([agent.agentId]);
     expect(await restartAgent(first!)).toMatchObject({ restarted: true });
     // It died again: the fifth restart within the hour is refused and the agent fails.
@@ -366,9 +338,9 @@ describe("decisions whose event was lost", () => {
     await approval("tool", "pending", null, 6);
     await approval("tool", "approved", 2 * 86_400, 1); // older than a day: the wait has long timed out
     const recorded = await approval("tool", "approved", 60, 2);
-    await db.agentEvent.create({
-      data: { agentId: agent.id, teamId: team.id, seq: 1, cycle: 2, type: "approval_decided", payload: { approvalId: recorded.id } },
-    });
+    await appendTestEvents({ agentId: agent.id, teamId: team.id }, [
+      { cycle: 2, type: "approval_decided", payload: { approvalId: recorded.id } },
+    ]);
 
     sent.length = 0;
     const { redeliverDecisions } = await import("~/server/operations/watchdog");

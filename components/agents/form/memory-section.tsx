@@ -1,10 +1,11 @@
-import { Field, Input, Select } from "../../ui/field";
+import { Field, Select } from "../../ui/field";
+import { MemorySettingField } from "./setting-field";
 import type { FormState } from "./form-state";
 import type { AgentFormApi } from "./use-agent-form";
 
 /** Recall weights, the recency half-life and the memory cap, folded away until needed. */
 export function MemorySection({ form }: { form: AgentFormApi }) {
-  const { errorFor, memoryText, memoryWeightsError, values, set } = form;
+  const { memoryWeightsError, values, set } = form;
   return (
     <details
       className="rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800"
@@ -24,26 +25,14 @@ export function MemorySection({ form }: { form: AgentFormApi }) {
           </p>
         ) : null}
         <div className="grid gap-5 sm:grid-cols-4">
-          <Field id="agent-memory-similarity" label="Similarity weight" error={errorFor("memory.weights.similarity")}>
-            <Input {...memoryText("similarity", "memory.weights.similarity")} />
-          </Field>
-          <Field id="agent-memory-recency" label="Recency weight" error={errorFor("memory.weights.recency")}>
-            <Input {...memoryText("recency", "memory.weights.recency")} />
-          </Field>
-          <Field id="agent-memory-frequency" label="Frequency weight" error={errorFor("memory.weights.frequency")}>
-            <Input {...memoryText("frequency", "memory.weights.frequency")} />
-          </Field>
-          <Field id="agent-memory-importance" label="Importance weight" error={errorFor("memory.weights.importance")}>
-            <Input {...memoryText("importance", "memory.weights.importance")} />
-          </Field>
+          <MemorySettingField form={form} name="similarity" path="memory.weights.similarity" label="Similarity weight" />
+          <MemorySettingField form={form} name="recency" path="memory.weights.recency" label="Recency weight" />
+          <MemorySettingField form={form} name="frequency" path="memory.weights.frequency" label="Frequency weight" />
+          <MemorySettingField form={form} name="importance" path="memory.weights.importance" label="Importance weight" />
         </div>
         <div className="grid gap-5 sm:grid-cols-3">
-          <Field id="agent-memory-halfLifeHours" label="Recency half-life (hours)" error={errorFor("memory.halfLifeHours")}>
-            <Input {...memoryText("halfLifeHours", "memory.halfLifeHours")} />
-          </Field>
-          <Field id="agent-memory-cap" label="Memories kept" error={errorFor("memory.cap")} hint="100 to 1,000,000.">
-            <Input {...memoryText("cap", "memory.cap")} />
-          </Field>
+          <MemorySettingField form={form} name="halfLifeHours" path="memory.halfLifeHours" label="Recency half-life (hours)" />
+          <MemorySettingField form={form} name="cap" path="memory.cap" label="Memories kept" hint="100 to 1,000,000." />
           <Field id="agent-memory-onConsolidate" label="Consolidated episodes are">
             <Select
               id="agent-memory-onConsolidate"

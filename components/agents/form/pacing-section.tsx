@@ -1,4 +1,5 @@
-import { Field, Input, Select } from "../../ui/field";
+import { Field, Select } from "../../ui/field";
+import { SettingField } from "./setting-field";
 import type { AgentFormApi } from "./use-agent-form";
 
 const TIMEZONE_SUGGESTIONS = [
@@ -18,22 +19,20 @@ export function PacingSection({ form }: { form: AgentFormApi }) {
     <fieldset className="space-y-5">
       <legend className="text-base font-semibold">Pacing and approvals</legend>
       <div className="grid gap-5 sm:grid-cols-3">
-        <Field
-          id="agent-cooldownSeconds"
+        <SettingField
+          form={form}
+          name="cooldownSeconds"
           label="Cooldown between cycles (s)"
-          error={errorFor("cooldownSeconds")}
           hint="Pause between cycles: 0 (straight on) to 7 days, in seconds."
-        >
-          <Input inputMode="numeric" {...text("cooldownSeconds")} />
-        </Field>
-        <Field
-          id="agent-approvalTimeoutSeconds"
+          inputMode="numeric"
+        />
+        <SettingField
+          form={form}
+          name="approvalTimeoutSeconds"
           label="Approval timeout (s)"
-          error={errorFor("approvalTimeoutSeconds")}
           hint="1 minute to 30 days."
-        >
-          <Input inputMode="numeric" {...text("approvalTimeoutSeconds")} />
-        </Field>
+          inputMode="numeric"
+        />
         <Field id="agent-approvalTimeoutPolicy" label="When nobody answers" error={errorFor("approvalTimeoutPolicy")}>
           <Select {...text("approvalTimeoutPolicy")}>
             <option value="reject">Reject the action</option>
@@ -42,35 +41,36 @@ export function PacingSection({ form }: { form: AgentFormApi }) {
             <option value="stop">Stop the agent</option>
           </Select>
         </Field>
-        <Field
-          id="agent-stuckRepeatLimit"
+        <SettingField
+          form={form}
+          name="stuckRepeatLimit"
           label="Stuck after repeating a call (times)"
-          error={errorFor("stuckRepeatLimit")}
           hint="The same tool with the same arguments this many times in a row: the agent asks you to continue or stop."
-        >
-          <Input inputMode="numeric" {...text("stuckRepeatLimit")} />
-        </Field>
-        <Field
-          id="agent-stuckNoProgressCycles"
+          inputMode="numeric"
+        />
+        <SettingField
+          form={form}
+          name="stuckNoProgressCycles"
           label="Stuck after cycles without news"
-          error={errorFor("stuckNoProgressCycles")}
           hint="No new tool results and no change to its world state for this many cycles. Raise it for agents that mostly watch."
-        >
-          <Input inputMode="numeric" {...text("stuckNoProgressCycles")} />
-        </Field>
+          inputMode="numeric"
+        />
       </div>
       <div className="grid gap-5 sm:grid-cols-2">
-        <Field
-          id="agent-scheduleCron"
+        <SettingField
+          form={form}
+          name="scheduleCron"
           label="Schedule (cron)"
-          error={errorFor("scheduleCron")}
           hint="Optional: when to wake the agent, e.g. 0 9 * * 1-5 (9:00 on weekdays). Empty for none."
-        >
-          <Input placeholder="0 9 * * 1-5" {...text("scheduleCron")} />
-        </Field>
-        <Field id="agent-scheduleTimezone" label="Schedule time zone" error={errorFor("scheduleTimezone")} hint="e.g. UTC, Europe/Berlin.">
-          <Input list="agent-timezone-suggestions" {...text("scheduleTimezone")} />
-        </Field>
+          placeholder="0 9 * * 1-5"
+        />
+        <SettingField
+          form={form}
+          name="scheduleTimezone"
+          label="Schedule time zone"
+          hint="e.g. UTC, Europe/Berlin."
+          list="agent-timezone-suggestions"
+        />
         <datalist id="agent-timezone-suggestions">
           {TIMEZONE_SUGGESTIONS.map((z) => (
             <option key={z} value={z} />

@@ -1,5 +1,6 @@
 import { AGENT_LIMITS, SIMULATOR_LABEL, SIMULATOR_PROVIDER, SUGGESTED_MODELS } from "~/shared/agent-input";
-import { Field, Input, Select, Textarea } from "../../ui/field";
+import { Field, Select, Textarea } from "../../ui/field";
+import { SettingField } from "./setting-field";
 import type { AgentFormApi } from "./use-agent-form";
 
 /** What the agent does: name, goal, instructions and the model that thinks for it. */
@@ -8,9 +9,7 @@ export function PurposeSection({ form }: { form: AgentFormApi }) {
   return (
     <fieldset className="space-y-5">
       <legend className="text-base font-semibold">What it does</legend>
-      <Field id="agent-name" label="Name" error={errorFor("name")} hint="Unique in this team.">
-        <Input {...text("name", { maxLength: AGENT_LIMITS.nameMax + 20 })} />
-      </Field>
+      <SettingField form={form} name="name" label="Name" hint="Unique in this team." maxLength={AGENT_LIMITS.nameMax + 20} />
       <Field id="agent-goal" label="Goal" error={errorFor("goal")} hint="What should be true when the agent is done?">
         <Textarea rows={3} {...text("goal")} />
       </Field>
@@ -43,12 +42,8 @@ export function PurposeSection({ form }: { form: AgentFormApi }) {
             ))}
           </Select>
         </Field>
-        <Field id="agent-model" label="Model" error={errorFor("model")} hint="Any model name the provider serves.">
-          <Input list="agent-model-suggestions" {...text("model")} />
-        </Field>
-        <Field id="agent-temperature" label="Temperature" error={errorFor("temperature")} hint="0 (steady) to 2 (varied).">
-          <Input inputMode="decimal" {...text("temperature")} />
-        </Field>
+        <SettingField form={form} name="model" label="Model" hint="Any model name the provider serves." list="agent-model-suggestions" />
+        <SettingField form={form} name="temperature" label="Temperature" hint="0 (steady) to 2 (varied)." inputMode="decimal" />
       </div>
       <datalist id="agent-model-suggestions">
         {SUGGESTED_MODELS.map((m) => (
