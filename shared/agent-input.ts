@@ -18,6 +18,8 @@ export const AGENT_LIMITS = {
   cooldownMaxSeconds: 7 * 24 * 3600,
   approvalTimeoutMinSeconds: 60,
   approvalTimeoutMaxSeconds: 30 * 24 * 3600,
+  maxOutputTokensMax: 200_000,
+  contextWindowMax: 10_000_000,
 } as const;
 
 /** The built-in scripted model's provider id, and how it is labelled wherever it appears. */
@@ -110,6 +112,9 @@ export const agentSettingsSchema = z.object({
     .min(0, { message: "Temperature must be between 0 and 2." })
     .max(2, { message: "Temperature must be between 0 and 2." })
     .default(0.2),
+  maxOutputTokens: boundedInt("the reply limit", 16, AGENT_LIMITS.maxOutputTokensMax, "tokens").default(1024),
+  /** Empty: the known model's context window (shared/model-catalog.ts), else 8,192 tokens. */
+  contextWindow: z.preprocess(emptyToUndefined, boundedInt("the context window", 1024, AGENT_LIMITS.contextWindowMax, "tokens").optional()),
   budgetUsd: positiveMoney,
   budgetTokens: optionalPositiveInt("tokens", AGENT_LIMITS.budgetTokensMax),
   budgetCycles: optionalPositiveInt("cycles", AGENT_LIMITS.budgetCyclesMax),

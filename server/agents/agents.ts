@@ -73,6 +73,8 @@ export function settingsColumns(settings: AgentSettings) {
     provider: settings.provider,
     model: settings.model,
     temperature: settings.temperature,
+    maxOutputTokens: settings.maxOutputTokens,
+    contextWindow: settings.contextWindow ?? null,
     tools: settings.tools,
     budgetUsd: new Prisma.Decimal(settings.budgetUsd.toString()),
     budgetTokens: settings.budgetTokens === undefined ? null : BigInt(settings.budgetTokens),

@@ -76,7 +76,6 @@ export async function forkAgent({
           createdById: userId,
           ...settingsColumns(settings),
           ...limits,
-          maxOutputTokens: source.maxOutputTokens,
           cyclesPerRun: source.cyclesPerRun,
           worldState: snapshot.worldState ?? {},
           summary: snapshot.summary,

@@ -9,6 +9,7 @@ import { readRecallInputs, recallForContext, type RecallInputs } from "../memory
 import { describeTriggerForPrompt } from "../triggers/payload";
 import { logger } from "../logger";
 import { estimateTokens } from "./tokens";
+import { contextWindowOf } from "../../shared/model-catalog";
 import { FOLD_BATCH_CYCLES, loadContext, MAX_EVENTS_IN_CONTEXT, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "../agents/events";
 
 /**
@@ -23,16 +24,6 @@ import { FOLD_BATCH_CYCLES, loadContext, MAX_EVENTS_IN_CONTEXT, RECENT_CYCLES_IN
  */
 type Ids = { agentId: string; teamId: string };
 
-/** Context windows in tokens; an unknown model gets a conservative default (Ollama's common 8k). */
-const CONTEXT_WINDOWS: Record<string, number> = {
-  "simulator-1": 16_000,
-  "gpt-4o-mini": 128_000,
-  "gpt-4o": 128_000,
-  "gpt-4.1-mini": 1_047_576,
-  "gpt-4.1": 1_047_576,
-  "o4-mini": 200_000,
-};
-export const DEFAULT_CONTEXT_WINDOW = 8_192;
 export const SUMMARY_MAX_CHARS = 6_000;
 const EVENT_TEXT_MAX = 600;
 /** A memory's text in the prompt is cut at this many characters. */
@@ -40,10 +31,6 @@ const MEMORY_TEXT_MAX = 400;
 /** How many memories recall adds to a prompt (besides the pinned ones). */
 export const RECALL_LIMIT = 5;
 const LONGEST_MEMORY_KIND = (Object.values(MemoryKind) as string[]).reduce((a, b) => (b.length > a.length ? b : a));
-
-export function contextWindowOf(model: string): number {
-  return CONTEXT_WINDOWS[model] ?? DEFAULT_CONTEXT_WINDOW;
-}
 
 type EventRow = LoadedContext["events"][number];
 
@@ -271,8 +258,16 @@ export async function draftContext({
   model,
   reservedTokens,
   read,
-}: Ids & { cycle: number; model: string; reservedTokens: number; read: PromptRead }) {
-  const contextWindow = contextWindowOf(model);
+  contextWindow: ownContextWindow,
+}: Ids & {
+  cycle: number;
+  model: string;
+  reservedTokens: number;
+  read: PromptRead;
+  /** The agent's own context window (null: the known model's, else the default). */
+  contextWindow?: number | null;
+}) {
+  const contextWindow = contextWindowOf(model, ownContextWindow);
   const budget = Math.max(256, contextWindow - reservedTokens);
   let context = read.loaded;
   // Cycles that left the recent window go into the summary, a batch at a time: from the events at hand

@@ -87,5 +87,5 @@ export const toolCallPayload = (call: ToolCall, approvalId: string | null) => ({
 /** The agent fields a plan and its model call read (of the think state's agent row). */
 export type ThinkAgent = Pick<
   NonNullable<ThinkState["agent"]>,
-  "provider" | "model" | "temperature" | "maxOutputTokens" | "tools" | "approvalTimeoutSeconds"
+  "provider" | "model" | "temperature" | "maxOutputTokens" | "contextWindow" | "tools" | "approvalTimeoutSeconds"
 >;

@@ -62,6 +62,7 @@ const thinkAgentJson = z.strictObject({
   model: col.text,
   temperature: col.float,
   maxOutputTokens: col.int,
+  contextWindow: col.int.nullable(),
   tools: col.json,
   approvalTimeoutSeconds: col.int,
   // numeric and int8 as text (to_jsonb would give numbers that lose digits).
@@ -106,7 +107,7 @@ export function thinkStateSql(params: Ids & { agentRunId: string; cycle: number 
   const { agentId, teamId, agentRunId, cycle } = params;
   return Prisma.sql`
     WITH a AS (
-      SELECT status, provider, model, temperature, "maxOutputTokens", tools, "approvalTimeoutSeconds",
+      SELECT status, provider, model, temperature, "maxOutputTokens", "contextWindow", tools, "approvalTimeoutSeconds",
              "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "softLimitPercent",
              "spentUsd"::text AS "spentUsd", "tokensUsed"::text AS "tokensUsed", "budgetAckKey", "repeatStreak",
              "stuckRepeatLimit", "lastProgressCycle", "stuckNoProgressCycles", "lastCallSignature",

@@ -132,6 +132,7 @@ async function callModelForCycle({
     cycle,
     model: agent.model,
     reservedTokens: toolTokens + agent.maxOutputTokens,
+    contextWindow: agent.contextWindow,
     read: { loaded: context, recallInputs },
   });
   const reserved = { promptTokens: draft.promptTokensAtMost + toolTokens, verdict: reserveFor(draft.promptTokensAtMost + toolTokens) };

@@ -50,6 +50,7 @@ export async function* exportAgentLines({ teamId, agentId }: { teamId: string; a
     model: agent.model,
     temperature: agent.temperature,
     maxOutputTokens: agent.maxOutputTokens,
+    contextWindow: agent.contextWindow,
     tools: agent.tools,
     budgetUsd: agent.budgetUsd?.toString() ?? null,
     budgetTokens: agent.budgetTokens?.toString() ?? null,

@@ -28,6 +28,7 @@ const agentLine = z.object({
   model: z.string().max(100),
   temperature: z.number().min(0).max(2),
   maxOutputTokens: z.number().int().positive().optional(),
+  contextWindow: z.number().int().positive().nullable().optional(),
   tools: json,
   budgetUsd: decimal.nullable(),
   budgetTokens: z

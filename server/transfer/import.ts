@@ -251,6 +251,7 @@ export async function* writeImport({
         model: a.model,
         temperature: a.temperature,
         maxOutputTokens: a.maxOutputTokens ?? 1024,
+        contextWindow: a.contextWindow ?? null,
         tools: a.tools ?? [],
         budgetUsd: a.budgetUsd === null ? null : new Prisma.Decimal(a.budgetUsd),
         budgetTokens: a.budgetTokens === null ? null : BigInt(a.budgetTokens),

@@ -68,3 +68,29 @@ describe("the loop on an endpoint unlike OpenAI's", () => {
     expect(fake.requests.length).toBe(calls);
   });
 });
+
+describe("the agent's reply limit and context window", () => {
+  it("are settings: validated, stored, shown for editing, and what the model call asks for", async () => {
+    const { caller, team } = await createTestTeam();
+    const provider = await createTestProvider(team.id, { baseUrl: fake.baseURL });
+    await expect(caller.agent.create(agentInput({ provider: provider.id, model: "local", maxOutputTokens: 8 }))).rejects.toThrow(
+      "The reply limit must be at least 16 tokens.",
+    );
+    await expect(caller.agent.create(agentInput({ provider: provider.id, model: "local", contextWindow: 100 }))).rejects.toThrow(
+      "The context window must be at least 1,024 tokens.",
+    );
+    const agent = await caller.agent.create(
+      agentInput({ provider: provider.id, model: "gpt-4o-mini", maxOutputTokens: 300, contextWindow: 4096 }),
+    );
+    expect((await caller.agent.settings({ id: agent.id })).settings).toMatchObject({ maxOutputTokens: 300, contextWindow: "4096" });
+    fake.setResponder(() => ({ kind: "tool_calls", calls: [{ name: "finish", arguments: { result: "done" } }] }));
+    const ids = { agentId: agent.id, teamId: team.id };
+    const plan = await beginRun({ ...ids, executorRunId: `window-${agent.id}`, reason: "test" });
+    if (!plan.shouldRun) throw new Error(plan.reason);
+    await think({ ...ids, agentRunId: plan.agentRunId, cycle: 1 }, openCycleSession());
+    expect(fake.requests.at(-1)!.body).toMatchObject({ max_completion_tokens: 300 });
+    const thought = await db.agentEvent.findFirstOrThrow({ where: { ...ids, type: "thought" }, select: { payload: true } });
+    // The prompt was planned for the agent's 4,096-token window, not gpt-4o-mini's known 128,000.
+    expect(thought.payload).toMatchObject({ context: { contextWindow: 4096 } });
+  });
+});

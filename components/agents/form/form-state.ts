@@ -13,6 +13,8 @@ export type FormState = {
   provider: string;
   model: string;
   temperature: string;
+  maxOutputTokens: string;
+  contextWindow: string;
   budgetUsd: string;
   budgetTokens: string;
   budgetCycles: string;
@@ -49,6 +51,8 @@ export function formStateOf(settings: Partial<AgentSettingsInput> & { name?: str
     provider: str(settings.provider, SIMULATOR_PROVIDER),
     model: str(settings.model, "simulator-1"),
     temperature: str(settings.temperature, "0.2"),
+    maxOutputTokens: str(settings.maxOutputTokens, "1024"),
+    contextWindow: str(settings.contextWindow),
     budgetUsd: str(settings.budgetUsd, "5"),
     budgetTokens: str(settings.budgetTokens),
     budgetCycles: str(settings.budgetCycles),
@@ -83,6 +87,8 @@ export function toInput(form: FormState): AgentSettingsInput {
     provider: form.provider,
     model: form.model,
     temperature: form.temperature,
+    maxOutputTokens: form.maxOutputTokens,
+    contextWindow: form.contextWindow,
     budgetUsd: form.budgetUsd,
     budgetTokens: form.budgetTokens,
     budgetCycles: form.budgetCycles,

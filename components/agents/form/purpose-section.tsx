@@ -1,4 +1,5 @@
 import { AGENT_LIMITS, SIMULATOR_LABEL, SIMULATOR_PROVIDER, SUGGESTED_MODELS } from "~/shared/agent-input";
+import { contextWindowOf, DEFAULT_CONTEXT_WINDOW, KNOWN_MODELS } from "~/shared/model-catalog";
 import { Field, Select, Textarea } from "../../ui/field";
 import { SettingField } from "./setting-field";
 import type { AgentFormApi } from "./use-agent-form";
@@ -6,6 +7,11 @@ import type { AgentFormApi } from "./use-agent-form";
 /** What the agent does: name, goal, instructions and the model that thinks for it. */
 export function PurposeSection({ form }: { form: AgentFormApi }) {
   const { text, errorFor, values } = form;
+  const listed = values.provider === SIMULATOR_PROVIDER ? [] : form.modelsOf(values.provider);
+  const suggestions = listed.length > 0 ? listed : SUGGESTED_MODELS;
+  const known = KNOWN_MODELS[values.model];
+  const modelHint =
+    listed.length > 0 ? `${listed.length} listed by the provider; or type any name.` : "Any model name the provider serves.";
   return (
     <fieldset className="space-y-5">
       <legend className="text-base font-semibold">What it does</legend>
@@ -42,11 +48,32 @@ export function PurposeSection({ form }: { form: AgentFormApi }) {
             ))}
           </Select>
         </Field>
-        <SettingField form={form} name="model" label="Model" hint="Any model name the provider serves." list="agent-model-suggestions" />
+        <SettingField form={form} name="model" label="Model" hint={modelHint} list="agent-model-suggestions" />
         <SettingField form={form} name="temperature" label="Temperature" hint="0 (steady) to 2 (varied)." inputMode="decimal" />
       </div>
+      <div className="grid gap-5 sm:grid-cols-2">
+        <SettingField
+          form={form}
+          name="maxOutputTokens"
+          label="Reply limit (tokens)"
+          hint={known ? `Up to ${known.maxOutputTokens.toLocaleString("en-US")} for ${values.model}.` : "The most one reply may write."}
+          inputMode="numeric"
+        />
+        <SettingField
+          form={form}
+          name="contextWindow"
+          label="Context window (tokens)"
+          hint={
+            known
+              ? `Empty: ${known.contextWindow.toLocaleString("en-US")}, known for ${values.model}.`
+              : `Empty: ${DEFAULT_CONTEXT_WINDOW.toLocaleString("en-US")}. Set what your model serves.`
+          }
+          placeholder={String(contextWindowOf(values.model))}
+          inputMode="numeric"
+        />
+      </div>
       <datalist id="agent-model-suggestions">
-        {SUGGESTED_MODELS.map((m) => (
+        {suggestions.map((m) => (
           <option key={m} value={m} />
         ))}
       </datalist>

@@ -126,11 +126,19 @@ export function useAgentForm(mode: AgentFormMode) {
     },
   });
 
-  /** Choosing the simulator picks its model; leaving it replaces the simulator's model with a real one. */
+  /**
+   * Choosing the simulator picks its model; leaving it replaces the simulator's model with a real one:
+   * the first chat model the provider listed at its last connection test, else gpt-4o-mini.
+   */
   function setProvider(provider: string) {
     set("provider", provider);
     if (provider === SIMULATOR_PROVIDER) set("model", "simulator-1");
-    else if (values.model === "simulator-1") set("model", "gpt-4o-mini");
+    else if (values.model === "simulator-1") set("model", modelsOf(provider).find((m) => !/embed/i.test(m)) ?? "gpt-4o-mini");
+  }
+
+  /** The models a provider listed at its last connection test (none before a test). */
+  function modelsOf(provider: string): string[] {
+    return providers.data?.find((p) => p.id === provider)?.lastTest?.models ?? [];
   }
 
   function setAllowedHosts(index: number, hostsText: string) {
@@ -145,6 +153,7 @@ export function useAgentForm(mode: AgentFormMode) {
     set,
     setTool,
     setProvider,
+    modelsOf,
     setAllowedHosts,
     text,
     memoryText,
