@@ -1,5 +1,6 @@
 "use client";
 
+import { clsx } from "clsx";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { toast } from "sonner";
@@ -10,7 +11,7 @@ import { ConfirmButton } from "../ui/confirm";
 import { CompactInput } from "../ui/field";
 import { CARD } from "../ui/panel";
 import { useTRPC } from "../trpc/react";
-import { compatWords, keyState, kindOf, shownBaseUrl, type Provider } from "./describe";
+import { compatSummary, keyState, kindOf, shownBaseUrl, type Provider } from "./describe";
 import { ProviderFormFields } from "./provider-form";
 import { TestControls, TestResult } from "./provider-test";
 
@@ -72,15 +73,13 @@ export function ProviderCard({ provider, canManage, now }: { provider: Provider;
         </div>
       ) : (
         <>
-          <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-2 lg:grid-cols-3">
+          <dl className="grid grid-cols-2 gap-x-6 gap-y-3 text-sm lg:grid-cols-3">
             <Detail term="API key">{keyState(provider)}</Detail>
             <Detail term="Extra headers">{provider.headerNames.length > 0 ? provider.headerNames.join(", ") : "none"}</Detail>
             <Detail term="Timeout">{provider.timeoutSeconds} s</Detail>
             <Detail term="Embedding model">{provider.embeddingModel ?? "none (offline embedder)"}</Detail>
-            <Detail term="Compatibility">
-              <span data-testid="provider-compat">
-                {provider.lastTest ? compatWords(provider.compat).join(", ") : "not tested yet (OpenAI's assumed)"}
-              </span>
+            <Detail term="Compatibility" className="col-span-2">
+              <span data-testid="provider-compat">{compatSummary(provider)}</span>
             </Detail>
           </dl>
           <div className="space-y-3 border-t border-zinc-100 pt-3 dark:border-zinc-800">
@@ -94,9 +93,9 @@ export function ProviderCard({ provider, canManage, now }: { provider: Provider;
   );
 }
 
-function Detail({ term, children }: { term: string; children: ReactNode }) {
+function Detail({ term, className, children }: { term: string; className?: string; children: ReactNode }) {
   return (
-    <div className="min-w-0">
+    <div className={clsx("min-w-0", className)}>
       <dt className="text-xs font-medium tracking-wide text-zinc-500 uppercase dark:text-zinc-400">{term}</dt>
       <dd className="break-words">{children}</dd>
     </div>

@@ -45,7 +45,7 @@ export function ProviderFormFields({ provider, onDone }: { provider: Provider | 
           id={id("baseUrl")}
           label="Base URL"
           error={errorFor("baseUrl")}
-          hint={values.kind === "openai" ? "Leave empty for api.openai.com." : "The address that ends before /chat/completions."}
+          hint={`${values.kind === "openai" ? "Leave empty for api.openai.com." : "The address that ends before /chat/completions."}${provider ? " A new address clears the last test." : ""}`}
         >
           <Input
             id={id("baseUrl")}

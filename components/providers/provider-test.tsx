@@ -5,10 +5,10 @@ import { useState } from "react";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { CompactInput } from "../ui/field";
-import { formatAbsolute, formatRelative } from "../ui/format";
+import { formatAbsolute } from "../ui/format";
 import { Notice } from "../ui/alert";
 import { useTRPC } from "../trpc/react";
-import type { Provider, ProviderTest } from "./describe";
+import { testedWhen, type Provider, type ProviderTest } from "./describe";
 
 const MODELS_SHOWN = 12;
 
@@ -25,7 +25,7 @@ export function TestResult({ result, now }: { result: ProviderTest | null; now: 
         </Badge>
         {result.summary}{" "}
         <span className="text-xs whitespace-nowrap text-zinc-500 dark:text-zinc-400" title={formatAbsolute(testedAt)}>
-          tested {formatRelative(testedAt, now)}
+          tested {testedWhen(testedAt, now)}
         </span>
       </p>
       <ul className="space-y-1 text-sm" aria-label="Checks">

@@ -68,6 +68,9 @@ export function useProviderForm({ provider, onDone }: { provider: Provider | nul
   const queryClient = useQueryClient();
   const [values, setValues] = useState(() => initialValues(provider));
   const [clientErrors, setClientErrors] = useState<Record<string, string[]>>({});
+  // Fields changed since the server's answer: its message about them is out of date.
+  const [editedSinceSave, setEditedSinceSave] = useState<ReadonlySet<string>>(new Set());
+  const edited = (...fields: string[]) => setEditedSinceSave((before) => new Set([...before, ...fields]));
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.provider.list.queryKey() });
 
   const create = useMutation(
@@ -90,11 +93,13 @@ export function useProviderForm({ provider, onDone }: { provider: Provider | nul
   );
   const mutation = provider ? update : create;
   const serverErrors = readFieldErrors(mutation.error);
-  const errorFor = (field: string) => clientErrors[field]?.[0] ?? serverErrors[field]?.[0] ?? null;
+  const errorFor = (field: string) =>
+    clientErrors[field]?.[0] ?? (editedSinceSave.has(field.split(".")[0]!) ? null : serverErrors[field]?.[0]) ?? null;
 
   const set = <K extends keyof ProviderFormValues>(key: K, value: ProviderFormValues[K]) => {
     setValues((v) => ({ ...v, [key]: value }));
     setClientErrors(({ [key]: _edited, ...rest }) => rest);
+    edited(key);
   };
 
   /** A preset fills what still holds the last preset's values (or nothing): the base URL, the name, the header hints. */
@@ -113,11 +118,13 @@ export function useProviderForm({ provider, onDone }: { provider: Provider | nul
       };
     });
     setClientErrors(({ kind: _k, baseUrl: _b, ...rest }) => rest);
+    edited("kind", "baseUrl", "name", "headers");
   }
 
   const setHeader = (index: number, change: Partial<HeaderRow>) => {
     setValues((v) => ({ ...v, headers: v.headers.map((row, i) => (i === index ? { ...row, ...change } : row)) }));
     setClientErrors((errors) => Object.fromEntries(Object.entries(errors).filter(([k]) => !k.startsWith("headers"))));
+    edited("headers");
   };
   const addHeader = () => setValues((v) => ({ ...v, headers: [...v.headers, { name: "", value: "" }], removeHeaders: false }));
   const removeHeader = (index: number) => setValues((v) => ({ ...v, headers: v.headers.filter((_, i) => i !== index) }));
@@ -125,6 +132,7 @@ export function useProviderForm({ provider, onDone }: { provider: Provider | nul
   function onSubmit(event: FormEvent) {
     event.preventDefault();
     mutation.reset();
+    setEditedSinceSave(new Set());
     const rows = filledRows(values.headers);
     const common = {
       name: values.name,

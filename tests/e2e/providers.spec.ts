@@ -44,7 +44,13 @@ async function signUp(page: Page, name: string, email: string) {
   await page.getByRole("button", { name: "Create account" }).click();
 }
 
+/** Toasts fade after a few seconds; the pictures are of the page under them. */
+async function withoutToasts(page: Page) {
+  await expect(page.locator("[data-sonner-toast]")).toHaveCount(0, { timeout: 15_000 });
+}
+
 async function photograph(page: Page, name: string) {
+  await withoutToasts(page);
   await page.setViewportSize({ width: 1366, height: 900 });
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true, animations: "disabled" });
   await page.emulateMedia({ colorScheme: "dark" });
@@ -127,6 +133,7 @@ test("an owner adds, tests, edits and deletes model providers; a viewer sees the
   await expect(failed).toContainText("Failed");
   await expect(failed).toContainText("unreachable");
   await expect(failed.getByTestId("provider-check").first()).toHaveAttribute("data-ok", "false");
+  await expect(closed.getByTestId("provider-compat")).toHaveText("not known: no chat call got through (OpenAI's assumed)");
   await photograph(page, "providers-page");
 
   // Edit: a name already taken is refused by the server next to the field; the timeout changes.
@@ -137,8 +144,9 @@ test("an owner adds, tests, edits and deletes model providers; a viewer sees the
   await editForm.getByRole("button", { name: "Save changes" }).click();
   await expect(editForm.locator("[data-field-error$='-name']")).toHaveText("That name is taken.");
   await editForm.getByLabel("Name", { exact: true }).fill("Local fake");
+  await expect(editForm.locator("[data-field-error$='-name']")).toHaveCount(0);
   await editForm.getByLabel("Timeout (seconds)").fill("45");
-  await page.screenshot({ path: `${SHOTS}/providers-edit-form.png`, fullPage: true, animations: "disabled" });
+  await photograph(page, "providers-edit-form");
   await editForm.getByRole("button", { name: "Save changes" }).click();
   await expect(editForm).toHaveCount(0);
   await expect(local).toContainText("45 s");
