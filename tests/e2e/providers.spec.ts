@@ -170,6 +170,18 @@ test("an owner adds, tests, edits and deletes model providers; a viewer sees the
   );
   await expect(local).toBeVisible();
 
+  // Its key is replaced, then removed, apart from the form (provider.rotateKey); only the last four show.
+  await closed.getByRole("button", { name: "Edit Closed port" }).click();
+  await closed.getByRole("button", { name: "Replace key" }).click();
+  await closed.getByLabel("New API key").fill("sk-e2e-rotated-Z7q2");
+  await closed.getByRole("button", { name: "Save key" }).click();
+  await expect(closed.getByTestId("provider-key-state")).toHaveText("set, ends in Z7q2");
+  await closed.getByRole("button", { name: "Remove key…" }).click();
+  await closed.getByRole("button", { name: "Remove key", exact: true }).click();
+  await expect(closed.getByTestId("provider-key-state")).toHaveText("no key");
+  await closed.getByRole("button", { name: "Cancel", exact: true }).click();
+  await expect(closed).toContainText("no key");
+
   // The unused one goes, after a confirmation.
   await closed.getByRole("button", { name: "Delete… Closed port" }).click();
   await expect(closed.getByRole("group", { name: "Confirm deleting Closed port" })).toBeVisible();
