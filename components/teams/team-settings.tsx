@@ -17,6 +17,7 @@ import { Panel } from "../ui/panel";
 import { Skeleton } from "../ui/skeleton";
 import { CompactSelect } from "../ui/field";
 import { InvitationsPanel } from "./invitations-panel";
+import { TeamNav } from "./team-nav";
 import { ROLE_LABELS, ROLE_WITH_ARTICLE, roleAbilities } from "./roles";
 
 type TeamMembers = inferRouterOutputs<AppRouter>["team"]["members"];
@@ -50,6 +51,7 @@ export function TeamSettings() {
   return (
     <div className="space-y-6">
       <PageHeader title={team.name} description={`You are ${ROLE_WITH_ARTICLE[me.role]} here: you can ${roleAbilities(me.role)}.`} />
+      <TeamNav />
       {me.canManage ? <InvitationsPanel teamName={team.name} /> : null}
       <MemberList members={members.data.members} me={me} teamName={team.name} />
       <YourMembership members={members.data.members} me={me} teamName={team.name} />

@@ -50,7 +50,7 @@ test("a refused http_get shows in the timeline as 'refused: private address'", a
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/agents$/);
 
-  // Providers have no screen yet: created through the app's own API, from the signed-in page.
+  // Created through the app's own API, from the signed-in page (the Model providers page has its own spec).
   const created = await page.evaluate(async (baseUrl) => {
     const response = await fetch("/api/trpc/provider.create", {
       method: "POST",

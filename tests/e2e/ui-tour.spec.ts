@@ -176,6 +176,12 @@ test("a tour of every screen, photographed in light, dark and on a phone", async
   await expect(page.getByTestId("invite-link")).toBeVisible();
   await photograph(page, "16-team");
 
+  // The team's model providers, one of them never tested.
+  await trpc(page.request, "provider.create", { name: "Tour Ollama", kind: "ollama", baseUrl: "http://127.0.0.1:11434/v1" });
+  await page.getByRole("navigation", { name: "Team settings" }).getByRole("link", { name: "Model providers" }).click();
+  await expect(page.getByTestId("provider").filter({ hasText: "Tour Ollama" })).toContainText("Not tested yet.");
+  await photograph(page, "16b-team-providers");
+
   // The audit log.
   await page.goto("/audit");
   await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();

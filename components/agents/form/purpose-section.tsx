@@ -35,7 +35,7 @@ export function PurposeSection({ form }: { form: AgentFormApi }) {
           hint={
             values.provider === SIMULATOR_PROVIDER
               ? `${SIMULATOR_LABEL}: no key needed.`
-              : "The team's endpoint and key (Settings → providers)."
+              : "The team's endpoint and key (Team → Model providers)."
           }
         >
           <Select {...text("provider")} onChange={(e) => form.setProvider(e.target.value)}>
