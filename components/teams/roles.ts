@@ -13,6 +13,7 @@ const PERMISSION_LABELS: Record<Permission, string> = {
   "approval:decide": "decide approvals",
   "memory:manage": "pin, edit and forget memories",
   "share:manage": "share histories",
+  "token:manage": "create API tokens",
   "budget:raise": "raise budgets",
   "audit:view": "read the audit log",
   "team:manage": "manage people and invitations",

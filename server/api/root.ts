@@ -1,5 +1,6 @@
 import "server-only";
 import { agentRouter } from "./routers/agent";
+import { apiTokenRouter } from "./routers/api-token";
 import { approvalRouter } from "./routers/approval";
 import { auditRouter } from "./routers/audit";
 import { memoryRouter } from "./routers/memory";
@@ -20,6 +21,7 @@ export const appRouter = createTRPCRouter({
   spend: spendRouter,
   share: shareRouter,
   audit: auditRouter,
+  apiToken: apiTokenRouter,
 });
 
 export type AppRouter = typeof appRouter;

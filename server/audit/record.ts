@@ -32,6 +32,8 @@ export const AUDIT_ACTIONS = {
   "provider.delete": "model_provider",
   "price.set": "model_provider",
   "price.delete": "model_provider",
+  "token.create": "api_token",
+  "token.revoke": "api_token",
   "share.create": "share_link",
   "share.revoke": "share_link",
   "team.create": "team",

@@ -1,8 +1,8 @@
 import "server-only";
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { db, type Prisma } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { recordAudit } from "../audit/record";
+import { hashSecretToken, isSameHash, newSecretToken, secretTokenPattern } from "../secrets/tokens";
 
 /**
  * Read-only share links for one agent's history (docs/decisions/009-share-links.md).
@@ -23,8 +23,7 @@ const MIN_SHARE_LINK_MS = 5 * 60 * 1000;
 /** lastUsedAt is written at most this often, so a popular link does not write on every view. */
 const LAST_USED_RESOLUTION_MS = 60 * 1000;
 
-const TOKEN_BYTES = 32;
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const TOKEN_PATTERN = secretTokenPattern();
 
 export type ShareLinkStatus = "active" | "expired" | "revoked";
 
@@ -54,10 +53,6 @@ function statusOf(link: { revokedAt: Date | null; expiresAt: Date | null }, now:
 function toSummary(row: SummaryRow, now: Date): ShareLinkSummary {
   const { createdBy, ...rest } = row;
   return { ...rest, status: statusOf(row, now), createdBy: createdBy?.name ?? null };
-}
-
-export function hashShareToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
 }
 
 function invalidShareLink(): AppError {
@@ -99,12 +94,12 @@ export async function createShareLink({
   now?: Date;
 }): Promise<{ link: ShareLinkSummary; path: string }> {
   const expiry = validateExpiry(expiresAt, now);
-  const token = randomBytes(TOKEN_BYTES).toString("base64url");
+  const { token, hash } = newSecretToken();
   const row = await db.$transaction(async (tx) => {
     const agent = await tx.agent.findFirst({ where: { id: agentId, teamId }, select: { id: true } });
     if (!agent) throw notFound("That agent");
     const created = await tx.shareLink.create({
-      data: { agentId, teamId, tokenHash: hashShareToken(token), redactToolData, redactMemories, expiresAt: expiry, createdById: userId },
+      data: { agentId, teamId, tokenHash: hash, redactToolData, redactMemories, expiresAt: expiry, createdById: userId },
       select: summarySelect,
     });
     await recordAudit(tx, {
@@ -167,7 +162,7 @@ export async function revokeShareLink({
  */
 export async function resolveShareLink(token: unknown, now = new Date()) {
   if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) throw invalidShareLink();
-  const hash = hashShareToken(token);
+  const hash = hashSecretToken(token);
   const link = await db.shareLink.findUnique({
     where: { tokenHash: hash },
     select: {
@@ -182,7 +177,7 @@ export async function resolveShareLink(token: unknown, now = new Date()) {
       lastUsedAt: true,
     },
   });
-  const isMatch = link !== null && timingSafeEqual(Buffer.from(link.tokenHash, "hex"), Buffer.from(hash, "hex"));
+  const isMatch = link !== null && isSameHash(link.tokenHash, hash);
   if (!link || !isMatch || statusOf(link, now) !== "active") throw invalidShareLink();
   const agent = await db.agent.findFirst({
     where: { id: link.agentId, teamId: link.teamId },
