@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { toast } from "sonner";
 import { allows, SHOWN_AS_LIVE, type AgentStatus } from "~/shared/agent-status";
+import { isMissingPriceRefusal } from "~/shared/provider-kinds";
 import { useTRPC } from "../trpc/react";
 import { Alert, Notice } from "../ui/alert";
 import { Button, ButtonLink } from "../ui/button";
@@ -77,7 +78,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
           </span>
         </Stat>
         <Stat label="Spend / budget">
-          <span className="tabular-nums">
+          <span className="tabular-nums" data-testid="agent-spend">
             {formatUsd(a.spentUsd)} / {formatUsd(a.budgetUsd)}
           </span>
         </Stat>
@@ -219,7 +220,16 @@ function Controls({ agentId, status }: { agentId: string; status: AgentStatus })
           </Button>
         </form>
       ) : null}
-      <Notice message={message} />
+      {message?.kind === "error" && isMissingPriceRefusal(message.text) ? (
+        <Alert variant="inline" className="max-w-md" data-testid="start-refused">
+          {message.text}{" "}
+          <Link href="/team/providers" className="font-semibold underline">
+            Set a price on the Model providers page
+          </Link>
+        </Alert>
+      ) : (
+        <Notice message={message} />
+      )}
     </div>
   );
 }
