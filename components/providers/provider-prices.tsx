@@ -56,65 +56,44 @@ export function ProviderPrices({ provider, canManage }: { provider: Provider; ca
           No prices of its own: its models cost what the instance&apos;s table says, and models it does not know cannot run.
         </p>
       ) : (
-        <div className="overflow-x-auto">
-          <table className="w-full text-left text-sm">
-            <thead className="text-xs text-zinc-500 dark:text-zinc-400">
-              <tr>
-                <th scope="col" className="py-1 pr-3 font-medium">
-                  Model
-                </th>
-                <th scope="col" className="py-1 pr-3 text-right font-medium">
-                  Input
-                </th>
-                <th scope="col" className="py-1 pr-3 text-right font-medium">
-                  Output
-                </th>
-                {canManage ? (
-                  <th scope="col" className="py-1 font-medium">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-              {own.map((price) => (
-                <tr key={price.model} data-testid="price" data-model={price.model}>
-                  <td className="py-1.5 pr-3 align-middle">
-                    <span className="font-mono text-xs break-all">{price.model}</span>
-                    {price.isFree ? (
-                      <Badge tone="green" className="ml-2">
-                        free
-                      </Badge>
-                    ) : null}
-                  </td>
-                  <td className="py-1.5 pr-3 text-right whitespace-nowrap tabular-nums" data-testid="price-input">
-                    {formatPrice(price.inputPerMillion)}
-                  </td>
-                  <td className="py-1.5 pr-3 text-right whitespace-nowrap tabular-nums" data-testid="price-output">
-                    {formatPrice(price.outputPerMillion)}
-                  </td>
-                  {canManage ? (
-                    <td className="py-1.5 text-right">
-                      <div className="flex flex-wrap justify-end gap-1">
-                        <Button type="button" variant="ghost" className="px-2 py-1" onClick={() => setEditing(price.model)}>
-                          Change<span className="sr-only"> the price of {price.model}</span>
-                        </Button>
-                        <ConfirmButton
-                          variant="ghost"
-                          className="px-2 py-1"
-                          confirmLabel="Delete price"
-                          isLoading={remove.isPending}
-                          onConfirm={() => remove.mutate({ id: provider.id, model: price.model })}
-                        >
-                          Delete…<span className="sr-only"> the price of {price.model}</span>
-                        </ConfirmButton>
-                      </div>
-                    </td>
+        <div>
+          <div className={`${ROW} hidden text-xs font-medium text-zinc-500 sm:grid dark:text-zinc-400`} aria-hidden>
+            <span>Model</span>
+            <span className="text-right">Input</span>
+            <span className="text-right">Output</span>
+          </div>
+          <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" aria-label="Models priced">
+            {own.map((price) => (
+              <li key={price.model} className={`${ROW} grid py-2 text-sm sm:py-1.5`} data-testid="price" data-model={price.model}>
+                <span className="col-span-2 min-w-0 sm:col-span-1">
+                  <span className="font-mono text-xs break-all">{price.model}</span>
+                  {price.isFree ? (
+                    <Badge tone="green" className="ml-2">
+                      free
+                    </Badge>
                   ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                </span>
+                <Amount label="Input" value={price.inputPerMillion} testId="price-input" />
+                <Amount label="Output" value={price.outputPerMillion} testId="price-output" />
+                {canManage ? (
+                  <span className="col-span-2 flex flex-wrap gap-1 sm:col-span-1 sm:justify-end">
+                    <Button type="button" variant="ghost" className="px-2 py-1" onClick={() => setEditing(price.model)}>
+                      Change<span className="sr-only"> the price of {price.model}</span>
+                    </Button>
+                    <ConfirmButton
+                      variant="ghost"
+                      className="px-2 py-1"
+                      confirmLabel="Delete price"
+                      isLoading={remove.isPending}
+                      onConfirm={() => remove.mutate({ id: provider.id, model: price.model })}
+                    >
+                      Delete…<span className="sr-only"> the price of {price.model}</span>
+                    </ConfirmButton>
+                  </span>
+                ) : null}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
       {remove.error ? (
@@ -139,6 +118,20 @@ export function ProviderPrices({ provider, canManage }: { provider: Provider; ca
         )
       ) : null}
     </section>
+  );
+}
+
+/** A price row: on a phone the two prices sit side by side under the model, labelled; wider, in columns under a header. */
+const ROW = "grid-cols-2 items-center gap-x-4 gap-y-1 sm:grid-cols-[minmax(0,1fr)_8rem_8rem_minmax(0,12rem)]";
+
+function Amount({ label, value, testId }: { label: string; value: number; testId: string }) {
+  return (
+    <span className="whitespace-nowrap sm:text-right">
+      <span className="text-xs text-zinc-500 sm:sr-only dark:text-zinc-400">{label} </span>
+      <span className="tabular-nums" data-testid={testId}>
+        {formatPrice(value)}
+      </span>
+    </span>
   );
 }
 
