@@ -76,7 +76,7 @@ export function ProviderPrices({ provider, canManage }: { provider: Provider; ca
                 <Amount label="Input" value={price.inputPerMillion} testId="price-input" />
                 <Amount label="Output" value={price.outputPerMillion} testId="price-output" />
                 {canManage ? (
-                  <span className="col-span-2 flex flex-wrap gap-1 sm:col-span-1 sm:justify-end">
+                  <span className="col-span-2 -ml-2 flex flex-wrap gap-1 sm:col-span-1 sm:ml-0 sm:justify-end">
                     <Button type="button" variant="ghost" className="px-2 py-1" onClick={() => setEditing(price.model)}>
                       Change<span className="sr-only"> the price of {price.model}</span>
                     </Button>

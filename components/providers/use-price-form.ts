@@ -8,16 +8,11 @@ import { zodFieldErrors } from "~/shared/validation";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 import { formatPrice } from "../ui/format";
+import { readPrice } from "./describe";
 
 export type PriceRow = { model: string; inputPerMillion: number; outputPerMillion: number };
 export type PriceFormValues = { model: string; inputPerMillion: string; outputPerMillion: string };
 type PriceField = keyof PriceFormValues;
-
-/** "1,000", "$2.50" and " 0.02 " are read as numbers; nothing typed is no number (the schema says so). */
-export function readPrice(text: string): number {
-  const cleaned = text.replace(/[\s,$]/g, "");
-  return cleaned === "" ? Number.NaN : Number(cleaned);
-}
 
 const shown = (perMillion: number) => String(perMillion);
 

@@ -143,6 +143,7 @@ test("an agent on a model priced nowhere is refused, then priced on the provider
   await form.getByRole("button", { name: "Save price" }).click();
   await expect(form.locator("[data-field-error$='-input']")).toHaveText("A price cannot be negative.");
   await expect(form.locator("[data-field-error$='-output']")).toHaveText("Enter a price in USD per million tokens.");
+  await photograph(page, "real-model-price-form");
   await form.getByLabel("Input ($ per million)").fill("1,000");
   await form.getByLabel("Output ($ per million)").fill(String(PRICE.output));
   await expect(form.locator("[data-field-error]")).toHaveCount(0);
