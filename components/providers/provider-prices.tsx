@@ -228,7 +228,7 @@ function PriceFormFields({
         </Button>
       </div>
       <p className="text-xs text-zinc-500 dark:text-zinc-400">
-        Mark free sets both prices to $0: budgets will count nothing for this model&apos;s calls, only their tokens and cycles.
+        Mark free sets both prices to $0: budgets will count nothing for this model&apos;s calls (token and cycle limits still apply).
       </p>
     </form>
   );
