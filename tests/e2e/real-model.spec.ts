@@ -162,6 +162,13 @@ test("an agent on a model priced nowhere is refused, then priced on the provider
   const small = prices.getByTestId("price").filter({ hasText: "nomic-embed-text" });
   await expect(small.getByTestId("price-input")).toHaveText("$0.02");
   await expect(small.getByTestId("price-output")).toHaveText("$0.0075");
+  // Change opens the form on that model with its own price.
+  await small.getByRole("button", { name: "Change the price of nomic-embed-text" }).click();
+  await expect(form.getByLabel("Model")).toHaveValue("nomic-embed-text");
+  await expect(form.getByLabel("Input ($ per million)")).toHaveValue("0.02");
+  await expect(form.getByLabel("Output ($ per million)")).toHaveValue("0.0075");
+  await form.getByRole("button", { name: "Cancel" }).click();
+  await expect(form).toHaveCount(0);
   await prices.getByRole("button", { name: "Set a price on Local LLM" }).click();
   await form.getByLabel("Model").fill("gpt-4o-mini");
   await expect(form.getByText("budgets will count nothing for this model's calls")).toBeVisible();
