@@ -182,3 +182,7 @@ export const modelPriceInputSchema = z.object({
   outputPerMillion: perMillionSchema,
 });
 export type ModelPriceInput = z.input<typeof modelPriceInputSchema>;
+
+/** The advice that ends the refusal to start an agent whose model is priced nowhere; the agent page links it to the providers page. */
+export const MISSING_PRICE_ADVICE = "set its price per million tokens on the providers page (or mark it free)";
+export const isMissingPriceRefusal = (message: string) => message.includes(MISSING_PRICE_ADVICE);

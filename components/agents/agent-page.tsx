@@ -5,6 +5,8 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { toast } from "sonner";
 import { allows, SHOWN_AS_LIVE, type AgentStatus } from "~/shared/agent-status";
+import { SIMULATOR_LABEL, SIMULATOR_PROVIDER } from "~/shared/agent-input";
+import { isMissingPriceRefusal } from "~/shared/provider-kinds";
 import { useTRPC } from "../trpc/react";
 import { Alert, Notice } from "../ui/alert";
 import { Button, ButtonLink } from "../ui/button";
@@ -66,6 +68,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
             {a.name}
           </h1>
           <p className="mt-1 max-w-3xl text-sm text-zinc-600 dark:text-zinc-400">{a.goal}</p>
+          <ModelLine model={a.model} provider={a.provider} />
         </div>
         <Controls agentId={agentId} status={a.status} />
       </div>
@@ -77,7 +80,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
           </span>
         </Stat>
         <Stat label="Spend / budget">
-          <span className="tabular-nums">
+          <span className="tabular-nums" data-testid="agent-spend">
             {formatUsd(a.spentUsd)} / {formatUsd(a.budgetUsd)}
           </span>
         </Stat>
@@ -126,6 +129,20 @@ export function AgentPage({ agentId }: { agentId: string }) {
 
       <Timeline agentId={agentId} hidden={tab !== "timeline"} />
     </div>
+  );
+}
+
+/** Which model thinks for the agent, and on which of the team's providers (or the simulator). */
+function ModelLine({ model, provider }: { model: string; provider: string }) {
+  const trpc = useTRPC();
+  const isSimulator = provider === SIMULATOR_PROVIDER;
+  const providers = useQuery(trpc.provider.list.queryOptions(undefined, { enabled: !isSimulator, retry: false }));
+  const name = isSimulator ? SIMULATOR_LABEL : (providers.data?.find((p) => p.id === provider)?.name ?? null);
+  return (
+    <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400" data-testid="agent-model">
+      <span className="font-mono">{model}</span>
+      {name ? ` on ${name}` : null}
+    </p>
   );
 }
 
@@ -219,7 +236,16 @@ function Controls({ agentId, status }: { agentId: string; status: AgentStatus })
           </Button>
         </form>
       ) : null}
-      <Notice message={message} />
+      {message?.kind === "error" && isMissingPriceRefusal(message.text) ? (
+        <Alert variant="inline" className="max-w-md" data-testid="start-refused">
+          {message.text}{" "}
+          <Link href="/team/providers" className="font-semibold underline">
+            Set a price on the Model providers page
+          </Link>
+        </Alert>
+      ) : (
+        <Notice message={message} />
+      )}
     </div>
   );
 }

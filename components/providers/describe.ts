@@ -51,3 +51,9 @@ export function testedWhen(testedAt: Date, now: number): string {
 export function shownBaseUrl(baseUrl: string | null): string {
   return baseUrl || "api.openai.com (OpenAI's default)";
 }
+
+/** A price as typed: "1,000", "$2.50" and " 0.02 " are numbers; nothing typed is none (the schema then says so). */
+export function readPrice(text: string): number {
+  const cleaned = text.replace(/[\s,$]/g, "");
+  return cleaned === "" ? Number.NaN : Number(cleaned);
+}

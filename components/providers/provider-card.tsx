@@ -13,9 +13,10 @@ import { CARD } from "../ui/panel";
 import { useTRPC } from "../trpc/react";
 import { compatSummary, keyState, kindOf, shownBaseUrl, type Provider } from "./describe";
 import { ProviderFormFields } from "./provider-form";
+import { ProviderPrices } from "./provider-prices";
 import { TestControls, TestResult } from "./provider-test";
 
-/** One provider: its settings as words, its last test, and (admins and owners) test, edit and delete. */
+/** One provider: its settings as words, its last test, its prices, and (admins and owners) test, edit, price and delete. */
 export function ProviderCard({ provider, canManage, now }: { provider: Provider; canManage: boolean; now: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -87,6 +88,7 @@ export function ProviderCard({ provider, canManage, now }: { provider: Provider;
             <TestResult result={provider.lastTest} now={now} />
             {canManage ? <TestControls provider={provider} /> : null}
           </div>
+          <ProviderPrices provider={provider} canManage={canManage} />
         </>
       )}
     </li>

@@ -45,7 +45,8 @@ export function ProvidersPage() {
       <TeamNav />
       {role && !canManage ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="providers-read-only">
-          You are {ROLE_WITH_ARTICLE[role]} here: you can see the providers. Admins and owners add, change, test and delete them.
+          You are {ROLE_WITH_ARTICLE[role]} here: you can see the providers and their prices. Admins and owners add, change, test, price and
+          delete them.
         </p>
       ) : null}
       {isAdding ? (

@@ -6,6 +6,14 @@ export function formatUsd(amount: string | null | undefined): string {
   return usd.format(Number(amount));
 }
 
+// Prices are stored to 8 decimal places; a small one ($0.02, $0.0075 per million) keeps its digits.
+const price = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 8 });
+
+/** A price in USD per million tokens, with every digit it has: "$0.02", "$0.0075", "$1,000.00". */
+export function formatPrice(perMillion: number): string {
+  return price.format(perMillion);
+}
+
 const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
 
 export function formatRelative(date: Date | null | undefined, now = Date.now()): string {

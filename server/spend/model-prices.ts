@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { modelPriceInputSchema, type ModelPriceInput } from "../../shared/provider-kinds";
+import { MISSING_PRICE_ADVICE, modelPriceInputSchema, type ModelPriceInput } from "../../shared/provider-kinds";
 import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
 import { zodFieldErrors } from "../../shared/validation";
 import { recordAudit } from "../audit/record";
@@ -115,6 +115,6 @@ export async function assertModelPriced({ teamId, provider, model }: { teamId: s
   const named = await db.modelProvider.findFirst({ where: { id: provider, teamId }, select: { name: true } });
   throw new AppError(
     "CONFLICT",
-    `${model} has no price${named ? ` on ${named.name}` : ""}: set its price per million tokens on the providers page (or mark it free) before starting, so that the budget counts what it really costs.`,
+    `${model} has no price${named ? ` on ${named.name}` : ""}: ${MISSING_PRICE_ADVICE} before starting, so that the budget counts what it really costs.`,
   );
 }

@@ -209,7 +209,7 @@ test("an owner adds, tests, edits and deletes model providers; a viewer sees the
   await expect(seen).toContainText("45 s");
   await expect(seen.getByTestId("provider-test-result")).toHaveAttribute("data-ok", "true");
   await expect(viewer.getByTestId("providers-read-only")).toHaveText(
-    "You are a viewer here: you can see the providers. Admins and owners add, change, test and delete them.",
+    "You are a viewer here: you can see the providers and their prices. Admins and owners add, change, test, price and delete them.",
   );
   await expect(viewer.getByRole("button", { name: "Add provider" })).toHaveCount(0);
   await expect(viewer.getByRole("button", { name: /^Edit/ })).toHaveCount(0);
