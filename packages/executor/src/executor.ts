@@ -45,7 +45,10 @@ export async function startExecutor(options: ExecutorOptions) {
   // All executor SQL computes times in UTC (the columns are timestamp without time zone, as Prisma makes them).
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize, options: "-c TimeZone=UTC" });
   pool.on("error", (error) => logger.warn({ error: error.message }, "idle database connection failed"));
-  const applied = await migrateExecutorSchema(pool);
+  const applied = await migrateExecutorSchema(pool, {
+    onWait: (error) =>
+      logger.warn({ error: error.message }, "the database is not reachable yet; waiting to apply the executor's migrations"),
+  });
   if (applied.length > 0) logger.info({ applied }, "applied the executor's migrations");
   const { signingKey, signingKeyFallback, eventKey } = options;
   const worker = new Worker(pool, { ...options.worker, signingKey, signingKeyFallback });

@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type pg from "pg";
+import { isConnectionError } from "./transaction";
 
 /**
  * The executor's own tables come from its own migrations (packages/executor/migrations/*.sql, applied
@@ -13,10 +14,35 @@ export const EXECUTOR_MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../
 // Held while migrating, so executors starting together apply each migration once.
 const MIGRATION_LOCK = 0x6c68_6578; // "lhex"
 
-export async function migrateExecutorSchema(pool: pg.Pool, { dir = EXECUTOR_MIGRATIONS_DIR } = {}): Promise<string[]> {
+/**
+ * Applies the pending migrations. A database that cannot be reached yet (starting, restarting) is
+ * waited for, up to `waitMs`, as the worker waits for it later: an executor started before its database
+ * comes up, or during a restart, starts once it is there instead of exiting.
+ */
+export async function migrateExecutorSchema(
+  pool: pg.Pool,
+  { dir = EXECUTOR_MIGRATIONS_DIR, waitMs = 60_000, onWait }: { dir?: string; waitMs?: number; onWait?: (error: Error) => void } = {},
+): Promise<string[]> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await migrateOnce(pool, dir);
+    } catch (error) {
+      if (!isConnectionError(error) || Date.now() + delay > deadline) throw error;
+      onWait?.(error as Error);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+async function migrateOnce(pool: pg.Pool, dir: string): Promise<string[]> {
   const files = (await readdir(dir)).filter((name) => name.endsWith(".sql")).sort();
   const client = await pool.connect();
+  // A connection that dies while held (a database restart) reports it through the failing query.
+  const ignore = () => {};
+  client.on("error", ignore);
   const applied: string[] = [];
+  let failure: unknown = null;
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS executor_schema_migration (
@@ -44,9 +70,14 @@ export async function migrateExecutorSchema(pool: pg.Pool, { dir = EXECUTOR_MIGR
       }
       applied.push(name);
     }
+  } catch (error) {
+    failure = error;
+    throw error;
   } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
-    client.release();
+    await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(ignore);
+    client.off("error", ignore);
+    // A broken connection is destroyed, not handed back to the pool.
+    client.release(isConnectionError(failure) ? (failure as Error) : undefined);
   }
   return applied;
 }

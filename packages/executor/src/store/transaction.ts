@@ -31,7 +31,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
 }
 
 /** Errors after which a connection must not be reused: it is gone or being shut down. */
-function isConnectionError(error: unknown): boolean {
+export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: string }).code ?? "";
   return code.startsWith("57P") || code.startsWith("08") || /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE/.test(error.message);
