@@ -125,7 +125,7 @@ export async function probeEndpoint(
       : { messages: withToolsInPrompt(messages, [PING_TOOL]), ...cap(64) };
   };
   let reply: Awaited<ReturnType<typeof ask>> | undefined;
-  for (let attempt = 0; attempt < 3 && !reply; attempt++) {
+  for (let attempt = 0; attempt < 4 && !reply; attempt++) {
     try {
       reply = await ask(toolRequest());
     } catch (error) {
@@ -135,21 +135,22 @@ export async function probeEndpoint(
         checks.push({ name: "chat", ok: true, detail: "Answers only streamed requests; Longhaul will stream." });
         continue;
       }
-      if (error instanceof OpenAI.BadRequestError && compat.tools === "native") {
-        compat.tools = "text";
-        checks.push({
-          name: "tools",
-          ok: true,
-          detail: `Refuses OpenAI's tools field (${message}); tools will be described in the prompt.`,
-        });
-        continue;
-      }
       if (
         error instanceof OpenAI.BadRequestError &&
         /max_completion_tokens/.test(message) &&
         compat.outputCap === "max_completion_tokens"
       ) {
         compat.outputCap = "max_tokens";
+        continue;
+      }
+      // A 400 that names tools (or functions): the server refuses the field; any other 400 is the call's failure.
+      if (error instanceof OpenAI.BadRequestError && /tool|function/i.test(message) && compat.tools === "native") {
+        compat.tools = "text";
+        checks.push({
+          name: "tools",
+          ok: true,
+          detail: `Refuses OpenAI's tools field (${message}); tools will be described in the prompt.`,
+        });
         continue;
       }
       checks.push({ name: "chat", ok: false, detail: `The chat call failed: ${why(error)}` });

@@ -157,3 +157,30 @@ describe("test connection says what went wrong", () => {
     expect(fake.requests).toHaveLength(0);
   });
 });
+
+describe("test connection reads a 400 for what it says", () => {
+  let server: FakeOpenAI;
+  beforeAll(async () => {
+    server = await startFakeOpenAI();
+  });
+  afterAll(() => server.stop());
+
+  it("a 400 that is not about tools (an unknown parameter, a bad model) fails the call instead of switching tools to text", async () => {
+    server.script({ kind: "error", status: 400, message: "Unrecognized request argument supplied: temperature_x" });
+    const result = await probeEndpoint({ baseURL: server.baseURL, apiKey: "k" }, { model: "gpt-4o-mini" });
+    expect(result.ok).toBe(false);
+    expect(result.compat.tools).toBe("native");
+    expect(result.checks.find((c) => c.name === "chat")?.detail).toContain("Unrecognized request argument");
+  });
+
+  it("a 400 about max_completion_tokens moves to max_tokens, not to tools in the prompt", async () => {
+    server.setResponder((body) =>
+      body.tools?.length
+        ? { kind: "tool_calls", calls: [{ name: "ping", arguments: { value: 7 } }] }
+        : { kind: "message", content: "1 2 3" },
+    );
+    server.script({ kind: "error", status: 400, message: "Unsupported parameter: 'max_completion_tokens'" });
+    const result = await probeEndpoint({ baseURL: server.baseURL, apiKey: "k" }, { model: "gpt-4o-mini" });
+    expect(result.compat).toMatchObject({ tools: "native", outputCap: "max_tokens" });
+  });
+});
