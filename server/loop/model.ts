@@ -7,10 +7,11 @@ import { providerClient } from "../providers/client";
 import { outboundGuard, type OutboundGuard } from "../security/outbound";
 import { OPENAI_COMPAT } from "../../shared/provider-kinds";
 import { simulate } from "./simulator";
+import { collectStream, fromCompletion } from "../providers/completion";
 import { readToolCallsFromText, withToolsInPrompt } from "../providers/text-tool-calls";
 import { estimateTokens } from "./tokens";
 import type { ModelEndpoint } from "../providers/endpoint";
-import type { ModelReply, ModelRequest, ToolCallRequest } from "./model-types";
+import type { ModelReply, ModelRequest } from "./model-types";
 
 export type { ModelReply, ModelRequest, ToolCallRequest } from "./model-types";
 
@@ -112,62 +113,6 @@ async function requestModel(
     if (refusal) return { ok: false, kind: "refused", error: refusal.message, attempts, durationMs: elapsed() };
     return { ok: false, ...describeError(error, endpoint), attempts, durationMs: elapsed() };
   }
-}
-
-type Answer = {
-  content: string | null;
-  toolCalls: ToolCallRequest[];
-  usage: { inputTokens: number; outputTokens: number } | null;
-  finishReason: string;
-};
-
-/** A chat completion as the loop reads it; null when it has no choice (a malformed reply). */
-function fromCompletion(completion: OpenAI.Chat.Completions.ChatCompletion): Answer | null {
-  const choices = (completion as { choices?: unknown }).choices;
-  if (!Array.isArray(choices) || choices.length === 0) return null;
-  const first = completion.choices[0]!;
-  const toolCalls: ToolCallRequest[] = [];
-  for (const call of first.message?.tool_calls ?? []) {
-    if (call.type !== "function") continue;
-    toolCalls.push({ id: call.id, name: call.function.name, argumentsText: call.function.arguments ?? "" });
-  }
-  return {
-    content: first.message?.content ?? null,
-    toolCalls,
-    usage: completion.usage
-      ? { inputTokens: completion.usage.prompt_tokens ?? 0, outputTokens: completion.usage.completion_tokens ?? 0 }
-      : null,
-    finishReason: first.finish_reason ?? "stop",
-  };
-}
-
-/** A streamed completion put together: content pieces in order, tool calls by index, the finish and the usage chunk. */
-async function collectStream(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>): Promise<Answer | null> {
-  let content: string | null = null;
-  let finishReason: string | null = null;
-  let usage: Answer["usage"] = null;
-  let sawChoice = false;
-  const calls = new Map<number, { id: string; name: string; argumentsText: string }>();
-  for await (const chunk of stream) {
-    if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 };
-    for (const choice of chunk.choices ?? []) {
-      sawChoice = true;
-      if (choice.delta?.content) content = (content ?? "") + choice.delta.content;
-      for (const piece of choice.delta?.tool_calls ?? []) {
-        const call = calls.get(piece.index) ?? { id: "", name: "", argumentsText: "" };
-        if (piece.id) call.id = piece.id;
-        if (piece.function?.name) call.name += piece.function.name;
-        if (piece.function?.arguments) call.argumentsText += piece.function.arguments;
-        calls.set(piece.index, call);
-      }
-      if (choice.finish_reason) finishReason = choice.finish_reason;
-    }
-  }
-  if (!sawChoice) return null;
-  const toolCalls = [...calls.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([index, call]) => ({ ...call, id: call.id || `stream_call_${index + 1}` }));
-  return { content, toolCalls, usage, finishReason: finishReason ?? "stop" };
 }
 
 function describeError(

@@ -4,6 +4,7 @@ import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/ch
 import { z } from "zod";
 import { OPENAI_COMPAT, providerCompatSchema, UNCAPPED_OUTPUT_TOKENS, type ProviderCompat } from "../../shared/provider-kinds";
 import { outboundGuard, type OutboundGuard } from "../security/outbound";
+import { collectStream, fromCompletion } from "./completion";
 import { readToolCallsFromText, withToolsInPrompt } from "./text-tool-calls";
 import { providerClient } from "./client";
 
@@ -104,17 +105,14 @@ export async function probeEndpoint(
   type Body = ChatCompletionCreateParamsNonStreaming;
   const ask = async (body: Omit<Body, "model">) => {
     const full = { ...body, model: chatModel };
-    if (compat.streaming === "required")
-      return collect(await client.chat.completions.create({ ...full, stream: true, stream_options: { include_usage: true } }, { signal }));
-    const completion = await client.chat.completions.create(full, { signal });
-    const choice = completion.choices?.[0];
-    if (!choice) throw new Error("The reply had no choices.");
-    return {
-      content: choice.message?.content ?? null,
-      toolCalls: (choice.message?.tool_calls ?? []).flatMap((c) => (c.type === "function" ? [c.function.name] : [])),
-      usage: completion.usage ?? null,
-      finishReason: choice.finish_reason ?? "stop",
-    };
+    const answer =
+      compat.streaming === "required"
+        ? await collectStream(
+            await client.chat.completions.create({ ...full, stream: true, stream_options: { include_usage: true } }, { signal }),
+          )
+        : fromCompletion(await client.chat.completions.create(full, { signal }));
+    if (!answer) throw new Error("The reply had no choices.");
+    return answer;
   };
   const cap = (tokens: number) =>
     compat.outputCap === "max_completion_tokens" ? { max_completion_tokens: tokens } : { max_tokens: tokens };
@@ -162,7 +160,7 @@ export async function probeEndpoint(
     return done(false, models);
   }
   checks.push({ name: "chat", ok: true, detail: `Chat with ${chatModel} works.` });
-  if (reply.toolCalls.includes("ping") && compat.tools === "native")
+  if (reply.toolCalls.some((call) => call.name === "ping") && compat.tools === "native")
     checks.push({ name: "tools", ok: true, detail: "Calls tools natively." });
   else if (reply.content && readToolCallsFromText(reply.content, new Set(["ping"]), String).toolCalls.length > 0) {
     // Already said when the server refused the tools field; else it took the field and answered in text.
@@ -180,7 +178,7 @@ export async function probeEndpoint(
   // 3. Does it keep to an output cap, and through which field?
   const count = { messages: [{ role: "user" as const, content: "Count from 1 to 300, the numbers separated by spaces." }] };
   const keptTo = (r: Awaited<ReturnType<typeof ask>>) =>
-    r.finishReason === "length" || (r.usage ? r.usage.completion_tokens <= CAP + 2 : (r.content ?? "").length <= CAP * 5);
+    r.finishReason === "length" || (r.usage ? r.usage.outputTokens <= CAP + 2 : (r.content ?? "").length <= CAP * 5);
   try {
     let kept = keptTo(await ask({ ...count, ...cap(CAP) }));
     if (!kept && compat.outputCap === "max_completion_tokens") {
@@ -222,21 +220,6 @@ export async function probeEndpoint(
     checks.every((c) => c.ok || c.name === "models"),
     models,
   );
-}
-
-type Collected = { content: string | null; toolCalls: string[]; usage: { completion_tokens: number } | null; finishReason: string };
-
-async function collect(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>): Promise<Collected> {
-  const out: Collected = { content: null, toolCalls: [], usage: null, finishReason: "stop" };
-  for await (const chunk of stream) {
-    if (chunk.usage) out.usage = chunk.usage;
-    for (const choice of chunk.choices ?? []) {
-      if (choice.delta?.content) out.content = (out.content ?? "") + choice.delta.content;
-      for (const call of choice.delta?.tool_calls ?? []) if (call.function?.name) out.toolCalls.push(call.function.name);
-      if (choice.finish_reason) out.finishReason = choice.finish_reason;
-    }
-  }
-  return out;
 }
 
 /** Errors after which nothing else can work: nobody answers, or the key is refused. */
