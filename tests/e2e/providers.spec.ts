@@ -1,7 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
+import { inviteAndJoin, photograph, SHOTS, signUp } from "./people";
 import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
 
 /**
@@ -11,9 +12,7 @@ import { startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixture
  * edited, a name taken is refused next to the field, a provider an agent uses cannot be deleted, the
  * other can. A viewer sees the page without its controls.
  */
-const SHOTS = "tests/e2e/screenshots";
 const unique = Date.now().toString(36);
-const PASSWORD = "long-enough-password-7";
 
 let fake: FakeOpenAI;
 let closedUrl = "";
@@ -37,35 +36,10 @@ test.afterAll(async () => {
   await fake?.stop();
 });
 
-async function signUp(page: Page, name: string, email: string) {
-  await page.getByLabel("Name", { exact: true }).fill(name);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-}
-
-/** Toasts fade after a few seconds; the pictures are of the page under them. */
-async function withoutToasts(page: Page) {
-  await expect(page.locator("[data-sonner-toast]")).toHaveCount(0, { timeout: 15_000 });
-}
-
-async function photograph(page: Page, name: string) {
-  await withoutToasts(page);
-  await page.setViewportSize({ width: 1366, height: 900 });
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true, animations: "disabled" });
-  await page.emulateMedia({ colorScheme: "dark" });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: `${SHOTS}/${name}-dark-phone.png`, fullPage: true, animations: "disabled" });
-  await page.emulateMedia({ colorScheme: "light" });
-  await page.setViewportSize({ width: 1366, height: 900 });
-}
-
 test("an owner adds, tests, edits and deletes model providers; a viewer sees them read-only", async ({ page, browser, baseURL }) => {
   test.setTimeout(180_000);
   await page.setViewportSize({ width: 1366, height: 900 });
-  await page.goto("/sign-up");
   await signUp(page, "Olive Owner", `owner-${unique}@example.test`);
-  await expect(page).toHaveURL(/\/agents$/);
 
   // Team → Model providers, empty at first.
   await page.getByRole("link", { name: "Team", exact: true }).click();
@@ -190,20 +164,11 @@ test("an owner adds, tests, edits and deletes model providers; a viewer sees the
   await expect(page.getByTestId("provider").filter({ hasText: "Closed port" })).toHaveCount(0);
 
   // A viewer, invited by link, sees the provider and its last test but no controls.
-  const viewerEmail = `viewer-${unique}@example.test`;
-  await page.goto("/team");
-  await page.getByLabel("Email").fill(viewerEmail);
-  await page.getByLabel("Role", { exact: true }).selectOption("viewer");
-  await page.getByRole("button", { name: "Create invitation link" }).click();
-  const link = await page.getByTestId("invite-link").inputValue();
-  const context = await browser.newContext({ baseURL });
-  const viewer = await context.newPage();
-  await viewer.goto(link);
-  await viewer.getByRole("link", { name: "Create an account" }).click();
-  await signUp(viewer, "Vic Viewer", viewerEmail);
-  await expect(viewer).toHaveURL(/\/invite\//);
-  await viewer.getByRole("button", { name: /^Accept and join/ }).click();
-  await expect(viewer).toHaveURL(/\/agents$/);
+  const viewer = await inviteAndJoin(page, browser, baseURL!, {
+    role: "viewer",
+    name: "Vic Viewer",
+    email: `viewer-${unique}@example.test`,
+  });
   await viewer.goto("/team/providers");
   const seen = viewer.getByTestId("provider").filter({ hasText: "Local fake" });
   await expect(seen).toContainText("45 s");
@@ -216,5 +181,5 @@ test("an owner adds, tests, edits and deletes model providers; a viewer sees the
   await expect(viewer.getByRole("button", { name: /^Delete/ })).toHaveCount(0);
   await expect(viewer.getByRole("button", { name: /^Test connection/ })).toHaveCount(0);
   await photograph(viewer, "providers-viewer");
-  await context.close();
+  await viewer.context().close();
 });

@@ -1,5 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
+import { inviteAndJoin, photograph, signUp } from "./people";
 import { agentAndCycleOf, startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
 
 /**
@@ -11,9 +12,7 @@ import { agentAndCycleOf, startFakeOpenAI, type FakeOpenAI, type ScriptedReply }
  * calls) and reads its spend, computed from the usage the server reports at the price set. A price the
  * agent depends on cannot be deleted. A viewer sees the prices without their controls.
  */
-const SHOTS = "tests/e2e/screenshots";
 const unique = Date.now().toString(36);
-const PASSWORD = "long-enough-password-7";
 const MODEL = "local-llm-7b";
 const AGENT = "Priced runner";
 
@@ -59,24 +58,6 @@ test.afterAll(async () => {
   await fake?.stop();
 });
 
-async function signUp(page: Page, name: string, email: string) {
-  await page.getByLabel("Name", { exact: true }).fill(name);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-}
-
-async function photograph(page: Page, name: string) {
-  await expect(page.locator("[data-sonner-toast]")).toHaveCount(0, { timeout: 15_000 });
-  await page.setViewportSize({ width: 1366, height: 900 });
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true, animations: "disabled" });
-  await page.emulateMedia({ colorScheme: "dark" });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: `${SHOTS}/${name}-dark-phone.png`, fullPage: true, animations: "disabled" });
-  await page.emulateMedia({ colorScheme: "light" });
-  await page.setViewportSize({ width: 1366, height: 900 });
-}
-
 test("an agent on a model priced nowhere is refused, then priced on the providers page, runs and is charged that price", async ({
   page,
   browser,
@@ -84,9 +65,7 @@ test("an agent on a model priced nowhere is refused, then priced on the provider
 }) => {
   test.setTimeout(240_000);
   await page.setViewportSize({ width: 1366, height: 900 });
-  await page.goto("/sign-up");
   await signUp(page, "Rhea Owner", `real-model-${unique}@example.test`);
-  await expect(page).toHaveURL(/\/agents$/);
 
   // The provider, tested: it lists the local model.
   await page.goto("/team/providers");
@@ -220,20 +199,11 @@ test("an agent on a model priced nowhere is refused, then priced on the provider
   await expect(priced).toBeVisible();
 
   // A viewer sees the prices, read-only.
-  const viewerEmail = `real-model-viewer-${unique}@example.test`;
-  await page.goto("/team");
-  await page.getByLabel("Email").fill(viewerEmail);
-  await page.getByLabel("Role", { exact: true }).selectOption("viewer");
-  await page.getByRole("button", { name: "Create invitation link" }).click();
-  const link = await page.getByTestId("invite-link").inputValue();
-  const context = await browser.newContext({ baseURL });
-  const viewer = await context.newPage();
-  await viewer.goto(link);
-  await viewer.getByRole("link", { name: "Create an account" }).click();
-  await signUp(viewer, "Val Viewer", viewerEmail);
-  await expect(viewer).toHaveURL(/\/invite\//);
-  await viewer.getByRole("button", { name: /^Accept and join/ }).click();
-  await expect(viewer).toHaveURL(/\/agents$/);
+  const viewer = await inviteAndJoin(page, browser, baseURL!, {
+    role: "viewer",
+    name: "Val Viewer",
+    email: `real-model-viewer-${unique}@example.test`,
+  });
   await viewer.goto("/team/providers");
   const seen = viewer.getByTestId("provider").filter({ hasText: "Local LLM" }).getByTestId("provider-prices");
   await expect(seen.getByTestId("price").filter({ hasText: MODEL }).getByTestId("price-input")).toHaveText("$1,000.00");
@@ -241,5 +211,5 @@ test("an agent on a model priced nowhere is refused, then priced on the provider
   await expect(seen.getByRole("button")).toHaveCount(0);
   await expect(viewer.getByRole("form", { name: /Set a price/ })).toHaveCount(0);
   await photograph(viewer, "real-model-prices-viewer");
-  await context.close();
+  await viewer.context().close();
 });
