@@ -5,6 +5,7 @@ import { appendEvent } from "../agents/events";
 import { underAgentLock } from "../db/agent-lock";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 import { inngestRunStatus, type RunInfo, type RunStatusSource } from "../runs/run-status";
+import { missingPriceOf } from "../spend/model-prices";
 
 /**
  * A run of the loop: its claim on the agent (an agent_run row) taken at the start, and its end, which
@@ -38,7 +39,15 @@ export async function beginRun({
   return underAgentLock(agentId, async (tx) => {
     const agent = await tx.agent.findFirst({
       where: { id: agentId, teamId },
-      select: { status: true, cycleCount: true, cyclesPerRun: true, cooldownSeconds: true, approvalTimeoutSeconds: true },
+      select: {
+        status: true,
+        cycleCount: true,
+        cyclesPerRun: true,
+        cooldownSeconds: true,
+        approvalTimeoutSeconds: true,
+        provider: true,
+        model: true,
+      },
     });
     if (!agent) return { shouldRun: false as const, reason: "The agent no longer exists." };
     const existing = await tx.agentRun.findUnique({ where: { executorRunId }, select: { id: true, startCycle: true } });
@@ -52,6 +61,14 @@ export async function beginRun({
         return { shouldRun: false as const, reason: `The agent is ${agent.status}.` };
       const other = await liveRunOf(tx, { agentId, teamId }, serverRuns);
       if (other) return { shouldRun: false as const, reason: `Another run of this agent is live (${other}).` };
+      // However the run was asked for (a schedule, a webhook, a recovery), a model priced nowhere does not
+      // run: the agent is paused with the reason, as a person's start would have been refused.
+      const missingPrice = await missingPriceOf({ teamId, provider: agent.provider, model: agent.model }, tx);
+      if (missingPrice) {
+        await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status: "paused", statusReason: missingPrice } });
+        await appendEvent({ agentId, teamId, cycle: 0, type: "status_change", payload: { to: "paused", reason: missingPrice } }, tx);
+        return { shouldRun: false as const, reason: missingPrice };
+      }
     }
     const run =
       existing ??

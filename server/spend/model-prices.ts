@@ -4,7 +4,7 @@ import { MISSING_PRICE_ADVICE, modelPriceInputSchema, type ModelPriceInput } fro
 import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
 import { zodFieldErrors } from "../../shared/validation";
 import { recordAudit } from "../audit/record";
-import { db } from "../db/client";
+import { db, type Prisma } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { PRICES } from "./configured-prices";
 import type { PriceTable } from "./price-table";
@@ -105,16 +105,24 @@ export async function deleteModelPrice({ userId, model, ...ids }: Ids & { userId
 }
 
 /**
- * Refuses to start an agent whose model has no price: not on its provider, not in the instance's table.
- * The simulator costs nothing and needs none.
+ * Why an agent on `model` of `provider` may not run: its model has no price, not on its provider, not in
+ * the instance's table (null when it has one; the simulator costs nothing and needs none). Every way an
+ * agent starts asks this: a person's start or resume (assertModelPriced), and the loop's beginRun, which
+ * every run passes through (a schedule or webhook starting it, a recovery).
  */
-export async function assertModelPriced({ teamId, provider, model }: { teamId: string; provider: string; model: string }) {
-  if (provider === SIMULATOR_PROVIDER || PRICES.models[model]) return;
-  const own = await db.modelPrice.findFirst({ where: { teamId, providerId: provider, model }, select: { id: true } });
-  if (own) return;
-  const named = await db.modelProvider.findFirst({ where: { id: provider, teamId }, select: { name: true } });
-  throw new AppError(
-    "CONFLICT",
-    `${model} has no price${named ? ` on ${named.name}` : ""}: ${MISSING_PRICE_ADVICE} before starting, so that the budget counts what it really costs.`,
-  );
+export async function missingPriceOf(
+  { teamId, provider, model }: { teamId: string; provider: string; model: string },
+  client: Pick<Prisma.TransactionClient, "modelPrice" | "modelProvider"> = db,
+): Promise<string | null> {
+  if (provider === SIMULATOR_PROVIDER || PRICES.models[model]) return null;
+  const own = await client.modelPrice.findFirst({ where: { teamId, providerId: provider, model }, select: { id: true } });
+  if (own) return null;
+  const named = await client.modelProvider.findFirst({ where: { id: provider, teamId }, select: { name: true } });
+  return `${model} has no price${named ? ` on ${named.name}` : ""}: ${MISSING_PRICE_ADVICE} before starting, so that the budget counts what it really costs.`;
+}
+
+/** Refuses (CONFLICT, the message of missingPriceOf) to start an agent whose model has no price. */
+export async function assertModelPriced(agent: { teamId: string; provider: string; model: string }) {
+  const missing = await missingPriceOf(agent);
+  if (missing) throw new AppError("CONFLICT", missing);
 }

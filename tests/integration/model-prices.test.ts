@@ -50,6 +50,23 @@ describe("model prices", () => {
     expect(await db.auditLog.count({ where: { teamId: owner.team.id, action: "price.set" } })).toBe(1);
   });
 
+  it("a run asked for another way (a schedule, a webhook, a recovery) does not run an unpriced model either: the agent is paused with the reason", async () => {
+    const { caller, team } = await createTestTeam();
+    const provider = await createTestProvider(team.id, { baseUrl: fake.baseURL, name: "Local box" });
+    const agent = await caller.agent.create(agentInput({ provider: provider.id, model: "local-13b" }));
+    // What a trigger delivery does to an idle agent before it asks for a run.
+    await db.agent.update({ where: { id: agent.id }, data: { status: "running" } });
+    const plan = await beginRun({ agentId: agent.id, teamId: team.id, executorRunId: `unpriced-${agent.id}`, reason: "webhook" });
+    expect(plan).toEqual({ shouldRun: false, reason: expect.stringContaining("local-13b has no price on Local box") });
+    expect(await db.agent.findUniqueOrThrow({ where: { id: agent.id }, select: { status: true, statusReason: true } })).toEqual({
+      status: "paused",
+      statusReason: expect.stringContaining("local-13b has no price"),
+    });
+    expect(await db.agentRun.count({ where: { agentId: agent.id } })).toBe(0);
+    const event = await db.agentEvent.findFirstOrThrow({ where: { agentId: agent.id, type: "status_change" }, select: { payload: true } });
+    expect(event.payload).toMatchObject({ to: "paused", reason: expect.stringContaining("has no price") });
+  });
+
   it("the loop charges the team's price for the provider's model, over the instance's", async () => {
     const { caller, team } = await createTestTeam();
     const provider = await createTestProvider(team.id, { baseUrl: fake.baseURL });
