@@ -139,13 +139,15 @@ const THOUGHT_IN_PROMPT_SQL = Prisma.raw(
  * cycle, then sequence: the cursor is not known when the statement is planned, and ordered by cycle the
  * (agentId, cycle) index bounds the scan to the cycles after it. Ordered by sequence alone, PostgreSQL
  * scanned an agent's whole history backwards whenever fewer than MAX_EVENTS_IN_CONTEXT events were left
- * after the cursor (15 ms at 100,000 events).
+ * after the cursor (15 ms at 100,000 events). A `summary` event (a fold's record, for people:
+ * server/loop/summary-fold.ts) is not the model's business: its summary is in the prompt already.
  */
 export const recentEventsSql = ({ agentId, teamId }: { agentId: string; teamId: string }) => Prisma.sql`
   (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'cycle', e.cycle, 'type', e.type, 'payload',
             CASE WHEN e.type = 'thought' THEN ${THOUGHT_IN_PROMPT_SQL} ELSE e.payload END) ORDER BY e.seq), '[]'::jsonb)
      FROM (SELECT seq, cycle, type, payload FROM agent_event
             WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle > (SELECT "summaryThroughCycle" FROM a)
+              AND type <> 'summary'
             ORDER BY cycle DESC, seq DESC LIMIT ${MAX_EVENTS_IN_CONTEXT}) e)`;
 
 /** The agent columns a prompt starts from, as a jsonb column (loadContext; the think step's read adds the loop's own). */

@@ -11,6 +11,7 @@ import { commitSpend } from "../spend/budget";
 import { executeToolCall } from "../tools/execute-tool";
 import { getTool } from "../tools";
 import { consolidateMemories } from "../memory/consolidate";
+import { memorySummarizer } from "./summarize";
 import { PENDING_EMBEDDER } from "../memory/memories";
 import { readActState, recordToolResult } from "./sql";
 import type { ApprovalSettlement } from "./approvals";
@@ -125,7 +126,10 @@ export async function act(
   if (cycle % SNAPSHOT_EVERY_CYCLES === 0) {
     // With it (independent: the snapshot is the agent row's), over its memory cap, the agent's weakest
     // episodes are consolidated into summaries.
-    await Promise.all([writeSnapshot({ agentId, teamId, cycle }), consolidateMemories({ agentId, teamId })]);
+    await Promise.all([
+      writeSnapshot({ agentId, teamId, cycle }),
+      consolidateMemories({ agentId, teamId, summarize: memorySummarizer({ agentId, teamId, cycle }) }),
+    ]);
   }
 
   if (result.status === "over_budget") return { next: "end", status: "budget_exhausted", reason: result.error ?? "Out of budget." };

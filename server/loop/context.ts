@@ -11,6 +11,11 @@ import { logger } from "../logger";
 import { estimateTokens } from "./tokens";
 import { contextWindowOf } from "../../shared/model-catalog";
 import { FOLD_BATCH_CYCLES, loadContext, MAX_EVENTS_IN_CONTEXT, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "../agents/events";
+import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
+import { appendToSummary, digestCycle, foldNotes, short, SUMMARY_MAX_CHARS } from "./digest";
+import { rewriteFoldWithModel, type DigestFold } from "./summary-fold";
+
+export { appendToSummary, digestCycle, SUMMARY_MAX_CHARS } from "./digest";
 
 /**
  * What the model sees at a cycle, kept within its context window:
@@ -24,72 +29,12 @@ import { FOLD_BATCH_CYCLES, loadContext, MAX_EVENTS_IN_CONTEXT, RECENT_CYCLES_IN
  */
 type Ids = { agentId: string; teamId: string };
 
-export const SUMMARY_MAX_CHARS = 6_000;
 const EVENT_TEXT_MAX = 600;
 /** A memory's text in the prompt is cut at this many characters. */
 const MEMORY_TEXT_MAX = 400;
 /** How many memories recall adds to a prompt (besides the pinned ones). */
 export const RECALL_LIMIT = 5;
 const LONGEST_MEMORY_KIND = (Object.values(MemoryKind) as string[]).reduce((a, b) => (b.length > a.length ? b : a));
-
-type EventRow = LoadedContext["events"][number];
-
-function short(value: unknown, max: number): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** One line per cycle for the rolling summary: what the agent did and what came of it. */
-export function digestCycle(cycle: number, events: Pick<EventRow, "type" | "payload">[]): string {
-  const parts: string[] = [];
-  for (const e of events) {
-    const p = (e.payload ?? {}) as {
-      name?: string;
-      arguments?: string;
-      status?: string;
-      error?: unknown;
-      result?: unknown;
-      kind?: string;
-      stage?: string;
-    };
-    if (e.type === "tool_call") parts.push(`${p.name ?? "?"}(${short(p.arguments ?? "", 80)})`);
-    else if (e.type === "tool_result") parts.push(`→ ${p.status ?? "?"}: ${short(p.error ?? p.result ?? "", 80)}`);
-    else if (e.type === "error") parts.push(`error ${p.kind ?? "?"}`);
-    else if (e.type === "approval_decided") parts.push(`${p.kind ?? "approval"} ${p.status ?? "?"}`);
-    else if (e.type === "budget") parts.push(`budget ${p.stage ?? ""}`);
-    else if (e.type === "trigger") parts.push(`trigger ${(p as { source?: string }).source ?? "?"}`);
-  }
-  return `c${cycle}: ${parts.join(" ") || "no action"}`;
-}
-
-/**
- * Appends digest lines and keeps the summary under `SUMMARY_MAX_CHARS`: when it grows past the limit,
- * its oldest lines are merged into one "earlier cycles" line that keeps their range and tool counts.
- */
-export function appendToSummary(summary: string, lines: string[], maxChars = SUMMARY_MAX_CHARS): string {
-  let all = [...(summary ? summary.split("\n") : []), ...lines];
-  while (all.join("\n").length > maxChars && all.length > 2) {
-    const half = Math.max(2, Math.floor(all.length / 2));
-    all = [mergeLines(all.slice(0, half)), ...all.slice(half)];
-  }
-  const text = all.join("\n");
-  return text.length > maxChars ? text.slice(text.length - maxChars) : text;
-}
-
-function mergeLines(lines: string[]): string {
-  const cycles = lines.flatMap((l) => [...l.matchAll(/\bc(\d+)\b/g)].map((m) => Number(m[1])));
-  const counts = new Map<string, number>();
-  for (const line of lines) {
-    const merged = /^earlier c\d+-c\d+: (.*)$/.exec(line);
-    if (merged) {
-      for (const m of merged[1]!.matchAll(/(\w+)×(\d+)/g)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + Number(m[2]));
-    } else {
-      for (const m of line.matchAll(/(\w+)\(/g)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
-    }
-  }
-  const tally = [...counts].map(([name, n]) => `${name}×${n}`).join(" ");
-  return `earlier c${Math.min(...cycles)}-c${Math.max(...cycles)}: ${tally || "no actions"}`;
-}
 
 /** Cycles folded into the summary at most per fold, oldest first. */
 const FOLD_LIMIT_CYCLES = 50;
@@ -103,7 +48,7 @@ function foldedSummary(
   events: readonly { cycle: number; type: EventType; payload: Prisma.JsonValue }[],
   throughCycle: number,
   limit: number,
-): { summary: string; through: number } | null {
+): DigestFold | null {
   const from = agent.summaryThroughCycle + 1;
   const to = Math.min(throughCycle, agent.summaryThroughCycle + limit);
   if (to < from) return null;
@@ -115,7 +60,14 @@ function foldedSummary(
         events.filter((e) => e.cycle === c),
       ),
     );
-  return { summary: appendToSummary(agent.summary, lines), through: to };
+  return {
+    before: { summary: agent.summary, through: agent.summaryThroughCycle },
+    after: { summary: appendToSummary(agent.summary, lines), through: to },
+    fromCycle: from,
+    lines,
+    // The summarizer's material, computed only when a model rewrites the fold (foldNotes is cheap, but the simulator needs none).
+    notes: [],
+  };
 }
 
 /**
@@ -135,13 +87,8 @@ const foldInputRow = sqlRow("reading the cycles to fold into the summary", {
   events: jsonArray<{ cycle: number; type: EventType; payload: Prisma.JsonValue }>(),
 });
 
-/** Folds every cycle up to `throughCycle` not yet in the summary (at most `limit` per call, oldest first). */
-export async function foldIntoSummary({
-  agentId,
-  teamId,
-  throughCycle,
-  limit = FOLD_LIMIT_CYCLES,
-}: Ids & { throughCycle: number; limit?: number }) {
+/** foldIntoSummary's work: the fold it wrote (null when none was due, or another writer folded first) and the cursor after it. */
+async function readAndFold({ agentId, teamId, throughCycle, limit }: Ids & { throughCycle: number; limit: number }) {
   // Two round trips on the pool, no transaction: one read (the summary, its cursor and the events to
   // fold, from one snapshot), then the write guarded on the cursor (its caller reloads what a
   // writer that came first wrote).
@@ -158,30 +105,51 @@ export async function foldIntoSummary({
   );
   if (!agent) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
   const fold = foldedSummary(agent, agent.events, throughCycle, limit);
-  if (!fold) return agent.summaryThroughCycle;
-  await writeFold({ agentId, teamId }, agent.summaryThroughCycle, fold);
-  return fold.through;
+  if (!fold) return { through: agent.summaryThroughCycle, fold: null };
+  const moved = await writeFold({ agentId, teamId }, agent.summaryThroughCycle, fold.after);
+  return { through: fold.after.through, fold: moved ? { ...fold, events: agent.events } : null };
 }
+
+/** Folds every cycle up to `throughCycle` not yet in the summary (at most `limit` per call, oldest first), by rule. */
+export async function foldIntoSummary({
+  agentId,
+  teamId,
+  throughCycle,
+  limit = FOLD_LIMIT_CYCLES,
+}: Ids & { throughCycle: number; limit?: number }) {
+  return (await readAndFold({ agentId, teamId, throughCycle, limit })).through;
+}
+
+/**
+ * Rewrites a written digest fold with the agent's summarizer (agents on a real model; summary-fold.ts),
+ * or nothing (the simulator, whose summaries stay rule-based at no cost).
+ */
+type ModelFold = ((fold: DigestFold, events: Parameters<typeof foldNotes>[2], written: Promise<boolean>) => Promise<void>) | null;
 
 /**
  * The usual fold, from a context that holds every event after the summary's cursor (fewer than the
  * cap were read): the summary is computed from those events, the prompt uses it at once, and the
  * write goes on in the background (`written`; it never rejects: a fold not written is done again by
- * the next cycle, from the same events, to the same text).
+ * the next cycle, from the same events, to the same text), followed by the model's rewrite, if any.
  */
-function foldLoaded(ids: Ids, context: LoadedContext, throughCycle: number): { context: LoadedContext; written: Promise<void> } | null {
+function foldLoaded(
+  ids: Ids,
+  context: LoadedContext,
+  throughCycle: number,
+  modelFold: ModelFold,
+): { context: LoadedContext; written: Promise<void> } | null {
   const fold = foldedSummary(context.agent, context.events, throughCycle, FOLD_LIMIT_CYCLES);
   if (!fold) return null;
-  const written = writeFold(ids, context.agent.summaryThroughCycle, fold).then(
-    () => undefined,
-    (error: unknown) => logger.warn({ err: error, agentId: ids.agentId }, "could not write the folded summary; the next cycle folds again"),
-  );
+  const moved = writeFold(ids, context.agent.summaryThroughCycle, fold.after).catch((error: unknown) => {
+    logger.warn({ err: error, agentId: ids.agentId }, "could not write the folded summary; the next cycle folds again");
+    return false;
+  });
   return {
     context: {
-      agent: { ...context.agent, summary: fold.summary, summaryThroughCycle: fold.through },
-      events: context.events.filter((e) => e.cycle > fold.through),
+      agent: { ...context.agent, summary: fold.after.summary, summaryThroughCycle: fold.after.through },
+      events: context.events.filter((e) => e.cycle > fold.after.through),
     },
-    written,
+    written: modelFold ? modelFold(fold, context.events, moved) : moved.then(() => undefined),
   };
 }
 
@@ -259,11 +227,14 @@ export async function draftContext({
   reservedTokens,
   read,
   contextWindow: ownContextWindow,
+  agentRunId = null,
 }: Ids & {
   cycle: number;
   model: string;
   reservedTokens: number;
   read: PromptRead;
+  /** The run the fold's summary event belongs to. */
+  agentRunId?: string | null;
   /** The agent's own context window (null: the known model's, else the default). */
   contextWindow?: number | null;
 }) {
@@ -272,13 +243,33 @@ export async function draftContext({
   let context = read.loaded;
   // Cycles that left the recent window go into the summary, a batch at a time: from the events at hand
   // when they are all there (the write goes on meanwhile), else read, written and read again.
+  // On a real model, each batch is then rewritten by the summarizer while the cycle's model call runs.
   const foldThrough = cycle - 1 - RECENT_CYCLES_IN_CONTEXT;
   let folded: Promise<void> = Promise.resolve();
   if (foldThrough - context.agent.summaryThroughCycle >= FOLD_BATCH_CYCLES) {
-    const local = context.events.length < MAX_EVENTS_IN_CONTEXT ? foldLoaded({ agentId, teamId }, context, foldThrough) : null;
+    const { provider, goal } = context.agent;
+    const modelFold: ModelFold =
+      provider === SIMULATOR_PROVIDER
+        ? null
+        : (fold, events, written) =>
+            rewriteFoldWithModel(
+              { agentId, teamId },
+              {
+                cycle,
+                runId: agentRunId,
+                provider,
+                model,
+                goal,
+                fold: { ...fold, notes: foldNotes(fold.fromCycle, fold.after.through, events) },
+                written,
+                maxChars: SUMMARY_MAX_CHARS,
+              },
+            );
+    const local = context.events.length < MAX_EVENTS_IN_CONTEXT ? foldLoaded({ agentId, teamId }, context, foldThrough, modelFold) : null;
     if (local) ({ context, written: folded } = local);
     else {
-      await foldIntoSummary({ agentId, teamId, throughCycle: foldThrough });
+      const done = await readAndFold({ agentId, teamId, throughCycle: foldThrough, limit: FOLD_LIMIT_CYCLES });
+      if (done.fold && modelFold) folded = modelFold(done.fold, done.fold.events, Promise.resolve(true));
       context = await loadContext({ agentId, teamId });
     }
   }

@@ -134,6 +134,7 @@ async function callModelForCycle({
     reservedTokens: toolTokens + agent.maxOutputTokens,
     contextWindow: agent.contextWindow,
     read: { loaded: context, recallInputs },
+    agentRunId,
   });
   const reserved = { promptTokens: draft.promptTokensAtMost + toolTokens, verdict: reserveFor(draft.promptTokensAtMost + toolTokens) };
   reserved.verdict.catch(() => {}); // awaited below; a rejection before then must not go unhandled
