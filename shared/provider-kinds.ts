@@ -186,3 +186,18 @@ export type ModelPriceInput = z.input<typeof modelPriceInputSchema>;
 /** The advice that ends the refusal to start an agent whose model is priced nowhere; the agent page links it to the providers page. */
 export const MISSING_PRICE_ADVICE = "set its price per million tokens on the providers page (or mark it free)";
 export const isMissingPriceRefusal = (message: string) => message.includes(MISSING_PRICE_ADVICE);
+
+/**
+ * Who writes the team's rolling summaries and consolidated memories (docs/decisions/032): one of its
+ * providers and a model (both set), or each agent's own model (`providerId` null).
+ */
+export const summarizerInputSchema = z
+  .object({
+    providerId: z.uuid({ message: "Choose one of the team's providers." }).nullable(),
+    model: modelPriceInputSchema.shape.model.optional(),
+  })
+  .refine((input) => input.providerId === null || (input.model ?? "") !== "", {
+    message: "Name the model that writes summaries.",
+    path: ["model"],
+  });
+export type SummarizerInput = z.input<typeof summarizerInputSchema>;

@@ -189,7 +189,12 @@ export async function writeSummary({
     endpoint,
     { cycle, model: writer.model, messages, tools: [], maxOutputTokens: SUMMARY_OUTPUT_TOKENS, temperature: TEMPERATURE },
     {
-      timeoutMs: Math.min(endpoint.kind === "openai" ? (endpoint.timeoutMs ?? SUMMARY_TIMEOUT_MS) : SUMMARY_TIMEOUT_MS, SUMMARY_TIMEOUT_MS),
+      // Within the instance's model timeout too: the call runs in a cycle's step, whose patience the watchdog computes from it.
+      timeoutMs: Math.min(
+        endpoint.kind === "openai" ? (endpoint.timeoutMs ?? SUMMARY_TIMEOUT_MS) : SUMMARY_TIMEOUT_MS,
+        SUMMARY_TIMEOUT_MS,
+        env.MODEL_TIMEOUT_MS,
+      ),
       maxRetries: Math.min(1, env.MODEL_MAX_RETRIES),
     },
   );

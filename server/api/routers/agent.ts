@@ -9,6 +9,7 @@ import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/con
 import { agentState, checkpointAt, eventsAfter, listCycles } from "../../agents/timeline";
 import { rotateWebhookSecret, webhookInfo } from "../../triggers/webhooks";
 import { getRunningImport } from "../../transfer/import";
+import { restoreSummary } from "../../loop/summary-fold";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 import { tracked } from "@trpc/server";
 import { LISTED_STATUSES } from "../../../shared/agent-status";
@@ -177,4 +178,9 @@ export const agentRouter = createTRPCRouter({
   rotateWebhookSecret: teamProcedure("agent:control")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
     .mutation(({ ctx, input }) => rotateWebhookSecret({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id })),
+
+  /** Undoes a model-written summary (a `summary` event of a fold): the agent's summary goes back to that fold's digest lines. */
+  restoreSummary: teamProcedure("agent:edit")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }), seq: z.number().int().min(1) }))
+    .mutation(({ ctx, input }) => restoreSummary({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id, seq: input.seq })),
 });

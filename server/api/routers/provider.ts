@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { modelPriceInputSchema, providerInputSchema, providerUpdateSchema } from "../../../shared/provider-kinds";
+import { modelPriceInputSchema, providerInputSchema, providerUpdateSchema, summarizerInputSchema } from "../../../shared/provider-kinds";
+import { getSummarizer, setSummarizer } from "../../providers/summarizer";
 import { deleteModelPrice, listModelPrices, setModelPrice } from "../../spend/model-prices";
 import {
   createProvider,
@@ -70,4 +71,11 @@ export const providerRouter = createTRPCRouter({
   delete: teamProcedure("provider:manage")
     .input(z.object({ id }))
     .mutation(({ ctx, input }) => deleteProvider({ teamId: ctx.team.id, userId: ctx.user.id, providerId: input.id })),
+
+  /** Who writes the team's summaries: one of its providers and a model, or each agent's own model. */
+  summarizer: teamProcedure("team:view").query(({ ctx }) => getSummarizer({ teamId: ctx.team.id })),
+
+  setSummarizer: teamProcedure("provider:manage")
+    .input(summarizerInputSchema)
+    .mutation(({ ctx, input }) => setSummarizer({ teamId: ctx.team.id, userId: ctx.user.id, input })),
 });
