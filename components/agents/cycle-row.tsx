@@ -4,6 +4,7 @@ import { clsx } from "clsx";
 import { memo, type Ref } from "react";
 import type { TimelineEvent } from "~/server/agents/timeline";
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
+import { SummaryEvent } from "./summary-event";
 
 type ThoughtPayload = {
   content?: string | null;
@@ -19,6 +20,9 @@ type ThoughtPayload = {
 };
 
 type CycleRowProps = {
+  agentId: string;
+  /** The viewer may edit the agent (undo a model-written summary). */
+  canEdit: boolean;
   cycle: number;
   events: TimelineEvent[];
   isOpen: boolean;
@@ -37,7 +41,18 @@ type CycleRowProps = {
  * scrolled out of the virtual window and must come back as it was. The body is only rendered while
  * open, which keeps a closed row at a few elements.
  */
-export const CycleRow = memo(function CycleRow({ cycle, events, isOpen, onToggle, index, offset, setSize, measureRef }: CycleRowProps) {
+export const CycleRow = memo(function CycleRow({
+  agentId,
+  canEdit,
+  cycle,
+  events,
+  isOpen,
+  onToggle,
+  index,
+  offset,
+  setSize,
+  measureRef,
+}: CycleRowProps) {
   const thought = events.find((e) => e.type === "thought");
   const call = events.find((e) => e.type === "tool_call");
   const result = events.find((e) => e.type === "tool_result");
@@ -119,12 +134,22 @@ export const CycleRow = memo(function CycleRow({ cycle, events, isOpen, onToggle
               </section>
             ) : null}
             {tp.recalled || tp.memory ? <RecalledMemories thought={tp} /> : null}
-            {other.map((e) => (
-              <section key={e.seq}>
-                <h3 className="text-xs font-semibold text-zinc-500 uppercase">{e.type.replace(/_/g, " ")}</h3>
-                <pre className="mt-1 max-h-48 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">{pretty(e.payload)}</pre>
-              </section>
-            ))}
+            {other.map((e) =>
+              e.type === "summary" ? (
+                <SummaryEvent
+                  key={e.seq}
+                  agentId={agentId}
+                  event={e}
+                  canEdit={canEdit}
+                  isRestored={events.some((r) => r.type === "summary" && (r.payload as { restoresSeq?: number }).restoresSeq === e.seq)}
+                />
+              ) : (
+                <section key={e.seq}>
+                  <h3 className="text-xs font-semibold text-zinc-500 uppercase">{e.type.replace(/_/g, " ")}</h3>
+                  <pre className="mt-1 max-h-48 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">{pretty(e.payload)}</pre>
+                </section>
+              ),
+            )}
           </div>
         ) : null}
       </details>

@@ -1,10 +1,11 @@
 "use client";
 
-import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { defaultRangeExtractor, useWindowVirtualizer, type Range } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { TimelineCycle, TimelineEvent } from "~/server/agents/timeline";
+import { can, isTeamRole } from "~/shared/roles";
 import { useTRPC } from "../trpc/react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
@@ -68,6 +69,8 @@ function isAccessLost(error: { data?: { code?: string } | null } | null): error 
 export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean }) {
   const trpc = useTRPC();
   const pages = useInfiniteQuery(timelineQueryOptions(trpc, agentId));
+  const team = useQuery(trpc.team.current.queryOptions());
+  const canEdit = team.data ? isTeamRole(team.data.role) && can(team.data.role, "agent:edit") : false;
   const firstLastSeq = pages.data?.pages[0]?.lastSeq;
   const [live, setLive] = useState<ReadonlyMap<number, TimelineEvent[]>>(() => new Map());
   const subscription = useSubscription(
@@ -130,6 +133,8 @@ export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean
         </EmptyState>
       ) : hidden ? null : (
         <CycleList
+          agentId={agentId}
+          canEdit={canEdit}
           cycles={cycles}
           olderCycles={olderCycles}
           expanded={expanded}
@@ -150,6 +155,8 @@ export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean
 }
 
 type CycleListProps = {
+  agentId: string;
+  canEdit: boolean;
   cycles: TimelineCycle[];
   /** How many cycles are older than the loaded ones (for "cycle n of m" in screen readers). */
   olderCycles: number;
@@ -169,7 +176,18 @@ type CycleListProps = {
  * not moved: new cycles are held back above what they are reading and counted in a "N new cycles"
  * button that shows them and scrolls up; events of cycles already shown update in place.
  */
-function CycleList({ cycles, olderCycles, expanded, onToggle, hasOlder, isFetchingOlder, olderError, fetchOlder }: CycleListProps) {
+function CycleList({
+  agentId,
+  canEdit,
+  cycles,
+  olderCycles,
+  expanded,
+  onToggle,
+  hasOlder,
+  isFetchingOlder,
+  olderError,
+  fetchOlder,
+}: CycleListProps) {
   const listRef = useRef<HTMLOListElement>(null);
   const [listTop, setListTop] = useState(0);
   const listTopRef = useRef(0);
@@ -294,6 +312,8 @@ function CycleList({ cycles, olderCycles, expanded, onToggle, hasOlder, isFetchi
           return (
             <CycleRow
               key={item.key}
+              agentId={agentId}
+              canEdit={canEdit}
               cycle={row.cycle}
               events={row.events}
               isOpen={expanded.has(row.cycle)}

@@ -15,6 +15,7 @@ import { SkeletonGroup } from "../ui/skeleton";
 import { useNow } from "../ui/use-now";
 import { ProviderCard } from "./provider-card";
 import { ProviderFormFields } from "./provider-form";
+import { SummarizerSettings } from "./summarizer-settings";
 
 /**
  * Team → Model providers: the OpenAI-compatible endpoints the team's agents call. Everyone in the team
@@ -78,6 +79,7 @@ export function ProvidersPage() {
           )}
         </QuerySection>
       </section>
+      {providers.data && providers.data.length > 0 ? <SummarizerSettings canManage={canManage} /> : null}
     </div>
   );
 }

@@ -132,7 +132,7 @@ const approvalLine = z.object({
 });
 const spendLine = z.object({
   kind: z.literal("spend"),
-  spendKind: z.enum(["model", "embedding", "tool"]),
+  spendKind: z.enum(["model", "embedding", "tool", "summary"]),
   state: z.enum(["reserved", "committed", "released"]),
   model: z.string().max(100).nullable().optional(),
   tokensIn: z.number().int().min(0),
