@@ -194,10 +194,7 @@ export async function restoreSummary({ agentId, teamId, userId, seq }: Ids & { u
       next: digest,
       restoresSeq: seq,
     };
-    const written = await appendEvent(
-      { agentId, teamId, cycle: event.cycle, type: SUMMARY_EVENT, payload: restore },
-      tx,
-    );
+    const written = await appendEvent({ agentId, teamId, cycle: event.cycle, type: SUMMARY_EVENT, payload: restore }, tx);
     await recordAudit(tx, {
       teamId,
       actorId: userId,
