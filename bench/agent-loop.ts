@@ -495,6 +495,9 @@ try {
   }
 
   fake.setResponder(async (body: ChatCompletionCreateParams) => {
+    // A summary call (every fold of 5 cycles, while that cycle's own call runs: docs/decisions/032) asks
+    // for text, without tools: it is answered at once and is not a cycle's request.
+    if (!body.tools?.length) return { kind: "message", content: "The agent watched product prices and reported each change to the team." };
     const arrived = performance.now();
     const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
     const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? 0);
