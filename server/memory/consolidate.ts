@@ -22,6 +22,8 @@ import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
  */
 export const CHUNK_SIZE = 25;
 export const MAX_PER_PASS = 500;
+/** Chunks a pass has a model write (in parallel); the memories of the others wait for the next pass. */
+export const MODEL_CHUNKS_PER_PASS = 4;
 const SUMMARY_MAX_CHARS = 3000;
 const LINE_MAX_CHARS = 200;
 
@@ -100,12 +102,15 @@ export async function consolidateMemories({
   victims.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   // The simulator's summaries stay rule-based: no model, no extra read.
   const model = summarize && agent.provider !== SIMULATOR_PROVIDER ? { summarize, agent } : null;
+  const chunks: string[][] = [];
+  for (let i = 0; i < victims.length; i += CHUNK_SIZE) chunks.push(victims.slice(i, i + CHUNK_SIZE).map((v) => v.id));
+  // A model writes a few chunks a pass, all at once (the pass runs in a cycle's step); the next pass goes on.
+  const todo = (model ? chunks.slice(0, MODEL_CHUNKS_PER_PASS) : chunks).filter((chunk) => chunk.length >= 2);
+  const written = model ? await Promise.all(todo.map((chunk) => modelTextOf({ agentId, teamId }, chunk, model))) : [];
   let consolidated = 0;
   let summaries = 0;
-  for (let i = 0; i < victims.length; i += CHUNK_SIZE) {
-    const chunk = victims.slice(i, i + CHUNK_SIZE).map((v) => v.id);
-    if (chunk.length < 2) break;
-    const done = await consolidateChunk({ agentId, teamId }, chunk, settings.onConsolidate, now, model);
+  for (const [index, chunk] of todo.entries()) {
+    const done = await consolidateChunk({ agentId, teamId }, chunk, settings.onConsolidate, now, written[index] ?? null);
     consolidated += done;
     if (done > 0) summaries++;
   }
@@ -150,7 +155,10 @@ async function modelTextOf(
   const rows = await queryRows(direct, chunkRow, chunkSql(ids, chunk, false));
   if (rows.length < 2) return null;
   const { header, lines } = chunkText(rows);
-  const written = await model.summarize({ agent: model.agent, header, memories: lines, maxChars: SUMMARY_MAX_CHARS });
+  // Never fails the pass: a summarizer that threw leaves the listed memories (an open reservation is the watchdog's to charge).
+  const written = await model
+    .summarize({ agent: model.agent, header, memories: lines, maxChars: SUMMARY_MAX_CHARS })
+    .catch((error: unknown) => ({ text: null, model: null, reason: `The summary could not be written: ${(error as Error).message}` }));
   return written && { ...written, ids: rows.map((r) => r.id).join(",") };
 }
 
@@ -159,9 +167,8 @@ async function consolidateChunk(
   chunk: string[],
   action: "archive" | "delete",
   now: Date,
-  model: { summarize: ChunkSummarizer; agent: { provider: string; model: string; goal: string } } | null,
+  byModel: Awaited<ReturnType<typeof modelTextOf>>,
 ): Promise<number> {
-  const byModel = model ? await modelTextOf(ids, chunk, model) : null;
   return db.$transaction(async (tx) => {
     // Re-read under row locks: a memory pinned, archived or forgotten since it was picked is left alone.
     const rows = await queryRows(tx, chunkRow, chunkSql(ids, chunk, true));

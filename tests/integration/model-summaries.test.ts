@@ -273,6 +273,26 @@ describe("consolidating memories with a model", () => {
     expect(listed.metadata).not.toHaveProperty("writtenBy");
   });
 
+  it("has the model write at most 4 chunks a pass, all at once; the rest wait for the next pass", async () => {
+    const { ids } = await agentOnFake();
+    await db.agent.update({ where: { id: ids.agentId }, data: { memorySettings: { cap: 100 } } });
+    for (let i = 0; i < 220; i++)
+      await writeMemory({ ...ids, kind: "episode", content: `Cycle ${i}: page ${i} unchanged`, importance: 0.1 });
+    let inFlight = 0;
+    let most = 0;
+    fake.setResponder(async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      inFlight--;
+      return { kind: "message", content: "Twenty-five pages were checked and none had changed." };
+    });
+    const result = await consolidateMemories({ ...ids, summarize: memorySummarizer({ ...ids, cycle: 20 }) });
+    // 130 over 90 % of the cap would make 6 chunks; the model writes 4 of them (100 memories), in parallel.
+    expect(result).toMatchObject({ consolidated: 100, summaries: 4 });
+    expect(chatRequests()).toHaveLength(4);
+    expect(most).toBe(4);
+  });
+
   it("falls back to the listed memories when the model fails, saying why", async () => {
     const { ids } = await agentOnFake();
     await db.agent.update({ where: { id: ids.agentId }, data: { memorySettings: { cap: 100 } } });
