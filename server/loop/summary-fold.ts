@@ -79,11 +79,11 @@ export async function rewriteFoldWithModel(
   },
 ): Promise<void> {
   try {
-    const writer = await summaryWriterFor({ teamId, provider, model });
-    if (writer === null) {
-      await written;
-      return;
-    }
+    // The digest fold is written first (one statement, meanwhile the writer is looked up): when it did
+    // not move the cursor (another writer folded these cycles first, or the write failed and the next
+    // cycle folds them again), there is nothing to rewrite.
+    const [writer, moved] = await Promise.all([summaryWriterFor({ teamId, provider, model }), written]);
+    if (writer === null || !moved) return;
     const outcome: SummaryOutcome =
       "unavailable" in writer
         ? { ok: false, reason: writer.unavailable, model: null, providerId: null, durationMs: 0, charge: null }
@@ -102,17 +102,15 @@ export async function rewriteFoldWithModel(
               notes: fold.notes,
             },
           });
-    const moved = await written;
     await db.$transaction(async (tx) => {
-      const replaced =
-        outcome.ok && moved
-          ? (
-              await tx.agent.updateMany({
-                where: { id: agentId, teamId, summaryThroughCycle: fold.after.through, summary: fold.after.summary },
-                data: { summary: outcome.text },
-              })
-            ).count > 0
-          : false;
+      const replaced = outcome.ok
+        ? (
+            await tx.agent.updateMany({
+              where: { id: agentId, teamId, summaryThroughCycle: fold.after.through, summary: fold.after.summary },
+              data: { summary: outcome.text },
+            })
+          ).count > 0
+        : false;
       const reason = outcome.ok
         ? replaced
           ? undefined
