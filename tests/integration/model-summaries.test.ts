@@ -147,6 +147,46 @@ describe("folding with a model", () => {
     await expect(caller.agent.restoreSummary({ id: ids.agentId, seq: event!.seq })).rejects.toThrow("already undone");
   });
 
+  it("undoes only the newest model-written summary: one a later fold built on is refused with the reason", async () => {
+    const { caller, ids } = await agentOnFake();
+    await writeCycles(ids, 17);
+    fake.setResponder(() => ({ kind: "message", content: MODEL_SUMMARY }));
+    await foldAtCycle13(ids);
+    fake.setResponder(() => ({ kind: "message", content: `${MODEL_SUMMARY} Pages 7 to 11 as well.` }));
+    await assembleContext({ ...ids, cycle: 18, model: "gpt-4o-mini", reservedTokens: 2000 });
+    const { agent, events } = await foldState(ids);
+    expect(agent).toMatchObject({ summary: `${MODEL_SUMMARY} Pages 7 to 11 as well.`, summaryThroughCycle: 11 });
+    expect(events.map((e) => [e.payload.by, e.payload.fromCycle, e.payload.throughCycle])).toEqual([
+      ["model", 1, 6],
+      ["model", 7, 11],
+    ]);
+    // The second fold asked the model with the first one's summary as the summary so far.
+    expect(JSON.stringify(chatRequests()[1]!.body)).toContain(MODEL_SUMMARY);
+    await expect(caller.agent.restoreSummary({ id: ids.agentId, seq: events[0]!.seq })).rejects.toThrow(
+      "The summary has moved on since (it now covers cycles through 11): only the newest model-written summary can be undone.",
+    );
+    await caller.agent.restoreSummary({ id: ids.agentId, seq: events[1]!.seq });
+    expect((await foldState(ids)).agent.summary).toBe(appendToSummary(MODEL_SUMMARY, events[1]!.payload.lines!));
+  });
+
+  it("follows the provider's compatibility: a server that answers only streamed requests and reports no usage", async () => {
+    const { caller, team } = await createTestTeam();
+    const provider = await createTestProvider(team.id, { baseUrl: fake.baseURL, compat: { streaming: "required", usage: "counted" } });
+    const agent = await caller.agent.create(agentInput({ provider: provider.id, model: "gpt-4o-mini" }));
+    const ids = { agentId: agent.id, teamId: team.id };
+    fake.setBehaviour({ streaming: "required", usage: false });
+    fake.setResponder(() => ({ kind: "message", content: MODEL_SUMMARY }));
+    await writeCycles(ids, 12);
+    await foldAtCycle13(ids);
+    expect(chatRequests()[0]!.body).toMatchObject({ stream: true });
+    const { agent: after, spend } = await foldState(ids);
+    expect(after.summary).toBe(MODEL_SUMMARY);
+    // Charged by the loop's own count.
+    expect(spend[0]!.state).toBe("committed");
+    expect(spend[0]!.tokensIn).toBeGreaterThan(100);
+    expect(spend[0]!.tokensOut).toBeGreaterThan(10);
+  });
+
   it.each([
     ["a server error", () => ({ kind: "error" as const, status: 500 as const }), "The summary call failed (server)", false],
     ["a body that is not JSON", () => ({ kind: "malformed" as const, body: "<html>oops" }), "The summary call failed (malformed)", false],
