@@ -278,6 +278,8 @@ const modelFaults: Record<ModelFault, number> = {
 const modelCalls = new Map<string, number>();
 let faultsOn = true;
 fake.setResponder((body: ChatCompletionCreateParams): ScriptedReply => {
+  // A fold's summary call (no tools: docs/decisions/032) is not a cycle's request.
+  if (!body.tools?.length) return { kind: "message", content: "The agent worked through its scripted cycles." };
   const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
   const i = Number(/You are "Chaos agent (\d+)"/.exec(text)?.[1] ?? NaN);
   const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? NaN);
