@@ -306,12 +306,23 @@ describe("agent loop", () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     // Exactly one thought, call and result per cycle: nothing lost, nothing duplicated.
     for (let cycle = 1; cycle <= 20; cycle++) {
-      expect(events.filter((e) => e.cycle === cycle && e.type !== "status_change").map((e) => e.type)).toEqual([
+      expect(events.filter((e) => e.cycle === cycle && e.type !== "status_change" && e.type !== "summary").map((e) => e.type)).toEqual([
         "thought",
         "tool_call",
         "tool_result",
       ]);
     }
+    // Each fold on a real model asked for a summary (docs/decisions/032); this fake answers "no script",
+    // too short to be one, so each kept its digest lines and said why.
+    const folds = await db.agentEvent.findMany({
+      where: { agentId: ids.agentId, type: "summary" },
+      orderBy: { seq: "asc" },
+      select: { cycle: true, payload: true },
+    });
+    expect(folds.map((f) => [f.cycle, (f.payload as { by: string }).by])).toEqual([
+      [12, "rules"],
+      [17, "rules"],
+    ]);
     const snapshots = await db.snapshot.findMany({ where: { agentId: ids.agentId }, orderBy: { cycle: "asc" }, select: { cycle: true } });
     expect(snapshots.map((s) => s.cycle)).toEqual([10, 20]);
     // Cycles older than the recent window were folded into the rolling summary, five at a time
