@@ -22,10 +22,11 @@ export { appendToSummary, digestCycle, SUMMARY_MAX_CHARS } from "./digest";
  *   instructions and goal · world state · rolling summary of older cycles · recalled memories · the
  *   events of the last few cycles, in full.
  * Cycles that leave the recent window are folded into the rolling summary (one digest line each, in
- * batches of FOLD_BATCH_CYCLES so most cycles write nothing),
- * so nothing is dropped unseen; when the prompt would still not fit the model's window, the oldest
- * recent cycles are folded early (the newest cycle is always kept), and only then are oversized
- * world state or summary text shortened. All reads are bounded: cycle 10,000 costs what cycle 10 costs.
+ * batches of FOLD_BATCH_CYCLES so most cycles write nothing; for an agent on a real model each batch is
+ * then rewritten by a model while the cycle's own call runs: summary-fold.ts), so nothing is dropped
+ * unseen; when the prompt would still not fit the model's window, the oldest recent cycles are folded
+ * early (by rule; the newest cycle is always kept), and only then are oversized world state or summary
+ * text shortened. All reads are bounded: cycle 10,000 costs what cycle 10 costs.
  */
 type Ids = { agentId: string; teamId: string };
 
