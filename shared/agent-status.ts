@@ -40,6 +40,8 @@ export const PERSON_ACTIONS = {
   pause: statuses("running", "sleeping", "waiting_approval", "idle"),
   /** Stop for good (a later start resumes): everything but what is stopped or read-only already. */
   stop: statuses(...AGENT_STATUSES.filter((status) => status !== "stopped" && status !== "archived" && status !== IMPORTING)),
+  /** Delete with its whole history: only without a live or waiting run (stop it first). */
+  delete: statuses("idle", "paused", "stopped", "completed", "failed", "hibernated", "archived"),
 };
 export type PersonAction = keyof typeof PERSON_ACTIONS;
 

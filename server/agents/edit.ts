@@ -181,3 +181,35 @@ export async function updateAgent({
     throw error;
   }
 }
+
+/**
+ * Changes some of an agent's settings (the public API's PATCH): the given fields over the stored ones,
+ * through `updateAgent` with every rule it applies. Without `version`, the stored one: the change
+ * applies over whatever is stored now.
+ */
+export async function patchAgent({
+  teamId,
+  userId,
+  role,
+  agentId,
+  version,
+  changes,
+}: {
+  teamId: string;
+  userId: string;
+  role: TeamRoleName;
+  agentId: string;
+  version?: number;
+  changes: Partial<AgentSettingsInput>;
+}) {
+  const stored = await agentSettingsOf({ teamId, agentId });
+  const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+  return updateAgent({
+    teamId,
+    userId,
+    role,
+    agentId,
+    version: version ?? stored.version,
+    input: { ...stored.settings, ...defined },
+  });
+}

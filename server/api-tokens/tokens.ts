@@ -123,10 +123,13 @@ export async function authenticateApiToken(presented: unknown, now = new Date())
     select: { id: true, teamId: true, role: true, tokenHash: true, createdById: true, expiresAt: true, revokedAt: true, lastUsedAt: true },
   });
   if (!token || !isSameHash(token.tokenHash, hash) || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) return null;
-  const creator = await db.member.findFirst({ where: { teamId: token.teamId, userId: token.createdById }, select: { role: true } });
+  const creator = await db.member.findFirst({
+    where: { teamId: token.teamId, userId: token.createdById },
+    select: { role: true, user: { select: { id: true, name: true, email: true } } },
+  });
   if (!creator) return null;
   if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS)
     await db.apiToken.updateMany({ where: { id: token.id }, data: { lastUsedAt: now } });
   const role: TeamRoleName = hasRoleAtLeast(creator.role, token.role) ? token.role : creator.role;
-  return { tokenId: token.id, teamId: token.teamId, userId: token.createdById, role };
+  return { tokenId: token.id, teamId: token.teamId, userId: token.createdById, role, user: creator.user };
 }

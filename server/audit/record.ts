@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = {
   "agent.pause": "agent",
   "agent.stop": "agent",
   "agent.webhook_secret_rotate": "agent",
+  "agent.delete": "agent",
   "budget.raise": "agent",
   "approval.approve": "agent",
   "approval.reject": "agent",

@@ -22,6 +22,7 @@ describe("API tokens", () => {
       teamId: owner.team.id,
       userId: owner.user.id,
       role: "member",
+      user: { id: owner.user.id, name: owner.user.name, email: owner.user.email },
     });
     expect((await db.apiToken.findUniqueOrThrow({ where: { id: apiToken.id } })).lastUsedAt).not.toBeNull();
     for (const wrong of [token.slice(0, -1) + (token.endsWith("A") ? "B" : "A"), token.slice(3), "", null, 42, `${token} `])
