@@ -3,19 +3,20 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import { auth } from "../auth/auth";
-import { can, hasRoleAtLeast, isTeamRole, minimumRole, type Permission } from "../../shared/roles";
+import { can, isTeamRole, minimumRole, type Permission } from "../../shared/roles";
 import { db } from "../db/client";
 import { AppError, type AppErrorCode } from "../errors";
 import { zodFieldErrors } from "../../shared/validation";
 import { ensurePersonalTeam, findDefaultTeamId } from "../teams/personal-team";
 import { getMembership, getMembershipOfSession } from "../teams/teams";
 import type { OpenApiMeta } from "trpc-to-openapi";
+import { isApiTokenActive } from "../api-tokens/tokens";
 import type { TeamRoleName } from "../../shared/roles";
 
 export type SessionUser = { id: string; name: string; email: string };
 
 /** A caller of the public API (/api/v1): a team's API token, acting in its team with its role (server/api-tokens). */
-export type ApiTokenCaller = { tokenId: string; teamId: string; role: TeamRoleName; user: SessionUser };
+export type ApiTokenCaller = { tokenId: string; teamId: string; teamName: string; role: TeamRoleName; user: SessionUser };
 
 export async function createTRPCContext(opts: { headers: Headers }) {
   const session = await auth.api.getSession({ headers: opts.headers });
@@ -127,14 +128,17 @@ export function teamProcedure(permission: Permission) {
   return callerProcedure.use(async ({ ctx, next }) => {
     const { sessionId, user, apiToken } = ctx;
     const team = apiToken
-      ? await requireTokenPermission(apiToken, permission)
+      ? requireTokenPermission(apiToken, permission)
       : await requireTeamPermission({ activeTeamId: ctx.activeTeamId, userId: user.id }, permission);
     /**
      * For requests that outlive a moment (subscriptions): is the caller still signed in with this
      * session, still in this team, still allowed? Throws FORBIDDEN when not, which ends the stream.
      */
     const assertStillAllowed = async () => {
-      if (apiToken) return void (await requireTokenPermission(apiToken, permission));
+      if (apiToken) {
+        if (!(await isApiTokenActive(apiToken.tokenId))) throw new AppError("FORBIDDEN", "This API token is no longer valid.");
+        return;
+      }
       const membership = sessionId ? await getMembershipOfSession({ teamId: team.id, userId: user.id, sessionId }) : null;
       if (!membership || !isTeamRole(membership.role) || !can(membership.role, permission)) {
         throw new AppError(
@@ -168,18 +172,15 @@ export async function requireTeamPermission(
 
 /**
  * An API token's team, if the role it acts with holds `permission` (FORBIDDEN otherwise). The role is
- * the token's own, capped by its creator's role now (authenticateApiToken), so a demoted creator's
- * tokens lose power with them.
+ * the token's own capped by its creator's role when the request was authenticated (authenticateApiToken,
+ * one query per request), so a demoted creator's tokens lose power with them.
  */
-export async function requireTokenPermission(apiToken: ApiTokenCaller, permission: Permission) {
-  const membership = await getMembership({ teamId: apiToken.teamId, userId: apiToken.user.id });
-  if (!membership || !isTeamRole(membership.role)) throw new AppError("UNAUTHORIZED", "This API token is no longer valid.");
-  const role = hasRoleAtLeast(membership.role, apiToken.role) ? apiToken.role : membership.role;
-  if (!can(role, permission)) {
+export function requireTokenPermission(apiToken: ApiTokenCaller, permission: Permission) {
+  if (!can(apiToken.role, permission)) {
     throw new AppError(
       "FORBIDDEN",
-      `This needs the ${minimumRole(permission)} role or higher in ${membership.teamName}; this API token acts as ${role}.`,
+      `This needs the ${minimumRole(permission)} role or higher in ${apiToken.teamName}; this API token acts as ${apiToken.role}.`,
     );
   }
-  return { id: membership.teamId, name: membership.teamName, role };
+  return { id: apiToken.teamId, name: apiToken.teamName, role: apiToken.role };
 }

@@ -20,6 +20,7 @@ describe("API tokens", () => {
     expect(await authenticateApiToken(token)).toEqual({
       tokenId: apiToken.id,
       teamId: owner.team.id,
+      teamName: expect.any(String),
       userId: owner.user.id,
       role: "member",
       user: { id: owner.user.id, name: owner.user.name, email: owner.user.email },

@@ -51,7 +51,7 @@ export async function apiTokenCallerOf(headers: Headers): Promise<ApiTokenCaller
   if (scheme?.toLowerCase() !== "bearer" || !presented) return unauthorized("Use the Bearer scheme: Authorization: Bearer lh_….");
   const found = await authenticateApiToken(presented);
   if (!found) return unauthorized("This API token is not valid: it is unknown, revoked or expired, or its creator left the team.");
-  return { tokenId: found.tokenId, teamId: found.teamId, role: found.role, user: found.user };
+  return { tokenId: found.tokenId, teamId: found.teamId, teamName: found.teamName, role: found.role, user: found.user };
 }
 
 const rateHeaders = (rate: RateDecision) => ({ "X-RateLimit-Limit": String(rate.limit), "X-RateLimit-Remaining": String(rate.remaining) });
@@ -147,10 +147,10 @@ async function transfer(req: Request, path: string, caller: ApiTokenCaller): Pro
   if (!exported && !isImport) return null;
   try {
     if (exported) {
-      const team = await requireTokenPermission(caller, "agent:view");
+      const team = requireTokenPermission(caller, "agent:view");
       return await exportResponse({ teamId: team.id, userId: caller.user.id, agentId: decodeURIComponent(exported[1]!) });
     }
-    const team = await requireTokenPermission(caller, "agent:create");
+    const team = requireTokenPermission(caller, "agent:create");
     const text = await readBodyLimited(req, importLimits().maxBytes);
     return await importResponse({ teamId: team.id, userId: caller.user.id, text });
   } catch (error) {
