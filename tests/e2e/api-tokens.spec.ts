@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { inviteAndJoin, photograph, SHOTS, signUp } from "./people";
+import { inviteAndJoin, photograph, signUp } from "./people";
 
 /**
  * Issue 19: Team → API tokens. An owner creates a token and sees it once, with a request that uses it
@@ -32,7 +32,8 @@ test("an owner creates a token, sees it once and revokes it; a member cannot mak
   await expect(tabs.getByRole("link")).toHaveText(["Members", "Model providers", "API tokens"]);
   await tabs.getByRole("link", { name: "Model providers" }).click();
   await expect(page).toHaveURL(/\/team\/providers$/);
-  await page.screenshot({ path: `${SHOTS}/team-tabs-providers.png`, animations: "disabled" });
+  await expect(page.getByTestId("providers-empty")).toBeVisible();
+  await photograph(page, "team-providers-tabs");
   await tabs.getByRole("link", { name: "API tokens" }).click();
   await expect(page).toHaveURL(/\/team\/tokens$/);
   await expect(tabs.getByRole("link", { name: "API tokens" })).toHaveAttribute("aria-current", "page");
