@@ -38,7 +38,15 @@ export type ProviderKind = {
   headerHints?: Record<string, string>;
   /** A line for the form. */
   hint: string;
+  /**
+   * How the kind's server is documented to differ from OpenAI's, assumed until Test connection finds
+   * what it does (unset: OpenAI's). Only what is safe to assume: the cap field such servers honour.
+   */
+  compat?: Partial<ProviderCompat>;
 };
+
+/** Servers that honour only the older `max_tokens` (and ignore `max_completion_tokens`, so a reply would run past the reserved cap). */
+const MAX_TOKENS_CAP = { outputCap: "max_tokens" } as const satisfies Partial<ProviderCompat>;
 
 export const PROVIDER_KINDS = [
   { id: "openai", label: "OpenAI", baseUrl: "", needsKey: true, hint: "api.openai.com; needs an API key." },
@@ -58,15 +66,37 @@ export const PROVIDER_KINDS = [
     hint: "Model names look like openai/gpt-4o-mini.",
   },
   { id: "groq", label: "Groq", baseUrl: "https://api.groq.com/openai/v1", needsKey: true, hint: "Needs an API key." },
-  { id: "together", label: "Together", baseUrl: "https://api.together.xyz/v1", needsKey: true, hint: "Needs an API key." },
-  { id: "mistral", label: "Mistral", baseUrl: "https://api.mistral.ai/v1", needsKey: true, hint: "Needs an API key." },
-  { id: "deepseek", label: "DeepSeek", baseUrl: "https://api.deepseek.com/v1", needsKey: true, hint: "Needs an API key." },
+  {
+    id: "together",
+    label: "Together",
+    baseUrl: "https://api.together.xyz/v1",
+    needsKey: true,
+    hint: "Needs an API key.",
+    compat: MAX_TOKENS_CAP,
+  },
+  {
+    id: "mistral",
+    label: "Mistral",
+    baseUrl: "https://api.mistral.ai/v1",
+    needsKey: true,
+    hint: "Needs an API key.",
+    compat: MAX_TOKENS_CAP,
+  },
+  {
+    id: "deepseek",
+    label: "DeepSeek",
+    baseUrl: "https://api.deepseek.com/v1",
+    needsKey: true,
+    hint: "Needs an API key.",
+    compat: MAX_TOKENS_CAP,
+  },
   {
     id: "ollama",
     label: "Ollama",
     baseUrl: "http://localhost:11434/v1",
     needsKey: false,
     hint: "On this machine or your network: an operator must allow its address (LONGHAUL_PRIVATE_MODEL_HOSTS).",
+    compat: MAX_TOKENS_CAP,
   },
   {
     id: "vllm",
@@ -81,6 +111,7 @@ export const PROVIDER_KINDS = [
     baseUrl: "http://localhost:1234/v1",
     needsKey: false,
     hint: "LM Studio's local server; private addresses need LONGHAUL_PRIVATE_MODEL_HOSTS.",
+    compat: MAX_TOKENS_CAP,
   },
   {
     id: "llama-cpp",
@@ -88,11 +119,18 @@ export const PROVIDER_KINDS = [
     baseUrl: "http://localhost:8080/v1",
     needsKey: false,
     hint: "llama-server; tool calls need --jinja. Private addresses need LONGHAUL_PRIVATE_MODEL_HOSTS.",
+    compat: MAX_TOKENS_CAP,
   },
   { id: "other", label: "Other OpenAI-compatible", baseUrl: "", needsKey: false, hint: "Any server that speaks /v1/chat/completions." },
 ] as const satisfies readonly ProviderKind[];
 
 export type ProviderKindId = (typeof PROVIDER_KINDS)[number]["id"];
+
+/** The compatibility a provider of this kind starts with, until a test finds its own (an unknown kind: OpenAI's). */
+export function presetCompat(kindId: string): ProviderCompat {
+  const kind: ProviderKind | undefined = PROVIDER_KINDS.find((k) => k.id === kindId);
+  return providerCompatSchema.parse({ ...kind?.compat });
+}
 export const PROVIDER_KIND_IDS = PROVIDER_KINDS.map((kind) => kind.id) as [ProviderKindId, ...ProviderKindId[]];
 export const providerKindSchema = z.enum(PROVIDER_KIND_IDS, { message: "Choose the kind of endpoint." });
 

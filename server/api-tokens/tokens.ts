@@ -8,6 +8,7 @@ import { db, Prisma } from "../db/client";
 import { col } from "../db/columns";
 import { maybeRow, sqlRow } from "../db/rows";
 import { TeamRole } from "../db/generated/enums";
+import { env } from "../env";
 import { AppError, notFound } from "../errors";
 import { hashSecretToken, isSameHash, newSecretToken, secretTokenPattern } from "../secrets/tokens";
 
@@ -78,7 +79,17 @@ export async function createApiToken({
     });
     return created;
   });
-  return { token, apiToken: present(row, now) };
+  return { token, apiToken: present(row, now), apiUrl: publicApiUrl() };
+}
+
+/** Where the public API answers: under the app's configured URL (APP_URL), never one a request named. */
+export function publicApiUrl(): string {
+  return new URL("/api/v1/", env.APP_URL).toString();
+}
+
+/** Who may revoke a token: its creator, and anyone who manages the team. */
+function mayRevoke(token: { createdById: string }, caller: { userId: string; role: TeamRoleName }) {
+  return token.createdById === caller.userId || hasRoleAtLeast(caller.role, "admin");
 }
 
 function present<T extends { expiresAt: Date | null; revokedAt: Date | null }>(row: T, now: Date) {
@@ -86,9 +97,20 @@ function present<T extends { expiresAt: Date | null; revokedAt: Date | null }>(r
   return { ...row, status } as T & { status: "active" | "revoked" | "expired" };
 }
 
-export async function listApiTokens({ teamId, now = new Date() }: { teamId: string; now?: Date }) {
+/** The team's tokens, newest first, each with whether `userId` (of `role`) may revoke it. */
+export async function listApiTokens({
+  teamId,
+  userId,
+  role,
+  now = new Date(),
+}: {
+  teamId: string;
+  userId: string;
+  role: TeamRoleName;
+  now?: Date;
+}) {
   const rows = await db.apiToken.findMany({ where: { teamId }, orderBy: { createdAt: "desc" }, select: listed });
-  return rows.map((row) => present(row, now));
+  return rows.map((row) => ({ ...present(row, now), mayRevoke: mayRevoke({ createdById: row.createdBy.id }, { userId, role }) }));
 }
 
 /** Revokes a token: its creator may, and anyone who manages the team. */
@@ -105,8 +127,7 @@ export async function revokeApiToken({
 }) {
   const token = await db.apiToken.findFirst({ where: { id: tokenId, teamId }, select: { createdById: true, revokedAt: true } });
   if (!token) throw notFound("That token");
-  if (token.createdById !== userId && !hasRoleAtLeast(role, "admin"))
-    throw new AppError("FORBIDDEN", "Only its creator or an admin can revoke this token.");
+  if (!mayRevoke(token, { userId, role })) throw new AppError("FORBIDDEN", "Only its creator or an admin can revoke this token.");
   if (token.revokedAt) return;
   await db.$transaction(async (tx) => {
     await tx.apiToken.updateMany({ where: { id: tokenId, teamId, revokedAt: null }, data: { revokedAt: new Date() } });

@@ -2,6 +2,7 @@ import "server-only";
 import { type z } from "zod";
 import {
   embeddingModelSchema,
+  presetCompat,
   providerInputSchema,
   providerUpdateSchema,
   type ProviderInput,
@@ -105,6 +106,8 @@ export async function createProvider({ teamId, userId, input: given }: { teamId:
         ...headersData(teamId, input.headers ?? []),
         timeoutMs: input.timeoutSeconds * 1000,
         embeddingModel: input.embeddingModel || null,
+        // What the kind's server is known to do, until Test connection finds what this one does.
+        compat: presetCompat(input.kind),
       },
       select: publicFields,
     });
@@ -117,8 +120,9 @@ export async function createProvider({ teamId, userId, input: given }: { teamId:
 
 /**
  * Changes a provider's settings (not its key: rotateProviderKey). A new base URL is checked like a new
- * provider's, and makes the last connection test void (its compatibility is reset to OpenAI's until the
- * next test). Audited with the names of the fields that changed, never their values.
+ * provider's, and makes the last connection test void (its compatibility is reset to its kind's preset
+ * until the next test); a new kind of a provider never tested takes the new kind's preset. Audited with
+ * the names of the fields that changed, never their values.
  */
 export async function updateProvider({
   teamId,
@@ -132,10 +136,15 @@ export async function updateProvider({
   input: ProviderUpdate;
 }) {
   const input = parseInput(providerUpdateSchema, given);
-  const current = await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { baseUrl: true } });
+  const current = await db.modelProvider.findFirst({
+    where: { id: providerId, teamId },
+    select: { baseUrl: true, kind: true, lastTest: true },
+  });
   if (!current) throw notFound("That provider");
   const baseUrl = input.baseUrl === undefined ? undefined : input.baseUrl || null;
   const endpointChanged = baseUrl !== undefined && baseUrl !== current.baseUrl;
+  const kind = input.kind ?? current.kind;
+  const isPresetAgain = endpointChanged || (kind !== current.kind && current.lastTest === null);
   if (endpointChanged && baseUrl) await assertReachableBaseUrl(baseUrl);
   const data: Prisma.ModelProviderUpdateManyMutationInput = {
     ...(input.name !== undefined ? { name: input.name } : {}),
@@ -144,7 +153,8 @@ export async function updateProvider({
     ...(input.headers !== undefined ? headersData(teamId, input.headers) : {}),
     ...(input.timeoutSeconds !== undefined ? { timeoutMs: input.timeoutSeconds * 1000 } : {}),
     ...(input.embeddingModel !== undefined ? { embeddingModel: input.embeddingModel || null } : {}),
-    ...(endpointChanged ? { compat: {}, lastTest: Prisma.DbNull } : {}),
+    ...(isPresetAgain ? { compat: presetCompat(kind) } : {}),
+    ...(endpointChanged ? { lastTest: Prisma.DbNull } : {}),
   };
   try {
     const updated = await db.modelProvider.updateMany({ where: { id: providerId, teamId }, data });
