@@ -36,7 +36,16 @@ export function ApiTokensPage() {
     <div className="space-y-6">
       <PageHeader
         title="API tokens"
-        description="Tokens let scripts, CI jobs and other services use this team through Longhaul's API, each with a role of its own."
+        description={
+          <>
+            Tokens let scripts, CI jobs and other services use this team through Longhaul&apos;s API, each with a role of its own. Every
+            route is in the{" "}
+            <a href="/api/docs" className="underline">
+              API reference
+            </a>
+            .
+          </>
+        }
         actions={
           canManage && !isCreating ? (
             <Button
