@@ -59,7 +59,9 @@ function typeOf(schema: Schema | undefined): string {
 function limitsOf(schema: Schema | undefined): string | null {
   if (!schema) return null;
   const parts = [];
-  if (schema.default !== undefined) parts.push(`default ${JSON.stringify(schema.default)}`);
+  // Object and array defaults (an agent's tool list) are too long to read here; the settings answer shows them.
+  if (schema.default !== undefined && (schema.default === null || typeof schema.default !== "object"))
+    parts.push(`default ${JSON.stringify(schema.default)}`);
   if (schema.minimum !== undefined && schema.minimum > -1e15) parts.push(`≥ ${schema.minimum}`);
   if (schema.maximum !== undefined && schema.maximum < 1e15) parts.push(`≤ ${schema.maximum}`);
   if (schema.maxLength !== undefined) parts.push(`≤ ${schema.maxLength} characters`);
@@ -84,6 +86,8 @@ function Prose({ text }: { text: string | undefined }) {
   );
 }
 
+const notesOf = (schema: Schema | undefined) => [schema?.description, limitsOf(schema)].filter(Boolean).join(" · ");
+
 function Fields({ rows, label }: { rows: { name: string; where?: string; required?: boolean; schema?: Schema }[]; label: string }) {
   if (rows.length === 0) return null;
   return (
@@ -93,7 +97,7 @@ function Fields({ rows, label }: { rows: { name: string; where?: string; require
           <tr>
             <th className="py-1 pr-3 font-medium">{label}</th>
             <th className="py-1 pr-3 font-medium">Type</th>
-            <th className="py-1 font-medium">Notes</th>
+            <th className="hidden py-1 font-medium sm:table-cell">Notes</th>
           </tr>
         </thead>
         <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
@@ -107,13 +111,17 @@ function Fields({ rows, label }: { rows: { name: string; where?: string; require
               <td
                 className={clsx(
                   "py-1.5 pr-3 font-mono text-xs text-zinc-700 dark:text-zinc-300",
-                  typeOf(row.schema).length > 24 ? "min-w-48 break-words" : "whitespace-nowrap",
+                  typeOf(row.schema).length > 24 ? "min-w-40 break-words" : "whitespace-nowrap",
                 )}
               >
                 {typeOf(row.schema)}
+                {/* On a phone the notes go under the type rather than into a third column off the screen. */}
+                <span className="block font-sans whitespace-normal text-zinc-600 sm:hidden dark:text-zinc-400">
+                  <Prose text={notesOf(row.schema)} />
+                </span>
               </td>
-              <td className="min-w-40 py-1.5 text-xs text-zinc-600 dark:text-zinc-400">
-                <Prose text={[row.schema?.description, limitsOf(row.schema)].filter(Boolean).join(" · ")} />
+              <td className="hidden min-w-40 py-1.5 text-xs text-zinc-600 sm:table-cell dark:text-zinc-400">
+                <Prose text={notesOf(row.schema)} />
               </td>
             </tr>
           ))}
