@@ -21,8 +21,6 @@ export const reembedStateSchema = z.object({
   requestedAt: z.string(),
   startedAt: z.string().nullable().default(null),
   finishedAt: z.string().nullable().default(null),
-  reembedded: z.number().default(0),
-  costUsd: z.number().default(0),
   /** Agents whose memories could not be moved (their budget refused, or the endpoint kept failing). */
   failures: z.array(z.object({ agentId: z.string(), agentName: z.string(), message: z.string() })).default([]),
 });

@@ -22,8 +22,8 @@ export const teamMemoryReembed = inngest.createFunction(
     const { teamId, embedderId } = memoryReembedRequested.data.parse(event.data);
     const start = await step.run("start", () => startTeamReembed({ teamId, embedderId }));
     if (start.isSuperseded) return { superseded: true };
+    // Counted for the run's output only: a step that failed and was retried stored part of its work unreported.
     let reembedded = 0;
-    let costUsd = 0;
     const failures: { agentId: string; agentName: string; message: string }[] = [];
     for (const agent of start.agents) {
       for (let batch = 0; ; batch++) {
@@ -36,12 +36,11 @@ export const teamMemoryReembed = inngest.createFunction(
           break;
         }
         reembedded += result.reembedded;
-        costUsd += result.costUsd;
         if (result.error) failures.push({ agentId: agent.id, agentName: agent.name, message: result.error });
         if (result.error || !result.hasMore) break;
       }
     }
-    await step.run("finish", () => finishTeamReembed({ teamId, embedderId, reembedded, costUsd, failures }));
+    await step.run("finish", () => finishTeamReembed({ teamId, embedderId, failures }));
     return { agents: start.agents.length, reembedded, failures: failures.length };
   },
 );

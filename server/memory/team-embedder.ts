@@ -130,6 +130,8 @@ async function requestReembed(teamId: string, embedderId: string): Promise<boole
     return true;
   } catch (error) {
     logger.warn({ err: error, teamId }, "could not request re-embedding");
+    // No run will report on it: the page offers "Re-embed waiting memories" instead of waiting for one.
+    await db.team.updateMany({ where: { id: teamId }, data: { embeddingReembed: Prisma.DbNull } });
     return false;
   }
 }
@@ -139,8 +141,6 @@ const newState = (embedderId: string): ReembedState => ({
   requestedAt: new Date().toISOString(),
   startedAt: null,
   finishedAt: null,
-  reembedded: 0,
-  costUsd: 0,
   failures: [],
 });
 
@@ -238,20 +238,19 @@ export async function reembedAgentStep({ teamId, agentId, embedderId }: TeamIds 
   if (embedder.id !== embedderId || isGone) return { reembedded: 0, costUsd: 0, hasMore: false, error: null };
   const report = await reembedAgent({ agentId, teamId, embedder, limit: REEMBED_STEP_MEMORIES });
   if (report.errorKind === "failed") throw new Error(report.error);
-  return { reembedded: report.reembedded, costUsd: report.costUsd, hasMore: report.hasMore, error: report.error ?? null };
+  const error = report.error ? `Its budget refused the embeddings call (${report.error}) Raise its budget, then re-embed again.` : null;
+  return { reembedded: report.reembedded, costUsd: report.costUsd, hasMore: report.hasMore, error };
 }
 
-/** The run's last step: what it did and which agents failed, on the team for the page (unless a newer request replaced it). */
+/** The run's last step: that it ended and which agents failed, on the team for the page (unless a newer request replaced it). */
 export async function finishTeamReembed({
   teamId,
   embedderId,
-  reembedded,
-  costUsd,
   failures,
-}: TeamIds & { embedderId: string; reembedded: number; costUsd: number; failures: ReembedState["failures"] }) {
+}: TeamIds & { embedderId: string; failures: ReembedState["failures"] }) {
   const state = await storedState(teamId, embedderId);
   await db.team.updateMany({
     where: { id: teamId, embeddingReembed: { path: ["embedderId"], equals: embedderId } },
-    data: { embeddingReembed: { ...state, finishedAt: new Date().toISOString(), reembedded, costUsd, failures } },
+    data: { embeddingReembed: { ...state, finishedAt: new Date().toISOString(), failures } },
   });
 }
