@@ -86,10 +86,8 @@ async function providerOf(teamId: string, providerId: string) {
       prices: { select: { model: true, inputPerMillion: true, outputPerMillion: true } },
     },
   });
-  if (!provider) {
-    const message = "Choose one of this team's providers.";
-    throw new AppError("BAD_REQUEST", message, { fieldErrors: { providerId: [message] } });
-  }
+  // Another team's provider is answered like one that does not exist.
+  if (!provider) throw notFound("That provider");
   return provider;
 }
 

@@ -118,27 +118,28 @@ describe("team embedder", () => {
     app.fake.setEmbeddingResponder(null);
   });
 
-  it("moves 2,000 memories of one agent and back to offline (throughput against the local fake)", async () => {
+  it("moves 1,000 memories of one agent and back to offline (throughput against the local fake)", { timeout: 180_000 }, async () => {
     const owner = await createTestTeam();
     const provider = await owner.caller.provider.create({ name: "fake-throughput", baseUrl: app.fake.baseURL, apiKey: "sk-embed-0002" });
     const created = await owner.caller.agent.create(
       agentInput({ name: "Many", provider: provider.id, model: "gpt-4o-mini", budgetUsd: 5 }),
     );
     const ids = { agentId: created.id, teamId: owner.team.id };
-    await createTestMemories(ids, notes("Many", 2000));
+    const COUNT = 1000;
+    await createTestMemories(ids, notes("Many", COUNT));
 
     let started = Date.now();
     await owner.caller.provider.setEmbedder({ choice: { kind: "provider", providerId: provider.id, model: MODEL } });
     const moved = await waitForReembed(owner.team.id);
     let seconds = (Date.now() - started) / 1000;
     expect(moved).toMatchObject({ waiting: 0, reembed: { failures: [] } });
-    console.log(`to ${NEW_EMBEDDER}: 2000 memories in ${seconds.toFixed(2)} s = ${(2000 / seconds).toFixed(0)} memories/s`);
+    console.log(`to ${NEW_EMBEDDER}: ${COUNT} memories in ${seconds.toFixed(2)} s = ${(COUNT / seconds).toFixed(0)} memories/s`);
 
     started = Date.now();
     await owner.caller.provider.setEmbedder({ choice: { kind: "offline" } });
     const back = await waitForReembed(owner.team.id);
     seconds = (Date.now() - started) / 1000;
     expect(back).toMatchObject({ embedderId: "offline:hash-v1", waiting: 0 });
-    console.log(`to offline:hash-v1: 2000 memories in ${seconds.toFixed(2)} s = ${(2000 / seconds).toFixed(0)} memories/s`);
+    console.log(`to offline:hash-v1: ${COUNT} memories in ${seconds.toFixed(2)} s = ${(COUNT / seconds).toFixed(0)} memories/s`);
   });
 });
