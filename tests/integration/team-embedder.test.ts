@@ -1,4 +1,9 @@
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { applyMigrations, MIGRATIONS_DIR } from "~/server/db/migrate";
 import { inngest } from "~/inngest/client";
 import { memoryReembedRequested } from "~/inngest/events";
 import { db } from "~/server/db/client";
@@ -180,6 +185,15 @@ describe("the team's embedder", () => {
     expect(await reembedAgentStep({ teamId, agentId: poor.id, embedderId })).toMatchObject({ reembedded: 0, hasMore: false });
   });
 
+  it("Test connection checks embeddings on the team's embedding provider, with the team's model", async () => {
+    const { owner, provider, choice } = await teamWithProvider();
+    const other = await owner.caller.provider.create({ name: "chat only", baseUrl: fake.baseURL, apiKey: "sk-chat" });
+    await owner.caller.provider.setEmbedder({ choice });
+    const checks = async (id: string) => (await owner.caller.provider.test({ id, model: "gpt-4o-mini" })).checks.map((c) => c.name);
+    expect(await checks(provider.id)).toContain("embeddings");
+    expect(await checks(other.id)).not.toContain("embeddings");
+  });
+
   it("memory:reembed's reembedAgent follows the team setting", async () => {
     const { owner, provider, choice } = await teamWithProvider();
     const agent = await owner.caller.agent.create(agentInput({ provider: provider.id, model: "gpt-4o-mini" }));
@@ -220,5 +234,69 @@ describe("who may change it, and the provider it names", () => {
     await owner.caller.provider.setEmbedder({ choice: { kind: "offline" } });
     await owner.caller.provider.delete({ id: provider.id });
     expect(await db.modelProvider.count({ where: { id: provider.id } })).toBe(0);
+  });
+});
+
+describe("the migration to team embedders", () => {
+  it("gives each team the provider model most of its memories are on (the oldest on a tie), and drops the provider's column", async () => {
+    const MIGRATION = "20261206190000_team_embedder";
+    const name = `team_embedder_migration_${Math.random().toString(36).slice(2, 10)}`;
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `/${name}`;
+    const before = await mkdtemp(path.join(tmpdir(), "longhaul-before-"));
+    const client = new pg.Client({ connectionString: url.toString() });
+    try {
+      // Every migration before this one, then the data as the per-provider embedding models left it.
+      await cp(MIGRATIONS_DIR, before, { recursive: true, filter: (source) => !source.includes(MIGRATION) });
+      await applyMigrations(url.toString(), { dir: before });
+      await client.connect();
+      const team = async (id: string) => client.query(`INSERT INTO team (id, name, slug) VALUES ($1, $1, $1)`, [id]);
+      const provider = async (teamId: string, providerName: string, model: string | null, createdAt: string) =>
+        (
+          await client.query<{ id: string }>(
+            `INSERT INTO model_provider ("teamId", name, "embeddingModel", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, now()) RETURNING id`,
+            [teamId, providerName, model, createdAt],
+          )
+        ).rows[0]!.id;
+      const memories = async (teamId: string, embedder: string, n: number) => {
+        const agent = await client.query<{ id: string }>(
+          `INSERT INTO agent ("teamId", name, goal, model, "updatedAt") VALUES ($1, $2, 'g', 'gpt-4o-mini', now()) RETURNING id`,
+          [teamId, `agent-${embedder}`],
+        );
+        await client.query(
+          `INSERT INTO memory ("agentId", "teamId", kind, content, embedder, "updatedAt")
+           SELECT $1, $2, 'episode', 'note ' || n, $3, now() FROM generate_series(1, $4::int) n`,
+          [agent.rows[0]!.id, teamId, embedder, n],
+        );
+      };
+      await Promise.all(["most", "tie", "none"].map(team));
+      await provider("most", "older small", "text-embedding-3-small", "2026-01-01");
+      const large = await provider("most", "newer large", "text-embedding-3-large", "2026-02-01");
+      await memories("most", "openai:text-embedding-3-small", 2);
+      await memories("most", "openai:text-embedding-3-large", 5);
+      const older = await provider("tie", "older", "nomic-embed-text", "2026-01-01");
+      await provider("tie", "newer", "text-embedding-3-small", "2026-02-01");
+      await provider("none", "chat only", null, "2026-01-01");
+
+      expect(await applyMigrations(url.toString())).toEqual([MIGRATION]);
+      const teams = await client.query(`SELECT id, "embeddingProviderId", "embeddingModel" FROM team ORDER BY id`);
+      expect(teams.rows).toEqual([
+        { id: "most", embeddingProviderId: large, embeddingModel: "text-embedding-3-large" },
+        { id: "none", embeddingProviderId: null, embeddingModel: null },
+        { id: "tie", embeddingProviderId: older, embeddingModel: "nomic-embed-text" },
+      ]);
+      const column = await client.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_name = 'model_provider' AND column_name = 'embeddingModel'`,
+      );
+      expect(column.rowCount).toBe(0);
+    } finally {
+      await client.end().catch(() => {});
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+      await rm(before, { recursive: true, force: true });
+    }
   });
 });
