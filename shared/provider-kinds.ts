@@ -150,11 +150,13 @@ export const providerHeaderSchema = z.object({
   value: z.string().max(1000, { message: "Keep header values under 1,000 characters." }),
 });
 
+/** The embedding model a team's memories use (docs/decisions/033), e.g. text-embedding-3-small. */
 const embeddingModelSchema = z
   .string()
   .trim()
+  .min(1, { message: "Name the embedding model, e.g. text-embedding-3-small." })
   .max(100, { message: "Keep the model name under 100 characters." })
-  .refine((value) => value === "" || /^[\w.:/-]+$/.test(value), { message: "Model names use letters, digits and . : / - _ only." });
+  .refine((value) => /^[\w.:/-]+$/.test(value), { message: "Model names use letters, digits and . : / - _ only." });
 
 const timeoutSecondsSchema = z
   .number({ message: "Enter the timeout in seconds." })
@@ -175,8 +177,6 @@ const providerFields = {
   /** Replaces every extra header when given; omitted on an update keeps them. */
   headers: z.array(providerHeaderSchema).max(10, { message: "At most 10 extra headers." }),
   timeoutSeconds: timeoutSecondsSchema,
-  /** Memory embeddings through this provider (e.g. text-embedding-3-small); empty = the offline embedder. */
-  embeddingModel: embeddingModelSchema,
 };
 
 /** The providers form, in the browser and on the server (tRPC, the public API). */
@@ -187,7 +187,6 @@ export const providerInputSchema = z.object({
   apiKey: z.string().trim().max(500, { message: "That key is too long." }).optional(),
   headers: providerFields.headers.optional(),
   timeoutSeconds: providerFields.timeoutSeconds.default(60),
-  embeddingModel: providerFields.embeddingModel.optional(),
 });
 export type ProviderInput = z.input<typeof providerInputSchema>;
 
@@ -198,7 +197,6 @@ export const providerUpdateSchema = z.object({
   baseUrl: providerFields.baseUrl.optional(),
   headers: providerFields.headers.optional(),
   timeoutSeconds: providerFields.timeoutSeconds.optional(),
-  embeddingModel: providerFields.embeddingModel.optional(),
 });
 export type ProviderUpdate = z.input<typeof providerUpdateSchema>;
 export { embeddingModelSchema };

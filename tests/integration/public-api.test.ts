@@ -156,6 +156,15 @@ const CONTRACTS: Record<string, Contract> = {
       return { path: "/agents/import", body: exported.text, contentType: "application/x-ndjson" };
     },
   },
+  "providers-embedder": { minRole: "viewer", scoped: "collection", prepare: async () => ({ path: "/embedder" }) },
+  "providers-setEmbedder": {
+    minRole: "admin",
+    scoped: "collection",
+    prepare: async (t) => ({
+      path: "/embedder",
+      body: { choice: { kind: "provider", providerId: (await providerOf(t)).id, model: "text-embedding-3-small" } },
+    }),
+  },
   "providers-list": { minRole: "viewer", scoped: "collection", prepare: async (t) => (await providerOf(t), { path: "/providers" }) },
   "providers-create": {
     minRole: "admin",

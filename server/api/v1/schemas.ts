@@ -207,7 +207,6 @@ export const provider = z
     keyVersion: z.number().int(),
     headerNames: z.array(z.string()).meta({ description: "Names of the extra headers; their values are never returned." }),
     timeoutSeconds: z.number().int(),
-    embeddingModel: z.string().nullable(),
     compat: providerCompatSchema,
     lastTest: providerTest.nullable(),
     createdAt: time,
@@ -227,4 +226,27 @@ export const modelPrices = z.object({
   instance: z
     .array(z.object({ model: z.string(), inputPerMillion: z.number(), outputPerMillion: z.number() }))
     .meta({ description: "The instance's default prices (LONGHAUL_PRICES), which a provider's own prices override." }),
+});
+
+export const embedder = z.object({
+  choice: z.union([
+    z.object({ kind: z.literal("offline") }),
+    z.object({ kind: z.literal("provider"), providerId: id, providerName: z.string(), model: z.string() }),
+  ]),
+  embedderId: z.string(),
+  memories: z.number().int(),
+  waiting: z
+    .number()
+    .int()
+    .meta({ description: "Memories not yet on this embedder: recall does not find them until they are re-embedded." }),
+  reembed: z
+    .object({
+      embedderId: z.string(),
+      requestedAt: z.string(),
+      startedAt: z.string().nullable(),
+      finishedAt: z.string().nullable(),
+      failures: z.array(z.object({ agentId: z.string(), agentName: z.string(), message: z.string() })),
+    })
+    .nullable(),
+  isReembedding: z.boolean(),
 });

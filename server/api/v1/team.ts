@@ -2,6 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { modelPriceInputSchema, providerInputSchema, providerUpdateSchema } from "../../../shared/provider-kinds";
 import { listApprovals, APPROVAL_LIST_STATUSES } from "../../agents/approval-list";
+import { embedderChoiceSchema } from "../../../shared/team-embedder";
+import { getTeamEmbedder, setTeamEmbedder } from "../../memory/team-embedder";
 import { decideApproval } from "../../agents/control";
 import { env } from "../../env";
 import { forgetMemory, listMemories, setPinned } from "../../memory/manage";
@@ -33,6 +35,28 @@ export const teamApi = createTRPCRouter({
 });
 
 export const providersApi = createTRPCRouter({
+  embedder: teamProcedure("team:view")
+    .meta(route("GET", "/embedder", "Providers", "The team's memory embedder", "And how many memories wait to be re-embedded onto it."))
+    .output(out.embedder)
+    .query(({ ctx }) => getTeamEmbedder({ teamId: ctx.team.id })),
+
+  setEmbedder: teamProcedure("provider:manage")
+    .meta(
+      route(
+        "PUT",
+        "/embedder",
+        "Providers",
+        "Choose the team's memory embedder",
+        '`{"kind":"offline"}` or `{"kind":"provider","providerId":…,"model":…}`; a new one re-embeds the team\'s memories in the background, charged to each agent\'s budget.',
+      ),
+    )
+    .input(z.object({ choice: embedderChoiceSchema }))
+    .output(out.embedder)
+    .mutation(async ({ ctx, input }) => {
+      await setTeamEmbedder({ teamId: ctx.team.id, userId: ctx.user.id, choice: input.choice });
+      return getTeamEmbedder({ teamId: ctx.team.id });
+    }),
+
   list: teamProcedure("team:view")
     .meta(route("GET", "/providers", "Providers", "List model providers", "Keys and header values are never returned."))
     .output(z.array(out.provider))
