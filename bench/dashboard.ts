@@ -88,6 +88,7 @@ try {
     user: { id: userId, name: "Bench", email: `${userId}@example.test` },
     sessionId: "bench",
     activeTeamId: teamId,
+    apiToken: null,
   };
   const caller = createCaller(ctx);
 

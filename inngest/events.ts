@@ -24,3 +24,12 @@ export const agentWakeRequested = {
   name: "agent/wake.requested",
   data: z.object({ agentId: z.uuid(), teamId: z.string().min(1), wakeId: z.uuid(), source: z.enum(["webhook", "schedule"]) }),
 } as const;
+
+/**
+ * A team's memories should be on `embedderId` (its embedder changed, or someone asked again): the
+ * team-memory-reembed function re-embeds every memory of the team that is on another one.
+ */
+export const memoryReembedRequested = {
+  name: "memory/reembed.requested",
+  data: z.object({ teamId: z.string().min(1), embedderId: z.string().min(1) }),
+} as const;

@@ -1,6 +1,7 @@
 /**
- * `npm run memory:reembed`: after switching an embedder (a provider's embedding model set, changed or
- * cleared), re-embeds the memories that came from another embedder, so recall finds them again.
+ * `npm run memory:reembed`: re-embeds the memories that are not on their team's embedder (docs/decisions/033),
+ * so recall finds them again. Changing the embedder on the providers page does this on its own (the
+ * team-memory-reembed function); this is the same by hand, e.g. after the migration to team embedders.
  *
  *   npm run memory:reembed                      # every agent of every team
  *   npm run memory:reembed -- --team <teamId>   # one team

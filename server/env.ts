@@ -76,6 +76,13 @@ export const serverEnvSchema = {
     .min(1, { message: "must be at least 1" })
     .max(10_000, { message: "must be at most 10000" })
     .default(10),
+  // Public API (/api/v1) requests a minute per API token (counted in the database); more get 429 with Retry-After.
+  API_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ message: "must be a number of requests" })
+    .int({ message: "must be a whole number of requests" })
+    .min(1, { message: "must be at least 1" })
+    .max(1_000_000, { message: "must be at most 1000000" })
+    .default(300),
   TRUSTED_PROXIES: z
     .string()
     .optional()

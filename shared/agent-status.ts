@@ -40,6 +40,8 @@ export const PERSON_ACTIONS = {
   pause: statuses("running", "sleeping", "waiting_approval", "idle"),
   /** Stop for good (a later start resumes): everything but what is stopped or read-only already. */
   stop: statuses(...AGENT_STATUSES.filter((status) => status !== "stopped" && status !== "archived" && status !== IMPORTING)),
+  /** Delete with its whole history: only without a live or waiting run (stop it first). */
+  delete: statuses("idle", "paused", "stopped", "completed", "failed", "hibernated", "archived"),
 };
 export type PersonAction = keyof typeof PERSON_ACTIONS;
 
@@ -69,6 +71,12 @@ export const LOOP_STATUSES = {
   wokenByTrigger: statuses("sleeping", "running"),
   /** A schedule tick is recorded but skipped (a person stopped it, or it has ended). */
   skippedBySchedule: statuses("paused", "stopped", "completed", "failed", "budget_exhausted"),
+  /**
+   * Nothing but a person's start (or resume) runs it again, and a start checks its model's price. From
+   * every other status it may run without one: it is in a run, or held for a person's answer that
+   * continues the run (stuck, over budget), or a webhook or schedule starts it (idle, hibernated).
+   */
+  startedOnlyByPerson: statuses("paused", "stopped", "completed", "failed"),
   /** Idle long enough, its history below the latest snapshot may move to cold storage. */
   compactable: statuses("idle", "paused", "stopped", "completed", "hibernated"),
 };

@@ -38,7 +38,15 @@ export type ProviderKind = {
   headerHints?: Record<string, string>;
   /** A line for the form. */
   hint: string;
+  /**
+   * How the kind's server is documented to differ from OpenAI's, assumed until Test connection finds
+   * what it does (unset: OpenAI's). Only what is safe to assume: the cap field such servers honour.
+   */
+  compat?: Partial<ProviderCompat>;
 };
+
+/** Servers that honour only the older `max_tokens` (and ignore `max_completion_tokens`, so a reply would run past the reserved cap). */
+const MAX_TOKENS_CAP = { outputCap: "max_tokens" } as const satisfies Partial<ProviderCompat>;
 
 export const PROVIDER_KINDS = [
   { id: "openai", label: "OpenAI", baseUrl: "", needsKey: true, hint: "api.openai.com; needs an API key." },
@@ -58,15 +66,37 @@ export const PROVIDER_KINDS = [
     hint: "Model names look like openai/gpt-4o-mini.",
   },
   { id: "groq", label: "Groq", baseUrl: "https://api.groq.com/openai/v1", needsKey: true, hint: "Needs an API key." },
-  { id: "together", label: "Together", baseUrl: "https://api.together.xyz/v1", needsKey: true, hint: "Needs an API key." },
-  { id: "mistral", label: "Mistral", baseUrl: "https://api.mistral.ai/v1", needsKey: true, hint: "Needs an API key." },
-  { id: "deepseek", label: "DeepSeek", baseUrl: "https://api.deepseek.com/v1", needsKey: true, hint: "Needs an API key." },
+  {
+    id: "together",
+    label: "Together",
+    baseUrl: "https://api.together.xyz/v1",
+    needsKey: true,
+    hint: "Needs an API key.",
+    compat: MAX_TOKENS_CAP,
+  },
+  {
+    id: "mistral",
+    label: "Mistral",
+    baseUrl: "https://api.mistral.ai/v1",
+    needsKey: true,
+    hint: "Needs an API key.",
+    compat: MAX_TOKENS_CAP,
+  },
+  {
+    id: "deepseek",
+    label: "DeepSeek",
+    baseUrl: "https://api.deepseek.com/v1",
+    needsKey: true,
+    hint: "Needs an API key.",
+    compat: MAX_TOKENS_CAP,
+  },
   {
     id: "ollama",
     label: "Ollama",
     baseUrl: "http://localhost:11434/v1",
     needsKey: false,
     hint: "On this machine or your network: an operator must allow its address (LONGHAUL_PRIVATE_MODEL_HOSTS).",
+    compat: MAX_TOKENS_CAP,
   },
   {
     id: "vllm",
@@ -81,6 +111,7 @@ export const PROVIDER_KINDS = [
     baseUrl: "http://localhost:1234/v1",
     needsKey: false,
     hint: "LM Studio's local server; private addresses need LONGHAUL_PRIVATE_MODEL_HOSTS.",
+    compat: MAX_TOKENS_CAP,
   },
   {
     id: "llama-cpp",
@@ -88,11 +119,18 @@ export const PROVIDER_KINDS = [
     baseUrl: "http://localhost:8080/v1",
     needsKey: false,
     hint: "llama-server; tool calls need --jinja. Private addresses need LONGHAUL_PRIVATE_MODEL_HOSTS.",
+    compat: MAX_TOKENS_CAP,
   },
   { id: "other", label: "Other OpenAI-compatible", baseUrl: "", needsKey: false, hint: "Any server that speaks /v1/chat/completions." },
 ] as const satisfies readonly ProviderKind[];
 
 export type ProviderKindId = (typeof PROVIDER_KINDS)[number]["id"];
+
+/** The compatibility a provider of this kind starts with, until a test finds its own (an unknown kind: OpenAI's). */
+export function presetCompat(kindId: string): ProviderCompat {
+  const kind: ProviderKind | undefined = PROVIDER_KINDS.find((k) => k.id === kindId);
+  return providerCompatSchema.parse({ ...kind?.compat });
+}
 export const PROVIDER_KIND_IDS = PROVIDER_KINDS.map((kind) => kind.id) as [ProviderKindId, ...ProviderKindId[]];
 export const providerKindSchema = z.enum(PROVIDER_KIND_IDS, { message: "Choose the kind of endpoint." });
 
@@ -112,11 +150,13 @@ export const providerHeaderSchema = z.object({
   value: z.string().max(1000, { message: "Keep header values under 1,000 characters." }),
 });
 
+/** The embedding model a team's memories use (docs/decisions/033), e.g. text-embedding-3-small. */
 const embeddingModelSchema = z
   .string()
   .trim()
+  .min(1, { message: "Name the embedding model, e.g. text-embedding-3-small." })
   .max(100, { message: "Keep the model name under 100 characters." })
-  .refine((value) => value === "" || /^[\w.:/-]+$/.test(value), { message: "Model names use letters, digits and . : / - _ only." });
+  .refine((value) => /^[\w.:/-]+$/.test(value), { message: "Model names use letters, digits and . : / - _ only." });
 
 const timeoutSecondsSchema = z
   .number({ message: "Enter the timeout in seconds." })
@@ -137,8 +177,6 @@ const providerFields = {
   /** Replaces every extra header when given; omitted on an update keeps them. */
   headers: z.array(providerHeaderSchema).max(10, { message: "At most 10 extra headers." }),
   timeoutSeconds: timeoutSecondsSchema,
-  /** Memory embeddings through this provider (e.g. text-embedding-3-small); empty = the offline embedder. */
-  embeddingModel: embeddingModelSchema,
 };
 
 /** The providers form, in the browser and on the server (tRPC, the public API). */
@@ -149,7 +187,6 @@ export const providerInputSchema = z.object({
   apiKey: z.string().trim().max(500, { message: "That key is too long." }).optional(),
   headers: providerFields.headers.optional(),
   timeoutSeconds: providerFields.timeoutSeconds.default(60),
-  embeddingModel: providerFields.embeddingModel.optional(),
 });
 export type ProviderInput = z.input<typeof providerInputSchema>;
 
@@ -160,7 +197,6 @@ export const providerUpdateSchema = z.object({
   baseUrl: providerFields.baseUrl.optional(),
   headers: providerFields.headers.optional(),
   timeoutSeconds: providerFields.timeoutSeconds.optional(),
-  embeddingModel: providerFields.embeddingModel.optional(),
 });
 export type ProviderUpdate = z.input<typeof providerUpdateSchema>;
 export { embeddingModelSchema };

@@ -31,14 +31,16 @@ export function compatWords(compat: ProviderCompat): string[] {
 }
 
 /**
- * The compatibility as the list shows it. The model client follows OpenAI's until a test gets a chat
- * call through; a later failing test keeps what an earlier one found.
+ * The compatibility as the list shows it. The model client follows the kind's preset (OpenAI's, or what
+ * the kind's server is known to do) until a test gets a chat call through; a later failing test keeps
+ * what an earlier one found.
  */
 export function compatSummary(provider: Pick<Provider, "compat" | "lastTest">): string {
   const chatWorked = provider.lastTest?.checks.some((check) => check.name === "chat" && check.ok) ?? false;
   const differs = JSON.stringify(provider.compat) !== JSON.stringify(OPENAI_COMPAT);
-  if (chatWorked || differs) return compatWords(provider.compat).join(", ");
-  return provider.lastTest ? "not known: no chat call got through (OpenAI's assumed)" : "not tested yet (OpenAI's assumed)";
+  if (chatWorked || (differs && provider.lastTest)) return compatWords(provider.compat).join(", ");
+  const assumed = differs ? `${compatWords(provider.compat).join(", ")}: assumed for its kind` : "OpenAI's assumed";
+  return provider.lastTest ? `not known: no chat call got through (${assumed})` : `not tested yet (${assumed})`;
 }
 
 /** "just now", "5 minutes ago": a test the server timed a moment after this page's clock last moved is "just now". */

@@ -78,7 +78,6 @@ export function ProviderCard({ provider, canManage, now }: { provider: Provider;
             <Detail term="API key">{keyState(provider)}</Detail>
             <Detail term="Extra headers">{provider.headerNames.length > 0 ? provider.headerNames.join(", ") : "none"}</Detail>
             <Detail term="Timeout">{provider.timeoutSeconds} s</Detail>
-            <Detail term="Embedding model">{provider.embeddingModel ?? "none (offline embedder)"}</Detail>
             <Detail term="Compatibility" className="col-span-2">
               <span data-testid="provider-compat">{compatSummary(provider)}</span>
             </Detail>

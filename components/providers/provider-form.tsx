@@ -93,22 +93,6 @@ export function ProviderFormFields({ provider, onDone }: { provider: Provider | 
             onChange={(e) => set("timeoutSeconds", e.target.value)}
           />
         </Field>
-        <Field
-          id={id("embeddingModel")}
-          label="Embedding model"
-          error={errorFor("embeddingModel")}
-          hint="For agents' memory, e.g. text-embedding-3-small. Empty: Longhaul's offline embedder."
-        >
-          <Input
-            id={id("embeddingModel")}
-            name="embeddingModel"
-            autoComplete="off"
-            spellCheck={false}
-            value={values.embeddingModel}
-            invalid={!!errorFor("embeddingModel")}
-            onChange={(e) => set("embeddingModel", e.target.value)}
-          />
-        </Field>
       </div>
       <HeaderRows form={form} provider={provider} idPrefix={idPrefix} />
       <div className="flex flex-wrap gap-2">

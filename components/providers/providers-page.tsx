@@ -14,6 +14,7 @@ import { QuerySection, RefreshError } from "../ui/query-section";
 import { SkeletonGroup } from "../ui/skeleton";
 import { useNow } from "../ui/use-now";
 import { ProviderCard } from "./provider-card";
+import { EmbeddingSettings } from "./embedding-settings";
 import { ProviderFormFields } from "./provider-form";
 import { SummarizerSettings } from "./summarizer-settings";
 
@@ -79,6 +80,7 @@ export function ProvidersPage() {
           )}
         </QuerySection>
       </section>
+      {providers.data ? <EmbeddingSettings providers={providers.data} canManage={canManage} /> : null}
       {providers.data && providers.data.length > 0 ? <SummarizerSettings canManage={canManage} /> : null}
     </div>
   );

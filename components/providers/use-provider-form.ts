@@ -23,7 +23,6 @@ export type ProviderFormValues = {
   /** Edit only: send an empty list, removing the headers the provider has. */
   removeHeaders: boolean;
   timeoutSeconds: string;
-  embeddingModel: string;
 };
 
 const rowsOf = (hints: Record<string, string> | undefined): HeaderRow[] =>
@@ -40,7 +39,6 @@ function initialValues(provider: Provider | null): ProviderFormValues {
       headers: [],
       removeHeaders: false,
       timeoutSeconds: "60",
-      embeddingModel: "",
     };
   }
   return {
@@ -51,7 +49,6 @@ function initialValues(provider: Provider | null): ProviderFormValues {
     headers: [],
     removeHeaders: false,
     timeoutSeconds: String(provider.timeoutSeconds),
-    embeddingModel: provider.embeddingModel ?? "",
   };
 }
 
@@ -139,7 +136,6 @@ export function useProviderForm({ provider, onDone }: { provider: Provider | nul
       kind: values.kind,
       baseUrl: values.baseUrl,
       timeoutSeconds: seconds(values.timeoutSeconds),
-      embeddingModel: values.embeddingModel,
     };
     const fail = (error: z.ZodError) => {
       setClientErrors(zodFieldErrors(error).fieldErrors);

@@ -6,9 +6,10 @@ import { usePathname } from "next/navigation";
 const LINKS = [
   ["/team", "Members"],
   ["/team/providers", "Model providers"],
+  ["/team/tokens", "API tokens"],
 ] as const;
 
-/** The team settings' pages: its people, and the model providers its agents call. */
+/** The team settings' pages: its people, the model providers its agents call, and the API tokens scripts use. */
 export function TeamNav() {
   const pathname = usePathname();
   return (

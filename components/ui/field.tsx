@@ -2,9 +2,11 @@ import { clsx } from "clsx";
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
 
 const CONTROL =
-  "block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-zinc-900 ring-1 ring-inset ring-zinc-300 placeholder:text-zinc-400 " +
-  "focus:ring-2 focus:ring-inset focus:ring-brand-600 dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-700";
-const CONTROL_INVALID = "ring-red-500 dark:ring-red-500 focus:ring-red-600";
+  "block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-zinc-900 ring-1 ring-inset placeholder:text-zinc-400 " +
+  "focus:ring-2 focus:ring-inset dark:bg-zinc-900 dark:text-zinc-100";
+// One ring colour or the other, never both: two classes setting the same colour leave the winner to the stylesheet's order.
+const CONTROL_VALID = "ring-zinc-300 focus:ring-brand-600 dark:ring-zinc-700";
+const CONTROL_INVALID = "ring-red-500 focus:ring-red-600 dark:ring-red-500";
 
 /** A labelled form control with its help text and its error message, wired for screen readers. */
 export function Field({
@@ -50,7 +52,7 @@ export function Input({ invalid = false, className, ...props }: InputHTMLAttribu
       {...props}
       aria-invalid={invalid || undefined}
       aria-describedby={describedBy(props.id, invalid)}
-      className={clsx(CONTROL, invalid && CONTROL_INVALID, className)}
+      className={clsx(CONTROL, invalid ? CONTROL_INVALID : CONTROL_VALID, className)}
     />
   );
 }
@@ -61,7 +63,7 @@ export function Textarea({ invalid = false, className, ...props }: TextareaHTMLA
       {...props}
       aria-invalid={invalid || undefined}
       aria-describedby={describedBy(props.id, invalid)}
-      className={clsx(CONTROL, invalid && CONTROL_INVALID, className)}
+      className={clsx(CONTROL, invalid ? CONTROL_INVALID : CONTROL_VALID, className)}
     />
   );
 }
@@ -72,7 +74,7 @@ export function Select({ invalid = false, className, ...props }: SelectHTMLAttri
       {...props}
       aria-invalid={invalid || undefined}
       aria-describedby={describedBy(props.id, invalid)}
-      className={clsx(CONTROL, invalid && CONTROL_INVALID, className)}
+      className={clsx(CONTROL, invalid ? CONTROL_INVALID : CONTROL_VALID, className)}
     />
   );
 }

@@ -7,7 +7,7 @@ import { assertModelPriced } from "../spend/model-prices";
 import { appendEvent } from "./events";
 import { LOCKS, takeLock } from "../db/locks";
 import { recordAudit, type AuditAction } from "../audit/record";
-import { allows, FRESH_START, PERSON_ACTIONS } from "../../shared/agent-status";
+import { allows, FRESH_START, IMPORTING, PERSON_ACTIONS } from "../../shared/agent-status";
 
 /**
  * People steering agents: start, pause, resume, stop, and decide approvals. State changes commit
@@ -117,6 +117,28 @@ export async function stopAgent({ agentId, teamId, userId, reason }: Ids & { rea
   await appendEvent({ agentId, teamId, cycle: 0, type: "status_change", payload: { to: "stopped", by: userId, reason: trimmed } });
   await audit(teamId, userId, "agent.stop", agentId, { reason: trimmed });
   await inngest.send({ name: agentPauseRequested.name, data: { agentId, teamId } });
+}
+
+/**
+ * Deletes an agent with its whole history (events, memories, spend, approvals, share links: all
+ * cascade). Only an agent without a live or waiting run; the audit entry (which names it) stays.
+ */
+export async function deleteAgent({ agentId, teamId, userId }: Ids) {
+  const agent = await db.agent.findFirst({
+    where: { id: agentId, teamId, status: { not: IMPORTING } },
+    select: { name: true, status: true },
+  });
+  if (!agent) throw notFound("That agent");
+  const deleted = await db.$transaction(async (tx) => {
+    const removed = await tx.agent.deleteMany({ where: { id: agentId, teamId, status: { in: PERSON_ACTIONS.delete } } });
+    if (removed.count > 0) {
+      await recordAudit(tx, { teamId, actorId: userId, action: "agent.delete", targetId: agentId, metadata: { name: agent.name } });
+    }
+    return removed.count > 0;
+  });
+  if (!deleted) {
+    throw new AppError("CONFLICT", `The agent is ${agent.status.replace("_", " ")}; stop it first, then delete it.`);
+  }
 }
 
 export type BudgetRaise = { budgetUsd?: string; budgetTokens?: number; budgetCycles?: number };

@@ -5,11 +5,19 @@ import { db, Prisma } from "../db/client";
 import type { Agent } from "../db/generated/client";
 import { memorySettingsOf } from "../../shared/memory-settings";
 import { AppError, notFound } from "../errors";
-import { agentSettingsSchema, defaultToolSettings, type AgentSettingsInput, type toolSettingSchema } from "../../shared/agent-input";
+import {
+  agentSettingsSchema,
+  defaultToolSettings,
+  type AgentSettings,
+  type AgentSettingsInput,
+  type toolSettingSchema,
+} from "../../shared/agent-input";
+import { LOOP_STATUSES } from "../../shared/agent-status";
 import { assertSettingsResolve, isUniqueViolation, nameConflict, settingsColumns, summarySelect, toSummary } from "./agents";
 import { appendEvent } from "./events";
 import { assertMayRaiseLimits, limitsOf } from "./limit-raises";
 import { recordAudit } from "../audit/record";
+import { missingPriceOf } from "../spend/model-prices";
 
 /**
  * Editing an agent's settings. Edits apply from the agent's next cycle (the loop reads its settings
@@ -99,6 +107,23 @@ function comparable(value: unknown): string {
   );
 }
 
+/**
+ * A new model (or provider) must have a price when the agent may run on it without a person's start,
+ * which would refuse it (control.ts): while it is in a run or held for an answer that continues the run,
+ * and while a webhook or schedule can start it (an idle agent with a webhook secret or a schedule). The
+ * loop would otherwise find it only at the next run (beginRun pauses it) or, in a run, charge the
+ * instance's default price meanwhile. An agent only a person can start again (paused, stopped, ended), or
+ * an idle one nothing else starts, may be moved to a model priced later, as a new agent may be created on one.
+ */
+async function assertNewModelPriced(current: Agent, settings: AgentSettings) {
+  if (settings.model === current.model && settings.provider === current.provider) return;
+  if (LOOP_STATUSES.startedOnlyByPerson.includes(current.status)) return;
+  const hasTrigger = settings.scheduleCron !== undefined || current.webhookSecretEncrypted !== null;
+  if (LOOP_STATUSES.startedByTrigger.includes(current.status) && !hasTrigger) return;
+  const missing = await missingPriceOf({ teamId: current.teamId, provider: settings.provider, model: settings.model });
+  if (missing) throw new AppError("CONFLICT", missing, { fieldErrors: { model: [missing] } });
+}
+
 export async function updateAgent({
   teamId,
   userId,
@@ -143,6 +168,7 @@ export async function updateAgent({
     if (taken) throw nameConflict(settings.name);
   }
   await assertSettingsResolve(teamId, settings);
+  await assertNewModelPriced(current, settings);
 
   const changed = TRACKED.filter((field) => comparable(columns[field]) !== comparable(current[field]));
   if (changed.length === 0) return { agent: toSummary(current), changed };
@@ -180,4 +206,36 @@ export async function updateAgent({
     if (isUniqueViolation(error)) throw nameConflict(settings.name);
     throw error;
   }
+}
+
+/**
+ * Changes some of an agent's settings (the public API's PATCH): the given fields over the stored ones,
+ * through `updateAgent` with every rule it applies. Without `version`, the stored one: the change
+ * applies over whatever is stored now.
+ */
+export async function patchAgent({
+  teamId,
+  userId,
+  role,
+  agentId,
+  version,
+  changes,
+}: {
+  teamId: string;
+  userId: string;
+  role: TeamRoleName;
+  agentId: string;
+  version?: number;
+  changes: Partial<AgentSettingsInput>;
+}) {
+  const stored = await agentSettingsOf({ teamId, agentId });
+  const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+  return updateAgent({
+    teamId,
+    userId,
+    role,
+    agentId,
+    version: version ?? stored.version,
+    input: { ...stored.settings, ...defined },
+  });
 }

@@ -9,8 +9,14 @@ import { AppError, type AppErrorCode } from "../errors";
 import { zodFieldErrors } from "../../shared/validation";
 import { ensurePersonalTeam, findDefaultTeamId } from "../teams/personal-team";
 import { getMembership, getMembershipOfSession } from "../teams/teams";
+import type { OpenApiMeta } from "trpc-to-openapi";
+import { isApiTokenActive } from "../api-tokens/tokens";
+import type { TeamRoleName } from "../../shared/roles";
 
 export type SessionUser = { id: string; name: string; email: string };
+
+/** A caller of the public API (/api/v1): a team's API token, acting in its team with its role (server/api-tokens). */
+export type ApiTokenCaller = { tokenId: string; teamId: string; teamName: string; role: TeamRoleName; user: SessionUser };
 
 export async function createTRPCContext(opts: { headers: Headers }) {
   const session = await auth.api.getSession({ headers: opts.headers });
@@ -27,7 +33,13 @@ export async function createTRPCContext(opts: { headers: Headers }) {
     user: session ? ({ id: session.user.id, name: session.user.name, email: session.user.email } satisfies SessionUser) : null,
     sessionId: session?.session.id ?? null,
     activeTeamId,
+    apiToken: null as ApiTokenCaller | null,
   };
+}
+
+/** The context of a public API request made with an API token: the token's team, role and creator. */
+export function createApiTokenContext(caller: ApiTokenCaller): TRPCContext {
+  return { db, headers: new Headers(), user: caller.user, sessionId: null, activeTeamId: caller.teamId, apiToken: caller };
 }
 
 export type TRPCContext = Awaited<ReturnType<typeof createTRPCContext>>;
@@ -44,26 +56,29 @@ const APP_TO_TRPC: Record<AppErrorCode, TRPCError["code"]> = {
   INTERNAL: "INTERNAL_SERVER_ERROR",
 };
 
-const t = initTRPC.context<TRPCContext>().create({
-  transformer: superjson,
-  errorFormatter({ shape, error }) {
-    const cause = error.cause;
-    const zodError = cause instanceof ZodError ? zodFieldErrors(cause) : null;
-    const appError = cause instanceof AppError ? cause : null;
-    const isInternal = error.code === "INTERNAL_SERVER_ERROR" && !appError;
-    const { stack: _stack, ...data } = shape.data;
-    return {
-      ...shape,
-      // Never show a stack trace or a driver message to a user.
-      message: zodError ? "Some fields need attention." : isInternal ? "Something went wrong on our side. Try again." : shape.message,
-      data: {
-        ...data,
-        fieldErrors: zodError?.fieldErrors ?? appError?.fieldErrors ?? null,
-        formErrors: zodError?.formErrors ?? null,
-      },
-    };
-  },
-});
+const t = initTRPC
+  .context<TRPCContext>()
+  .meta<OpenApiMeta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      const cause = error.cause;
+      const zodError = cause instanceof ZodError ? zodFieldErrors(cause) : null;
+      const appError = cause instanceof AppError ? cause : null;
+      const isInternal = error.code === "INTERNAL_SERVER_ERROR" && !appError;
+      const { stack: _stack, ...data } = shape.data;
+      return {
+        ...shape,
+        // Never show a stack trace or a driver message to a user.
+        message: zodError ? "Some fields need attention." : isInternal ? "Something went wrong on our side. Try again." : shape.message,
+        data: {
+          ...data,
+          fieldErrors: zodError?.fieldErrors ?? appError?.fieldErrors ?? null,
+          formErrors: zodError?.formErrors ?? null,
+        },
+      };
+    },
+  });
 
 const toTRPCError = (cause: AppError) => new TRPCError({ code: APP_TO_TRPC[cause.code], message: cause.message, cause });
 
@@ -92,9 +107,16 @@ export const createCallerFactory = t.createCallerFactory;
 
 export const publicProcedure = t.procedure.use(appErrors);
 
+/** A signed-in person (a session): what acts on the person's own account (teams they belong to, invitations). */
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user || !ctx.sessionId) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
   return next({ ctx: { ...ctx, user: ctx.user, sessionId: ctx.sessionId } });
+});
+
+/** A signed-in person or an API token: who may act in a team (teamProcedure). */
+const callerProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user || (!ctx.sessionId && !ctx.apiToken)) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
 /**
@@ -103,15 +125,21 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
  * up with the session's team id inside one query; the result is the only team id procedures may use.
  */
 export function teamProcedure(permission: Permission) {
-  return protectedProcedure.use(async ({ ctx, next }) => {
-    const team = await requireTeamPermission({ activeTeamId: ctx.activeTeamId, userId: ctx.user.id }, permission);
-    const { sessionId, user } = ctx;
+  return callerProcedure.use(async ({ ctx, next }) => {
+    const { sessionId, user, apiToken } = ctx;
+    const team = apiToken
+      ? requireTokenPermission(apiToken, permission)
+      : await requireTeamPermission({ activeTeamId: ctx.activeTeamId, userId: user.id }, permission);
     /**
      * For requests that outlive a moment (subscriptions): is the caller still signed in with this
      * session, still in this team, still allowed? Throws FORBIDDEN when not, which ends the stream.
      */
     const assertStillAllowed = async () => {
-      const membership = await getMembershipOfSession({ teamId: team.id, userId: user.id, sessionId });
+      if (apiToken) {
+        if (!(await isApiTokenActive(apiToken.tokenId))) throw new AppError("FORBIDDEN", "This API token is no longer valid.");
+        return;
+      }
+      const membership = sessionId ? await getMembershipOfSession({ teamId: team.id, userId: user.id, sessionId }) : null;
       if (!membership || !isTeamRole(membership.role) || !can(membership.role, permission)) {
         throw new AppError(
           "FORBIDDEN",
@@ -140,4 +168,19 @@ export async function requireTeamPermission(
     );
   }
   return { id: membership.teamId, name: membership.teamName, role: membership.role };
+}
+
+/**
+ * An API token's team, if the role it acts with holds `permission` (FORBIDDEN otherwise). The role is
+ * the token's own capped by its creator's role when the request was authenticated (authenticateApiToken,
+ * one query per request), so a demoted creator's tokens lose power with them.
+ */
+export function requireTokenPermission(apiToken: ApiTokenCaller, permission: Permission) {
+  if (!can(apiToken.role, permission)) {
+    throw new AppError(
+      "FORBIDDEN",
+      `This needs the ${minimumRole(permission)} role or higher in ${apiToken.teamName}; this API token acts as ${apiToken.role}.`,
+    );
+  }
+  return { id: apiToken.teamId, name: apiToken.teamName, role: apiToken.role };
 }

@@ -291,7 +291,6 @@ export async function draftContext({
       agentId,
       teamId,
       limit: RECALL_LIMIT,
-      provider: context.agent.provider,
       settings: context.agent.memorySettings,
       query: `${context.agent.goal}\n${short(JSON.stringify(context.agent.worldState ?? {}), 600)}\n${latest}`,
       excludeSeqs: recentEventSeqs,

@@ -9,7 +9,7 @@ import { loadedAgentJson, recentEventsSql, type LoadedEvent } from "../agents/ev
 import { appendEventsSet, markCycleDoneSet } from "../agents/sql";
 import { chargeCommittedSet, commitReservationCte } from "../spend/sql";
 import { recallInputColumns } from "../memory/memories";
-import { pendingMemoriesJson, pinnedMemoriesJson, providerRowJson } from "../memory/sql";
+import { pendingMemoriesJson, pinnedMemoriesJson, providerRowJson, teamEmbedderJson } from "../memory/sql";
 
 /**
  * The loop's SQL: its hot-path statements, raw because each does in ONE round trip what Prisma needs
@@ -125,6 +125,7 @@ export function thinkStateSql(params: Ids & { agentRunId: string; cycle: number 
            (SELECT to_jsonb(a) FROM a) AS agent,
            ${recentEventsSql({ agentId, teamId })} AS events,
            ${providerRowJson(teamId, Prisma.sql`(SELECT provider FROM a)`)} AS "providerRow",
+           ${teamEmbedderJson(teamId)} AS "embedderRow",
            ${pinnedMemoriesJson({ agentId, teamId })} AS pinned,
            ${pendingMemoriesJson({ agentId, teamId })} AS pending`;
 }
@@ -147,7 +148,7 @@ export function thinkStateOf(row: ThinkStateRow) {
     agent,
     events: row.events,
     // What recall reads first (recallForContext, for the one query it embeds).
-    recallInputs: { providerRow: row.providerRow, pinned: row.pinned, pending: row.pending },
+    recallInputs: { providerRow: row.providerRow, embedderRow: row.embedderRow, pinned: row.pinned, pending: row.pending },
   };
 }
 

@@ -8,7 +8,7 @@ import type { PriceTable } from "../spend/price-table";
 import { db } from "../db/client";
 import { env } from "../env";
 import { instanceKeyWithheldMessage } from "../providers/instance-key";
-import { providerCredentials, type ProviderRow } from "../providers/credentials";
+import { providerCredentials, providerRowFields, type ProviderRow } from "../providers/credentials";
 import { providerClient } from "../providers/client";
 import { outboundGuard, type OutboundGuard } from "../security/outbound";
 import { EMBEDDING_DIMENSIONS, hashEmbedding } from "./hash-embedding";
@@ -18,8 +18,8 @@ export { EMBEDDING_DIMENSIONS, hashEmbedding, toVectorLiteral } from "./hash-emb
 /**
  * Turning text into the 1536-dimensional vectors memory is searched by.
  *
- * - An OpenAI-compatible embeddings endpoint: the team provider the agent uses, when that provider
- *   names an embedding model (`text-embedding-3-small` by default for OpenAI). Calls are batched,
+ * - An OpenAI-compatible embeddings endpoint: the provider and embedding model the team chose for its
+ *   memories (e.g. `text-embedding-3-small`), the same for every agent of the team. Calls are batched,
  *   retried by the SDK (429/5xx with backoff, honouring retry-after), reserved and charged in the
  *   spend ledger like model calls. Models with fewer dimensions (e.g. 768 for nomic-embed-text) are
  *   zero-padded, which leaves cosine similarity unchanged; more than 1536 are refused.
@@ -29,7 +29,8 @@ export { EMBEDDING_DIMENSIONS, hashEmbedding, toVectorLiteral } from "./hash-emb
  *   needs no network.
  *
  * Vectors of different embedders are not comparable, so every memory records its embedder and recall
- * only compares vectors of the agent's current one; `npm run memory:reembed` moves memories over.
+ * only compares vectors of the team's current one; changing the team's embedder re-embeds its memories
+ * (the team-memory-reembed function; `npm run memory:reembed` does the same by hand).
  */
 export const OFFLINE_EMBEDDER_ID = "offline:hash-v1";
 /** Inputs per embeddings request (OpenAI accepts up to 2,048; smaller batches keep one failure cheap). */
@@ -57,50 +58,58 @@ export const OFFLINE_EMBEDDER: Embedder = { kind: "offline", id: OFFLINE_EMBEDDE
 /** An embedder's id names its vector space: the model (the same model gives the same vectors on any endpoint). */
 export const openAIEmbedderId = (model: string) => `openai:${model}`;
 
-export async function embedderForProvider({
-  teamId,
-  providerId,
-  row: given,
-}: {
-  teamId: string;
-  providerId: string;
-  /** The provider's row when the caller read it already (null: there is no such provider). */
-  row?: ProviderRow | null;
-}): Promise<Embedder> {
-  const row =
-    given !== undefined
-      ? given
-      : await db.modelProvider
-          .findFirst({
-            where: { id: providerId, teamId },
-            select: { embeddingModel: true, prices: { select: { model: true, inputPerMillion: true, outputPerMillion: true } } },
-          })
-          .then((found) =>
-            found
-              ? {
-                  embeddingModel: found.embeddingModel,
-                  prices: Object.fromEntries(
-                    found.prices.map((p) => [
-                      p.model,
-                      { inputPerMillion: p.inputPerMillion.toNumber(), outputPerMillion: p.outputPerMillion.toNumber() },
-                    ]),
-                  ),
-                }
-              : null,
-          );
-  if (!row?.embeddingModel) return OFFLINE_EMBEDDER;
-  const credentials = await providerCredentials({ teamId, providerId, row: given });
+/**
+ * A team's embedder as stored (docs/decisions/033): the provider it names, that provider's row (for
+ * its credentials and prices; null if the caller found none) and the embedding model. A team without
+ * one (null) embeds offline.
+ */
+export type TeamEmbedderRow = { providerId: string; model: string; provider: ProviderRow | null };
+
+/** The team's embedder row read on its own (the hot paths read it with their other reads: memory/sql.ts teamEmbedderJson). */
+export async function readTeamEmbedderRow(teamId: string): Promise<TeamEmbedderRow | null> {
+  const team = await db.team.findFirst({
+    where: { id: teamId },
+    select: {
+      embeddingModel: true,
+      embeddingProvider: {
+        select: { id: true, ...providerRowFields, prices: { select: { model: true, inputPerMillion: true, outputPerMillion: true } } },
+      },
+    },
+  });
+  const provider = team?.embeddingProvider;
+  if (!team?.embeddingModel || !provider) return null;
+  const { id, prices, ...row } = provider;
+  return {
+    providerId: id,
+    model: team.embeddingModel,
+    provider: {
+      ...row,
+      prices: Object.fromEntries(
+        prices.map((p) => [p.model, { inputPerMillion: p.inputPerMillion.toNumber(), outputPerMillion: p.outputPerMillion.toNumber() }]),
+      ),
+    },
+  };
+}
+
+/**
+ * The embedder every agent of a team uses: the team's embedding provider and model, else the offline
+ * one. `row` when the caller read it already (null: the team embeds offline).
+ */
+export async function teamEmbedder({ teamId, row: given }: { teamId: string; row?: TeamEmbedderRow | null }): Promise<Embedder> {
+  const row = given !== undefined ? given : await readTeamEmbedderRow(teamId);
+  if (!row?.provider) return OFFLINE_EMBEDDER;
+  const credentials = await providerCredentials({ teamId, providerId: row.providerId, row: row.provider });
   if (!credentials) return OFFLINE_EMBEDDER;
   return {
     kind: "openai",
-    id: openAIEmbedderId(row.embeddingModel),
-    model: row.embeddingModel,
+    id: openAIEmbedderId(row.model),
+    model: row.model,
     baseURL: credentials.baseURL,
     apiKey: credentials.apiKey ?? "no-key",
     isInstanceKeyWithheld: credentials.isInstanceKeyWithheld,
     headers: credentials.headers,
     timeoutMs: credentials.timeoutMs,
-    prices: priceTableFor(row.prices),
+    prices: priceTableFor(row.provider.prices),
   };
 }
 

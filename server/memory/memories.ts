@@ -1,19 +1,26 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
 import { db, Prisma } from "../db/client";
 import { col, jsonArray, jsonObject } from "../db/columns";
 import { direct, lockedOneTrip, type RawClient } from "../db/raw";
 import { maybeRow, sqlRow, type RowOf } from "../db/rows";
 import type { MemoryKind } from "../db/generated/enums";
 import { AppError } from "../errors";
-import { embedderForProvider, embedTexts, OFFLINE_EMBEDDER, toVectorLiteral, type Embedder } from "./embedder";
+import { embedTexts, teamEmbedder, toVectorLiteral, type Embedder, type TeamEmbedderRow } from "./embedder";
 import { markRecalled, rankCandidates, RECALL_CANDIDATES, vectorCandidates, type Candidate, type RecalledMemory } from "./recall";
 import { logger } from "../logger";
 import { memorySettingsOf, type MemorySettings } from "../../shared/memory-settings";
-import type { ProviderRef, ProviderRow } from "../providers/credentials";
+import type { ProviderRow } from "../providers/credentials";
 import { LOCKS, takeLock } from "../db/locks";
-import { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize, pendingMemoriesJson, pinnedMemoriesJson, providerRowJson } from "./sql";
+import {
+  PENDING_EMBEDDER,
+  PINNED_IN_CONTEXT,
+  pendingBatchSize,
+  pendingMemoriesJson,
+  pinnedMemoriesJson,
+  providerRowJson,
+  teamEmbedderJson,
+} from "./sql";
 
 export { PENDING_EMBEDDER, PINNED_IN_CONTEXT, pendingBatchSize };
 
@@ -113,12 +120,6 @@ export async function rememberFact(
 
 const factRow = sqlRow("storing a fact", { factId: col.uuid, memoryId: col.uuid, updated: col.bool });
 
-/** The embedder an agent's memories use: its provider's embedding model, or the offline one. */
-export async function agentEmbedder({ teamId, provider, row }: ProviderRef): Promise<Embedder> {
-  if (provider === SIMULATOR_PROVIDER) return OFFLINE_EMBEDDER;
-  return embedderForProvider({ teamId, providerId: provider, row });
-}
-
 export type PendingMemory = {
   id: string;
   content: string;
@@ -205,12 +206,13 @@ export type DeferredRecall = RecallResult & { stored: Promise<void> };
 export type PinnedMemory = { id: string; kind: MemoryKind; content: string; sourceEventSeq: number | null };
 
 /**
- * What recall reads first: the provider's row (for the embedder), the pinned memories
+ * What recall reads first: the agent's provider's row (for the loop's model call), the team's embedder, the pinned memories
  * (PINNED_IN_CONTEXT, by importance then newest) and the pending ones (pendingBatchSize(1), oldest
  * first, with their recall fields). The loop's think reads them with its other reads (server/loop/sql.ts).
  */
 export const recallInputColumns = {
   providerRow: jsonObject<ProviderRow>().nullable(),
+  embedderRow: jsonObject<TeamEmbedderRow>().nullable(),
   pinned: jsonArray<PinnedMemory>(),
   pending: jsonArray<PendingMemory>(),
 };
@@ -224,6 +226,7 @@ export async function readRecallInputs({ agentId, teamId }: Ids): Promise<Recall
     recallInputsRow,
     Prisma.sql`
     SELECT ${providerRowJson(teamId, Prisma.sql`a.provider`)} AS "providerRow",
+           ${teamEmbedderJson(teamId)} AS "embedderRow",
            ${pinnedMemoriesJson({ agentId, teamId })} AS pinned,
            ${pendingMemoriesJson({ agentId, teamId })} AS pending
       FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`,
@@ -241,14 +244,12 @@ export async function readRecallInputs({ agentId, teamId }: Ids): Promise<Recall
 export async function recallForContext({
   agentId,
   teamId,
-  provider,
   settings,
   query,
   excludeSeqs,
   limit = 5,
   inputs,
 }: Ids & {
-  provider: string;
   settings: unknown;
   query: string;
   excludeSeqs: Set<number>;
@@ -259,7 +260,7 @@ export async function recallForContext({
   const ids = { agentId, teamId };
   const memorySettings = memorySettingsOf(settings);
   const scoring = { weights: memorySettings.weights, halfLifeHours: memorySettings.halfLifeHours };
-  const embedder = await agentEmbedder({ teamId, provider, row: inputs.providerRow });
+  const embedder = await teamEmbedder({ teamId, row: inputs.embedderRow });
   const pinned = inputs.pinned.filter((m) => m.sourceEventSeq === null || !excludeSeqs.has(m.sourceEventSeq));
   const embedded = await embedPending(ids, embedder, [query], inputs.pending);
   if (!embedded.ok) {
@@ -334,9 +335,8 @@ function storeInBackground(ids: Ids, embedderId: string, rows: EmbeddedRow[]): P
 export const SEARCH_MIN_SIMILARITY = 0.1;
 
 const searchInputsRow = sqlRow("reading what a memory search starts from", {
-  provider: col.text,
   memorySettings: col.json,
-  providerRow: recallInputColumns.providerRow,
+  embedderRow: recallInputColumns.embedderRow,
   pending: recallInputColumns.pending,
 });
 
@@ -348,18 +348,18 @@ export async function searchMemories({
   limit = 5,
   countAsRecall = true,
 }: Ids & { query: string; limit?: number; countAsRecall?: boolean }) {
-  // What the search starts from, in one read: the agent's provider and weights, the provider's row and
-  // the memories still waiting for their vectors (embedded with the query).
+  // What the search starts from, in one read: the agent's weights, the team's embedder and the memories
+  // still waiting for their vectors (embedded with the query).
   const agent = await maybeRow(
     direct,
     searchInputsRow,
     Prisma.sql`
-    SELECT a.provider, a."memorySettings", ${providerRowJson(Prisma.sql`a."teamId"`, Prisma.sql`a.provider`)} AS "providerRow",
+    SELECT a."memorySettings", ${teamEmbedderJson(teamId)} AS "embedderRow",
            ${pendingMemoriesJson({ agentId, teamId })} AS pending
       FROM agent a WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`,
   );
   if (!agent) throw new AppError("NOT_FOUND", "That agent was not found.");
-  const embedder = await agentEmbedder({ teamId, provider: agent.provider, row: agent.providerRow });
+  const embedder = await teamEmbedder({ teamId, row: agent.embedderRow });
   const embedded = await embedPending({ agentId, teamId }, embedder, [query], agent.pending);
   if (!embedded.ok) {
     throw new AppError(

@@ -1,13 +1,13 @@
 import "server-only";
 import { db } from "../db/client";
-import { EMBED_BATCH_SIZE, embedTexts, type Embedder } from "./embedder";
-import { agentEmbedder, storeEmbeddings } from "./memories";
+import { EMBED_BATCH_SIZE, embedTexts, teamEmbedder, type Embedder } from "./embedder";
+import { storeEmbeddings } from "./memories";
 
 /**
  * Switching embedders: every memory of an agent whose vector came from another embedder (or none yet)
- * is embedded again with the agent's current one, in batches, each charged to the agent's budget like
- * any embedding call. Archived memories are included (they may be restored). Safe to stop and run
- * again: it only touches rows that are not yet on the current embedder.
+ * is embedded again with its team's current one (docs/decisions/033), in batches, each charged to the
+ * agent's budget like any embedding call. Archived memories are included (they may be restored). Safe
+ * to stop and run again: it only touches rows that are not yet on the current embedder.
  */
 export type ReembedReport = {
   agentId: string;
@@ -16,35 +16,53 @@ export type ReembedReport = {
   toDo: number;
   reembedded: number;
   costUsd: number;
+  /** Whether memories are left for another call (the call stopped at its `limit`). */
+  hasMore: boolean;
   error?: string;
+  /** Why it stopped: the agent's budget refused the call, or the endpoint failed. */
+  errorKind?: "over_budget" | "failed";
 };
+
+/** The memories of a team (or one agent of it) that are not on `embedderId`, for a Prisma where. */
+export const notOnEmbedder = (ids: { teamId: string; agentId?: string }, embedderId: string) => ({
+  teamId: ids.teamId,
+  ...(ids.agentId ? { agentId: ids.agentId } : {}),
+  embedder: { not: embedderId },
+});
 
 export async function reembedAgent({
   agentId,
   teamId,
   dryRun = false,
   batchSize = EMBED_BATCH_SIZE,
+  limit = Number.POSITIVE_INFINITY,
+  embedder: given,
   onBatch,
 }: {
   agentId: string;
   teamId: string;
   dryRun?: boolean;
   batchSize?: number;
+  /** At most this many memories in this call (`hasMore` says whether others are left). */
+  limit?: number;
+  /** The team's embedder when the caller has it (else it is read). */
+  embedder?: Embedder;
   onBatch?: (done: number, toDo: number) => void;
 }): Promise<ReembedReport> {
-  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { provider: true } });
+  const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { id: true } });
   if (!agent) throw new Error(`Agent ${agentId} was not found in team ${teamId}.`);
-  const embedder: Embedder = await agentEmbedder({ teamId, provider: agent.provider });
-  const stale = { agentId, teamId, embedder: { not: embedder.id } };
+  const embedder = given ?? (await teamEmbedder({ teamId }));
+  const stale = notOnEmbedder({ teamId, agentId }, embedder.id);
   const toDo = await db.memory.count({ where: stale });
-  const report: ReembedReport = { agentId, teamId, embedderId: embedder.id, toDo, reembedded: 0, costUsd: 0 };
-  if (dryRun || toDo === 0) return report;
+  const report: ReembedReport = { agentId, teamId, embedderId: embedder.id, toDo, reembedded: 0, costUsd: 0, hasMore: false };
+  if (dryRun || toDo === 0) return { ...report, hasMore: toDo > 0 };
   let after: string | undefined;
   for (;;) {
+    if (report.reembedded >= limit) return { ...report, hasMore: true };
     const rows = await db.memory.findMany({
       where: { ...stale, ...(after ? { id: { gt: after } } : {}) },
       orderBy: { id: "asc" },
-      take: batchSize,
+      take: Math.min(batchSize, limit - report.reembedded),
       select: { id: true, content: true },
     });
     if (rows.length === 0) break;
@@ -53,7 +71,7 @@ export async function reembedAgent({
       rows.map((r) => r.content),
       { agentId, teamId },
     );
-    if (!result.ok) return { ...report, error: result.error };
+    if (!result.ok) return { ...report, hasMore: true, error: result.error, errorKind: result.kind };
     await storeEmbeddings(
       { agentId, teamId },
       embedder.id,

@@ -18,12 +18,17 @@ export const pendingBatchSize = (queryCount: number) => Math.max(1, EMBED_BATCH_
 
 /** The provider row an agent's embedder (and model endpoint) is built from, for the provider id `providerId` (an SQL expression). */
 export const providerRowJson = (teamId: string | Prisma.Sql, providerId: Prisma.Sql) => Prisma.sql`
-  (SELECT jsonb_build_object('baseUrl', p."baseUrl", 'apiKeyCiphertext', p."apiKeyCiphertext", 'embeddingModel', p."embeddingModel",
-                             'compat', p.compat, 'headersCiphertext', p."headersCiphertext", 'timeoutMs', p."timeoutMs",
+  (SELECT jsonb_build_object('baseUrl', p."baseUrl", 'apiKeyCiphertext', p."apiKeyCiphertext", 'compat', p.compat, 'headersCiphertext', p."headersCiphertext", 'timeoutMs', p."timeoutMs",
                              'prices', (SELECT coalesce(jsonb_object_agg(mp.model, jsonb_build_object(
                                           'inputPerMillion', mp."inputPerMillion"::float8, 'outputPerMillion', mp."outputPerMillion"::float8)), '{}'::jsonb)
                                           FROM model_price mp WHERE mp."providerId" = p.id))
      FROM model_provider p WHERE p.id::text = ${providerId} AND p."teamId" = ${teamId})`;
+
+/** The team's embedder (TeamEmbedderRow: its provider id, model and provider row), null when the team embeds offline. */
+export const teamEmbedderJson = (teamId: string | Prisma.Sql) => Prisma.sql`
+  (SELECT jsonb_build_object('providerId', t."embeddingProviderId", 'model', t."embeddingModel",
+                             'provider', ${providerRowJson(Prisma.sql`t.id`, Prisma.sql`t."embeddingProviderId"::text`)})
+     FROM team t WHERE t.id = ${teamId} AND t."embeddingProviderId" IS NOT NULL AND t."embeddingModel" IS NOT NULL)`;
 
 /** The pinned memories a prompt shows (PINNED_IN_CONTEXT, by importance then newest), as PinnedMemory[]. */
 export const pinnedMemoriesJson = ({ agentId, teamId }: Ids) => Prisma.sql`

@@ -13,7 +13,6 @@ import { mayReceiveInstanceKey, type InstanceKey } from "./instance-key";
 export type ProviderRow = {
   baseUrl: string | null;
   apiKeyCiphertext: string | null;
-  embeddingModel: string | null;
   compat?: unknown;
   headersCiphertext?: string | null;
   timeoutMs?: number;
@@ -25,7 +24,6 @@ export type ProviderRow = {
 export const providerRowFields = {
   baseUrl: true,
   apiKeyCiphertext: true,
-  embeddingModel: true,
   compat: true,
   headersCiphertext: true,
   timeoutMs: true,

@@ -1,7 +1,7 @@
 import "server-only";
 import { type z } from "zod";
 import {
-  embeddingModelSchema,
+  presetCompat,
   providerInputSchema,
   providerUpdateSchema,
   type ProviderInput,
@@ -31,7 +31,6 @@ const publicFields = {
   keyVersion: true,
   headerNames: true,
   timeoutMs: true,
-  embeddingModel: true,
   compat: true,
   lastTest: true,
   createdAt: true,
@@ -104,7 +103,8 @@ export async function createProvider({ teamId, userId, input: given }: { teamId:
         apiKeyLast4: apiKey ? apiKey.slice(-4) : null,
         ...headersData(teamId, input.headers ?? []),
         timeoutMs: input.timeoutSeconds * 1000,
-        embeddingModel: input.embeddingModel || null,
+        // What the kind's server is known to do, until Test connection finds what this one does.
+        compat: presetCompat(input.kind),
       },
       select: publicFields,
     });
@@ -117,8 +117,9 @@ export async function createProvider({ teamId, userId, input: given }: { teamId:
 
 /**
  * Changes a provider's settings (not its key: rotateProviderKey). A new base URL is checked like a new
- * provider's, and makes the last connection test void (its compatibility is reset to OpenAI's until the
- * next test). Audited with the names of the fields that changed, never their values.
+ * provider's, and makes the last connection test void (its compatibility is reset to its kind's preset
+ * until the next test); a new kind of a provider never tested takes the new kind's preset. Audited with
+ * the names of the fields that changed, never their values.
  */
 export async function updateProvider({
   teamId,
@@ -132,10 +133,15 @@ export async function updateProvider({
   input: ProviderUpdate;
 }) {
   const input = parseInput(providerUpdateSchema, given);
-  const current = await db.modelProvider.findFirst({ where: { id: providerId, teamId }, select: { baseUrl: true } });
+  const current = await db.modelProvider.findFirst({
+    where: { id: providerId, teamId },
+    select: { baseUrl: true, kind: true, lastTest: true },
+  });
   if (!current) throw notFound("That provider");
   const baseUrl = input.baseUrl === undefined ? undefined : input.baseUrl || null;
   const endpointChanged = baseUrl !== undefined && baseUrl !== current.baseUrl;
+  const kind = input.kind ?? current.kind;
+  const isPresetAgain = endpointChanged || (kind !== current.kind && current.lastTest === null);
   if (endpointChanged && baseUrl) await assertReachableBaseUrl(baseUrl);
   const data: Prisma.ModelProviderUpdateManyMutationInput = {
     ...(input.name !== undefined ? { name: input.name } : {}),
@@ -143,8 +149,8 @@ export async function updateProvider({
     ...(baseUrl !== undefined ? { baseUrl } : {}),
     ...(input.headers !== undefined ? headersData(teamId, input.headers) : {}),
     ...(input.timeoutSeconds !== undefined ? { timeoutMs: input.timeoutSeconds * 1000 } : {}),
-    ...(input.embeddingModel !== undefined ? { embeddingModel: input.embeddingModel || null } : {}),
-    ...(endpointChanged ? { compat: {}, lastTest: Prisma.DbNull } : {}),
+    ...(isPresetAgain ? { compat: presetCompat(kind) } : {}),
+    ...(endpointChanged ? { lastTest: Prisma.DbNull } : {}),
   };
   try {
     const updated = await db.modelProvider.updateMany({ where: { id: providerId, teamId }, data });
@@ -197,35 +203,12 @@ export async function rotateProviderKey({
 }
 
 /**
- * Sets (or clears) the provider's embedding model. Agents using the provider recall only memories
- * embedded by their current embedder, so after a change run `npm run memory:reembed` (it re-embeds
- * the memories of every agent whose embedder changed).
+ * Deletes a provider no agent uses and that does not embed the team's memories; while agents use it, the
+ * refusal names them (the first five); while it is the team's embedder, the refusal says where to change that.
  */
-export async function setEmbeddingModel({
-  teamId,
-  userId,
-  providerId,
-  embeddingModel,
-}: {
-  teamId: string;
-  userId: string;
-  providerId: string;
-  embeddingModel: string;
-}) {
-  const parsed = embeddingModelSchema.safeParse(embeddingModel);
-  if (!parsed.success) {
-    const message = parsed.error.issues[0]?.message ?? "Check the model name.";
-    throw new AppError("BAD_REQUEST", message, { fieldErrors: { embeddingModel: [message] } });
-  }
-  const model = parsed.data || null;
-  const updated = await db.modelProvider.updateMany({ where: { id: providerId, teamId }, data: { embeddingModel: model } });
-  if (updated.count === 0) throw notFound("That provider");
-  await audit(teamId, userId, "provider.set_embedding_model", providerId, { embeddingModel: model ?? "offline" });
-  return { embeddingModel: model };
-}
-
-/** Deletes a provider no agent uses; while agents use it, the refusal names them (the first five). */
 export async function deleteProvider({ teamId, userId, providerId }: { teamId: string; userId: string; providerId: string }) {
+  const embedsMemories = await db.team.count({ where: { id: teamId, embeddingProviderId: providerId } });
+  if (embedsMemories > 0) throw embedderInUse();
   const users = await db.agent.findMany({
     where: { teamId, provider: providerId, status: { not: "archived" } },
     select: { name: true },
@@ -239,10 +222,23 @@ export async function deleteProvider({ teamId, userId, providerId }: { teamId: s
       `${users.length} agent${users.length === 1 ? " uses" : "s use"} this provider (${names.join(", ")}${more}); move ${users.length === 1 ? "it" : "them"} to another provider first.`,
     );
   }
-  const deleted = await db.modelProvider.deleteMany({ where: { id: providerId, teamId } });
+  let deleted: Prisma.BatchPayload;
+  try {
+    deleted = await db.modelProvider.deleteMany({ where: { id: providerId, teamId } });
+  } catch (error) {
+    // Made the team's embedder after the check above (the foreign key refuses it).
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2003") throw embedderInUse();
+    throw error;
+  }
   if (deleted.count === 0) throw notFound("That provider");
   await audit(teamId, userId, "provider.delete", providerId);
 }
+
+const embedderInUse = () =>
+  new AppError(
+    "CONFLICT",
+    "This provider embeds the team's memories; choose another provider or Offline under Memory embeddings first, then delete it.",
+  );
 
 /**
  * "Test connection" on a saved provider: probes its endpoint with its own key, headers and timeout
@@ -266,7 +262,9 @@ export async function testProvider({
   if (!row) throw notFound("That provider");
   const credentials = await providerCredentials({ teamId, providerId, row });
   if (!credentials) throw notFound("That provider");
-  const result = await probe({ ...credentials, apiKey: credentials.apiKey ?? "no-key" }, { model, embeddingModel: row.embeddingModel });
+  // The embeddings check runs on the provider that embeds the team's memories, with the team's model.
+  const team = await db.team.findFirst({ where: { id: teamId, embeddingProviderId: providerId }, select: { embeddingModel: true } });
+  const result = await probe({ ...credentials, apiKey: credentials.apiKey ?? "no-key" }, { model, embeddingModel: team?.embeddingModel });
   await db.modelProvider.updateMany({
     where: { id: providerId, teamId },
     data: { lastTest: result, ...(result.checks.some((c) => c.name === "chat" && c.ok) ? { compat: result.compat } : {}) },

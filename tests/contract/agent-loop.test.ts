@@ -235,7 +235,7 @@ describe("agent loop", () => {
     expect(await db.agentEvent.count({ where: { agentId: ids.agentId, type: "thought" } })).toBe(8);
   });
 
-  it("remembers through the loop: an episode per cycle, embedded through the team's provider, recalled with its score", async () => {
+  it("remembers through the loop: an episode per cycle, embedded through the team's embedder, recalled with its score", async () => {
     const ids = await newAgent(
       "Rememberer",
       (cycle) =>
@@ -243,7 +243,10 @@ describe("agent loop", () => {
       { cooldownSeconds: 0 },
     );
     const agent = await db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { provider: true } });
-    await db.modelProvider.update({ where: { id: agent.provider }, data: { embeddingModel: "text-embedding-3-small" } });
+    await db.team.update({
+      where: { id: ids.teamId },
+      data: { embeddingProviderId: agent.provider, embeddingModel: "text-embedding-3-small" },
+    });
     const embeddingsBefore = app.fake.requests.filter((r) => r.path === "/v1/embeddings").length;
     await app.control.startAgent(ids);
     await waitForStatus(ids.agentId, ["completed"]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { authenticateApiToken } from "~/server/api-tokens/tokens";
 import { db } from "~/server/db/client";
+import { env } from "~/server/env";
 import { addTestMember, createTestTeam } from "../factories/team";
 
 /**
@@ -20,8 +21,10 @@ describe("API tokens", () => {
     expect(await authenticateApiToken(token)).toEqual({
       tokenId: apiToken.id,
       teamId: owner.team.id,
+      teamName: expect.any(String),
       userId: owner.user.id,
       role: "member",
+      user: { id: owner.user.id, name: owner.user.name, email: owner.user.email },
     });
     expect((await db.apiToken.findUniqueOrThrow({ where: { id: apiToken.id } })).lastUsedAt).not.toBeNull();
     for (const wrong of [token.slice(0, -1) + (token.endsWith("A") ? "B" : "A"), token.slice(3), "", null, 42, `${token} `])
@@ -67,5 +70,19 @@ describe("API tokens", () => {
     await expect(viewer.caller.apiToken.create({ name: "v", role: "viewer" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const stranger = await createTestTeam();
     await expect(stranger.caller.apiToken.revoke({ id: expiring.apiToken.id })).rejects.toThrow("That token was not found");
+  });
+
+  it("are listed with whether the caller may revoke each; a new one comes with the public API's address from APP_URL", async () => {
+    const owner = await createTestTeam();
+    const member = await addTestMember(owner.team.id, "member");
+    const created = await member.caller.apiToken.create({ name: "member's", role: "member" });
+    expect(created.apiUrl).toBe(new URL("/api/v1/", env.APP_URL).toString());
+    await owner.caller.apiToken.create({ name: "owner's", role: "owner" });
+    const mayRevoke = async (caller: typeof owner.caller) =>
+      Object.fromEntries((await caller.apiToken.list()).map((t) => [t.name, t.mayRevoke]));
+    expect(await mayRevoke(member.caller)).toEqual({ "owner's": false, "member's": true });
+    expect(await mayRevoke(owner.caller)).toEqual({ "owner's": true, "member's": true });
+    const other = await addTestMember(owner.team.id, "member");
+    expect(await mayRevoke(other.caller)).toEqual({ "owner's": false, "member's": false });
   });
 });

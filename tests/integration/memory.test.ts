@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { inngest } from "~/inngest/client";
 import { readThinkState } from "~/server/loop/sql";
 import { direct } from "~/server/db/raw";
 import { executeToolCall } from "~/server/tools/execute-tool";
@@ -46,7 +47,9 @@ async function newAgent(overrides: Parameters<typeof agentInput>[0] = {}) {
 
 async function agentWithEmbeddingProvider(embeddingModel = "text-embedding-3-small", budgetUsd = 5) {
   const owner = await createTestTeam();
-  const provider = await owner.caller.provider.create({ name: "fake", baseUrl: fake.baseURL, apiKey: "sk-test-1234", embeddingModel });
+  const provider = await owner.caller.provider.create({ name: "fake", baseUrl: fake.baseURL, apiKey: "sk-test-1234" });
+  if (embeddingModel)
+    await owner.caller.provider.setEmbedder({ choice: { kind: "provider", providerId: provider.id, model: embeddingModel } });
   const agent = await owner.caller.agent.create(agentInput({ provider: provider.id, model: "gpt-4o-mini", budgetUsd }));
   return { owner, provider, ids: { agentId: agent.id, teamId: owner.team.id } };
 }
@@ -116,7 +119,7 @@ describe("recall", () => {
     await writeMemory({ ...stranger.ids, kind: "fact", content: text });
     const found = await searchMemories({ ...ids, query: text, limit: 10 });
     expect(found.memories.map((m) => m.id)).toEqual([mine.id]);
-    const recalled = await recallNow({ ...ids, provider: "simulator", settings: {}, query: text, excludeSeqs: new Set() });
+    const recalled = await recallNow({ ...ids, settings: {}, query: text, excludeSeqs: new Set() });
     expect(recalled.recalled.map((m) => m.id)).toEqual([mine.id]);
     // Asking for another team's agent by id behaves like asking for nothing.
     await expect(searchMemories({ agentId: stranger.ids.agentId, teamId: ids.teamId, query: text })).rejects.toThrow(
@@ -127,7 +130,7 @@ describe("recall", () => {
   it("as the loop recalls: scores just-embedded memories from their vectors and stores them while the cycle goes on", async () => {
     const { ids } = await newAgent();
     const older = await writeMemory({ ...ids, kind: "episode", content: "Acme raised the Pro plan price to 49 USD" });
-    await recallNow({ ...ids, provider: "simulator", settings: {}, query: "warm up", excludeSeqs: new Set() });
+    await recallNow({ ...ids, settings: {}, query: "warm up", excludeSeqs: new Set() });
     // Written since the last recall: still pending, as the loop's think finds them.
     const fresh = await writeMemory({ ...ids, kind: "fact", content: "Acme Pro plan price is 49 USD since Monday", importance: 0.9 });
     const archived = await writeMemory({ ...ids, kind: "episode", content: "Acme Pro plan price 49 USD (old note)" });
@@ -138,7 +141,6 @@ describe("recall", () => {
     const query = "Acme Pro plan price 49 USD";
     const recalled = await recallForContext({
       ...ids,
-      provider: "simulator",
       settings: {},
       query,
       excludeSeqs: new Set(),
@@ -201,7 +203,6 @@ describe("embeddings", () => {
     const before = embeddingRequests().length;
     const recalled = await recallNow({
       ...ids,
-      provider: (await providerOf(ids)).provider,
       settings: {},
       query: "pricing",
       excludeSeqs: new Set(),
@@ -227,23 +228,22 @@ describe("embeddings", () => {
 
   it("retries a rate-limited embeddings call, and a garbage reply loses nothing: memories stay pending, recall says why", async () => {
     const { ids } = await agentWithEmbeddingProvider();
-    const provider = (await providerOf(ids)).provider;
     await writeMemory({ ...ids, kind: "episode", content: "The pricing page moved" });
     fake.scriptEmbeddings({ kind: "error", status: 429, retryAfterSeconds: 0 });
-    const ok = await recallNow({ ...ids, provider, settings: {}, query: "pricing", excludeSeqs: new Set() });
+    const ok = await recallNow({ ...ids, settings: {}, query: "pricing", excludeSeqs: new Set() });
     expect(ok.degraded).toBeUndefined();
     expect(ok.recalled).toHaveLength(1);
 
     await writeMemory({ ...ids, kind: "episode", content: "A second note" });
     fake.scriptEmbeddings({ kind: "malformed", body: JSON.stringify({ object: "list", data: [{ embedding: "nope" }] }) });
-    const degraded = await recallNow({ ...ids, provider, settings: {}, query: "pricing", excludeSeqs: new Set() });
+    const degraded = await recallNow({ ...ids, settings: {}, query: "pricing", excludeSeqs: new Set() });
     expect(degraded.degraded).toMatch(/^The embeddings endpoint answered with something unusable/);
     expect(degraded.recalled).toEqual([]);
     expect(await db.memory.count({ where: { ...ids, embedder: "pending" } })).toBe(1);
     // Nothing was charged for the failed call, and the reservation is not left open.
     expect(await db.spendEntry.count({ where: { ...ids, kind: "embedding", state: "reserved" } })).toBe(0);
     // The next recall embeds it.
-    const later = await recallNow({ ...ids, provider, settings: {}, query: "second note", excludeSeqs: new Set() });
+    const later = await recallNow({ ...ids, settings: {}, query: "second note", excludeSeqs: new Set() });
     expect(later.recalled.map((m) => m.content)).toContain("A second note");
   });
 
@@ -304,7 +304,9 @@ describe("embeddings", () => {
     await embedPendingMemories(ids, { kind: "offline", id: "offline:hash-v1" });
     expect(await db.memory.count({ where: { ...ids, embedder: "offline:hash-v1" } })).toBe(70);
 
-    await owner.caller.provider.setEmbeddingModel({ id: provider.id, embeddingModel: "text-embedding-3-small" });
+    // (The re-embedding this change requests is the team-memory-reembed function's: tests/contract/team-embedder.test.ts.)
+    vi.spyOn(inngest, "send").mockResolvedValueOnce({ ids: [] });
+    await owner.caller.provider.setEmbedder({ choice: { kind: "provider", providerId: provider.id, model: "text-embedding-3-small" } });
     const dry = await reembedAgent({ ...ids, dryRun: true });
     expect(dry).toMatchObject({ toDo: 70, reembedded: 0, embedderId: "openai:text-embedding-3-small" });
     const before = embeddingRequests().length;
@@ -320,10 +322,6 @@ describe("embeddings", () => {
     expect(found.memories.map((m) => m.content)).toContain("Offline note 7");
   });
 });
-
-async function providerOf(ids: { agentId: string }) {
-  return db.agent.findUniqueOrThrow({ where: { id: ids.agentId }, select: { provider: true } });
-}
 
 describe("pruning and consolidation", () => {
   it("consolidates the weakest episodes into summaries beyond the cap, archiving them, and never touches pinned ones", async () => {

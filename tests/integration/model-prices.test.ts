@@ -67,6 +67,44 @@ describe("model prices", () => {
     expect(event.payload).toMatchObject({ to: "paused", reason: expect.stringContaining("has no price") });
   });
 
+  it("editing an agent that may run without a person's start to an unpriced model is refused at the model field; one only a person starts may be moved", async () => {
+    const { caller, team } = await createTestTeam();
+    const provider = await createTestProvider(team.id, { baseUrl: fake.baseURL, name: "Edit box" });
+    await caller.provider.setPrice({ id: provider.id, model: "priced-7b", inputPerMillion: 1, outputPerMillion: 2 });
+    const settings = agentInput({ provider: provider.id, model: "priced-7b" });
+    const agent = await caller.agent.create(settings);
+    await caller.agent.start({ id: agent.id });
+    const edit = async (model: string) => {
+      const { version } = await caller.agent.settings({ id: agent.id });
+      return caller.agent.update({ ...settings, model, id: agent.id, version });
+    };
+    const refusal = "unpriced-13b has no price on Edit box: set its price per million tokens on the providers page (or mark it free)";
+    const refused = await edit("unpriced-13b").catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: "CONFLICT", message: expect.stringContaining(refusal) });
+    expect((refused as { cause?: { fieldErrors?: unknown } }).cause?.fieldErrors).toEqual({
+      model: [expect.stringContaining(refusal)],
+    });
+    expect(await db.agent.findUniqueOrThrow({ where: { id: agent.id }, select: { model: true } })).toEqual({ model: "priced-7b" });
+    // Held for a decision that continues the run, or idle with a schedule: refused as well.
+    for (const [status, scheduleCron] of [
+      ["stuck", undefined],
+      ["idle", "0 9 * * 1"],
+    ] as const) {
+      await db.agent.update({ where: { id: agent.id }, data: { status, scheduleCron: scheduleCron ?? null } });
+      const { version } = await caller.agent.settings({ id: agent.id });
+      await expect(caller.agent.update({ ...settings, scheduleCron, model: "unpriced-13b", id: agent.id, version })).rejects.toThrow(
+        refusal,
+      );
+    }
+    // Other edits of the running agent go through; so does a priced model.
+    await db.agent.update({ where: { id: agent.id }, data: { status: "running", scheduleCron: null } });
+    expect((await edit("gpt-4o-mini")).changed).toEqual(["model"]);
+    // Stopped, only a person's start runs it again, and that start checks the price: the edit is allowed.
+    await caller.agent.stop({ id: agent.id, reason: "moving it to a local model" });
+    expect((await edit("unpriced-13b")).changed).toEqual(["model"]);
+    await expect(caller.agent.start({ id: agent.id })).rejects.toThrow(refusal);
+  });
+
   it("the loop charges the team's price for the provider's model, over the instance's", async () => {
     const { caller, team } = await createTestTeam();
     const provider = await createTestProvider(team.id, { baseUrl: fake.baseURL });

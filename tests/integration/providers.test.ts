@@ -108,30 +108,6 @@ describe("model providers", () => {
     );
   });
 
-  it("take an embedding model for memory, with a field message for a bad name; admins only; audited", async () => {
-    const owner = await createTestTeam();
-    await expect(owner.caller.provider.create({ name: "Bad embedder", embeddingModel: "text embedding 3" })).rejects.toThrow(
-      "Model names use letters, digits and . : / - _ only.",
-    );
-    const created = await owner.caller.provider.create({ name: "OpenAI", embeddingModel: "text-embedding-3-small" });
-    expect(created.embeddingModel).toBe("text-embedding-3-small");
-    await expect(owner.caller.provider.setEmbeddingModel({ id: created.id, embeddingModel: "nomic embed" })).rejects.toMatchObject({
-      message: "Model names use letters, digits and . : / - _ only.",
-      cause: { fieldErrors: { embeddingModel: ["Model names use letters, digits and . : / - _ only."] } },
-    });
-    expect(await owner.caller.provider.setEmbeddingModel({ id: created.id, embeddingModel: "" })).toEqual({ embeddingModel: null });
-    expect((await owner.caller.provider.list())[0]!.embeddingModel).toBeNull();
-    expect(await db.auditLog.count({ where: { targetId: created.id, action: "provider.set_embedding_model" } })).toBe(1);
-    const member = await addTestMember(owner.team.id, "member");
-    await expect(member.caller.provider.setEmbeddingModel({ id: created.id, embeddingModel: "x" })).rejects.toMatchObject({
-      code: "FORBIDDEN",
-    });
-    const stranger = await createTestTeam();
-    await expect(stranger.caller.provider.setEmbeddingModel({ id: created.id, embeddingModel: "x" })).rejects.toThrow(
-      "That provider was not found, or you do not have access to it.",
-    );
-  });
-
   it("keep a kind, extra headers (values encrypted, never shown), a timeout; an edit changes only what it names", async () => {
     const owner = await createTestTeam();
     const created = await owner.caller.provider.create({
@@ -213,9 +189,25 @@ describe("test connection", () => {
     expect((await providerCredentials({ teamId: owner.team.id, providerId: created.id }))?.compat).toEqual(result.compat);
     expect(await db.auditLog.count({ where: { targetId: created.id, action: "provider.test" } })).toBe(1);
 
-    // A new address makes the old findings void.
+    // A new address makes the old findings void: back to what the kind's server is known to do (Ollama: max_tokens).
     await owner.caller.provider.update({ id: created.id, baseUrl: fake.baseURL.replace("127.0.0.1", "localhost") });
-    expect(await owner.caller.provider.get({ id: created.id })).toMatchObject({ compat: OPENAI_COMPAT, lastTest: null });
+    expect(await owner.caller.provider.get({ id: created.id })).toMatchObject({
+      compat: { ...OPENAI_COMPAT, outputCap: "max_tokens" },
+      lastTest: null,
+    });
+  });
+
+  it("starts from the kind's preset until a test: a new kind of an untested provider takes its preset, a tested one keeps its findings", async () => {
+    const owner = await createTestTeam();
+    const created = await owner.caller.provider.create({ name: "Box", kind: "vllm", baseUrl: fake.baseURL });
+    expect(created.compat).toEqual(OPENAI_COMPAT);
+    const asOllama = await owner.caller.provider.update({ id: created.id, kind: "ollama" });
+    expect(asOllama.compat).toEqual({ ...OPENAI_COMPAT, outputCap: "max_tokens" });
+    // The loop follows it before any test: the first call sends the cap the server honours.
+    expect((await providerCredentials({ teamId: owner.team.id, providerId: created.id }))?.compat?.outputCap).toBe("max_tokens");
+    await owner.caller.provider.test({ id: created.id, model: "llama3.1" });
+    const found = (await owner.caller.provider.get({ id: created.id })).compat;
+    expect((await owner.caller.provider.update({ id: created.id, kind: "openai" })).compat).toEqual(found);
   });
 
   it("a failing endpoint keeps the compatibility it had and says why", async () => {

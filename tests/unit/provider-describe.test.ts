@@ -35,6 +35,10 @@ describe("provider words", () => {
 
   it("does not claim OpenAI's compatibility was found when no chat call got through", () => {
     expect(compatSummary({ compat: OPENAI_COMPAT, lastTest: null })).toBe("not tested yet (OpenAI's assumed)");
+    // A kind whose server is known to honour only max_tokens (e.g. Ollama) starts with that, and says it is assumed.
+    expect(compatSummary({ compat: { ...OPENAI_COMPAT, outputCap: "max_tokens" }, lastTest: null })).toBe(
+      "not tested yet (uses max_tokens, native tool calls, usage reported, no streaming needed: assumed for its kind)",
+    );
     expect(compatSummary({ compat: OPENAI_COMPAT, lastTest: test(false, false) })).toBe(
       "not known: no chat call got through (OpenAI's assumed)",
     );

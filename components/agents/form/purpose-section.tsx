@@ -1,4 +1,6 @@
+import Link from "next/link";
 import { AGENT_LIMITS, SIMULATOR_LABEL, SIMULATOR_PROVIDER, SUGGESTED_MODELS } from "~/shared/agent-input";
+import { isMissingPriceRefusal } from "~/shared/provider-kinds";
 import { contextWindowOf, DEFAULT_CONTEXT_WINDOW, KNOWN_MODELS } from "~/shared/model-catalog";
 import { Field, Select, Textarea } from "../../ui/field";
 import { SettingField } from "./setting-field";
@@ -51,6 +53,14 @@ export function PurposeSection({ form }: { form: AgentFormApi }) {
         <SettingField form={form} name="model" label="Model" hint={modelHint} list="agent-model-suggestions" />
         <SettingField form={form} name="temperature" label="Temperature" hint="0 (steady) to 2 (varied)." inputMode="decimal" />
       </div>
+      {isMissingPriceRefusal(errorFor("model") ?? "") ? (
+        <p className="-mt-2 text-sm" data-testid="model-price-link">
+          <Link href="/team/providers" target="_blank" rel="noreferrer" className="font-semibold underline">
+            Set the price on the Model providers page
+          </Link>{" "}
+          (a new tab, so this form keeps what you typed), then save again.
+        </p>
+      ) : null}
       <div className="grid gap-5 sm:grid-cols-2">
         <SettingField
           form={form}

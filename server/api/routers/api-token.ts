@@ -6,9 +6,9 @@ import { createTRPCRouter, teamProcedure } from "../trpc";
 
 export const apiTokenRouter = createTRPCRouter({
   /** The team's tokens: names, roles, creators, prefixes and last use; never a token. */
-  list: teamProcedure("token:manage").query(({ ctx }) => listApiTokens({ teamId: ctx.team.id })),
+  list: teamProcedure("token:manage").query(({ ctx }) => listApiTokens({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role })),
 
-  /** Creates a token acting with `role` (at most the caller's); the token is in this answer only. */
+  /** Creates a token acting with `role` (at most the caller's); the token is in this answer only, with the public API's URL. */
   create: teamProcedure("token:manage")
     .input(apiTokenInputSchema)
     .mutation(({ ctx, input }) => createApiToken({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, input })),

@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { modelPriceInputSchema, providerInputSchema, providerUpdateSchema, summarizerInputSchema } from "../../../shared/provider-kinds";
 import { getSummarizer, setSummarizer } from "../../providers/summarizer";
+import { embedderChoiceSchema } from "../../../shared/team-embedder";
 import { deleteModelPrice, listModelPrices, setModelPrice } from "../../spend/model-prices";
 import {
   createProvider,
@@ -9,10 +10,10 @@ import {
   getProvider,
   listProviders,
   rotateProviderKey,
-  setEmbeddingModel,
   testProvider,
   updateProvider,
 } from "../../providers/providers";
+import { estimateReembed, getTeamEmbedder, reembedWaitingMemories, setTeamEmbedder } from "../../memory/team-embedder";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 
 const id = z.uuid({ message: "That provider id is not valid." });
@@ -46,12 +47,6 @@ export const providerRouter = createTRPCRouter({
       rotateProviderKey({ teamId: ctx.team.id, userId: ctx.user.id, providerId: input.id, apiKey: input.apiKey }),
     ),
 
-  setEmbeddingModel: teamProcedure("provider:manage")
-    .input(z.object({ id, embeddingModel: z.string() }))
-    .mutation(({ ctx, input }) =>
-      setEmbeddingModel({ teamId: ctx.team.id, userId: ctx.user.id, providerId: input.id, embeddingModel: input.embeddingModel }),
-    ),
-
   /** The provider's prices per model, and the instance's known prices (to prefill). */
   prices: teamProcedure("team:view")
     .input(z.object({ id }))
@@ -67,6 +62,24 @@ export const providerRouter = createTRPCRouter({
   deletePrice: teamProcedure("provider:manage")
     .input(z.object({ id, model: z.string().trim().min(1).max(100) }))
     .mutation(({ ctx, input }) => deleteModelPrice({ teamId: ctx.team.id, userId: ctx.user.id, providerId: input.id, model: input.model })),
+
+  /** The team's memory embedder (docs/decisions/033), how many memories wait for it, and the last re-embedding. */
+  embedder: teamProcedure("team:view").query(({ ctx }) => getTeamEmbedder({ teamId: ctx.team.id })),
+
+  /** What choosing an embedder would re-embed, and at about what cost. */
+  embedderEstimate: teamProcedure("provider:manage")
+    .input(z.object({ choice: embedderChoiceSchema }))
+    .query(({ ctx, input }) => estimateReembed({ teamId: ctx.team.id, choice: input.choice })),
+
+  /** Sets the team's embedder; a new vector space re-embeds the team's memories in the background. */
+  setEmbedder: teamProcedure("provider:manage")
+    .input(z.object({ choice: embedderChoiceSchema }))
+    .mutation(({ ctx, input }) => setTeamEmbedder({ teamId: ctx.team.id, userId: ctx.user.id, choice: input.choice })),
+
+  /** Re-embeds the memories still waiting (after a refused budget was raised, say). */
+  reembedMemories: teamProcedure("provider:manage").mutation(({ ctx }) =>
+    reembedWaitingMemories({ teamId: ctx.team.id, userId: ctx.user.id }),
+  ),
 
   delete: teamProcedure("provider:manage")
     .input(z.object({ id }))

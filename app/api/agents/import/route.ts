@@ -1,7 +1,8 @@
 import { env } from "~/server/env";
 import { errorResponse } from "~/server/http/responses";
 import { crossOriginResponse, isCrossOriginWrite } from "~/server/security/same-origin";
-import { importAgent, importLimits } from "~/server/transfer/import";
+import { importLimits } from "~/server/transfer/import";
+import { importResponse } from "~/server/transfer/http";
 import { callerOf, readBodyLimited } from "~/server/api/request";
 
 /** Imports an export (the JSON Lines body) into the caller's team as a read-only archived agent. Members and above. */
@@ -10,8 +11,7 @@ export async function POST(req: Request) {
   try {
     const { user, team } = await callerOf(req.headers, "agent:create");
     const text = await readBodyLimited(req, importLimits().maxBytes);
-    const result = await importAgent({ teamId: team.id, userId: user.id, text });
-    return Response.json(result, { status: 201 });
+    return await importResponse({ teamId: team.id, userId: user.id, text });
   } catch (error) {
     return errorResponse(error, "agent import");
   }
