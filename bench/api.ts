@@ -15,7 +15,7 @@ import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { applyMigrations } from "../server/db/migrate";
-import { appBenchDatabase, machineFacts, ms, percentile } from "./lib";
+import { appBenchDatabase, machineFacts, ms, timeCalls } from "./lib";
 
 const SAMPLES = Number(process.env.BENCH_API_SAMPLES ?? 300);
 const AGENTS = 200;
@@ -61,18 +61,8 @@ try {
     await response.text();
   };
 
-  async function time(label: string, fn: () => Promise<unknown>): Promise<R> {
-    for (let i = 0; i < 20; i++) await fn();
-    const samples: number[] = [];
-    for (let i = 0; i < SAMPLES; i++) {
-      const s = performance.now();
-      await fn();
-      samples.push(performance.now() - s);
-    }
-    const r = { p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99), n: SAMPLES };
-    log(`${label}: p50 ${ms(r.p50)} p95 ${ms(r.p95)}`);
-    return r;
-  }
+  const time = (label: string, fn: () => Promise<unknown>) => timeCalls(label, SAMPLES, fn, log);
+
   results.trpcGet = await time("tRPC caller agent.byId", () => caller.agent.byId({ id: agent.id }));
   results.apiGet = await time("GET /api/v1/agents/{id}", () => get(`/agents/${agent.id}`));
   results.trpcList = await time("tRPC caller agent.list (50)", () => caller.agent.list({ limit: 50 }));

@@ -17,7 +17,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrate";
-import { appBenchDatabase, machineFacts, ms, percentile, seedLongHistoryAgent } from "./lib";
+import { appBenchDatabase, machineFacts, ms, timeCalls, seedLongHistoryAgent } from "./lib";
 
 const EVENTS = Number(process.env.BENCH_DASHBOARD_EVENTS ?? 100_000);
 const AGENTS = Number(process.env.BENCH_DASHBOARD_AGENTS ?? 10_000);
@@ -92,18 +92,8 @@ try {
   };
   const caller = createCaller(ctx);
 
-  async function time(label: string, fn: () => Promise<unknown>) {
-    for (let i = 0; i < 20; i++) await fn();
-    const samples: number[] = [];
-    for (let i = 0; i < SAMPLES; i++) {
-      const s = performance.now();
-      await fn();
-      samples.push(performance.now() - s);
-    }
-    const r = { p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99), n: SAMPLES };
-    log(`${label}: p50 ${ms(r.p50)} p95 ${ms(r.p95)}`);
-    return r;
-  }
+  const time = (label: string, fn: () => Promise<unknown>) => timeCalls(label, SAMPLES, fn, log);
+
   const timeline = await caller.agent.timeline({ id: agentId });
   results.timelinePage = { cycles: timeline.cycles.length, events: timeline.cycles.reduce((n, c) => n + c.events.length, 0) };
   results.timeline = await time("agent.timeline first page", () => caller.agent.timeline({ id: agentId }));

@@ -125,3 +125,19 @@ export async function seedLongHistoryAgent(client: pg.Client, { teamId, events }
   );
   return agentId;
 }
+
+export type Latency = { p50: number; p95: number; p99: number; n: number };
+
+/** `samples` timed calls of `fn`, one at a time, after 20 untimed warm-up calls; logs p50 and p95. */
+export async function timeCalls(label: string, samples: number, fn: () => Promise<unknown>, log: (line: string) => void): Promise<Latency> {
+  for (let i = 0; i < 20; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  const r = { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), n: samples };
+  log(`${label}: p50 ${ms(r.p50)} p95 ${ms(r.p95)}`);
+  return r;
+}

@@ -2,7 +2,8 @@ import "server-only";
 import { AppError, type AppErrorCode } from "../errors";
 import { logger } from "../logger";
 
-const STATUS: Record<AppErrorCode, number> = {
+/** The HTTP status of each domain error code. */
+export const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -19,7 +20,7 @@ export function errorResponse(error: unknown, what: string): Response {
   if (error instanceof AppError) {
     return Response.json(
       { error: { code: error.code, message: error.message, fieldErrors: error.fieldErrors ?? null } },
-      { status: STATUS[error.code] },
+      { status: APP_ERROR_STATUS[error.code] },
     );
   }
   logger.error({ err: error }, `${what} failed`);

@@ -11,6 +11,7 @@ import { agentState, eventsAfter, listCycles } from "../../agents/timeline";
 import { restoreSummary } from "../../loop/summary-fold";
 import { getSpendReport, DEFAULT_SPEND_BUCKETS } from "../../spend/report";
 import { createTRPCRouter, teamProcedure } from "../trpc";
+import type { OpenApiMeta } from "trpc-to-openapi";
 import { route } from "./meta";
 import * as out from "./schemas";
 
@@ -20,6 +21,17 @@ const byId = z.object({ id: agentId });
 
 /** An action on one agent, answered with the agent as it is afterwards. */
 const afterwards = (teamId: string, id: string) => getAgentOrThrow({ teamId, agentId: id });
+
+/** Start and resume are one action (startAgent), with a route each so that scripts read as what they mean. */
+const startOrResume = (meta: OpenApiMeta) =>
+  teamProcedure("agent:control")
+    .meta(meta)
+    .input(byId)
+    .output(out.agent)
+    .mutation(async ({ ctx, input }) => {
+      await startAgent({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id });
+      return afterwards(ctx.team.id, input.id);
+    });
 
 export const agentsApi = createTRPCRouter({
   list: teamProcedure("agent:view")
@@ -70,25 +82,13 @@ export const agentsApi = createTRPCRouter({
       patchAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: id, version, changes }),
     ),
 
-  start: teamProcedure("agent:control")
-    .meta(
-      route("POST", "/agents/{id}/start", TAG, "Start an agent", "Starts an idle or hibernated agent, or resumes any other stopped one."),
-    )
-    .input(byId)
-    .output(out.agent)
-    .mutation(async ({ ctx, input }) => {
-      await startAgent({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id });
-      return afterwards(ctx.team.id, input.id);
-    }),
+  start: startOrResume(
+    route("POST", "/agents/{id}/start", TAG, "Start an agent", "Starts an idle or hibernated agent, or resumes any other stopped one."),
+  ),
 
-  resume: teamProcedure("agent:control")
-    .meta(route("POST", "/agents/{id}/resume", TAG, "Resume an agent", "The same as start: a new run from the latest checkpoint."))
-    .input(byId)
-    .output(out.agent)
-    .mutation(async ({ ctx, input }) => {
-      await startAgent({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id });
-      return afterwards(ctx.team.id, input.id);
-    }),
+  resume: startOrResume(
+    route("POST", "/agents/{id}/resume", TAG, "Resume an agent", "The same as start: a new run from the latest checkpoint."),
+  ),
 
   pause: teamProcedure("agent:control")
     .meta(route("POST", "/agents/{id}/pause", TAG, "Pause an agent", "At its next safe point."))

@@ -3,7 +3,8 @@ import { createOpenApiFetchHandler } from "trpc-to-openapi";
 import { authenticateApiToken } from "../../api-tokens/tokens";
 import { takeApiRequest, type RateDecision } from "../../api-tokens/rate-limit";
 import { env } from "../../env";
-import { AppError, type AppErrorCode } from "../../errors";
+import { AppError } from "../../errors";
+import { APP_ERROR_STATUS } from "../../http/responses";
 import { readBodyUpTo } from "../../http/body";
 import { logger } from "../../logger";
 import { createApiTokenContext, requireTokenPermission, type ApiTokenCaller } from "../trpc";
@@ -116,18 +117,6 @@ async function withBoundedBody(req: Request): Promise<Request | Response> {
   return new Request(req.url, { method: req.method, headers: req.headers, body: new Uint8Array(body) });
 }
 
-const APP_ERROR_STATUS: Record<AppErrorCode, number> = {
-  BAD_REQUEST: 422,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  TOO_MANY_REQUESTS: 429,
-  UNAVAILABLE: 503,
-  INTERNAL: 500,
-};
-
 /** A domain error thrown outside tRPC (export, import) in the API's error shape. */
 function appErrorJson(error: unknown): Response {
   if (!(error instanceof AppError)) {
@@ -135,7 +124,7 @@ function appErrorJson(error: unknown): Response {
     return errorJson(500, "INTERNAL_SERVER_ERROR", "Something went wrong on our side. Try again.");
   }
   const code = error.code === "BAD_REQUEST" ? "UNPROCESSABLE_CONTENT" : error.code;
-  return errorJson(APP_ERROR_STATUS[error.code], code, error.message, error.fieldErrors ?? null);
+  return errorJson(error.code === "BAD_REQUEST" ? 422 : APP_ERROR_STATUS[error.code], code, error.message, error.fieldErrors ?? null);
 }
 
 const EXPORT_PATH = /^\/agents\/([^/]+)\/export\/?$/;
