@@ -17,8 +17,6 @@ import type { McpHost } from "./host";
  * with only their own environment. Every connection is short-lived: open, ask, `close()` (which ends the
  * HTTP session or stops the process). Decision: docs/decisions/035-mcp-servers.md.
  */
-export const MCP_CONNECT_TIMEOUT_MS = 10_000;
-export const MCP_REQUEST_TIMEOUT_MS = 30_000;
 /** How much of a local server's stderr is kept for the error message. */
 const STDERR_TAIL_CHARS = 2_000;
 
@@ -71,9 +69,9 @@ class WatchedStdioTransport extends StdioClientTransport {
   }
 }
 
-async function connectClient(transport: Transport) {
+async function connectClient(transport: Transport, host: McpHost) {
   const client = new Client(CLIENT_INFO, { capabilities: {} });
-  await client.connect(transport, { timeout: MCP_CONNECT_TIMEOUT_MS });
+  await client.connect(transport, { timeout: host.timeouts.connectMs });
   return client;
 }
 
@@ -94,7 +92,7 @@ async function connectRemote(endpoint: Extract<McpEndpoint, { transport: "http" 
         ? new StreamableHTTPClientTransport(url, { fetch: guarded(), requestInit })
         : new SSEClientTransport(url, { fetch: guarded(), requestInit });
     try {
-      return await connectClient(sdkTransport);
+      return await connectClient(sdkTransport, host);
     } catch (error) {
       await sdkTransport.close().catch(() => undefined);
       throw error;
@@ -113,10 +111,10 @@ async function connectRemote(endpoint: Extract<McpEndpoint, { transport: "http" 
   } catch (error) {
     throw new McpConnectError(explain(error), { cause: error });
   }
-  return { client, transport, requestOptions: { timeout: MCP_REQUEST_TIMEOUT_MS }, explain, close: () => client.close() };
+  return { client, transport, requestOptions: { timeout: host.timeouts.requestMs }, explain, close: () => client.close() };
 }
 
-async function connectLocal(endpoint: Extract<McpEndpoint, { transport: "stdio" }>): Promise<McpConnection> {
+async function connectLocal(endpoint: Extract<McpEndpoint, { transport: "stdio" }>, host: McpHost): Promise<McpConnection> {
   const transport = new WatchedStdioTransport(endpoint);
   // Give the process a moment to report how it ended before the error is described.
   const settled = async () => {
@@ -126,7 +124,7 @@ async function connectLocal(endpoint: Extract<McpEndpoint, { transport: "stdio" 
     describeMcpFailure(error, { command: endpoint.command, exit: transport.exit, stderrTail: transport.stderrTail });
   let client: Client;
   try {
-    client = await connectClient(transport);
+    client = await connectClient(transport, host);
   } catch (error) {
     await settled();
     const message = explain(error);
@@ -136,7 +134,7 @@ async function connectLocal(endpoint: Extract<McpEndpoint, { transport: "stdio" 
   return {
     client,
     transport: "stdio",
-    requestOptions: { timeout: MCP_REQUEST_TIMEOUT_MS },
+    requestOptions: { timeout: host.timeouts.requestMs },
     explain,
     close: () => client.close(),
   };
@@ -146,7 +144,7 @@ async function connectLocal(endpoint: Extract<McpEndpoint, { transport: "stdio" 
 export async function connectMcp(endpoint: McpEndpoint, host: McpHost): Promise<McpConnection> {
   if (endpoint.transport === "stdio") {
     if (!host.allowsStdio) throw new McpConnectError(STDIO_OFF_MESSAGE);
-    return connectLocal(endpoint);
+    return connectLocal(endpoint, host);
   }
   return connectRemote(endpoint, host);
 }

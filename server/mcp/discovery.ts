@@ -4,39 +4,26 @@ import { recordAudit } from "../audit/record";
 import { db, type Prisma } from "../db/client";
 import { notFound } from "../errors";
 import { connectMcp, McpConnectError, type McpConnection } from "./connect";
-import { defaultMcpHost, type McpHost } from "./host";
+import { defaultMcpHost, type DiscoveryLimits, type McpHost } from "./host";
 import { getMcpEndpoint, getMcpServer } from "./servers";
 
 /**
  * Discovery: connect to a team's MCP server, list its tools (every page), resources, resource templates
  * and prompts, and store them with the names the model will see; or mark the server down with why.
- * A hostile or broken server cannot blow up the row: lists and schemas are capped, and a server over a
- * cap is refused as a whole (its tools are unavailable) with the cap named in its last error.
+ * Lists and schemas are capped (DISCOVERY_LIMITS in ./host.ts).
  */
-export const DISCOVERY_LIMITS = {
-  tools: 500,
-  resources: 1_000,
-  resourceTemplates: 200,
-  prompts: 500,
-  /** One tool as stored (name, description, schemas, annotations), serialized. */
-  toolBytes: 64 * 1024,
-  /** Everything stored, serialized. */
-  totalBytes: 4 * 1024 * 1024,
-  /** Pages per list: a server that hands out cursors forever is stopped here. */
-  pages: 100,
-} as const;
-
 class DiscoveryRefused extends Error {}
 
 /** Every page of one list, up to its cap (one more than the cap is enough to know it is over). */
 async function listAll<T>(
   what: string,
   limit: number,
+  maxPages: number,
   fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string }>,
 ): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | undefined;
-  for (let page = 0; page < DISCOVERY_LIMITS.pages; page++) {
+  for (let page = 0; page < maxPages; page++) {
     const result = await fetchPage(cursor);
     items.push(...result.items);
     if (items.length > limit) {
@@ -45,8 +32,11 @@ async function listAll<T>(
     cursor = result.nextCursor;
     if (!cursor) return items;
   }
-  throw new DiscoveryRefused(`The server's list of ${what} did not end after ${DISCOVERY_LIMITS.pages} pages, so it was not used.`);
+  throw new DiscoveryRefused(`The server's list of ${what} did not end after ${maxPages} pages, so it was not used.`);
 }
+
+const sizeOf = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`;
 
 const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
 
@@ -54,28 +44,28 @@ const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? "
 const pick = <T extends object, K extends keyof T>(item: T, keys: readonly K[]) =>
   Object.fromEntries(keys.filter((key) => item[key] !== undefined).map((key) => [key, item[key]])) as Pick<T, K>;
 
-async function discover({ client, requestOptions }: McpConnection, slug: string): Promise<McpDiscovery> {
+async function discover({ client, requestOptions }: McpConnection, slug: string, limits: DiscoveryLimits): Promise<McpDiscovery> {
   const capabilities = client.getServerCapabilities() ?? {};
   const tools = capabilities.tools
-    ? await listAll("tools", DISCOVERY_LIMITS.tools, async (cursor) => {
+    ? await listAll("tools", limits.tools, limits.pages, async (cursor) => {
         const page = await client.listTools({ cursor }, requestOptions);
         return { items: page.tools, nextCursor: page.nextCursor };
       })
     : [];
   const resources = capabilities.resources
-    ? await listAll("resources", DISCOVERY_LIMITS.resources, async (cursor) => {
+    ? await listAll("resources", limits.resources, limits.pages, async (cursor) => {
         const page = await client.listResources({ cursor }, requestOptions);
         return { items: page.resources, nextCursor: page.nextCursor };
       })
     : [];
   const resourceTemplates = capabilities.resources
-    ? await listAll("resource templates", DISCOVERY_LIMITS.resourceTemplates, async (cursor) => {
+    ? await listAll("resource templates", limits.resourceTemplates, limits.pages, async (cursor) => {
         const page = await client.listResourceTemplates({ cursor }, requestOptions);
         return { items: page.resourceTemplates, nextCursor: page.nextCursor };
       })
     : [];
   const prompts = capabilities.prompts
-    ? await listAll("prompts", DISCOVERY_LIMITS.prompts, async (cursor) => {
+    ? await listAll("prompts", limits.prompts, limits.pages, async (cursor) => {
         const page = await client.listPrompts({ cursor }, requestOptions);
         return { items: page.prompts, nextCursor: page.nextCursor };
       })
@@ -89,10 +79,10 @@ async function discover({ client, requestOptions }: McpConnection, slug: string)
     ...pick(tool, ["name", "title", "description", "inputSchema", "outputSchema", "annotations"] as const),
     exposedName: exposed.get(tool.name)!,
   }));
-  const tooBig = kept.find((tool) => bytesOf(tool) > DISCOVERY_LIMITS.toolBytes);
+  const tooBig = kept.find((tool) => bytesOf(tool) > limits.toolBytes);
   if (tooBig) {
     throw new DiscoveryRefused(
-      `The tool "${tooBig.name.slice(0, 100)}" is described in more than ${DISCOVERY_LIMITS.toolBytes / 1024} KB (its schema and description); Longhaul refuses it, so the server was not used.`,
+      `The tool "${tooBig.name.slice(0, 100)}" is described in more than ${sizeOf(limits.toolBytes)} (its schema and description); Longhaul refuses it, so the server was not used.`,
     );
   }
   const info = client.getServerVersion();
@@ -106,9 +96,9 @@ async function discover({ client, requestOptions }: McpConnection, slug: string)
       ...(p.arguments ? { arguments: p.arguments.map((a) => pick(a, ["name", "description", "required"] as const)) } : {}),
     })),
   };
-  if (bytesOf(discovery) > DISCOVERY_LIMITS.totalBytes) {
+  if (bytesOf(discovery) > limits.totalBytes) {
     throw new DiscoveryRefused(
-      `What the server describes is larger than ${DISCOVERY_LIMITS.totalBytes / 1024 / 1024} MB; Longhaul refuses it, so the server was not used.`,
+      `What the server describes is larger than ${sizeOf(limits.totalBytes)}; Longhaul refuses it, so the server was not used.`,
     );
   }
   return discovery;
@@ -136,7 +126,7 @@ export async function refreshDiscovery({
   let connection: McpConnection | null = null;
   try {
     connection = await connectMcp(endpoint, host);
-    outcome = { status: "up", discovery: await discover(connection, slug) };
+    outcome = { status: "up", discovery: await discover(connection, slug, host.limits) };
   } catch (error) {
     const message =
       error instanceof McpConnectError || error instanceof DiscoveryRefused ? error.message : (connection?.explain(error) ?? String(error));

@@ -154,6 +154,14 @@ describe("MCP servers: discovery against real servers", () => {
     } finally {
       await connection.close();
     }
+    // Named as HTTP+SSE from the start, it connects the same way.
+    const named = await createMcpServer({
+      teamId: owner.team.id,
+      userId: owner.user.id,
+      input: { transport: "sse", name: "Named SSE", url: `http://127.0.0.1:${oldSse.port}/sse` },
+      host: allowing,
+    });
+    expect(await refreshDiscovery({ teamId: owner.team.id, serverId: named.id, host: allowing })).toMatchObject({ status: "up" });
   });
 
   it("stdio: server-everything as a local process, with only its own environment (none of the app's)", async () => {
@@ -290,6 +298,57 @@ describe("MCP servers: failures are a status, not a crash", () => {
     expect(server.lastError).toMatch(
       /^127\.0\.0\.1:\d+ does not look like an MCP server \(it answered HTTP 404 to both Streamable HTTP and HTTP\+SSE\)/,
     );
+  });
+});
+
+describe("MCP servers: a server cannot blow up the row or hang a refresh", () => {
+  it("more tools than the cap, or a tool described at more than its size cap, is refused whole with the cap named", async () => {
+    const owner = await createTestTeam();
+    const created = await createMcpServer({
+      teamId: owner.team.id,
+      userId: owner.user.id,
+      input: { transport: "http", name: "Capped", url: `http://127.0.0.1:${streamable.port}/mcp` },
+      host: allowing,
+    });
+    const few = mcpHostWith({ allow: parsePrivateHostList("127.0.0.1"), allowsStdio: false, limits: { tools: 5 } });
+    const small = mcpHostWith({ allow: parsePrivateHostList("127.0.0.1"), allowsStdio: false, limits: { toolBytes: 300 } });
+    try {
+      expect(await refreshDiscovery({ teamId: owner.team.id, serverId: created.id, host: few })).toMatchObject({
+        status: "down",
+        lastError: "The server lists more than 5 tools; Longhaul keeps at most 5, so it was not used.",
+        discovery: null,
+      });
+      const refused = await refreshDiscovery({ teamId: owner.team.id, serverId: created.id, host: small });
+      expect(refused.status).toBe("down");
+      expect(refused.lastError).toMatch(
+        /^The tool "[\w-]+" is described in more than 300 bytes \(its schema and description\); Longhaul refuses it, so the server was not used\.$/,
+      );
+    } finally {
+      await Promise.all([few.guard.close(), small.guard.close()]);
+    }
+    // The same server under the real caps is fine.
+    expect(await refreshDiscovery({ teamId: owner.team.id, serverId: created.id, host: allowing })).toMatchObject({ status: "up" });
+  });
+
+  it("a process that never answers is down after the connect timeout", async () => {
+    const owner = await createTestTeam();
+    const created = await createMcpServer({
+      teamId: owner.team.id,
+      userId: owner.user.id,
+      input: { transport: "stdio", name: "Silent", command: process.execPath, args: ["-e", "setInterval(() => {}, 1000)"] },
+      host: allowing,
+    });
+    const impatient = mcpHostWith({ allow: NO_PRIVATE_HOSTS, allowsStdio: true, timeouts: { connectMs: 500, requestMs: 500 } });
+    const started = Date.now();
+    try {
+      expect(await refreshDiscovery({ teamId: owner.team.id, serverId: created.id, host: impatient })).toMatchObject({
+        status: "down",
+        lastError: "The server did not answer in time (timed out).",
+      });
+    } finally {
+      await impatient.guard.close();
+    }
+    expect(Date.now() - started).toBeLessThan(8_000);
   });
 });
 
