@@ -1,5 +1,6 @@
 import "server-only";
 import type { ChildProcess } from "node:child_process";
+import { tmpdir } from "node:os";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -55,7 +56,8 @@ class WatchedStdioTransport extends StdioClientTransport {
   stderrTail = "";
 
   constructor(endpoint: Extract<McpEndpoint, { transport: "stdio" }>) {
-    super({ command: endpoint.command, args: endpoint.args, env: endpoint.env, stderr: "pipe" });
+    // Started in the system's temporary folder, not the app's (whose .data holds its keys): "." means nothing of Longhaul's.
+    super({ command: endpoint.command, args: endpoint.args, env: endpoint.env, stderr: "pipe", cwd: tmpdir() });
     this.stderr?.on("data", (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_CHARS);
     });

@@ -379,6 +379,17 @@ describe("MCP servers: what the instance and the team allow", () => {
       lastError:
         "Refused: 127.0.0.1 is a loopback address, a private address; MCP servers are only reached at public addresses unless an operator allows it with LONGHAUL_PRIVATE_TOOL_HOSTS.",
     });
+    // HTTP+SSE goes through the same guard (its event stream and its POSTs).
+    const sse = await createMcpServer({
+      teamId: owner.team.id,
+      userId: owner.user.id,
+      input: { transport: "sse", name: "Loopback SSE", url: `http://127.0.0.1:${oldSse.port}/sse` },
+      host: allowing,
+    });
+    expect(await refreshDiscovery({ teamId: owner.team.id, serverId: sse.id, host: strict })).toMatchObject({
+      status: "down",
+      lastError: expect.stringMatching(/^Refused: 127\.0\.0\.1 is a loopback address, a private address;/),
+    });
     // The router uses the instance's defaults (no private tool hosts in the test runner): refused too.
     await expect(owner.caller.mcp.create({ transport: "http", name: "Via router", url: "http://localhost:9/mcp" })).rejects.toThrow(
       /not reached at private addresses/,
