@@ -134,7 +134,7 @@ export const serverEnvSchema = {
       return hosts;
     }),
   // Outbound guard (server/security/outbound.ts): private and loopback addresses an operator lets model and
-  // embedding endpoints reach, and, separately, agent tools (later MCP servers and channels). Default: none.
+  // embedding endpoints reach, and, separately, agent tools and MCP servers (later channels). Default: none.
   LONGHAUL_PRIVATE_MODEL_HOSTS: privateHostList,
   LONGHAUL_PRIVATE_TOOL_HOSTS: privateHostList,
   // Local MCP servers (a command run over stdio on this host, server/mcp/, docs/decisions/035): "on" lets
