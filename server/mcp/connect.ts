@@ -63,11 +63,34 @@ class WatchedStdioTransport extends StdioClientTransport {
     });
   }
 
+  private child: ChildProcess | undefined;
+
   override async start() {
     await super.start();
     // The SDK keeps the child private and does not report its exit code; the message needs it.
-    const child = (this as unknown as { _process?: ChildProcess })._process;
-    child?.once("exit", (code, signal) => (this.exit = { code, signal }));
+    this.child = (this as unknown as { _process?: ChildProcess })._process;
+    this.child?.once("exit", (code, signal) => (this.exit = { code, signal }));
+  }
+
+  /**
+   * Stops the process for sure. After a failed connect the SDK closes without waiting (and its timers do
+   * not keep a process alive), so a server that never answered could outlive this call: it gets
+   * SIGTERM now, and SIGKILL if it is still there 2 s later.
+   */
+  async stop() {
+    await this.close().catch(() => undefined);
+    const child = this.child;
+    if (!child || this.exit !== null) return;
+    const exited = new Promise((done) => child.once("exit", done));
+    child.kill("SIGTERM");
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((done) => (timer = setTimeout(done, 2_000)))]);
+    clearTimeout(timer);
+    if (this.exit === null) {
+      child.kill("SIGKILL");
+      await Promise.race([exited, new Promise((done) => (timer = setTimeout(done, 1_000)))]);
+      clearTimeout(timer);
+    }
   }
 }
 
@@ -130,7 +153,7 @@ async function connectLocal(endpoint: Extract<McpEndpoint, { transport: "stdio" 
   } catch (error) {
     await settled();
     const message = explain(error);
-    await transport.close().catch(() => undefined);
+    await transport.stop();
     throw new McpConnectError(message, { cause: error });
   }
   return {
@@ -138,7 +161,10 @@ async function connectLocal(endpoint: Extract<McpEndpoint, { transport: "stdio" 
     transport: "stdio",
     requestOptions: { timeout: host.timeouts.requestMs },
     explain,
-    close: () => client.close(),
+    close: async () => {
+      await client.close().catch(() => undefined);
+      await transport.stop();
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -37,6 +37,16 @@ async function trpcErrorOf(promise: Promise<unknown>) {
   } | null;
   expect(error, "expected the call to fail").not.toBeNull();
   return { code: error!.code, message: error!.message, fieldErrors: error!.fieldErrors ?? error!.cause?.fieldErrors };
+}
+
+/** Process ids whose command line holds `marker` (Linux: /proc). */
+async function processesWith(marker: string) {
+  const found: string[] = [];
+  for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.includes(marker)) found.push(pid);
+  }
+  return found;
 }
 
 async function freePort(): Promise<number> {
@@ -330,12 +340,13 @@ describe("MCP servers: a server cannot blow up the row or hang a refresh", () =>
     expect(await refreshDiscovery({ teamId: owner.team.id, serverId: created.id, host: allowing })).toMatchObject({ status: "up" });
   });
 
-  it("a process that never answers is down after the connect timeout", async () => {
+  it("a process that never answers is down after the connect timeout, and is stopped", async () => {
     const owner = await createTestTeam();
+    const marker = `longhaul-silent-${Date.now().toString(36)}`;
     const created = await createMcpServer({
       teamId: owner.team.id,
       userId: owner.user.id,
-      input: { transport: "stdio", name: "Silent", command: process.execPath, args: ["-e", "setInterval(() => {}, 1000)"] },
+      input: { transport: "stdio", name: "Silent", command: process.execPath, args: ["-e", `setInterval(() => {}, 1000); // ${marker}`] },
       host: allowing,
     });
     const impatient = mcpHostWith({ allow: NO_PRIVATE_HOSTS, allowsStdio: true, timeouts: { connectMs: 500, requestMs: 500 } });
@@ -349,6 +360,8 @@ describe("MCP servers: a server cannot blow up the row or hang a refresh", () =>
       await impatient.guard.close();
     }
     expect(Date.now() - started).toBeLessThan(8_000);
+    // Nothing is left running (before the fix, the SDK's close after a failed connect left it to a timer).
+    expect(await processesWith(marker)).toEqual([]);
   });
 });
 
