@@ -67,6 +67,8 @@ export default defineConfig({
         // Every browser of the suite signs up from 127.0.0.1; the limit itself is tested on servers of its own
         // (tests/e2e/security.spec.ts) with the default.
         AUTH_RATE_LIMIT_PER_MINUTE: "1000",
+        // tests/e2e/mcp-servers.spec.ts adds server-filesystem from node_modules as a local MCP server.
+        LONGHAUL_MCP_STDIO: "on",
       },
       reuseExistingServer: false,
       timeout: 120_000,

@@ -134,9 +134,12 @@ export const serverEnvSchema = {
       return hosts;
     }),
   // Outbound guard (server/security/outbound.ts): private and loopback addresses an operator lets model and
-  // embedding endpoints reach, and, separately, agent tools (later MCP servers and channels). Default: none.
+  // embedding endpoints reach, and, separately, agent tools and MCP servers (later channels). Default: none.
   LONGHAUL_PRIVATE_MODEL_HOSTS: privateHostList,
   LONGHAUL_PRIVATE_TOOL_HOSTS: privateHostList,
+  // Local MCP servers (a command run over stdio on this host, server/mcp/, docs/decisions/035): "on" lets
+  // team admins add them; off by default, because each one runs a program on the host.
+  LONGHAUL_MCP_STDIO: z.enum(["on", "off"], { message: 'must be "on" or "off"' }).default("off"),
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   // GET /api/metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, the endpoint is off (404).
   METRICS_TOKEN: z.string().min(16, { message: "must be at least 16 characters long, e.g. `openssl rand -hex 32`" }).optional(),

@@ -18,6 +18,7 @@ const PERMISSION_LABELS: Record<Permission, string> = {
   "audit:view": "read the audit log",
   "team:manage": "manage people and invitations",
   "provider:manage": "manage model providers",
+  "mcp:manage": "manage MCP servers",
   "agent:delete": "delete agents",
   "team:transfer": "transfer ownership",
 };

@@ -6,10 +6,11 @@ import { usePathname } from "next/navigation";
 const LINKS = [
   ["/team", "Members"],
   ["/team/providers", "Model providers"],
+  ["/team/mcp", "MCP servers"],
   ["/team/tokens", "API tokens"],
 ] as const;
 
-/** The team settings' pages: its people, the model providers its agents call, and the API tokens scripts use. */
+/** The team settings' pages: its people, the model providers its agents call, its MCP servers, and the API tokens scripts use. */
 export function TeamNav() {
   const pathname = usePathname();
   return (

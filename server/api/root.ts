@@ -3,6 +3,7 @@ import { agentRouter } from "./routers/agent";
 import { apiTokenRouter } from "./routers/api-token";
 import { approvalRouter } from "./routers/approval";
 import { auditRouter } from "./routers/audit";
+import { mcpRouter } from "./routers/mcp";
 import { memoryRouter } from "./routers/memory";
 import { providerRouter } from "./routers/provider";
 import { runRouter } from "./routers/run";
@@ -22,6 +23,7 @@ export const appRouter = createTRPCRouter({
   share: shareRouter,
   audit: auditRouter,
   apiToken: apiTokenRouter,
+  mcp: mcpRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -7,7 +7,7 @@ import { classifyAddress, isPrivateHostAllowed, type AddressVerdict, type Privat
 
 /**
  * The one guard for every outbound request a team member can aim: model and embedding endpoints
- * (purpose "model") and agent tools, later MCP servers and channels (purpose "tool"). Requests go
+ * (purpose "model") and agent tools and MCP servers, later channels (purpose "tool"). Requests go
  * through undici's own fetch with an Agent whose connect step resolves the host, checks every address
  * it resolved to, and hands exactly those checked addresses to the socket (so a DNS answer cannot
  * change between the check and the connection); IP-literal hosts, which the socket would not look up,

@@ -1,0 +1,37 @@
+import "server-only";
+import { z } from "zod";
+import { mcpServerInputSchema, mcpServerUpdateSchema } from "../../../shared/mcp-servers";
+import { refreshDiscovery } from "../../mcp/discovery";
+import { createMcpServer, deleteMcpServer, getMcpServer, listMcpServers, updateMcpServer } from "../../mcp/servers";
+import { createTRPCRouter, teamProcedure } from "../trpc";
+
+const id = z.uuid({ message: "That MCP server id is not valid." });
+
+/** A team's MCP servers (issue 20): anyone in the team sees them and what they offer; admins manage them. */
+export const mcpRouter = createTRPCRouter({
+  /** The team's servers with their status and last discovery; header and variable values are never returned. */
+  list: teamProcedure("team:view").query(({ ctx }) => listMcpServers(ctx.team.id)),
+
+  get: teamProcedure("team:view")
+    .input(z.object({ id }))
+    .query(({ ctx, input }) => getMcpServer({ teamId: ctx.team.id, serverId: input.id })),
+
+  create: teamProcedure("mcp:manage")
+    .input(mcpServerInputSchema)
+    .mutation(({ ctx, input }) => createMcpServer({ teamId: ctx.team.id, userId: ctx.user.id, input })),
+
+  update: teamProcedure("mcp:manage")
+    .input(mcpServerUpdateSchema.extend({ id }))
+    .mutation(({ ctx, input: { id: serverId, ...input } }) =>
+      updateMcpServer({ teamId: ctx.team.id, userId: ctx.user.id, serverId, input }),
+    ),
+
+  delete: teamProcedure("mcp:manage")
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => deleteMcpServer({ teamId: ctx.team.id, userId: ctx.user.id, serverId: input.id })),
+
+  /** Connects now and lists the server's tools, resources and prompts; a server that fails is stored as down with why. */
+  refresh: teamProcedure("mcp:manage")
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => refreshDiscovery({ teamId: ctx.team.id, serverId: input.id, userId: ctx.user.id })),
+});
