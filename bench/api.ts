@@ -1,6 +1,6 @@
 /**
  * `npm run bench:api`: what the public API (/api/v1) adds to a call, measured through its real handler
- * (token lookup, per-token rate limit, trpc-to-openapi routing, input and output validation, the error
+ * (the token in one query, the per-token rate limit, trpc-to-openapi routing, input and output validation, the error
  * shape) against the same procedure called through the dashboard's tRPC caller, and a page of 50 agents.
  *
  *   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres NODE_ENV=production \
@@ -97,7 +97,7 @@ ${row("dashboard tRPC caller, agent.list (50 of 200)", r("trpcList"))}
 ${row("GET /api/v1/agents?limit=50", r("apiList"))}
 ${row("building the OpenAPI document (GET /api/v1/openapi.json)", r("document"))}
 
-The API's own cost is the difference of the rows: the token (one indexed read of api_token and one of member), the
+The API's own cost is the difference of the rows: the token (one query: the token, its team and its creator's role now, where the dashboard reads the membership), the
 rate-limit upsert, and the handler. Outside production (npm run dev, the test runner) trpc-to-openapi also builds the
 document on every request to check the router, which adds about the last row's time to each call.
 `;
