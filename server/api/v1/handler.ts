@@ -137,7 +137,8 @@ async function transfer(req: Request, path: string, caller: ApiTokenCaller): Pro
   try {
     if (exported) {
       const team = requireTokenPermission(caller, "agent:view");
-      return await exportResponse({ teamId: team.id, userId: caller.user.id, agentId: decodeURIComponent(exported[1]!) });
+      // An id is a uuid: no escapes to decode, and anything else is the same "not found".
+      return await exportResponse({ teamId: team.id, userId: caller.user.id, agentId: exported[1]! });
     }
     const team = requireTokenPermission(caller, "agent:create");
     const text = await readBodyLimited(req, importLimits().maxBytes);
