@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { extraHeaderSchema } from "./http-headers";
 
 /**
  * A team's MCP servers (issue 20): the form's schemas, in the browser and on the server, and the names
@@ -27,18 +28,10 @@ const FORBIDDEN_HEADERS = new Set([
 ]);
 
 /** A request header sent to a remote server (e.g. `Authorization: Bearer …`); the value is stored encrypted and never shown again. */
-export const mcpHeaderSchema = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, { message: "Name the header." })
-    .max(100, { message: "Keep header names under 100 characters." })
-    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: "Header names use letters, digits and - only." })
-    .refine((name) => !FORBIDDEN_HEADERS.has(name.toLowerCase()), { message: "The MCP client sets this header itself." }),
-  value: z
-    .string()
-    .max(4000, { message: "Keep header values under 4,000 characters." })
-    .refine((value) => !/[\r\n\0]/.test(value), { message: "Header values cannot contain line breaks." }),
+export const mcpHeaderSchema = extraHeaderSchema({
+  setByClient: FORBIDDEN_HEADERS,
+  setByClientMessage: "The MCP client sets this header itself.",
+  valueMax: 4000,
 });
 
 /** An environment variable for a local server's process; the value is stored encrypted and never shown again. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { extraHeaderSchema } from "./http-headers";
 
 /**
  * What kinds of OpenAI-compatible endpoint a team can add, and what Longhaul knows of how each one
@@ -137,17 +138,10 @@ export const providerKindSchema = z.enum(PROVIDER_KIND_IDS, { message: "Choose t
 const FORBIDDEN_HEADERS = new Set(["host", "content-length", "content-type", "transfer-encoding", "connection", "authorization"]);
 
 /** An extra request header; the value is stored encrypted and never shown again. */
-export const providerHeaderSchema = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, { message: "Name the header." })
-    .max(100, { message: "Keep header names under 100 characters." })
-    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: "Header names use letters, digits and - only." })
-    .refine((name) => !FORBIDDEN_HEADERS.has(name.toLowerCase()), {
-      message: "Longhaul sets this header itself (the API key goes in the key field).",
-    }),
-  value: z.string().max(1000, { message: "Keep header values under 1,000 characters." }),
+export const providerHeaderSchema = extraHeaderSchema({
+  setByClient: FORBIDDEN_HEADERS,
+  setByClientMessage: "Longhaul sets this header itself (the API key goes in the key field).",
+  valueMax: 1000,
 });
 
 /** The embedding model a team's memories use (docs/decisions/033), e.g. text-embedding-3-small. */
