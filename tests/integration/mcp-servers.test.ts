@@ -486,13 +486,14 @@ describe("MCP servers: what the instance and the team allow", () => {
 
     const stranger = await createTestTeam();
     expect(await stranger.caller.mcp.list()).toEqual([]);
+    // Thunks, called one at a time: a promise made up front and awaited later rejects unhandled meanwhile.
     for (const call of [
-      stranger.caller.mcp.get({ id: created.id }),
-      stranger.caller.mcp.update({ id: created.id, name: "Mine now" }),
-      stranger.caller.mcp.refresh({ id: created.id }),
-      stranger.caller.mcp.delete({ id: created.id }),
+      () => stranger.caller.mcp.get({ id: created.id }),
+      () => stranger.caller.mcp.update({ id: created.id, name: "Mine now" }),
+      () => stranger.caller.mcp.refresh({ id: created.id }),
+      () => stranger.caller.mcp.delete({ id: created.id }),
     ]) {
-      expect((await trpcErrorOf(call)).code).toBe("NOT_FOUND");
+      expect((await trpcErrorOf(call())).code).toBe("NOT_FOUND");
     }
     expect(await db.mcpServer.count({ where: { id: created.id, name: "Shared" } })).toBe(1);
     await owner.caller.mcp.delete({ id: created.id });
