@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_MEMORY_SETTINGS, memorySettingsSchema } from "./memory-settings";
 import { APPROVAL_POLICIES, TOOL_CATALOG, TOOL_NAMES } from "./tool-catalog";
+import { EXPOSED_NAME_MAX, MCP_TOOL_NAME_PATTERN } from "./mcp-servers";
 import { SIMULATOR_PROVIDER } from "./simulator-provider";
 
 /**
@@ -67,8 +68,14 @@ function capitalize(s: string) {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/**
+ * A tool setting names a built-in tool or a tool of one of the team's MCP servers by the name the model
+ * sees (`mcp_<slug>_<tool>`, shared/mcp-servers.ts); the server checks that an MCP name exists in the team.
+ */
 export const toolSettingSchema = z.object({
-  name: z.enum(TOOL_NAMES, { message: "Unknown tool." }),
+  name: z.union([z.enum(TOOL_NAMES), z.string().regex(MCP_TOOL_NAME_PATTERN).max(EXPOSED_NAME_MAX)], {
+    error: () => "Unknown tool.",
+  }),
   enabled: z.boolean(),
   approval: z.enum(APPROVAL_POLICIES, { message: "Choose never, always or first time." }),
   /** http_get only: hosts it may reach, exact ("api.example.com") or wildcard ("*.example.com"). */

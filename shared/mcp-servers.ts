@@ -93,20 +93,37 @@ const fields = {
     .array(mcpEnvSchema)
     .max(50, { message: "At most 50 variables." })
     .refine((env) => uniqueNames(env, false), { message: "Each variable once." }),
+  /** USD per call of any of the server's tools, reserved before the call and charged after; empty or 0: free. */
+  callCostUsd: z
+    .string()
+    .trim()
+    .max(20, { message: "Enter a price like 0.01." })
+    .refine((value) => value === "" || (/^\d+(\.\d{1,8})?$/.test(value) && Number(value) <= 100), {
+      message: "Enter a price per call in USD between 0 and 100, like 0.01 (at most 8 decimals), or leave it empty for free.",
+    }),
+  callTimeoutSeconds: z.coerce
+    .number({ message: "Enter a time limit in seconds." })
+    .int({ message: "Enter whole seconds." })
+    .min(1, { message: "A call may take at least 1 second." })
+    .max(3600, { message: "A call may take at most 3,600 seconds (an hour)." }),
 };
+
+/** What every server has whatever its transport: the price and the time limit of one tool call. */
+const callFields = { callCostUsd: fields.callCostUsd.optional(), callTimeoutSeconds: fields.callTimeoutSeconds.optional() };
 
 /** A new server: a remote one (http: Streamable HTTP, falling back to HTTP+SSE; sse: HTTP+SSE only) or a local command. */
 export const mcpServerInputSchema = z.discriminatedUnion(
   "transport",
   [
-    z.object({ transport: z.literal("http"), name: fields.name, url: fields.url, headers: fields.headers.default([]) }),
-    z.object({ transport: z.literal("sse"), name: fields.name, url: fields.url, headers: fields.headers.default([]) }),
+    z.object({ transport: z.literal("http"), name: fields.name, url: fields.url, headers: fields.headers.default([]), ...callFields }),
+    z.object({ transport: z.literal("sse"), name: fields.name, url: fields.url, headers: fields.headers.default([]), ...callFields }),
     z.object({
       transport: z.literal("stdio"),
       name: fields.name,
       command: fields.command,
       args: fields.args.default([]),
       env: fields.env.default([]),
+      ...callFields,
     }),
   ],
   { error: () => "Choose how to reach the server: Streamable HTTP, HTTP+SSE or a local command." },
@@ -124,6 +141,7 @@ export const mcpServerUpdateSchema = z.object({
   command: fields.command.optional(),
   args: fields.args.optional(),
   env: fields.env.optional(),
+  ...callFields,
 });
 export type McpServerUpdate = z.input<typeof mcpServerUpdateSchema>;
 
@@ -146,6 +164,28 @@ export function slugifyServerName(name: string): string {
     .slice(0, 20)
     .replace(/-+$/, "");
   return slug || "server";
+}
+
+/** The shape of a name `exposedToolNames` gives (what an agent's tool setting may name besides the built-in tools). */
+export const MCP_TOOL_NAME_PATTERN = /^mcp_[a-z0-9-]+_[a-zA-Z0-9_-]+$/;
+
+export function isMcpToolName(name: string): boolean {
+  return name.startsWith("mcp_") && MCP_TOOL_NAME_PATTERN.test(name);
+}
+
+/** The slug of the server an exposed name belongs to (`mcp_<slug>_<tool>`: slugs have no "_"). */
+export function slugOfMcpToolName(name: string): string {
+  return name.slice(4, name.indexOf("_", 4));
+}
+
+/**
+ * The approval policy an MCP tool starts with on an agent, from its annotations (hints the server gives,
+ * not guarantees): read-only tools need no approval, destructive ones always, any other the first time.
+ */
+export function defaultMcpApproval(annotations: Record<string, unknown> | undefined): "never" | "always" | "first_time" {
+  if (annotations?.destructiveHint === true) return "always";
+  if (annotations?.readOnlyHint === true) return "never";
+  return "first_time";
 }
 
 /** FNV-1a, 32 bits, as 6 base-36 characters: a short, stable tag (not a security measure). */

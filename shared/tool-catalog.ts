@@ -53,3 +53,10 @@ export const TOOL_CATALOG = [
 
 export type ToolName = (typeof TOOL_CATALOG)[number]["name"];
 export const TOOL_NAMES = TOOL_CATALOG.map((t) => t.name) as [ToolName, ...ToolName[]];
+
+/**
+ * How a person settles a tool call whose outcome is unknown (its attempt died mid-call; approval kind
+ * "outcome"): approve with "retry" (call it again) or "done" (it happened), or reject (skip: it did not).
+ */
+export const OUTCOME_RESOLUTIONS = ["retry", "done"] as const;
+export type OutcomeResolution = (typeof OUTCOME_RESOLUTIONS)[number];

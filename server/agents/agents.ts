@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db, Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { AppError } from "../errors";
+import { assertMcpToolsExist } from "../mcp/agent-tools";
 import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettings, type AgentSettingsInput } from "../../shared/agent-input";
 import { assertValidSchedule } from "./cron-expression";
 import { recordAudit } from "../audit/record";
@@ -62,6 +63,7 @@ export async function assertSettingsResolve(teamId: string, settings: AgentSetti
     }
   }
   assertValidSchedule(settings.scheduleCron, settings.scheduleTimezone);
+  await assertMcpToolsExist(teamId, settings.tools);
 }
 
 /** The agent row's columns for a set of settings (create, edit and fork write the same ones). */

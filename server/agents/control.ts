@@ -1,4 +1,5 @@
 import "server-only";
+import { OUTCOME_RESOLUTIONS, type OutcomeResolution } from "../../shared/tool-catalog";
 import { inngest } from "~/inngest/client";
 import { agentApprovalDecided, agentPauseRequested, agentRunRequested } from "~/inngest/events";
 import { db, Prisma } from "../db/client";
@@ -90,6 +91,10 @@ export async function decideApproval({
   if (!approval) throw notFound("That approval");
   if (approval.kind === "question" && decision === "approved" && !answer?.trim()) {
     throw new AppError("BAD_REQUEST", "Write an answer to the agent's question.", { fieldErrors: { answer: ["Write an answer."] } });
+  }
+  if (approval.kind === "outcome" && decision === "approved" && !OUTCOME_RESOLUTIONS.includes(answer as OutcomeResolution)) {
+    const message = 'Choose "retry" (call it again) or "done" (it happened); reject to skip it.';
+    throw new AppError("BAD_REQUEST", message, { fieldErrors: { answer: [message] } });
   }
   const updated = await db.approval.updateMany({
     where: { id: approvalId, teamId, status: "pending" },

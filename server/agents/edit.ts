@@ -5,6 +5,7 @@ import { db, Prisma } from "../db/client";
 import type { Agent } from "../db/generated/client";
 import { memorySettingsOf } from "../../shared/memory-settings";
 import { AppError, notFound } from "../errors";
+import { isMcpToolName } from "../../shared/mcp-servers";
 import {
   agentSettingsSchema,
   defaultToolSettings,
@@ -34,6 +35,11 @@ export function settingsInputOf(row: Agent) {
     const saved = stored.find((t) => (t as { name?: unknown } | null)?.name === fallback.name);
     return (saved as z.input<typeof toolSettingSchema> | undefined) ?? { ...fallback, enabled: false };
   });
+  // MCP tools after the catalog's, as stored.
+  for (const saved of stored) {
+    const name = (saved as { name?: unknown } | null)?.name;
+    if (typeof name === "string" && isMcpToolName(name)) tools.push(saved as z.input<typeof toolSettingSchema>);
+  }
   return {
     name: row.name,
     goal: row.goal,

@@ -38,6 +38,8 @@ const publicFields = {
   lastCheckedAt: true,
   discovery: true,
   discoveredAt: true,
+  callCostUsd: true,
+  callTimeoutSeconds: true,
   createdAt: true,
   updatedAt: true,
 } as const;
@@ -52,6 +54,7 @@ function present(row: PublicRow) {
     transport: row.transport as "http" | "sse" | "stdio",
     status: row.status as "unknown" | "up" | "down",
     discovery: discovery?.success ? discovery.data : null,
+    callCostUsd: row.callCostUsd === null ? null : row.callCostUsd.toString(),
   };
 }
 export type McpServerView = ReturnType<typeof present>;
@@ -108,6 +111,16 @@ async function freeSlug(teamId: string, base: string) {
   }
 }
 
+/** The price and time limit of a call, as columns: an empty price is free (null). */
+function callColumns(input: { callCostUsd?: string; callTimeoutSeconds?: number }) {
+  return {
+    ...(input.callCostUsd !== undefined
+      ? { callCostUsd: input.callCostUsd === "" || Number(input.callCostUsd) === 0 ? null : new Prisma.Decimal(input.callCostUsd) }
+      : {}),
+    ...(input.callTimeoutSeconds !== undefined ? { callTimeoutSeconds: input.callTimeoutSeconds } : {}),
+  };
+}
+
 export async function listMcpServers(teamId: string) {
   const rows = await db.mcpServer.findMany({ where: { teamId }, orderBy: { name: "asc" }, select: publicFields });
   return rows.map(present);
@@ -149,7 +162,14 @@ export async function createMcpServer({
   for (let attempt = 0; ; attempt++) {
     try {
       const row = await db.mcpServer.create({
-        data: { teamId, name: input.name, slug: await freeSlug(teamId, base), transport: input.transport, ...connection },
+        data: {
+          teamId,
+          name: input.name,
+          slug: await freeSlug(teamId, base),
+          transport: input.transport,
+          ...connection,
+          ...callColumns(input),
+        },
         select: publicFields,
       });
       await audit(teamId, userId, "mcp.create", row.id, { transport: input.transport });
@@ -196,7 +216,7 @@ export async function updateMcpServer({
   const headers = input.headers === undefined ? undefined : secretPairs(teamId, input.headers);
   const env = input.env === undefined ? undefined : secretPairs(teamId, input.env);
   const changed = Object.keys(input).filter((key) => input[key as keyof typeof input] !== undefined);
-  const isEndpointChanged = changed.some((key) => key !== "name");
+  const isEndpointChanged = changed.some((key) => !["name", "callCostUsd", "callTimeoutSeconds"].includes(key));
   const data: Prisma.McpServerUpdateManyMutationInput = {
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.url !== undefined ? { url: input.url } : {}),
@@ -204,6 +224,7 @@ export async function updateMcpServer({
     ...(input.command !== undefined ? { command: input.command } : {}),
     ...(input.args !== undefined ? { args: input.args } : {}),
     ...(env ? { envCiphertext: env.ciphertext, envNames: env.names } : {}),
+    ...callColumns(input),
     ...(isEndpointChanged ? { status: "unknown", lastError: null, discovery: Prisma.DbNull, discoveredAt: null } : {}),
   };
   try {

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { mcpServerInputSchema, mcpServerUpdateSchema } from "../../../shared/mcp-servers";
+import { listTeamMcpTools } from "../../mcp/agent-tools";
 import { refreshDiscovery } from "../../mcp/discovery";
 import { createMcpServer, deleteMcpServer, getMcpServer, listMcpServers, updateMcpServer } from "../../mcp/servers";
 import { createTRPCRouter, teamProcedure } from "../trpc";
@@ -9,6 +10,9 @@ const id = z.uuid({ message: "That MCP server id is not valid." });
 
 /** A team's MCP servers (issue 20): anyone in the team sees them and what they offer; admins manage them. */
 export const mcpRouter = createTRPCRouter({
+  /** Every server's tools as an agent's settings offer them (with the approval policy each starts with). */
+  agentTools: teamProcedure("team:view").query(({ ctx }) => listTeamMcpTools(ctx.team.id)),
+
   /** The team's servers with their status and last discovery; header and variable values are never returned. */
   list: teamProcedure("team:view").query(({ ctx }) => listMcpServers(ctx.team.id)),
 
