@@ -2,7 +2,17 @@ import type { GetStepTools } from "inngest";
 import { inngest } from "../client";
 import { agentApprovalDecided, agentPauseRequested, agentRunRequested, agentWakeRequested } from "../events";
 import { hasTriggerSinceThought, isApprovalDecided } from "~/server/agents/wait-checks";
-import { act, beginRun, endRun, openCycleSession, runCycle, settleApproval, settleHold, type ApprovalSettlement } from "~/server/loop";
+import {
+  act,
+  beginRun,
+  endRun,
+  openCycleSession,
+  runCycle,
+  settleApproval,
+  settleHold,
+  settleOutcome,
+  type ApprovalSettlement,
+} from "~/server/loop";
 import { cooldownWakeCondition } from "~/server/triggers/wake";
 
 /** How long a wait listens before a step looks in the database for what it may have missed (decision 025). */
@@ -110,6 +120,28 @@ export const agentRun = inngest.createFunction(
           return { ended: status, cycle };
         }
         outcome = await step.run(`act-${cycle}`, () => act({ ...ids, cycle, callEventSeq, approval, nextFollows: false }, session));
+      }
+      // A call whose outcome is unknown (its attempt died mid-call) waits for a person: retry, done or skip.
+      for (let attempt = 1; outcome?.next === "hold" && decision.kind === "act"; attempt++) {
+        const approvalId = outcome.approvalId;
+        const callEventSeq = decision.callEventSeq;
+        const decided = await waitOrRecheck(
+          step,
+          `outcome-${cycle}-${attempt}`,
+          { event: agentApprovalDecided.name, if: `async.data.approvalId == "${approvalId}"`, timeoutSeconds: plan.approvalTimeoutSeconds },
+          () => isApprovalDecided({ agentId, teamId, approvalId }),
+        );
+        const settled = await step.run(`settle-outcome-${cycle}-${attempt}`, () =>
+          settleOutcome({ ...ids, cycle, approvalId, timedOut: decided === null }),
+        );
+        if (settled.action === "end") {
+          await step.run(`end-${cycle}`, () => endRun({ ...ids, cycle, status: settled.status, reason: settled.reason }));
+          return { ended: settled.status, cycle };
+        }
+        const resolution = settled.resolution;
+        outcome = await step.run(`act-${cycle}-outcome-${attempt}`, () =>
+          act({ ...ids, cycle, callEventSeq, approval: null, resolution, nextFollows: false }, session),
+        );
       }
       if (outcome?.next === "end") {
         const { status, reason } = outcome;

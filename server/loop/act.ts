@@ -15,6 +15,7 @@ import { memorySummarizer } from "./summarize";
 import { PENDING_EMBEDDER } from "../memory/memories";
 import { readActState, recordToolResult } from "./sql";
 import type { ApprovalSettlement } from "./approvals";
+import { holdUnknownOutcome, type OutcomeResolution } from "./outcomes";
 import type { CycleSession } from "./session";
 
 /**
@@ -27,7 +28,11 @@ type Ids = { agentId: string; teamId: string };
 /** A snapshot of the agent is written every this many cycles, by the act that ends the cycle. */
 export const SNAPSHOT_EVERY_CYCLES = 10;
 
-export type ActOutcome = { next: "continue" } | { next: "end"; status: AgentStatus; reason: string };
+export type ActOutcome =
+  | { next: "continue" }
+  | { next: "end"; status: AgentStatus; reason: string }
+  /** The call's outcome is unknown (its attempt died mid-call): a person decides (outcomes.ts), then `act` again with their resolution. */
+  | { next: "hold"; approvalId: string };
 
 /** Execute the planned tool (through the effect ledger), record the result, heartbeat, checkpoint. */
 export async function act(
@@ -38,12 +43,15 @@ export async function act(
     cycle,
     callEventSeq,
     approval,
+    resolution = null,
     nextFollows,
   }: Ids & {
     agentRunId: string;
     cycle: number;
     callEventSeq: number;
     approval: ApprovalSettlement | null;
+    /** How a person settled this call's unknown outcome (retry it, it was done, skip it), when they did. */
+    resolution?: OutcomeResolution | null;
     /** The next cycle's step follows at once in this request: its think state is read with the result's write (the session's read-ahead). */
     nextFollows: boolean;
   },
@@ -64,15 +72,45 @@ export async function act(
       result = { status: "rejected", error: "A person did not approve this action; it was not executed." };
     } else if (name === "ask_human") {
       result = { status: "succeeded", result: { answer: approval?.answer ?? null } };
+    } else if (resolution?.kind === "done") {
+      result = {
+        status: "succeeded",
+        result: { resolvedByPerson: true, note: "A person confirmed this call happened; its answer is not known." },
+      };
+    } else if (resolution?.kind === "skip") {
+      result = { status: "skipped", error: "A person said this call did not happen; it was not repeated." };
     } else {
-      const outcome = await executeToolCall({ agentId, teamId, cycle, callIndex: 0, name, argumentsText });
+      // A retry a person asked for is a new call with a ledger key of its own (call index = attempt - 1).
+      const attempt = resolution?.kind === "retry" ? resolution.attempt : 1;
+      const outcome = await executeToolCall({ agentId, teamId, cycle, callIndex: attempt - 1, name, argumentsText });
+      if (outcome.status === "unknown") {
+        // Never repeated silently: a person decides. The reservation of a priced call stays (it may have been made).
+        const agent = await db.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { approvalTimeoutSeconds: true } });
+        session.dropReadAhead();
+        const approvalId = await holdUnknownOutcome({
+          agentId,
+          teamId,
+          agentRunId,
+          cycle,
+          toolName: name,
+          argumentsText,
+          attempt,
+          approvalTimeoutSeconds: agent.approvalTimeoutSeconds,
+        });
+        return { next: "hold", approvalId };
+      }
       charge = outcome.charge;
       result =
         outcome.status === "succeeded"
           ? { status: outcome.status, result: outcome.result }
           : outcome.status === "refused"
             ? { status: outcome.status, error: outcome.error, reason: outcome.reason }
-            : { status: outcome.status, error: "error" in outcome ? outcome.error : "outcome unknown" };
+            : {
+                status: outcome.status,
+                error: "error" in outcome ? outcome.error : "outcome unknown",
+                // An MCP tool's answer marked as an error: the timeline shows what the server sent.
+                ...("result" in outcome && outcome.result !== undefined ? { result: outcome.result } : {}),
+              };
     }
     const recorded = result;
     const resultHash = recorded.status === "succeeded" ? hashOf({ name, result: recorded.result }) : null;

@@ -33,6 +33,17 @@ type Ids = { agentId: string; teamId: string };
 const EVENT_TEXT_MAX = 600;
 /** A memory's text in the prompt is cut at this many characters. */
 const MEMORY_TEXT_MAX = 400;
+/** The latest MCP tool answer in a prompt (the call already bounded it: server/mcp/results.ts). */
+const MCP_RESULT_TEXT_MAX = 4_200;
+
+type McpResultPayload = { name: string; status: string; error?: string; result: { mcp: unknown; text: string } };
+function isMcpResult(payload: unknown): payload is McpResultPayload {
+  const result = (payload as { result?: { mcp?: unknown; text?: unknown } } | null)?.result;
+  return !!result && typeof result === "object" && !!result.mcp && typeof result.text === "string";
+}
+function mcpResultForPrompt(payload: McpResultPayload): string {
+  return `${payload.name} ${payload.status}: ${payload.error && payload.error !== payload.result.text ? `${payload.error}\n` : ""}${payload.result.text}`;
+}
 /** How many memories recall adds to a prompt (besides the pinned ones). */
 export const RECALL_LIMIT = 5;
 const LONGEST_MEMORY_KIND = (Object.values(MemoryKind) as string[]).reduce((a, b) => (b.length > a.length ? b : a));
@@ -179,12 +190,16 @@ function render(context: LoadedContext, memory: MemoriesShown, cycle: number, li
     .filter(Boolean)
     .join("\n");
   const world = JSON.stringify(agent.worldState ?? {});
+  const lastResult = events.findLast((e) => e.type === "tool_result");
   const recent = events
     .map((e) =>
       // A trigger's payload is shown whole up to its own bound, delimited, so the agent can read what was sent.
       e.type === "trigger"
         ? `#${e.seq} cycle ${e.cycle} trigger: ${describeTriggerForPrompt(e.payload)}`
-        : `#${e.seq} cycle ${e.cycle} ${e.type}: ${short(e.payload, EVENT_TEXT_MAX)}`,
+        : e.type === "tool_result" && isMcpResult(e.payload)
+          ? // An MCP tool's answer as the text made for the model (not the timeline's view), the latest one at more length.
+            `#${e.seq} cycle ${e.cycle} ${e.type}: ${short(mcpResultForPrompt(e.payload), e === lastResult ? MCP_RESULT_TEXT_MAX : EVENT_TEXT_MAX)}`
+          : `#${e.seq} cycle ${e.cycle} ${e.type}: ${short(e.payload, EVENT_TEXT_MAX)}`,
     )
     .join("\n");
   const user = [

@@ -29,8 +29,11 @@ export function digestCycle(cycle: number, events: Pick<EventRow, "type" | "payl
       stage?: string;
     };
     if (e.type === "tool_call") parts.push(`${p.name ?? "?"}(${short(p.arguments ?? "", 80)})`);
-    else if (e.type === "tool_result") parts.push(`→ ${p.status ?? "?"}: ${short(p.error ?? p.result ?? "", 80)}`);
-    else if (e.type === "error") parts.push(`error ${p.kind ?? "?"}`);
+    else if (e.type === "tool_result") {
+      // An MCP tool's answer by the text made for the model, not its timeline view.
+      const mcpText = (p.result as { mcp?: unknown; text?: unknown } | undefined)?.mcp ? (p.result as { text?: unknown }).text : undefined;
+      parts.push(`→ ${p.status ?? "?"}: ${short(p.error ?? mcpText ?? p.result ?? "", 80)}`);
+    } else if (e.type === "error") parts.push(`error ${p.kind ?? "?"}`);
     else if (e.type === "approval_decided") parts.push(`${p.kind ?? "approval"} ${p.status ?? "?"}`);
     else if (e.type === "budget") parts.push(`budget ${p.stage ?? ""}`);
     else if (e.type === "trigger") parts.push(`trigger ${(p as { source?: string }).source ?? "?"}`);

@@ -3,6 +3,7 @@ import type { Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import type { ApprovalPolicy } from "../../shared/tool-catalog";
 import { getTool, parseToolCall } from "../tools";
+import { isMcpToolName } from "../../shared/mcp-servers";
 import type { HoldKind } from "./holds";
 import type { EventRecord, ThinkState } from "./sql";
 
@@ -61,7 +62,7 @@ export function planWithoutReading(
   call: ToolCall | null,
   agent: ThinkAgent,
 ): Exclude<Plan, { kind: "call" }> | (Omit<Extract<Plan, { kind: "call" }>, "needsApproval"> & { needsApproval: boolean | null }) {
-  const parsed = call ? parseToolCall(call.name, call.arguments) : null;
+  const parsed = call ? (isMcpToolName(call.name) ? parseMcpCall(call, agent.tools) : parseToolCall(call.name, call.arguments)) : null;
   if (!call || !parsed?.ok) {
     const message = !call
       ? "The model answered without calling a tool; it was asked to call exactly one."
@@ -75,6 +76,23 @@ export function planWithoutReading(
     input: parsed.input,
     needsApproval: approvalByPolicy({ toolName: call.name, tools: agent.tools }) as boolean,
   };
+}
+
+/**
+ * An MCP tool's call as far as the plan checks it: the agent has the tool enabled and the arguments are a
+ * JSON object (the call itself checks the tool's required fields, the server the rest).
+ */
+function parseMcpCall(call: ToolCall, tools: unknown): { ok: true; input: unknown } | { ok: false; error: string } {
+  const setting = (tools as { name: string; enabled?: boolean }[]).find((t) => t.name === call.name);
+  if (!setting?.enabled)
+    return { ok: false, error: `The tool ${call.name} is not enabled for this agent; use one of the tools you were given.` };
+  try {
+    const input: unknown = call.arguments.trim() === "" ? {} : JSON.parse(call.arguments);
+    if (input && typeof input === "object" && !Array.isArray(input)) return { ok: true, input };
+    return { ok: false, error: `The arguments for ${call.name} must be a JSON object.` };
+  } catch {
+    return { ok: false, error: `The arguments for ${call.name} are not valid JSON: ${call.arguments.slice(0, 200)}` };
+  }
 }
 
 export const toolCallPayload = (call: ToolCall, approvalId: string | null) => ({

@@ -1,5 +1,7 @@
 import "server-only";
 import type { ModelReply, ModelRequest } from "./model-types";
+import { isMcpToolName } from "../../shared/mcp-servers";
+import { argumentsFromSchema } from "../../shared/schema-example";
 
 /**
  * The built-in simulator model (SIMULATOR_LABEL in shared/agent-input.ts): deterministic, needs no key, and walks
@@ -23,6 +25,15 @@ export function simulate(request: ModelRequest): ModelReply {
   const system = request.messages.find((m) => m.role === "system")?.content;
   const goal = typeof system === "string" ? system : "";
   const available = SCRIPT.filter((s) => enabled.has(s.tool));
+  // With MCP tools enabled, the script calls the first of them once, after searching memory, with
+  // arguments made from its input schema: the whole MCP flow can be seen without a model key.
+  const mcpTool = request.tools.find((t) => t.type === "function" && isMcpToolName(t.function.name));
+  if (mcpTool?.type === "function") {
+    const schema = (mcpTool.function.parameters ?? {}) as Record<string, unknown>;
+    const step = { tool: mcpTool.function.name, args: () => argumentsFromSchema(schema) as Record<string, unknown> };
+    const after = available.findIndex((s) => s.tool === "search_memory");
+    available.splice(after === -1 ? Math.min(2, available.length) : after + 1, 0, step);
+  }
   const inputChars = request.messages.reduce((n, m) => n + (typeof m.content === "string" ? m.content.length : 0), 0);
   const usage = (output: string) => ({
     inputTokens: Math.max(1, Math.ceil(inputChars / 4)),

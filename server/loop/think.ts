@@ -10,6 +10,8 @@ import { costOf, worstCaseCost } from "../spend/price-table";
 import { warnUnpricedModel } from "../spend/configured-prices";
 import { priceTableFor } from "../spend/model-prices";
 import { toolsForModel } from "../tools";
+import { isMcpToolName } from "../../shared/mcp-servers";
+import { mcpToolsForModel } from "../mcp/agent-tools";
 import { resolveEndpoint, type ModelEndpoint } from "../providers/endpoint";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 import { draftContext } from "./context";
@@ -104,8 +106,12 @@ async function callModelForCycle({
   session: CycleSession;
 }): Promise<Decision> {
   const enabled = (agent.tools as { name: string; enabled: boolean }[]).filter((t) => t.enabled).map((t) => t.name);
-  const tools = toolsForModel(enabled);
-  const toolTokens = estimateTokens(JSON.stringify(tools));
+  // A team's MCP tools the agent has enabled (one read, only when it has any), and a line for each it cannot have now.
+  const mcp = enabled.some(isMcpToolName) ? await mcpToolsForModel(teamId, enabled) : null;
+  const tools = mcp ? [...toolsForModel(enabled), ...mcp.definitions] : toolsForModel(enabled);
+  const unavailableNote =
+    mcp && mcp.unavailable.length > 0 ? `These tools are unavailable this cycle (do not call them):\n${mcp.unavailable.join("\n")}` : null;
+  const toolTokens = estimateTokens(JSON.stringify(tools)) + (unavailableNote ? estimateTokens(unavailableNote) : 0);
   // A server that keeps to no output cap (its connection test found it) may write far past the agent's
   // max output tokens: the reservation assumes the long worst case instead.
   const outputTokensAtMost =
@@ -144,7 +150,8 @@ async function callModelForCycle({
     if (made?.ok) await releaseSpend({ agentId, teamId, reservationId: made.reservationId });
     throw error;
   });
-  const { messages, recalled, stats, summaryWritten } = assembled;
+  const { recalled, stats, summaryWritten } = assembled;
+  const messages = unavailableNote ? [...assembled.messages, { role: "system" as const, content: unavailableNote }] : assembled.messages;
   // Vectors of memories embedded for recall and a folded summary are written while the model call runs
   // (recalled.stored, summaryWritten); the step ends only once they are, whichever way it ends.
   try {

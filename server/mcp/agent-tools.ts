@@ -29,6 +29,7 @@ export type TeamMcpServerTools = {
   slug: string;
   status: "unknown" | "up" | "down";
   lastError: string | null;
+  lastCheckedAt: Date | null;
   /** USD a call of any of its tools costs (reserved before, charged after), or null when free. */
   callCostUsd: string | null;
   tools: TeamMcpTool[];
@@ -54,6 +55,7 @@ const serverFields = {
   slug: true,
   status: true,
   lastError: true,
+  lastCheckedAt: true,
   discovery: true,
   callCostUsd: true,
 } as const;
@@ -64,6 +66,7 @@ function present(row: {
   slug: string;
   status: string;
   lastError: string | null;
+  lastCheckedAt: Date | null;
   discovery: unknown;
   callCostUsd: { toString(): string } | null;
 }): TeamMcpServerTools {
@@ -74,6 +77,7 @@ function present(row: {
     slug: row.slug,
     status: row.status as TeamMcpServerTools["status"],
     lastError: row.lastError,
+    lastCheckedAt: row.lastCheckedAt,
     callCostUsd: row.callCostUsd && Number(row.callCostUsd.toString()) > 0 ? row.callCostUsd.toString() : null,
     tools: discovery?.success ? discovery.data.tools.map(toolOf) : [],
   };
@@ -116,6 +120,13 @@ export async function assertMcpToolsExist(teamId: string, tools: readonly { name
 }
 
 /**
+ * A server found down is left out for this long after it was last checked; then its tools are offered
+ * again, and the next call tries it (and marks it down again if it still fails): a server that comes back
+ * is used again without a person refreshing it.
+ */
+export const DOWN_RETRY_AFTER_MS = 60_000;
+
+/**
  * What the model is offered of an agent's enabled MCP tools: their definitions (from servers that are
  * not down) and a sentence for each enabled tool it cannot have now (server down, deleted, tool gone).
  * A server's description is the server's text, not ours: it is framed as such for the model.
@@ -130,7 +141,7 @@ export async function mcpToolsForModel(teamId: string, enabledNames: readonly st
     const { server, tool } = findMcpTool(servers, name);
     if (!server) unavailable.push(`${name}: its MCP server was removed from the team.`);
     else if (!tool) unavailable.push(`${name}: the MCP server "${server.serverName}" no longer lists this tool.`);
-    else if (server.status === "down")
+    else if (server.status === "down" && Date.now() - (server.lastCheckedAt?.getTime() ?? 0) < DOWN_RETRY_AFTER_MS)
       unavailable.push(`${name}: the MCP server "${server.serverName}" is down (${(server.lastError ?? "no answer").slice(0, 300)}).`);
     else {
       const about = (tool.description ?? tool.title ?? tool.name).slice(0, 4000);

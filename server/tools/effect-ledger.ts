@@ -29,7 +29,14 @@ export function effectKey({ agentId, cycle, callIndex }: { agentId: string; cycl
 export async function performEffect(
   call: { agentId: string; teamId: string; cycle: number; callIndex: number; toolName: string; args: unknown },
   execute: (idempotencyKey: string) => Promise<unknown>,
-  { replaySafe = false }: { replaySafe?: boolean } = {},
+  {
+    replaySafe = false,
+    inFlightWaitMs = IN_FLIGHT_WAIT_MS,
+  }: {
+    replaySafe?: boolean;
+    /** How long a retried copy waits for a receipt: longer than the call's own time limit (IN_FLIGHT_WAIT_MS for built-in tools). */
+    inFlightWaitMs?: number;
+  } = {},
 ): Promise<EffectOutcome> {
   const idempotencyKey = effectKey(call);
   // The key, written before the call (straight on the pool: the loop writes one for every side effect).
@@ -40,7 +47,7 @@ export async function performEffect(
     const read = () =>
       db.toolEffect.findUniqueOrThrow({ where: { idempotencyKey }, select: { status: true, result: true, error: true, createdAt: true } });
     let previous = await read();
-    const deadline = previous.createdAt.getTime() + IN_FLIGHT_WAIT_MS;
+    const deadline = previous.createdAt.getTime() + inFlightWaitMs;
     while (previous.status === "started" && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       previous = await read();

@@ -3,12 +3,16 @@ import { findOutboundRefusal, outboundGuard, type OutboundGuard, type OutboundRe
 import { effectKey, performEffect } from "./effect-ledger";
 import { reserveSpend } from "../spend/budget";
 import { parseToolCall, type ToolDefinition } from "./index";
+import { isMcpToolName } from "../../shared/mcp-servers";
+import type { McpHost } from "../mcp/host";
+import { executeMcpToolCall } from "./mcp-tool";
 
 export type ToolCallOutcome = (
   | { status: "invalid"; error: string }
   | { status: "over_budget"; error: string }
   | { status: "succeeded"; result: unknown; isReplay: boolean }
-  | { status: "failed"; error: string; isReplay: boolean }
+  /** An MCP tool's answer marked as an error carries its view too (the timeline shows it). */
+  | { status: "failed"; error: string; isReplay: boolean; result?: unknown }
   /** The outbound guard refused the address the tool tried to reach ("private address"); nothing was sent. */
   | { status: "refused"; error: string; reason: OutboundRefusedError["reason"]; isReplay: boolean }
   | { status: "unknown"; isReplay: true }
@@ -24,7 +28,11 @@ export async function executeToolCall(
   call: ToolCall,
   /** The guard tools reach the network through: the process's "tool" guard unless a test gives one with its own policy. */
   outbound: OutboundGuard = outboundGuard("tool"),
+  /** What MCP servers may do (the operator's settings unless a test gives its own). */
+  mcpHost?: McpHost,
 ): Promise<ToolCallOutcome> {
+  // A tool of one of the team's MCP servers (its own path: the server's tool, price and time limit).
+  if (isMcpToolName(call.name)) return executeMcpToolCall(call, mcpHost);
   const parsed = parseToolCall(call.name, call.argumentsText);
   if (!parsed.ok) return { status: "invalid", error: parsed.error };
   const { tool, input } = parsed;
