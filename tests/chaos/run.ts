@@ -26,7 +26,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, rmSync, type WriteStream } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
@@ -56,6 +56,7 @@ const GAP_MIN_S = int("CHAOS_FAULT_GAP_MIN", 3);
 const GAP_MAX_S = int("CHAOS_FAULT_GAP_MAX", 9);
 const EXECUTOR_PORT = int("CHAOS_EXECUTOR_PORT", 19_810);
 const APP_PORT = int("CHAOS_APP_PORT", 19_811);
+const MCP_PORT = int("CHAOS_MCP_PORT", 19_812);
 const MODEL_LATENCY_MS = int("CHAOS_MODEL_LATENCY_MS", 150);
 const MODEL_TIMEOUT_MS = 3000;
 const MODEL_MAX_RETRIES = 2;
@@ -94,7 +95,13 @@ function pick<T extends string>(weights: Record<T, number>, r = random()): T {
 // The agents' script: what the model answers in each cycle (by the cycle number in the prompt, so a
 // cycle asked twice, after a crash, gets the same answer).
 // -------------------------------------------------------------------------------------------------
-type ToolName = "send_message" | "update_world_state" | "remember" | "finish";
+type ToolName = "send_message" | "update_world_state" | "remember" | "finish" | typeof MCP_RECORD | typeof MCP_LOOKUP;
+/** The chaos MCP server's tools (tests/chaos/mcp-server.ts) as the model sees them: its server is named "Chaos MCP". */
+const MCP_RECORD = "mcp_chaos-mcp_record";
+const MCP_LOOKUP = "mcp_chaos-mcp_lookup";
+const MCP_TOOLS: string[] = [MCP_RECORD, MCP_LOOKUP];
+/** Every 4th agent (from 2) calls the MCP server: `record` (not safe to repeat) and `lookup` (read-only), both slow. */
+const usesMcp = (i: number) => i % 4 === 2;
 const agentName = (i: number) => `Chaos agent ${String(i).padStart(2, "0")}`;
 const subjectOf = (i: number, cycle: number) => `Agent ${i} report ${cycle}`;
 const factOf = (i: number, cycle: number) => `Agent ${i} learned fact number ${cycle}.`;
@@ -104,12 +111,17 @@ const asksApproval = (i: number) => i % 5 === 0;
 const isPaused = (i: number) => i % 10 === 3;
 /** The "person" rejects a third of the sends it is asked about. */
 const rejects = (i: number, cycle: number) => (i + cycle) % 3 === 0;
-function toolOf(cycle: number): ToolName {
+function toolOf(cycle: number, i: number): ToolName {
   if (cycle >= FINISH_AT) return "finish";
+  if (usesMcp(i) && cycle % 4 === 1) return cycle % 8 === 1 ? MCP_RECORD : MCP_LOOKUP;
   return (["update_world_state", "send_message", "update_world_state", "remember"] as const)[cycle % 4]!;
 }
 function argsOf(i: number, cycle: number, tool: ToolName) {
   switch (tool) {
+    case MCP_RECORD:
+      return { agent: i, cycle };
+    case MCP_LOOKUP:
+      return { n: cycle };
     case "finish":
       return { result: FINISH_RESULT };
     case "send_message":
@@ -130,7 +142,7 @@ const MODEL_FAULT_WEIGHTS: Record<ModelFault, number> = {
   malformed_tool_call: 1,
   no_tool_call: 1,
 };
-function faultReply(fault: ModelFault, cycle: number): ScriptedReply {
+function faultReply(fault: ModelFault, cycle: number, i: number): ScriptedReply {
   switch (fault) {
     case "429":
       return { kind: "error", status: 429, retryAfterSeconds: 1, message: "Rate limit reached (chaos)." };
@@ -141,7 +153,7 @@ function faultReply(fault: ModelFault, cycle: number): ScriptedReply {
     case "malformed_body":
       return { kind: "malformed", body: "<html><body>502 Bad Gateway</body></html>" };
     case "malformed_tool_call":
-      return { kind: "tool_calls", calls: [{ name: toolOf(cycle), arguments: '{"set": {"c' }], content: "Calling a tool." };
+      return { kind: "tool_calls", calls: [{ name: toolOf(cycle, i), arguments: '{"set": {"c' }], content: "Calling a tool." };
     case "no_tool_call":
       return { kind: "message", content: "I think I will just think about it for a while." };
   }
@@ -242,6 +254,8 @@ const baseEnv: NodeJS.ProcessEnv = {
   OPENAI_API_KEY: "chaos-key",
   // The fake model listens on 127.0.0.1; the outbound guard lets model calls reach it (docs/decisions/019).
   LONGHAUL_PRIVATE_MODEL_HOSTS: "127.0.0.1,localhost",
+  // So does the chaos MCP server, as an operator would allow a server on the same host.
+  LONGHAUL_PRIVATE_TOOL_HOSTS: "127.0.0.1",
   MODEL_TIMEOUT_MS: String(MODEL_TIMEOUT_MS),
   MODEL_MAX_RETRIES: String(MODEL_MAX_RETRIES),
   // Reservations of calls a crash cut off are charged by the watchdog after a minute (default 15).
@@ -254,6 +268,11 @@ Object.assign(process.env, baseEnv);
 
 const fake = await startFakeOpenAI({ latencyMs: MODEL_LATENCY_MS });
 const app = new Proc("app", ["tests/chaos/app.ts"], { ...baseEnv, PORT: String(APP_PORT) }, () => answers(appUrl));
+const recordFile = path.join(RUN_DIR, "mcp-records.jsonl");
+const mcpUrl = `http://127.0.0.1:${MCP_PORT}/mcp`;
+const mcp = new Proc("mcp", ["tests/chaos/mcp-server.ts"], { ...baseEnv, PORT: String(MCP_PORT), RECORD_FILE: recordFile }, () =>
+  answers(mcpUrl),
+);
 const executor = new Proc(
   "executor",
   ["scripts/executor.ts", "-u", appUrl, "-p", String(EXECUTOR_PORT)],
@@ -265,6 +284,8 @@ const { db } = await import("../../server/db/client");
 const { closeDatabasePool } = await import("../../server/db/raw");
 const { createAgent } = await import("../../server/agents/agents");
 const control = await import("../../server/agents/control");
+const { createMcpServer } = await import("../../server/mcp/servers");
+const { refreshDiscovery } = await import("../../server/mcp/discovery");
 
 // Model requests and faults, by agent and cycle.
 const modelFaults: Record<ModelFault, number> = {
@@ -289,9 +310,9 @@ fake.setResponder((body: ChatCompletionCreateParams): ScriptedReply => {
   if (faultsOn && modelRandom() < MODEL_FAULT_RATE) {
     const fault = pick(MODEL_FAULT_WEIGHTS, modelRandom());
     modelFaults[fault]++;
-    return faultReply(fault, cycle);
+    return faultReply(fault, cycle, i);
   }
-  const tool = toolOf(cycle);
+  const tool = toolOf(cycle, i);
   return { kind: "tool_calls", calls: [{ name: tool, arguments: argsOf(i, cycle, tool) }], content: `Cycle ${cycle}: ${tool}.` };
 });
 
@@ -310,16 +331,29 @@ async function persist<T>(what: string, fn: () => Promise<T>, deadlineMs = 120_0
   }
 }
 
-const processFaults = { executor: 0, app: 0, both: 0, postgres_fast: 0, postgres_immediate: 0 };
+const processFaults = { executor: 0, app: 0, both: 0, postgres_fast: 0, postgres_immediate: 0, mcp: 0 };
 type ProcessFault = keyof typeof processFaults;
 const timeline: { at: number; fault: string; downMs: number }[] = [];
-const teamActions = { approved: 0, rejected: 0, approvalSendFailed: 0, paused: 0, resumed: 0 };
+const teamActions = {
+  approved: 0,
+  rejected: 0,
+  approvalSendFailed: 0,
+  paused: 0,
+  resumed: 0,
+  outcomeRetry: 0,
+  outcomeDone: 0,
+  outcomeSkip: 0,
+};
 type Counts = {
   cycles: number;
   events: number;
   errorCycles: Record<string, number>;
   sends: number;
   rejectedSends: number;
+  mcpCalls: number;
+  mcpFailed: number;
+  mcpRecords: number;
+  mcpUnknownHeld: number;
   worldStateUpdates: number;
   memories: number;
   episodes: number;
@@ -351,6 +385,7 @@ let report: Report = { seed: SEED, violations: [] };
 let violations: string[] = [];
 
 try {
+  await mcp.start();
   await app.start();
   await executor.start();
   // The executor syncs the app when it starts (signed; an unsigned PUT from here would be refused).
@@ -369,6 +404,22 @@ try {
   await db.user.create({ data: { id: userId, name: "Chaos", email: `${userId}@example.test` } });
   await db.team.create({ data: { id: teamId, name: "Chaos", slug: teamId } });
   const provider = await db.modelProvider.create({ data: { teamId, name: "fake", baseUrl: fake.baseURL }, select: { id: true } });
+  const mcpServer = await createMcpServer({
+    teamId,
+    userId,
+    input: { transport: "http", name: "Chaos MCP", url: mcpUrl, headers: [], callTimeoutSeconds: 5 },
+  });
+  const discovered = await refreshDiscovery({ teamId, serverId: mcpServer.id });
+  if (
+    discovered.status !== "up" ||
+    discovered.discovery?.tools
+      .map((t) => t.exposedName)
+      .sort()
+      .join() !== [...MCP_TOOLS].sort().join()
+  )
+    throw new Error(
+      `the chaos MCP server was not discovered as expected: ${discovered.lastError ?? JSON.stringify(discovered.discovery?.tools)}`,
+    );
   const ids: string[] = [];
   for (let i = 1; i <= AGENTS; i++) {
     const agent = await createAgent({
@@ -384,11 +435,14 @@ try {
         approvalTimeoutSeconds: 60,
         approvalTimeoutPolicy: "reject",
         stuckNoProgressCycles: 10_000,
-        tools: (["update_world_state", "send_message", "remember", "finish"] as const).map((name) => ({
-          name,
-          enabled: true,
-          approval: name === "send_message" && asksApproval(i) ? ("always" as const) : ("never" as const),
-        })),
+        tools: [
+          ...(["update_world_state", "send_message", "remember", "finish"] as const).map((name) => ({
+            name,
+            enabled: true,
+            approval: name === "send_message" && asksApproval(i) ? ("always" as const) : ("never" as const),
+          })),
+          ...(usesMcp(i) ? MCP_TOOLS.map((name) => ({ name, enabled: true, approval: "never" as const })) : []),
+        ],
       },
     });
     ids.push(agent.id);
@@ -432,10 +486,20 @@ try {
         );
         for (const a of pending) {
           const i = indexOf.get(a.agentId)!;
-          const decision = a.kind === "tool" && rejects(i, a.cycle) ? "rejected" : "approved";
+          // A call whose outcome is unknown: retried, marked done or skipped, by turns.
+          const resolution = a.kind === "outcome" ? (["outcomeSkip", "outcomeDone", "outcomeRetry"] as const)[(i + a.cycle) % 3]! : null;
+          const decision = (a.kind === "tool" && rejects(i, a.cycle)) || resolution === "outcomeSkip" ? "rejected" : "approved";
           try {
-            await control.decideApproval({ teamId, userId, approvalId: a.id, decision, comment: "chaos" });
+            await control.decideApproval({
+              teamId,
+              userId,
+              approvalId: a.id,
+              decision,
+              comment: "chaos",
+              ...(resolution && resolution !== "outcomeSkip" ? { answer: resolution === "outcomeDone" ? "done" : "retry" } : {}),
+            });
             teamActions[decision]++;
+            if (resolution) teamActions[resolution]++;
           } catch (error) {
             // Decided in the database but the event not delivered (executor down): the watchdog sends the
             // decision again within a minute. Anything else (database down): tried again next second.
@@ -495,10 +559,10 @@ try {
     await sleep(between(GAP_MIN_S, GAP_MAX_S) * 1000);
     const done = await finished().catch(() => 0);
     if (done === AGENTS) break;
-    const fault = pick<ProcessFault>({ executor: 3, app: 3, both: 1, postgres_fast: 1.5, postgres_immediate: 1.5 });
+    const fault = pick<ProcessFault>({ executor: 3, app: 3, both: 1, postgres_fast: 1.5, postgres_immediate: 1.5, mcp: 2 });
     const t0 = Date.now();
-    if (fault === "executor" || fault === "app" || fault === "both") {
-      const victims = fault === "both" ? [executor, app] : [fault === "executor" ? executor : app];
+    if (fault === "executor" || fault === "app" || fault === "both" || fault === "mcp") {
+      const victims = fault === "both" ? [executor, app] : [fault === "executor" ? executor : fault === "app" ? app : mcp];
       for (const p of victims) await p.kill("SIGKILL");
       await sleep(between(0.1, 3) * 1000);
       for (const p of victims.reverse()) await p.start();
@@ -554,7 +618,14 @@ try {
     cycleCount: number;
     worldState: Record<string, number>;
   }>(`SELECT id, name, status::text, "statusReason", "cycleCount", "worldState" FROM agent WHERE "teamId" = $1 ORDER BY name`, [teamId]);
-  type EventPayload = { kind?: string; stage?: string; name?: string; status?: string; error?: string };
+  type EventPayload = {
+    kind?: string;
+    stage?: string;
+    name?: string;
+    status?: string;
+    error?: string;
+    result?: { resolvedByPerson?: boolean };
+  };
   const events = await q<{ agentId: string; seq: number; cycle: number; type: string; payload: EventPayload }>(
     `SELECT "agentId", seq, cycle, type::text, payload FROM agent_event WHERE "teamId" = $1 ORDER BY "agentId", seq`,
     [teamId],
@@ -576,7 +647,24 @@ try {
     `SELECT "agentId", "idempotencyKey", status::text, "toolName" FROM tool_effect WHERE "teamId" = $1`,
     [teamId],
   );
+  // What the chaos MCP server's `record` did, by agent and cycle (a line per execution).
+  const records = new Map<string, number>();
+  for (const line of (await readFile(recordFile, "utf8").catch(() => "")).split("\n").filter(Boolean)) {
+    const r = JSON.parse(line) as { agent: number; cycle: number };
+    records.set(`${r.agent}:${r.cycle}`, (records.get(`${r.agent}:${r.cycle}`) ?? 0) + 1);
+  }
+  const outcomeHolds = new Set(
+    (
+      await q<{ agentId: string; cycle: number }>(`SELECT "agentId", cycle FROM approval WHERE "teamId" = $1 AND kind = 'outcome'`, [
+        teamId,
+      ])
+    ).map((a) => `${a.agentId}:${a.cycle}`),
+  );
   const counts: Counts = {
+    mcpCalls: 0,
+    mcpFailed: 0,
+    mcpRecords: 0,
+    mcpUnknownHeld: 0,
     cycles: 0,
     events: events.length,
     errorCycles: {},
@@ -619,11 +707,30 @@ try {
       if (call && !result && cycle < agent.cycleCount) v.push(`${label} cycle ${cycle}: a tool call without a result`);
       if (call && result) {
         const name = call.payload.name as ToolName;
-        if (name !== toolOf(cycle)) v.push(`${label} cycle ${cycle}: called ${name}, the script says ${toolOf(cycle)}`);
+        if (name !== toolOf(cycle, i)) v.push(`${label} cycle ${cycle}: called ${name}, the script says ${toolOf(cycle, i)}`);
+        if (MCP_TOOLS.includes(name)) counts.mcpCalls++;
+        if (name === MCP_RECORD) {
+          // The server's effect happened at most as often as the ledger gave the call a key (each key is called
+          // at most once: never repeated silently), and at least once when it is recorded as done by the server.
+          const made = records.get(`${i}:${cycle}`) ?? 0;
+          const keys = effects.filter((e) => e.agentId === agent.id && e.idempotencyKey.startsWith(`${agent.id}:${cycle}:`)).length;
+          if (made > keys) v.push(`${label} cycle ${cycle}: record ran ${made} times on the server for ${keys} ledger keys (repeated)`);
+          const byServer = result.payload.status === "succeeded" && !result.payload.result?.resolvedByPerson;
+          if (byServer && made === 0) v.push(`${label} cycle ${cycle}: record succeeded but the server has no record of it`);
+          counts.mcpRecords += made;
+        }
         if (result.payload.status === "succeeded") {
           if (!succeeded.has(name)) succeeded.set(name, new Set());
           succeeded.get(name)!.add(cycle);
         } else if (name === "send_message" && result.payload.status === "rejected") counts.rejectedSends++;
+        // The MCP server killed mid-call: the agent is told and goes on. A person skipped an unknown outcome.
+        else if (
+          MCP_TOOLS.includes(name) &&
+          result.payload.status === "failed" &&
+          /MCP server "Chaos MCP"/.test(result.payload.error ?? "")
+        )
+          counts.mcpFailed++;
+        else if (MCP_TOOLS.includes(name) && result.payload.status === "skipped") continue;
         else v.push(`${label} cycle ${cycle}: ${name} ended ${result.payload.status ?? "?"} (${result.payload.error ?? ""})`);
       }
       if ((modelCalls.get(`${i}:${cycle}`) ?? 0) > 1 + MODEL_MAX_RETRIES) counts.cyclesAskedTwice++;
@@ -664,8 +771,17 @@ try {
     }
     counts.worldStateUpdates += Object.keys(expectedState).length;
   }
-  for (const e of effects.filter((x) => x.status !== "succeeded"))
+  for (const e of effects.filter((x) => x.status !== "succeeded")) {
+    const cycleKey = e.idempotencyKey.split(":").slice(0, 2).join(":");
+    // An MCP call cut off by its server's death failed (the agent was told); one cut off by the app's death is
+    // unknown, and must have been held for a person rather than repeated.
+    if (MCP_TOOLS.includes(e.toolName) && e.status === "failed") continue;
+    if (e.toolName === MCP_RECORD && e.status === "started" && outcomeHolds.has(cycleKey)) {
+      counts.mcpUnknownHeld++;
+      continue;
+    }
     v.push(`effect ${e.idempotencyKey} (${e.toolName}) is ${e.status}: outcome unknown`);
+  }
   if (new Set(effects.map((e) => e.idempotencyKey)).size !== effects.length) v.push("effect ledger: an idempotency key appears twice");
 
   // Nothing left stuck.
@@ -740,7 +856,7 @@ try {
     modelRequests: [...modelCalls.values()].reduce((a, b) => a + b, 0),
     teamActions,
     actionFailures,
-    starts: { app: app.starts, executor: executor.starts },
+    starts: { app: app.starts, executor: executor.starts, mcp: mcp.starts },
     counts,
     timeline,
     violations: v,
@@ -752,6 +868,7 @@ try {
 } finally {
   await executor.kill("SIGTERM").catch(() => {});
   await app.kill("SIGTERM").catch(() => {});
+  await mcp.kill("SIGTERM").catch(() => {});
   await fake.stop().catch(() => {});
   await db.$disconnect().catch(() => {});
   await closeDatabasePool().catch(() => {});
@@ -804,6 +921,7 @@ async function writeReport(r: Report, failed: string[]) {
     `| SIGKILL executor and app together | ${pf.both ?? 0} |`,
     `| PostgreSQL restart, fast shutdown | ${pf.postgres_fast ?? 0} |`,
     `| PostgreSQL restart, immediate shutdown (crash recovery) | ${pf.postgres_immediate ?? 0} |`,
+    `| SIGKILL of the MCP server (restarted after 0.1–3 s) | ${pf.mcp ?? 0} |`,
     `| model: 429 with retry-after 1 s | ${mf["429"] ?? 0} |`,
     `| model: 500 | ${mf["500"] ?? 0} |`,
     `| model: reply slower than the client timeout | ${mf.timeout ?? 0} |`,
@@ -827,6 +945,7 @@ async function writeReport(r: Report, failed: string[]) {
     `- zero duplicate side effects: ${c.sends ?? 0} outbox messages, ${c.memories ?? 0} remembered facts, ${c.episodes ?? 0} episode memories, ${c.worldStateUpdates ?? 0} world-state updates, each exactly once and each matching its recorded tool result: ${failed.some((f) => /outbox|memor|world state|effect/.test(f)) ? "**no**" : "yes"}`,
     `- zero lost or duplicated events: ${c.events ?? 0} events over ${c.cycles ?? 0} cycles, gap-free, one thought/call/result per cycle: ${failed.some((f) => /event|lost|duplicated/.test(f)) ? "**no**" : "yes"}`,
     `- zero runs left stuck: ${c.runs ?? 0} agent runs (${c.rollovers ?? 0} ended by rollover), none left running; no executor run, job or spend reservation left (${c.orphanedReservationsCharged ?? 0} reservations of calls cut off by a crash were charged at their worst case by the watchdog), spend counters equal the ledger: ${failed.some((f) => /left|never settled|still running|counters/.test(f)) ? "**no**" : "yes"}`,
+    `- MCP calls (every 4th agent; a slow server killed at random): ${c.mcpCalls ?? 0} calls, ${c.mcpFailed ?? 0} failed because the server died (the agent was told and went on), ${c.mcpUnknownHeld ?? 0} cut off by a crash and held for a person (retried ${ta.outcomeRetry ?? 0}, marked done ${ta.outcomeDone ?? 0}, skipped ${ta.outcomeSkip ?? 0}); the server's \`record\` ran ${c.mcpRecords ?? 0} times, never more often than the ledger gave its call a key: ${failed.some((f) => /record|MCP/.test(f)) ? "**no**" : "yes"}`,
     `- runs the watchdog restarted: ${c.recoveredByWatchdog ?? 0}; cycles with more model requests than one call can make (1 + ${MODEL_MAX_RETRIES} retries), i.e. certainly asked again after a crash (a lower bound): ${c.cyclesAskedTwice ?? 0}`,
     "",
     ...(failed.length ? ["## Failures", "", ...failed.slice(0, 100).map((f) => `- ${f}`), ""] : []),
