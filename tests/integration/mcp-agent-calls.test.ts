@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { createServer } from "node:net";
-import { resolve } from "node:path";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { db, Prisma } from "~/server/db/client";
@@ -24,9 +26,11 @@ import { agentAndCycleOf, startFakeOpenAI, type FakeOpenAI, type ScriptedReply }
  */
 vi.hoisted(() => {
   process.env.LONGHAUL_PRIVATE_TOOL_HOSTS = "127.0.0.1";
+  process.env.LONGHAUL_MCP_STDIO = "on";
 });
 
 const EVERYTHING = resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+const FILESYSTEM = resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
 const MCP_SECRET = "Bearer mcp-header-secret-7f3a9c0d1e";
 
 async function freePort(): Promise<number> {
@@ -484,6 +488,47 @@ describe("MCP tools in the agent loop", () => {
       status: "failed",
       error: expect.stringMatching(/cancelled because the agent was paused/),
     });
+  }, 60_000);
+
+  it("a local server over stdio (server-filesystem on a temporary folder): policies start from its annotations; the agent reads and writes a file", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "longhaul-mcp-agent-"));
+    try {
+      await writeFile(join(folder, "todo.txt"), "buy milk\n");
+      const owner = await createTestTeam();
+      const provider = await createTestProvider(owner.team.id, { baseUrl: fake.baseURL });
+      const server = await createMcpServer({
+        teamId: owner.team.id,
+        userId: owner.user.id,
+        input: { transport: "stdio", name: "Files", command: process.execPath, args: [FILESYSTEM, folder], env: [] },
+      });
+      expect((await refreshDiscovery({ teamId: owner.team.id, serverId: server.id })).status).toBe("up");
+      const offered = (await owner.caller.mcp.agentTools())[0]!.tools;
+      const policyOf = (name: string) => offered.find((t) => t.name === name)!;
+      expect(policyOf("read_text_file")).toMatchObject({ defaultApproval: "never", replaySafe: true });
+      expect(policyOf("write_file")).toMatchObject({ defaultApproval: "always", replaySafe: true });
+      expect(policyOf("move_file")).toMatchObject({ defaultApproval: "always", replaySafe: false });
+      const read = policyOf("read_text_file").exposedName;
+      const write = policyOf("write_file").exposedName;
+      const team = { owner, providerId: provider.id, server, nameOf: () => "" };
+      const agent = await agentWith(
+        team,
+        [
+          { name: read, enabled: true, approval: "never" },
+          { name: write, enabled: true, approval: "never" },
+        ],
+        (cycle) =>
+          cycle === 1
+            ? call(read, { path: join(folder, "todo.txt") })
+            : call(write, { path: join(folder, "done.txt"), content: "milk bought" }),
+      );
+      await cycleOf(agent, 1);
+      expect((await resultOf(agent.ids, 1))!.result!.text).toContain("buy milk");
+      await cycleOf(agent, 2);
+      expect(await resultOf(agent.ids, 2)).toMatchObject({ status: "succeeded" });
+      expect(await readFile(join(folder, "done.txt"), "utf8")).toBe("milk bought");
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it("the simulator calls an enabled MCP tool with arguments made from its input schema", async () => {
