@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { MCP_TRANSPORTS, mcpServerInputSchema, mcpServerUpdateSchema, type McpServerInput } from "../../../shared/mcp-servers";
-import { refreshDiscovery } from "../../mcp/discovery";
+import { refreshDiscovery } from "../../mcp/pool";
 import { createMcpServer, deleteMcpServer, getMcpServer, listMcpServers, updateMcpServer } from "../../mcp/servers";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 import { route } from "./meta";
