@@ -247,9 +247,10 @@ function isConnectionFailure(error: unknown) {
  *
  * - Throws `McpConnectError` (a sentence) when the connection cannot be opened, or when a local server
  *   that keeps failing is within its restart delay (unless `ignoreRestartDelay`).
- * - Rethrows what `fn` throws, as it is (`connection.explain(error)` makes a sentence of it). An error that
- *   is not the server's own answer (a closed connection, a timeout, a failed HTTP request) retires the
- *   connection: calls already running on it finish, the next call opens a new one.
+ * - Rethrows what `fn` throws, as it is (`connection.explain(error)` makes a sentence of it). A request
+ *   that timed out or found the connection closed, a process that exited and a remote transport's error
+ *   retire the connection: calls already running on it end, the next call opens a new one. The server's
+ *   own error answers, and errors `fn` throws itself, leave it open.
  * - Calls may run at the same time on one connection; it is never closed under a running call, except
  *   by the server's end (the process exiting) or `closeMcpPool`.
  */

@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -37,7 +39,8 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-const isAlive = (pid: number) => {
+const isAlive = (pid: number | null) => {
+  if (pid === null) throw new Error("a local server has a process id");
   try {
     process.kill(pid, 0);
     return true;
@@ -72,7 +75,7 @@ const textOf = (result: Awaited<ReturnType<McpConnection["client"]["callTool"]>>
 const echo = (ids: { teamId: string; serverId: string }, message = "hello") =>
   withMcpConnection(ids, host, async (connection, { isReused }) => {
     const result = await connection.client.callTool({ name: "echo", arguments: { message } }, undefined, connection.requestOptions);
-    return { pid: connection.pid!, isReused, text: textOf(result) };
+    return { pid: connection.pid, isReused, text: textOf(result) };
   });
 
 const errorOf = (promise: Promise<unknown>) =>
@@ -114,7 +117,7 @@ describe("MCP pool: one long-lived process per server", () => {
       }
     });
     await new Promise((r) => setTimeout(r, 200));
-    process.kill(pid, "SIGKILL");
+    process.kill(pid!, "SIGKILL");
     await errorOf(running);
     expect(explained).toMatch(/^The process was stopped by SIGKILL before answering\./);
     await until(() => !isAlive(pid), "the killed process to be gone");
@@ -123,7 +126,7 @@ describe("MCP pool: one long-lived process per server", () => {
     expect(after).toMatchObject({ isReused: false, text: "Echo: again" });
     expect(after.pid).not.toBe(pid);
     // A server that had served calls is restarted at once (no restart delay): killed again, it comes back again.
-    process.kill(after.pid, "SIGKILL");
+    process.kill(after.pid!, "SIGKILL");
     await until(() => !isAlive(after.pid), "the second process to be gone");
     expect((await echo(ids)).pid).not.toBe(after.pid);
   });
@@ -203,6 +206,67 @@ describe("MCP pool: one long-lived process per server", () => {
     await deleteMcpServer({ ...first.ids, userId: first.owner.user.id });
     expect((await errorOf(echo(first.ids))).message).toBe("That MCP server was not found, or you do not have access to it.");
     await until(() => !isAlive(pid), "the deleted server's process to stop");
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** server-everything over Streamable HTTP on `port`, once it listens. */
+async function startHttpEverything(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [EVERYTHING, "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdio: "pipe" });
+  await new Promise<void>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error("server-everything did not start")), 15_000);
+    const onOutput = (chunk: Buffer) => {
+      if (/listening on port|running on port/i.test(chunk.toString())) {
+        clearTimeout(timer);
+        done();
+      }
+    };
+    child.stderr.on("data", onOutput);
+    child.stdout.on("data", onOutput);
+  });
+  return child;
+}
+
+async function stopChild(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once("exit", done));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+describe("MCP pool: remote servers", () => {
+  it("one HTTP session reused across calls; a server that restarted gets a new session at the next call", async () => {
+    const port = await freePort();
+    let child = await startHttpEverything(port);
+    try {
+      const owner = await createTestTeam();
+      const server = await createMcpServer({
+        teamId: owner.team.id,
+        userId: owner.user.id,
+        input: { transport: "http", name: "Remote", url: `http://127.0.0.1:${port}/mcp` },
+        host,
+      });
+      const ids = { teamId: owner.team.id, serverId: server.id };
+      expect(await echo(ids, "one")).toEqual({ pid: null, isReused: false, text: "Echo: one" });
+      expect(await echo(ids, "two")).toMatchObject({ isReused: true, text: "Echo: two" });
+      // The server restarts (its sessions are gone): the lost event stream retires the connection.
+      await stopChild(child);
+      child = await startHttpEverything(port);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await echo(ids, "three")).toMatchObject({ isReused: false, text: "Echo: three" });
+    } finally {
+      await stopChild(child);
+    }
   });
 });
 
