@@ -8,7 +8,7 @@
  *   node --conditions=react-server --import tsx scripts/serve.ts [--dev]   # HOST, PORT, TRUSTED_PROXIES, the app's settings
  *
  * SIGTERM/SIGINT: stop taking connections, let requests in flight finish (5 s at most: live timelines are
- * open event streams), close Next, exit.
+ * open event streams), close the open MCP connections (local servers are stopped), close Next, exit.
  */
 import path from "node:path";
 
@@ -19,6 +19,7 @@ process.env.NEXT_TELEMETRY_DISABLED = "1";
 
 const { env } = await import("../server/env");
 const { createAppServer } = await import("../server/http/app-server");
+const { closeMcpPoolOnShutdown } = await import("../server/mcp/pool-global");
 const { default: next } = await import("next");
 
 const dir = path.resolve(import.meta.dirname, "..");
@@ -43,7 +44,10 @@ function stop(signal: NodeJS.Signals) {
   }, 5_000);
   forced.unref();
   server.close(() => {
-    void app.close().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    void closeMcpPoolOnShutdown()
+      .catch(() => undefined)
+      .then(() => app.close())
+      .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   });
   // Idle keep-alive connections would hold close() open.
   server.closeIdleConnections();

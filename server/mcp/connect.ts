@@ -15,8 +15,9 @@ import type { McpHost } from "./host";
  * The one way to open a connection to an MCP server, with the official SDK's client: remote servers
  * through the outbound guard's fetch (Streamable HTTP first, and the older HTTP+SSE when the server
  * answers the Streamable HTTP POST like an old server does), local ones as a child process over stdio
- * with only their own environment. Every connection is short-lived: open, ask, `close()` (which ends the
- * HTTP session or stops the process). Decision: docs/decisions/035-mcp-servers.md.
+ * with only their own environment. `close()` ends the HTTP session or stops the process. The app keeps
+ * one open connection per server in ./pool.ts (`withMcpConnection`), which opens them here.
+ * Decision: docs/decisions/035-mcp-servers.md.
  */
 /** How much of a local server's stderr is kept for the error message. */
 const STDERR_TAIL_CHARS = 2_000;
@@ -30,6 +31,8 @@ export type McpConnection = {
   client: Client;
   /** The transport that answered ("http" may have fallen back to "sse"). */
   transport: McpTransport;
+  /** A local server's process id; null for a remote server. */
+  pid: number | null;
   /** Options for each request: the request timeout. */
   requestOptions: { timeout: number };
   /** A sentence for an error met while the connection was open (a refusal, the process's exit and stderr). */
@@ -94,13 +97,30 @@ class WatchedStdioTransport extends StdioClientTransport {
   }
 }
 
-async function connectClient(transport: Transport, host: McpHost) {
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
+/** What a connection reports while it is open. */
+export type McpConnectOptions = {
+  /** The server said a list changed (`notifications/{tools,resources,prompts}/list_changed`); only for lists it declares `listChanged` for. */
+  onListChanged?: (list: McpList) => void;
+};
+export type McpList = "tools" | "resources" | "prompts";
+
+async function connectClient(transport: Transport, host: McpHost, { onListChanged }: McpConnectOptions) {
+  // The SDK's own list-changed handling, told not to fetch the list itself: the caller refreshes discovery.
+  const listChanged = onListChanged
+    ? Object.fromEntries(
+        (["tools", "resources", "prompts"] as const).map((list) => [list, { autoRefresh: false, onChanged: () => onListChanged(list) }]),
+      )
+    : undefined;
+  const client = new Client(CLIENT_INFO, { capabilities: {}, listChanged });
   await client.connect(transport, { timeout: host.timeouts.connectMs });
   return client;
 }
 
-async function connectRemote(endpoint: Extract<McpEndpoint, { transport: "http" | "sse" }>, host: McpHost): Promise<McpConnection> {
+async function connectRemote(
+  endpoint: Extract<McpEndpoint, { transport: "http" | "sse" }>,
+  host: McpHost,
+  options: McpConnectOptions,
+): Promise<McpConnection> {
   const url = new URL(endpoint.url);
   let refusal: () => OutboundRefusedError | null = () => null;
   // A fresh fetchForSdk per attempt: the first refusal ends that attempt (no transport retries a refused address).
@@ -117,7 +137,7 @@ async function connectRemote(endpoint: Extract<McpEndpoint, { transport: "http" 
         ? new StreamableHTTPClientTransport(url, { fetch: guarded(), requestInit })
         : new SSEClientTransport(url, { fetch: guarded(), requestInit });
     try {
-      return await connectClient(sdkTransport, host);
+      return await connectClient(sdkTransport, host, options);
     } catch (error) {
       await sdkTransport.close().catch(() => undefined);
       throw error;
@@ -136,10 +156,14 @@ async function connectRemote(endpoint: Extract<McpEndpoint, { transport: "http" 
   } catch (error) {
     throw new McpConnectError(explain(error), { cause: error });
   }
-  return { client, transport, requestOptions: { timeout: host.timeouts.requestMs }, explain, close: () => client.close() };
+  return { client, transport, pid: null, requestOptions: { timeout: host.timeouts.requestMs }, explain, close: () => client.close() };
 }
 
-async function connectLocal(endpoint: Extract<McpEndpoint, { transport: "stdio" }>, host: McpHost): Promise<McpConnection> {
+async function connectLocal(
+  endpoint: Extract<McpEndpoint, { transport: "stdio" }>,
+  host: McpHost,
+  options: McpConnectOptions,
+): Promise<McpConnection> {
   const transport = new WatchedStdioTransport(endpoint);
   // Give the process a moment to report how it ended before the error is described.
   const settled = async () => {
@@ -149,7 +173,7 @@ async function connectLocal(endpoint: Extract<McpEndpoint, { transport: "stdio" 
     describeMcpFailure(error, { command: endpoint.command, exit: transport.exit, stderrTail: transport.stderrTail });
   let client: Client;
   try {
-    client = await connectClient(transport, host);
+    client = await connectClient(transport, host, options);
   } catch (error) {
     await settled();
     const message = explain(error);
@@ -159,6 +183,7 @@ async function connectLocal(endpoint: Extract<McpEndpoint, { transport: "stdio" 
   return {
     client,
     transport: "stdio",
+    pid: transport.pid,
     requestOptions: { timeout: host.timeouts.requestMs },
     explain,
     close: async () => {
@@ -169,12 +194,12 @@ async function connectLocal(endpoint: Extract<McpEndpoint, { transport: "stdio" 
 }
 
 /** Opens a connection (initialized, ready for requests) or throws McpConnectError with a sentence a person understands. */
-export async function connectMcp(endpoint: McpEndpoint, host: McpHost): Promise<McpConnection> {
+export async function connectMcp(endpoint: McpEndpoint, host: McpHost, options: McpConnectOptions = {}): Promise<McpConnection> {
   if (endpoint.transport === "stdio") {
     if (!host.allowsStdio) throw new McpConnectError(STDIO_OFF_MESSAGE);
-    return connectLocal(endpoint, host);
+    return connectLocal(endpoint, host, options);
   }
-  return connectRemote(endpoint, host);
+  return connectRemote(endpoint, host, options);
 }
 
 export const STDIO_OFF_MESSAGE = `Local MCP servers (a command run on this host) are off on this instance; an operator can turn them on with ${MCP_STDIO_SETTING}=on.`;

@@ -3,14 +3,16 @@ import { exposedToolNames, type McpDiscovery } from "../../shared/mcp-servers";
 import { recordAudit } from "../audit/record";
 import { db, type Prisma } from "../db/client";
 import { notFound } from "../errors";
-import { connectMcp, McpConnectError, type McpConnection } from "./connect";
+import { McpConnectError, type McpConnection } from "./connect";
 import { defaultMcpHost, type DiscoveryLimits, type McpHost } from "./host";
-import { getMcpEndpoint, getMcpServer } from "./servers";
+import type { McpRunner } from "./pool-global";
+import { getMcpServer } from "./servers";
 
 /**
  * Discovery: connect to a team's MCP server, list its tools (every page), resources, resource templates
  * and prompts, and store them with the names the model will see; or mark the server down with why.
- * Lists and schemas are capped (DISCOVERY_LIMITS in ./host.ts).
+ * Lists and schemas are capped (DISCOVERY_LIMITS in ./host.ts). The connection is the pool's
+ * (`refreshDiscovery` in ./pool.ts, which also calls this when a server says its lists changed).
  */
 class DiscoveryRefused extends Error {}
 
@@ -105,35 +107,54 @@ async function discover({ client, requestOptions }: McpConnection, slug: string,
 }
 
 /**
- * Connects to the server, lists what it offers and stores it (status "up"), or stores why it could not
- * (status "down", the last error; the last discovery is kept to show, but a down server's tools are not
- * offered). Never throws for the server's own failures: they are its status. Returns the server as shown.
+ * Lists what the server offers over `run`'s connection (the pool's) and stores it (status "up"), or
+ * stores why it could not (status "down", the last error; the last discovery is kept to show, but a down
+ * server's tools are not offered). Never throws for the server's own failures: they are its status. A
+ * failure on a connection opened before this refresh (e.g. an HTTP session the server forgot when it
+ * restarted) is tried once more on a new one. Returns the server as shown.
  */
-export async function refreshDiscovery({
-  teamId,
-  serverId,
-  userId = null,
-  host = defaultMcpHost(),
-}: {
-  teamId: string;
-  serverId: string;
-  /** Who asked (audited); null when the system refreshes (a list-changed notification, later). */
-  userId?: string | null;
-  host?: McpHost;
-}) {
-  const { slug, endpoint } = await getMcpEndpoint({ teamId, serverId });
-  let outcome: { status: "up"; discovery: McpDiscovery } | { status: "down"; error: string };
-  let connection: McpConnection | null = null;
-  try {
-    connection = await connectMcp(endpoint, host);
-    outcome = { status: "up", discovery: await discover(connection, slug, host.limits) };
-  } catch (error) {
-    const message =
-      error instanceof McpConnectError || error instanceof DiscoveryRefused ? error.message : (connection?.explain(error) ?? String(error));
-    outcome = { status: "down", error: message };
-  } finally {
-    await connection?.close().catch(() => undefined);
-  }
+export async function refreshDiscoveryOver(
+  run: McpRunner,
+  {
+    teamId,
+    serverId,
+    userId = null,
+    host = defaultMcpHost(),
+  }: {
+    teamId: string;
+    serverId: string;
+    /** Who asked (audited; a person's refresh starts even a failing local server at once); null when the system refreshes. */
+    userId?: string | null;
+    host?: McpHost;
+  },
+) {
+  const row = await db.mcpServer.findFirst({ where: { id: serverId, teamId }, select: { slug: true } });
+  if (!row) throw notFound("That MCP server");
+  const attempt = async (): Promise<
+    { status: "up"; discovery: McpDiscovery } | { status: "down"; error: string; isRetryable: boolean }
+  > => {
+    let connection: McpConnection | null = null;
+    let isReused = false;
+    try {
+      const discovery = await run(
+        { teamId, serverId },
+        host,
+        (open, use) => {
+          connection = open;
+          isReused = use.isReused;
+          return discover(open, row.slug, host.limits);
+        },
+        { isDiscovery: true, ignoreRestartDelay: userId !== null },
+      );
+      return { status: "up", discovery };
+    } catch (error) {
+      const isOwn = error instanceof McpConnectError || error instanceof DiscoveryRefused;
+      const message = isOwn ? error.message : ((connection as McpConnection | null)?.explain(error) ?? String(error));
+      return { status: "down", error: message, isRetryable: isReused && !isOwn };
+    }
+  };
+  let outcome = await attempt();
+  if (outcome.status === "down" && outcome.isRetryable) outcome = await attempt();
   const now = new Date();
   const data: Prisma.McpServerUpdateManyMutationInput =
     outcome.status === "up"

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { McpDiscovery, McpServerInput } from "~/shared/mcp-servers";
 import { db } from "~/server/db/client";
 import { connectMcp } from "~/server/mcp/connect";
-import { refreshDiscovery } from "~/server/mcp/discovery";
+import { closeMcpPool, refreshDiscovery } from "~/server/mcp/pool";
 import { mcpHostWith, type McpHost } from "~/server/mcp/host";
 import { createMcpServer, getMcpEndpoint, updateMcpServer } from "~/server/mcp/servers";
 import { NO_PRIVATE_HOSTS, parsePrivateHostList } from "~/server/security/outbound-addresses";
@@ -103,6 +103,8 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  // Refreshes keep their connection open in the pool (local servers are processes): closed here.
+  await closeMcpPool();
   await Promise.all([stop(streamable.child), stop(oldSse.child), allowing.guard.close(), strict.guard.close()]);
   await rm(folder, { recursive: true, force: true });
 });
@@ -334,6 +336,8 @@ describe("MCP servers: a server cannot blow up the row or hang a refresh", () =>
         /^The tool "[\w-]+" is described in more than 300 bytes \(its schema and description\); Longhaul refuses it, so the server was not used\.$/,
       );
     } finally {
+      // The pool keeps the last connection open through its host's guard: closed first, or closing the guard waits for it.
+      await closeMcpPool();
       await Promise.all([few.guard.close(), small.guard.close()]);
     }
     // The same server under the real caps is fine.

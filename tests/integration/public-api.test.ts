@@ -273,7 +273,49 @@ const CONTRACTS: Record<string, Contract> = {
       return { path: `/share-links/${link.id}` };
     },
   },
+  "mcp-list": { minRole: "viewer", scoped: "collection", prepare: async (t) => (await mcpServerOf(t), { path: "/mcp-servers" }) },
+  "mcp-create": {
+    minRole: "admin",
+    scoped: "collection",
+    prepare: async () => ({
+      path: "/mcp-servers",
+      body: {
+        transport: "http",
+        name: `mcp-${Math.random().toString(36).slice(2, 8)}`,
+        url: "http://93.184.215.14/mcp",
+        headers: [{ name: "Authorization", value: `Bearer ${KEY}` }],
+      },
+    }),
+  },
+  "mcp-get": { minRole: "viewer", scoped: "resource", prepare: async (t) => ({ path: `/mcp-servers/${await mcpServerOf(t)}` }) },
+  "mcp-update": {
+    minRole: "admin",
+    scoped: "resource",
+    prepare: async (t) => ({
+      path: `/mcp-servers/${await mcpServerOf(t)}`,
+      body: { name: `renamed-${Math.random().toString(36).slice(2, 8)}`, headers: [{ name: "X-Api-Key", value: KEY }] },
+    }),
+  },
+  "mcp-delete": { minRole: "admin", scoped: "resource", prepare: async (t) => ({ path: `/mcp-servers/${await mcpServerOf(t)}` }) },
+  "mcp-refresh": {
+    minRole: "admin",
+    scoped: "resource",
+    prepare: async (t) => ({ path: `/mcp-servers/${await mcpServerOf(t)}/refresh`, body: {} }),
+  },
 };
+
+/**
+ * A remote MCP server of the team, written directly: its loopback URL would be refused at creation,
+ * and under the app's defaults a refresh is refused by the outbound guard before any connection (down, with why).
+ */
+async function mcpServerOf(t: Team) {
+  const name = `mcp-${Math.random().toString(36).slice(2, 10)}`;
+  const row = await db.mcpServer.create({
+    data: { teamId: t.team.id, name, slug: name, transport: "http", url: "http://127.0.0.1:9/mcp", headerNames: [] },
+    select: { id: true },
+  });
+  return row.id;
+}
 
 async function approvalOf(t: Team) {
   const agent = await agentOf(t, {}, "running");
@@ -390,6 +432,42 @@ describe("public API contract (OpenAPI 3.1)", () => {
     expect(await db.auditLog.count({ where: { teamId: teamA.team.id, targetId: id, action: "agent.start", actorId: teamA.user.id } })).toBe(
       1,
     );
+  });
+
+  it("MCP servers: header values are write-only, fields of the other transport are refused, local ones need the operator", async () => {
+    const created = await call(teamA.tokens.admin, "POST", {
+      path: "/mcp-servers",
+      body: { transport: "http", name: "Scripted MCP", url: "http://93.184.215.14/mcp", headers: [{ name: "Authorization", value: KEY }] },
+    });
+    expect(created.status, created.text).toBe(200);
+    const id = (created.json as { id: string }).id;
+    const read = await call(teamA.tokens.viewer, "GET", { path: `/mcp-servers/${id}` });
+    expect(read.json).toMatchObject({ id, headerNames: ["Authorization"], status: "unknown", transport: "http" });
+    expect(read.text).not.toContain(KEY);
+    const row = await db.mcpServer.findUniqueOrThrow({ where: { id }, select: { headersCiphertext: true } });
+    expect(row.headersCiphertext).toMatch(/^v1\./);
+
+    const wrongKind = await call(teamA.tokens.admin, "POST", {
+      path: "/mcp-servers",
+      body: { transport: "stdio", name: "Mixed", command: "npx", url: "http://93.184.215.14/mcp" },
+    });
+    expect(wrongKind.status).toBe(422);
+    expect(wrongKind.json).toMatchObject({ error: { fieldErrors: { url: ["A local server has a command, not a URL or headers."] } } });
+    const noUrl = await call(teamA.tokens.admin, "POST", { path: "/mcp-servers", body: { transport: "http", name: "No URL" } });
+    expect(noUrl.status).toBe(422);
+    expect(Object.keys((noUrl.json as { error: { fieldErrors: object } }).error.fieldErrors)).toEqual(["url"]);
+    const patched = await call(teamA.tokens.admin, "PATCH", { path: `/mcp-servers/${id}`, body: { command: "npx" } });
+    expect(patched.status).toBe(422);
+    expect(patched.json).toMatchObject({ error: { fieldErrors: { command: ["A remote server has a URL, not a command."] } } });
+    // The test runner is an instance without LONGHAUL_MCP_STDIO=on.
+    const local = await call(teamA.tokens.admin, "POST", {
+      path: "/mcp-servers",
+      body: { transport: "stdio", name: "Local", command: "npx" },
+    });
+    expect(local.status).toBe(403);
+    expect(local.json).toMatchObject({ error: { message: expect.stringContaining("LONGHAUL_MCP_STDIO=on") } });
+    expect((await call(teamA.tokens.admin, "DELETE", { path: `/mcp-servers/${id}` })).json).toEqual({ ok: true });
+    expect(await db.mcpServer.count({ where: { id } })).toBe(0);
   });
 
   it("refuses without a token, with a bad or revoked one, and says what to do", async () => {

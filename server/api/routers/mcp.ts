@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { mcpServerInputSchema, mcpServerUpdateSchema } from "../../../shared/mcp-servers";
 import { listTeamMcpTools } from "../../mcp/agent-tools";
-import { refreshDiscovery } from "../../mcp/discovery";
+import { refreshDiscovery } from "../../mcp/pool";
 import { createMcpServer, deleteMcpServer, getMcpServer, listMcpServers, updateMcpServer } from "../../mcp/servers";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 

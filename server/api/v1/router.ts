@@ -1,6 +1,7 @@
 import "server-only";
 import { createTRPCRouter } from "../trpc";
 import { agentsApi } from "./agents";
+import { mcpApi } from "./mcp";
 import { approvalsApi, memoriesApi, providersApi, shareApi, teamApi } from "./team";
 
 /**
@@ -15,6 +16,7 @@ export const publicApiRouter = createTRPCRouter({
   approvals: approvalsApi,
   memories: memoriesApi,
   share: shareApi,
+  mcp: mcpApi,
 });
 
 export type PublicApiRouter = typeof publicApiRouter;

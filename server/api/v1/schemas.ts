@@ -258,3 +258,66 @@ export const summarizer = z.object({
 });
 
 export const summaryRestored = z.object({ seq: z.number().int(), summary: z.string() });
+
+const jsonObject = z.record(z.string(), z.unknown());
+export const mcpDiscovery = z
+  .object({
+    server: z.object({ name: z.string(), version: z.string() }).nullable().meta({ description: "What the server calls itself." }),
+    tools: z.array(
+      z.object({
+        name: z.string(),
+        exposedName: z.string().meta({ description: "The name a model sees: `mcp_<slug>_<tool>`, stable across refreshes." }),
+        title: z.string().optional(),
+        description: z.string().optional(),
+        inputSchema: jsonObject,
+        outputSchema: jsonObject.optional(),
+        annotations: jsonObject.optional().meta({ description: "The server's hints (readOnlyHint, destructiveHint, …)." }),
+      }),
+    ),
+    resources: z.array(
+      z.object({
+        uri: z.string(),
+        name: z.string(),
+        title: z.string().optional(),
+        description: z.string().optional(),
+        mimeType: z.string().optional(),
+      }),
+    ),
+    resourceTemplates: z.array(
+      z.object({ uriTemplate: z.string(), name: z.string(), description: z.string().optional(), mimeType: z.string().optional() }),
+    ),
+    prompts: z.array(
+      z.object({
+        name: z.string(),
+        title: z.string().optional(),
+        description: z.string().optional(),
+        arguments: z.array(z.object({ name: z.string(), description: z.string().optional(), required: z.boolean().optional() })).optional(),
+      }),
+    ),
+  })
+  .meta({ id: "McpDiscovery" });
+
+export const mcpServer = z
+  .object({
+    id,
+    name: z.string(),
+    slug: z.string().meta({ description: "Made from the name once and kept: the prefix of the tool names a model sees." }),
+    transport: z.enum(["http", "sse", "stdio"]),
+    url: z.string().nullable().meta({ description: "A remote server's URL; null for a local one." }),
+    headerNames: z
+      .array(z.string())
+      .meta({ description: "Names of the headers sent to a remote server; their values are never returned." }),
+    command: z.string().nullable().meta({ description: "A local server's command; null for a remote one." }),
+    args: z.array(z.string()),
+    envNames: z
+      .array(z.string())
+      .meta({ description: "Names of a local server's environment variables; their values are never returned." }),
+    status: z.enum(["unknown", "up", "down"]).meta({ description: "unknown until the first refresh; down with `lastError` saying why." }),
+    lastError: z.string().nullable(),
+    lastCheckedAt: time.nullable(),
+    discovery: mcpDiscovery.nullable().meta({ description: "What the last successful discovery found (kept while the server is down)." }),
+    discoveredAt: time.nullable(),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .meta({ id: "McpServer" });
