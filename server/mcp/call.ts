@@ -1,11 +1,11 @@
 import "server-only";
 import { db } from "../db/client";
-import { connectMcp, McpConnectError, type McpConnection } from "./connect";
+import { McpConnectError } from "./connect";
 import { defaultMcpHost, type McpHost } from "./host";
-import { getMcpEndpoint } from "./servers";
+import { withMcpConnection } from "./pool";
 
 /**
- * One call of an MCP tool: connect (or reuse the server's connection), `tools/call` with the call's time
+ * One call of an MCP tool: on the server's pooled connection (./pool.ts; opened if there is none), `tools/call` with the call's time
  * limit (progress notifications from the server restart it, up to ten times the limit in all), the
  * person's cancellation (an AbortSignal: the SDK tells the server with notifications/cancelled), and
  * progress reported as it comes. A server that cannot be reached is marked down with why (its tools are
@@ -33,6 +33,7 @@ export async function callMcpTool({
   timeoutMs,
   signal,
   onProgress,
+  replaySafe = false,
   host = defaultMcpHost(),
 }: {
   teamId: string;
@@ -43,37 +44,54 @@ export async function callMcpTool({
   timeoutMs: number;
   signal?: AbortSignal;
   onProgress?: (progress: McpProgress) => void;
+  /** The tool is read-only or idempotent: a call that failed on a reused connection (the server restarted meanwhile) is made once more on a new one. */
+  replaySafe?: boolean;
   host?: McpHost;
 }): Promise<unknown> {
-  const { endpoint } = await getMcpEndpoint({ teamId, serverId });
-  let connection: McpConnection;
+  const attempt = (isRetry: boolean) =>
+    withMcpConnection({ teamId, serverId }, host, async (connection, { isReused }) => {
+      try {
+        return await connection.client.callTool({ name: toolName, arguments: args }, undefined, {
+          timeout: timeoutMs,
+          resetTimeoutOnProgress: true,
+          maxTotalTimeout: timeoutMs * 10,
+          signal,
+          onprogress: onProgress
+            ? (p) =>
+                onProgress({
+                  progress: Number(p.progress) || 0,
+                  ...(typeof p.total === "number" ? { total: p.total } : {}),
+                  ...(typeof p.message === "string" ? { message: p.message.slice(0, 500) } : {}),
+                })
+            : undefined,
+        });
+      } catch (error) {
+        if (signal?.aborted) throw new McpCallError(String(signal.reason ?? "The call was cancelled."), "cancelled");
+        const failure = new McpCallError(
+          `The MCP server "${serverName}" did not complete the call: ${connection.explain(error)}`,
+          "failed",
+        );
+        throw isReused && replaySafe && !isRetry ? new StaleConnection(failure) : failure;
+      }
+    });
   try {
-    connection = await connectMcp(endpoint, host);
-  } catch (error) {
-    const reason = error instanceof McpConnectError ? error.message : String(error);
-    await markDown({ teamId, serverId, reason });
-    throw new McpCallError(`The MCP server "${serverName}" could not be reached: ${reason}`, "unreachable");
-  }
-  try {
-    return await connection.client.callTool({ name: toolName, arguments: args }, undefined, {
-      timeout: timeoutMs,
-      resetTimeoutOnProgress: true,
-      maxTotalTimeout: timeoutMs * 10,
-      signal,
-      onprogress: onProgress
-        ? (p) =>
-            onProgress({
-              progress: Number(p.progress) || 0,
-              ...(typeof p.total === "number" ? { total: p.total } : {}),
-              ...(typeof p.message === "string" ? { message: p.message.slice(0, 500) } : {}),
-            })
-        : undefined,
+    return await attempt(false).catch((error: unknown) => {
+      if (error instanceof StaleConnection) return attempt(true);
+      throw error;
     });
   } catch (error) {
-    if (signal?.aborted) throw new McpCallError(String(signal.reason ?? "The call was cancelled."), "cancelled");
-    throw new McpCallError(`The MCP server "${serverName}" did not complete the call: ${connection.explain(error)}`, "failed");
-  } finally {
-    await connection.close().catch(() => undefined);
+    if (error instanceof McpCallError) throw error;
+    // Not connected (McpConnectError: refused, unreachable, a local server that keeps failing), or the server was removed.
+    const reason = error instanceof McpConnectError ? error.message : error instanceof Error ? error.message : String(error);
+    if (error instanceof McpConnectError) await markDown({ teamId, serverId, reason });
+    throw new McpCallError(`The MCP server "${serverName}" could not be reached: ${reason}`, "unreachable");
+  }
+}
+
+/** A replay-safe call that failed on a reused connection: made once more on a new one. */
+class StaleConnection extends Error {
+  constructor(readonly failure: McpCallError) {
+    super(failure.message);
   }
 }
 

@@ -85,6 +85,7 @@ export async function executeMcpToolCall(call: McpToolCall, host?: McpHost): Pro
             timeoutMs: limitMs,
             signal,
             onProgress: progress.report,
+            replaySafe: tool.replaySafe,
             host,
           });
           return shapeMcpResult(raw, mcp).stored;

@@ -285,7 +285,7 @@ const { closeDatabasePool } = await import("../../server/db/raw");
 const { createAgent } = await import("../../server/agents/agents");
 const control = await import("../../server/agents/control");
 const { createMcpServer } = await import("../../server/mcp/servers");
-const { refreshDiscovery } = await import("../../server/mcp/discovery");
+const { refreshDiscovery } = await import("../../server/mcp/pool");
 
 // Model requests and faults, by agent and cycle.
 const modelFaults: Record<ModelFault, number> = {

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
-import { refreshDiscovery } from "~/server/mcp/discovery";
+import { refreshDiscovery } from "~/server/mcp/pool";
 import { createMcpServer } from "~/server/mcp/servers";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { db, Prisma } from "~/server/db/client";
 import { inngest } from "~/inngest/client";
 import { decideApproval } from "~/server/agents/control";
-import { refreshDiscovery } from "~/server/mcp/discovery";
+import { refreshDiscovery } from "~/server/mcp/pool";
 import { createMcpServer } from "~/server/mcp/servers";
 import { act, beginRun, openCycleSession, runCycle, settleApproval, settleOutcome, type ActOutcome } from "~/server/loop";
 import { agentInput } from "../factories/agent";

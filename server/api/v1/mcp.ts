@@ -33,6 +33,8 @@ const createInput = z
     command: local.shape.command.optional().meta({ description: "stdio: the command to run." }),
     args: local.shape.args.unwrap().optional(),
     env: local.shape.env.unwrap().optional().meta({ description: "stdio: environment variables of the process, on top of a minimal set." }),
+    callCostUsd: remote.shape.callCostUsd.meta({ description: 'USD per tool call, e.g. "0.01"; empty or absent: free.' }),
+    callTimeoutSeconds: remote.shape.callTimeoutSeconds.meta({ description: "Seconds one tool call may take (1–3600; default 120)." }),
   })
   .superRefine((input, ctx) => {
     const isLocal = input.transport === "stdio";

@@ -317,6 +317,11 @@ export const mcpServer = z
     lastCheckedAt: time.nullable(),
     discovery: mcpDiscovery.nullable().meta({ description: "What the last successful discovery found (kept while the server is down)." }),
     discoveredAt: time.nullable(),
+    callCostUsd: z
+      .string()
+      .nullable()
+      .meta({ description: "USD one call of any of its tools costs (reserved before, charged after in the agent's budget); null: free." }),
+    callTimeoutSeconds: z.number().int().meta({ description: "How long one tool call may take (progress from the server extends it)." }),
     createdAt: time,
     updatedAt: time,
   })
