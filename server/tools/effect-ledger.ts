@@ -26,16 +26,23 @@ export function effectKey({ agentId, cycle, callIndex }: { agentId: string; cycl
   return `${agentId}:${cycle}:${callIndex}`;
 }
 
+/** How often a long call (option `heartbeat`) says it is still running, and when a silent one counts as dead. */
+export const EFFECT_HEARTBEAT_MS = 2_000;
+export const EFFECT_HEARTBEAT_STALE_MS = 10_000;
+
 export async function performEffect(
   call: { agentId: string; teamId: string; cycle: number; callIndex: number; toolName: string; args: unknown },
   execute: (idempotencyKey: string) => Promise<unknown>,
   {
     replaySafe = false,
-    inFlightWaitMs = IN_FLIGHT_WAIT_MS,
+    heartbeat = false,
   }: {
     replaySafe?: boolean;
-    /** How long a retried copy waits for a receipt: longer than the call's own time limit (IN_FLIGHT_WAIT_MS for built-in tools). */
-    inFlightWaitMs?: number;
+    /**
+     * A call that may take long (an MCP tool: minutes): while it runs its key's `heartbeatAt` is renewed,
+     * and a retried copy waits for the receipt only while that heartbeat is fresh, not for a fixed time.
+     */
+    heartbeat?: boolean;
   } = {},
 ): Promise<EffectOutcome> {
   const idempotencyKey = effectKey(call);
@@ -43,12 +50,19 @@ export async function performEffect(
   const isFirstAttempt = await claimEffectKey(direct, { ...call, idempotencyKey });
   if (!isFirstAttempt) {
     // The key exists: an earlier attempt made (or is still making) this call. A copy of the step that
-    // overlaps one still running waits a while for its receipt before calling the outcome unknown.
+    // overlaps one still running waits for its receipt while that attempt may be alive (IN_FLIGHT_WAIT_MS
+    // after it began, or while its heartbeat is fresh) before calling the outcome unknown.
     const read = () =>
-      db.toolEffect.findUniqueOrThrow({ where: { idempotencyKey }, select: { status: true, result: true, error: true, createdAt: true } });
+      db.toolEffect.findUniqueOrThrow({
+        where: { idempotencyKey },
+        select: { status: true, result: true, error: true, createdAt: true, heartbeatAt: true },
+      });
+    const mayBeRunning = (p: { createdAt: Date; heartbeatAt: Date | null }) =>
+      heartbeat
+        ? Date.now() - (p.heartbeatAt ?? p.createdAt).getTime() < EFFECT_HEARTBEAT_STALE_MS
+        : Date.now() < p.createdAt.getTime() + IN_FLIGHT_WAIT_MS;
     let previous = await read();
-    const deadline = previous.createdAt.getTime() + inFlightWaitMs;
-    while (previous.status === "started" && Date.now() < deadline) {
+    while (previous.status === "started" && mayBeRunning(previous)) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       previous = await read();
     }
@@ -57,6 +71,13 @@ export async function performEffect(
     if (!replaySafe) return { status: "unknown", isReplay: true };
     // The attempt died mid-call; doing it again is safe for this tool and tells us the outcome.
   }
+  const beat = heartbeat
+    ? setInterval(() => {
+        void db.toolEffect
+          .updateMany({ where: { idempotencyKey, status: "started" }, data: { heartbeatAt: new Date() } })
+          .catch(() => undefined);
+      }, EFFECT_HEARTBEAT_MS)
+    : null;
   try {
     const result = await execute(idempotencyKey);
     await writeEffectReceipt(direct, { idempotencyKey, result });
@@ -68,5 +89,7 @@ export async function performEffect(
       data: { status: "failed", error: message, completedAt: new Date() },
     });
     return { status: "failed", error: message, isReplay: false };
+  } finally {
+    if (beat) clearInterval(beat);
   }
 }

@@ -93,8 +93,8 @@ export async function executeMcpToolCall(call: McpToolCall, host?: McpHost): Pro
           await progress.flushed();
         }
       }),
-    // Progress may extend a call to ten times its limit (callMcpTool's maxTotalTimeout).
-    { replaySafe: tool.replaySafe, inFlightWaitMs: limitMs * 10 + 5_000 },
+    // A call may run for minutes (progress extends its limit up to ten times): it keeps a heartbeat on its key instead.
+    { replaySafe: tool.replaySafe, heartbeat: true },
   );
   const withCharge = <T extends ToolCallOutcome>(o: T): T => (charge ? { ...o, charge } : o);
   if (outcome.status !== "succeeded") return withCharge(outcome);

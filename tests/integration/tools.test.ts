@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, Prisma } from "~/server/db/client";
-import { effectKey, IN_FLIGHT_WAIT_MS, performEffect } from "~/server/tools/effect-ledger";
+import { EFFECT_HEARTBEAT_STALE_MS, effectKey, IN_FLIGHT_WAIT_MS, performEffect } from "~/server/tools/effect-ledger";
 import { executeToolCall } from "~/server/tools/execute-tool";
 import { TOOL_CATALOG } from "~/shared/tool-catalog";
 import { listTools, parseToolCall, toolsForModel } from "~/server/tools";
@@ -42,7 +42,7 @@ async function newAgent(
   tools?: { name: string; enabled: boolean; approval: "never" | "always" | "first_time"; allowedHosts?: string[] }[],
 ) {
   const { caller, team } = await createTestTeam();
-  const agent = await caller.agent.create(agentInput(tools ? { tools: tools as never } : {}));
+  const agent = await caller.agent.create(agentInput(tools ? { tools } : {}));
   return { agentId: agent.id, teamId: team.id };
 }
 
@@ -109,6 +109,46 @@ describe("effect ledger", () => {
     expect(outcome).toEqual({ status: "unknown", isReplay: true });
     expect(calls).toBe(0);
   });
+
+  it("a long call keeps a heartbeat: an overlapping copy waits for its receipt while it beats (past the fixed wait), and calls it unknown soon after it stops", async () => {
+    const ids = await newAgent();
+    const slow = { ...ids, cycle: 11, callIndex: 0, toolName: "mcp_x_slow", args: {} };
+    let calls = 0;
+    // The first attempt runs longer than IN_FLIGHT_WAIT_MS, renewing its heartbeat; its key is made to look old.
+    const first = performEffect(
+      slow,
+      async () => {
+        calls++;
+        await db.toolEffect.updateMany({
+          where: { idempotencyKey: effectKey(slow) },
+          data: { createdAt: new Date(Date.now() - IN_FLIGHT_WAIT_MS - 1000) },
+        });
+        await new Promise((r) => setTimeout(r, EFFECT_HEARTBEAT_STALE_MS + 2_000));
+        return { done: true };
+      },
+      { heartbeat: true },
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const second = await performEffect(slow, async () => ++calls, { heartbeat: true });
+    expect(second).toEqual({ status: "succeeded", result: { done: true }, isReplay: true });
+    expect(await first).toMatchObject({ status: "succeeded", isReplay: false });
+    expect(calls).toBe(1);
+    // A key whose heartbeat stopped (the attempt died) is unknown as soon as the heartbeat is stale.
+    const dead = { ...ids, cycle: 12, callIndex: 0, toolName: "mcp_x_slow", args: {} };
+    await db.toolEffect.create({
+      data: {
+        ...ids,
+        idempotencyKey: effectKey(dead),
+        toolName: dead.toolName,
+        args: {},
+        heartbeatAt: new Date(Date.now() - EFFECT_HEARTBEAT_STALE_MS - 500),
+      },
+    });
+    const started = Date.now();
+    expect(await performEffect(dead, async () => ++calls, { heartbeat: true })).toEqual({ status: "unknown", isReplay: true });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(calls).toBe(1);
+  }, 40_000);
 
   it("runs a replay-safe built-in again when its previous attempt died mid-call: the outcome is known and the effect happens once", async () => {
     const ids = await newAgent();
