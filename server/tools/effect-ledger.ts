@@ -71,13 +71,12 @@ export async function performEffect(
     if (!replaySafe) return { status: "unknown", isReplay: true };
     // The attempt died mid-call; doing it again is safe for this tool and tells us the outcome.
   }
-  const beat = heartbeat
-    ? setInterval(() => {
-        void db.toolEffect
-          .updateMany({ where: { idempotencyKey, status: "started" }, data: { heartbeatAt: new Date() } })
-          .catch(() => undefined);
-      }, EFFECT_HEARTBEAT_MS)
-    : null;
+  const renew = () =>
+    void db.toolEffect
+      .updateMany({ where: { idempotencyKey, status: "started" }, data: { heartbeatAt: new Date() } })
+      .catch(() => undefined);
+  if (heartbeat) renew();
+  const beat = heartbeat ? setInterval(renew, EFFECT_HEARTBEAT_MS) : null;
   try {
     const result = await execute(idempotencyKey);
     await writeEffectReceipt(direct, { idempotencyKey, result });
