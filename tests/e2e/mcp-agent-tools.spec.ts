@@ -124,6 +124,17 @@ async function trpc<T>(request: APIRequestContext, path: string, input: unknown)
   return body.result.data.json;
 }
 
+/** A part of the page with a margin around it (an element's own screenshot cuts its ring off). */
+async function photographPart(page: Page, part: Locator, name: string) {
+  const box = (await part.boundingBox())!;
+  const scrollY = await page.evaluate(() => window.scrollY);
+  const margin = 12;
+  const x = Math.max(0, box.x - margin);
+  const width = Math.min(page.viewportSize()!.width - x, box.width + 2 * margin);
+  const clip = { x, y: Math.max(0, box.y + scrollY - margin), width, height: box.height + 2 * margin };
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true, clip, animations: "disabled" });
+}
+
 const toolRow = (scope: Page | Locator, name: string) => scope.locator(`[data-testid="mcp-agent-tool"][data-name="${name}"]`);
 
 test("an owner sets an agent's MCP tools, a viewer reads them, MCP results show on the timeline, an unknown outcome is marked done", async ({
@@ -192,10 +203,10 @@ test("an owner sets an agent's MCP tools, a viewer reads them, MCP results show 
   await search.getByText("Input schema").click();
   await expect(search.getByTestId("mcp-tool-schema")).toContainText('"query"');
   await expect(page.locator("[data-sonner-toast]")).toHaveCount(0, { timeout: 15_000 });
-  await section.screenshot({ path: `${SHOTS}/agent-mcp-tools.png`, animations: "disabled" });
+  await photographPart(page, section, "agent-mcp-tools");
   await page.emulateMedia({ colorScheme: "dark" });
   await page.setViewportSize({ width: 390, height: 844 });
-  await section.screenshot({ path: `${SHOTS}/agent-mcp-tools-phone-dark.png`, animations: "disabled" });
+  await photographPart(page, section, "agent-mcp-tools-phone-dark");
   await page.emulateMedia({ colorScheme: "light" });
   await page.setViewportSize({ width: 1366, height: 900 });
 
@@ -329,6 +340,7 @@ test("an owner sets an agent's MCP tools, a viewer reads them, MCP results show 
   await expect(sharedFirst.getByTestId("mcp-progress")).toContainText("3 of 4");
   await expect(shared.locator('[data-testid="shared-cycle"][data-cycle="2"]')).toContainText("Outcome unknown");
   expect(await shared.content()).not.toContain(result.mcp.serverId);
+  await shared.screenshot({ path: `${SHOTS}/share-mcp-result.png`, fullPage: true, animations: "disabled" });
   await visitor.close();
 
   // The inbox: the unknown outcome, settled as done.

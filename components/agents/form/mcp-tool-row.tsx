@@ -100,13 +100,12 @@ function Description({ text }: { text: string }) {
   return (
     <details className="group text-zinc-600 dark:text-zinc-400">
       <summary className="cursor-pointer list-none [&::-webkit-details-marker]:hidden">
-        <span className="line-clamp-2 break-words group-open:hidden">{text}</span>
+        <span className="line-clamp-2 break-words whitespace-pre-wrap group-open:line-clamp-none">{text}</span>
         <span className="text-brand-700 dark:text-brand-400 text-xs font-medium">
           <span className="group-open:hidden">Show the whole description</span>
           <span className="hidden group-open:inline">Show less</span>
         </span>
       </summary>
-      <p className="mt-1 break-words whitespace-pre-wrap">{text}</p>
     </details>
   );
 }
