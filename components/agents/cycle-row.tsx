@@ -3,7 +3,9 @@
 import { clsx } from "clsx";
 import { memo, type Ref } from "react";
 import type { TimelineEvent } from "~/server/agents/timeline";
+import { readMcpProgress, readMcpResult, UNKNOWN_OUTCOME_STATUS, UNKNOWN_OUTCOME_TEXT, type McpToolProgress } from "~/shared/mcp-results";
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
+import { latestProgress, McpProgressLine, McpResult } from "./mcp-result";
 import { SummaryEvent } from "./summary-event";
 
 type ThoughtPayload = {
@@ -63,7 +65,12 @@ export const CycleRow = memo(function CycleRow({
   const tokens = events.reduce((n, e) => n + e.tokensIn + e.tokensOut, 0);
   const cost = events.reduce((n, e) => n + Number(e.costUsd), 0);
   const duration = thought?.durationMs ?? null;
-  const other = events.filter((e) => !["thought", "tool_call", "tool_result"].includes(e.type));
+  const mcpResult = result ? readMcpResult(rp.result) : null;
+  // An MCP call's progress (observations while it ran): shown as a line per call, not as raw events.
+  const progress = events
+    .flatMap((e) => (e.type === "observation" ? [readMcpProgress(e.payload)] : []))
+    .filter((p): p is McpToolProgress => p !== null);
+  const other = events.filter((e) => !["thought", "tool_call", "tool_result"].includes(e.type) && !isProgressEvent(e));
   return (
     <li
       ref={measureRef}
@@ -83,11 +90,19 @@ export const CycleRow = memo(function CycleRow({
             <span
               className={clsx(
                 "text-xs",
-                rp.status === "refused" ? "font-medium text-red-700 dark:text-red-300" : "text-zinc-500 dark:text-zinc-400",
+                rp.status === "refused" || mcpResult?.isError
+                  ? "font-medium text-red-700 dark:text-red-300"
+                  : rp.status === UNKNOWN_OUTCOME_STATUS
+                    ? "font-medium text-amber-700 dark:text-amber-300"
+                    : "text-zinc-500 dark:text-zinc-400",
               )}
               data-testid="cycle-result"
             >
               {resultLabel}
+            </span>
+          ) : progress.length > 0 ? (
+            <span className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="cycle-result">
+              in progress
             </span>
           ) : null}
           <span className="ml-auto flex flex-wrap gap-x-3 text-xs text-zinc-500 tabular-nums dark:text-zinc-400">
@@ -125,12 +140,32 @@ export const CycleRow = memo(function CycleRow({
                 <pre className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">{`${cp.name ?? ""} ${pretty(cp.arguments)}`}</pre>
               </section>
             ) : null}
+            {progress.length > 0 ? (
+              <section className="space-y-2">
+                <h3 className="text-xs font-semibold text-zinc-500 uppercase">Progress</h3>
+                {latestProgress(progress).map(({ progress: p, updates }) => (
+                  <McpProgressLine key={p.name} progress={p} updates={updates} />
+                ))}
+              </section>
+            ) : null}
             {result ? (
-              <section>
+              <section data-testid="cycle-tool-result">
                 <h3 className="text-xs font-semibold text-zinc-500 uppercase">Result: {resultLabel}</h3>
-                <pre className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">
-                  {rp.error ?? pretty(rp.result)}
-                </pre>
+                {rp.status === UNKNOWN_OUTCOME_STATUS ? (
+                  <p className="mt-1 text-sm text-amber-800 dark:text-amber-300" data-testid="cycle-outcome-unknown">
+                    {UNKNOWN_OUTCOME_TEXT}
+                  </p>
+                ) : null}
+                {mcpResult ? (
+                  <div className="mt-1 space-y-1">
+                    <McpResult result={mcpResult} />
+                    {rp.error ? <p className="text-sm break-words text-red-700 dark:text-red-300">{rp.error}</p> : null}
+                  </div>
+                ) : rp.status === UNKNOWN_OUTCOME_STATUS && rp.result === undefined && !rp.error ? null : (
+                  <pre className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">
+                    {rp.error ?? pretty(rp.result)}
+                  </pre>
+                )}
               </section>
             ) : null}
             {tp.recalled || tp.memory ? <RecalledMemories thought={tp} /> : null}
@@ -208,7 +243,12 @@ function RecalledMemories({ thought }: { thought: ThoughtPayload }) {
  */
 function resultLabelOf(payload: { status?: string; reason?: string }): string | null {
   if (!payload.status) return null;
+  if (payload.status === UNKNOWN_OUTCOME_STATUS) return "outcome unknown";
   return payload.status === "refused" && payload.reason ? `refused: ${payload.reason}` : payload.status;
+}
+
+function isProgressEvent(event: TimelineEvent): boolean {
+  return event.type === "observation" && readMcpProgress(event.payload) !== null;
 }
 
 function pretty(value: unknown): string {

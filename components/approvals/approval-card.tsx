@@ -7,7 +7,8 @@ import { Alert } from "../ui/alert";
 import { Field, Input, Textarea } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { KIND_HINTS, KIND_LABELS, KindBadge } from "./approval-kind";
-import type { Decision, Draft, ItemError, PendingApproval } from "./types";
+import { OutcomeChoices, useMcpServerName } from "./outcome-choices";
+import type { Choice, Decision, Draft, ItemError, PendingApproval } from "./types";
 
 export const COMMENT_MAX = 2000;
 export const ANSWER_MAX = 10_000;
@@ -56,10 +57,10 @@ export function ApprovalCard({
   draft: Draft;
   error: ItemError | null;
   isSelected: boolean;
-  pendingDecision: Decision | null;
+  pendingDecision: Choice | null;
   onSelect: () => void;
   onDraftChange: (patch: Partial<Draft>) => void;
-  onDecide: (decision: Decision) => void;
+  onDecide: (choice: Choice) => void;
   onDismiss: () => void;
   onLeaveField: () => void;
 }) {
@@ -71,6 +72,8 @@ export function ApprovalCard({
   const hasArgs = item.toolArgs !== null && item.toolArgs !== undefined;
   const argsText = hasArgs ? JSON.stringify(item.toolArgs, null, 2) : "";
   const subject = subjectOf(item);
+  const isOutcome = item.kind === "outcome";
+  const serverName = useMcpServerName(isOutcome ? item.toolName : null);
 
   const onFieldKeyDown = (decision: Decision) => (event: React.KeyboardEvent) => {
     if (isSubmitChord(event)) {
@@ -159,6 +162,11 @@ export function ApprovalCard({
             <code className="font-mono text-sm font-medium tracking-normal break-all text-zinc-900 normal-case dark:text-zinc-100">
               {item.toolName}
             </code>
+            {serverName ? (
+              <span className="ml-2 font-normal tracking-normal normal-case" data-testid="approval-server">
+                on the MCP server <span className="font-medium text-zinc-900 dark:text-zinc-100">{serverName}</span>
+              </span>
+            ) : null}
           </h3>
           {isQuestion && question !== null && hasArgs ? (
             <details className="text-sm">
@@ -196,7 +204,7 @@ export function ApprovalCard({
           id={ids.comment}
           label="Comment (optional)"
           error={error?.comment}
-          hint="Kept with your decision. Ctrl+Enter (⌘+Enter) here rejects."
+          hint={`Kept with your decision. Ctrl+Enter (⌘+Enter) here ${isOutcome ? "skips" : "rejects"}.`}
         >
           <Input
             id={ids.comment}
@@ -220,33 +228,42 @@ export function ApprovalCard({
           </Alert>
         ) : null}
 
-        <div className="flex flex-wrap items-center gap-2">
-          <Button
-            type="button"
-            variant="secondary"
-            className="disabled:opacity-50"
-            disabled={isBusy || isGone}
-            isLoading={pendingDecision === "rejected"}
-            aria-label={`Reject ${subject}`}
-            aria-describedby={ids.hint}
-            onClick={() => onDecide("rejected")}
-          >
-            Reject
-          </Button>
-          <Button
-            type="button"
-            disabled={isBusy || isGone}
-            isLoading={pendingDecision === "approved"}
-            aria-label={isQuestion ? `Send answer to ${item.agent.name}` : `Approve ${subject}`}
-            aria-describedby={ids.hint}
-            onClick={() => onDecide("approved")}
-          >
-            {isQuestion ? "Send answer" : "Approve"}
-          </Button>
-          <p id={ids.hint} className="min-w-0 basis-full text-xs text-zinc-500 sm:grow sm:basis-0 dark:text-zinc-400">
-            {KIND_HINTS[item.kind]}
-          </p>
-        </div>
+        {isOutcome ? (
+          <div className="space-y-2">
+            <OutcomeChoices item={item} subject={subject} pending={pendingDecision} isDisabled={isGone} onChoose={onDecide} />
+            <p id={ids.hint} className="text-xs text-zinc-500 dark:text-zinc-400">
+              {KIND_HINTS[item.kind]}
+            </p>
+          </div>
+        ) : (
+          <div className="flex flex-wrap items-center gap-2">
+            <Button
+              type="button"
+              variant="secondary"
+              className="disabled:opacity-50"
+              disabled={isBusy || isGone}
+              isLoading={pendingDecision === "rejected"}
+              aria-label={`Reject ${subject}`}
+              aria-describedby={ids.hint}
+              onClick={() => onDecide("rejected")}
+            >
+              Reject
+            </Button>
+            <Button
+              type="button"
+              disabled={isBusy || isGone}
+              isLoading={pendingDecision === "approved"}
+              aria-label={isQuestion ? `Send answer to ${item.agent.name}` : `Approve ${subject}`}
+              aria-describedby={ids.hint}
+              onClick={() => onDecide("approved")}
+            >
+              {isQuestion ? "Send answer" : "Approve"}
+            </Button>
+            <p id={ids.hint} className="min-w-0 basis-full text-xs text-zinc-500 sm:grow sm:basis-0 dark:text-zinc-400">
+              {KIND_HINTS[item.kind]}
+            </p>
+          </div>
+        )}
       </div>
     </article>
   );

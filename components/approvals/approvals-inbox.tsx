@@ -11,7 +11,8 @@ import { SkeletonGroup } from "../ui/skeleton";
 import { useNow } from "../ui/use-now";
 import { ApprovalCard, domIds } from "./approval-card";
 import { RecentDecisions } from "./recent-decisions";
-import { EMPTY_DRAFT, type Decision, type Draft, type ItemError, type PendingApproval } from "./types";
+import { retryButtonId } from "./outcome-choices";
+import { EMPTY_DRAFT, type Choice, type Decision, type Draft, type ItemError, type PendingApproval } from "./types";
 import { toast } from "sonner";
 
 const POLL_MS = 5_000;
@@ -27,9 +28,13 @@ function without<T>(record: Record<string, T>, id: string): Record<string, T> {
   return rest;
 }
 
-function successMessage(item: PendingApproval, decision: Decision): string {
+function successMessage(item: PendingApproval, choice: Choice): string {
   const agent = item.agent.name;
-  if (decision === "rejected") {
+  if (choice === "retry") return `${agent} will call ${item.toolName ?? "the tool"} again.`;
+  if (choice === "done") return `Marked ${item.toolName ?? "the call"} done for ${agent}.`;
+  if (choice === "rejected" && item.kind === "outcome")
+    return `Skipped ${item.toolName ?? "the call"} for ${agent}: it is told it was not done.`;
+  if (choice === "rejected") {
     if (item.kind === "budget" || item.kind === "stuck") return `Rejected: ${agent} will stop.`;
     if (item.kind === "question") return `Rejected ${agent}'s question.`;
     return `Rejected ${item.toolName ?? "the call"} for ${agent}.`;
@@ -50,7 +55,7 @@ export function ApprovalsInbox() {
 
   const [drafts, setDrafts] = useState<Record<string, Draft>>({});
   const [errors, setErrors] = useState<Record<string, ItemError>>({});
-  const [inFlight, setInFlight] = useState<Record<string, Decision>>({});
+  const [inFlight, setInFlight] = useState<Record<string, Choice>>({});
   // The same, updated at once: a key pressed twice before the next render must not send twice.
   const sending = useRef(new Set<string>());
   // Decided here: hidden at once, even if a poll that started before the decision still lists them.
@@ -82,8 +87,11 @@ export function ApprovalsInbox() {
     focusCard(next.id);
   }
 
-  async function submit(item: PendingApproval, decision: Decision) {
+  async function submit(item: PendingApproval, choice: Choice) {
     if (sending.current.has(item.id) || gone[item.id]) return;
+    // An unknown outcome is approved as "retry" or "done" (its own buttons), never by a bare approve.
+    if (item.kind === "outcome" && choice === "approved") return;
+    const decision: Decision = choice === "rejected" ? "rejected" : "approved";
     const ids = domIds(item.id);
     const draft = drafts[item.id] ?? EMPTY_DRAFT;
     const comment = draft.comment.trim();
@@ -95,19 +103,24 @@ export function ApprovalsInbox() {
     }
     setErrors((e) => without(e, item.id));
     sending.current.add(item.id);
-    setInFlight((f) => ({ ...f, [item.id]: decision }));
+    setInFlight((f) => ({ ...f, [item.id]: choice }));
     try {
       await decide.mutateAsync({
         approvalId: item.id,
         decision,
         comment: comment || undefined,
-        answer: item.kind === "question" && decision === "approved" ? answer : undefined,
+        answer:
+          item.kind === "question" && decision === "approved"
+            ? answer
+            : item.kind === "outcome" && (choice === "retry" || choice === "done")
+              ? choice
+              : undefined,
       });
       selectAfterRemoving(item.id);
       setDecided((d) => ({ ...d, [item.id]: true }));
       setDrafts((d) => without(d, item.id));
-      setStatus(successMessage(item, decision));
-      toast.success(successMessage(item, decision));
+      setStatus(successMessage(item, choice));
+      toast.success(successMessage(item, choice));
     } catch (error) {
       const fieldErrors = readFieldErrors(error);
       const code = (error as { data?: { code?: string } | null }).data?.code;
@@ -164,6 +177,7 @@ export function ApprovalsInbox() {
       } else if (event.key === "a") {
         event.preventDefault();
         if (selected.kind === "question") document.getElementById(ids.answer)?.focus();
+        else if (selected.kind === "outcome") document.getElementById(retryButtonId(selected.id))?.focus();
         else void submit(selected, "approved");
       } else if (event.key === "r") {
         event.preventDefault();
@@ -225,8 +239,8 @@ export function ApprovalsInbox() {
           {items.length === 0 ? (
             <EmptyState size="xl" titleAs="h2" title="Nothing is waiting for you" data-testid="approvals-empty">
               <p className="mx-auto max-w-md">
-                When an agent holds a tool call, asks a question, reaches its soft budget limit or gets stuck, it shows up here within a few
-                seconds.
+                When an agent holds a tool call, asks a question, reaches its soft budget limit, gets stuck or cannot tell whether a call
+                happened, it shows up here within a few seconds.
               </p>
             </EmptyState>
           ) : (
@@ -280,10 +294,10 @@ function ShortcutLegend() {
           <Key>j</Key>/<Key>k</Key> next/previous
         </li>
         <li>
-          <Key>a</Key> approve (or answer)
+          <Key>a</Key> approve (or answer, or choose)
         </li>
         <li>
-          <Key>r</Key> reject comment
+          <Key>r</Key> reject (or skip) comment
         </li>
         <li>
           <Key>Ctrl</Key>+<Key>Enter</Key> send from a text box

@@ -19,6 +19,8 @@ const OUTCOME_TONES: Record<RecentApproval["status"], BadgeTone> = {
 };
 
 function outcomeLabel(item: RecentApproval): string {
+  if (item.kind === "outcome" && item.status === "approved") return item.answer === "done" ? "Marked done" : "Retried";
+  if (item.kind === "outcome" && item.status === "rejected") return "Skipped";
   if (item.status === "approved") return item.kind === "question" ? "Answered" : "Approved";
   if (item.status === "rejected") return "Rejected";
   if (item.status === "expired") return "Timed out";
@@ -80,7 +82,7 @@ export function RecentDecisions({ now }: { now: number }) {
                   ) : null}
                 </span>
               </div>
-              {item.answer ? (
+              {item.answer && item.kind !== "outcome" ? (
                 <p className="break-words whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">
                   <span className="font-medium">Answer:</span> {item.answer}
                 </p>

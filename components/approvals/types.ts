@@ -1,5 +1,6 @@
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "~/server/api/root";
+import type { OutcomeResolution } from "~/shared/tool-catalog";
 
 type RouterOutputs = inferRouterOutputs<AppRouter>;
 
@@ -7,6 +8,8 @@ export type PendingApproval = RouterOutputs["approval"]["listPending"][number];
 export type RecentApproval = RouterOutputs["approval"]["listRecent"][number];
 export type ApprovalKind = PendingApproval["kind"];
 export type Decision = "approved" | "rejected";
+/** A decision, or for a call whose outcome is unknown, how it is approved: called again or marked done. */
+export type Choice = Decision | OutcomeResolution;
 
 /** What a person has typed for one approval; kept by approval id so a refresh never loses it. */
 export type Draft = { comment: string; answer: string };

@@ -9,7 +9,7 @@ import { Alert } from "../ui/alert";
 import { Badge, type BadgeTone } from "../ui/badge";
 import { Button } from "../ui/button";
 import { ConfirmButton } from "../ui/confirm";
-import { formatAbsolute, formatRelative } from "../ui/format";
+import { formatAbsolute, formatPrice, formatRelative } from "../ui/format";
 import { CARD } from "../ui/panel";
 import { useTRPC } from "../trpc/react";
 import { McpDiscoveryLists } from "./mcp-discovery";
@@ -106,6 +106,14 @@ export function McpServerCard({ server, canManage, now }: { server: McpServer; c
         </Detail>
         <Detail term="Tool names">
           <span className="font-mono text-xs">mcp_{server.slug}_…</span>
+        </Detail>
+        <Detail term="Price per call">
+          <span data-testid="mcp-server-price">
+            {server.callCostUsd && Number(server.callCostUsd) > 0 ? formatPrice(Number(server.callCostUsd)) : "free"}
+          </span>
+        </Detail>
+        <Detail term="Time limit per call">
+          <span data-testid="mcp-server-timeout">{server.callTimeoutSeconds.toLocaleString("en-US")} s</span>
         </Detail>
       </dl>
       {server.discovery ? (

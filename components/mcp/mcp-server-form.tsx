@@ -26,6 +26,8 @@ type Values = {
   command: string;
   args: string;
   env: string;
+  callCostUsd: string;
+  callTimeoutSeconds: string;
 };
 const EMPTY: Values = {
   transport: "http",
@@ -36,6 +38,8 @@ const EMPTY: Values = {
   command: "",
   args: "",
   env: "",
+  callCostUsd: "",
+  callTimeoutSeconds: "120",
 };
 
 const lines = (text: string) =>
@@ -44,17 +48,21 @@ const lines = (text: string) =>
     .map((line) => line.trim())
     .filter((line) => line !== "");
 
-/** What the form sends: a header only when a value was typed; arguments one per line; variables NAME=value per line. */
+/**
+ * What the form sends: a header only when a value was typed; arguments one per line; variables NAME=value
+ * per line; the price and time limit of a call as typed (the schema explains a bad one).
+ */
 function inputOf(values: Values) {
+  const call = { callCostUsd: values.callCostUsd, callTimeoutSeconds: values.callTimeoutSeconds };
   if (values.transport === "stdio") {
     const env = lines(values.env).map((line) => {
       const at = line.indexOf("=");
       return at < 0 ? { name: line, value: "" } : { name: line.slice(0, at), value: line.slice(at + 1) };
     });
-    return { transport: values.transport, name: values.name, command: values.command, args: lines(values.args), env };
+    return { transport: values.transport, name: values.name, command: values.command, args: lines(values.args), env, ...call };
   }
   const headers = values.headerValue !== "" ? [{ name: values.headerName, value: values.headerValue }] : [];
-  return { transport: values.transport, name: values.name, url: values.url, headers };
+  return { transport: values.transport, name: values.name, url: values.url, headers, ...call };
 }
 
 /** Adding a server; a field's message is the first one for it or any of its rows ("headers.0.name"). */
@@ -200,6 +208,37 @@ export function McpServerForm({ onDone }: { onDone: () => void }) {
             </Field>
           </>
         )}
+        <Field
+          id="mcp-call-cost"
+          label="Price per call (USD)"
+          error={errorFor("callCostUsd")}
+          hint="Optional: what one call of any of its tools costs, counted against an agent's budget. Empty: free."
+        >
+          <Input
+            id="mcp-call-cost"
+            inputMode="decimal"
+            autoComplete="off"
+            placeholder="0.01"
+            value={values.callCostUsd}
+            invalid={!!errorFor("callCostUsd")}
+            onChange={(e) => set("callCostUsd", e.target.value)}
+          />
+        </Field>
+        <Field
+          id="mcp-call-timeout"
+          label="Time limit per call (seconds)"
+          error={errorFor("callTimeoutSeconds")}
+          hint="How long one call of its tools may take before it is given up: 1 to 3,600 seconds."
+        >
+          <Input
+            id="mcp-call-timeout"
+            inputMode="numeric"
+            autoComplete="off"
+            value={values.callTimeoutSeconds}
+            invalid={!!errorFor("callTimeoutSeconds")}
+            onChange={(e) => set("callTimeoutSeconds", e.target.value)}
+          />
+        </Field>
       </div>
       <div className="flex flex-wrap gap-2">
         <Button type="submit" isLoading={create.isPending}>

@@ -1,5 +1,7 @@
 import { clsx } from "clsx";
 import { REDACTED, type SharedEvent } from "~/server/sharing/redact";
+import { UNKNOWN_OUTCOME_STATUS, UNKNOWN_OUTCOME_TEXT } from "~/shared/mcp-results";
+import { McpProgressLine, McpResult } from "../agents/mcp-result";
 import { STATUS_LABELS } from "../agents/status-badge";
 
 /** Long tool output is cut on the page (the full text is the team's, on the agent page). */
@@ -81,7 +83,8 @@ function EventBody({ event }: { event: SharedEvent }) {
         </div>
       );
     case "tool_result": {
-      const isOk = event.status === "succeeded";
+      const isOk = event.status === "succeeded" && !event.mcpResult?.isError;
+      const isUnknown = event.status === UNKNOWN_OUTCOME_STATUS;
       return (
         <div>
           <p className={LABEL}>
@@ -91,16 +94,24 @@ function EventBody({ event }: { event: SharedEvent }) {
                 "ml-1 rounded px-1.5 py-0.5 text-[11px] normal-case",
                 isOk
                   ? "bg-emerald-50 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300"
-                  : "bg-red-50 text-red-800 dark:bg-red-950 dark:text-red-300",
+                  : isUnknown
+                    ? "bg-amber-50 text-amber-800 dark:bg-amber-950 dark:text-amber-300"
+                    : "bg-red-50 text-red-800 dark:bg-red-950 dark:text-red-300",
               )}
             >
-              {event.status}
+              {isUnknown ? "outcome unknown" : event.status}
             </span>
           </p>
+          {isUnknown ? <p className="mt-1 text-sm text-amber-800 dark:text-amber-300">{UNKNOWN_OUTCOME_TEXT}</p> : null}
           {event.result === REDACTED || event.error === REDACTED ? (
             <Hidden what="The result is" />
           ) : (
             <>
+              {event.mcpResult ? (
+                <div className="mt-1">
+                  <McpResult result={event.mcpResult} />
+                </div>
+              ) : null}
               {event.result !== null && event.result !== undefined ? (
                 <Code>{typeof event.result === "string" ? event.result : JSON.stringify(event.result, null, 2)}</Code>
               ) : null}
@@ -110,6 +121,29 @@ function EventBody({ event }: { event: SharedEvent }) {
         </div>
       );
     }
+    case "tool_progress":
+      return event.message === REDACTED ? (
+        <div>
+          <p className={LABEL}>
+            Progress · <span className="font-mono normal-case">{event.name}</span>
+          </p>
+          <Hidden what="The progress message is" />
+        </div>
+      ) : (
+        <div className="space-y-1">
+          <p className={LABEL}>Progress</p>
+          <McpProgressLine
+            progress={{
+              kind: "tool_progress",
+              name: event.name,
+              progress: event.progress,
+              total: event.total ?? undefined,
+              message: event.message ?? undefined,
+            }}
+            updates={1}
+          />
+        </div>
+      );
     case "approval_requested":
       return (
         <p className="text-sm">

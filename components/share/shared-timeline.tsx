@@ -10,6 +10,15 @@ function formatUtc(date: Date): string {
   return `${date.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })} UTC`;
 }
 
+/** A call's progress as its newest update only: the earlier ones say less. */
+function withLatestProgress(events: SharedTimeline["cycles"][number]["events"]) {
+  return events.filter(
+    (event, index) =>
+      event.type !== "tool_progress" ||
+      !events.slice(index + 1).some((later) => later.type === "tool_progress" && later.name === event.name),
+  );
+}
+
 /** The frame of a shared page: no navigation into the app, nothing to click but paging. */
 export function SharedShell({ children }: { children: React.ReactNode }) {
   return (
@@ -100,7 +109,7 @@ export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedT
                 ) : null}
               </h2>
               <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
-                {events.map((event) => (
+                {withLatestProgress(events).map((event) => (
                   <SharedEventItem key={event.seq} event={event} />
                 ))}
               </ul>

@@ -1,5 +1,6 @@
 import "server-only";
 import type { EventType } from "../db/generated/enums";
+import { readMcpProgress, readMcpResult, type McpResultShown } from "../../shared/mcp-results";
 
 /**
  * What a share link shows of one event. Built field by field from the stored payload (an allow-list,
@@ -30,7 +31,18 @@ export type SharedEventData =
       pinnedCount: number;
     }
   | { type: "tool_call"; name: string; arguments: string }
-  | { type: "tool_result"; name: string; status: string; result: unknown; error: string | null; isNew: boolean | null }
+  | {
+      type: "tool_result";
+      name: string;
+      status: string;
+      result: unknown;
+      /** An MCP call's result, read with its schema (then `result` is null); without the server's id. */
+      mcpResult: McpResultShown | null;
+      error: string | null;
+      isNew: boolean | null;
+    }
+  /** An MCP call's progress (an `observation` of kind tool_progress); its message is the tool's data. */
+  | { type: "tool_progress"; name: string; progress: number; total: number | null; message: string | null }
   | { type: "approval_requested"; toolName: string | null }
   | { type: "approval_decided"; status: string | null; timedOut: boolean; policy: string | null; comment: string | null }
   | { type: "budget"; reason: string | null; message: string | null }
@@ -91,14 +103,28 @@ export function redactEvent(event: Base & { type: EventType; payload: unknown },
       const name = str(p.name);
       const hidden = isToolHidden(name, redaction);
       const error = str(p.error);
+      const mcp = hidden ? null : readMcpResult(p.result);
       return {
         ...base,
         type: "tool_result",
         name: name ?? "?",
         status: str(p.status) ?? "unknown",
-        result: hidden ? (p.result === undefined ? null : REDACTED) : (p.result ?? null),
+        result: hidden ? (p.result === undefined ? null : REDACTED) : mcp ? null : (p.result ?? null),
+        mcpResult: mcp ? { ...mcp, mcp: { server: mcp.mcp.server, tool: mcp.mcp.tool } } : null,
         error: hidden && error !== null ? REDACTED : error,
         isNew: typeof p.isNew === "boolean" ? p.isNew : null,
+      };
+    }
+    case "observation": {
+      const progress = readMcpProgress(p);
+      if (!progress) return { ...base, type: "other", eventType: event.type };
+      return {
+        ...base,
+        type: "tool_progress",
+        name: progress.name,
+        progress: progress.progress,
+        total: progress.total ?? null,
+        message: progress.message === undefined ? null : isToolHidden(progress.name, redaction) ? REDACTED : progress.message,
       };
     }
     case "approval_requested":

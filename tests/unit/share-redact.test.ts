@@ -93,4 +93,49 @@ describe("what a share link shows of an event", () => {
       result: REDACTED,
     });
   });
+
+  it("shows an MCP call's result read with its schema, without the server's id, its cost or unknown fields; hides it with tool data", () => {
+    const result = {
+      mcp: { serverId: "0b6f3f64-5a4a-4c1e-9c59-1f0f5b7d2a10", server: "Files", tool: "read_file" },
+      isError: false,
+      text: "hello",
+      content: [{ type: "text", text: "hello" }],
+      structuredContent: { lines: 1 },
+      extra: "private",
+    };
+    const payload = { name: "mcp_files_read_file", status: "succeeded", result, costUsd: "0.01" };
+    const shown = redactEvent({ ...at, type: "tool_result", payload }, none);
+    expect(shown).toMatchObject({ type: "tool_result", status: "succeeded", result: null });
+    expect(shown.type === "tool_result" && shown.mcpResult).toEqual({
+      mcp: { server: "Files", tool: "read_file" },
+      isError: false,
+      text: "hello",
+      content: [{ type: "text", text: "hello" }],
+      structuredContent: { lines: 1 },
+      unreadableBlocks: 0,
+    });
+    expect(JSON.stringify(shown)).not.toContain(result.mcp.serverId);
+    expect(JSON.stringify(shown)).not.toContain("0.01");
+    const hidden = redactEvent({ ...at, type: "tool_result", payload }, tools);
+    expect(hidden).toMatchObject({ result: REDACTED, mcpResult: null });
+    expect(JSON.stringify(hidden)).not.toContain("hello");
+  });
+
+  it("shows an MCP call's progress, its message hidden with tool data; other observations only by type", () => {
+    const payload = { kind: "tool_progress", name: "mcp_files_scan", progress: 2, total: 5, message: "scanning /secret" };
+    expect(redactEvent({ ...at, type: "observation", payload }, none)).toEqual({
+      ...at,
+      type: "tool_progress",
+      name: "mcp_files_scan",
+      progress: 2,
+      total: 5,
+      message: "scanning /secret",
+    });
+    expect(redactEvent({ ...at, type: "observation", payload }, tools)).toMatchObject({ message: REDACTED, progress: 2 });
+    expect(redactEvent({ ...at, type: "observation", payload: { kind: "page", body: "x" } }, none)).toEqual({
+      ...at,
+      type: "other",
+      eventType: "observation",
+    });
+  });
 });

@@ -5,6 +5,7 @@ import { Alert } from "../../ui/alert";
 import { Button } from "../../ui/button";
 import { Field, Select } from "../../ui/field";
 import { BudgetSection } from "./budget-section";
+import { McpToolsSection } from "./mcp-tools-section";
 import { MemorySection } from "./memory-section";
 import { PacingSection } from "./pacing-section";
 import { PurposeSection } from "./purpose-section";
@@ -14,32 +15,54 @@ import { useAgentForm, type AgentFormApi, type AgentFormMode } from "./use-agent
 /** Creates an agent, or edits one (`mode.kind === "edit"`): the sections of its settings and the buttons. */
 export function AgentForm({ mode = { kind: "create" } }: { mode?: AgentFormMode }) {
   const form = useAgentForm(mode);
-  const { isEdit } = form;
+  const { isEdit, isReadOnly } = form;
   return (
-    <form onSubmit={form.onSubmit} noValidate className="space-y-8" aria-label={isEdit ? "Edit the agent" : "Create an agent"}>
+    <form
+      onSubmit={form.onSubmit}
+      noValidate
+      className="space-y-8"
+      aria-label={isEdit ? "Edit the agent" : "Create an agent"}
+      data-read-only={isReadOnly || undefined}
+    >
+      {isReadOnly ? (
+        <p
+          className="rounded-md bg-zinc-100 px-3 py-2 text-sm text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
+          data-testid="agent-form-read-only"
+        >
+          You are a viewer in this team: you can read these settings, but changing them needs the member role or higher.
+        </p>
+      ) : null}
       {form.formError ? <Alert variant="inline">{form.formError}</Alert> : null}
       {form.hasFieldErrors ? <Alert variant="inline">Some fields need attention; see the messages below.</Alert> : null}
 
-      {!isEdit ? <TemplateField form={form} /> : null}
-      <PurposeSection form={form} />
-      <BudgetSection form={form} />
-      <PacingSection form={form} />
-      <ToolsSection form={form} />
-      <MemorySection form={form} />
+      {/* A disabled fieldset disables every control inside; details (descriptions, schemas) still open. */}
+      <fieldset disabled={isReadOnly} className="min-w-0 space-y-8">
+        {!isEdit ? <TemplateField form={form} /> : null}
+        <PurposeSection form={form} />
+        <BudgetSection form={form} />
+        <PacingSection form={form} />
+        <ToolsSection form={form} />
+        <McpToolsSection form={form} />
+        <MemorySection form={form} />
+      </fieldset>
 
       <div className="flex gap-3">
-        <Button type="submit" isLoading={form.isSaving}>
-          {isEdit ? "Save changes" : "Create agent"}
-        </Button>
+        {isReadOnly ? null : (
+          <Button type="submit" isLoading={form.isSaving}>
+            {isEdit ? "Save changes" : "Create agent"}
+          </Button>
+        )}
         <Button type="button" variant="secondary" onClick={form.cancel}>
-          Cancel
+          {isReadOnly ? "Back" : "Cancel"}
         </Button>
       </div>
-      <p className="text-xs text-zinc-500">
-        {isEdit
-          ? "Changes apply from the agent's next cycle; a running agent keeps running."
-          : "New agents are saved as idle; start them from their page."}
-      </p>
+      {isReadOnly ? null : (
+        <p className="text-xs text-zinc-500">
+          {isEdit
+            ? "Changes apply from the agent's next cycle; a running agent keeps running."
+            : "New agents are saved as idle; start them from their page."}
+        </p>
+      )}
     </form>
   );
 }

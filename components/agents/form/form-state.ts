@@ -2,8 +2,14 @@
 import { defaultToolSettings, SIMULATOR_PROVIDER, type AgentSettingsInput } from "~/shared/agent-input";
 import { TOOL_CATALOG } from "~/shared/tool-catalog";
 import { DEFAULT_MEMORY_SETTINGS } from "~/shared/memory-settings";
+import { isMcpToolName } from "~/shared/mcp-servers";
 
 export type ToolState = ReturnType<typeof defaultToolSettings>[number] & { hostsText: string };
+/**
+ * An MCP tool's setting, by the name the model sees (`mcp_<slug>_<tool>`). Only tools a person has set
+ * (or that were stored) have one; any other tool of the team's servers is off, at its default policy.
+ */
+export type McpToolState = { name: string; enabled: boolean; approval: ToolState["approval"] };
 
 /** Every input as typed (strings), so a half-typed number is kept and explained, never coerced away. */
 export type FormState = {
@@ -34,6 +40,7 @@ export type FormState = {
   cap: string;
   onConsolidate: "archive" | "delete";
   tools: ToolState[];
+  mcpTools: McpToolState[];
 };
 
 const str = (value: unknown, fallback = "") =>
@@ -75,6 +82,9 @@ export function formStateOf(settings: Partial<AgentSettingsInput> & { name?: str
       const saved = savedTools.find((t) => t.name === tool.name) ?? { name: tool.name, enabled: false, approval: tool.defaultApproval };
       return { ...saved, hostsText: (saved.allowedHosts ?? []).join(", ") };
     }),
+    mcpTools: savedTools
+      .filter((t) => isMcpToolName(t.name))
+      .map((t) => ({ name: t.name, enabled: t.enabled, approval: t.approval ?? "first_time" })),
   };
 }
 
@@ -111,16 +121,18 @@ export function toInput(form: FormState): AgentSettingsInput {
       cap: form.cap,
       onConsolidate: form.onConsolidate,
     },
-    tools: form.tools.map(({ hostsText, ...tool }) =>
-      tool.name === "http_get"
-        ? {
-            ...tool,
-            allowedHosts: hostsText
-              .split(/[\s,]+/)
-              .map((h) => h.trim())
-              .filter(Boolean),
-          }
-        : { name: tool.name, enabled: tool.enabled, approval: tool.approval },
-    ),
+    tools: [...form.tools.map(toolInput), ...form.mcpTools.map((t) => ({ name: t.name, enabled: t.enabled, approval: t.approval }))],
   };
+}
+
+function toolInput({ hostsText, ...tool }: ToolState) {
+  return tool.name === "http_get"
+    ? {
+        ...tool,
+        allowedHosts: hostsText
+          .split(/[\s,]+/)
+          .map((h) => h.trim())
+          .filter(Boolean),
+      }
+    : { name: tool.name, enabled: tool.enabled, approval: tool.approval };
 }

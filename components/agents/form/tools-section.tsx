@@ -3,7 +3,7 @@ import { Field, Input } from "../../ui/field";
 import type { ToolState } from "./form-state";
 import type { AgentFormApi } from "./use-agent-form";
 
-const POLICY_LABELS: Record<(typeof APPROVAL_POLICIES)[number], string> = {
+export const POLICY_LABELS: Record<(typeof APPROVAL_POLICIES)[number], string> = {
   never: "Run without asking",
   always: "Ask every time",
   first_time: "Ask the first time",
@@ -15,7 +15,7 @@ export function ToolsSection({ form }: { form: AgentFormApi }) {
   return (
     <fieldset>
       <legend className="text-base font-semibold">Tools</legend>
-      {errorFor("tools") && !errorUnder("tools.") ? (
+      {errorFor("tools") && !errorUnder("tools.") && form.values.mcpTools.length === 0 ? (
         <p role="alert" className="mt-1 text-sm text-red-600 dark:text-red-400">
           {errorFor("tools")}
         </p>

@@ -6,10 +6,11 @@ import { useState, type ChangeEvent, type FormEvent } from "react";
 import { toast } from "sonner";
 import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettingsInput } from "~/shared/agent-input";
 import { AGENT_TEMPLATES } from "~/shared/agent-templates";
+import { can, isTeamRole } from "~/shared/roles";
 import { zodFieldErrors } from "~/shared/validation";
 import { readFieldErrors } from "../../trpc/errors";
 import { useTRPC } from "../../trpc/react";
-import { formStateOf, toInput, type FormState, type ToolState } from "./form-state";
+import { formStateOf, toInput, type FormState, type McpToolState, type ToolState } from "./form-state";
 
 export type AgentFormMode =
   | { kind: "create" }
@@ -38,6 +39,10 @@ export function useAgentForm(mode: AgentFormMode) {
   const [isMemoryOpen, setMemoryOpen] = useState(false);
   const [clientErrors, setClientErrors] = useState<Record<string, string[] | undefined>>({});
   const providers = useQuery(trpc.provider.list.queryOptions());
+  const team = useQuery(trpc.team.current.queryOptions());
+  const role = team.data && isTeamRole(team.data.role) ? team.data.role : null;
+  // A viewer may open the form (the settings are theirs to read) but not save it.
+  const isReadOnly = role !== null && !can(role, isEdit ? "agent:edit" : "agent:create");
 
   const create = useMutation(
     trpc.agent.create.mutationOptions({
@@ -79,16 +84,36 @@ export function useAgentForm(mode: AgentFormMode) {
       values.tools.map((t, i) => (i === index ? { ...t, ...change } : t)),
     );
 
+  /**
+   * Sets MCP tools (each by its exposed name): a change is merged into the tool's setting, made from
+   * `base` (its default) when it had none; `null` removes the setting (a tool no server offers any more).
+   */
+  const setMcpTools = (changes: { name: string; base: McpToolState; change: Partial<McpToolState> | null }[]) => {
+    setValues((f) => {
+      let mcpTools = f.mcpTools;
+      for (const { name, base, change } of changes) {
+        const current = mcpTools.find((t) => t.name === name);
+        if (change === null) mcpTools = mcpTools.filter((t) => t.name !== name);
+        else if (current) mcpTools = mcpTools.map((t) => (t.name === name ? { ...t, ...change } : t));
+        else mcpTools = [...mcpTools, { ...base, ...change, name }];
+      }
+      return { ...f, mcpTools };
+    });
+    setClientErrors(({ tools: _edited, ...rest }) => rest);
+  };
+
   function applyTemplate(id: string) {
     setTemplate(id);
     const chosen = AGENT_TEMPLATES.find((t) => t.id === id);
     if (!chosen) return;
-    setValues((f) => ({ ...formStateOf(chosen.settings), name: f.name }));
+    // Templates know nothing of the team's MCP servers: the MCP tools chosen so far stay.
+    setValues((f) => ({ ...formStateOf(chosen.settings), name: f.name, mcpTools: f.mcpTools }));
     setClientErrors({});
   }
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
+    if (isReadOnly) return;
     mutation.reset();
     const parsed = agentSettingsSchema.safeParse(toInput(values));
     if (!parsed.success) {
@@ -152,6 +177,7 @@ export function useAgentForm(mode: AgentFormMode) {
     values,
     set,
     setTool,
+    setMcpTools,
     setProvider,
     modelsOf,
     setAllowedHosts,
@@ -162,6 +188,8 @@ export function useAgentForm(mode: AgentFormMode) {
     isMemoryOpen,
     setMemoryOpen,
     providers: providers.data ?? [],
+    role,
+    isReadOnly,
     errorFor,
     errorUnder,
     /** A message from the server that belongs to no field. */
