@@ -1,4 +1,5 @@
 import "server-only";
+import type { McpBlock, McpResultView } from "../../shared/mcp-results";
 
 /**
  * What an MCP tool call's answer becomes: the view the timeline shows (text, images when small,
@@ -20,23 +21,6 @@ export const RESULT_LIMITS = {
   viewBlocks: 50,
   /** The receipt: the whole answer as the server sent it, serialized. */
   storedBytes: 1024 * 1024,
-};
-
-export type McpBlock =
-  | { type: "text"; text: string }
-  | { type: "image"; mimeType: string; bytes: number; data?: string }
-  | { type: "audio"; mimeType: string; bytes: number }
-  | { type: "resource_link"; uri: string; name: string; title?: string; description?: string; mimeType?: string }
-  | { type: "resource"; uri: string; mimeType?: string; text?: string; bytes?: number };
-
-export type McpResultView = {
-  mcp: { serverId: string; server: string; tool: string };
-  isError: boolean;
-  /** What the model was given (possibly clipped, then with a note). */
-  text: string;
-  content: McpBlock[];
-  structuredContent?: unknown;
-  truncated?: { bytes: number; note: string };
 };
 
 const str = (value: unknown, max = 2_000): string | undefined => (typeof value === "string" ? value.slice(0, max) : undefined);
