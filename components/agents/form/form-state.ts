@@ -1,6 +1,6 @@
 /** The agent form's state as typed, and how it maps to the settings the schema validates. */
 import { defaultToolSettings, SIMULATOR_PROVIDER, type AgentSettingsInput } from "~/shared/agent-input";
-import { TOOL_CATALOG } from "~/shared/tool-catalog";
+import { HOST_LIMITED_TOOLS, TOOL_CATALOG } from "~/shared/tool-catalog";
 import { DEFAULT_MEMORY_SETTINGS } from "~/shared/memory-settings";
 
 export type ToolState = ReturnType<typeof defaultToolSettings>[number] & { hostsText: string };
@@ -112,7 +112,7 @@ export function toInput(form: FormState): AgentSettingsInput {
       onConsolidate: form.onConsolidate,
     },
     tools: form.tools.map(({ hostsText, ...tool }) =>
-      tool.name === "http_get"
+      HOST_LIMITED_TOOLS.has(tool.name)
         ? {
             ...tool,
             allowedHosts: hostsText
