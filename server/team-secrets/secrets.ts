@@ -47,6 +47,7 @@ export async function listTeamSecrets({ teamId }: { teamId: string }): Promise<T
 
 export async function createTeamSecret({ teamId, userId, input: given }: { teamId: string; userId: string; input: SecretInput }) {
   const input = parseInput(secretInputSchema, given);
+  if (await db.teamSecret.count({ where: { teamId, name: input.name } })) throw nameTaken(input.name);
   try {
     return await db.$transaction(async (tx) => {
       const created = await tx.teamSecret.create({
@@ -57,6 +58,7 @@ export async function createTeamSecret({ teamId, userId, input: given }: { teamI
       return created;
     });
   } catch (error) {
+    // Two admins adding the same name at once: the unique index decides.
     if (isUniqueViolation(error)) throw nameTaken(input.name);
     throw error;
   }
@@ -75,7 +77,8 @@ export async function updateTeamSecretValue({
   value: string;
 }) {
   const parsed = secretValueSchema.safeParse(given);
-  if (!parsed.success) throw new AppError("BAD_REQUEST", "Some fields need attention.", { fieldErrors: { value: [parsed.error.issues[0]!.message] } });
+  if (!parsed.success)
+    throw new AppError("BAD_REQUEST", "Some fields need attention.", { fieldErrors: { value: [parsed.error.issues[0]!.message] } });
   return db.$transaction(async (tx) => {
     const changed = await tx.teamSecret.updateManyAndReturn({
       where: { id: secretId, teamId },

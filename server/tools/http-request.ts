@@ -36,16 +36,27 @@ const RETURNED_HEADERS = [
 /** Headers the connection itself sets: a call may not. */
 const CONNECTION_HEADERS = new Set(["host", "content-length", "connection", "transfer-encoding", "keep-alive", "upgrade", "te", "trailer"]);
 
-const headerName = z
-  .string()
-  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: "Header names use letters, digits and - only." })
-  .refine((name) => !CONNECTION_HEADERS.has(name.toLowerCase()), { message: "That header is set by the connection, not by a call." });
+/** A header name's problem, or null: a token (RFC 9110) the connection does not set itself. */
+function headerNameProblem(name: string): string | null {
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) return "Header names use letters, digits and - only.";
+  if (CONNECTION_HEADERS.has(name.toLowerCase())) return "That header is set by the connection, not by a call.";
+  return null;
+}
 
 const input = z.object({
   method: z.enum(HTTP_METHODS, { message: `Use one of ${HTTP_METHODS.join(", ")}.` }),
   url: z.url({ protocol: /^https?$/, message: "Give an http or https URL." }),
   headers: z
-    .record(headerName, z.string().refine((value) => !/[\r\n\0]/.test(value), { message: "Header values cannot contain line breaks." }))
+    .record(
+      z.string(),
+      z.string().refine((value) => !/[\r\n\0]/.test(value), { message: "Header values cannot contain line breaks." }),
+    )
+    .superRefine((headers, ctx) => {
+      for (const name of Object.keys(headers)) {
+        const problem = headerNameProblem(name);
+        if (problem) ctx.addIssue({ code: "custom", path: [name], message: problem });
+      }
+    })
     .optional()
     .describe("Request headers; a value may hold {{secret:NAME}}, e.g. Authorization: Bearer {{secret:GITHUB_TOKEN}}"),
   query: z.record(z.string(), z.string()).optional().describe("Query parameters added to the URL; values may hold {{secret:NAME}}"),
@@ -89,7 +100,8 @@ export const httpRequest = registerTool({
       const headers = new Headers();
       for (const [name, value] of Object.entries(call.headers ?? {})) headers.set(name, substituteSecrets(value, secrets));
       // The effect ledger's key: a server that honours it does a retried request once.
-      if (call.method !== "GET" && call.method !== "HEAD" && !headers.has("idempotency-key")) headers.set("Idempotency-Key", idempotencyKey);
+      if (call.method !== "GET" && call.method !== "HEAD" && !headers.has("idempotency-key"))
+        headers.set("Idempotency-Key", idempotencyKey);
       let body: string | undefined;
       if (call.json !== undefined) {
         body = JSON.stringify(substituteSecretsDeep(call.json, secrets));
@@ -137,7 +149,8 @@ export const httpRequest = registerTool({
  * error, whose message might quote a header's value.
  */
 function redactedError(error: unknown, redact: (value: unknown) => unknown, url: string): Error {
-  const isTimeout = error instanceof Error && (error.name === "TimeoutError" || (error.cause instanceof Error && error.cause.name === "TimeoutError"));
+  const isTimeout =
+    error instanceof Error && (error.name === "TimeoutError" || (error.cause instanceof Error && error.cause.name === "TimeoutError"));
   const message = isTimeout
     ? `${new URL(url).host} did not answer within ${HTTP_GET_TIMEOUT_MS / 1000} s.`
     : error instanceof Error

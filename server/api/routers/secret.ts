@@ -18,7 +18,9 @@ export const secretRouter = createTRPCRouter({
   /** Rotates the value; the name stays, so agents that refer to it send the new value from their next call. */
   update: teamProcedure("secret:manage")
     .input(z.object({ id, value: z.string({ message: "Enter the new value." }) }))
-    .mutation(({ ctx, input }) => updateTeamSecretValue({ teamId: ctx.team.id, userId: ctx.user.id, secretId: input.id, value: input.value })),
+    .mutation(({ ctx, input }) =>
+      updateTeamSecretValue({ teamId: ctx.team.id, userId: ctx.user.id, secretId: input.id, value: input.value }),
+    ),
 
   delete: teamProcedure("secret:manage")
     .input(z.object({ id }))
