@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import type { z } from "zod";
 import { secretInputSchema, secretValueSchema, type SecretInput } from "../../shared/team-secrets";
 import { zodFieldErrors } from "../../shared/validation";
 import { recordAudit } from "../audit/record";
