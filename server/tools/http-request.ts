@@ -91,7 +91,7 @@ export const httpRequest = registerTool({
     const secrets = await readTeamSecretValues({ teamId });
     const redact = secretRedactor(secrets);
     try {
-      // The host is checked before any secret is read into the request.
+      // The host is checked before any secret is put into the request.
       await assertHostAllowed({ agentId, teamId }, "http_request", new URL(call.url).hostname);
       if ((call.method === "GET" || call.method === "HEAD") && call.json !== undefined) {
         throw new Error(`A ${call.method} request has no body: leave json out, or use POST, PUT or PATCH.`);
@@ -151,11 +151,15 @@ export const httpRequest = registerTool({
 function redactedError(error: unknown, redact: (value: unknown) => unknown, url: string): Error {
   const isTimeout =
     error instanceof Error && (error.name === "TimeoutError" || (error.cause instanceof Error && error.cause.name === "TimeoutError"));
+  // fetch's own "fetch failed" says nothing; its cause says what (ECONNREFUSED, a bad certificate, …).
+  const isFetchFailure = error instanceof TypeError && error.message === "fetch failed" && error.cause instanceof Error;
   const message = isTimeout
     ? `${new URL(url).host} did not answer within ${HTTP_GET_TIMEOUT_MS / 1000} s.`
-    : error instanceof Error
-      ? error.message
-      : String(error);
+    : isFetchFailure
+      ? `The request to ${new URL(url).host} failed: ${(error.cause as Error).message}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
   const refusal = findOutboundRefusal(error);
   return new Error(String(redact(message)), refusal ? { cause: refusal } : undefined);
 }

@@ -258,6 +258,15 @@ describe("http_request", () => {
     );
     expect(loopback).toMatchObject({ status: "refused", error: expect.stringContaining("127.0.0.1 is a loopback address") });
     expect(received).toHaveLength(0);
+    // Allowed but nobody listening: the reason, not fetch's bare "fetch failed".
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    expect(await call((await newAgent()).ids, { method: "GET", url: `http://127.0.0.1:${closedPort}/x` })).toMatchObject({
+      status: "failed",
+      error: `The request to 127.0.0.1:${closedPort} failed: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+    });
   });
 
   it("cuts large answers with a note, and gives up on a silent server after the time limit", async () => {
