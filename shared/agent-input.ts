@@ -78,7 +78,10 @@ export const toolSettingSchema = z.object({
   }),
   enabled: z.boolean(),
   approval: z.enum(APPROVAL_POLICIES, { message: "Choose never, always or first time." }),
-  /** http_get only: hosts it may reach, exact ("api.example.com") or wildcard ("*.example.com"). */
+  /**
+   * http_get and http_request only (HOST_LIMITED_TOOLS): hosts it may reach, exact ("api.example.com") or
+   * wildcard ("*.example.com"). Each tool has its own list; the outbound guard still refuses private addresses.
+   */
   allowedHosts: z
     .array(
       z

@@ -35,6 +35,13 @@ export const TOOL_CATALOG = [
     defaultApproval: "always",
   },
   {
+    name: "http_request",
+    label: "HTTP request",
+    description: "Call an API on allowed hosts with any method, headers and a JSON body; team secrets by name, never shown to the model.",
+    risky: true,
+    defaultApproval: "always",
+  },
+  {
     name: "send_message",
     label: "Send message",
     description: "Send a message to the team outbox.",
@@ -52,6 +59,9 @@ export const TOOL_CATALOG = [
 ] as const satisfies readonly { name: string; label: string; description: string; risky: boolean; defaultApproval: ApprovalPolicy }[];
 
 export type ToolName = (typeof TOOL_CATALOG)[number]["name"];
+
+/** Tools that reach only the hosts on the agent's allow-list (the tool setting's `allowedHosts`). */
+export const HOST_LIMITED_TOOLS: ReadonlySet<string> = new Set<ToolName>(["http_get", "http_request"]);
 export const TOOL_NAMES = TOOL_CATALOG.map((t) => t.name) as [ToolName, ...ToolName[]];
 
 /**

@@ -18,6 +18,7 @@ const GROUPS = [
   ["budget", "Budgets (raise)"],
   ["memory", "Memory (pin, edit, forget)"],
   ["provider", "Model providers"],
+  ["secret", "Team secrets (add, rotate, delete)"],
   ["share", "Share links"],
   ["team", "Team and roles"],
 ] as const;

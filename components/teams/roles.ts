@@ -19,6 +19,7 @@ const PERMISSION_LABELS: Record<Permission, string> = {
   "team:manage": "manage people and invitations",
   "provider:manage": "manage model providers",
   "mcp:manage": "manage MCP servers",
+  "secret:manage": "manage team secrets",
   "agent:delete": "delete agents",
   "team:transfer": "transfer ownership",
 };

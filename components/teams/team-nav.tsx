@@ -7,10 +7,11 @@ const LINKS = [
   ["/team", "Members"],
   ["/team/providers", "Model providers"],
   ["/team/mcp", "MCP servers"],
+  ["/team/secrets", "Secrets"],
   ["/team/tokens", "API tokens"],
 ] as const;
 
-/** The team settings' pages: its people, the model providers its agents call, its MCP servers, and the API tokens scripts use. */
+/** The team settings' pages: its people, the model providers its agents call, its MCP servers, the secrets agents send, and the API tokens scripts use. */
 export function TeamNav() {
   const pathname = usePathname();
   return (

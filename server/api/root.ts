@@ -7,6 +7,7 @@ import { mcpRouter } from "./routers/mcp";
 import { memoryRouter } from "./routers/memory";
 import { providerRouter } from "./routers/provider";
 import { runRouter } from "./routers/run";
+import { secretRouter } from "./routers/secret";
 import { shareRouter } from "./routers/share";
 import { spendRouter } from "./routers/spend";
 import { teamRouter } from "./routers/team";
@@ -24,6 +25,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   apiToken: apiTokenRouter,
   mcp: mcpRouter,
+  secret: secretRouter,
 });
 
 export type AppRouter = typeof appRouter;

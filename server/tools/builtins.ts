@@ -90,11 +90,44 @@ export const searchMemory = registerTool({
   },
 });
 
-/** Hosts an agent's http_get may reach: the tool setting's `allowedHosts` (exact host or "*.example.com"). */
-async function allowedHostsOf(agentId: string, teamId: string): Promise<string[]> {
+/** Hosts an agent's http_get (or http_request) may reach: that tool setting's `allowedHosts` (exact host or "*.example.com"). */
+async function allowedHostsOf(agentId: string, teamId: string, toolName: "http_get" | "http_request"): Promise<string[]> {
   const agent = await db.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { tools: true } });
-  const setting = (agent.tools as { name: string; allowedHosts?: string[] }[]).find((t) => t.name === "http_get");
+  const setting = (agent.tools as { name: string; allowedHosts?: string[] }[]).find((t) => t.name === toolName);
   return setting?.allowedHosts ?? [];
+}
+
+/** Refuses a host the tool's allow-list does not name, saying which hosts it does. */
+export async function assertHostAllowed(
+  { agentId, teamId }: { agentId: string; teamId: string },
+  toolName: "http_get" | "http_request",
+  host: string,
+) {
+  const allowed = await allowedHostsOf(agentId, teamId, toolName);
+  if (!isHostAllowed(host, allowed)) {
+    throw new Error(`${host} is not on this agent's allow-list (${allowed.length ? allowed.join(", ") : "empty"}).`);
+  }
+}
+
+/** A response's body, at most `max` bytes of it: the rest is not read (the connection is cancelled). */
+export async function readCappedBody(response: Response, max: number): Promise<{ bytes: Buffer; isTruncated: boolean }> {
+  const reader = response.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let isTruncated = false;
+  while (reader) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.length > max) {
+      chunks.push(value.subarray(0, max - size));
+      isTruncated = true;
+      await reader.cancel();
+      break;
+    }
+    chunks.push(value);
+    size += value.length;
+  }
+  return { bytes: Buffer.concat(chunks), isTruncated };
 }
 
 export function isHostAllowed(host: string, allowed: readonly string[]): boolean {
@@ -113,34 +146,16 @@ export const httpGet = registerTool({
   defaultApproval: "always",
   execute: async (input, { agentId, teamId, fetch }) => {
     const url = new URL(input.url);
-    const allowed = await allowedHostsOf(agentId, teamId);
-    if (!isHostAllowed(url.hostname, allowed)) {
-      throw new Error(`${url.hostname} is not on this agent's allow-list (${allowed.length ? allowed.join(", ") : "empty"}).`);
-    }
+    await assertHostAllowed({ agentId, teamId }, "http_get", url.hostname);
     // The allow-list says which hosts this agent may ask for; the guard behind `fetch` decides which
     // addresses any agent may reach (an allow-list entry such as 127.0.0.1 never opens a private one).
     const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(HTTP_GET_TIMEOUT_MS) });
-    const reader = response.body?.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    let isTruncated = false;
-    while (reader) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (size + value.length > HTTP_GET_MAX_BYTES) {
-        chunks.push(value.subarray(0, HTTP_GET_MAX_BYTES - size));
-        isTruncated = true;
-        await reader.cancel();
-        break;
-      }
-      chunks.push(value);
-      size += value.length;
-    }
+    const { bytes, isTruncated } = await readCappedBody(response, HTTP_GET_MAX_BYTES);
     return {
       status: response.status,
       contentType: response.headers.get("content-type"),
       location: response.headers.get("location"),
-      body: Buffer.concat(chunks).toString("utf8"),
+      body: bytes.toString("utf8"),
       isTruncated,
     };
   },

@@ -1,6 +1,6 @@
 /** The agent form's state as typed, and how it maps to the settings the schema validates. */
 import { defaultToolSettings, SIMULATOR_PROVIDER, type AgentSettingsInput } from "~/shared/agent-input";
-import { TOOL_CATALOG } from "~/shared/tool-catalog";
+import { HOST_LIMITED_TOOLS, TOOL_CATALOG } from "~/shared/tool-catalog";
 import { DEFAULT_MEMORY_SETTINGS } from "~/shared/memory-settings";
 import { isMcpToolName } from "~/shared/mcp-servers";
 
@@ -126,7 +126,7 @@ export function toInput(form: FormState): AgentSettingsInput {
 }
 
 function toolInput({ hostsText, ...tool }: ToolState) {
-  return tool.name === "http_get"
+  return HOST_LIMITED_TOOLS.has(tool.name)
     ? {
         ...tool,
         allowedHosts: hostsText

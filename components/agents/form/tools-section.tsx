@@ -1,4 +1,4 @@
-import { APPROVAL_POLICIES, TOOL_CATALOG } from "~/shared/tool-catalog";
+import { APPROVAL_POLICIES, HOST_LIMITED_TOOLS, TOOL_CATALOG } from "~/shared/tool-catalog";
 import { Field, Input } from "../../ui/field";
 import type { ToolState } from "./form-state";
 import type { AgentFormApi } from "./use-agent-form";
@@ -9,7 +9,13 @@ export const POLICY_LABELS: Record<(typeof APPROVAL_POLICIES)[number], string> =
   first_time: "Ask the first time",
 };
 
-/** Which tools the agent may use, whether each needs a person's approval, and where HTTP GET may go. */
+/** Each host-limited tool's allow-list field: its id (http_get's kept from before) and label. */
+const HOSTS_FIELD: Record<string, { id: string; label: string }> = {
+  http_get: { id: "agent-allowedHosts", label: "Hosts it may fetch from" },
+  http_request: { id: "agent-allowedHosts-http_request", label: "Hosts it may send requests to" },
+};
+
+/** Which tools the agent may use, whether each needs a person's approval, and where the HTTP tools may go. */
 export function ToolsSection({ form }: { form: AgentFormApi }) {
   const { errorFor, errorUnder, setTool } = form;
   return (
@@ -54,16 +60,20 @@ export function ToolsSection({ form }: { form: AgentFormApi }) {
                   ))}
                 </select>
               )}
-              {tool.name === "http_get" && setting.enabled ? (
+              {HOST_LIMITED_TOOLS.has(tool.name) && setting.enabled ? (
                 <div className="w-full">
                   <Field
-                    id="agent-allowedHosts"
-                    label="Hosts it may fetch from"
+                    id={HOSTS_FIELD[tool.name]!.id}
+                    label={HOSTS_FIELD[tool.name]!.label}
                     error={hostsError}
-                    hint="Comma-separated, e.g. api.example.com, *.example.org. Nothing else can be reached, and private or loopback addresses only where this instance's operator allows them."
+                    hint={
+                      tool.name === "http_request"
+                        ? "Comma-separated, e.g. api.github.com. Its own list: the hosts HTTP GET may fetch from are not added. Team secrets ({{secret:NAME}}) go only where this list allows."
+                        : "Comma-separated, e.g. api.example.com, *.example.org. Nothing else can be reached, and private or loopback addresses only where this instance's operator allows them."
+                    }
                   >
                     <Input
-                      id="agent-allowedHosts"
+                      id={HOSTS_FIELD[tool.name]!.id}
                       value={setting.hostsText}
                       invalid={!!hostsError}
                       onChange={(e) => form.setAllowedHosts(index, e.target.value)}
