@@ -127,6 +127,28 @@ export const mcpServerUpdateSchema = z.object({
 });
 export type McpServerUpdate = z.input<typeof mcpServerUpdateSchema>;
 
+/** What a server's card shows of its OAuth sign-in (server/mcp/oauth.ts). */
+export const MCP_AUTH_STATUSES = ["none", "required", "authorized"] as const;
+
+/**
+ * A client registered by hand at a server's authorization server (for one that does not allow dynamic
+ * registration); the secret is stored encrypted and never shown again.
+ */
+export const mcpOAuthClientSchema = z.object({
+  clientId: z
+    .string()
+    .trim()
+    .min(1, { message: "Enter the client ID the authorization server gave you." })
+    .max(500, { message: "Keep the client ID under 500 characters." }),
+  clientSecret: z
+    .string()
+    .trim()
+    .max(2000, { message: "Keep the client secret under 2,000 characters." })
+    .optional()
+    .transform((value) => value || undefined),
+});
+export type McpOAuthClient = z.input<typeof mcpOAuthClientSchema>;
+
 /** The longest tool name OpenAI-compatible APIs accept, and the characters they allow. */
 export const EXPOSED_NAME_MAX = 64;
 const NOT_ALLOWED = /[^a-zA-Z0-9_-]+/g;

@@ -38,6 +38,8 @@ export const AUDIT_ACTIONS = {
   "mcp.update": "mcp_server",
   "mcp.refresh": "mcp_server",
   "mcp.delete": "mcp_server",
+  "mcp.oauth.connect": "mcp_server",
+  "mcp.oauth.disconnect": "mcp_server",
   "token.create": "api_token",
   "token.revoke": "api_token",
   "share.create": "share_link",

@@ -17,6 +17,7 @@ import { decryptSecret, encryptSecret } from "../secrets/crypto";
 import { findRefusalForUrl, PRIVATE_HOSTS_SETTING } from "../security/outbound";
 import type { McpEndpoint } from "./connect";
 import { defaultMcpHost, type McpHost } from "./host";
+import { StoredOAuthProvider, type McpAuthStatus } from "./oauth-provider";
 
 /**
  * A team's MCP servers: where they are (a URL with headers, or a local command with its environment;
@@ -38,6 +39,9 @@ const publicFields = {
   lastCheckedAt: true,
   discovery: true,
   discoveredAt: true,
+  authStatus: true,
+  authError: true,
+  oauthExpiresAt: true,
   createdAt: true,
   updatedAt: true,
 } as const;
@@ -51,6 +55,7 @@ function present(row: PublicRow) {
     ...row,
     transport: row.transport as "http" | "sse" | "stdio",
     status: row.status as "unknown" | "up" | "down",
+    authStatus: row.authStatus as McpAuthStatus,
     discovery: discovery?.success ? discovery.data : null,
   };
 }
@@ -181,7 +186,7 @@ export async function updateMcpServer({
   host?: McpHost;
 }) {
   const input = parseInput(mcpServerUpdateSchema, given);
-  const current = await db.mcpServer.findFirst({ where: { id: serverId, teamId }, select: { transport: true } });
+  const current = await db.mcpServer.findFirst({ where: { id: serverId, teamId }, select: { transport: true, url: true } });
   if (!current) throw notFound("That MCP server");
   const isLocal = current.transport === "stdio";
   const misplaced = (isLocal ? (["url", "headers"] as const) : (["command", "args", "env"] as const)).filter(
@@ -205,6 +210,10 @@ export async function updateMcpServer({
     ...(input.args !== undefined ? { args: input.args } : {}),
     ...(env ? { envCiphertext: env.ciphertext, envNames: env.names } : {}),
     ...(isEndpointChanged ? { status: "unknown", lastError: null, discovery: Prisma.DbNull, discoveredAt: null } : {}),
+    // A sign-in belongs to the URL it was given for: tokens are never sent to another server.
+    ...(input.url !== undefined && input.url !== current.url
+      ? { oauthCiphertext: null, authStatus: "none", authError: null, oauthExpiresAt: null, oauthStateHash: null }
+      : {}),
   };
   try {
     const updated = await db.mcpServer.updateMany({ where: { id: serverId, teamId }, data });
@@ -233,6 +242,11 @@ export async function getMcpEndpoint({ teamId, serverId }: { teamId: string; ser
   const endpoint: McpEndpoint =
     row.transport === "stdio"
       ? { transport: "stdio", command: row.command ?? "", args: row.args, env: readPairs(teamId, row.envCiphertext) }
-      : { transport: row.transport === "sse" ? "sse" : "http", url: row.url ?? "", headers: readPairs(teamId, row.headersCiphertext) };
+      : {
+          transport: row.transport === "sse" ? "sse" : "http",
+          url: row.url ?? "",
+          headers: readPairs(teamId, row.headersCiphertext),
+          authProvider: new StoredOAuthProvider({ teamId, serverId }, { kind: "connect" }),
+        };
   return { slug: row.slug, endpoint };
 }
