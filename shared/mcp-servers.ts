@@ -131,6 +131,21 @@ export type McpServerUpdate = z.input<typeof mcpServerUpdateSchema>;
 export const MCP_AUTH_STATUSES = ["none", "required", "authorized"] as const;
 
 /**
+ * How an OAuth sign-in ended, in the URL the callback sends the browser to (/team/mcp?oauth=…&server=…):
+ * codes only, worded by the page (a failure's reason is the server's authError).
+ */
+export const MCP_OAUTH_RETURNS = ["connected", "state", "someone-else", "expired", "failed"] as const;
+export type McpOAuthReturn = (typeof MCP_OAUTH_RETURNS)[number];
+
+export const MCP_OAUTH_RETURN_MESSAGES: Record<McpOAuthReturn, string> = {
+  connected: "Signed in.",
+  state: "That sign-in link is not valid: it was already used, replaced by a newer one, or not started here. Press Connect again.",
+  "someone-else": "That sign-in was started by someone else; only the admin who pressed Connect can finish it.",
+  expired: "The sign-in took more than 10 minutes and expired. Press Connect again.",
+  failed: "The sign-in did not succeed.",
+};
+
+/**
  * A client registered by hand at a server's authorization server (for one that does not allow dynamic
  * registration); the secret is stored encrypted and never shown again.
  */

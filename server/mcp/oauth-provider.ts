@@ -3,6 +3,8 @@ import { createHash, randomBytes } from "node:crypto";
 import type { OAuthClientProvider, OAuthDiscoveryState } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { db, Prisma } from "../db/client";
+import { col } from "../db/columns";
+import { maybeRow, sqlRow } from "../db/rows";
 import { env } from "../env";
 import { notFound } from "../errors";
 import { decryptSecret, encryptSecret } from "../secrets/crypto";
@@ -50,6 +52,8 @@ type OAuthColumns = Pick<
   "authStatus" | "authError" | "oauthExpiresAt" | "oauthStateHash" | "status" | "lastError"
 >;
 
+const lockedOAuthRow = sqlRow("locking an MCP server's OAuth sign-in", { oauthCiphertext: col.text.nullable() });
+
 /**
  * Changes the stored object under the row's lock: `change` gets what is stored now and returns the new
  * object (or null to keep it) and the plain columns to set with it.
@@ -59,11 +63,13 @@ export async function mutateOAuth(
   change: (stored: StoredOAuth) => { stored?: StoredOAuth | null; columns?: OAuthColumns },
 ) {
   return db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ oauthCiphertext: string | null }[]>(
+    const locked = await maybeRow(
+      tx,
+      lockedOAuthRow,
       Prisma.sql`SELECT "oauthCiphertext" FROM mcp_server WHERE id = ${serverId}::uuid AND "teamId" = ${teamId} FOR UPDATE`,
     );
-    if (rows.length === 0) throw notFound("That MCP server");
-    const { stored, columns = {} } = change(readStored(teamId, rows[0]!.oauthCiphertext));
+    if (!locked) throw notFound("That MCP server");
+    const { stored, columns = {} } = change(readStored(teamId, locked.oauthCiphertext));
     const ciphertext =
       stored === undefined || stored === null
         ? {}

@@ -1,5 +1,6 @@
 import "server-only";
 import { auth } from "@modelcontextprotocol/sdk/client/auth.js";
+import type { McpOAuthReturn } from "../../shared/mcp-servers";
 import { can } from "../../shared/roles";
 import { recordAudit } from "../audit/record";
 import { db } from "../db/client";
@@ -79,7 +80,9 @@ export async function startOAuth({
 }
 
 /** What the callback shows: where the server's page is and the sentence for it. */
-export type OAuthOutcome = { ok: true; serverId: string; message: string } | { ok: false; serverId: string | null; message: string };
+export type OAuthOutcome =
+  | { ok: true; reason: "connected"; serverId: string; message: string }
+  | { ok: false; reason: Exclude<McpOAuthReturn, "connected">; serverId: string | null; message: string };
 
 const STATE_UNKNOWN =
   "This sign-in link is not valid: it was already used, replaced by a newer one, or not started here. Press Connect on the server again.";
@@ -104,10 +107,10 @@ export async function finishOAuth({
   errorDescription?: string | null;
   host?: McpHost;
 }): Promise<OAuthOutcome> {
-  if (!state) return { ok: false, serverId: null, message: "The sign-in came back without its state, so it was refused." };
+  if (!state) return { ok: false, reason: "state", serverId: null, message: "The sign-in came back without its state, so it was refused." };
   const stateHash = hashState(state);
   const row = await db.mcpServer.findUnique({ where: { oauthStateHash: stateHash }, select: { id: true, teamId: true, name: true } });
-  if (!row) return { ok: false, serverId: null, message: STATE_UNKNOWN };
+  if (!row) return { ok: false, reason: "state", serverId: null, message: STATE_UNKNOWN };
   const { id: serverId, teamId } = row;
   const { stored } = await readOAuth({ teamId, serverId });
   const pending = stored.pending;
@@ -116,6 +119,7 @@ export async function finishOAuth({
   if (!pending || pending.userId !== userId || !membership || !can(membership.role, "mcp:manage")) {
     return {
       ok: false,
+      reason: "someone-else",
       serverId: null,
       message: "This sign-in was started by someone else; it can only be finished by the admin who pressed Connect.",
     };
@@ -125,16 +129,23 @@ export async function finishOAuth({
     where: { id: serverId, teamId, oauthStateHash: stateHash },
     data: { oauthStateHash: null },
   });
-  if (consumed.count === 0) return { ok: false, serverId, message: STATE_UNKNOWN };
+  if (consumed.count === 0) return { ok: false, reason: "state", serverId, message: STATE_UNKNOWN };
   await mutateOAuth({ teamId, serverId }, (current) =>
     current.pending?.codeVerifier === pending.codeVerifier ? { stored: { ...current, pending: undefined } } : {},
   );
   if (new Date(pending.expiresAt).getTime() < Date.now()) {
-    return { ok: false, serverId, message: `The sign-in for ${row.name} took too long and expired. Press Connect again.` };
+    return {
+      ok: false,
+      reason: "expired",
+      serverId,
+      message: `The sign-in for ${row.name} took too long and expired. Press Connect again.`,
+    };
   }
   if (error || !code) {
     const why = error ? `${error}${errorDescription ? `: ${errorDescription.slice(0, 300)}` : ""}` : "no authorization code came back";
-    return { ok: false, serverId, message: `The sign-in for ${row.name} was not completed (${why}).` };
+    const message = `The sign-in was not completed (${why}).`;
+    await mutateOAuth({ teamId, serverId }, () => ({ columns: { authError: message } }));
+    return { ok: false, reason: "failed", serverId, message };
   }
   const { url } = await remoteServer(teamId, serverId);
   const provider = new StoredOAuthProvider({ teamId, serverId }, { kind: "finish", codeVerifier: pending.codeVerifier ?? "" });
@@ -143,12 +154,13 @@ export async function finishOAuth({
   } catch (failure) {
     const message = failure instanceof AppError ? failure.message : String(failure);
     await mutateOAuth({ teamId, serverId }, () => ({ columns: { authStatus: "required", authError: message } }));
-    return { ok: false, serverId, message };
+    return { ok: false, reason: "failed", serverId, message };
   }
   await recordAudit(db, { teamId, actorId: userId, action: "mcp.oauth.connect", targetId: serverId });
   const refreshed = await refreshDiscovery({ teamId, serverId, userId, host });
   return {
     ok: true,
+    reason: "connected",
     serverId,
     message:
       refreshed.status === "up"
@@ -176,11 +188,14 @@ export async function disconnectOAuth({ teamId, userId, serverId }: { teamId: st
   return getMcpServer({ teamId, serverId });
 }
 
-/** The MCP servers page with the outcome to show (on APP_URL, never a request's host). */
+/**
+ * The MCP servers page with the outcome to show (on APP_URL, never a request's host). Only a code and
+ * the server's id travel in the URL; the page words them itself (and shows a failure's reason from the
+ * server's row), so a crafted link cannot put text on it.
+ */
 export function oauthReturnUrl(outcome: OAuthOutcome) {
   const url = new URL("/team/mcp", env.APP_URL);
-  url.searchParams.set("oauth", outcome.ok ? "connected" : "failed");
-  url.searchParams.set("message", outcome.message.slice(0, 600));
+  url.searchParams.set("oauth", outcome.reason);
   if (outcome.serverId) url.searchParams.set("server", outcome.serverId);
   return url;
 }

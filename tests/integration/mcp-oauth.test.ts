@@ -4,7 +4,7 @@ import { db } from "~/server/db/client";
 import { env } from "~/server/env";
 import { refreshDiscovery } from "~/server/mcp/discovery";
 import { mcpHostWith, type McpHost } from "~/server/mcp/host";
-import { disconnectOAuth, finishOAuth, startOAuth } from "~/server/mcp/oauth";
+import { finishOAuth, startOAuth } from "~/server/mcp/oauth";
 import { mutateOAuth, readOAuth } from "~/server/mcp/oauth-provider";
 import { createMcpServer, getMcpServer, updateMcpServer } from "~/server/mcp/servers";
 import { NO_PRIVATE_HOSTS, parsePrivateHostList } from "~/server/security/outbound-addresses";
@@ -104,7 +104,7 @@ describe("MCP OAuth: signing a remote server in", () => {
     const { code, state: returned } = await consent(authorizationUrl!);
     expect(returned).toBe(state);
     const outcome = await finishOAuth({ userId: owner.user.id, state: returned, code, host: allowing });
-    expect(outcome).toEqual({ ok: true, serverId, message: "Signed in to Protected: 1 tools." });
+    expect(outcome).toEqual({ ok: true, reason: "connected", serverId, message: "Signed in to Protected: 1 tools." });
 
     const server = await getMcpServer({ teamId, serverId });
     expect(server).toMatchObject({ status: "up", authStatus: "authorized", authError: null, lastError: null });
@@ -181,9 +181,10 @@ describe("MCP OAuth: signing a remote server in", () => {
     const landed = new URL(response.headers.get("location")!);
     expect(landed.origin).toBe(new URL(env.APP_URL).origin);
     expect(landed.pathname).toBe("/team/mcp");
+    expect([...landed.searchParams.keys()]).toEqual(["oauth", "server"]);
     expect(landed.searchParams.get("oauth")).toBe("failed");
     expect(landed.searchParams.get("server")).toBe(serverId);
-    expect(landed.searchParams.get("message")).toMatch(/private address/);
+    expect((await getMcpServer({ teamId, serverId })).authError).toMatch(/private address/);
   });
 
   it("an expired access token is renewed with the refresh token, transparently, and the new tokens are stored", async () => {
