@@ -137,6 +137,8 @@ export const MCP_AUTH_STATUSES = ["none", "required", "authorized"] as const;
 export const MCP_OAUTH_RETURNS = ["connected", "state", "someone-else", "expired", "failed"] as const;
 export type McpOAuthReturn = (typeof MCP_OAUTH_RETURNS)[number];
 
+export const toolCount = (count: number) => `${count} ${count === 1 ? "tool" : "tools"}`;
+
 export const MCP_OAUTH_RETURN_MESSAGES: Record<McpOAuthReturn, string> = {
   connected: "Signed in.",
   state: "That sign-in link is not valid: it was already used, replaced by a newer one, or not started here. Press Connect again.",

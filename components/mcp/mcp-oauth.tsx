@@ -19,8 +19,9 @@ const AUTH: Record<Exclude<McpServer["authStatus"], "none">, { label: string; to
 };
 
 /**
- * A remote server's OAuth sign-in on its card: the state for everyone; for admins, Connect (the browser
- * goes to the server's authorization server and comes back to /api/mcp/oauth/callback) and Disconnect.
+ * A remote server's OAuth sign-in on its card: the state for everyone; for admins, Connect while a
+ * sign-in is needed (the browser goes to the server's authorization server and comes back to
+ * /api/mcp/oauth/callback; a client registered by hand can be entered first) and Disconnect once signed in.
  * A server that never asked for a sign-in shows nothing.
  */
 export function McpOAuthState({ server, canManage }: { server: McpServer; canManage: boolean }) {
@@ -75,7 +76,20 @@ export function McpOAuthState({ server, canManage }: { server: McpServer; canMan
             access renewed automatically; current token until {formatAbsolute(server.oauthExpiresAt)}
           </span>
         ) : null}
-        {canManage ? (
+        {canManage && server.authStatus === "authorized" ? (
+          <ConfirmButton
+            variant="ghost"
+            className="py-1"
+            label={`Confirm disconnecting ${server.name}`}
+            question={`Sign out of ${server.name}? Its tools are unavailable until an admin connects again.`}
+            confirmLabel="Disconnect"
+            isLoading={disconnect.isPending}
+            onConfirm={() => disconnect.mutate({ id: server.id })}
+          >
+            Disconnect…<span className="sr-only"> {server.name}</span>
+          </ConfirmButton>
+        ) : null}
+        {canManage && server.authStatus === "required" ? (
           <>
             <Button
               type="button"
@@ -84,22 +98,8 @@ export function McpOAuthState({ server, canManage }: { server: McpServer; canMan
               isLoading={start.isPending}
               onClick={() => start.mutate({ id: server.id })}
             >
-              {server.authStatus === "authorized" ? "Sign in again" : "Connect"}
-              <span className="sr-only"> {server.name}</span>
+              Connect<span className="sr-only"> {server.name}</span>
             </Button>
-            {server.authStatus === "authorized" ? (
-              <ConfirmButton
-                variant="ghost"
-                className="py-1"
-                label={`Confirm disconnecting ${server.name}`}
-                question={`Sign out of ${server.name}? Its tools are unavailable until an admin connects again.`}
-                confirmLabel="Disconnect"
-                isLoading={disconnect.isPending}
-                onConfirm={() => disconnect.mutate({ id: server.id })}
-              >
-                Disconnect…<span className="sr-only"> {server.name}</span>
-              </ConfirmButton>
-            ) : null}
             {!isEnteringClient ? (
               <button type="button" className="text-xs underline" onClick={() => setEnteringClient(true)}>
                 Use a client ID you registered
@@ -113,7 +113,7 @@ export function McpOAuthState({ server, canManage }: { server: McpServer; canMan
           {server.authError}
         </p>
       ) : null}
-      {canManage && isEnteringClient ? (
+      {canManage && isEnteringClient && server.authStatus === "required" ? (
         <form className="grid gap-3 sm:grid-cols-[1fr_1fr_auto] sm:items-end" onSubmit={submitClient} noValidate>
           <Field id={`${idBase}-client-id`} label="Client ID" error={fieldErrors.clientId?.[0]}>
             <Input id={`${idBase}-client-id`} name="clientId" autoComplete="off" invalid={!!fieldErrors.clientId} />

@@ -93,7 +93,10 @@ export function McpServerCard({ server, canManage, now }: { server: McpServer; c
         ) : null}
       </div>
       <McpOAuthState server={server} canManage={canManage} />
-      {server.status === "down" && server.lastError ? (
+      {/* A sign-in that is needed is said once, by the OAuth line above. */}
+      {server.status === "down" &&
+      server.lastError &&
+      !(server.authStatus === "required" && server.lastError.startsWith("Sign-in needed")) ? (
         <Alert variant="inline" data-testid="mcp-server-error">
           {server.lastError}
           {server.discovery ? " Its tools are unavailable until it answers again; below is what it offered when last up." : ""}

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { MCP_OAUTH_RETURN_MESSAGES, type McpOAuthReturn } from "~/shared/mcp-servers";
+import { MCP_OAUTH_RETURN_MESSAGES, toolCount, type McpOAuthReturn } from "~/shared/mcp-servers";
 import { can, isTeamRole } from "~/shared/roles";
 import { ROLE_WITH_ARTICLE } from "../teams/roles";
 import { TeamNav } from "../teams/team-nav";
@@ -101,7 +101,7 @@ function OAuthReturnNotice({
   const server = serverId ? servers.find((s) => s.id === serverId) : undefined;
   const text =
     code === "connected" && server
-      ? `Signed in to ${server.name}: ${server.discovery?.tools.length ?? 0} tools.`
+      ? `Signed in to ${server.name}: ${toolCount(server.discovery?.tools.length ?? 0)}.`
       : code === "failed" && server?.authError
         ? `The sign-in to ${server.name} did not succeed: ${server.authError}`
         : MCP_OAUTH_RETURN_MESSAGES[code];

@@ -1,6 +1,6 @@
 import "server-only";
 import { auth } from "@modelcontextprotocol/sdk/client/auth.js";
-import type { McpOAuthReturn } from "../../shared/mcp-servers";
+import { toolCount, type McpOAuthReturn } from "../../shared/mcp-servers";
 import { can } from "../../shared/roles";
 import { recordAudit } from "../audit/record";
 import { db } from "../db/client";
@@ -164,7 +164,7 @@ export async function finishOAuth({
     serverId,
     message:
       refreshed.status === "up"
-        ? `Signed in to ${row.name}: ${refreshed.discovery?.tools.length ?? 0} tools.`
+        ? `Signed in to ${row.name}: ${toolCount(refreshed.discovery?.tools.length ?? 0)}.`
         : `Signed in to ${row.name}, but it is down: ${refreshed.lastError ?? "unknown error"}`,
   };
 }

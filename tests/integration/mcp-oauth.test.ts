@@ -104,7 +104,7 @@ describe("MCP OAuth: signing a remote server in", () => {
     const { code, state: returned } = await consent(authorizationUrl!);
     expect(returned).toBe(state);
     const outcome = await finishOAuth({ userId: owner.user.id, state: returned, code, host: allowing });
-    expect(outcome).toEqual({ ok: true, reason: "connected", serverId, message: "Signed in to Protected: 1 tools." });
+    expect(outcome).toEqual({ ok: true, reason: "connected", serverId, message: "Signed in to Protected: 1 tool." });
 
     const server = await getMcpServer({ teamId, serverId });
     expect(server).toMatchObject({ status: "up", authStatus: "authorized", authError: null, lastError: null });
