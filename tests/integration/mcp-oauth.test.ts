@@ -1,3 +1,5 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as callback } from "~/app/api/mcp/oauth/callback/route";
 import { db } from "~/server/db/client";
@@ -251,6 +253,33 @@ describe("MCP OAuth: signing a remote server in", () => {
     expect(await finishOAuth({ userId: owner.user.id, state, code, host: allowing })).toMatchObject({ ok: true });
     expect(oauthServer.provider.counts.registrations).toBe(registrations);
     expect((await rowOf(serverId)).oauthCiphertext).not.toContain("hand-made-secret");
+  });
+
+  it("a server that answers 401 without describing any OAuth keeps the token message, and nothing is stored", async () => {
+    // A bearer-token server that refuses every request, metadata paths included (a real http server, no MCP).
+    const plain: Server = createServer((_req, res) => res.writeHead(401, { "content-type": "application/json" }).end("{}"));
+    await new Promise<void>((done) => plain.listen(0, "127.0.0.1", done));
+    try {
+      const owner = await createTestTeam();
+      const { id: serverId } = await createMcpServer({
+        teamId: owner.team.id,
+        userId: owner.user.id,
+        input: {
+          transport: "http",
+          name: "Plain",
+          url: `http://127.0.0.1:${(plain.address() as AddressInfo).port}/mcp`,
+          headers: [{ name: "Authorization", value: "Bearer wrong" }],
+        },
+        host: allowing,
+      });
+      const server = await refreshDiscovery({ teamId: owner.team.id, serverId, host: allowing });
+      expect(server).toMatchObject({ status: "down", authStatus: "none", authError: null });
+      expect(server.lastError).toMatch(/answered 401 Unauthorized: check the token or headers\.$/);
+      expect((await rowOf(serverId)).oauthCiphertext).toBeNull();
+    } finally {
+      plain.closeAllConnections();
+      await new Promise((done) => plain.close(done));
+    }
   });
 
   it("the default guard refuses a private address for the OAuth requests too", async () => {
