@@ -69,6 +69,9 @@ export default defineConfig({
         AUTH_RATE_LIMIT_PER_MINUTE: "1000",
         // tests/e2e/mcp-servers.spec.ts adds server-filesystem from node_modules as a local MCP server.
         LONGHAUL_MCP_STDIO: "on",
+        // tests/e2e/mcp-oauth.spec.ts signs in to an OAuth-protected MCP server on 127.0.0.2 (only that
+        // address: tools stay refused 127.0.0.1, which other specs check).
+        LONGHAUL_PRIVATE_TOOL_HOSTS: "127.0.0.2",
       },
       reuseExistingServer: false,
       timeout: 120_000,

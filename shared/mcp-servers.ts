@@ -145,6 +145,45 @@ export const mcpServerUpdateSchema = z.object({
 });
 export type McpServerUpdate = z.input<typeof mcpServerUpdateSchema>;
 
+/** What a server's card shows of its OAuth sign-in (server/mcp/oauth.ts). */
+export const MCP_AUTH_STATUSES = ["none", "required", "authorized"] as const;
+
+/**
+ * How an OAuth sign-in ended, in the URL the callback sends the browser to (/team/mcp?oauth=…&server=…):
+ * codes only, worded by the page (a failure's reason is the server's authError).
+ */
+export const MCP_OAUTH_RETURNS = ["connected", "state", "someone-else", "expired", "failed"] as const;
+export type McpOAuthReturn = (typeof MCP_OAUTH_RETURNS)[number];
+
+export const toolCount = (count: number) => `${count} ${count === 1 ? "tool" : "tools"}`;
+
+export const MCP_OAUTH_RETURN_MESSAGES: Record<McpOAuthReturn, string> = {
+  connected: "Signed in.",
+  state: "That sign-in link is not valid: it was already used, replaced by a newer one, or not started here. Press Connect again.",
+  "someone-else": "That sign-in was started by someone else; only the admin who pressed Connect can finish it.",
+  expired: "The sign-in took more than 10 minutes and expired. Press Connect again.",
+  failed: "The sign-in did not succeed.",
+};
+
+/**
+ * A client registered by hand at a server's authorization server (for one that does not allow dynamic
+ * registration); the secret is stored encrypted and never shown again.
+ */
+export const mcpOAuthClientSchema = z.object({
+  clientId: z
+    .string()
+    .trim()
+    .min(1, { message: "Enter the client ID the authorization server gave you." })
+    .max(500, { message: "Keep the client ID under 500 characters." }),
+  clientSecret: z
+    .string()
+    .trim()
+    .max(2000, { message: "Keep the client secret under 2,000 characters." })
+    .optional()
+    .transform((value) => value || undefined),
+});
+export type McpOAuthClient = z.input<typeof mcpOAuthClientSchema>;
+
 /** The longest tool name OpenAI-compatible APIs accept, and the characters they allow. */
 export const EXPOSED_NAME_MAX = 64;
 const NOT_ALLOWED = /[^a-zA-Z0-9_-]+/g;

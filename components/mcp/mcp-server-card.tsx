@@ -13,6 +13,7 @@ import { formatAbsolute, formatPrice, formatRelative } from "../ui/format";
 import { CARD } from "../ui/panel";
 import { useTRPC } from "../trpc/react";
 import { McpDiscoveryLists } from "./mcp-discovery";
+import { McpOAuthState } from "./mcp-oauth";
 
 /** A server as mcp.list returns it: no header or variable values. */
 export type McpServer = inferRouterOutputs<AppRouter>["mcp"]["list"][number];
@@ -50,7 +51,13 @@ export function McpServerCard({ server, canManage, now }: { server: McpServer; c
   const where = server.transport === "stdio" ? [server.command, ...server.args].join(" ") : (server.url ?? "");
 
   return (
-    <li className={`${CARD} space-y-4`} data-testid="mcp-server" data-name={server.name} data-status={server.status}>
+    <li
+      className={`${CARD} space-y-4`}
+      data-testid="mcp-server"
+      data-name={server.name}
+      data-status={server.status}
+      data-auth-status={server.authStatus}
+    >
       <div className="flex flex-wrap items-start justify-between gap-2">
         <div className="min-w-0">
           <h3 className="flex flex-wrap items-center gap-2 font-semibold break-words">
@@ -85,7 +92,11 @@ export function McpServerCard({ server, canManage, now }: { server: McpServer; c
           </div>
         ) : null}
       </div>
-      {server.status === "down" && server.lastError ? (
+      <McpOAuthState server={server} canManage={canManage} />
+      {/* A sign-in that is needed is said once, by the OAuth line above. */}
+      {server.status === "down" &&
+      server.lastError &&
+      !(server.authStatus === "required" && server.lastError.startsWith("Sign-in needed")) ? (
         <Alert variant="inline" data-testid="mcp-server-error">
           {server.lastError}
           {server.discovery ? " Its tools are unavailable until it answers again; below is what it offered when last up." : ""}

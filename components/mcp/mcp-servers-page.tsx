@@ -2,10 +2,12 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { MCP_OAUTH_RETURN_MESSAGES, toolCount, type McpOAuthReturn } from "~/shared/mcp-servers";
 import { can, isTeamRole } from "~/shared/roles";
 import { ROLE_WITH_ARTICLE } from "../teams/roles";
 import { TeamNav } from "../teams/team-nav";
 import { useTRPC } from "../trpc/react";
+import { Notice } from "../ui/alert";
 import { Button } from "../ui/button";
 import { EmptyState } from "../ui/empty-state";
 import { PageHeader } from "../ui/page-header";
@@ -21,7 +23,7 @@ import { McpServerForm } from "./mcp-server-form";
  * the tools, resources and prompts it offers. Everyone in the team sees them (never a header's or a
  * variable's value); admins and owners add, refresh and delete them. Agents do not use them yet.
  */
-export function McpServersPage() {
+export function McpServersPage({ oauthReturn = null }: { oauthReturn?: { code: McpOAuthReturn; serverId: string | null } | null }) {
   const trpc = useTRPC();
   const now = useNow(30_000);
   const team = useQuery(trpc.team.current.queryOptions(undefined, { retry: false }));
@@ -44,6 +46,7 @@ export function McpServersPage() {
         }
       />
       <TeamNav />
+      {oauthReturn ? <OAuthReturnNotice {...oauthReturn} servers={servers.data ?? []} /> : null}
       {role && !canManage ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="mcp-read-only">
           You are {ROLE_WITH_ARTICLE[role]} here: you can see the servers and their tools. Admins and owners add, refresh and delete them.
@@ -81,6 +84,30 @@ export function McpServersPage() {
           )}
         </QuerySection>
       </section>
+    </div>
+  );
+}
+
+/** How the last OAuth sign-in ended, worded here from its code (a failure's reason is the server's own). */
+function OAuthReturnNotice({
+  code,
+  serverId,
+  servers,
+}: {
+  code: McpOAuthReturn;
+  serverId: string | null;
+  servers: { id: string; name: string; authError: string | null; discovery: { tools: unknown[] } | null }[];
+}) {
+  const server = serverId ? servers.find((s) => s.id === serverId) : undefined;
+  const text =
+    code === "connected" && server
+      ? `Signed in to ${server.name}: ${toolCount(server.discovery?.tools.length ?? 0)}.`
+      : code === "failed" && server?.authError
+        ? `The sign-in to ${server.name} did not succeed: ${server.authError}`
+        : MCP_OAUTH_RETURN_MESSAGES[code];
+  return (
+    <div data-testid="mcp-oauth-return">
+      <Notice message={{ kind: code === "connected" ? "ok" : "error", text }} />
     </div>
   );
 }

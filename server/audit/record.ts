@@ -41,6 +41,8 @@ export const AUDIT_ACTIONS = {
   "secret.create": "team_secret",
   "secret.update": "team_secret",
   "secret.delete": "team_secret",
+  "mcp.oauth.connect": "mcp_server",
+  "mcp.oauth.disconnect": "mcp_server",
   "token.create": "api_token",
   "token.revoke": "api_token",
   "share.create": "share_link",

@@ -1,13 +1,14 @@
 import "server-only";
 import type { ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { MCP_STDIO_SETTING, type McpTransport } from "../../shared/mcp-servers";
-import { fetchForSdk, type OutboundRefusedError } from "../security/outbound";
+import { fetchForSdk, type GuardedFetch, type OutboundGuard, type OutboundRefusedError } from "../security/outbound";
 import { describeMcpFailure } from "./failures";
 import type { McpHost } from "./host";
 
@@ -24,7 +25,13 @@ const STDERR_TAIL_CHARS = 2_000;
 
 /** A server's settings with its secrets decrypted: what a connection needs. */
 export type McpEndpoint =
-  | { transport: "http" | "sse"; url: string; headers: Record<string, string> }
+  | {
+      transport: "http" | "sse";
+      url: string;
+      headers: Record<string, string>;
+      /** OAuth sign-in (server/mcp/oauth-provider.ts): the SDK answers a 401 through it, renewing tokens. */
+      authProvider?: OAuthClientProvider;
+    }
   | { transport: "stdio"; command: string; args: string[]; env: Record<string, string> };
 
 export type McpConnection = {
@@ -116,6 +123,24 @@ async function connectClient(transport: Transport, host: McpHost, { onListChange
   return client;
 }
 
+/**
+ * The guard's fetch for the MCP SDK. Error answers (4xx, 5xx) are handed over as the runtime's own
+ * Response: the guard returns undici's, and the SDK's OAuth code reads an error's body only from an
+ * `instanceof Response` (otherwise a refused refresh token would look like a server failure).
+ */
+export function mcpFetch(guard: OutboundGuard) {
+  const sdk = fetchForSdk(guard);
+  const fetch: GuardedFetch = async (input, init) => {
+    const response = await sdk.fetch(input, init);
+    const isOwn = (response as unknown) instanceof Response;
+    if (response.status < 400 || isOwn) return response;
+    const own = new Response(response.body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    Object.defineProperty(own, "url", { value: response.url });
+    return own;
+  };
+  return { ...sdk, fetch };
+}
+
 async function connectRemote(
   endpoint: Extract<McpEndpoint, { transport: "http" | "sse" }>,
   host: McpHost,
@@ -125,17 +150,18 @@ async function connectRemote(
   let refusal: () => OutboundRefusedError | null = () => null;
   // A fresh fetchForSdk per attempt: the first refusal ends that attempt (no transport retries a refused address).
   const guarded = () => {
-    const sdk = fetchForSdk(host.guard);
+    const sdk = mcpFetch(host.guard);
     refusal = sdk.refusal;
     return sdk.fetch;
   };
   const explain = (error: unknown) => describeMcpFailure(error, { refusal: refusal(), url });
   const requestInit = { headers: endpoint.headers };
+  const { authProvider } = endpoint;
   const open = async (transport: "http" | "sse") => {
     const sdkTransport =
       transport === "http"
-        ? new StreamableHTTPClientTransport(url, { fetch: guarded(), requestInit })
-        : new SSEClientTransport(url, { fetch: guarded(), requestInit });
+        ? new StreamableHTTPClientTransport(url, { fetch: guarded(), requestInit, authProvider })
+        : new SSEClientTransport(url, { fetch: guarded(), requestInit, authProvider });
     try {
       return await connectClient(sdkTransport, host, options);
     } catch (error) {

@@ -1,5 +1,6 @@
 import "server-only";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { OAuthError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
 import { SseError } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
@@ -15,6 +16,22 @@ export type FailureContext =
   | { command: string; exit: { code: number | null; signal: string | null } | null; stderrTail: string };
 
 const MAX_MESSAGE = 1_500;
+
+/** The server asks for an OAuth sign-in a person has to give (server/mcp/oauth-provider.ts): its card shows "Sign-in needed". */
+export class McpSignInNeededError extends Error {
+  constructor(readonly reason: string) {
+    super(`Sign-in needed: ${reason}`);
+    this.name = "McpSignInNeededError";
+  }
+}
+
+/** The server answered 401 but offers no OAuth sign-in: its token or headers are wrong. */
+export class McpNoOAuthError extends Error {
+  constructor() {
+    super("The server answered 401 Unauthorized and offers no OAuth sign-in.");
+    this.name = "McpNoOAuthError";
+  }
+}
 
 function causes(error: unknown): unknown[] {
   const chain: unknown[] = [];
@@ -46,11 +63,14 @@ function describeRemote(error: unknown, { refusal, url }: { refusal: OutboundRef
     return `Refused: ${refused.explanation}, a private address; MCP servers are only reached at public addresses unless an operator allows it with ${PRIVATE_HOSTS_SETTING.tool}.`;
   }
   const chain = causes(error);
-  if (chain.some((item) => item instanceof UnauthorizedError)) {
-    return `${where} answered 401 Unauthorized: check the token or headers (sign-in with OAuth is not supported yet).`;
-  }
+  const signIn = chain.find((item): item is McpSignInNeededError => item instanceof McpSignInNeededError);
+  if (signIn) return signIn.message;
+  const oauth = chain.find((item): item is OAuthError => item instanceof OAuthError);
+  if (oauth) return `The OAuth sign-in with ${where} failed: the authorization server answered ${oauth.errorCode} (${oauth.message}).`;
   const status = httpStatusOf(error);
-  if (status === 401) return `${where} answered 401 Unauthorized: check the token or headers (sign-in with OAuth is not supported yet).`;
+  if (status === 401 || chain.some((item) => item instanceof UnauthorizedError || item instanceof McpNoOAuthError)) {
+    return `${where} answered 401 Unauthorized: check the token or headers.`;
+  }
   if (status === 403) return `${where} answered 403 Forbidden: the token or headers do not give access.`;
   if (status === -1 || (status !== undefined && status >= 400 && status < 500)) {
     return `${where} does not look like an MCP server (it answered ${status === -1 ? "with an unexpected content type" : `HTTP ${status}`} to both Streamable HTTP and HTTP+SSE): check the URL, often ending in /mcp or /sse.`;

@@ -17,6 +17,7 @@ import { decryptSecret, encryptSecret } from "../secrets/crypto";
 import { findRefusalForUrl, PRIVATE_HOSTS_SETTING } from "../security/outbound";
 import type { McpEndpoint } from "./connect";
 import { defaultMcpHost, type McpHost } from "./host";
+import { StoredOAuthProvider, type McpAuthStatus } from "./oauth-provider";
 
 /**
  * A team's MCP servers: where they are (a URL with headers, or a local command with its environment;
@@ -40,6 +41,9 @@ const publicFields = {
   discoveredAt: true,
   callCostUsd: true,
   callTimeoutSeconds: true,
+  authStatus: true,
+  authError: true,
+  oauthExpiresAt: true,
   createdAt: true,
   updatedAt: true,
 } as const;
@@ -53,6 +57,7 @@ function present(row: PublicRow) {
     ...row,
     transport: row.transport as "http" | "sse" | "stdio",
     status: row.status as "unknown" | "up" | "down",
+    authStatus: row.authStatus as McpAuthStatus,
     discovery: discovery?.success ? discovery.data : null,
     callCostUsd: row.callCostUsd === null ? null : row.callCostUsd.toString(),
   };
@@ -201,7 +206,7 @@ export async function updateMcpServer({
   host?: McpHost;
 }) {
   const input = parseInput(mcpServerUpdateSchema, given);
-  const current = await db.mcpServer.findFirst({ where: { id: serverId, teamId }, select: { transport: true } });
+  const current = await db.mcpServer.findFirst({ where: { id: serverId, teamId }, select: { transport: true, url: true } });
   if (!current) throw notFound("That MCP server");
   const isLocal = current.transport === "stdio";
   const misplaced = (isLocal ? (["url", "headers"] as const) : (["command", "args", "env"] as const)).filter(
@@ -226,6 +231,10 @@ export async function updateMcpServer({
     ...(env ? { envCiphertext: env.ciphertext, envNames: env.names } : {}),
     ...callColumns(input),
     ...(isEndpointChanged ? { status: "unknown", lastError: null, discovery: Prisma.DbNull, discoveredAt: null } : {}),
+    // A sign-in belongs to the URL it was given for: tokens are never sent to another server.
+    ...(input.url !== undefined && input.url !== current.url
+      ? { oauthCiphertext: null, authStatus: "none", authError: null, oauthExpiresAt: null, oauthStateHash: null }
+      : {}),
   };
   try {
     const updated = await db.mcpServer.updateMany({ where: { id: serverId, teamId }, data });
@@ -254,6 +263,11 @@ export async function getMcpEndpoint({ teamId, serverId }: { teamId: string; ser
   const endpoint: McpEndpoint =
     row.transport === "stdio"
       ? { transport: "stdio", command: row.command ?? "", args: row.args, env: readPairs(teamId, row.envCiphertext) }
-      : { transport: row.transport === "sse" ? "sse" : "http", url: row.url ?? "", headers: readPairs(teamId, row.headersCiphertext) };
+      : {
+          transport: row.transport === "sse" ? "sse" : "http",
+          url: row.url ?? "",
+          headers: readPairs(teamId, row.headersCiphertext),
+          authProvider: new StoredOAuthProvider({ teamId, serverId }, { kind: "connect" }),
+        };
   return { slug: row.slug, endpoint };
 }

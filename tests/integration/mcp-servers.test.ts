@@ -448,6 +448,7 @@ describe("MCP servers: what the instance and the team allow", () => {
       transport: "http",
       url: "http://93.184.215.14/mcp",
       headers: { Authorization: SECRET },
+      authProvider: expect.anything(),
     });
     // Another team cannot decrypt a ciphertext copied into its own row.
     const other = await createTestTeam();

@@ -1,8 +1,9 @@
 import "server-only";
 import { z } from "zod";
-import { mcpServerInputSchema, mcpServerUpdateSchema } from "../../../shared/mcp-servers";
+import { mcpOAuthClientSchema, mcpServerInputSchema, mcpServerUpdateSchema } from "../../../shared/mcp-servers";
 import { listTeamMcpTools } from "../../mcp/agent-tools";
 import { refreshDiscovery } from "../../mcp/pool";
+import { disconnectOAuth, startOAuth } from "../../mcp/oauth";
 import { createMcpServer, deleteMcpServer, getMcpServer, listMcpServers, updateMcpServer } from "../../mcp/servers";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 
@@ -38,4 +39,18 @@ export const mcpRouter = createTRPCRouter({
   refresh: teamProcedure("mcp:manage")
     .input(z.object({ id }))
     .mutation(({ ctx, input }) => refreshDiscovery({ teamId: ctx.team.id, serverId: input.id, userId: ctx.user.id })),
+
+  /**
+   * Starts an OAuth sign-in for a remote server that asks for one: returns the authorization server's URL
+   * to send the browser to (null when the stored sign-in could be renewed without it). The state is bound
+   * to this team, server and admin, single-use, for 10 minutes; /api/mcp/oauth/callback finishes it.
+   */
+  oauthStart: teamProcedure("mcp:manage")
+    .input(z.object({ id, client: mcpOAuthClientSchema.optional() }))
+    .mutation(({ ctx, input }) => startOAuth({ teamId: ctx.team.id, userId: ctx.user.id, serverId: input.id, client: input.client })),
+
+  /** Forgets the server's OAuth tokens: it needs a sign-in again. */
+  oauthDisconnect: teamProcedure("mcp:manage")
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => disconnectOAuth({ teamId: ctx.team.id, userId: ctx.user.id, serverId: input.id })),
 });
