@@ -139,7 +139,23 @@ export class StoredOAuthProvider implements OAuthClientProvider {
     if (tokens?.refresh_token && !this.refreshRefused) {
       throw new Error("The sign-in could not be renewed right now (the authorization server did not answer as expected); try again later.");
     }
-    return this.signInNeeded(this.reason(tokens !== undefined));
+    return this.signInNeeded(await this.reasonKept(tokens !== undefined));
+  }
+
+  /**
+   * Why a sign-in is needed. When the server already waits for one without tokens (a refused renewal, a
+   * Disconnect), the reason given then stands rather than the generic one a later connection (the
+   * pool's next try, a refresh) would write over it.
+   */
+  private async reasonKept(hadTokens: boolean) {
+    if (!hadTokens && !this.refreshRefused) {
+      const current = await db.mcpServer.findFirst({
+        where: { id: this.server.serverId, teamId: this.server.teamId },
+        select: { authStatus: true, authError: true },
+      });
+      if (current?.authStatus === "required" && current.authError) return current.authError;
+    }
+    return this.reason(hadTokens);
   }
 
   private reason(hadTokens: boolean) {
@@ -204,6 +220,10 @@ export class StoredOAuthProvider implements OAuthClientProvider {
           ...(scope === "all" || scope === "client" ? { client: undefined } : {}),
           ...(scope === "all" || scope === "discovery" ? { discovery: undefined } : {}),
         },
+        // A system connection whose renewal was refused: the server waits for a person, and says why.
+        ...(dropTokens && this.mode.kind === "connect"
+          ? { columns: { authStatus: "required", authError: this.reason(true), oauthExpiresAt: null } }
+          : {}),
       };
     });
   }
@@ -211,7 +231,7 @@ export class StoredOAuthProvider implements OAuthClientProvider {
   async discoveryState() {
     const { discovery, tokens } = await this.stored();
     if (this.mode.kind === "connect" && discovery && !tokens) {
-      await this.signInNeeded(this.reason(false));
+      await this.signInNeeded(await this.reasonKept(false));
     }
     return discovery;
   }

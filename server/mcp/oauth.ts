@@ -156,7 +156,7 @@ export async function finishOAuth({
     await mutateOAuth({ teamId, serverId }, () => ({ columns: { authStatus: "required", authError: message } }));
     return { ok: false, reason: "failed", serverId, message };
   }
-  await recordAudit(db, { teamId, actorId: userId, action: "mcp.oauth.connect", targetId: serverId });
+  await recordAudit(db, { teamId, actorId: userId, action: "mcp.oauth_connect", targetId: serverId });
   const refreshed = await refreshDiscovery({ teamId, serverId, userId, host });
   return {
     ok: true,
@@ -184,7 +184,7 @@ export async function disconnectOAuth({ teamId, userId, serverId }: { teamId: st
       lastError: `Sign-in needed: ${reason}`,
     },
   }));
-  await recordAudit(db, { teamId, actorId: userId, action: "mcp.oauth.disconnect", targetId: serverId });
+  await recordAudit(db, { teamId, actorId: userId, action: "mcp.oauth_disconnect", targetId: serverId });
   return getMcpServer({ teamId, serverId });
 }
 

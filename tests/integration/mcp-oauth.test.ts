@@ -121,7 +121,7 @@ describe("MCP OAuth: signing a remote server in", () => {
     expect(row.oauthCiphertext).not.toContain(clientId);
     expect(row.oauthStateHash).toBeNull();
     expect(stored.pending).toBeUndefined();
-    expect(await db.auditLog.count({ where: { targetId: serverId, action: "mcp.oauth.connect", actorId: owner.user.id } })).toBe(1);
+    expect(await db.auditLog.count({ where: { targetId: serverId, action: "mcp.oauth_connect", actorId: owner.user.id } })).toBe(1);
     // The browser never sees the tokens or the client.
     expect(JSON.stringify(await owner.caller.mcp.get({ id: serverId }))).not.toContain(stored.tokens!.access_token);
 
@@ -224,7 +224,7 @@ describe("MCP OAuth: signing a remote server in", () => {
     const { stored } = await readOAuth({ teamId, serverId });
     expect(stored.tokens).toBeUndefined();
     expect(stored.client?.client_id).toBeTruthy();
-    expect(await db.auditLog.count({ where: { targetId: serverId, action: "mcp.oauth.disconnect" } })).toBe(1);
+    expect(await db.auditLog.count({ where: { targetId: serverId, action: "mcp.oauth_disconnect" } })).toBe(1);
     expect((await refreshDiscovery({ teamId, serverId, host: allowing })).lastError).toMatch(/^Sign-in needed/);
 
     await updateMcpServer({ teamId, userId: owner.user.id, serverId, input: { url: `${oauthServer.origin}/other/mcp` }, host: allowing });
