@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
-import { resolve } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
@@ -9,6 +7,7 @@ import { createMcpServer } from "~/server/mcp/servers";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
 import { toolCall, withContractApp, type AgentScript } from "../fixtures/contract-app";
+import { startEverything } from "../fixtures/mcp-everything";
 
 /**
  * Issue 20 through the real executor: an agent on the fixture model calls tools of
@@ -21,36 +20,12 @@ vi.hoisted(() => {
   process.env.LONGHAUL_PRIVATE_TOOL_HOSTS = "127.0.0.1";
 });
 
-const EVERYTHING = resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
 const app = withContractApp();
 let everything: { url: string; child: ChildProcess };
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  const child = spawn(process.execPath, [EVERYTHING, "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdio: "pipe" });
-  await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error("server-everything did not start")), 15_000);
-    const onOutput = (chunk: Buffer) => {
-      if (/listening on port|running on port/i.test(chunk.toString())) {
-        clearTimeout(timer);
-        done();
-      }
-    };
-    child.stderr.on("data", onOutput);
-    child.stdout.on("data", onOutput);
-  });
-  everything = { url: `http://127.0.0.1:${port}/mcp`, child };
+  const { child, url } = await startEverything();
+  everything = { url: url(), child };
 }, 30_000);
 
 afterAll(() => {

@@ -67,6 +67,7 @@ test("an admin adds a remote MCP server, enables a tool on an agent, approves it
   await card.getByRole("button", { name: "Refresh Everything" }).click();
   await expect(card).toHaveAttribute("data-status", "up", { timeout: 30_000 });
   await expect(card.getByText("mcp_everything_echo")).toBeAttached();
+  await expect(page.locator("[data-sonner-toast]")).toHaveCount(0, { timeout: 15_000 });
   await page.screenshot({ path: `${SHOTS}/mcp-servers-page.png`, fullPage: true });
 
   // A new agent on the Simulator with echo enabled, asking the first time (echo is read-only, so it starts at "never").
@@ -101,5 +102,6 @@ test("an admin adds a remote MCP server, enables a tool on an agent, approves it
   await fourth.locator("summary").click();
   await expect(fourth).toContainText("Echo: Hello from the Longhaul simulator");
   await expect(fourth).toContainText("Everything");
+  await expect(page.locator("[data-sonner-toast]")).toHaveCount(0, { timeout: 15_000 });
   await fourth.screenshot({ path: `${SHOTS}/timeline-mcp-live.png` });
 });

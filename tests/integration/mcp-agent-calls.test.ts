@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import http from "node:http";
-import { createServer } from "node:net";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { db, Prisma } from "~/server/db/client";
@@ -15,6 +14,7 @@ import { act, beginRun, openCycleSession, runCycle, settleApproval, settleOutcom
 import { agentInput } from "../factories/agent";
 import { createTestProvider } from "../factories/provider";
 import { createTestTeam } from "../factories/team";
+import { FILESYSTEM, startEverything, stopChild as stop } from "../fixtures/mcp-everything";
 import { agentAndCycleOf, startFakeOpenAI, type FakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
 
 /**
@@ -29,44 +29,11 @@ vi.hoisted(() => {
   process.env.LONGHAUL_MCP_STDIO = "on";
 });
 
-const EVERYTHING = resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
-const FILESYSTEM = resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
 const MCP_SECRET = "Bearer mcp-header-secret-7f3a9c0d1e";
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
-async function startEverything() {
-  const port = await freePort();
-  const child = spawn(process.execPath, [EVERYTHING, "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdio: "pipe" });
-  await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error("server-everything did not start")), 15_000);
-    const onOutput = (chunk: Buffer) => {
-      if (/listening on port|running on port/i.test(chunk.toString())) {
-        clearTimeout(timer);
-        done();
-      }
-    };
-    child.stderr.on("data", onOutput);
-    child.stdout.on("data", onOutput);
-    child.once("exit", (code) => fail(new Error(`server-everything exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/mcp`, child };
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once("exit", done));
-  child.kill("SIGTERM");
-  await exited;
+async function startEverythingHttp() {
+  const { child, url } = await startEverything();
+  return { url: url(), child };
 }
 
 /**
@@ -125,7 +92,7 @@ const call = (name: string, args: unknown): ScriptedReply => ({
 beforeAll(async () => {
   // No executor here: the events a decision sends (agent/approval.decided) are not needed, the test settles itself.
   vi.spyOn(inngest, "send").mockResolvedValue({ ids: [] });
-  everything = await startEverything();
+  everything = await startEverythingHttp();
   fake = await startFakeOpenAI();
   fake.setResponder((body: ChatCompletionCreateParams) => {
     const { agent, cycle } = agentAndCycleOf(body);
@@ -380,7 +347,7 @@ describe("MCP tools in the agent loop", () => {
   }, 90_000);
 
   it("a server that goes down mid-run: the call fails with why, the server is marked down, the model is told its tools are unavailable and the agent goes on", async () => {
-    const own = await startEverything();
+    const own = await startEverythingHttp();
     const team = await teamWithServer(own.url, "Fragile");
     const echo = team.nameOf("echo");
     const agent = await agentWith(team, [{ name: echo, enabled: true, approval: "never" }], (cycle) =>

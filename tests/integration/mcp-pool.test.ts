@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/server/db/client";
 import { McpConnectError, type McpConnection } from "~/server/mcp/connect";
@@ -12,6 +11,7 @@ import { createMcpServer, deleteMcpServer, updateMcpServer } from "~/server/mcp/
 import { parsePrivateHostList } from "~/server/security/outbound-addresses";
 import type { McpServerInput } from "~/shared/mcp-servers";
 import { createTestTeam } from "../factories/team";
+import { EVERYTHING, freePort, startEverything, stopChild } from "../fixtures/mcp-everything";
 
 /**
  * The MCP connection pool against the real @modelcontextprotocol/server-everything run as a local
@@ -19,7 +19,6 @@ import { createTestTeam } from "../factories/team";
  * settings change and after it sat idle; a command that keeps failing is not restarted in a loop; and a
  * server's list-changed notification refreshes the stored discovery.
  */
-const EVERYTHING = resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
 
 let host: McpHost;
 let folder: string;
@@ -209,39 +208,9 @@ describe("MCP pool: one long-lived process per server", () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
 /** server-everything over Streamable HTTP on `port`, once it listens. */
 async function startHttpEverything(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [EVERYTHING, "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdio: "pipe" });
-  await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error("server-everything did not start")), 15_000);
-    const onOutput = (chunk: Buffer) => {
-      if (/listening on port|running on port/i.test(chunk.toString())) {
-        clearTimeout(timer);
-        done();
-      }
-    };
-    child.stderr.on("data", onOutput);
-    child.stdout.on("data", onOutput);
-  });
-  return child;
-}
-
-async function stopChild(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once("exit", done));
-  child.kill("SIGTERM");
-  await exited;
+  return (await startEverything("streamableHttp", port)).child;
 }
 
 describe("MCP pool: remote servers", () => {

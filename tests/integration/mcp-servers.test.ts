@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { McpDiscovery, McpServerInput } from "~/shared/mcp-servers";
 import { db } from "~/server/db/client";
@@ -12,6 +11,7 @@ import { mcpHostWith, type McpHost } from "~/server/mcp/host";
 import { createMcpServer, getMcpEndpoint, updateMcpServer } from "~/server/mcp/servers";
 import { NO_PRIVATE_HOSTS, parsePrivateHostList } from "~/server/security/outbound-addresses";
 import { addTestMember, createTestTeam } from "../factories/team";
+import { EVERYTHING, FILESYSTEM, startEverything, stopChild as stop } from "../fixtures/mcp-everything";
 
 /**
  * Team MCP servers against real servers from npm (never a fake): @modelcontextprotocol/server-everything
@@ -20,8 +20,6 @@ import { addTestMember, createTestTeam } from "../factories/team";
  * through a host whose guard allows 127.0.0.1 (as an operator would with LONGHAUL_PRIVATE_TOOL_HOSTS);
  * the app's own default guard keeps refusing loopback, which a test below checks.
  */
-const EVERYTHING = resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
-const FILESYSTEM = resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
 const SECRET = "Bearer mcp-secret-token-0123456789-Q7z";
 
 /** The error a call failed with: an AppError from a domain function or a TRPCError from the router. */
@@ -47,43 +45,6 @@ async function processesWith(marker: string) {
     if (cmdline.includes(marker)) found.push(pid);
   }
   return found;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
-/** Starts server-everything in an HTTP mode on a free port and resolves once it listens. */
-async function startEverything(mode: "streamableHttp" | "sse", port?: number) {
-  port ??= await freePort();
-  const child = spawn(process.execPath, [EVERYTHING, mode], { env: { ...process.env, PORT: String(port) }, stdio: "pipe" });
-  await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server-everything ${mode} did not start`)), 15_000);
-    const onOutput = (chunk: Buffer) => {
-      if (/listening on port|running on port/i.test(chunk.toString())) {
-        clearTimeout(timer);
-        done();
-      }
-    };
-    child.stderr.on("data", onOutput);
-    child.stdout.on("data", onOutput);
-    child.once("exit", (code) => fail(new Error(`server-everything ${mode} exited with ${code}`)));
-  });
-  return { port, child };
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once("exit", done));
-  child.kill("SIGTERM");
-  await exited;
 }
 
 let streamable: { port: number; child: ChildProcess };
