@@ -191,7 +191,13 @@ export const approvalsApi = createTRPCRouter({
 
   decide: teamProcedure("approval:decide")
     .meta(
-      route("POST", "/approvals/{id}/decision", "Approvals", "Approve or reject", "For a question, `answer` is the reply the agent gets."),
+      route(
+        "POST",
+        "/approvals/{id}/decision",
+        "Approvals",
+        "Approve or reject",
+        "For a question, `answer` is the reply the agent gets. For an unknown outcome (kind `outcome`: a call that was in flight when its attempt died), approve with `answer` `retry` (call it again) or `done` (it happened), or reject to skip it.",
+      ),
     )
     .input(
       z.object({
