@@ -122,12 +122,10 @@ export const spendReport = z.object({
   }),
 });
 
-const approvalKind = z
-  .string()
-  .meta({
-    description:
-      "tool (an action held for approval), question, stuck, budget, or outcome (a call whose outcome is unknown: retry, done or skip).",
-  });
+const approvalKind = z.string().meta({
+  description:
+    "tool (an action held for approval), question, stuck, budget, or outcome (a call whose outcome is unknown: retry, done or skip).",
+});
 export const approval = z
   .object({
     id,
