@@ -3,8 +3,9 @@
  *
  * CHAOS_AGENTS agents (50) run on the fake OpenAI-compatible model (tests/fixtures/fake-openai.ts,
  * spoken to by the real openai SDK over HTTP) through the real stack in three processes: the app's
- * Inngest functions (tests/chaos/app.ts), the project's executor (scripts/executor.ts) and
- * PostgreSQL (tests/chaos/postgres.ts), in signed mode as `npm start` runs them. For CHAOS_SECONDS (180) this process injects faults at random
+ * Inngest functions (tests/chaos/app.ts), the project's executor (scripts/executor.ts),
+ * PostgreSQL (tests/chaos/postgres.ts) and an MCP server (tests/chaos/mcp-server.ts) that every 4th agent
+ * calls, in signed mode as `npm start` runs them. For CHAOS_SECONDS (180) this process injects faults at random
  * moments: SIGKILL of the executor, of the app, of both; PostgreSQL restarted (fast shutdown, and
  * immediate = crash recovery); and, on CHAOS_MODEL_FAULT_RATE (0.1) of model requests, a 429 with
  * retry-after, a 500, a reply slower than the client's timeout, a body that is not JSON, a tool call
@@ -908,8 +909,9 @@ async function writeReport(r: Report, failed: string[]) {
     `Seed ${r.seed} (rerun this schedule: \`CHAOS_SEED=${r.seed} npm run chaos\`); ${r.agents} agents × ${r.cyclesPerAgent} cycles;`,
     `faults for ${r.faultSeconds} s, whole run ${r.elapsedSeconds} s. **Result: ${failed.length === 0 ? "passed — every check held" : `FAILED — ${failed.length} checks failed`}.**`,
     "",
-    "Three processes: the app's Inngest functions (`tests/chaos/app.ts`), the executor (`scripts/executor.ts`),",
-    "PostgreSQL; the model is `tests/fixtures/fake-openai.ts` reached by the real `openai` SDK over HTTP",
+    "Four processes: the app's Inngest functions (`tests/chaos/app.ts`), the executor (`scripts/executor.ts`),",
+    "PostgreSQL and an MCP server on the official SDK (`tests/chaos/mcp-server.ts`, slow tools, killed at random too);",
+    "the model is `tests/fixtures/fake-openai.ts` reached by the real `openai` SDK over HTTP",
     `(latency ${MODEL_LATENCY_MS} ms, client timeout ${MODEL_TIMEOUT_MS} ms, ${MODEL_MAX_RETRIES} retries).`,
     "",
     '## Faults injected (all survived when the result above is "passed")',
