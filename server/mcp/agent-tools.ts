@@ -32,6 +32,8 @@ export type TeamMcpServerTools = {
   lastCheckedAt: Date | null;
   /** USD a call of any of its tools costs (reserved before, charged after), or null when free. */
   callCostUsd: string | null;
+  /** How long one call of its tools may take. */
+  callTimeoutSeconds: number;
   tools: TeamMcpTool[];
 };
 
@@ -58,6 +60,7 @@ const serverFields = {
   lastCheckedAt: true,
   discovery: true,
   callCostUsd: true,
+  callTimeoutSeconds: true,
 } as const;
 
 function present(row: {
@@ -69,6 +72,7 @@ function present(row: {
   lastCheckedAt: Date | null;
   discovery: unknown;
   callCostUsd: { toString(): string } | null;
+  callTimeoutSeconds: number;
 }): TeamMcpServerTools {
   const discovery = row.discovery === null ? null : mcpDiscoverySchema.safeParse(row.discovery);
   return {
@@ -79,6 +83,7 @@ function present(row: {
     lastError: row.lastError,
     lastCheckedAt: row.lastCheckedAt,
     callCostUsd: row.callCostUsd && Number(row.callCostUsd.toString()) > 0 ? row.callCostUsd.toString() : null,
+    callTimeoutSeconds: row.callTimeoutSeconds,
     tools: discovery?.success ? discovery.data.tools.map(toolOf) : [],
   };
 }

@@ -67,9 +67,7 @@ export async function executeMcpToolCall(call: McpToolCall, host?: McpHost): Pro
     charge = { reservationId: verdict.reservationId, costUsd: server.callCostUsd };
   }
 
-  const timeoutMs = (await db.mcpServer.findFirst({ where: { id: server.serverId, teamId }, select: { callTimeoutSeconds: true } }))
-    ?.callTimeoutSeconds;
-  const limitMs = (timeoutMs ?? 120) * 1000;
+  const limitMs = server.callTimeoutSeconds * 1000;
   const mcp: McpResultView["mcp"] = { serverId: server.serverId, server: server.serverName, tool: tool.name };
   const outcome = await performEffect(
     { agentId, teamId, cycle: call.cycle, callIndex: call.callIndex, toolName: call.name, args },
