@@ -33,3 +33,9 @@ export const memoryReembedRequested = {
   name: "memory/reembed.requested",
   data: z.object({ teamId: z.string().min(1), embedderId: z.string().min(1) }),
 } as const;
+
+/** A channel delivery (server/channels/deliveries.ts) should be attempted: the channel-deliver function sends it. */
+export const channelDeliveryRequested = {
+  name: "channel/delivery.requested",
+  data: z.object({ teamId: z.string().min(1), deliveryId: z.uuid() }),
+} as const;

@@ -13,7 +13,7 @@ export type TeamRoleName = (typeof TEAM_ROLES)[number];
 const ADDED_BY_ROLE = {
   viewer: ["team:view", "team:leave", "agent:view"],
   member: ["agent:create", "agent:edit", "agent:control", "approval:decide", "memory:manage", "share:manage", "token:manage"],
-  admin: ["budget:raise", "audit:view", "team:manage", "provider:manage", "mcp:manage", "secret:manage", "agent:delete"],
+  admin: ["budget:raise", "audit:view", "team:manage", "provider:manage", "mcp:manage", "secret:manage", "agent:delete", "channel:manage"],
   owner: ["team:transfer"],
 } as const satisfies Record<TeamRoleName, readonly string[]>;
 export type Permission = (typeof ADDED_BY_ROLE)[TeamRoleName][number];

@@ -20,6 +20,7 @@ const PERMISSION_LABELS: Record<Permission, string> = {
   "provider:manage": "manage model providers",
   "mcp:manage": "manage MCP servers",
   "secret:manage": "manage team secrets",
+  "channel:manage": "manage channels and notification rules",
   "agent:delete": "delete agents",
   "team:transfer": "transfer ownership",
 };
