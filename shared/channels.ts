@@ -30,8 +30,24 @@ export const DELIVERY_STATUS_LABELS: Record<DeliveryStatusName, string> = {
 export const DELIVERY_SOURCES = ["agent_message", "notification", "test", "invitation"] as const;
 export type DeliverySource = (typeof DELIVERY_SOURCES)[number];
 
-/** A link in a message: Slack and Teams show them as buttons, e-mail as links, webhooks carry them as data. */
-export type ChannelAction = { label: string; url: string; style?: "primary" | "danger" };
+/**
+ * A link in a message: Slack, Teams, Discord and Mattermost show them as buttons or links, e-mail as links,
+ * webhooks carry them as data. `interactive` makes it a Slack interactive button (action_id and value)
+ * when the Slack channel has an app signing secret; otherwise the URL is used.
+ */
+export type ChannelAction = {
+  label: string;
+  url: string;
+  style?: "primary" | "danger";
+  interactive?: { actionId: string; value: string };
+};
+
+/**
+ * The keys of a channel's encrypted secrets (one JSON object): `url` for webhook, slack, teams, discord and
+ * mattermost; `signingSecret` for an outgoing webhook's HMAC; `slackSigningSecret` for a Slack app's
+ * request signing secret (interactive buttons); `password` for SMTP.
+ */
+export type ChannelSecrets = { url?: string; signingSecret?: string; slackSigningSecret?: string; password?: string };
 
 /**
  * What is sent, before it is shaped for the channel's kind. `to` is only for e-mail and only for messages
