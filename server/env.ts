@@ -152,6 +152,10 @@ export const serverEnvSchema = {
   // A spend reservation older than this belongs to a call cut off by a crash (no call lasts this long):
   // the watchdog charges it at its worst case (server/operations/watchdog.ts settleOrphanedReservations).
   ORPHANED_RESERVATION_SECONDS: z.coerce.number({ message: "must be a number of seconds" }).int().min(60).max(86_400).default(900),
+  // Channel deliveries (server/channels/, docs/decisions/037): attempts before a delivery is dead-lettered, and
+  // the first wait between attempts (doubling each time, up to 5 minutes; a receiver's Retry-After wins).
+  CHANNEL_MAX_ATTEMPTS: z.coerce.number({ message: "must be a number" }).int().min(1).max(20).default(6),
+  CHANNEL_RETRY_BASE_MS: z.coerce.number({ message: "must be a number of milliseconds" }).int().min(100).max(600_000).default(2_000),
   // An agent the watchdog restarted this many times within an hour is marked failed instead of restarted again.
   WATCHDOG_MAX_RESTARTS_PER_HOUR: z.coerce.number({ message: "must be a number" }).int().min(1).max(1000).default(5),
   WATCHDOG_CRON: z

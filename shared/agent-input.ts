@@ -146,6 +146,12 @@ export const agentSettingsSchema = z.object({
     .array(toolSettingSchema)
     .refine((tools) => new Set(tools.map((t) => t.name)).size === tools.length, { message: "Each tool can appear only once." })
     .default(() => defaultToolSettings()),
+  // The team channels send_message delivers to (issue 21); none: the outbox only.
+  messageChannelIds: z
+    .array(z.uuid({ message: "Choose channels from the list." }))
+    .max(10, { message: "Send messages to at most 10 channels." })
+    .refine((ids) => new Set(ids).size === ids.length, { message: "Each channel can appear only once." })
+    .default([]),
   // Long-term memory: recall weights, recency half-life, the cap beyond which episodes are consolidated.
   memory: memorySettingsSchema.default(DEFAULT_MEMORY_SETTINGS),
   // Schedule: a cron expression (in the time zone) that wakes the agent; empty for none. The server

@@ -65,9 +65,7 @@ export type ChannelMessage = {
   data?: Record<string, unknown>;
 };
 
-/** Attempts before a delivery is dead-lettered, and the backoff between them (doubling, capped). */
-export const DELIVERY_MAX_ATTEMPTS = 6;
-export const DELIVERY_FIRST_BACKOFF_MS = 2_000;
+/** The longest wait between two attempts (the first wait, CHANNEL_RETRY_BASE_MS, doubles up to this). */
 export const DELIVERY_MAX_BACKOFF_MS = 5 * 60_000;
 /** The longest a Retry-After is honoured; a longer one is cut to this. */
 export const DELIVERY_MAX_RETRY_AFTER_MS = 15 * 60_000;

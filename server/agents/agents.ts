@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db, Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { AppError } from "../errors";
+import { assertChannelsOfTeam } from "../channels/deliveries";
 import { assertMcpToolsExist } from "../mcp/agent-tools";
 import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettings, type AgentSettingsInput } from "../../shared/agent-input";
 import { assertValidSchedule } from "./cron-expression";
@@ -64,6 +65,7 @@ export async function assertSettingsResolve(teamId: string, settings: AgentSetti
   }
   assertValidSchedule(settings.scheduleCron, settings.scheduleTimezone);
   await assertMcpToolsExist(teamId, settings.tools);
+  await assertChannelsOfTeam(teamId, settings.messageChannelIds);
 }
 
 /** The agent row's columns for a set of settings (create, edit and fork write the same ones). */
@@ -78,6 +80,7 @@ export function settingsColumns(settings: AgentSettings) {
     maxOutputTokens: settings.maxOutputTokens,
     contextWindow: settings.contextWindow ?? null,
     tools: settings.tools,
+    messageChannelIds: settings.messageChannelIds,
     budgetUsd: new Prisma.Decimal(settings.budgetUsd.toString()),
     budgetTokens: settings.budgetTokens === undefined ? null : BigInt(settings.budgetTokens),
     budgetCycles: settings.budgetCycles ?? null,

@@ -8,6 +8,7 @@ import { memoryRouter } from "./routers/memory";
 import { providerRouter } from "./routers/provider";
 import { runRouter } from "./routers/run";
 import { secretRouter } from "./routers/secret";
+import { deliveryRouter } from "./routers/delivery";
 import { shareRouter } from "./routers/share";
 import { spendRouter } from "./routers/spend";
 import { teamRouter } from "./routers/team";
@@ -26,6 +27,7 @@ export const appRouter = createTRPCRouter({
   apiToken: apiTokenRouter,
   mcp: mcpRouter,
   secret: secretRouter,
+  delivery: deliveryRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,6 +4,7 @@ import { channelDeliveryRequested } from "~/inngest/events";
 import type { ChannelMessage, DeliverySource } from "../../shared/channels";
 import { db, Prisma } from "../db/client";
 import { col } from "../db/columns";
+import { AppError } from "../errors";
 import { logger } from "../logger";
 import { maybeRow, sqlRow } from "../db/rows";
 
@@ -60,4 +61,40 @@ export async function requestDeliveryAttempt(teamId: string, deliveryId: string)
   } catch (error) {
     logger.warn({ err: error, teamId, deliveryId }, "channel delivery event not sent; the sweeper will retry it");
   }
+}
+
+/** A delivery no run has moved for this long is started again (its event was lost, or its run ended unfinished). */
+export const STALLED_AFTER_MS = 2 * 60_000;
+
+/**
+ * The sweeper (a step of the scheduler's tick): deliveries waiting for a first attempt, a retry that is
+ * overdue, or an attempt whose result never came, for longer than STALLED_AFTER_MS, get a new event.
+ * A run still alive for one of them only delays the new one (one run per delivery at a time), which then
+ * finds it settled.
+ */
+export async function restartStalledDeliveries(now = new Date(), limit = 200) {
+  const before = new Date(now.getTime() - STALLED_AFTER_MS);
+  const stalled = await db.channelDelivery.findMany({
+    where: {
+      OR: [
+        { status: "pending", updatedAt: { lt: before } },
+        { status: "retrying", nextAttemptAt: { lt: before } },
+        { status: "sending", attemptStartedAt: { lt: before } },
+      ],
+    },
+    select: { id: true, teamId: true },
+    orderBy: { updatedAt: "asc" },
+    take: limit,
+  });
+  for (const delivery of stalled) await requestDeliveryAttempt(delivery.teamId, delivery.id);
+  return stalled.length;
+}
+
+/** An agent's message channels must be channels of its team (a field error on the form otherwise). */
+export async function assertChannelsOfTeam(teamId: string, channelIds: string[]) {
+  if (channelIds.length === 0) return;
+  const found = await db.channel.findMany({ where: { teamId, id: { in: channelIds } }, select: { id: true } });
+  if (found.length === channelIds.length) return;
+  const message = "A chosen channel was not found in this team (it may have been deleted). Choose again.";
+  throw new AppError("BAD_REQUEST", message, { fieldErrors: { messageChannelIds: [message] } });
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { deliverAgentMessage } from "../channels/agent-messages";
 import { db } from "../db/client";
 import { factKeyOf, rememberFact, searchMemories, writeMemory } from "../memory/memories";
 import { insertOutboxMessage, mergeWorldState } from "./sql";
@@ -163,7 +164,7 @@ export const httpGet = registerTool({
 
 export const sendMessage = registerTool({
   name: "send_message",
-  description: "Send a message to the team outbox (how this agent reports to people).",
+  description: "Send a message to the team (how this agent reports to people): the outbox, and the channels its settings choose.",
   input: z.object({ subject: z.string().min(1).max(200), body: z.string().min(1).max(20_000) }),
   sideEffect: "side-effecting",
   // The outbox row is keyed by the call's idempotency key: doing it again sends nothing more.
@@ -173,9 +174,10 @@ export const sendMessage = registerTool({
     // The unique key makes the row itself idempotent too, beyond the ledger: a row already there (an
     // earlier attempt's) is the message, found by a second read when this statement's snapshot predates it.
     const inserted = await insertOutboxMessage(direct, { agentId, teamId, idempotencyKey, subject: input.subject, body: input.body });
-    if (inserted) return { messageId: inserted.id };
-    const existing = await db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey }, select: { id: true } });
-    return { messageId: existing.id };
+    const messageId = inserted?.id ?? (await db.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey }, select: { id: true } })).id;
+    // Then the agent's channels, one delivery each, keyed by the message: queued once however often this runs.
+    const channels = await deliverAgentMessage({ teamId, agentId, messageId, subject: input.subject, body: input.body });
+    return channels.length > 0 ? { messageId, channels: channels.length } : { messageId };
   },
 });
 

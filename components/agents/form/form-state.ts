@@ -41,6 +41,8 @@ export type FormState = {
   onConsolidate: "archive" | "delete";
   tools: ToolState[];
   mcpTools: McpToolState[];
+  /** The team channels send_message delivers to. */
+  messageChannelIds: string[];
 };
 
 const str = (value: unknown, fallback = "") =>
@@ -85,6 +87,7 @@ export function formStateOf(settings: Partial<AgentSettingsInput> & { name?: str
     mcpTools: savedTools
       .filter((t) => isMcpToolName(t.name))
       .map((t) => ({ name: t.name, enabled: t.enabled, approval: t.approval ?? "first_time" })),
+    messageChannelIds: settings.messageChannelIds ?? [],
   };
 }
 
@@ -110,6 +113,7 @@ export function toInput(form: FormState): AgentSettingsInput {
     approvalTimeoutPolicy: form.approvalTimeoutPolicy,
     scheduleCron: form.scheduleCron,
     scheduleTimezone: form.scheduleTimezone,
+    messageChannelIds: form.messageChannelIds,
     memory: {
       weights: {
         similarity: form.similarity,
