@@ -1,5 +1,4 @@
 import "server-only";
-import { STATUS_CODES } from "node:http";
 import { DELIVERY_MAX_RETRY_AFTER_MS, WEBHOOK_HEADERS, type ChannelMessage } from "../../shared/channels";
 import { findOutboundRefusal, outboundGuard } from "../security/outbound";
 import { signWebhookBody } from "../secrets/webhook-signature";
@@ -139,8 +138,26 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Math.min(ms, DELIVERY_MAX_RETRY_AFTER_MS);
 }
 
+/** Reason phrases for when the receiver sent none (HTTP/2, some proxies). */
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  408: "Request Timeout",
+  410: "Gone",
+  413: "Payload Too Large",
+  422: "Unprocessable Entity",
+  425: "Too Early",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
 function statusPhrase(status: number, statusText: string): string {
-  return `${status} ${statusText || STATUS_CODES[status] || ""}`.trim();
+  return `${status} ${statusText || REASONS[status] || ""}`.trim();
 }
 
 /** 2xx delivered; 408, 425, 429 and 5xx retried (with Retry-After); a redirect or any other 4xx failed. */
