@@ -10,10 +10,10 @@ import type { ChannelAction, ChannelMessage } from "../../shared/channels";
 /** The note at the end of a text that was cut to fit the receiver. */
 export const CUT_NOTE = "\n… (shortened; the full text is in Longhaul)";
 
-/** `text` in at most `max` characters: cut with the note (or a bare "…" when the room is small). */
+/** `text` in at most `max` characters: cut with the note (a bare "…" for short things: titles, labels, fields). */
 export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
-  const note = max >= 200 ? CUT_NOTE : "…";
+  const note = max >= 1000 ? CUT_NOTE : "…";
   let kept = text.slice(0, Math.max(0, max - note.length));
   // Never end on half of a surrogate pair (an emoji cut in two).
   if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
