@@ -1,5 +1,5 @@
 import "server-only";
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { db } from "../db/client";
 import { env } from "../env";
@@ -11,6 +11,10 @@ import { AgentNotDeliverableError, deliverTrigger, recentDeliveries } from "./de
 import { boundedBody } from "./payload";
 import { recordAudit } from "../audit/record";
 import { readBodyUpTo } from "../http/body";
+import { webhookMac } from "../secrets/webhook-signature";
+
+/** The `X-Longhaul-Signature` value for one delivery (what a sender computes; used by tests and examples). */
+export { signWebhookBody } from "../secrets/webhook-signature";
 
 /**
  * Webhooks: `POST /api/hooks/<agent id>` with `X-Longhaul-Delivery: <id>` and
@@ -36,16 +40,6 @@ const UNAUTHORIZED_MESSAGE =
 
 export function webhookUrl(agentId: string): string {
   return new URL(`/api/hooks/${agentId}`, env.APP_URL).toString();
-}
-
-function webhookMac(secret: string, timestamp: string, deliveryId: string, body: string | Uint8Array): string {
-  return createHmac("sha256", secret).update(`${timestamp}.${deliveryId}.`).update(body).digest("hex");
-}
-
-/** The `X-Longhaul-Signature` value for one delivery (what a sender computes; used by tests and examples). */
-export function signWebhookBody(secret: string, body: string | Uint8Array, deliveryId: string, now = Date.now()): string {
-  const timestamp = String(Math.floor(now / 1000));
-  return `t=${timestamp},sha256=${webhookMac(secret, timestamp, deliveryId, body)}`;
 }
 
 /** Creates or replaces the agent's secret; the old one stops working at once. Returns the new secret (shown once). */
