@@ -9,7 +9,10 @@
  * moments: SIGKILL of the executor, of the app, of both; PostgreSQL restarted (fast shutdown, and
  * immediate = crash recovery); and, on CHAOS_MODEL_FAULT_RATE (0.1) of model requests, a 429 with
  * retry-after, a 500, a reply slower than the client's timeout, a body that is not JSON, a tool call
- * whose arguments are not JSON, or prose without a tool call. Meanwhile it acts like the team: it
+ * whose arguments are not JSON, or prose without a tool call; every 2nd agent's messages also go to a
+ * webhook channel whose receiver (in this process) answers 500, 429, drops the connection or is slow at
+ * random (tests/chaos/channels.ts checks each message queued once, delivered or dead-lettered, and never
+ * accepted twice unless announced as a possible repeat). Meanwhile it acts like the team: it
  * approves or rejects the approvals some agents ask for, and pauses and resumes others.
  *
  * Then, with every process up again, it waits (CHAOS_SETTLE_SECONDS, 300) for every agent to finish
@@ -35,6 +38,7 @@ import pg from "pg";
 import { applyMigrations } from "../../server/db/migrate";
 import { generateEventKey, generateSigningKey } from "@longhaul/executor/signing";
 import { startFakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
+import { checkDeliveries, settleDeliveries, startChaosReceiver, type ChannelCounts } from "./channels";
 import { chaosPostgres } from "./postgres";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -58,6 +62,7 @@ const GAP_MAX_S = int("CHAOS_FAULT_GAP_MAX", 9);
 const EXECUTOR_PORT = int("CHAOS_EXECUTOR_PORT", 19_810);
 const APP_PORT = int("CHAOS_APP_PORT", 19_811);
 const MCP_PORT = int("CHAOS_MCP_PORT", 19_812);
+const RECEIVER_PORT = int("CHAOS_RECEIVER_PORT", 19_813);
 const MODEL_LATENCY_MS = int("CHAOS_MODEL_LATENCY_MS", 150);
 const MODEL_TIMEOUT_MS = 3000;
 const MODEL_MAX_RETRIES = 2;
@@ -103,6 +108,8 @@ const MCP_LOOKUP = "mcp_chaos-mcp_lookup";
 const MCP_TOOLS: string[] = [MCP_RECORD, MCP_LOOKUP];
 /** Every 4th agent (from 2) calls the MCP server: `record` (not safe to repeat) and `lookup` (read-only), both slow. */
 const usesMcp = (i: number) => i % 4 === 2;
+/** Every 2nd agent (odd ones) also sends its messages to the team's webhook channel, which fails at random (tests/chaos/channels.ts). */
+const sendsToChannel = (i: number) => i % 2 === 1;
 const agentName = (i: number) => `Chaos agent ${String(i).padStart(2, "0")}`;
 const subjectOf = (i: number, cycle: number) => `Agent ${i} report ${cycle}`;
 const factOf = (i: number, cycle: number) => `Agent ${i} learned fact number ${cycle}.`;
@@ -261,6 +268,8 @@ const baseEnv: NodeJS.ProcessEnv = {
   MODEL_MAX_RETRIES: String(MODEL_MAX_RETRIES),
   // Reservations of calls a crash cut off are charged by the watchdog after a minute (default 15).
   ORPHANED_RESERVATION_SECONDS: "60",
+  // Channel deliveries retry from half a second (doubling), so a message the receiver keeps refusing is dead-lettered within the run.
+  CHANNEL_RETRY_BASE_MS: "500",
   LOG_LEVEL: "warn",
 };
 delete baseEnv.INNGEST_SIGNING_KEY_FALLBACK;
@@ -268,6 +277,8 @@ delete baseEnv.INNGEST_SIGNING_KEY_FALLBACK;
 Object.assign(process.env, baseEnv);
 
 const fake = await startFakeOpenAI({ latencyMs: MODEL_LATENCY_MS });
+// The webhook receiver of every 2nd agent's messages, failing at random (its own seeded stream, so the fault schedule stays the seed's).
+const receiver = await startChaosReceiver(seeded(SEED + 21), RECEIVER_PORT);
 const app = new Proc("app", ["tests/chaos/app.ts"], { ...baseEnv, PORT: String(APP_PORT) }, () => answers(appUrl));
 const recordFile = path.join(RUN_DIR, "mcp-records.jsonl");
 const mcpUrl = `http://127.0.0.1:${MCP_PORT}/mcp`;
@@ -287,6 +298,8 @@ const { createAgent } = await import("../../server/agents/agents");
 const control = await import("../../server/agents/control");
 const { createMcpServer } = await import("../../server/mcp/servers");
 const { refreshDiscovery } = await import("../../server/mcp/pool");
+const { encryptSecret } = await import("../../server/secrets/crypto");
+const { listDeliveries } = await import("../../server/channels/delivery-log");
 
 // Model requests and faults, by agent and cycle.
 const modelFaults: Record<ModelFault, number> = {
@@ -381,6 +394,7 @@ type Report = {
   counts?: Partial<Omit<Counts, "errorCycles">> & { errorCycles?: Record<string, number> };
   timeline?: { at: number; fault: string; downMs: number }[];
   violations: string[];
+  channels?: ChannelCounts;
 };
 let report: Report = { seed: SEED, violations: [] };
 let violations: string[] = [];
@@ -421,6 +435,15 @@ try {
     throw new Error(
       `the chaos MCP server was not discovered as expected: ${discovered.lastError ?? JSON.stringify(discovered.discovery?.tools)}`,
     );
+  const channel = await db.channel.create({
+    data: {
+      teamId,
+      name: "Chaos hook",
+      kind: "webhook",
+      ratePerMinute: 600,
+      secretsCiphertext: encryptSecret(JSON.stringify({ url: `${receiver.url}/hook`, signingSecret: "chaos-signing-secret" }), teamId),
+    },
+  });
   const ids: string[] = [];
   for (let i = 1; i <= AGENTS; i++) {
     const agent = await createAgent({
@@ -436,6 +459,7 @@ try {
         approvalTimeoutSeconds: 60,
         approvalTimeoutPolicy: "reject",
         stuckNoProgressCycles: 10_000,
+        messageChannelIds: sendsToChannel(i) ? [channel.id] : [],
         tools: [
           ...(["update_world_state", "send_message", "remember", "finish"] as const).map((name) => ({
             name,
@@ -604,6 +628,9 @@ try {
   const reservedNow = async () =>
     (await q<{ n: number }>(`SELECT count(*)::int AS n FROM spend_entry WHERE "teamId" = $1 AND state = 'reserved'`, [teamId]))[0]!.n;
   for (let k = 0; k < 150 && (await reservedNow()) > 0; k++) await sleep(1000);
+  // Channel deliveries still on their way (a retry's backoff, up to 6 attempts) end delivered or dead.
+  const deliveriesLeft = await settleDeliveries(q, teamId, 180_000);
+  if (deliveriesLeft > 0) log(`${deliveriesLeft} channel deliveries still on their way after 180 s`);
   const elapsedS = (Date.now() - startedAt) / 1000;
   log(`checking (${JSON.stringify(await statuses())})`);
 
@@ -843,8 +870,20 @@ try {
     )
   )[0]!.n;
 
+  const deadInLog = new Set<string>();
+  for (let cursor: string | undefined, k = 0; k < 100; k++) {
+    const page = await listDeliveries({ teamId, status: "dead", limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const item of page.items) deadInLog.add(item.id);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  const channelAgentIds = new Set(ids.filter((id) => sendsToChannel(indexOf.get(id)!)));
+  const channelCheck = await checkDeliveries({ q, teamId, channelId: channel.id, channelAgentIds, receiver, deadInLog });
+  v.push(...channelCheck.violations);
+
   violations = v;
   report = {
+    channels: channelCheck.counts,
     seed: SEED,
     agents: AGENTS,
     cyclesPerAgent: FINISH_AT,
@@ -871,6 +910,7 @@ try {
   await app.kill("SIGTERM").catch(() => {});
   await mcp.kill("SIGTERM").catch(() => {});
   await fake.stop().catch(() => {});
+  await receiver.close().catch(() => {});
   await db.$disconnect().catch(() => {});
   await closeDatabasePool().catch(() => {});
 }
@@ -948,6 +988,7 @@ async function writeReport(r: Report, failed: string[]) {
     `- zero lost or duplicated events: ${c.events ?? 0} events over ${c.cycles ?? 0} cycles, gap-free, one thought/call/result per cycle: ${failed.some((f) => /event|lost|duplicated/.test(f)) ? "**no**" : "yes"}`,
     `- zero runs left stuck: ${c.runs ?? 0} agent runs (${c.rollovers ?? 0} ended by rollover), none left running; no executor run, job or spend reservation left (${c.orphanedReservationsCharged ?? 0} reservations of calls cut off by a crash were charged at their worst case by the watchdog), spend counters equal the ledger: ${failed.some((f) => /left|never settled|still running|counters/.test(f)) ? "**no**" : "yes"}`,
     `- MCP calls (every 4th agent; a slow server killed at random): ${c.mcpCalls ?? 0} calls, ${c.mcpFailed ?? 0} failed because the server died (the agent was told and went on), ${c.mcpUnknownHeld ?? 0} cut off by a crash and held for a person (retried ${ta.outcomeRetry ?? 0}, marked done ${ta.outcomeDone ?? 0}, skipped ${ta.outcomeSkip ?? 0}); the server's \`record\` ran ${c.mcpRecords ?? 0} times, never more often than the ledger gave its call a key: ${failed.some((f) => /record|MCP/.test(f)) ? "**no**" : "yes"}`,
+    `- channel deliveries (every 2nd agent's messages to a webhook that answers 500, 429, drops the connection or is slow at random): ${r.channels?.messages ?? 0} messages, ${r.channels?.delivered ?? 0} delivered and ${r.channels?.dead ?? 0} dead-lettered (all in the delivery log) after ${r.channels?.attempts ?? 0} attempts; receiver answers ${JSON.stringify(r.channels?.receiverRequests ?? {})}; ${r.channels?.maybeDelivered ?? 0} marked "maybe delivered" after a crash between sending and recording (${r.channels?.acceptedTwiceFlagged ?? 0} accepted twice, each repeat announced); each message queued once per channel, accepted at most once unless announced, none left on its way: ${failed.some((f) => /deliver/.test(f)) ? "**no**" : "yes"}`,
     `- runs the watchdog restarted: ${c.recoveredByWatchdog ?? 0}; cycles with more model requests than one call can make (1 + ${MODEL_MAX_RETRIES} retries), i.e. certainly asked again after a crash (a lower bound): ${c.cyclesAskedTwice ?? 0}`,
     "",
     ...(failed.length ? ["## Failures", "", ...failed.slice(0, 100).map((f) => `- ${f}`), ""] : []),
