@@ -94,6 +94,8 @@ try {
     input: {
       name: "Reporter",
       goal: "Send a report to the team's channel each cycle.",
+      model: "simulator-1",
+      budgetUsd: 1000,
       messageChannelIds: [channel.id],
       tools: [{ name: "send_message", enabled: true, approval: "never" }],
     },
