@@ -5,6 +5,7 @@ import { Alert } from "../../ui/alert";
 import { Button } from "../../ui/button";
 import { Field, Select } from "../../ui/field";
 import { BudgetSection } from "./budget-section";
+import { ChannelsSection } from "./channels-section";
 import { McpToolsSection } from "./mcp-tools-section";
 import { MemorySection } from "./memory-section";
 import { PacingSection } from "./pacing-section";
@@ -43,6 +44,7 @@ export function AgentForm({ mode = { kind: "create" } }: { mode?: AgentFormMode 
         <PacingSection form={form} />
         <ToolsSection form={form} />
         <McpToolsSection form={form} />
+        <ChannelsSection form={form} />
         <MemorySection form={form} />
       </fieldset>
 
