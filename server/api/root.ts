@@ -3,6 +3,7 @@ import { agentRouter } from "./routers/agent";
 import { apiTokenRouter } from "./routers/api-token";
 import { approvalRouter } from "./routers/approval";
 import { auditRouter } from "./routers/audit";
+import { channelRouter } from "./routers/channel";
 import { mcpRouter } from "./routers/mcp";
 import { memoryRouter } from "./routers/memory";
 import { providerRouter } from "./routers/provider";
@@ -28,6 +29,7 @@ export const appRouter = createTRPCRouter({
   mcp: mcpRouter,
   secret: secretRouter,
   delivery: deliveryRouter,
+  channel: channelRouter,
 });
 
 export type AppRouter = typeof appRouter;
