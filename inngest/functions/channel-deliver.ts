@@ -23,7 +23,8 @@ export const channelDeliver = inngest.createFunction(
     for (let index = 0; index < MAX_STEPS; index++) {
       const next = await step.run(`attempt-${index}`, () => attemptDeliveryStep({ teamId, deliveryId }));
       if (next.kind === "done") return { status: next.status, steps: index + 1 };
-      await step.sleep(`wait-${index}`, Math.max(1, Math.ceil(next.ms)));
+      // Durable sleeps resolve to whole seconds at best; a shorter wait (a rate-limit slot) waits one.
+      await step.sleep(`wait-${index}`, Math.max(1000, Math.ceil(next.ms)));
     }
     return { status: "unfinished", steps: MAX_STEPS };
   },
