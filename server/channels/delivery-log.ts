@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { DELIVERY_STATUSES, type ChannelMessage } from "../../shared/channels";
+import { DELIVERY_STATUSES, type ChannelMessage, type DeliverySource } from "../../shared/channels";
 import { recordAudit } from "../audit/record";
 import { db, type Prisma } from "../db/client";
 import { env } from "../env";
@@ -62,6 +62,7 @@ export async function listDeliveries({ teamId, ...raw }: { teamId: string } & De
   return {
     items: page.map((delivery) => ({
       ...delivery,
+      source: delivery.source as DeliverySource,
       agent: delivery.agentId ? { id: delivery.agentId, name: agentName.get(delivery.agentId) ?? "(deleted agent)" } : null,
       message: redactMessage(delivery.message as ChannelMessage),
       attemptLog: (Array.isArray(delivery.attemptLog) ? delivery.attemptLog : []) as AttemptLogEntry[],

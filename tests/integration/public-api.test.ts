@@ -6,6 +6,7 @@ import { handlePublicApi } from "~/server/api/v1/handler";
 import { publicApiDocument } from "~/server/api/v1/openapi";
 import { writeSnapshot } from "~/server/agents/events";
 import { db } from "~/server/db/client";
+import { encryptSecret } from "~/server/secrets/crypto";
 import type { TeamRoleName } from "~/shared/roles";
 import { TEAM_ROLES } from "~/shared/roles";
 import { agentInput } from "../factories/agent";
@@ -237,6 +238,12 @@ const CONTRACTS: Record<string, Contract> = {
       return { path: `/providers/${provider.id}/prices`, query: { model: "fake-model" } };
     },
   },
+  "deliveries-list": { minRole: "viewer", scoped: "collection", prepare: async (t) => (await deadDeliveryOf(t), { path: "/deliveries" }) },
+  "deliveries-resend": {
+    minRole: "admin",
+    scoped: "resource",
+    prepare: async (t) => ({ path: `/deliveries/${await deadDeliveryOf(t)}/resend`, body: {} }),
+  },
   "approvals-list": { minRole: "viewer", scoped: "collection", prepare: async (t) => (await approvalOf(t), { path: "/approvals" }) },
   "approvals-decide": {
     minRole: "member",
@@ -315,6 +322,24 @@ async function mcpServerOf(t: Team) {
     select: { id: true },
   });
   return row.id;
+}
+
+/** A dead-lettered delivery of the team (on a webhook channel of its own that nothing reaches). */
+async function deadDeliveryOf(t: Team) {
+  const channel = await db.channel.create({
+    data: {
+      teamId: t.team.id,
+      name: `hook-${Math.random().toString(36).slice(2, 10)}`,
+      kind: "webhook",
+      secretsCiphertext: encryptSecret(JSON.stringify({ url: "http://127.0.0.1:9/hook", signingSecret: "api-signing-secret" }), t.team.id),
+    },
+    select: { id: true },
+  });
+  const delivery = await db.channelDelivery.create({
+    data: { teamId: t.team.id, channelId: channel.id, messageId: `m-${Math.random()}`, source: "test", message: { title: "t", text: "x" }, status: "dead", attempts: 6 },
+    select: { id: true },
+  });
+  return delivery.id;
 }
 
 async function approvalOf(t: Team) {

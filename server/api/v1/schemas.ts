@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { AGENT_STATUSES } from "../../../shared/agent-status";
+import { CHANNEL_KINDS, DELIVERY_SOURCES, DELIVERY_STATUSES } from "../../../shared/channels";
 import { providerCompatSchema } from "../../../shared/provider-kinds";
 import { TEAM_ROLES } from "../../../shared/roles";
 
@@ -329,3 +330,53 @@ export const mcpServer = z
     updatedAt: time,
   })
   .meta({ id: "McpServer" });
+
+const channelAction = z.object({
+  label: z.string(),
+  url: z.string(),
+  style: z.enum(["primary", "danger"]).optional(),
+  interactive: z.object({ actionId: z.string(), value: z.string() }).optional(),
+});
+
+export const channelDelivery = z
+  .object({
+    id,
+    channel: z.object({ id, name: z.string(), kind: z.enum(CHANNEL_KINDS) }),
+    messageId: z.string().meta({ description: "The message's own id: with the channel, the Idempotency-Key the receiver gets (`<channel id>:<message id>`)." }),
+    source: z.enum(DELIVERY_SOURCES),
+    agent: z.object({ id, name: z.string() }).nullable(),
+    status: z.enum(DELIVERY_STATUSES).meta({ description: "pending, sending, retrying (nextAttemptAt says when), delivered, or dead (gave up; send it again)." }),
+    attempts: z.number().int(),
+    maxAttempts: z.number().int(),
+    maybeDelivered: z.boolean().meta({ description: "An attempt's result was never recorded (Longhaul stopped while sending): the receiver may have it already." }),
+    lastStatusCode: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    nextAttemptAt: time.nullable(),
+    deliveredAt: time.nullable(),
+    createdAt: time,
+    attemptLog: z.array(
+      z.object({
+        at: z.string(),
+        attempt: z.number().int(),
+        outcome: z.enum(["delivered", "retry", "failed", "unknown", "resent"]),
+        durationMs: z.number().optional(),
+        statusCode: z.number().int().optional(),
+        retryAfterMs: z.number().optional(),
+        error: z.string().optional(),
+      }),
+    ),
+    message: z
+      .object({
+        title: z.string(),
+        text: z.string(),
+        url: z.string().optional(),
+        fields: z.array(z.object({ label: z.string(), value: z.string() })).optional(),
+        actions: z.array(channelAction).optional(),
+        to: z.string().optional(),
+        data: z.record(z.string(), z.unknown()).optional(),
+      })
+      .meta({ description: "What was sent, before it was shaped for the channel; approval-link tokens replaced by [token]." }),
+  })
+  .meta({ id: "ChannelDelivery" });
+
+export const channelDeliveryPage = z.object({ items: z.array(channelDelivery), nextCursor: z.uuid().nullable() });
