@@ -1,6 +1,7 @@
 /**
  * The chaos suite's channel part (issue 21): a webhook receiver in the suite's own process that fails at
- * random (a 500, a 429 with Retry-After, a dropped connection, a slow answer, or a 200), a channel of the
+ * random (a 500, a 429 with Retry-After, a dropped connection, a slow answer, or a 200; agent 1's
+ * messages always with a 503, so they are dead-lettered), a channel of the
  * team pointing at it, and the checks after the run: every agent message to the channel was queued once,
  * ended delivered or dead-lettered (and the dead ones are in the delivery log), and the receiver accepted
  * each message at most once, unless a later attempt told it that it might be a repeat (an app killed
@@ -22,7 +23,9 @@ export type ChannelCounts = {
 export async function startChaosReceiver(random: () => number, port: number): Promise<ChannelReceiver> {
   return startChannelReceiver({
     port,
-    choose: (): ReceiverMode => {
+    choose: (json): ReceiverMode => {
+      // Agent 1's messages are refused every time: they must end dead-lettered, and shown as such.
+      if (/^Agent 1 report/.test((json as { title?: string } | undefined)?.title ?? "")) return { kind: "error", status: 503 };
       const r = random();
       if (r < 0.12) return { kind: "error", status: 500 };
       if (r < 0.2) return { kind: "retryAfter", seconds: 1 };
