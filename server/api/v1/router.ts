@@ -1,6 +1,7 @@
 import "server-only";
 import { createTRPCRouter } from "../trpc";
 import { agentsApi } from "./agents";
+import { channelsApi } from "./channels";
 import { mcpApi } from "./mcp";
 import { approvalsApi, memoriesApi, providersApi, shareApi, teamApi } from "./team";
 
@@ -17,6 +18,7 @@ export const publicApiRouter = createTRPCRouter({
   memories: memoriesApi,
   share: shareApi,
   mcp: mcpApi,
+  channels: channelsApi,
 });
 
 export type PublicApiRouter = typeof publicApiRouter;
