@@ -229,6 +229,15 @@ describe("channel senders: what an attempt came to", () => {
     expect(receiver.requests).toHaveLength(0);
   });
 
+  it("a user and password in the URL are sent as Basic authorization, not in the URL", async () => {
+    const url = receiver.url.replace("http://", "http://hook-user:p%40ss@") + "/basic";
+    expect(await sendToChannel({ ...webhook(), secrets: { url, signingSecret: SECRET } }, MESSAGE, attempt())).toMatchObject({
+      outcome: "delivered",
+    });
+    expect(receiver.requests[0]!.path).toBe("/basic");
+    expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from("hook-user:p@ss").toString("base64")}`);
+  });
+
   it("a closed port is retried with a clear sentence", async () => {
     const closed = await startChannelReceiver();
     const url = `${closed.url}/gone`;
