@@ -1,4 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ChannelKindName, ChannelMessage } from "~/shared/channels";
 import { sendToChannel } from "~/server/channels/senders";
@@ -292,6 +293,25 @@ describe("channel senders: e-mail over SMTP", () => {
       statusCode: 554,
     });
     expect(smtp.messages.length).toBe(count);
+  });
+
+  it("an SMTP server that never greets times out and is retried", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const result = await sendToChannel(
+        channel("email", { password: "x" }, { ...settings(), port }),
+        MESSAGE,
+        attempt({ timeoutMs: 300 }),
+      );
+      expect(result).toMatchObject({ outcome: "retry" });
+      expect(result.error).toMatch(/^Timed out after 0\.3 s: 127\.0\.0\.1 did not answer in time\.$/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it("an SMTP host on a private address the operator did not allow is refused before connecting", async () => {
