@@ -100,7 +100,11 @@ describe("channels", () => {
       await viewer.caller.channel.list(),
       await viewer.caller.channel.get({ id: hook.channel.id }),
       await owner.caller.channel.update({ id: mail.channel.id, password: "", recipients: ["ops@example.test"] }),
+      await owner.caller.channel.test({ id: slack.channel.id }),
+      await owner.caller.channel.test({ id: mail.channel.id }),
     ];
+    expect(answers.at(-2)).toMatchObject({ ok: true });
+    expect(answers.at(-1)).toMatchObject({ ok: true });
     const said = answers.flatMap(strings).join("\n");
     for (const secret of [
       slackUrl,
