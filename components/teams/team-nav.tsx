@@ -8,10 +8,11 @@ const LINKS = [
   ["/team/providers", "Model providers"],
   ["/team/mcp", "MCP servers"],
   ["/team/secrets", "Secrets"],
+  ["/team/channels", "Channels"],
   ["/team/tokens", "API tokens"],
 ] as const;
 
-/** The team settings' pages: its people, the model providers its agents call, its MCP servers, the secrets agents send, and the API tokens scripts use. */
+/** The team settings' pages: its people, the model providers its agents call, its MCP servers, the secrets agents send, the channels messages leave by, and the API tokens scripts use. */
 export function TeamNav() {
   const pathname = usePathname();
   return (

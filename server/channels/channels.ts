@@ -1,4 +1,5 @@
 import "server-only";
+import type { ZodError } from "zod";
 import {
   channelInputSchema,
   channelLastTestSchema,
@@ -7,7 +8,7 @@ import {
   type ChannelInput,
   type ChannelUpdate,
 } from "../../shared/channel-settings";
-import { CHANNEL_KINDS, type ChannelKindName, type ChannelSecrets } from "../../shared/channels";
+import { CHANNEL_KINDS, type ChannelSecrets } from "../../shared/channels";
 import { zodFieldErrors } from "../../shared/validation";
 import { recordAudit, type AuditAction } from "../audit/record";
 import { db, Prisma } from "../db/client";
@@ -85,7 +86,7 @@ function view(teamId: string, row: Row) {
   return {
     id: row.id,
     name: row.name,
-    kind: row.kind as ChannelKindName,
+    kind: row.kind,
     targetHint: row.targetHint,
     ratePerMinute: row.ratePerMinute,
     isEnabled: row.isEnabled,
@@ -112,7 +113,7 @@ function view(teamId: string, row: Row) {
 }
 export type ChannelView = ReturnType<typeof view>;
 
-function parse<T>(result: { success: true; data: T } | { success: false; error: import("zod").ZodError }): T {
+function parse<T>(result: { success: true; data: T } | { success: false; error: ZodError }): T {
   if (!result.success) throw new AppError("BAD_REQUEST", "Some fields need attention.", zodFieldErrors(result.error));
   return result.data;
 }
@@ -222,17 +223,25 @@ export async function updateChannel({
 }) {
   const input = parse(channelUpdateSchema.safeParse(given));
   const row = await loadRow(teamId, channelId);
-  const kind = row.kind as ChannelKindName;
+  const kind = row.kind;
   const issues = channelUpdateIssues(kind, input);
   if (Object.keys(issues).length > 0) throw new AppError("BAD_REQUEST", "Some fields need attention.", { fieldErrors: issues });
 
   const secrets = readSecrets(teamId, row.secretsCiphertext);
   const changed: string[] = [];
   const data: Prisma.ChannelUpdateInput = {};
-  if (input.name !== undefined && input.name !== row.name) ((data.name = input.name), changed.push("name"));
-  if (input.ratePerMinute !== undefined && input.ratePerMinute !== row.ratePerMinute)
-    ((data.ratePerMinute = input.ratePerMinute), changed.push("ratePerMinute"));
-  if (input.isEnabled !== undefined && input.isEnabled !== row.isEnabled) ((data.isEnabled = input.isEnabled), changed.push("isEnabled"));
+  if (input.name !== undefined && input.name !== row.name) {
+    data.name = input.name;
+    changed.push("name");
+  }
+  if (input.ratePerMinute !== undefined && input.ratePerMinute !== row.ratePerMinute) {
+    data.ratePerMinute = input.ratePerMinute;
+    changed.push("ratePerMinute");
+  }
+  if (input.isEnabled !== undefined && input.isEnabled !== row.isEnabled) {
+    data.isEnabled = input.isEnabled;
+    changed.push("isEnabled");
+  }
   let secretsChanged = false;
 
   if (kind === "email") {
@@ -249,13 +258,17 @@ export async function updateChannel({
       if (JSON.stringify(after[key]) !== JSON.stringify(before[key])) changed.push(key);
     }
     if (changed.includes("host") || changed.includes("port")) await assertReachable("host", smtpTarget(after.host, after.port));
-    if (input.password) ((secrets.password = input.password), (secretsChanged = true), changed.push("password"));
+    if (input.password) {
+      secrets.password = input.password;
+      secretsChanged = true;
+      changed.push("password");
+    }
     if (!after.user && secrets.password) delete secrets.password;
     if (after.user && !secrets.password) {
       const message = "Enter the password for this user.";
       throw new AppError("BAD_REQUEST", message, { fieldErrors: { password: [message] } });
     }
-    data.settings = after as Prisma.InputJsonValue;
+    data.settings = after;
     data.targetHint = emailHint(after);
   } else {
     if (input.url && input.url !== secrets.url) {
@@ -343,13 +356,13 @@ export async function channelForSending(teamId: string, channelId: string): Prom
     where: { id: channelId, teamId },
     select: { id: true, teamId: true, name: true, kind: true, settings: true, secretsCiphertext: true },
   });
-  if (!row || !CHANNEL_KINDS.includes(row.kind as ChannelKindName)) return null;
+  if (!row || !CHANNEL_KINDS.includes(row.kind)) return null;
   const secrets = readSecrets(teamId, row.secretsCiphertext);
   return {
     id: row.id,
     teamId: row.teamId,
     name: row.name,
-    kind: row.kind as ChannelKindName,
+    kind: row.kind,
     settings: (row.settings ?? {}) as Record<string, unknown>,
     secrets: Object.fromEntries(Object.entries(secrets).filter((entry): entry is [string, string] => typeof entry[1] === "string")),
   };

@@ -79,6 +79,8 @@ export async function sendEmail(channel: ChannelForSending, message: ChannelMess
         [WEBHOOK_HEADERS.attempt]: String(attempt.attempt),
       },
     });
+    // When the overall time limit wins, the send rejects later (the transport is closed): nobody waits for that.
+    sending.catch(() => undefined);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })), attempt.timeoutMs);
     });

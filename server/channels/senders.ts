@@ -74,7 +74,17 @@ export function httpRequestFor(channel: ChannelForSending, message: ChannelMessa
     default:
       throw new Error(`Channels of kind ${channel.kind} are not sent over HTTP.`);
   }
-  return { url, body, headers };
+  return { ...withoutCredentials(url, headers), body };
+}
+
+/** fetch refuses a URL with a user and password in it: they become a Basic Authorization header. */
+function withoutCredentials(url: string, headers: Record<string, string>) {
+  const parsed = new URL(url);
+  if (!parsed.username && !parsed.password) return { url, headers };
+  const basic = Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString("base64");
+  parsed.username = "";
+  parsed.password = "";
+  return { url: parsed.toString(), headers: { ...headers, authorization: `Basic ${basic}` } };
 }
 
 function hostOf(url: string): string {

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { CHANNEL_KIND_LABELS, DELIVERY_TIMEOUT_MS, type ChannelMessage } from "../../shared/channels";
 import type { ChannelLastTest } from "../../shared/channel-settings";
 import { recordAudit } from "../audit/record";
-import { db, Prisma } from "../db/client";
+import { db, type Prisma } from "../db/client";
 import { env } from "../env";
 import { notFound } from "../errors";
 import { channelForSending } from "./channels";
@@ -90,7 +90,7 @@ export async function testChannel({
         deliveredAt: ok ? new Date() : null,
       },
     }),
-    db.channel.update({ where: { id: channel.id }, data: { lastTest: lastTest as Prisma.InputJsonValue } }),
+    db.channel.update({ where: { id: channel.id }, data: { lastTest: lastTest } }),
   ]);
   await recordAudit(db, {
     teamId,

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ChannelKindName, ChannelMessage } from "~/shared/channels";
 import { sendToChannel } from "~/server/channels/senders";
@@ -229,6 +230,15 @@ describe("channel senders: what an attempt came to", () => {
     expect(receiver.requests).toHaveLength(0);
   });
 
+  it("a user and password in the URL are sent as Basic authorization, not in the URL", async () => {
+    const url = receiver.url.replace("http://", "http://hook-user:p%40ss@") + "/basic";
+    expect(await sendToChannel({ ...webhook(), secrets: { url, signingSecret: SECRET } }, MESSAGE, attempt())).toMatchObject({
+      outcome: "delivered",
+    });
+    expect(receiver.requests[0]!.path).toBe("/basic");
+    expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from("hook-user:p@ss").toString("base64")}`);
+  });
+
   it("a closed port is retried with a clear sentence", async () => {
     const closed = await startChannelReceiver();
     const url = `${closed.url}/gone`;
@@ -283,6 +293,25 @@ describe("channel senders: e-mail over SMTP", () => {
       statusCode: 554,
     });
     expect(smtp.messages.length).toBe(count);
+  });
+
+  it("an SMTP server that never greets times out and is retried", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const result = await sendToChannel(
+        channel("email", { password: "x" }, { ...settings(), port }),
+        MESSAGE,
+        attempt({ timeoutMs: 300 }),
+      );
+      expect(result).toMatchObject({ outcome: "retry" });
+      expect(result.error).toMatch(/^Timed out after 0\.3 s: 127\.0\.0\.1 did not answer in time\.$/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it("an SMTP host on a private address the operator did not allow is refused before connecting", async () => {

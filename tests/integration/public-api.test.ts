@@ -309,7 +309,46 @@ const CONTRACTS: Record<string, Contract> = {
     scoped: "resource",
     prepare: async (t) => ({ path: `/mcp-servers/${await mcpServerOf(t)}/refresh`, body: {} }),
   },
+  "channels-list": { minRole: "viewer", scoped: "collection", prepare: async (t) => (await channelOf(t), { path: "/channels" }) },
+  "channels-create": {
+    minRole: "admin",
+    scoped: "collection",
+    prepare: async () => ({
+      path: "/channels",
+      body: { kind: "slack", name: `ch-${Math.random().toString(36).slice(2, 8)}`, url: `https://93.184.215.14/services/${KEY}` },
+    }),
+  },
+  "channels-get": { minRole: "viewer", scoped: "resource", prepare: async (t) => ({ path: `/channels/${await channelOf(t)}` }) },
+  "channels-update": {
+    minRole: "admin",
+    scoped: "resource",
+    prepare: async (t) => ({
+      path: `/channels/${await channelOf(t)}`,
+      body: { name: `renamed-${Math.random().toString(36).slice(2, 8)}` },
+    }),
+  },
+  "channels-delete": { minRole: "admin", scoped: "resource", prepare: async (t) => ({ path: `/channels/${await channelOf(t)}` }) },
+  "channels-test": {
+    minRole: "admin",
+    scoped: "resource",
+    prepare: async (t) => ({ path: `/channels/${await channelOf(t)}/test`, body: {} }),
+  },
 };
+
+/** An outgoing webhook of the team at a loopback URL, written directly: the app's guard refuses a Send test before any connection. */
+async function channelOf(t: Team) {
+  const row = await db.channel.create({
+    data: {
+      teamId: t.team.id,
+      name: `ch-${Math.random().toString(36).slice(2, 10)}`,
+      kind: "webhook",
+      secretsCiphertext: encryptSecret(JSON.stringify({ url: `http://127.0.0.1:9/${KEY}`, signingSecret: KEY }), t.team.id),
+      targetHint: "127.0.0.1:9 …hook",
+    },
+    select: { id: true },
+  });
+  return row.id;
+}
 
 /**
  * A remote MCP server of the team, written directly: its loopback URL would be refused at creation,

@@ -2,6 +2,7 @@ import "server-only";
 import { createTRPCRouter } from "../trpc";
 import { agentsApi } from "./agents";
 import { deliveriesApi } from "./deliveries";
+import { channelsApi } from "./channels";
 import { mcpApi } from "./mcp";
 import { approvalsApi, memoriesApi, providersApi, shareApi, teamApi } from "./team";
 
@@ -19,6 +20,7 @@ export const publicApiRouter = createTRPCRouter({
   share: shareApi,
   mcp: mcpApi,
   deliveries: deliveriesApi,
+  channels: channelsApi,
 });
 
 export type PublicApiRouter = typeof publicApiRouter;

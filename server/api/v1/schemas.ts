@@ -380,3 +380,58 @@ export const channelDelivery = z
   .meta({ id: "ChannelDelivery" });
 
 export const channelDeliveryPage = z.object({ items: z.array(channelDelivery), nextCursor: z.uuid().nullable() });
+const channelLastTest = z.object({
+  ok: z.boolean(),
+  statusCode: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: "The HTTP status (or SMTP reply code) the receiver answered, if it answered." }),
+  message: z.string().meta({ description: 'What happened, in a sentence: "Delivered in 84 ms (HTTP 200)." or why not.' }),
+  at: z.string().meta({ description: "An ISO 8601 time." }),
+  durationMs: z.number().int(),
+});
+
+export const channel = z
+  .object({
+    id,
+    name: z.string(),
+    kind: z.enum(["webhook", "slack", "teams", "discord", "mattermost", "email"]),
+    targetHint: z.string().meta({ description: 'Where it sends, enough to tell channels apart: "hooks.slack.com …x1f9".' }),
+    ratePerMinute: z.number().int(),
+    isEnabled: z.boolean(),
+    email: z
+      .object({
+        host: z.string(),
+        port: z.number().int(),
+        security: z.enum(["tls", "starttls", "none"]),
+        user: z.string(),
+        from: z.string(),
+        recipients: z.array(z.string()),
+      })
+      .nullable()
+      .meta({ description: "An e-mail channel's SMTP settings (never the password); null for other kinds." }),
+    secretsSet: z
+      .object({ url: z.boolean(), signingSecret: z.boolean(), slackSigningSecret: z.boolean(), password: z.boolean() })
+      .meta({ description: "Which write-only values are stored; their values are never returned." }),
+    lastTest: channelLastTest.nullable(),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .meta({ id: "Channel" });
+
+export const channelCreated = z.object({
+  channel,
+  signingSecret: z
+    .string()
+    .nullable()
+    .meta({ description: "An outgoing webhook's signing secret, shown this once; null for other kinds." }),
+});
+
+export const channelDeleted = z.object({
+  ok: z.literal(true),
+  agentsUpdated: z.number().int().meta({ description: "How many agents sent messages to it (they no longer do)." }),
+  message: z.string(),
+});
+
+export const channelTest = channelLastTest.extend({ deliveryId: id });
