@@ -15,6 +15,7 @@ import { SkeletonGroup } from "../ui/skeleton";
 import { useNow } from "../ui/use-now";
 import { ChannelCard } from "./channel-card";
 import { ChannelForm } from "./channel-form";
+import { DeliveryLog } from "./delivery-log";
 import { SigningSecretBox } from "./signing-secret-box";
 
 /**
@@ -91,7 +92,9 @@ export function ChannelsPage() {
         </QuerySection>
       </section>
       {/* The delivery log (what was sent where, retries, dead letters) goes in this section. */}
-      <section aria-label="Delivery log" data-testid="channel-delivery-log" className="space-y-3" />
+      <section aria-label="Delivery log" data-testid="channel-delivery-log" className="space-y-3">
+        {role ? <DeliveryLog canManage={canManage} /> : null}
+      </section>
     </div>
   );
 }
