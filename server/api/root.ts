@@ -2,6 +2,7 @@ import "server-only";
 import { agentRouter } from "./routers/agent";
 import { apiTokenRouter } from "./routers/api-token";
 import { approvalRouter } from "./routers/approval";
+import { approvalLinkRouter } from "./routers/approval-link";
 import { auditRouter } from "./routers/audit";
 import { mcpRouter } from "./routers/mcp";
 import { memoryRouter } from "./routers/memory";
@@ -26,6 +27,7 @@ export const appRouter = createTRPCRouter({
   apiToken: apiTokenRouter,
   mcp: mcpRouter,
   secret: secretRouter,
+  approvalLink: approvalLinkRouter,
 });
 
 export type AppRouter = typeof appRouter;
