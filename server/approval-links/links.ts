@@ -62,7 +62,12 @@ export async function createApprovalLinkActions({ teamId, approvalId }: { teamId
       style: "primary",
       interactive: { actionId: "approve", value: link.token },
     },
-    { label: "Reject", url: approvalLinkUrl(link.token, "reject"), style: "danger", interactive: { actionId: "reject", value: link.token } },
+    {
+      label: "Reject",
+      url: approvalLinkUrl(link.token, "reject"),
+      style: "danger",
+      interactive: { actionId: "reject", value: link.token },
+    },
     open,
   ];
 }
@@ -127,7 +132,15 @@ export type ApprovalLinkView =
     };
 
 /** What the link's page shows the signed-in person: nothing of the team unless they are in it. */
-export async function viewApprovalLink({ token, userId, now = new Date() }: { token: string; userId: string; now?: Date }): Promise<ApprovalLinkView> {
+export async function viewApprovalLink({
+  token,
+  userId,
+  now = new Date(),
+}: {
+  token: string;
+  userId: string;
+  now?: Date;
+}): Promise<ApprovalLinkView> {
   const link = await findApprovalLink(token);
   if (!link) return { state: "not_found" };
   const membership = await getMembership({ teamId: link.teamId, userId });

@@ -120,7 +120,15 @@ export async function handleSlackInteraction({
 }
 
 /** A one-time link that ties `slackUserId` (in the team's workspace) to whoever opens it signed in. */
-export async function createSlackLinkRequest({ teamId, slackUserId, now = new Date() }: { teamId: string; slackUserId: string; now?: Date }) {
+export async function createSlackLinkRequest({
+  teamId,
+  slackUserId,
+  now = new Date(),
+}: {
+  teamId: string;
+  slackUserId: string;
+  now?: Date;
+}) {
   const { token, hash } = newSecretToken(SLACK_LINK_PREFIX);
   await db.slackLinkRequest.create({
     data: { teamId, slackUserId, tokenHash: hash, expiresAt: new Date(now.getTime() + SLACK_LINK_TTL_MS) },

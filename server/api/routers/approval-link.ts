@@ -12,7 +12,9 @@ import { createTRPCRouter, protectedProcedure } from "../trpc";
 const token = z.string().max(200);
 
 export const approvalLinkRouter = createTRPCRouter({
-  view: protectedProcedure.input(z.object({ token })).query(({ ctx, input }) => viewApprovalLink({ token: input.token, userId: ctx.user.id })),
+  view: protectedProcedure
+    .input(z.object({ token }))
+    .query(({ ctx, input }) => viewApprovalLink({ token: input.token, userId: ctx.user.id })),
 
   decide: protectedProcedure
     .input(
