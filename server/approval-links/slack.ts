@@ -9,6 +9,7 @@ import { decryptSecret } from "../secrets/crypto";
 import { hashSecretToken, newSecretToken, secretTokenPattern } from "../secrets/tokens";
 import { getMembership } from "../teams/teams";
 import { recordAudit } from "../audit/record";
+import { readBodyUpTo } from "../http/body";
 import { decideThroughLink, findApprovalLink } from "./links";
 
 /**
@@ -161,4 +162,18 @@ export async function linkSlackUser({ token, userId, now = new Date() }: { token
     await recordAudit(tx, { teamId, actorId: userId, action: "channel.slack_link", targetId: userId, metadata: { slackUserId } });
   });
   return { teamName: membership.teamName, slackUserId };
+}
+
+/** POST /api/channels/slack/interactions: the request as Slack sends it, answered as Slack reads it. */
+export async function receiveSlackInteraction(req: Request): Promise<Response> {
+  const body = await readBodyUpTo(req, SLACK_MAX_BODY_BYTES);
+  const answer = body
+    ? await handleSlackInteraction({
+        rawBody: body.toString("utf8"),
+        timestamp: req.headers.get("x-slack-request-timestamp"),
+        signature: req.headers.get("x-slack-signature"),
+      })
+    : refuse(413, "The request body is larger than 64 KB.");
+  if (answer.json) return Response.json(answer.json, { status: answer.status });
+  return new Response(answer.text ?? "", { status: answer.status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
