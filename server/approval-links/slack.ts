@@ -47,7 +47,7 @@ function parsePayload(rawBody: string): SlackPayload | null {
   try {
     const payload = new URLSearchParams(rawBody).get("payload");
     const parsed: unknown = payload ? JSON.parse(payload) : null;
-    return parsed && typeof parsed === "object" ? (parsed as SlackPayload) : null;
+    return parsed && typeof parsed === "object" ? parsed : null;
   } catch {
     return null;
   }
