@@ -10,6 +10,7 @@ import { hashSecretToken, newSecretToken, secretTokenPattern } from "../secrets/
 import { getMembership } from "../teams/teams";
 import { recordAudit } from "../audit/record";
 import { readBodyUpTo } from "../http/body";
+import { outboundGuard } from "../security/outbound";
 import { decideThroughLink, findApprovalLink } from "./links";
 
 /**
@@ -41,7 +42,34 @@ export type SlackAnswer = { status: number; json?: Record<string, unknown>; text
 const refuse = (status: number, text: string): SlackAnswer => ({ status, text });
 const ephemeral = (text: string): SlackAnswer => ({ status: 200, json: { response_type: "ephemeral", replace_original: false, text } });
 
-type SlackPayload = { actions?: { action_id?: unknown; value?: unknown }[]; user?: { id?: unknown; name?: unknown } };
+type SlackPayload = {
+  actions?: { action_id?: unknown; value?: unknown }[];
+  user?: { id?: unknown; name?: unknown };
+  response_url?: unknown;
+};
+
+/**
+ * Slack's block actions update the message through the payload's `response_url` (the HTTP answer alone
+ * is not always applied): the same JSON is posted there too, without waiting, only to hooks.slack.com.
+ */
+function alsoPostToResponseUrl(payload: SlackPayload | null, json: Record<string, unknown>) {
+  const raw = typeof payload?.response_url === "string" ? payload.response_url : "";
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return;
+  }
+  if (url.protocol !== "https:" || url.hostname !== "hooks.slack.com") return;
+  void outboundGuard("tool")
+    .fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(json),
+      signal: AbortSignal.timeout(10_000),
+    })
+    .catch((error: unknown) => logger.warn({ err: error }, "the Slack message could not be updated through response_url"));
+}
 
 function parsePayload(rawBody: string): SlackPayload | null {
   try {
@@ -113,7 +141,9 @@ export async function handleSlackInteraction({
     const what = done.toolName ? `${done.toolName} for ${done.agentName}` : done.agentName;
     const at = done.decidedAt.toISOString().slice(11, 16);
     const word = done.status === "approved" ? "Approved" : "Rejected";
-    return { status: 200, json: { replace_original: true, text: `${word} by ${done.decidedBy ?? "someone"} at ${at} UTC: ${what}.` } };
+    const json = { replace_original: true, text: `${word} by ${done.decidedBy ?? "someone"} at ${at} UTC: ${what}.` };
+    alsoPostToResponseUrl(payload, json);
+    return { status: 200, json };
   } catch (error) {
     if (error instanceof AppError) return ephemeral(error.message);
     throw error;
