@@ -1,5 +1,4 @@
 import "server-only";
-import { createHmac, timingSafeEqual } from "node:crypto";
 import type { ChannelSecrets } from "../../shared/channels";
 import { db } from "../db/client";
 import { env } from "../env";
@@ -12,6 +11,7 @@ import { recordAudit } from "../audit/record";
 import { readBodyUpTo } from "../http/body";
 import { outboundGuard } from "../security/outbound";
 import { decideThroughLink, findApprovalLink } from "./links";
+import { isFreshSlackTimestamp, isSignedBySlack } from "./slack-signature";
 
 /**
  * Slack interactive buttons (docs/decisions/037). Slack posts `payload=<JSON>` form-encoded, signed with
@@ -21,20 +21,9 @@ import { decideThroughLink, findApprovalLink } from "./links";
  * linked to; an unlinked one gets a one-time link that ties them to whoever opens it signed in.
  */
 export const SLACK_MAX_BODY_BYTES = 64 * 1024;
-export const SLACK_MAX_SKEW_SECONDS = 5 * 60;
 export const SLACK_LINK_TTL_MS = 60 * 60 * 1000;
 const SLACK_LINK_PREFIX = "lhs_";
 const SLACK_LINK_PATTERN = secretTokenPattern(SLACK_LINK_PREFIX);
-
-export function slackSignature(secret: string, timestamp: string, rawBody: string): string {
-  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${rawBody}`, "utf8").digest("hex")}`;
-}
-
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a, "utf8");
-  const right = Buffer.from(b, "utf8");
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 /** What to answer Slack: JSON (a message replacing the original, or an ephemeral one) or a plain refusal. */
 export type SlackAnswer = { status: number; json?: Record<string, unknown>; text?: string };
@@ -108,8 +97,7 @@ export async function handleSlackInteraction({
   now?: Date;
 }): Promise<SlackAnswer> {
   if (Buffer.byteLength(rawBody, "utf8") > SLACK_MAX_BODY_BYTES) return refuse(413, "The request body is larger than 64 KB.");
-  const seconds = timestamp && /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : NaN;
-  if (!Number.isFinite(seconds) || Math.abs(now.getTime() / 1000 - seconds) > SLACK_MAX_SKEW_SECONDS) {
+  if (!isFreshSlackTimestamp(timestamp, now)) {
     return refuse(401, "X-Slack-Request-Timestamp is missing or more than 5 minutes away from now.");
   }
   if (!signature?.startsWith("v0=")) return refuse(401, "X-Slack-Signature is missing.");
@@ -119,7 +107,7 @@ export async function handleSlackInteraction({
   const link = token ? await findApprovalLink(token) : null;
   // Without a known link there is no team, so no secret to verify with: the same refusal as a bad signature.
   const secrets = link ? await slackSigningSecrets(link.teamId) : [];
-  const verified = secrets.some((secret) => sameText(slackSignature(secret, timestamp!, rawBody), signature));
+  const verified = isSignedBySlack({ secrets, timestamp, rawBody, signature });
   if (!link || !verified) return refuse(401, "X-Slack-Signature does not match the signing secret of this team's Slack channels.");
 
   const decision = action?.action_id === "approve" ? "approved" : action?.action_id === "reject" ? "rejected" : null;

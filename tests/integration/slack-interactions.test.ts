@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { inngest } from "~/inngest/client";
 import { createApprovalLinkActions } from "~/server/approval-links/links";
-import { receiveSlackInteraction, slackSignature } from "~/server/approval-links/slack";
+import { receiveSlackInteraction } from "~/server/approval-links/slack";
+import { slackSignature } from "~/server/approval-links/slack-signature";
 import { db } from "~/server/db/client";
 import { env } from "~/server/env";
 import { encryptSecret } from "~/server/secrets/crypto";
