@@ -8,6 +8,38 @@ import { inviteAndJoin, PASSWORD, signUp } from "./people";
  * approves; a viewer sees the same page without the means to decide; the navigation counts what waits.
  */
 const DOCS = "docs/screenshots";
+
+type NotificationLog = { asked: number; shown: { title: string; body: string }[]; clickLast: () => void };
+declare global {
+  interface Window {
+    __notificationLog: NotificationLog;
+  }
+}
+
+/** A stand-in for the browser's Notification API (headless Chromium shows none): records prompts and notifications. */
+function recordNotifications() {
+  const log: NotificationLog = { asked: 0, shown: [], clickLast: () => undefined };
+  let permission: NotificationPermission = "default";
+  const instances: { onclick: (() => void) | null }[] = [];
+  class RecordedNotification {
+    onclick: (() => void) | null = null;
+    static get permission() {
+      return permission;
+    }
+    static async requestPermission() {
+      log.asked += 1;
+      permission = "granted";
+      return permission;
+    }
+    constructor(title: string, options?: { body?: string }) {
+      log.shown.push({ title, body: options?.body ?? "" });
+      instances.push(this);
+    }
+  }
+  log.clickLast = () => instances.at(-1)?.onclick?.();
+  Object.defineProperty(window, "Notification", { value: RecordedNotification, configurable: true });
+  window.__notificationLog = log;
+}
 const unique = Date.now().toString(36);
 
 async function keepOnlyTools(page: Page, keep: string[]) {
@@ -20,7 +52,8 @@ async function keepOnlyTools(page: Page, keep: string[]) {
 }
 
 test("a link opened signed out leads through sign-in to the approval, which only a click decides", async ({ page, browser, baseURL }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
+  await page.addInitScript(recordNotifications);
   await signUp(page, "Olivia Owner", `olivia-${unique}@example.test`);
   const member = { name: "Ana Member", email: `ana-${unique}@example.test` };
   const ana = await inviteAndJoin(page, browser, baseURL!, { role: "member", ...member });
@@ -33,7 +66,8 @@ test("a link opened signed out leads through sign-in to the approval, which only
   await page.getByLabel("Name", { exact: true }).fill("Messenger");
   await page.getByLabel("Goal", { exact: true }).fill("Report progress to the team, but only with a person's approval.");
   await page.getByLabel("Cooldown between cycles (s)").fill("0");
-  await page.getByLabel("Cycle limit").fill("6");
+  // The simulator's script over these tools sends in cycles 4 and 9.
+  await page.getByLabel("Cycle limit").fill("10");
   await keepOnlyTools(page, ["Search memory", "Remember", "Update world state", "Send message"]);
   await page.getByLabel("Approval for Send message").selectOption({ label: "Ask every time" });
   await page.getByRole("button", { name: "Create agent" }).click();
@@ -57,6 +91,14 @@ test("a link opened signed out leads through sign-in to the approval, which only
   await expect(viewer.getByTestId("approval-args")).toContainText("Progress at cycle");
   await expect(viewer.getByRole("button", { name: "Approve send_message for Messenger" })).toBeDisabled();
   await viewer.context().close();
+
+  // Browser notifications: never asked for on load; turned on with the button.
+  await page.goto("/approvals");
+  await expect(page.getByText("Progress at cycle 4").first()).toBeVisible();
+  expect(await page.evaluate(() => window.__notificationLog.asked)).toBe(0);
+  await page.getByRole("button", { name: "Turn on browser notifications" }).click();
+  await expect(page.getByText("Browser notifications are on for new approvals.")).toBeVisible();
+  expect(await page.evaluate(() => window.__notificationLog.asked)).toBe(1);
 
   // Signed out: sign-in first, then back to the link.
   const context = await browser.newContext({ baseURL });
@@ -94,10 +136,19 @@ test("a link opened signed out leads through sign-in to the approval, which only
   await expect(guest.getByTestId("link-decided")).toContainText("with this link");
   await context.close();
 
-  // The owner's inbox shows it decided by Ana.
-  await page.goto("/approvals");
-  await expect(page.getByText("Ana Member").first()).toBeVisible({ timeout: 15_000 });
-  await expect(page.getByText("Sent from my phone.").first()).toBeVisible();
+  // The owner's inbox (still open) shows it decided by Ana.
+  await expect(page.getByText("Sent from my phone.").first()).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText("Ana Member").first()).toBeVisible();
+
+  // The agent goes on and holds its next message: the open page shows a browser notification, whose click opens it.
+  await expect
+    .poll(() => page.evaluate(() => window.__notificationLog.shown.map((n) => `${n.title} | ${n.body}`)), { timeout: 120_000 })
+    .toEqual(["Messenger: send_message waits for approval | Messenger in Olivia's team"]);
+  await page.evaluate(() => window.__notificationLog.clickLast());
+  await expect(page).toHaveURL(/\/approvals#approval-[0-9a-f-]{36}$/);
+  await expect(page.getByText("Progress at cycle 9").first()).toBeVisible();
+  await page.getByRole("button", { name: "Turn off" }).click();
+  await expect(page.getByRole("button", { name: "Turn on browser notifications" })).toBeVisible();
 
   // A malformed link is a plain "not valid".
   await page.goto("/approve/not-a-real-token");
