@@ -9,7 +9,8 @@ import { createTRPCRouter, protectedProcedure } from "../trpc";
  * Approval links (docs/decisions/037): signed-in procedures that check the person's membership and role
  * in the link's team themselves (the link names the team, not the person's active team).
  */
-const token = z.string().max(200);
+// Any text: a malformed token is answered like an unknown one, not as an invalid field.
+const token = z.string().max(4096);
 
 export const approvalLinkRouter = createTRPCRouter({
   view: protectedProcedure
