@@ -10,6 +10,7 @@ import { EmptyState } from "../ui/empty-state";
 import { SkeletonGroup } from "../ui/skeleton";
 import { useNow } from "../ui/use-now";
 import { ApprovalCard, domIds } from "./approval-card";
+import { BrowserNotificationsToggle } from "./browser-notifications-toggle";
 import { RecentDecisions } from "./recent-decisions";
 import { retryButtonId } from "./outcome-choices";
 import { EMPTY_DRAFT, type Choice, type Decision, type Draft, type ItemError, type PendingApproval } from "./types";
@@ -141,6 +142,7 @@ export function ApprovalsInbox() {
       sending.current.delete(item.id);
       setInFlight((f) => without(f, item.id));
       void queryClient.invalidateQueries({ queryKey: trpc.approval.pathKey() });
+      void queryClient.invalidateQueries({ queryKey: trpc.approvalLink.pendingCount.queryKey() });
     }
   }
 
@@ -202,7 +204,10 @@ export function ApprovalsInbox() {
           </h1>
           <p className="text-sm text-zinc-500">Held actions and open questions of your team&apos;s agents, oldest first.</p>
         </div>
-        <ShortcutLegend />
+        <div className="flex flex-col items-end gap-2">
+          <BrowserNotificationsToggle />
+          <ShortcutLegend />
+        </div>
       </div>
 
       {team.data && !canDecide ? (

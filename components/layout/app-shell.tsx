@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { NavLink } from "../approvals/nav-link";
+import { PendingApprovalsCount } from "../approvals/pending-count";
 import { SignOutButton } from "../auth/sign-out-button";
 import { TeamSwitcher } from "../teams/team-switcher";
 import { AuditNavLink } from "./admin-nav-link";
@@ -22,6 +23,7 @@ export function AppShell({ userName, userEmail, children }: { userName: string; 
             </NavLink>
             <NavLink href="/approvals" className={NAV_LINK}>
               Approvals
+              <PendingApprovalsCount />
             </NavLink>
             <NavLink href="/team" className={NAV_LINK}>
               Team

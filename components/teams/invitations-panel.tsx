@@ -58,7 +58,7 @@ export function InvitationsPanel({ teamName }: { teamName: string }) {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<TeamRoleName>("member");
   const [emailMissing, setEmailMissing] = useState(false);
-  const [created, setCreated] = useState<{ email: string; url: string } | null>(null);
+  const [created, setCreated] = useState<{ email: string; url: string; emailChannel: string | null } | null>(null);
   const invitations = useQuery(trpc.team.invitations.queryOptions(undefined, { retry: false }));
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.team.invitations.queryKey() });
 
@@ -66,17 +66,20 @@ export function InvitationsPanel({ teamName }: { teamName: string }) {
     trpc.team.invite.mutationOptions({
       onSuccess: async (result) => {
         const url = `${window.location.origin}${result.path}`;
-        setCreated({ email: result.invitation.email, url });
+        const emailChannel = result.email === "queued" ? (result.emailChannel ?? "the team's e-mail channel") : null;
+        setCreated({ email: result.invitation.email, url, emailChannel });
         setEmail("");
         const what = result.isRenewed
           ? `The pending invitation for ${result.invitation.email} was renewed: same link, valid 7 more days.`
           : `Invitation for ${result.invitation.email} created.`;
         const delivery =
-          result.email === "sent"
-            ? " It was also sent by e-mail."
-            : result.email === "failed"
-              ? " The e-mail could not be sent: copy the link and send it yourself."
-              : " Copy the link and send it to them.";
+          result.email === "queued"
+            ? ` An e-mail is on its way through ${emailChannel}.`
+            : result.email === "sent"
+              ? " It was also sent by e-mail."
+              : result.email === "failed"
+                ? " The e-mail could not be sent: copy the link and send it yourself."
+                : " Copy the link and send it to them.";
         if (result.email === "failed") toast.warning(what + delivery);
         else toast.success(what + delivery);
         await refresh();
@@ -159,7 +162,16 @@ export function InvitationsPanel({ teamName }: { teamName: string }) {
       {created ? (
         <SuccessBox
           data-testid="invitation-created"
-          title={<>Send this link to {created.email}. They sign in (or create an account) with that address and accept.</>}
+          title={
+            created.emailChannel ? (
+              <>
+                An e-mail is on its way to {created.email} through {created.emailChannel}. They sign in (or create an account) with that
+                address and accept. The link is here too, to copy if it does not arrive.
+              </>
+            ) : (
+              <>Send this link to {created.email}. They sign in (or create an account) with that address and accept.</>
+            )
+          }
         >
           <LinkBox url={created.url} label={`Invitation link for ${created.email}`} testId="invite-link" />
         </SuccessBox>

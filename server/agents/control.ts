@@ -86,7 +86,15 @@ export async function decideApproval({
   decision,
   comment,
   answer,
-}: Omit<Ids, "agentId"> & { approvalId: string; decision: "approved" | "rejected"; comment?: string; answer?: string }) {
+  via,
+}: Omit<Ids, "agentId"> & {
+  approvalId: string;
+  decision: "approved" | "rejected";
+  comment?: string;
+  answer?: string;
+  /** Decided from outside the dashboard (an approval link, a Slack button): kept in the audit entry. */
+  via?: "link" | "slack";
+}) {
   const approval = await db.approval.findFirst({ where: { id: approvalId, teamId }, select: { agentId: true, status: true, kind: true } });
   if (!approval) throw notFound("That approval");
   if (approval.kind === "question" && decision === "approved" && !answer?.trim()) {
@@ -101,7 +109,10 @@ export async function decideApproval({
     data: { status: decision, decidedById: userId, decidedAt: new Date(), comment: comment ?? null, answer: answer ?? null },
   });
   if (updated.count === 0) throw new AppError("CONFLICT", `This approval was already ${approval.status}.`);
-  await audit(teamId, userId, decision === "approved" ? "approval.approve" : "approval.reject", approval.agentId, { approvalId });
+  await audit(teamId, userId, decision === "approved" ? "approval.approve" : "approval.reject", approval.agentId, {
+    approvalId,
+    ...(via ? { via } : {}),
+  });
   await inngest.send({ name: agentApprovalDecided.name, data: { agentId: approval.agentId, approvalId, decision } });
 }
 

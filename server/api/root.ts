@@ -2,6 +2,7 @@ import "server-only";
 import { agentRouter } from "./routers/agent";
 import { apiTokenRouter } from "./routers/api-token";
 import { approvalRouter } from "./routers/approval";
+import { approvalLinkRouter } from "./routers/approval-link";
 import { auditRouter } from "./routers/audit";
 import { channelRouter } from "./routers/channel";
 import { mcpRouter } from "./routers/mcp";
@@ -30,6 +31,7 @@ export const appRouter = createTRPCRouter({
   secret: secretRouter,
   delivery: deliveryRouter,
   channel: channelRouter,
+  approvalLink: approvalLinkRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -49,6 +49,7 @@ export const AUDIT_ACTIONS = {
   "channel.test": "channel",
   "channel.rotate_secret": "channel",
   "channel.resend": "channel_delivery",
+  "channel.slack_link": "member",
   "token.create": "api_token",
   "token.revoke": "api_token",
   "share.create": "share_link",

@@ -6,6 +6,7 @@ import { db } from "../db/client";
 import { env } from "../env";
 import { AppError, notFound } from "../errors";
 import { logger } from "../logger";
+import { queueInvitationEmail } from "./invite-email";
 import { getInviteSender } from "./invite-sender";
 import { lockTeamMembers, requireTeamManager } from "./members";
 import { recordAudit } from "../audit/record";
@@ -85,8 +86,12 @@ export type InviteResult = {
   path: string;
   /** True when a pending invitation for this address was renewed instead of a new one made. */
   isRenewed: boolean;
-  /** "off": no sender registered (the default); "sent"/"failed": what the sender did. */
-  email: "off" | "sent" | "failed";
+  /**
+   * "queued": handed to the team's e-mail channel (emailChannel names it); "off": no e-mail channel and no
+   * sender registered (the default); "sent"/"failed": what the registered sender did.
+   */
+  email: "off" | "queued" | "sent" | "failed";
+  emailChannel?: string;
 };
 
 export async function inviteMember({
@@ -143,17 +148,23 @@ export async function inviteMember({
   });
 
   let emailStatus: InviteResult["email"] = "off";
+  let emailChannel: string | undefined;
+  const url = new URL(invitationPath(result.id), env.APP_URL).toString();
   const sender = getInviteSender();
-  if (sender) {
+  const mail = { to: address, teamName: result.teamName, inviterName: result.inviterName, role, url, expiresAt };
+  let channel: Awaited<ReturnType<typeof queueInvitationEmail>> = null;
+  try {
+    channel = await queueInvitationEmail({ teamId, invitationId: result.id, ...mail });
+  } catch (error) {
+    logger.warn({ err: error, teamId }, "invitation e-mail could not be queued on the team's e-mail channel");
+    emailStatus = "failed";
+  }
+  if (channel) {
+    emailStatus = "queued";
+    emailChannel = channel.channelName;
+  } else if (sender && emailStatus === "off") {
     try {
-      await sender.send({
-        to: address,
-        teamName: result.teamName,
-        inviterName: result.inviterName,
-        role,
-        url: new URL(invitationPath(result.id), env.APP_URL).toString(),
-        expiresAt,
-      });
+      await sender.send(mail);
       emailStatus = "sent";
     } catch (error) {
       // The invitation stands: the admin is told and copies the link instead.
@@ -166,6 +177,7 @@ export async function inviteMember({
     path: invitationPath(result.id),
     isRenewed: result.isRenewed,
     email: emailStatus,
+    ...(emailChannel ? { emailChannel } : {}),
   };
 }
 
