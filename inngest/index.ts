@@ -2,7 +2,8 @@ import { agentHibernator } from "./functions/agent-hibernator";
 import { agentRun } from "./functions/agent-run";
 import { agentScheduler } from "./functions/agent-scheduler";
 import { agentWatchdog } from "./functions/agent-watchdog";
+import { notificationDispatch } from "./functions/notification-dispatch";
 import { teamMemoryReembed } from "./functions/team-memory-reembed";
 
 /** Every Inngest function the app serves at /api/inngest. */
-export const functions = [agentRun, agentWatchdog, agentScheduler, agentHibernator, teamMemoryReembed];
+export const functions = [agentRun, agentWatchdog, agentScheduler, agentHibernator, teamMemoryReembed, notificationDispatch];
