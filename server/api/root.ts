@@ -5,6 +5,7 @@ import { approvalRouter } from "./routers/approval";
 import { auditRouter } from "./routers/audit";
 import { mcpRouter } from "./routers/mcp";
 import { memoryRouter } from "./routers/memory";
+import { notificationRouter } from "./routers/notification";
 import { providerRouter } from "./routers/provider";
 import { runRouter } from "./routers/run";
 import { secretRouter } from "./routers/secret";
@@ -26,6 +27,7 @@ export const appRouter = createTRPCRouter({
   apiToken: apiTokenRouter,
   mcp: mcpRouter,
   secret: secretRouter,
+  notification: notificationRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -47,8 +47,9 @@ export async function listNotificationRules({ teamId }: { teamId: string }): Pro
 async function checkChannels(teamId: string, channelIds: string[]) {
   const found = await db.channel.findMany({ where: { teamId, id: { in: channelIds } }, select: { id: true } });
   if (found.length !== channelIds.length) {
-    throw new AppError("BAD_REQUEST", "Some fields need attention.", {
-      fieldErrors: { channelIds: ["One of these channels is not one of the team's (was it deleted?). Pick again."] },
+    // The same answer for a deleted channel and another team's: ids reveal nothing.
+    throw new AppError("NOT_FOUND", "One of the chosen channels was not found, or you do not have access to it.", {
+      fieldErrors: { channelIds: ["One of these channels was not found (was it deleted?). Pick again."] },
     });
   }
 }
