@@ -2,7 +2,9 @@ import "server-only";
 import type { z } from "zod";
 import {
   myNotificationRuleInputSchema,
+  NOTIFICATION_KINDS,
   NOTIFICATION_MAX_RULES,
+  type NotificationKind,
   notificationRuleInputSchema,
   type MyNotificationRuleInput,
   type NotificationRuleInput,
@@ -28,7 +30,14 @@ const listed = {
   updatedAt: true,
 } as const satisfies Prisma.NotificationRuleSelect;
 
-export type NotificationRuleView = Prisma.NotificationRuleGetPayload<{ select: typeof listed }>;
+type RuleRow = Prisma.NotificationRuleGetPayload<{ select: typeof listed }>;
+export type NotificationRuleView = Omit<RuleRow, "kinds"> & { kinds: NotificationKind[] };
+
+/** The row with its kinds as the vocabulary's (a kind a later version dropped is left out). */
+const toView = (rule: RuleRow): NotificationRuleView => ({
+  ...rule,
+  kinds: rule.kinds.filter((k): k is NotificationKind => (NOTIFICATION_KINDS as readonly string[]).includes(k)),
+});
 
 function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const parsed = schema.safeParse(input);
@@ -40,7 +49,8 @@ const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClie
 
 /** The team's rules (not people's own), oldest first. */
 export async function listNotificationRules({ teamId }: { teamId: string }): Promise<NotificationRuleView[]> {
-  return db.notificationRule.findMany({ where: { teamId, userId: null }, orderBy: { createdAt: "asc" }, select: listed });
+  const found = await db.notificationRule.findMany({ where: { teamId, userId: null }, orderBy: { createdAt: "asc" }, select: listed });
+  return found.map(toView);
 }
 
 /** Every channel id must be one of the team's. */
@@ -72,7 +82,7 @@ export async function createNotificationRule({ teamId, userId, input }: { teamId
       targetId: rule.id,
       metadata: { name: rule.name, kinds: rule.kinds, channelIds: rule.channelIds, minIntervalSeconds: rule.minIntervalSeconds },
     });
-    return rule;
+    return toView(rule);
   });
 }
 
@@ -102,7 +112,7 @@ export async function updateNotificationRule({
       targetId: ruleId,
       metadata: { name: rule.name, kinds: rule.kinds, channelIds: rule.channelIds, minIntervalSeconds: rule.minIntervalSeconds, isEnabled: rule.isEnabled },
     });
-    return rule;
+    return toView(rule);
   });
 }
 
@@ -123,23 +133,24 @@ export async function myNotificationRule({ teamId, userId }: { teamId: string; u
     teamEmailChannel(teamId),
     db.user.findUnique({ where: { id: userId }, select: { email: true } }),
   ]);
-  return { rule, hasEmailChannel: emailChannel !== null, email: user?.email ?? "" };
+  return { rule: rule ? toView(rule) : null, hasEmailChannel: emailChannel !== null, email: user?.email ?? "" };
 }
 
 /** Sets the person's own rule (for themselves only: the user id is the session's). No kinds and disabled alike send nothing. */
 export async function setMyNotificationRule({ teamId, userId, input }: { teamId: string; userId: string; input: MyNotificationRuleInput }) {
   const data = parseInput(myNotificationRuleInputSchema, input);
   try {
-    return await db.notificationRule.upsert({
+    const rule = await db.notificationRule.upsert({
       where: { teamId_userId: { teamId, userId } },
       create: { ...data, teamId, userId, name: "My e-mail", channelIds: [], createdById: userId },
       update: data,
       select: listed,
     });
+    return toView(rule);
   } catch (error) {
     // Two saves at once: the second finds the first's row.
     if (!isUniqueViolation(error)) throw error;
-    return db.notificationRule.update({ where: { teamId_userId: { teamId, userId } }, data, select: listed });
+    return toView(await db.notificationRule.update({ where: { teamId_userId: { teamId, userId } }, data, select: listed }));
   }
 }
 

@@ -2,6 +2,7 @@ import "server-only";
 import { createTRPCRouter } from "../trpc";
 import { agentsApi } from "./agents";
 import { mcpApi } from "./mcp";
+import { notificationRulesApi } from "./notification-rules";
 import { approvalsApi, memoriesApi, providersApi, shareApi, teamApi } from "./team";
 
 /**
@@ -17,6 +18,7 @@ export const publicApiRouter = createTRPCRouter({
   memories: memoriesApi,
   share: shareApi,
   mcp: mcpApi,
+  notificationRules: notificationRulesApi,
 });
 
 export type PublicApiRouter = typeof publicApiRouter;

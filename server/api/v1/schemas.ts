@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { AGENT_STATUSES } from "../../../shared/agent-status";
 import { providerCompatSchema } from "../../../shared/provider-kinds";
+import { NOTIFICATION_KINDS } from "../../../shared/notifications";
 import { TEAM_ROLES } from "../../../shared/roles";
 
 /**
@@ -329,3 +330,19 @@ export const mcpServer = z
     updatedAt: time,
   })
   .meta({ id: "McpServer" });
+
+export const notificationRule = z
+  .object({
+    id,
+    name: z.string(),
+    kinds: z.array(z.enum(NOTIFICATION_KINDS)).meta({ description: "The kinds of event the rule sends." }),
+    channelIds: z.array(id).meta({ description: "The team channels it sends to." }),
+    minIntervalSeconds: z.number().int().meta({
+      description: "At most one message per this many seconds; what comes in between goes out as one digest when it ends. 0: each at once.",
+    }),
+    isEnabled: z.boolean(),
+    lastSentAt: time.nullable(),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .meta({ id: "NotificationRule", description: "A team rule: which kinds of event go to which channels." });
