@@ -300,8 +300,13 @@ describe("dispatch", () => {
     const pending = await db.notificationPending.findMany({ where: { ruleId: rule.id } });
     expect(pending.every((p) => p.sentInMessageId !== null)).toBe(true);
     // The next one is inside the new interval (the digest restarted it): parked, with a new digest.
-    const fourth = await dispatchNotification({ teamId: owner.team.id, notificationId: await raise("fourth") });
+    const fourthId = await raise("fourth");
+    const fourth = await dispatchNotification({ teamId: owner.team.id, notificationId: fourthId });
     expect(fourth).toMatchObject({ queued: 0, parked: 1, digests: [expect.anything()] });
+    // Its digest lists it alone: rows an earlier digest sent are never claimed again.
+    expect(await sendDigest(fourth.digests[0]!)).toMatchObject({ sent: 1, queued: 1 });
+    const next = (await deliveriesOf(owner.team.id)).at(-1)!.message as { data: { notifications: { id: string }[] } };
+    expect(next.data.notifications.map((n) => n.id)).toEqual([fourthId]);
   });
 
   it("a person's rule e-mails them through the team's e-mail channel, or is skipped without one", async () => {
