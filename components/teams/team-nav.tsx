@@ -8,6 +8,7 @@ const LINKS = [
   ["/team/providers", "Model providers"],
   ["/team/mcp", "MCP servers"],
   ["/team/secrets", "Secrets"],
+  ["/team/notifications", "Notifications"],
   ["/team/tokens", "API tokens"],
 ] as const;
 
