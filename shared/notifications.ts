@@ -19,7 +19,10 @@ export const NOTIFICATION_KINDS = [
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export const NOTIFICATION_KIND_INFO: Record<NotificationKind, { label: string; description: string }> = {
-  approval_requested: { label: "Approval requested", description: "An agent waits for a person to approve a tool call or an unknown outcome." },
+  approval_requested: {
+    label: "Approval requested",
+    description: "An agent waits for a person to approve a tool call or an unknown outcome.",
+  },
   question_asked: { label: "Question asked", description: "An agent asked a person a question (ask_human) and waits for the answer." },
   budget_soft_limit: { label: "Soft budget limit", description: "An agent spent past its soft limit and waits for a raise or a stop." },
   budget_exhausted: { label: "Budget exhausted", description: "An agent reached its hard budget limit and stopped." },
@@ -67,7 +70,10 @@ export type NotificationRuleInput = z.input<typeof notificationRuleInputSchema>;
 
 /** A person's own rule: these kinds, by e-mail to their own address through the team's e-mail channel. */
 export const myNotificationRuleInputSchema = z.object({
-  kinds: z.array(z.enum(NOTIFICATION_KINDS, { message: "Pick kinds from the list." })).max(NOTIFICATION_KINDS.length).transform((kinds) => [...new Set(kinds)]),
+  kinds: z
+    .array(z.enum(NOTIFICATION_KINDS, { message: "Pick kinds from the list." }))
+    .max(NOTIFICATION_KINDS.length)
+    .transform((kinds) => [...new Set(kinds)]),
   minIntervalSeconds: intervalSchema,
   isEnabled: z.boolean(),
 });

@@ -27,7 +27,13 @@ export function MyEmailRule() {
       description="Events you want by e-mail, whatever the team's rules send elsewhere. Only you see and change this."
       data-testid="my-email-rule"
     >
-      <QuerySection query={mine} what="Your e-mail notifications" loading={<Skeleton className="h-24 rounded-lg" label="Loading" />} isEmpty={() => false} empty={null}>
+      <QuerySection
+        query={mine}
+        what="Your e-mail notifications"
+        loading={<Skeleton className="h-24 rounded-lg" label="Loading" />}
+        isEmpty={() => false}
+        empty={null}
+      >
         {(data) => (
           <MyEmailForm
             key={data.rule?.updatedAt ? String(data.rule.updatedAt) : "new"}
@@ -103,7 +109,12 @@ function MyEmailForm({ email, hasEmailChannel, initial }: { email: string; hasEm
         ))}
       </CheckGroup>
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field id="my-interval" label="Minimum interval (seconds)" error={errorFor("minIntervalSeconds")} hint="0: each at once; otherwise a digest.">
+        <Field
+          id="my-interval"
+          label="Minimum interval (seconds)"
+          error={errorFor("minIntervalSeconds")}
+          hint="0: each at once; otherwise a digest."
+        >
           <Input
             id="my-interval"
             inputMode="numeric"

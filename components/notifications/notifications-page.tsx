@@ -68,7 +68,9 @@ export function NotificationsPage() {
           isEmpty={(list) => list.length === 0}
           empty={
             <EmptyState title="No rules yet" data-testid="rules-empty">
-              {canManage ? "Add one to send approvals, questions or failures to Slack, Teams, e-mail or a webhook." : "An admin or owner of the team adds them."}
+              {canManage
+                ? "Add one to send approvals, questions or failures to Slack, Teams, e-mail or a webhook."
+                : "An admin or owner of the team adds them."}
             </EmptyState>
           }
         >

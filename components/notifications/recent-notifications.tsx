@@ -11,7 +11,13 @@ import { Section } from "../ui/panel";
 import { QuerySection } from "../ui/query-section";
 import { SkeletonGroup } from "../ui/skeleton";
 
-const STATUS_TONES: Record<DeliveryStatusName, BadgeTone> = { pending: "neutral", sending: "sky", retrying: "amber", delivered: "green", dead: "red" };
+const STATUS_TONES: Record<DeliveryStatusName, BadgeTone> = {
+  pending: "neutral",
+  sending: "sky",
+  retrying: "amber",
+  delivered: "green",
+  dead: "red",
+};
 
 /** The team's latest notifications, and for each what its rules did: sent (with each delivery's state) or held for a digest. */
 export function RecentNotifications({ now }: { now: number }) {

@@ -15,12 +15,30 @@ import { Field, Input } from "../ui/field";
 export type RuleValues = { name: string; kinds: NotificationKind[]; channelIds: string[]; minIntervalSeconds: string; isEnabled: boolean };
 export type ChannelOption = { id: string; name: string; kind: ChannelKindName; isEnabled: boolean };
 
-export const NEW_RULE: RuleValues = { name: "", kinds: ["approval_requested", "question_asked"], channelIds: [], minIntervalSeconds: "0", isEnabled: true };
+export const NEW_RULE: RuleValues = {
+  name: "",
+  kinds: ["approval_requested", "question_asked"],
+  channelIds: [],
+  minIntervalSeconds: "0",
+  isEnabled: true,
+};
 
 const BOX = "h-4 w-4 rounded border-zinc-300 text-brand-600 focus:ring-brand-600 dark:border-zinc-700";
 
 /** Checkboxes as one labelled group, with the group's error under it. */
-export function CheckGroup({ id, legend, error, hint, children }: { id: string; legend: string; error?: string | null; hint?: string; children: React.ReactNode }) {
+export function CheckGroup({
+  id,
+  legend,
+  error,
+  hint,
+  children,
+}: {
+  id: string;
+  legend: string;
+  error?: string | null;
+  hint?: string;
+  children: React.ReactNode;
+}) {
   return (
     <fieldset className="space-y-1.5" aria-describedby={error ? `${id}-error` : undefined} aria-invalid={error ? true : undefined} id={id}>
       <legend className="block text-sm font-medium text-zinc-800 dark:text-zinc-200">{legend}</legend>
@@ -36,10 +54,28 @@ export function CheckGroup({ id, legend, error, hint, children }: { id: string; 
   );
 }
 
-export function Check({ checked, onChange, label, description, disabled }: { checked: boolean; onChange: (on: boolean) => void; label: string; description?: string; disabled?: boolean }) {
+export function Check({
+  checked,
+  onChange,
+  label,
+  description,
+  disabled,
+}: {
+  checked: boolean;
+  onChange: (on: boolean) => void;
+  label: string;
+  description?: string;
+  disabled?: boolean;
+}) {
   return (
     <label className="flex items-start gap-2 text-sm">
-      <input type="checkbox" className={`${BOX} mt-0.5`} checked={checked} disabled={disabled} onChange={(e) => onChange(e.target.checked)} />
+      <input
+        type="checkbox"
+        className={`${BOX} mt-0.5`}
+        checked={checked}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.checked)}
+      />
       <span>
         <span className="font-medium text-zinc-900 dark:text-zinc-100">{label}</span>
         {description ? <span className="block text-xs text-zinc-600 dark:text-zinc-400">{description}</span> : null}
@@ -51,7 +87,17 @@ export function Check({ checked, onChange, label, description, disabled }: { che
 const toggle = <T,>(list: T[], item: T, on: boolean) => (on ? [...new Set([...list, item])] : list.filter((x) => x !== item));
 
 /** A team rule's form, for a new rule or a change: kinds, channels, minimum interval, enabled. Errors show under each field. */
-export function RuleForm({ ruleId, initial, channels, onDone }: { ruleId?: string; initial: RuleValues; channels: ChannelOption[]; onDone: () => void }) {
+export function RuleForm({
+  ruleId,
+  initial,
+  channels,
+  onDone,
+}: {
+  ruleId?: string;
+  initial: RuleValues;
+  channels: ChannelOption[];
+  onDone: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [values, setValues] = useState<RuleValues>(initial);
@@ -78,7 +124,9 @@ export function RuleForm({ ruleId, initial, channels, onDone }: { ruleId?: strin
     const parsed = notificationRuleInputSchema.safeParse({ ...values, minIntervalSeconds: interval });
     if (!parsed.success) {
       setClientErrors(zodFieldErrors(parsed.error).fieldErrors);
-      requestAnimationFrame(() => document.querySelector<HTMLElement>("form [aria-invalid='true'] input, form [aria-invalid='true']")?.focus());
+      requestAnimationFrame(() =>
+        document.querySelector<HTMLElement>("form [aria-invalid='true'] input, form [aria-invalid='true']")?.focus(),
+      );
       return;
     }
     setClientErrors({});

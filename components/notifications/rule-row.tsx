@@ -37,7 +37,11 @@ export function RuleRow({ rule, channels, canManage }: { rule: Rule; channels: C
   );
   const names = rule.channelIds.map((id) => channels.find((c) => c.id === id)?.name ?? "a deleted channel");
   return (
-    <li className="rounded-lg bg-white p-3 text-sm ring-1 ring-zinc-200 sm:p-4 dark:bg-zinc-900 dark:ring-zinc-800" data-testid="notification-rule" data-name={rule.name}>
+    <li
+      className="rounded-lg bg-white p-3 text-sm ring-1 ring-zinc-200 sm:p-4 dark:bg-zinc-900 dark:ring-zinc-800"
+      data-testid="notification-rule"
+      data-name={rule.name}
+    >
       {isEditing ? (
         <RuleForm
           ruleId={rule.id}

@@ -108,7 +108,8 @@ export async function planInTx(
     });
     approvalId = approval.id;
     const isQuestion = call.name === "ask_human";
-    const question = isQuestion ? String((plan.input as { question?: unknown }).question ?? "") : "";
+    const asked = isQuestion ? (plan.input as { question?: unknown }).question : undefined;
+    const question = typeof asked === "string" ? asked : "";
     await notify(
       {
         teamId,

@@ -179,7 +179,15 @@ export async function sendDigest({ ruleId, dueAt }: DigestDue) {
   });
   const rule = await db.notificationRule.findUnique({
     where: { id: ruleId },
-    select: { id: true, teamId: true, userId: true, name: true, channelIds: true, minIntervalSeconds: true, team: { select: { name: true } } },
+    select: {
+      id: true,
+      teamId: true,
+      userId: true,
+      name: true,
+      channelIds: true,
+      minIntervalSeconds: true,
+      team: { select: { name: true } },
+    },
   });
   if (!rule) return { sent: 0, queued: 0 };
   const items = await db.notification.findMany({

@@ -27,7 +27,7 @@ const money = (value: unknown) => (typeof value === "string" && value !== "" ? `
 export function notificationFields(n: StoredNotification, teamName: string): { label: string; value: string }[] {
   const data = asRecord(n.data);
   const fields = [
-    { label: "Agent", value: String(data.agentName ?? "") },
+    { label: "Agent", value: typeof data.agentName === "string" ? data.agentName : "" },
     { label: "Team", value: teamName },
   ];
   if (typeof data.cycle === "number" && data.cycle > 0) fields.push({ label: "Cycle", value: String(data.cycle) });
@@ -68,7 +68,10 @@ export async function notificationMessage(n: StoredNotification, teamName: strin
 const kindLabel = (kind: string) => NOTIFICATION_KIND_INFO[kind as NotificationKind]?.label ?? kind;
 
 /** The digest of what a rule held back during its interval: one line and one link per notification. */
-export function digestMessage(items: StoredNotification[], { teamId, teamName, ruleName }: { teamId: string; teamName: string; ruleName: string }): ChannelMessage {
+export function digestMessage(
+  items: StoredNotification[],
+  { teamId, teamName, ruleName }: { teamId: string; teamName: string; ruleName: string },
+): ChannelMessage {
   const lines = items.map((n) => `• ${n.title} (${kindLabel(n.kind)}, ${n.createdAt.toISOString().slice(11, 16)} UTC): ${n.url}`);
   const url = deepLink(teamId, "/agents");
   return {
@@ -83,7 +86,14 @@ export function digestMessage(items: StoredNotification[], { teamId, teamName, r
     data: {
       event: "notification_digest",
       teamId,
-      notifications: items.map((n) => ({ id: n.id, kind: n.kind, title: n.title, url: n.url, agentId: n.agentId, approvalId: n.approvalId })),
+      notifications: items.map((n) => ({
+        id: n.id,
+        kind: n.kind,
+        title: n.title,
+        url: n.url,
+        agentId: n.agentId,
+        approvalId: n.approvalId,
+      })),
     },
   };
 }

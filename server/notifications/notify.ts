@@ -100,7 +100,10 @@ export async function announceNotifications(raised: { teamId: string; notificati
   try {
     await inngest.send(raised.map((r) => ({ id: `notification-${r.notificationId}`, name: notificationCreated.name, data: r })));
   } catch (error) {
-    logger.warn({ err: error, notifications: raised.map((r) => r.notificationId) }, "notification event not sent; the sweeper will dispatch it");
+    logger.warn(
+      { err: error, notifications: raised.map((r) => r.notificationId) },
+      "notification event not sent; the sweeper will dispatch it",
+    );
   }
 }
 

@@ -102,7 +102,10 @@ export async function updateNotificationRule({
   if (!existing) throw notFound("That rule");
   await checkChannels(teamId, data.channelIds);
   return db.$transaction(async (tx) => {
-    const clash = await tx.notificationRule.findFirst({ where: { teamId, userId: null, name: data.name, id: { not: ruleId } }, select: { id: true } });
+    const clash = await tx.notificationRule.findFirst({
+      where: { teamId, userId: null, name: data.name, id: { not: ruleId } },
+      select: { id: true },
+    });
     if (clash) throw nameTaken();
     const rule = await tx.notificationRule.update({ where: { id: ruleId }, data, select: listed });
     await recordAudit(tx, {
@@ -110,7 +113,13 @@ export async function updateNotificationRule({
       actorId: userId,
       action: "notification.rule_update",
       targetId: ruleId,
-      metadata: { name: rule.name, kinds: rule.kinds, channelIds: rule.channelIds, minIntervalSeconds: rule.minIntervalSeconds, isEnabled: rule.isEnabled },
+      metadata: {
+        name: rule.name,
+        kinds: rule.kinds,
+        channelIds: rule.channelIds,
+        minIntervalSeconds: rule.minIntervalSeconds,
+        isEnabled: rule.isEnabled,
+      },
     });
     return toView(rule);
   });

@@ -92,7 +92,10 @@ export async function deliverTrigger({
     if (LOOP_STATUSES.startedByTrigger.includes(agent.status)) {
       await tx.agent.updateMany({ where: { id: agentId, teamId, status: agent.status }, data: { status: "running", statusReason: null } });
       if (agent.status === "hibernated") {
-        const text = source === "webhook" ? "A webhook call woke the hibernated agent; it runs again." : "Its schedule woke the hibernated agent; it runs again.";
+        const text =
+          source === "webhook"
+            ? "A webhook call woke the hibernated agent; it runs again."
+            : "Its schedule woke the hibernated agent; it runs again.";
         await raised.notify({ teamId, agentId, kind: "woken", details: { subject: source, text, data: { source, deliveryId } } }, tx);
       }
       return { duplicate: false, deliveryRowId, action: "started", status: agent.status };

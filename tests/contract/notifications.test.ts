@@ -32,7 +32,11 @@ describe("notification-dispatch", () => {
     const raise = (text: string) => notify({ teamId: owner.team.id, agentId: agent.id, kind: "failed", details: { text } });
     const first = await raise("first");
     const read = () =>
-      db.channelDelivery.findMany({ where: { teamId: owner.team.id }, orderBy: { createdAt: "asc" }, select: { message: true, createdAt: true } });
+      db.channelDelivery.findMany({
+        where: { teamId: owner.team.id },
+        orderBy: { createdAt: "asc" },
+        select: { message: true, createdAt: true },
+      });
     const [immediate] = await waitFor("the first message", read, (d) => d.length === 1);
     await raise("second");
     await raise("third");

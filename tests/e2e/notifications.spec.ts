@@ -34,7 +34,11 @@ test("an admin adds a notification rule; a viewer reads it and sets their own e-
   const ownerEmail = `notif-owner-${unique}@example.test`;
   await signUp(page, "Nora Owner", ownerEmail);
   await addChannels(ownerEmail);
-  const admin = await inviteAndJoin(page, browser, baseURL!, { role: "admin", name: "Ada Admin", email: `notif-admin-${unique}@example.test` });
+  const admin = await inviteAndJoin(page, browser, baseURL!, {
+    role: "admin",
+    name: "Ada Admin",
+    email: `notif-admin-${unique}@example.test`,
+  });
 
   await admin.getByRole("link", { name: "Team", exact: true }).click();
   await admin.getByRole("navigation", { name: "Team settings" }).getByRole("link", { name: "Notifications" }).click();
@@ -57,7 +61,11 @@ test("an admin adds a notification rule; a viewer reads it and sets their own e-
   await copyFile(`${SHOTS}/notification-rules.png`, "docs/screenshots/notification-rules.png");
   await admin.context().close();
 
-  const viewer = await inviteAndJoin(page, browser, baseURL!, { role: "viewer", name: "Val Viewer", email: `notif-viewer-${unique}@example.test` });
+  const viewer = await inviteAndJoin(page, browser, baseURL!, {
+    role: "viewer",
+    name: "Val Viewer",
+    email: `notif-viewer-${unique}@example.test`,
+  });
   await viewer.goto("/team/notifications");
   await expect(viewer.getByTestId("rules-read-only")).toContainText("You are a viewer here");
   const seen = viewer.locator('[data-testid="notification-rule"][data-name="Approvals to Slack"]');

@@ -56,7 +56,11 @@ async function channelOf(teamId: string, kind: "webhook" | "email" = "webhook", 
 }
 
 async function deliveriesOf(teamId: string) {
-  return db.channelDelivery.findMany({ where: { teamId }, orderBy: { createdAt: "asc" }, select: { channelId: true, messageId: true, message: true } });
+  return db.channelDelivery.findMany({
+    where: { teamId },
+    orderBy: { createdAt: "asc" },
+    select: { channelId: true, messageId: true, message: true },
+  });
 }
 
 async function notificationsOf(teamId: string) {
@@ -68,7 +72,10 @@ async function agentWithRun(
   tools: { name: string; enabled: boolean; approval: "never" | "always"; allowedHosts?: string[] }[],
   name = "Research bot",
 ) {
-  const provider = await createTestProvider(owner.team.id, { baseUrl: fake.baseURL, name: `fake-${Math.random().toString(36).slice(2, 8)}` });
+  const provider = await createTestProvider(owner.team.id, {
+    baseUrl: fake.baseURL,
+    name: `fake-${Math.random().toString(36).slice(2, 8)}`,
+  });
   return createAgentWithRun(owner, {
     name,
     provider: provider.id,
@@ -83,7 +90,9 @@ describe("notification rules", () => {
   it("are created, validated per field, changed and deleted by admins, with audit entries", async () => {
     const owner = await createTestTeam();
     const channelId = await channelOf(owner.team.id);
-    const bad = await owner.caller.notification.createRule({ name: " ", kinds: [], channelIds: [], minIntervalSeconds: -1 }).catch((e: unknown) => e);
+    const bad = await owner.caller.notification
+      .createRule({ name: " ", kinds: [], channelIds: [], minIntervalSeconds: -1 })
+      .catch((e: unknown) => e);
     expect(bad).toMatchObject({ code: "BAD_REQUEST" });
     // The procedure's input schema refuses it, field by field (the form shows each under its field).
     const cause = (bad as { cause?: unknown }).cause;
@@ -104,7 +113,12 @@ describe("notification rules", () => {
     });
     expect(rule).toMatchObject({ kinds: ["approval_requested", "question_asked"], minIntervalSeconds: 300, isEnabled: true });
     await expect(
-      owner.caller.notification.createRule({ name: "Approvals to Slack", kinds: ["failed"], channelIds: [channelId], minIntervalSeconds: 0 }),
+      owner.caller.notification.createRule({
+        name: "Approvals to Slack",
+        kinds: ["failed"],
+        channelIds: [channelId],
+        minIntervalSeconds: 0,
+      }),
     ).rejects.toMatchObject({ code: "CONFLICT" });
     const changed = await owner.caller.notification.updateRule({
       id: rule.id,
@@ -123,7 +137,10 @@ describe("notification rules", () => {
     await expect(viewer.caller.notification.deleteRule({ id: rule.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await owner.caller.notification.deleteRule({ id: rule.id });
     expect(await owner.caller.notification.rules()).toEqual([]);
-    const audit = await db.auditLog.findMany({ where: { teamId: owner.team.id, action: { startsWith: "notification." } }, select: { action: true } });
+    const audit = await db.auditLog.findMany({
+      where: { teamId: owner.team.id, action: { startsWith: "notification." } },
+      select: { action: true },
+    });
     expect(audit.map((a) => a.action).sort()).toEqual(["notification.rule_create", "notification.rule_delete", "notification.rule_update"]);
   });
 
@@ -145,15 +162,21 @@ describe("hooks raise notifications where things happen", () => {
   it("a tool approval and a question, opened by the loop's think", async () => {
     const owner = await createTestTeam();
     await db.notificationRule.create({
-      data: { teamId: owner.team.id, name: "all", kinds: ["approval_requested", "question_asked"], channelIds: [await channelOf(owner.team.id)] },
+      data: {
+        teamId: owner.team.id,
+        name: "all",
+        kinds: ["approval_requested", "question_asked"],
+        channelIds: [await channelOf(owner.team.id)],
+      },
     });
     const { ids, step } = await agentWithRun(owner, [
       { name: "http_request", enabled: true, approval: "always", allowedHosts: ["api.example.com"] },
       { name: "ask_human", enabled: true, approval: "never" },
     ]);
-    fake.script(
-      { kind: "tool_calls", calls: [{ name: "http_request", arguments: { method: "POST", url: "https://api.example.com/v1/orders", json: { sku: 1 } } }] },
-    );
+    fake.script({
+      kind: "tool_calls",
+      calls: [{ name: "http_request", arguments: { method: "POST", url: "https://api.example.com/v1/orders", json: { sku: 1 } } }],
+    });
     const first = await think(step(1), openCycleSession());
     expect(first).toMatchObject({ kind: "act", approvalId: expect.any(String) });
     const [approval] = await notificationsOf(owner.team.id);
@@ -166,7 +189,9 @@ describe("hooks raise notifications where things happen", () => {
       dispatchedAt: null,
     });
     // Announced after the commit, with the notification's id.
-    expect(sent).toContainEqual(expect.objectContaining({ name: "notification/created", data: { teamId: owner.team.id, notificationId: approval!.id } }));
+    expect(sent).toContainEqual(
+      expect.objectContaining({ name: "notification/created", data: { teamId: owner.team.id, notificationId: approval!.id } }),
+    );
 
     const second = await agentWithRun(owner, [{ name: "ask_human", enabled: true, approval: "never" }], "Question bot");
     fake.script({ kind: "tool_calls", calls: [{ name: "ask_human", arguments: { question: "Which region should I check first?" } }] });
@@ -214,14 +239,20 @@ describe("hooks raise notifications where things happen", () => {
     await db.agent.update({ where: { id: crashing.ids.agentId }, data: { status: "sleeping" } });
     await appendTestEvents(
       crashing.ids,
-      Array.from({ length: env.WATCHDOG_MAX_RESTARTS_PER_HOUR }, () => ({ cycle: 0, type: "status_change" as const, payload: { change: "recovered" } })),
+      Array.from({ length: env.WATCHDOG_MAX_RESTARTS_PER_HOUR }, () => ({
+        cycle: 0,
+        type: "status_change" as const,
+        payload: { change: "recovered" },
+      })),
     );
     const { lastEventSeq } = await db.agent.findUniqueOrThrow({ where: { id: crashing.ids.agentId }, select: { lastEventSeq: true } });
-    expect(await restartAgent({ ...crashing.ids, why: "no live run", heartbeatAgeSeconds: 300, lastEventSeq })).toMatchObject({ restarted: false });
+    expect(await restartAgent({ ...crashing.ids, why: "no live run", heartbeatAgeSeconds: 300, lastEventSeq })).toMatchObject({
+      restarted: false,
+    });
 
     const sleeper = await agentWithRun(owner, [], "Sleeping bot");
     await db.agent.update({ where: { id: sleeper.ids.agentId }, data: { status: "hibernated" } });
-    await deliverTrigger({ ...sleeper.ids, source: "webhook", deliveryId: "d-1", stored: {}, event: { body: {} } as never });
+    await deliverTrigger({ ...sleeper.ids, source: "webhook", deliveryId: "d-1", stored: {}, event: { body: {} } });
 
     const raised = await notificationsOf(owner.team.id);
     expect(raised.map((n) => n.kind)).toEqual(["completed", "failed", "budget_exhausted", "watchdog_gave_up", "woken"]);
@@ -337,7 +368,9 @@ describe("deep links", () => {
   it("switch a member's active team and redirect; refuse strangers, other origins and signed-out readers", async () => {
     const owner = await createTestTeam();
     const reader = await createTestUser({ name: "Reader" });
-    await db.member.create({ data: { id: `m-${Math.random().toString(36).slice(2)}`, teamId: owner.team.id, userId: reader.user.id, role: "viewer" } });
+    await db.member.create({
+      data: { id: `m-${Math.random().toString(36).slice(2)}`, teamId: owner.team.id, userId: reader.user.id, role: "viewer" },
+    });
     const url = (path: string) => new URL(`/go/${owner.team.id}${path}`, env.APP_URL);
     const followed = await followDeepLink({ url: url("/agents/abc?tab=runs"), headers: reader.headers });
     expect(followed).toEqual({ kind: "redirect", location: new URL("/agents/abc?tab=runs", env.APP_URL).toString() });

@@ -302,7 +302,11 @@ const CONTRACTS: Record<string, Contract> = {
     scoped: "resource",
     prepare: async (t) => ({ path: `/mcp-servers/${await mcpServerOf(t)}/refresh`, body: {} }),
   },
-  "notificationRules-list": { minRole: "viewer", scoped: "collection", prepare: async (t) => (await ruleOf(t), { path: "/notification-rules" }) },
+  "notificationRules-list": {
+    minRole: "viewer",
+    scoped: "collection",
+    prepare: async (t) => (await ruleOf(t), { path: "/notification-rules" }),
+  },
   "notificationRules-create": {
     minRole: "admin",
     // The body names a channel of the team: another team's token gets 404 for it.
@@ -314,7 +318,11 @@ const CONTRACTS: Record<string, Contract> = {
     scoped: "resource",
     prepare: async (t) => ({ path: `/notification-rules/${await ruleOf(t)}`, body: await ruleBody(t) }),
   },
-  "notificationRules-delete": { minRole: "admin", scoped: "resource", prepare: async (t) => ({ path: `/notification-rules/${await ruleOf(t)}` }) },
+  "notificationRules-delete": {
+    minRole: "admin",
+    scoped: "resource",
+    prepare: async (t) => ({ path: `/notification-rules/${await ruleOf(t)}` }),
+  },
 };
 
 /** A webhook channel of the team, written directly (channels have their own API). */

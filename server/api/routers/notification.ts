@@ -28,7 +28,9 @@ export const notificationRouter = createTRPCRouter({
 
   updateRule: teamProcedure("channel:manage")
     .input(notificationRuleInputSchema.extend({ id }))
-    .mutation(({ ctx, input: { id: ruleId, ...input } }) => updateNotificationRule({ teamId: ctx.team.id, userId: ctx.user.id, ruleId, input })),
+    .mutation(({ ctx, input: { id: ruleId, ...input } }) =>
+      updateNotificationRule({ teamId: ctx.team.id, userId: ctx.user.id, ruleId, input }),
+    ),
 
   deleteRule: teamProcedure("channel:manage")
     .input(z.object({ id }))

@@ -38,7 +38,9 @@ export const notificationRulesApi = createTRPCRouter({
     .meta(route("PUT", "/notification-rules/{id}", TAG, "Replace a notification rule", "Every field is sent; the rule takes them all."))
     .input(notificationRuleInputSchema.extend({ id: ruleId }))
     .output(out.notificationRule)
-    .mutation(({ ctx, input: { id, ...input } }) => updateNotificationRule({ teamId: ctx.team.id, userId: ctx.user.id, ruleId: id, input })),
+    .mutation(({ ctx, input: { id, ...input } }) =>
+      updateNotificationRule({ teamId: ctx.team.id, userId: ctx.user.id, ruleId: id, input }),
+    ),
 
   delete: teamProcedure("channel:manage")
     .meta(route("DELETE", "/notification-rules/{id}", TAG, "Delete a notification rule"))
