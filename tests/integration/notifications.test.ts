@@ -299,6 +299,11 @@ describe("dispatch", () => {
     expect((await db.notification.findUniqueOrThrow({ where: { id } })).dispatchedAt).not.toBeNull();
     // Each queued delivery asked for its attempt.
     expect(sent.filter((e) => e.name === "channel/delivery.requested")).toHaveLength(2);
+    // The page's list: the notification and each delivery's state.
+    const [listed] = await owner.caller.notification.recent({ limit: 5 });
+    expect(listed).toMatchObject({ id, kind: "failed", title: "Research bot failed" });
+    expect(listed!.deliveries).toHaveLength(2);
+    expect(listed!.deliveries.every((d) => d.rule === "ops" && d.mode === "immediate" && d.status === "pending")).toBe(true);
   });
 
   it("within the interval: the first at once, then ONE digest listing the others, claimed once however many dispatchers", async () => {
