@@ -11,6 +11,21 @@ import { inviteAndJoin, photograph, SHOTS, signUp } from "./people";
  */
 const unique = Date.now().toString(36);
 
+/** The ids of the teams `email` belongs to, by team name. */
+async function teamsOf(email: string) {
+  const database = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await database.connect();
+  try {
+    const found = await database.query<{ id: string; name: string }>(
+      `SELECT t.id, t.name FROM team t JOIN member m ON m."teamId" = t.id JOIN "user" u ON u.id = m."userId" WHERE u.email = $1`,
+      [email],
+    );
+    return new Map(found.rows.map((r) => [r.name, r.id]));
+  } finally {
+    await database.end();
+  }
+}
+
 async function addChannels(email: string) {
   const database = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await database.connect();
@@ -83,5 +98,23 @@ test("an admin adds a notification rule; a viewer reads it and sets their own e-
   await mine.getByRole("button", { name: "Save my e-mail notifications" }).click();
   await viewer.reload();
   await expect(viewer.getByRole("form", { name: "My e-mail notifications" }).getByLabel("Failed")).toBeChecked();
+
+  // A message's deep link opens the page in the team it is about, whichever team is active.
+  const teams = await teamsOf(`notif-viewer-${unique}@example.test`);
+  const own = [...teams.entries()].find(([name]) => name !== "Nora's team")![1];
+  await viewer.goto(`/go/${own}/agents`);
+  await expect(viewer).toHaveURL(/\/agents$/);
+  await expect(viewer.getByTestId("team-switcher")).toHaveValue(own);
+  await viewer.goto(`/go/${teams.get("Nora's team")}/team/notifications`);
+  await expect(viewer).toHaveURL(/\/team\/notifications$/);
+  await expect(viewer.getByTestId("rules-read-only")).toBeVisible();
+  await expect(viewer.getByTestId("team-switcher")).toHaveValue(teams.get("Nora's team")!);
+  // Someone else's team, and a path to another site: refused, no redirect.
+  const stranger = await viewer.goto("/go/not-a-team-of-yours/agents");
+  expect(stranger?.status()).toBe(404);
+  await expect(viewer.getByRole("heading", { name: "Not a team of yours" })).toBeVisible();
+  const elsewhere = await viewer.goto(`/go/${teams.get("Nora's team")}//evil.example/x`);
+  expect(elsewhere?.status()).toBe(400);
+  expect(new URL(viewer.url()).host).toBe(new URL(baseURL!).host);
   await viewer.context().close();
 });
