@@ -113,7 +113,11 @@ test("an admin adds a notification rule; a viewer reads it and sets their own e-
   const stranger = await viewer.goto("/go/not-a-team-of-yours/agents");
   expect(stranger?.status()).toBe(404);
   await expect(viewer.getByRole("heading", { name: "Not a team of yours" })).toBeVisible();
-  const elsewhere = await viewer.goto(`/go/${teams.get("Nora's team")}//evil.example/x`);
+  // Next.js folds "//" in a path before the route sees it: whatever answers, it is this host.
+  await viewer.goto(`/go/${teams.get("Nora's team")}//evil.example/x`);
+  expect(new URL(viewer.url()).host).toBe(new URL(baseURL!).host);
+  // A path the route itself refuses (a backslash reads as a slash in browsers): 400, no redirect.
+  const elsewhere = await viewer.goto(`/go/${teams.get("Nora's team")}/%5C%5Cevil.example/x`);
   expect(elsewhere?.status()).toBe(400);
   expect(new URL(viewer.url()).host).toBe(new URL(baseURL!).host);
   await viewer.context().close();
