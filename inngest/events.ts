@@ -39,3 +39,9 @@ export const channelDeliveryRequested = {
   name: "channel/delivery.requested",
   data: z.object({ teamId: z.string().min(1), deliveryId: z.uuid() }),
 } as const;
+
+/** A notification was raised (server/notifications/notify.ts): notification-dispatch sends it to the rules that want it. */
+export const notificationCreated = {
+  name: "notification/created",
+  data: z.object({ teamId: z.string().min(1), notificationId: z.uuid() }),
+} as const;

@@ -3,7 +3,8 @@ import { agentRun } from "./functions/agent-run";
 import { agentScheduler } from "./functions/agent-scheduler";
 import { agentWatchdog } from "./functions/agent-watchdog";
 import { channelDeliver } from "./functions/channel-deliver";
+import { notificationDispatch } from "./functions/notification-dispatch";
 import { teamMemoryReembed } from "./functions/team-memory-reembed";
 
 /** Every Inngest function the app serves at /api/inngest. */
-export const functions = [agentRun, agentWatchdog, agentScheduler, agentHibernator, teamMemoryReembed, channelDeliver];
+export const functions = [agentRun, agentWatchdog, agentScheduler, agentHibernator, teamMemoryReembed, channelDeliver, notificationDispatch];

@@ -9,6 +9,7 @@ const LINKS = [
   ["/team/mcp", "MCP servers"],
   ["/team/secrets", "Secrets"],
   ["/team/channels", "Channels"],
+  ["/team/notifications", "Notifications"],
   ["/team/tokens", "API tokens"],
 ] as const;
 

@@ -2,6 +2,7 @@ import { inngest } from "../client";
 import { env } from "~/server/env";
 import { findStaleAgents, redeliverDecisions, restartAgent, settleOrphanedReservations } from "~/server/operations/watchdog";
 import { discardAbandonedImports } from "~/server/transfer/import";
+import { sweepNotifications } from "~/server/notifications/dispatch";
 
 /**
  * Heartbeats and recovery: every minute, agents that should be running but have no live run or a
@@ -32,6 +33,8 @@ export const agentWatchdog = inngest.createFunction(
       settleOrphanedReservations({ olderThanSeconds: env.ORPHANED_RESERVATION_SECONDS }),
     );
     const imports = await step.run("discard-abandoned-imports", () => discardAbandonedImports());
+    // Notifications whose event was lost, and digests whose owner died, are dispatched here.
+    await step.run("sweep-notifications", () => sweepNotifications());
     return {
       found: stale.length,
       restarted,

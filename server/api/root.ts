@@ -7,6 +7,7 @@ import { auditRouter } from "./routers/audit";
 import { channelRouter } from "./routers/channel";
 import { mcpRouter } from "./routers/mcp";
 import { memoryRouter } from "./routers/memory";
+import { notificationRouter } from "./routers/notification";
 import { providerRouter } from "./routers/provider";
 import { runRouter } from "./routers/run";
 import { secretRouter } from "./routers/secret";
@@ -32,6 +33,7 @@ export const appRouter = createTRPCRouter({
   delivery: deliveryRouter,
   channel: channelRouter,
   approvalLink: approvalLinkRouter,
+  notification: notificationRouter,
 });
 
 export type AppRouter = typeof appRouter;

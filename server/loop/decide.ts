@@ -1,4 +1,5 @@
 import "server-only";
+import { describeToolCall, notify } from "../notifications/notify";
 import type { Prisma } from "../db/client";
 import { appendEvent } from "../agents/events";
 import { underAgentLock } from "../db/agent-lock";
@@ -106,6 +107,25 @@ export async function planInTx(
       select: { id: true },
     });
     approvalId = approval.id;
+    const isQuestion = call.name === "ask_human";
+    const asked = isQuestion ? (plan.input as { question?: unknown }).question : undefined;
+    const question = typeof asked === "string" ? asked : "";
+    await notify(
+      {
+        teamId,
+        agentId,
+        approvalId,
+        kind: isQuestion ? "question_asked" : "approval_requested",
+        details: isQuestion
+          ? { subject: question.slice(0, 120), text: question || "The agent asked a question.", data: { toolName: call.name } }
+          : {
+              subject: describeToolCall(call.name, plan.input),
+              text: thought.content?.slice(0, 1000) || `The agent wants to use ${call.name}.`,
+              data: { toolName: call.name },
+            },
+      },
+      tx,
+    );
   }
   const callEvent = await appendEvent(
     { agentId, teamId, runId: agentRunId, cycle, type: "tool_call", payload: toolCallPayload(call, approvalId) },

@@ -1,4 +1,5 @@
 import "server-only";
+import { notify } from "../notifications/notify";
 import type { Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { appendEvent, recordDecisionOnce } from "../agents/events";
@@ -114,6 +115,16 @@ export async function openHold({
         cycle,
         type: "approval_requested",
         payload: { stage: "hold", approvalId: approval.id, kind: hold.kind, reason: hold.reason, ...hold.context },
+      },
+      tx,
+    );
+    await notify(
+      {
+        teamId,
+        agentId,
+        approvalId: approval.id,
+        kind: hold.kind === "stuck" ? "stuck" : "budget_soft_limit",
+        details: { text: hold.reason, data: { cycle } },
       },
       tx,
     );

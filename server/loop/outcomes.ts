@@ -1,4 +1,5 @@
 import "server-only";
+import { notify } from "../notifications/notify";
 import { appendEvent, recordDecisionOnce } from "../agents/events";
 import { underAgentLock } from "../db/agent-lock";
 import { LOOP_STATUSES } from "../../shared/agent-status";
@@ -66,6 +67,16 @@ export async function holdUnknownOutcome({
         cycle,
         type: "approval_requested",
         payload: { stage: "outcome", approvalId: approval.id, kind: "outcome", toolName, reason, attempt },
+      },
+      tx,
+    );
+    await notify(
+      {
+        teamId,
+        agentId,
+        approvalId: approval.id,
+        kind: "approval_requested",
+        details: { subject: `${toolName} (outcome unknown)`, text: reason, data: { toolName, cycle } },
       },
       tx,
     );

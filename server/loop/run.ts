@@ -1,4 +1,6 @@
 import "server-only";
+import { notify } from "../notifications/notify";
+import type { NotificationKind } from "../../shared/notifications";
 import { db, type Prisma } from "../db/client";
 import type { AgentStatus } from "../db/generated/enums";
 import { appendEvent } from "../agents/events";
@@ -127,6 +129,13 @@ async function liveRunOf(tx: Prisma.TransactionClient, { agentId, teamId }: Ids,
   return null;
 }
 
+/** The statuses a run ends an agent in that people are told about. */
+const ENDING_NOTIFICATIONS: Partial<Record<AgentStatus, NotificationKind>> = {
+  budget_exhausted: "budget_exhausted",
+  failed: "failed",
+  completed: "completed",
+};
+
 /** Ends the agent (finished, stuck, out of budget, stopped) or just this run (rollover). */
 export async function endRun({
   agentId,
@@ -151,6 +160,8 @@ export async function endRun({
           { agentId, teamId, runId: agentRunId, cycle, type: "status_change", payload: { from: current.status, to: status, reason } },
           tx,
         );
+        const kind = ENDING_NOTIFICATIONS[status];
+        if (kind) await notify({ teamId, agentId, kind, details: { text: reason, data: { cycle, status } } }, tx);
       }
     }
   });

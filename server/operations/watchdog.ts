@@ -1,4 +1,5 @@
 import "server-only";
+import { notify } from "../notifications/notify";
 import { inngest } from "~/inngest/client";
 import { agentApprovalDecided, agentRunRequested } from "~/inngest/events";
 import { appendEvent } from "../agents/events";
@@ -178,6 +179,7 @@ export async function restartAgent({ agentId, teamId, why, heartbeatAgeSeconds, 
         { agentId, teamId, cycle: 0, type: "status_change", payload: { from: agent.status, to: "failed", reason, change: "gave_up" } },
         tx,
       );
+      await notify({ teamId, agentId, kind: "watchdog_gave_up", details: { text: reason, data: { restarts: recent } } }, tx);
       return { send: false, reason };
     }
     await appendEvent(

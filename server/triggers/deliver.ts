@@ -1,4 +1,5 @@
 import "server-only";
+import { notificationsAfterCommit } from "../notifications/notify";
 import { inngest } from "~/inngest/client";
 import { agentRunRequested, agentWakeRequested } from "~/inngest/events";
 import { db, Prisma } from "../db/client";
@@ -47,6 +48,7 @@ export async function deliverTrigger({
   /** The agent's event payload, without source and delivery id. */
   event: Omit<TriggerEventPayload, "source" | "deliveryId">;
 }): Promise<DeliveryOutcome> {
+  const raised = notificationsAfterCommit();
   const outcome = await db.$transaction(async (tx): Promise<DeliveryOutcome> => {
     // Serialised per agent with the loop's own writes, so a status read here is not stale when acted on.
     await takeLock(tx, LOCKS.agentStep(agentId));
@@ -89,12 +91,20 @@ export async function deliverTrigger({
     );
     if (LOOP_STATUSES.startedByTrigger.includes(agent.status)) {
       await tx.agent.updateMany({ where: { id: agentId, teamId, status: agent.status }, data: { status: "running", statusReason: null } });
+      if (agent.status === "hibernated") {
+        const text =
+          source === "webhook"
+            ? "A webhook call woke the hibernated agent; it runs again."
+            : "Its schedule woke the hibernated agent; it runs again.";
+        await raised.notify({ teamId, agentId, kind: "woken", details: { subject: source, text, data: { source, deliveryId } } }, tx);
+      }
       return { duplicate: false, deliveryRowId, action: "started", status: agent.status };
     }
     const action = LOOP_STATUSES.wokenByTrigger.includes(agent.status) ? "woken" : "recorded";
     return { duplicate: false, deliveryRowId, action, status: agent.status };
   });
   if (outcome.duplicate) return outcome;
+  await raised.announce();
   // Event ids make both sends idempotent. A failed send is logged, not thrown: the delivery and its event
   // are committed (a repeat would be ignored as a duplicate); a sleeping agent still sees it after its
   // cooldown, and a started agent left "running" without a run is what the watchdog restarts.

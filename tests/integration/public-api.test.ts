@@ -309,6 +309,27 @@ const CONTRACTS: Record<string, Contract> = {
     scoped: "resource",
     prepare: async (t) => ({ path: `/mcp-servers/${await mcpServerOf(t)}/refresh`, body: {} }),
   },
+  "notificationRules-list": {
+    minRole: "viewer",
+    scoped: "collection",
+    prepare: async (t) => (await ruleOf(t), { path: "/notification-rules" }),
+  },
+  "notificationRules-create": {
+    minRole: "admin",
+    // The body names a channel of the team: another team's token gets 404 for it.
+    scoped: "resource",
+    prepare: async (t) => ({ path: "/notification-rules", body: await ruleBody(t) }),
+  },
+  "notificationRules-update": {
+    minRole: "admin",
+    scoped: "resource",
+    prepare: async (t) => ({ path: `/notification-rules/${await ruleOf(t)}`, body: await ruleBody(t) }),
+  },
+  "notificationRules-delete": {
+    minRole: "admin",
+    scoped: "resource",
+    prepare: async (t) => ({ path: `/notification-rules/${await ruleOf(t)}` }),
+  },
   "channels-list": { minRole: "viewer", scoped: "collection", prepare: async (t) => (await channelOf(t), { path: "/channels" }) },
   "channels-create": {
     minRole: "admin",
@@ -348,6 +369,16 @@ async function channelOf(t: Team) {
     select: { id: true },
   });
   return row.id;
+}
+
+async function ruleBody(t: Team) {
+  const name = `rule-${Math.random().toString(36).slice(2, 10)}`;
+  return { name, kinds: ["approval_requested", "failed"], channelIds: [await channelOf(t)], minIntervalSeconds: 300, isEnabled: true };
+}
+
+async function ruleOf(t: Team) {
+  const body = await ruleBody(t);
+  return (await db.notificationRule.create({ data: { teamId: t.team.id, ...body }, select: { id: true } })).id;
 }
 
 /**

@@ -4,6 +4,7 @@ import { agentsApi } from "./agents";
 import { deliveriesApi } from "./deliveries";
 import { channelsApi } from "./channels";
 import { mcpApi } from "./mcp";
+import { notificationRulesApi } from "./notification-rules";
 import { approvalsApi, memoriesApi, providersApi, shareApi, teamApi } from "./team";
 
 /**
@@ -21,6 +22,7 @@ export const publicApiRouter = createTRPCRouter({
   mcp: mcpApi,
   deliveries: deliveriesApi,
   channels: channelsApi,
+  notificationRules: notificationRulesApi,
 });
 
 export type PublicApiRouter = typeof publicApiRouter;

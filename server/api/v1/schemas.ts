@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AGENT_STATUSES } from "../../../shared/agent-status";
 import { CHANNEL_KINDS, DELIVERY_SOURCES, DELIVERY_STATUSES } from "../../../shared/channels";
 import { providerCompatSchema } from "../../../shared/provider-kinds";
+import { NOTIFICATION_KINDS } from "../../../shared/notifications";
 import { TEAM_ROLES } from "../../../shared/roles";
 
 /**
@@ -435,3 +436,18 @@ export const channelDeleted = z.object({
 });
 
 export const channelTest = channelLastTest.extend({ deliveryId: id });
+export const notificationRule = z
+  .object({
+    id,
+    name: z.string(),
+    kinds: z.array(z.enum(NOTIFICATION_KINDS)).meta({ description: "The kinds of event the rule sends." }),
+    channelIds: z.array(id).meta({ description: "The team channels it sends to." }),
+    minIntervalSeconds: z.number().int().meta({
+      description: "At most one message per this many seconds; what comes in between goes out as one digest when it ends. 0: each at once.",
+    }),
+    isEnabled: z.boolean(),
+    lastSentAt: time.nullable(),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .meta({ id: "NotificationRule", description: "A team rule: which kinds of event go to which channels." });
