@@ -27,7 +27,7 @@ export function NotificationsPage() {
   const now = useNow(30_000);
   const team = useQuery(trpc.team.current.queryOptions(undefined, { retry: false }));
   const rules = useQuery(trpc.notification.rules.queryOptions(undefined, { retry: false }));
-  const channels = useQuery(trpc.notification.channelOptions.queryOptions(undefined, { retry: false }));
+  const channels = useQuery(trpc.channel.list.queryOptions(undefined, { retry: false }));
   const [isAdding, setAdding] = useState(false);
   const role = team.data && isTeamRole(team.data.role) ? team.data.role : null;
   const canManage = role !== null && can(role, "channel:manage");

@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "../db/client";
-import { env } from "../env";
+import { deepLink } from "./deep-link";
 import { enqueueDelivery } from "./deliveries";
 
 /**
@@ -23,7 +23,7 @@ export async function deliverAgentMessage({
 }) {
   const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, select: { name: true, messageChannelIds: true } });
   if (!agent || agent.messageChannelIds.length === 0) return [];
-  const url = new URL(`/agents/${agentId}`, env.APP_URL).toString();
+  const url = deepLink(teamId, `/agents/${agentId}`);
   const queued: { channelId: string; deliveryId: string }[] = [];
   for (const channelId of agent.messageChannelIds) {
     const delivery = await enqueueDelivery({

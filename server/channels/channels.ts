@@ -333,6 +333,10 @@ export async function deleteChannel({ teamId, userId, channelId }: { teamId: str
          WHERE "teamId" = ${teamId} AND ${row.id}::uuid = ANY("messageChannelIds")
         RETURNING id::text AS id`,
     );
+    // Notification rules stop naming it too (a rule left with no channel sends nothing until it gets one).
+    await tx.$executeRaw`
+      UPDATE notification_rule SET "channelIds" = array_remove("channelIds", ${row.id}::uuid)
+       WHERE "teamId" = ${teamId} AND ${row.id}::uuid = ANY("channelIds")`;
     await tx.channel.delete({ where: { id: row.id } });
     await recordAudit(tx, {
       teamId,

@@ -2,7 +2,7 @@ import "server-only";
 import type { ChannelAction, ChannelMessage } from "../../shared/channels";
 import { NOTIFICATION_KIND_INFO, type NotificationKind } from "../../shared/notifications";
 import { approvalActions } from "./approval-actions";
-import { deepLink } from "./notify";
+import { deepLink } from "../channels/deep-link";
 
 /** A notification as the dispatcher reads it. */
 export type StoredNotification = {

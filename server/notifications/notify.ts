@@ -6,7 +6,7 @@ import { afterCommit } from "../db/agent-lock";
 import { db, Prisma } from "../db/client";
 import { col } from "../db/columns";
 import { maybeRow, sqlRow } from "../db/rows";
-import { env } from "../env";
+import { deepLink } from "../channels/deep-link";
 import { logger } from "../logger";
 
 /**
@@ -58,12 +58,6 @@ export function titleAfterName(kind: NotificationKind, subject?: string): string
     case "woken":
       return ` was woken${subject ? ` by a ${subject}` : ""}`;
   }
-}
-
-/** An absolute link that opens `path` in `teamId`, switching the reader's active team first (app/go). */
-export function deepLink(teamId: string, path: string): string {
-  const base = env.APP_URL.replace(/\/+$/, "");
-  return `${base}/go/${encodeURIComponent(teamId)}${path.startsWith("/") ? path : `/${path}`}`;
 }
 
 const raisedRow = sqlRow("raising a notification", { id: col.uuid, hasRules: col.bool });

@@ -173,10 +173,3 @@ export async function teamEmailChannel(teamId: string) {
 }
 
 /** The team's channels a rule can pick (until the channel router's `channel.list` is merged). */
-export async function channelOptions({ teamId }: { teamId: string }) {
-  return db.channel.findMany({
-    where: { teamId },
-    orderBy: { name: "asc" },
-    select: { id: true, name: true, kind: true, isEnabled: true },
-  });
-}

@@ -3,7 +3,6 @@ import { z } from "zod";
 import { myNotificationRuleInputSchema, notificationRuleInputSchema } from "../../../shared/notifications";
 import { recentInputSchema, recentNotifications } from "../../notifications/recent";
 import {
-  channelOptions,
   createNotificationRule,
   deleteNotificationRule,
   listNotificationRules,
@@ -46,7 +45,4 @@ export const notificationRouter = createTRPCRouter({
   recent: teamProcedure("team:view")
     .input(recentInputSchema)
     .query(({ ctx, input }) => recentNotifications({ teamId: ctx.team.id, limit: input.limit })),
-
-  /** The team's channels a rule can send to (id, name, kind), until `channel.list` is merged. */
-  channelOptions: teamProcedure("team:view").query(({ ctx }) => channelOptions({ teamId: ctx.team.id })),
 });
