@@ -7,4 +7,12 @@ import { notificationDispatch } from "./functions/notification-dispatch";
 import { teamMemoryReembed } from "./functions/team-memory-reembed";
 
 /** Every Inngest function the app serves at /api/inngest. */
-export const functions = [agentRun, agentWatchdog, agentScheduler, agentHibernator, teamMemoryReembed, channelDeliver, notificationDispatch];
+export const functions = [
+  agentRun,
+  agentWatchdog,
+  agentScheduler,
+  agentHibernator,
+  teamMemoryReembed,
+  channelDeliver,
+  notificationDispatch,
+];

@@ -44,7 +44,9 @@ export function DeliveryLog({ canManage, channelId }: { canManage: boolean; chan
     trpc.delivery.list.infiniteQueryOptions(input, {
       getNextPageParam: (last) => last.nextCursor ?? undefined,
       refetchInterval: (query) =>
-        query.state.data?.pages.some((page) => page.items.some((item) => item.status !== "delivered" && item.status !== "dead")) ? 3000 : 30_000,
+        query.state.data?.pages.some((page) => page.items.some((item) => item.status !== "delivered" && item.status !== "dead"))
+          ? 3000
+          : 30_000,
     }),
   );
 
@@ -55,7 +57,11 @@ export function DeliveryLog({ canManage, channelId }: { canManage: boolean; chan
       aside={
         <label className="flex items-center gap-2 text-sm text-zinc-600 dark:text-zinc-400">
           Status
-          <CompactSelect value={status} onChange={(event) => setStatus(event.target.value as DeliveryStatusName | "")} aria-label="Filter by status">
+          <CompactSelect
+            value={status}
+            onChange={(event) => setStatus(event.target.value as DeliveryStatusName | "")}
+            aria-label="Filter by status"
+          >
             <option value="">All</option>
             {DELIVERY_STATUSES.map((value) => (
               <option key={value} value={value}>
@@ -73,14 +79,20 @@ export function DeliveryLog({ canManage, channelId }: { canManage: boolean; chan
         what="The delivery log"
         loading={<SkeletonGroup label="Loading deliveries" count={3} className="space-y-2" itemClassName="h-14 rounded-lg" />}
         isEmpty={(data) => data.pages[0]!.items.length === 0}
-        empty={<EmptyState title={status ? "Nothing with this status" : "Nothing sent yet"}>Messages appear here as soon as they are queued.</EmptyState>}
+        empty={
+          <EmptyState title={status ? "Nothing with this status" : "Nothing sent yet"}>
+            Messages appear here as soon as they are queued.
+          </EmptyState>
+        }
       >
         {(data) => (
           <div className="space-y-3">
             <ul className="divide-y divide-zinc-200 dark:divide-zinc-800" aria-label="Deliveries">
-              {data.pages.flatMap((page) => page.items).map((item) => (
-                <DeliveryRow key={item.id} item={item} canManage={canManage} now={now} />
-              ))}
+              {data.pages
+                .flatMap((page) => page.items)
+                .map((item) => (
+                  <DeliveryRow key={item.id} item={item} canManage={canManage} now={now} />
+                ))}
             </ul>
             {list.hasNextPage ? (
               <Button type="button" variant="secondary" isLoading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
@@ -109,7 +121,15 @@ type Item = {
   channel: { id: string; name: string; kind: string };
   agent: { id: string; name: string } | null;
   message: { title: string; text: string };
-  attemptLog: { at: string; attempt: number; outcome: string; durationMs?: number; statusCode?: number; retryAfterMs?: number; error?: string }[];
+  attemptLog: {
+    at: string;
+    attempt: number;
+    outcome: string;
+    durationMs?: number;
+    statusCode?: number;
+    retryAfterMs?: number;
+    error?: string;
+  }[];
 };
 
 function DeliveryRow({ item, canManage, now }: { item: Item; canManage: boolean; now: number }) {
@@ -135,12 +155,15 @@ function DeliveryRow({ item, canManage, now }: { item: Item; canManage: boolean;
           </p>
           <p className="text-xs text-zinc-600 dark:text-zinc-400">
             {SOURCES[item.source] ?? item.source} to <span className="font-medium">{item.channel.name}</span>
-            {item.agent ? <> · from {item.agent.name}</> : null} · <time title={formatAbsolute(item.createdAt)}>{formatRelative(item.createdAt, now)}</time> ·
-            attempt {item.attempts} of {item.maxAttempts}
+            {item.agent ? <> · from {item.agent.name}</> : null} ·{" "}
+            <time title={formatAbsolute(item.createdAt)}>{formatRelative(item.createdAt, now)}</time> · attempt {item.attempts} of{" "}
+            {item.maxAttempts}
             {item.lastStatusCode !== null ? <> · HTTP {item.lastStatusCode}</> : null}
             {item.status === "retrying" && item.nextAttemptAt ? <> · next {formatRelative(item.nextAttemptAt, now)}</> : null}
           </p>
-          {item.lastError && item.status !== "delivered" ? <p className="text-xs text-red-700 dark:text-red-400">{item.lastError}</p> : null}
+          {item.lastError && item.status !== "delivered" ? (
+            <p className="text-xs text-red-700 dark:text-red-400">{item.lastError}</p>
+          ) : null}
         </div>
         {canManage && item.status === "dead" ? (
           <Button type="button" variant="secondary" isLoading={resend.isPending} onClick={() => resend.mutate({ id: item.id })}>
@@ -148,11 +171,7 @@ function DeliveryRow({ item, canManage, now }: { item: Item; canManage: boolean;
           </Button>
         ) : null}
       </div>
-      {resend.error ? (
-        <Alert className="mt-2">
-          {resend.error.message}
-        </Alert>
-      ) : null}
+      {resend.error ? <Alert className="mt-2">{resend.error.message}</Alert> : null}
       <details className="mt-2 text-xs">
         <summary className="cursor-pointer text-zinc-600 dark:text-zinc-400">Attempts and what was sent</summary>
         <ol className="mt-2 space-y-1" aria-label="Attempts">

@@ -19,8 +19,7 @@ import type { ChannelForSending, SendAttempt, SendResult } from "./types";
  * What the channel-deliver function does next comes back as `done` or `wait`.
  */
 export type AttemptStep =
-  | { kind: "done"; status: "delivered" | "dead" | "gone" }
-  | { kind: "wait"; ms: number; reason: "rate_limit" | "in_flight" | "backoff" };
+  { kind: "done"; status: "delivered" | "dead" | "gone" } | { kind: "wait"; ms: number; reason: "rate_limit" | "in_flight" | "backoff" };
 
 export type AttemptLogEntry = {
   at: string;
@@ -166,7 +165,11 @@ async function claimAttempt({ teamId, deliveryId, at }: { teamId: string; delive
     }
     if (found.inWindow >= found.ratePerMinute && found.oldestInWindow) {
       const ms = found.oldestInWindow.getTime() + RATE_WINDOW_MS - at.getTime();
-      if (log.length > 0) await tx.channelDelivery.update({ where: { id: deliveryId }, data: { attemptLog: appendLog(await currentLog(tx, deliveryId), log) } });
+      if (log.length > 0)
+        await tx.channelDelivery.update({
+          where: { id: deliveryId },
+          data: { attemptLog: appendLog(await currentLog(tx, deliveryId), log) },
+        });
       return { kind: "wait", ms: Math.max(ms, 50), reason: "rate_limit" } as const;
     }
     const maybeDelivered = found.maybeDelivered || stale;

@@ -103,11 +103,21 @@ export async function resendDelivery({ teamId, userId, deliveryId }: { teamId: s
   const delivery = await db.$transaction(async (tx) => {
     const found = await tx.channelDelivery.findFirst({
       where: { id: deliveryId, teamId },
-      select: { id: true, status: true, deliveredAt: true, nextAttemptAt: true, attemptLog: true, channel: { select: { name: true, isEnabled: true } } },
+      select: {
+        id: true,
+        status: true,
+        deliveredAt: true,
+        nextAttemptAt: true,
+        attemptLog: true,
+        channel: { select: { name: true, isEnabled: true } },
+      },
     });
     if (!found) throw notFound("That delivery");
     if (found.status === "delivered") {
-      throw new AppError("CONFLICT", `It was delivered${found.deliveredAt ? ` at ${found.deliveredAt.toISOString()}` : ""}; sending it again would repeat it.`);
+      throw new AppError(
+        "CONFLICT",
+        `It was delivered${found.deliveredAt ? ` at ${found.deliveredAt.toISOString()}` : ""}; sending it again would repeat it.`,
+      );
     }
     if (found.status !== "dead") {
       const due = found.nextAttemptAt ? ` Its next attempt is due at ${found.nextAttemptAt.toISOString()}.` : "";
@@ -129,7 +139,13 @@ export async function resendDelivery({ teamId, userId, deliveryId }: { teamId: s
         ] as Prisma.InputJsonValue,
       },
     });
-    await recordAudit(tx, { teamId, actorId: userId, action: "channel.resend", targetId: found.id, metadata: { channel: found.channel.name } });
+    await recordAudit(tx, {
+      teamId,
+      actorId: userId,
+      action: "channel.resend",
+      targetId: found.id,
+      metadata: { channel: found.channel.name },
+    });
     return found;
   });
   await requestDeliveryAttempt(teamId, delivery.id);

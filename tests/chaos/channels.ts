@@ -73,9 +73,10 @@ export async function checkDeliveries({
   deadInLog: Set<string>;
 }): Promise<{ violations: string[]; counts: ChannelCounts }> {
   const v: string[] = [];
-  const outbox = await q<{ id: string; agentId: string; subject: string }>(`SELECT id::text, "agentId"::text, subject FROM outbox_message WHERE "teamId" = $1`, [
-    teamId,
-  ]);
+  const outbox = await q<{ id: string; agentId: string; subject: string }>(
+    `SELECT id::text, "agentId"::text, subject FROM outbox_message WHERE "teamId" = $1`,
+    [teamId],
+  );
   const deliveries = await q<{ id: string; messageId: string; status: string; attempts: number; maybeDelivered: boolean }>(
     `SELECT id::text, "messageId", status::text, attempts, "maybeDelivered" FROM channel_delivery WHERE "teamId" = $1 AND "channelId" = $2::uuid`,
     [teamId, channelId],
@@ -105,7 +106,8 @@ export async function checkDeliveries({
     const accepted = requestsFor(d.messageId).filter((r) => r.mode === "ok");
     // A repeat the receiver accepted must have been announced as one (a crash between sending and recording).
     const unannounced = accepted.slice(1).filter((r) => (r.json as { maybeDelivered?: boolean } | undefined)?.maybeDelivered !== true);
-    if (unannounced.length > 0) v.push(`delivery ${d.id}: the receiver accepted it ${accepted.length} times, ${unannounced.length} not marked maybeDelivered`);
+    if (unannounced.length > 0)
+      v.push(`delivery ${d.id}: the receiver accepted it ${accepted.length} times, ${unannounced.length} not marked maybeDelivered`);
     else if (accepted.length > 1) counts.acceptedTwiceFlagged++;
     if (d.status === "delivered") {
       counts.delivered++;

@@ -26,11 +26,15 @@ let receiver: ChannelReceiver;
 let app: Awaited<ReturnType<typeof serveAppFunctions>> | undefined;
 
 function startExecutorProcess() {
-  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/executor.ts", "-p", new URL(executorUrl).port], {
-    cwd: root,
-    env: { ...process.env, EXECUTOR_LEASE_MS: "2000", EXECUTOR_BACKOFF_BASE_MS: "100", EXECUTOR_SYNC_INTERVAL_MS: "0" },
-    stdio: "ignore",
-  });
+  const child = spawn(
+    process.execPath,
+    ["--conditions=react-server", "--import", "tsx", "scripts/executor.ts", "-p", new URL(executorUrl).port],
+    {
+      cwd: root,
+      env: { ...process.env, EXECUTOR_LEASE_MS: "2000", EXECUTOR_BACKOFF_BASE_MS: "100", EXECUTOR_SYNC_INTERVAL_MS: "0" },
+      stdio: "ignore",
+    },
+  );
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;
@@ -89,7 +93,13 @@ describe("channel deliveries through the executor", () => {
     const { team } = await createTestTeam();
     const channel = await channelFor(team.id);
     receiver.setMode({ kind: "ok", delayMs: 3000 });
-    const queued = await enqueueDelivery({ teamId: team.id, channelId: channel.id, messageId: "crash-1", source: "test", message: { title: "Crash", text: "mid-send" } });
+    const queued = await enqueueDelivery({
+      teamId: team.id,
+      channelId: channel.id,
+      messageId: "crash-1",
+      source: "test",
+      message: { title: "Crash", text: "mid-send" },
+    });
     await receiver.waitForRequests(1, 30_000);
     await kill(executor);
     executor = startExecutorProcess();
@@ -108,7 +118,13 @@ describe("channel deliveries through the executor", () => {
     const { team } = await createTestTeam();
     const channel = await channelFor(team.id);
     receiver.setModes([{ kind: "retryAfter", seconds: 1 }, "error"]);
-    const retried = await enqueueDelivery({ teamId: team.id, channelId: channel.id, messageId: "retry-1", source: "test", message: { title: "Retry", text: "x" } });
+    const retried = await enqueueDelivery({
+      teamId: team.id,
+      channelId: channel.id,
+      messageId: "retry-1",
+      source: "test",
+      message: { title: "Retry", text: "x" },
+    });
     await waitFor(async () => (await statusOf(retried!.deliveryId)) === "delivered", "the retried delivery");
     const rows = receiver.requests.filter((r) => r.headers["idempotency-key"] === `${channel.id}:retry-1`);
     expect(rows.map((r) => r.mode)).toEqual(["retryAfter", "error", "ok"]);
@@ -116,7 +132,13 @@ describe("channel deliveries through the executor", () => {
     expect(rows[1]!.at.getTime() - rows[0]!.at.getTime()).toBeGreaterThanOrEqual(1000);
 
     receiver.setMode("error");
-    const dead = await enqueueDelivery({ teamId: team.id, channelId: channel.id, messageId: "dead-1", source: "test", message: { title: "Dead", text: "x" } });
+    const dead = await enqueueDelivery({
+      teamId: team.id,
+      channelId: channel.id,
+      messageId: "dead-1",
+      source: "test",
+      message: { title: "Dead", text: "x" },
+    });
     await waitFor(async () => (await statusOf(dead!.deliveryId)) === "dead", "the dead letter");
     expect(receiver.requests.filter((r) => r.headers["idempotency-key"] === `${channel.id}:dead-1`)).toHaveLength(3);
   }, 90_000);

@@ -98,16 +98,26 @@ describe("channel deliveries", () => {
   it("refuses another team's channel and a switched-off one", async () => {
     const { channel } = await setup();
     const other = await createTestTeam();
-    expect(await enqueueDelivery({ teamId: other.team.id, channelId: channel.id, messageId: "x", source: "test", message: message() })).toBeNull();
+    expect(
+      await enqueueDelivery({ teamId: other.team.id, channelId: channel.id, messageId: "x", source: "test", message: message() }),
+    ).toBeNull();
     await db.channel.update({ where: { id: channel.id }, data: { isEnabled: false } });
-    expect(await enqueueDelivery({ teamId: channel.teamId, channelId: channel.id, messageId: "x", source: "test", message: message() })).toBeNull();
+    expect(
+      await enqueueDelivery({ teamId: channel.teamId, channelId: channel.id, messageId: "x", source: "test", message: message() }),
+    ).toBeNull();
     expect(await db.channelDelivery.count({ where: { channelId: channel.id } })).toBe(0);
   });
 
   it("retries after a 429 as long as its Retry-After says, then after a 500 with a doubling backoff", async () => {
     const { teamId, channel } = await setup();
     receiver.setModes([{ kind: "retryAfter", seconds: 7 }, "error"]);
-    const { deliveryId } = (await enqueueDelivery({ teamId, channelId: channel.id, messageId: "m-2", source: "test", message: message() }))!;
+    const { deliveryId } = (await enqueueDelivery({
+      teamId,
+      channelId: channel.id,
+      messageId: "m-2",
+      source: "test",
+      message: message(),
+    }))!;
     const steps = await drive(teamId, deliveryId);
     expect(steps).toEqual([
       { kind: "wait", ms: 7000, reason: "backoff" },
@@ -130,7 +140,13 @@ describe("channel deliveries", () => {
   it("is dead-lettered after the last attempt, at once on a 4xx, and sent again by an admin", async () => {
     const { teamId, userId, channel } = await setup();
     receiver.setMode("error");
-    const { deliveryId } = (await enqueueDelivery({ teamId, channelId: channel.id, messageId: "m-3", source: "test", message: message() }))!;
+    const { deliveryId } = (await enqueueDelivery({
+      teamId,
+      channelId: channel.id,
+      messageId: "m-3",
+      source: "test",
+      message: message(),
+    }))!;
     const steps = await drive(teamId, deliveryId);
     expect(steps.at(-1)).toEqual({ kind: "done", status: "dead" });
     expect(receiver.requests).toHaveLength(3);
@@ -144,7 +160,13 @@ describe("channel deliveries", () => {
     expect(sent).toHaveBeenCalledTimes(1);
     expect(await drive(teamId, deliveryId)).toEqual([{ kind: "done", status: "delivered" }]);
     const resent = await db.channelDelivery.findUniqueOrThrow({ where: { id: deliveryId } });
-    expect(resent.attemptLog).toMatchObject([{ outcome: "retry" }, { outcome: "retry" }, { outcome: "retry" }, { outcome: "resent" }, { outcome: "delivered" }]);
+    expect(resent.attemptLog).toMatchObject([
+      { outcome: "retry" },
+      { outcome: "retry" },
+      { outcome: "retry" },
+      { outcome: "resent" },
+      { outcome: "delivered" },
+    ]);
     await expect(resendDelivery({ teamId, userId, deliveryId })).rejects.toThrow("sending it again would repeat it");
     expect(await db.auditLog.count({ where: { teamId, action: "channel.resend", targetId: deliveryId } })).toBe(1);
 
@@ -157,36 +179,65 @@ describe("channel deliveries", () => {
 
   it("waits for an attempt under way, and after one whose result never came tells the receiver it may be a repeat", async () => {
     const { teamId, channel } = await setup();
-    const { deliveryId } = (await enqueueDelivery({ teamId, channelId: channel.id, messageId: "m-5", source: "test", message: message() }))!;
+    const { deliveryId } = (await enqueueDelivery({
+      teamId,
+      channelId: channel.id,
+      messageId: "m-5",
+      source: "test",
+      message: message(),
+    }))!;
     const startedAt = new Date();
     // As if another copy of the step had claimed an attempt a moment ago and is sending now.
-    await db.channelDelivery.update({ where: { id: deliveryId }, data: { status: "sending", attempts: 1, attemptStartedAt: startedAt, lastAttemptAt: startedAt } });
-    const waiting = await attemptDelivery({ teamId, deliveryId, transport: channelTransport, now: () => new Date(startedAt.getTime() + 1000) });
+    await db.channelDelivery.update({
+      where: { id: deliveryId },
+      data: { status: "sending", attempts: 1, attemptStartedAt: startedAt, lastAttemptAt: startedAt },
+    });
+    const waiting = await attemptDelivery({
+      teamId,
+      deliveryId,
+      transport: channelTransport,
+      now: () => new Date(startedAt.getTime() + 1000),
+    });
     expect(waiting).toMatchObject({ kind: "wait", reason: "in_flight" });
     expect((waiting as { ms: number }).ms).toBe(15_000 + 5_000 - 1000);
     expect(receiver.requests).toHaveLength(0);
 
     // That copy died without recording: once it must have ended, the next attempt goes, flagged.
     const later = new Date(startedAt.getTime() + 21_000);
-    expect(await attemptDelivery({ teamId, deliveryId, transport: channelTransport, now: () => later })).toEqual({ kind: "done", status: "delivered" });
+    expect(await attemptDelivery({ teamId, deliveryId, transport: channelTransport, now: () => later })).toEqual({
+      kind: "done",
+      status: "delivered",
+    });
     expect(receiver.requests).toHaveLength(1);
     expect(receiver.requests[0]!.json).toMatchObject({ attempt: 2, maybeDelivered: true });
     const row = await db.channelDelivery.findUniqueOrThrow({ where: { id: deliveryId } });
     expect(row).toMatchObject({ status: "delivered", maybeDelivered: true, attempts: 2 });
-    expect(row.attemptLog).toMatchObject([{ attempt: 1, outcome: "unknown" }, { attempt: 2, outcome: "delivered" }]);
+    expect(row.attemptLog).toMatchObject([
+      { attempt: 1, outcome: "unknown" },
+      { attempt: 2, outcome: "delivered" },
+    ]);
   });
 
   it("keeps to the channel's rate limit: the third message in a minute waits for the first one's minute to end", async () => {
     const { teamId, channel } = await setup(2);
     const ids = [];
-    for (const n of [1, 2, 3]) ids.push((await enqueueDelivery({ teamId, channelId: channel.id, messageId: `r-${n}`, source: "test", message: message(n) }))!.deliveryId);
+    for (const n of [1, 2, 3])
+      ids.push(
+        (await enqueueDelivery({ teamId, channelId: channel.id, messageId: `r-${n}`, source: "test", message: message(n) }))!.deliveryId,
+      );
     const t0 = Date.now();
-    expect(await attemptDelivery({ teamId, deliveryId: ids[0]!, transport: channelTransport, now: () => new Date(t0) })).toMatchObject({ kind: "done" });
-    expect(await attemptDelivery({ teamId, deliveryId: ids[1]!, transport: channelTransport, now: () => new Date(t0 + 10_000) })).toMatchObject({ kind: "done" });
+    expect(await attemptDelivery({ teamId, deliveryId: ids[0]!, transport: channelTransport, now: () => new Date(t0) })).toMatchObject({
+      kind: "done",
+    });
+    expect(
+      await attemptDelivery({ teamId, deliveryId: ids[1]!, transport: channelTransport, now: () => new Date(t0 + 10_000) }),
+    ).toMatchObject({ kind: "done" });
     const third = await attemptDelivery({ teamId, deliveryId: ids[2]!, transport: channelTransport, now: () => new Date(t0 + 20_000) });
     expect(third).toEqual({ kind: "wait", ms: 40_000, reason: "rate_limit" });
     expect(receiver.requests).toHaveLength(2);
-    expect(await attemptDelivery({ teamId, deliveryId: ids[2]!, transport: channelTransport, now: () => new Date(t0 + 60_001) })).toMatchObject({
+    expect(
+      await attemptDelivery({ teamId, deliveryId: ids[2]!, transport: channelTransport, now: () => new Date(t0 + 60_001) }),
+    ).toMatchObject({
       kind: "done",
       status: "delivered",
     });
@@ -195,7 +246,13 @@ describe("channel deliveries", () => {
 
   it("dead-letters what is queued for a channel switched off meanwhile, and lists deliveries newest first", async () => {
     const { teamId, caller, channel } = await setup();
-    const { deliveryId } = (await enqueueDelivery({ teamId, channelId: channel.id, messageId: "off-1", source: "test", message: message() }))!;
+    const { deliveryId } = (await enqueueDelivery({
+      teamId,
+      channelId: channel.id,
+      messageId: "off-1",
+      source: "test",
+      message: message(),
+    }))!;
     await db.channel.update({ where: { id: channel.id }, data: { isEnabled: false } });
     expect(await drive(teamId, deliveryId)).toEqual([{ kind: "done", status: "dead" }]);
     expect(receiver.requests).toHaveLength(0);
@@ -207,7 +264,13 @@ describe("channel deliveries", () => {
 
   it("the sweeper starts deliveries again that nothing moved", async () => {
     const { teamId, channel } = await setup();
-    const { deliveryId } = (await enqueueDelivery({ teamId, channelId: channel.id, messageId: "lost-1", source: "test", message: message() }))!;
+    const { deliveryId } = (await enqueueDelivery({
+      teamId,
+      channelId: channel.id,
+      messageId: "lost-1",
+      source: "test",
+      message: message(),
+    }))!;
     sent.mockClear();
     expect(await restartStalledDeliveries(new Date())).toBe(0);
     await db.$executeRaw`UPDATE channel_delivery SET "updatedAt" = "updatedAt" - interval '10 minutes' WHERE id = ${deliveryId}::uuid`;
@@ -220,7 +283,14 @@ describe("channel deliveries", () => {
     const agent = await caller.agent.create(
       agentInput({ messageChannelIds: [channel.id], tools: [{ name: "send_message", enabled: true, approval: "never" }] }),
     );
-    const call = { agentId: agent.id, teamId, cycle: 2, callIndex: 0, name: "send_message", argumentsText: JSON.stringify({ subject: "Daily", body: "3 new leads." }) };
+    const call = {
+      agentId: agent.id,
+      teamId,
+      cycle: 2,
+      callIndex: 0,
+      name: "send_message",
+      argumentsText: JSON.stringify({ subject: "Daily", body: "3 new leads." }),
+    };
     const first = await executeToolCall(call);
     const replay = await executeToolCall(call);
     expect(first).toMatchObject({ status: "succeeded", result: { channels: 1 } });
@@ -228,12 +298,19 @@ describe("channel deliveries", () => {
     const deliveries = await db.channelDelivery.findMany({ where: { channelId: channel.id } });
     expect(deliveries).toHaveLength(1);
     const outbox = await db.outboxMessage.findFirstOrThrow({ where: { agentId: agent.id } });
-    expect(deliveries[0]).toMatchObject({ messageId: outbox.id, source: "agent_message", agentId: agent.id, message: { title: "Daily", text: "3 new leads." } });
+    expect(deliveries[0]).toMatchObject({
+      messageId: outbox.id,
+      source: "agent_message",
+      agentId: agent.id,
+      message: { title: "Daily", text: "3 new leads." },
+    });
 
     // A channel of another team cannot be chosen.
     const other = await createTestTeam();
     const foreign = await webhookChannel(other.team.id);
-    await expect(caller.agent.create(agentInput({ name: "Other", messageChannelIds: [foreign.id] }))).rejects.toThrow("not found in this team");
+    await expect(caller.agent.create(agentInput({ name: "Other", messageChannelIds: [foreign.id] }))).rejects.toThrow(
+      "not found in this team",
+    );
   });
 
   it("lists deliveries without the tokens of approval links", async () => {
@@ -246,7 +323,13 @@ describe("channel deliveries", () => {
       message: {
         title: "Approve?",
         text: "Open https://app.example/approve/lhal_secret123 to decide",
-        actions: [{ label: "Approve", url: "https://app.example/approve/lhal_secret123?do=approve", interactive: { actionId: "approve", value: "lhal_secret123" } }],
+        actions: [
+          {
+            label: "Approve",
+            url: "https://app.example/approve/lhal_secret123?do=approve",
+            interactive: { actionId: "approve", value: "lhal_secret123" },
+          },
+        ],
       },
     });
     const { items } = await listDeliveries({ teamId });

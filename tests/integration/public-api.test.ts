@@ -406,7 +406,15 @@ async function deadDeliveryOf(t: Team) {
     select: { id: true },
   });
   const delivery = await db.channelDelivery.create({
-    data: { teamId: t.team.id, channelId: channel.id, messageId: `m-${Math.random()}`, source: "test", message: { title: "t", text: "x" }, status: "dead", attempts: 6 },
+    data: {
+      teamId: t.team.id,
+      channelId: channel.id,
+      messageId: `m-${Math.random()}`,
+      source: "test",
+      message: { title: "t", text: "x" },
+      status: "dead",
+      attempts: 6,
+    },
     select: { id: true },
   });
   return delivery.id;

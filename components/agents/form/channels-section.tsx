@@ -74,7 +74,16 @@ export function ChannelsSection({ form }: { form: AgentFormApi }) {
       {missing.length > 0 ? (
         <Alert>
           {missing.length === 1 ? "One chosen channel no longer exists" : `${missing.length} chosen channels no longer exist`}.{" "}
-          <button type="button" className="font-medium underline" onClick={() => set("messageChannelIds", values.messageChannelIds.filter((id) => known.has(id)))}>
+          <button
+            type="button"
+            className="font-medium underline"
+            onClick={() =>
+              set(
+                "messageChannelIds",
+                values.messageChannelIds.filter((id) => known.has(id)),
+              )
+            }
+          >
             Remove {missing.length === 1 ? "it" : "them"}
           </button>
         </Alert>

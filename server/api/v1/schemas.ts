@@ -343,13 +343,19 @@ export const channelDelivery = z
   .object({
     id,
     channel: z.object({ id, name: z.string(), kind: z.enum(CHANNEL_KINDS) }),
-    messageId: z.string().meta({ description: "The message's own id: with the channel, the Idempotency-Key the receiver gets (`<channel id>:<message id>`)." }),
+    messageId: z.string().meta({
+      description: "The message's own id: with the channel, the Idempotency-Key the receiver gets (`<channel id>:<message id>`).",
+    }),
     source: z.enum(DELIVERY_SOURCES),
     agent: z.object({ id, name: z.string() }).nullable(),
-    status: z.enum(DELIVERY_STATUSES).meta({ description: "pending, sending, retrying (nextAttemptAt says when), delivered, or dead (gave up; send it again)." }),
+    status: z
+      .enum(DELIVERY_STATUSES)
+      .meta({ description: "pending, sending, retrying (nextAttemptAt says when), delivered, or dead (gave up; send it again)." }),
     attempts: z.number().int(),
     maxAttempts: z.number().int(),
-    maybeDelivered: z.boolean().meta({ description: "An attempt's result was never recorded (Longhaul stopped while sending): the receiver may have it already." }),
+    maybeDelivered: z
+      .boolean()
+      .meta({ description: "An attempt's result was never recorded (Longhaul stopped while sending): the receiver may have it already." }),
     lastStatusCode: z.number().int().nullable(),
     lastError: z.string().nullable(),
     nextAttemptAt: time.nullable(),
