@@ -149,6 +149,11 @@ export function describeToolCall(toolName: string, args: unknown): string {
     const method = typeof input.method === "string" ? `${input.method.toUpperCase()} ` : "";
     return `${toolName} ${method}${host}`.slice(0, 160);
   }
+  // A message's subject, a question or a title says more than the arguments' JSON.
+  for (const key of ["subject", "title", "question", "name"]) {
+    const value = input[key];
+    if (typeof value === "string" && value.trim()) return `${toolName} "${value.trim().slice(0, 120)}"`;
+  }
   const text = JSON.stringify(input);
   if (!text || text === "{}") return toolName;
   return `${toolName} ${text.length > 80 ? `${text.slice(0, 80)}…` : text}`;
