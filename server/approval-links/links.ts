@@ -1,4 +1,5 @@
 import "server-only";
+import { APPROVAL_VIEW_SELECT } from "../agents/approval-list";
 import type { ChannelAction } from "../../shared/channels";
 import { can, isTeamRole, type TeamRoleName } from "../../shared/roles";
 import { decideApproval } from "../agents/control";
@@ -72,24 +73,6 @@ export async function createApprovalLinkActions({ teamId, approvalId }: { teamId
   ];
 }
 
-const APPROVAL_SELECT = {
-  id: true,
-  agentId: true,
-  kind: true,
-  status: true,
-  toolName: true,
-  toolArgs: true,
-  reason: true,
-  cycle: true,
-  createdAt: true,
-  expiresAt: true,
-  decidedAt: true,
-  comment: true,
-  answer: true,
-  agent: { select: { name: true } },
-  decidedBy: { select: { name: true } },
-} as const;
-
 /** The link a token names (a malformed token finds nothing without a query). */
 export async function findApprovalLink(token: string) {
   if (!TOKEN_PATTERN.test(token)) return null;
@@ -103,7 +86,7 @@ export async function findApprovalLink(token: string) {
       usedAt: true,
       usedById: true,
       team: { select: { name: true } },
-      approval: { select: APPROVAL_SELECT },
+      approval: { select: APPROVAL_VIEW_SELECT },
     },
   });
 }

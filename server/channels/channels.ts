@@ -1,4 +1,5 @@
 import "server-only";
+import type { EmailSettings } from "./email";
 import type { ZodError } from "zod";
 import {
   channelInputSchema,
@@ -42,15 +43,6 @@ const publicFields = {
 } as const;
 type Row = Prisma.ChannelGetPayload<{ select: typeof publicFields }>;
 
-export type EmailChannelSettings = {
-  host: string;
-  port: number;
-  security: "tls" | "starttls" | "none";
-  user: string;
-  from: string;
-  recipients: string[];
-};
-
 const SIGNING_SECRET_PREFIX = "lhsig_";
 
 function readSecrets(teamId: string, ciphertext: string): ChannelSecrets {
@@ -73,7 +65,7 @@ export function urlHint(url: string): string {
   }
 }
 
-function emailHint(settings: EmailChannelSettings): string {
+function emailHint(settings: EmailSettings): string {
   const [first, ...rest] = settings.recipients;
   return `${settings.host}:${settings.port} → ${first ?? "nobody"}${rest.length ? ` +${rest.length}` : ""}`;
 }
@@ -82,7 +74,7 @@ function emailHint(settings: EmailChannelSettings): string {
 function view(teamId: string, row: Row) {
   const secrets = readSecrets(teamId, row.secretsCiphertext);
   const lastTest = row.lastTest === null ? null : channelLastTestSchema.safeParse(row.lastTest);
-  const settings = row.kind === "email" ? (row.settings as EmailChannelSettings) : null;
+  const settings = row.kind === "email" ? (row.settings as EmailSettings) : null;
   return {
     id: row.id,
     name: row.name,
@@ -166,7 +158,7 @@ export async function createChannel({ teamId, userId, input: given }: { teamId: 
   let targetHint: string;
   let signingSecret: string | null = null;
   if (input.kind === "email") {
-    const email: EmailChannelSettings = {
+    const email: EmailSettings = {
       host: input.host!,
       port: input.port!,
       security: input.security!,
@@ -245,8 +237,8 @@ export async function updateChannel({
   let secretsChanged = false;
 
   if (kind === "email") {
-    const before = row.settings as EmailChannelSettings;
-    const after: EmailChannelSettings = {
+    const before = row.settings as EmailSettings;
+    const after: EmailSettings = {
       host: input.host ?? before.host,
       port: input.port ?? before.port,
       security: input.security ?? before.security,

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { keepOnlyTools } from "./people";
 
 /**
  * Steering agents on the simulator model with the bundled executor: templates and the edit form
@@ -18,14 +19,6 @@ async function signUp(page: Page, who: string) {
 }
 
 /** The simulator walks its script through the enabled tools; these are the ones left on. */
-async function keepOnlyTools(page: Page, keep: string[]) {
-  for (const label of ["Search memory", "Remember", "Update world state", "HTTP GET", "Send message", "Ask a person", "Finish"]) {
-    const box = page.getByRole("checkbox", { name: new RegExp(`^${label}`) });
-    if ((await box.count()) === 0) continue;
-    if (keep.includes(label)) await box.check();
-    else await box.uncheck();
-  }
-}
 
 async function openAgent(page: Page, name: string) {
   await page.goto("/agents");

@@ -1,6 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { approvalLinkFor, approvalStatus } from "./approval-link-helper";
-import { inviteAndJoin, PASSWORD, signUp } from "./people";
+import { inviteAndJoin, keepOnlyTools, PASSWORD, signUp } from "./people";
 
 /**
  * Deciding from a link in a message (issue 21): an agent on the simulator holds a message for approval,
@@ -41,15 +41,6 @@ function recordNotifications() {
   window.__notificationLog = log;
 }
 const unique = Date.now().toString(36);
-
-async function keepOnlyTools(page: Page, keep: string[]) {
-  for (const label of ["Search memory", "Remember", "Update world state", "HTTP GET", "Send message", "Ask a person", "Finish"]) {
-    const box = page.getByRole("checkbox", { name: new RegExp(`^${label}`) });
-    if ((await box.count()) === 0) continue;
-    if (keep.includes(label)) await box.check();
-    else await box.uncheck();
-  }
-}
 
 test("a link opened signed out leads through sign-in to the approval, which only a click decides", async ({ page, browser, baseURL }) => {
   test.setTimeout(300_000);

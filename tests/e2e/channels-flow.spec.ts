@@ -1,6 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { startChannelReceiver, type ReceivedRequest } from "../fixtures/channel-receiver";
-import { signUp } from "./people";
+import { keepOnlyTools, signUp } from "./people";
 
 /**
  * Issue 21 end to end, as a team would set it up: an owner adds a webhook channel (a real receiver on
@@ -14,15 +14,6 @@ const unique = Date.now().toString(36);
 
 type Body = { title?: string; data?: { kind?: string }; actions?: { label: string; url: string }[] };
 const bodyOf = (request: ReceivedRequest) => (request.json ?? {}) as Body;
-
-async function keepOnlyTools(page: Page, keep: string[]) {
-  for (const label of ["Search memory", "Remember", "Update world state", "HTTP GET", "Send message", "Ask a person", "Finish"]) {
-    const box = page.getByRole("checkbox", { name: new RegExp(`^${label}`) });
-    if ((await box.count()) === 0) continue;
-    if (keep.includes(label)) await box.check();
-    else await box.uncheck();
-  }
-}
 
 async function firstRequest(requests: ReceivedRequest[], matches: (body: Body) => boolean, timeoutMs = 120_000) {
   await expect.poll(() => requests.some((r) => matches(bodyOf(r))), { timeout: timeoutMs }).toBe(true);
@@ -68,7 +59,10 @@ test("a webhook channel gets a test, an approval notification whose link approve
     await page.getByLabel("Cycle limit").fill("6");
     await keepOnlyTools(page, ["Search memory", "Remember", "Update world state", "Send message"]);
     await page.getByLabel("Approval for Send message").selectOption({ label: "Ask every time" });
-    await page.getByTestId("agent-channels").getByRole("checkbox", { name: /Team hook/ }).check();
+    await page
+      .getByTestId("agent-channels")
+      .getByRole("checkbox", { name: /Team hook/ })
+      .check();
     await page.getByRole("button", { name: "Create agent" }).click();
     await expect(page).toHaveURL(/\/agents$/);
     await page.getByRole("link", { name: "Courier", exact: true }).click();
@@ -103,9 +97,9 @@ test("a webhook channel gets a test, an approval notification whose link approve
     await expect(messageRow).toContainText(bodyOf(message).title!);
     await expect(messageRow).toContainText("Delivered");
     await expect(log.getByTestId("delivery").filter({ hasText: "Test message from Longhaul" })).toContainText("Delivered");
-    await expect(log.getByTestId("delivery").filter({ hasText: 'Courier asks for approval: send_message "Progress at cycle' })).toContainText(
-      "Delivered",
-    );
+    await expect(
+      log.getByTestId("delivery").filter({ hasText: 'Courier asks for approval: send_message "Progress at cycle' }),
+    ).toContainText("Delivered");
     await messageRow.getByText("Attempts and what was sent").click();
     await log.screenshot({ path: `${DOCS}/delivery-log.png`, animations: "disabled" });
     await page.emulateMedia({ colorScheme: "dark" });

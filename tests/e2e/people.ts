@@ -59,3 +59,13 @@ export async function photograph(page: Page, name: string) {
   await page.emulateMedia({ colorScheme: "light" });
   await page.setViewportSize({ width: 1366, height: 900 });
 }
+
+/** On the agent form: the built-in tools in `keep` on, every other one off (by their labels). */
+export async function keepOnlyTools(page: Page, keep: string[]) {
+  for (const label of ["Search memory", "Remember", "Update world state", "HTTP GET", "Send message", "Ask a person", "Finish"]) {
+    const box = page.getByRole("checkbox", { name: new RegExp(`^${label}`) });
+    if ((await box.count()) === 0) continue;
+    if (keep.includes(label)) await box.check();
+    else await box.uncheck();
+  }
+}

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { keepOnlyTools } from "./people";
 
 /**
  * Roles and invitations: an owner invites a second person as viewer by link; that person signs up
@@ -10,14 +11,6 @@ const unique = Date.now().toString(36);
 const PASSWORD = "long-enough-password-7";
 
 /** The simulator walks its script through the enabled tools; these are the ones left on. */
-async function keepOnlyTools(page: Page, keep: string[]) {
-  for (const label of ["Search memory", "Remember", "Update world state", "HTTP GET", "Send message", "Ask a person", "Finish"]) {
-    const box = page.getByRole("checkbox", { name: new RegExp(`^${label}`) });
-    if ((await box.count()) === 0) continue;
-    if (keep.includes(label)) await box.check();
-    else await box.uncheck();
-  }
-}
 
 test("an invited viewer sees the team's agent and its approval but cannot decide it; as a member they can", async ({
   page,
