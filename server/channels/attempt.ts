@@ -58,17 +58,26 @@ export async function attemptDelivery({
 
   let result: SendResult;
   const began = Date.now();
+  let channel: ChannelForSending | null = null;
+  let unreadable: string | null = null;
   try {
-    const channel = await transport.channelFor(teamId, delivery.channelId);
-    result = channel
-      ? await transport.send(channel, delivery.message, {
-          deliveryId,
-          idempotencyKey: idempotencyKeyOf(delivery),
-          attempt: delivery.attempts,
-          maybeDelivered: delivery.maybeDelivered,
-          timeoutMs: DELIVERY_TIMEOUT_MS,
-        })
-      : { outcome: "failed", error: "The channel was deleted.", durationMs: 0 };
+    channel = await transport.channelFor(teamId, delivery.channelId);
+  } catch (error) {
+    // Settings that cannot be read will not be readable on a retry either: dead at once, saying what to do.
+    unreadable = error instanceof Error ? error.message : String(error);
+  }
+  try {
+    result = unreadable
+      ? { outcome: "failed", error: unreadable, durationMs: 0 }
+      : channel
+        ? await transport.send(channel, delivery.message, {
+            deliveryId,
+            idempotencyKey: idempotencyKeyOf(delivery),
+            attempt: delivery.attempts,
+            maybeDelivered: delivery.maybeDelivered,
+            timeoutMs: DELIVERY_TIMEOUT_MS,
+          })
+        : { outcome: "failed", error: "The channel was deleted.", durationMs: 0 };
   } catch (error) {
     // A sender that throws is a failure worth retrying (a bug or an unforeseen network error), said as it was.
     result = { outcome: "retry", error: error instanceof Error ? error.message : String(error), durationMs: Date.now() - began };

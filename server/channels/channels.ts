@@ -15,6 +15,7 @@ import { recordAudit, type AuditAction } from "../audit/record";
 import { db, Prisma } from "../db/client";
 import { col } from "../db/columns";
 import { rows, sqlRow } from "../db/rows";
+import { logger } from "../logger";
 import { AppError, notFound } from "../errors";
 import { decryptSecret, encryptSecret, fingerprint } from "../secrets/crypto";
 import { newSecretToken } from "../secrets/tokens";
@@ -45,8 +46,21 @@ type Row = Prisma.ChannelGetPayload<{ select: typeof publicFields }>;
 
 const SIGNING_SECRET_PREFIX = "lhsig_";
 
-function readSecrets(teamId: string, ciphertext: string): ChannelSecrets {
+function openSecrets(teamId: string, ciphertext: string): ChannelSecrets {
   return ciphertext ? (JSON.parse(decryptSecret(ciphertext, teamId)) as ChannelSecrets) : {};
+}
+
+/**
+ * The secrets as lists and edits read them: ones that cannot be opened (written under another key, or
+ * damaged) read as none set, so the channel still lists and entering its URL or password again repairs it.
+ */
+function readSecrets(teamId: string, ciphertext: string): ChannelSecrets {
+  try {
+    return openSecrets(teamId, ciphertext);
+  } catch (error) {
+    logger.warn({ err: error, teamId }, "a channel's stored secrets could not be read; it shows as having none");
+    return {};
+  }
 }
 
 function sealSecrets(teamId: string, secrets: ChannelSecrets): string {
@@ -353,7 +367,15 @@ export async function channelForSending(teamId: string, channelId: string): Prom
     select: { id: true, teamId: true, name: true, kind: true, settings: true, secretsCiphertext: true },
   });
   if (!row || !CHANNEL_KINDS.includes(row.kind)) return null;
-  const secrets = readSecrets(teamId, row.secretsCiphertext);
+  let secrets: ChannelSecrets;
+  try {
+    secrets = openSecrets(teamId, row.secretsCiphertext);
+  } catch {
+    throw new AppError(
+      "CONFLICT",
+      `The stored settings of the channel "${row.name}" could not be read. Edit it and enter its URL or password again.`,
+    );
+  }
   return {
     id: row.id,
     teamId: row.teamId,

@@ -262,6 +262,25 @@ describe("channel deliveries", () => {
     expect(log.items[0]!.lastError).toContain("switched off");
   });
 
+  it("a channel whose stored secrets cannot be read still lists, and its deliveries are dead at once with what to do", async () => {
+    const { teamId, caller, channel } = await setup();
+    await db.channel.update({ where: { id: channel.id }, data: { secretsCiphertext: "v1.not-what-we-wrote" } });
+    const listed = await caller.channel.list();
+    expect(listed.find((c) => c.id === channel.id)).toMatchObject({ secretsSet: { url: false, signingSecret: false } });
+    const { deliveryId } = (await enqueueDelivery({
+      teamId,
+      channelId: channel.id,
+      messageId: "unreadable",
+      source: "test",
+      message: message(),
+    }))!;
+    expect(await drive(teamId, deliveryId)).toEqual([{ kind: "done", status: "dead" }]);
+    const row = await db.channelDelivery.findUniqueOrThrow({ where: { id: deliveryId } });
+    expect(row).toMatchObject({ attempts: 1 });
+    expect(row.lastError).toContain("could not be read. Edit it and enter its URL or password again.");
+    expect(receiver.requests).toHaveLength(0);
+  });
+
   it("the sweeper starts deliveries again that nothing moved", async () => {
     const { teamId, channel } = await setup();
     const { deliveryId } = (await enqueueDelivery({
