@@ -29,7 +29,15 @@ test("an owner creates a token, sees it once and revokes it; a member cannot mak
   // Team → the third tab.
   await page.getByRole("link", { name: "Team", exact: true }).click();
   const tabs = page.getByRole("navigation", { name: "Team settings" });
-  await expect(tabs.getByRole("link")).toHaveText(["Members", "Model providers", "MCP servers", "Secrets", "Channels", "Notifications", "API tokens"]);
+  await expect(tabs.getByRole("link")).toHaveText([
+    "Members",
+    "Model providers",
+    "MCP servers",
+    "Secrets",
+    "Channels",
+    "Notifications",
+    "API tokens",
+  ]);
   await tabs.getByRole("link", { name: "Model providers" }).click();
   await expect(page).toHaveURL(/\/team\/providers$/);
   await expect(page.getByTestId("providers-empty")).toBeVisible();
