@@ -173,13 +173,24 @@ async function claimAttempt({ teamId, deliveryId, at }: { teamId: string; delive
       return { kind: "done", status: "dead" } as const;
     }
     if (found.inWindow >= found.ratePerMinute && found.oldestInWindow) {
-      const ms = found.oldestInWindow.getTime() + RATE_WINDOW_MS - at.getTime();
-      if (log.length > 0)
-        await tx.channelDelivery.update({
-          where: { id: deliveryId },
-          data: { attemptLog: appendLog(await currentLog(tx, deliveryId), log) },
-        });
-      return { kind: "wait", ms: Math.max(ms, 50), reason: "rate_limit" } as const;
+      const ms = Math.max(found.oldestInWindow.getTime() + RATE_WINDOW_MS - at.getTime(), 50);
+      // When its turn comes (the log and the sweeper read it). A lost attempt found here is settled now,
+      // so the next claim does not count it again: the delivery waits as a retry, flagged.
+      await tx.channelDelivery.update({
+        where: { id: deliveryId },
+        data: {
+          nextAttemptAt: new Date(at.getTime() + ms),
+          ...(stale
+            ? {
+                status: "retrying",
+                attemptStartedAt: null,
+                maybeDelivered: true,
+                attemptLog: appendLog(await currentLog(tx, deliveryId), log),
+              }
+            : {}),
+        },
+      });
+      return { kind: "wait", ms, reason: "rate_limit" } as const;
     }
     const maybeDelivered = found.maybeDelivered || stale;
     const attempts = found.attempts + 1;

@@ -244,6 +244,34 @@ describe("channel deliveries", () => {
     expect(receiver.requests).toHaveLength(3);
   });
 
+  it("a lost attempt found while the rate limit holds is settled once: flagged, waiting its turn, logged once", async () => {
+    const { teamId, channel } = await setup(1);
+    const t0 = Date.now();
+    const first = (await enqueueDelivery({ teamId, channelId: channel.id, messageId: "slot-1", source: "test", message: message(1) }))!;
+    expect(
+      await attemptDelivery({ teamId, deliveryId: first.deliveryId, transport: channelTransport, now: () => new Date(t0) }),
+    ).toMatchObject({
+      kind: "done",
+    });
+    const lost = (await enqueueDelivery({ teamId, channelId: channel.id, messageId: "slot-2", source: "test", message: message(2) }))!;
+    const startedAt = new Date(t0 - 30_000);
+    await db.channelDelivery.update({
+      where: { id: lost.deliveryId },
+      data: { status: "sending", attempts: 1, attemptStartedAt: startedAt, lastAttemptAt: startedAt },
+    });
+    const step = (at: number) =>
+      attemptDelivery({ teamId, deliveryId: lost.deliveryId, transport: channelTransport, now: () => new Date(at) });
+    expect(await step(t0 + 1000)).toEqual({ kind: "wait", ms: 59_000, reason: "rate_limit" });
+    expect(await step(t0 + 2000)).toEqual({ kind: "wait", ms: 58_000, reason: "backoff" });
+    expect(await step(t0 + 60_001)).toEqual({ kind: "done", status: "delivered" });
+    expect(receiver.requests.map((r) => (r.json as { maybeDelivered: boolean }).maybeDelivered)).toEqual([false, true]);
+    const row = await db.channelDelivery.findUniqueOrThrow({ where: { id: lost.deliveryId } });
+    expect(row.attemptLog).toMatchObject([
+      { attempt: 1, outcome: "unknown" },
+      { attempt: 2, outcome: "delivered" },
+    ]);
+  });
+
   it("dead-letters what is queued for a channel switched off meanwhile, and lists deliveries newest first", async () => {
     const { teamId, caller, channel } = await setup();
     const { deliveryId } = (await enqueueDelivery({
