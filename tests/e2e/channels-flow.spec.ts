@@ -63,6 +63,7 @@ test("a webhook channel gets a test, an approval notification whose link approve
       .getByTestId("agent-channels")
       .getByRole("checkbox", { name: /Team hook/ })
       .check();
+    await page.getByTestId("agent-channels").screenshot({ path: `${DOCS}/agent-form-channels.png`, animations: "disabled" });
     await page.getByRole("button", { name: "Create agent" }).click();
     await expect(page).toHaveURL(/\/agents$/);
     await page.getByRole("link", { name: "Courier", exact: true }).click();
