@@ -105,6 +105,8 @@ const claimRow = sqlRow("claiming a channel delivery attempt", {
   oldestInWindow: col.timestamp.nullable(),
 });
 
+const lockedChannelRow = sqlRow("locking a delivery's channel", { id: col.uuid });
+
 const messageSchema = z.custom<ChannelMessage>(
   (value) => typeof value === "object" && value !== null && typeof (value as { title?: unknown }).title === "string",
   "a channel message",
@@ -118,27 +120,34 @@ type Claimed = {
 
 async function claimAttempt({ teamId, deliveryId, at }: { teamId: string; deliveryId: string; at: Date }): Promise<AttemptStep | Claimed> {
   return db.$transaction(async (tx) => {
-    // The channel row's lock puts the claims of one channel in a line, so the rate limit counts right.
+    // The channel row's lock puts the claims of one channel in a line, so the rate limit counts right. It is
+    // taken by a statement of its own: the count below then runs with a snapshot taken after the lock was
+    // granted, so it sees the attempt the claim before this one committed (in one statement it would not).
+    const locked = await maybeRow(
+      tx,
+      lockedChannelRow,
+      Prisma.sql`
+        SELECT c.id::text AS id FROM channel c
+          JOIN channel_delivery d ON d."channelId" = c.id
+         WHERE d.id = ${deliveryId}::uuid AND d."teamId" = ${teamId}
+           FOR UPDATE OF c`,
+    );
+    if (!locked) return { kind: "done", status: "gone" } as const;
     const found = await maybeRow(
       tx,
       claimRow,
       Prisma.sql`
-        WITH locked AS (
-          SELECT c.id, c."isEnabled", c."ratePerMinute" FROM channel c
-            JOIN channel_delivery d ON d."channelId" = c.id
-           WHERE d.id = ${deliveryId}::uuid AND d."teamId" = ${teamId}
-             FOR UPDATE OF c
-        )
         SELECT d."channelId"::text AS "channelId", d."messageId", d.message, d.status::text AS status, d.attempts,
-               d."attemptStartedAt", d."nextAttemptAt", d."maybeDelivered", locked."isEnabled", locked."ratePerMinute",
+               d."attemptStartedAt", d."nextAttemptAt", d."maybeDelivered", c."isEnabled", c."ratePerMinute",
                w.n::int AS "inWindow", w.oldest AS "oldestInWindow"
-          FROM locked
-          JOIN channel_delivery d ON d.id = ${deliveryId}::uuid
+          FROM channel_delivery d
+          JOIN channel c ON c.id = d."channelId"
           CROSS JOIN LATERAL (
             SELECT count(*) AS n, min(o."lastAttemptAt") AS oldest FROM channel_delivery o
-             WHERE o."channelId" = locked.id AND o.id <> d.id
+             WHERE o."channelId" = c.id AND o.id <> d.id
                AND o."lastAttemptAt" > ${new Date(at.getTime() - RATE_WINDOW_MS).toISOString()}::timestamp
           ) w
+         WHERE d.id = ${deliveryId}::uuid AND d."teamId" = ${teamId}
            FOR UPDATE OF d`,
     );
     if (!found) return { kind: "done", status: "gone" } as const;

@@ -142,4 +142,31 @@ describe("channel deliveries through the executor", () => {
     await waitFor(async () => (await statusOf(dead!.deliveryId)) === "dead", "the dead letter");
     expect(receiver.requests.filter((r) => r.headers["idempotency-key"] === `${channel.id}:dead-1`)).toHaveLength(3);
   }, 90_000);
+
+  it("keeps to a channel's rate limit through durable sleeps: the third message of a minute waits for the first one's minute", async () => {
+    const { enqueueDelivery } = await import("~/server/channels/deliveries");
+    const { team } = await createTestTeam();
+    const channel = await channelFor(team.id);
+    await db.channel.update({ where: { id: channel.id }, data: { ratePerMinute: 2 } });
+    receiver.setMode("ok");
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const queued = await enqueueDelivery({
+        teamId: team.id,
+        channelId: channel.id,
+        messageId: `rate-${n}`,
+        source: "test",
+        message: { title: `Rate ${n}`, text: "x" },
+      });
+      ids.push(queued!.deliveryId);
+    }
+    await waitFor(async () => (await Promise.all(ids.map(statusOf))).every((s) => s === "delivered"), "all three deliveries", 90_000);
+    const arrivals = receiver.requests
+      .filter((r) => String(r.headers["idempotency-key"]).startsWith(`${channel.id}:rate-`))
+      .map((r) => r.at.getTime())
+      .sort((a, b) => a - b);
+    expect(arrivals).toHaveLength(3);
+    // Two within the first minute; the third only once the first one's minute is over.
+    expect(arrivals[2]! - arrivals[0]!).toBeGreaterThanOrEqual(60_000);
+  }, 120_000);
 });
