@@ -71,22 +71,23 @@ async function runWatchdogPass() {
     `SELECT id FROM executor_function WHERE id LIKE '%agent-watchdog' AND NOT "isArchived"`,
   );
   const functionId = fn.rows[0]!.id;
-  const done = async () =>
-    Number(
-      (await app.executor.pool.query(`SELECT count(*) FROM executor_run WHERE "functionId" = $1 AND status <> 'running'`, [functionId]))
-        .rows[0].count,
-    );
-  const before = await done();
+  const runs = async () =>
+    (
+      await app.executor.pool.query<{ id: string; status: string; output: { found: number; restarted: string[] } }>(
+        `SELECT id, status, output FROM executor_run WHERE "functionId" = $1 ORDER BY "startedAt"`,
+        [functionId],
+      )
+    ).rows;
+  // The pass this call asked for is a run that did not exist before it; another pass (the minute's own
+  // tick, or an earlier one still going: one at a time) may end first and must not be taken for it.
+  const before = new Set((await runs()).map((run) => run.id));
   await app.executor.pool.query(
     `UPDATE executor_cron SET "nextRunAt" = (now() AT TIME ZONE 'UTC') - interval '1 second' WHERE "functionId" = $1`,
     [functionId],
   );
-  await expect.poll(done, { timeout: 20_000 }).toBeGreaterThan(before);
-  const last = await app.executor.pool.query(
-    `SELECT status, output FROM executor_run WHERE "functionId" = $1 ORDER BY "startedAt" DESC LIMIT 1`,
-    [functionId],
-  );
-  return last.rows[0] as { status: string; output: { found: number; restarted: string[] } };
+  const finishedNew = async () => (await runs()).find((run) => !before.has(run.id) && run.status !== "running");
+  await expect.poll(async () => (await finishedNew()) !== undefined, { timeout: 40_000 }).toBe(true);
+  return (await finishedNew())!;
 }
 
 describe("the watchdog, end to end", () => {
