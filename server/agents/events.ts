@@ -133,6 +133,9 @@ const THOUGHT_IN_PROMPT_SQL = Prisma.raw(
   `jsonb_strip_nulls(jsonb_build_object('content', e.payload->'content', 'call', e.payload->'call', 'toolCalls', e.payload->'toolCalls'))`,
 );
 
+/** An event's payload as a prompt shows it (a thought trimmed to what the model said and called), over an `agent_event e`. */
+export const PROMPT_EVENT_PAYLOAD_SQL = Prisma.sql`CASE WHEN e.type = 'thought' THEN ${THOUGHT_IN_PROMPT_SQL} ELSE e.payload END`;
+
 /**
  * The recent events of a prompt, as a jsonb array in sequence order, for a statement whose CTE `a` holds
  * the agent's "summaryThroughCycle" (loadContext here; the think step's read, server/loop/sql.ts). The newest by
@@ -144,7 +147,7 @@ const THOUGHT_IN_PROMPT_SQL = Prisma.raw(
  */
 export const recentEventsSql = ({ agentId, teamId }: { agentId: string; teamId: string }) => Prisma.sql`
   (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'cycle', e.cycle, 'type', e.type, 'payload',
-            CASE WHEN e.type = 'thought' THEN ${THOUGHT_IN_PROMPT_SQL} ELSE e.payload END) ORDER BY e.seq), '[]'::jsonb)
+            ${PROMPT_EVENT_PAYLOAD_SQL}) ORDER BY e.seq), '[]'::jsonb)
      FROM (SELECT seq, cycle, type, payload FROM agent_event
             WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND cycle > (SELECT "summaryThroughCycle" FROM a)
               AND type <> 'summary'

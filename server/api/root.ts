@@ -7,6 +7,7 @@ import { auditRouter } from "./routers/audit";
 import { channelRouter } from "./routers/channel";
 import { mcpRouter } from "./routers/mcp";
 import { memoryRouter } from "./routers/memory";
+import { traceRouter } from "./routers/trace";
 import { notificationRouter } from "./routers/notification";
 import { providerRouter } from "./routers/provider";
 import { runRouter } from "./routers/run";
@@ -24,6 +25,7 @@ export const appRouter = createTRPCRouter({
   approval: approvalRouter,
   provider: providerRouter,
   memory: memoryRouter,
+  trace: traceRouter,
   spend: spendRouter,
   share: shareRouter,
   audit: auditRouter,

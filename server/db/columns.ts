@@ -24,6 +24,8 @@ export const col = {
   numeric: z.custom<Prisma.Decimal>((value) => Prisma.Decimal.isDecimal(value), "expected a Decimal (a numeric column)"),
   /** timestamp (stored in UTC) and timestamptz. */
   timestamp: z.date(),
+  /** bytea. */
+  bytes: z.custom<Buffer>((value) => Buffer.isBuffer(value), "expected bytes (a bytea column)"),
   /** A json/jsonb column of any value, not looked into. */
   json: z.custom<Prisma.JsonValue>((value) => value !== undefined, "expected a JSON value"),
 };

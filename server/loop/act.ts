@@ -34,29 +34,27 @@ export type ActOutcome =
   /** The call's outcome is unknown (its attempt died mid-call): a person decides (outcomes.ts), then `act` again with their resolution. */
   | { next: "hold"; approvalId: string };
 
+type ActInput = Ids & {
+  agentRunId: string;
+  cycle: number;
+  callEventSeq: number;
+  approval: ApprovalSettlement | null;
+  /** How a person settled this call's unknown outcome (retry it, it was done, skip it), when they did. */
+  resolution?: OutcomeResolution | null;
+  /** The next cycle's step follows at once in this request: its think state is read with the result's write (the session's read-ahead). */
+  nextFollows: boolean;
+};
+
 /** Execute the planned tool (through the effect ledger), record the result, heartbeat, checkpoint. */
-export async function act(
-  {
-    agentId,
-    teamId,
-    agentRunId,
-    cycle,
-    callEventSeq,
-    approval,
-    resolution = null,
-    nextFollows,
-  }: Ids & {
-    agentRunId: string;
-    cycle: number;
-    callEventSeq: number;
-    approval: ApprovalSettlement | null;
-    /** How a person settled this call's unknown outcome (retry it, it was done, skip it), when they did. */
-    resolution?: OutcomeResolution | null;
-    /** The next cycle's step follows at once in this request: its think state is read with the result's write (the session's read-ahead). */
-    nextFollows: boolean;
-  },
+export async function act(input: ActInput, session: CycleSession): Promise<ActOutcome> {
+  return session.traced(input, () => actTraced(input, session));
+}
+
+async function actTraced(
+  { agentId, teamId, agentRunId, cycle, callEventSeq, approval, resolution = null, nextFollows }: ActInput,
   session: CycleSession,
 ): Promise<ActOutcome> {
+  const trace = session.trace;
   // The planned call, a result an earlier attempt recorded, and the world state before the tool: one
   // read, unless the think of this same step just wrote the call (the session's handoff).
   const handoff = session.takeHandoff({ agentRunId, cycle, callEventSeq });
@@ -82,7 +80,16 @@ export async function act(
     } else {
       // A retry a person asked for is a new call with a ledger key of its own (call index = attempt - 1).
       const attempt = resolution?.kind === "retry" ? resolution.attempt : 1;
+      const toolEnd = trace?.begin("tool", `execute_tool ${name}`, {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": name,
+        "gen_ai.tool.call.id": `${cycle}:${attempt - 1}`,
+      });
       const outcome = await executeToolCall({ agentId, teamId, cycle, callIndex: attempt - 1, name, argumentsText });
+      toolEnd?.({
+        "longhaul.tool.status": outcome.status,
+        ...("error" in outcome && outcome.error ? { "error.type": outcome.status } : {}),
+      });
       if (outcome.status === "unknown") {
         // Never repeated silently: a person decides. The reservation of a priced call stays (it may have been made).
         const agent = await db.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { approvalTimeoutSeconds: true } });
@@ -140,6 +147,7 @@ export async function act(
     // nothing more is written after this (not on a snapshot cycle).
     const next =
       nextFollows && cycle % SNAPSHOT_EVERY_CYCLES !== 0 ? session.readAhead({ agentId, teamId, agentRunId, cycle: cycle + 1 }) : undefined;
+    const writeEnd = trace?.begin("write", "record the result and checkpoint");
     const quick = charge ? null : await recordToolResult(lockedOneTrip(LOCKS.agentStep(agentId), next), resultInput);
     if (quick && !quick.raced) isCycleFinished = true;
     // An overlapping copy recorded the result first: what it wrote stands, and its own act read for the next cycle.
@@ -159,6 +167,7 @@ export async function act(
           isCycleFinished = true;
           return recorded;
         });
+    writeEnd?.();
   }
   if (!isCycleFinished) await markCycleDone({ agentId, teamId, cycle });
   if (cycle % SNAPSHOT_EVERY_CYCLES === 0) {

@@ -9,6 +9,7 @@ import { readRecallInputs, recallForContext, type RecallInputs } from "../memory
 import { describeTriggerForPrompt } from "../triggers/payload";
 import { logger } from "../logger";
 import { estimateTokens } from "./tokens";
+import { preciseNow } from "../traces/recorder";
 import { contextWindowOf } from "../../shared/model-catalog";
 import { FOLD_BATCH_CYCLES, loadContext, MAX_EVENTS_IN_CONTEXT, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "../agents/events";
 import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
@@ -179,7 +180,22 @@ export type ContextStats = {
 /** The memories a prompt shows (render reads only these fields). */
 type MemoriesShown = { pinned: readonly { kind: string; content: string }[]; recalled: readonly { kind: string; content: string }[] };
 
-function render(context: LoadedContext, memory: MemoriesShown, cycle: number, limits?: { worldState: number; summary: number }) {
+/** What `renderPrompt` reads of the agent and its recent events: all a prompt is made of, besides the memories shown. */
+export type PromptSource = {
+  agent: Pick<LoadedContext["agent"], "name" | "goal" | "instructions" | "worldState" | "summary">;
+  events: readonly Pick<LoadedContext["events"][number], "seq" | "cycle" | "type" | "payload">[];
+};
+export type PromptLimits = { worldState: number; summary: number };
+
+/**
+ * The messages of a cycle's prompt from what they are made of. The loop renders with it, and a cycle's
+ * trace rebuilds the messages it sent with it from what was stored (server/traces), so the two are one rule.
+ */
+export function renderPrompt(context: PromptSource, memory: MemoriesShown, cycle: number, limits?: PromptLimits | null) {
+  return render(context, memory, cycle, limits ?? undefined);
+}
+
+function render(context: PromptSource, memory: MemoriesShown, cycle: number, limits?: PromptLimits) {
   const { agent, events } = context;
   const system = [
     `You are "${agent.name}", an autonomous agent working towards a goal over many cycles.`,
@@ -302,6 +318,7 @@ export async function draftContext({
       .slice(-3)
       .map((e) => `${e.type}: ${short(e.payload, 300)}`)
       .join("\n");
+    const recallStarted = preciseNow();
     const recalled = await recallForContext({
       agentId,
       teamId,
@@ -311,6 +328,7 @@ export async function draftContext({
       excludeSeqs: recentEventSeqs,
       inputs: read.recallInputs,
     });
+    const recall = { start: recallStarted, ms: preciseNow() - recallStarted };
     let rendered = render(context, recalled, cycle);
     let foldedEarly = 0;
     // Too big for the window: fold the oldest recent cycle, keeping at least the newest one.
@@ -324,10 +342,12 @@ export async function draftContext({
       rendered = render(context, recalled, cycle);
     }
     let truncated = false;
+    let limits: PromptLimits | null = null;
     if (rendered.tokens > budget) {
       // Still too big: shorten the world state and summary text shown (the stored values stay whole).
       const room = Math.max(200, (budget - estimateTokens(JSON.stringify(context.events))) * 3);
-      rendered = render(context, recalled, cycle, { worldState: Math.floor(room / 2), summary: Math.floor(room / 2) });
+      limits = { worldState: Math.floor(room / 2), summary: Math.floor(room / 2) };
+      rendered = render(context, recalled, cycle, limits);
       truncated = true;
     }
     const stats: ContextStats = {
@@ -340,7 +360,16 @@ export async function draftContext({
       promptTokens: rendered.tokens,
       contextWindow,
     };
-    return { messages: rendered.messages, recalled, stats, summaryWritten: folded };
+    // What the messages were made of, for the cycle's trace (server/traces/prompt-parts.ts).
+    const { name, goal, instructions, worldState, summary } = context.agent;
+    const source = {
+      agent: { name, goal, instructions, worldState, summary },
+      events: context.events,
+      memory: recalled,
+      limits,
+      recall,
+    };
+    return { messages: rendered.messages, recalled, stats, summaryWritten: folded, source };
   };
   return { promptTokensAtMost, complete };
 }

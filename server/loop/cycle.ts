@@ -28,7 +28,7 @@ export async function runCycle(
   const { agentId, teamId, agentRunId: runId, cycle } = input;
   return withSpan("agent.cycle", { "agent.id": agentId, "team.id": teamId, "run.id": runId, cycle }, async () => {
     const started = performance.now();
-    const result = await thinkAndAct(input, session);
+    const result = await session.traced({ agentId, teamId, agentRunId: runId, cycle }, () => thinkAndAct(input, session));
     const outcome = result.outcome?.next ?? null;
     annotateSpan({ decision: result.decision.kind });
     logger

@@ -10,6 +10,7 @@ import { simulate } from "./simulator";
 import { collectStream, fromCompletion } from "../providers/completion";
 import { readToolCallsFromText, withToolsInPrompt } from "../providers/text-tool-calls";
 import { estimateTokens } from "./tokens";
+import { preciseNow } from "../traces/recorder";
 import type { ModelEndpoint } from "../providers/endpoint";
 import type { ModelReply, ModelRequest } from "./model-types";
 
@@ -21,7 +22,7 @@ export type { ModelReply, ModelRequest, ToolCallRequest } from "./model-types";
  * error events and tells the model about; nothing here throws for a bad reply.
  */
 
-export type ModelResult =
+type ModelOutcome =
   | { ok: true; reply: ModelReply; attempts: number; durationMs: number }
   | {
       ok: false;
@@ -30,6 +31,11 @@ export type ModelResult =
       attempts?: number;
       durationMs: number;
     };
+
+export type ModelResult = ModelOutcome & {
+  /** When each HTTP attempt started (epoch ms), for the cycle's trace; none for the simulator. */
+  attemptStarts: number[];
+};
 
 export type ModelCallOptions = {
   /** Overrides the provider's own timeout (60 s when it has none). */
@@ -41,7 +47,8 @@ export type ModelCallOptions = {
 
 export async function callModel(endpoint: ModelEndpoint, request: ModelRequest, options: ModelCallOptions = {}): Promise<ModelResult> {
   return withSpan("model.call", { model: request.model, cycle: request.cycle, "model.endpoint": endpoint.kind }, async () => {
-    const result = await requestModel(endpoint, request, options);
+    const attemptStarts: number[] = [];
+    const result = { ...(await requestModel(endpoint, request, options, () => attemptStarts.push(preciseNow()))), attemptStarts };
     annotateSpan(
       result.ok
         ? { "tokens.input": result.reply.usage.inputTokens, "tokens.output": result.reply.usage.outputTokens, attempts: result.attempts }
@@ -56,7 +63,8 @@ async function requestModel(
   endpoint: ModelEndpoint,
   request: ModelRequest,
   { timeoutMs, maxRetries = 3, outbound = outboundGuard("model") }: ModelCallOptions,
-): Promise<ModelResult> {
+  onAttempt: () => void,
+): Promise<ModelOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   if (endpoint.kind === "simulator") return { ok: true, reply: simulate(request), attempts: 1, durationMs: elapsed() };
@@ -65,7 +73,15 @@ async function requestModel(
   // Every HTTP attempt goes through the outbound guard's fetch, counted, so the timeline can show how
   // many retries a call took; a refused address ends the call at once.
   let attempts = 0;
-  const guarded = providerClient(endpoint, { outbound, timeoutMs, maxRetries, onAttempt: () => (attempts += 1) });
+  const guarded = providerClient(endpoint, {
+    outbound,
+    timeoutMs,
+    maxRetries,
+    onAttempt: () => {
+      attempts += 1;
+      onAttempt();
+    },
+  });
   const client = guarded.client;
   const compat = endpoint.compat ?? OPENAI_COMPAT;
   const toolsAsText = compat.tools === "text" && request.tools.length > 0;
@@ -118,7 +134,7 @@ async function requestModel(
 function describeError(
   error: unknown,
   endpoint: Extract<ModelEndpoint, { kind: "openai" }>,
-): { kind: Exclude<ModelResult, { ok: true }>["kind"]; error: string } {
+): { kind: Exclude<ModelOutcome, { ok: true }>["kind"]; error: string } {
   if (error instanceof OpenAI.APIConnectionTimeoutError) return { kind: "timeout", error: "The model did not answer in time." };
   if (error instanceof OpenAI.APIConnectionError) return { kind: "connection", error: `Could not reach the model: ${error.message}` };
   if (error instanceof OpenAI.RateLimitError)

@@ -4,6 +4,8 @@ import { direct } from "../db/raw";
 import { parseRows } from "../db/rows";
 import { readThinkState, thinkStateOf, thinkStateRow, thinkStateSql, type ThinkState, type ThinkStateRow } from "./sql";
 import type { ToolCall } from "./plan";
+import { CycleTraceRecorder } from "../traces/recorder";
+import { writeCycleTrace } from "../traces/store";
 
 type CycleIds = { agentId: string; teamId: string; agentRunId: string; cycle: number };
 
@@ -38,6 +40,30 @@ const READ_AHEAD_MAX_AGE_MS = 250;
  */
 export class CycleSession {
   private handoff: (ActHandoff & { agentRunId: string; cycle: number }) | null = null;
+  private openTrace: CycleTraceRecorder | null = null;
+
+  /**
+   * Runs a step's part of a cycle (its think, its act) with the cycle's trace recorder open, and writes
+   * what it recorded when the outermost part ends (server/traces): the act inside a cycle step adds to
+   * the think's recorder; an act of its own step (after an approval) writes its own.
+   */
+  async traced<T>(ids: CycleIds, fn: () => Promise<T>): Promise<T> {
+    const open = this.openTrace;
+    if (open && open.ids.agentRunId === ids.agentRunId && open.ids.cycle === ids.cycle) return fn();
+    const recorder = new CycleTraceRecorder(ids);
+    this.openTrace = recorder;
+    try {
+      return await fn();
+    } finally {
+      this.openTrace = open;
+      await writeCycleTrace(recorder);
+    }
+  }
+
+  /** The open cycle's trace recorder (inside `traced`), else null. */
+  get trace(): CycleTraceRecorder | null {
+    return this.openTrace;
+  }
   private readAheadRow: { agentRunId: string; cycle: number; row: ThinkStateRow; at: number } | null = null;
 
   /** The think state of a cycle: the one the previous cycle's act read ahead for it, else read now (one statement, sql.ts). */

@@ -18,7 +18,9 @@ import { draftContext } from "./context";
 import { estimateTokens } from "./tokens";
 import { UNCAPPED_OUTPUT_TOKENS } from "../../shared/provider-kinds";
 import { compatOf } from "../providers/credentials";
-import { callModel } from "./model";
+import { callModel, type ModelResult } from "./model";
+import type { CycleTraceRecorder } from "../traces/recorder";
+import type { TraceAttributes, TraceSpan } from "../../shared/cycle-trace";
 import { holdNeeded, openHold } from "./holds";
 import { recordThought, type ThinkState } from "./sql";
 import { decisionOf, planWithoutReading, thoughtOf, toolCallPayload, type Decision, type Plan, type ThinkAgent } from "./plan";
@@ -33,13 +35,19 @@ type Ids = { agentId: string; teamId: string };
  * that keeps the chosen call; (2) the plan (tool call, approval, or an error the model is told about).
  * A plan that needs nobody's approval is handed to this step's act through the session.
  */
-export async function think(
+export async function think(ids: Ids & { agentRunId: string; cycle: number }, session: CycleSession): Promise<Decision> {
+  return session.traced(ids, () => thinkTraced(ids, session));
+}
+
+async function thinkTraced(
   { agentId, teamId, agentRunId, cycle }: Ids & { agentRunId: string; cycle: number },
   session: CycleSession,
 ): Promise<Decision> {
   // Everything read before deciding, in one round trip (sql.ts), unless the act that ended the cycle
   // before in this request read it along with its write (the session's read-ahead).
+  const readEnd = session.trace?.begin("read", "read the agent's state");
   const state = await session.thinkState({ agentId, teamId, agentRunId, cycle });
+  readEnd?.();
   // The watchdog revoked this run's claim (it was presumed dead) and another run holds the agent now.
   if (state.claimStatus !== null && state.claimStatus !== "running")
     return { kind: "stop", status: null, reason: `This run's claim was closed (${state.claimStatus}).` };
@@ -120,16 +128,26 @@ async function callModelForCycle({
       : agent.maxOutputTokens;
   // The provider's own prices over the instance's table.
   const prices = priceTableFor(recallInputs.providerRow?.prices);
-  const reserveFor = (promptTokens: number) =>
-    reserveSpend({
+  const trace = session.trace;
+  const reserveFor = (promptTokens: number) => {
+    const worstCaseUsd = worstCaseCost(agent.model, promptTokens, outputTokensAtMost, prices).costUsd;
+    const end = trace?.begin("budget", "reserve the worst case", { "longhaul.worst_case_usd": String(worstCaseUsd) });
+    const verdict = reserveSpend({
       agentId,
       teamId,
       kind: "model",
       model: agent.model,
-      worstCaseUsd: worstCaseCost(agent.model, promptTokens, outputTokensAtMost, prices).costUsd,
+      worstCaseUsd,
       worstCaseTokens: promptTokens + outputTokensAtMost,
       nextCycle: cycle,
     });
+    verdict.then(
+      (made) => end?.({ "longhaul.budget.fits": made.ok }),
+      () => end?.({ "error.type": "reservation" }),
+    );
+    return verdict;
+  };
+  const contextEnd = trace?.begin("context", "assemble the context");
   // The model call's worst case is reserved while recall runs, from an upper bound of the prompt (every
   // memory recall could add, at full length): the reservation's round trip overlaps recall's.
   const draft = await draftContext({
@@ -152,6 +170,17 @@ async function callModelForCycle({
   });
   const { recalled, stats, summaryWritten } = assembled;
   const messages = unavailableNote ? [...assembled.messages, { role: "system" as const, content: unavailableNote }] : assembled.messages;
+  if (trace) {
+    contextEnd?.({ "longhaul.prompt_tokens": stats.promptTokens + toolTokens, "longhaul.recent_events": stats.events });
+    const { recall, ...source } = assembled.source;
+    trace.add({
+      kind: "recall",
+      name: "recall memories",
+      ...recall,
+      attrs: { "longhaul.memories.recalled": recalled.recalled.length, "longhaul.memories.pinned": recalled.pinned.length },
+    });
+    trace.prompt = { cycle, source, note: unavailableNote, tools, messages, promptTokens: stats.promptTokens + toolTokens };
+  }
   // Vectors of memories embedded for recall and a folded summary are written while the model call runs
   // (recalled.stored, summaryWritten); the step ends only once they are, whichever way it ends.
   try {
@@ -178,6 +207,13 @@ async function callModelForCycle({
       await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
       return { kind: "stop", status: "failed", reason: (error as Error).message };
     }
+    const modelEnd = trace?.begin("model", `chat ${agent.model}`, {
+      "gen_ai.operation.name": "chat",
+      "gen_ai.provider.name": endpoint.kind === "simulator" ? "longhaul.simulator" : "openai",
+      "gen_ai.request.model": agent.model,
+      "gen_ai.request.max_tokens": agent.maxOutputTokens,
+      "gen_ai.request.temperature": agent.temperature,
+    });
     const result = await callModel(
       endpoint,
       { cycle, model: agent.model, messages, tools, maxOutputTokens: agent.maxOutputTokens, temperature: agent.temperature },
@@ -191,6 +227,7 @@ async function callModelForCycle({
         maxRetries: env.MODEL_MAX_RETRIES,
       },
     );
+    if (trace && modelEnd) traceModelCall(trace, modelEnd, result);
     if (!result.ok) {
       await releaseSpend({ agentId, teamId, reservationId: verdict.reservationId });
       return decideOnce(
@@ -273,34 +310,67 @@ async function callModelForCycle({
     };
     // The usual case in ONE round trip: the plan is known without reading anything (its tool's policy
     // decides) and needs nobody's approval, so that statement runs under the agent lock (lockedOneTrip).
-    const draft = planWithoutReading(call, agent);
-    const quick: Plan | null = draft.kind === "error" ? draft : draft.needsApproval === false ? { ...draft, needsApproval: false } : null;
-    if (quick) {
-      const decided = await recordWithPlan(lockedOneTrip(LOCKS.agentStep(agentId)), quick);
-      if (decided) return decided;
+    const writeEnd = trace?.begin("write", "record the thought and the plan");
+    try {
+      return await recordThoughtAndPlan();
+    } finally {
+      writeEnd?.();
     }
-    // Otherwise (an approval to open, a "first time" policy to look up, or an overlapping copy recorded
-    // the cycle first): one transaction.
-    return underAgentLock(agentId, async (tx) => {
-      if (!quick) {
-        const plan = await planOf(tx, { agentId, teamId, call, agent });
-        if (plan.kind === "error" || !plan.needsApproval) {
-          const decided = await recordWithPlan(tx, plan);
-          if (decided) return decided;
-        }
+    async function recordThoughtAndPlan(): Promise<Decision> {
+      const draft = planWithoutReading(call, agent);
+      const quick: Plan | null = draft.kind === "error" ? draft : draft.needsApproval === false ? { ...draft, needsApproval: false } : null;
+      if (quick) {
+        const decided = await recordWithPlan(lockedOneTrip(LOCKS.agentStep(agentId)), quick);
+        if (decided) return decided;
       }
-      // An overlapping copy may have recorded this cycle's thought meanwhile: ours was paid for, so its
-      // cost is committed against that thought, and that thought's call is the one planned.
-      const recordedSoFar = await recordedCycle(tx, { agentId, teamId, cycle, agentRunId });
-      const existing = recordedSoFar.thought;
-      const written = existing ?? (await appendEvent({ agentId, teamId, runId: agentRunId, cycle, ...thoughtEvent }, tx));
-      await commitSpend({ agentId, teamId, ...charge, eventId: written.id }, tx);
-      const thought = existing ?? { id: written.id, seq: written.seq, content: reply.content, call };
-      return planInTx(tx, { agentId, teamId, agentRunId, cycle, thought, agent, already: recordedSoFar.decision });
-    });
+      // Otherwise (an approval to open, a "first time" policy to look up, or an overlapping copy recorded
+      // the cycle first): one transaction.
+      return underAgentLock(agentId, async (tx) => {
+        if (!quick) {
+          const plan = await planOf(tx, { agentId, teamId, call, agent });
+          if (plan.kind === "error" || !plan.needsApproval) {
+            const decided = await recordWithPlan(tx, plan);
+            if (decided) return decided;
+          }
+        }
+        // An overlapping copy may have recorded this cycle's thought meanwhile: ours was paid for, so its
+        // cost is committed against that thought, and that thought's call is the one planned.
+        const recordedSoFar = await recordedCycle(tx, { agentId, teamId, cycle, agentRunId });
+        const existing = recordedSoFar.thought;
+        const written = existing ?? (await appendEvent({ agentId, teamId, runId: agentRunId, cycle, ...thoughtEvent }, tx));
+        await commitSpend({ agentId, teamId, ...charge, eventId: written.id }, tx);
+        const thought = existing ?? { id: written.id, seq: written.seq, content: reply.content, call };
+        return planInTx(tx, { agentId, teamId, agentRunId, cycle, thought, agent, already: recordedSoFar.decision });
+      });
+    }
   } finally {
     await Promise.all([recalled.stored, summaryWritten]);
   }
 }
 
 const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
+
+/** Ends a model call's span with what the GenAI conventions record of it, and adds one span per HTTP attempt (retries). */
+function traceModelCall(trace: CycleTraceRecorder, end: (attrs?: TraceAttributes) => TraceSpan, result: ModelResult) {
+  const span = end(
+    result.ok
+      ? {
+          "gen_ai.usage.input_tokens": result.reply.usage.inputTokens,
+          "gen_ai.usage.output_tokens": result.reply.usage.outputTokens,
+          "gen_ai.response.finish_reasons": result.reply.finishReason ?? null,
+          "longhaul.attempts": result.attempts,
+        }
+      : { "error.type": result.kind, "longhaul.error": result.error, "longhaul.attempts": result.attempts ?? 1 },
+  );
+  const starts = result.attemptStarts;
+  starts.forEach((start, i) => {
+    const next = starts[i + 1] ?? span.start + span.ms;
+    trace.add({
+      kind: "attempt",
+      name: `HTTP attempt ${i + 1}`,
+      start,
+      ms: Math.max(0, next - start),
+      attrs: { "longhaul.attempt": i + 1 },
+    });
+  });
+}
