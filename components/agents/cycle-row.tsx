@@ -7,6 +7,7 @@ import { readMcpProgress, readMcpResult, UNKNOWN_OUTCOME_STATUS, UNKNOWN_OUTCOME
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
 import { latestProgress, McpProgressLine, McpResult } from "./mcp-result";
 import { SummaryEvent } from "./summary-event";
+import { CycleTraceSection } from "./trace/cycle-trace";
 
 type ThoughtPayload = {
   content?: string | null;
@@ -119,6 +120,7 @@ export const CycleRow = memo(function CycleRow({
         </summary>
         {isOpen ? (
           <div className="space-y-3 border-t border-zinc-100 px-4 py-3 text-sm dark:border-zinc-800">
+            {thought || result ? <CycleTraceSection agentId={agentId} cycle={cycle} /> : null}
             {thought ? (
               <section>
                 <h3 className="text-xs font-semibold text-zinc-500 uppercase">Thought</h3>

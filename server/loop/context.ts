@@ -9,7 +9,7 @@ import { readRecallInputs, recallForContext, type RecallInputs } from "../memory
 import { describeTriggerForPrompt } from "../triggers/payload";
 import { logger } from "../logger";
 import { estimateTokens } from "./tokens";
-import { preciseNow } from "../traces/recorder";
+import { preciseNow } from "./trace-recorder";
 import { contextWindowOf } from "../../shared/model-catalog";
 import { FOLD_BATCH_CYCLES, loadContext, MAX_EVENTS_IN_CONTEXT, RECENT_CYCLES_IN_CONTEXT, type LoadedContext } from "../agents/events";
 import { SIMULATOR_PROVIDER } from "../../shared/simulator-provider";
@@ -360,7 +360,7 @@ export async function draftContext({
       promptTokens: rendered.tokens,
       contextWindow,
     };
-    // What the messages were made of, for the cycle's trace (server/traces/prompt-parts.ts).
+    // What the messages were made of, for the cycle's trace (server/loop/trace-parts.ts).
     const { name, goal, instructions, worldState, summary } = context.agent;
     const source = {
       agent: { name, goal, instructions, worldState, summary },

@@ -10,7 +10,7 @@ import { simulate } from "./simulator";
 import { collectStream, fromCompletion } from "../providers/completion";
 import { readToolCallsFromText, withToolsInPrompt } from "../providers/text-tool-calls";
 import { estimateTokens } from "./tokens";
-import { preciseNow } from "../traces/recorder";
+import { preciseNow } from "./trace-recorder";
 import type { ModelEndpoint } from "../providers/endpoint";
 import type { ModelReply, ModelRequest } from "./model-types";
 

@@ -4,8 +4,8 @@ import { direct } from "../db/raw";
 import { parseRows } from "../db/rows";
 import { readThinkState, thinkStateOf, thinkStateRow, thinkStateSql, type ThinkState, type ThinkStateRow } from "./sql";
 import type { ToolCall } from "./plan";
-import { CycleTraceRecorder } from "../traces/recorder";
-import { writeCycleTrace } from "../traces/store";
+import { CycleTraceRecorder } from "./trace-recorder";
+import { writeCycleTrace } from "./trace-store";
 
 type CycleIds = { agentId: string; teamId: string; agentRunId: string; cycle: number };
 

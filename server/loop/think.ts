@@ -19,7 +19,7 @@ import { estimateTokens } from "./tokens";
 import { UNCAPPED_OUTPUT_TOKENS } from "../../shared/provider-kinds";
 import { compatOf } from "../providers/credentials";
 import { callModel, type ModelResult } from "./model";
-import type { CycleTraceRecorder } from "../traces/recorder";
+import type { CycleTraceRecorder } from "./trace-recorder";
 import type { TraceAttributes, TraceSpan } from "../../shared/cycle-trace";
 import { holdNeeded, openHold } from "./holds";
 import { recordThought, type ThinkState } from "./sql";

@@ -8,7 +8,7 @@ import { notFound } from "../errors";
 import { renderPrompt } from "../loop/context";
 import { PROMPT_EVENT_PAYLOAD_SQL } from "../agents/events";
 import type { CycleTraceView, TraceMemory, TraceSpan, TraceSpanView } from "../../shared/cycle-trace";
-import { blobsOf, expandRanges, messagesHash, readBlob, type StoredPrompt } from "./prompt-parts";
+import { blobsOf, expandRanges, messagesHash, readBlob, type StoredPrompt } from "../loop/trace-parts";
 
 type Ids = { agentId: string; teamId: string };
 type CycleEvent = {
@@ -97,15 +97,15 @@ function spansFromEvents(events: CycleEvent[]): TraceSpan[] {
   let planned: number | null = null;
   return events.flatMap((e): TraceSpan[] => {
     const end = utc(e.createdAt).getTime();
-    const payload = e.payload ?? {};
+    const payload = (e.payload ?? {}) as { name?: string; model?: string };
     if (e.type === "tool_call") planned = end;
     if (e.type === "tool_result") {
       // A tool's result event has no duration of its own: from its call's event to it.
       const start = e.durationMs !== null ? end - e.durationMs : (planned ?? end);
-      return [{ kind: "tool", name: `execute_tool ${String(payload.name ?? "")}`, start, ms: end - start }];
+      return [{ kind: "tool", name: `execute_tool ${payload.name ?? ""}`, start, ms: end - start }];
     }
     if (e.durationMs === null || (e.type !== "thought" && e.type !== "error")) return [];
-    return [{ kind: "model", name: `chat ${String(payload.model ?? "")}`, start: end - e.durationMs, ms: e.durationMs }];
+    return [{ kind: "model", name: `chat ${payload.model ?? ""}`, start: end - e.durationMs, ms: e.durationMs }];
   });
 }
 

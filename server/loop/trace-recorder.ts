@@ -1,6 +1,6 @@
 import "server-only";
 import type { TraceSpan, TraceSpanKind, TraceAttributes } from "../../shared/cycle-trace";
-import type { PromptParts } from "./prompt-parts";
+import type { PromptParts } from "./trace-parts";
 
 /** Milliseconds since the epoch, to a tenth of a millisecond (Date.now() has whole milliseconds only). */
 export function preciseNow(): number {

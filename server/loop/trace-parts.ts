@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import type { PromptLimits, PromptSource } from "../loop/context";
+import type { PromptLimits, PromptSource } from "./context";
 
 /**
  * What a cycle's prompt was made of (docs/decisions/038), kept so that its messages can be rebuilt byte

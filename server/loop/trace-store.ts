@@ -2,8 +2,8 @@ import "server-only";
 import { Prisma } from "../db/client";
 import { direct } from "../db/raw";
 import { logger } from "../logger";
-import type { CycleTraceRecorder } from "./recorder";
-import { storePromptParts } from "./prompt-parts";
+import type { CycleTraceRecorder } from "./trace-recorder";
+import { storePromptParts } from "./trace-parts";
 
 /**
  * Writes what a step of a cycle recorded: its spans appended to the cycle's row, and the prompt (with
