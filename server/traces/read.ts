@@ -4,7 +4,7 @@ import { col, jsonArray, jsonObject } from "../db/columns";
 import { direct } from "../db/raw";
 import { maybeRow, rows, sqlRow } from "../db/rows";
 import type { EventType } from "../db/generated/enums";
-import { notFound } from "../errors";
+import { AppError, notFound } from "../errors";
 import { renderPrompt } from "../loop/context";
 import { PROMPT_EVENT_PAYLOAD_SQL } from "../agents/events";
 import type { CycleTraceView, TraceMemory, TraceSpan, TraceSpanView } from "../../shared/cycle-trace";
@@ -33,6 +33,16 @@ const traceRow = sqlRow("reading a cycle's trace", {
 const blobRow = sqlRow("reading a trace's blobs", { hash: col.text, data: col.bytes });
 const promptEventRow = sqlRow("reading the events a prompt showed", { seq: col.int, cycle: col.int, type: col.text, payload: col.json });
 
+const WAIT_NAMES: Record<string, string> = {
+  tool: "wait for approval",
+  question: "wait for an answer",
+  budget: "wait for a budget decision",
+  stuck: "wait for a person (the agent seemed stuck)",
+  outcome: "wait for a person (a call's outcome was unknown)",
+};
+const outcomeWord = (a: CycleApproval) =>
+  a.status === "approved" ? (a.kind === "question" ? "answered" : "approved") : a.status === "expired" ? "timed out" : a.status;
+
 /** A jsonb timestamp (UTC, without a zone) as a Date. */
 const utc = (text: string) => new Date(text.endsWith("Z") ? text : `${text}Z`);
 
@@ -58,6 +68,8 @@ export async function getCycleTrace({ agentId, teamId, cycle }: Ids & { cycle: n
        WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`,
   );
   if (!found) throw notFound("That agent");
+  if (!found.spans && !found.prompt && found.events.length === 0 && found.approvals.length === 0)
+    throw new AppError("NOT_FOUND", `Cycle ${cycle} has nothing recorded: the agent has not run it (or its history was deleted).`);
   const { events, approvals } = found;
   const thought = events.find((e) => e.type === "thought");
   const results = events.filter((e) => e.type === "tool_result");
@@ -68,9 +80,7 @@ export async function getCycleTrace({ agentId, teamId, cycle }: Ids & { cycle: n
     const end = approval.decidedAt ? utc(approval.decidedAt).getTime() : Date.now();
     spans.push({
       kind: "approval",
-      name: approval.decidedAt
-        ? `wait for a person (${approval.kind}): ${approval.status}`
-        : `wait for a person (${approval.kind}): still waiting`,
+      name: `${WAIT_NAMES[approval.kind] ?? "wait for a person"}: ${approval.decidedAt ? outcomeWord(approval) : "still waiting"}`,
       start,
       ms: Math.max(0, end - start),
       attrs: { "longhaul.approval.kind": approval.kind, "longhaul.approval.status": approval.status },

@@ -135,6 +135,7 @@ describe("a cycle's trace", () => {
   it("is read inside the caller's team only", async () => {
     const { ids, cycle } = await agentRunning([{ kind: "tool_calls", calls: [{ name: "finish", arguments: { result: "done" } }] }]);
     await cycle(1);
+    await expect(getCycleTrace({ ...ids, cycle: 7 })).rejects.toThrow("Cycle 7 has nothing recorded");
     const other = await createTestTeam();
     await expect(getCycleTrace({ agentId: ids.agentId, teamId: other.team.id, cycle: 1 })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(other.caller.trace.cycle({ agentId: ids.agentId, cycle: 1 })).rejects.toMatchObject({ code: "NOT_FOUND" });

@@ -67,6 +67,21 @@ async function agentOf(team: Team, overrides: Parameters<typeof agentInput>[0] =
   return agent;
 }
 
+/** An agent with a cycle 1 in its history (a thought and a tool call's result), for the trace routes. */
+async function agentWithCycle(team: Team) {
+  const agent = await agentOf(team);
+  await appendTestEvents({ agentId: agent.id, teamId: team.team.id }, [
+    {
+      cycle: 1,
+      type: "thought",
+      payload: { content: "Looking.", call: { name: "finish", arguments: "{}" }, model: "gpt-4o-mini" },
+      durationMs: 40,
+    },
+    { cycle: 1, type: "tool_result", payload: { name: "finish", status: "succeeded" } },
+  ]);
+  return agent.id;
+}
+
 async function providerOf(team: Team) {
   return team.caller.provider.create({ name: `p-${Math.random().toString(36).slice(2, 8)}`, baseUrl: fake.baseURL, apiKey: KEY });
 }
@@ -78,6 +93,16 @@ const CONTRACTS: Record<string, Contract> = {
     minRole: "member",
     scoped: "collection",
     prepare: async () => ({ path: "/agents", body: agentInput({ name: `api-${Math.random().toString(36).slice(2, 8)}`, budgetUsd: "2" }) }),
+  },
+  "traces-get": {
+    minRole: "viewer",
+    scoped: "resource",
+    prepare: async (t) => ({ path: `/agents/${await agentWithCycle(t)}/cycles/1/trace` }),
+  },
+  "traces-otlp": {
+    minRole: "viewer",
+    scoped: "resource",
+    prepare: async (t) => ({ path: `/agents/${await agentWithCycle(t)}/cycles/1/trace/otlp` }),
   },
   "agents-get": { minRole: "viewer", scoped: "resource", prepare: async (t) => ({ path: `/agents/${(await agentOf(t)).id}` }) },
   "agents-settings": {

@@ -5,6 +5,7 @@ import { deliveriesApi } from "./deliveries";
 import { channelsApi } from "./channels";
 import { mcpApi } from "./mcp";
 import { notificationRulesApi } from "./notification-rules";
+import { tracesApi } from "./traces";
 import { approvalsApi, memoriesApi, providersApi, shareApi, teamApi } from "./team";
 
 /**
@@ -23,6 +24,7 @@ export const publicApiRouter = createTRPCRouter({
   deliveries: deliveriesApi,
   channels: channelsApi,
   notificationRules: notificationRulesApi,
+  traces: tracesApi,
 });
 
 export type PublicApiRouter = typeof publicApiRouter;
