@@ -46,12 +46,28 @@ export type ModelCallOptions = {
 };
 
 export async function callModel(endpoint: ModelEndpoint, request: ModelRequest, options: ModelCallOptions = {}): Promise<ModelResult> {
-  return withSpan("model.call", { model: request.model, cycle: request.cycle, "model.endpoint": endpoint.kind }, async () => {
+  // GenAI semantic-convention attributes beside the older names (docs/decisions/038).
+  const attributes = {
+    model: request.model,
+    cycle: request.cycle,
+    "model.endpoint": endpoint.kind,
+    "gen_ai.operation.name": "chat",
+    "gen_ai.request.model": request.model,
+    "gen_ai.provider.name": endpoint.kind === "simulator" ? "longhaul.simulator" : "openai",
+  };
+  return withSpan("model.call", attributes, async () => {
     const attemptStarts: number[] = [];
     const result = { ...(await requestModel(endpoint, request, options, () => attemptStarts.push(preciseNow()))), attemptStarts };
     annotateSpan(
       result.ok
-        ? { "tokens.input": result.reply.usage.inputTokens, "tokens.output": result.reply.usage.outputTokens, attempts: result.attempts }
+        ? {
+            "tokens.input": result.reply.usage.inputTokens,
+            "tokens.output": result.reply.usage.outputTokens,
+            "gen_ai.usage.input_tokens": result.reply.usage.inputTokens,
+            "gen_ai.usage.output_tokens": result.reply.usage.outputTokens,
+            ...(result.reply.finishReason ? { "gen_ai.response.finish_reasons": [result.reply.finishReason] } : {}),
+            attempts: result.attempts,
+          }
         : { "model.error": result.kind, attempts: result.attempts ?? 1 },
     );
     processMetrics.modelCalls.inc({ endpoint: endpoint.kind, outcome: result.ok ? "ok" : result.kind });
