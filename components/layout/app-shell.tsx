@@ -21,6 +21,9 @@ export function AppShell({ userName, userEmail, children }: { userName: string; 
             <NavLink href="/agents" className={NAV_LINK}>
               Agents
             </NavLink>
+            <NavLink href="/overview" className={NAV_LINK}>
+              Overview
+            </NavLink>
             <NavLink href="/approvals" className={NAV_LINK}>
               Approvals
               <PendingApprovalsCount />

@@ -8,6 +8,7 @@ import { channelRouter } from "./routers/channel";
 import { mcpRouter } from "./routers/mcp";
 import { memoryRouter } from "./routers/memory";
 import { traceRouter } from "./routers/trace";
+import { fleetRouter } from "./routers/fleet";
 import { notificationRouter } from "./routers/notification";
 import { providerRouter } from "./routers/provider";
 import { runRouter } from "./routers/run";
@@ -26,6 +27,7 @@ export const appRouter = createTRPCRouter({
   provider: providerRouter,
   memory: memoryRouter,
   trace: traceRouter,
+  fleet: fleetRouter,
   spend: spendRouter,
   share: shareRouter,
   audit: auditRouter,

@@ -175,3 +175,11 @@ const orphanChargeRow = sqlRow("charging orphaned reservations", {
   costUsd: col.text,
   tokens: col.int,
 });
+
+/**
+ * Whether an agent (the `agent` row aliased `a`) has spent past its soft limit, money or tokens: the
+ * rule the loop's hold applies (server/loop/holds.ts `holdNeeded`), for a statement that lists agents.
+ */
+export const PAST_SOFT_LIMIT_SQL = Prisma.sql`(
+  (a."budgetUsd" IS NOT NULL AND a."spentUsd" >= a."budgetUsd" * a."softLimitPercent" / 100.0)
+  OR (a."budgetTokens" IS NOT NULL AND a."tokensUsed" >= a."budgetTokens" * a."softLimitPercent" / 100.0))`;
