@@ -638,8 +638,8 @@ The newest cycle carries a recorded trace as the loop writes one (bench/cycle-tr
 reference with a 6,000-character summary, a 2 KB world state, seven memories, eight cycles' events and the built-in tools'
 schemas). In a page that has just loaded and opened that cycle's row, a click on "Open trace" until the trace's reply is
 rendered and the next frame painted (timed in the page): the trace's request (its blobs unpacked and the messages rebuilt
-with the loop's renderPrompt on the server), then the render. ${LOADS} cold pages: p50 **${percentile(results.traceOpen!, 50).toFixed(0)} ms**, p95 **${percentile(results.traceOpen!, 95).toFixed(0)} ms**
-(${percentile(results.traceOpen!, 95) <= TARGET_TRACE_MS ? "met" : "missed"}).
+with the loop's renderPrompt on the server), then the render. ${LOADS} cold pages: p50 **${percentile(results.traceOpen, 50).toFixed(0)} ms**, p95 **${percentile(results.traceOpen, 95).toFixed(0)} ms**
+(${percentile(results.traceOpen, 95) <= TARGET_TRACE_MS ? "met" : "missed"}).
 
 ## DOM stays bounded
 

@@ -4,6 +4,7 @@ import { PendingApprovalsCount } from "../approvals/pending-count";
 import { SignOutButton } from "../auth/sign-out-button";
 import { TeamSwitcher } from "../teams/team-switcher";
 import { AuditNavLink } from "./admin-nav-link";
+import { KeyboardLayer } from "../command/keyboard-layer";
 
 const NAV_LINK =
   "rounded-md px-2.5 py-1.5 font-medium text-zinc-700 hover:bg-zinc-100 aria-[current=page]:bg-zinc-100 aria-[current=page]:text-zinc-900 " +
@@ -34,6 +35,7 @@ export function AppShell({ userName, userEmail, children }: { userName: string; 
             <AuditNavLink className={NAV_LINK} />
           </nav>
           <div className="ml-auto flex items-center gap-3">
+            <KeyboardLayer />
             <TeamSwitcher />
             <span className="hidden text-sm text-zinc-500 sm:inline" title={userEmail}>
               {userName}

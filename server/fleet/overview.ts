@@ -1,6 +1,6 @@
 import "server-only";
 import { Prisma } from "../db/client";
-import { col, jsonArray } from "../db/columns";
+import { jsonArray } from "../db/columns";
 import { direct } from "../db/raw";
 import { row, sqlRow } from "../db/rows";
 import { IMPORTING } from "../../shared/agent-status";
