@@ -9,6 +9,7 @@ import { appendEvent } from "./events";
 import { LOCKS, takeLock } from "../db/locks";
 import { recordAudit, type AuditAction } from "../audit/record";
 import { allows, FRESH_START, IMPORTING, PERSON_ACTIONS } from "../../shared/agent-status";
+import { formatMoney } from "../../shared/money";
 
 /**
  * People steering agents: start, pause, resume, stop, and decide approvals. State changes commit
@@ -178,7 +179,8 @@ export async function raiseBudget({ agentId, teamId, userId, raise }: Ids & { ra
     if (raise.budgetUsd !== undefined) {
       const next = new Prisma.Decimal(raise.budgetUsd);
       if (agent.budgetUsd === null) fieldErrors.budgetUsd = ["The money budget is unlimited already."];
-      else if (!next.greaterThan(agent.budgetUsd)) fieldErrors.budgetUsd = [`Enter more than the current $${agent.budgetUsd.toFixed(2)}.`];
+      else if (!next.greaterThan(agent.budgetUsd))
+        fieldErrors.budgetUsd = [`Enter more than the current ${formatMoney(agent.budgetUsd.toFixed())}.`];
       else data.budgetUsd = next;
     }
     if (raise.budgetTokens !== undefined) {

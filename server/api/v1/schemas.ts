@@ -117,10 +117,15 @@ export const spendReport = z.object({
   byModel: z.array(z.object({ kind: z.string(), model: z.string().nullable(), ...spendAmount })),
   series: z.object({ bucketSeconds: z.number().int(), buckets: z.array(z.object({ start: time, usd, calls: z.number().int() })) }),
   forecast: z.object({
-    state: z.enum(["no_limit", "reached", "no_recent_spend", "beyond_horizon", "projected"]),
+    state: z.enum(["ended", "no_limit", "reached", "no_recent_spend", "beyond_horizon", "projected"]),
     reachesLimitAt: z.string().nullable(),
     paceUsdPerHour: usd,
     windowMs: z.number(),
+    endedReason: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: "For state ended (the agent is out of budget, completed, failed, stopped or archived): why, in words." }),
   }),
 });
 
