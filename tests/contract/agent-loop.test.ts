@@ -155,7 +155,7 @@ describe("agent loop", () => {
     const before = app.fake.requests.length;
     await app.control.startAgent(ids);
     const agent = await waitForStatus(ids.agentId, ["budget_exhausted"]);
-    expect(agent.statusReason).toMatch(/could cross the \$0\.00 limit/);
+    expect(agent.statusReason).toMatch(/^The next model call could cost up to \$0\.\d+; \$0\.000001 is left of the \$0\.000001 limit/);
     expect(app.fake.requests.length).toBe(before);
     expect(await db.spendEntry.count({ where: { agentId: ids.agentId } })).toBe(0);
     // Raising the budget resumes a budget-exhausted agent from where it stopped.
