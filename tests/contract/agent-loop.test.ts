@@ -161,10 +161,10 @@ describe("agent loop", () => {
     // Raising the budget resumes a budget-exhausted agent from where it stopped.
     const owner = await db.member.findFirstOrThrow({ where: { teamId: ids.teamId, role: "owner" }, select: { userId: true } });
     await expect(app.control.raiseBudget({ ...ids, userId: owner.userId, raise: { budgetTokens: 10 } })).rejects.toThrow(
-      /Check the new limits/,
+      /This agent has no token limit, so there is nothing to raise/,
     );
     const raised = await app.control.raiseBudget({ ...ids, userId: owner.userId, raise: { budgetUsd: "5" } });
-    expect(raised).toEqual({ resumed: true, approvedHold: false });
+    expect(raised).toEqual({ resumed: true, approvedHold: false, applied: ["budgetUsd"], notApplied: {} });
     const done = await waitForStatus(ids.agentId, ["completed"]);
     expect(done.statusReason).toBe("never reached");
   });
@@ -521,7 +521,9 @@ describe("agent loop", () => {
 
     // Raising needs the budget:raise permission (admin); a member is refused, with nothing changed.
     await expect(member.caller.agent.raiseBudget({ id: ids.agentId, budgetUsd: "1" })).rejects.toThrow(/admin role/);
-    await expect(admin.caller.agent.raiseBudget({ id: ids.agentId, budgetUsd: "0.01" })).rejects.toThrow(/Check the new limits/);
+    await expect(admin.caller.agent.raiseBudget({ id: ids.agentId, budgetUsd: "0.01" })).rejects.toThrow(
+      /Enter more than the current \$0\.05\./,
+    );
     await admin.caller.agent.raiseBudget({ id: ids.agentId, budgetUsd: "1" });
     const done = await waitForStatus(ids.agentId, ["completed"]);
     expect(done.cycleCount).toBe(4);
