@@ -22,7 +22,7 @@ export type Permissions = {
 /** The sentence for a role that lacks a permission (also used where the role is known without the hook). */
 export function missingPermissionReason(role: TeamRoleName, permission: Permission, action: string): string {
   const needed = minimumRole(permission);
-  const ask = needed === "owner" ? "Only an owner can." : `Ask ${needed === "admin" ? "an owner" : "an admin"} for the ${needed} role.`;
+  const ask = needed === "owner" ? "Only an owner can." : `Ask an admin for the ${needed} role.`;
   return `${ROLE_LABELS[role]}s cannot ${action}. ${ask}`;
 }
 
