@@ -182,7 +182,7 @@ export function ApprovalCard({
       ) : null}
 
       <div className="space-y-3 border-t border-zinc-100 pt-3 dark:border-zinc-800">
-        {isQuestion ? (
+        {isQuestion && mayDecide ? (
           <Field
             id={ids.answer}
             label="Answer"
@@ -202,22 +202,24 @@ export function ApprovalCard({
             />
           </Field>
         ) : null}
-        <Field
-          id={ids.comment}
-          label="Comment (optional)"
-          error={error?.comment}
-          hint={`Kept with your decision. Ctrl+Enter (⌘+Enter) here ${isOutcome ? "skips" : "rejects"}.`}
-        >
-          <Input
+        {mayDecide ? (
+          <Field
             id={ids.comment}
-            maxLength={COMMENT_MAX}
-            value={draft.comment}
-            invalid={!!error?.comment}
-            disabled={isGone || !mayDecide}
-            onChange={(e) => onDraftChange({ comment: e.target.value })}
-            onKeyDown={onFieldKeyDown("rejected")}
-          />
-        </Field>
+            label="Comment (optional)"
+            error={error?.comment}
+            hint={`Kept with your decision. Ctrl+Enter (⌘+Enter) here ${isOutcome ? "skips" : "rejects"}.`}
+          >
+            <Input
+              id={ids.comment}
+              maxLength={COMMENT_MAX}
+              value={draft.comment}
+              invalid={!!error?.comment}
+              disabled={isGone || !mayDecide}
+              onChange={(e) => onDraftChange({ comment: e.target.value })}
+              onKeyDown={onFieldKeyDown("rejected")}
+            />
+          </Field>
+        ) : null}
 
         {error?.message ? (
           <Alert variant="inline" className="flex flex-wrap items-center justify-between gap-2">

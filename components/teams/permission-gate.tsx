@@ -28,7 +28,14 @@ function DisabledWithReason({
   const id = useId();
   return (
     <span title={reason} className="inline-flex" data-permission-denied>
-      <Button type="button" variant={variant} className={className} disabled aria-label={ariaLabel} aria-describedby={id}>
+      <Button
+        type="button"
+        variant={variant}
+        className={clsx(className, "opacity-50")}
+        disabled
+        aria-label={ariaLabel}
+        aria-describedby={id}
+      >
         {label}
       </Button>
       <span id={id} className="sr-only">

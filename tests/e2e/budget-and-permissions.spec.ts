@@ -34,7 +34,8 @@ test("a $0.001 budget: amounts keep their digits, the stop says why, a raise kee
   await expect(reason).toHaveText(
     /^The next model call could cost up to \$0\.000\d+; \$0\.000\d+ is left of the \$0\.001 limit, so it was not made\./,
   );
-  await expect(reason).not.toContainText("$0.00 ");
+  // No amount rounded away to cents ("$0.00" followed by no further digit).
+  await expect(reason).not.toHaveText(/\$0\.00(?!\d)/);
 
   await page.getByRole("tab", { name: "Budget" }).click();
   const forecast = page.getByTestId("budget-forecast");

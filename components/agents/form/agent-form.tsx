@@ -32,18 +32,11 @@ export function AgentForm({ mode = { kind: "create" } }: { mode?: AgentFormMode 
     );
   }
   return (
-    <form
-      onSubmit={form.onSubmit}
-      noValidate
-      className="space-y-8"
-      aria-label={isEdit ? "Edit the agent" : "Create an agent"}
-      data-read-only={isReadOnly || undefined}
-    >
+    <form onSubmit={form.onSubmit} noValidate className="space-y-8" aria-label={isEdit ? "Edit the agent" : "Create an agent"}>
       {form.formError ? <Alert variant="inline">{form.formError}</Alert> : null}
       {form.hasFieldErrors ? <Alert variant="inline">Some fields need attention; see the messages below.</Alert> : null}
 
-      {/* A disabled fieldset disables every control inside; details (descriptions, schemas) still open. */}
-      <fieldset disabled={isReadOnly} className="min-w-0 space-y-8">
+      <fieldset className="min-w-0 space-y-8">
         {!isEdit ? <TemplateField form={form} /> : null}
         <PurposeSection form={form} />
         <BudgetSection form={form} />
@@ -55,22 +48,18 @@ export function AgentForm({ mode = { kind: "create" } }: { mode?: AgentFormMode 
       </fieldset>
 
       <div className="flex gap-3">
-        {isReadOnly ? null : (
-          <Button type="submit" isLoading={form.isSaving}>
-            {isEdit ? "Save changes" : "Create agent"}
-          </Button>
-        )}
+        <Button type="submit" isLoading={form.isSaving}>
+          {isEdit ? "Save changes" : "Create agent"}
+        </Button>
         <Button type="button" variant="secondary" onClick={form.cancel}>
-          {isReadOnly ? "Back" : "Cancel"}
+          Cancel
         </Button>
       </div>
-      {isReadOnly ? null : (
-        <p className="text-xs text-zinc-500">
-          {isEdit
-            ? "Changes apply from the agent's next cycle; a running agent keeps running."
-            : "New agents are saved as idle; start them from their page."}
-        </p>
-      )}
+      <p className="text-xs text-zinc-500">
+        {isEdit
+          ? "Changes apply from the agent's next cycle; a running agent keeps running."
+          : "New agents are saved as idle; start them from their page."}
+      </p>
     </form>
   );
 }
