@@ -81,5 +81,15 @@ export const LOOP_STATUSES = {
   compactable: statuses("idle", "paused", "stopped", "completed", "hibernated"),
 };
 
+/**
+ * The agent has ended: nothing runs it again but a person's resume (or nothing at all, archived). No
+ * forecast is shown for these: there is no pace to extrapolate, and the reason it ended says more.
+ */
+export const ENDED_STATUSES = statuses("budget_exhausted", "completed", "failed", "stopped", "archived");
+
+export function hasEnded(status: AgentStatus): boolean {
+  return ENDED_STATUSES.includes(status);
+}
+
 /** The agent page calls these "live": a run is going on. */
 export const SHOWN_AS_LIVE = statuses("running", "sleeping", "waiting_approval");

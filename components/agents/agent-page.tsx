@@ -19,6 +19,7 @@ import { MemoryPanel } from "./memory-panel";
 import { SharePanel } from "../share/share-panel";
 import { RunsPanel } from "./runs-panel";
 import { RaiseBudgetForm } from "./raise-budget-form";
+import { GatedButton, PermissionGate } from "../teams/permission-gate";
 import { StatePanel } from "./state-panel";
 import { StatusBadge } from "./status-badge";
 import { TriggersPanel } from "./triggers-panel";
@@ -114,7 +115,9 @@ export function AgentPage({ agentId }: { agentId: string }) {
       <TabPanel id="budget" selected={tab} className="space-y-6">
         <BudgetPanel agentId={agentId} />
         <Section title="Raise the budget" className="space-y-2">
-          <RaiseBudgetForm agentId={agentId} />
+          <PermissionGate permission="budget:raise" action="raise budgets">
+            <RaiseBudgetForm agentId={agentId} />
+          </PermissionGate>
         </Section>
       </TabPanel>
       <TabPanel id="runs" selected={tab}>
@@ -191,27 +194,46 @@ function Controls({ agentId, status }: { agentId: string; status: AgentStatus })
     <div className="flex flex-col items-end gap-2">
       <div className="flex flex-wrap gap-2">
         {allows("start", status) ? (
-          <Button onClick={() => start.mutate({ id: agentId })} isLoading={start.isPending}>
+          <GatedButton
+            permission="agent:control"
+            action={status === "idle" ? "start agents" : "resume agents"}
+            onClick={() => start.mutate({ id: agentId })}
+            isLoading={start.isPending}
+          >
             {status === "idle" ? "Start" : "Resume"}
-          </Button>
+          </GatedButton>
         ) : null}
         {SHOWN_AS_LIVE.includes(status) ? (
-          <Button variant="secondary" onClick={() => pause.mutate({ id: agentId })} isLoading={pause.isPending}>
+          <GatedButton
+            permission="agent:control"
+            action="pause agents"
+            variant="secondary"
+            onClick={() => pause.mutate({ id: agentId })}
+            isLoading={pause.isPending}
+          >
             Pause
-          </Button>
+          </GatedButton>
         ) : null}
         <ButtonLink href={`/api/agents/${agentId}/export`} download variant="outline">
           Export
         </ButtonLink>
         {status !== "archived" ? (
-          <ButtonLink href={`/agents/${agentId}/edit`} variant="outline">
-            Edit
-          </ButtonLink>
+          <PermissionGate permission="agent:edit" action="edit agents" disabledLabel="Edit">
+            <ButtonLink href={`/agents/${agentId}/edit`} variant="outline">
+              Edit
+            </ButtonLink>
+          </PermissionGate>
         ) : null}
         {!["stopped", "archived", "completed", "failed"].includes(status) ? (
-          <Button variant="danger" onClick={() => setStopping((s) => !s)} aria-expanded={stopping}>
+          <GatedButton
+            permission="agent:control"
+            action="stop agents"
+            variant="danger"
+            onClick={() => setStopping((s) => !s)}
+            aria-expanded={stopping}
+          >
             Stop…
-          </Button>
+          </GatedButton>
         ) : null}
       </div>
       {stopping ? (

@@ -9,6 +9,7 @@ import type { AgentSort } from "~/server/agents/agent-list";
 import type { ListedStatus } from "~/shared/agent-status";
 import { Alert, AlertAction } from "../ui/alert";
 import { Button, ButtonLink } from "../ui/button";
+import { PermissionGate } from "../teams/permission-gate";
 import { EmptyState } from "../ui/empty-state";
 import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
 import { PageHeader } from "../ui/page-header";
@@ -66,10 +67,14 @@ export function AgentsList() {
         description="Long-running agents of your active team."
         actions={
           <>
-            <ButtonLink href="/agents/import" variant="outline">
-              Import
-            </ButtonLink>
-            <ButtonLink href="/agents/new">New agent</ButtonLink>
+            <PermissionGate permission="agent:create" action="import agents" disabledLabel="Import">
+              <ButtonLink href="/agents/import" variant="outline">
+                Import
+              </ButtonLink>
+            </PermissionGate>
+            <PermissionGate permission="agent:create" action="create agents" disabledLabel="New agent" variant="primary">
+              <ButtonLink href="/agents/new">New agent</ButtonLink>
+            </PermissionGate>
           </>
         }
       />
@@ -138,9 +143,11 @@ export function AgentsList() {
               <p className="mx-auto mt-1 max-w-md">
                 An agent pursues a goal for hours or days within the budget you give it. Create one to see it here.
               </p>
-              <ButtonLink href="/agents/new" className="mt-4">
-                Create your first agent
-              </ButtonLink>
+              <PermissionGate permission="agent:create" action="create agents" className="mt-4">
+                <ButtonLink href="/agents/new" className="mt-4">
+                  Create your first agent
+                </ButtonLink>
+              </PermissionGate>
             </>
           )}
         </EmptyState>

@@ -205,6 +205,8 @@ function spentTone(spentPercent: number, softLimitPercent: number) {
 function ForecastSentence({ forecast, budgetUsd, now }: { forecast: SpendForecast; budgetUsd: string | null; now: Date }) {
   const pace = formatPace(forecast.paceUsdPerHour);
   switch (forecast.state) {
+    case "ended":
+      return <>{forecast.endedReason ?? "The agent has ended."}</>;
     case "no_limit":
       return <>No limit{Number(forecast.paceUsdPerHour) > 0 ? `: spending about ${pace}/hour.` : "."}</>;
     case "reached":
@@ -393,10 +395,9 @@ function formatPercent(percent: number) {
   return `${percent < 10 ? percent.toFixed(1) : Math.round(percent)}%`;
 }
 
-/** Dollars per hour; a pace below the smallest amount formatUsd shows is still not zero. */
+/** Dollars per hour, with the digits a small pace needs (formatUsd says "under" below the finest one). */
 function formatPace(usdPerHour: string) {
-  const value = Number(usdPerHour);
-  return value > 0 && value < 0.0001 ? "under $0.0001" : formatUsd(usdPerHour);
+  return formatUsd(usdPerHour);
 }
 
 /** "about 9 hours", "about 3 days": rounded, since a forecast is an estimate. */

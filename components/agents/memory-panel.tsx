@@ -8,6 +8,7 @@ import { toast } from "sonner";
 import { Alert, Notice } from "../ui/alert";
 import { Button } from "../ui/button";
 import { ConfirmButton } from "../ui/confirm";
+import { GatedButton, PermissionGate } from "../teams/permission-gate";
 import { EmptyState } from "../ui/empty-state";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { Section } from "../ui/panel";
@@ -253,24 +254,28 @@ function MemoryItem({ agentId, memory }: { agentId: string; memory: MemoryRow })
       )}
       {!editing ? (
         <div className="mt-2 flex flex-wrap gap-2">
-          <Button
+          <GatedButton
+            permission="memory:manage"
+            action={memory.isPinned ? "unpin memories" : "pin memories"}
             variant="secondary"
             onClick={() => pin.mutate({ memoryId: memory.id, pinned: !memory.isPinned })}
             isLoading={pin.isPending}
           >
             {memory.isPinned ? "Unpin" : "Pin"}
-          </Button>
-          <Button variant="secondary" onClick={() => setEditing(true)}>
+          </GatedButton>
+          <GatedButton permission="memory:manage" action="edit memories" variant="secondary" onClick={() => setEditing(true)}>
             Edit
-          </Button>
-          <ConfirmButton
-            confirmLabel="Forget for good"
-            cancelLabel="Keep it"
-            isLoading={forget.isPending}
-            onConfirm={() => forget.mutate({ memoryId: memory.id })}
-          >
-            Forget…
-          </ConfirmButton>
+          </GatedButton>
+          <PermissionGate permission="memory:manage" action="forget memories" disabledLabel="Forget…" variant="secondary">
+            <ConfirmButton
+              confirmLabel="Forget for good"
+              cancelLabel="Keep it"
+              isLoading={forget.isPending}
+              onConfirm={() => forget.mutate({ memoryId: memory.id })}
+            >
+              Forget…
+            </ConfirmButton>
+          </PermissionGate>
         </div>
       ) : null}
       <Notice message={message} size="xs" className="mt-1" />

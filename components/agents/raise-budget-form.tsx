@@ -7,9 +7,13 @@ import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { toast } from "sonner";
 
+const NAMES: Record<string, string> = { budgetUsd: "money limit", budgetTokens: "token limit", budgetCycles: "cycle limit" };
+
 /**
  * Raise the agent's limits (admins): a pending soft-limit hold is approved and a budget-exhausted
- * agent resumes. Empty fields stay as they are; messages from the server land beside their field.
+ * agent resumes. Empty fields stay as they are. The server judges each field on its own and applies
+ * the valid ones: an applied field is emptied, one that was not keeps what was typed with the reason
+ * beside it, so nothing typed is lost (issue 22).
  */
 export function RaiseBudgetForm({ agentId, onDone }: { agentId: string; onDone?: () => void }) {
   const trpc = useTRPC();
@@ -19,11 +23,23 @@ export function RaiseBudgetForm({ agentId, onDone }: { agentId: string; onDone?:
   const [cycles, setCycles] = useState("");
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const [done, setDone] = useState<string | null>(null);
+  const [notApplied, setNotApplied] = useState<Record<string, string>>({});
+  const setters: Record<string, (value: string) => void> = { budgetUsd: setUsd, budgetTokens: setTokens, budgetCycles: setCycles };
   const raise = useMutation(
     trpc.agent.raiseBudget.mutationOptions({
-      onSuccess: () => {
-        setDone("Budget raised.");
-        toast.success("Budget raised.");
+      onSuccess: (result) => {
+        for (const field of result.applied) setters[field]?.("");
+        const skipped = result.notApplied as Record<string, string>;
+        setNotApplied(skipped);
+        const raised = `Raised the ${result.applied.map((f) => NAMES[f]).join(" and ")}.`;
+        const rest =
+          Object.keys(skipped).length > 0
+            ? ` Not applied: the ${Object.keys(skipped)
+                .map((f) => NAMES[f])
+                .join(" and ")} (see beside it).`
+            : "";
+        setDone(raised + rest);
+        toast.success(raised);
         void queryClient.invalidateQueries({ queryKey: trpc.agent.byId.queryKey({ id: agentId }) });
         void queryClient.invalidateQueries({ queryKey: trpc.spend.forAgent.pathKey() });
         onDone?.();
@@ -31,7 +47,7 @@ export function RaiseBudgetForm({ agentId, onDone }: { agentId: string; onDone?:
     }),
   );
   const serverErrors = readFieldErrors(raise.error);
-  const errorFor = (field: string) => localErrors[field] ?? serverErrors[field]?.[0];
+  const errorFor = (field: string) => localErrors[field] ?? serverErrors[field]?.[0] ?? notApplied[field];
   const whole = (value: string, label: string, field: string, errors: Record<string, string>) => {
     if (value.trim() === "") return undefined;
     const n = Number(value);
@@ -50,6 +66,7 @@ export function RaiseBudgetForm({ agentId, onDone }: { agentId: string; onDone?:
       onSubmit={(e) => {
         e.preventDefault();
         setDone(null);
+        setNotApplied({});
         const errors: Record<string, string> = {};
         const budgetTokens = whole(tokens, "tokens", "budgetTokens", errors);
         const budgetCycles = whole(cycles, "cycles", "budgetCycles", errors);

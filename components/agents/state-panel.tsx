@@ -8,6 +8,7 @@ import { diffWorldStates } from "~/shared/state-diff";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
+import { GatedButton } from "../teams/permission-gate";
 import { CompactSelect, Field, Input } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { Section } from "../ui/panel";
@@ -154,9 +155,16 @@ function CheckpointRow({ agentId, cycle, createdAt }: { agentId: string; cycle: 
         <span className="text-xs text-zinc-500" title={formatAbsolute(createdAt)}>
           {formatRelative(createdAt)}
         </span>
-        <Button variant="secondary" className="ml-auto" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
+        <GatedButton
+          permission="agent:edit"
+          action="fork agents"
+          variant="secondary"
+          className="ml-auto"
+          onClick={() => setOpen((o) => !o)}
+          aria-expanded={open}
+        >
           Fork from cycle {cycle}…
-        </Button>
+        </GatedButton>
       </div>
       {open ? (
         <form

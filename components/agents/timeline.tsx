@@ -1,12 +1,12 @@
 "use client";
 
-import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { defaultRangeExtractor, useWindowVirtualizer, type Range } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { TimelineCycle, TimelineEvent } from "~/server/agents/timeline";
-import { can, isTeamRole } from "~/shared/roles";
 import { useTRPC } from "../trpc/react";
+import { usePermissions } from "../teams/use-permissions";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { EmptyState } from "../ui/empty-state";
@@ -69,8 +69,7 @@ function isAccessLost(error: { data?: { code?: string } | null } | null): error 
 export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean }) {
   const trpc = useTRPC();
   const pages = useInfiniteQuery(timelineQueryOptions(trpc, agentId));
-  const team = useQuery(trpc.team.current.queryOptions());
-  const canEdit = team.data ? isTeamRole(team.data.role) && can(team.data.role, "agent:edit") : false;
+  const canEdit = usePermissions().can("agent:edit");
   const firstLastSeq = pages.data?.pages[0]?.lastSeq;
   const [live, setLive] = useState<ReadonlyMap<number, TimelineEvent[]>>(() => new Map());
   const subscription = useSubscription(

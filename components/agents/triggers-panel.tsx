@@ -2,8 +2,9 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { can, isTeamRole } from "~/shared/roles";
 import { useTRPC } from "../trpc/react";
+import { PermissionGate } from "../teams/permission-gate";
+import { usePermissions } from "../teams/use-permissions";
 import { Button } from "../ui/button";
 import { Alert, SuccessBox } from "../ui/alert";
 import { CopyableValue } from "../ui/field";
@@ -38,8 +39,7 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const info = useQuery(trpc.agent.webhook.queryOptions({ id: agentId }, { refetchInterval: REFRESH_MS }));
-  const team = useQuery(trpc.team.current.queryOptions());
-  const canManage = team.data ? isTeamRole(team.data.role) && can(team.data.role, "agent:control") : false;
+  const canManage = usePermissions().can("agent:control");
   const [secret, setSecret] = useState<string | null>(null);
   const [copied, setCopied] = useState<"secret" | "url" | "curl" | "failed" | null>(null);
   const [isConfirming, setIsConfirming] = useState(false);
@@ -142,7 +142,16 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
               {hasSecret ? "Rotate secret…" : "Create secret"}
             </Button>
           )
-        ) : null}
+        ) : (
+          <PermissionGate
+            permission="agent:control"
+            action="change an agent's webhook secret"
+            disabledLabel={hasSecret ? "Rotate secret…" : "Create secret"}
+            variant="secondary"
+          >
+            {null}
+          </PermissionGate>
+        )}
       </Panel>
 
       <Panel title="Schedule" className="space-y-2">

@@ -2,9 +2,9 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { can, isTeamRole } from "~/shared/roles";
 import { ROLE_WITH_ARTICLE } from "../teams/roles";
 import { TeamNav } from "../teams/team-nav";
+import { usePermissions } from "../teams/use-permissions";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { EmptyState } from "../ui/empty-state";
@@ -25,9 +25,9 @@ import { TokenRow } from "./token-row";
 export function ApiTokensPage() {
   const trpc = useTRPC();
   const now = useNow(30_000);
-  const team = useQuery(trpc.team.current.queryOptions(undefined, { retry: false }));
-  const role = team.data && isTeamRole(team.data.role) ? team.data.role : null;
-  const canManage = role !== null && can(role, "token:manage");
+  const permissions = usePermissions();
+  const { role } = permissions;
+  const canManage = permissions.can("token:manage");
   const tokens = useQuery(trpc.apiToken.list.queryOptions(undefined, { retry: false, enabled: canManage }));
   const [isCreating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedToken | null>(null);

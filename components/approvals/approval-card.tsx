@@ -2,7 +2,8 @@
 
 import { clsx } from "clsx";
 import Link from "next/link";
-import { Button } from "../ui/button";
+import { GatedButton } from "../teams/permission-gate";
+import { usePermissions } from "../teams/use-permissions";
 import { Alert } from "../ui/alert";
 import { Field, Input, Textarea } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
@@ -74,6 +75,7 @@ export function ApprovalCard({
   const subject = subjectOf(item);
   const isOutcome = item.kind === "outcome";
   const serverName = useMcpServerName(isOutcome ? item.toolName : null);
+  const mayDecide = usePermissions().can("approval:decide");
 
   const onFieldKeyDown = (decision: Decision) => (event: React.KeyboardEvent) => {
     if (isSubmitChord(event)) {
@@ -180,7 +182,7 @@ export function ApprovalCard({
       ) : null}
 
       <div className="space-y-3 border-t border-zinc-100 pt-3 dark:border-zinc-800">
-        {isQuestion ? (
+        {isQuestion && mayDecide ? (
           <Field
             id={ids.answer}
             label="Answer"
@@ -194,28 +196,30 @@ export function ApprovalCard({
               value={draft.answer}
               invalid={!!error?.answer}
               required
-              disabled={isGone}
+              disabled={isGone || !mayDecide}
               onChange={(e) => onDraftChange({ answer: e.target.value })}
               onKeyDown={onFieldKeyDown("approved")}
             />
           </Field>
         ) : null}
-        <Field
-          id={ids.comment}
-          label="Comment (optional)"
-          error={error?.comment}
-          hint={`Kept with your decision. Ctrl+Enter (⌘+Enter) here ${isOutcome ? "skips" : "rejects"}.`}
-        >
-          <Input
+        {mayDecide ? (
+          <Field
             id={ids.comment}
-            maxLength={COMMENT_MAX}
-            value={draft.comment}
-            invalid={!!error?.comment}
-            disabled={isGone}
-            onChange={(e) => onDraftChange({ comment: e.target.value })}
-            onKeyDown={onFieldKeyDown("rejected")}
-          />
-        </Field>
+            label="Comment (optional)"
+            error={error?.comment}
+            hint={`Kept with your decision. Ctrl+Enter (⌘+Enter) here ${isOutcome ? "skips" : "rejects"}.`}
+          >
+            <Input
+              id={ids.comment}
+              maxLength={COMMENT_MAX}
+              value={draft.comment}
+              invalid={!!error?.comment}
+              disabled={isGone || !mayDecide}
+              onChange={(e) => onDraftChange({ comment: e.target.value })}
+              onKeyDown={onFieldKeyDown("rejected")}
+            />
+          </Field>
+        ) : null}
 
         {error?.message ? (
           <Alert variant="inline" className="flex flex-wrap items-center justify-between gap-2">
@@ -230,14 +234,16 @@ export function ApprovalCard({
 
         {isOutcome ? (
           <div className="space-y-2">
-            <OutcomeChoices item={item} subject={subject} pending={pendingDecision} isDisabled={isGone} onChoose={onDecide} />
+            <OutcomeChoices item={item} subject={subject} pending={pendingDecision} isDisabled={isGone || !mayDecide} onChoose={onDecide} />
             <p id={ids.hint} className="text-xs text-zinc-500 dark:text-zinc-400">
               {KIND_HINTS[item.kind]}
             </p>
           </div>
         ) : (
           <div className="flex flex-wrap items-center gap-2">
-            <Button
+            <GatedButton
+              permission="approval:decide"
+              action={isQuestion ? "answer questions" : "decide approvals"}
               type="button"
               variant="secondary"
               className="disabled:opacity-50"
@@ -248,8 +254,10 @@ export function ApprovalCard({
               onClick={() => onDecide("rejected")}
             >
               Reject
-            </Button>
-            <Button
+            </GatedButton>
+            <GatedButton
+              permission="approval:decide"
+              action={isQuestion ? "answer questions" : "decide approvals"}
               type="button"
               disabled={isBusy || isGone}
               isLoading={pendingDecision === "approved"}
@@ -258,7 +266,7 @@ export function ApprovalCard({
               onClick={() => onDecide("approved")}
             >
               {isQuestion ? "Send answer" : "Approve"}
-            </Button>
+            </GatedButton>
             <p id={ids.hint} className="min-w-0 basis-full text-xs text-zinc-500 sm:grow sm:basis-0 dark:text-zinc-400">
               {KIND_HINTS[item.kind]}
             </p>

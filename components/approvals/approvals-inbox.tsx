@@ -2,9 +2,10 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { can } from "~/shared/roles";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
+import { ROLE_WITH_ARTICLE } from "../teams/roles";
+import { usePermissions } from "../teams/use-permissions";
 import { Alert, AlertAction } from "../ui/alert";
 import { EmptyState } from "../ui/empty-state";
 import { SkeletonGroup } from "../ui/skeleton";
@@ -51,7 +52,7 @@ export function ApprovalsInbox() {
   const queryClient = useQueryClient();
   const now = useNow(15_000);
   const pending = useQuery(trpc.approval.listPending.queryOptions(undefined, { refetchInterval: POLL_MS }));
-  const team = useQuery(trpc.team.current.queryOptions());
+  const permissions = usePermissions();
   const decide = useMutation(trpc.approval.decide.mutationOptions());
 
   const [drafts, setDrafts] = useState<Record<string, Draft>>({});
@@ -73,7 +74,7 @@ export function ApprovalsInbox() {
     (a, b) => a.createdAt.getTime() - b.createdAt.getTime(),
   );
   const selected = items.find((item) => item.id === selectedId) ?? items[0] ?? null;
-  const canDecide = team.data ? can(team.data.role, "approval:decide") : true;
+  const canDecide = permissions.can("approval:decide");
 
   function focusCard(id: string) {
     document.getElementById(domIds(id).card)?.focus();
@@ -89,7 +90,7 @@ export function ApprovalsInbox() {
   }
 
   async function submit(item: PendingApproval, choice: Choice) {
-    if (sending.current.has(item.id) || gone[item.id]) return;
+    if (sending.current.has(item.id) || gone[item.id] || !canDecide) return;
     // An unknown outcome is approved as "retry" or "done" (its own buttons), never by a bare approve.
     if (item.kind === "outcome" && choice === "approved") return;
     const decision: Decision = choice === "rejected" ? "rejected" : "approved";
@@ -210,9 +211,13 @@ export function ApprovalsInbox() {
         </div>
       </div>
 
-      {team.data && !canDecide ? (
-        <p className="rounded-md bg-zinc-100 px-3 py-2 text-sm text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300">
-          You are a viewer in {team.data.name}: you can follow this inbox, but deciding needs the member role or higher.
+      {permissions.team && !canDecide ? (
+        <p
+          className="rounded-md bg-zinc-100 px-3 py-2 text-sm text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
+          data-testid="inbox-read-only"
+        >
+          You are {permissions.role ? ROLE_WITH_ARTICLE[permissions.role] : "a viewer"} in {permissions.team.name}: you can follow this
+          inbox, but deciding needs the member role or higher.
         </p>
       ) : null}
 

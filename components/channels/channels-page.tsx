@@ -2,9 +2,9 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { can, isTeamRole } from "~/shared/roles";
 import { ROLE_WITH_ARTICLE } from "../teams/roles";
 import { TeamNav } from "../teams/team-nav";
+import { usePermissions } from "../teams/use-permissions";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { EmptyState } from "../ui/empty-state";
@@ -26,12 +26,12 @@ import { SigningSecretBox } from "./signing-secret-box";
 export function ChannelsPage() {
   const trpc = useTRPC();
   const now = useNow(30_000);
-  const team = useQuery(trpc.team.current.queryOptions(undefined, { retry: false }));
+  const permissions = usePermissions();
   const channels = useQuery(trpc.channel.list.queryOptions(undefined, { retry: false }));
   const [isAdding, setAdding] = useState(false);
   const [secret, setSecret] = useState<{ name: string; signingSecret: string } | null>(null);
-  const role = team.data && isTeamRole(team.data.role) ? team.data.role : null;
-  const canManage = role !== null && can(role, "channel:manage");
+  const { role } = permissions;
+  const canManage = permissions.can("channel:manage");
 
   return (
     <div className="space-y-6">

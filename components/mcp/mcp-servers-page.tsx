@@ -3,9 +3,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { MCP_OAUTH_RETURN_MESSAGES, toolCount, type McpOAuthReturn } from "~/shared/mcp-servers";
-import { can, isTeamRole } from "~/shared/roles";
 import { ROLE_WITH_ARTICLE } from "../teams/roles";
 import { TeamNav } from "../teams/team-nav";
+import { usePermissions } from "../teams/use-permissions";
 import { useTRPC } from "../trpc/react";
 import { Notice } from "../ui/alert";
 import { Button } from "../ui/button";
@@ -26,11 +26,11 @@ import { McpServerForm } from "./mcp-server-form";
 export function McpServersPage({ oauthReturn = null }: { oauthReturn?: { code: McpOAuthReturn; serverId: string | null } | null }) {
   const trpc = useTRPC();
   const now = useNow(30_000);
-  const team = useQuery(trpc.team.current.queryOptions(undefined, { retry: false }));
+  const permissions = usePermissions();
   const servers = useQuery(trpc.mcp.list.queryOptions(undefined, { retry: false }));
   const [isAdding, setAdding] = useState(false);
-  const role = team.data && isTeamRole(team.data.role) ? team.data.role : null;
-  const canManage = role !== null && can(role, "mcp:manage");
+  const { role } = permissions;
+  const canManage = permissions.can("mcp:manage");
 
   return (
     <div className="space-y-6">

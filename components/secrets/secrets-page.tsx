@@ -2,9 +2,9 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { can, isTeamRole } from "~/shared/roles";
 import { ROLE_WITH_ARTICLE } from "../teams/roles";
 import { TeamNav } from "../teams/team-nav";
+import { usePermissions } from "../teams/use-permissions";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { EmptyState } from "../ui/empty-state";
@@ -24,11 +24,11 @@ import { SecretRow } from "./secret-row";
 export function SecretsPage() {
   const trpc = useTRPC();
   const now = useNow(30_000);
-  const team = useQuery(trpc.team.current.queryOptions(undefined, { retry: false }));
+  const permissions = usePermissions();
   const secrets = useQuery(trpc.secret.list.queryOptions(undefined, { retry: false }));
   const [isAdding, setAdding] = useState(false);
-  const role = team.data && isTeamRole(team.data.role) ? team.data.role : null;
-  const canManage = role !== null && can(role, "secret:manage");
+  const { role } = permissions;
+  const canManage = permissions.can("secret:manage");
 
   return (
     <div className="space-y-6">

@@ -4,13 +4,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "~/server/api/root";
-import { can, isTeamRole } from "~/shared/roles";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 import { Alert, SuccessBox } from "../ui/alert";
 import { Badge, type BadgeTone } from "../ui/badge";
 import { Button } from "../ui/button";
 import { ConfirmButton } from "../ui/confirm";
+import { PermissionGate } from "../teams/permission-gate";
+import { usePermissions } from "../teams/use-permissions";
 import { EmptyState } from "../ui/empty-state";
 import { CopyableValue, Field, Input, Select } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
@@ -46,8 +47,8 @@ export function SharePanel({ agentId }: { agentId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const links = useQuery(trpc.share.list.queryOptions({ agentId }));
-  const team = useQuery(trpc.team.current.queryOptions());
-  const canManage = team.data ? isTeamRole(team.data.role) && can(team.data.role, "agent:control") : false;
+  const permissions = usePermissions();
+  const canManage = permissions.can("share:manage");
 
   const [expiry, setExpiry] = useState<ExpiryChoice>("7");
   const [date, setDate] = useState("");
@@ -113,7 +114,7 @@ export function SharePanel({ agentId }: { agentId: string }) {
           </SuccessBox>
         ) : null}
 
-        {team.isPending ? null : canManage ? (
+        {permissions.isLoading ? null : canManage ? (
           <form
             className="space-y-4 rounded-lg bg-white p-4 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
             noValidate
@@ -187,7 +188,9 @@ export function SharePanel({ agentId }: { agentId: string }) {
             </Button>
           </form>
         ) : (
-          <p className="text-sm text-zinc-600 dark:text-zinc-400">Members, admins and owners can create and revoke links.</p>
+          <PermissionGate permission="share:manage" action="create or revoke share links">
+            {null}
+          </PermissionGate>
         )}
       </Section>
 

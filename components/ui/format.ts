@@ -1,9 +1,9 @@
-const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 4 });
+import { formatMoney } from "../../shared/money";
 
-/** Money arrives as a decimal string in USD; show it with its currency. */
-export function formatUsd(amount: string | null | undefined): string {
+/** Money arrives as a decimal string in USD; show it with its currency (shared/money.ts: small amounts keep their digits). */
+export function formatUsd(amount: string | number | null | undefined): string {
   if (amount === null || amount === undefined) return "no limit";
-  return usd.format(Number(amount));
+  return formatMoney(amount);
 }
 
 // Prices are stored to 8 decimal places; a small one ($0.02, $0.0075 per million) keeps its digits.

@@ -2,13 +2,14 @@ import "server-only";
 import { OUTCOME_RESOLUTIONS, type OutcomeResolution } from "../../shared/tool-catalog";
 import { inngest } from "~/inngest/client";
 import { agentApprovalDecided, agentPauseRequested, agentRunRequested } from "~/inngest/events";
-import { db, Prisma } from "../db/client";
+import { db } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { assertModelPriced } from "../spend/model-prices";
 import { appendEvent } from "./events";
 import { LOCKS, takeLock } from "../db/locks";
 import { recordAudit, type AuditAction } from "../audit/record";
 import { allows, FRESH_START, IMPORTING, PERSON_ACTIONS } from "../../shared/agent-status";
+import { judgeRaise, type BudgetRaise, type RaisableLimit } from "./limit-raises";
 
 /**
  * People steering agents: start, pause, resume, stop, and decide approvals. State changes commit
@@ -157,15 +158,15 @@ export async function deleteAgent({ agentId, teamId, userId }: Ids) {
   }
 }
 
-export type BudgetRaise = { budgetUsd?: string; budgetTokens?: number; budgetCycles?: number };
-
 /**
- * Raises an agent's limits (needs the budget:raise permission, checked by the caller). Each new limit
- * must be above the current one; an unlimited dimension cannot be "raised". A pending soft-limit hold
- * is approved by the raise, and an agent stopped as budget-exhausted resumes.
+ * Raises an agent's limits (needs the budget:raise permission, checked by the caller). Each field is
+ * judged on its own (limit-raises.ts judgeRaise): a new limit must be above the current one, and an
+ * unlimited dimension cannot be "raised". The valid fields are applied and the others come back in
+ * `notApplied` with what to change; only when none is valid is the whole request refused (field errors).
+ * A pending soft-limit hold is approved by the raise, and an agent stopped as budget-exhausted resumes.
  */
 export async function raiseBudget({ agentId, teamId, userId, raise }: Ids & { raise: BudgetRaise }) {
-  const fieldErrors: Record<string, string[]> = {};
+  let fieldErrors: Record<string, string[]> = {};
   const result = await db.$transaction(async (tx) => {
     await takeLock(tx, LOCKS.budget(agentId));
     const agent = await tx.agent.findFirst({
@@ -174,27 +175,10 @@ export async function raiseBudget({ agentId, teamId, userId, raise }: Ids & { ra
     });
     if (!agent) throw notFound("That agent");
     if (agent.status === "archived") throw new AppError("CONFLICT", "An archived agent's budget cannot change.");
-    const data: { budgetUsd?: Prisma.Decimal; budgetTokens?: bigint; budgetCycles?: number } = {};
-    if (raise.budgetUsd !== undefined) {
-      const next = new Prisma.Decimal(raise.budgetUsd);
-      if (agent.budgetUsd === null) fieldErrors.budgetUsd = ["The money budget is unlimited already."];
-      else if (!next.greaterThan(agent.budgetUsd)) fieldErrors.budgetUsd = [`Enter more than the current $${agent.budgetUsd.toFixed(2)}.`];
-      else data.budgetUsd = next;
-    }
-    if (raise.budgetTokens !== undefined) {
-      if (agent.budgetTokens === null) fieldErrors.budgetTokens = ["The token budget is unlimited already."];
-      else if (BigInt(raise.budgetTokens) <= agent.budgetTokens)
-        fieldErrors.budgetTokens = [`Enter more than the current ${agent.budgetTokens}.`];
-      else data.budgetTokens = BigInt(raise.budgetTokens);
-    }
-    if (raise.budgetCycles !== undefined) {
-      if (agent.budgetCycles === null) fieldErrors.budgetCycles = ["The cycle limit is unlimited already."];
-      else if (raise.budgetCycles <= agent.budgetCycles) fieldErrors.budgetCycles = [`Enter more than the current ${agent.budgetCycles}.`];
-      else data.budgetCycles = raise.budgetCycles;
-    }
-    if (Object.keys(fieldErrors).length > 0) return null;
+    const { data, notApplied } = judgeRaise(agent, raise);
     if (Object.keys(data).length === 0) {
-      fieldErrors.budgetUsd = ["Enter a new money, token or cycle limit."];
+      fieldErrors = Object.fromEntries(Object.entries(notApplied).map(([field, message]) => [field, [message]]));
+      if (Object.keys(fieldErrors).length === 0) fieldErrors.budgetUsd = ["Enter a new money, token or cycle limit."];
       return null;
     }
     await tx.agent.updateMany({ where: { id: agentId, teamId }, data });
@@ -229,12 +213,12 @@ export async function raiseBudget({ agentId, teamId, userId, raise }: Ids & { ra
       });
       resumed = claimed.count === 1;
     }
-    return { heldApprovalId: held?.id ?? null, resumed };
+    return { heldApprovalId: held?.id ?? null, resumed, applied: Object.keys(data) as RaisableLimit[], notApplied };
   });
-  if (!result) throw new AppError("BAD_REQUEST", "Check the new limits.", { fieldErrors });
+  if (!result) throw new AppError("BAD_REQUEST", Object.values(fieldErrors)[0]![0]!, { fieldErrors });
   if (result.heldApprovalId) {
     await inngest.send({ name: agentApprovalDecided.name, data: { agentId, approvalId: result.heldApprovalId, decision: "approved" } });
   }
   if (result.resumed) await inngest.send({ name: agentRunRequested.name, data: { agentId, teamId, reason: "budget raised" } });
-  return { resumed: result.resumed, approvedHold: result.heldApprovalId !== null };
+  return { resumed: result.resumed, approvedHold: result.heldApprovalId !== null, applied: result.applied, notApplied: result.notApplied };
 }

@@ -19,6 +19,7 @@ import { appendEvent } from "./events";
 import { assertMayRaiseLimits, limitsOf } from "./limit-raises";
 import { recordAudit } from "../audit/record";
 import { missingPriceOf } from "../spend/model-prices";
+import { formatMoney } from "../../shared/money";
 
 /**
  * Editing an agent's settings. Edits apply from the agent's next cycle (the loop reads its settings
@@ -156,7 +157,9 @@ export async function updateAgent({
   // Limits can't go below what is already used: that would stop the agent without saying why.
   const fieldErrors: Record<string, string[]> = {};
   if (new Prisma.Decimal(settings.budgetUsd.toString()).lessThan(current.spentUsd)) {
-    fieldErrors.budgetUsd = [`This agent has already spent $${current.spentUsd.toFixed(2)}; the money limit must be at least that.`];
+    fieldErrors.budgetUsd = [
+      `This agent has already spent ${formatMoney(current.spentUsd.toFixed())}; the money limit must be at least that.`,
+    ];
   }
   if (settings.budgetTokens !== undefined && BigInt(settings.budgetTokens) < current.tokensUsed) {
     fieldErrors.budgetTokens = [

@@ -2,6 +2,7 @@ import "server-only";
 import { can, type TeamRoleName } from "../../shared/roles";
 import { Prisma } from "../db/client";
 import { AppError } from "../errors";
+import { formatMoney } from "../../shared/money";
 
 /**
  * The field-level rule on an agent's limits, written once: raising any limit that caps what an agent
@@ -108,4 +109,46 @@ export function remainingLimitsForFork(
     );
   }
   return { budgetUsd, budgetTokens, budgetCycles, softLimitPercent: source.softLimitPercent };
+}
+
+/** What a person asks to raise: any of the three limits; a field left out stays as it is. */
+export type BudgetRaise = { budgetUsd?: string; budgetTokens?: number; budgetCycles?: number };
+export type RaisableLimit = keyof BudgetRaise;
+
+/**
+ * Each field of a raise judged on its own (issue 22): the valid ones are applied, and each one that is
+ * not says why and what to do, so one wrong field never costs the others (a token raise on an agent
+ * without a token limit no longer loses the money raise typed beside it). Pure: the caller holds the lock.
+ */
+export function judgeRaise(
+  current: Pick<AgentLimits, "budgetUsd" | "budgetTokens" | "budgetCycles">,
+  raise: BudgetRaise,
+): {
+  data: { budgetUsd?: Prisma.Decimal; budgetTokens?: bigint; budgetCycles?: number };
+  notApplied: Partial<Record<RaisableLimit, string>>;
+} {
+  const data: { budgetUsd?: Prisma.Decimal; budgetTokens?: bigint; budgetCycles?: number } = {};
+  const notApplied: Partial<Record<RaisableLimit, string>> = {};
+  if (raise.budgetUsd !== undefined) {
+    const next = new Prisma.Decimal(raise.budgetUsd);
+    if (current.budgetUsd === null) notApplied.budgetUsd = "This agent has no money limit, so there is nothing to raise; leave this empty.";
+    else if (!next.greaterThan(current.budgetUsd))
+      notApplied.budgetUsd = `Enter more than the current ${formatMoney(current.budgetUsd.toFixed())}.`;
+    else data.budgetUsd = next;
+  }
+  if (raise.budgetTokens !== undefined) {
+    if (current.budgetTokens === null)
+      notApplied.budgetTokens = "This agent has no token limit, so there is nothing to raise; leave this empty.";
+    else if (BigInt(raise.budgetTokens) <= current.budgetTokens)
+      notApplied.budgetTokens = `Enter more than the current ${current.budgetTokens.toLocaleString("en-US")} tokens.`;
+    else data.budgetTokens = BigInt(raise.budgetTokens);
+  }
+  if (raise.budgetCycles !== undefined) {
+    if (current.budgetCycles === null)
+      notApplied.budgetCycles = "This agent has no cycle limit, so there is nothing to raise; leave this empty.";
+    else if (raise.budgetCycles <= current.budgetCycles)
+      notApplied.budgetCycles = `Enter more than the current ${current.budgetCycles.toLocaleString("en-US")} cycles.`;
+    else data.budgetCycles = raise.budgetCycles;
+  }
+  return { data, notApplied };
 }

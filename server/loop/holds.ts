@@ -5,6 +5,7 @@ import type { AgentStatus } from "../db/generated/enums";
 import { appendEvent, recordDecisionOnce } from "../agents/events";
 import { underAgentLock } from "../db/agent-lock";
 import { LOOP_STATUSES } from "../../shared/agent-status";
+import { formatMoney } from "../../shared/money";
 
 /**
  * Holds: moments where the loop stops before thinking and asks a person. Two kinds:
@@ -46,7 +47,7 @@ export function holdNeeded(agent: HoldFields, cycle: number): Hold | null {
   const overTokens = agent.budgetTokens !== null && Number(agent.tokensUsed) >= Number(agent.budgetTokens) * soft;
   if ((overMoney || overTokens) && agent.budgetAckKey !== budgetKey(agent)) {
     const what = overMoney
-      ? `$${agent.spentUsd.toFixed(4)} of its $${agent.budgetUsd!.toFixed(2)} budget`
+      ? `${formatMoney(agent.spentUsd.toFixed())} of its ${formatMoney(agent.budgetUsd!.toFixed())} budget`
       : `${agent.tokensUsed} of its ${agent.budgetTokens} tokens`;
     return {
       kind: "budget",

@@ -3,6 +3,7 @@ import type { ChannelAction, ChannelMessage } from "../../shared/channels";
 import { NOTIFICATION_KIND_INFO, type NotificationKind } from "../../shared/notifications";
 import { approvalActions } from "./approval-actions";
 import { deepLink } from "../channels/deep-link";
+import { formatMoney } from "../../shared/money";
 
 /** A notification as the dispatcher reads it. */
 export type StoredNotification = {
@@ -21,7 +22,7 @@ export type StoredNotification = {
 const asRecord = (value: unknown): Record<string, unknown> =>
   value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
-const money = (value: unknown) => (typeof value === "string" && value !== "" ? `$${Number(value).toFixed(2)}` : null);
+const money = (value: unknown) => (typeof value === "string" && value !== "" ? formatMoney(value) : null);
 
 /** The fields a person reads beside the text: agent, team, cycle, and spend against budget where it matters. */
 export function notificationFields(n: StoredNotification, teamName: string): { label: string; value: string }[] {

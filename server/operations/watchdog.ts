@@ -13,6 +13,7 @@ import { logger } from "../logger";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 import { inngestRunStatus, type RunStatusSource } from "../runs/run-status";
 import { chargeOrphanedReservations, type OrphanSettlement } from "../spend/budget";
+import { formatMoney } from "../../shared/money";
 
 /**
  * Heartbeats and recovery (docs/decisions/013-heartbeats-and-recovery.md). An agent whose status says
@@ -257,7 +258,7 @@ export async function settleOrphanedReservations(bound: { olderThanSeconds: numb
         reason: "orphaned_reservation",
         calls: s.calls,
         costUsd: s.costUsd,
-        message: `${s.calls === 1 ? "A call" : `${s.calls} calls`} cut off by a crash ${s.calls === 1 ? "was" : "were"} charged at the worst case ($${Number(s.costUsd).toFixed(4)}, ${s.tokens} tokens): the provider may have billed ${s.calls === 1 ? "it" : "them"}.`,
+        message: `${s.calls === 1 ? "A call" : `${s.calls} calls`} cut off by a crash ${s.calls === 1 ? "was" : "were"} charged at the worst case (${formatMoney(s.costUsd)}, ${s.tokens} tokens): the provider may have billed ${s.calls === 1 ? "it" : "them"}.`,
       },
     });
   }

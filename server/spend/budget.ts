@@ -1,5 +1,6 @@
 import "server-only";
-import { db, type Prisma } from "../db/client";
+import { db, Prisma } from "../db/client";
+import { formatMoney } from "../../shared/money";
 import { lockedOneTrip, type RawClient } from "../db/raw";
 import type { SpendKind } from "../db/generated/enums";
 import { chargeOrphans, commitReservation, reserveIfWithinLimits } from "./sql";
@@ -56,7 +57,10 @@ export async function reserveSpend(input: {
 }
 
 /** The verdict on a reservation attempt: the statement decided (sql.ts); this words a refusal. */
-function verdictOf(input: { worstCaseUsd: string }, agent: Awaited<ReturnType<typeof reserveIfWithinLimits>>): BudgetVerdict {
+function verdictOf(
+  input: { kind: SpendKind; worstCaseUsd: string; worstCaseTokens: number },
+  agent: Awaited<ReturnType<typeof reserveIfWithinLimits>>,
+): BudgetVerdict {
   switch (agent.refusedBy) {
     case null:
       return { ok: true as const, reservationId: agent.reservationId!, isOverSoftLimit: agent.isOverSoftLimit };
@@ -66,10 +70,18 @@ function verdictOf(input: { worstCaseUsd: string }, agent: Awaited<ReturnType<ty
       return {
         ok: false,
         reason: "money",
-        message: `This call could cost up to $${input.worstCaseUsd}; with $${agent.committedUsd.toFixed(4)} already committed it could cross the $${agent.budgetUsd!.toFixed(2)} limit.`,
+        message: moneyRefusal(input, agent.budgetUsd!, agent.committedUsd),
       };
-    case "tokens":
-      return { ok: false, reason: "tokens", message: `This call could cross the limit of ${agent.budgetTokens} tokens.` };
+    case "tokens": {
+      const left = agent.budgetTokens! > agent.committedTokens ? agent.budgetTokens! - agent.committedTokens : 0n;
+      return {
+        ok: false,
+        reason: "tokens",
+        message:
+          `The next ${CALL_NAMES[input.kind]} could use up to ${tokens(BigInt(input.worstCaseTokens))}; ` +
+          `${tokens(left)} ${left === 1n ? "is" : "are"} left of the limit of ${tokens(agent.budgetTokens!)}. Raise the token limit to continue.`,
+      };
+    }
   }
 }
 
@@ -116,4 +128,31 @@ export async function chargeOrphanedReservations({
   limit?: number;
 }): Promise<OrphanSettlement[]> {
   return chargeOrphans(db, { olderThanSeconds, limit });
+}
+
+/** What a refused call was, in words. */
+const CALL_NAMES: Record<SpendKind, string> = {
+  model: "model call",
+  summary: "summary (a model call)",
+  embedding: "embedding call",
+  tool: "tool call",
+};
+
+const tokens = (n: bigint) => `${n.toLocaleString("en-US")} token${n === 1n ? "" : "s"}`;
+
+/**
+ * Why a call was refused for money, with the amounts: a call is refused when its worst case does not
+ * fit in what is left, which can happen far below 100 % spent ("the next model call could cost up to
+ * $0.00096; $0.0009 is left"). Reserved-but-unfinished calls count as spent here, as they do in the check.
+ */
+export function moneyRefusal(
+  input: { kind: SpendKind; worstCaseUsd: string },
+  budgetUsd: Prisma.Decimal,
+  committedUsd: Prisma.Decimal,
+): string {
+  const left = Prisma.Decimal.max(budgetUsd.minus(committedUsd), 0);
+  return (
+    `The next ${CALL_NAMES[input.kind]} could cost up to ${formatMoney(input.worstCaseUsd)}; ${formatMoney(left.toFixed())} is left ` +
+    `of the ${formatMoney(budgetUsd.toFixed())} limit, so it was not made. Raise the money limit to continue.`
+  );
 }

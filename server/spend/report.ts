@@ -4,6 +4,7 @@ import { col } from "../db/columns";
 import { rows, sqlRow } from "../db/rows";
 import type { SpendKind } from "../db/generated/enums";
 import { notFound } from "../errors";
+import { hasEnded } from "../../shared/agent-status";
 
 /**
  * What one agent has spent, for the budget panel: totals from the agent's counters, the open
@@ -52,6 +53,8 @@ export type SpendByModel = SpendAmount & { kind: SpendKind; model: string | null
 export type SpendBucket = { start: Date; usd: string; calls: number };
 
 export type ForecastState =
+  /** The agent has ended (shared/agent-status.ts ENDED_STATUSES): no forecast; `endedReason` says why it ended. */
+  | "ended"
   /** No money limit: nothing to reach. */
   | "no_limit"
   /** Already at or over the limit. */
@@ -70,6 +73,8 @@ export type SpendForecast = {
   windowMs: number;
   /** When the money limit is reached at that pace (ISO 8601), or null (see `state`). */
   reachesLimitAt: string | null;
+  /** Why the agent ended, in words with the amounts (its status reason), for state "ended". */
+  endedReason?: string | null;
 };
 
 export type SpendReport = {
@@ -104,7 +109,10 @@ export function forecastLimit({
   spentUsd,
   recentUsd,
   windowMs,
+  ended = null,
 }: {
+  /** Set when the agent has ended: its reason, shown instead of a forecast. */
+  ended?: { reason: string | null } | null;
   now: Date;
   budgetUsd: string | null;
   spentUsd: string;
@@ -114,6 +122,7 @@ export function forecastLimit({
   const recent = Number(recentUsd);
   const pace = recent > 0 && windowMs > 0 ? (recent / windowMs) * HOUR_MS : 0;
   const base = { paceUsdPerHour: formatDecimal(pace), windowMs };
+  if (ended) return { ...base, state: "ended", reachesLimitAt: null, endedReason: ended.reason };
   if (budgetUsd === null) return { ...base, state: "no_limit", reachesLimitAt: null };
   const left = Number(budgetUsd) - Number(spentUsd);
   if (left <= 0) return { ...base, state: "reached", reachesLimitAt: now.toISOString() };
@@ -190,6 +199,8 @@ export async function getSpendReport({
           budgetTokens: true,
           budgetCycles: true,
           softLimitPercent: true,
+          status: true,
+          statusReason: true,
         },
       });
       if (!agent) throw notFound("That agent");
@@ -295,7 +306,14 @@ export async function getSpendReport({
           bucketSeconds,
           buckets: series.map((b) => ({ start: new Date(b.start), usd: b.usd.toFixed(), calls: b.calls })),
         },
-        forecast: forecastLimit({ now, budgetUsd, spentUsd, recentUsd: recentUsd.toFixed(), windowMs }),
+        forecast: forecastLimit({
+          now,
+          budgetUsd,
+          spentUsd,
+          recentUsd: recentUsd.toFixed(),
+          windowMs,
+          ended: hasEnded(agent.status) ? { reason: agent.statusReason } : null,
+        }),
       };
     },
     // Two passes over the committed rows take ~0.2 s at 100,000 rows; leave room for much longer ledgers.

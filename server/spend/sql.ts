@@ -57,6 +57,7 @@ const reservationRow = sqlRow("reserving spend within the agent's limits", {
   budgetTokens: col.text.nullable(),
   budgetCycles: col.int.nullable(),
   committedUsd: col.text,
+  committedTokens: col.text,
   refusedBy: z.enum(REFUSED_BY).nullable(),
   isOverSoftLimit: col.bool,
   reservationId: col.int8.nullable(),
@@ -109,7 +110,7 @@ export async function reserveIfWithinLimits(
       RETURNING id
     )
     SELECT "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "budgetCycles",
-           "committedUsd"::text AS "committedUsd", "refusedBy",
+           "committedUsd"::text AS "committedUsd", "committedTokens"::text AS "committedTokens", "refusedBy",
            ("budgetUsd" IS NOT NULL AND "committedUsd" + ${input.worstCaseUsd}::numeric >= "budgetUsd" * "softLimitPercent" / 100) AS "isOverSoftLimit",
            (SELECT id FROM reservation) AS "reservationId"
       FROM v`,
@@ -120,6 +121,7 @@ export async function reserveIfWithinLimits(
     budgetTokens: row.budgetTokens === null ? null : BigInt(row.budgetTokens),
     budgetCycles: row.budgetCycles,
     committedUsd: new Prisma.Decimal(row.committedUsd),
+    committedTokens: BigInt(row.committedTokens),
     refusedBy: row.refusedBy,
     isOverSoftLimit: row.isOverSoftLimit,
     reservationId: row.reservationId,

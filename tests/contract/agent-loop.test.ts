@@ -155,16 +155,16 @@ describe("agent loop", () => {
     const before = app.fake.requests.length;
     await app.control.startAgent(ids);
     const agent = await waitForStatus(ids.agentId, ["budget_exhausted"]);
-    expect(agent.statusReason).toMatch(/could cross the \$0\.00 limit/);
+    expect(agent.statusReason).toMatch(/^The next model call could cost up to \$0\.\d+; \$0\.000001 is left of the \$0\.000001 limit/);
     expect(app.fake.requests.length).toBe(before);
     expect(await db.spendEntry.count({ where: { agentId: ids.agentId } })).toBe(0);
     // Raising the budget resumes a budget-exhausted agent from where it stopped.
     const owner = await db.member.findFirstOrThrow({ where: { teamId: ids.teamId, role: "owner" }, select: { userId: true } });
     await expect(app.control.raiseBudget({ ...ids, userId: owner.userId, raise: { budgetTokens: 10 } })).rejects.toThrow(
-      /Check the new limits/,
+      /This agent has no token limit, so there is nothing to raise/,
     );
     const raised = await app.control.raiseBudget({ ...ids, userId: owner.userId, raise: { budgetUsd: "5" } });
-    expect(raised).toEqual({ resumed: true, approvedHold: false });
+    expect(raised).toEqual({ resumed: true, approvedHold: false, applied: ["budgetUsd"], notApplied: {} });
     const done = await waitForStatus(ids.agentId, ["completed"]);
     expect(done.statusReason).toBe("never reached");
   });
@@ -521,7 +521,9 @@ describe("agent loop", () => {
 
     // Raising needs the budget:raise permission (admin); a member is refused, with nothing changed.
     await expect(member.caller.agent.raiseBudget({ id: ids.agentId, budgetUsd: "1" })).rejects.toThrow(/admin role/);
-    await expect(admin.caller.agent.raiseBudget({ id: ids.agentId, budgetUsd: "0.01" })).rejects.toThrow(/Check the new limits/);
+    await expect(admin.caller.agent.raiseBudget({ id: ids.agentId, budgetUsd: "0.01" })).rejects.toThrow(
+      /Enter more than the current \$0\.05\./,
+    );
     await admin.caller.agent.raiseBudget({ id: ids.agentId, budgetUsd: "1" });
     const done = await waitForStatus(ids.agentId, ["completed"]);
     expect(done.cycleCount).toBe(4);

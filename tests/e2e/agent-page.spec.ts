@@ -109,7 +109,7 @@ test("start an agent, see its cycles arrive live, inspect one, pause and resume"
   await expect(page.locator('[data-field-error="raise-budgetUsd"]')).toHaveText("Enter more than the current $2.00.");
   await page.getByLabel("New money limit (USD)").fill("3");
   await page.getByRole("button", { name: "Raise budget" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Budget raised." })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Raised the money limit." })).toBeVisible();
   await expect(page.getByText("$3.00").first()).toBeVisible();
   await expect(page.getByText(/By kind|by kind/).first()).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/agent-budget.png`, fullPage: true });

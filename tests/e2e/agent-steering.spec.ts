@@ -222,7 +222,7 @@ test("approve one held action, reject another, and raise the budget at its soft 
   await page.screenshot({ path: `${SHOTS}/agent-soft-limit.png`, fullPage: true });
   await page.getByLabel("New token limit").fill("1000000");
   await page.getByRole("button", { name: "Raise budget" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Budget raised." })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Raised the token limit." })).toBeVisible();
   await expect(page.getByTestId("agent-status-reason")).toHaveCount(0, { timeout: 15_000 });
   await expect
     .poll(async () => Number(await page.getByTestId("agent-cycles").textContent()), { timeout: 45_000 })

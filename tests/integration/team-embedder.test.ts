@@ -176,7 +176,9 @@ describe("the team's embedder", () => {
     expect(embeddingCalls().length - before).toBe(1);
     const refused = await reembedAgentStep({ teamId, agentId: poor.id, embedderId });
     expect(refused).toMatchObject({ reembedded: 0, hasMore: true });
-    expect(refused.error).toMatch(/^Its budget refused the embeddings call \(This call could cost up to \$0\.\d+;.*\) Raise its budget/);
+    expect(refused.error).toMatch(
+      /^Its budget refused the embeddings call \(The next embedding call could cost up to \$0\.\d+;.*\) Raise its budget/,
+    );
     expect(embeddingCalls().length - before).toBe(1);
 
     // The team went back to offline: the old request's steps do nothing.

@@ -11,33 +11,32 @@ import { MemorySection } from "./memory-section";
 import { PacingSection } from "./pacing-section";
 import { PurposeSection } from "./purpose-section";
 import { ToolsSection } from "./tools-section";
+import { missingPermissionReason } from "../../teams/use-permissions";
 import { useAgentForm, type AgentFormApi, type AgentFormMode } from "./use-agent-form";
 
 /** Creates an agent, or edits one (`mode.kind === "edit"`): the sections of its settings and the buttons. */
 export function AgentForm({ mode = { kind: "create" } }: { mode?: AgentFormMode }) {
   const form = useAgentForm(mode);
   const { isEdit, isReadOnly } = form;
-  return (
-    <form
-      onSubmit={form.onSubmit}
-      noValidate
-      className="space-y-8"
-      aria-label={isEdit ? "Edit the agent" : "Create an agent"}
-      data-read-only={isReadOnly || undefined}
-    >
-      {isReadOnly ? (
-        <p
-          className="rounded-md bg-zinc-100 px-3 py-2 text-sm text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
-          data-testid="agent-form-read-only"
-        >
-          You are a viewer in this team: you can read these settings, but changing them needs the member role or higher.
+  if (isReadOnly && form.role) {
+    return (
+      <div className="space-y-4" data-testid="agent-form-read-only">
+        <p className="rounded-md bg-zinc-100 px-3 py-2 text-sm text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300">
+          {missingPermissionReason(form.role, isEdit ? "agent:edit" : "agent:create", isEdit ? "edit agents" : "create agents")}{" "}
+          {isEdit ? "The agent's page shows its settings at work: its budget, memory, state and history." : null}
         </p>
-      ) : null}
+        <Button type="button" variant="secondary" onClick={form.cancel}>
+          Back
+        </Button>
+      </div>
+    );
+  }
+  return (
+    <form onSubmit={form.onSubmit} noValidate className="space-y-8" aria-label={isEdit ? "Edit the agent" : "Create an agent"}>
       {form.formError ? <Alert variant="inline">{form.formError}</Alert> : null}
       {form.hasFieldErrors ? <Alert variant="inline">Some fields need attention; see the messages below.</Alert> : null}
 
-      {/* A disabled fieldset disables every control inside; details (descriptions, schemas) still open. */}
-      <fieldset disabled={isReadOnly} className="min-w-0 space-y-8">
+      <fieldset className="min-w-0 space-y-8">
         {!isEdit ? <TemplateField form={form} /> : null}
         <PurposeSection form={form} />
         <BudgetSection form={form} />
@@ -49,22 +48,18 @@ export function AgentForm({ mode = { kind: "create" } }: { mode?: AgentFormMode 
       </fieldset>
 
       <div className="flex gap-3">
-        {isReadOnly ? null : (
-          <Button type="submit" isLoading={form.isSaving}>
-            {isEdit ? "Save changes" : "Create agent"}
-          </Button>
-        )}
+        <Button type="submit" isLoading={form.isSaving}>
+          {isEdit ? "Save changes" : "Create agent"}
+        </Button>
         <Button type="button" variant="secondary" onClick={form.cancel}>
-          {isReadOnly ? "Back" : "Cancel"}
+          Cancel
         </Button>
       </div>
-      {isReadOnly ? null : (
-        <p className="text-xs text-zinc-500">
-          {isEdit
-            ? "Changes apply from the agent's next cycle; a running agent keeps running."
-            : "New agents are saved as idle; start them from their page."}
-        </p>
-      )}
+      <p className="text-xs text-zinc-500">
+        {isEdit
+          ? "Changes apply from the agent's next cycle; a running agent keeps running."
+          : "New agents are saved as idle; start them from their page."}
+      </p>
     </form>
   );
 }

@@ -1,3 +1,4 @@
+import { formatUsd } from "../../ui/format";
 import { SettingField } from "./setting-field";
 import type { AgentFormApi } from "./use-agent-form";
 
@@ -9,7 +10,7 @@ export function BudgetSection({ form }: { form: AgentFormApi }) {
       <legend className="text-base font-semibold">Budget</legend>
       {mode.kind === "edit" ? (
         <p className="text-sm text-zinc-500">
-          Used so far: ${Number(mode.used.spentUsd).toFixed(2)}, {Number(mode.used.tokensUsed).toLocaleString("en-US")} tokens,{" "}
+          Used so far: {formatUsd(mode.used.spentUsd)}, {Number(mode.used.tokensUsed).toLocaleString("en-US")} tokens,{" "}
           {mode.used.cycleCount} cycles. Limits can&apos;t go below these.
         </p>
       ) : null}

@@ -6,10 +6,10 @@ import { useState, type ChangeEvent, type FormEvent } from "react";
 import { toast } from "sonner";
 import { agentSettingsSchema, SIMULATOR_PROVIDER, type AgentSettingsInput } from "~/shared/agent-input";
 import { AGENT_TEMPLATES } from "~/shared/agent-templates";
-import { can, isTeamRole } from "~/shared/roles";
 import { zodFieldErrors } from "~/shared/validation";
 import { readFieldErrors } from "../../trpc/errors";
 import { useTRPC } from "../../trpc/react";
+import { usePermissions } from "../../teams/use-permissions";
 import { formStateOf, toInput, type FormState, type McpToolState, type ToolState } from "./form-state";
 
 export type AgentFormMode =
@@ -39,10 +39,10 @@ export function useAgentForm(mode: AgentFormMode) {
   const [isMemoryOpen, setMemoryOpen] = useState(false);
   const [clientErrors, setClientErrors] = useState<Record<string, string[] | undefined>>({});
   const providers = useQuery(trpc.provider.list.queryOptions());
-  const team = useQuery(trpc.team.current.queryOptions());
-  const role = team.data && isTeamRole(team.data.role) ? team.data.role : null;
-  // A viewer may open the form (the settings are theirs to read) but not save it.
-  const isReadOnly = role !== null && !can(role, isEdit ? "agent:edit" : "agent:create");
+  const permissions = usePermissions();
+  const { role } = permissions;
+  // Someone who may not save it gets an explanation instead of the form (agent-form.tsx).
+  const isReadOnly = role !== null && !permissions.can(isEdit ? "agent:edit" : "agent:create");
 
   const create = useMutation(
     trpc.agent.create.mutationOptions({

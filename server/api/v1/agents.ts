@@ -142,7 +142,7 @@ export const agentsApi = createTRPCRouter({
         "/agents/{id}/budget",
         TAG,
         "Raise an agent's limits",
-        "Approves a pending soft-limit hold, resumes a budget-exhausted agent.",
+        "Each limit given is judged on its own: the valid ones are applied (approving a pending soft-limit hold and resuming a budget-exhausted agent), and `notApplied` says, per field, why one was not and what to change. When none is valid, nothing changes and the 400 answer names each field.",
       ),
     )
     .input(
@@ -156,10 +156,10 @@ export const agentsApi = createTRPCRouter({
         budgetCycles: z.number().int().positive().max(10_000_000).optional(),
       }),
     )
-    .output(out.agent)
+    .output(out.agentAfterRaise)
     .mutation(async ({ ctx, input: { id, ...raise } }) => {
-      await raiseBudget({ agentId: id, teamId: ctx.team.id, userId: ctx.user.id, raise });
-      return afterwards(ctx.team.id, id);
+      const { notApplied } = await raiseBudget({ agentId: id, teamId: ctx.team.id, userId: ctx.user.id, raise });
+      return { ...(await afterwards(ctx.team.id, id)), notApplied };
     }),
 
   timeline: teamProcedure("agent:view")

@@ -63,6 +63,16 @@ export const agentSettings = z.object({
 export const agentUpdated = z.object({ agent, changed: z.array(z.string()) });
 export const agentForked = z.object({ agent, memoriesCopied: z.number().int(), factsCopied: z.number().int() });
 
+/** The answer to a raise: the agent afterwards, and the fields that were not applied with why. */
+export const agentAfterRaise = agent.extend({
+  notApplied: z
+    .object({ budgetUsd: z.string().optional(), budgetTokens: z.string().optional(), budgetCycles: z.string().optional() })
+    .meta({
+      description:
+        "Per field given but not applied, what to change (e.g. the agent has no token limit to raise). Empty when every field was applied.",
+    }),
+});
+
 export const event = z
   .object({
     seq: z.number().int(),
@@ -117,10 +127,15 @@ export const spendReport = z.object({
   byModel: z.array(z.object({ kind: z.string(), model: z.string().nullable(), ...spendAmount })),
   series: z.object({ bucketSeconds: z.number().int(), buckets: z.array(z.object({ start: time, usd, calls: z.number().int() })) }),
   forecast: z.object({
-    state: z.enum(["no_limit", "reached", "no_recent_spend", "beyond_horizon", "projected"]),
+    state: z.enum(["ended", "no_limit", "reached", "no_recent_spend", "beyond_horizon", "projected"]),
     reachesLimitAt: z.string().nullable(),
     paceUsdPerHour: usd,
     windowMs: z.number(),
+    endedReason: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: "For state ended (the agent is out of budget, completed, failed, stopped or archived): why, in words." }),
   }),
 });
 

@@ -1,0 +1,144 @@
+import { copyFile } from "node:fs/promises";
+import { expect, test, type Page } from "@playwright/test";
+import { inviteAndJoin, photograph, SHOTS, signUp } from "./people";
+
+/**
+ * Issue 22, defects 2-5 as a person meets them: a $0.001 budget reads "$0.001" (not "$0.00"); an
+ * agent stopped by its budget says why with the amounts and shows no forecast; a raise with one field
+ * that cannot apply keeps it (with why) and applies the other; a viewer sees the controls they may not
+ * use disabled with the reason, a member sees why Raise budget is not theirs.
+ */
+const unique = Date.now().toString(36);
+
+async function createAgent(page: Page, name: string, budgetUsd: string) {
+  await page.goto("/agents/new");
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Goal", { exact: true }).fill("Walk through the simulator's script and report progress.");
+  await page.getByLabel("Money limit (USD)").fill(budgetUsd);
+  await page.getByLabel("Cooldown between cycles (s)").fill("1");
+  await page.getByRole("button", { name: "Create agent" }).click();
+  await expect(page).toHaveURL(/\/agents$/);
+}
+
+test("a $0.001 budget: amounts keep their digits, the stop says why, a raise keeps the field it could not apply", async ({ page }) => {
+  test.setTimeout(150_000);
+  await signUp(page, "Penny Pincher", `penny-${unique}@example.test`);
+  await createAgent(page, "Penny", "0.001");
+  await expect(page.getByTestId("agent-row").filter({ hasText: "Penny" })).toContainText("$0.00 / $0.001");
+
+  await page.getByRole("link", { name: "Penny" }).click();
+  await expect(page.getByTestId("agent-spend")).toHaveText("$0.00 / $0.001");
+  await page.getByRole("button", { name: "Start" }).click();
+  await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "budget_exhausted", { timeout: 90_000 });
+  const reason = page.getByTestId("agent-status-reason");
+  await expect(reason).toHaveText(
+    /^The next model call could cost up to \$0\.000\d+; \$0\.000\d+ is left of the \$0\.001 limit, so it was not made\./,
+  );
+  // No amount rounded away to cents ("$0.00" followed by no further digit).
+  await expect(reason).not.toHaveText(/\$0\.00(?!\d)/);
+
+  await page.getByRole("tab", { name: "Budget" }).click();
+  const forecast = page.getByTestId("budget-forecast");
+  await expect(forecast).toHaveText(/^The next model call could cost up to/);
+  await expect(forecast).not.toContainText("reached in");
+  await expect(page.getByTestId("budget-panel")).toContainText("of $0.001 spent");
+
+  // A token raise on an agent without a token limit is not applied, and says why; the money raise beside it is.
+  await page.getByLabel("New money limit (USD)").fill("0.0005");
+  await page.getByRole("button", { name: "Raise budget" }).click();
+  await expect(page.locator('[data-field-error="raise-budgetUsd"]')).toHaveText("Enter more than the current $0.001.");
+  await page.getByLabel("New money limit (USD)").fill("0.002");
+  await page.getByLabel("New token limit").fill("5000");
+  await page.getByRole("button", { name: "Raise budget" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Raised the money limit. Not applied: the token limit" })).toBeVisible();
+  await expect(page.locator('[data-field-error="raise-budgetTokens"]')).toHaveText(
+    "This agent has no token limit, so there is nothing to raise; leave this empty.",
+  );
+  await expect(page.getByLabel("New token limit")).toHaveValue("5000");
+  await expect(page.getByLabel("New money limit (USD)")).toHaveValue("");
+  await expect(page.getByTestId("agent-spend")).toContainText("/ $0.002");
+  await photograph(page, "budget-small-raise");
+});
+
+test("a viewer sees what they may not do, disabled with the reason; a member sees why Raise budget is not theirs", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  test.setTimeout(180_000);
+  await signUp(page, "Olga Owner", `perm-owner-${unique}@example.test`);
+  await createAgent(page, "Watched", "2");
+  const viewer = await inviteAndJoin(page, browser, baseURL!, {
+    role: "viewer",
+    name: "Vera Viewer",
+    email: `perm-viewer-${unique}@example.test`,
+  });
+  const member = await inviteAndJoin(page, browser, baseURL!, {
+    role: "member",
+    name: "Max Member",
+    email: `perm-member-${unique}@example.test`,
+  });
+
+  // The agents list: New agent and Import are there, disabled, with why.
+  await viewer.goto("/agents");
+  const newAgent = viewer.getByRole("button", { name: "New agent" });
+  await expect(newAgent).toBeDisabled();
+  await expect(newAgent).toHaveAccessibleDescription("Viewers cannot create agents. Ask an admin for the member role.");
+  await expect(viewer.getByRole("button", { name: "Import" })).toBeDisabled();
+  await expect(viewer.getByRole("link", { name: "New agent" })).toHaveCount(0);
+
+  // The agent page: Start, Edit and Stop disabled with the reason (hover: title; screen readers: description).
+  await viewer.getByRole("link", { name: "Watched" }).click();
+  await expect(viewer.getByTestId("agent-name")).toHaveText("Watched");
+  const start = viewer.getByRole("button", { name: "Start" });
+  await expect(start).toBeDisabled();
+  await expect(start).toHaveAccessibleDescription("Viewers cannot start agents. Ask an admin for the member role.");
+  await expect(viewer.locator("[data-permission-denied]").filter({ has: start })).toHaveAttribute(
+    "title",
+    "Viewers cannot start agents. Ask an admin for the member role.",
+  );
+  await expect(viewer.getByRole("button", { name: "Edit" })).toHaveAccessibleDescription(
+    "Viewers cannot edit agents. Ask an admin for the member role.",
+  );
+  await expect(viewer.getByRole("button", { name: "Stop…" })).toBeDisabled();
+  await photograph(viewer, "agent-page-viewer");
+  await viewer.getByRole("tab", { name: "Budget" }).click();
+  await expect(viewer.getByTestId("permission-note").filter({ hasText: "raise budgets" })).toHaveText(
+    "Viewers cannot raise budgets. Ask an admin for the admin role.",
+  );
+  await expect(viewer.getByRole("button", { name: "Raise budget" })).toHaveCount(0);
+  await viewer.getByRole("tab", { name: "Share" }).click();
+  await expect(viewer.getByTestId("permission-note").filter({ hasText: "share links" })).toBeVisible();
+
+  // The edit page explains instead of showing a form.
+  const agentUrl = viewer.url();
+  await viewer.goto(`${agentUrl}/edit`);
+  await expect(viewer.getByTestId("agent-form-read-only")).toContainText("Viewers cannot edit agents. Ask an admin for the member role.");
+  await expect(viewer.getByRole("button", { name: "Save changes" })).toHaveCount(0);
+  await expect(viewer.getByLabel("Goal", { exact: true })).toHaveCount(0);
+
+  // A member may start it, not raise its budget.
+  await member.goto(agentUrl);
+  await expect(member.getByRole("button", { name: "Start" })).toBeEnabled();
+  await member.getByRole("tab", { name: "Budget" }).click();
+  await expect(member.getByTestId("permission-note").filter({ hasText: "raise budgets" })).toHaveText(
+    "Members cannot raise budgets. Ask an admin for the admin role.",
+  );
+  await member.getByRole("button", { name: "Start" }).click();
+
+  // The simulator's fourth cycle asks a question: the viewer follows it in the inbox but cannot answer.
+  await viewer.goto("/approvals");
+  const card = viewer.getByTestId("approval-item").first();
+  await expect(card).toBeVisible({ timeout: 90_000 });
+  await expect(viewer.getByTestId("inbox-read-only")).toBeVisible();
+  const answer = card.getByRole("button", { name: /^(Send answer|Approve)/ });
+  await expect(answer).toBeDisabled();
+  await expect(answer).toHaveAccessibleDescription(
+    /^Viewers cannot (answer questions|decide approvals)\. Ask an admin for the member role\.$/,
+  );
+  await photograph(viewer, "approvals-viewer");
+
+  await copyFile(`${SHOTS}/agent-page-viewer.png`, "docs/screenshots/agent-page-viewer.png");
+  await viewer.context().close();
+  await member.context().close();
+});
