@@ -10,7 +10,8 @@ import { isMissingPriceRefusal } from "~/shared/provider-kinds";
 import { useTRPC } from "../trpc/react";
 import { Alert, Notice } from "../ui/alert";
 import { Button, ButtonLink } from "../ui/button";
-import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
+import { formatUsd } from "../ui/format";
+import { RelativeTime } from "../ui/relative-time";
 import { Section } from "../ui/panel";
 import { Skeleton } from "../ui/skeleton";
 import { TabPanel, Tabs } from "../ui/tabs";
@@ -84,16 +85,16 @@ export function AgentPage({ agentId }: { agentId: string }) {
             {formatUsd(a.spentUsd)} / {formatUsd(a.budgetUsd)}
           </span>
         </Stat>
-        <Stat label="Cycles">
+        <Stat label="Cycles finished">
           <span className="tabular-nums" data-testid="agent-cycles">
             {a.cycleCount.toLocaleString("en-US")}
           </span>
         </Stat>
         <Stat label="Last activity">
-          <span title={formatAbsolute(a.lastActiveAt)}>{formatRelative(a.lastActiveAt)}</span>
+          <RelativeTime date={a.lastActiveAt} />
         </Stat>
         <Stat label="Heartbeat">
-          <span title={formatAbsolute(a.heartbeatAt)}>{formatRelative(a.heartbeatAt)}</span>
+          <RelativeTime date={a.heartbeatAt} />
         </Stat>
       </dl>
 
@@ -127,7 +128,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
         <SharePanel agentId={agentId} />
       </TabPanel>
 
-      <Timeline agentId={agentId} hidden={tab !== "timeline"} />
+      <Timeline agentId={agentId} hidden={tab !== "timeline"} completedCycles={a.cycleCount} />
     </div>
   );
 }

@@ -10,7 +10,8 @@ import type { ListedStatus } from "~/shared/agent-status";
 import { Alert, AlertAction } from "../ui/alert";
 import { Button, ButtonLink } from "../ui/button";
 import { EmptyState } from "../ui/empty-state";
-import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
+import { formatAbsolute, formatUsd } from "../ui/format";
+import { RelativeText } from "../ui/relative-time";
 import { PageHeader } from "../ui/page-header";
 import { SkeletonGroup } from "../ui/skeleton";
 import { useTRPC } from "../trpc/react";
@@ -215,13 +216,19 @@ export function AgentsList() {
                         dateTime={(agent.lastActiveAt ?? agent.createdAt).toISOString()}
                         title={formatAbsolute(agent.lastActiveAt ?? agent.createdAt)}
                       >
-                        {agent.lastActiveAt ? formatRelative(agent.lastActiveAt) : `created ${formatRelative(agent.createdAt)}`}
+                        {agent.lastActiveAt ? (
+                          <RelativeText date={agent.lastActiveAt} />
+                        ) : (
+                          <>
+                            created <RelativeText date={agent.createdAt} />
+                          </>
+                        )}
                       </time>
                     </td>
                     <td className="px-4 py-3 whitespace-nowrap text-zinc-600 dark:text-zinc-400">
                       {agent.heartbeatAt ? (
                         <time dateTime={agent.heartbeatAt.toISOString()} title={`Last heartbeat: ${formatAbsolute(agent.heartbeatAt)}`}>
-                          {formatRelative(agent.heartbeatAt)}
+                          <RelativeText date={agent.heartbeatAt} />
                         </time>
                       ) : (
                         <span title="This agent has not run yet">none yet</span>

@@ -9,7 +9,8 @@ import { Alert, Notice } from "../ui/alert";
 import { Button } from "../ui/button";
 import { ConfirmButton } from "../ui/confirm";
 import { EmptyState } from "../ui/empty-state";
-import { formatAbsolute, formatRelative } from "../ui/format";
+import { formatAbsolute} from "../ui/format";
+import { RelativeText } from "../ui/relative-time";
 import { Section } from "../ui/panel";
 import { Skeleton } from "../ui/skeleton";
 import { CompactInput, CompactSelect } from "../ui/field";
@@ -119,7 +120,7 @@ export function MemoryPanel({ agentId }: { agentId: string }) {
                     <td className="px-3 py-2 text-zinc-500">{f.source}</td>
                     <td className="px-3 py-2 tabular-nums">{f.confidence.toFixed(2)}</td>
                     <td className="px-3 py-2 text-zinc-500" title={formatAbsolute(f.updatedAt)}>
-                      {formatRelative(f.updatedAt)}
+                      <RelativeText date={f.updatedAt} />
                     </td>
                   </tr>
                 ))}
@@ -207,7 +208,7 @@ function MemoryItem({ agentId, memory }: { agentId: string; memory: MemoryRow })
         <span className="tabular-nums">importance {memory.importance.toFixed(2)}</span>
         <span className="tabular-nums">recalled {memory.recallCount}×</span>
         {!memory.isEmbedded ? <span>embedding pending</span> : null}
-        <span title={formatAbsolute(memory.createdAt)}>{formatRelative(memory.createdAt)}</span>
+        <span title={formatAbsolute(memory.createdAt)}><RelativeText date={memory.createdAt} /></span>
       </div>
       {editing ? (
         <form

@@ -8,7 +8,8 @@ import { useTRPC } from "../trpc/react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { CompactInput, CompactSelect } from "../ui/field";
-import { formatAbsolute, formatRelative } from "../ui/format";
+import { formatAbsolute} from "../ui/format";
+import { RelativeText } from "../ui/relative-time";
 import { PageHeader } from "../ui/page-header";
 import { Skeleton } from "../ui/skeleton";
 
@@ -150,7 +151,7 @@ export function AuditLog() {
               {items.map((entry) => (
                 <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
                   <td className="px-3 py-2 whitespace-nowrap" title={formatAbsolute(entry.createdAt)}>
-                    {formatRelative(entry.createdAt)}
+                    <RelativeText date={entry.createdAt} />
                   </td>
                   <td className="px-3 py-2">
                     {entry.actor ? entry.actor.name : <em className="text-zinc-500">system or removed user</em>}
