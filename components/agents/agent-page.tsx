@@ -25,17 +25,7 @@ import { StatusBadge } from "./status-badge";
 import { TriggersPanel } from "./triggers-panel";
 import { Timeline, usePrefetchTimeline } from "./timeline";
 import { AgentsBreadcrumb } from "./agents-breadcrumb";
-
-const TABS = [
-  ["timeline", "Timeline"],
-  ["memory", "Memory"],
-  ["state", "State"],
-  ["budget", "Budget"],
-  ["runs", "Runs"],
-  ["triggers", "Triggers"],
-  ["share", "Share"],
-] as const;
-type Tab = (typeof TABS)[number][0];
+import { AGENT_TABS, useAgentTab } from "./agent-page-params";
 
 /**
  * One agent: its state and controls, and its history grouped by cycle. The newest cycles load first;
@@ -44,7 +34,7 @@ type Tab = (typeof TABS)[number][0];
  */
 export function AgentPage({ agentId }: { agentId: string }) {
   const trpc = useTRPC();
-  const [tab, setTab] = useState<Tab>("timeline");
+  const [tab, setTab] = useAgentTab();
   const agent = useQuery(trpc.agent.byId.queryOptions({ id: agentId }, { refetchInterval: 3000 }));
   usePrefetchTimeline(agentId);
 
@@ -104,7 +94,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
         </p>
       ) : null}
 
-      <Tabs tabs={TABS} selected={tab} onSelect={setTab} label="Agent views" />
+      <Tabs tabs={AGENT_TABS} selected={tab} onSelect={(next) => void setTab(next)} label="Agent views" />
 
       <TabPanel id="memory" selected={tab}>
         <MemoryPanel agentId={agentId} />

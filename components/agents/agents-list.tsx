@@ -17,6 +17,7 @@ import { SkeletonGroup } from "../ui/skeleton";
 import { useTRPC } from "../trpc/react";
 import { CompactInput, CompactSelect } from "../ui/field";
 import { STATUS_LABELS, StatusBadge } from "./status-badge";
+import { useAgentsListParams } from "./agents-list-params";
 
 const PAGE_SIZE = 50;
 /** Typing pauses this long before the list is asked again. */
@@ -26,24 +27,32 @@ const REFRESH_MS = 30_000;
 
 export function AgentsList() {
   const trpc = useTRPC();
-  const [searchInput, setSearchInput] = useState("");
-  const [search, setSearch] = useState("");
-  const [status, setStatus] = useState<ListedStatus | "">("");
-  const [sort, setSort] = useState<AgentSort>("lastActive");
+  const [params, setParams] = useAgentsListParams();
+  const { q: search, sort } = params;
+  const status = params.status ?? "";
+  const [searchInput, setSearchInput] = useState(search);
   // Keyset paging: the cursor of every page visited so far, so "Previous" can go back. The first
   // page has no cursor; the last entry is the page shown.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const pageIndex = cursors.length - 1;
+  // The URL moved (Back, a link): the search box and the paging follow it.
+  const filterKey = `${search}|${status}|${sort}`;
+  const [shownFilterKey, setShownFilterKey] = useState(filterKey);
+  if (filterKey !== shownFilterKey) {
+    setShownFilterKey(filterKey);
+    setCursors([null]);
+    if (search !== searchInput.trim()) setSearchInput(search);
+  }
 
   useEffect(() => {
     const next = searchInput.trim();
     if (next === search) return;
     const timer = setTimeout(() => {
-      setSearch(next);
+      void setParams({ q: next || null }, { history: "replace" });
       setCursors([null]);
     }, SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [searchInput, search]);
+  }, [searchInput, search, setParams]);
 
   const query = useQuery(
     trpc.agent.list.queryOptions(
@@ -88,7 +97,7 @@ export function AgentsList() {
           aria-label="Filter by status"
           value={status}
           onChange={(e) => {
-            setStatus(e.target.value as ListedStatus | "");
+            void setParams({ status: (e.target.value as ListedStatus) || null });
             setCursors([null]);
           }}
         >
@@ -103,7 +112,7 @@ export function AgentsList() {
           aria-label="Sort agents"
           value={sort}
           onChange={(e) => {
-            setSort(e.target.value as AgentSort);
+            void setParams({ sort: e.target.value as AgentSort });
             setCursors([null]);
           }}
         >

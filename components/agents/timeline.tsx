@@ -13,6 +13,7 @@ import { EmptyState } from "../ui/empty-state";
 import { Skeleton } from "../ui/skeleton";
 import { CycleRow } from "./cycle-row";
 import { EventRow } from "./event-row";
+import { useOpenCycles } from "./agent-page-params";
 import { mergeCycles, toRows, withLiveEvent, type TimelineRow } from "./timeline-rows";
 
 /** Cycles a page: the first page is the one the 50 ms API target is measured on (bench/dashboard.ts). */
@@ -88,16 +89,19 @@ export function Timeline({ agentId, hidden, completedCycles }: { agentId: string
   const olderCycles = pages.data?.pages.at(-1)?.nextBeforeCycle ?? 0;
 
   // Which cycles are open, by number: rows unmount when scrolled away and come back as they were.
-  const [expanded, setExpanded] = useState<ReadonlySet<number>>(() => new Set());
-  const toggle = useCallback((cycle: number, isOpen: boolean) => {
-    setExpanded((previous) => {
-      if (previous.has(cycle) === isOpen) return previous;
-      const next = new Set(previous);
-      if (isOpen) next.add(cycle);
-      else next.delete(cycle);
-      return next;
-    });
-  }, []);
+  // They live in the URL (?cycle=), so a reload or a shared link opens the same rows.
+  const [openCycles, setOpenCycles] = useOpenCycles();
+  const expanded = useMemo<ReadonlySet<number>>(() => new Set(openCycles), [openCycles]);
+  const toggle = useCallback(
+    (cycle: number, isOpen: boolean) => {
+      void setOpenCycles((previous) => {
+        if (previous.includes(cycle) === isOpen) return previous;
+        const next = isOpen ? [...previous, cycle] : previous.filter((c) => c !== cycle);
+        return next.length > 0 ? next : null;
+      });
+    },
+    [setOpenCycles],
+  );
 
   const { hasNextPage, isFetchingNextPage, isFetchNextPageError, fetchNextPage } = pages;
   const fetchOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
