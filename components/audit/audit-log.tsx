@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { parseAsString, useQueryStates } from "nuqs";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 import { Alert } from "../ui/alert";
@@ -27,11 +27,21 @@ const GROUPS = [
 /** The team's audit log for admins: filter by action, person, target and dates; newest first. */
 export function AuditLog() {
   const trpc = useTRPC();
-  const [action, setAction] = useState("");
-  const [actorId, setActorId] = useState("");
-  const [targetId, setTargetId] = useState("");
-  const [from, setFrom] = useState("");
-  const [to, setTo] = useState("");
+  // The filters live in the URL: a reload keeps them, a copied link opens the same view. A choice is a
+  // step Back undoes; typing an id replaces the entry instead of adding one per key.
+  const [{ action, actor: actorId, target: targetId, from, to }, setFilters] = useQueryStates(
+    {
+      action: parseAsString.withDefault(""),
+      actor: parseAsString.withDefault(""),
+      target: parseAsString.withDefault(""),
+      from: parseAsString.withDefault(""),
+      to: parseAsString.withDefault(""),
+    },
+    { history: "push" },
+  );
+  const set = (key: "action" | "actor" | "from" | "to") => (value: string) => void setFilters({ [key]: value || null });
+  const [setAction, setActorId, setFrom, setTo] = [set("action"), set("actor"), set("from"), set("to")];
+  const setTargetId = (value: string) => void setFilters({ target: value || null }, { history: "replace" });
   const filters = useQuery(trpc.audit.filters.queryOptions(undefined, { retry: false }));
   const input = {
     action: action || undefined,
