@@ -74,16 +74,21 @@ const LIMITS = [
   ["budgetCycles", "cycle limit", (v: string) => `${Number(v).toLocaleString("en-US")} cycles`],
 ] as const;
 
+/** A limit as stored in a payload: a decimal string or a number. */
+function amount(value: unknown): string | null {
+  return typeof value === "string" || typeof value === "number" ? String(value) : null;
+}
+
 /** "money limit $1.00 → $5.00, cycle limit 10 cycles → 20 cycles" from a raise's from/to. */
 function raisedLimits(p: Payload): string {
   const from = (p.from && typeof p.from === "object" ? p.from : {}) as Payload;
   const to = (p.to && typeof p.to === "object" ? p.to : {}) as Payload;
   const parts: string[] = [];
   for (const [key, name, format] of LIMITS) {
-    const next = to[key];
-    if (next === undefined || next === null) continue;
-    const previous = from[key];
-    parts.push(`${name} ${previous === undefined || previous === null ? "unlimited" : format(String(previous))} → ${format(String(next))}`);
+    const next = amount(to[key]);
+    if (next === null) continue;
+    const previous = amount(from[key]);
+    parts.push(`${name} ${previous === null ? "unlimited" : format(previous)} → ${format(next)}`);
   }
   return parts.length > 0 ? parts.join(", ") : "new limits";
 }
@@ -105,11 +110,21 @@ function describeApprovalRequest(p: Payload): EventText {
   const tool = str(p.toolName);
   const reason = str(p.reason);
   if (p.stage === "hold" && p.kind === "budget")
-    return text("Approval requested", "The soft budget limit was reached: the agent waits for a person to let it continue.", reason, "warning");
+    return text(
+      "Approval requested",
+      "The soft budget limit was reached: the agent waits for a person to let it continue.",
+      reason,
+      "warning",
+    );
   if (p.stage === "hold" && p.kind === "stuck")
     return text("Approval requested", "The agent looks stuck: it waits for a person to let it continue.", reason, "warning");
   if (p.stage === "outcome")
-    return text("Approval requested", `Whether ${tool ?? "a tool call"} happened is unknown: a person decides to retry it, count it as done, or skip it.`, reason, "warning");
+    return text(
+      "Approval requested",
+      `Whether ${tool ?? "a tool call"} happened is unknown: a person decides to retry it, count it as done, or skip it.`,
+      reason,
+      "warning",
+    );
   return text("Approval requested", `Asked a person before calling ${tool ?? "a tool"}.`, null, "warning");
 }
 
@@ -135,7 +150,12 @@ function describeApprovalDecision(p: Payload, options: DescribeOptions): EventTe
   const verb = status === "approved" ? "approved" : status === "rejected" ? "rejected" : statusWords(status);
   const after =
     resolution === "retry" ? " (call it again)" : resolution === "done" ? " (it happened)" : resolution === "skip" ? " (skip it)" : "";
-  return text(capitalize(verb), `${who} ${verb}${after}.`, comment, status === "approved" ? "success" : status === "rejected" ? "danger" : "neutral");
+  return text(
+    capitalize(verb),
+    `${who} ${verb}${after}.`,
+    comment,
+    status === "approved" ? "success" : status === "rejected" ? "danger" : "neutral",
+  );
 }
 
 function describeBudget(p: Payload, options: DescribeOptions): EventText {
@@ -150,8 +170,20 @@ function describeBudget(p: Payload, options: DescribeOptions): EventText {
     return text("Budget", options.anonymous ? fallback : (message ?? fallback), null, "warning");
   }
   const reason = str(p.reason);
-  const limit = reason === "cycles" ? "cycle limit" : reason === "tokens" ? "token limit" : reason === "money" || reason === "usd" ? "money limit" : "budget limit";
-  return text("Budget limit reached", options.anonymous ? `The ${limit} was reached.` : (message ?? `The ${limit} was reached.`), null, "warning");
+  const limit =
+    reason === "cycles"
+      ? "cycle limit"
+      : reason === "tokens"
+        ? "token limit"
+        : reason === "money" || reason === "usd"
+          ? "money limit"
+          : "budget limit";
+  return text(
+    "Budget limit reached",
+    options.anonymous ? `The ${limit} was reached.` : (message ?? `The ${limit} was reached.`),
+    null,
+    "warning",
+  );
 }
 
 function describeStatusChange(p: Payload, options: DescribeOptions): EventText {
@@ -170,7 +202,12 @@ function describeStatusChange(p: Payload, options: DescribeOptions): EventText {
     return text("Forked", `Forked from ${source}${cycle !== null ? ` at its cycle ${cycle}` : ""}.`);
   }
   if (change === "recovered")
-    return text("Restarted", `The watchdog restarted the agent: its run had stopped${str(p.why) ? ` (${str(p.why)})` : ""}.`, null, "warning");
+    return text(
+      "Restarted",
+      `The watchdog restarted the agent: its run had stopped${str(p.why) ? ` (${str(p.why)})` : ""}.`,
+      null,
+      "warning",
+    );
   if (change === "gave_up") return text("Failed", "The watchdog gave up restarting the agent.", reason, "danger");
   if (change === "resumed" || (isPerson && to === "running"))
     return text("Resumed", `${who} resumed the agent${str(p.from) ? ` (it was ${statusWords(str(p.from))})` : ""}.`, null, "success");
@@ -183,7 +220,8 @@ function describeStatusChange(p: Payload, options: DescribeOptions): EventText {
 
 function describeSummary(p: Payload, options: DescribeOptions): EventText {
   const cycles = `cycles ${num(p.fromCycle) ?? "?"}–${num(p.throughCycle) ?? "?"}`;
-  if (p.stage === "restore") return text("Summary restored", `${actorOf(p, options)} put the digest of ${cycles} back in place of the model's summary.`);
+  if (p.stage === "restore")
+    return text("Summary restored", `${actorOf(p, options)} put the digest of ${cycles} back in place of the model's summary.`);
   if (p.by === "model") return text("Summary", `The summary of ${cycles} was written by ${str(p.model) ?? "the model"}.`, str(p.reason));
   return text("Summary", `The summary of ${cycles} was kept as digest lines.`, str(p.reason));
 }
@@ -207,13 +245,24 @@ export function describeEvent(type: EventType, payload: unknown, options: Descri
       return text("Tool call", `Called ${str(p.name) ?? "a tool"}.`);
     case "tool_result": {
       const status = str(p.status) ?? "finished";
-      const tone = status === "succeeded" ? "success" : status === "unknown" ? "warning" : status === "failed" || status === "refused" ? "danger" : "neutral";
+      const tone =
+        status === "succeeded"
+          ? "success"
+          : status === "unknown"
+            ? "warning"
+            : status === "failed" || status === "refused"
+              ? "danger"
+              : "neutral";
       return text("Result", `${str(p.name) ?? "The tool"} ${status === "unknown" ? "ended with an unknown outcome" : status}.`, null, tone);
     }
     case "observation": {
       if (p.kind === "tool_progress") {
         const total = num(p.total);
-        return text("Progress", `${str(p.name) ?? "A tool"} reported progress ${num(p.progress) ?? 0}${total !== null ? ` of ${total}` : ""}.`, str(p.message));
+        return text(
+          "Progress",
+          `${str(p.name) ?? "A tool"} reported progress ${num(p.progress) ?? 0}${total !== null ? ` of ${total}` : ""}.`,
+          str(p.message),
+        );
       }
       return text("Observation", "The agent recorded an observation.", str(p.message) ?? str(p.text));
     }
@@ -246,7 +295,10 @@ export function describeEvent(type: EventType, payload: unknown, options: Descri
  */
 export function isOutsideCycleEvent(type: EventType, payload: unknown): boolean {
   const p: Payload = payload && typeof payload === "object" ? (payload as Payload) : {};
-  if (type === "status_change") return Boolean(str(p.by)) || p.change === "resumed" || p.change === "recovered" || p.change === "gave_up" || p.change === "settings_edited";
+  if (type === "status_change")
+    return (
+      Boolean(str(p.by)) || p.change === "resumed" || p.change === "recovered" || p.change === "gave_up" || p.change === "settings_edited"
+    );
   if (type === "budget") return p.stage === "raise" || p.stage === "recovery";
   return false;
 }

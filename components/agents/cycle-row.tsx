@@ -91,7 +91,9 @@ export const CycleRow = memo(function CycleRow({
       <details open={isOpen} onToggle={(e) => onToggle(cycle, e.currentTarget.open)}>
         <summary className="focus-visible:outline-brand-600 flex cursor-pointer flex-wrap items-center gap-x-3 gap-y-1 rounded-lg px-4 py-2.5 text-sm focus-visible:outline-2 focus-visible:outline-offset-2">
           <span className="font-semibold tabular-nums">{cycle === 0 ? "Outside a cycle" : `Cycle ${cycle}`}</span>
-          <span className="min-w-0 font-mono text-xs break-all">{cp.name ?? tp.call?.name ?? (other[0] ? describeEvent(other[0].type, other[0].payload).label : "…")}</span>
+          <span className="min-w-0 font-mono text-xs break-all">
+            {cp.name ?? tp.call?.name ?? (other[0] ? describeEvent(other[0].type, other[0].payload).label : "…")}
+          </span>
           {resultLabel ? (
             <span
               className={clsx(

@@ -9,7 +9,7 @@ import { Alert, Notice } from "../ui/alert";
 import { Button } from "../ui/button";
 import { ConfirmButton } from "../ui/confirm";
 import { EmptyState } from "../ui/empty-state";
-import { formatAbsolute} from "../ui/format";
+import { formatAbsolute } from "../ui/format";
 import { RelativeText } from "../ui/relative-time";
 import { Section } from "../ui/panel";
 import { Skeleton } from "../ui/skeleton";
@@ -208,7 +208,9 @@ function MemoryItem({ agentId, memory }: { agentId: string; memory: MemoryRow })
         <span className="tabular-nums">importance {memory.importance.toFixed(2)}</span>
         <span className="tabular-nums">recalled {memory.recallCount}×</span>
         {!memory.isEmbedded ? <span>embedding pending</span> : null}
-        <span title={formatAbsolute(memory.createdAt)}><RelativeText date={memory.createdAt} /></span>
+        <span title={formatAbsolute(memory.createdAt)}>
+          <RelativeText date={memory.createdAt} />
+        </span>
       </div>
       {editing ? (
         <form

@@ -9,7 +9,7 @@ import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { CompactSelect, Field, Input } from "../ui/field";
-import { formatAbsolute} from "../ui/format";
+import { formatAbsolute } from "../ui/format";
 import { RelativeText } from "../ui/relative-time";
 import { Section } from "../ui/panel";
 import { LoadError } from "../ui/query-section";

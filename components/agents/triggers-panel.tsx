@@ -7,7 +7,7 @@ import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { Alert, SuccessBox } from "../ui/alert";
 import { CopyableValue } from "../ui/field";
-import { formatAbsolute} from "../ui/format";
+import { formatAbsolute } from "../ui/format";
 import { RelativeText } from "../ui/relative-time";
 import { Panel } from "../ui/panel";
 import { LoadError } from "../ui/query-section";
@@ -153,7 +153,8 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
             {schedule.nextRunAt ? (
               <>
                 Next: <time dateTime={new Date(schedule.nextRunAt).toISOString()}>{formatAbsolute(schedule.nextRunAt)}</time> (
-                <RelativeText date={new Date(schedule.nextRunAt)} />).
+                <RelativeText date={new Date(schedule.nextRunAt)} />
+                ).
               </>
             ) : (
               "It cannot be read; edit the agent to fix it."

@@ -8,7 +8,7 @@ import { useTRPC } from "../trpc/react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { CompactInput, CompactSelect } from "../ui/field";
-import { formatAbsolute} from "../ui/format";
+import { formatAbsolute } from "../ui/format";
 import { RelativeText } from "../ui/relative-time";
 import { PageHeader } from "../ui/page-header";
 import { Skeleton } from "../ui/skeleton";

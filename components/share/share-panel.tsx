@@ -13,7 +13,7 @@ import { Button } from "../ui/button";
 import { ConfirmButton } from "../ui/confirm";
 import { EmptyState } from "../ui/empty-state";
 import { CopyableValue, Field, Input, Select } from "../ui/field";
-import { formatAbsolute} from "../ui/format";
+import { formatAbsolute } from "../ui/format";
 import { RelativeText } from "../ui/relative-time";
 import { Section } from "../ui/panel";
 import { Skeleton } from "../ui/skeleton";
@@ -229,7 +229,9 @@ function ShareLinkRow({ link, canManage, onChanged }: { link: LinkRow; canManage
         </Badge>
         <span className="text-zinc-700 dark:text-zinc-300">
           Created by {link.createdBy ?? "a former member"}{" "}
-          <span title={formatAbsolute(link.createdAt)}><RelativeText date={link.createdAt} /></span>
+          <span title={formatAbsolute(link.createdAt)}>
+            <RelativeText date={link.createdAt} />
+          </span>
         </span>
       </div>
       <dl className="mt-2 grid grid-cols-1 gap-x-4 gap-y-1 text-xs text-zinc-600 sm:grid-cols-3 dark:text-zinc-400">

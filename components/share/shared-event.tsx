@@ -38,7 +38,6 @@ function Code({ children }: { children: string }) {
 
 const LABEL = "text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400";
 
-
 /** One event of a shared history, as the link's redaction left it. */
 export function SharedEventItem({ event }: { event: SharedEvent }) {
   return (

@@ -10,7 +10,7 @@ import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { Alert } from "../ui/alert";
 import { Skeleton } from "../ui/skeleton";
-import { formatAbsolute} from "../ui/format";
+import { formatAbsolute } from "../ui/format";
 import { RelativeText } from "../ui/relative-time";
 import { describeRole, ROLE_LABELS } from "./roles";
 

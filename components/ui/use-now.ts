@@ -36,3 +36,17 @@ export function useNow(intervalMs = TICK_MS): number {
   const read = useCallback(() => Math.floor((timer === null ? Date.now() : current) / step) * step, [step]);
   return useSyncExternalStore(subscribe, read, read);
 }
+
+/** How often a time `ageMs` old changes its words: every second under a minute, every 15 seconds after. */
+const stepForAge = (ageMs: number) => (ageMs < 60_000 ? TICK_MS : 15_000);
+
+/** The current time for showing how long ago (or until) `date` is: it moves as often as the words can change. */
+export function useNowNear(date: Date | null | undefined): number {
+  const at = date?.getTime() ?? null;
+  const read = useCallback(() => {
+    const now = timer === null ? Date.now() : current;
+    const step = at === null ? 15_000 : stepForAge(Math.abs(now - at));
+    return Math.floor(now / step) * step;
+  }, [at]);
+  return useSyncExternalStore(subscribe, read, read);
+}

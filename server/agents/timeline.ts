@@ -72,7 +72,10 @@ const FORMER_MEMBER = "A former team member";
 async function withActorNames<T extends { payload: unknown; actorName: string | null }>(teamId: string, events: T[]): Promise<T[]> {
   const ids = [...new Set(events.map((e) => actorIdOf(e.payload)).filter((id): id is string => id !== null))];
   if (ids.length === 0) return events;
-  const members = await db.member.findMany({ where: { teamId, userId: { in: ids } }, select: { userId: true, user: { select: { name: true } } } });
+  const members = await db.member.findMany({
+    where: { teamId, userId: { in: ids } },
+    select: { userId: true, user: { select: { name: true } } },
+  });
   const names = new Map(members.map((m) => [m.userId, m.user.name]));
   return events.map((e) => {
     const id = actorIdOf(e.payload);
@@ -167,7 +170,10 @@ export async function eventsAfter({
     take: limit - cold.length,
     select: EVENT_FIELDS,
   });
-  return withActorNames(teamId, [...cold, ...rows.map((row): TimelineEvent => ({ ...row, costUsd: row.costUsd.toString(), actorName: null }))]);
+  return withActorNames(teamId, [
+    ...cold,
+    ...rows.map((row): TimelineEvent => ({ ...row, costUsd: row.costUsd.toString(), actorName: null })),
+  ]);
 }
 
 /** The agent's state now (world state, rolling summary) and its checkpoints, newest first. */

@@ -35,7 +35,12 @@ describe("people on the timeline", () => {
         actorName: "admin user",
       },
       expect.objectContaining({ cycle: 3, type: "budget", actorName: "admin user" }),
-      { cycle: 3, type: "status_change", payload: { to: "stopped", by: owner.user.id, reason: "Enough for today" }, actorName: "Olivia Owner" },
+      {
+        cycle: 3,
+        type: "status_change",
+        payload: { to: "stopped", by: owner.user.id, reason: "Enough for today" },
+        actorName: "Olivia Owner",
+      },
     ]);
 
     // The live view names them too.
@@ -49,7 +54,12 @@ describe("people on the timeline", () => {
     const agent = await owner.caller.agent.create(agentInput());
     const ids = { agentId: agent.id, teamId: owner.team.id };
     await appendEvent({ ...ids, cycle: 1, type: "status_change", payload: { to: "paused", by: stranger.user.id } });
-    await appendEvent({ ...ids, cycle: 1, type: "status_change", payload: { change: "settings_edited", fields: ["goal"], byUserId: owner.user.id } });
+    await appendEvent({
+      ...ids,
+      cycle: 1,
+      type: "status_change",
+      payload: { change: "settings_edited", fields: ["goal"], byUserId: owner.user.id },
+    });
     await appendEvent({ ...ids, cycle: 1, type: "thought", payload: { content: "no person here" } });
     const page = await owner.caller.agent.timeline({ id: agent.id });
     expect(page.cycles[0]!.events.map((e) => e.actorName)).toEqual(["A former team member", "Olivia Owner", null]);

@@ -32,12 +32,16 @@ describe("describeEvent", () => {
       sentence: "Ada stopped the agent.",
       detail: "Done testing",
     });
-    expect(describeEvent("status_change", { change: "resumed", from: "paused", to: "running", by: USER_ID }, { actorName: "Ada" })).toMatchObject({
+    expect(
+      describeEvent("status_change", { change: "resumed", from: "paused", to: "running", by: USER_ID }, { actorName: "Ada" }),
+    ).toMatchObject({
       label: "Resumed",
       sentence: "Ada resumed the agent (it was paused).",
     });
     // The public page names nobody.
-    expect(describeEvent("status_change", { to: "paused", by: USER_ID }, { anonymous: true }).sentence).toBe("A team member paused the agent.");
+    expect(describeEvent("status_change", { to: "paused", by: USER_ID }, { anonymous: true }).sentence).toBe(
+      "A team member paused the agent.",
+    );
   });
 
   it("says a budget raise is a raise (not a limit reached), with the limits, and without amounts on a public page", () => {
@@ -90,11 +94,13 @@ describe("describeEvent", () => {
     expect(describeEvent("approval_requested", { approvalId: "a", toolName: "http_request" }).sentence).toBe(
       "Asked a person before calling http_request.",
     );
-    expect(describeEvent("approval_requested", { stage: "hold", kind: "stuck", reason: "same call 3 times" }).detail).toBe("same call 3 times");
-    expect(describeEvent("status_change", { change: "recovered", why: "heartbeat stale" }).sentence).toContain("watchdog restarted");
-    expect(describeEvent("status_change", { change: "settings_edited", fields: ["goal"], byUserId: USER_ID }, { actorName: "Ada" }).sentence).toBe(
-      "Ada edited the settings: goal.",
+    expect(describeEvent("approval_requested", { stage: "hold", kind: "stuck", reason: "same call 3 times" }).detail).toBe(
+      "same call 3 times",
     );
+    expect(describeEvent("status_change", { change: "recovered", why: "heartbeat stale" }).sentence).toContain("watchdog restarted");
+    expect(
+      describeEvent("status_change", { change: "settings_edited", fields: ["goal"], byUserId: USER_ID }, { actorName: "Ada" }).sentence,
+    ).toBe("Ada edited the settings: goal.");
     expect(describeEvent("status_change", { change: "forked", fromAgentName: "Scout", fromCycle: 4 }, { anonymous: true }).sentence).toBe(
       "Forked from another agent at its cycle 4.",
     );
@@ -107,7 +113,10 @@ describe("describeEvent", () => {
     expect(describeEvent("summary", { stage: "fold", by: "model", fromCycle: 1, throughCycle: 5, model: "m" }).sentence).toBe(
       "The summary of cycles 1–5 was written by m.",
     );
-    expect(describeEvent("error", { kind: "invalid-tool-call", message: "bad JSON" })).toMatchObject({ sentence: "Invalid tool call.", detail: "bad JSON" });
+    expect(describeEvent("error", { kind: "invalid-tool-call", message: "bad JSON" })).toMatchObject({
+      sentence: "Invalid tool call.",
+      detail: "bad JSON",
+    });
   });
 
   it("takes people's and the watchdog's acts out of the cycles, and leaves the loop's own in them", () => {
