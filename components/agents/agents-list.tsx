@@ -35,13 +35,14 @@ export function AgentsList() {
   // page has no cursor; the last entry is the page shown.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const pageIndex = cursors.length - 1;
-  // The URL moved (Back, a link): the search box and the paging follow it.
+  // The filters moved (a choice, Back, a link): paging starts again, and the search box shows the
+  // URL's search when that changed (not while a typed one waits for its pause).
   const filterKey = `${search}|${status}|${sort}`;
-  const [shownFilterKey, setShownFilterKey] = useState(filterKey);
-  if (filterKey !== shownFilterKey) {
-    setShownFilterKey(filterKey);
+  const [shown, setShown] = useState({ filterKey, search });
+  if (filterKey !== shown.filterKey) {
+    setShown({ filterKey, search });
     setCursors([null]);
-    if (search !== searchInput.trim()) setSearchInput(search);
+    if (search !== shown.search && search !== searchInput.trim()) setSearchInput(search);
   }
 
   useEffect(() => {

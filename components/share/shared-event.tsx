@@ -39,11 +39,15 @@ function Code({ children }: { children: string }) {
 const LABEL = "text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400";
 
 /** One event of a shared history, as the link's redaction left it. */
-export function SharedEventItem({ event }: { event: SharedEvent }) {
+export function SharedEventItem({ event, as: Tag = "li" }: { event: SharedEvent; as?: "li" | "div" }) {
   return (
-    <li className="min-w-0 py-3 first:pt-0 last:pb-0" data-testid="shared-event" data-type={event.type}>
+    <Tag
+      className={Tag === "li" ? "min-w-0 py-3 first:pt-0 last:pb-0" : "min-w-0 flex-1"}
+      data-testid="shared-event"
+      data-type={event.type}
+    >
       <EventBody event={event} />
-    </li>
+    </Tag>
   );
 }
 

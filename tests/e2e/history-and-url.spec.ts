@@ -75,6 +75,9 @@ test("events read as words with names, page state lives in the URL, and relative
   await expect(shared.getByText("A team member paused the agent.")).toBeVisible();
   await expect(shared.getByText("A team member resumed the agent (it was paused).")).toBeVisible();
   await expect(shared.locator("body")).not.toContainText(NAME);
+  // Outside any cycle: rows of their own, not inside a cycle's card.
+  await expect(shared.getByTestId("shared-outside-event").filter({ hasText: "paused the agent" })).toHaveCount(1);
+  await expect(shared.getByTestId("shared-cycle").filter({ hasText: "paused the agent" })).toHaveCount(0);
   await photograph(shared, "share-events-in-words");
   await shared.close();
 
