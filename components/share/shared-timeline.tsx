@@ -86,7 +86,7 @@ export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedT
         ) : null}
         <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-sm sm:grid-cols-3">
           <div>
-            <dt className="text-xs text-zinc-500 dark:text-zinc-400">Cycles</dt>
+            <dt className="text-xs text-zinc-500 dark:text-zinc-400">Cycles finished</dt>
             <dd className="tabular-nums">{agent.cycleCount}</dd>
           </div>
           <div>
@@ -132,7 +132,14 @@ export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedT
                 data-cycle={row.cycle}
               >
                 <h2 className="mb-3 flex flex-wrap items-baseline justify-between gap-x-3 text-sm font-semibold">
-                  <span>{`Cycle ${row.cycle}`}</span>
+                  <span>
+                    {`Cycle ${row.cycle}`}
+                    {row.cycle > agent.cycleCount ? (
+                      <span className="ml-2 text-xs font-normal text-sky-700 dark:text-sky-300" data-testid="shared-cycle-unfinished">
+                        not finished
+                      </span>
+                    ) : null}
+                  </span>
                   {row.events[0] ? (
                     <time className="text-xs font-normal text-zinc-500 dark:text-zinc-400" dateTime={row.events[0].createdAt.toISOString()}>
                       {formatUtc(row.events[0].createdAt)}
