@@ -285,7 +285,10 @@ function CycleList({
   };
 
   const setSize = shown.length + olderCycles;
-  const newCount = firstShown;
+  // Held back: new cycles, or (between cycles) only a person's pause or raise.
+  const newCycles = cycles.slice(0, firstShown).filter((row) => row.kind === "cycle").length;
+  const newCount = newCycles > 0 ? newCycles : firstShown;
+  const newWhat = newCycles > 0 ? (newCount === 1 ? "cycle" : "cycles") : newCount === 1 ? "event" : "events";
   return (
     <div>
       {newCount > 0 ? (
@@ -298,7 +301,7 @@ function CycleList({
             data-testid="new-cycles"
           >
             <span aria-hidden>↑ </span>
-            {newCount.toLocaleString("en-US")} new {newCount === 1 ? "cycle" : "cycles"}
+            {newCount.toLocaleString("en-US")} new {newWhat}
           </button>
         </div>
       ) : null}
