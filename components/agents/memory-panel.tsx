@@ -1,6 +1,7 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { parseAsBoolean, parseAsString, parseAsStringLiteral, useQueryStates } from "nuqs";
 import { useState } from "react";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
@@ -24,13 +25,25 @@ const KINDS = [
 ] as const;
 
 type Kind = "episode" | "fact" | "summary" | "reflection";
+const KIND_IDS: Kind[] = ["episode", "fact", "summary", "reflection"];
 
 /** The agent's long-term memory: search, filter, pin, edit and forget (members and up); its facts. */
 export function MemoryPanel({ agentId }: { agentId: string }) {
   const trpc = useTRPC();
-  const [query, setQuery] = useState("");
-  const [kind, setKind] = useState<"" | Kind>("");
-  const [includeArchived, setIncludeArchived] = useState(false);
+  // In the URL (?memory=&kind=&archived=true): a reload or a copied link shows the same memories.
+  // A kind or the archive switch is a step Back undoes; typing replaces the entry.
+  const [{ memory: query, kind: kindParam, archived: includeArchived }, setFilters] = useQueryStates(
+    {
+      memory: parseAsString.withDefault(""),
+      kind: parseAsStringLiteral(KIND_IDS),
+      archived: parseAsBoolean.withDefault(false),
+    },
+    { history: "push" },
+  );
+  const kind: "" | Kind = kindParam ?? "";
+  const setQuery = (value: string) => void setFilters({ memory: value || null }, { history: "replace" });
+  const setKind = (value: "" | Kind) => void setFilters({ kind: value || null });
+  const setIncludeArchived = (value: boolean) => void setFilters({ archived: value || null });
   const input = { agentId, query: query.trim() || undefined, kind: kind || undefined, includeArchived, limit: 50 };
   const list = useInfiniteQuery(trpc.memory.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }));
   const facts = useQuery(trpc.memory.facts.queryOptions({ agentId }));
