@@ -2,6 +2,7 @@ import { GeistMono } from "geist/font/mono";
 import { GeistSans } from "geist/font/sans";
 import type { Metadata } from "next";
 import { connection } from "next/server";
+import { NuqsAdapter } from "nuqs/adapters/next/app";
 import { Toaster } from "sonner";
 import { TRPCReactProvider } from "~/components/trpc/react";
 import "./globals.css";
@@ -18,7 +19,10 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   return (
     <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
       <body className="min-h-screen font-sans">
-        <TRPCReactProvider>{children}</TRPCReactProvider>
+        {/* Page state that survives a reload (tabs, filters, the open cycle) lives in the URL, through nuqs. */}
+        <NuqsAdapter>
+          <TRPCReactProvider>{children}</TRPCReactProvider>
+        </NuqsAdapter>
         {/* Toasts confirm actions; they are announced politely to screen readers (aria-live). */}
         <Toaster theme="system" richColors closeButton position="bottom-right" />
       </body>

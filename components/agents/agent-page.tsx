@@ -10,7 +10,8 @@ import { isMissingPriceRefusal } from "~/shared/provider-kinds";
 import { useTRPC } from "../trpc/react";
 import { Alert, Notice } from "../ui/alert";
 import { Button, ButtonLink } from "../ui/button";
-import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
+import { formatUsd } from "../ui/format";
+import { RelativeTime } from "../ui/relative-time";
 import { Section } from "../ui/panel";
 import { Skeleton } from "../ui/skeleton";
 import { TabPanel, Tabs } from "../ui/tabs";
@@ -25,17 +26,7 @@ import { StatusBadge } from "./status-badge";
 import { TriggersPanel } from "./triggers-panel";
 import { Timeline, usePrefetchTimeline } from "./timeline";
 import { AgentsBreadcrumb } from "./agents-breadcrumb";
-
-const TABS = [
-  ["timeline", "Timeline"],
-  ["memory", "Memory"],
-  ["state", "State"],
-  ["budget", "Budget"],
-  ["runs", "Runs"],
-  ["triggers", "Triggers"],
-  ["share", "Share"],
-] as const;
-type Tab = (typeof TABS)[number][0];
+import { AGENT_TABS, useAgentTab } from "./agent-page-params";
 
 /**
  * One agent: its state and controls, and its history grouped by cycle. The newest cycles load first;
@@ -44,7 +35,7 @@ type Tab = (typeof TABS)[number][0];
  */
 export function AgentPage({ agentId }: { agentId: string }) {
   const trpc = useTRPC();
-  const [tab, setTab] = useState<Tab>("timeline");
+  const [tab, setTab] = useAgentTab();
   const agent = useQuery(trpc.agent.byId.queryOptions({ id: agentId }, { refetchInterval: 3000 }));
   usePrefetchTimeline(agentId);
 
@@ -85,16 +76,16 @@ export function AgentPage({ agentId }: { agentId: string }) {
             {formatUsd(a.spentUsd)} / {formatUsd(a.budgetUsd)}
           </span>
         </Stat>
-        <Stat label="Cycles">
+        <Stat label="Cycles finished">
           <span className="tabular-nums" data-testid="agent-cycles">
             {a.cycleCount.toLocaleString("en-US")}
           </span>
         </Stat>
         <Stat label="Last activity">
-          <span title={formatAbsolute(a.lastActiveAt)}>{formatRelative(a.lastActiveAt)}</span>
+          <RelativeTime date={a.lastActiveAt} />
         </Stat>
         <Stat label="Heartbeat">
-          <span title={formatAbsolute(a.heartbeatAt)}>{formatRelative(a.heartbeatAt)}</span>
+          <RelativeTime date={a.heartbeatAt} />
         </Stat>
       </dl>
 
@@ -104,7 +95,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
         </p>
       ) : null}
 
-      <Tabs tabs={TABS} selected={tab} onSelect={setTab} label="Agent views" />
+      <Tabs tabs={AGENT_TABS} selected={tab} onSelect={(next) => void setTab(next)} label="Agent views" />
 
       <TabPanel id="memory" selected={tab}>
         <MemoryPanel agentId={agentId} />
@@ -130,7 +121,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
         <SharePanel agentId={agentId} />
       </TabPanel>
 
-      <Timeline agentId={agentId} hidden={tab !== "timeline"} />
+      <Timeline agentId={agentId} hidden={tab !== "timeline"} completedCycles={a.cycleCount} />
     </div>
   );
 }

@@ -11,12 +11,14 @@ import { Alert, AlertAction } from "../ui/alert";
 import { Button, ButtonLink } from "../ui/button";
 import { PermissionGate } from "../teams/permission-gate";
 import { EmptyState } from "../ui/empty-state";
-import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
+import { formatAbsolute, formatUsd } from "../ui/format";
+import { RelativeText } from "../ui/relative-time";
 import { PageHeader } from "../ui/page-header";
 import { SkeletonGroup } from "../ui/skeleton";
 import { useTRPC } from "../trpc/react";
 import { CompactInput, CompactSelect } from "../ui/field";
 import { STATUS_LABELS, StatusBadge } from "./status-badge";
+import { useAgentsListParams } from "./agents-list-params";
 
 const PAGE_SIZE = 50;
 /** Typing pauses this long before the list is asked again. */
@@ -26,24 +28,33 @@ const REFRESH_MS = 30_000;
 
 export function AgentsList() {
   const trpc = useTRPC();
-  const [searchInput, setSearchInput] = useState("");
-  const [search, setSearch] = useState("");
-  const [status, setStatus] = useState<ListedStatus | "">("");
-  const [sort, setSort] = useState<AgentSort>("lastActive");
+  const [params, setParams] = useAgentsListParams();
+  const { q: search, sort } = params;
+  const status = params.status ?? "";
+  const [searchInput, setSearchInput] = useState(search);
   // Keyset paging: the cursor of every page visited so far, so "Previous" can go back. The first
   // page has no cursor; the last entry is the page shown.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const pageIndex = cursors.length - 1;
+  // The filters moved (a choice, Back, a link): paging starts again, and the search box shows the
+  // URL's search when that changed (not while a typed one waits for its pause).
+  const filterKey = `${search}|${status}|${sort}`;
+  const [shown, setShown] = useState({ filterKey, search });
+  if (filterKey !== shown.filterKey) {
+    setShown({ filterKey, search });
+    setCursors([null]);
+    if (search !== shown.search && search !== searchInput.trim()) setSearchInput(search);
+  }
 
   useEffect(() => {
     const next = searchInput.trim();
     if (next === search) return;
     const timer = setTimeout(() => {
-      setSearch(next);
+      void setParams({ q: next || null }, { history: "replace" });
       setCursors([null]);
     }, SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [searchInput, search]);
+  }, [searchInput, search, setParams]);
 
   const query = useQuery(
     trpc.agent.list.queryOptions(
@@ -92,7 +103,7 @@ export function AgentsList() {
           aria-label="Filter by status"
           value={status}
           onChange={(e) => {
-            setStatus(e.target.value as ListedStatus | "");
+            void setParams({ status: (e.target.value as ListedStatus) || null });
             setCursors([null]);
           }}
         >
@@ -107,7 +118,7 @@ export function AgentsList() {
           aria-label="Sort agents"
           value={sort}
           onChange={(e) => {
-            setSort(e.target.value as AgentSort);
+            void setParams({ sort: e.target.value as AgentSort });
             setCursors([null]);
           }}
         >
@@ -222,13 +233,19 @@ export function AgentsList() {
                         dateTime={(agent.lastActiveAt ?? agent.createdAt).toISOString()}
                         title={formatAbsolute(agent.lastActiveAt ?? agent.createdAt)}
                       >
-                        {agent.lastActiveAt ? formatRelative(agent.lastActiveAt) : `created ${formatRelative(agent.createdAt)}`}
+                        {agent.lastActiveAt ? (
+                          <RelativeText date={agent.lastActiveAt} />
+                        ) : (
+                          <>
+                            created <RelativeText date={agent.createdAt} />
+                          </>
+                        )}
                       </time>
                     </td>
                     <td className="px-4 py-3 whitespace-nowrap text-zinc-600 dark:text-zinc-400">
                       {agent.heartbeatAt ? (
                         <time dateTime={agent.heartbeatAt.toISOString()} title={`Last heartbeat: ${formatAbsolute(agent.heartbeatAt)}`}>
-                          {formatRelative(agent.heartbeatAt)}
+                          <RelativeText date={agent.heartbeatAt} />
                         </time>
                       ) : (
                         <span title="This agent has not run yet">none yet</span>

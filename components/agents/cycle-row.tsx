@@ -4,7 +4,10 @@ import { clsx } from "clsx";
 import { memo, type Ref } from "react";
 import type { TimelineEvent } from "~/server/agents/timeline";
 import { readMcpProgress, readMcpResult, UNKNOWN_OUTCOME_STATUS, UNKNOWN_OUTCOME_TEXT, type McpToolProgress } from "~/shared/mcp-results";
-import { formatAbsolute, formatRelative, formatUsd } from "../ui/format";
+import { describeEvent } from "~/shared/event-text";
+import { formatDuration, formatUsd } from "../ui/format";
+import { RelativeTime } from "../ui/relative-time";
+import { EventSentence } from "./event-sentence";
 import { latestProgress, McpProgressLine, McpResult } from "./mcp-result";
 import { SummaryEvent } from "./summary-event";
 import { CycleTraceSection } from "./trace/cycle-trace";
@@ -27,6 +30,8 @@ type CycleRowProps = {
   /** The viewer may edit the agent (undo a model-written summary). */
   canEdit: boolean;
   cycle: number;
+  /** Counted in the agent's Cycles (finished); a newer cycle is still under way, or was cut short by a pause or stop. */
+  isFinished: boolean;
   events: TimelineEvent[];
   isOpen: boolean;
   onToggle: (cycle: number, isOpen: boolean) => void;
@@ -48,6 +53,7 @@ export const CycleRow = memo(function CycleRow({
   agentId,
   canEdit,
   cycle,
+  isFinished,
   events,
   isOpen,
   onToggle,
@@ -65,7 +71,7 @@ export const CycleRow = memo(function CycleRow({
   const resultLabel = resultLabelOf(rp);
   const tokens = events.reduce((n, e) => n + e.tokensIn + e.tokensOut, 0);
   const cost = events.reduce((n, e) => n + Number(e.costUsd), 0);
-  const duration = thought?.durationMs ?? null;
+  const duration = cycleWallTimeMs(events);
   const mcpResult = result ? readMcpResult(rp.result) : null;
   // An MCP call's progress (observations while it ran): shown as a line per call, not as raw events.
   const progress = events
@@ -85,8 +91,10 @@ export const CycleRow = memo(function CycleRow({
     >
       <details open={isOpen} onToggle={(e) => onToggle(cycle, e.currentTarget.open)}>
         <summary className="focus-visible:outline-brand-600 flex cursor-pointer flex-wrap items-center gap-x-3 gap-y-1 rounded-lg px-4 py-2.5 text-sm focus-visible:outline-2 focus-visible:outline-offset-2">
-          <span className="font-semibold tabular-nums">{cycle === 0 ? "Start" : `Cycle ${cycle}`}</span>
-          <span className="min-w-0 font-mono text-xs break-all">{cp.name ?? tp.call?.name ?? other[0]?.type ?? "…"}</span>
+          <span className="font-semibold tabular-nums">{cycle === 0 ? "Outside a cycle" : `Cycle ${cycle}`}</span>
+          <span className="min-w-0 font-mono text-xs break-all">
+            {cp.name ?? tp.call?.name ?? (other[0] ? describeEvent(other[0].type, other[0].payload).label : "…")}
+          </span>
           {resultLabel ? (
             <span
               className={clsx(
@@ -101,6 +109,10 @@ export const CycleRow = memo(function CycleRow({
             >
               {resultLabel}
             </span>
+          ) : !isFinished ? (
+            <span className="text-xs text-sky-700 dark:text-sky-300" data-testid="cycle-unfinished">
+              not finished
+            </span>
           ) : progress.length > 0 ? (
             <span className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="cycle-result">
               in progress
@@ -109,13 +121,15 @@ export const CycleRow = memo(function CycleRow({
           <span className="ml-auto flex flex-wrap gap-x-3 text-xs text-zinc-500 tabular-nums dark:text-zinc-400">
             <span>{tokens.toLocaleString("en-US")} tokens</span>
             <span>{formatUsd(String(cost))}</span>
-            {duration !== null ? <span>{duration} ms</span> : null}
+            <span title="Wall time of the cycle, from the model call to its last event" data-testid="cycle-duration">
+              {formatDuration(duration)}
+            </span>
             {(tp.attempts ?? 1) > 1 ? (
               <span className="text-amber-700 dark:text-amber-300" data-testid="cycle-retries">
                 {tp.attempts! - 1} {tp.attempts === 2 ? "retry" : "retries"}
               </span>
             ) : null}
-            <span title={formatAbsolute(events[0]?.createdAt)}>{formatRelative(events[0]?.createdAt)}</span>
+            <RelativeTime date={events[0]?.createdAt} />
           </span>
         </summary>
         {isOpen ? (
@@ -181,10 +195,7 @@ export const CycleRow = memo(function CycleRow({
                   isRestored={events.some((r) => r.type === "summary" && (r.payload as { restoresSeq?: number }).restoresSeq === e.seq)}
                 />
               ) : (
-                <section key={e.seq}>
-                  <h3 className="text-xs font-semibold text-zinc-500 uppercase">{e.type.replace(/_/g, " ")}</h3>
-                  <pre className="mt-1 max-h-48 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">{pretty(e.payload)}</pre>
-                </section>
+                <EventSentence key={e.seq} text={describeEvent(e.type, e.payload, { actorName: e.actorName })} />
               ),
             )}
           </div>
@@ -247,6 +258,19 @@ function resultLabelOf(payload: { status?: string; reason?: string }): string | 
   if (!payload.status) return null;
   if (payload.status === UNKNOWN_OUTCOME_STATUS) return "outcome unknown";
   return payload.status === "refused" && payload.reason ? `refused: ${payload.reason}` : payload.status;
+}
+
+/**
+ * The cycle's real wall time: from the start of its first event's work (the model call, whose
+ * duration the thought carries) to its last event. null when nothing was measured.
+ */
+export function cycleWallTimeMs(events: readonly Pick<TimelineEvent, "createdAt" | "durationMs">[]): number | null {
+  const first = events[0];
+  const last = events.at(-1);
+  if (!first || !last) return null;
+  const start = first.createdAt.getTime() - (first.durationMs ?? 0);
+  const wall = last.createdAt.getTime() - start;
+  return events.length === 1 && first.durationMs === null ? null : Math.max(0, wall);
 }
 
 function isProgressEvent(event: TimelineEvent): boolean {

@@ -1,6 +1,7 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { parseAsBoolean, parseAsString, parseAsStringLiteral, useQueryStates } from "nuqs";
 import { useState } from "react";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
@@ -10,7 +11,8 @@ import { Button } from "../ui/button";
 import { ConfirmButton } from "../ui/confirm";
 import { GatedButton, PermissionGate } from "../teams/permission-gate";
 import { EmptyState } from "../ui/empty-state";
-import { formatAbsolute, formatRelative } from "../ui/format";
+import { formatAbsolute } from "../ui/format";
+import { RelativeText } from "../ui/relative-time";
 import { Section } from "../ui/panel";
 import { Skeleton } from "../ui/skeleton";
 import { CompactInput, CompactSelect } from "../ui/field";
@@ -24,13 +26,25 @@ const KINDS = [
 ] as const;
 
 type Kind = "episode" | "fact" | "summary" | "reflection";
+const KIND_IDS: Kind[] = ["episode", "fact", "summary", "reflection"];
 
 /** The agent's long-term memory: search, filter, pin, edit and forget (members and up); its facts. */
 export function MemoryPanel({ agentId }: { agentId: string }) {
   const trpc = useTRPC();
-  const [query, setQuery] = useState("");
-  const [kind, setKind] = useState<"" | Kind>("");
-  const [includeArchived, setIncludeArchived] = useState(false);
+  // In the URL (?memory=&kind=&archived=true): a reload or a copied link shows the same memories.
+  // A kind or the archive switch is a step Back undoes; typing replaces the entry.
+  const [{ memory: query, kind: kindParam, archived: includeArchived }, setFilters] = useQueryStates(
+    {
+      memory: parseAsString.withDefault(""),
+      kind: parseAsStringLiteral(KIND_IDS),
+      archived: parseAsBoolean.withDefault(false),
+    },
+    { history: "push" },
+  );
+  const kind: "" | Kind = kindParam ?? "";
+  const setQuery = (value: string) => void setFilters({ memory: value || null }, { history: "replace" });
+  const setKind = (value: "" | Kind) => void setFilters({ kind: value || null });
+  const setIncludeArchived = (value: boolean) => void setFilters({ archived: value || null });
   const input = { agentId, query: query.trim() || undefined, kind: kind || undefined, includeArchived, limit: 50 };
   const list = useInfiniteQuery(trpc.memory.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }));
   const facts = useQuery(trpc.memory.facts.queryOptions({ agentId }));
@@ -120,7 +134,7 @@ export function MemoryPanel({ agentId }: { agentId: string }) {
                     <td className="px-3 py-2 text-zinc-500">{f.source}</td>
                     <td className="px-3 py-2 tabular-nums">{f.confidence.toFixed(2)}</td>
                     <td className="px-3 py-2 text-zinc-500" title={formatAbsolute(f.updatedAt)}>
-                      {formatRelative(f.updatedAt)}
+                      <RelativeText date={f.updatedAt} />
                     </td>
                   </tr>
                 ))}
@@ -208,7 +222,9 @@ function MemoryItem({ agentId, memory }: { agentId: string; memory: MemoryRow })
         <span className="tabular-nums">importance {memory.importance.toFixed(2)}</span>
         <span className="tabular-nums">recalled {memory.recallCount}×</span>
         {!memory.isEmbedded ? <span>embedding pending</span> : null}
-        <span title={formatAbsolute(memory.createdAt)}>{formatRelative(memory.createdAt)}</span>
+        <span title={formatAbsolute(memory.createdAt)}>
+          <RelativeText date={memory.createdAt} />
+        </span>
       </div>
       {editing ? (
         <form

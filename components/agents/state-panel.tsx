@@ -10,7 +10,8 @@ import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { GatedButton } from "../teams/permission-gate";
 import { CompactSelect, Field, Input } from "../ui/field";
-import { formatAbsolute, formatRelative } from "../ui/format";
+import { formatAbsolute } from "../ui/format";
+import { RelativeText } from "../ui/relative-time";
 import { Section } from "../ui/panel";
 import { LoadError } from "../ui/query-section";
 import { Skeleton } from "../ui/skeleton";
@@ -153,7 +154,7 @@ function CheckpointRow({ agentId, cycle, createdAt }: { agentId: string; cycle: 
       <div className="flex flex-wrap items-center gap-3">
         <span className="font-medium tabular-nums">Cycle {cycle}</span>
         <span className="text-xs text-zinc-500" title={formatAbsolute(createdAt)}>
-          {formatRelative(createdAt)}
+          <RelativeText date={createdAt} />
         </span>
         <GatedButton
           permission="agent:edit"

@@ -4,7 +4,7 @@ import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { defaultRangeExtractor, useWindowVirtualizer, type Range } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import type { TimelineCycle, TimelineEvent } from "~/server/agents/timeline";
+import type { TimelineEvent } from "~/server/agents/timeline";
 import { useTRPC } from "../trpc/react";
 import { usePermissions } from "../teams/use-permissions";
 import { Alert } from "../ui/alert";
@@ -12,6 +12,9 @@ import { Button } from "../ui/button";
 import { EmptyState } from "../ui/empty-state";
 import { Skeleton } from "../ui/skeleton";
 import { CycleRow } from "./cycle-row";
+import { EventRow } from "./event-row";
+import { useOpenCycles } from "./agent-page-params";
+import { mergeCycles, toRows, withLiveEvent, type TimelineRow } from "./timeline-rows";
 
 /** Cycles a page: the first page is the one the 50 ms API target is measured on (bench/dashboard.ts). */
 const PAGE_CYCLES = 20;
@@ -66,7 +69,7 @@ function isAccessLost(error: { data?: { code?: string } | null } | null): error 
   return code === "FORBIDDEN" || code === "UNAUTHORIZED";
 }
 
-export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean }) {
+export function Timeline({ agentId, hidden, completedCycles }: { agentId: string; hidden: boolean; completedCycles: number }) {
   const trpc = useTRPC();
   const pages = useInfiniteQuery(timelineQueryOptions(trpc, agentId));
   const canEdit = usePermissions().can("agent:edit");
@@ -81,20 +84,23 @@ export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean
       },
     ),
   );
-  const cycles = useMemo(() => mergeCycles(pages.data?.pages ?? [], live), [pages.data, live]);
+  const cycles = useMemo(() => toRows(mergeCycles(pages.data?.pages ?? [], live)), [pages.data, live]);
   const olderCycles = pages.data?.pages.at(-1)?.nextBeforeCycle ?? 0;
 
   // Which cycles are open, by number: rows unmount when scrolled away and come back as they were.
-  const [expanded, setExpanded] = useState<ReadonlySet<number>>(() => new Set());
-  const toggle = useCallback((cycle: number, isOpen: boolean) => {
-    setExpanded((previous) => {
-      if (previous.has(cycle) === isOpen) return previous;
-      const next = new Set(previous);
-      if (isOpen) next.add(cycle);
-      else next.delete(cycle);
-      return next;
-    });
-  }, []);
+  // They live in the URL (?cycle=), so a reload or a shared link opens the same rows.
+  const [openCycles, setOpenCycles] = useOpenCycles();
+  const expanded = useMemo<ReadonlySet<number>>(() => new Set(openCycles), [openCycles]);
+  const toggle = useCallback(
+    (cycle: number, isOpen: boolean) => {
+      void setOpenCycles((previous) => {
+        if (previous.includes(cycle) === isOpen) return previous;
+        const next = isOpen ? [...previous, cycle] : previous.filter((c) => c !== cycle);
+        return next.length > 0 ? next : null;
+      });
+    },
+    [setOpenCycles],
+  );
 
   const { hasNextPage, isFetchingNextPage, isFetchNextPageError, fetchNextPage } = pages;
   const fetchOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
@@ -134,6 +140,7 @@ export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean
         <CycleList
           agentId={agentId}
           canEdit={canEdit}
+          completedCycles={completedCycles}
           cycles={cycles}
           olderCycles={olderCycles}
           expanded={expanded}
@@ -156,7 +163,9 @@ export function Timeline({ agentId, hidden }: { agentId: string; hidden: boolean
 type CycleListProps = {
   agentId: string;
   canEdit: boolean;
-  cycles: TimelineCycle[];
+  /** The agent's finished cycles (its Cycles count): a newer cycle's row says it is not finished. */
+  completedCycles: number;
+  cycles: TimelineRow[];
   /** How many cycles are older than the loaded ones (for "cycle n of m" in screen readers). */
   olderCycles: number;
   expanded: ReadonlySet<number>;
@@ -178,6 +187,7 @@ type CycleListProps = {
 function CycleList({
   agentId,
   canEdit,
+  completedCycles,
   cycles,
   olderCycles,
   expanded,
@@ -209,12 +219,12 @@ function CycleList({
 
   // The newest cycle shown while the reader is away from the top; newer ones wait. null: following live.
   const [heldAt, setHeldAt] = useState<number | null>(null);
-  const heldIndex = heldAt === null ? 0 : cycles.findIndex((c) => c.cycle <= heldAt);
+  const heldIndex = heldAt === null ? 0 : cycles.findIndex((c) => c.at <= heldAt);
   const firstShown = Math.max(0, heldIndex);
   const shown = useMemo(() => (firstShown === 0 ? cycles : cycles.slice(firstShown)), [cycles, firstShown]);
   const newestCycleRef = useRef<number | undefined>(undefined);
   useLayoutEffect(() => {
-    newestCycleRef.current = shown[0]?.cycle;
+    newestCycleRef.current = shown[0]?.at;
   }, [shown]);
 
   useEffect(() => {
@@ -236,13 +246,13 @@ function CycleList({
     (range: Range) => {
       const indexes = defaultRangeExtractor(range);
       if (focusedCycle === null) return indexes;
-      const index = shown.findIndex((c) => c.cycle === focusedCycle);
+      const index = shown.findIndex((c) => c.kind === "cycle" && c.cycle === focusedCycle);
       if (index < 0 || indexes.includes(index)) return indexes;
       return [...indexes, index].sort((a, b) => a - b);
     },
     [shown, focusedCycle],
   );
-  const getItemKey = useCallback((index: number) => shown[index]?.cycle ?? -index - 1, [shown]);
+  const getItemKey = useCallback((index: number) => shown[index]?.key ?? -index - 1, [shown]);
 
   const virtualizer = useWindowVirtualizer({
     count: shown.length,
@@ -274,7 +284,10 @@ function CycleList({
   };
 
   const setSize = shown.length + olderCycles;
-  const newCount = firstShown;
+  // Held back: new cycles, or (between cycles) only a person's pause or raise.
+  const newCycles = cycles.slice(0, firstShown).filter((row) => row.kind === "cycle").length;
+  const newCount = newCycles > 0 ? newCycles : firstShown;
+  const newWhat = newCycles > 0 ? (newCount === 1 ? "cycle" : "cycles") : newCount === 1 ? "event" : "events";
   return (
     <div>
       {newCount > 0 ? (
@@ -287,7 +300,7 @@ function CycleList({
             data-testid="new-cycles"
           >
             <span aria-hidden>↑ </span>
-            {newCount.toLocaleString("en-US")} new {newCount === 1 ? "cycle" : "cycles"}
+            {newCount.toLocaleString("en-US")} new {newWhat}
           </button>
         </div>
       ) : null}
@@ -308,12 +321,22 @@ function CycleList({
       >
         {items.map((item) => {
           const row = shown[item.index]!;
-          return (
+          return row.kind === "event" ? (
+            <EventRow
+              key={item.key}
+              event={row.event}
+              index={item.index}
+              offset={item.start - virtualizer.options.scrollMargin}
+              setSize={setSize}
+              measureRef={virtualizer.measureElement}
+            />
+          ) : (
             <CycleRow
               key={item.key}
               agentId={agentId}
               canEdit={canEdit}
               cycle={row.cycle}
+              isFinished={row.cycle <= completedCycles}
               events={row.events}
               isOpen={expanded.has(row.cycle)}
               onToggle={onToggle}
@@ -347,36 +370,4 @@ function CycleList({
       </div>
     </div>
   );
-}
-
-/** The live events by cycle, with one more (a repeat after a reconnect is dropped). */
-function withLiveEvent(live: ReadonlyMap<number, TimelineEvent[]>, event: TimelineEvent): ReadonlyMap<number, TimelineEvent[]> {
-  const events = live.get(event.cycle) ?? [];
-  if (events.some((e) => e.seq === event.seq)) return live;
-  const next = new Map(live);
-  const last = events.at(-1);
-  next.set(event.cycle, !last || last.seq < event.seq ? [...events, event] : [...events, event].sort((a, b) => a.seq - b.seq));
-  return next;
-}
-
-/**
- * The loaded pages (disjoint cycle ranges, newest first) with the live events merged in. Rows of
- * cycles only the live stream knows keep their event arrays until an event of theirs arrives.
- */
-function mergeCycles(pages: { cycles: TimelineCycle[] }[], live: ReadonlyMap<number, TimelineEvent[]>): TimelineCycle[] {
-  const loaded = pages.flatMap((page) => page.cycles);
-  if (live.size === 0) return loaded;
-  const merged = loaded.map((c) => {
-    const more = live.get(c.cycle);
-    if (!more) return c;
-    const bySeq = new Map<number, TimelineEvent>();
-    for (const e of [...c.events, ...more]) bySeq.set(e.seq, e);
-    return { cycle: c.cycle, events: [...bySeq.values()].sort((a, b) => a.seq - b.seq) };
-  });
-  const loadedCycles = new Set(loaded.map((c) => c.cycle));
-  const added = [...live.entries()].filter(([cycle]) => !loadedCycles.has(cycle)).map(([cycle, events]) => ({ cycle, events }));
-  const all = [...added, ...merged];
-  // Live cycles are newer than every loaded one; sort only if that ever does not hold.
-  for (let i = 1; i < all.length; i++) if (all[i - 1]!.cycle < all[i]!.cycle) return all.sort((a, b) => b.cycle - a.cycle);
-  return all;
 }

@@ -8,7 +8,8 @@ import { usePermissions } from "../teams/use-permissions";
 import { Button } from "../ui/button";
 import { Alert, SuccessBox } from "../ui/alert";
 import { CopyableValue } from "../ui/field";
-import { formatAbsolute, formatRelative } from "../ui/format";
+import { formatAbsolute } from "../ui/format";
+import { RelativeText } from "../ui/relative-time";
 import { Panel } from "../ui/panel";
 import { LoadError } from "../ui/query-section";
 import { Skeleton } from "../ui/skeleton";
@@ -161,7 +162,8 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
             {schedule.nextRunAt ? (
               <>
                 Next: <time dateTime={new Date(schedule.nextRunAt).toISOString()}>{formatAbsolute(schedule.nextRunAt)}</time> (
-                {formatRelative(schedule.nextRunAt)}).
+                <RelativeText date={new Date(schedule.nextRunAt)} />
+                ).
               </>
             ) : (
               "It cannot be read; edit the agent to fix it."
@@ -195,7 +197,7 @@ export function TriggersPanel({ agentId }: { agentId: string }) {
                   dateTime={new Date(d.receivedAt).toISOString()}
                   title={formatAbsolute(d.receivedAt)}
                 >
-                  {formatRelative(d.receivedAt)}
+                  <RelativeText date={new Date(d.receivedAt)} />
                 </time>
               </li>
             ))}

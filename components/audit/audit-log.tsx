@@ -2,13 +2,14 @@
 
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { parseAsString, useQueryStates } from "nuqs";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { CompactInput, CompactSelect } from "../ui/field";
-import { formatAbsolute, formatRelative } from "../ui/format";
+import { formatAbsolute } from "../ui/format";
+import { RelativeText } from "../ui/relative-time";
 import { PageHeader } from "../ui/page-header";
 import { Skeleton } from "../ui/skeleton";
 
@@ -26,11 +27,21 @@ const GROUPS = [
 /** The team's audit log for admins: filter by action, person, target and dates; newest first. */
 export function AuditLog() {
   const trpc = useTRPC();
-  const [action, setAction] = useState("");
-  const [actorId, setActorId] = useState("");
-  const [targetId, setTargetId] = useState("");
-  const [from, setFrom] = useState("");
-  const [to, setTo] = useState("");
+  // The filters live in the URL: a reload keeps them, a copied link opens the same view. A choice is a
+  // step Back undoes; typing an id replaces the entry instead of adding one per key.
+  const [{ action, actor: actorId, target: targetId, from, to }, setFilters] = useQueryStates(
+    {
+      action: parseAsString.withDefault(""),
+      actor: parseAsString.withDefault(""),
+      target: parseAsString.withDefault(""),
+      from: parseAsString.withDefault(""),
+      to: parseAsString.withDefault(""),
+    },
+    { history: "push" },
+  );
+  const set = (key: "action" | "actor" | "from" | "to") => (value: string) => void setFilters({ [key]: value || null });
+  const [setAction, setActorId, setFrom, setTo] = [set("action"), set("actor"), set("from"), set("to")];
+  const setTargetId = (value: string) => void setFilters({ target: value || null }, { history: "replace" });
   const filters = useQuery(trpc.audit.filters.queryOptions(undefined, { retry: false }));
   const input = {
     action: action || undefined,
@@ -150,7 +161,7 @@ export function AuditLog() {
               {items.map((entry) => (
                 <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
                   <td className="px-3 py-2 whitespace-nowrap" title={formatAbsolute(entry.createdAt)}>
-                    {formatRelative(entry.createdAt)}
+                    <RelativeText date={entry.createdAt} />
                   </td>
                   <td className="px-3 py-2">
                     {entry.actor ? entry.actor.name : <em className="text-zinc-500">system or removed user</em>}

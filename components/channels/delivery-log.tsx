@@ -1,7 +1,7 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { parseAsStringLiteral, useQueryState } from "nuqs";
 import { DELIVERY_STATUS_LABELS, DELIVERY_STATUSES, type DeliveryStatusName } from "~/shared/channels";
 import { useTRPC } from "../trpc/react";
 import { Alert } from "../ui/alert";
@@ -38,7 +38,9 @@ const SOURCES: Record<string, string> = {
 export function DeliveryLog({ canManage, channelId }: { canManage: boolean; channelId?: string }) {
   const trpc = useTRPC();
   const now = useNow(15_000);
-  const [status, setStatus] = useState<DeliveryStatusName | "">("");
+  // In the URL (?delivery=dead): a reload or a copied link shows the same deliveries.
+  const [statusParam, setStatusParam] = useQueryState("delivery", parseAsStringLiteral(DELIVERY_STATUSES).withOptions({ history: "push" }));
+  const status: DeliveryStatusName | "" = statusParam ?? "";
   const input = { ...(channelId ? { channelId } : {}), ...(status ? { status } : {}), limit: 20 };
   const list = useInfiniteQuery(
     trpc.delivery.list.infiniteQueryOptions(input, {
@@ -59,7 +61,7 @@ export function DeliveryLog({ canManage, channelId }: { canManage: boolean; chan
           Status
           <CompactSelect
             value={status}
-            onChange={(event) => setStatus(event.target.value as DeliveryStatusName | "")}
+            onChange={(event) => void setStatusParam((event.target.value as DeliveryStatusName) || null)}
             aria-label="Filter by status"
           >
             <option value="">All</option>

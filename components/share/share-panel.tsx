@@ -14,7 +14,8 @@ import { PermissionGate } from "../teams/permission-gate";
 import { usePermissions } from "../teams/use-permissions";
 import { EmptyState } from "../ui/empty-state";
 import { CopyableValue, Field, Input, Select } from "../ui/field";
-import { formatAbsolute, formatRelative } from "../ui/format";
+import { formatAbsolute } from "../ui/format";
+import { RelativeText } from "../ui/relative-time";
 import { Section } from "../ui/panel";
 import { Skeleton } from "../ui/skeleton";
 
@@ -231,7 +232,9 @@ function ShareLinkRow({ link, canManage, onChanged }: { link: LinkRow; canManage
         </Badge>
         <span className="text-zinc-700 dark:text-zinc-300">
           Created by {link.createdBy ?? "a former member"}{" "}
-          <span title={formatAbsolute(link.createdAt)}>{formatRelative(link.createdAt)}</span>
+          <span title={formatAbsolute(link.createdAt)}>
+            <RelativeText date={link.createdAt} />
+          </span>
         </span>
       </div>
       <dl className="mt-2 grid grid-cols-1 gap-x-4 gap-y-1 text-xs text-zinc-600 sm:grid-cols-3 dark:text-zinc-400">
@@ -247,7 +250,7 @@ function ShareLinkRow({ link, canManage, onChanged }: { link: LinkRow; canManage
         </div>
         <div>
           <dt className="inline">Last opened: </dt>
-          <dd className="inline">{link.lastUsedAt ? formatRelative(link.lastUsedAt) : "never"}</dd>
+          <dd className="inline">{link.lastUsedAt ? <RelativeText date={link.lastUsedAt} /> : "never"}</dd>
         </div>
       </dl>
       {canManage && link.status === "active" ? (

@@ -2,7 +2,7 @@ import { clsx } from "clsx";
 import { REDACTED, type SharedEvent } from "~/server/sharing/redact";
 import { UNKNOWN_OUTCOME_STATUS, UNKNOWN_OUTCOME_TEXT } from "~/shared/mcp-results";
 import { McpProgressLine, McpResult } from "../agents/mcp-result";
-import { STATUS_LABELS } from "../agents/status-badge";
+import { EventSentence } from "../agents/event-sentence";
 
 /** Long tool output is cut on the page (the full text is the team's, on the agent page). */
 const MAX_SHOWN_CHARS = 4000;
@@ -38,16 +38,16 @@ function Code({ children }: { children: string }) {
 
 const LABEL = "text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400";
 
-function statusLabel(status: string | null): string {
-  return status ? (STATUS_LABELS[status] ?? status.replace(/_/g, " ")) : "unknown";
-}
-
 /** One event of a shared history, as the link's redaction left it. */
-export function SharedEventItem({ event }: { event: SharedEvent }) {
+export function SharedEventItem({ event, as: Tag = "li" }: { event: SharedEvent; as?: "li" | "div" }) {
   return (
-    <li className="min-w-0 py-3 first:pt-0 last:pb-0" data-testid="shared-event" data-type={event.type}>
+    <Tag
+      className={Tag === "li" ? "min-w-0 py-3 first:pt-0 last:pb-0" : "min-w-0 flex-1"}
+      data-testid="shared-event"
+      data-type={event.type}
+    >
       <EventBody event={event} />
-    </li>
+    </Tag>
   );
 }
 
@@ -144,69 +144,19 @@ function EventBody({ event }: { event: SharedEvent }) {
           />
         </div>
       );
-    case "approval_requested":
-      return (
-        <p className="text-sm">
-          <span className={LABEL}>Approval</span> Asked a person before using{" "}
-          <span className="font-mono">{event.toolName ?? "a tool"}</span>.
-        </p>
-      );
-    case "approval_decided":
-      return (
-        <div className="text-sm">
-          <p>
-            <span className={LABEL}>Decision</span> {event.timedOut ? `No answer in time (policy: ${event.policy ?? "none"}); ` : ""}
-            {event.status ?? "decided"}.
-          </p>
-          {event.comment === REDACTED ? (
-            <Hidden what="The reviewer's comment is" />
-          ) : event.comment ? (
-            <p className="mt-1 break-words whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">“{clip(event.comment)}”</p>
-          ) : null}
-        </div>
-      );
-    case "budget":
-      return (
-        <p className="text-sm text-amber-800 dark:text-amber-300">
-          <span className={LABEL}>Budget</span> {event.message ?? event.reason ?? "A budget limit was reached."}
-        </p>
-      );
-    case "error":
-      return (
-        <div className="text-sm">
-          <p className="text-red-700 dark:text-red-300">
-            <span className={LABEL}>Error</span> {event.kind ? event.kind.replace(/-/g, " ") : "error"}
-          </p>
-          {event.message === REDACTED ? (
-            <Hidden what="The message is" />
-          ) : event.message ? (
-            <p className="mt-1 break-words text-zinc-700 dark:text-zinc-300">{clip(event.message)}</p>
-          ) : null}
-        </div>
-      );
-    case "status_change":
-      return (
-        <div className="text-sm">
-          <p>
-            <span className={LABEL}>Status</span>{" "}
-            {event.change === "settings_edited"
-              ? `Settings edited${event.fields.length ? `: ${event.fields.join(", ")}` : ""}.`
-              : event.change === "forked"
-                ? `Forked from another agent's checkpoint${event.fromCycle !== null ? ` at cycle ${event.fromCycle}` : ""}.`
-                : `${event.from ? `${statusLabel(event.from)} → ` : ""}${statusLabel(event.to)}`}
-          </p>
-          {event.reason === REDACTED ? (
-            <Hidden what="The reason is" />
-          ) : event.reason ? (
-            <p className="mt-1 break-words whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">{clip(event.reason)}</p>
-          ) : null}
-        </div>
-      );
     default:
+      // Approvals, budget, errors, status changes, summaries, triggers: in the timeline's own words.
       return (
-        <p className="text-sm text-zinc-600 dark:text-zinc-400">
-          <span className={LABEL}>{event.eventType.replace(/_/g, " ")}</span>
-        </p>
+        <EventSentence
+          text={event.text}
+          detail={
+            event.text.detail === REDACTED ? (
+              <Hidden what={event.type === "approval_decided" ? "The reviewer's comment is" : "The detail is"} />
+            ) : event.text.detail ? (
+              <p className="mt-1 break-words whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">“{clip(event.text.detail)}”</p>
+            ) : null
+          }
+        />
       );
   }
 }

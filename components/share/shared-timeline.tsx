@@ -19,6 +19,25 @@ function withLatestProgress(events: SharedTimeline["cycles"][number]["events"]) 
   );
 }
 
+type SharedCycle = SharedTimeline["cycles"][number];
+type SharedRow =
+  | { kind: "cycle"; at: number; cycle: number; events: SharedCycle["events"] }
+  | { kind: "event"; at: number; event: SharedCycle["events"][number] };
+
+/**
+ * The page's rows, newest first: each cycle with the loop's events, and the events that happened
+ * outside a cycle (a person's pause, a budget raise) as rows of their own, where they happened in time.
+ */
+function sharedRows(cycles: SharedCycle[]): SharedRow[] {
+  const rows: SharedRow[] = [];
+  for (const { cycle, events } of cycles) {
+    const inside = events.filter((e) => !e.isOutsideCycle);
+    for (const event of events) if (event.isOutsideCycle) rows.push({ kind: "event", at: event.seq, event });
+    if (inside.length > 0) rows.push({ kind: "cycle", at: inside[0]!.seq, cycle, events: inside });
+  }
+  return rows.sort((a, b) => b.at - a.at);
+}
+
 /** The frame of a shared page: no navigation into the app, nothing to click but paging. */
 export function SharedShell({ children }: { children: React.ReactNode }) {
   return (
@@ -67,7 +86,7 @@ export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedT
         ) : null}
         <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-sm sm:grid-cols-3">
           <div>
-            <dt className="text-xs text-zinc-500 dark:text-zinc-400">Cycles</dt>
+            <dt className="text-xs text-zinc-500 dark:text-zinc-400">Cycles finished</dt>
             <dd className="tabular-nums">{agent.cycleCount}</dd>
           </div>
           <div>
@@ -93,28 +112,48 @@ export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedT
         <EmptyState data-testid="shared-empty">{beforeCycle ? "No older cycles." : "This agent has not run a cycle yet."}</EmptyState>
       ) : (
         <ol className="space-y-4" aria-label="Cycles, newest first">
-          {view.cycles.map(({ cycle, events }) => (
-            <li
-              key={cycle}
-              className="rounded-xl bg-white p-4 shadow-xs ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
-              data-testid="shared-cycle"
-              data-cycle={cycle}
-            >
-              <h2 className="mb-3 flex flex-wrap items-baseline justify-between gap-x-3 text-sm font-semibold">
-                <span>{cycle === 0 ? "Outside a cycle" : `Cycle ${cycle}`}</span>
-                {events[0] ? (
-                  <time className="text-xs font-normal text-zinc-500 dark:text-zinc-400" dateTime={events[0].createdAt.toISOString()}>
-                    {formatUtc(events[0].createdAt)}
-                  </time>
-                ) : null}
-              </h2>
-              <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
-                {withLatestProgress(events).map((event) => (
-                  <SharedEventItem key={event.seq} event={event} />
-                ))}
-              </ul>
-            </li>
-          ))}
+          {sharedRows(view.cycles).map((row) =>
+            row.kind === "event" ? (
+              <li
+                key={`event-${row.event.seq}`}
+                className="flex flex-wrap items-start gap-x-3 gap-y-1 rounded-xl bg-zinc-50 px-4 py-3 ring-1 ring-zinc-200 dark:bg-zinc-950 dark:ring-zinc-800"
+                data-testid="shared-outside-event"
+              >
+                <SharedEventItem event={row.event} as="div" />
+                <time className="ml-auto text-xs text-zinc-500 dark:text-zinc-400" dateTime={row.event.createdAt.toISOString()}>
+                  {formatUtc(row.event.createdAt)}
+                </time>
+              </li>
+            ) : (
+              <li
+                key={row.cycle}
+                className="rounded-xl bg-white p-4 shadow-xs ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
+                data-testid="shared-cycle"
+                data-cycle={row.cycle}
+              >
+                <h2 className="mb-3 flex flex-wrap items-baseline justify-between gap-x-3 text-sm font-semibold">
+                  <span>
+                    {`Cycle ${row.cycle}`}
+                    {row.cycle > agent.cycleCount ? (
+                      <span className="ml-2 text-xs font-normal text-sky-700 dark:text-sky-300" data-testid="shared-cycle-unfinished">
+                        not finished
+                      </span>
+                    ) : null}
+                  </span>
+                  {row.events[0] ? (
+                    <time className="text-xs font-normal text-zinc-500 dark:text-zinc-400" dateTime={row.events[0].createdAt.toISOString()}>
+                      {formatUtc(row.events[0].createdAt)}
+                    </time>
+                  ) : null}
+                </h2>
+                <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
+                  {withLatestProgress(row.events).map((event) => (
+                    <SharedEventItem key={event.seq} event={event} />
+                  ))}
+                </ul>
+              </li>
+            ),
+          )}
         </ol>
       )}
 

@@ -10,7 +10,8 @@ import { useTRPC } from "../trpc/react";
 import { Button } from "../ui/button";
 import { Alert } from "../ui/alert";
 import { Skeleton } from "../ui/skeleton";
-import { formatAbsolute, formatRelative } from "../ui/format";
+import { formatAbsolute } from "../ui/format";
+import { RelativeText } from "../ui/relative-time";
 import { describeRole, ROLE_LABELS } from "./roles";
 
 const LINK = "text-brand-600 font-semibold hover:underline";
@@ -91,7 +92,7 @@ export function InviteAcceptance({ invitationId }: { invitationId: string }) {
           <dt className="text-xs font-semibold tracking-wide text-zinc-500 uppercase">Expires</dt>
           <dd className="text-zinc-700 dark:text-zinc-300">
             <time dateTime={data.expiresAt.toISOString()} title={formatAbsolute(data.expiresAt)}>
-              {formatRelative(data.expiresAt)}
+              <RelativeText date={data.expiresAt} />
             </time>
           </dd>
         </div>

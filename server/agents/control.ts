@@ -32,6 +32,16 @@ async function closeRunClaims({ agentId, teamId, reason }: { agentId: string; te
   });
 }
 
+/**
+ * A person's pause, stop or resume on the agent's timeline: a `status_change` with `by` (their user id,
+ * shown by name), numbered with the agent's last finished cycle so it is listed beside the cycles it
+ * happened between (the timeline shows it as a row of its own, not inside that cycle).
+ */
+async function recordPersonEvent({ agentId, teamId, userId }: Ids, payload: Record<string, string>, cycle?: number) {
+  const at = cycle ?? (await db.agent.findFirst({ where: { id: agentId, teamId }, select: { cycleCount: true } }))?.cycleCount ?? 0;
+  await appendEvent({ agentId, teamId, cycle: at, type: "status_change", payload: { ...payload, by: userId } });
+}
+
 export async function startAgent({ agentId, teamId, userId }: Ids) {
   const agent = await db.agent.findFirst({
     where: { id: agentId, teamId },
@@ -59,6 +69,10 @@ export async function startAgent({ agentId, teamId, userId }: Ids) {
   });
   if (claimed.count === 0) throw new AppError("CONFLICT", "The agent was started or changed by someone else just now.");
   const isStart = FRESH_START.includes(agent.status);
+  if (!isStart) {
+    // A resume is a person's act on the timeline, like a pause or a stop (a fresh start shows as its first cycle).
+    await recordPersonEvent({ agentId, teamId, userId }, { change: "resumed", from: agent.status, to: "running" }, agent.cycleCount);
+  }
   await audit(teamId, userId, isStart ? "agent.start" : "agent.resume", agentId);
   await inngest.send({ name: agentRunRequested.name, data: { agentId, teamId, reason: isStart ? "start" : "resume" } });
 }
@@ -75,7 +89,7 @@ export async function pauseAgent({ agentId, teamId, userId }: Ids) {
     throw new AppError("CONFLICT", "Only a running, sleeping or waiting agent can be paused.");
   }
   await closeRunClaims({ agentId, teamId, reason: "paused by a person" });
-  await appendEvent({ agentId, teamId, cycle: 0, type: "status_change", payload: { to: "paused", by: userId } });
+  await recordPersonEvent({ agentId, teamId, userId }, { to: "paused" });
   await audit(teamId, userId, "agent.pause", agentId);
   await inngest.send({ name: agentPauseRequested.name, data: { agentId, teamId } });
 }
@@ -131,7 +145,7 @@ export async function stopAgent({ agentId, teamId, userId, reason }: Ids & { rea
     data: { status: "cancelled", decidedAt: new Date(), decidedById: userId },
   });
   await closeRunClaims({ agentId, teamId, reason: "stopped by a person" });
-  await appendEvent({ agentId, teamId, cycle: 0, type: "status_change", payload: { to: "stopped", by: userId, reason: trimmed } });
+  await recordPersonEvent({ agentId, teamId, userId }, { to: "stopped", reason: trimmed });
   await audit(teamId, userId, "agent.stop", agentId, { reason: trimmed });
   await inngest.send({ name: agentPauseRequested.name, data: { agentId, teamId } });
 }

@@ -19,6 +19,8 @@ export type TimelineEvent = {
   costUsd: string;
   durationMs: number | null;
   createdAt: Date;
+  /** The name of the person who caused the event (a pause, a raise, an edit), resolved in the team; null when none. */
+  actorName: string | null;
 };
 export type TimelineCycle = { cycle: number; events: TimelineEvent[] };
 
@@ -48,7 +50,37 @@ function fromCold(event: ColdEvent): TimelineEvent {
     costUsd: event.costUsd,
     durationMs: event.durationMs,
     createdAt: new Date(event.createdAt),
+    actorName: null,
   };
+}
+
+/** The user id an event's payload names as the person who caused it (written by control, limit raises, edits). */
+function actorIdOf(payload: unknown): string | null {
+  if (!payload || typeof payload !== "object") return null;
+  const p = payload as { by?: unknown; byUserId?: unknown };
+  const id = typeof p.by === "string" ? p.by : p.byUserId;
+  return typeof id === "string" && id.length > 0 ? id : null;
+}
+
+/** A person who has left the team since is not named: the team's members are whom a viewer may see. */
+const FORMER_MEMBER = "A former team member";
+
+/**
+ * Names the people behind events, looked up among the team's members only (never another team's
+ * users), so the timeline shows "Ada paused the agent" and never an internal user id.
+ */
+async function withActorNames<T extends { payload: unknown; actorName: string | null }>(teamId: string, events: T[]): Promise<T[]> {
+  const ids = [...new Set(events.map((e) => actorIdOf(e.payload)).filter((id): id is string => id !== null))];
+  if (ids.length === 0) return events;
+  const members = await db.member.findMany({
+    where: { teamId, userId: { in: ids } },
+    select: { userId: true, user: { select: { name: true } } },
+  });
+  const names = new Map(members.map((m) => [m.userId, m.user.name]));
+  return events.map((e) => {
+    const id = actorIdOf(e.payload);
+    return id ? { ...e, actorName: names.get(id) ?? FORMER_MEMBER } : e;
+  });
 }
 
 export async function listCycles({
@@ -89,9 +121,12 @@ export async function listCycles({
       }
     }
   }
-  const events = [...cold, ...rows.map((row): TimelineEvent => ({ ...row, costUsd: row.costUsd.toString() }))]
-    .sort((a, b) => a.seq - b.seq)
-    .slice(0, MAX_EVENTS_PER_PAGE);
+  const events = await withActorNames(
+    teamId,
+    [...cold, ...rows.map((row): TimelineEvent => ({ ...row, costUsd: row.costUsd.toString(), actorName: null }))]
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, MAX_EVENTS_PER_PAGE),
+  );
   const byCycle = new Map<number, TimelineEvent[]>();
   for (const event of events) {
     const list = byCycle.get(event.cycle) ?? [];
@@ -135,7 +170,10 @@ export async function eventsAfter({
     take: limit - cold.length,
     select: EVENT_FIELDS,
   });
-  return [...cold, ...rows.map((row): TimelineEvent => ({ ...row, costUsd: row.costUsd.toString() }))];
+  return withActorNames(teamId, [
+    ...cold,
+    ...rows.map((row): TimelineEvent => ({ ...row, costUsd: row.costUsd.toString(), actorName: null })),
+  ]);
 }
 
 /** The agent's state now (world state, rolling summary) and its checkpoints, newest first. */

@@ -1,6 +1,7 @@
 import "server-only";
 import type { EventType } from "../db/generated/enums";
 import { readMcpProgress, readMcpResult, type McpResultShown } from "../../shared/mcp-results";
+import { describeEvent, type EventText } from "../../shared/event-text";
 
 /**
  * What a share link shows of one event. Built field by field from the stored payload (an allow-list,
@@ -43,12 +44,17 @@ export type SharedEventData =
     }
   /** An MCP call's progress (an `observation` of kind tool_progress); its message is the tool's data. */
   | { type: "tool_progress"; name: string; progress: number; total: number | null; message: string | null }
-  | { type: "approval_requested"; toolName: string | null }
-  | { type: "approval_decided"; status: string | null; timedOut: boolean; policy: string | null; comment: string | null }
-  | { type: "budget"; reason: string | null; message: string | null }
-  | { type: "error"; stage: string | null; kind: string | null; message: string | null }
+  /**
+   * The events below carry `text`: the event in words (shared/event-text.ts, the timeline's words too),
+   * with people as "a team member" and its detail redacted by the same rule as the field it quotes.
+   */
+  | { type: "approval_requested"; toolName: string | null; text: EventText }
+  | { type: "approval_decided"; status: string | null; timedOut: boolean; policy: string | null; comment: string | null; text: EventText }
+  | { type: "budget"; reason: string | null; message: string | null; text: EventText }
+  | { type: "error"; stage: string | null; kind: string | null; message: string | null; text: EventText }
   | {
       type: "status_change";
+      text: EventText;
       from: string | null;
       to: string | null;
       change: string | null;
@@ -56,7 +62,7 @@ export type SharedEventData =
       fields: string[];
       fromCycle: number | null;
     }
-  | { type: "other"; eventType: EventType };
+  | { type: "other"; eventType: EventType; text: EventText };
 
 export type SharedEvent = Base & SharedEventData;
 
@@ -72,6 +78,12 @@ function num(value: unknown): number | null {
 
 function isToolHidden(name: string | null, redaction: ShareRedaction): boolean {
   return redaction.redactToolData || (redaction.redactMemories && name !== null && MEMORY_TOOLS.has(name));
+}
+
+/** The event in words for a public page: no names; the detail hidden when the field it quotes is. */
+function publicText(type: EventType, payload: unknown, isDetailHidden: boolean): EventText {
+  const text = describeEvent(type, payload, { anonymous: true });
+  return isDetailHidden && text.detail !== null ? { ...text, detail: REDACTED } : text;
 }
 
 export function redactEvent(event: Base & { type: EventType; payload: unknown }, redaction: ShareRedaction): SharedEvent {
@@ -117,7 +129,7 @@ export function redactEvent(event: Base & { type: EventType; payload: unknown },
     }
     case "observation": {
       const progress = readMcpProgress(p);
-      if (!progress) return { ...base, type: "other", eventType: event.type };
+      if (!progress) return { ...base, type: "other", eventType: event.type, text: publicText(event.type, p, redaction.redactToolData) };
       return {
         ...base,
         type: "tool_progress",
@@ -128,7 +140,8 @@ export function redactEvent(event: Base & { type: EventType; payload: unknown },
       };
     }
     case "approval_requested":
-      return { ...base, type: "approval_requested", toolName: str(p.toolName) };
+      // A hold's reason and an outcome's are the loop's words about the call: they go with the tool data.
+      return { ...base, type: "approval_requested", toolName: str(p.toolName), text: publicText(event.type, p, redaction.redactToolData) };
     case "approval_decided":
       return {
         ...base,
@@ -138,9 +151,10 @@ export function redactEvent(event: Base & { type: EventType; payload: unknown },
         policy: str(p.policy),
         // A reviewer's comment is about the call it judged: it goes with the tool data.
         comment: redaction.redactToolData && p.comment ? REDACTED : str(p.comment),
+        text: publicText(event.type, p, redaction.redactToolData),
       };
     case "budget":
-      return { ...base, type: "budget", reason: str(p.reason), message: str(p.message) };
+      return { ...base, type: "budget", reason: str(p.reason), message: str(p.message), text: publicText(event.type, p, false) };
     case "error": {
       const kind = str(p.kind);
       // An invalid call's message quotes the arguments the model wrote.
@@ -152,6 +166,7 @@ export function redactEvent(event: Base & { type: EventType; payload: unknown },
         stage: str(p.stage),
         kind,
         message: redaction.redactToolData && quotesArguments && message !== null ? REDACTED : message,
+        text: publicText(event.type, p, redaction.redactToolData && quotesArguments),
       };
     }
     case "status_change": {
@@ -166,9 +181,11 @@ export function redactEvent(event: Base & { type: EventType; payload: unknown },
         reason: redaction.redactToolData && reason !== null ? REDACTED : reason,
         fields: Array.isArray(p.fields) ? p.fields.filter((f): f is string => typeof f === "string") : [],
         fromCycle: num(p.fromCycle),
+        text: publicText(event.type, p, redaction.redactToolData && reason !== null),
       };
     }
     default:
-      return { ...base, type: "other", eventType: event.type };
+      // Summaries quote the history they fold, triggers their caller's data: their details go with the tool data.
+      return { ...base, type: "other", eventType: event.type, text: publicText(event.type, p, redaction.redactToolData) };
   }
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { listCycles } from "../agents/timeline";
 import type { AgentStatus } from "../db/generated/enums";
+import { isOutsideCycleEvent } from "../../shared/event-text";
 import { REDACTED, redactEvent, type SharedEvent } from "./redact";
 import { resolveShareLink } from "./share-links";
 
@@ -19,7 +20,8 @@ export type SharedTimeline = {
   };
   redaction: { redactToolData: boolean; redactMemories: boolean };
   expiresAt: Date | null;
-  cycles: { cycle: number; events: SharedEvent[] }[];
+  /** Each event says whether it happened outside the loop's cycle (a person's pause, a raise): shown as a row of its own. */
+  cycles: { cycle: number; events: (SharedEvent & { isOutsideCycle: boolean })[] }[];
   /** Pass as `beforeCycle` for the next (older) page; null on the last page. */
   nextBeforeCycle: number | null;
   /** Cycles up to here lost their history to the cold retention policy (docs/decisions/016). */
@@ -56,7 +58,13 @@ export async function getSharedTimeline({
     },
     redaction,
     expiresAt: link.expiresAt,
-    cycles: page.cycles.map(({ cycle, events }) => ({ cycle, events: events.map((event) => redactEvent(event, redaction)) })),
+    cycles: page.cycles.map(({ cycle, events }) => ({
+      cycle,
+      events: events.map((event) => ({
+        ...redactEvent(event, redaction),
+        isOutsideCycle: cycle === 0 || isOutsideCycleEvent(event.type, event.payload),
+      })),
+    })),
     nextBeforeCycle: page.nextBeforeCycle,
     historyDeletedThroughCycle: page.historyDeletedThroughCycle,
   };

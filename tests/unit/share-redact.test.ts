@@ -19,11 +19,12 @@ describe("what a share link shows of an event", () => {
     expect(shared).toEqual({ ...at, type: "tool_call", name: "http_get", arguments: '{"url":"https://a.test"}' });
   });
 
-  it("shows an unknown event type as its type only, and survives payloads of the wrong shape", () => {
+  it("shows another event type in words only (none of its payload), and survives payloads of the wrong shape", () => {
     expect(redactEvent({ ...at, type: "trigger", payload: { body: "webhook secret" } }, none)).toEqual({
       ...at,
       type: "other",
       eventType: "trigger",
+      text: { label: "Trigger", sentence: "A trigger arrived.", detail: null, tone: "neutral" },
     });
     for (const payload of [null, "text", [1, 2], 42]) {
       expect(redactEvent({ ...at, type: "thought", payload }, none)).toMatchObject({
@@ -136,6 +137,7 @@ describe("what a share link shows of an event", () => {
       ...at,
       type: "other",
       eventType: "observation",
+      text: { label: "Observation", sentence: "The agent recorded an observation.", detail: null, tone: "neutral" },
     });
   });
 });

@@ -1,0 +1,23 @@
+"use client";
+
+import { parseAsString, parseAsStringLiteral, useQueryStates } from "nuqs";
+import type { AgentSort } from "~/server/agents/agent-list";
+import { LISTED_STATUSES } from "~/shared/agent-status";
+
+const SORTS = ["lastActive", "name", "created", "spend"] as const satisfies readonly AgentSort[];
+
+/**
+ * The agents list's search, status filter and sort, in the URL (`?q=&status=&sort=`): a reload keeps
+ * them and a copied link opens the same list. A filter or sort chosen is a step Back undoes (push);
+ * the search is written as it is typed, so it replaces the entry instead of adding one per word.
+ */
+export function useAgentsListParams() {
+  return useQueryStates(
+    {
+      q: parseAsString.withDefault(""),
+      status: parseAsStringLiteral(LISTED_STATUSES),
+      sort: parseAsStringLiteral(SORTS).withDefault("lastActive"),
+    },
+    { history: "push" },
+  );
+}
