@@ -7,6 +7,7 @@ import { Alert } from "../ui/alert";
 import { Field, Input, Textarea } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { KIND_HINTS, KIND_LABELS, KindBadge } from "./approval-kind";
+import { TeamBadge, ViewerNote } from "./approval-team";
 import { OutcomeChoices, useMcpServerName } from "./outcome-choices";
 import type { Choice, Decision, Draft, ItemError, PendingApproval } from "./types";
 
@@ -68,7 +69,9 @@ export function ApprovalCard({
   const question = questionOf(item);
   const isQuestion = item.kind === "question";
   const isGone = error?.gone ?? false;
-  const isBusy = pendingDecision !== null;
+  // Deciding is checked in the approval's own team: a viewer there follows it, the buttons are off.
+  const isReadOnly = !item.team.canDecide;
+  const isBusy = pendingDecision !== null || isReadOnly;
   const hasArgs = item.toolArgs !== null && item.toolArgs !== undefined;
   const argsText = hasArgs ? JSON.stringify(item.toolArgs, null, 2) : "";
   const subject = subjectOf(item);
@@ -125,6 +128,7 @@ export function ApprovalCard({
         <span aria-hidden>
           <KindBadge kind={item.kind} />
         </span>
+        <TeamBadge name={item.team.name} />
         <dl className="flex w-full flex-wrap gap-x-4 gap-y-1 text-xs text-zinc-500 sm:ml-auto sm:w-auto dark:text-zinc-400">
           <div className="flex gap-1">
             <dt>Cycle</dt>
@@ -217,6 +221,7 @@ export function ApprovalCard({
           />
         </Field>
 
+        {isReadOnly ? <ViewerNote teamName={item.team.name} /> : null}
         {error?.message ? (
           <Alert variant="inline" className="flex flex-wrap items-center justify-between gap-2">
             <span className="min-w-0 break-words">{error.message}</span>
@@ -230,7 +235,7 @@ export function ApprovalCard({
 
         {isOutcome ? (
           <div className="space-y-2">
-            <OutcomeChoices item={item} subject={subject} pending={pendingDecision} isDisabled={isGone} onChoose={onDecide} />
+            <OutcomeChoices item={item} subject={subject} pending={pendingDecision} isDisabled={isGone || isReadOnly} onChoose={onDecide} />
             <p id={ids.hint} className="text-xs text-zinc-500 dark:text-zinc-400">
               {KIND_HINTS[item.kind]}
             </p>

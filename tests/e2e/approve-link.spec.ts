@@ -78,7 +78,7 @@ test("a link opened signed out leads through sign-in to the approval, which only
 
   // The viewer sees what it asks, and why they cannot decide it.
   await viewer.goto(link);
-  await expect(viewer.getByTestId("link-viewer")).toContainText("You are a viewer in");
+  await expect(viewer.getByTestId("approval-viewer-note")).toContainText("You are a viewer in");
   await expect(viewer.getByTestId("approval-args")).toContainText("Progress at cycle");
   await expect(viewer.getByRole("button", { name: "Approve send_message for Messenger" })).toBeDisabled();
   await viewer.context().close();
