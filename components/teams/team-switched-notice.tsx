@@ -1,6 +1,6 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { usePathname, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import { TEAM_SWITCHED_PARAM } from "~/shared/team-switched";
@@ -16,17 +16,21 @@ export function TeamSwitchedNotice() {
   const params = useSearchParams();
   const pathname = usePathname();
   const [shownOn, setShownOn] = useState<string | null>(null);
+  const queryClient = useQueryClient();
   const team = useQuery(trpc.team.current.queryOptions());
 
   useEffect(() => {
     if (params.get(TEAM_SWITCHED_PARAM) !== "1") return;
     setShownOn(pathname);
+    // Reached by a navigation inside the app: what was loaded for the previous team (the team switcher's
+    // choice, the team's name here) is out of date.
+    void queryClient.invalidateQueries();
     const url = new URL(window.location.href);
     url.searchParams.delete(TEAM_SWITCHED_PARAM);
     window.history.replaceState(window.history.state, "", `${url.pathname}${url.search}${url.hash}`);
-  }, [params, pathname]);
+  }, [params, pathname, queryClient]);
 
-  if (shownOn !== pathname || !team.data) return null;
+  if (shownOn !== pathname || !team.data || team.isFetching) return null;
   return (
     <div
       role="status"
