@@ -221,7 +221,7 @@ function LinkMessage({
       </h1>
       <p className="text-sm text-zinc-600 dark:text-zinc-300">{children}</p>
       <p className="pt-2 text-sm">
-        <Link className="text-brand-600 font-medium underline" href="/approvals">
+        <Link className="text-brand-600 dark:text-brand-400 font-medium underline" href="/approvals">
           Go to Approvals
         </Link>
       </p>

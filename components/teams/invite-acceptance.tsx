@@ -13,7 +13,7 @@ import { Skeleton } from "../ui/skeleton";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { describeRole, ROLE_LABELS } from "./roles";
 
-const LINK = "text-brand-600 font-semibold hover:underline";
+const LINK = "text-brand-600 dark:text-brand-400 font-semibold hover:underline";
 
 /** The invite page: what the invitation offers, then sign in / sign up (and back here) or accept. */
 export function InviteAcceptance({ invitationId }: { invitationId: string }) {
