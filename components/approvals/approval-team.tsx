@@ -11,7 +11,7 @@ export function TeamBadge({ name }: { name: string }) {
   return (
     <span data-testid="approval-team" title={`Team ${name}`}>
       <span className="sr-only">Team </span>
-      <Badge tone="sky">{name}</Badge>
+      <Badge tone="neutral">{name}</Badge>
     </span>
   );
 }

@@ -120,7 +120,7 @@ export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedT
 
       <nav aria-label="Pages" className="flex flex-wrap justify-between gap-3 text-sm">
         {beforeCycle ? (
-          <Link href={base} className="text-brand-600 dark:text-brand-500 font-medium hover:underline">
+          <Link href={base} className="text-brand-600 dark:text-brand-400 font-medium hover:underline">
             ← Newest cycles
           </Link>
         ) : (
@@ -129,7 +129,7 @@ export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedT
         {view.nextBeforeCycle ? (
           <Link
             href={`${base}?before=${view.nextBeforeCycle}`}
-            className="text-brand-600 dark:text-brand-500 font-medium hover:underline"
+            className="text-brand-600 dark:text-brand-400 font-medium hover:underline"
             data-testid="shared-older"
           >
             Older cycles →

@@ -19,16 +19,19 @@ export function TeamSwitchedNotice() {
   const queryClient = useQueryClient();
   const team = useQuery(trpc.team.current.queryOptions());
 
+  const isSwitched = params.get(TEAM_SWITCHED_PARAM) === "1";
+  // Remembered for this page: the parameter leaves the address at once (below).
+  if (isSwitched && shownOn !== pathname) setShownOn(pathname);
+
   useEffect(() => {
-    if (params.get(TEAM_SWITCHED_PARAM) !== "1") return;
-    setShownOn(pathname);
+    if (!isSwitched) return;
     // Reached by a navigation inside the app: what was loaded for the previous team (the team switcher's
     // choice, the team's name here) is out of date.
     void queryClient.invalidateQueries();
     const url = new URL(window.location.href);
     url.searchParams.delete(TEAM_SWITCHED_PARAM);
     window.history.replaceState(window.history.state, "", `${url.pathname}${url.search}${url.hash}`);
-  }, [params, pathname, queryClient]);
+  }, [isSwitched, queryClient]);
 
   if (shownOn !== pathname || !team.data || team.isFetching) return null;
   return (
