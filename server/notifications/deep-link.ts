@@ -5,7 +5,7 @@ import { env } from "../env";
 import { getMembership } from "../teams/teams";
 import { db } from "../db/client";
 import { TEAM_SWITCHED_PARAM } from "../../shared/team-switched";
-import { activeTeamOf } from "../teams/linked-team";
+import { activeTeamOf } from "../auth/linked-page";
 
 /**
  * A notification's link, `/go/<team id>/<path>` (decision 037): it works for whichever team the reader has

@@ -1,6 +1,4 @@
 import "server-only";
-import { notFound, redirect } from "next/navigation";
-import { requireSession } from "../auth/session";
 import { db } from "../db/client";
 import { getMembership, type Membership } from "./teams";
 
@@ -9,7 +7,8 @@ import { getMembership, type Membership } from "./teams";
  * share link, an audit entry) but not its team. This finds the team of that row among the teams the person
  * belongs to, in one query per kind scoped by membership, so a row of a team they are not in is never
  * found (and an outsider learns nothing, not even that it exists). The pages then switch the active team
- * through /go/<team id> (server/notifications/deep-link.ts) or act in that team directly (the approvals inbox).
+ * through /go/<team id> (server/auth/linked-page.ts, server/notifications/deep-link.ts) or act in that team
+ * directly (the approvals inbox, server/agents/decide-in-team.ts).
  */
 export type LinkedKind = "agent" | "approval" | "run" | "shareLink" | "auditEntry";
 
@@ -40,40 +39,4 @@ export async function findLinkedTeam({ userId, kind, id }: { userId: string; kin
   if (!(kind === "auditEntry" ? AUDIT_ID : UUID).test(id)) return null;
   const row = await findRow(kind, id, userId);
   return row ? getMembership({ teamId: row.teamId, userId }) : null;
-}
-
-/** The signed-in person and their session's active team (null before they chose one), for server components. */
-export async function requireSessionTeam(): Promise<{ userId: string; activeTeamId: string | null }> {
-  const session = await requireSession();
-  return { userId: session.user.id, activeTeamId: activeTeamOf(session.session) };
-}
-
-/** better-auth calls the active team the active organization (server/auth/auth.ts maps it to activeTeamId). */
-export const activeTeamOf = (session: object): string | null =>
-  (session as { activeOrganizationId?: string | null }).activeOrganizationId ?? null;
-
-/**
- * For a page that shows one row (e.g. /agents/<id>): renders on when the row is in the active team;
- * when it is in another team of the reader, redirects through /go/<team id><path>, which switches the
- * active team and says so ("Switched to team X"); otherwise the 404 page.
- */
-export async function openLinkedRow({
-  kind,
-  id,
-  path,
-  searchParams = {},
-}: {
-  kind: LinkedKind;
-  id: string;
-  path: string;
-  searchParams?: Record<string, string | string[] | undefined>;
-}): Promise<void> {
-  const { userId, activeTeamId } = await requireSessionTeam();
-  const team = await findLinkedTeam({ userId, kind, id });
-  if (!team) notFound();
-  if (team.teamId === activeTeamId) return;
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(searchParams)) for (const one of [value ?? []].flat()) search.append(name, one);
-  const query = search.size > 0 ? `?${search.toString()}` : "";
-  redirect(`/go/${encodeURIComponent(team.teamId)}${path}${query}`);
 }

@@ -1,5 +1,5 @@
 import { AuditLog } from "~/components/audit/audit-log";
-import { openLinkedRow } from "~/server/teams/linked-team";
+import { openLinkedRow } from "~/server/auth/linked-page";
 
 export const metadata = { title: "Audit log" };
 

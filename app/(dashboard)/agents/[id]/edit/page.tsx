@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { EditAgent } from "~/components/agents/edit-agent";
 import { getAgentTitle } from "~/server/agents/agent-title";
-import { openLinkedRow, requireSessionTeam } from "~/server/teams/linked-team";
+import { openLinkedRow, requireSessionTeam } from "~/server/auth/linked-page";
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
