@@ -171,28 +171,28 @@ export function AgentsList() {
             >
               <thead className="bg-zinc-50 text-left text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:bg-zinc-900">
                 <tr>
-                  <th scope="col" className="px-4 py-2.5">
+                  <th scope="col" className="px-3 py-2.5">
                     Name
                   </th>
-                  <th scope="col" className="px-4 py-2.5">
+                  <th scope="col" className="px-3 py-2.5">
                     Status
                   </th>
-                  <th scope="col" className="px-4 py-2.5">
+                  <th scope="col" className="px-3 py-2.5">
                     Spend / budget
                   </th>
-                  <th scope="col" className="px-4 py-2.5">
+                  <th scope="col" className="hidden px-3 py-2.5 md:table-cell">
                     Last 14 days
                   </th>
-                  <th scope="col" className="px-4 py-2.5">
+                  <th scope="col" className="hidden px-3 py-2.5 xl:table-cell">
                     Cycles
                   </th>
-                  <th scope="col" className="px-4 py-2.5">
+                  <th scope="col" className="hidden px-3 py-2.5 lg:table-cell">
                     Model
                   </th>
-                  <th scope="col" className="px-4 py-2.5">
+                  <th scope="col" className="px-3 py-2.5">
                     Last activity
                   </th>
-                  <th scope="col" className="px-4 py-2.5">
+                  <th scope="col" className="hidden px-3 py-2.5 xl:table-cell">
                     Heartbeat
                   </th>
                 </tr>
@@ -200,11 +200,11 @@ export function AgentsList() {
               <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
                 {query.data.items.map((agent) => (
                   <tr key={agent.id} data-testid="agent-row">
-                    <td className="px-4 py-3">
+                    <td className="px-3 py-3">
                       <Link href={`/agents/${agent.id}`} className="font-medium hover:underline">
                         {agent.name}
                       </Link>
-                      <div className="max-w-xs truncate text-xs text-zinc-500" title={agent.goal}>
+                      <div className="max-w-64 truncate text-xs text-zinc-500" title={agent.goal}>
                         {agent.goal}
                       </div>
                       {/* Phones: the other columns scroll out of view, so repeat the essentials here. */}
@@ -215,20 +215,26 @@ export function AgentsList() {
                         </span>
                       </div>
                     </td>
-                    <td className="px-4 py-3">
+                    <td className="px-3 py-3">
                       <StatusBadge status={agent.status} />
                     </td>
-                    <td className="px-4 py-3">
+                    <td className="px-3 py-3">
                       <SpendAgainstBudget spentUsd={agent.spentUsd} budgetUsd={agent.budgetUsd} />
                     </td>
-                    <td className="px-4 py-3">
+                    <td className="hidden px-3 py-3 md:table-cell">
                       <SpendSparkline spendByDay={agent.spendByDay} />
                     </td>
-                    <td className="px-4 py-3 tabular-nums">{agent.cycleCount.toLocaleString("en-US")}</td>
-                    <td className="px-4 py-3 font-mono text-xs">
-                      {agent.provider === SIMULATOR_PROVIDER ? <span title={SIMULATOR_LABEL}>{SIMULATOR_LABEL}</span> : agent.model}
+                    <td className="hidden px-3 py-3 tabular-nums xl:table-cell">{agent.cycleCount.toLocaleString("en-US")}</td>
+                    <td className="hidden px-3 py-3 font-mono text-xs lg:table-cell">
+                      {/* Long model names are cut short; the whole name is in the tooltip. */}
+                      <span
+                        className="block max-w-36 truncate"
+                        title={agent.provider === SIMULATOR_PROVIDER ? SIMULATOR_LABEL : agent.model}
+                      >
+                        {agent.provider === SIMULATOR_PROVIDER ? SIMULATOR_LABEL : agent.model}
+                      </span>
                     </td>
-                    <td className="px-4 py-3 whitespace-nowrap text-zinc-600 dark:text-zinc-400">
+                    <td className="px-3 py-3 whitespace-nowrap text-zinc-600 dark:text-zinc-400">
                       <time
                         dateTime={(agent.lastActiveAt ?? agent.createdAt).toISOString()}
                         title={formatAbsolute(agent.lastActiveAt ?? agent.createdAt)}
@@ -242,7 +248,7 @@ export function AgentsList() {
                         )}
                       </time>
                     </td>
-                    <td className="px-4 py-3 whitespace-nowrap text-zinc-600 dark:text-zinc-400">
+                    <td className="hidden px-3 py-3 whitespace-nowrap text-zinc-600 xl:table-cell dark:text-zinc-400">
                       {agent.heartbeatAt ? (
                         <time dateTime={agent.heartbeatAt.toISOString()} title={`Last heartbeat: ${formatAbsolute(agent.heartbeatAt)}`}>
                           <RelativeText date={agent.heartbeatAt} />

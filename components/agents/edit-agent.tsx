@@ -15,7 +15,7 @@ export function EditAgent({ agentId }: { agentId: string }) {
   return (
     <div className="mx-auto max-w-3xl">
       <p className="text-sm">
-        <Link href={`/agents/${agentId}`} className="text-brand-600 dark:text-brand-500 hover:underline">
+        <Link href={`/agents/${agentId}`} className="text-brand-600 dark:text-brand-400 hover:underline">
           ← Back to the agent
         </Link>
       </p>

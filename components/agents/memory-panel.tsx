@@ -105,7 +105,8 @@ export function MemoryPanel({ agentId }: { agentId: string }) {
         ) : facts.data.length === 0 ? (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">No facts yet.</p>
         ) : (
-          <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
+          // Focusable: on a phone the table scrolls sideways, which a keyboard must be able to do too.
+          <div tabIndex={0} className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
             <table className="min-w-full text-sm" data-testid="facts">
               <thead className="bg-zinc-50 text-left text-xs text-zinc-500 dark:bg-zinc-900">
                 <tr>

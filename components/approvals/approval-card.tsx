@@ -2,12 +2,12 @@
 
 import { clsx } from "clsx";
 import Link from "next/link";
-import { GatedButton } from "../teams/permission-gate";
-import { usePermissions } from "../teams/use-permissions";
 import { Alert } from "../ui/alert";
 import { Field, Input, Textarea } from "../ui/field";
 import { formatAbsolute, formatRelative } from "../ui/format";
 import { KIND_HINTS, KIND_LABELS, KindBadge } from "./approval-kind";
+import { Button } from "../ui/button";
+import { TeamBadge, ViewerNote } from "./approval-team";
 import { OutcomeChoices, useMcpServerName } from "./outcome-choices";
 import type { Choice, Decision, Draft, ItemError, PendingApproval } from "./types";
 
@@ -69,13 +69,16 @@ export function ApprovalCard({
   const question = questionOf(item);
   const isQuestion = item.kind === "question";
   const isGone = error?.gone ?? false;
-  const isBusy = pendingDecision !== null;
+  // Deciding is checked in the approval's own team: a viewer there follows it, the buttons are off.
+  const isReadOnly = !item.team.canDecide;
+  const isBusy = pendingDecision !== null || isReadOnly;
   const hasArgs = item.toolArgs !== null && item.toolArgs !== undefined;
   const argsText = hasArgs ? JSON.stringify(item.toolArgs, null, 2) : "";
   const subject = subjectOf(item);
   const isOutcome = item.kind === "outcome";
   const serverName = useMcpServerName(isOutcome ? item.toolName : null);
-  const mayDecide = usePermissions().can("approval:decide");
+  // Decided in the approval's own team (the inbox lists every team of the person's): its role there, not the active team's.
+  const mayDecide = item.team.canDecide;
 
   const onFieldKeyDown = (decision: Decision) => (event: React.KeyboardEvent) => {
     if (isSubmitChord(event)) {
@@ -127,6 +130,7 @@ export function ApprovalCard({
         <span aria-hidden>
           <KindBadge kind={item.kind} />
         </span>
+        <TeamBadge name={item.team.name} />
         <dl className="flex w-full flex-wrap gap-x-4 gap-y-1 text-xs text-zinc-500 sm:ml-auto sm:w-auto dark:text-zinc-400">
           <div className="flex gap-1">
             <dt>Cycle</dt>
@@ -221,6 +225,7 @@ export function ApprovalCard({
           </Field>
         ) : null}
 
+        {isReadOnly ? <ViewerNote teamName={item.team.name} /> : null}
         {error?.message ? (
           <Alert variant="inline" className="flex flex-wrap items-center justify-between gap-2">
             <span className="min-w-0 break-words">{error.message}</span>
@@ -234,16 +239,14 @@ export function ApprovalCard({
 
         {isOutcome ? (
           <div className="space-y-2">
-            <OutcomeChoices item={item} subject={subject} pending={pendingDecision} isDisabled={isGone || !mayDecide} onChoose={onDecide} />
+            <OutcomeChoices item={item} subject={subject} pending={pendingDecision} isDisabled={isGone || isReadOnly} onChoose={onDecide} />
             <p id={ids.hint} className="text-xs text-zinc-500 dark:text-zinc-400">
               {KIND_HINTS[item.kind]}
             </p>
           </div>
         ) : (
           <div className="flex flex-wrap items-center gap-2">
-            <GatedButton
-              permission="approval:decide"
-              action={isQuestion ? "answer questions" : "decide approvals"}
+            <Button
               type="button"
               variant="secondary"
               className="disabled:opacity-50"
@@ -254,10 +257,8 @@ export function ApprovalCard({
               onClick={() => onDecide("rejected")}
             >
               Reject
-            </GatedButton>
-            <GatedButton
-              permission="approval:decide"
-              action={isQuestion ? "answer questions" : "decide approvals"}
+            </Button>
+            <Button
               type="button"
               disabled={isBusy || isGone}
               isLoading={pendingDecision === "approved"}
@@ -266,7 +267,7 @@ export function ApprovalCard({
               onClick={() => onDecide("approved")}
             >
               {isQuestion ? "Send answer" : "Approve"}
-            </GatedButton>
+            </Button>
             <p id={ids.hint} className="min-w-0 basis-full text-xs text-zinc-500 sm:grow sm:basis-0 dark:text-zinc-400">
               {KIND_HINTS[item.kind]}
             </p>

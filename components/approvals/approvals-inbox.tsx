@@ -4,13 +4,12 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { readFieldErrors } from "../trpc/errors";
 import { useTRPC } from "../trpc/react";
-import { ROLE_WITH_ARTICLE } from "../teams/roles";
-import { usePermissions } from "../teams/use-permissions";
 import { Alert, AlertAction } from "../ui/alert";
 import { EmptyState } from "../ui/empty-state";
 import { SkeletonGroup } from "../ui/skeleton";
 import { useNow } from "../ui/use-now";
 import { ApprovalCard, domIds } from "./approval-card";
+import { TeamFilter, useTeamFilter } from "./approval-team";
 import { BrowserNotificationsToggle } from "./browser-notifications-toggle";
 import { RecentDecisions } from "./recent-decisions";
 import { retryButtonId } from "./outcome-choices";
@@ -51,8 +50,8 @@ export function ApprovalsInbox() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const now = useNow(15_000);
-  const pending = useQuery(trpc.approval.listPending.queryOptions(undefined, { refetchInterval: POLL_MS }));
-  const permissions = usePermissions();
+  const [teamId, setTeamId] = useTeamFilter();
+  const pending = useQuery(trpc.approval.listPending.queryOptions({ teamId }, { refetchInterval: POLL_MS }));
   const decide = useMutation(trpc.approval.decide.mutationOptions());
 
   const [drafts, setDrafts] = useState<Record<string, Draft>>({});
@@ -74,7 +73,6 @@ export function ApprovalsInbox() {
     (a, b) => a.createdAt.getTime() - b.createdAt.getTime(),
   );
   const selected = items.find((item) => item.id === selectedId) ?? items[0] ?? null;
-  const canDecide = permissions.can("approval:decide");
 
   function focusCard(id: string) {
     document.getElementById(domIds(id).card)?.focus();
@@ -90,7 +88,7 @@ export function ApprovalsInbox() {
   }
 
   async function submit(item: PendingApproval, choice: Choice) {
-    if (sending.current.has(item.id) || gone[item.id] || !canDecide) return;
+    if (sending.current.has(item.id) || gone[item.id] || !item.team.canDecide) return;
     // An unknown outcome is approved as "retry" or "done" (its own buttons), never by a bare approve.
     if (item.kind === "outcome" && choice === "approved") return;
     const decision: Decision = choice === "rejected" ? "rejected" : "approved";
@@ -203,23 +201,16 @@ export function ApprovalsInbox() {
               </span>
             ) : null}
           </h1>
-          <p className="text-sm text-zinc-500">Held actions and open questions of your team&apos;s agents, oldest first.</p>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            Held actions and open questions of the agents of all your teams, oldest first.
+          </p>
         </div>
         <div className="flex flex-col items-end gap-2">
+          <TeamFilter teamId={teamId} onChange={setTeamId} />
           <BrowserNotificationsToggle />
           <ShortcutLegend />
         </div>
       </div>
-
-      {permissions.team && !canDecide ? (
-        <p
-          className="rounded-md bg-zinc-100 px-3 py-2 text-sm text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
-          data-testid="inbox-read-only"
-        >
-          You are {permissions.role ? ROLE_WITH_ARTICLE[permissions.role] : "a viewer"} in {permissions.team.name}: you can follow this
-          inbox, but deciding needs the member role or higher.
-        </p>
-      ) : null}
 
       <p
         role="status"
@@ -282,7 +273,7 @@ export function ApprovalsInbox() {
         </>
       )}
 
-      <RecentDecisions now={now} />
+      <RecentDecisions now={now} teamId={teamId} />
     </section>
   );
 }

@@ -165,17 +165,14 @@ export function ApproveFromLink({ token, intent }: { token: string; intent: Link
           {approval.agent.name}: {KIND_LABELS[approval.kind].toLowerCase()}
         </h1>
       </div>
-      {!result.canDecide ? (
-        <p className="rounded-md bg-zinc-100 px-3 py-2 text-sm text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300" data-testid="link-viewer">
-          You are a viewer in {team.name}: you can see what this approval asks, but deciding needs the member role or higher.
-        </p>
-      ) : intent ? (
+      {/* A viewer: the card says why its buttons are off. */}
+      {result.canDecide && intent ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-300" data-testid="link-intent">
           {INTENT_NOTES[intent]}
         </p>
       ) : null}
       <ApprovalCard
-        item={approval}
+        item={{ ...approval, team: { ...team, canDecide: result.canDecide } }}
         now={now}
         draft={draft}
         error={result.canDecide ? error : { message: null, answer: null, comment: null, gone: true }}
@@ -224,7 +221,7 @@ function LinkMessage({
       </h1>
       <p className="text-sm text-zinc-600 dark:text-zinc-300">{children}</p>
       <p className="pt-2 text-sm">
-        <Link className="text-brand-600 font-medium underline" href="/approvals">
+        <Link className="text-brand-600 dark:text-brand-400 font-medium underline" href="/approvals">
           Go to Approvals
         </Link>
       </p>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { useTRPC } from "../trpc/react";
@@ -17,7 +17,6 @@ const POLL_MS = 20_000;
 export function PendingApprovalsCount() {
   const trpc = useTRPC();
   const pending = useQuery(trpc.approvalLink.pendingCount.queryOptions(undefined, { refetchInterval: POLL_MS, retry: false }));
-  const setActive = useMutation(trpc.team.setActive.mutationOptions());
   const router = useRouter();
   const notifications = useNotificationSetting();
   const seen = useRef<Set<string> | null>(null);
@@ -38,19 +37,11 @@ export function PendingApprovalsCount() {
       });
       shown.onclick = () => {
         window.focus();
-        // The inbox shows the active team: switch to the approval's team first.
-        setActive.mutate(
-          { teamId: approval.teamId },
-          {
-            onSettled: () => {
-              router.push(`/approvals#approval-${approval.id}`);
-              router.refresh();
-            },
-          },
-        );
+        // The inbox lists every team of the person's: no need to switch teams first.
+        router.push(`/approvals#approval-${approval.id}`);
       };
     }
-  }, [latest, notifications.isOn, setActive, router]);
+  }, [latest, notifications.isOn, router]);
 
   const total = pending.data?.total ?? 0;
   if (total === 0) return null;

@@ -8,6 +8,7 @@ import { formatAbsolute, formatRelative } from "../ui/format";
 import { Skeleton } from "../ui/skeleton";
 import { useTRPC } from "../trpc/react";
 import { KIND_LABELS } from "./approval-kind";
+import { TeamBadge } from "./approval-team";
 import type { RecentApproval } from "./types";
 
 const OUTCOME_TONES: Record<RecentApproval["status"], BadgeTone> = {
@@ -37,9 +38,9 @@ function deciderOf(item: RecentApproval): string {
 }
 
 /** The team's approvals decided in the last day: who decided what, and when. */
-export function RecentDecisions({ now }: { now: number }) {
+export function RecentDecisions({ now, teamId }: { now: number; teamId: string | undefined }) {
   const trpc = useTRPC();
-  const query = useQuery(trpc.approval.listRecent.queryOptions(undefined, { refetchInterval: 15_000 }));
+  const query = useQuery(trpc.approval.listRecent.queryOptions({ teamId }, { refetchInterval: 15_000 }));
 
   return (
     <section aria-labelledby="recent-approvals-heading" className="space-y-3">
@@ -67,6 +68,7 @@ export function RecentDecisions({ now }: { now: number }) {
                 <Link href={`/agents/${item.agentId}`} className="min-w-0 font-medium break-words hover:underline">
                   {item.agent.name}
                 </Link>
+                <TeamBadge name={item.team.name} />
                 <span className="min-w-0 text-zinc-500 dark:text-zinc-400">
                   {item.toolName ? <code className="font-mono text-xs break-all">{item.toolName}</code> : KIND_LABELS[item.kind]}
                 </span>

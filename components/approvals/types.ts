@@ -4,7 +4,11 @@ import type { OutcomeResolution } from "~/shared/tool-catalog";
 
 type RouterOutputs = inferRouterOutputs<AppRouter>;
 
-export type PendingApproval = RouterOutputs["approval"]["listPending"][number];
+/** A waiting approval as a card shows it (the inbox's, or an approval link's page), with its team. */
+export type PendingApproval = Omit<
+  RouterOutputs["approval"]["listPending"][number],
+  "status" | "answer" | "comment" | "decidedAt" | "decidedBy"
+>;
 export type RecentApproval = RouterOutputs["approval"]["listRecent"][number];
 export type ApprovalKind = PendingApproval["kind"];
 export type Decision = "approved" | "rejected";

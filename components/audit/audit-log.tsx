@@ -169,7 +169,7 @@ export function AuditLog() {
                   <td className="px-3 py-2 font-mono text-xs">{entry.action}</td>
                   <td className="px-3 py-2 text-xs">
                     {entry.targetType === "agent" && entry.targetId ? (
-                      <Link href={`/agents/${entry.targetId}`} className="text-brand-600 dark:text-brand-500 hover:underline">
+                      <Link href={`/agents/${entry.targetId}`} className="text-brand-600 dark:text-brand-400 hover:underline">
                         agent {entry.targetId.slice(0, 8)}
                       </Link>
                     ) : (

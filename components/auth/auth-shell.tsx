@@ -3,7 +3,7 @@ export function AuthShell({ children }: { children: React.ReactNode }) {
     <main className="flex min-h-screen flex-col items-center justify-center px-4 py-12">
       <div className="mb-8 text-center">
         <p className="text-2xl font-bold tracking-tight">
-          <span className="text-brand-600">Long</span>haul
+          <span className="text-brand-600 dark:text-brand-400">Long</span>haul
         </p>
         <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">Agents that run for days, on infrastructure you own.</p>
       </div>

@@ -64,7 +64,10 @@ export function SignInForm({ isSignUpOpen }: { isSignUpOpen: boolean }) {
       {isSignUpOpen ? (
         <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
           New here?{" "}
-          <Link href={withNextPath("/sign-up", params.get("next"))} className="text-brand-600 font-semibold hover:underline">
+          <Link
+            href={withNextPath("/sign-up", params.get("next"))}
+            className="text-brand-600 dark:text-brand-400 font-semibold hover:underline"
+          >
             Create an account
           </Link>
         </p>

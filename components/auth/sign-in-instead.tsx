@@ -6,7 +6,7 @@ export function SignInInstead({ next }: { next: string | null }) {
   return (
     <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
       Already have an account?{" "}
-      <Link href={withNextPath("/sign-in", next)} className="text-brand-600 font-semibold hover:underline">
+      <Link href={withNextPath("/sign-in", next)} className="text-brand-600 dark:text-brand-400 font-semibold hover:underline">
         Sign in
       </Link>
     </p>

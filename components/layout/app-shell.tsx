@@ -1,7 +1,9 @@
 import Link from "next/link";
+import { Suspense } from "react";
 import { NavLink } from "../approvals/nav-link";
 import { PendingApprovalsCount } from "../approvals/pending-count";
 import { SignOutButton } from "../auth/sign-out-button";
+import { TeamSwitchedNotice } from "../teams/team-switched-notice";
 import { TeamSwitcher } from "../teams/team-switcher";
 import { AuditNavLink } from "./admin-nav-link";
 import { KeyboardLayer } from "../command/keyboard-layer";
@@ -13,10 +15,16 @@ const NAV_LINK =
 export function AppShell({ userName, userEmail, children }: { userName: string; userEmail: string; children: React.ReactNode }) {
   return (
     <div className="min-h-screen">
+      <a
+        href="#content"
+        className="focus:text-brand-700 sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded-md focus:bg-white focus:px-3 focus:py-2 focus:text-sm focus:font-semibold focus:shadow-md focus:ring-2"
+      >
+        Skip to content
+      </a>
       <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+        <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
           <Link href="/agents" className="text-lg font-bold tracking-tight">
-            <span className="text-brand-600">Long</span>haul
+            <span className="text-brand-600 dark:text-brand-400">Long</span>haul
           </Link>
           <nav aria-label="Main" className="flex gap-1 text-sm">
             <NavLink href="/agents" className={NAV_LINK}>
@@ -44,7 +52,12 @@ export function AppShell({ userName, userEmail, children }: { userName: string; 
           </div>
         </div>
       </header>
-      <main className="mx-auto max-w-6xl px-4 py-8">{children}</main>
+      <main id="content" tabIndex={-1} className="mx-auto max-w-7xl px-4 py-8 focus:outline-none">
+        <Suspense>
+          <TeamSwitchedNotice />
+        </Suspense>
+        {children}
+      </main>
     </div>
   );
 }

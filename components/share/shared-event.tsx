@@ -30,7 +30,10 @@ function Hidden({ what }: { what: string }) {
 
 function Code({ children }: { children: string }) {
   return (
-    <pre className="mt-1 max-h-80 overflow-auto rounded-md bg-zinc-100 p-2 font-mono text-xs break-words whitespace-pre-wrap text-zinc-800 dark:bg-zinc-950 dark:text-zinc-200">
+    <pre
+      tabIndex={0}
+      className="mt-1 max-h-80 overflow-auto rounded-md bg-zinc-100 p-2 font-mono text-xs break-words whitespace-pre-wrap text-zinc-800 dark:bg-zinc-950 dark:text-zinc-200"
+    >
       {clip(children)}
     </pre>
   );

@@ -45,7 +45,7 @@ export function SharedShell({ children }: { children: React.ReactNode }) {
       <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
         <div className="mx-auto flex max-w-3xl flex-wrap items-center gap-x-3 gap-y-1 px-4 py-3">
           <span className="text-lg font-bold tracking-tight">
-            <span className="text-brand-600">Long</span>haul
+            <span className="text-brand-600 dark:text-brand-400">Long</span>haul
           </span>
           <span className="rounded-full bg-zinc-100 px-2 py-0.5 text-xs font-medium text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300">
             Shared, read-only
@@ -159,7 +159,7 @@ export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedT
 
       <nav aria-label="Pages" className="flex flex-wrap justify-between gap-3 text-sm">
         {beforeCycle ? (
-          <Link href={base} className="text-brand-600 dark:text-brand-500 font-medium hover:underline">
+          <Link href={base} className="text-brand-600 dark:text-brand-400 font-medium hover:underline">
             ← Newest cycles
           </Link>
         ) : (
@@ -168,7 +168,7 @@ export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedT
         {view.nextBeforeCycle ? (
           <Link
             href={`${base}?before=${view.nextBeforeCycle}`}
-            className="text-brand-600 dark:text-brand-500 font-medium hover:underline"
+            className="text-brand-600 dark:text-brand-400 font-medium hover:underline"
             data-testid="shared-older"
           >
             Older cycles →

@@ -43,7 +43,7 @@ function LinkBox({ url, label, testId }: { url: string; label: string; testId: s
         variant="secondary"
         className="shrink-0 py-1.5"
         onClick={() => void copyLink(url)}
-        aria-label={`Copy: ${label}`}
+        aria-label={`Copy link: ${label}`}
       >
         Copy link
       </Button>

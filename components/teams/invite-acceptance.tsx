@@ -14,7 +14,7 @@ import { formatAbsolute } from "../ui/format";
 import { RelativeText } from "../ui/relative-time";
 import { describeRole, ROLE_LABELS } from "./roles";
 
-const LINK = "text-brand-600 font-semibold hover:underline";
+const LINK = "text-brand-600 dark:text-brand-400 font-semibold hover:underline";
 
 /** The invite page: what the invitation offers, then sign in / sign up (and back here) or accept. */
 export function InviteAcceptance({ invitationId }: { invitationId: string }) {

@@ -5,6 +5,7 @@ export function Skeleton({ className, label }: { className: string; label?: stri
   return (
     <div
       className={clsx("animate-pulse bg-zinc-100 dark:bg-zinc-800", className)}
+      role={label ? "status" : undefined}
       aria-label={label}
       aria-busy={label ? true : undefined}
       aria-hidden={label ? undefined : true}
@@ -25,7 +26,7 @@ export function SkeletonGroup({
   className?: string;
 }) {
   return (
-    <div className={className} aria-label={label} aria-busy>
+    <div className={className} role="status" aria-label={label} aria-busy>
       {Array.from({ length: count }, (_, i) => (
         <Skeleton key={i} className={itemClassName} />
       ))}

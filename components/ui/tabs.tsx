@@ -1,11 +1,13 @@
 "use client";
 
 import { clsx } from "clsx";
-import type { ReactNode } from "react";
+import { useEffect, useRef, type KeyboardEvent, type ReactNode } from "react";
 
 /**
  * A row of tabs (WAI-ARIA tabs: tab `tab-<id>` controls panel `panel-<id>`). The caller keeps which
- * one is selected and renders the panels with TabPanel.
+ * one is selected and renders the panels with TabPanel. On a narrow screen the row scrolls sideways
+ * inside its own box (never the page), and the selected tab is scrolled into view; arrow keys, Home
+ * and End move between tabs, and only the selected tab is a tab stop.
  */
 export function Tabs<Id extends string>({
   tabs,
@@ -18,8 +20,33 @@ export function Tabs<Id extends string>({
   onSelect: (id: Id) => void;
   label: string;
 }) {
+  const list = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    list.current?.querySelector<HTMLElement>('[aria-selected="true"]')?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }, [selected]);
+
+  function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
+    const index = tabs.findIndex(([id]) => id === selected);
+    const last = tabs.length - 1;
+    const next =
+      event.key === "ArrowRight" ? (index === last ? 0 : index + 1) : event.key === "ArrowLeft" ? (index === 0 ? last : index - 1) : null;
+    const target = event.key === "Home" ? 0 : event.key === "End" ? last : next;
+    if (target === null) return;
+    event.preventDefault();
+    const id = tabs[target]![0];
+    onSelect(id);
+    document.getElementById(`tab-${id}`)?.focus();
+  }
+
   return (
-    <div role="tablist" aria-label={label} className="flex gap-1 overflow-x-auto border-b border-zinc-200 dark:border-zinc-800">
+    <div
+      ref={list}
+      role="tablist"
+      aria-label={label}
+      onKeyDown={onKeyDown}
+      className="flex max-w-full min-w-0 gap-1 overflow-x-auto overscroll-x-contain border-b border-zinc-200 dark:border-zinc-800"
+    >
       {tabs.map(([id, text]) => (
         <button
           key={id}
@@ -28,12 +55,16 @@ export function Tabs<Id extends string>({
           id={`tab-${id}`}
           aria-selected={selected === id}
           aria-controls={`panel-${id}`}
+          tabIndex={selected === id ? 0 : -1}
           onClick={() => onSelect(id)}
-          className={
+          className={clsx(
+            "shrink-0 px-3 py-2 text-sm whitespace-nowrap",
+            // The underline is an inset shadow, not a border pulled over the row's: the row scrolls, and
+            // would clip anything drawn outside it.
             selected === id
-              ? "border-brand-600 -mb-px border-b-2 px-3 py-2 text-sm font-semibold"
-              : "px-3 py-2 text-sm text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"
-          }
+              ? "font-semibold shadow-[inset_0_-2px_0_var(--color-brand-600)]"
+              : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100",
+          )}
         >
           {text}
         </button>

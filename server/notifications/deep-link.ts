@@ -4,6 +4,8 @@ import { auth } from "../auth/auth";
 import { env } from "../env";
 import { getMembership } from "../teams/teams";
 import { db } from "../db/client";
+import { TEAM_SWITCHED_PARAM } from "../../shared/team-switched";
+import { activeTeamOf } from "../auth/linked-page";
 
 /**
  * A notification's link, `/go/<team id>/<path>` (decision 037): it works for whichever team the reader has
@@ -38,5 +40,8 @@ export async function followDeepLink({ url, headers }: { url: URL; headers: Head
     };
   }
   await db.session.updateMany({ where: { id: session.session.id, userId: session.user.id }, data: { activeTeamId: teamId } });
-  return { kind: "redirect", location: new URL(to, env.APP_URL).toString() };
+  const location = new URL(to, env.APP_URL);
+  // The page then says "Switched to team X" (components/teams/team-switched-notice.tsx).
+  if (activeTeamOf(session.session) !== teamId) location.searchParams.set(TEAM_SWITCHED_PARAM, "1");
+  return { kind: "redirect", location: location.toString() };
 }

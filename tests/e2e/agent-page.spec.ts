@@ -22,9 +22,8 @@ test("start an agent, see its cycles arrive live, inspect one, pause and resume"
   await page.getByLabel("Money limit (USD)").fill("2");
   await page.getByLabel("Cooldown between cycles (s)").fill("1");
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
 
-  await page.getByRole("link", { name: "Live watcher" }).click();
   await expect(page.getByTestId("agent-name")).toHaveText("Live watcher");
   await expect(page.getByTestId("timeline-empty")).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/agent-page-idle.png`, fullPage: true });

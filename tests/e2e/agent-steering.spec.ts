@@ -41,7 +41,7 @@ test("a template fills the form, the edit form explains every bad input, and a f
   await keepOnlyTools(page, ["Search memory", "Remember", "Update world state"]);
   await page.getByLabel("Cycle limit").fill("12");
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
 
   await openAgent(page, "Forkable");
   await page.getByRole("link", { name: "Edit" }).click();
@@ -166,7 +166,7 @@ test("approve one held action, reject another, and raise the budget at its soft 
   await keepOnlyTools(page, ["Search memory", "Remember", "Update world state", "Send message"]);
   await page.getByLabel("Approval for Send message").selectOption({ label: "Ask every time" });
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
   await openAgent(page, "Messenger");
   await page.getByRole("button", { name: "Start" }).click();
   await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "waiting_approval", { timeout: 45_000 });
@@ -212,7 +212,7 @@ test("approve one held action, reject another, and raise the budget at its soft 
   await page.getByLabel("Ask me at (% of budget)").fill("5");
   await keepOnlyTools(page, ["Search memory", "Remember", "Update world state"]);
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
   await openAgent(page, "Thrifty");
   await page.getByRole("button", { name: "Start" }).click();
   await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "waiting_approval", { timeout: 45_000 });

@@ -62,8 +62,7 @@ test("a link opened signed out leads through sign-in to the approval, which only
   await keepOnlyTools(page, ["Search memory", "Remember", "Update world state", "Send message"]);
   await page.getByLabel("Approval for Send message").selectOption({ label: "Ask every time" });
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
-  await page.getByRole("link", { name: "Messenger", exact: true }).click();
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
   await page.getByRole("button", { name: "Start" }).click();
   await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "waiting_approval", { timeout: 60_000 });
 
@@ -78,7 +77,7 @@ test("a link opened signed out leads through sign-in to the approval, which only
 
   // The viewer sees what it asks, and why they cannot decide it.
   await viewer.goto(link);
-  await expect(viewer.getByTestId("link-viewer")).toContainText("You are a viewer in");
+  await expect(viewer.getByTestId("approval-viewer-note")).toContainText("You are a viewer in");
   await expect(viewer.getByTestId("approval-args")).toContainText("Progress at cycle");
   await expect(viewer.getByRole("button", { name: "Approve send_message for Messenger" })).toBeDisabled();
   await viewer.context().close();

@@ -64,7 +64,7 @@ test("an owner moves the team's memories to a provider's embedding model and see
   await page.getByLabel("Name", { exact: true }).fill("Rememberer");
   await page.getByLabel("Goal", { exact: true }).fill("Keep notes about orders.");
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
   await addOfflineMemories(email, "Rememberer");
 
   await page.goto("/team/providers");

@@ -84,7 +84,9 @@ test("sign in, create a team, create an agent with bad then good input, see it l
   await page.getByLabel("Token limit").fill("");
   await page.screenshot({ path: `${SHOTS}/agent-form.png`, fullPage: true });
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
+  // Created: the new agent's page; the list shows it too.
+  await page.goto("/agents");
   const row = page.getByTestId("agent-row").filter({ hasText: "Competitor watcher" });
   await expect(row).toContainText("Idle");
   await expect(row).toContainText("$0.00 / $7.50");

@@ -76,9 +76,8 @@ test("a refused http_get shows in the timeline as 'refused: private address'", a
   // The member's allow-list names loopback; it never opens a private address (only the operator can).
   await page.getByLabel("Hosts it may fetch from").fill("127.0.0.1");
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
 
-  await page.getByRole("link", { name: "Metadata prober" }).click();
   await expect(page.getByTestId("agent-name")).toHaveText("Metadata prober");
   await page.getByRole("button", { name: "Start" }).click();
 

@@ -135,7 +135,7 @@ test("an owner adds, tests, edits and deletes model providers; a viewer sees the
   await page.getByLabel("Model provider").selectOption({ label: `Local fake (${fake.baseURL})` });
   await page.getByLabel("Model", { exact: true }).fill("gpt-4o-mini");
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
   await page.goto("/team/providers");
   await local.getByRole("button", { name: "Delete… Local fake" }).click();
   await local.getByRole("button", { name: "Delete provider" }).click();

@@ -92,7 +92,7 @@ test("an agent on a model priced nowhere is refused, then priced on the provider
   await page.getByLabel("Money limit (USD)").fill("50");
   await page.getByLabel("Cooldown between cycles (s)").fill("0");
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
 
   // Starting it is refused: the model has no price; the message says so and links to the providers page.
   await page.getByRole("link", { name: AGENT }).click();

@@ -95,8 +95,7 @@ test("an owner has a cheaper model write summaries, reads one on the timeline an
   await page.getByLabel("Money limit (USD)").fill("50");
   await page.getByLabel("Cooldown between cycles (s)").fill("0");
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
-  await page.getByRole("link", { name: AGENT }).click();
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
   await page.getByRole("button", { name: "Start" }).click();
   await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "completed", { timeout: 120_000 });
 

@@ -35,8 +35,7 @@ test("an invited viewer sees the team's agent and its approval but cannot decide
   await keepOnlyTools(page, ["Search memory", "Remember", "Update world state", "Send message"]);
   await page.getByLabel("Approval for Send message").selectOption({ label: "Ask every time" });
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
-  await page.getByRole("link", { name: "Messenger", exact: true }).click();
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
   await page.getByRole("button", { name: "Start" }).click();
   await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "waiting_approval", { timeout: 45_000 });
 

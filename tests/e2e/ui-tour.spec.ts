@@ -79,7 +79,9 @@ test("a tour of every screen, photographed in light, dark and on a phone", async
   await page.getByLabel("Money limit (USD)").fill("2");
   await page.getByLabel("Cooldown between cycles (s)").fill("0");
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
+  // Created: the new agent's page; the list shows it too.
+  await page.goto("/agents");
   const row = page.getByTestId("agent-row").filter({ hasText: "Tour agent" });
   await expect(row).toContainText("Idle");
   await expect(row).toContainText("$0.00 / $2.00");

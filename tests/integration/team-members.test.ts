@@ -7,6 +7,7 @@ import { setInviteSender, type InviteMessage } from "~/server/teams/invite-sende
 import { INVITATION_NOT_FOUND, INVITATION_TTL_MS, inviteMember } from "~/server/teams/invitations";
 import { changeMemberRole, removeMember, transferOwnership } from "~/server/teams/members";
 import { agentInput } from "../factories/agent";
+import { pendingApproval } from "../factories/approval";
 import { addTestMember, anonymousCaller, createTestTeam, createTestUser } from "../factories/team";
 
 /** Roles and invitations: every rule of docs/decisions/010-roles-and-invitations.md, through the procedures people call. */
@@ -276,10 +277,14 @@ describe("roles", () => {
     expect(listed.me).toEqual({ userId: viewer.user.id, role: "viewer", canManage: false });
     expect((await admin.caller.team.members()).me.canManage).toBe(true);
 
-    // A viewer cannot decide approvals; promoted to member they can (the id is random, so the
+    // A viewer cannot decide approvals of the team; promoted to member they can (the id is random, so the
     // approval is "not found" — past the role gate).
+    const agent = await owner.caller.agent.create(agentInput({ name: "Role gate" }));
+    const held = await pendingApproval({ teamId: owner.team.id, agentId: agent.id });
+    expect(await errorOf(viewer.caller.approval.decide({ approvalId: held.id, decision: "approved" }))).toMatchObject({
+      code: "FORBIDDEN",
+    });
     const approvalId = randomUUID();
-    expect(await errorOf(viewer.caller.approval.decide({ approvalId, decision: "approved" }))).toMatchObject({ code: "FORBIDDEN" });
     expect(await admin.caller.team.changeRole({ userId: viewer.user.id, role: "member" })).toEqual({
       userId: viewer.user.id,
       role: "member",

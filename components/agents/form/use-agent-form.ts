@@ -48,8 +48,8 @@ export function useAgentForm(mode: AgentFormMode) {
     trpc.agent.create.mutationOptions({
       onSuccess: async (agent) => {
         await queryClient.invalidateQueries({ queryKey: trpc.agent.list.pathKey() });
-        toast.success(`Created “${agent.name}”. Start it from its page when you are ready.`);
-        router.push("/agents");
+        toast.success(`Created “${agent.name}”. Start it when you are ready.`);
+        router.push(`/agents/${agent.id}`);
       },
     }),
   );

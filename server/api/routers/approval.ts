@@ -1,54 +1,29 @@
 import "server-only";
 import { z } from "zod";
-import { decideApproval } from "../../agents/control";
-import { createTRPCRouter, teamProcedure } from "../trpc";
+import { listInboxApprovals } from "../../agents/approval-list";
+import { decideApprovalInItsTeam } from "../../agents/decide-in-team";
+import { createTRPCRouter, protectedProcedure } from "../trpc";
 
-const RECENT_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** Optionally one team of the person's (the inbox's team filter); every team of theirs otherwise. */
+const inboxInput = z.object({ teamId: z.string().trim().min(1).max(64).optional() }).optional();
 
+/**
+ * The approvals inbox spans every team the person belongs to (issue 22): each list is scoped by their
+ * memberships, and a decision is checked in the approval's own team, whichever team is active.
+ */
 export const approvalRouter = createTRPCRouter({
-  /** The team's held actions and open questions, oldest first. */
-  listPending: teamProcedure("agent:view").query(({ ctx }) =>
-    ctx.db.approval.findMany({
-      where: { teamId: ctx.team.id, status: "pending" },
-      orderBy: { createdAt: "asc" },
-      take: 200,
-      select: {
-        id: true,
-        agentId: true,
-        kind: true,
-        toolName: true,
-        toolArgs: true,
-        reason: true,
-        cycle: true,
-        createdAt: true,
-        expiresAt: true,
-        agent: { select: { name: true } },
-      },
-    }),
-  ),
+  /** Held actions and open questions of the person's teams, oldest first, each with its team and whether they may decide it. */
+  listPending: protectedProcedure
+    .input(inboxInput)
+    .query(({ ctx, input }) => listInboxApprovals({ userId: ctx.user.id, teamId: input?.teamId, which: "pending" })),
 
-  /** The team's approvals decided (or timed out, or cancelled) in the last day, newest first, with who decided. */
-  listRecent: teamProcedure("agent:view").query(({ ctx }) =>
-    ctx.db.approval.findMany({
-      where: { teamId: ctx.team.id, status: { not: "pending" }, decidedAt: { gte: new Date(Date.now() - RECENT_WINDOW_MS) } },
-      orderBy: { decidedAt: "desc" },
-      take: 20,
-      select: {
-        id: true,
-        agentId: true,
-        kind: true,
-        status: true,
-        toolName: true,
-        comment: true,
-        answer: true,
-        decidedAt: true,
-        decidedBy: { select: { name: true } },
-        agent: { select: { name: true } },
-      },
-    }),
-  ),
+  /** Approvals of the person's teams decided (or timed out, or cancelled) in the last day, newest first, with who decided. */
+  listRecent: protectedProcedure
+    .input(inboxInput)
+    .query(({ ctx, input }) => listInboxApprovals({ userId: ctx.user.id, teamId: input?.teamId, which: "recent" })),
 
-  decide: teamProcedure("approval:decide")
+  /** Decides an approval of any of the person's teams, with approval:decide checked in that team. */
+  decide: protectedProcedure
     .input(
       z.object({
         approvalId: z.uuid({ message: "That approval id is not valid." }),
@@ -57,5 +32,5 @@ export const approvalRouter = createTRPCRouter({
         answer: z.string().trim().max(10_000).optional(),
       }),
     )
-    .mutation(({ ctx, input }) => decideApproval({ teamId: ctx.team.id, userId: ctx.user.id, ...input })),
+    .mutation(({ ctx, input }) => decideApprovalInItsTeam({ userId: ctx.user.id, ...input })),
 });
