@@ -5,6 +5,7 @@ import { AGENT_SORTS, listAgents } from "../../agents/agent-list";
 import { createAgent, getAgentOrThrow } from "../../agents/agents";
 import { agentSettingsOf, updateAgent } from "../../agents/edit";
 import { forkAgent } from "../../agents/fork";
+import { forkInputSchema } from "../../../shared/fork-input";
 import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { agentState, checkpointAt, eventsAfter, listCycles } from "../../agents/timeline";
 import { rotateWebhookSecret, webhookInfo } from "../../triggers/webhooks";
@@ -120,24 +121,11 @@ export const agentRouter = createTRPCRouter({
       updateAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: id, version, input: settings }),
     ),
 
-  /** A new idle agent with this agent's state as of one checkpoint. */
+  /** A new idle agent with this agent's state at the end of any cycle, optionally with an edited state, instructions or model. */
   fork: teamProcedure("agent:edit")
-    .input(
-      z.object({
-        id: z.uuid({ message: "That agent id is not valid." }),
-        cycle: z.number().int().min(0),
-        name: agentSettingsSchema.shape.name.optional(),
-      }),
-    )
-    .mutation(({ ctx, input }) =>
-      forkAgent({
-        teamId: ctx.team.id,
-        userId: ctx.user.id,
-        role: ctx.team.role,
-        agentId: input.id,
-        cycle: input.cycle,
-        name: input.name,
-      }),
+    .input(forkInputSchema.extend({ id: z.uuid({ message: "That agent id is not valid." }) }))
+    .mutation(({ ctx, input: { id, cycle, name, ...overrides } }) =>
+      forkAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: id, cycle, name, overrides }),
     ),
 
   /** Start an idle agent, or resume a paused, stopped, stuck or finished one from its checkpoint. */

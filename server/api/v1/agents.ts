@@ -7,6 +7,7 @@ import { createAgent, getAgentOrThrow } from "../../agents/agents";
 import { deleteAgent, pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { agentSettingsOf, patchAgent } from "../../agents/edit";
 import { forkAgent } from "../../agents/fork";
+import { forkInputSchema } from "../../../shared/fork-input";
 import { agentState, eventsAfter, listCycles } from "../../agents/timeline";
 import { restoreSummary } from "../../loop/summary-fold";
 import { getSpendReport, DEFAULT_SPEND_BUCKETS } from "../../spend/report";
@@ -117,11 +118,19 @@ export const agentsApi = createTRPCRouter({
     }),
 
   fork: teamProcedure("agent:edit")
-    .meta(route("POST", "/agents/{id}/fork", TAG, "Fork an agent", "A new idle agent with this agent's state at a checkpoint cycle."))
-    .input(byId.extend({ cycle: z.number().int().min(0), name: agentSettingsSchema.shape.name.optional() }))
+    .meta(
+      route(
+        "POST",
+        "/agents/{id}/fork",
+        TAG,
+        "Fork an agent",
+        "A new idle agent with this agent's state at the end of any cycle; optionally with an edited world state, other instructions or another model. The original is not changed.",
+      ),
+    )
+    .input(byId.merge(forkInputSchema))
     .output(out.agentForked)
-    .mutation(({ ctx, input }) =>
-      forkAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: input.id, cycle: input.cycle, name: input.name }),
+    .mutation(({ ctx, input: { id, cycle, name, ...overrides } }) =>
+      forkAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: id, cycle, name, overrides }),
     ),
 
   delete: teamProcedure("agent:delete")
