@@ -5,6 +5,7 @@ import { AGENT_SORTS, listAgents } from "../../agents/agent-list";
 import { createAgent, getAgentOrThrow } from "../../agents/agents";
 import { agentSettingsOf, updateAgent } from "../../agents/edit";
 import { forkAgent } from "../../agents/fork";
+import { archiveAgents, deleteAgents, restoreAgents } from "../../agents/archive";
 import { forkInputSchema } from "../../../shared/fork-input";
 import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { agentState, checkpointAt, eventsAfter, listCycles } from "../../agents/timeline";
@@ -32,11 +33,19 @@ function sleep(ms: number, signal?: AbortSignal) {
   });
 }
 
+const agentIdsInput = z.object({
+  ids: z
+    .array(z.uuid({ message: "That agent id is not valid." }))
+    .min(1, { message: "Choose at least one agent." })
+    .max(200, { message: "Choose at most 200 agents at a time." }),
+});
+
 export const agentRouter = createTRPCRouter({
   list: teamProcedure("agent:view")
     .input(
       z.object({
         status: z.enum(LISTED_STATUSES).optional(),
+        archived: z.boolean().optional(),
         search: z.string().trim().max(200).optional(),
         sort: z.enum(AGENT_SORTS).optional(),
         /** The previous page's `nextCursor` (opaque; tied to the sort order). */
@@ -127,6 +136,17 @@ export const agentRouter = createTRPCRouter({
     .mutation(({ ctx, input: { id, cycle, name, ...overrides } }) =>
       forkAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: id, cycle, name, overrides }),
     ),
+
+  /** Archive (hide from the default list, restorable), restore and delete agents, one or many (server/agents/archive.ts). */
+  archive: teamProcedure("agent:edit")
+    .input(agentIdsInput)
+    .mutation(({ ctx, input }) => archiveAgents({ teamId: ctx.team.id, userId: ctx.user.id, agentIds: input.ids })),
+  restore: teamProcedure("agent:edit")
+    .input(agentIdsInput)
+    .mutation(({ ctx, input }) => restoreAgents({ teamId: ctx.team.id, userId: ctx.user.id, agentIds: input.ids })),
+  delete: teamProcedure("agent:delete")
+    .input(agentIdsInput)
+    .mutation(({ ctx, input }) => deleteAgents({ teamId: ctx.team.id, userId: ctx.user.id, agentIds: input.ids })),
 
   /** Start an idle agent, or resume a paused, stopped, stuck or finished one from its checkpoint. */
   start: teamProcedure("agent:control")
