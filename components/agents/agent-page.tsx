@@ -24,6 +24,7 @@ import { StatusBadge } from "./status-badge";
 import { TriggersPanel } from "./triggers-panel";
 import { Timeline, usePrefetchTimeline } from "./timeline";
 import { AgentsBreadcrumb } from "./agents-breadcrumb";
+import { AgentLifecycleControls, ForkLineage } from "./fork-lineage";
 
 const TABS = [
   ["timeline", "Timeline"],
@@ -69,8 +70,12 @@ export function AgentPage({ agentId }: { agentId: string }) {
           </h1>
           <p className="mt-1 max-w-3xl text-sm text-zinc-600 dark:text-zinc-400">{a.goal}</p>
           <ModelLine model={a.model} provider={a.provider} />
+          <ForkLineage agentId={agentId} />
         </div>
-        <Controls agentId={agentId} status={a.status} />
+        <div className="space-y-2">
+          <Controls agentId={agentId} status={a.status} />
+          <AgentLifecycleControls agentId={agentId} name={a.name} archivedAt={a.archivedAt} />
+        </div>
       </div>
 
       <dl className="grid grid-cols-2 gap-3 sm:grid-cols-5" aria-label="Agent state">

@@ -3,6 +3,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { readFieldErrors } from "../trpc/errors";
+import { EmbeddingStatus, type EmbeddingState } from "./embedding-status";
 import { useTRPC } from "../trpc/react";
 import { toast } from "sonner";
 import { Alert, Notice } from "../ui/alert";
@@ -141,6 +142,7 @@ type MemoryRow = {
   isPinned: boolean;
   archivedAt: Date | null;
   isEmbedded: boolean;
+  embedding: EmbeddingState;
   createdAt: Date;
 };
 
@@ -206,7 +208,7 @@ function MemoryItem({ agentId, memory }: { agentId: string; memory: MemoryRow })
         {memory.archivedAt ? <span className="rounded bg-zinc-100 px-1.5 dark:bg-zinc-800">Archived</span> : null}
         <span className="tabular-nums">importance {memory.importance.toFixed(2)}</span>
         <span className="tabular-nums">recalled {memory.recallCount}×</span>
-        {!memory.isEmbedded ? <span>embedding pending</span> : null}
+        <EmbeddingStatus memoryId={memory.id} embedding={memory.embedding} />
         <span title={formatAbsolute(memory.createdAt)}>{formatRelative(memory.createdAt)}</span>
       </div>
       {editing ? (

@@ -3,7 +3,7 @@ import type { Prisma } from "../db/client";
 import { db } from "../db/client";
 import type { EventType } from "../db/generated/enums";
 import { direct } from "../db/raw";
-import { AppError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { readSegment, segmentsForCycles } from "../hibernation/segments";
 import { foldedSummary } from "../loop/context";
 import { replayWorldStateUpdate } from "../tools/sql";
@@ -136,4 +136,50 @@ export function assertForkableCycle(cycle: number, cycleCount: number) {
       { fieldErrors: { cycle: [`Choose a cycle from 0 to ${cycleCount}.`] } },
     );
   }
+}
+
+/** The state at a cycle for the fork dialog to start from (the world state to edit, the summary the fork carries). */
+export async function forkPreview({ agentId, teamId, cycle }: Ids & { cycle: number }) {
+  const agent = await db.agent.findFirst({
+    where: { id: agentId, teamId },
+    select: { cycleCount: true, instructions: true, provider: true, model: true },
+  });
+  if (!agent) throw notFound("That agent");
+  assertForkableCycle(cycle, agent.cycleCount);
+  const state = await stateAtCycle({ agentId, teamId, cycle });
+  return { cycle, worldState: state.worldState, summary: state.summary, fromCheckpointCycle: state.fromSnapshot?.cycle ?? null, agent };
+}
+
+/** Where an agent came from and what was forked from it: the parent (null when deleted) and the forks, oldest first. */
+export async function forkLineage({ agentId, teamId }: Ids) {
+  const agent = await db.agent.findFirst({
+    where: { id: agentId, teamId },
+    select: { forkedFromAgentId: true, summaryThroughCycle: true },
+  });
+  if (!agent) throw notFound("That agent");
+  const [parent, start, forks] = await Promise.all([
+    agent.forkedFromAgentId
+      ? db.agent.findFirst({ where: { id: agent.forkedFromAgentId, teamId }, select: { id: true, name: true } })
+      : Promise.resolve(null),
+    agent.forkedFromAgentId
+      ? db.agentEvent.findFirst({
+          where: { agentId, teamId, type: "status_change", payload: { path: ["change"], equals: "forked" } },
+          orderBy: { seq: "asc" },
+          select: { payload: true },
+        })
+      : Promise.resolve(null),
+    db.agent.findMany({
+      where: { forkedFromAgentId: agentId, teamId },
+      orderBy: { createdAt: "asc" },
+      take: 50,
+      select: { id: true, name: true, createdAt: true, archivedAt: true },
+    }),
+  ]);
+  const fromCycle = (start?.payload as { fromCycle?: unknown } | null)?.fromCycle;
+  return {
+    forkedFrom: agent.forkedFromAgentId
+      ? { id: agent.forkedFromAgentId, name: parent?.name ?? null, cycle: typeof fromCycle === "number" ? fromCycle : null }
+      : null,
+    forks,
+  };
 }

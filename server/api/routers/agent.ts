@@ -6,6 +6,7 @@ import { createAgent, getAgentOrThrow } from "../../agents/agents";
 import { agentSettingsOf, updateAgent } from "../../agents/edit";
 import { forkAgent } from "../../agents/fork";
 import { archiveAgents, deleteAgents, restoreAgents } from "../../agents/archive";
+import { forkLineage, forkPreview } from "../../agents/fork-state";
 import { forkInputSchema } from "../../../shared/fork-input";
 import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { agentState, checkpointAt, eventsAfter, listCycles } from "../../agents/timeline";
@@ -136,6 +137,14 @@ export const agentRouter = createTRPCRouter({
     .mutation(({ ctx, input: { id, cycle, name, ...overrides } }) =>
       forkAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: id, cycle, name, overrides }),
     ),
+
+  /** The state at any cycle, for the fork dialog; and the agent's fork lineage (parent and forks). */
+  forkPreview: teamProcedure("agent:view")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }), cycle: z.number().int().min(0) }))
+    .query(({ ctx, input }) => forkPreview({ teamId: ctx.team.id, agentId: input.id, cycle: input.cycle })),
+  lineage: teamProcedure("agent:view")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
+    .query(({ ctx, input }) => forkLineage({ teamId: ctx.team.id, agentId: input.id })),
 
   /** Archive (hide from the default list, restorable), restore and delete agents, one or many (server/agents/archive.ts). */
   archive: teamProcedure("agent:edit")
