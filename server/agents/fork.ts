@@ -70,7 +70,9 @@ export async function forkAgent({
     ...settingsInputOf(source),
     name: forkName,
     ...(overrides.instructions !== undefined ? { instructions: overrides.instructions } : {}),
-    ...(overrides.model !== undefined ? { provider: overrides.provider ?? source.provider, model: overrides.model } : {}),
+    ...(overrides.model !== undefined || overrides.provider !== undefined
+      ? { provider: overrides.provider ?? source.provider, model: overrides.model ?? source.model }
+      : {}),
   });
   if (!parsed.success) {
     const { fieldErrors } = zodFieldErrors(parsed.error);

@@ -3,6 +3,7 @@ import { appendEvent, writeSnapshot } from "~/server/agents/events";
 import { db } from "~/server/db/client";
 import { direct } from "~/server/db/raw";
 import { foldIntoSummary } from "~/server/loop/context";
+import { hibernateAgent } from "~/server/hibernation/hibernate";
 import { mergeWorldState } from "~/server/tools/sql";
 import { writeMemory } from "~/server/memory/memories";
 import { agentInput } from "../factories/agent";
@@ -85,6 +86,25 @@ describe("forking from any cycle", () => {
     // The source is untouched.
     const after = await db.agent.findUniqueOrThrow({ where: { id: source.id } });
     expect(after).toEqual(before);
+  });
+
+  it("reads the events a hibernation moved to cold storage", async () => {
+    const owner = await createTestTeam();
+    const source = await owner.caller.agent.create(agentInput());
+    const ids = { agentId: source.id, teamId: owner.team.id };
+    const states = await runCycles(ids, 13);
+    const hibernated = await hibernateAgent({ ...ids, now: new Date(Date.now() + 1000 * 3_600_000) });
+    expect(hibernated).toMatchObject({ hibernated: true });
+    // Cycles 1 to 7 (through the summary's cursor, below the checkpoint at 10) are cold now.
+    expect(await db.agentEvent.count({ where: { ...ids, cycle: { lte: 7 } } })).toBe(0);
+    expect(await db.coldSegment.count({ where: ids })).toBeGreaterThan(0);
+
+    for (const cycle of [5, 7, 12]) {
+      const forked = await owner.caller.agent.fork({ id: source.id, cycle });
+      const row = await db.agent.findUniqueOrThrow({ where: { id: forked.agent.id } });
+      expect(row.worldState, `world state at cycle ${cycle}`).toEqual(states.get(cycle));
+      expect(row.summary).toContain(`c${cycle}: `);
+    }
   });
 
   it("forks with an edited world state, other instructions and model, leaving the original as it was", async () => {
