@@ -15,7 +15,7 @@ import { Skeleton } from "../ui/skeleton";
 /**
  * Time travel: a new agent from the end of any cycle, optionally with the world state edited (checked
  * as JSON while typing, with the line and column of a mistake), other instructions or another model.
- * The original agent is not changed (server/agents/fork.ts).
+ * The original agent is not changed (server/forks/fork.ts).
  */
 export function ForkForm({ agentId, cycle, onCancel }: { agentId: string; cycle: number; onCancel: () => void }) {
   const trpc = useTRPC();

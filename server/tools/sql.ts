@@ -69,7 +69,7 @@ const worldStateMergeRow = sqlRow("merging the world state", { before: col.json 
 /**
  * The update_world_state rule, the one place it is written: the state with `set`'s keys merged in (jsonb
  * `||`, a shallow merge like an object spread) and `remove`'s keys taken out. The tool writes with it,
- * and a fork replays the tool's calls with it to rebuild the state at a cycle (server/agents/fork-state.ts).
+ * and a fork replays the tool's calls with it to rebuild the state at a cycle (server/forks/fork-state.ts).
  */
 export const worldStateMergedSql = (state: Prisma.Sql, { set, remove }: { set: Record<string, unknown>; remove: string[] }) =>
   Prisma.sql`(coalesce(${state}, '{}'::jsonb) || ${JSON.stringify(set)}::jsonb) - ${remove}::text[]`;

@@ -6,7 +6,7 @@ import { AGENT_SORTS, listAgents } from "../../agents/agent-list";
 import { createAgent, getAgentOrThrow } from "../../agents/agents";
 import { deleteAgent, pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { agentSettingsOf, patchAgent } from "../../agents/edit";
-import { forkAgent } from "../../agents/fork";
+import { forkAgent } from "../../forks/fork";
 import { actOnOneAgent, archiveAgents, restoreAgents } from "../../agents/archive";
 import { forkInputSchema } from "../../../shared/fork-input";
 import { agentState, eventsAfter, listCycles } from "../../agents/timeline";

@@ -6,11 +6,11 @@ import { row, sqlRow } from "../db/rows";
 import { AppError, notFound } from "../errors";
 import { zodFieldErrors } from "../../shared/validation";
 import { AGENT_LIMITS, agentSettingsSchema } from "../../shared/agent-input";
-import { assertSettingsResolve, isUniqueViolation, nameConflict, settingsColumns, summarySelect, toSummary } from "./agents";
-import { settingsInputOf } from "./edit";
-import { appendEvent } from "./events";
+import { assertSettingsResolve, isUniqueViolation, nameConflict, settingsColumns, summarySelect, toSummary } from "../agents/agents";
+import { settingsInputOf } from "../agents/edit";
+import { appendEvent } from "../agents/events";
 import { assertForkableCycle, stateAtCycle } from "./fork-state";
-import { canRaiseLimits, limitsOf, remainingLimitsForFork } from "./limit-raises";
+import { canRaiseLimits, limitsOf, remainingLimitsForFork } from "../agents/limit-raises";
 import { recordAudit } from "../audit/record";
 import { IMPORTING } from "../../shared/agent-status";
 
@@ -24,7 +24,7 @@ import { IMPORTING } from "../../shared/agent-status";
  * - Limits: the source's for callers who may raise budgets; for others what the source has left, as
  *   a fork with fresh limits would be a budget raise (server/agents/limit-raises.ts).
  * - State: the world state and rolling summary at the end of the cycle, any cycle: rebuilt from the
- *   nearest checkpoint at or before it and the events after it (server/agents/fork-state.ts), or the
+ *   nearest checkpoint at or before it and the events after it (server/forks/fork-state.ts), or the
  *   world state a person edited. The summary covers every cycle through it (the fork copies no
  *   history); cycle numbering continues from it, so a cycle limit counts as it did for the source.
  *   Money and tokens start at zero: spend is the fork's own.
