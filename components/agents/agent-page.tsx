@@ -27,6 +27,7 @@ import { TriggersPanel } from "./triggers-panel";
 import { Timeline, usePrefetchTimeline } from "./timeline";
 import { AgentsBreadcrumb } from "./agents-breadcrumb";
 import { AGENT_TABS, useAgentTab } from "./agent-page-params";
+import { AgentLifecycleControls, ForkLineage } from "./fork-lineage";
 
 /**
  * One agent: its state and controls, and its history grouped by cycle. The newest cycles load first;
@@ -61,8 +62,12 @@ export function AgentPage({ agentId }: { agentId: string }) {
           </h1>
           <p className="mt-1 max-w-3xl text-sm text-zinc-600 dark:text-zinc-400">{a.goal}</p>
           <ModelLine model={a.model} provider={a.provider} />
+          <ForkLineage agentId={agentId} />
         </div>
-        <Controls agentId={agentId} status={a.status} />
+        <div className="space-y-2">
+          <Controls agentId={agentId} status={a.status} />
+          <AgentLifecycleControls agentId={agentId} name={a.name} archivedAt={a.archivedAt} />
+        </div>
       </div>
 
       <dl className="grid grid-cols-2 gap-3 sm:grid-cols-5" aria-label="Agent state">

@@ -19,6 +19,7 @@ import { useTRPC } from "../trpc/react";
 import { CompactInput, CompactSelect } from "../ui/field";
 import { STATUS_LABELS, StatusBadge } from "./status-badge";
 import { useAgentsListParams } from "./agents-list-params";
+import { AgentBulkBar, ArchivedToggle, SelectAgentBox, SelectAllBox, useAgentSelection } from "./agent-bulk-actions";
 
 const PAGE_SIZE = 50;
 /** Typing pauses this long before the list is asked again. */
@@ -32,6 +33,8 @@ export function AgentsList() {
   const { q: search, sort } = params;
   const status = params.status ?? "";
   const [searchInput, setSearchInput] = useState(search);
+  const [isArchived, setArchived] = useState(false);
+  const selection = useAgentSelection();
   // Keyset paging: the cursor of every page visited so far, so "Previous" can go back. The first
   // page has no cursor; the last entry is the page shown.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -61,6 +64,7 @@ export function AgentsList() {
       {
         search: search || undefined,
         status: status || undefined,
+        archived: isArchived || undefined,
         sort,
         cursor: cursors[pageIndex],
         limit: PAGE_SIZE,
@@ -91,6 +95,14 @@ export function AgentsList() {
       />
 
       <div className="flex flex-wrap gap-2">
+        <ArchivedToggle
+          isArchived={isArchived}
+          onChange={(archived) => {
+            setArchived(archived);
+            setCursors([null]);
+            selection.clear();
+          }}
+        />
         <CompactInput
           type="search"
           aria-label="Search agents"
@@ -142,7 +154,9 @@ export function AgentsList() {
         </Alert>
       ) : query.data.items.length === 0 ? (
         <EmptyState size="xl" data-testid="agents-empty">
-          {isFiltered ? (
+          {isArchived && !isFiltered ? (
+            <p>No archived agents. Archive an agent from the list to hide it here; restore it any time.</p>
+          ) : isFiltered ? (
             <p>No agents match these filters.</p>
           ) : pageIndex > 0 ? (
             <p>
@@ -164,6 +178,7 @@ export function AgentsList() {
         </EmptyState>
       ) : (
         <>
+          <AgentBulkBar selection={selection} isArchivedView={isArchived} names={new Map(query.data.items.map((a) => [a.id, a.name]))} />
           <div className="overflow-x-auto rounded-xl ring-1 ring-zinc-200 dark:ring-zinc-800">
             <table
               className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900"
@@ -171,6 +186,9 @@ export function AgentsList() {
             >
               <thead className="bg-zinc-50 text-left text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:bg-zinc-900">
                 <tr>
+                  <th scope="col" className="w-8 py-2.5 pl-3">
+                    <SelectAllBox selection={selection} ids={query.data.items.map((a) => a.id)} />
+                  </th>
                   <th scope="col" className="px-3 py-2.5">
                     Name
                   </th>
@@ -200,6 +218,9 @@ export function AgentsList() {
               <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
                 {query.data.items.map((agent) => (
                   <tr key={agent.id} data-testid="agent-row">
+                    <td className="py-3 pl-3">
+                      <SelectAgentBox selection={selection} id={agent.id} name={agent.name} />
+                    </td>
                     <td className="px-3 py-3">
                       <Link href={`/agents/${agent.id}`} className="font-medium hover:underline">
                         {agent.name}

@@ -4,6 +4,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { parseAsBoolean, parseAsString, parseAsStringLiteral, useQueryStates } from "nuqs";
 import { useState } from "react";
 import { readFieldErrors } from "../trpc/errors";
+import { EmbeddingStatus, type EmbeddingState } from "./embedding-status";
 import { useTRPC } from "../trpc/react";
 import { toast } from "sonner";
 import { Alert, Notice } from "../ui/alert";
@@ -157,6 +158,7 @@ type MemoryRow = {
   isPinned: boolean;
   archivedAt: Date | null;
   isEmbedded: boolean;
+  embedding: EmbeddingState;
   createdAt: Date;
 };
 
@@ -222,7 +224,7 @@ function MemoryItem({ agentId, memory }: { agentId: string; memory: MemoryRow })
         {memory.archivedAt ? <span className="rounded bg-zinc-100 px-1.5 dark:bg-zinc-800">Archived</span> : null}
         <span className="tabular-nums">importance {memory.importance.toFixed(2)}</span>
         <span className="tabular-nums">recalled {memory.recallCount}×</span>
-        {!memory.isEmbedded ? <span>embedding pending</span> : null}
+        <EmbeddingStatus memoryId={memory.id} embedding={memory.embedding} />
         <span title={formatAbsolute(memory.createdAt)}>
           <RelativeText date={memory.createdAt} />
         </span>

@@ -1,15 +1,12 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { toast } from "sonner";
 import { diffWorldStates } from "~/shared/state-diff";
-import { readFieldErrors } from "../trpc/errors";
+import { ForkForm, ForkFromAnyCycle } from "./fork-dialog";
 import { useTRPC } from "../trpc/react";
-import { Button } from "../ui/button";
 import { GatedButton } from "../teams/permission-gate";
-import { CompactSelect, Field, Input } from "../ui/field";
+import { CompactSelect } from "../ui/field";
 import { formatAbsolute } from "../ui/format";
 import { RelativeText } from "../ui/relative-time";
 import { Section } from "../ui/panel";
@@ -115,11 +112,15 @@ export function StatePanel({ agentId }: { agentId: string }) {
       </Section>
       <Section title="Checkpoints" className="space-y-2">
         <p className="text-xs text-zinc-500">
-          Fork a new agent from any checkpoint: it starts idle with the world state, summary and memories as of that cycle, its own budget
-          spend, and this agent&apos;s settings.
+          Fork a new agent from the end of any cycle: it starts idle with the world state, summary and memories as of that cycle (edit the
+          state, instructions or model to try “what if”), its own budget spend, and this agent&apos;s other settings. This agent is not
+          changed.
         </p>
+        <ForkFromAnyCycle agentId={agentId} cycleCount={state.data.cycleCount} />
         {state.data.checkpoints.length === 0 ? (
-          <p className="text-sm text-zinc-600 dark:text-zinc-400">None yet.</p>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            No checkpoints yet (one every 10 cycles); any cycle can be forked above.
+          </p>
         ) : (
           <ul className="max-h-96 divide-y divide-zinc-100 overflow-auto rounded-lg bg-white ring-1 ring-zinc-200 dark:divide-zinc-800 dark:bg-zinc-900 dark:ring-zinc-800">
             {state.data.checkpoints.map((c) => (
@@ -133,22 +134,7 @@ export function StatePanel({ agentId }: { agentId: string }) {
 }
 
 function CheckpointRow({ agentId, cycle, createdAt }: { agentId: string; cycle: number; createdAt: Date }) {
-  const trpc = useTRPC();
-  const router = useRouter();
-  const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
-  const [name, setName] = useState("");
-  const fork = useMutation(
-    trpc.agent.fork.mutationOptions({
-      onSuccess: async ({ agent, memoriesCopied }) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.agent.list.pathKey() });
-        toast.success(`Forked “${agent.name}” from cycle ${cycle} with ${memoriesCopied} memories. It is idle until you start it.`);
-        router.push(`/agents/${agent.id}`);
-      },
-    }),
-  );
-  const nameError = readFieldErrors(fork.error).name?.[0] ?? null;
-  const fieldId = `fork-name-${cycle}`;
   return (
     <li className="px-3 py-2 text-sm" data-testid="checkpoint">
       <div className="flex flex-wrap items-center gap-3">
@@ -167,29 +153,7 @@ function CheckpointRow({ agentId, cycle, createdAt }: { agentId: string; cycle: 
           Fork from cycle {cycle}…
         </GatedButton>
       </div>
-      {open ? (
-        <form
-          className="mt-2 flex flex-wrap items-end gap-3"
-          onSubmit={(e) => {
-            e.preventDefault();
-            fork.mutate({ id: agentId, cycle, name: name.trim() || undefined });
-          }}
-        >
-          <div className="min-w-64 flex-1">
-            <Field id={fieldId} label="Name of the new agent" error={nameError} hint="Leave empty for “… (fork at cycle N)”.">
-              <Input id={fieldId} value={name} invalid={!!nameError} onChange={(e) => setName(e.target.value)} />
-            </Field>
-          </div>
-          <Button type="submit" isLoading={fork.isPending}>
-            Create fork
-          </Button>
-          {fork.error && !nameError ? (
-            <p role="alert" className="w-full text-sm text-red-600 dark:text-red-400">
-              {fork.error.message}
-            </p>
-          ) : null}
-        </form>
-      ) : null}
+      {open ? <ForkForm agentId={agentId} cycle={cycle} onCancel={() => setOpen(false)} /> : null}
     </li>
   );
 }

@@ -3,13 +3,15 @@ import { env } from "~/server/env";
 import { findStaleAgents, redeliverDecisions, restartAgent, settleOrphanedReservations } from "~/server/operations/watchdog";
 import { discardAbandonedImports } from "~/server/transfer/import";
 import { sweepNotifications } from "~/server/notifications/dispatch";
+import { retryPendingEmbeddings } from "~/server/memory/embedding-retry";
 
 /**
  * Heartbeats and recovery: every minute, agents that should be running but have no live run or a
  * stale heartbeat are restarted from their checkpoint (server/operations/watchdog.ts). One step finds
  * them; one step per agent restarts it, so a retry restarts nobody twice. Then decisions whose event was
  * lost are sent again, spend reservations left by calls a crash cut off are charged, and imports a
- * crash cut off are failed and their rows deleted (docs/decisions/021).
+ * crash cut off are failed and their rows deleted (docs/decisions/021), and memories waiting for their
+ * embeddings for over a minute are embedded (server/memory/embedding-retry.ts).
  */
 export const agentWatchdog = inngest.createFunction(
   {
@@ -35,12 +37,15 @@ export const agentWatchdog = inngest.createFunction(
     const imports = await step.run("discard-abandoned-imports", () => discardAbandonedImports());
     // Notifications whose event was lost, and digests whose owner died, are dispatched here.
     await step.run("sweep-notifications", () => sweepNotifications());
+    // Memories left waiting for their embeddings (their agent did not recall again, or the embedder was down) are embedded here, with backoff.
+    const embeddings = await step.run("retry-embeddings", () => retryPendingEmbeddings());
     return {
       found: stale.length,
       restarted,
       redelivered,
       orphanedReservations: orphans.reduce((n, o) => n + o.calls, 0),
       abandonedImports: imports.interrupted + imports.discarded,
+      embeddings,
     };
   },
 );

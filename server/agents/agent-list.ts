@@ -212,6 +212,7 @@ function segments(sort: AgentSort, cursor: Cursor | null): Segment[] {
 export async function listAgents({
   teamId,
   status,
+  archived = false,
   search,
   sort = "lastActive",
   cursor,
@@ -220,6 +221,8 @@ export async function listAgents({
 }: {
   teamId: string;
   status?: ListedStatus;
+  /** The archived agents (the "Archived" view) instead of the others. */
+  archived?: boolean;
   search?: string;
   sort?: AgentSort;
   /** From the previous page's `nextCursor`, with the same sort; the first page without it. */
@@ -233,6 +236,7 @@ export async function listAgents({
   const filters: Prisma.AgentWhereInput = {
     teamId,
     status: status ?? { not: IMPORTING },
+    archivedAt: archived ? { not: null } : null,
     ...(literal
       ? { OR: [{ name: { contains: literal, mode: "insensitive" } }, { goal: { contains: literal, mode: "insensitive" } }] }
       : {}),
@@ -259,7 +263,7 @@ export async function listAgents({
       nextCursor: rows.length > limit ? encodeCursor(sort, page.at(-1)!) : null,
     };
   };
-  const [{ items, nextCursor }, counted] = await Promise.all([readPage(), countUpToCap({ teamId, status, literal })]);
+  const [{ items, nextCursor }, counted] = await Promise.all([readPage(), countUpToCap({ teamId, status, archived, literal })]);
   return { items, total: Math.min(counted, COUNT_CAP), isTotalExact: counted <= COUNT_CAP, nextCursor };
 }
 
@@ -272,8 +276,18 @@ function escapeLike(text: string): string {
  * The same filters as the page, counted up to COUNT_CAP + 1 rows. Raw SQL because Prisma's capped
  * count (`count({ take })`) adds ORDER BY id, which sorts every matching row before counting.
  */
-async function countUpToCap({ teamId, status, literal }: { teamId: string; status?: AgentStatus; literal?: string }) {
-  const conditions = [Prisma.sql`"teamId" = ${teamId}`];
+async function countUpToCap({
+  teamId,
+  status,
+  archived,
+  literal,
+}: {
+  teamId: string;
+  status?: AgentStatus;
+  archived: boolean;
+  literal?: string;
+}) {
+  const conditions = [Prisma.sql`"teamId" = ${teamId}`, archived ? Prisma.sql`"archivedAt" IS NOT NULL` : Prisma.sql`"archivedAt" IS NULL`];
   conditions.push(status ? Prisma.sql`"status" = ${status}::"AgentStatus"` : Prisma.sql`"status" <> ${IMPORTING}::"AgentStatus"`);
   if (literal) {
     const pattern = `%${literal}%`;

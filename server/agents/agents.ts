@@ -26,6 +26,8 @@ export type AgentSummary = {
   lastActiveAt: Date | null;
   heartbeatAt: Date | null;
   createdAt: Date;
+  /** Archived by a person (hidden from the default list), or null. */
+  archivedAt: Date | null;
 };
 
 export const summarySelect = {
@@ -42,6 +44,7 @@ export const summarySelect = {
   lastActiveAt: true,
   heartbeatAt: true,
   createdAt: true,
+  archivedAt: true,
 } satisfies Prisma.AgentSelect;
 
 export function toSummary(row: Prisma.AgentGetPayload<{ select: typeof summarySelect }>): AgentSummary {

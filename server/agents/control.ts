@@ -8,7 +8,8 @@ import { assertModelPriced } from "../spend/model-prices";
 import { appendEvent } from "./events";
 import { LOCKS, takeLock } from "../db/locks";
 import { recordAudit, type AuditAction } from "../audit/record";
-import { allows, FRESH_START, IMPORTING, PERSON_ACTIONS } from "../../shared/agent-status";
+import { actOnOneAgent, deleteAgents } from "./archive";
+import { allows, FRESH_START, PERSON_ACTIONS } from "../../shared/agent-status";
 import { judgeRaise, type BudgetRaise, type RaisableLimit } from "./limit-raises";
 
 /**
@@ -150,26 +151,9 @@ export async function stopAgent({ agentId, teamId, userId, reason }: Ids & { rea
   await inngest.send({ name: agentPauseRequested.name, data: { agentId, teamId } });
 }
 
-/**
- * Deletes an agent with its whole history (events, memories, spend, approvals, share links: all
- * cascade). Only an agent without a live or waiting run; the audit entry (which names it) stays.
- */
+/** Deletes an agent with its whole history and cold files (server/agents/archive.ts); the audit and spend entries stay. */
 export async function deleteAgent({ agentId, teamId, userId }: Ids) {
-  const agent = await db.agent.findFirst({
-    where: { id: agentId, teamId, status: { not: IMPORTING } },
-    select: { name: true, status: true },
-  });
-  if (!agent) throw notFound("That agent");
-  const deleted = await db.$transaction(async (tx) => {
-    const removed = await tx.agent.deleteMany({ where: { id: agentId, teamId, status: { in: PERSON_ACTIONS.delete } } });
-    if (removed.count > 0) {
-      await recordAudit(tx, { teamId, actorId: userId, action: "agent.delete", targetId: agentId, metadata: { name: agent.name } });
-    }
-    return removed.count > 0;
-  });
-  if (!deleted) {
-    throw new AppError("CONFLICT", `The agent is ${agent.status.replace("_", " ")}; stop it first, then delete it.`);
-  }
+  await actOnOneAgent(deleteAgents, { agentId, teamId, userId });
 }
 
 /**

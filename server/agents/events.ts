@@ -84,7 +84,8 @@ export async function writeSnapshot({ agentId, teamId, cycle }: { agentId: strin
     Prisma.sql`
     INSERT INTO snapshot ("agentId", "teamId", cycle, "eventSeq", "worldState", summary, counters, "createdAt")
     SELECT id, "teamId", ${cycle}::int, "lastEventSeq", "worldState", summary,
-           jsonb_build_object('cycleCount', "cycleCount", 'spentUsd', trim_scale("spentUsd")::text, 'tokensUsed', "tokensUsed"::text),
+           jsonb_build_object('cycleCount', "cycleCount", 'spentUsd', trim_scale("spentUsd")::text, 'tokensUsed', "tokensUsed"::text,
+                              'summaryThroughCycle', "summaryThroughCycle"),
            now() AT TIME ZONE 'UTC'
       FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}
     ON CONFLICT ("agentId", cycle) DO UPDATE SET cycle = EXCLUDED.cycle

@@ -54,9 +54,10 @@ const FOLD_LIMIT_CYCLES = 50;
 
 /**
  * The summary with every cycle up to `throughCycle` not yet in it folded in (at most `limit`, oldest
- * first), from the events after the summary's cursor (in sequence order); null when none is due.
+ * first), from the events after the summary's cursor (in sequence order); null when none is due. The
+ * loop folds with it, and a fork rebuilds a cycle's summary with it (server/forks/fork-state.ts).
  */
-function foldedSummary(
+export function foldedSummary(
   agent: { summary: string; summaryThroughCycle: number },
   events: readonly { cycle: number; type: EventType; payload: Prisma.JsonValue }[],
   throughCycle: number,

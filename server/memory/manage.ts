@@ -4,6 +4,8 @@ import { db, type Prisma } from "../db/client";
 import type { MemoryKind } from "../db/generated/enums";
 import { AppError, notFound } from "../errors";
 import { PENDING_EMBEDDER } from "./memories";
+import { FAILED_EMBEDDER } from "./sql";
+import { embeddingStateOf } from "./embedding-retry";
 import { recordAudit, type AuditAction } from "../audit/record";
 
 /**
@@ -42,6 +44,9 @@ const MEMORY_FIELDS = {
   archivedAt: true,
   sourceEventSeq: true,
   embedder: true,
+  embeddingAttempts: true,
+  embeddingError: true,
+  embeddingRetryAt: true,
   metadata: true,
   createdAt: true,
   updatedAt: true,
@@ -92,7 +97,11 @@ export async function listMemories({
   });
   const page = rows.slice(0, limit);
   return {
-    items: page.map((m) => ({ ...m, isEmbedded: m.embedder !== PENDING_EMBEDDER })),
+    items: page.map(({ embeddingAttempts, embeddingError, embeddingRetryAt, ...m }) => ({
+      ...m,
+      isEmbedded: m.embedder !== PENDING_EMBEDDER && m.embedder !== FAILED_EMBEDDER,
+      embedding: embeddingStateOf({ embedder: m.embedder, embeddingAttempts, embeddingError, embeddingRetryAt }),
+    })),
     nextCursor: rows.length > limit ? page.at(-1)!.id : null,
   };
 }

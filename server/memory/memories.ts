@@ -180,7 +180,8 @@ export function storeEmbeddingsSql(ids: Ids, embedderId: string, rows: EmbeddedR
     ),
   );
   return Prisma.sql`
-    UPDATE memory AS m SET embedding = v.embedding, embedder = ${embedderId}, "updatedAt" = now() AT TIME ZONE 'UTC'
+    UPDATE memory AS m SET embedding = v.embedding, embedder = ${embedderId}, "embeddingError" = NULL, "embeddingRetryAt" = NULL,
+           "updatedAt" = now() AT TIME ZONE 'UTC'
       FROM (VALUES ${values}) AS v(id, hash, embedding)
      WHERE m.id = v.id AND m."agentId" = ${ids.agentId}::uuid AND m."teamId" = ${ids.teamId} AND md5(m.content) = v.hash`;
 }

@@ -11,6 +11,8 @@ type Ids = { agentId: string; teamId: string };
 
 /** Memories written with this embedder wait for their vectors (embedded with the next recall's query). */
 export const PENDING_EMBEDDER = "pending";
+/** A memory whose embedding failed MAX_EMBEDDING_ATTEMPTS times (server/memory/embedding-retry.ts); a person's Retry makes it pending again. */
+export const FAILED_EMBEDDER = "failed";
 /** How many pinned memories a prompt shows. */
 export const PINNED_IN_CONTEXT = 10;
 /** How many pending memories go into one embeddings call beside `queryCount` queries. */

@@ -54,7 +54,7 @@ export async function mergeWorldState(
     client,
     worldStateMergeRow,
     Prisma.sql`
-    UPDATE agent AS a SET "worldState" = (coalesce(old."worldState", '{}'::jsonb) || ${JSON.stringify(set)}::jsonb) - ${remove}::text[],
+    UPDATE agent AS a SET "worldState" = ${worldStateMergedSql(Prisma.sql`old."worldState"`, { set, remove })},
            "updatedAt" = now() AT TIME ZONE 'UTC'
       FROM (SELECT id, "worldState" FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId} FOR UPDATE) AS old
      WHERE a.id = old.id
@@ -65,6 +65,26 @@ export async function mergeWorldState(
 }
 
 const worldStateMergeRow = sqlRow("merging the world state", { before: col.json });
+
+/**
+ * The update_world_state rule, the one place it is written: the state with `set`'s keys merged in (jsonb
+ * `||`, a shallow merge like an object spread) and `remove`'s keys taken out. The tool writes with it,
+ * and a fork replays the tool's calls with it to rebuild the state at a cycle (server/forks/fork-state.ts).
+ */
+export const worldStateMergedSql = (state: Prisma.Sql, { set, remove }: { set: Record<string, unknown>; remove: string[] }) =>
+  Prisma.sql`(coalesce(${state}, '{}'::jsonb) || ${JSON.stringify(set)}::jsonb) - ${remove}::text[]`;
+
+const replayedStateRow = sqlRow("replaying a world state update", { state: col.json });
+
+/** A world state after one update_world_state call, by the tool's own rule (worldStateMergedSql). */
+export async function replayWorldStateUpdate(client: Client, state: unknown, update: { set: Record<string, unknown>; remove: string[] }) {
+  const replayed = await maybeRow(
+    client,
+    replayedStateRow,
+    Prisma.sql`SELECT ${worldStateMergedSql(Prisma.sql`${JSON.stringify(state ?? {})}::jsonb`, update)} AS state`,
+  );
+  return replayed?.state ?? {};
+}
 
 /**
  * The send_message tool's outbox row, keyed by the call's idempotency key; null when a row with that key

@@ -149,7 +149,8 @@ describe("agent.fork", () => {
     const row = await db.agent.findUniqueOrThrow({ where: { id: forked.agent.id } });
     expect(row).toMatchObject({
       worldState: { phase: "at 5" },
-      summary: "up to 5",
+      // The checkpoint's summary (its cursor at 0), with the cycles it did not cover folded in: the fork has no history to read them from.
+      summary: "up to 5\nc1: no action\nc2: no action\nc3: no action\nc4: no action\nc5: no action",
       summaryThroughCycle: 5,
       cooldownSeconds: 5,
       budgetCycles: 100,
@@ -190,13 +191,14 @@ describe("agent.fork", () => {
     );
   });
 
-  it("a missing checkpoint, a viewer and another team are refused", async () => {
+  it("a cycle not run yet, a viewer and another team are refused", async () => {
     const owner = await createTestTeam();
     const source = await owner.caller.agent.create(agentInput());
     await appendEvent({ agentId: source.id, teamId: owner.team.id, cycle: 1, type: "thought" });
     await writeSnapshot({ agentId: source.id, teamId: owner.team.id, cycle: 1 });
+    await db.agent.update({ where: { id: source.id }, data: { cycleCount: 1 } });
     expect((await failure(owner.caller.agent.fork({ id: source.id, cycle: 2 }))).message).toBe(
-      "That checkpoint was not found, or you do not have access to it.",
+      "This agent has run 1 cycle; choose a cycle from 0 to 1 to fork from.",
     );
     const viewer = await addTestMember(owner.team.id, "viewer");
     expect((await failure(viewer.caller.agent.fork({ id: source.id, cycle: 1 }))).code).toBe("FORBIDDEN");

@@ -12,7 +12,12 @@ const SCHEMA_PATH = path.resolve(import.meta.dirname, "../../prisma/schema.prism
 // Bookkeeping tables, each of its own migrator: Prisma's (the app's) and the executor package's.
 const BOOKKEEPING = ["_prisma_migrations", "executor_schema_migration"];
 // Indexes Prisma cannot model, written by hand in migrations; each must exist after all migrations.
-const HAND_WRITTEN_INDEXES = ["memory_embedding_hnsw_idx", "spend_entry_reserved_createdAt_idx", "memory_pinned_agentId_idx"];
+const HAND_WRITTEN_INDEXES = [
+  "memory_embedding_hnsw_idx",
+  "spend_entry_reserved_createdAt_idx",
+  "memory_pinned_agentId_idx",
+  "memory_pending_createdAt_idx",
+];
 
 let client: pg.Client;
 beforeAll(async () => {

@@ -145,6 +145,20 @@ const CONTRACTS: Record<string, Contract> = {
     },
   },
   "agents-delete": { minRole: "admin", scoped: "resource", prepare: async (t) => ({ path: `/agents/${(await agentOf(t)).id}` }) },
+  "agents-archive": {
+    minRole: "member",
+    scoped: "resource",
+    prepare: async (t) => ({ path: `/agents/${(await agentOf(t)).id}/archive`, body: {} }),
+  },
+  "agents-restore": {
+    minRole: "member",
+    scoped: "resource",
+    prepare: async (t) => {
+      const agent = await agentOf(t);
+      await db.agent.update({ where: { id: agent.id }, data: { archivedAt: new Date() } });
+      return { path: `/agents/${agent.id}/restore`, body: {} };
+    },
+  },
   "agents-raiseBudget": {
     minRole: "admin",
     scoped: "resource",

@@ -4,7 +4,10 @@ import { agentSettingsSchema } from "../../../shared/agent-input";
 import { AGENT_SORTS, listAgents } from "../../agents/agent-list";
 import { createAgent, getAgentOrThrow } from "../../agents/agents";
 import { agentSettingsOf, updateAgent } from "../../agents/edit";
-import { forkAgent } from "../../agents/fork";
+import { forkAgent } from "../../forks/fork";
+import { archiveAgents, deleteAgents, restoreAgents } from "../../agents/archive";
+import { forkLineage, forkPreview } from "../../forks/fork-state";
+import { forkInputSchema } from "../../../shared/fork-input";
 import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { agentState, checkpointAt, eventsAfter, listCycles } from "../../agents/timeline";
 import { rotateWebhookSecret, webhookInfo } from "../../triggers/webhooks";
@@ -31,11 +34,19 @@ function sleep(ms: number, signal?: AbortSignal) {
   });
 }
 
+const agentIdsInput = z.object({
+  ids: z
+    .array(z.uuid({ message: "That agent id is not valid." }))
+    .min(1, { message: "Choose at least one agent." })
+    .max(200, { message: "Choose at most 200 agents at a time." }),
+});
+
 export const agentRouter = createTRPCRouter({
   list: teamProcedure("agent:view")
     .input(
       z.object({
         status: z.enum(LISTED_STATUSES).optional(),
+        archived: z.boolean().optional(),
         search: z.string().trim().max(200).optional(),
         sort: z.enum(AGENT_SORTS).optional(),
         /** The previous page's `nextCursor` (opaque; tied to the sort order). */
@@ -120,25 +131,31 @@ export const agentRouter = createTRPCRouter({
       updateAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: id, version, input: settings }),
     ),
 
-  /** A new idle agent with this agent's state as of one checkpoint. */
+  /** A new idle agent with this agent's state at the end of any cycle, optionally with an edited state, instructions or model. */
   fork: teamProcedure("agent:edit")
-    .input(
-      z.object({
-        id: z.uuid({ message: "That agent id is not valid." }),
-        cycle: z.number().int().min(0),
-        name: agentSettingsSchema.shape.name.optional(),
-      }),
-    )
-    .mutation(({ ctx, input }) =>
-      forkAgent({
-        teamId: ctx.team.id,
-        userId: ctx.user.id,
-        role: ctx.team.role,
-        agentId: input.id,
-        cycle: input.cycle,
-        name: input.name,
-      }),
+    .input(forkInputSchema.extend({ id: z.uuid({ message: "That agent id is not valid." }) }))
+    .mutation(({ ctx, input: { id, cycle, name, ...overrides } }) =>
+      forkAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: id, cycle, name, overrides }),
     ),
+
+  /** The state at any cycle, for the fork dialog; and the agent's fork lineage (parent and forks). */
+  forkPreview: teamProcedure("agent:view")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }), cycle: z.number().int().min(0) }))
+    .query(({ ctx, input }) => forkPreview({ teamId: ctx.team.id, agentId: input.id, cycle: input.cycle })),
+  lineage: teamProcedure("agent:view")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
+    .query(({ ctx, input }) => forkLineage({ teamId: ctx.team.id, agentId: input.id })),
+
+  /** Archive (hide from the default list, restorable), restore and delete agents, one or many (server/agents/archive.ts). */
+  archive: teamProcedure("agent:edit")
+    .input(agentIdsInput)
+    .mutation(({ ctx, input }) => archiveAgents({ teamId: ctx.team.id, userId: ctx.user.id, agentIds: input.ids })),
+  restore: teamProcedure("agent:edit")
+    .input(agentIdsInput)
+    .mutation(({ ctx, input }) => restoreAgents({ teamId: ctx.team.id, userId: ctx.user.id, agentIds: input.ids })),
+  delete: teamProcedure("agent:delete")
+    .input(agentIdsInput)
+    .mutation(({ ctx, input }) => deleteAgents({ teamId: ctx.team.id, userId: ctx.user.id, agentIds: input.ids })),
 
   /** Start an idle agent, or resume a paused, stopped, stuck or finished one from its checkpoint. */
   start: teamProcedure("agent:control")

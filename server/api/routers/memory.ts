@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { MemoryKind } from "../../db/generated/enums";
 import { editMemory, forgetMemory, listFacts, listMemories, setPinned } from "../../memory/manage";
+import { retryMemoryEmbedding } from "../../memory/embedding-retry";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 
 const agentId = z.uuid({ message: "That agent id is not valid." });
@@ -41,4 +42,9 @@ export const memoryRouter = createTRPCRouter({
   forget: teamProcedure("memory:manage")
     .input(z.object({ memoryId }))
     .mutation(({ ctx, input }) => forgetMemory({ teamId: ctx.team.id, userId: ctx.user.id, memoryId: input.memoryId })),
+
+  /** Embed a memory again whose embedding failed (or is waiting for its next try): the next sweep tries it. */
+  retryEmbedding: teamProcedure("memory:manage")
+    .input(z.object({ memoryId }))
+    .mutation(({ ctx, input }) => retryMemoryEmbedding({ teamId: ctx.team.id, userId: ctx.user.id, memoryId: input.memoryId })),
 });

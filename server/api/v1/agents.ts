@@ -6,7 +6,9 @@ import { AGENT_SORTS, listAgents } from "../../agents/agent-list";
 import { createAgent, getAgentOrThrow } from "../../agents/agents";
 import { deleteAgent, pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { agentSettingsOf, patchAgent } from "../../agents/edit";
-import { forkAgent } from "../../agents/fork";
+import { forkAgent } from "../../forks/fork";
+import { actOnOneAgent, archiveAgents, restoreAgents } from "../../agents/archive";
+import { forkInputSchema } from "../../../shared/fork-input";
 import { agentState, eventsAfter, listCycles } from "../../agents/timeline";
 import { restoreSummary } from "../../loop/summary-fold";
 import { getSpendReport, DEFAULT_SPEND_BUCKETS } from "../../spend/report";
@@ -39,6 +41,7 @@ export const agentsApi = createTRPCRouter({
     .input(
       z.object({
         status: z.enum(LISTED_STATUSES).optional(),
+        archived: z.stringbool().optional().meta({ description: "true: the archived agents instead of the others." }),
         search: z.string().trim().max(200).optional(),
         sort: z.enum(AGENT_SORTS).optional(),
         cursor: z.string().max(2000).optional(),
@@ -117,16 +120,56 @@ export const agentsApi = createTRPCRouter({
     }),
 
   fork: teamProcedure("agent:edit")
-    .meta(route("POST", "/agents/{id}/fork", TAG, "Fork an agent", "A new idle agent with this agent's state at a checkpoint cycle."))
-    .input(byId.extend({ cycle: z.number().int().min(0), name: agentSettingsSchema.shape.name.optional() }))
+    .meta(
+      route(
+        "POST",
+        "/agents/{id}/fork",
+        TAG,
+        "Fork an agent",
+        "A new idle agent with this agent's state at the end of any cycle; optionally with an edited world state, other instructions or another model. The original is not changed.",
+      ),
+    )
+    .input(byId.merge(forkInputSchema))
     .output(out.agentForked)
-    .mutation(({ ctx, input }) =>
-      forkAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: input.id, cycle: input.cycle, name: input.name }),
+    .mutation(({ ctx, input: { id, cycle, name, ...overrides } }) =>
+      forkAgent({ teamId: ctx.team.id, userId: ctx.user.id, role: ctx.team.role, agentId: id, cycle, name, overrides }),
     ),
+
+  archive: teamProcedure("agent:edit")
+    .meta(
+      route(
+        "POST",
+        "/agents/{id}/archive",
+        TAG,
+        "Archive an agent",
+        "Hides it from the default list (list with `archived=true` to see it); restorable. Only an agent without a live run.",
+      ),
+    )
+    .input(byId)
+    .output(out.agent)
+    .mutation(async ({ ctx, input }) => {
+      await actOnOneAgent(archiveAgents, { agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id });
+      return afterwards(ctx.team.id, input.id);
+    }),
+
+  restore: teamProcedure("agent:edit")
+    .meta(route("POST", "/agents/{id}/restore", TAG, "Restore an archived agent", "Back in the default list, with the status it had."))
+    .input(byId)
+    .output(out.agent)
+    .mutation(async ({ ctx, input }) => {
+      await actOnOneAgent(restoreAgents, { agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id });
+      return afterwards(ctx.team.id, input.id);
+    }),
 
   delete: teamProcedure("agent:delete")
     .meta(
-      route("DELETE", "/agents/{id}", TAG, "Delete an agent", "With its whole history. Only an agent without a live run: stop it first."),
+      route(
+        "DELETE",
+        "/agents/{id}",
+        TAG,
+        "Delete an agent",
+        "With its runs, events, memories, checkpoints, cold history files and share links; the audit log and spend ledger entries stay. Only an agent without a live run: stop it first.",
+      ),
     )
     .input(byId)
     .output(out.ok)

@@ -39,6 +39,7 @@ export const agent = z
     lastActiveAt: time.nullable(),
     heartbeatAt: time.nullable(),
     createdAt: time,
+    archivedAt: time.nullable().meta({ description: "When a person archived it (hidden from the default list); null when not archived." }),
   })
   .meta({ id: "Agent" });
 
@@ -61,6 +62,11 @@ export const agentSettings = z.object({
 });
 
 export const agentUpdated = z.object({ agent, changed: z.array(z.string()) });
+export const bulkOutcome = z.object({
+  done: z.array(id),
+  refused: z.array(z.object({ id, name: z.string(), reason: z.string() })),
+});
+
 export const agentForked = z.object({ agent, memoriesCopied: z.number().int(), factsCopied: z.number().int() });
 
 /** The answer to a raise: the agent afterwards, and the fields that were not applied with why. */
