@@ -18,6 +18,7 @@ import path from "node:path";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrate";
 import { appBenchDatabase, machineFacts, ms, timeCalls, seedLongHistoryAgent } from "./lib";
+import { seedCycleTrace } from "./cycle-trace-seed";
 
 const EVENTS = Number(process.env.BENCH_DASHBOARD_EVENTS ?? 100_000);
 const AGENTS = Number(process.env.BENCH_DASHBOARD_AGENTS ?? 10_000);
@@ -75,6 +76,8 @@ try {
   );
   // One agent with EVENTS events: per cycle a thought (with a realistic payload), a tool call and a result.
   const agentId = await seedLongHistoryAgent(seed, { teamId, events: EVENTS });
+  const newestCycle = Math.ceil(EVENTS / 3);
+  await seedCycleTrace(seed, { agentId, teamId, cycle: newestCycle });
   await seed.query("ANALYZE");
   const seedSeconds = (performance.now() - t0) / 1000;
   log(`seeded ${AGENTS.toLocaleString("en-US")} agents and ${EVENTS.toLocaleString("en-US")} events in ${seedSeconds.toFixed(1)} s`);
@@ -118,6 +121,9 @@ try {
   list.searchCommon = await time("agent.list search matching all", () => caller.agent.list({ search: "report", limit: 50 }));
   list.status = await time("agent.list status=paused", () => caller.agent.list({ status: "paused", limit: 50 }));
   results.list = list;
+  // The team overview (issue 22's fleet view) of the 10,000-agent team, and a cycle's trace (the newest cycle's, recorded).
+  results.overview = await time("fleet.overview", () => caller.fleet.overview({}));
+  results.trace = await time("trace.cycle (recorded, prompt rebuilt)", () => caller.trace.cycle({ agentId, cycle: newestCycle }));
   results.seedSeconds = seedSeconds;
 } catch (error) {
   console.error(error);
@@ -159,6 +165,8 @@ ${row("agent.list, by spend, second page (cursor)", list.spendNext!)}
 ${row("agent.list, search “Agent 42” (111 matches)", list.search!)}
 ${row(`agent.list, search “report” (all ${AGENTS.toLocaleString("en-US")} match)`, list.searchCommon!)}
 ${row("agent.list, status paused", list.status!)}
+${row(`fleet.overview of the ${AGENTS.toLocaleString("en-US")}-agent team (needs attention, statuses, 24 h of cycles, 14 days of spend)`, results.overview as R)}
+${row("trace.cycle: a recorded cycle's trace, its prompt rebuilt from blobs and events (issue 22: opened within 300 ms)", results.trace as R)}
 
 Every agent.list call returns the page's 50 rows with a 14-day spend sparkline each (one query on agent_spend_day)
 and the total, counted up to 10,000 (server/agents/agent-list.ts). Seeded: a tenth of the agents never active; a

@@ -17,7 +17,8 @@ async function createAgent(page: Page, name: string, budgetUsd: string) {
   await page.getByLabel("Money limit (USD)").fill(budgetUsd);
   await page.getByLabel("Cooldown between cycles (s)").fill("1");
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
+  // A new agent opens on its own page.
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
 }
 
 test("a $0.001 budget: amounts keep their digits, the stop says why, a raise keeps the field it could not apply", async ({ page }) => {

@@ -27,7 +27,8 @@ test("fork the tour at a cycle without a checkpoint, with an edited state; archi
   await keepOnlyTools(page, ["Search memory", "Remember", "Update world state"]);
   await page.getByLabel("Cycle limit").fill("5");
   await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page).toHaveURL(/\/agents$/);
+  // A new agent opens on its own page.
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
   await openAgent(page, "Tour");
   await page.getByRole("button", { name: "Start" }).click();
   await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "completed", { timeout: 60_000 });
