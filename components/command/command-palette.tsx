@@ -53,6 +53,11 @@ export function CommandPalette({
     router.push(path);
   };
   const status = current.data?.status;
+  const canPause = !!status && allows("pause", status) && matches(search, "pause");
+  const canStart = !!status && allows("start", status) && matches(search, "resume start");
+  const pages = Object.entries(GO_TO).filter(([, to]) => matches(search, `go ${to.label}`));
+  const showsHelp = matches(search, "keyboard shortcuts help");
+  const waitingAfter = (pending.data?.length ?? 0) - 1;
   return (
     <Command.Dialog
       open={open}
@@ -87,13 +92,13 @@ export function CommandPalette({
               <span>
                 Approve next: <span className="font-mono">{nextCall.toolName}</span> for {nextCall.agent.name}
               </span>
-              <span className="text-xs text-zinc-500">{(pending.data?.length ?? 0) - 1} more waiting</span>
+              {waitingAfter > 0 ? <span className="text-xs text-zinc-500">{waitingAfter} more waiting</span> : null}
             </Command.Item>
           </Command.Group>
         ) : null}
-        {current.data && status ? (
+        {current.data && (canPause || canStart) ? (
           <Command.Group heading={`This agent: ${current.data.name}`} className={GROUP}>
-            {allows("pause", status) && matches(search, "pause") ? (
+            {canPause ? (
               <Command.Item
                 value="pause"
                 className={ITEM}
@@ -105,7 +110,7 @@ export function CommandPalette({
                 Pause this agent
               </Command.Item>
             ) : null}
-            {allows("start", status) && matches(search, "resume start") ? (
+            {canStart ? (
               <Command.Item
                 value="start"
                 className={ITEM}
@@ -126,22 +131,22 @@ export function CommandPalette({
             ))}
           </Command.Group>
         ) : null}
-        <Command.Group heading="Go to" className={GROUP}>
-          {Object.entries(GO_TO)
-            .filter(([, to]) => matches(search, `go ${to.label}`))
-            .map(([key, to]) => (
+        {pages.length > 0 || showsHelp ? (
+          <Command.Group heading="Go to" className={GROUP}>
+            {pages.map(([key, to]) => (
               <Command.Item key={key} value={`go-${key}`} className={ITEM} onSelect={() => go(to.path)}>
                 {to.label}
                 <kbd className="rounded bg-zinc-100 px-1 text-xs dark:bg-zinc-800">g {key}</kbd>
               </Command.Item>
             ))}
-          {matches(search, "keyboard shortcuts help") ? (
-            <Command.Item value="help" className={ITEM} onSelect={() => (close(), onShowHelp())}>
-              Keyboard shortcuts
-              <kbd className="rounded bg-zinc-100 px-1 text-xs dark:bg-zinc-800">?</kbd>
-            </Command.Item>
-          ) : null}
-        </Command.Group>
+            {showsHelp ? (
+              <Command.Item value="help" className={ITEM} onSelect={() => (close(), onShowHelp())}>
+                Keyboard shortcuts
+                <kbd className="rounded bg-zinc-100 px-1 text-xs dark:bg-zinc-800">?</kbd>
+              </Command.Item>
+            ) : null}
+          </Command.Group>
+        ) : null}
       </Command.List>
     </Command.Dialog>
   );
