@@ -54,6 +54,8 @@ function ForkFields({ agentId, cycle, preview, onCancel }: { agentId: string; cy
     trpc.agent.fork.mutationOptions({
       onSuccess: async ({ agent, memoriesCopied }) => {
         await queryClient.invalidateQueries({ queryKey: trpc.agent.list.pathKey() });
+        // The parent now lists this fork.
+        await queryClient.invalidateQueries({ queryKey: trpc.agent.lineage.pathKey() });
         toast.success(`Forked “${agent.name}” from cycle ${cycle} with ${memoriesCopied} memories. It is idle until you start it.`);
         router.push(`/agents/${agent.id}`);
       },

@@ -25,6 +25,7 @@ test("a $0.001 budget: amounts keep their digits, the stop says why, a raise kee
   test.setTimeout(150_000);
   await signUp(page, "Penny Pincher", `penny-${unique}@example.test`);
   await createAgent(page, "Penny", "0.001");
+  await page.goto("/agents");
   await expect(page.getByTestId("agent-row").filter({ hasText: "Penny" })).toContainText("$0.00 / $0.001");
 
   await page.getByRole("link", { name: "Penny" }).click();
@@ -112,14 +113,15 @@ test("a viewer sees what they may not do, disabled with the reason; a member see
   await expect(viewer.getByTestId("permission-note").filter({ hasText: "share links" })).toBeVisible();
 
   // The edit page explains instead of showing a form.
-  const agentUrl = viewer.url();
-  await viewer.goto(`${agentUrl}/edit`);
+  // The page's own path (its tab is in the query string).
+  const agentPath = new URL(viewer.url()).pathname;
+  await viewer.goto(`${agentPath}/edit`);
   await expect(viewer.getByTestId("agent-form-read-only")).toContainText("Viewers cannot edit agents. Ask an admin for the member role.");
   await expect(viewer.getByRole("button", { name: "Save changes" })).toHaveCount(0);
   await expect(viewer.getByLabel("Goal", { exact: true })).toHaveCount(0);
 
   // A member may start it, not raise its budget.
-  await member.goto(agentUrl);
+  await member.goto(agentPath);
   await expect(member.getByRole("button", { name: "Start" })).toBeEnabled();
   await member.getByRole("tab", { name: "Budget" }).click();
   await expect(member.getByTestId("permission-note").filter({ hasText: "raise budgets" })).toHaveText(
