@@ -91,6 +91,8 @@ describe("callModel through the outbound guard (issue 17)", () => {
       error: "refused: private address (127.0.0.1 is a loopback address; an operator can allow it with LONGHAUL_PRIVATE_MODEL_HOSTS)",
       attempts: 1,
       durationMs: expect.any(Number),
+      // The one attempt the guard refused, timed for the cycle's trace.
+      attemptStarts: [expect.any(Number)],
     });
     // The SDK's retries (with backoff, about 0.5 s, 1 s, 2 s) were not taken.
     expect(performance.now() - started).toBeLessThan(400);
