@@ -85,6 +85,9 @@ export async function deleteAgents({ teamId, userId, agentIds }: Ids & { agentId
     const deleted = await db.$transaction(async (tx) => {
       const removed = await tx.agent.deleteMany({ where: { id: agent.id, teamId, status: { in: DELETABLE } } });
       if (removed.count > 0) {
+        // The ledger keeps what was spent; reservations never charged (and released ones) go with the agent,
+        // or the watchdog would later try to charge a reservation of an agent that is gone.
+        await tx.spendEntry.deleteMany({ where: { agentId: agent.id, teamId, state: { not: "committed" } } });
         await recordAudit(tx, {
           teamId,
           actorId: userId,

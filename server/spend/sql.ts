@@ -151,8 +151,10 @@ export async function chargeOrphans(client: Client, { olderThanSeconds, limit }:
     orphanChargeRow,
     Prisma.sql`
     WITH orphan AS (
-      SELECT id FROM spend_entry
+      -- Only an agent that still exists (spend_entry keeps a deleted agent's id; its reservations are removed with it).
+      SELECT id FROM spend_entry s
        WHERE state = 'reserved' AND "createdAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${olderThanSeconds})
+         AND EXISTS (SELECT 1 FROM agent a WHERE a.id = s."agentId")
        ORDER BY id LIMIT ${limit}
        FOR UPDATE SKIP LOCKED
     ), settled AS (

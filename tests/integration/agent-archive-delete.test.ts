@@ -3,6 +3,7 @@ import { appendEvent, writeSnapshot } from "~/server/agents/events";
 import { db } from "~/server/db/client";
 import { getColdStore } from "~/server/hibernation/cold-store";
 import { writeMemory } from "~/server/memory/memories";
+import { settleOrphanedReservations } from "~/server/operations/watchdog";
 import { agentInput } from "../factories/agent";
 import { addTestMember, createTestTeam } from "../factories/team";
 
@@ -110,5 +111,21 @@ describe("deleting agents", () => {
     ]);
     expect(await db.agent.count({ where: { id: running.agent.id } })).toBe(1);
     expect(await getColdStore().get(running.key)).not.toBeNull();
+  });
+
+  it("removes the reservations a crash left with the agent, so the watchdog's charge of orphaned reservations still runs", async () => {
+    const owner = await createTestTeam();
+    const agent = await owner.caller.agent.create(agentInput({ budgetUsd: "2" }));
+    const old = new Date(Date.now() - 3_600_000);
+    await db.spendEntry.createMany({
+      data: [
+        { agentId: agent.id, teamId: owner.team.id, kind: "model", state: "reserved", costUsd: "0.02", createdAt: old },
+        { agentId: agent.id, teamId: owner.team.id, kind: "model", state: "committed", costUsd: "0.01", createdAt: old },
+      ],
+    });
+    await owner.caller.agent.delete({ ids: [agent.id] });
+    expect(await db.spendEntry.findMany({ where: { agentId: agent.id }, select: { state: true } })).toEqual([{ state: "committed" }]);
+    // Before the fix, the leftover reservation made this fail on agent_spend_day's foreign key, for every agent's orphans.
+    await expect(settleOrphanedReservations({ olderThanSeconds: 60 })).resolves.toBeDefined();
   });
 });

@@ -12,6 +12,8 @@ describe("audit.list", () => {
     const { settings, version } = await admin.caller.agent.settings({ id: agent.id });
     await admin.caller.agent.update({ id: agent.id, version, ...settings, goal: "A changed goal, long enough to be valid." });
     await appendEvent({ agentId: agent.id, teamId: owner.team.id, cycle: 1, type: "thought" });
+    // Cycle 1 finished, as the loop's act records it (a fork takes a cycle the agent has run).
+    await db.agent.update({ where: { id: agent.id }, data: { cycleCount: 1 } });
     await writeSnapshot({ agentId: agent.id, teamId: owner.team.id, cycle: 1 });
     const fork = await admin.caller.agent.fork({ id: agent.id, cycle: 1 });
 

@@ -177,7 +177,7 @@ describe("every path to a runnable agent validates with the form's schema", () =
     const attempt = owner.caller.agent.fork({ id: archive.id, cycle: 1, name: "Runnable copy" });
     await expect(attempt).rejects.toMatchObject({ code: "BAD_REQUEST" });
     const message = await attempt.catch((error: Error) => error.message);
-    expect(message).toMatch(/^This agent's settings are not valid for a runnable agent, so it cannot be forked: /);
+    expect(message).toMatch(/^These settings are not valid for a runnable agent, so it cannot be forked: /);
     expect(message).toMatch(/tools\.\d+\.allowedHosts\.0: Hosts look like api\.example\.com/);
     expect(message).toContain("approvalTimeoutSeconds: The approval timeout must be at least 60 seconds.");
     expect(await db.agent.count({ where: { teamId: owner.team.id, name: "Runnable copy" } })).toBe(0);

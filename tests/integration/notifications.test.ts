@@ -378,7 +378,8 @@ describe("deep links", () => {
     });
     const url = (path: string) => new URL(`/go/${owner.team.id}${path}`, env.APP_URL);
     const followed = await followDeepLink({ url: url("/agents/abc?tab=runs"), headers: reader.headers });
-    expect(followed).toEqual({ kind: "redirect", location: new URL("/agents/abc?tab=runs", env.APP_URL).toString() });
+    // The active team changed: the page says so ("Switched to team X").
+    expect(followed).toEqual({ kind: "redirect", location: new URL("/agents/abc?tab=runs&switched=1", env.APP_URL).toString() });
     const sessions = await db.session.findMany({ where: { userId: reader.user.id }, select: { activeTeamId: true } });
     expect(sessions.map((s) => s.activeTeamId)).toEqual([owner.team.id]);
 
