@@ -225,7 +225,7 @@ export function ApprovalCard({
           </Field>
         ) : null}
 
-        {isReadOnly ? <ViewerNote teamName={item.team.name} /> : null}
+        {isReadOnly ? <ViewerNote id={`${ids.hint}-viewer`} teamName={item.team.name} /> : null}
         {error?.message ? (
           <Alert variant="inline" className="flex flex-wrap items-center justify-between gap-2">
             <span className="min-w-0 break-words">{error.message}</span>
@@ -253,7 +253,7 @@ export function ApprovalCard({
               disabled={isBusy || isGone}
               isLoading={pendingDecision === "rejected"}
               aria-label={`Reject ${subject}`}
-              aria-describedby={ids.hint}
+              aria-describedby={isReadOnly ? `${ids.hint}-viewer` : ids.hint}
               onClick={() => onDecide("rejected")}
             >
               Reject
@@ -263,7 +263,7 @@ export function ApprovalCard({
               disabled={isBusy || isGone}
               isLoading={pendingDecision === "approved"}
               aria-label={isQuestion ? `Send answer to ${item.agent.name}` : `Approve ${subject}`}
-              aria-describedby={ids.hint}
+              aria-describedby={isReadOnly ? `${ids.hint}-viewer` : ids.hint}
               onClick={() => onDecide("approved")}
             >
               {isQuestion ? "Send answer" : "Approve"}

@@ -17,9 +17,10 @@ export function TeamBadge({ name }: { name: string }) {
 }
 
 /** On a card of a team where the person is a viewer: why the buttons are off. */
-export function ViewerNote({ teamName }: { teamName: string }) {
+export function ViewerNote({ id, teamName }: { id?: string; teamName: string }) {
   return (
     <p
+      id={id}
       className="rounded-md bg-zinc-100 px-3 py-2 text-sm text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
       data-testid="approval-viewer-note"
     >

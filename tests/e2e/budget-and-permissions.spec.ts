@@ -133,11 +133,12 @@ test("a viewer sees what they may not do, disabled with the reason; a member see
   await viewer.goto("/approvals");
   const card = viewer.getByTestId("approval-item").first();
   await expect(card).toBeVisible({ timeout: 90_000 });
-  await expect(viewer.getByTestId("inbox-read-only")).toBeVisible();
+  // The inbox lists every team of the person's: the card says they are a viewer in its team, and why its buttons are off.
+  await expect(card.getByTestId("approval-viewer-note")).toBeVisible();
   const answer = card.getByRole("button", { name: /^(Send answer|Approve)/ });
   await expect(answer).toBeDisabled();
   await expect(answer).toHaveAccessibleDescription(
-    /^Viewers cannot (answer questions|decide approvals)\. Ask an admin for the member role\.$/,
+    /^You are a viewer in .+: you can follow this approval, but deciding it needs the member role or higher there\.$/,
   );
   await photograph(viewer, "approvals-viewer");
 
