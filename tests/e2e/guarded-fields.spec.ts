@@ -21,7 +21,7 @@ test("a member cannot raise a budget from the edit form; a removed viewer's live
   await page.getByLabel("Money limit (USD)").fill("0.5");
   await page.getByRole("button", { name: "Create agent" }).click();
   await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
-  const agentUrl = page.url();
+  const agentUrl = new URL(page.url()).pathname;
 
   // A member: the edit form, a higher budget, the field says why not.
   const member = await inviteAndJoin(page, browser, baseURL!, {

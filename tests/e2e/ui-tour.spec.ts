@@ -91,7 +91,8 @@ test("a tour of every screen, photographed in light, dark and on a phone", async
   await expect(page.getByTestId("agent-name")).toHaveText("Tour agent");
   await expect(page.getByTestId("timeline-empty")).toBeVisible();
   await photograph(page, "06-agent-idle");
-  const agentUrl = page.url();
+  // The page's own path: its tab and open cycles live in the query string.
+  const agentUrl = new URL(page.url()).pathname;
   const agentId = agentUrl.split("/").pop()!;
 
   await page.getByRole("button", { name: "Start" }).click();
