@@ -1,10 +1,10 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { toast } from "sonner";
-import { can, isTeamRole } from "~/shared/roles";
 import { useTRPC } from "../trpc/react";
+import { usePermissions } from "../teams/use-permissions";
 import { Button } from "../ui/button";
 import { CompactInput } from "../ui/field";
 
@@ -88,8 +88,7 @@ export function AgentBulkBar({
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const team = useQuery(trpc.team.current.queryOptions());
-  const role = team.data && isTeamRole(team.data.role) ? team.data.role : null;
+  const permissions = usePermissions();
   const [isConfirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState("");
   const ids = [...selection.selected];
@@ -105,7 +104,7 @@ export function AgentBulkBar({
   const archive = useMutation(trpc.agent.archive.mutationOptions({ onSuccess: done("Archived"), onError }));
   const restore = useMutation(trpc.agent.restore.mutationOptions({ onSuccess: done("Restored"), onError }));
   const remove = useMutation(trpc.agent.delete.mutationOptions({ onSuccess: done("Deleted"), onError }));
-  if (ids.length === 0 || role === null || !can(role, "agent:edit")) return null;
+  if (ids.length === 0 || !permissions.can("agent:edit")) return null;
   const expected = ids.length === 1 ? (names.get(ids[0]!) ?? "") : `delete ${ids.length} agents`;
 
   return (
@@ -124,7 +123,7 @@ export function AgentBulkBar({
             Archive
           </Button>
         )}
-        {can(role, "agent:delete") ? (
+        {permissions.can("agent:delete") ? (
           <Button variant="danger" onClick={() => setConfirming(true)}>
             Delete…
           </Button>

@@ -5,8 +5,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
-import { can, isTeamRole } from "~/shared/roles";
 import { useTRPC } from "../trpc/react";
+import { usePermissions } from "../teams/use-permissions";
 import { Button } from "../ui/button";
 import { CompactInput } from "../ui/field";
 
@@ -55,8 +55,7 @@ export function AgentLifecycleControls({ agentId, name, archivedAt }: { agentId:
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const team = useQuery(trpc.team.current.queryOptions());
-  const role = team.data && isTeamRole(team.data.role) ? team.data.role : null;
+  const permissions = usePermissions();
   const [isConfirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState("");
   const report = (verb: string) => (outcome: { refused: { reason: string }[] }) => {
@@ -82,7 +81,7 @@ export function AgentLifecycleControls({ agentId, name, archivedAt }: { agentId:
       onError,
     }),
   );
-  if (role === null || !can(role, "agent:edit")) return null;
+  if (!permissions.can("agent:edit")) return null;
   return (
     <div className="space-y-2 text-sm" data-testid="agent-lifecycle">
       <div className="flex flex-wrap items-center gap-2">
@@ -96,7 +95,7 @@ export function AgentLifecycleControls({ agentId, name, archivedAt }: { agentId:
             Archive
           </Button>
         )}
-        {can(role, "agent:delete") ? (
+        {permissions.can("agent:delete") ? (
           <Button variant="danger" onClick={() => setConfirming((c) => !c)} aria-expanded={isConfirming}>
             Delete…
           </Button>
