@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import type { TeamOverview as Overview } from "~/shared/fleet";
 import { useTRPC } from "../trpc/react";
 import { PageHeader } from "../ui/page-header";
@@ -58,6 +59,18 @@ function OverviewBody({ overview }: { overview: Overview }) {
             : `${overview.last24h.cycles.toLocaleString("en-US")} cycles; ${overview.last24h.failed.toLocaleString("en-US")} failed (${((rate ?? 0) * 100).toFixed(1)} % error rate).`
         }
         data-testid="cycles-per-hour"
+        aside={
+          <span className="flex gap-3 text-sm">
+            {overview.last24h.failed > 0 ? (
+              <Link href="/activity?outcome=failed" className="text-brand-700 dark:text-brand-300 font-medium hover:underline">
+                Failed cycles
+              </Link>
+            ) : null}
+            <Link href="/activity" className="text-brand-700 dark:text-brand-300 font-medium hover:underline">
+              All activity
+            </Link>
+          </span>
+        }
       >
         <HourBars hours={overview.cyclesPerHour} />
       </Panel>

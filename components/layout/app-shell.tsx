@@ -9,7 +9,7 @@ import { AuditNavLink } from "./admin-nav-link";
 import { KeyboardLayer } from "../command/keyboard-layer";
 
 const NAV_LINK =
-  "rounded-md px-2.5 py-1.5 font-medium text-zinc-700 hover:bg-zinc-100 aria-[current=page]:bg-zinc-100 aria-[current=page]:text-zinc-900 " +
+  "rounded-md px-2.5 py-1.5 font-medium whitespace-nowrap text-zinc-700 hover:bg-zinc-100 aria-[current=page]:bg-zinc-100 aria-[current=page]:text-zinc-900 " +
   "dark:text-zinc-300 dark:hover:bg-zinc-800 dark:aria-[current=page]:bg-zinc-800 dark:aria-[current=page]:text-white";
 
 export function AppShell({ userName, userEmail, children }: { userName: string; userEmail: string; children: React.ReactNode }) {
@@ -26,12 +26,15 @@ export function AppShell({ userName, userEmail, children }: { userName: string; 
           <Link href="/agents" className="text-lg font-bold tracking-tight">
             <span className="text-brand-600 dark:text-brand-400">Long</span>haul
           </Link>
-          <nav aria-label="Main" className="flex gap-1 text-sm">
+          <nav aria-label="Main" className="flex min-w-0 flex-wrap gap-1 text-sm">
             <NavLink href="/agents" className={NAV_LINK}>
               Agents
             </NavLink>
             <NavLink href="/overview" className={NAV_LINK}>
               Overview
+            </NavLink>
+            <NavLink href="/activity" className={NAV_LINK}>
+              Activity
             </NavLink>
             <NavLink href="/approvals" className={NAV_LINK}>
               Approvals

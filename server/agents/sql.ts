@@ -24,3 +24,13 @@ export const appendEventsSet = (count: number | Prisma.Sql) =>
 export const markCycleDoneSet = (cycle: number) => Prisma.sql`"cycleCount" = GREATEST("cycleCount", ${cycle}::int),
   "heartbeatAt" = (now() AT TIME ZONE 'UTC'),
   status = CASE WHEN status::text = ANY(${LOOP_STATUSES.loopOwned}::text[]) THEN 'sleeping'::"AgentStatus" ELSE status END`;
+
+/**
+ * An event (alias `e` of agent_event) that makes its cycle a failure: an error, or a tool call whose
+ * result did not succeed (refused, invalid, over budget, failed, outcome unknown). The overview's error
+ * rate and the activity list's "failed" both read it.
+ */
+export const FAILED_EVENT_SQL = Prisma.sql`(e.type = 'error' OR (e.type = 'tool_result' AND coalesce(e.payload->>'status', 'succeeded') <> 'succeeded'))`;
+
+/** What went wrong, in a failed event's own words (alias `e`; see FAILED_EVENT_SQL). */
+export const FAILURE_TEXT_SQL = Prisma.sql`coalesce(e.payload->>'message', e.payload->>'error', e.payload->>'reason', e.payload->>'status')`;

@@ -5,6 +5,7 @@ import { direct } from "../db/raw";
 import { row, sqlRow } from "../db/rows";
 import { IMPORTING } from "../../shared/agent-status";
 import { PAST_SOFT_LIMIT_SQL } from "../spend/sql";
+import { FAILED_EVENT_SQL } from "../agents/sql";
 import type { FleetAttentionReason, TeamOverview } from "../../shared/fleet";
 
 /** How many agents the "needs attention" list shows at most (most urgent first). */
@@ -69,7 +70,7 @@ export async function getTeamOverview({ teamId, days = 14 }: { teamId: string; d
       (SELECT coalesce(jsonb_agg(jsonb_build_object('hour', h.hour, 'cycles', h.cycles, 'failed', h.failed) ORDER BY h.hour), '[]'::jsonb)
          FROM (SELECT date_trunc('hour', e."createdAt") AS hour,
                       count(*) FILTER (WHERE e.type = 'thought')::int AS cycles,
-                      count(*) FILTER (WHERE e.type = 'error' OR (e.type = 'tool_result' AND e.payload->>'status' NOT IN ('succeeded')))::int AS failed
+                      count(*) FILTER (WHERE ${FAILED_EVENT_SQL})::int AS failed
                  FROM agent_event e
                 WHERE e."teamId" = ${teamId} AND e."createdAt" > (now() AT TIME ZONE 'UTC') - interval '24 hours'
                   AND e.type IN ('thought', 'error', 'tool_result')

@@ -104,6 +104,12 @@ const CONTRACTS: Record<string, Contract> = {
     scoped: "resource",
     prepare: async (t) => ({ path: `/agents/${await agentWithCycle(t)}/cycles/1/trace/otlp` }),
   },
+  "fleet-cycles": {
+    minRole: "viewer",
+    scoped: "collection",
+    prepare: async (t) => (await agentWithCycle(t), { path: "/cycles", query: { window: "7d", limit: "5" } }),
+  },
+  "fleet-runs": { minRole: "viewer", scoped: "collection", prepare: async () => ({ path: "/runs", query: { status: "failed" } }) },
   "agents-get": { minRole: "viewer", scoped: "resource", prepare: async (t) => ({ path: `/agents/${(await agentOf(t)).id}` }) },
   "agents-settings": {
     minRole: "viewer",

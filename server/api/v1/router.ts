@@ -6,6 +6,7 @@ import { channelsApi } from "./channels";
 import { mcpApi } from "./mcp";
 import { notificationRulesApi } from "./notification-rules";
 import { tracesApi } from "./traces";
+import { fleetApi } from "./fleet";
 import { approvalsApi, memoriesApi, providersApi, shareApi, teamApi } from "./team";
 
 /**
@@ -25,6 +26,7 @@ export const publicApiRouter = createTRPCRouter({
   channels: channelsApi,
   notificationRules: notificationRulesApi,
   traces: tracesApi,
+  fleet: fleetApi,
 });
 
 export type PublicApiRouter = typeof publicApiRouter;

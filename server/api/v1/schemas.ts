@@ -5,6 +5,7 @@ import { CHANNEL_KINDS, DELIVERY_SOURCES, DELIVERY_STATUSES } from "../../../sha
 import { providerCompatSchema } from "../../../shared/provider-kinds";
 import { NOTIFICATION_KINDS } from "../../../shared/notifications";
 import { TEAM_ROLES } from "../../../shared/roles";
+import { CYCLE_OUTCOMES, RUN_STATUSES } from "../../../shared/fleet";
 
 /**
  * What the public API answers, as zod schemas: the OpenAPI document's response schemas are generated
@@ -478,3 +479,48 @@ export const notificationRule = z
     updatedAt: time,
   })
   .meta({ id: "NotificationRule", description: "A team rule: which kinds of event go to which channels." });
+
+const nextCursor = z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." });
+
+export const fleetCyclePage = z.object({
+  items: z.array(
+    z.object({
+      agentId: id,
+      agentName: z.string(),
+      cycle: z.number().int(),
+      runId: z.string().nullable(),
+      outcome: z.enum(CYCLE_OUTCOMES),
+      tools: z.array(z.string()),
+      error: z.string().nullable().meta({ description: "What went wrong, in the loop's or the tool's words; null unless it failed." }),
+      startedAt: time,
+      endedAt: time,
+      latencyMs: z.number().int().meta({ description: "Wall time from the start of its model call to its last event." }),
+      modelMs: z.number().int().nullable(),
+      tokens: z.number().int(),
+      costUsd: usd,
+    }),
+  ),
+  nextCursor,
+});
+
+export const fleetRunPage = z.object({
+  items: z.array(
+    z.object({
+      id,
+      agentId: id,
+      agentName: z.string(),
+      status: z.enum(RUN_STATUSES),
+      reason: z.string().nullable(),
+      startCycle: z.number().int(),
+      endCycle: z.number().int().nullable(),
+      cycles: z.number().int(),
+      failedCycles: z.number().int(),
+      startedAt: time,
+      endedAt: time.nullable(),
+      latencyMs: z.number().int().nullable(),
+      tokens: z.number().int(),
+      costUsd: usd,
+    }),
+  ),
+  nextCursor,
+});
