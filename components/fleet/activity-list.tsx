@@ -36,7 +36,13 @@ const SEARCH_DELAY_MS = 250;
 const REFRESH_MS = 30_000;
 
 const OUTCOME_TONES: Record<CycleOutcome, BadgeTone> = { succeeded: "green", failed: "red", waiting: "amber", unfinished: "sky" };
-const RUN_TONES: Record<RunStatus, BadgeTone> = { queued: "neutral", running: "sky", completed: "green", failed: "red", cancelled: "neutral" };
+const RUN_TONES: Record<RunStatus, BadgeTone> = {
+  queued: "neutral",
+  running: "sky",
+  completed: "green",
+  failed: "red",
+  cancelled: "neutral",
+};
 
 const TH = "px-3 py-2.5";
 const TD = "px-3 py-3";
@@ -94,7 +100,11 @@ export function ActivityPage() {
             ))}
           </CompactSelect>
         )}
-        <CompactSelect aria-label="Time" value={params.window} onChange={(e) => void setParams({ window: e.target.value as ActivityWindow })}>
+        <CompactSelect
+          aria-label="Time"
+          value={params.window}
+          onChange={(e) => void setParams({ window: e.target.value as ActivityWindow })}
+        >
           {Object.entries(ACTIVITY_WINDOW_LABELS).map(([value, label]) => (
             <option key={value} value={value}>
               {label}
@@ -157,7 +167,17 @@ function emptyText(isFiltered: boolean, window: ActivityWindow, what: string): R
   return isFiltered ? `No ${what} match these filters${when}.` : `No ${what}${when}. Start an agent, or choose a longer time.`;
 }
 
-function CycleList({ filter, outcome, isFiltered, window }: { filter: Filter; outcome?: CycleOutcome; isFiltered: boolean; window: ActivityWindow }) {
+function CycleList({
+  filter,
+  outcome,
+  isFiltered,
+  window,
+}: {
+  filter: Filter;
+  outcome?: CycleOutcome;
+  isFiltered: boolean;
+  window: ActivityWindow;
+}) {
   const trpc = useTRPC();
   const list = useInfiniteQuery(
     trpc.fleet.cycles.infiniteQueryOptions(
@@ -176,7 +196,11 @@ function CycleList({ filter, outcome, isFiltered, window }: { filter: Filter; ou
         empty={<EmptyState data-testid="activity-empty">{emptyText(isFiltered, window, "cycles")}</EmptyState>}
       >
         {(data) => (
-          <Table label="Cycles, newest first" testId="fleet-cycles" head={["Agent and cycle", "Outcome", "Tool", "Error", "Started", "Latency", "Tokens", "Cost"]}>
+          <Table
+            label="Cycles, newest first"
+            testId="fleet-cycles"
+            head={["Agent and cycle", "Outcome", "Tool", "Error", "Started", "Latency", "Tokens", "Cost"]}
+          >
             {data.pages
               .flatMap((page) => page.items)
               .map((c) => (
@@ -191,12 +215,25 @@ function CycleList({ filter, outcome, isFiltered, window }: { filter: Filter; ou
 }
 
 /** Which columns a phone, a tablet and a laptop show: the essentials stay, the rest are repeated under the name on a phone. */
-const COLUMN_CLASSES = ["", "hidden sm:table-cell", "hidden md:table-cell", "hidden lg:table-cell", "hidden sm:table-cell", "", "hidden xl:table-cell", ""];
+const COLUMN_CLASSES = [
+  "",
+  "hidden sm:table-cell",
+  "hidden md:table-cell",
+  "hidden lg:table-cell",
+  "hidden sm:table-cell",
+  "",
+  "hidden xl:table-cell",
+  "",
+];
 
 function Table({ label, testId, head, children }: { label: string; testId: string; head: string[]; children: ReactNode }) {
   return (
     <div className="overflow-x-auto rounded-xl ring-1 ring-zinc-200 dark:ring-zinc-800">
-      <table aria-label={label} className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900" data-testid={testId}>
+      <table
+        aria-label={label}
+        className="min-w-full divide-y divide-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:bg-zinc-900"
+        data-testid={testId}
+      >
         <thead className="bg-zinc-50 text-left text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:bg-zinc-900">
           <tr>
             {head.map((h, i) => (
@@ -258,7 +295,10 @@ function CycleRow({ cycle: c }: { cycle: FleetCycle }) {
       <td className={clsx(TD, COLUMN_CLASSES[4])}>
         <Started at={c.endedAt} />
       </td>
-      <td className={clsx(TD, "text-right whitespace-nowrap tabular-nums")} title={c.modelMs !== null ? `Model: ${formatDuration(c.modelMs)}` : undefined}>
+      <td
+        className={clsx(TD, "text-right whitespace-nowrap tabular-nums")}
+        title={c.modelMs !== null ? `Model: ${formatDuration(c.modelMs)}` : undefined}
+      >
         {formatDuration(c.latencyMs)}
       </td>
       <td className={clsx(TD, COLUMN_CLASSES[6], "text-right tabular-nums")}>{c.tokens.toLocaleString("en-US")}</td>
@@ -267,7 +307,17 @@ function CycleRow({ cycle: c }: { cycle: FleetCycle }) {
   );
 }
 
-function RunList({ filter, status, isFiltered, window }: { filter: Filter; status?: RunStatus; isFiltered: boolean; window: ActivityWindow }) {
+function RunList({
+  filter,
+  status,
+  isFiltered,
+  window,
+}: {
+  filter: Filter;
+  status?: RunStatus;
+  isFiltered: boolean;
+  window: ActivityWindow;
+}) {
   const trpc = useTRPC();
   const list = useInfiniteQuery(
     trpc.fleet.runs.infiniteQueryOptions(
@@ -286,7 +336,11 @@ function RunList({ filter, status, isFiltered, window }: { filter: Filter; statu
         empty={<EmptyState data-testid="activity-empty">{emptyText(isFiltered, window, "runs")}</EmptyState>}
       >
         {(data) => (
-          <Table label="Runs, newest first" testId="fleet-runs" head={["Agent", "Status", "Cycles", "Why it ended", "Started", "Duration", "Tokens", "Cost"]}>
+          <Table
+            label="Runs, newest first"
+            testId="fleet-runs"
+            head={["Agent", "Status", "Cycles", "Why it ended", "Started", "Duration", "Tokens", "Cost"]}
+          >
             {data.pages
               .flatMap((page) => page.items)
               .map((r) => (
@@ -303,7 +357,8 @@ function RunList({ filter, status, isFiltered, window }: { filter: Filter; statu
 function cycleSpan(r: FleetRun): string {
   const count = `${r.cycles.toLocaleString("en-US")} ${r.cycles === 1 ? "cycle" : "cycles"}`;
   const failed = r.failedCycles > 0 ? `, ${r.failedCycles.toLocaleString("en-US")} failed` : "";
-  const range = r.endCycle !== null && r.endCycle > r.startCycle ? ` (${r.startCycle}–${r.endCycle})` : r.cycles > 0 ? ` (from ${r.startCycle})` : "";
+  const range =
+    r.endCycle !== null && r.endCycle > r.startCycle ? ` (${r.startCycle}–${r.endCycle})` : r.cycles > 0 ? ` (from ${r.startCycle})` : "";
   return `${count}${failed}${range}`;
 }
 
@@ -326,7 +381,14 @@ function RunRow({ run: r }: { run: FleetRun }) {
       <td className={clsx(TD, COLUMN_CLASSES[1])}>
         <Badge tone={RUN_TONES[r.status]}>{RUN_STATUS_LABELS[r.status]}</Badge>
       </td>
-      <td className={clsx(TD, COLUMN_CLASSES[2], "text-xs whitespace-nowrap tabular-nums", r.failedCycles > 0 && "text-red-700 dark:text-red-300")}>
+      <td
+        className={clsx(
+          TD,
+          COLUMN_CLASSES[2],
+          "text-xs whitespace-nowrap tabular-nums",
+          r.failedCycles > 0 && "text-red-700 dark:text-red-300",
+        )}
+      >
         {cycleSpan(r)}
       </td>
       <td className={clsx(TD, COLUMN_CLASSES[3], "text-xs")}>

@@ -47,7 +47,16 @@ export type CyclePage = { items: FleetCycle[]; nextCursor: string | null };
 export type RunPage = { items: FleetRun[]; nextCursor: string | null };
 
 /** The loop's own events: what a cycle is made of. */
-const CYCLE_EVENT_TYPES = ["thought", "tool_call", "tool_result", "observation", "approval_requested", "approval_decided", "error", "budget"];
+const CYCLE_EVENT_TYPES = [
+  "thought",
+  "tool_call",
+  "tool_result",
+  "observation",
+  "approval_requested",
+  "approval_decided",
+  "error",
+  "budget",
+];
 
 const cycleRow = sqlRow("listing a team's cycles", {
   agentId: col.uuid,
@@ -110,7 +119,9 @@ const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("
 
 function windowStart(window: ActivityWindow | undefined): Prisma.Sql {
   const span = ACTIVITY_WINDOWS[window ?? "24h"];
-  return span === null ? Prisma.sql`'-infinity'::timestamp` : Prisma.sql`(now() AT TIME ZONE 'UTC') - ${`${span / 1000} seconds`}::interval`;
+  return span === null
+    ? Prisma.sql`'-infinity'::timestamp`
+    : Prisma.sql`(now() AT TIME ZONE 'UTC') - ${`${span / 1000} seconds`}::interval`;
 }
 
 /** The agents the filter names, as a condition on `alias."agentId"` (empty when it names none). */
@@ -222,7 +233,9 @@ export async function listTeamRuns({
   ];
   if (status) conditions.push(Prisma.sql`r.status = ${status}::"RunStatus"`);
   if (filter.tool) {
-    conditions.push(Prisma.sql`EXISTS (SELECT 1 ${runEvents} AND e.type = 'tool_call' AND e.payload->>'name' ILIKE ${contains(filter.tool)})`);
+    conditions.push(
+      Prisma.sql`EXISTS (SELECT 1 ${runEvents} AND e.type = 'tool_call' AND e.payload->>'name' ILIKE ${contains(filter.tool)})`,
+    );
   }
   if (filter.error) {
     conditions.push(Prisma.sql`(r.reason ILIKE ${contains(filter.error)}

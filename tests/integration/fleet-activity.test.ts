@@ -18,7 +18,15 @@ describe("the team's activity", () => {
     const scout = await caller.agent.create(agentInput({ name: "Price scout", budgetUsd: "5" }));
     const writer = await caller.agent.create(agentInput({ name: "Report writer", budgetUsd: "5" }));
     const run = await db.agentRun.create({
-      data: { agentId: scout.id, teamId: team.id, status: "failed", startCycle: 1, reason: "The tool server kept failing.", startedAt: ago(3 * HOUR), endedAt: ago(2 * HOUR) },
+      data: {
+        agentId: scout.id,
+        teamId: team.id,
+        status: "failed",
+        startCycle: 1,
+        reason: "The tool server kept failing.",
+        startedAt: ago(3 * HOUR),
+        endedAt: ago(2 * HOUR),
+      },
     });
     const later = await db.agentRun.create({
       data: { agentId: writer.id, teamId: team.id, status: "running", startCycle: 1, startedAt: ago(HOUR) },
@@ -27,13 +35,52 @@ describe("the team's activity", () => {
     const w = { agentId: writer.id, teamId: team.id };
     await appendTestEvents(s, [
       // Cycle 1: a model call of 800 ms at T-3h, its tool call and result 1.2 s later: succeeded.
-      { runId: run.id, cycle: 1, type: "thought", payload: { content: "Look." }, durationMs: 800, tokensIn: 1000, tokensOut: 50, costUsd: "0.0021", at: new Date(Date.now() - 3 * HOUR) },
-      { runId: run.id, cycle: 1, type: "tool_call", payload: { name: "http_get", arguments: "{}" }, at: new Date(Date.now() - 3 * HOUR + 1000) },
-      { runId: run.id, cycle: 1, type: "tool_result", payload: { name: "http_get", status: "succeeded" }, costUsd: "0.01", at: new Date(Date.now() - 3 * HOUR + 1200) },
+      {
+        runId: run.id,
+        cycle: 1,
+        type: "thought",
+        payload: { content: "Look." },
+        durationMs: 800,
+        tokensIn: 1000,
+        tokensOut: 50,
+        costUsd: "0.0021",
+        at: new Date(Date.now() - 3 * HOUR),
+      },
+      {
+        runId: run.id,
+        cycle: 1,
+        type: "tool_call",
+        payload: { name: "http_get", arguments: "{}" },
+        at: new Date(Date.now() - 3 * HOUR + 1000),
+      },
+      {
+        runId: run.id,
+        cycle: 1,
+        type: "tool_result",
+        payload: { name: "http_get", status: "succeeded" },
+        costUsd: "0.01",
+        at: new Date(Date.now() - 3 * HOUR + 1200),
+      },
       // Cycle 2: the tool call failed.
-      { runId: run.id, cycle: 2, type: "thought", payload: {}, durationMs: 500, tokensIn: 900, tokensOut: 40, costUsd: "0.0018", at: ago(2.5 * HOUR) },
+      {
+        runId: run.id,
+        cycle: 2,
+        type: "thought",
+        payload: {},
+        durationMs: 500,
+        tokensIn: 900,
+        tokensOut: 40,
+        costUsd: "0.0018",
+        at: ago(2.5 * HOUR),
+      },
       { runId: run.id, cycle: 2, type: "tool_call", payload: { name: "mcp__prices__lookup" }, at: ago(2.5 * HOUR - 100) },
-      { runId: run.id, cycle: 2, type: "tool_result", payload: { name: "mcp__prices__lookup", status: "failed", error: "Upstream answered HTTP 502 Bad Gateway" }, at: ago(2.5 * HOUR - 200) },
+      {
+        runId: run.id,
+        cycle: 2,
+        type: "tool_result",
+        payload: { name: "mcp__prices__lookup", status: "failed", error: "Upstream answered HTTP 502 Bad Gateway" },
+        at: ago(2.5 * HOUR - 200),
+      },
       // A person paused it: not part of any cycle's work.
       { cycle: 2, type: "status_change", payload: { change: "paused", by: "someone" }, at: ago(2 * HOUR) },
       // Two days ago: outside the default 24-hour window.

@@ -1,9 +1,55 @@
 import "server-only";
-import { cyclesInput, runsInput } from "../../../shared/fleet";
+import { z } from "zod";
+import { CYCLE_OUTCOMES, RUN_STATUSES, cyclesInput, runsInput } from "../../../shared/fleet";
 import { listTeamCycles, listTeamRuns } from "../../fleet/activity";
 import { createTRPCRouter, teamProcedure } from "../trpc";
 import { route } from "./meta";
-import * as out from "./schemas";
+import { id, time, usd } from "./schemas";
+
+const nextCursor = z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." });
+
+const fleetCyclePage = z.object({
+  items: z.array(
+    z.object({
+      agentId: id,
+      agentName: z.string(),
+      cycle: z.number().int(),
+      runId: z.string().nullable(),
+      outcome: z.enum(CYCLE_OUTCOMES),
+      tools: z.array(z.string()),
+      error: z.string().nullable().meta({ description: "What went wrong, in the loop's or the tool's words; null unless it failed." }),
+      startedAt: time,
+      endedAt: time,
+      latencyMs: z.number().int().meta({ description: "Wall time from the start of its model call to its last event." }),
+      modelMs: z.number().int().nullable(),
+      tokens: z.number().int(),
+      costUsd: usd,
+    }),
+  ),
+  nextCursor,
+});
+
+const fleetRunPage = z.object({
+  items: z.array(
+    z.object({
+      id,
+      agentId: id,
+      agentName: z.string(),
+      status: z.enum(RUN_STATUSES),
+      reason: z.string().nullable(),
+      startCycle: z.number().int(),
+      endCycle: z.number().int().nullable(),
+      cycles: z.number().int(),
+      failedCycles: z.number().int(),
+      startedAt: time,
+      endedAt: time.nullable(),
+      latencyMs: z.number().int().nullable(),
+      tokens: z.number().int(),
+      costUsd: usd,
+    }),
+  ),
+  nextCursor,
+});
 
 const TAG = "Fleet";
 const FILTERS =
@@ -24,7 +70,7 @@ export const fleetApi = createTRPCRouter({
       ),
     )
     .input(cyclesInput)
-    .output(out.fleetCyclePage)
+    .output(fleetCyclePage)
     .query(({ ctx, input: { outcome, cursor, limit, ...filter } }) =>
       listTeamCycles({ teamId: ctx.team.id, filter, outcome, cursor, limit }),
     ),
@@ -41,6 +87,6 @@ export const fleetApi = createTRPCRouter({
       ),
     )
     .input(runsInput)
-    .output(out.fleetRunPage)
+    .output(fleetRunPage)
     .query(({ ctx, input: { status, cursor, limit, ...filter } }) => listTeamRuns({ teamId: ctx.team.id, filter, status, cursor, limit })),
 });

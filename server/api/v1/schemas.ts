@@ -5,7 +5,6 @@ import { CHANNEL_KINDS, DELIVERY_SOURCES, DELIVERY_STATUSES } from "../../../sha
 import { providerCompatSchema } from "../../../shared/provider-kinds";
 import { NOTIFICATION_KINDS } from "../../../shared/notifications";
 import { TEAM_ROLES } from "../../../shared/roles";
-import { CYCLE_OUTCOMES, RUN_STATUSES } from "../../../shared/fleet";
 
 /**
  * What the public API answers, as zod schemas: the OpenAPI document's response schemas are generated
@@ -13,9 +12,9 @@ import { CYCLE_OUTCOMES, RUN_STATUSES } from "../../../shared/fleet";
  * so a field the domain functions add later is not published until it is written here. Money is a
  * decimal string in USD; times are ISO 8601 strings.
  */
-const id = z.uuid();
-const usd = z.string().meta({ description: 'US dollars as a decimal string, e.g. "0.0042".' });
-const time = z.date().meta({ description: "An ISO 8601 time." });
+export const id = z.uuid();
+export const usd = z.string().meta({ description: 'US dollars as a decimal string, e.g. "0.0042".' });
+export const time = z.date().meta({ description: "An ISO 8601 time." });
 
 export const ok = z.object({ ok: z.literal(true) });
 
@@ -479,48 +478,3 @@ export const notificationRule = z
     updatedAt: time,
   })
   .meta({ id: "NotificationRule", description: "A team rule: which kinds of event go to which channels." });
-
-const nextCursor = z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." });
-
-export const fleetCyclePage = z.object({
-  items: z.array(
-    z.object({
-      agentId: id,
-      agentName: z.string(),
-      cycle: z.number().int(),
-      runId: z.string().nullable(),
-      outcome: z.enum(CYCLE_OUTCOMES),
-      tools: z.array(z.string()),
-      error: z.string().nullable().meta({ description: "What went wrong, in the loop's or the tool's words; null unless it failed." }),
-      startedAt: time,
-      endedAt: time,
-      latencyMs: z.number().int().meta({ description: "Wall time from the start of its model call to its last event." }),
-      modelMs: z.number().int().nullable(),
-      tokens: z.number().int(),
-      costUsd: usd,
-    }),
-  ),
-  nextCursor,
-});
-
-export const fleetRunPage = z.object({
-  items: z.array(
-    z.object({
-      id,
-      agentId: id,
-      agentName: z.string(),
-      status: z.enum(RUN_STATUSES),
-      reason: z.string().nullable(),
-      startCycle: z.number().int(),
-      endCycle: z.number().int().nullable(),
-      cycles: z.number().int(),
-      failedCycles: z.number().int(),
-      startedAt: time,
-      endedAt: time.nullable(),
-      latencyMs: z.number().int().nullable(),
-      tokens: z.number().int(),
-      costUsd: usd,
-    }),
-  ),
-  nextCursor,
-});
