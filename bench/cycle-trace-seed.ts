@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { renderPrompt } from "../server/loop/context";
-import { storePromptParts, type PromptParts } from "../server/loop/trace-parts";
-import { toolsForModel } from "../server/tools";
+import type { PromptParts } from "../server/loop/trace-parts";
 import type { TraceSpan } from "../shared/cycle-trace";
 
 /**
@@ -34,6 +32,12 @@ export async function seedCycleTrace(client: pg.Client, { agentId, teamId, cycle
     memory: { pinned: [memory("fact", 1), memory("fact", 2)], recalled: [3, 4, 5, 6, 7].map((i) => memory("episode", i)) },
     limits: null,
   };
+  // Imported here, not at the top: the server's modules read the environment, which the benchmark sets up first.
+  const [{ renderPrompt }, { storePromptParts }, { toolsForModel }] = await Promise.all([
+    import("../server/loop/context"),
+    import("../server/loop/trace-parts"),
+    import("../server/tools"),
+  ]);
   const tools = toolsForModel(["search_memory", "remember", "update_world_state", "http_get", "send_message", "ask_human", "finish"]);
   const messages = renderPrompt(source, source.memory, cycle).messages;
   const parts: PromptParts = { cycle, source, note: null, tools, messages, promptTokens: 2400 };

@@ -31,7 +31,7 @@ import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import pg from "pg";
 import { applyMigrations } from "../server/db/migrate";
-import { appBenchDatabase, machineFacts, ms, percentile, seedLongHistoryAgent } from "./lib";
+import { appBenchDatabase, machineFacts, ms, percentile, seedFleet, seedLongHistoryAgent, seedRuns } from "./lib";
 import { openTraceAndTime, seedCycleTrace } from "./cycle-trace-seed";
 
 const EVENTS = Number(process.env.BENCH_BROWSER_EVENTS ?? 100_000);
@@ -40,8 +40,29 @@ const CYCLES_TO_LOAD = Number(process.env.BENCH_BROWSER_CYCLES ?? 2_000);
 const SCREENSHOTS = process.env.BENCH_BROWSER_SCREENSHOTS === "1";
 const TARGET_USABLE_MS = 1000;
 const TARGET_TRACE_MS = 300;
+const FLEET_AGENTS = Number(process.env.BENCH_BROWSER_AGENTS ?? 10_000);
+/** What makes each fleet page usable: its first row of data on screen. */
+const FLEET_PAGES = [
+  { path: "/overview", label: "Overview", selector: '[data-testid="status-counts"] li' },
+  { path: "/activity", label: "Activity (cycles, last 24 hours)", selector: '[data-testid="fleet-cycle"]' },
+  { path: "/activity?view=runs", label: "Activity (runs, last 24 hours)", selector: '[data-testid="fleet-run"]' },
+] as const;
 const ROOT = path.resolve(import.meta.dirname, "..");
 const log = (line: string) => console.log(`[bench:dashboard-browser] ${line}`);
+
+/** In the page before its scripts: notes when the first element matching one of the fleet pages' selectors was painted. */
+const MARK_FIRST_FLEET_ROW = `globalThis.__name ??= (fn) => fn;
+(() => {
+  const selector = ${JSON.stringify(FLEET_PAGES.map((p) => p.selector).join(", "))};
+  const observer = new MutationObserver(() => {
+    const row = document.querySelector(selector);
+    if (!row || row.getBoundingClientRect().height === 0) return;
+    observer.disconnect();
+    const rendered = performance.now();
+    requestAnimationFrame(() => setTimeout(() => { window.__firstFleetRow = { rendered, painted: performance.now() }; }, 0));
+  });
+  observer.observe(document, { childList: true, subtree: true });
+})();`;
 
 /**
  * In the page before its scripts: notes when the first cycle row exists with a size, and when it was
@@ -110,6 +131,8 @@ const results: {
   live?: { heldBack: boolean; viewportShiftPx: number; buttonShown: string; shownAfterClick: boolean; atTopDirect: boolean };
   /** Milliseconds from clicking "Open trace" on the newest cycle to its trace painted, one per cold page. */
   traceOpen?: number[];
+  /** The fleet pages of the FLEET_AGENTS-agent team: navigation start to the first row painted, cold, laptop and phone. */
+  fleet?: { path: string; label: string; laptop: number[]; phone: number[] }[];
 } = {};
 
 let server: ChildProcess | null = null;
@@ -155,13 +178,15 @@ try {
   const t0 = performance.now();
   const agentId = await seedLongHistoryAgent(seed, { teamId, events: EVENTS });
   await seedCycleTrace(seed, { agentId, teamId, cycle: Math.ceil(EVENTS / 3) });
+  await seedFleet(seed, { teamId, agents: FLEET_AGENTS });
+  await seedRuns(seed, { teamId, agentId });
   await seed.query("ANALYZE");
   results.seedSeconds = (performance.now() - t0) / 1000;
-  log(`seeded ${EVENTS.toLocaleString("en-US")} events in ${results.seedSeconds.toFixed(1)} s`);
+  log(`seeded ${EVENTS.toLocaleString("en-US")} events and ${FLEET_AGENTS.toLocaleString("en-US")} agents in ${results.seedSeconds.toFixed(1)} s`);
   const url = `${base}/agents/${agentId}`;
 
-  const laptop = { viewport: { width: 1280, height: 800 } };
-  const newContext = async (options: Parameters<Browser["newContext"]>[0] = laptop) => {
+  const laptopViewport = { viewport: { width: 1280, height: 800 } };
+  const newContext = async (options: Parameters<Browser["newContext"]>[0] = laptopViewport) => {
     const context = await browser!.newContext({ ...options, storageState });
     await context.addInitScript(MARK_FIRST_CYCLE);
     return context;
@@ -209,6 +234,34 @@ try {
     await context.close();
   }
   summarise("phone", results.phone);
+
+  // The fleet pages (issue 22): the team overview and the activity list of the whole team, cold.
+  results.fleet = [];
+  for (const fleetPage of FLEET_PAGES) {
+    const laptop: number[] = [];
+    const phone: number[] = [];
+    for (let i = 0; i < LOADS + 2; i++) {
+      const context = await browser.newContext({ ...laptopViewport, storageState });
+      await context.addInitScript(MARK_FIRST_FLEET_ROW);
+      const at = await measureFleetLoad(await context.newPage(), `${base}${fleetPage.path}`);
+      if (i >= 2) laptop.push(at); // the first two warm the server's code paths
+      await context.close();
+    }
+    for (let i = 0; i < Math.ceil(LOADS / 2); i++) {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, storageState });
+      await context.addInitScript(MARK_FIRST_FLEET_ROW);
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+      phone.push(await measureFleetLoad(page, `${base}${fleetPage.path}`));
+      await context.close();
+    }
+    results.fleet.push({ path: fleetPage.path, label: fleetPage.label, laptop, phone });
+    log(
+      `${fleetPage.path}: usable p50 ${ms(percentile(laptop, 50))} p95 ${ms(percentile(laptop, 95))}; ` +
+        `phone (CPU 4× slower) p50 ${ms(percentile(phone, 50))} p95 ${ms(percentile(phone, 95))}`,
+    );
+  }
 
   // DOM bound: scroll to the end until CYCLES_TO_LOAD cycles are loaded.
   const context = await newContext();
@@ -421,6 +474,16 @@ async function measureLoad(page: Page, url: string): Promise<Load> {
   });
 }
 
+/** Navigation start to the fleet page's first row painted (MARK_FIRST_FLEET_ROW). */
+async function measureFleetLoad(page: Page, url: string): Promise<number> {
+  await page.goto(url, { waitUntil: "commit" });
+  await page.waitForFunction(() => (window as unknown as { __firstFleetRow?: unknown }).__firstFleetRow !== undefined, null, {
+    timeout: 30_000,
+    polling: 10,
+  });
+  return page.evaluate(() => (window as unknown as { __firstFleetRow: { painted: number } }).__firstFleetRow.painted);
+}
+
 function summarise(label: string, loads: Load[]) {
   const p50 = (key: keyof Load) =>
     percentile(
@@ -602,7 +665,7 @@ function whereTimeGoes(loads: Load[]) {
 const dom = results.dom;
 const frames = results.frames;
 const live = results.live;
-const md = `# Agent page in a browser
+const md = `# Agent page and fleet pages in a browser
 
 Measured ${started.toISOString()} on ${machineFacts().line}; database: ${database.label}; Chromium: ${chromiumPath}
 (headless, software rendering: \`--disable-gpu\`, the flags of playwright.config.ts).
@@ -640,6 +703,23 @@ schemas). In a page that has just loaded and opened that cycle's row, a click on
 rendered and the next frame painted (timed in the page): the trace's request (its blobs unpacked and the messages rebuilt
 with the loop's renderPrompt on the server), then the render. ${LOADS} cold pages: p50 **${percentile(results.traceOpen, 50).toFixed(0)} ms**, p95 **${percentile(results.traceOpen, 95).toFixed(0)} ms**
 (${percentile(results.traceOpen, 95) <= TARGET_TRACE_MS ? "met" : "missed"}).
+
+## The fleet pages (target: usable within ${TARGET_USABLE_MS} ms)
+
+The same team also holds ${FLEET_AGENTS.toLocaleString("en-US")} agents (varied statuses, spend every hour for the 500 most active; bench/lib.ts
+seedFleet) and runs: the long-history agent's cycles in runs of 50 (one tool call in 40 failed) and one completed run for
+each agent that was ever active (seedRuns). "Usable" is navigation start until the page's first row of data is painted
+(the overview's status counts; the activity list's first cycle or run), in a new browser context each load (after two
+loads that warm the server). The activity list opens on the last 24 hours (8,640 of the ${EVENTS.toLocaleString("en-US")} events).
+
+| page | laptop 1280 × 800, ${LOADS} cold loads: p50 / p95 | phone 390 × 844, CPU 4× slower, ${Math.ceil(LOADS / 2)} cold loads: p50 / p95 | target |
+| --- | --- | --- | --- |
+${results.fleet
+  .map(
+    (f) =>
+      `| ${f.label} (\`${f.path}\`) | ${percentile(f.laptop, 50).toFixed(0)} / ${percentile(f.laptop, 95).toFixed(0)} ms | ${percentile(f.phone, 50).toFixed(0)} / ${percentile(f.phone, 95).toFixed(0)} ms | ${percentile(f.laptop, 95) <= TARGET_USABLE_MS ? "met" : "missed"} |`,
+  )
+  .join("\n")}
 
 ## DOM stays bounded
 

@@ -126,6 +126,70 @@ export async function seedLongHistoryAgent(client: pg.Client, { teamId, events }
   return agentId;
 }
 
+/**
+ * A team of `agents` agents with varied names, statuses, spend (with ties) and activity (every tenth
+ * never ran), and their spend ledger (the trigger keeps agent_spend_day in step): the 500 most recently
+ * active agents spent every hour of the last 14 days, the others three times in that window.
+ */
+export async function seedFleet(seed: pg.Client, { teamId, agents }: { teamId: string; agents: number }) {
+  await seed.query(
+    `INSERT INTO agent (id, "teamId", name, goal, model, status, "budgetUsd", "spentUsd", "cycleCount", "lastActiveAt", "heartbeatAt", "createdAt", "updatedAt")
+     SELECT gen_random_uuid(), $1, 'Agent ' || i || ' ' || md5(i::text), 'Watch thing ' || i || ' and report changes.', 'gpt-4o-mini',
+            (ARRAY['idle','running','sleeping','paused','completed','waiting_approval']::"AgentStatus"[])[1 + i % 6],
+            10, (i % 997) / 100.0, i % 500,
+            CASE WHEN i % 10 = 0 THEN NULL ELSE now() - (i || ' minutes')::interval END,
+            CASE WHEN i % 10 = 0 THEN NULL ELSE now() - (i || ' minutes')::interval END,
+            now() - (i || ' seconds')::interval, now()
+       FROM generate_series(1, $2::int) AS i`,
+    [teamId, agents],
+  );
+  await seed.query(
+    `INSERT INTO spend_entry ("agentId", "teamId", kind, state, model, "tokensIn", "tokensOut", "costUsd", "createdAt")
+     SELECT a.id, a."teamId", 'model', 'committed', 'gpt-4o-mini', 1800, 60, 0.0003, now() - (h || ' hours')::interval
+       FROM (SELECT id, "teamId" FROM agent WHERE "teamId" = $1 AND "lastActiveAt" IS NOT NULL ORDER BY "lastActiveAt" DESC LIMIT 500) AS a,
+            generate_series(0, 14 * 24 - 1) AS h`,
+    [teamId],
+  );
+  await seed.query(
+    `INSERT INTO spend_entry ("agentId", "teamId", kind, state, model, "tokensIn", "tokensOut", "costUsd", "createdAt")
+     SELECT a.id, a."teamId", 'tool', 'committed', NULL, 0, 0, 0.01, now() - (d || ' days')::interval
+       FROM (SELECT id, "teamId" FROM agent WHERE "teamId" = $1 AND "lastActiveAt" IS NOT NULL ORDER BY "lastActiveAt" DESC OFFSET 500) AS a,
+            (VALUES (1), (5), (12)) AS days(d)`,
+    [teamId],
+  );
+}
+
+/**
+ * Runs for the fleet's activity list: the long-history agent's cycles in runs of 50 (its events carry
+ * their run; one tool call in 40 failed, with an error text), and one completed run for every agent
+ * that was ever active, ending at its last activity.
+ */
+export async function seedRuns(seed: pg.Client, { teamId, agentId }: { teamId: string; agentId: string }) {
+  await seed.query(
+    `INSERT INTO agent_run ("agentId", "teamId", status, "startCycle", "endCycle", reason, "startedAt", "endedAt")
+     SELECT $1, $2, 'completed', min(cycle), max(cycle), 'Rolled over after 50 cycles.', min("createdAt"), max("createdAt")
+       FROM agent_event WHERE "agentId" = $1 GROUP BY (cycle - 1) / 50`,
+    [agentId, teamId],
+  );
+  await seed.query(
+    `UPDATE agent_event e SET "runId" = r.id FROM agent_run r
+      WHERE r."agentId" = $1 AND e."agentId" = $1 AND e.cycle BETWEEN r."startCycle" AND r."endCycle"`,
+    [agentId],
+  );
+  await seed.query(
+    `UPDATE agent_event SET payload = jsonb_build_object('name', 'update_world_state', 'status', 'failed',
+            'error', 'The state server answered HTTP 503 Service Unavailable.')
+      WHERE "agentId" = $1 AND type = 'tool_result' AND cycle % 40 = 0`,
+    [agentId],
+  );
+  await seed.query(
+    `INSERT INTO agent_run ("agentId", "teamId", status, "startCycle", "endCycle", reason, "startedAt", "endedAt")
+     SELECT id, "teamId", 'completed', 1, GREATEST("cycleCount", 1), 'Finished its goal.', "lastActiveAt" - interval '1 hour', "lastActiveAt"
+       FROM agent WHERE "teamId" = $1 AND id <> $2 AND "lastActiveAt" IS NOT NULL`,
+    [teamId, agentId],
+  );
+}
+
 export type Latency = { p50: number; p95: number; p99: number; n: number };
 
 /** `samples` timed calls of `fn`, one at a time, after 20 untimed warm-up calls; logs p50 and p95. */

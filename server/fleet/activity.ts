@@ -232,14 +232,17 @@ export async function listTeamRuns({
     Prisma.sql`coalesce(r."endedAt", now() AT TIME ZONE 'UTC') >= ${windowStart(filter.window)}`,
   ];
   if (status) conditions.push(Prisma.sql`r.status = ${status}::"RunStatus"`);
-  if (filter.tool) {
-    conditions.push(
-      Prisma.sql`EXISTS (SELECT 1 ${runEvents} AND e.type = 'tool_call' AND e.payload->>'name' ILIKE ${contains(filter.tool)})`,
-    );
-  }
+  // Runs whose events match: one pass over the team's events in the window, not a search per run.
+  const since = windowStart(filter.window);
+  const runsWithEvents = (match: Prisma.Sql) =>
+    Prisma.sql`r.id IN (SELECT e."runId" FROM agent_event e
+                         WHERE e."teamId" = ${teamId} AND e."createdAt" >= ${since} AND e."runId" IS NOT NULL AND ${match})`;
+  if (filter.tool) conditions.push(runsWithEvents(Prisma.sql`e.type = 'tool_call' AND e.payload->>'name' ILIKE ${contains(filter.tool)}`));
   if (filter.error) {
-    conditions.push(Prisma.sql`(r.reason ILIKE ${contains(filter.error)}
-      OR EXISTS (SELECT 1 ${runEvents} AND ${FAILED_EVENT_SQL} AND ${FAILURE_TEXT_SQL} ILIKE ${contains(filter.error)}))`);
+    const text = contains(filter.error);
+    conditions.push(
+      Prisma.sql`(r.reason ILIKE ${text} OR ${runsWithEvents(Prisma.sql`${FAILED_EVENT_SQL} AND ${FAILURE_TEXT_SQL} ILIKE ${text}`)})`,
+    );
   }
   if (after) conditions.push(Prisma.sql`(r."startedAt", r.id) < (${after[0]}::timestamp, ${after[1]}::uuid)`);
   const found = await rows(
