@@ -182,7 +182,9 @@ try {
   await seedRuns(seed, { teamId, agentId });
   await seed.query("ANALYZE");
   results.seedSeconds = (performance.now() - t0) / 1000;
-  log(`seeded ${EVENTS.toLocaleString("en-US")} events and ${FLEET_AGENTS.toLocaleString("en-US")} agents in ${results.seedSeconds.toFixed(1)} s`);
+  log(
+    `seeded ${EVENTS.toLocaleString("en-US")} events and ${FLEET_AGENTS.toLocaleString("en-US")} agents in ${results.seedSeconds.toFixed(1)} s`,
+  );
   const url = `${base}/agents/${agentId}`;
 
   const laptopViewport = { viewport: { width: 1280, height: 800 } };
