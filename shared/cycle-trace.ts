@@ -10,6 +10,14 @@ export type TraceSpanKind = (typeof TRACE_SPAN_KINDS)[number];
 
 export type TraceAttributes = Record<string, string | number | boolean | null>;
 
+/**
+ * The fields of a stored prompt (cycle_trace.prompt, server/loop/trace-parts.ts) that name a trace_blob:
+ * by its hash, or as the [memory id, hash] pairs of the memories shown. Read where blobs are fetched
+ * and where the ones no trace names any more are deleted (server/hibernation: the retention policy).
+ */
+export const PROMPT_BLOB_FIELDS = ["system", "world", "summary", "tools", "note"] as const;
+export const PROMPT_MEMORY_FIELDS = ["pinned", "recalled"] as const;
+
 /** A span as stored: its start in epoch milliseconds and its length. */
 export type TraceSpan = { kind: TraceSpanKind; name: string; start: number; ms: number; attrs?: TraceAttributes };
 

@@ -62,24 +62,42 @@ function actorIdOf(payload: unknown): string | null {
   return typeof id === "string" && id.length > 0 ? id : null;
 }
 
+/**
+ * The name an approval decision carries: the loop writes the decider's name (not an id) into its
+ * `approval_decided` event when it reads the decision. Null for a decision nobody made (a timeout, a policy).
+ */
+function deciderNameOf(type: EventType, payload: unknown): string | null {
+  if (type !== "approval_decided" || !payload || typeof payload !== "object") return null;
+  const name = (payload as { decidedBy?: unknown }).decidedBy;
+  return typeof name === "string" && name.length > 0 ? name : null;
+}
+
 /** A person who has left the team since is not named: the team's members are whom a viewer may see. */
 const FORMER_MEMBER = "A former team member";
 
 /**
  * Names the people behind events, looked up among the team's members only (never another team's
- * users), so the timeline shows "Ada paused the agent" and never an internal user id.
+ * users), so the timeline shows "Ada paused the agent" and never an internal user id. The dashboard,
+ * the tRPC live view and the public API (server/api/v1) all return events through here.
  */
-async function withActorNames<T extends { payload: unknown; actorName: string | null }>(teamId: string, events: T[]): Promise<T[]> {
+async function withActorNames<T extends { type: EventType; payload: unknown; actorName: string | null }>(
+  teamId: string,
+  events: T[],
+): Promise<T[]> {
   const ids = [...new Set(events.map((e) => actorIdOf(e.payload)).filter((id): id is string => id !== null))];
-  if (ids.length === 0) return events;
-  const members = await db.member.findMany({
-    where: { teamId, userId: { in: ids } },
-    select: { userId: true, user: { select: { name: true } } },
-  });
+  const members =
+    ids.length === 0
+      ? []
+      : await db.member.findMany({
+          where: { teamId, userId: { in: ids } },
+          select: { userId: true, user: { select: { name: true } } },
+        });
   const names = new Map(members.map((m) => [m.userId, m.user.name]));
   return events.map((e) => {
     const id = actorIdOf(e.payload);
-    return id ? { ...e, actorName: names.get(id) ?? FORMER_MEMBER } : e;
+    if (id) return { ...e, actorName: names.get(id) ?? FORMER_MEMBER };
+    const decider = deciderNameOf(e.type, e.payload);
+    return decider ? { ...e, actorName: decider } : e;
   });
 }
 

@@ -10,6 +10,7 @@ import { logger } from "../logger";
 import { getColdStore, type ColdStore } from "./cold-store";
 import { decodeSegment, encodeSegment, forgetSegment, segmentKey, type ColdEvent } from "./segments";
 import { LOOP_STATUSES } from "../../shared/agent-status";
+import { PROMPT_BLOB_FIELDS, PROMPT_MEMORY_FIELDS } from "../../shared/cycle-trace";
 
 /**
  * Hibernation (docs/decisions/016): an agent idle for HIBERNATE_AFTER_HOURS has the events below its
@@ -229,7 +230,8 @@ async function moveSegment({
 
 /**
  * The retention policy: segments whose newest event is older than COLD_RETENTION_DAYS are deleted,
- * row first (the agent remembers the cycles it lost), then file. Unset: cold history is kept forever.
+ * row first (the agent remembers the cycles it lost; the traces of those cycles go with it), then file.
+ * Unset: cold history is kept forever.
  */
 export async function applyColdRetention({
   now = new Date(),
@@ -251,11 +253,37 @@ export async function applyColdRetention({
       await tx.$executeRaw`
         UPDATE agent SET "coldDeletedThroughCycle" = GREATEST("coldDeletedThroughCycle", ${segment.toCycle})
         WHERE id = ${segment.agentId}::uuid AND "teamId" = ${segment.teamId}`;
+      // The traces of the cycles whose history goes (docs/decisions/038), then the prompt parts no
+      // remaining trace names.
+      await tx.cycleTrace.deleteMany({ where: { agentId: segment.agentId, teamId: segment.teamId, cycle: { lte: segment.toCycle } } });
+      await tx.$executeRaw(deleteUnusedTraceBlobs(segment));
     });
     await store.delete(segment.key);
     forgetSegment(segment.key);
   }
   return { deleted: due.length };
+}
+
+/**
+ * Deletes the agent's trace blobs (docs/decisions/038) that no remaining cycle_trace's prompt names: the
+ * names are gathered once (one pass over the agent's traces), then the blobs are anti-joined with them.
+ */
+function deleteUnusedTraceBlobs({ agentId, teamId }: { agentId: string; teamId: string }) {
+  const names = Prisma.join(
+    [
+      ...PROMPT_BLOB_FIELDS.map((field) => Prisma.sql`SELECT t.prompt->>${field}`),
+      ...PROMPT_MEMORY_FIELDS.map((field) => Prisma.sql`SELECT m->>1 FROM jsonb_array_elements(t.prompt->${field}) m`),
+    ],
+    " UNION ALL ",
+  );
+  return Prisma.sql`
+    WITH used AS (
+      SELECT DISTINCT u.hash FROM cycle_trace t CROSS JOIN LATERAL (${names}) AS u(hash)
+       WHERE t."agentId" = ${agentId}::uuid AND t."teamId" = ${teamId} AND t.prompt IS NOT NULL
+    )
+    DELETE FROM trace_blob b
+     WHERE b."agentId" = ${agentId}::uuid AND b."teamId" = ${teamId}
+       AND NOT EXISTS (SELECT 1 FROM used WHERE used.hash = b.hash)`;
 }
 
 /**

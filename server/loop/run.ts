@@ -152,16 +152,21 @@ export async function endRun({
       data: { status: "completed", endedAt: new Date(), endCycle: cycle, reason },
     });
     if (status) {
-      const current = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { status: true } });
+      const current = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { status: true, cycleCount: true } });
       // A pause or stop decided by a person meanwhile stands.
       if (current.status !== status && LOOP_STATUSES.loopOwned.includes(current.status)) {
         await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status, statusReason: reason } });
+        // The change is numbered with the cycle it ends: this one if anything of it was recorded, else
+        // the last finished one (an end decided before the cycle began: its cycle limit, a model that
+        // cannot be reached), as a person's pause or stop is. A cycle that never ran gets no row.
+        const began = await tx.agentEvent.findFirst({ where: { agentId, teamId, cycle }, select: { id: true } });
+        const at = began ? cycle : Math.min(cycle, current.cycleCount);
         await appendEvent(
-          { agentId, teamId, runId: agentRunId, cycle, type: "status_change", payload: { from: current.status, to: status, reason } },
+          { agentId, teamId, runId: agentRunId, cycle: at, type: "status_change", payload: { from: current.status, to: status, reason } },
           tx,
         );
         const kind = ENDING_NOTIFICATIONS[status];
-        if (kind) await notify({ teamId, agentId, kind, details: { text: reason, data: { cycle, status } } }, tx);
+        if (kind) await notify({ teamId, agentId, kind, details: { text: reason, data: { cycle: at, status } } }, tx);
       }
     }
   });

@@ -68,6 +68,7 @@ const thinkAgentJson = z.strictObject({
   // numeric and int8 as text (to_jsonb would give numbers that lose digits).
   budgetUsd: col.text.nullable(),
   budgetTokens: col.text.nullable(),
+  budgetCycles: col.int.nullable(),
   softLimitPercent: col.int,
   spentUsd: col.text,
   tokensUsed: col.text,
@@ -108,7 +109,7 @@ export function thinkStateSql(params: Ids & { agentRunId: string; cycle: number 
   return Prisma.sql`
     WITH a AS (
       SELECT status, provider, model, temperature, "maxOutputTokens", "contextWindow", tools, "approvalTimeoutSeconds",
-             "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "softLimitPercent",
+             "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "budgetCycles", "softLimitPercent",
              "spentUsd"::text AS "spentUsd", "tokensUsed"::text AS "tokensUsed", "budgetAckKey", "repeatStreak",
              "stuckRepeatLimit", "lastProgressCycle", "stuckNoProgressCycles", "lastCallSignature",
              name, goal, instructions, "worldState", summary, "summaryThroughCycle", "cycleCount", "lastEventSeq", "memorySettings"

@@ -5,7 +5,7 @@ import { env } from "../env";
 import { LOCKS } from "../db/locks";
 import { appendEvent, type LoadedContext } from "../agents/events";
 import { underAgentLock } from "../db/agent-lock";
-import { commitSpend, releaseSpend, reserveSpend } from "../spend/budget";
+import { commitSpend, pastCycleLimit, releaseSpend, reserveSpend } from "../spend/budget";
 import { costOf, worstCaseCost } from "../spend/price-table";
 import { warnUnpricedModel } from "../spend/configured-prices";
 import { priceTableFor } from "../spend/model-prices";
@@ -78,6 +78,15 @@ async function thinkTraced(
     return { kind: "stop", status: agent.status, reason: `The agent is ${agent.status}.` };
   const thought = thoughtOf(state.thought);
   if (!thought) {
+    // Past the cycle limit: this cycle does not begin. Nothing is written under its number (no trace
+    // either); the run's end is numbered with the last cycle (endRun), and no hold asks a person to let
+    // a cycle go on that the limit refuses anyway. (The reservation below refuses it too, if the limit
+    // was lowered meanwhile.)
+    const limit = pastCycleLimit(agent.budgetCycles, cycle);
+    if (limit) {
+      session.trace?.discard();
+      return { kind: "stop", status: "completed", reason: limit.message };
+    }
     // Past the soft budget limit, or stuck: ask a person before spending anything more.
     if (holdNeeded(agent, cycle)) {
       const hold = await openHold({ agentId, teamId, agentRunId, cycle, approvalTimeoutSeconds: agent.approvalTimeoutSeconds });

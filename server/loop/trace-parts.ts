@@ -2,6 +2,7 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { PromptLimits, PromptSource } from "./context";
+import { PROMPT_BLOB_FIELDS, PROMPT_MEMORY_FIELDS } from "../../shared/cycle-trace";
 
 /**
  * What a cycle's prompt was made of (docs/decisions/038), kept so that its messages can be rebuilt byte
@@ -101,13 +102,8 @@ export function expandRanges(ranges: readonly [number, number][]): number[] {
 /** Every blob a stored prompt names. */
 export function blobsOf(prompt: StoredPrompt): string[] {
   return [
-    prompt.system,
-    prompt.world,
-    prompt.summary,
-    prompt.tools,
-    ...(prompt.note ? [prompt.note] : []),
-    ...prompt.pinned.map(([, b]) => b),
-    ...prompt.recalled.map(([, b]) => b),
+    ...PROMPT_BLOB_FIELDS.map((field) => prompt[field]).filter((name): name is string => name !== null),
+    ...PROMPT_MEMORY_FIELDS.flatMap((field) => prompt[field].map(([, b]) => b)),
   ];
 }
 

@@ -51,6 +51,12 @@ export class CycleTraceRecorder {
     }
   }
 
+  /** Forgets what was recorded: the step found that its cycle does not begin (the cycle limit), so it has no trace. */
+  discard() {
+    this.spans.length = 0;
+    this.prompt = null;
+  }
+
   /** A span measured elsewhere (a model call's attempts, a reservation that ran beside recall). */
   add(span: TraceSpan) {
     this.spans.push({ ...span, start: tenth(span.start), ms: tenth(span.ms) });

@@ -56,6 +56,18 @@ export async function reserveSpend(input: {
   });
 }
 
+function cycleLimitRefusal(budgetCycles: number) {
+  return { ok: false as const, reason: "cycles" as const, message: `The cycle limit of ${budgetCycles} is reached.` };
+}
+
+/**
+ * Whether the cycle limit leaves no room for `nextCycle` (the reservation's statement decides the same
+ * in SQL, sql.ts): the loop asks before the cycle begins, so a cycle past the limit writes nothing.
+ */
+export function pastCycleLimit(budgetCycles: number | null, nextCycle: number): { reason: "cycles"; message: string } | null {
+  return budgetCycles !== null && nextCycle > budgetCycles ? cycleLimitRefusal(budgetCycles) : null;
+}
+
 /** The verdict on a reservation attempt: the statement decided (sql.ts); this words a refusal. */
 function verdictOf(
   input: { kind: SpendKind; worstCaseUsd: string; worstCaseTokens: number },
@@ -65,7 +77,7 @@ function verdictOf(
     case null:
       return { ok: true as const, reservationId: agent.reservationId!, isOverSoftLimit: agent.isOverSoftLimit };
     case "cycles":
-      return { ok: false, reason: "cycles", message: `The cycle limit of ${agent.budgetCycles} is reached.` };
+      return cycleLimitRefusal(agent.budgetCycles!);
     case "money":
       return {
         ok: false,

@@ -9,6 +9,7 @@ import { renderPrompt } from "../loop/context";
 import { PROMPT_EVENT_PAYLOAD_SQL } from "../agents/events";
 import type { CycleTraceView, TraceMemory, TraceSpan, TraceSpanView } from "../../shared/cycle-trace";
 import { blobsOf, expandRanges, messagesHash, readBlob, type StoredPrompt } from "../loop/trace-parts";
+import { readSegment, type ColdEvent, type SegmentRef } from "../hibernation/segments";
 
 type Ids = { agentId: string; teamId: string };
 type CycleEvent = {
@@ -28,6 +29,8 @@ const traceRow = sqlRow("reading a cycle's trace", {
   prompt: jsonObject<StoredPrompt>().nullable(),
   events: jsonArray<CycleEvent>(),
   approvals: jsonArray<CycleApproval>(),
+  segments: jsonArray<SegmentRef & { fromSeq: number; toSeq: number }>(),
+  deletedThroughCycle: col.int,
 });
 
 const blobRow = sqlRow("reading a trace's blobs", { hash: col.text, data: col.bytes });
@@ -53,11 +56,21 @@ const utc = (text: string) => new Date(text.endsWith("Z") ? text : `${text}Z`);
  * Two round trips whatever the agent's length of history.
  */
 export async function getCycleTrace({ agentId, teamId, cycle }: Ids & { cycle: number }): Promise<CycleTraceView> {
+  // Hibernated history (docs/decisions/016) is read through from the cold segments holding the cycle's own
+  // events or the ones its prompt showed (their rows come with the trace's); retention's deletions are known
+  // by the agent's coldDeletedThroughCycle.
   const found = await maybeRow(
     direct,
     traceRow,
     Prisma.sql`
-      SELECT t.spans, t.prompt,
+      SELECT t.spans, t.prompt, a."coldDeletedThroughCycle" AS "deletedThroughCycle",
+             (SELECT coalesce(jsonb_agg(jsonb_build_object('key', s.key, 'sha256', s.sha256, 'eventCount', s."eventCount",
+                       'fromSeq', s."fromSeq", 'toSeq', s."toSeq", 'fromCycle', s."fromCycle", 'toCycle', s."toCycle") ORDER BY s."fromSeq"), '[]'::jsonb)
+                FROM cold_segment s
+               WHERE s."agentId" = a.id AND s."teamId" = a."teamId"
+                 AND ((s."fromCycle" <= ${cycle} AND s."toCycle" >= ${cycle})
+                      OR EXISTS (SELECT 1 FROM jsonb_array_elements(t.prompt->'events') r
+                                  WHERE (r->>0)::int <= s."toSeq" AND (r->>1)::int >= s."fromSeq"))) AS segments,
              (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', e.seq, 'type', e.type, 'payload', e.payload, 'tokensIn', e."tokensIn",
                        'tokensOut', e."tokensOut", 'costUsd', e."costUsd"::text, 'durationMs', e."durationMs", 'createdAt', e."createdAt") ORDER BY e.seq), '[]'::jsonb)
                 FROM agent_event e WHERE e."agentId" = a.id AND e."teamId" = a."teamId" AND e.cycle = ${cycle}) AS events,
@@ -68,9 +81,18 @@ export async function getCycleTrace({ agentId, teamId, cycle }: Ids & { cycle: n
        WHERE a.id = ${agentId}::uuid AND a."teamId" = ${teamId}`,
   );
   if (!found) throw notFound("That agent");
-  if (!found.spans && !found.prompt && found.events.length === 0 && found.approvals.length === 0)
+  const ownSegments = found.segments.filter((s) => s.fromCycle <= cycle && s.toCycle >= cycle);
+  const cold = await coldEvents(ownSegments, (e) => e.cycle === cycle);
+  const events = [...cold.map(cycleEventOf), ...found.events].sort((a, b) => a.seq - b.seq);
+  const { approvals } = found;
+  if (!found.spans && !found.prompt && events.length === 0 && approvals.length === 0) {
+    if (cycle <= found.deletedThroughCycle)
+      throw new AppError(
+        "NOT_FOUND",
+        `Cycle ${cycle}'s history and trace were deleted by the retention policy (history before cycle ${found.deletedThroughCycle + 1} is gone).`,
+      );
     throw new AppError("NOT_FOUND", `Cycle ${cycle} has nothing recorded: the agent has not run it (or its history was deleted).`);
-  const { events, approvals } = found;
+  }
   const thought = events.find((e) => e.type === "thought");
   const results = events.filter((e) => e.type === "tool_result");
   const recorded = found.spans ?? [];
@@ -97,8 +119,32 @@ export async function getCycleTrace({ agentId, teamId, cycle }: Ids & { cycle: n
     totalMs: Math.round(totalMs * 10) / 10,
     source: recorded.length > 0 ? "recorded" : "events",
     spans: views,
-    prompt: found.prompt ? await rebuildPrompt({ agentId, teamId }, found.prompt, thought) : null,
+    prompt: found.prompt ? await rebuildPrompt({ agentId, teamId }, found.prompt, thought, found.segments) : null,
     reply: thought ? replyOf(thought, recorded) : null,
+  };
+}
+
+/**
+ * The events of these cold segments that `keep` keeps. A segment that cannot be read is an UNAVAILABLE
+ * AppError naming its cycles and file (segments.ts), as on the timeline: the trace says it cannot be shown.
+ */
+async function coldEvents(segments: SegmentRef[], keep: (event: ColdEvent) => boolean): Promise<ColdEvent[]> {
+  const kept: ColdEvent[] = [];
+  for (const segment of segments) for (const event of await readSegment(segment)) if (keep(event)) kept.push(event);
+  return kept;
+}
+
+function cycleEventOf(e: ColdEvent): CycleEvent {
+  return {
+    seq: e.seq,
+    type: e.type,
+    payload: (e.payload ?? null) as CycleEvent["payload"],
+    tokensIn: e.tokensIn,
+    tokensOut: e.tokensOut,
+    // As the hot rows' numeric(18, 8)::text reads (a segment keeps Decimal's shortest form).
+    costUsd: new Prisma.Decimal(e.costUsd).toFixed(8),
+    durationMs: e.durationMs,
+    createdAt: e.createdAt,
   };
 }
 
@@ -171,8 +217,17 @@ async function rebuildPrompt(
   { agentId, teamId }: Ids,
   prompt: StoredPrompt,
   thought: CycleEvent | undefined,
+  segments: SegmentRef[],
 ): Promise<CycleTraceView["prompt"]> {
   const seqs = expandRanges(prompt.events);
+  const wanted = new Set(seqs);
+  // Events hibernated since are projected by the same SQL fragment as the hot ones, over their cold copies.
+  const cold = (await coldEvents(segments, (e) => wanted.has(e.seq))).map(({ seq, cycle, type, payload }) => ({
+    seq,
+    cycle,
+    type,
+    payload,
+  }));
   const [blobs, events] = await Promise.all([
     rows(
       direct,
@@ -182,7 +237,13 @@ async function rebuildPrompt(
     rows(
       direct,
       promptEventRow,
-      Prisma.sql`SELECT e.seq, e.cycle, e.type::text AS type, ${PROMPT_EVENT_PAYLOAD_SQL} AS payload FROM agent_event e WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND seq = ANY(${seqs}::int[]) ORDER BY seq`,
+      Prisma.sql`
+        SELECT e.seq, e.cycle, e.type, ${PROMPT_EVENT_PAYLOAD_SQL} AS payload
+          FROM (SELECT seq, cycle, type::text AS type, payload FROM agent_event
+                 WHERE "agentId" = ${agentId}::uuid AND "teamId" = ${teamId} AND seq = ANY(${seqs}::int[])
+                UNION ALL
+                SELECT seq, cycle, type, payload FROM jsonb_to_recordset(${JSON.stringify(cold)}::jsonb) AS c(seq int, cycle int, type text, payload jsonb)) e
+         ORDER BY e.seq`,
     ),
   ]);
   const texts = new Map(blobs.map((b) => [b.hash, readBlob(b.data)]));
@@ -213,7 +274,7 @@ async function rebuildPrompt(
     isExact,
     note:
       missing > 0
-        ? `${missing} of the ${seqs.length} events this prompt showed are no longer in the database (hibernated or deleted by retention); the messages lack them.`
+        ? `${missing} of the ${seqs.length} events this prompt showed are no longer in the database nor in cold storage (deleted by the retention policy); the messages lack them.`
         : isExact
           ? null
           : "The messages rebuilt from what was stored differ from the ones sent.",

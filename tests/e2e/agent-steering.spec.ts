@@ -200,6 +200,12 @@ test("approve one held action, reject another, and raise the budget at its soft 
   await ninth.locator("summary").click();
   await expect(ninth).toContainText("Result: rejected");
   await expect(ninth).toContainText("Too chatty, skip this one.");
+  // Its cycle limit ended it after cycle 10: the end is cycle 10's, and no row shows a cycle 11 that never ran.
+  const tenth = cycleRow(page, 10);
+  await tenth.locator("summary").click();
+  await expect(tenth).toContainText("The cycle limit of 10 is reached.");
+  await expect(cycleRow(page, 11)).toHaveCount(0);
+  await expect(page.getByTestId("cycle-unfinished")).toHaveCount(0);
   await page.screenshot({ path: `${SHOTS}/agent-approved-and-rejected.png`, fullPage: true });
 
   // A token budget with a low soft limit: the agent holds and asks; raising the budget lets it go on.

@@ -582,6 +582,43 @@ describe("public API contract (OpenAPI 3.1)", () => {
     );
   });
 
+  it("names the people behind events, as the dashboard's timeline does, never by user id", async () => {
+    const eventSchema = (document.components?.schemas as Record<string, { required?: string[]; properties?: object }>).Event!;
+    expect(eventSchema.required).toContain("actorName");
+    expect(eventSchema.properties).toHaveProperty("actorName");
+
+    const agent = await agentOf(teamA, {}, "running");
+    await db.agent.update({ where: { id: agent.id }, data: { cycleCount: 2 } });
+    expect((await call(teamA.tokens.member, "POST", { path: `/agents/${agent.id}/pause`, body: {} })).status).toBe(200);
+    await appendTestEvents({ agentId: agent.id, teamId: teamA.team.id }, [
+      { cycle: 3, type: "thought", payload: { content: "Asking first." } },
+      { cycle: 3, type: "approval_decided", payload: { approvalId: crypto.randomUUID(), status: "approved", decidedBy: "Olivia Owner" } },
+      {
+        cycle: 3,
+        type: "approval_decided",
+        payload: { approvalId: crypto.randomUUID(), status: "expired", timedOut: true, decidedBy: null },
+      },
+    ]);
+    const expected = [
+      { type: "status_change", actorName: "Olivia Owner" },
+      { type: "thought", actorName: null },
+      { type: "approval_decided", actorName: "Olivia Owner" },
+      { type: "approval_decided", actorName: null },
+    ];
+    const named = (events: { type: string; actorName?: unknown }[]) => events.map(({ type, actorName }) => ({ type, actorName }));
+
+    const events = await call(teamA.tokens.viewer, "GET", { path: `/agents/${agent.id}/events`, query: { after: "0" } });
+    expect(events.status, events.text).toBe(200);
+    expect(named((events.json as { events: { type: string; actorName?: unknown }[] }).events)).toEqual(expected);
+    const timeline = await call(teamA.tokens.viewer, "GET", { path: `/agents/${agent.id}/timeline` });
+    expect(timeline.status, timeline.text).toBe(200);
+    const cycles = (timeline.json as { cycles: { cycle: number; events: { type: string; actorName?: unknown }[] }[] }).cycles;
+    expect(named(cycles.flatMap((c) => c.events))).toEqual(
+      // Newest cycle first: the decisions of cycle 3, then the pause at cycle 2.
+      [...expected.slice(1), expected[0]],
+    );
+  });
+
   it("MCP servers: header values are write-only, fields of the other transport are refused, local ones need the operator", async () => {
     const created = await call(teamA.tokens.admin, "POST", {
       path: "/mcp-servers",

@@ -90,6 +90,10 @@ export const event = z
     costUsd: usd,
     durationMs: z.number().int().nullable(),
     createdAt: time,
+    actorName: z.string().nullable().meta({
+      description:
+        'The person who caused the event (a pause, resume or stop, a budget raise, a settings edit, an approval decision), by name: never a user id. Someone no longer in the team is "A former team member". null when no person did (the loop, a trigger, the watchdog, a timeout).',
+    }),
   })
   .meta({ id: "Event" });
 
