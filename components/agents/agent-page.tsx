@@ -64,7 +64,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
           <ModelLine model={a.model} provider={a.provider} />
           <ForkLineage agentId={agentId} />
         </div>
-        <div className="space-y-2">
+        <div className="space-y-2 sm:flex sm:flex-col sm:items-end">
           <Controls agentId={agentId} status={a.status} />
           <AgentLifecycleControls agentId={agentId} name={a.name} archivedAt={a.archivedAt} />
         </div>
@@ -187,8 +187,8 @@ function Controls({ agentId, status }: { agentId: string; status: AgentStatus })
     }),
   );
   return (
-    <div className="flex flex-col items-end gap-2">
-      <div className="flex flex-wrap gap-2">
+    <div className="flex flex-col items-start gap-2 sm:items-end">
+      <div className="flex flex-wrap gap-2 sm:justify-end">
         {allows("start", status) ? (
           <GatedButton
             permission="agent:control"

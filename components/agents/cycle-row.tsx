@@ -153,7 +153,10 @@ export const CycleRow = memo(function CycleRow({
             {call ? (
               <section>
                 <h3 className="text-xs font-semibold text-zinc-500 uppercase">Tool call</h3>
-                <pre className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">{`${cp.name ?? ""} ${pretty(cp.arguments)}`}</pre>
+                <pre
+                  tabIndex={0}
+                  className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950"
+                >{`${cp.name ?? ""} ${pretty(cp.arguments)}`}</pre>
               </section>
             ) : null}
             {progress.length > 0 ? (
@@ -178,7 +181,7 @@ export const CycleRow = memo(function CycleRow({
                     {rp.error ? <p className="text-sm break-words text-red-700 dark:text-red-300">{rp.error}</p> : null}
                   </div>
                 ) : rp.status === UNKNOWN_OUTCOME_STATUS && rp.result === undefined && !rp.error ? null : (
-                  <pre className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">
+                  <pre tabIndex={0} className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950">
                     {rp.error ?? pretty(rp.result)}
                   </pre>
                 )}
@@ -213,7 +216,7 @@ function RecalledMemories({ thought }: { thought: ThoughtPayload }) {
         <p className="mt-1 text-xs text-amber-700 dark:text-amber-300">Recall fell back to pinned memories: {thought.memory.degraded}</p>
       ) : null}
       {thought.recalled && thought.recalled.length > 0 ? (
-        <div className="mt-1 overflow-x-auto">
+        <div tabIndex={0} className="mt-1 overflow-x-auto">
           <table className="w-full text-xs tabular-nums" data-testid="recalled">
             <thead className="text-left text-zinc-500 [&_th]:pr-3">
               <tr>

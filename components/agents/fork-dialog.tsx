@@ -130,7 +130,9 @@ function ForkFields({ agentId, cycle, preview, onCancel }: { agentId: string; cy
       </div>
       <details className="text-xs text-zinc-500">
         <summary>The summary the fork starts with</summary>
-        <pre className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap">{preview.summary || "(no cycles yet)"}</pre>
+        <pre tabIndex={0} className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap">
+          {preview.summary || "(no cycles yet)"}
+        </pre>
       </details>
       {fork.error && Object.keys(errors).length === 0 ? (
         <p role="alert" className="text-sm text-red-700 dark:text-red-300">

@@ -84,7 +84,7 @@ export function AgentLifecycleControls({ agentId, name, archivedAt }: { agentId:
   if (!permissions.can("agent:edit")) return null;
   return (
     <div className="space-y-2 text-sm" data-testid="agent-lifecycle">
-      <div className="flex flex-wrap items-center gap-2">
+      <div className="flex flex-wrap items-center gap-2 sm:justify-end">
         {archivedAt ? <span className="rounded bg-zinc-100 px-1.5 text-xs dark:bg-zinc-800">Archived</span> : null}
         {archivedAt ? (
           <Button variant="secondary" isLoading={restore.isPending} onClick={() => restore.mutate({ ids: [agentId] })}>
@@ -103,7 +103,7 @@ export function AgentLifecycleControls({ agentId, name, archivedAt }: { agentId:
       </div>
       {isConfirming ? (
         <form
-          className="space-y-2 rounded-md bg-red-50 p-3 text-red-950 ring-1 ring-red-200 dark:bg-red-950 dark:text-red-100 dark:ring-red-900"
+          className="max-w-full space-y-2 rounded-md bg-red-50 p-3 text-red-950 ring-1 ring-red-200 sm:w-md dark:bg-red-950 dark:text-red-100 dark:ring-red-900"
           onSubmit={(e) => {
             e.preventDefault();
             if (typed.trim() === name) remove.mutate({ ids: [agentId] });
@@ -114,9 +114,14 @@ export function AgentLifecycleControls({ agentId, name, archivedAt }: { agentId:
             spend ledger keep their entries. Type <strong className="font-mono">{name}</strong> to confirm.
           </p>
           <CompactInput aria-label="Type the agent's name to confirm" value={typed} onChange={(e) => setTyped(e.target.value)} />
-          <Button type="submit" variant="danger" disabled={typed.trim() !== name} isLoading={remove.isPending}>
-            Delete for good
-          </Button>
+          <div className="flex gap-2">
+            <Button type="submit" variant="danger" disabled={typed.trim() !== name} isLoading={remove.isPending}>
+              Delete for good
+            </Button>
+            <Button type="button" variant="ghost" onClick={() => setConfirming(false)}>
+              Cancel
+            </Button>
+          </div>
         </form>
       ) : null}
     </div>

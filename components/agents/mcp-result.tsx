@@ -156,6 +156,7 @@ function Placeholder({ kind, mimeType, bytes }: { kind: string; mimeType: string
 function Pre({ children, className }: { children: string; className?: string }) {
   return (
     <pre
+      tabIndex={0}
       className={clsx(
         "max-h-96 overflow-auto font-mono text-xs break-words whitespace-pre-wrap text-zinc-800 dark:text-zinc-200",
         className,

@@ -44,7 +44,9 @@ export function StatePanel({ agentId }: { agentId: string }) {
       </Section>
       <Section title="Rolling summary" className="">
         <p className="text-xs text-zinc-500">
-          Cycles 1 to {state.data.summaryThroughCycle} as the model sees them; later cycles reach it in full.
+          {state.data.summaryThroughCycle > 0
+            ? `Cycles 1 to ${state.data.summaryThroughCycle} as the model sees them; later cycles reach it in full.`
+            : "No cycle is summarized yet: the model sees the recent cycles in full."}
         </p>
         <pre className="mt-2 max-h-72 overflow-auto rounded-lg bg-white p-3 text-xs whitespace-pre-wrap ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
           {state.data.summary || "(empty)"}

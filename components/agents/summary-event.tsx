@@ -70,11 +70,15 @@ export function SummaryEvent({
       <details className="mt-1 text-xs">
         <summary className="cursor-pointer text-zinc-600 dark:text-zinc-400">Before and after</summary>
         <h4 className="mt-2 font-medium">Before</h4>
-        <pre className="mt-1 max-h-48 overflow-auto rounded bg-zinc-50 p-2 whitespace-pre-wrap dark:bg-zinc-950">
+        <pre tabIndex={0} className="mt-1 max-h-48 overflow-auto rounded bg-zinc-50 p-2 whitespace-pre-wrap dark:bg-zinc-950">
           {p.previous || "(empty)"}
         </pre>
         <h4 className="mt-2 font-medium">After</h4>
-        <pre className="mt-1 max-h-48 overflow-auto rounded bg-zinc-50 p-2 whitespace-pre-wrap dark:bg-zinc-950" data-testid="summary-next">
+        <pre
+          tabIndex={0}
+          className="mt-1 max-h-48 overflow-auto rounded bg-zinc-50 p-2 whitespace-pre-wrap dark:bg-zinc-950"
+          data-testid="summary-next"
+        >
           {p.next || "(empty)"}
         </pre>
       </details>

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import type { TimelineEvent } from "~/server/agents/timeline";
 import { useTRPC } from "../trpc/react";
 import { usePermissions } from "../teams/use-permissions";
-import { Alert } from "../ui/alert";
+import { Alert, AlertAction } from "../ui/alert";
 import { Button } from "../ui/button";
 import { EmptyState } from "../ui/empty-state";
 import { Skeleton } from "../ui/skeleton";
@@ -105,6 +105,19 @@ export function Timeline({ agentId, hidden, completedCycles }: { agentId: string
   const { hasNextPage, isFetchingNextPage, isFetchNextPageError, fetchNextPage } = pages;
   const fetchOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
+  // A link to cycles (?cycle=N): the pages down to the oldest of them load, then the first is scrolled to.
+  // Only the URL the page opened with: opening a row later must not move the page.
+  const [linked, setLinked] = useState<{ cycle: number; lowest: number } | null>(() =>
+    openCycles.length > 0 ? { cycle: openCycles[0]!, lowest: Math.min(...openCycles) } : null,
+  );
+  const deletedThrough = pages.data?.pages[0]?.historyDeletedThroughCycle ?? null;
+  const loadedDownTo = pages.data ? (pages.data.pages.at(-1)!.nextBeforeCycle ?? 0) : null;
+  const linkedState = deepLinkState(linked, { cycles, loadedDownTo, deletedThrough, completedCycles });
+  useEffect(() => {
+    if (linkedState === "loading" && hasNextPage && !isFetchingNextPage && !isFetchNextPageError) void fetchNextPage();
+  }, [linkedState, hasNextPage, isFetchingNextPage, isFetchNextPageError, fetchNextPage]);
+  const onScrolledToLinked = useCallback(() => setLinked(null), []);
+
   return (
     <section aria-labelledby="timeline-heading" className="space-y-3" role="tabpanel" id="panel-timeline" hidden={hidden}>
       <div className="flex items-center justify-between gap-3">
@@ -123,6 +136,16 @@ export function Timeline({ agentId, hidden, completedCycles }: { agentId: string
                 : ""}
         </span>
       </div>
+      {!hidden && linked && linkedState && linkedState !== "found" ? (
+        <DeepLinkNote
+          cycle={linked.cycle}
+          state={linkedState}
+          deletedThrough={deletedThrough}
+          completedCycles={completedCycles}
+          error={isFetchNextPageError ? pages.error.message : null}
+          onDismiss={() => setLinked(null)}
+        />
+      ) : null}
       {pages.isPending ? (
         <Skeleton className="h-24 rounded-lg" label="Loading the timeline" />
       ) : pages.isError && cycles.length === 0 ? (
@@ -138,6 +161,8 @@ export function Timeline({ agentId, hidden, completedCycles }: { agentId: string
         </EmptyState>
       ) : hidden ? null : (
         <CycleList
+          scrollToCycle={linkedState === "found" ? linked!.cycle : null}
+          onScrolledToCycle={onScrolledToLinked}
           agentId={agentId}
           canEdit={canEdit}
           completedCycles={completedCycles}
@@ -161,6 +186,9 @@ export function Timeline({ agentId, hidden, completedCycles }: { agentId: string
 }
 
 type CycleListProps = {
+  /** A linked cycle that is loaded: scrolled to once its row is in the list, then `onScrolledToCycle`. */
+  scrollToCycle: number | null;
+  onScrolledToCycle: () => void;
   agentId: string;
   canEdit: boolean;
   /** The agent's finished cycles (its Cycles count): a newer cycle's row says it is not finished. */
@@ -185,6 +213,8 @@ type CycleListProps = {
  * button that shows them and scrolls up; events of cycles already shown update in place.
  */
 function CycleList({
+  scrollToCycle,
+  onScrolledToCycle,
   agentId,
   canEdit,
   completedCycles,
@@ -264,6 +294,23 @@ function CycleList({
     rangeExtractor,
   });
   const items = virtualizer.getVirtualItems();
+
+  // The linked cycle's row at the top of the window, its summary focused (keyboard and screen readers start there).
+  useEffect(() => {
+    // Not before the list's offset in the page is known: the position scrolled to counts from it.
+    if (scrollToCycle === null || listTop === 0) return;
+    const index = shown.findIndex((c) => c.kind === "cycle" && c.cycle === scrollToCycle);
+    if (index < 0) return;
+    virtualizer.scrollToIndex(index, { align: "start" });
+    let tries = 0;
+    const focusLinked = () => {
+      const summary = listRef.current?.querySelector<HTMLElement>(`[data-cycle="${scrollToCycle}"] summary`);
+      if (summary) summary.focus({ preventScroll: true });
+      else if (++tries < 20) requestAnimationFrame(focusLinked);
+    };
+    requestAnimationFrame(focusLinked);
+    onScrolledToCycle();
+  }, [scrollToCycle, listTop, shown, virtualizer, onScrolledToCycle]);
 
   const lastRendered = items.at(-1)?.index ?? -1;
   useEffect(() => {
@@ -369,5 +416,70 @@ function CycleList({
         )}
       </div>
     </div>
+  );
+}
+
+type DeepLinkState = "loading" | "found" | "missing" | "deleted";
+
+/**
+ * Where a link to cycle N stands: its row is loaded ("found"), the pages down to it are still loading,
+ * or it cannot be shown: its history was deleted by the retention policy, or the agent has no such cycle.
+ */
+function deepLinkState(
+  linked: { cycle: number; lowest: number } | null,
+  {
+    cycles,
+    loadedDownTo,
+    deletedThrough,
+    completedCycles,
+  }: { cycles: TimelineRow[]; loadedDownTo: number | null; deletedThrough: number | null; completedCycles: number },
+): DeepLinkState | null {
+  if (!linked) return null;
+  if (deletedThrough !== null && linked.cycle <= deletedThrough) return "deleted";
+  // The cycle under way is the one after the finished ones; a newer one does not exist (yet).
+  if (linked.cycle > completedCycles + 1 || linked.cycle < 1) return "missing";
+  if (loadedDownTo === null) return "loading";
+  if (loadedDownTo > linked.lowest) return "loading";
+  return cycles.some((row) => row.kind === "cycle" && row.cycle === linked.cycle) ? "found" : "missing";
+}
+
+/** What became of a link to a cycle that is not on the page (yet): loading down to it, or why it cannot be shown. */
+function DeepLinkNote({
+  cycle,
+  state,
+  deletedThrough,
+  completedCycles,
+  error,
+  onDismiss,
+}: {
+  cycle: number;
+  state: Exclude<DeepLinkState, "found">;
+  deletedThrough: number | null;
+  completedCycles: number;
+  error: string | null;
+  onDismiss: () => void;
+}) {
+  if (state === "loading") {
+    return error ? (
+      <Alert variant="inline" data-testid="deep-link-note">
+        Cycle {cycle} could not be loaded: {error}
+      </Alert>
+    ) : (
+      <p role="status" className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="deep-link-note">
+        Loading the history down to cycle {cycle}…
+      </p>
+    );
+  }
+  return (
+    <Alert variant="inline" className="flex flex-wrap items-center justify-between gap-2" data-testid="deep-link-note">
+      <span className="min-w-0">
+        {state === "deleted"
+          ? `Cycle ${cycle} cannot be shown: its history was deleted by the retention policy (history is kept from cycle ${deletedThrough! + 1}).`
+          : completedCycles === 0
+            ? `There is no cycle ${cycle}: this agent has not run a cycle yet.`
+            : `There is no cycle ${cycle} in this agent's history: its cycles run from 1 to ${completedCycles.toLocaleString("en-US")}.`}
+      </span>
+      <AlertAction onClick={onDismiss}>Dismiss</AlertAction>
+    </Alert>
   );
 }

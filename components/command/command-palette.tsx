@@ -12,7 +12,7 @@ import { GO_TO } from "./shortcuts";
 const ITEM =
   "flex cursor-pointer items-center justify-between gap-3 rounded-md px-3 py-2 text-sm aria-selected:bg-zinc-100 dark:aria-selected:bg-zinc-800";
 const GROUP =
-  "px-1 py-1 [&_[cmdk-group-heading]]:px-2 [&_[cmdk-group-heading]]:py-1 [&_[cmdk-group-heading]]:text-xs [&_[cmdk-group-heading]]:font-semibold [&_[cmdk-group-heading]]:text-zinc-500";
+  "px-1 py-1 [&_[cmdk-group-heading]]:px-2 [&_[cmdk-group-heading]]:py-1 [&_[cmdk-group-heading]]:text-xs [&_[cmdk-group-heading]]:font-semibold [&_[cmdk-group-heading]]:text-zinc-500 dark:[&_[cmdk-group-heading]]:text-zinc-400";
 
 /**
  * The command palette (Ctrl+K / ⌘K): jump to an agent by name, approve the next held call (named, so
@@ -64,7 +64,7 @@ export function CommandPalette({
       onOpenChange={(next) => (next ? onOpenChange(true) : close())}
       label="Command palette"
       shouldFilter={false}
-      overlayClassName="fixed inset-0 z-40 bg-zinc-950/40"
+      overlayClassName="fixed inset-0 z-40 bg-zinc-950/40 dark:bg-black/70"
       contentClassName="fixed inset-x-0 top-[12vh] z-50 mx-auto w-[min(38rem,calc(100vw-2rem))] overflow-hidden rounded-xl bg-white text-zinc-900 shadow-xl ring-1 ring-zinc-200 dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-800"
     >
       <Command.Input

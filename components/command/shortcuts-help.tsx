@@ -36,7 +36,7 @@ export function ShortcutsHelp({ open, onClose }: { open: boolean; onClose: () =>
       ref={ref}
       onClose={onClose}
       aria-labelledby="shortcuts-title"
-      className="m-auto w-[min(36rem,calc(100vw-2rem))] rounded-xl bg-white p-5 text-zinc-900 shadow-xl ring-1 ring-zinc-200 backdrop:bg-zinc-950/40 dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-800"
+      className="m-auto w-[min(36rem,calc(100vw-2rem))] rounded-xl bg-white p-5 text-zinc-900 shadow-xl ring-1 ring-zinc-200 backdrop:bg-zinc-950/40 dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-800 dark:backdrop:bg-black/70"
       data-testid="shortcuts-help"
     >
       <div className="flex items-baseline justify-between">

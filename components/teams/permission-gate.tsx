@@ -1,7 +1,7 @@
 "use client";
 
 import { clsx } from "clsx";
-import { useId, type ComponentProps, type ReactNode } from "react";
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ComponentProps, type ReactNode } from "react";
 import type { Permission } from "~/shared/roles";
 import { Button } from "../ui/button";
 import { usePermissions } from "./use-permissions";
@@ -14,9 +14,11 @@ type Gate = {
 };
 
 /**
- * A control the person may not use, written once: shown disabled, its reason on hover (`title` on a
- * wrapper, since a disabled button gets no pointer events) and for screen readers (aria-describedby
- * a visually hidden sentence). Anything clickable is replaced by an inert button with the same label.
+ * A control the person may not use, written once: shown disabled (`aria-disabled`, so it stays in the
+ * tab order and can be tapped), its reason on hover (`title`), for screen readers (aria-describedby a
+ * sentence), and on a tap, a click or Enter: a phone has no hover, so pressing the greyed-out control
+ * shows the same sentence in a bubble under it (closed by another press, a press elsewhere or Escape).
+ * Anything clickable is replaced by an inert button with the same label.
  */
 function DisabledWithReason({
   reason,
@@ -26,19 +28,58 @@ function DisabledWithReason({
   "aria-label": ariaLabel,
 }: { reason: string; label: ReactNode } & Pick<ComponentProps<typeof Button>, "variant" | "className" | "aria-label">) {
   const id = useId();
+  const [isShown, setShown] = useState(false);
+  const wrapper = useRef<HTMLSpanElement>(null);
+  const bubble = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    if (!isShown) return;
+    const onPointerDown = (event: PointerEvent) => {
+      if (!wrapper.current?.contains(event.target as Node)) setShown(false);
+    };
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key === "Escape") setShown(false);
+    };
+    document.addEventListener("pointerdown", onPointerDown);
+    document.addEventListener("keydown", onKeyDown);
+    return () => {
+      document.removeEventListener("pointerdown", onPointerDown);
+      document.removeEventListener("keydown", onKeyDown);
+    };
+  }, [isShown]);
+  // The bubble starts under the control's left edge; moved sideways to stay on a narrow screen.
+  useLayoutEffect(() => {
+    const element = bubble.current;
+    if (!element) return;
+    element.style.transform = "";
+    if (!isShown) return;
+    const { left, right } = element.getBoundingClientRect();
+    const margin = 8;
+    const overflow = right - (document.documentElement.clientWidth - margin);
+    if (overflow > 0) element.style.transform = `translateX(-${Math.min(overflow, left - margin)}px)`;
+  }, [isShown]);
   return (
-    <span title={reason} className="inline-flex" data-permission-denied>
+    <span ref={wrapper} title={reason} className="relative inline-flex" data-permission-denied>
       <Button
         type="button"
         variant={variant}
-        className={clsx(className, "opacity-50")}
-        disabled
+        className={clsx(className, "cursor-not-allowed opacity-50")}
+        aria-disabled="true"
         aria-label={ariaLabel}
         aria-describedby={id}
+        onClick={() => setShown((shown) => !shown)}
       >
         {label}
       </Button>
-      <span id={id} className="sr-only">
+      <span
+        ref={bubble}
+        id={id}
+        className={
+          isShown
+            ? "absolute top-full left-0 z-30 mt-1.5 w-max max-w-[min(18rem,calc(100vw-1rem))] rounded-md bg-zinc-900 px-2.5 py-1.5 text-left text-xs font-normal text-white shadow-lg dark:bg-zinc-100 dark:text-zinc-900"
+            : "sr-only"
+        }
+        data-testid={isShown ? "permission-reason" : undefined}
+      >
         {reason}
       </span>
     </span>

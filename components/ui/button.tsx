@@ -6,6 +6,8 @@ type Variant = "primary" | "secondary" | "ghost" | "danger" | "outline";
 
 const BASE =
   "inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold transition focus-visible:outline-2 focus-visible:outline-offset-2";
+/** A button that cannot be pressed looks it (primary fades its own colour; a loading button keeps its look). */
+const FADED_WHEN_DISABLED = "disabled:not-aria-busy:opacity-50";
 
 const VARIANTS: Record<Variant, string> = {
   primary: "bg-brand-600 text-white shadow-xs hover:bg-brand-700 focus-visible:outline-brand-600 disabled:bg-brand-600/60",
@@ -30,7 +32,7 @@ export function Button({
       {...props}
       disabled={disabled ?? isLoading}
       aria-busy={isLoading || undefined}
-      className={clsx(BASE, "disabled:cursor-not-allowed", VARIANTS[variant], className)}
+      className={clsx(BASE, "disabled:cursor-not-allowed", variant !== "primary" && FADED_WHEN_DISABLED, VARIANTS[variant], className)}
     >
       {isLoading ? <span className="size-3.5 animate-spin rounded-full border-2 border-current border-t-transparent" aria-hidden /> : null}
       {children}

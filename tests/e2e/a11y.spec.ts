@@ -1,7 +1,8 @@
 import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import { copyFile } from "node:fs/promises";
 import { approvalLinkFor } from "./approval-link-helper";
 import { axeFindings, expectNoSeriousViolations } from "./axe";
-import { signUp } from "./people";
+import { photograph, SHOTS, signUp } from "./people";
 
 /**
  * The accessibility pass (issue 22): every page of the app, in light and dark, at 1366 px and on a 390 px
@@ -143,4 +144,103 @@ test("every page has no serious or critical accessibility violation, in light an
   await expect(visitor.page.getByRole("link", { name: "Create an account" })).toBeVisible();
   await audit(visitor.page, "invitation");
   await visitor.context.close();
+});
+
+/** A screenshot pair from `photograph` into docs/screenshots (`<name>.png`, `<name>-phone-dark.png`). */
+async function keepScreenshot(page: Page, name: string) {
+  await photograph(page, name);
+  await copyFile(`${SHOTS}/${name}.png`, `docs/screenshots/${name}.png`);
+  await copyFile(`${SHOTS}/${name}-dark-phone.png`, `docs/screenshots/${name}-phone-dark.png`);
+}
+
+async function createAgent(page: Page, name: string) {
+  await page.goto("/agents/new");
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Goal", { exact: true }).fill("Walk through the simulator's script and report progress.");
+  await page.getByLabel("Money limit (USD)").fill("2");
+  await page.getByLabel("Cooldown between cycles (s)").fill("0");
+  await page.getByRole("button", { name: "Create agent" }).click();
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
+  return new URL(page.url()).pathname;
+}
+
+test("the overview, a cycle's trace, the command palette, the shortcuts, the fork form and the archive and delete confirmations pass axe", async ({
+  page,
+}) => {
+  test.setTimeout(600_000);
+  await page.setViewportSize(MODES[0].viewport);
+  await signUp(page, "Ines Inspector", `ines-${unique}@example.test`);
+  const spare = await createAgent(page, "Spare agent");
+  await createAgent(page, "Traced agent");
+  await page.getByRole("button", { name: "Start" }).click();
+  // Cycles 1-3 run; cycle 4 asks a person and waits.
+  await expect(page.getByTestId("agent-status")).toHaveAttribute("data-status", "waiting_approval", { timeout: 60_000 });
+
+  const second = page.locator('[data-testid="cycle"][data-cycle="2"]');
+  await second.locator("details > summary").first().click();
+  await second.getByTestId("open-trace").click();
+  await expect(second.getByTestId("trace-spans")).toBeVisible();
+  await expect(second.getByTestId("trace-reply")).toBeVisible();
+  await audit(page, "cycle trace");
+  await second.locator("details > summary").first().click();
+
+  // The command palette, open on the agent page (its agent's actions, the agents, the pages).
+  await page.keyboard.press("Control+k");
+  const palette = page.getByRole("dialog", { name: "Command palette" });
+  await expect(palette.getByPlaceholder("Jump to an agent, or type a command…")).toBeFocused();
+  await expect(palette.getByRole("option", { name: /Traced agent/ })).toBeVisible();
+  await expect(palette.getByRole("option", { name: "Pause this agent" })).toBeVisible();
+  await audit(page, "command palette");
+  await keepScreenshot(page, "command-palette");
+  await page.keyboard.press("Escape");
+  await expect(palette).toBeHidden();
+
+  await page.locator("body").click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("?");
+  await expect(page.getByTestId("shortcuts-help")).toBeVisible();
+  await audit(page, "shortcuts dialog");
+  await keepScreenshot(page, "shortcuts-help");
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("shortcuts-help")).toBeHidden();
+
+  // The fork form, from the end of cycle 2.
+  await page.getByRole("tab", { name: "State" }).click();
+  const forkAny = page.getByTestId("fork-any-cycle");
+  await forkAny.getByLabel("Fork from the end of cycle").fill("2");
+  await forkAny.getByRole("button", { name: "Fork…" }).click();
+  await expect(forkAny.getByLabel("World state (JSON)")).toBeVisible();
+  await audit(page, "fork form");
+  await keepScreenshot(page, "fork-dialog");
+
+  // The agent page's delete confirmation (the name to type).
+  await page.goto(spare);
+  const lifecycle = page.getByTestId("agent-lifecycle");
+  await lifecycle.getByRole("button", { name: "Delete…" }).click();
+  await expect(lifecycle.getByLabel("Type the agent's name to confirm")).toBeVisible();
+  await audit(page, "delete confirmation on the agent page");
+  await keepScreenshot(page, "agent-delete-confirm");
+
+  // The agents list: both ticked, the bulk bar's archive and delete.
+  await page.goto("/agents");
+  await page.getByLabel("Select all agents on this page").check();
+  const bar = page.getByTestId("bulk-bar");
+  await expect(bar).toContainText("2 selected");
+  await bar.getByRole("button", { name: "Delete…" }).click();
+  await expect(bar.getByLabel("Type to confirm the deletion")).toBeVisible();
+  await audit(page, "bulk delete confirmation");
+  await keepScreenshot(page, "agents-bulk-delete-confirm");
+  await bar.getByRole("button", { name: "Cancel" }).click();
+  await page.getByLabel("Select Traced agent").uncheck();
+  await bar.getByRole("button", { name: "Archive" }).click();
+  await expect(page.getByRole("link", { name: "Spare agent", exact: true })).toHaveCount(0);
+  await page.getByRole("button", { name: "Archived" }).click();
+  await page.getByLabel("Select Spare agent").check();
+  await expect(bar).toContainText("1 selected");
+  await audit(page, "archived agents with the bulk bar");
+  await keepScreenshot(page, "agents-archive-bar");
+
+  await page.goto("/overview");
+  await expect(page.getByTestId("status-counts")).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  await audit(page, "team overview");
 });

@@ -1,14 +1,18 @@
 import { copyFile } from "node:fs/promises";
 import { expect, test, type Page } from "@playwright/test";
+import { expectNoSeriousViolations } from "./axe";
 import { inviteAndJoin, photograph, SHOTS, signUp } from "./people";
 
 /**
  * Issue 22, defects 2-5 as a person meets them: a $0.001 budget reads "$0.001" (not "$0.00"); an
  * agent stopped by its budget says why with the amounts and shows no forecast; a raise with one field
  * that cannot apply keeps it (with why) and applies the other; a viewer sees the controls they may not
- * use disabled with the reason, a member sees why Raise budget is not theirs.
+ * use disabled with the reason (on a phone, which has no hover, by tapping them), a member sees why
+ * Raise budget is not theirs.
  */
 const unique = Date.now().toString(36);
+/** Playwright waits for an aria-disabled control to become enabled before acting; a finger does not. */
+const TAP_DISABLED = { force: true } as const;
 
 async function createAgent(page: Page, name: string, budgetUsd: string) {
   await page.goto("/agents/new");
@@ -104,6 +108,46 @@ test("a viewer sees what they may not do, disabled with the reason; a member see
   );
   await expect(viewer.getByRole("button", { name: "Stop…" })).toBeDisabled();
   await photograph(viewer, "agent-page-viewer");
+
+  // A phone has no hover: tapping a greyed-out control shows its reason under it, on screen; a tap elsewhere hides it.
+  const phone = await browser.newContext({
+    baseURL,
+    storageState: await viewer.context().storageState(),
+    viewport: { width: 390, height: 844 },
+    hasTouch: true,
+    isMobile: true,
+    colorScheme: "dark",
+  });
+  const viewerPhone = await phone.newPage();
+  await viewerPhone.goto(new URL(viewer.url()).pathname);
+  await expect(viewerPhone.getByTestId("agent-name")).toHaveText("Watched");
+  const reason = viewerPhone.getByTestId("permission-reason");
+  await expect(reason).toHaveCount(0);
+  await viewerPhone.getByRole("button", { name: "Start" }).tap(TAP_DISABLED);
+  await expect(reason).toHaveText("Viewers cannot start agents. Ask an admin for the member role.");
+  await expect(reason).toBeInViewport({ ratio: 1 });
+  await expect(viewerPhone.getByTestId("agent-status")).toHaveAttribute("data-status", "idle");
+  await expectNoSeriousViolations(viewerPhone, "agent page, a viewer's reason on a phone (390 dark)");
+  await viewerPhone.screenshot({ path: `${SHOTS}/permission-reason-phone-dark.png` });
+  await viewerPhone.getByTestId("agent-name").tap();
+  await expect(reason).toHaveCount(0);
+  // The last control of the row: its reason is moved in from the screen's edge, not cut off.
+  await viewerPhone.getByRole("button", { name: "Stop…" }).tap(TAP_DISABLED);
+  await expect(reason).toHaveText("Viewers cannot stop agents. Ask an admin for the member role.");
+  await expect(reason).toBeInViewport({ ratio: 1 });
+  await viewerPhone.screenshot({ path: `${SHOTS}/permission-reason-stop-phone-dark.png` });
+  await viewerPhone.getByRole("button", { name: "Stop…" }).tap(TAP_DISABLED);
+  await expect(reason).toHaveCount(0);
+  // The agents list's New agent, in light mode.
+  await viewerPhone.emulateMedia({ colorScheme: "light" });
+  await viewerPhone.goto("/agents");
+  await viewerPhone.getByRole("button", { name: "New agent" }).tap(TAP_DISABLED);
+  await expect(reason).toHaveText("Viewers cannot create agents. Ask an admin for the member role.");
+  await expect(reason).toBeInViewport({ ratio: 1 });
+  await viewerPhone.screenshot({ path: `${SHOTS}/permission-reason-phone.png` });
+  await phone.close();
+  await copyFile(`${SHOTS}/permission-reason-phone-dark.png`, "docs/screenshots/permission-reason-phone-dark.png");
+  await copyFile(`${SHOTS}/permission-reason-phone.png`, "docs/screenshots/permission-reason-phone.png");
   await viewer.getByRole("tab", { name: "Budget" }).click();
   await expect(viewer.getByTestId("permission-note").filter({ hasText: "raise budgets" })).toHaveText(
     "Viewers cannot raise budgets. Ask an admin for the admin role.",

@@ -12,7 +12,7 @@ export function TracePrompt({ prompt }: { prompt: Prompt }) {
   return (
     <section className="space-y-2" data-testid="trace-prompt">
       <div className="flex flex-wrap items-center gap-2">
-        <h4 className="text-xs font-semibold text-zinc-500 uppercase dark:text-zinc-400">Sent to the model</h4>
+        <h3 className="text-xs font-semibold text-zinc-500 uppercase dark:text-zinc-400">Sent to the model</h3>
         {prompt.isExact ? <Badge tone="green">exact: matches what was sent</Badge> : <Badge tone="amber">not exact</Badge>}
         {prompt.promptTokens !== null ? (
           <span className="text-xs text-zinc-500 dark:text-zinc-400">about {prompt.promptTokens} tokens</span>
@@ -24,7 +24,7 @@ export function TracePrompt({ prompt }: { prompt: Prompt }) {
           <summary className="cursor-pointer px-2 py-1 text-xs font-medium">
             {m.role} message · {m.content.length.toLocaleString("en-US")} characters
           </summary>
-          <pre className="max-h-80 overflow-auto p-2 text-xs break-words whitespace-pre-wrap" data-testid="trace-message">
+          <pre tabIndex={0} className="max-h-80 overflow-auto p-2 text-xs break-words whitespace-pre-wrap" data-testid="trace-message">
             {m.content}
           </pre>
         </details>
@@ -34,7 +34,9 @@ export function TracePrompt({ prompt }: { prompt: Prompt }) {
         <summary className="cursor-pointer px-2 py-1 text-xs font-medium">
           Tool schemas ({prompt.parts.toolSchemas.length}) · {prompt.parts.recentEvents} recent events shown
         </summary>
-        <pre className="max-h-80 overflow-auto p-2 text-xs">{JSON.stringify(prompt.parts.toolSchemas, null, 2)}</pre>
+        <pre tabIndex={0} className="max-h-80 overflow-auto p-2 text-xs">
+          {JSON.stringify(prompt.parts.toolSchemas, null, 2)}
+        </pre>
       </details>
     </section>
   );
@@ -44,7 +46,7 @@ function Memories({ memories }: { memories: TraceMemory[] }) {
   if (memories.length === 0) return <p className="text-xs text-zinc-500 dark:text-zinc-400">No memories were shown.</p>;
   return (
     <div>
-      <h5 className="text-xs font-medium">Memories shown, and why</h5>
+      <h4 className="text-xs font-medium">Memories shown, and why</h4>
       <ul className="mt-1 space-y-1 text-xs" data-testid="trace-memories">
         {memories.map((m) => (
           <li key={m.id} className="rounded bg-zinc-50 p-1.5 dark:bg-zinc-950">

@@ -34,7 +34,8 @@ const KIND_COLOUR: Record<TraceSpanKind, string> = {
 export function TraceWaterfall({ spans, totalMs }: { spans: TraceSpanView[]; totalMs: number }) {
   const scale = totalMs > 0 ? totalMs : 1;
   return (
-    <div className="overflow-x-auto">
+    // Focusable: on a phone the table scrolls sideways, which a keyboard must be able to do too.
+    <div tabIndex={0} className="overflow-x-auto">
       <table className="w-full min-w-[36rem] text-xs tabular-nums" data-testid="trace-spans">
         <caption className="sr-only">Spans of the cycle, in the order they started</caption>
         <thead className="text-left text-zinc-500 dark:text-zinc-400 [&_th]:pr-3 [&_th]:font-medium">
