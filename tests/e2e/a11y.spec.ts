@@ -164,7 +164,7 @@ async function createAgent(page: Page, name: string) {
   return new URL(page.url()).pathname;
 }
 
-test("the overview, a cycle's trace, the command palette, the shortcuts, the fork form and the archive and delete confirmations pass axe", async ({
+test("the overview, the activity, a cycle's trace, the command palette, the shortcuts, the fork form and the archive and delete confirmations pass axe", async ({
   page,
 }) => {
   test.setTimeout(600_000);
@@ -243,4 +243,16 @@ test("the overview, a cycle's trace, the command palette, the shortcuts, the for
   await expect(page.getByTestId("status-counts")).toBeVisible();
   await page.waitForLoadState("networkidle");
   await audit(page, "team overview");
+
+  await page.goto("/activity");
+  await expect(page.getByTestId("fleet-cycle").first()).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  await audit(page, "activity: cycles");
+  await page.goto("/activity?view=runs&window=all");
+  await expect(page.getByTestId("fleet-run").first()).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  await audit(page, "activity: runs");
+  await page.goto("/activity?agent=nobody");
+  await expect(page.getByTestId("activity-empty")).toBeVisible();
+  await audit(page, "activity: nothing matches");
 });
