@@ -62,11 +62,11 @@ function OverviewBody({ overview }: { overview: Overview }) {
         aside={
           <span className="flex gap-3 text-sm">
             {overview.last24h.failed > 0 ? (
-              <Link href="/activity?outcome=failed" className="text-brand-700 dark:text-brand-300 font-medium hover:underline">
+              <Link href="/activity?outcome=failed" className="text-brand-700 dark:text-brand-400 font-medium hover:underline">
                 Failed cycles
               </Link>
             ) : null}
-            <Link href="/activity" className="text-brand-700 dark:text-brand-300 font-medium hover:underline">
+            <Link href="/activity" className="text-brand-700 dark:text-brand-400 font-medium hover:underline">
               All activity
             </Link>
           </span>

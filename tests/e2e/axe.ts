@@ -16,7 +16,8 @@ export async function expectNoSeriousViolations(page: Page, where = new URL(page
   const describe = (v: (typeof results.violations)[number]) =>
     `${where}: [${v.impact}] ${v.id} (${v.help}) at ${v.nodes
       .slice(0, 3)
-      .map((n) => n.target.join(" "))
+      // The node and, for contrast, the colours and ratio axe measured (its first check's message).
+      .map((n) => `${n.target.join(" ")}${n.any[0]?.message ? ` (${n.any[0].message})` : ""}`)
       .join(", ")}`;
   for (const v of results.violations) axeFindings.push(describe(v));
   const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map(describe);
