@@ -69,6 +69,8 @@ export const CycleRow = memo(function CycleRow({
   const cp = (call?.payload ?? {}) as { name?: string; arguments?: unknown; approvalId?: string | null };
   const rp = (result?.payload ?? {}) as { status?: string; result?: unknown; error?: string; reason?: string };
   const resultLabel = resultLabelOf(rp);
+  // The budget refused the cycle's model call (decision 006): the cycle began and stopped there, for good.
+  const refusedBeforeModel = !thought && events.some((e) => e.type === "budget" && (e.payload as { stage?: string }).stage === "think");
   const tokens = events.reduce((n, e) => n + e.tokensIn + e.tokensOut, 0);
   const cost = events.reduce((n, e) => n + Number(e.costUsd), 0);
   const duration = cycleWallTimeMs(events);
@@ -108,6 +110,10 @@ export const CycleRow = memo(function CycleRow({
               data-testid="cycle-result"
             >
               {resultLabel}
+            </span>
+          ) : refusedBeforeModel ? (
+            <span className="text-xs font-medium text-amber-700 dark:text-amber-300" data-testid="cycle-result">
+              not run: budget limit
             </span>
           ) : !isFinished ? (
             <span className="text-xs text-sky-700 dark:text-sky-300" data-testid="cycle-unfinished">

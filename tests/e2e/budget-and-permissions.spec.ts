@@ -42,6 +42,9 @@ test("a $0.001 budget: amounts keep their digits, the stop says why, a raise kee
   );
   // No amount rounded away to cents ("$0.00" followed by no further digit).
   await expect(reason).not.toHaveText(/\$0\.00(?!\d)/);
+  // The cycle whose model call the budget refused says so, not "not finished".
+  await expect(page.locator('[data-testid="cycle"]').first().getByTestId("cycle-result")).toHaveText("not run: budget limit");
+  await expect(page.getByTestId("cycle-unfinished")).toHaveCount(0);
 
   await page.getByRole("tab", { name: "Budget" }).click();
   const forecast = page.getByTestId("budget-forecast");
