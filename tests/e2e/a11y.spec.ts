@@ -190,6 +190,9 @@ test("the overview, the activity, a cycle's trace, the command palette, the shor
   await expect(palette.getByPlaceholder("Jump to an agent, or type a command…")).toBeFocused();
   await expect(palette.getByRole("option", { name: /Traced agent/ })).toBeVisible();
   await expect(palette.getByRole("option", { name: "Pause this agent" })).toBeVisible();
+  // Its lists load while it opens; axe once measured a group mid-render on a loaded machine (a contrast
+  // finding on elements about to be replaced), so it looks once they have all arrived.
+  await page.waitForLoadState("networkidle");
   await audit(page, "command palette");
   await keepScreenshot(page, "command-palette");
   await page.keyboard.press("Escape");
