@@ -1,6 +1,6 @@
 "use client";
 
-import { useInfiniteQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, type InfiniteData } from "@tanstack/react-query";
 import { clsx } from "clsx";
 import Link from "next/link";
 import { useEffect, useState, type ReactNode } from "react";
@@ -186,31 +186,15 @@ function CycleList({
     ),
   );
   return (
-    <div className="space-y-3">
-      <RefreshError query={list} />
-      <QuerySection
-        query={list}
-        what="The cycles"
-        loading={<SkeletonGroup label="Loading cycles" count={6} itemClassName="h-12 rounded-lg" />}
-        isEmpty={(data) => data.pages[0]!.items.length === 0}
-        empty={<EmptyState data-testid="activity-empty">{emptyText(isFiltered, window, "cycles")}</EmptyState>}
-      >
-        {(data) => (
-          <Table
-            label="Cycles, newest first"
-            testId="fleet-cycles"
-            head={["Agent and cycle", "Outcome", "Tool", "Error", "Started", "Latency", "Tokens", "Cost"]}
-          >
-            {data.pages
-              .flatMap((page) => page.items)
-              .map((c) => (
-                <CycleRow key={`${c.agentId}:${c.cycle}`} cycle={c} />
-              ))}
-          </Table>
-        )}
-      </QuerySection>
-      <MoreButton list={list} />
-    </div>
+    <PagedTable
+      list={list}
+      what="cycles"
+      label="Cycles, newest first"
+      testId="fleet-cycles"
+      head={["Agent and cycle", "Outcome", "Tool", "Error", "Started", "Latency", "Tokens", "Cost"]}
+      empty={emptyText(isFiltered, window, "cycles")}
+      row={(c) => <CycleRow key={`${c.agentId}:${c.cycle}`} cycle={c} />}
+    />
   );
 }
 
@@ -326,31 +310,15 @@ function RunList({
     ),
   );
   return (
-    <div className="space-y-3">
-      <RefreshError query={list} />
-      <QuerySection
-        query={list}
-        what="The runs"
-        loading={<SkeletonGroup label="Loading runs" count={6} itemClassName="h-12 rounded-lg" />}
-        isEmpty={(data) => data.pages[0]!.items.length === 0}
-        empty={<EmptyState data-testid="activity-empty">{emptyText(isFiltered, window, "runs")}</EmptyState>}
-      >
-        {(data) => (
-          <Table
-            label="Runs, newest first"
-            testId="fleet-runs"
-            head={["Agent", "Status", "Cycles", "Why it ended", "Started", "Duration", "Tokens", "Cost"]}
-          >
-            {data.pages
-              .flatMap((page) => page.items)
-              .map((r) => (
-                <RunRow key={r.id} run={r} />
-              ))}
-          </Table>
-        )}
-      </QuerySection>
-      <MoreButton list={list} />
-    </div>
+    <PagedTable
+      list={list}
+      what="runs"
+      label="Runs, newest first"
+      testId="fleet-runs"
+      head={["Agent", "Status", "Cycles", "Why it ended", "Started", "Duration", "Tokens", "Cost"]}
+      empty={emptyText(isFiltered, window, "runs")}
+      row={(r) => <RunRow key={r.id} run={r} />}
+    />
   );
 }
 
@@ -408,11 +376,58 @@ function RunRow({ run: r }: { run: FleetRun }) {
   );
 }
 
-function MoreButton({ list }: { list: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => Promise<unknown> } }) {
-  if (!list.hasNextPage) return null;
+/** A page of an activity list as TanStack Query's infinite query holds it. */
+type PagedList<T> = {
+  data: InfiniteData<{ items: T[] }> | undefined;
+  error: { message: string } | null;
+  isPending: boolean;
+  isError: boolean;
+  isFetching: boolean;
+  refetch: () => unknown;
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  fetchNextPage: () => Promise<unknown>;
+};
+
+/** An activity list's pages as one table: loading, errors, the empty state, and "Show older" for the next page. */
+function PagedTable<T>({
+  list,
+  what,
+  label,
+  testId,
+  head,
+  empty,
+  row,
+}: {
+  list: PagedList<T>;
+  what: string;
+  label: string;
+  testId: string;
+  head: string[];
+  empty: ReactNode;
+  row: (item: T) => ReactNode;
+}) {
   return (
-    <Button type="button" variant="secondary" isLoading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-      Show older
-    </Button>
+    <div className="space-y-3">
+      <RefreshError query={list} />
+      <QuerySection
+        query={list}
+        what={`The ${what}`}
+        loading={<SkeletonGroup label={`Loading ${what}`} count={6} itemClassName="h-12 rounded-lg" />}
+        isEmpty={(data) => data.pages[0]!.items.length === 0}
+        empty={<EmptyState data-testid="activity-empty">{empty}</EmptyState>}
+      >
+        {(data) => (
+          <Table label={label} testId={testId} head={head}>
+            {data.pages.flatMap((page) => page.items).map(row)}
+          </Table>
+        )}
+      </QuerySection>
+      {list.hasNextPage ? (
+        <Button type="button" variant="secondary" isLoading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+          Show older
+        </Button>
+      ) : null}
+    </div>
   );
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { Prisma } from "../db/client";
+import type { EventType } from "../db/generated/enums";
 import { col } from "../db/columns";
 import { direct } from "../db/raw";
 import { rows, sqlRow } from "../db/rows";
@@ -56,7 +57,7 @@ const CYCLE_EVENT_TYPES = [
   "approval_decided",
   "error",
   "budget",
-];
+] satisfies EventType[];
 
 const cycleRow = sqlRow("listing a team's cycles", {
   agentId: col.uuid,
