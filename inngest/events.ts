@@ -22,7 +22,22 @@ export const agentPauseRequested = {
 /** A trigger (webhook, schedule) for a sleeping agent: ends its cooldown early. `wakeId` is the delivery's row id. */
 export const agentWakeRequested = {
   name: "agent/wake.requested",
-  data: z.object({ agentId: z.uuid(), teamId: z.string().min(1), wakeId: z.uuid(), source: z.enum(["webhook", "schedule"]) }),
+  data: z.object({ agentId: z.uuid(), teamId: z.string().min(1), wakeId: z.uuid(), source: z.enum(["webhook", "schedule", "child"]) }),
+} as const;
+
+/**
+ * A child agent ended (completed, failed, stopped, out of budget) by some path other than its own run's
+ * end (a person's or its parent's stop): the delegation-settle function settles it (docs/decisions/040).
+ */
+export const agentChildEnded = {
+  name: "agent/child.ended",
+  data: z.object({ childId: z.uuid(), teamId: z.string().min(1) }),
+} as const;
+
+/** A child's end was settled: a parent waiting for it (delegate with wait) collects the results. */
+export const agentChildFinished = {
+  name: "agent/child.finished",
+  data: z.object({ parentId: z.uuid(), childId: z.uuid(), teamId: z.string().min(1) }),
 } as const;
 
 /**

@@ -2,6 +2,7 @@ import { agentHibernator } from "./functions/agent-hibernator";
 import { agentRun } from "./functions/agent-run";
 import { agentScheduler } from "./functions/agent-scheduler";
 import { agentWatchdog } from "./functions/agent-watchdog";
+import { delegationSettle } from "./functions/delegation-settle";
 import { channelDeliver } from "./functions/channel-deliver";
 import { notificationDispatch } from "./functions/notification-dispatch";
 import { teamMemoryReembed } from "./functions/team-memory-reembed";
@@ -10,6 +11,7 @@ import { teamMemoryReembed } from "./functions/team-memory-reembed";
 export const functions = [
   agentRun,
   agentWatchdog,
+  delegationSettle,
   agentScheduler,
   agentHibernator,
   teamMemoryReembed,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_MEMORY_SETTINGS, memorySettingsSchema } from "./memory-settings";
 import { APPROVAL_POLICIES, TOOL_CATALOG, TOOL_NAMES } from "./tool-catalog";
+import { delegateSettingSchema } from "./delegation";
 import { EXPOSED_NAME_MAX, MCP_TOOL_NAME_PATTERN } from "./mcp-servers";
 import { SIMULATOR_PROVIDER } from "./simulator-provider";
 
@@ -91,6 +92,8 @@ export const toolSettingSchema = z.object({
     )
     .max(50, { message: "At most 50 hosts." })
     .optional(),
+  /** delegate only: how many children may run at once, and how long a waiting call waits for them (shared/delegation.ts). */
+  ...delegateSettingSchema,
 });
 
 export const agentSettingsSchema = z.object({

@@ -55,6 +55,13 @@ export const TOOL_CATALOG = [
     risky: false,
     defaultApproval: "never",
   },
+  {
+    name: "delegate",
+    label: "Delegate",
+    description: "Start child agents on sub-goals, with budgets carved out of this agent's; wait for their results or go on.",
+    risky: true,
+    defaultApproval: "never",
+  },
   { name: "finish", label: "Finish", description: "Declare the goal achieved and stop.", risky: false, defaultApproval: "never" },
 ] as const satisfies readonly { name: string; label: string; description: string; risky: boolean; defaultApproval: ApprovalPolicy }[];
 

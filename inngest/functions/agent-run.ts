@@ -1,10 +1,11 @@
 import type { GetStepTools } from "inngest";
 import { inngest } from "../client";
-import { agentApprovalDecided, agentPauseRequested, agentRunRequested, agentWakeRequested } from "../events";
+import { agentApprovalDecided, agentChildFinished, agentPauseRequested, agentRunRequested, agentWakeRequested } from "../events";
 import { hasTriggerSinceThought, isApprovalDecided } from "~/server/agents/wait-checks";
 import {
   act,
   beginRun,
+  collectChildren,
   endRun,
   openCycleSession,
   runCycle,
@@ -14,6 +15,7 @@ import {
   type ApprovalSettlement,
 } from "~/server/loop";
 import { cooldownWakeCondition } from "~/server/triggers/wake";
+import { isChildSettled } from "~/server/delegation/settle";
 
 /** How long a wait listens before a step looks in the database for what it may have missed (decision 025). */
 const RECHECK_AFTER_SECONDS = 5;
@@ -142,6 +144,22 @@ export const agentRun = inngest.createFunction(
         outcome = await step.run(`act-${cycle}-outcome-${attempt}`, () =>
           act({ ...ids, cycle, callEventSeq, approval: null, resolution, nextFollows: false }, session),
         );
+      }
+      // A delegate call that waits: each child still running is waited for (no step runs, nothing is spent),
+      // until the call's time runs out; then the children's outcomes are recorded as the call's result.
+      if (outcome?.next === "await_children" && decision.kind === "act") {
+        const { childIds, pending, waitUntil } = outcome;
+        const callEventSeq = decision.callEventSeq;
+        for (const [index, childId] of pending.entries()) {
+          const timeoutSeconds = Math.max(1, Math.ceil((Date.parse(waitUntil) - Date.now()) / 1000));
+          await waitOrRecheck(
+            step,
+            `child-${cycle}-${index}`,
+            { event: agentChildFinished.name, if: `async.data.childId == "${childId}"`, timeoutSeconds },
+            () => isChildSettled({ teamId, childId }),
+          );
+        }
+        outcome = await step.run(`collect-${cycle}`, () => collectChildren({ ...ids, cycle, callEventSeq, childIds }, session));
       }
       if (outcome?.next === "end") {
         const { status, reason } = outcome;

@@ -4,6 +4,7 @@ import { findStaleAgents, redeliverDecisions, restartAgent, settleOrphanedReserv
 import { discardAbandonedImports } from "~/server/transfer/import";
 import { sweepNotifications } from "~/server/notifications/dispatch";
 import { retryPendingEmbeddings } from "~/server/memory/embedding-retry";
+import { resendUnsettledEnds } from "~/server/delegation/settle";
 
 /**
  * Heartbeats and recovery: every minute, agents that should be running but have no live run or a
@@ -34,6 +35,8 @@ export const agentWatchdog = inngest.createFunction(
     const orphans = await step.run("settle-orphaned-reservations", () =>
       settleOrphanedReservations({ olderThanSeconds: env.ORPHANED_RESERVATION_SECONDS }),
     );
+    // Children that ended without being settled with their parent (the event was lost) are settled now.
+    const unsettledChildren = await step.run("resend-unsettled-child-ends", () => resendUnsettledEnds());
     const imports = await step.run("discard-abandoned-imports", () => discardAbandonedImports());
     // Notifications whose event was lost, and digests whose owner died, are dispatched here.
     await step.run("sweep-notifications", () => sweepNotifications());
@@ -46,6 +49,7 @@ export const agentWatchdog = inngest.createFunction(
       orphanedReservations: orphans.reduce((n, o) => n + o.calls, 0),
       abandonedImports: imports.interrupted + imports.discarded,
       embeddings,
+      unsettledChildren,
     };
   },
 );

@@ -11,6 +11,9 @@ import { recordAudit, type AuditAction } from "../audit/record";
 import { actOnOneAgent, deleteAgents } from "./archive";
 import { allows, FRESH_START, PERSON_ACTIONS } from "../../shared/agent-status";
 import { judgeRaise, type BudgetRaise, type RaisableLimit } from "./limit-raises";
+import { pauseDescendants, resumeDescendants, stopDescendants } from "./tree";
+import { agentChildEnded } from "~/inngest/events";
+import { CHILD_BUDGET_FIXED, CHILD_ENDED_STATUSES } from "../../shared/delegation";
 
 /**
  * People steering agents: start, pause, resume, stop, and decide approvals. State changes commit
@@ -46,9 +49,16 @@ async function recordPersonEvent({ agentId, teamId, userId }: Ids, payload: Reco
 export async function startAgent({ agentId, teamId, userId }: Ids) {
   const agent = await db.agent.findFirst({
     where: { id: agentId, teamId },
-    select: { status: true, cycleCount: true, provider: true, model: true },
+    select: { status: true, cycleCount: true, provider: true, model: true, name: true, parentId: true, delegationSettledAt: true },
   });
   if (!agent) throw notFound("That agent");
+  // A child runs once for its parent: once it ended, its carved budget went back and its result was delivered.
+  if (agent.parentId && (agent.delegationSettledAt || (CHILD_ENDED_STATUSES as readonly string[]).includes(agent.status))) {
+    throw new AppError(
+      "CONFLICT",
+      "This child agent has ended and its result went to its parent; it cannot run again. Fork it to go on as an agent of its own.",
+    );
+  }
   // Failed (its endpoint was misconfigured, its runs kept dying) and hibernated agents start again like the others.
   if (!allows("start", agent.status)) {
     throw new AppError("CONFLICT", `The agent is already ${agent.status.replace("_", " ")}.`);
@@ -65,6 +75,7 @@ export async function startAgent({ agentId, teamId, userId }: Ids) {
     data: {
       status: "running",
       statusReason: null,
+      pausedWithParent: false,
       ...(agent.status === "stuck" ? { repeatStreak: 0, lastProgressCycle: agent.cycleCount } : {}),
     },
   });
@@ -76,12 +87,14 @@ export async function startAgent({ agentId, teamId, userId }: Ids) {
   }
   await audit(teamId, userId, isStart ? "agent.start" : "agent.resume", agentId);
   await inngest.send({ name: agentRunRequested.name, data: { agentId, teamId, reason: isStart ? "start" : "resume" } });
+  // Its children paused with it resume with it.
+  if (!isStart) await resumeDescendants({ agentId, teamId, parentName: agent.name });
 }
 
 export async function pauseAgent({ agentId, teamId, userId }: Ids) {
   const updated = await db.agent.updateMany({
     where: { id: agentId, teamId, status: { in: PERSON_ACTIONS.pause } },
-    data: { status: "paused", statusReason: "Paused by a person." },
+    data: { status: "paused", statusReason: "Paused by a person.", pausedWithParent: false },
   });
   if (updated.count === 0) {
     // Another team's agent, or none, is "not found" like everywhere else; only the team's own gets the status conflict.
@@ -93,6 +106,8 @@ export async function pauseAgent({ agentId, teamId, userId }: Ids) {
   await recordPersonEvent({ agentId, teamId, userId }, { to: "paused" });
   await audit(teamId, userId, "agent.pause", agentId);
   await inngest.send({ name: agentPauseRequested.name, data: { agentId, teamId } });
+  const agent = await db.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { name: true } });
+  await pauseDescendants({ agentId, teamId, parentName: agent.name });
 }
 
 export async function decideApproval({
@@ -149,6 +164,12 @@ export async function stopAgent({ agentId, teamId, userId, reason }: Ids & { rea
   await recordPersonEvent({ agentId, teamId, userId }, { to: "stopped", reason: trimmed });
   await audit(teamId, userId, "agent.stop", agentId, { reason: trimmed });
   await inngest.send({ name: agentPauseRequested.name, data: { agentId, teamId } });
+  const agent = await db.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { name: true, parentId: true } });
+  await stopDescendants({ agentId, teamId, reason: `Stopped with ${agent.name}: ${trimmed}` });
+  // A child a person stopped on its own ends for its parent: its carve is settled and the parent told.
+  if (agent.parentId) {
+    await inngest.send({ id: `child-ended-${agentId}-stopped`, name: agentChildEnded.name, data: { childId: agentId, teamId } });
+  }
 }
 
 /** Deletes an agent with its whole history and cold files (server/agents/archive.ts); the audit and spend entries stay. */
@@ -169,10 +190,20 @@ export async function raiseBudget({ agentId, teamId, userId, raise }: Ids & { ra
     await takeLock(tx, LOCKS.budget(agentId));
     const agent = await tx.agent.findFirst({
       where: { id: agentId, teamId },
-      select: { status: true, budgetUsd: true, budgetTokens: true, budgetCycles: true, spentUsd: true, tokensUsed: true, cycleCount: true },
+      select: {
+        status: true,
+        budgetUsd: true,
+        budgetTokens: true,
+        budgetCycles: true,
+        spentUsd: true,
+        tokensUsed: true,
+        cycleCount: true,
+        parentId: true,
+      },
     });
     if (!agent) throw notFound("That agent");
     if (agent.status === "archived") throw new AppError("CONFLICT", "An archived agent's budget cannot change.");
+    if (agent.parentId) throw new AppError("CONFLICT", CHILD_BUDGET_FIXED);
     const { data, notApplied } = judgeRaise(agent, raise);
     if (Object.keys(data).length === 0) {
       fieldErrors = Object.fromEntries(Object.entries(notApplied).map(([field, message]) => [field, [message]]));

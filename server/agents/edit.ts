@@ -17,6 +17,7 @@ import { LOOP_STATUSES } from "../../shared/agent-status";
 import { assertSettingsResolve, isUniqueViolation, nameConflict, settingsColumns, summarySelect, toSummary } from "./agents";
 import { appendEvent } from "./events";
 import { assertMayRaiseLimits, limitsOf } from "./limit-raises";
+import { CHILD_BUDGET_FIXED } from "../../shared/delegation";
 import { recordAudit } from "../audit/record";
 import { missingPriceOf } from "../spend/model-prices";
 import { formatMoney } from "../../shared/money";
@@ -173,6 +174,7 @@ export async function updateAgent({
     throw new AppError("BAD_REQUEST", Object.values(fieldErrors)[0]![0]!, { fieldErrors });
   }
   const columns = settingsColumns(settings);
+  if (current.parentId) assertChildLimitsKept(limitsOf(current), limitsOf(columns));
   assertMayRaiseLimits({ role, current: limitsOf(current), next: limitsOf(columns) });
   if (settings.name !== current.name) {
     const taken = await db.agent.findFirst({ where: { teamId, name: settings.name, id: { not: agentId } }, select: { id: true } });
@@ -249,4 +251,13 @@ export async function patchAgent({
     version: version ?? stored.version,
     input: { ...stored.settings, ...defined },
   });
+}
+
+/** A child's limits are what its parent carved out for it (docs/decisions/040): its form may change anything but them. */
+function assertChildLimitsKept(current: ReturnType<typeof limitsOf>, next: ReturnType<typeof limitsOf>) {
+  const fieldErrors: Record<string, string[]> = {};
+  for (const field of ["budgetUsd", "budgetTokens", "budgetCycles"] as const) {
+    if (comparable(current[field]) !== comparable(next[field])) fieldErrors[field] = [CHILD_BUDGET_FIXED];
+  }
+  if (Object.keys(fieldErrors).length > 0) throw new AppError("BAD_REQUEST", CHILD_BUDGET_FIXED, { fieldErrors });
 }

@@ -17,6 +17,7 @@ import { readActState, recordToolResult } from "./sql";
 import type { ApprovalSettlement } from "./approvals";
 import { holdUnknownOutcome, type OutcomeResolution } from "./outcomes";
 import type { CycleSession } from "./session";
+import { awaitedChildren } from "../delegation/wait";
 
 /**
  * A cycle's action: the planned tool through the effect ledger, its result recorded with the cycle's
@@ -32,7 +33,12 @@ export type ActOutcome =
   | { next: "continue" }
   | { next: "end"; status: AgentStatus; reason: string }
   /** The call's outcome is unknown (its attempt died mid-call): a person decides (outcomes.ts), then `act` again with their resolution. */
-  | { next: "hold"; approvalId: string };
+  | { next: "hold"; approvalId: string }
+  /**
+   * A `delegate` call that waits: its children started; the run waits for the `pending` ones to end (until
+   * `waitUntil`), then collects their results as the call's result (delegation.ts collectChildren).
+   */
+  | { next: "await_children"; childIds: string[]; pending: string[]; waitUntil: string };
 
 type ActInput = Ids & {
   agentRunId: string;
@@ -41,6 +47,8 @@ type ActInput = Ids & {
   approval: ApprovalSettlement | null;
   /** How a person settled this call's unknown outcome (retry it, it was done, skip it), when they did. */
   resolution?: OutcomeResolution | null;
+  /** The call's result, already known: a waiting `delegate` call's children's results (delegation.ts). */
+  supplied?: { status: "succeeded"; result: unknown } | null;
   /** The next cycle's step follows at once in this request: its think state is read with the result's write (the session's read-ahead). */
   nextFollows: boolean;
 };
@@ -51,7 +59,7 @@ export async function act(input: ActInput, session: CycleSession): Promise<ActOu
 }
 
 async function actTraced(
-  { agentId, teamId, agentRunId, cycle, callEventSeq, approval, resolution = null, nextFollows }: ActInput,
+  { agentId, teamId, agentRunId, cycle, callEventSeq, approval, resolution = null, supplied = null, nextFollows }: ActInput,
   session: CycleSession,
 ): Promise<ActOutcome> {
   const trace = session.trace;
@@ -66,7 +74,9 @@ async function actTraced(
   let charge: { reservationId: bigint; costUsd: string } | undefined;
   let isCycleFinished = false;
   if (!result) {
-    if (approval && !approval.approved) {
+    if (supplied) {
+      result = supplied;
+    } else if (approval && !approval.approved) {
       result = { status: "rejected", error: "A person did not approve this action; it was not executed." };
     } else if (name === "ask_human") {
       result = { status: "succeeded", result: { answer: approval?.answer ?? null } };
@@ -90,6 +100,12 @@ async function actTraced(
         "longhaul.tool.status": outcome.status,
         ...("error" in outcome && outcome.error ? { "error.type": outcome.status } : {}),
       });
+      // A delegate call that waits: its children run now, and the call's result is theirs (recorded by collectChildren).
+      const awaited = outcome.status === "succeeded" ? await awaitedChildren(name, outcome.result, teamId) : null;
+      if (awaited) {
+        session.dropReadAhead();
+        return { next: "await_children", ...awaited };
+      }
       if (outcome.status === "unknown") {
         // Never repeated silently: a person decides. The reservation of a priced call stays (it may have been made).
         const agent = await db.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { approvalTimeoutSeconds: true } });

@@ -32,6 +32,7 @@ export const HOLD_FIELDS = {
   spentUsd: true,
   tokensUsed: true,
   budgetAckKey: true,
+  parentId: true,
   repeatStreak: true,
   stuckRepeatLimit: true,
   lastProgressCycle: true,
@@ -45,7 +46,8 @@ export function holdNeeded(agent: HoldFields, cycle: number): Hold | null {
   const soft = agent.softLimitPercent / 100;
   const overMoney = agent.budgetUsd !== null && agent.spentUsd.greaterThanOrEqualTo(agent.budgetUsd.times(soft));
   const overTokens = agent.budgetTokens !== null && Number(agent.tokensUsed) >= Number(agent.budgetTokens) * soft;
-  if ((overMoney || overTokens) && agent.budgetAckKey !== budgetKey(agent)) {
+  // A child's limits are its parent's carve and cannot be raised (docs/decisions/040): it runs on to the hard limit.
+  if ((overMoney || overTokens) && agent.parentId === null && agent.budgetAckKey !== budgetKey(agent)) {
     const what = overMoney
       ? `${formatMoney(agent.spentUsd.toFixed())} of its ${formatMoney(agent.budgetUsd!.toFixed())} budget`
       : `${agent.tokensUsed} of its ${agent.budgetTokens} tokens`;

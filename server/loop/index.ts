@@ -10,6 +10,7 @@ import "server-only";
  *   think.ts      context, reservation, model call, thought; plan.ts (pure) and decide.ts (recording it)
  *   act.ts        the tool through the effect ledger, its result, heartbeat, snapshot
  *   holds.ts      soft budget limit and stuck: ask a person first; approvals.ts: settling a decision
+ *   delegation.ts a waiting delegate call: its children's outcomes as the call's result (server/delegation/ starts and settles them)
  *   outcomes.ts   a call whose outcome is unknown (its attempt died mid-call): a person retries, marks done or skips
  *   context.ts    the prompt; model.ts (the model call) and simulator.ts; sql.ts (the hot-path statements)
  */
@@ -19,6 +20,7 @@ export { think } from "./think";
 export { act, SNAPSHOT_EVERY_CYCLES, type ActOutcome } from "./act";
 export { settleApproval, type ApprovalSettlement } from "./approvals";
 export { settleHold, type HoldSettlement } from "./holds";
+export { collectChildren } from "./delegation";
 export { settleOutcome, type OutcomeResolution, type OutcomeSettlement } from "./outcomes";
 export { openCycleSession, type CycleSession } from "./session";
 export type { Decision } from "./plan";

@@ -8,6 +8,9 @@ import { underAgentLock } from "../db/agent-lock";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 import { inngestRunStatus, type RunInfo, type RunStatusSource } from "../runs/run-status";
 import { missingPriceOf } from "../spend/model-prices";
+import { stopDescendants } from "../agents/tree";
+import { settleChild } from "../delegation/settle";
+import { CHILD_ENDED_STATUSES } from "../../shared/delegation";
 
 /**
  * A run of the loop: its claim on the agent (an agent_run row) taken at the start, and its end, which
@@ -145,14 +148,17 @@ export async function endRun({
   status,
   reason,
 }: Ids & { agentRunId: string; cycle: number; status: AgentStatus | null; reason: string }) {
-  await underAgentLock(agentId, async (tx) => {
+  const ended = await underAgentLock(agentId, async (tx) => {
     await tx.agentRun.updateMany({
       // A claim closed by the watchdog or by beginRun keeps the reason it was closed for.
       where: { id: agentRunId, agentId, status: "running" },
       data: { status: "completed", endedAt: new Date(), endCycle: cycle, reason },
     });
     if (status) {
-      const current = await tx.agent.findFirstOrThrow({ where: { id: agentId, teamId }, select: { status: true, cycleCount: true } });
+      const current = await tx.agent.findFirstOrThrow({
+        where: { id: agentId, teamId },
+        select: { status: true, cycleCount: true, name: true, parentId: true },
+      });
       // A pause or stop decided by a person meanwhile stands.
       if (current.status !== status && LOOP_STATUSES.loopOwned.includes(current.status)) {
         await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status, statusReason: reason } });
@@ -167,7 +173,17 @@ export async function endRun({
         );
         const kind = ENDING_NOTIFICATIONS[status];
         if (kind) await notify({ teamId, agentId, kind, details: { text: reason, data: { cycle: at, status } } }, tx);
+        return { status, name: current.name, parentId: current.parentId };
       }
+      // Ended before (a retried step, or a person's stop that stands): the tree is settled below all the same.
+      return { status: current.status, name: current.name, parentId: current.parentId };
     }
+    return null;
   });
+  // The tree (docs/decisions/040): an agent that ended stops the children it still has, and a child
+  // that ended is settled with its parent (its carve committed, its result delivered). Both are safe to repeat.
+  if (ended && (CHILD_ENDED_STATUSES as readonly string[]).includes(ended.status)) {
+    await stopDescendants({ agentId, teamId, reason: `Its parent ${ended.name} ended (${ended.status.replace("_", " ")}).` });
+    if (ended.parentId) await settleChild({ teamId, childId: agentId });
+  }
 }

@@ -5,14 +5,28 @@ import { argumentsFromSchema } from "../../shared/schema-example";
 
 /**
  * The built-in simulator model (SIMULATOR_LABEL in shared/agent-input.ts): deterministic, needs no key, and walks
- * an agent through every feature so the product can be tried offline: world state, memory, a message
- * that needs approval, a question for a person, and finally `finish`. It picks the step from the
+ * an agent through every feature so the product can be tried offline: world state, memory, delegating
+ * to two children (when `delegate` is enabled) and waiting for their results, a message that needs
+ * approval, a question for a person, and finally `finish`. It picks the step from the
  * cycle number, and only uses tools the agent has enabled.
  */
 const SCRIPT: { tool: string; args: (cycle: number, goal: string) => Record<string, unknown> }[] = [
   { tool: "update_world_state", args: (cycle) => ({ set: { phase: "exploring", lastCycle: cycle } }) },
   { tool: "remember", args: (_cycle, goal) => ({ content: `Working on: ${goal.slice(0, 200)}`, kind: "fact", importance: 0.8 }) },
   { tool: "search_memory", args: () => ({ query: "working on" }) },
+  {
+    // Once, with two children in parallel that each note something, remember it and finish (no `delegate` of their own).
+    tool: "delegate",
+    args: () => ({
+      tasks: ["first", "second"].map((part) => ({
+        name: `${part} reader`,
+        goal: `Read the ${part} half of the sources and report what it says (simulated).`,
+        tools: ["update_world_state", "remember"],
+        maxCycles: 5,
+      })),
+      wait: true,
+    }),
+  },
   { tool: "send_message", args: (cycle) => ({ subject: `Progress at cycle ${cycle}`, body: "The simulator reports steady progress." }) },
   { tool: "ask_human", args: () => ({ question: "Should I keep going? (simulated question)" }) },
   { tool: "update_world_state", args: (cycle) => ({ set: { phase: "wrapping-up", lastCycle: cycle } }) },

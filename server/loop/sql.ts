@@ -73,6 +73,8 @@ const thinkAgentJson = z.strictObject({
   spentUsd: col.text,
   tokensUsed: col.text,
   budgetAckKey: col.text.nullable(),
+  // A child's budget is its parent's carve: no soft-limit hold asks a person to raise it (holds.ts).
+  parentId: col.uuid.nullable(),
   repeatStreak: col.int,
   stuckRepeatLimit: col.int,
   lastProgressCycle: col.int,
@@ -110,7 +112,7 @@ export function thinkStateSql(params: Ids & { agentRunId: string; cycle: number 
     WITH a AS (
       SELECT status, provider, model, temperature, "maxOutputTokens", "contextWindow", tools, "approvalTimeoutSeconds",
              "budgetUsd"::text AS "budgetUsd", "budgetTokens"::text AS "budgetTokens", "budgetCycles", "softLimitPercent",
-             "spentUsd"::text AS "spentUsd", "tokensUsed"::text AS "tokensUsed", "budgetAckKey", "repeatStreak",
+             "spentUsd"::text AS "spentUsd", "tokensUsed"::text AS "tokensUsed", "budgetAckKey", "parentId", "repeatStreak",
              "stuckRepeatLimit", "lastProgressCycle", "stuckNoProgressCycles", "lastCallSignature",
              name, goal, instructions, "worldState", summary, "summaryThroughCycle", "cycleCount", "lastEventSeq", "memorySettings"
         FROM agent WHERE id = ${agentId}::uuid AND "teamId" = ${teamId}

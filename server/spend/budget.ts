@@ -148,6 +148,7 @@ const CALL_NAMES: Record<SpendKind, string> = {
   summary: "summary (a model call)",
   embedding: "embedding call",
   tool: "tool call",
+  delegation: "budget carved out for a child agent",
 };
 
 const tokens = (n: bigint) => `${n.toLocaleString("en-US")} token${n === 1n ? "" : "s"}`;

@@ -154,6 +154,8 @@ export async function chargeOrphans(client: Client, { olderThanSeconds, limit }:
       -- Only an agent that still exists (spend_entry keeps a deleted agent's id; its reservations are removed with it).
       SELECT id FROM spend_entry s
        WHERE state = 'reserved' AND "createdAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${olderThanSeconds})
+         -- A child's carve stays reserved while the child runs, however long: its end settles it (server/delegation/settle.ts).
+         AND kind <> 'delegation'
          AND EXISTS (SELECT 1 FROM agent a WHERE a.id = s."agentId")
        ORDER BY id LIMIT ${limit}
        FOR UPDATE SKIP LOCKED

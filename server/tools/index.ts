@@ -3,5 +3,6 @@ import "server-only";
 // imported here (see builtins.ts for the shape).
 import "./builtins";
 import "./http-request";
+import "./delegate";
 
 export { getTool, listTools, parseToolCall, toolsForModel, type ToolContext, type ToolDefinition } from "./registry";

@@ -8,7 +8,8 @@ import "server-only";
 export const EVENT_PAYLOAD_MAX_CHARS = 16_000;
 export const PROMPT_PAYLOAD_MAX_CHARS = 3_000;
 
-export type TriggerSource = "webhook" | "schedule";
+/** "child": a child agent started with `delegate` (wait: false) ended; its outcome is the body (docs/decisions/040). */
+export type TriggerSource = "webhook" | "schedule" | "child";
 
 export type TriggerEventPayload = {
   source: TriggerSource;
@@ -38,6 +39,10 @@ export function describeTriggerForPrompt(payload: unknown): string {
     return `schedule fired (${p.cron ?? "?"} in ${p.timezone ?? "UTC"}, for ${p.scheduledAt ?? "?"}): it is time for your scheduled work.`;
   }
   const raw = typeof p.body === "string" ? p.body : JSON.stringify(p.body ?? null);
+  if (p.source === "child") {
+    const shownChild = raw.length > PROMPT_PAYLOAD_MAX_CHARS ? `${raw.slice(0, PROMPT_PAYLOAD_MAX_CHARS)}…` : raw;
+    return `a child agent you delegated to has ended. Its outcome:\n<<<\n${shownChild}\n>>>`;
+  }
   const shown = raw.length > PROMPT_PAYLOAD_MAX_CHARS ? `${raw.slice(0, PROMPT_PAYLOAD_MAX_CHARS)}…` : raw;
   const cut = p.truncated || raw.length > PROMPT_PAYLOAD_MAX_CHARS ? ` (shortened; ${p.bytes ?? "?"} bytes received)` : "";
   return `webhook delivery ${JSON.stringify(p.deliveryId ?? "?")} received${cut}. Payload:\n<<<\n${shown}\n>>>`;
