@@ -13,7 +13,13 @@ import { Skeleton } from "../ui/skeleton";
 
 const REFRESH_MS = 5000;
 
-const KIND_LABELS: Record<string, string> = { model: "Model calls", embedding: "Embeddings", tool: "Tools", summary: "Summaries (model)" };
+const KIND_LABELS: Record<string, string> = {
+  model: "Model calls",
+  embedding: "Embeddings",
+  tool: "Tools",
+  summary: "Summaries (model)",
+  delegation: "Sub-agents (carved budgets)",
+};
 
 /**
  * An agent's money: spent against the limit (with the soft-limit mark and what is reserved by calls in

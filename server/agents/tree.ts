@@ -27,12 +27,12 @@ export async function descendantsOf({ agentId, teamId }: Ids) {
     descendantRow,
     Prisma.sql`
     WITH RECURSIVE tree AS (
-      SELECT id, status, "pausedWithParent", 1 AS level FROM agent WHERE "parentId" = ${agentId}::uuid AND "teamId" = ${teamId}
+      SELECT id, status, "pausedWithParent", "createdAt", "delegationKey", 1 AS level FROM agent WHERE "parentId" = ${agentId}::uuid AND "teamId" = ${teamId}
       UNION ALL
-      SELECT a.id, a.status, a."pausedWithParent", t.level + 1 FROM agent a JOIN tree t ON a."parentId" = t.id
+      SELECT a.id, a.status, a."pausedWithParent", a."createdAt", a."delegationKey", t.level + 1 FROM agent a JOIN tree t ON a."parentId" = t.id
        WHERE a."teamId" = ${teamId} AND t.level < 20
     )
-    SELECT id::text, status::text, "pausedWithParent" FROM tree`,
+    SELECT id::text, status::text, "pausedWithParent" FROM tree ORDER BY level, "createdAt", "delegationKey", id`,
   );
 }
 

@@ -104,6 +104,7 @@ export async function startChildren({
 
     const enabled = tools.filter((t) => t.enabled !== false);
     const children: StartedChild[] = [];
+    let firstCreated: Date | null = null;
     for (const [index, task] of input.tasks.entries()) {
       const childTools = toolsFor(enabled, task.tools, depth);
       const model = task.model ?? parent.model;
@@ -202,8 +203,10 @@ export async function startChildren({
         tx,
       );
       children.push(startedChild(child));
+      firstCreated ??= child.createdAt;
     }
-    const waitUntil = mode === "wait" ? new Date(Date.now() + timeoutSeconds * 1000).toISOString() : null;
+    // Counted from the first child's creation, as a replay counts it (above).
+    const waitUntil = mode === "wait" && firstCreated ? new Date(firstCreated.getTime() + timeoutSeconds * 1000).toISOString() : null;
     return { isNew: true, delegation: { mode, waitUntil, children } };
   });
   if (isNew) {

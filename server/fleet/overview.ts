@@ -62,6 +62,8 @@ export async function getTeamOverview({ teamId, days = 14 }: { teamId: string; d
       (SELECT coalesce(jsonb_agg(jsonb_build_object('model', m.model, 'costUsd', m.cost::text, 'tokens', m.tokens) ORDER BY m.cost DESC), '[]'::jsonb)
          FROM (SELECT coalesce(model, 'tools') AS model, sum("costUsd") AS cost, sum("tokensIn" + "tokensOut")::int AS tokens FROM spend_entry
                 WHERE "teamId" = ${teamId} AND state = 'committed' AND "createdAt" > (now() AT TIME ZONE 'UTC') - make_interval(days => ${days}::int)
+                  -- A parent's carve for a child repeats the child's own rows (docs/decisions/040).
+                  AND kind <> 'delegation'
                 GROUP BY 1) m) AS "spendPerModel",
       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', p.id, 'name', p.name, 'costUsd', p.cost::text) ORDER BY p.cost DESC), '[]'::jsonb)
          FROM (SELECT a.id, a.name, sum(d."costUsd") AS cost FROM agent_spend_day d JOIN agent a ON a.id = d."agentId" AND a."teamId" = d."teamId"

@@ -44,7 +44,7 @@ async function readSpend(): Promise<SpendRow[]> {
     Prisma.sql`
     SELECT "teamId", kind::text AS kind, sum("costUsd")::float8 AS usd,
            sum("tokensIn")::float8 AS "tokensIn", sum("tokensOut")::float8 AS "tokensOut"
-      FROM spend_entry WHERE state = 'committed' GROUP BY "teamId", kind ORDER BY "teamId", kind`,
+      FROM spend_entry WHERE state = 'committed' AND kind <> 'delegation' GROUP BY "teamId", kind ORDER BY "teamId", kind`,
   );
 }
 
