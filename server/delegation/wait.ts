@@ -1,12 +1,18 @@
 import "server-only";
 import { db } from "../db/client";
 import type { Delegation } from "./start";
+import { LOOP_STATUSES } from "../../shared/agent-status";
+
+/** The status reason of a parent waiting for its children; starts with WAITING_FOR_CHILDREN. */
+export const WAITING_FOR_CHILDREN = "Waiting for ";
+const waitingReason = (count: number, until: string) =>
+  `${WAITING_FOR_CHILDREN}${count} sub-agent${count === 1 ? "" : "s"} to finish (at most until ${until.slice(0, 16).replace("T", " ")} UTC).`;
 
 /** The children a waiting delegate call waits for (and which of them have not ended yet); null for any other result. */
 export async function awaitedChildren(
   toolName: string,
   result: unknown,
-  teamId: string,
+  { agentId, teamId }: { agentId: string; teamId: string },
 ): Promise<{ childIds: string[]; pending: string[]; waitUntil: string } | null> {
   if (toolName !== "delegate") return null;
   const delegation = result as Partial<Delegation> | null;
@@ -17,5 +23,13 @@ export async function awaitedChildren(
     select: { id: true },
   });
   const done = new Set(settled.map((c) => c.id));
-  return { childIds, pending: childIds.filter((id) => !done.has(id)), waitUntil: delegation.waitUntil };
+  const pending = childIds.filter((id) => !done.has(id));
+  if (pending.length > 0) {
+    // What the dashboard says while the run waits (collectChildren clears it).
+    await db.agent.updateMany({
+      where: { id: agentId, teamId, status: { in: LOOP_STATUSES.loopOwned } },
+      data: { statusReason: waitingReason(pending.length, delegation.waitUntil) },
+    });
+  }
+  return { childIds, pending, waitUntil: delegation.waitUntil };
 }

@@ -101,7 +101,7 @@ async function actTraced(
         ...("error" in outcome && outcome.error ? { "error.type": outcome.status } : {}),
       });
       // A delegate call that waits: its children run now, and the call's result is theirs (recorded by collectChildren).
-      const awaited = outcome.status === "succeeded" ? await awaitedChildren(name, outcome.result, teamId) : null;
+      const awaited = outcome.status === "succeeded" ? await awaitedChildren(name, outcome.result, { agentId, teamId }) : null;
       if (awaited) {
         session.dropReadAhead();
         return { next: "await_children", ...awaited };

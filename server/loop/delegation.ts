@@ -2,6 +2,7 @@ import "server-only";
 import { db } from "../db/client";
 import { stopAgents } from "../agents/tree";
 import { childOutcome, settleChild } from "../delegation/settle";
+import { WAITING_FOR_CHILDREN } from "../delegation/wait";
 import type { ChildOutcome } from "../../shared/delegation";
 import { act, type ActOutcome } from "./act";
 import type { CycleSession } from "./session";
@@ -40,6 +41,10 @@ export async function collectChildren(
     children.push(existing.has(childId) ? await childOutcome({ teamId, childId }) : { childId, status: "deleted" });
   }
   const timedOut = unsettled.length;
+  await db.agent.updateMany({
+    where: { id: agentId, teamId, statusReason: { startsWith: WAITING_FOR_CHILDREN } },
+    data: { statusReason: null },
+  });
   return act(
     {
       agentId,

@@ -82,6 +82,8 @@ export async function findStaleAgents({
       cooldownSeconds: true,
       lastEventSeq: true,
       approvals: { where: { status: "pending" }, select: { expiresAt: true } },
+      // A delegate call that waits (docs/decisions/040): children it waits for that have not ended.
+      children: { where: { delegationMode: "wait", delegationSettledAt: null }, select: { id: true }, take: 1 },
       runs: {
         orderBy: { startedAt: "desc" },
         take: 5,
@@ -117,6 +119,12 @@ export async function findStaleAgents({
       if (secondsBetween(now, lastChange) > graceSeconds) stale.push({ ...found, why: "no live run" });
       continue;
     }
+    // Waiting for its children's results costs its run nothing and writes no heartbeat: a run the server
+    // says is running is alive (and its heartbeat refreshed); one it cannot tell about is judged by its heartbeat.
+    if (agent.children.length > 0 && live.some((r) => stateOf(r) === "running")) {
+      verifiedWaits.push(agent.id);
+      continue;
+    }
     if (LOOP_STATUSES.waiting.includes(agent.status) && agent.approvals.length > 0) {
       if (live.some((r) => stateOf(r) === "running")) {
         verifiedWaits.push(agent.id);
@@ -132,7 +140,7 @@ export async function findStaleAgents({
   }
   // The heartbeat while waiting: recorded when the server says the waiting run is running.
   if (verifiedWaits.length > 0) {
-    await db.agent.updateMany({ where: { id: { in: verifiedWaits }, status: { in: LOOP_STATUSES.waiting } }, data: { heartbeatAt: now } });
+    await db.agent.updateMany({ where: { id: { in: verifiedWaits }, status: { in: LOOP_STATUSES.active } }, data: { heartbeatAt: now } });
   }
   return stale.slice(0, limit);
 }

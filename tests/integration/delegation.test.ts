@@ -3,6 +3,8 @@ import { inngest } from "~/inngest/client";
 import { db } from "~/server/db/client";
 import { startChildren } from "~/server/delegation/start";
 import { settleChild } from "~/server/delegation/settle";
+import { findStaleAgents } from "~/server/operations/watchdog";
+import type { RunStatusSource } from "~/server/runs/run-status";
 import { CHILD_BUDGET_FIXED, DELEGATION_LIMITS, type DelegateInput } from "~/shared/delegation";
 import { agentInput } from "../factories/agent";
 import { createTestTeam } from "../factories/team";
@@ -183,5 +185,31 @@ describe("delegate", () => {
       select: { payload: true },
     });
     expect(why.payload).toMatchObject({ to: "stopped", change: "with_parent" });
+  });
+
+  it("the watchdog leaves a parent waiting for its children alone while its run is alive, and restarts it once none is left to wait for", async () => {
+    const { parentId, teamId } = await parentAgent({ cooldownSeconds: 0 });
+    const executorRunId = `waiting-parent-${parentId}`;
+    await db.agentRun.create({
+      data: { agentId: parentId, teamId, executorRunId, status: "running", startCycle: 1, startedAt: new Date(Date.now() - 7200_000) },
+    });
+    const longAgo = new Date(Date.now() - 3600_000);
+    await db.agent.update({ where: { id: parentId }, data: { status: "running", heartbeatAt: longAgo, cycleCount: 0 } });
+    const { children } = await delegate(parentId, teamId, { tasks: [task("slow")] });
+    const running: RunStatusSource = {
+      runs: async (ids) => new Map(ids.map((id) => [id, { state: "running", startedAt: null, endedAt: null, output: null }])),
+    };
+    const staleIds = async () => (await findStaleAgents({ runStatus: running, limit: 10_000 })).map((a) => a.agentId);
+
+    // An hour without a heartbeat, but its run waits (the server says it is running) for a child that has not ended.
+    expect(await staleIds()).not.toContain(parentId);
+    const refreshed = await db.agent.findUniqueOrThrow({ where: { id: parentId }, select: { heartbeatAt: true } });
+    expect(refreshed.heartbeatAt!.getTime()).toBeGreaterThan(longAgo.getTime());
+
+    // Once the child has ended and been settled, an hour-old heartbeat is stale again.
+    await db.agent.update({ where: { id: children[0]!.id }, data: { status: "completed" } });
+    await settleChild({ teamId, childId: children[0]!.id });
+    await db.agent.update({ where: { id: parentId }, data: { heartbeatAt: longAgo } });
+    expect(await staleIds()).toContain(parentId);
   });
 });
