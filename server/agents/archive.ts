@@ -6,6 +6,7 @@ import { logger } from "../logger";
 import { getColdStore } from "../hibernation/cold-store";
 import { forgetSegment } from "../hibernation/segments";
 import { IMPORTING, PERSON_ACTIONS, type AgentStatus } from "../../shared/agent-status";
+import { CHILD_ENDED_STATUSES } from "../../shared/delegation";
 
 /**
  * Archiving and deleting agents, one or many (issue 22).
@@ -82,6 +83,13 @@ export async function deleteAgents({ teamId, userId, agentIds }: Ids & { agentId
   const outcome: BulkOutcome = { done: [], refused: [] };
   for (const agent of await findTeamAgents(teamId, agentIds)) {
     const segments = await db.coldSegment.findMany({ where: { agentId: agent.id, teamId }, select: { key: true } });
+    // Its children are its work in progress (docs/decisions/040): stopping it stops them, then it can go.
+    const liveChildren = await db.agent.count({ where: { parentId: agent.id, teamId, status: { notIn: [...CHILD_ENDED_STATUSES] } } });
+    if (liveChildren > 0) {
+      const reason = `The agent has ${liveChildren} sub-agent${liveChildren === 1 ? "" : "s"} that ${liveChildren === 1 ? "has" : "have"} not ended; stop it first (its sub-agents stop with it), then delete it.`;
+      outcome.refused.push({ id: agent.id, name: agent.name, reason });
+      continue;
+    }
     const deleted = await db.$transaction(async (tx) => {
       const removed = await tx.agent.deleteMany({ where: { id: agent.id, teamId, status: { in: DELETABLE } } });
       if (removed.count > 0) {

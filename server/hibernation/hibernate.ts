@@ -9,6 +9,7 @@ import { env } from "../env";
 import { logger } from "../logger";
 import { getColdStore, type ColdStore } from "./cold-store";
 import { decodeSegment, encodeSegment, forgetSegment, segmentKey, type ColdEvent } from "./segments";
+import { CHILD_ENDED_STATUSES } from "../../shared/delegation";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 import { PROMPT_BLOB_FIELDS, PROMPT_MEMORY_FIELDS } from "../../shared/cycle-trace";
 
@@ -78,6 +79,9 @@ async function whyNot(
   if ((await tx.agentRun.count({ where: { agentId, teamId, status: { in: ["queued", "running"] } } })) > 0)
     return "The agent has a live run.";
   if ((await tx.approval.count({ where: { agentId, teamId, status: "pending" } })) > 0) return "The agent has a pending approval.";
+  // A parent's work goes on in its children: it is not idle while one of them has not ended (docs/decisions/040).
+  if ((await tx.agent.count({ where: { parentId: agentId, teamId, status: { notIn: [...CHILD_ENDED_STATUSES] } } })) > 0)
+    return "The agent has sub-agents that have not ended.";
   return null;
 }
 

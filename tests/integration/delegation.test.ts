@@ -4,6 +4,7 @@ import { db } from "~/server/db/client";
 import { startChildren } from "~/server/delegation/start";
 import { settleChild } from "~/server/delegation/settle";
 import { findStaleAgents } from "~/server/operations/watchdog";
+import { hibernateAgent } from "~/server/hibernation/hibernate";
 import type { RunStatusSource } from "~/server/runs/run-status";
 import { CHILD_BUDGET_FIXED, DELEGATION_LIMITS, type DelegateInput } from "~/shared/delegation";
 import { agentInput } from "../factories/agent";
@@ -164,6 +165,18 @@ describe("delegate", () => {
     expect(await statusOf(two)).toMatchObject({ status: "paused", pausedWithParent: false });
     expect(sent.filter((e) => e.name === "agent/pause.requested").map((e) => e.data.agentId)).toEqual([two, parentId, one]);
 
+    // A paused parent with children that have not ended is neither deleted nor hibernated.
+    const refusedDelete = await owner.caller.agent.delete({ ids: [parentId] });
+    expect(refusedDelete.refused.map((r) => r.reason)).toEqual([
+      "The agent has 2 sub-agents that have not ended; stop it first (its sub-agents stop with it), then delete it.",
+    ]);
+    await db.agent.update({ where: { id: parentId }, data: { status: "idle" } });
+    expect(await hibernateAgent({ agentId: parentId, teamId, afterHours: 0 })).toEqual({
+      hibernated: false,
+      reason: "The agent has sub-agents that have not ended.",
+    });
+    await db.agent.update({ where: { id: parentId }, data: { status: "paused" } });
+
     sent = [];
     await owner.caller.agent.start({ id: parentId });
     expect(await statusOf(one)).toMatchObject({ status: "running", pausedWithParent: false });
@@ -185,6 +198,12 @@ describe("delegate", () => {
       select: { payload: true },
     });
     expect(why.payload).toMatchObject({ to: "stopped", change: "with_parent" });
+    // Stopped, it may go; its children stay, as agents of their own.
+    expect((await owner.caller.agent.delete({ ids: [parentId] })).done).toEqual([parentId]);
+    expect(await db.agent.findMany({ where: { id: { in: [one, two] } }, select: { parentId: true } })).toEqual([
+      { parentId: null },
+      { parentId: null },
+    ]);
   });
 
   it("the watchdog leaves a parent waiting for its children alone while its run is alive, and restarts it once none is left to wait for", async () => {
@@ -197,6 +216,7 @@ describe("delegate", () => {
     await db.agent.update({ where: { id: parentId }, data: { status: "running", heartbeatAt: longAgo, cycleCount: 0 } });
     const { children } = await delegate(parentId, teamId, { tasks: [task("slow")] });
     const running: RunStatusSource = {
+      steps: async () => null,
       runs: async (ids) => new Map(ids.map((id) => [id, { state: "running", startedAt: null, endedAt: null, output: null }])),
     };
     const staleIds = async () => (await findStaleAgents({ runStatus: running, limit: 10_000 })).map((a) => a.agentId);
