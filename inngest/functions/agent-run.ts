@@ -16,6 +16,7 @@ import {
 } from "~/server/loop";
 import { cooldownWakeCondition } from "~/server/triggers/wake";
 import { isChildSettled } from "~/server/delegation/settle";
+import { childWaitState } from "~/server/delegation/wait";
 
 /** How long a wait listens before a step looks in the database for what it may have missed (decision 025). */
 const RECHECK_AFTER_SECONDS = 5;
@@ -151,7 +152,11 @@ export const agentRun = inngest.createFunction(
         const { childIds, pending, waitUntil } = outcome;
         const callEventSeq = decision.callEventSeq;
         for (const [index, childId] of pending.entries()) {
-          const timeoutSeconds = Math.max(1, Math.ceil((Date.parse(waitUntil) - Date.now()) / 1000));
+          // How long is left, asked in a step so that a replay waits the same (and a child that ended meanwhile is not waited for).
+          const { settled, timeoutSeconds } = await step.run(`child-${cycle}-${index}-check`, () =>
+            childWaitState({ teamId, childId, waitUntil }),
+          );
+          if (settled || timeoutSeconds <= 0) continue;
           await waitOrRecheck(
             step,
             `child-${cycle}-${index}`,

@@ -33,3 +33,12 @@ export async function awaitedChildren(
   }
   return { childIds, pending, waitUntil: delegation.waitUntil };
 }
+
+/** Before a waiting parent waits for one child: whether it has ended already, and how many seconds of the call's time are left. */
+export async function childWaitState({ teamId, childId, waitUntil }: { teamId: string; childId: string; waitUntil: string }) {
+  const child = await db.agent.findFirst({ where: { id: childId, teamId }, select: { delegationSettledAt: true } });
+  return {
+    settled: !child || child.delegationSettledAt !== null,
+    timeoutSeconds: Math.max(0, Math.ceil((Date.parse(waitUntil) - Date.now()) / 1000)),
+  };
+}

@@ -171,7 +171,8 @@ export async function endRun({
           { agentId, teamId, runId: agentRunId, cycle: at, type: "status_change", payload: { from: current.status, to: status, reason } },
           tx,
         );
-        const kind = ENDING_NOTIFICATIONS[status];
+        // A child that finished is reported by its parent (its result is the parent's to use); its other ends are told.
+        const kind = current.parentId && status === "completed" ? undefined : ENDING_NOTIFICATIONS[status];
         if (kind) await notify({ teamId, agentId, kind, details: { text: reason, data: { cycle: at, status } } }, tx);
         return { status, name: current.name, parentId: current.parentId };
       }

@@ -33,7 +33,7 @@ async function newParent(name: string, script: Script, settings: Partial<AgentSe
   return app.scriptedAgent(name, () => ({ kind: "message", content: "unused" }), { cooldownSeconds: 1, tools: TOOLS(), ...settings });
 }
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -304,5 +304,60 @@ describe("sub-agents through the executor", () => {
       expect(row.status).toBe("stopped");
     }
     expect(await db.spendEntry.count({ where: { agentId: looper.agentId, kind: "delegation", state: "reserved" } })).toBe(0);
+  });
+
+  it("stops waiting when the call's time runs out: the child still working is stopped and comes back as such", async () => {
+    const tools = TOOLS().map((t) => (t.name === "delegate" ? { ...t, timeoutSeconds: 10 } : t));
+    const parent = await newParent(
+      "Impatient",
+      (cycle, prompt) =>
+        cycle === 1
+          ? toolCall("delegate", { tasks: [{ ...reader("slowpoke"), maxCycles: 500 }] })
+          : toolCall("finish", { result: prompt.includes("stopped waiting") ? "Gave up on the slow reader." : "?" }),
+      { tools },
+    );
+    scripts.set("› slowpoke · 1.1", (cycle) => toolCall("update_world_state", { set: { cycle } }));
+    const started = Date.now();
+    await app.control.startAgent(parent);
+    expect(await waitForStatus(parent.agentId, ENDED, 45_000)).toMatchObject({
+      status: "completed",
+      statusReason: "Gave up on the slow reader.",
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(10_000);
+    const [child] = await childrenOf(parent.agentId);
+    expect(child).toMatchObject({ status: "stopped" });
+    expect(child!.delegationSettledAt).not.toBeNull();
+    const result = await db.agentEvent.findFirstOrThrow({
+      where: { agentId: parent.agentId, type: "tool_result", cycle: 1 },
+      select: { payload: true },
+    });
+    expect(result.payload).toMatchObject({
+      status: "succeeded",
+      result: {
+        timedOut: 1,
+        children: [{ status: "stopped", reason: "Its parent stopped waiting for it: the delegate call's time ran out." }],
+      },
+    });
+    expect(await db.spendEntry.count({ where: { agentId: { in: [parent.agentId, child!.id] }, state: "reserved" } })).toBe(0);
+  });
+
+  it("a parent that ends stops the children it still has, and they are settled", async () => {
+    const parent = await newParent("Quitter", (cycle) =>
+      cycle === 1
+        ? toolCall("delegate", { tasks: [{ ...reader("forever"), maxCycles: 500 }], wait: false })
+        : toolCall("finish", { result: "Done without waiting." }),
+    );
+    scripts.set("› forever · 1.1", (cycle) => toolCall("update_world_state", { set: { cycle } }));
+    await app.control.startAgent(parent);
+    expect(await waitForStatus(parent.agentId, ENDED)).toMatchObject({ status: "completed" });
+    const [child] = await childrenOf(parent.agentId);
+    const row = await waitFor(
+      () => agentRow(child!.id),
+      (r) => r.delegationSettledAt !== null,
+      "the child settled",
+    );
+    expect(row).toMatchObject({ status: "stopped", statusReason: "Its parent Quitter ended (completed)." });
+    // Its end still reaches the (completed) parent's timeline, once.
+    expect(await db.triggerDelivery.count({ where: { agentId: parent.agentId, source: "child" } })).toBe(1);
   });
 });
