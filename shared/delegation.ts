@@ -92,3 +92,18 @@ export type ChildOutcome = {
   spentUsd: string;
   tokensUsed: string;
 };
+
+/** A waiting delegate call's result: each child's outcome (a child deleted meanwhile says so), and how many its time ran out on. */
+export type DelegatedResult = { children: (ChildOutcome | { childId: string; status: "deleted" })[]; timedOut?: number };
+
+/** The children's outcomes as the parent's model reads them: one paragraph per child, its result or why it ended first. */
+export function childOutcomesText(result: DelegatedResult): string {
+  const lines = result.children.map((c) => {
+    if (!("name" in c)) return `- child ${c.childId}: deleted before it ended.`;
+    const head = `- "${c.name}" ${c.status.replace("_", " ")}${c.status === "completed" ? (c.isSuccess ? " (success)" : " (not successful)") : ""}`;
+    const said = c.result !== null ? `: ${c.result}` : c.reason ? ` (${c.reason})` : "";
+    return `${head}${said}\n  ${c.summary}; spent $${c.spentUsd}`;
+  });
+  const timedOut = result.timedOut ? ` (${result.timedOut} stopped when the call's time ran out)` : "";
+  return `${result.children.length} child agent${result.children.length === 1 ? "" : "s"} ended${timedOut}:\n${lines.join("\n")}`;
+}

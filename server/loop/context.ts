@@ -7,6 +7,7 @@ import { direct } from "../db/raw";
 import { maybeRow, sqlRow } from "../db/rows";
 import { readRecallInputs, recallForContext, type RecallInputs } from "../memory/memories";
 import { describeTriggerForPrompt } from "../triggers/payload";
+import { childOutcomesText, type DelegatedResult } from "../../shared/delegation";
 import { logger } from "../logger";
 import { estimateTokens } from "./tokens";
 import { preciseNow } from "./trace-recorder";
@@ -44,6 +45,12 @@ function isMcpResult(payload: unknown): payload is McpResultPayload {
 }
 function mcpResultForPrompt(payload: McpResultPayload): string {
   return `${payload.name} ${payload.status}: ${payload.error && payload.error !== payload.result.text ? `${payload.error}\n` : ""}${payload.result.text}`;
+}
+/** The latest delegate result in a prompt: up to 10 children's outcomes (shared/delegation.ts childOutcomesText). */
+const DELEGATE_RESULT_TEXT_MAX = 6_000;
+function isDelegateResult(payload: unknown): payload is { status: string; result: DelegatedResult } {
+  const p = payload as { name?: unknown; result?: { children?: unknown } } | null;
+  return p?.name === "delegate" && Array.isArray(p.result?.children);
 }
 /** How many memories recall adds to a prompt (besides the pinned ones). */
 export const RECALL_LIMIT = 5;
@@ -216,7 +223,10 @@ function render(context: PromptSource, memory: MemoriesShown, cycle: number, lim
         : e.type === "tool_result" && isMcpResult(e.payload)
           ? // An MCP tool's answer as the text made for the model (not the timeline's view), the latest one at more length.
             `#${e.seq} cycle ${e.cycle} ${e.type}: ${short(mcpResultForPrompt(e.payload), e === lastResult ? MCP_RESULT_TEXT_MAX : EVENT_TEXT_MAX)}`
-          : `#${e.seq} cycle ${e.cycle} ${e.type}: ${short(e.payload, EVENT_TEXT_MAX)}`,
+          : e.type === "tool_result" && isDelegateResult(e.payload)
+            ? // A waiting delegate call's children's outcomes, as text, the latest at more length (each child's result must be readable).
+              `#${e.seq} cycle ${e.cycle} ${e.type}: ${short(`delegate ${e.payload.status}: ${childOutcomesText(e.payload.result)}`, e === lastResult ? DELEGATE_RESULT_TEXT_MAX : EVENT_TEXT_MAX)}`
+            : `#${e.seq} cycle ${e.cycle} ${e.type}: ${short(e.payload, EVENT_TEXT_MAX)}`,
     )
     .join("\n");
   const user = [

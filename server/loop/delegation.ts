@@ -3,7 +3,7 @@ import { db } from "../db/client";
 import { stopAgents } from "../agents/tree";
 import { childOutcome, settleChild } from "../delegation/settle";
 import { WAITING_FOR_CHILDREN } from "../delegation/wait";
-import type { ChildOutcome } from "../../shared/delegation";
+import type { DelegatedResult } from "../../shared/delegation";
 import { act, type ActOutcome } from "./act";
 import type { CycleSession } from "./session";
 
@@ -36,7 +36,7 @@ export async function collectChildren(
     for (const child of unsettled) await settleChild({ teamId, childId: child.id });
   }
   const existing = new Set((await db.agent.findMany({ where: { id: { in: childIds }, teamId }, select: { id: true } })).map((c) => c.id));
-  const children: (ChildOutcome | { childId: string; status: "deleted" })[] = [];
+  const children: DelegatedResult["children"] = [];
   for (const childId of childIds) {
     children.push(existing.has(childId) ? await childOutcome({ teamId, childId }) : { childId, status: "deleted" });
   }

@@ -77,6 +77,8 @@ const childrenOf = (parentId: string) =>
     },
   });
 
+// A child's result long enough that the prompt's usual 600 characters per event would cut it.
+const findings = (part: string) => `${part} says 42. ${"The sources agree on the figures. ".repeat(30)}End of ${part}.`;
 const reader = (part: string) => ({ name: part, goal: `Read the ${part} sources and report the numbers.`, tools: ["update_world_state"] });
 
 describe("sub-agents through the executor", () => {
@@ -89,7 +91,7 @@ describe("sub-agents through the executor", () => {
     });
     for (const part of ["alpha", "beta"]) {
       scripts.set(`› ${part} · 1.1`.replace("1.1", part === "alpha" ? "1.1" : "1.2"), (cycle) =>
-        cycle === 1 ? toolCall("update_world_state", { set: { part } }) : toolCall("finish", { result: `${part} says 42` }),
+        cycle === 1 ? toolCall("update_world_state", { set: { part } }) : toolCall("finish", { result: findings(part) }),
       );
     }
     await app.control.startAgent(parent);
@@ -110,11 +112,11 @@ describe("sub-agents through the executor", () => {
     });
     const outcomes = (result.payload as { result: { children: { name: string; status: string; result: string }[] } }).result.children;
     expect(outcomes.map((o) => [o.name, o.status, o.result])).toEqual([
-      ["Planner › alpha · 1.1", "completed", "alpha says 42"],
-      ["Planner › beta · 1.2", "completed", "beta says 42"],
+      ["Planner › alpha · 1.1", "completed", findings("alpha")],
+      ["Planner › beta · 1.2", "completed", findings("beta")],
     ]);
-    expect(secondPrompt).toContain("alpha says 42");
-    expect(secondPrompt).toContain("beta says 42");
+    expect(secondPrompt).toContain(findings("alpha"));
+    expect(secondPrompt).toContain(findings("beta"));
 
     // Budgets: each child got a fair share of what was left ($5 over the two tasks and the parent: $1.67 each);
     // its carve was committed at what it spent, so the rest went back; nothing is left reserved.
