@@ -43,6 +43,7 @@ const TIMEOUT_MS = Number(process.env.BENCH_DELEGATION_TIMEOUT_S ?? 600) * 1000;
 const BLOCK = 3;
 const LAST_CYCLE = BLOCK * PER_PARENT + 3;
 const log = (line: string) => console.log(`[bench:delegation] ${line}`);
+if (!(CHILD_CYCLES >= 0)) throw new Error("BENCH_DELEGATION_CHILD_CYCLES: 0 or more.");
 if (PER_PARENT > 50) throw new Error("BENCH_DELEGATION_PER_PARENT: a parent may start at most 50 children in all.");
 
 const database = await appBenchDatabase(log, "needs a PostgreSQL server");
@@ -64,19 +65,33 @@ const seenOf = (name: string) => {
   if (!s) seen.set(name, (s = { arrived: new Map(), answered: new Map() }));
   return s;
 };
-const call = (name: string, args: unknown): ScriptedReply => ({ kind: "tool_calls", calls: [{ name, arguments: args }], content: `Using ${name}.` });
+const call = (name: string, args: unknown): ScriptedReply => ({
+  kind: "tool_calls",
+  calls: [{ name, arguments: args }],
+  content: `Using ${name}.`,
+});
 
 function parentReply(cycle: number): ScriptedReply {
   if (cycle >= LAST_CYCLE) return call("finish", { result: `Delegated ${PER_PARENT} times.` });
   if (isDelegateCycle(cycle))
     return call("delegate", {
-      tasks: [{ name: "reader", goal: `Read source ${cycle} and report its numbers.`, tools: ["update_world_state"] }],
+      tasks: [
+        {
+          name: "reader",
+          goal: `Read source ${cycle} and report its numbers.`,
+          tools: ["update_world_state"],
+          // BENCH_DELEGATION_CHILD_CYCLES=0: a carve too small for one call, so the child ends at its first think.
+          ...(CHILD_CYCLES === 0 ? { budgetUsd: 0.00000001 } : {}),
+        },
+      ],
       wait: true,
     });
   return call("update_world_state", { set: { cycle } });
 }
 const childReply = (cycle: number): ScriptedReply =>
-  cycle >= CHILD_CYCLES ? call("finish", { result: `Source read in ${cycle} cycles: 42.` }) : call("update_world_state", { set: { cycle } });
+  cycle >= CHILD_CYCLES
+    ? call("finish", { result: `Source read in ${cycle} cycles: 42.` })
+    : call("update_world_state", { set: { cycle } });
 
 const results: Record<string, unknown> = {};
 const startedAt = new Date();
@@ -184,6 +199,7 @@ try {
     parent: string;
     cycle: number;
     child: string;
+    childStatus: string;
     a: number;
     aFromEvent: number;
     childWork: number;
@@ -210,10 +226,13 @@ try {
         WHERE "agentId" = $1 AND type = 'tool_call' AND payload->>'name' = 'delegate'`,
       [parent.id],
     );
-    const children = await measure.query<{ id: string; name: string; parentCycle: number; finishAt: number }>(
-      `SELECT a.id, a.name, a."parentCycle", extract(epoch FROM e."createdAt") * 1000 AS "finishAt"
-         FROM agent a JOIN agent_event e ON e."agentId" = a.id AND e.type = 'tool_result' AND e.payload->>'name' = 'finish'
-        WHERE a."parentId" = $1`,
+    // The child's finish (its tool_result), or for a child that never called the model its last status change (its end).
+    const children = await measure.query<{ id: string; name: string; status: string; parentCycle: number; finishAt: number }>(
+      `SELECT a.id, a.name, a.status::text, a."parentCycle",
+              extract(epoch FROM (SELECT e."createdAt" FROM agent_event e WHERE e."agentId" = a.id
+                 AND ${CHILD_CYCLES === 0 ? "e.type = 'status_change'" : "e.type = 'tool_result' AND e.payload->>'name' = 'finish'"}
+               ORDER BY e.seq DESC LIMIT 1)) * 1000 AS "finishAt"
+         FROM agent a WHERE a."parentId" = $1`,
       [parent.id],
     );
     // The executor's side of each wait: when the parent's wait step was registered, and when the child's
@@ -237,10 +256,11 @@ try {
     for (const child of children.rows) {
       const c = child.parentCycle;
       const cs = seen.get(child.name);
-      if (!cs) throw new Error(`the fake never heard from ${child.name}`);
+      if (!cs && CHILD_CYCLES > 0) throw new Error(`the fake never heard from ${child.name}`);
       const delegateAnswered = ps.answered.get(c)!;
-      const childFirst = cs.arrived.get(1)!;
-      const finishAnswered = cs.answered.get(CHILD_CYCLES)!;
+      // A child that never calls the model (CHILD_CYCLES=0) starts and finishes at its end event.
+      const childFirst = cs?.arrived.get(1) ?? Number(child.finishAt);
+      const finishAnswered = cs?.answered.get(CHILD_CYCLES) ?? Number(child.finishAt);
       const parentNext = ps.arrived.get(c + 1)!;
       const waitAt = waits.get(`child-${c}-0`);
       const eventAt = finished.get(child.id);
@@ -250,6 +270,7 @@ try {
         parent: parent.name,
         cycle: c,
         child: child.name,
+        childStatus: child.status,
         a: childFirst - delegateAnswered,
         aFromEvent: childFirst - callAt.get(String(c))!,
         childWork: finishAnswered - childFirst,
@@ -280,7 +301,13 @@ try {
     b: pick((s) => s.b),
     bFromEvent: pick((s) => s.bFromEvent),
     bHeard: rechecked.length < samples.length ? pick((s) => s.b, heard) : null,
-    bRechecked: rechecked.length > 0 ? pick((s) => s.b, (s) => s.recheck) : null,
+    bRechecked:
+      rechecked.length > 0
+        ? pick(
+            (s) => s.b,
+            (s) => s.recheck,
+          )
+        : null,
     aSend: pick((s) => s.aSend),
     aStart: pick((s) => s.aStart),
     bSend: pick((s) => s.bSend),
@@ -314,7 +341,42 @@ const samples = results.samples as { eventBeforeWaitMs: number | null; recheck: 
 const machine = machineFacts();
 const [loadBefore, loadAfter] = [results.loadBefore as number[], results.loadAfter as number[]];
 const command = "BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench:delegation";
-const row = (label: string, s: Stat | null) => (s ? `| ${label} | ${s.n} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.max)} |` : "");
+const row = (label: string, s: Stat | null | undefined) =>
+  s ? [`| ${label} | ${s.n} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.max)} |`] : [];
+const statuses = Object.entries(
+  (results.samples as { childStatus: string }[]).reduce<Record<string, number>>(
+    (n, x) => ({ ...n, [x.childStatus]: (n[x.childStatus] ?? 0) + 1 }),
+    {},
+  ),
+)
+  .map(([status, n]) => `${n} ${status}`)
+  .join(", ");
+const childFirst = CHILD_CYCLES === 0 ? "child's end" : "child's first model request";
+const childFinish = CHILD_CYCLES === 0 ? "child's end (its last status_change event)" : "fake answers the child's finish call";
+const rows = [
+  ...row(`(a) fake answers the parent's delegate call → ${childFirst}`, m.a),
+  ...row(`(a) parent's delegate tool_call event (createdAt) → ${childFirst}`, m.aFromEvent),
+  ...row("&nbsp;&nbsp;of which: delegate answered → the child's `agent/run.requested` received by the executor", m.aSend),
+  ...row(`&nbsp;&nbsp;of which: that event → the ${childFirst}`, m.aStart),
+  ...row(`(b) ${childFinish} → parent's next model request`, m.b),
+  ...(CHILD_CYCLES === 0 ? [] : row("(b) child's finish tool_result event (createdAt) → parent's next model request", m.bFromEvent)),
+  ...row(
+    `&nbsp;&nbsp;of which: ${CHILD_CYCLES === 0 ? "its end" : "finish answered"} → the child's \`agent/child.finished\` received by the executor`,
+    m.bSend,
+  ),
+  ...row("&nbsp;&nbsp;of which: that event → the parent's next model request", m.bResume),
+  ...(m.bRechecked
+    ? [
+        ...row("(b), waits that heard the child's event", m.bHeard),
+        ...row("(b), waits that missed it and found it by the 5 s recheck", m.bRechecked),
+      ]
+    : []),
+  ...row("**(a) + (b)**: what a delegation adds around the child's own work", m.overhead),
+  ...row("the parent's wait step registered → the child's `agent/child.finished` received (negative: the event came first)", m.waitLead),
+  ...(CHILD_CYCLES === 0 ? [] : row("the child's own work (its first request → its finish answered)", m.childWork)),
+  ...row("the parent's request holding the delegate call → its next request", m.parentGap),
+  ...row("**for comparison**: the same parents' ordinary cycle-to-cycle gap (request → next request)", m.ordinaryGap),
+];
 const raced = samples.filter((s) => s.eventBeforeWaitMs !== null && s.eventBeforeWaitMs > 0).length;
 const report = `# Delegation benchmark (issue 23)
 
@@ -332,32 +394,38 @@ Rerun: \`${command}\`
 \`BENCH_EXECUTOR_PORT\` (${EXECUTOR_PORT}).)
 
 ${PARENTS} parents, one after another, cooldown 0, each ${LAST_CYCLE} cycles: every third cycle a \`delegate\` call with one task and
-\`wait: true\` (${PER_PARENT} each, ${m.a!.n} delegations in all), the others \`update_world_state\`, then \`finish\`. Each child works
-${CHILD_CYCLES} cycle${CHILD_CYCLES === 1 ? "" : "s"} (${CHILD_CYCLES > 1 ? "update_world_state, then " : ""}finish), cooldown 0 as its parent.
+\`wait: true\` (${PER_PARENT} each, ${m.a!.n} delegations in all), the others \`update_world_state\`, then \`finish\`. ${
+  CHILD_CYCLES === 0
+    ? "Each child is carved $0.00000001, too little for one call: it ends at its first think without a model request (the fastest a child can end, the worst case for a wait that begins late)"
+    : `Each child works ${CHILD_CYCLES} cycle${CHILD_CYCLES === 1 ? "" : "s"} (${CHILD_CYCLES > 1 ? "update_world_state, then " : ""}finish), cooldown 0 as its parent`
+}. Children ended: ${statuses}.
 
 ## Delegation round trip
 
 | interval | n | p50 | p95 | max |
 | --- | --- | --- | --- | --- |
-${row("(a) fake answers the parent's delegate call → child's first model request", m.a!)}
-${row("(a) parent's delegate tool_call event (createdAt) → child's first model request", m.aFromEvent!)}
-${row("&nbsp;&nbsp;of which: delegate answered → the child's `agent/run.requested` received by the executor", m.aSend!)}
-${row("&nbsp;&nbsp;of which: that event → the child's first model request", m.aStart!)}
-${row("(b) fake answers the child's finish call → parent's next model request", m.b!)}
-${row("(b) child's finish tool_result event (createdAt) → parent's next model request", m.bFromEvent!)}
-${row("&nbsp;&nbsp;of which: finish answered → the child's `agent/child.finished` received by the executor", m.bSend!)}
-${row("&nbsp;&nbsp;of which: that event → the parent's next model request", m.bResume!)}
-${row("(b), waits that heard the child's event", m.bHeard ?? null)}
-${row("(b), waits that missed it and found it by the 5 s recheck", m.bRechecked ?? null)}
-${row("(a) + (b): what a delegation adds around the child's own work", m.overhead!)}
-${row("the parent's wait step registered → the child's `agent/child.finished` received (negative: the event came first)", m.waitLead!)}
-${row("the child's own work (its first request → its finish answered)", m.childWork!)}
-${row("the parent's request before the delegate call → its next request", m.parentGap!)}
-${row("**for comparison**: the same parents' ordinary cycle-to-cycle gap (request → next request)", m.ordinaryGap!)}
+${rows.join("\n")}
 
 Waits that missed the child's \`agent/child.finished\` event (it reached the executor before the parent's wait was registered)
 and only went on after the recheck: **${results.rechecks as number} of ${samples.length}**; the executor received the event before the
 wait step was registered in ${raced} of ${samples.length} delegations.
+
+## Reading it
+
+- A delegation round trip adds ${ms(m.overhead!.p50)} at p50 (${ms(m.overhead!.p95)} at p95) around the child's own work, about
+  ${(m.overhead!.p50 / m.ordinaryGap!.p50).toFixed(1)} of the parent's ordinary cycles (${ms(m.ordinaryGap!.p50)}). It is two hand-overs through the
+  executor, each a sent event and a new SDK request: the child's run starting (its \`agent/run.requested\`, its begin-run step,
+  its first think) and the parent's run resuming after its wait (\`agent/child.finished\`, the replay of the run's memoized steps,
+  the collect step, the next think). Where a cycle of a cooldown-0 run goes straight on inside one SDK request, each hand-over
+  costs what a new request costs (compare the agent-loop benchmark's cycles with a cooldown).
+- ${
+  (results.rechecks as number) === 0
+    ? `The wait begins in time: the parent's wait step was registered ${ms(m.waitLead!.p50)} (p50) before the child's end reached the
+  executor, and no wait needed the 5 s recheck`
+    : `**${results.rechecks as number} of ${samples.length} waits missed the child's event** (registered too late) and went on only after the 5 s recheck`
+} (inngest/functions/agent-run.ts \`waitOrRecheck\`). A child needs at least one
+  new SDK request, its think and its end step before it can end, while the parent registers its wait as soon as its
+  checkpointed step is reported; the recheck is the net for a child that ends within that margin.
 
 How: the fake model keeps, per agent and cycle, when a request arrived and when its reply was handed back (the reply is
 written at once: zero latency). Event times are the rows' \`createdAt\` (millisecond resolution; an event inserted inside a
