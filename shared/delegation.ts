@@ -100,7 +100,7 @@ export type DelegatedResult = { children: (ChildOutcome | { childId: string; sta
 export function childOutcomesText(result: DelegatedResult): string {
   const lines = result.children.map((c) => {
     if (!("name" in c)) return `- child ${c.childId}: deleted before it ended.`;
-    const head = `- "${c.name}" ${c.status.replace("_", " ")}${c.status === "completed" ? (c.isSuccess ? " (success)" : " (not successful)") : ""}`;
+    const head = `- "${c.name}" ${String(c.status ?? "unknown").replace("_", " ")}${c.status === "completed" ? (c.isSuccess ? " (success)" : " (not successful)") : ""}`;
     const said = c.result !== null ? `: ${c.result}` : c.reason ? ` (${c.reason})` : "";
     return `${head}${said}\n  ${c.summary}; spent $${c.spentUsd}`;
   });

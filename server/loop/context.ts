@@ -49,8 +49,9 @@ function mcpResultForPrompt(payload: McpResultPayload): string {
 /** The latest delegate result in a prompt: up to 10 children's outcomes (shared/delegation.ts childOutcomesText). */
 const DELEGATE_RESULT_TEXT_MAX = 6_000;
 function isDelegateResult(payload: unknown): payload is { status: string; result: DelegatedResult } {
-  const p = payload as { name?: unknown; result?: { children?: unknown } } | null;
-  return p?.name === "delegate" && Array.isArray(p.result?.children);
+  // A call that went on (wait: false) lists the children it started, with `mode`: that one is shown like any result.
+  const p = payload as { name?: unknown; result?: { children?: unknown; mode?: unknown } } | null;
+  return p?.name === "delegate" && Array.isArray(p.result?.children) && p.result.mode === undefined;
 }
 /** How many memories recall adds to a prompt (besides the pinned ones). */
 export const RECALL_LIMIT = 5;

@@ -171,7 +171,7 @@ describe("sub-agents through the executor", () => {
     const parent = await newParent("Frugal", (cycle, prompt) =>
       cycle === 1
         ? toolCall("delegate", { tasks: [{ ...reader("tiny"), budgetUsd: 0.0001 }] })
-        : toolCall("finish", { result: prompt.includes("budget_exhausted") ? "The reader ran out of money." : "?" }),
+        : toolCall("finish", { result: prompt.includes('"Frugal › tiny · 1.1" budget exhausted') ? "The reader ran out of money." : "?" }),
     );
     scripts.set("› tiny · 1.1", (cycle) =>
       cycle < 5 ? toolCall("update_world_state", { set: { cycle } }) : toolCall("finish", { result: "x" }),
