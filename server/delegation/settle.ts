@@ -29,7 +29,20 @@ export async function settleChild({ teamId, childId }: { teamId: string; childId
     select: { parentId: true, status: true, delegationMode: true, delegationSettledAt: true, delegationReservationId: true },
   });
   if (!child?.parentId || !child.delegationMode) return "not_a_child";
-  if (child.delegationSettledAt) return "already";
+  // Settled before, by an attempt that may have died (or found the executor down) before telling a waiting
+  // parent: it is told again (the event id makes a send that did arrive count once).
+  const tellWaitingParent = () =>
+    child.delegationMode === "wait"
+      ? inngest.send({
+          id: `child-finished-${childId}`,
+          name: agentChildFinished.name,
+          data: { parentId: child.parentId, childId, teamId },
+        })
+      : null;
+  if (child.delegationSettledAt) {
+    await tellWaitingParent();
+    return "already";
+  }
   if (!ENDED.includes(child.status)) return "not_ended";
   const parentId = child.parentId;
   const outcome = await childOutcome({ teamId, childId });
@@ -74,11 +87,8 @@ export async function settleChild({ teamId, childId }: { teamId: string; childId
     }
     return true;
   });
-  if (!settled) return "already";
-  if (child.delegationMode === "wait") {
-    await inngest.send({ id: `child-finished-${childId}`, name: agentChildFinished.name, data: { parentId, childId, teamId } });
-  }
-  return "settled";
+  await tellWaitingParent();
+  return settled ? "settled" : "already";
 }
 
 /** Whether a child's end is settled (what a waiting parent's recheck asks). */

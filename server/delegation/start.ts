@@ -209,22 +209,32 @@ export async function startChildren({
     const waitUntil = mode === "wait" && firstCreated ? new Date(firstCreated.getTime() + timeoutSeconds * 1000).toISOString() : null;
     return { isNew: true, delegation: { mode, waitUntil, children } };
   });
-  if (isNew) {
-    // Event ids make the sends idempotent. A lost send leaves a "running" child without a run, which the
-    // watchdog restarts (as it does a triggered start whose event was lost).
-    for (const child of delegation.children) {
-      try {
-        await inngest.send({
-          id: `delegate-start-${child.id}`,
-          name: agentRunRequested.name,
-          data: { agentId: child.id, teamId, reason: "delegated" },
-        });
-      } catch (error) {
-        logger.error({ parentId, childId: child.id, err: error }, "child created but its run could not be requested");
-      }
+  if (isNew) await requestChildRuns({ teamId, parentId, childIds: delegation.children.map((c) => c.id) });
+  return delegation;
+}
+
+/**
+ * Asks for the runs of a delegate call's children that have not begun one yet. Event ids make the sends
+ * idempotent. A send lost while the executor was down is sent again by the call's replay (the loop calls
+ * this again when the step that made the call runs again, server/loop/act.ts); failing that, the watchdog
+ * restarts a "running" child without a run (as it does a triggered start whose event was lost).
+ */
+export async function requestChildRuns({ teamId, parentId, childIds }: { teamId: string; parentId: string; childIds: string[] }) {
+  const waiting = await db.agent.findMany({
+    where: { id: { in: childIds }, teamId, parentId, status: "running", runs: { none: {} } },
+    select: { id: true },
+  });
+  for (const { id: childId } of waiting) {
+    try {
+      await inngest.send({
+        id: `delegate-start-${childId}`,
+        name: agentRunRequested.name,
+        data: { agentId: childId, teamId, reason: "delegated" },
+      });
+    } catch (error) {
+      logger.error({ parentId, childId, err: error }, "child created but its run could not be requested");
     }
   }
-  return delegation;
 }
 
 function startedChild(c: {

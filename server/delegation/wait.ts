@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "../db/client";
-import type { Delegation } from "./start";
+import { requestChildRuns, type Delegation } from "./start";
 import { LOOP_STATUSES } from "../../shared/agent-status";
 
 /** The status reason of a parent waiting for its children; starts with WAITING_FOR_CHILDREN. */
@@ -41,4 +41,16 @@ export async function childWaitState({ teamId, childId, waitUntil }: { teamId: s
     settled: !child || child.delegationSettledAt !== null,
     timeoutSeconds: Math.max(0, Math.ceil((Date.parse(waitUntil) - Date.now()) / 1000)),
   };
+}
+
+/**
+ * A delegate call's step ran again (its first attempt's result died with the executor): the children it
+ * started whose run was never asked for (the sends failed while the executor was down) are asked for now.
+ */
+export async function requestRunsOnReplay(toolName: string, result: unknown, ids: { agentId: string; teamId: string }) {
+  if (toolName !== "delegate") return;
+  const delegation = result as Partial<Delegation> | null;
+  // (A waiting call's recorded result is its children's outcomes: they have ended.)
+  if ((delegation?.mode !== "wait" && delegation?.mode !== "go_on") || !Array.isArray(delegation.children)) return;
+  await requestChildRuns({ teamId: ids.teamId, parentId: ids.agentId, childIds: delegation.children.map((c) => c.id) });
 }

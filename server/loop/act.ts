@@ -17,7 +17,7 @@ import { readActState, recordToolResult } from "./sql";
 import type { ApprovalSettlement } from "./approvals";
 import { holdUnknownOutcome, type OutcomeResolution } from "./outcomes";
 import type { CycleSession } from "./session";
-import { awaitedChildren } from "../delegation/wait";
+import { awaitedChildren, requestRunsOnReplay } from "../delegation/wait";
 
 /**
  * A cycle's action: the planned tool through the effect ledger, its result recorded with the cycle's
@@ -73,6 +73,8 @@ async function actTraced(
   let result = (state.result ?? undefined) as { status: string; result?: unknown; error?: string; reason?: string } | undefined;
   let charge: { reservationId: bigint; costUsd: string } | undefined;
   let isCycleFinished = false;
+  // This step runs again with the call's result recorded (a go-on delegate call): its children's runs are asked for again.
+  if (result?.status === "succeeded") await requestRunsOnReplay(name, result.result, { agentId, teamId });
   if (!result) {
     if (supplied) {
       result = supplied;
@@ -100,6 +102,7 @@ async function actTraced(
         "longhaul.tool.status": outcome.status,
         ...("error" in outcome && outcome.error ? { "error.type": outcome.status } : {}),
       });
+      if (outcome.status === "succeeded" && outcome.isReplay) await requestRunsOnReplay(name, outcome.result, { agentId, teamId });
       // A delegate call that waits: its children run now, and the call's result is theirs (recorded by collectChildren).
       const awaited = outcome.status === "succeeded" ? await awaitedChildren(name, outcome.result, { agentId, teamId }) : null;
       if (awaited) {

@@ -154,11 +154,11 @@ export async function endRun({
       where: { id: agentRunId, agentId, status: "running" },
       data: { status: "completed", endedAt: new Date(), endCycle: cycle, reason },
     });
+    const current = await tx.agent.findFirstOrThrow({
+      where: { id: agentId, teamId },
+      select: { status: true, cycleCount: true, name: true, parentId: true },
+    });
     if (status) {
-      const current = await tx.agent.findFirstOrThrow({
-        where: { id: agentId, teamId },
-        select: { status: true, cycleCount: true, name: true, parentId: true },
-      });
       // A pause or stop decided by a person meanwhile stands.
       if (current.status !== status && LOOP_STATUSES.loopOwned.includes(current.status)) {
         await tx.agent.updateMany({ where: { id: agentId, teamId }, data: { status, statusReason: reason } });
@@ -179,7 +179,9 @@ export async function endRun({
       // Ended before (a retried step, or a person's stop that stands): the tree is settled below all the same.
       return { status: current.status, name: current.name, parentId: current.parentId };
     }
-    return null;
+    // No status: a rollover, or a replayed step that found this run's claim closed because an earlier
+    // attempt ended the agent and died before it settled the tree (its result lost with the executor).
+    return { status: current.status, name: current.name, parentId: current.parentId };
   });
   // The tree (docs/decisions/040): an agent that ended stops the children it still has, and a child
   // that ended is settled with its parent (its carve committed, its result delivered). Both are safe to repeat.
