@@ -12,7 +12,8 @@
  * whose arguments are not JSON, or prose without a tool call; every 2nd agent's messages also go to a
  * webhook channel whose receiver (in this process) answers 500, 429, drops the connection or is slow at
  * random (tests/chaos/channels.ts checks each message queued once, delivered or dead-lettered, and never
- * accepted twice unless announced as a possible repeat). Meanwhile it acts like the team: it
+ * accepted twice unless announced as a possible repeat); every 5th agent delegates once to two child
+ * agents, which run under the same faults (tests/chaos/delegation.ts). Meanwhile it acts like the team: it
  * approves or rejects the approvals some agents ask for, and pauses and resumes others.
  *
  * Then, with every process up again, it waits (CHAOS_SETTLE_SECONDS, 300) for every agent to finish
@@ -40,6 +41,18 @@ import { generateEventKey, generateSigningKey } from "@longhaul/executor/signing
 import { startFakeOpenAI, type ScriptedReply } from "../fixtures/fake-openai";
 import { checkDeliveries, settleDeliveries, startChaosReceiver, type ChannelCounts } from "./channels";
 import { chaosPostgres } from "./postgres";
+import {
+  checkDelegation,
+  childArgs,
+  childIdentity,
+  childResultOf,
+  childTool,
+  delegateArgs,
+  delegates,
+  DELEGATE_AT,
+  expectedChildren,
+  type DelegationCounts,
+} from "./delegation";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const int = (name: string, fallback: number) => {
@@ -49,6 +62,8 @@ const int = (name: string, fallback: number) => {
 };
 const SEED = int("CHAOS_SEED", Math.floor(Math.random() * 1_000_000));
 const AGENTS = int("CHAOS_AGENTS", 50);
+/** With the children of the delegating agents (tests/chaos/delegation.ts): agents too. */
+const ALL_AGENTS = AGENTS + expectedChildren(AGENTS);
 const FAULT_SECONDS = int("CHAOS_SECONDS", 180);
 const SETTLE_SECONDS = int("CHAOS_SETTLE_SECONDS", 300);
 /** After every agent finished: how long the executor's runs may take to end (a dead executor's lease, 60 s, plus backoff). */
@@ -101,7 +116,7 @@ function pick<T extends string>(weights: Record<T, number>, r = random()): T {
 // The agents' script: what the model answers in each cycle (by the cycle number in the prompt, so a
 // cycle asked twice, after a crash, gets the same answer).
 // -------------------------------------------------------------------------------------------------
-type ToolName = "send_message" | "update_world_state" | "remember" | "finish" | typeof MCP_RECORD | typeof MCP_LOOKUP;
+type ToolName = "send_message" | "update_world_state" | "remember" | "finish" | "delegate" | typeof MCP_RECORD | typeof MCP_LOOKUP;
 /** The chaos MCP server's tools (tests/chaos/mcp-server.ts) as the model sees them: its server is named "Chaos MCP". */
 const MCP_RECORD = "mcp_chaos-mcp_record";
 const MCP_LOOKUP = "mcp_chaos-mcp_lookup";
@@ -121,6 +136,8 @@ const isPaused = (i: number) => i % 10 === 3;
 const rejects = (i: number, cycle: number) => (i + cycle) % 3 === 0;
 function toolOf(cycle: number, i: number): ToolName {
   if (cycle >= FINISH_AT) return "finish";
+  // Every 5th agent (from 4) delegates once to two children (tests/chaos/delegation.ts).
+  if (delegates(i) && cycle === DELEGATE_AT) return "delegate";
   if (usesMcp(i) && cycle % 4 === 1) return cycle % 8 === 1 ? MCP_RECORD : MCP_LOOKUP;
   return (["update_world_state", "send_message", "update_world_state", "remember"] as const)[cycle % 4]!;
 }
@@ -132,6 +149,8 @@ function argsOf(i: number, cycle: number, tool: ToolName) {
       return { n: cycle };
     case "finish":
       return { result: FINISH_RESULT };
+    case "delegate":
+      return delegateArgs(i);
     case "send_message":
       return { subject: subjectOf(i, cycle), body: `Findings of cycle ${cycle}.` };
     case "remember":
@@ -316,15 +335,21 @@ fake.setResponder((body: ChatCompletionCreateParams): ScriptedReply => {
   // A fold's summary call (no tools: docs/decisions/032) is not a cycle's request.
   if (!body.tools?.length) return { kind: "message", content: "The agent worked through its scripted cycles." };
   const text = body.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
-  const i = Number(/You are "Chaos agent (\d+)"/.exec(text)?.[1] ?? NaN);
+  // A delegating agent's child (`Chaos agent 04 › reader a · 2.1`) has a script of its own.
+  const child = childIdentity(/You are "([^"]+)"/.exec(text)?.[1] ?? "");
+  const i = child ? child.i : Number(/You are "Chaos agent (\d+)"/.exec(text)?.[1] ?? NaN);
   const cycle = Number(/Cycle (\d+)\./.exec(text)?.[1] ?? NaN);
   if (!Number.isFinite(i) || !Number.isFinite(cycle)) return { kind: "message", content: "No script for this prompt." };
-  const key = `${i}:${cycle}`;
+  const key = child ? `${i}/${child.task}:${cycle}` : `${i}:${cycle}`;
   modelCalls.set(key, (modelCalls.get(key) ?? 0) + 1);
   if (faultsOn && modelRandom() < MODEL_FAULT_RATE) {
     const fault = pick(MODEL_FAULT_WEIGHTS, modelRandom());
     modelFaults[fault]++;
     return faultReply(fault, cycle, i);
+  }
+  if (child) {
+    const tool = childTool(cycle);
+    return { kind: "tool_calls", calls: [{ name: tool, arguments: childArgs(i, child.task, cycle) }], content: `Cycle ${cycle}: ${tool}.` };
   }
   const tool = toolOf(cycle, i);
   return { kind: "tool_calls", calls: [{ name: tool, arguments: argsOf(i, cycle, tool) }], content: `Cycle ${cycle}: ${tool}.` };
@@ -395,6 +420,7 @@ type Report = {
   timeline?: { at: number; fault: string; downMs: number }[];
   violations: string[];
   channels?: ChannelCounts;
+  delegation?: DelegationCounts;
 };
 let report: Report = { seed: SEED, violations: [] };
 let violations: string[] = [];
@@ -467,6 +493,7 @@ try {
             approval: name === "send_message" && asksApproval(i) ? ("always" as const) : ("never" as const),
           })),
           ...(usesMcp(i) ? MCP_TOOLS.map((name) => ({ name, enabled: true, approval: "never" as const })) : []),
+          ...(delegates(i) ? [{ name: "delegate", enabled: true, approval: "never" as const }] : []),
         ],
       },
     });
@@ -583,7 +610,7 @@ try {
   while (Date.now() < faultsUntil) {
     await sleep(between(GAP_MIN_S, GAP_MAX_S) * 1000);
     const done = await finished().catch(() => 0);
-    if (done === AGENTS) break;
+    if (done === ALL_AGENTS) break;
     const fault = pick<ProcessFault>({ executor: 3, app: 3, both: 1, postgres_fast: 1.5, postgres_immediate: 1.5, mcp: 2 });
     const t0 = Date.now();
     if (fault === "executor" || fault === "app" || fault === "both" || fault === "mcp") {
@@ -606,7 +633,7 @@ try {
 
   // Settle: every agent finishes, then the executor's runs end.
   const settleUntil = Date.now() + SETTLE_SECONDS * 1000;
-  while (Date.now() < settleUntil && (await finished().catch(() => 0)) < AGENTS) {
+  while (Date.now() < settleUntil && (await finished().catch(() => 0)) < ALL_AGENTS) {
     await sleep(2000);
     if ((Date.now() - startedAt) % 20_000 < 2000) log(JSON.stringify(await statuses().catch(() => ({}))));
   }
@@ -708,10 +735,14 @@ try {
     orphanedReservationsCharged: 0,
   };
   for (const agent of agents) {
-    const i = indexOf.get(agent.id)!;
+    // A delegating agent's child is checked like the others, against its own script.
+    const child = indexOf.has(agent.id) ? null : childIdentity(agent.name);
+    const i = child ? child.i : indexOf.get(agent.id)!;
+    const scriptTool = (cycle: number): ToolName => (child ? childTool(cycle) : toolOf(cycle, i));
+    const callsKey = (cycle: number) => (child ? `${i}/${child.task}:${cycle}` : `${i}:${cycle}`);
     const label = `${agent.name}`;
     counts.cycles += agent.cycleCount;
-    if (agent.status !== "completed" || agent.statusReason !== FINISH_RESULT) {
+    if (agent.status !== "completed" || agent.statusReason !== (child ? childResultOf(i, child.task) : FINISH_RESULT)) {
       v.push(`${label} ended ${agent.status} (${agent.statusReason ?? "no reason"}) at cycle ${agent.cycleCount}, not completed`);
     }
     const own = events.filter((e) => e.agentId === agent.id);
@@ -735,7 +766,7 @@ try {
       if (call && !result && cycle < agent.cycleCount) v.push(`${label} cycle ${cycle}: a tool call without a result`);
       if (call && result) {
         const name = call.payload.name as ToolName;
-        if (name !== toolOf(cycle, i)) v.push(`${label} cycle ${cycle}: called ${name}, the script says ${toolOf(cycle, i)}`);
+        if (name !== scriptTool(cycle)) v.push(`${label} cycle ${cycle}: called ${name}, the script says ${scriptTool(cycle)}`);
         if (MCP_TOOLS.includes(name)) counts.mcpCalls++;
         if (name === MCP_RECORD) {
           // The server's effect happened at most as often as the ledger gave the call a key (each key is called
@@ -761,7 +792,7 @@ try {
         else if (MCP_TOOLS.includes(name) && result.payload.status === "skipped") continue;
         else v.push(`${label} cycle ${cycle}: ${name} ended ${result.payload.status ?? "?"} (${result.payload.error ?? ""})`);
       }
-      if ((modelCalls.get(`${i}:${cycle}`) ?? 0) > 1 + MODEL_MAX_RETRIES) counts.cyclesAskedTwice++;
+      if ((modelCalls.get(callsKey(cycle)) ?? 0) > 1 + MODEL_MAX_RETRIES) counts.cyclesAskedTwice++;
     }
     // Side effects: exactly the ones the events recorded, each once.
     const sentSubjects = outbox.filter((o) => o.agentId === agent.id).map((o) => o.subject);
@@ -880,10 +911,13 @@ try {
   const channelAgentIds = new Set(ids.filter((id) => sendsToChannel(indexOf.get(id)!)));
   const channelCheck = await checkDeliveries({ q, teamId, channelId: channel.id, channelAgentIds, receiver, deadInLog });
   v.push(...channelCheck.violations);
+  const delegationCheck = await checkDelegation({ q, teamId, parents: indexOf });
+  v.push(...delegationCheck.violations);
 
   violations = v;
   report = {
     channels: channelCheck.counts,
+    delegation: delegationCheck.counts,
     seed: SEED,
     agents: AGENTS,
     cyclesPerAgent: FINISH_AT,
@@ -989,6 +1023,7 @@ async function writeReport(r: Report, failed: string[]) {
     `- zero runs left stuck: ${c.runs ?? 0} agent runs (${c.rollovers ?? 0} ended by rollover), none left running; no executor run, job or spend reservation left (${c.orphanedReservationsCharged ?? 0} reservations of calls cut off by a crash were charged at their worst case by the watchdog), spend counters equal the ledger: ${failed.some((f) => /left|never settled|still running|counters/.test(f)) ? "**no**" : "yes"}`,
     `- MCP calls (every 4th agent; a slow server killed at random): ${c.mcpCalls ?? 0} calls, ${c.mcpFailed ?? 0} failed because the server died (the agent was told and went on), ${c.mcpUnknownHeld ?? 0} cut off by a crash and held for a person (retried ${ta.outcomeRetry ?? 0}, marked done ${ta.outcomeDone ?? 0}, skipped ${ta.outcomeSkip ?? 0}); the server's \`record\` ran ${c.mcpRecords ?? 0} times, never more often than the ledger gave its call a key: ${failed.some((f) => /record|MCP/.test(f)) ? "**no**" : "yes"}`,
     `- channel deliveries (every 2nd agent's messages to a webhook that answers 500, 429, drops the connection or is slow at random): ${r.channels?.messages ?? 0} messages, ${r.channels?.delivered ?? 0} delivered and ${r.channels?.dead ?? 0} dead-lettered (all in the delivery log) after ${r.channels?.attempts ?? 0} attempts; receiver answers ${JSON.stringify(r.channels?.receiverRequests ?? {})}; ${r.channels?.maybeDelivered ?? 0} marked "maybe delivered" after a crash between sending and recording (${r.channels?.acceptedTwiceFlagged ?? 0} accepted twice, each repeat announced); each message queued once per channel, accepted at most once unless announced, none left on its way: ${failed.some((f) => /deliver/.test(f)) ? "**no**" : "yes"}`,
+    `- sub-agents (every 5th agent delegates once to two children; every 10th waits for them, the others go on): ${r.delegation?.delegatingParents ?? 0} delegating agents, ${r.delegation?.children ?? 0} children (agents too, in the checks above), ${r.delegation?.waitResults ?? 0} waiting calls' results recorded once with both children's results, ${r.delegation?.childTriggers ?? 0} child-end events heard by going-on parents (one per child), ${r.delegation?.carves ?? 0} carves all committed; one child per delegation key: ${failed.some((f) => /delegat|child/.test(f)) ? "**no**" : "yes"}`,
     `- runs the watchdog restarted: ${c.recoveredByWatchdog ?? 0}; cycles with more model requests than one call can make (1 + ${MODEL_MAX_RETRIES} retries), i.e. certainly asked again after a crash (a lower bound): ${c.cyclesAskedTwice ?? 0}`,
     "",
     ...(failed.length ? ["## Failures", "", ...failed.slice(0, 100).map((f) => `- ${f}`), ""] : []),
