@@ -130,7 +130,13 @@ describe("delegate", () => {
       select: { agentId: true, costUsd: true },
     });
     expect(days.map((d) => [d.agentId, d.costUsd.toFixed()])).toEqual([[childId, "0.25"]]);
-    expect(sent.filter((e) => e.name === "agent/child.finished").map((e) => e.data)).toEqual([{ parentId, childId, teamId }]);
+    // The waiting parent is told on each attempt, with one event id: the executor takes it once.
+    const told = sent.filter((e) => e.name === "agent/child.finished");
+    expect(told.map((e) => e.data)).toEqual([
+      { parentId, childId, teamId },
+      { parentId, childId, teamId },
+    ]);
+    expect(new Set(told.map((e) => e.id))).toEqual(new Set([`child-finished-${childId}`]));
   });
 
   it("keeps a child's budget as carved on every path, and does not run an ended child again", async () => {
