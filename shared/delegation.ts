@@ -26,6 +26,10 @@ export const DELEGATION_LIMITS = {
 export const CHILD_BUDGET_FIXED =
   "A child agent's budget was carved out of its parent's and cannot change; the parent can delegate again with a larger budget.";
 
+/** Why an ended child does not start again (server/agents/control.ts startAgent; the agent page shows the same sentence). */
+export const CHILD_ENDED_NO_RESTART =
+  "This child agent has ended and its result went to its parent; it cannot run again. Fork it to go on as an agent of its own.";
+
 /** The statuses in which a child has ended for its parent: its carve is settled and its result delivered. */
 export const CHILD_ENDED_STATUSES = ["completed", "failed", "stopped", "budget_exhausted", "archived"] as const;
 
@@ -92,3 +96,8 @@ export type ChildOutcome = {
   spentUsd: string;
   tokensUsed: string;
 };
+
+/** Whether a child agent has ended for its parent (its Start/Resume is refused with CHILD_ENDED_NO_RESTART). */
+export function isEndedChild(agent: { parentId: string | null; status: string }) {
+  return agent.parentId !== null && (CHILD_ENDED_STATUSES as readonly string[]).includes(agent.status);
+}
