@@ -3,6 +3,7 @@ import { agentTree } from "~/server/agents/agent-tree";
 import { db, Prisma } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
 import { agentInput } from "../factories/agent";
+import { pendingApproval } from "../factories/approval";
 import { createTestTeam } from "../factories/team";
 import { expectTrpcError } from "../fixtures/trpc-errors";
 
@@ -103,5 +104,16 @@ describe("agent.tree", () => {
     const after = await team.caller.agent.tree({ id: kid.id });
     expect(after.parent).toBeNull();
     expect(after.agent).toMatchObject({ id: kid.id, parentId: null, status: "completed" });
+  });
+
+  it("the inbox names a child's parent on its approvals, and nothing for an agent a person made", async () => {
+    const team = await createTestTeam();
+    const root = await team.caller.agent.create(agentInput());
+    const kid = await child(team, { id: root.id, depth: 0 }, "asker", { status: "waiting_approval" });
+    await pendingApproval({ teamId: team.team.id, agentId: kid.id, kind: "question" });
+    await pendingApproval({ teamId: team.team.id, agentId: root.id });
+    const pending = await team.caller.approval.listPending({ teamId: team.team.id });
+    expect(pending.find((a) => a.agentId === kid.id)?.agent.parent).toEqual({ id: root.id, name: root.name });
+    expect(pending.find((a) => a.agentId === root.id)?.agent.parent).toBeNull();
   });
 });
