@@ -52,6 +52,9 @@ test("a parent delegates to two children: the tree, a child's page and back, the
   await expectNoSeriousViolations(page, "sub-agents tab (1366 light)");
   await page.emulateMedia({ colorScheme: "dark" });
   await page.setViewportSize({ width: 390, height: 844 });
+  // Opened on the phone (a reload), so the tab row shows the selected tab.
+  await page.reload();
+  await expect(page.getByTestId("tree-node")).toHaveCount(2);
   await page.screenshot({ path: `${DOCS}/sub-agents-phone-dark.png`, fullPage: true, animations: "disabled" });
   await expectNoSeriousViolations(page, "sub-agents tab (390 dark)");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -61,7 +64,7 @@ test("a parent delegates to two children: the tree, a child's page and back, the
 
   // A child's page: who started it, with a link back; its limits and Resume disabled with the reasons.
   await nodes.filter({ hasText: "first reader" }).getByTestId("tree-node-link").click();
-  await expect(page.getByTestId("agent-name")).toHaveText("first reader");
+  await expect(page.getByTestId("agent-name")).toHaveText(/first reader/);
   await expect(page.getByTestId("parent-line")).toHaveText("Started by Tree planner (cycle 3); it waits for its result.");
   const resume = page.getByRole("button", { name: "Resume" });
   await expect(resume).toHaveAttribute("aria-disabled", "true");
@@ -91,9 +94,24 @@ test("a parent delegates to two children: the tree, a child's page and back, the
   );
   await expect(third.getByTestId("delegate-child")).toHaveCount(2);
   await third.getByTestId("child-link").filter({ hasText: "second reader" }).click();
-  await expect(page.getByTestId("agent-name")).toHaveText("second reader");
+  await expect(page.getByTestId("agent-name")).toHaveText(/second reader/);
   await page.goBack();
   await expect(page.getByTestId("agent-name")).toHaveText("Tree planner");
+
+  // The agents list grouped by tree: the children under their parent, indented, kept in the URL.
+  await page.goto("/agents");
+  await expect(page.getByTestId("agent-row")).toHaveCount(3);
+  await page.getByTestId("group-by-tree").check();
+  await expect(page).toHaveURL(/tree=true/);
+  const rows = page.getByTestId("agent-row");
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0)).toContainText("Tree planner");
+  await expect(rows.nth(1)).toHaveAttribute("data-level", "1");
+  await expect(rows.nth(2)).toHaveAttribute("data-level", "1");
+  await page.getByLabel("Filter by status").selectOption("completed");
+  await expect(rows).toHaveCount(3);
+  await page.reload();
+  await expect(page.getByTestId("group-by-tree")).toBeChecked();
 
   // A viewer sees the tree, and the controls only as disabled, with the reason.
   const viewer = await inviteAndJoin(page, browser, baseURL!, {

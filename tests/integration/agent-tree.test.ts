@@ -116,4 +116,38 @@ describe("agent.tree", () => {
     expect(pending.find((a) => a.agentId === kid.id)?.agent.parent).toEqual({ id: root.id, name: root.name });
     expect(pending.find((a) => a.agentId === root.id)?.agent.parent).toBeNull();
   });
+
+  it("the agents list grouped by tree: children under their parent, even when a filter would separate them", async () => {
+    const team = await createTestTeam();
+    const root = await team.caller.agent.create(agentInput());
+    await db.agent.update({ where: { id: root.id }, data: { status: "completed" } });
+    const alone = await team.caller.agent.create(agentInput());
+    const kid = await child(team, { id: root.id, depth: 0 }, "runner", { status: "running" });
+    const grandchild = await child(team, kid, "grand", { status: "completed" });
+
+    // Flat, a status filter shows the child without its parent.
+    const flat = await team.caller.agent.list({ status: "running" });
+    expect(flat.items.map((a) => a.id)).toEqual([kid.id]);
+    expect(flat.items[0]!.children).toBeUndefined();
+
+    // Grouped: the tree whose child matches, its whole tree under it, each descendant saying whether it matches.
+    const grouped = await team.caller.agent.list({ status: "running", tree: true });
+    expect(grouped.items.map((a) => a.id)).toEqual([root.id]);
+    expect(grouped.total).toBe(1);
+    expect(grouped.items[0]!.children!.map((c) => [c.id, c.level, c.matchesFilter])).toEqual([
+      [kid.id, 1, true],
+      [grandchild.id, 2, false],
+    ]);
+
+    // Without a filter: the top agents only, the children under theirs, never as rows of their own.
+    const all = await team.caller.agent.list({ tree: true, sort: "name" });
+    expect(all.items.map((a) => a.id).sort()).toEqual([root.id, alone.id].sort());
+    expect(all.total).toBe(2);
+    expect(all.items.find((a) => a.id === alone.id)!.children).toEqual([]);
+
+    // A search for a grandchild's name finds its tree.
+    const searched = await team.caller.agent.list({ search: grandchild.name, tree: true });
+    expect(searched.items.map((a) => a.id)).toEqual([root.id]);
+    expect(searched.items[0]!.children!.find((c) => c.id === grandchild.id)?.matchesFilter).toBe(true);
+  });
 });

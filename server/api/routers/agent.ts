@@ -53,6 +53,8 @@ export const agentRouter = createTRPCRouter({
         /** The previous page's `nextCursor` (opaque; tied to the sort order). */
         cursor: z.string().max(2000).nullish(),
         limit: z.number().int().min(1).max(200).default(50),
+        /** Grouped by tree: the page lists top agents, each with its sub-agents (server/agents/agent-list-tree.ts). */
+        tree: z.boolean().optional(),
       }),
     )
     .query(({ ctx, input }) => listAgents({ teamId: ctx.team.id, ...input, cursor: input.cursor ?? undefined })),
