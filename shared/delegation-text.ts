@@ -46,7 +46,9 @@ export function describeWithParent(p: Payload, options: DescribeOptions): EventT
   if (to === "running") return text("Resumed with its parent", `Resumed with ${parent}.`, null, "success");
   if (to === "stopped") {
     const reason = str(p.reason);
-    return text("Stopped with its parent", `Stopped with ${parent}${reason ? `: ${reason.replace(/[.!]?$/, ".")}` : "."}`, null, "danger");
+    // A public page keeps the reason in the detail, which a link's redaction can hide.
+    if (options.anonymous || !reason) return text("Stopped with its parent", `Stopped with ${parent}.`, reason, "danger");
+    return text("Stopped with its parent", `Stopped with ${parent}: ${reason.replace(/[.!]?$/, ".")}`, null, "danger");
   }
   return text("Changed with its parent", `Now ${(to ?? "changed").replace(/_/g, " ")} with ${parent}.`, str(p.reason));
 }
@@ -117,7 +119,9 @@ export function describeDelegateResult(p: Payload, options: DescribeOptions): Ev
 /** A go-on child's end, reaching its parent as a trigger. */
 export function describeChildTrigger(p: Payload, options: DescribeOptions): EventText {
   const child = childLine(p.body);
-  const name = options.anonymous ? "A child agent" : `Child ${child.name}`;
   const tone = child.status === "completed" ? "success" : "warning";
-  return text("Child ended", `${name} ended: ${statusWords(child.status)}${child.text ? ` — ${clip(child.text, 200)}` : ""}.`, null, tone);
+  // A public page names no agent and keeps the result in the detail, which a link's redaction can hide.
+  if (options.anonymous) return text("Child ended", `A child agent ended: ${statusWords(child.status)}.`, child.text, tone);
+  const result = child.text ? ` — ${clip(child.text, 200)}` : "";
+  return text("Child ended", `Child ${child.name} ended: ${statusWords(child.status)}${result}.`, null, tone);
 }

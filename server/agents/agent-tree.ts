@@ -3,6 +3,7 @@ import { db, type Prisma } from "../db/client";
 import { AppError } from "../errors";
 import { IMPORTING } from "../../shared/agent-status";
 import { DELEGATION_LIMITS } from "../../shared/delegation";
+import { descendantsOf } from "./tree";
 
 /**
  * One agent's place in its tree of sub-agents (issue 23, docs/decisions/040): the parent that started it
@@ -89,3 +90,25 @@ export async function agentTree({ agentId, teamId }: Ids) {
   };
 }
 export type AgentTree = Awaited<ReturnType<typeof agentTree>>;
+
+/**
+ * What a share link or an export says about the tree it does not include (issue 23): whether the agent
+ * was started by another agent, and how many sub-agents it has (its whole tree below it).
+ */
+export async function treeNote({ agentId, teamId }: Ids) {
+  const [agent, descendants] = await Promise.all([
+    db.agent.findFirst({ where: { id: agentId, teamId }, select: { parentId: true } }),
+    descendantsOf({ agentId, teamId }),
+  ]);
+  return { hasParent: Boolean(agent?.parentId), subAgents: descendants.length };
+}
+
+/** The sentence an export's header carries: what it holds of the tree. */
+export function treeNoteText({ hasParent, subAgents }: { hasParent: boolean; subAgents: number }) {
+  const below =
+    subAgents === 0
+      ? "It has no sub-agents."
+      : `Its ${subAgents} ${subAgents === 1 ? "sub-agent is" : "sub-agents are"} not included; export each on its own.`;
+  const above = hasParent ? " It was started by another agent, which is not included either." : "";
+  return `This export holds this agent only. ${below}${above}`;
+}

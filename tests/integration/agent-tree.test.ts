@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { agentTree } from "~/server/agents/agent-tree";
+import { getSharedTimeline } from "~/server/sharing/shared-view";
+import { exportAgentLines } from "~/server/transfer/export";
 import { db, Prisma } from "~/server/db/client";
 import type { AgentStatus } from "~/server/db/generated/enums";
 import { agentInput } from "../factories/agent";
@@ -149,5 +151,29 @@ describe("agent.tree", () => {
     const searched = await team.caller.agent.list({ search: grandchild.name, tree: true });
     expect(searched.items.map((a) => a.id)).toEqual([root.id]);
     expect(searched.items[0]!.children!.find((c) => c.id === grandchild.id)?.matchesFilter).toBe(true);
+  });
+
+  it("a share link and an export say they hold this agent only, naming how many sub-agents they leave out", async () => {
+    const team = await createTestTeam();
+    const root = await team.caller.agent.create(agentInput());
+    const kid = await child(team, { id: root.id, depth: 0 }, "kid");
+    await child(team, kid, "grandkid");
+    await child(team, { id: root.id, depth: 0 }, "kid2");
+
+    const header = async (agentId: string) => {
+      for await (const line of exportAgentLines({ teamId: team.team.id, agentId })) return line as { tree?: unknown };
+      throw new Error("no header");
+    };
+    expect((await header(root.id)).tree).toEqual({
+      hasParent: false,
+      subAgents: 3,
+      note: "This export holds this agent only. Its 3 sub-agents are not included; export each on its own.",
+    });
+    expect((await header(kid.id)).tree).toMatchObject({ hasParent: true, subAgents: 1 });
+
+    const link = await team.caller.share.create({ agentId: root.id });
+    const token = link.path.split("/").pop()!;
+    const view = await getSharedTimeline({ token });
+    expect(view.agent).toMatchObject({ subAgents: 3, hasParent: false });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeEvent, isOutsideCycleEvent } from "~/shared/event-text";
 import { clip, delegateResultChildren } from "~/shared/delegation-text";
+import { REDACTED, redactEvent } from "~/server/sharing/redact";
 
 /** Sub-agents' events in words (shared/delegation-text.ts through describeEvent). */
 const CHILD = "5b0c7c1e-58f4-4c43-9d43-7d0f1d6a9a11";
@@ -83,5 +84,35 @@ describe("sub-agent events in words", () => {
       sentence: "Child first reader ended: completed — Found 3 prices.",
       tone: "success",
     });
+  });
+});
+
+describe("sub-agent events on a share link", () => {
+  const at = { seq: 1, cycle: 2, createdAt: new Date("2026-01-01T00:00:00Z"), durationMs: null };
+  const body = { childId: CHILD, name: "first reader", status: "completed", result: "The secret price list", reason: null };
+
+  it("names no agent, and a link that hides tool data hides a child's result and a cascade's stop reason", () => {
+    const trigger = redactEvent(
+      { ...at, type: "trigger", payload: { source: "child", deliveryId: `child:${CHILD}`, body } },
+      {
+        redactToolData: true,
+        redactMemories: false,
+      },
+    );
+    expect(JSON.stringify(trigger)).not.toContain("The secret price list");
+    expect(JSON.stringify(trigger)).not.toContain("first reader");
+    expect(trigger).toMatchObject({ text: { sentence: "A child agent ended: completed.", detail: REDACTED } });
+
+    const open = redactEvent(
+      { ...at, type: "trigger", payload: { source: "child", body } },
+      { redactToolData: false, redactMemories: false },
+    );
+    expect(open).toMatchObject({ text: { detail: "The secret price list" } });
+
+    const stopped = redactEvent(
+      { ...at, type: "status_change", payload: { change: "with_parent", to: "stopped", reason: "The secret plan changed" } },
+      { redactToolData: true, redactMemories: false },
+    );
+    expect(JSON.stringify(stopped)).not.toContain("The secret plan changed");
   });
 });
