@@ -68,7 +68,7 @@ test("a parent delegates to two children: the tree, a child's page and back, the
   await expect(page.getByTestId("parent-line")).toHaveText("Started by Tree planner (cycle 3); it waits for its result.");
   const resume = page.getByRole("button", { name: "Resume" });
   await expect(resume).toHaveAttribute("aria-disabled", "true");
-  await resume.click();
+  await resume.click({ force: true }); // aria-disabled: Playwright would wait for it to be enabled
   await expect(page.getByTestId("permission-reason")).toHaveText(CHILD_ENDED_NO_RESTART);
   await page.keyboard.press("Escape");
   const startedBy = page.locator('[data-testid="timeline-event"]').filter({ hasText: "Started by its parent" });
@@ -76,7 +76,7 @@ test("a parent delegates to two children: the tree, a child's page and back, the
   await page.getByRole("tab", { name: "Budget" }).click();
   const raise = page.getByTestId("raise-budget-child").getByRole("button", { name: "Raise the budget" });
   await expect(raise).toHaveAttribute("aria-disabled", "true");
-  await raise.click();
+  await raise.click({ force: true });
   await expect(page.getByTestId("permission-reason")).toHaveText(CHILD_BUDGET_FIXED);
   await page.getByRole("tab", { name: "Sub-agents" }).click();
   await expect(page.getByTestId("tree-empty")).toBeVisible();

@@ -17,6 +17,7 @@ import { createTRPCRouter, teamProcedure } from "../trpc";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { route } from "./meta";
 import * as out from "./schemas";
+import { agentTree as agentTreeAnswer } from "./schemas-tree";
 
 const TAG = "Agents";
 const agentId = z.uuid({ message: "That agent id is not valid." });
@@ -265,7 +266,7 @@ export const agentsApi = createTRPCRouter({
       ),
     )
     .input(byId)
-    .output(out.agentTree)
+    .output(agentTreeAnswer)
     .query(({ ctx, input }) => agentTree({ teamId: ctx.team.id, agentId: input.id })),
 
   spend: teamProcedure("agent:view")

@@ -43,35 +43,6 @@ export const agent = z
   })
   .meta({ id: "Agent" });
 
-const treeNode = z
-  .object({
-    id,
-    name: z.string(),
-    status: z.enum(AGENT_STATUSES),
-    statusReason: z.string().nullable(),
-    depth: z.number().int().meta({ description: "0 for an agent a person made; a child is one deeper than its parent." }),
-    level: z.number().int().meta({ description: "How far below the asked-for agent: 0 for itself, 1 for its children, ..." }),
-    parentId: id.nullable(),
-    parentCycle: z.number().int().nullable().meta({ description: "The parent's cycle whose `delegate` call started it." }),
-    delegationMode: z
-      .enum(["wait", "go_on"])
-      .nullable()
-      .meta({ description: "wait: the parent waits for its result; go_on: the parent goes on and hears of its end as an event." }),
-    spentUsd: usd,
-    budgetUsd: usd.nullable(),
-    tokensUsed: z.string().meta({ description: "Tokens used, as a decimal string." }),
-    budgetTokens: z.string().nullable(),
-    cycleCount: z.number().int(),
-    createdAt: time,
-  })
-  .meta({ id: "AgentTreeNode" });
-
-export const agentTree = z.object({
-  agent: treeNode,
-  parent: z.object({ id, name: z.string(), status: z.enum(AGENT_STATUSES) }).nullable(),
-  descendants: z.array(treeNode),
-});
-
 export const agentPage = z.object({
   items: z.array(agent.extend({ spendByDay: z.array(usd).meta({ description: "Committed spend per UTC day, oldest first." }) })),
   total: z.number().int(),
