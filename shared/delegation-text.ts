@@ -55,9 +55,19 @@ export function describeWithParent(p: Payload, options: DescribeOptions): EventT
 
 export type DelegateTask = { name: string | null; goal: string | null };
 
+/** Arguments as stored: the JSON text the model wrote, or (older events, tests) an object. */
+function parsedArguments(args: unknown): Payload {
+  if (typeof args !== "string") return obj(args);
+  try {
+    return obj(JSON.parse(args));
+  } catch {
+    return {};
+  }
+}
+
 /** The tasks of a `delegate` call's arguments. */
 export function delegateTasks(args: unknown): { tasks: DelegateTask[]; wait: boolean } {
-  const a = obj(args);
+  const a = parsedArguments(args);
   const tasks = Array.isArray(a.tasks) ? a.tasks.map((t) => ({ name: str(obj(t).name), goal: str(obj(t).goal) })) : [];
   return { tasks, wait: a.wait !== false };
 }

@@ -72,6 +72,7 @@ test("a parent delegates to two children: the tree, a child's page and back, the
   await expect(page.getByTestId("permission-reason")).toHaveText(CHILD_ENDED_NO_RESTART);
   await page.keyboard.press("Escape");
   const startedBy = page.locator('[data-testid="timeline-event"]').filter({ hasText: "Started by its parent" });
+  await page.screenshot({ path: "tests/e2e/screenshots/sub-agents-child.png", fullPage: true, animations: "disabled" });
   await expect(startedBy).toContainText("Started by Tree planner at its cycle 3; Tree planner waits for the result.");
   await page.getByRole("tab", { name: "Budget" }).click();
   const raise = page.getByTestId("raise-budget-child").getByRole("button", { name: "Raise the budget" });
@@ -93,6 +94,8 @@ test("a parent delegates to two children: the tree, a child's page and back, the
     "2 child agents ended: first reader completed, second reader completed.",
   );
   await expect(third.getByTestId("delegate-child")).toHaveCount(2);
+  await third.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "tests/e2e/screenshots/sub-agents-timeline.png", animations: "disabled" });
   await third.getByTestId("child-link").filter({ hasText: "second reader" }).click();
   await expect(page.getByTestId("agent-name")).toHaveText(/second reader/);
   await page.goBack();

@@ -47,6 +47,9 @@ describe("sub-agent events in words", () => {
     expect(call.sentence).toContain("…");
     expect(call.sentence).toContain("task 2: Read the second source.");
     expect(call.sentence).not.toContain("with quotes and links");
+    // As the loop stores them: the JSON text the model wrote.
+    const stored = describeEvent("tool_call", { name: "delegate", arguments: JSON.stringify({ tasks: [{ goal }], wait: false }) });
+    expect(stored.sentence).toContain("Started 1 child agent and goes on while they work (task 1: Read the first source");
     expect(clip("a ".repeat(100), 20).length).toBeLessThanOrEqual(20);
   });
 
