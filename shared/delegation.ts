@@ -26,6 +26,10 @@ export const DELEGATION_LIMITS = {
 export const CHILD_BUDGET_FIXED =
   "A child agent's budget was carved out of its parent's and cannot change; the parent can delegate again with a larger budget.";
 
+/** Why an ended child does not start again (server/agents/control.ts startAgent; the agent page shows the same sentence). */
+export const CHILD_ENDED_NO_RESTART =
+  "This child agent has ended and its result went to its parent; it cannot run again. Fork it to go on as an agent of its own.";
+
 /** The statuses in which a child has ended for its parent: its carve is settled and its result delivered. */
 export const CHILD_ENDED_STATUSES = ["completed", "failed", "stopped", "budget_exhausted", "archived"] as const;
 
@@ -106,4 +110,9 @@ export function childOutcomesText(result: DelegatedResult): string {
   });
   const timedOut = result.timedOut ? ` (${result.timedOut} stopped when the call's time ran out)` : "";
   return `${result.children.length} child agent${result.children.length === 1 ? "" : "s"} ended${timedOut}:\n${lines.join("\n")}`;
+}
+
+/** Whether a child agent has ended for its parent (its Start/Resume is refused with CHILD_ENDED_NO_RESTART). */
+export function isEndedChild(agent: { parentId: string | null; status: string }) {
+  return agent.parentId !== null && (CHILD_ENDED_STATUSES as readonly string[]).includes(agent.status);
 }

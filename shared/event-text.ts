@@ -1,4 +1,11 @@
 import type { EventType } from "../server/db/generated/enums";
+import {
+  describeChildTrigger,
+  describeDelegateCall,
+  describeDelegateResult,
+  describeDelegated,
+  describeWithParent,
+} from "./delegation-text";
 
 /**
  * An event of an agent's history in words: the one place that says what each event type (and each
@@ -201,6 +208,8 @@ function describeStatusChange(p: Payload, options: DescribeOptions): EventText {
     const cycle = num(p.fromCycle);
     return text("Forked", `Forked from ${source}${cycle !== null ? ` at its cycle ${cycle}` : ""}.`);
   }
+  if (change === "delegated") return describeDelegated(p, options);
+  if (change === "with_parent") return describeWithParent(p, options);
   if (change === "recovered")
     return text(
       "Restarted",
@@ -226,8 +235,9 @@ function describeSummary(p: Payload, options: DescribeOptions): EventText {
   return text("Summary", `The summary of ${cycles} was kept as digest lines.`, str(p.reason));
 }
 
-function describeTrigger(p: Payload): EventText {
+function describeTrigger(p: Payload, options: DescribeOptions): EventText {
   const source = str(p.source);
+  if (source === "child") return describeChildTrigger(p, options);
   if (source === "schedule") return text("Trigger", "Its schedule fired.");
   if (source === "webhook") return text("Trigger", "A webhook call arrived.");
   return text("Trigger", `A trigger arrived${source ? ` (${source})` : ""}.`);
@@ -242,8 +252,10 @@ export function describeEvent(type: EventType, payload: unknown, options: Descri
       return text("Thought", call ? `The model decided to call ${call}.` : "The model answered without a tool call.");
     }
     case "tool_call":
+      if (p.name === "delegate") return describeDelegateCall(p);
       return text("Tool call", `Called ${str(p.name) ?? "a tool"}.`);
     case "tool_result": {
+      if (p.name === "delegate") return describeDelegateResult(p, options);
       const status = str(p.status) ?? "finished";
       const tone =
         status === "succeeded"
@@ -283,7 +295,7 @@ export function describeEvent(type: EventType, payload: unknown, options: Descri
     case "message":
       return text("Message", "A message was recorded.", str(p.text) ?? str(p.message));
     case "trigger":
-      return describeTrigger(p);
+      return describeTrigger(p, options);
     default:
       return text(capitalize(String(type).replace(/_/g, " ")), "An event was recorded.");
   }
@@ -297,7 +309,12 @@ export function isOutsideCycleEvent(type: EventType, payload: unknown): boolean 
   const p: Payload = payload && typeof payload === "object" ? (payload as Payload) : {};
   if (type === "status_change")
     return (
-      Boolean(str(p.by)) || p.change === "resumed" || p.change === "recovered" || p.change === "gave_up" || p.change === "settings_edited"
+      Boolean(str(p.by)) ||
+      p.change === "resumed" ||
+      p.change === "with_parent" ||
+      p.change === "recovered" ||
+      p.change === "gave_up" ||
+      p.change === "settings_edited"
     );
   if (type === "budget") return p.stage === "raise" || p.stage === "recovery";
   return false;

@@ -9,6 +9,7 @@ export const AGENT_TABS = [
   ["budget", "Budget"],
   ["runs", "Runs"],
   ["triggers", "Triggers"],
+  ["tree", "Sub-agents"],
   ["share", "Share"],
 ] as const;
 export type AgentTab = (typeof AGENT_TABS)[number][0];

@@ -20,7 +20,7 @@ import { MemoryPanel } from "./memory-panel";
 import { SharePanel } from "../share/share-panel";
 import { RunsPanel } from "./runs-panel";
 import { RaiseBudgetForm } from "./raise-budget-form";
-import { GatedButton, PermissionGate } from "../teams/permission-gate";
+import { DisabledWithReason, GatedButton, PermissionGate } from "../teams/permission-gate";
 import { StatePanel } from "./state-panel";
 import { StatusBadge } from "./status-badge";
 import { TriggersPanel } from "./triggers-panel";
@@ -28,6 +28,8 @@ import { Timeline, usePrefetchTimeline } from "./timeline";
 import { AgentsBreadcrumb } from "./agents-breadcrumb";
 import { AGENT_TABS, useAgentTab } from "./agent-page-params";
 import { AgentLifecycleControls, ForkLineage } from "./fork-lineage";
+import { ParentLine, TreePanel, useAgentTree } from "./tree-panel";
+import { CHILD_BUDGET_FIXED, CHILD_ENDED_NO_RESTART, isEndedChild } from "~/shared/delegation";
 
 /**
  * One agent: its state and controls, and its history grouped by cycle. The newest cycles load first;
@@ -38,6 +40,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
   const trpc = useTRPC();
   const [tab, setTab] = useAgentTab();
   const agent = useQuery(trpc.agent.byId.queryOptions({ id: agentId }, { refetchInterval: 3000 }));
+  const tree = useAgentTree(agentId);
   usePrefetchTimeline(agentId);
 
   if (agent.isPending) return <Skeleton className="h-40 rounded-xl" label="Loading the agent" />;
@@ -52,6 +55,10 @@ export function AgentPage({ agentId }: { agentId: string }) {
     );
   }
   const a = agent.data;
+  // A child (started by another agent's delegate call): its limits are its parent's carve, and once it ended it does not run again.
+  const parentId = tree.data?.agent.parentId ?? null;
+  const childCount = tree.data?.descendants.length ?? 0;
+  const tabs = AGENT_TABS.map(([id, label]) => [id, id === "tree" && childCount > 0 ? `${label} (${childCount})` : label] as const);
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-start justify-between gap-4">
@@ -62,10 +69,15 @@ export function AgentPage({ agentId }: { agentId: string }) {
           </h1>
           <p className="mt-1 max-w-3xl text-sm text-zinc-600 dark:text-zinc-400">{a.goal}</p>
           <ModelLine model={a.model} provider={a.provider} />
+          <ParentLine agentId={agentId} />
           <ForkLineage agentId={agentId} />
         </div>
         <div className="space-y-2 sm:flex sm:flex-col sm:items-end">
-          <Controls agentId={agentId} status={a.status} />
+          <Controls
+            agentId={agentId}
+            status={a.status}
+            startBlocked={isEndedChild({ parentId, status: a.status }) ? CHILD_ENDED_NO_RESTART : null}
+          />
           <AgentLifecycleControls agentId={agentId} name={a.name} archivedAt={a.archivedAt} />
         </div>
       </div>
@@ -100,7 +112,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
         </p>
       ) : null}
 
-      <Tabs tabs={AGENT_TABS} selected={tab} onSelect={(next) => void setTab(next)} label="Agent views" />
+      <Tabs tabs={tabs} selected={tab} onSelect={(next) => void setTab(next)} label="Agent views" />
 
       <TabPanel id="memory" selected={tab}>
         <MemoryPanel agentId={agentId} />
@@ -111,9 +123,15 @@ export function AgentPage({ agentId }: { agentId: string }) {
       <TabPanel id="budget" selected={tab} className="space-y-6">
         <BudgetPanel agentId={agentId} />
         <Section title="Raise the budget" className="space-y-2">
-          <PermissionGate permission="budget:raise" action="raise budgets">
-            <RaiseBudgetForm agentId={agentId} />
-          </PermissionGate>
+          {parentId ? (
+            <div data-testid="raise-budget-child">
+              <DisabledWithReason reason={CHILD_BUDGET_FIXED} label="Raise the budget" variant="outline" />
+            </div>
+          ) : (
+            <PermissionGate permission="budget:raise" action="raise budgets">
+              <RaiseBudgetForm agentId={agentId} />
+            </PermissionGate>
+          )}
         </Section>
       </TabPanel>
       <TabPanel id="runs" selected={tab}>
@@ -121,6 +139,9 @@ export function AgentPage({ agentId }: { agentId: string }) {
       </TabPanel>
       <TabPanel id="triggers" selected={tab}>
         <TriggersPanel agentId={agentId} />
+      </TabPanel>
+      <TabPanel id="tree" selected={tab}>
+        <TreePanel agentId={agentId} />
       </TabPanel>
       <TabPanel id="share" selected={tab}>
         <SharePanel agentId={agentId} />
@@ -154,7 +175,7 @@ function Stat({ label, children }: { label: string; children: React.ReactNode })
   );
 }
 
-function Controls({ agentId, status }: { agentId: string; status: AgentStatus }) {
+function Controls({ agentId, status, startBlocked }: { agentId: string; status: AgentStatus; startBlocked: string | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
@@ -193,6 +214,7 @@ function Controls({ agentId, status }: { agentId: string; status: AgentStatus })
           <GatedButton
             permission="agent:control"
             action={status === "idle" ? "start agents" : "resume agents"}
+            blockedReason={startBlocked}
             onClick={() => start.mutate({ id: agentId })}
             isLoading={start.isPending}
           >

@@ -1,25 +1,21 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { clsx } from "clsx";
-import Link from "next/link";
-import { useEffect, useState } from "react";
-import { SIMULATOR_LABEL, SIMULATOR_PROVIDER } from "~/shared/agent-input";
+import { Fragment, useEffect, useState } from "react";
+import { AgentRow } from "./agent-row";
 import type { AgentSort } from "~/server/agents/agent-list";
 import type { ListedStatus } from "~/shared/agent-status";
 import { Alert, AlertAction } from "../ui/alert";
 import { Button, ButtonLink } from "../ui/button";
 import { PermissionGate } from "../teams/permission-gate";
 import { EmptyState } from "../ui/empty-state";
-import { formatAbsolute, formatUsd } from "../ui/format";
-import { RelativeText } from "../ui/relative-time";
 import { PageHeader } from "../ui/page-header";
 import { SkeletonGroup } from "../ui/skeleton";
 import { useTRPC } from "../trpc/react";
 import { CompactInput, CompactSelect } from "../ui/field";
-import { STATUS_LABELS, StatusBadge } from "./status-badge";
+import { STATUS_LABELS } from "./status-badge";
 import { useAgentsListParams } from "./agents-list-params";
-import { AgentBulkBar, ArchivedToggle, SelectAgentBox, SelectAllBox, useAgentSelection } from "./agent-bulk-actions";
+import { AgentBulkBar, ArchivedToggle, SelectAllBox, useAgentSelection } from "./agent-bulk-actions";
 
 const PAGE_SIZE = 50;
 /** Typing pauses this long before the list is asked again. */
@@ -30,7 +26,7 @@ const REFRESH_MS = 30_000;
 export function AgentsList() {
   const trpc = useTRPC();
   const [params, setParams] = useAgentsListParams();
-  const { q: search, sort } = params;
+  const { q: search, sort, tree } = params;
   const status = params.status ?? "";
   const [searchInput, setSearchInput] = useState(search);
   const [isArchived, setArchived] = useState(false);
@@ -41,7 +37,7 @@ export function AgentsList() {
   const pageIndex = cursors.length - 1;
   // The filters moved (a choice, Back, a link): paging starts again, and the search box shows the
   // URL's search when that changed (not while a typed one waits for its pause).
-  const filterKey = `${search}|${status}|${sort}`;
+  const filterKey = `${search}|${status}|${sort}|${tree}`;
   const [shown, setShown] = useState({ filterKey, search });
   if (filterKey !== shown.filterKey) {
     setShown({ filterKey, search });
@@ -68,6 +64,7 @@ export function AgentsList() {
         sort,
         cursor: cursors[pageIndex],
         limit: PAGE_SIZE,
+        tree: tree || undefined,
       },
       { placeholderData: keepPreviousData, refetchInterval: REFRESH_MS },
     ),
@@ -139,6 +136,19 @@ export function AgentsList() {
           <option value="created">Newest</option>
           <option value="spend">Spend</option>
         </CompactSelect>
+        <label className="flex items-center gap-2 text-sm text-zinc-700 dark:text-zinc-300">
+          <input
+            type="checkbox"
+            checked={tree}
+            onChange={(e) => {
+              void setParams({ tree: e.target.checked || null });
+              setCursors([null]);
+            }}
+            className="accent-brand-600 size-4"
+            data-testid="group-by-tree"
+          />
+          Group by tree
+        </label>
       </div>
 
       {query.isPending ? (
@@ -217,68 +227,18 @@ export function AgentsList() {
               </thead>
               <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
                 {query.data.items.map((agent) => (
-                  <tr key={agent.id} data-testid="agent-row">
-                    <td className="py-3 pl-3">
-                      <SelectAgentBox selection={selection} id={agent.id} name={agent.name} />
-                    </td>
-                    <td className="px-3 py-3">
-                      <Link href={`/agents/${agent.id}`} className="font-medium hover:underline">
-                        {agent.name}
-                      </Link>
-                      <div className="max-w-64 truncate text-xs text-zinc-500" title={agent.goal}>
-                        {agent.goal}
-                      </div>
-                      {/* Phones: the other columns scroll out of view, so repeat the essentials here. */}
-                      <div className="mt-1.5 flex items-center gap-2 text-xs text-zinc-500 sm:hidden">
-                        <StatusBadge status={agent.status} />
-                        <span className="tabular-nums">
-                          {formatUsd(agent.spentUsd)} / {formatUsd(agent.budgetUsd)}
-                        </span>
-                      </div>
-                    </td>
-                    <td className="px-3 py-3">
-                      <StatusBadge status={agent.status} />
-                    </td>
-                    <td className="px-3 py-3">
-                      <SpendAgainstBudget spentUsd={agent.spentUsd} budgetUsd={agent.budgetUsd} />
-                    </td>
-                    <td className="hidden px-3 py-3 md:table-cell">
-                      <SpendSparkline spendByDay={agent.spendByDay} />
-                    </td>
-                    <td className="hidden px-3 py-3 tabular-nums xl:table-cell">{agent.cycleCount.toLocaleString("en-US")}</td>
-                    <td className="hidden px-3 py-3 font-mono text-xs lg:table-cell">
-                      {/* Long model names are cut short; the whole name is in the tooltip. */}
-                      <span
-                        className="block max-w-36 truncate"
-                        title={agent.provider === SIMULATOR_PROVIDER ? SIMULATOR_LABEL : agent.model}
-                      >
-                        {agent.provider === SIMULATOR_PROVIDER ? SIMULATOR_LABEL : agent.model}
-                      </span>
-                    </td>
-                    <td className="px-3 py-3 whitespace-nowrap text-zinc-600 dark:text-zinc-400">
-                      <time
-                        dateTime={(agent.lastActiveAt ?? agent.createdAt).toISOString()}
-                        title={formatAbsolute(agent.lastActiveAt ?? agent.createdAt)}
-                      >
-                        {agent.lastActiveAt ? (
-                          <RelativeText date={agent.lastActiveAt} />
-                        ) : (
-                          <>
-                            created <RelativeText date={agent.createdAt} />
-                          </>
-                        )}
-                      </time>
-                    </td>
-                    <td className="hidden px-3 py-3 whitespace-nowrap text-zinc-600 xl:table-cell dark:text-zinc-400">
-                      {agent.heartbeatAt ? (
-                        <time dateTime={agent.heartbeatAt.toISOString()} title={`Last heartbeat: ${formatAbsolute(agent.heartbeatAt)}`}>
-                          <RelativeText date={agent.heartbeatAt} />
-                        </time>
-                      ) : (
-                        <span title="This agent has not run yet">none yet</span>
-                      )}
-                    </td>
-                  </tr>
+                  <Fragment key={agent.id}>
+                    <AgentRow agent={agent} selection={selection} />
+                    {agent.children?.map((child) => (
+                      <AgentRow
+                        key={child.id}
+                        agent={child}
+                        selection={selection}
+                        level={child.level}
+                        outsideFilter={!child.matchesFilter}
+                      />
+                    ))}
+                  </Fragment>
                 ))}
               </tbody>
             </table>
@@ -308,75 +268,5 @@ export function AgentsList() {
         </>
       )}
     </section>
-  );
-}
-
-/** "$1.23 / $10.00" with a bar; amber from 80 % of the budget, red at or over it. */
-function SpendAgainstBudget({ spentUsd, budgetUsd }: { spentUsd: string; budgetUsd: string | null }) {
-  const spent = Number(spentUsd);
-  const budget = budgetUsd === null ? null : Number(budgetUsd);
-  const share = budget === null ? null : budget > 0 ? spent / budget : spent > 0 ? 1 : 0;
-  return (
-    <div className="w-32 space-y-1">
-      <div className="tabular-nums">
-        {formatUsd(spentUsd)} / {formatUsd(budgetUsd)}
-      </div>
-      {share !== null ? (
-        <div
-          role="progressbar"
-          aria-label={`Spent ${formatUsd(spentUsd)} of ${formatUsd(budgetUsd)}`}
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={Math.round(Math.min(share, 1) * 100)}
-          className="h-1.5 overflow-hidden rounded-full bg-zinc-200 dark:bg-zinc-700"
-        >
-          <div
-            className={clsx("h-full rounded-full", share >= 1 ? "bg-red-500" : share >= 0.8 ? "bg-amber-500" : "bg-emerald-500")}
-            style={{ width: `${Math.min(share, 1) * 100}%` }}
-          />
-        </div>
-      ) : null}
-    </div>
-  );
-}
-
-const SPARK_WIDTH = 84;
-const SPARK_HEIGHT = 20;
-
-/** Committed spend per day, oldest on the left; the line's height is relative to the agent's busiest day. */
-function SpendSparkline({ spendByDay }: { spendByDay: string[] }) {
-  const values = spendByDay.map(Number);
-  const total = values.reduce((sum, v) => sum + v, 0);
-  const max = Math.max(...values, 0);
-  const step = values.length > 1 ? SPARK_WIDTH / (values.length - 1) : 0;
-  const points = values.map((v, i) => {
-    const x = i * step;
-    // One pixel of margin so a flat line at zero or at the maximum stays visible.
-    const y = max > 0 ? SPARK_HEIGHT - 1 - (v / max) * (SPARK_HEIGHT - 2) : SPARK_HEIGHT - 1;
-    return `${x.toFixed(1)},${y.toFixed(1)}`;
-  });
-  const label = `Spend over the last ${values.length} days: ${formatUsd(String(total))}`;
-  return (
-    <svg
-      role="img"
-      aria-label={label}
-      width={SPARK_WIDTH}
-      height={SPARK_HEIGHT}
-      viewBox={`0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}`}
-      className={clsx("overflow-visible", total > 0 ? "text-brand-600 dark:text-brand-500" : "text-zinc-300 dark:text-zinc-600")}
-    >
-      <title>{label}</title>
-      {total > 0 ? (
-        <polygon points={`0,${SPARK_HEIGHT} ${points.join(" ")} ${SPARK_WIDTH},${SPARK_HEIGHT}`} className="fill-current opacity-15" />
-      ) : null}
-      <polyline
-        points={points.join(" ")}
-        fill="none"
-        stroke="currentColor"
-        strokeWidth={1.5}
-        strokeLinejoin="round"
-        strokeLinecap="round"
-      />
-    </svg>
   );
 }

@@ -8,6 +8,7 @@ import { describeEvent } from "~/shared/event-text";
 import { formatDuration, formatUsd } from "../ui/format";
 import { RelativeTime } from "../ui/relative-time";
 import { EventSentence } from "./event-sentence";
+import { ChildTriggerEvent, DelegateChildren, isChildTrigger } from "./delegation-events";
 import { latestProgress, McpProgressLine, McpResult } from "./mcp-result";
 import { SummaryEvent } from "./summary-event";
 import { CycleTraceSection } from "./trace/cycle-trace";
@@ -159,6 +160,7 @@ export const CycleRow = memo(function CycleRow({
             {call ? (
               <section>
                 <h3 className="text-xs font-semibold text-zinc-500 uppercase">Tool call</h3>
+                {cp.name === "delegate" ? <EventSentence className="mt-1" text={describeEvent("tool_call", cp)} /> : null}
                 <pre
                   tabIndex={0}
                   className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs dark:bg-zinc-950"
@@ -181,7 +183,9 @@ export const CycleRow = memo(function CycleRow({
                     {UNKNOWN_OUTCOME_TEXT}
                   </p>
                 ) : null}
-                {mcpResult ? (
+                {cp.name === "delegate" && rp.status === "succeeded" ? (
+                  <DelegateChildren payload={{ name: "delegate", ...rp }} />
+                ) : mcpResult ? (
                   <div className="mt-1 space-y-1">
                     <McpResult result={mcpResult} />
                     {rp.error ? <p className="text-sm break-words text-red-700 dark:text-red-300">{rp.error}</p> : null}
@@ -203,6 +207,8 @@ export const CycleRow = memo(function CycleRow({
                   canEdit={canEdit}
                   isRestored={events.some((r) => r.type === "summary" && (r.payload as { restoresSeq?: number }).restoresSeq === e.seq)}
                 />
+              ) : isChildTrigger(e.type, e.payload) ? (
+                <ChildTriggerEvent key={e.seq} payload={e.payload} />
               ) : (
                 <EventSentence key={e.seq} text={describeEvent(e.type, e.payload, { actorName: e.actorName })} />
               ),

@@ -131,6 +131,14 @@ export function ApprovalCard({
           <KindBadge kind={item.kind} />
         </span>
         <TeamBadge name={item.team.name} />
+        {item.agent.parent ? (
+          <span className="text-xs text-zinc-600 dark:text-zinc-400" data-testid="approval-parent">
+            Child of{" "}
+            <Link href={`/agents/${item.agent.parent.id}`} className="font-medium underline">
+              {item.agent.parent.name}
+            </Link>
+          </span>
+        ) : null}
         <dl className="flex w-full flex-wrap gap-x-4 gap-y-1 text-xs text-zinc-500 sm:ml-auto sm:w-auto dark:text-zinc-400">
           <div className="flex gap-1">
             <dt>Cycle</dt>

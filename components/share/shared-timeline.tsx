@@ -84,6 +84,15 @@ export function SharedTimelineView({ view, token, beforeCycle }: { view: SharedT
         {agent.statusReason === REDACTED ? null : agent.statusReason ? (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">{agent.statusReason}</p>
         ) : null}
+        {agent.subAgents > 0 || agent.hasParent ? (
+          <p className="text-xs text-zinc-600 dark:text-zinc-400" data-testid="shared-tree-note">
+            This page shows this agent only
+            {agent.subAgents > 0
+              ? `, not its ${agent.subAgents} ${agent.subAgents === 1 ? "sub-agent" : "sub-agents"} (agents it started for parts of its goal)`
+              : ""}
+            {agent.hasParent ? `${agent.subAgents > 0 ? ", nor" : ", not"} the agent that started it` : ""}.
+          </p>
+        ) : null}
         <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-sm sm:grid-cols-3">
           <div>
             <dt className="text-xs text-zinc-500 dark:text-zinc-400">Cycles finished</dt>

@@ -20,7 +20,7 @@ type Gate = {
  * shows the same sentence in a bubble under it (closed by another press, a press elsewhere or Escape).
  * Anything clickable is replaced by an inert button with the same label.
  */
-function DisabledWithReason({
+export function DisabledWithReason({
   reason,
   label,
   variant,
@@ -86,9 +86,21 @@ function DisabledWithReason({
   );
 }
 
-/** A Button that follows the person's permissions: itself when allowed, disabled with the reason when not. */
-export function GatedButton({ permission, action, children, variant, className, ...props }: ComponentProps<typeof Button> & Gate) {
-  const reason = usePermissions().whyNot(permission, action);
+/**
+ * A Button that follows the person's permissions: itself when allowed, disabled with the reason when not.
+ * `blockedReason`: why the action cannot be taken on this thing whoever asks (e.g. an ended child agent),
+ * shown the same way.
+ */
+export function GatedButton({
+  permission,
+  action,
+  blockedReason,
+  children,
+  variant,
+  className,
+  ...props
+}: ComponentProps<typeof Button> & Gate & { blockedReason?: string | null }) {
+  const reason = usePermissions().whyNot(permission, action) ?? blockedReason ?? null;
   if (reason) {
     return <DisabledWithReason reason={reason} label={children} variant={variant} className={className} aria-label={props["aria-label"]} />;
   }

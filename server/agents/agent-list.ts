@@ -7,6 +7,7 @@ import type { AgentStatus } from "../db/generated/enums";
 import { AppError } from "../errors";
 import { summarySelect, toSummary, type AgentSummary } from "./agents";
 import { IMPORTING, type ListedStatus } from "../../shared/agent-status";
+import { descendantsOfRoots, treeRootFilters, type AgentTreeChild } from "./agent-list-tree";
 
 /**
  * The agents list (issue 6): one page of a team's agents in a stable order, each row with a spend
@@ -40,6 +41,8 @@ const DAY_MS = 86_400_000;
 export type AgentListItem = AgentSummary & {
   /** Committed spend per UTC day over the last SPARKLINE_DAYS days, oldest first, as decimal strings in USD. */
   spendByDay: string[];
+  /** Grouped by tree (`tree`): its descendants, in tree order. */
+  children?: AgentTreeChild[];
 };
 
 export type AgentListPage = {
@@ -217,6 +220,7 @@ export async function listAgents({
   sort = "lastActive",
   cursor,
   limit = 50,
+  tree = false,
   now = new Date(),
 }: {
   teamId: string;
@@ -228,12 +232,14 @@ export async function listAgents({
   /** From the previous page's `nextCursor`, with the same sort; the first page without it. */
   cursor?: string;
   limit?: number;
+  /** Grouped by tree (server/agents/agent-list-tree.ts): the page lists top agents, each with its descendants. */
+  tree?: boolean;
   now?: Date;
 }): Promise<AgentListPage> {
   const position = cursor ? decodeCursor(cursor, sort) : null;
   // Prisma's `contains` passes % and _ through as wildcards; a search for "50%" means the text.
   const literal = search ? escapeLike(search) : undefined;
-  const filters: Prisma.AgentWhereInput = {
+  const matching: Prisma.AgentWhereInput = {
     teamId,
     status: status ?? { not: IMPORTING },
     archivedAt: archived ? { not: null } : null,
@@ -241,6 +247,7 @@ export async function listAgents({
       ? { OR: [{ name: { contains: literal, mode: "insensitive" } }, { goal: { contains: literal, mode: "insensitive" } }] }
       : {}),
   };
+  const filters = tree ? treeRootFilters(teamId, matching) : matching;
 
   const readPage = async () => {
     // One row beyond the page tells whether there is a next page.
@@ -258,12 +265,28 @@ export async function listAgents({
     }
     const page = rows.slice(0, limit);
     const spend = await spendByDay({ teamId, agentIds: page.map((r) => r.id), now });
+    const children = tree
+      ? await descendantsOfRoots({
+          teamId,
+          rootIds: page.map((r) => r.id),
+          filters: matching,
+          spendOf: async (agentIds) => spendByDay({ teamId, agentIds, now }),
+        })
+      : null;
     return {
-      items: page.map((row) => ({ ...toSummary(row), spendByDay: spend.get(row.id) ?? emptySeries() })),
+      items: page.map((row) => ({
+        ...toSummary(row),
+        spendByDay: spend.get(row.id) ?? emptySeries(),
+        ...(children ? { children: children.get(row.id) ?? [] } : {}),
+      })),
       nextCursor: rows.length > limit ? encodeCursor(sort, page.at(-1)!) : null,
     };
   };
-  const [{ items, nextCursor }, counted] = await Promise.all([readPage(), countUpToCap({ teamId, status, archived, literal })]);
+  const [{ items, nextCursor }, counted] = await Promise.all([
+    readPage(),
+    // Grouped by tree, the top agents are counted (a relation filter the capped raw count does not express).
+    tree ? db.agent.count({ where: filters }) : countUpToCap({ teamId, status, archived, literal }),
+  ]);
   return { items, total: Math.min(counted, COUNT_CAP), isTotalExact: counted <= COUNT_CAP, nextCursor };
 }
 

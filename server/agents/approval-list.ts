@@ -22,7 +22,8 @@ export const APPROVAL_VIEW_SELECT = {
   comment: true,
   answer: true,
   decidedBy: { select: { name: true } },
-  agent: { select: { name: true } },
+  // A child agent's approval names the parent that started it (issue 23); a parent is always of the child's team.
+  agent: { select: { name: true, parent: { select: { id: true, name: true } } } },
 } as const;
 
 /** Decided means any status but pending; `decidedSince` keeps the recent ones. */

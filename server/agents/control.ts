@@ -13,7 +13,7 @@ import { allows, FRESH_START, PERSON_ACTIONS } from "../../shared/agent-status";
 import { judgeRaise, type BudgetRaise, type RaisableLimit } from "./limit-raises";
 import { pauseDescendants, resumeDescendants, stopDescendants } from "./tree";
 import { agentChildEnded } from "~/inngest/events";
-import { CHILD_BUDGET_FIXED, CHILD_ENDED_STATUSES } from "../../shared/delegation";
+import { CHILD_BUDGET_FIXED, CHILD_ENDED_NO_RESTART, CHILD_ENDED_STATUSES } from "../../shared/delegation";
 
 /**
  * People steering agents: start, pause, resume, stop, and decide approvals. State changes commit
@@ -54,10 +54,7 @@ export async function startAgent({ agentId, teamId, userId }: Ids) {
   if (!agent) throw notFound("That agent");
   // A child runs once for its parent: once it ended, its carved budget went back and its result was delivered.
   if (agent.parentId && (agent.delegationSettledAt || (CHILD_ENDED_STATUSES as readonly string[]).includes(agent.status))) {
-    throw new AppError(
-      "CONFLICT",
-      "This child agent has ended and its result went to its parent; it cannot run again. Fork it to go on as an agent of its own.",
-    );
+    throw new AppError("CONFLICT", CHILD_ENDED_NO_RESTART);
   }
   // Failed (its endpoint was misconfigured, its runs kept dying) and hibernated agents start again like the others.
   if (!allows("start", agent.status)) {

@@ -1,5 +1,6 @@
 import "server-only";
 import { listCycles } from "../agents/timeline";
+import { treeNote } from "../agents/agent-tree";
 import type { AgentStatus } from "../db/generated/enums";
 import { isOutsideCycleEvent } from "../../shared/event-text";
 import { REDACTED, redactEvent, type SharedEvent } from "./redact";
@@ -17,6 +18,9 @@ export type SharedTimeline = {
     cycleCount: number;
     lastActiveAt: Date | null;
     createdAt: Date;
+    /** Sub-agents (issue 23): the page shows this agent only; it says how many sub-agents it leaves out. */
+    subAgents: number;
+    hasParent: boolean;
   };
   redaction: { redactToolData: boolean; redactMemories: boolean };
   expiresAt: Date | null;
@@ -43,6 +47,7 @@ export async function getSharedTimeline({
   cycles?: number;
 }): Promise<SharedTimeline> {
   const { link, agent } = await resolveShareLink(token);
+  const tree = await treeNote({ agentId: link.agentId, teamId: link.teamId });
   const redaction = { redactToolData: link.redactToolData, redactMemories: link.redactMemories };
   const page = await listCycles({ teamId: link.teamId, agentId: link.agentId, beforeCycle, cycles });
   return {
@@ -55,6 +60,8 @@ export async function getSharedTimeline({
       cycleCount: agent.cycleCount,
       lastActiveAt: agent.lastActiveAt,
       createdAt: agent.createdAt,
+      subAgents: tree.subAgents,
+      hasParent: tree.hasParent,
     },
     redaction,
     expiresAt: link.expiresAt,

@@ -5,6 +5,7 @@ import { col } from "../db/columns";
 import { MemoryKind } from "../db/generated/enums";
 import { rows, sqlRow } from "../db/rows";
 import { notFound } from "../errors";
+import { treeNote, treeNoteText } from "../agents/agent-tree";
 import { coldThroughSeq, readSegment, segmentsAfterSeq, type ColdEvent } from "../hibernation/segments";
 
 /**
@@ -29,6 +30,11 @@ function eventLine(
   return { kind: "event", seq, cycle, type, stepId, payload, tokensIn, tokensOut, costUsd, durationMs, createdAt };
 }
 
+async function exportTree(ids: { teamId: string; agentId: string }) {
+  const note = await treeNote(ids);
+  return { ...note, note: treeNoteText(note) };
+}
+
 /** Lines of the export, each a JSON-serialisable object (the route writes one per line). */
 export async function* exportAgentLines({ teamId, agentId }: { teamId: string; agentId: string }): AsyncGenerator<Line> {
   const agent = await db.agent.findFirst({ where: { id: agentId, teamId }, include: { team: { select: { name: true } } } });
@@ -39,6 +45,8 @@ export async function* exportAgentLines({ teamId, agentId }: { teamId: string; a
     version: EXPORT_VERSION,
     exportedAt: new Date().toISOString(),
     source: { agentId: agent.id, team: agent.team.name },
+    // Sub-agents (issue 23): the export is this agent's alone; the header says what it leaves out.
+    tree: await exportTree({ teamId, agentId }),
   };
   yield {
     kind: "agent",

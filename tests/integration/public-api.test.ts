@@ -190,6 +190,7 @@ const CONTRACTS: Record<string, Contract> = {
   },
   "agents-state": { minRole: "viewer", scoped: "resource", prepare: async (t) => ({ path: `/agents/${(await agentOf(t)).id}/state` }) },
   "agents-spend": { minRole: "viewer", scoped: "resource", prepare: async (t) => ({ path: `/agents/${(await agentOf(t)).id}/spend` }) },
+  "agents-tree": { minRole: "viewer", scoped: "resource", prepare: async (t) => ({ path: `/agents/${(await agentOf(t)).id}/tree` }) },
   "agents-export": { minRole: "viewer", scoped: "resource", prepare: async (t) => ({ path: `/agents/${(await agentOf(t)).id}/export` }) },
   "agents-import": {
     minRole: "member",

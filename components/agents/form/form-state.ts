@@ -4,7 +4,12 @@ import { HOST_LIMITED_TOOLS, TOOL_CATALOG } from "~/shared/tool-catalog";
 import { DEFAULT_MEMORY_SETTINGS } from "~/shared/memory-settings";
 import { isMcpToolName } from "~/shared/mcp-servers";
 
-export type ToolState = ReturnType<typeof defaultToolSettings>[number] & { hostsText: string };
+/** A tool's setting as the form holds it: the host list and, for `delegate`, its two numbers as typed. */
+export type ToolState = ReturnType<typeof defaultToolSettings>[number] & {
+  hostsText: string;
+  maxChildrenText: string;
+  timeoutText: string;
+};
 /**
  * An MCP tool's setting, by the name the model sees (`mcp_<slug>_<tool>`). Only tools a person has set
  * (or that were stored) have one; any other tool of the team's servers is off, at its default policy.
@@ -82,7 +87,12 @@ export function formStateOf(settings: Partial<AgentSettingsInput> & { name?: str
     onConsolidate: memory.onConsolidate ?? DEFAULT_MEMORY_SETTINGS.onConsolidate,
     tools: TOOL_CATALOG.map((tool) => {
       const saved = savedTools.find((t) => t.name === tool.name) ?? { name: tool.name, enabled: false, approval: tool.defaultApproval };
-      return { ...saved, hostsText: (saved.allowedHosts ?? []).join(", ") };
+      return {
+        ...saved,
+        hostsText: (saved.allowedHosts ?? []).join(", "),
+        maxChildrenText: saved.maxChildren === undefined ? "" : String(saved.maxChildren),
+        timeoutText: saved.timeoutSeconds === undefined ? "" : String(saved.timeoutSeconds),
+      };
     }),
     mcpTools: savedTools
       .filter((t) => isMcpToolName(t.name))
@@ -129,7 +139,18 @@ export function toInput(form: FormState): AgentSettingsInput {
   };
 }
 
-function toolInput({ hostsText, ...tool }: ToolState) {
+/** A number field of a tool's setting: left empty, the default applies; anything else goes to the schema to judge. */
+const typedNumber = (text: string) => (text.trim() === "" ? undefined : Number(text.trim()));
+
+function toolInput({ hostsText, maxChildrenText, timeoutText, ...tool }: ToolState) {
+  if (tool.name === "delegate")
+    return {
+      name: tool.name,
+      enabled: tool.enabled,
+      approval: tool.approval,
+      maxChildren: typedNumber(maxChildrenText),
+      timeoutSeconds: typedNumber(timeoutText),
+    };
   return HOST_LIMITED_TOOLS.has(tool.name)
     ? {
         ...tool,

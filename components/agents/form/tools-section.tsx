@@ -2,6 +2,7 @@ import { APPROVAL_POLICIES, HOST_LIMITED_TOOLS, TOOL_CATALOG } from "~/shared/to
 import { Field, Input } from "../../ui/field";
 import type { ToolState } from "./form-state";
 import type { AgentFormApi } from "./use-agent-form";
+import { DelegateSettings } from "./delegate-settings";
 
 export const POLICY_LABELS: Record<(typeof APPROVAL_POLICIES)[number], string> = {
   never: "Run without asking",
@@ -81,6 +82,7 @@ export function ToolsSection({ form }: { form: AgentFormApi }) {
                   </Field>
                 </div>
               ) : null}
+              {tool.name === "delegate" && setting.enabled ? <DelegateSettings form={form} index={index} setting={setting} /> : null}
             </li>
           );
         })}

@@ -171,6 +171,12 @@ export function useAgentForm(mode: AgentFormMode) {
     setClientErrors((errors) => Object.fromEntries(Object.entries(errors).filter(([k]) => !k.startsWith("tools"))));
   }
 
+  /** The delegate tool's numbers as typed; the errors about tools go until the next check. */
+  function setDelegateSetting(index: number, change: Pick<Partial<ToolState>, "maxChildrenText" | "timeoutText">) {
+    setTool(index, change);
+    setClientErrors((errors) => Object.fromEntries(Object.entries(errors).filter(([k]) => !k.startsWith("tools"))));
+  }
+
   return {
     mode,
     isEdit,
@@ -181,6 +187,7 @@ export function useAgentForm(mode: AgentFormMode) {
     setProvider,
     modelsOf,
     setAllowedHosts,
+    setDelegateSetting,
     text,
     memoryText,
     template,

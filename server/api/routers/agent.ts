@@ -7,6 +7,7 @@ import { agentSettingsOf, updateAgent } from "../../agents/edit";
 import { forkAgent } from "../../forks/fork";
 import { archiveAgents, deleteAgents, restoreAgents } from "../../agents/archive";
 import { forkLineage, forkPreview } from "../../forks/fork-state";
+import { agentTree } from "../../agents/agent-tree";
 import { forkInputSchema } from "../../../shared/fork-input";
 import { pauseAgent, raiseBudget, startAgent, stopAgent } from "../../agents/control";
 import { agentState, checkpointAt, eventsAfter, listCycles } from "../../agents/timeline";
@@ -52,6 +53,8 @@ export const agentRouter = createTRPCRouter({
         /** The previous page's `nextCursor` (opaque; tied to the sort order). */
         cursor: z.string().max(2000).nullish(),
         limit: z.number().int().min(1).max(200).default(50),
+        /** Grouped by tree: the page lists top agents, each with its sub-agents (server/agents/agent-list-tree.ts). */
+        tree: z.boolean().optional(),
       }),
     )
     .query(({ ctx, input }) => listAgents({ teamId: ctx.team.id, ...input, cursor: input.cursor ?? undefined })),
@@ -145,6 +148,10 @@ export const agentRouter = createTRPCRouter({
   lineage: teamProcedure("agent:view")
     .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
     .query(({ ctx, input }) => forkLineage({ teamId: ctx.team.id, agentId: input.id })),
+  /** Its sub-agents: the parent that started it and the children it started, down the tree (issue 23). */
+  tree: teamProcedure("agent:view")
+    .input(z.object({ id: z.uuid({ message: "That agent id is not valid." }) }))
+    .query(({ ctx, input }) => agentTree({ teamId: ctx.team.id, agentId: input.id })),
 
   /** Archive (hide from the default list, restorable), restore and delete agents, one or many (server/agents/archive.ts). */
   archive: teamProcedure("agent:edit")

@@ -9,6 +9,7 @@ import { agentSettingsOf, patchAgent } from "../../agents/edit";
 import { forkAgent } from "../../forks/fork";
 import { actOnOneAgent, archiveAgents, restoreAgents } from "../../agents/archive";
 import { forkInputSchema } from "../../../shared/fork-input";
+import { agentTree } from "../../agents/agent-tree";
 import { agentState, eventsAfter, listCycles } from "../../agents/timeline";
 import { restoreSummary } from "../../loop/summary-fold";
 import { getSpendReport, DEFAULT_SPEND_BUCKETS } from "../../spend/report";
@@ -16,6 +17,7 @@ import { createTRPCRouter, teamProcedure } from "../trpc";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { route } from "./meta";
 import * as out from "./schemas";
+import { agentTree as agentTreeAnswer } from "./schemas-tree";
 
 const TAG = "Agents";
 const agentId = z.uuid({ message: "That agent id is not valid." });
@@ -252,6 +254,20 @@ export const agentsApi = createTRPCRouter({
     .input(byId.extend({ seq: z.number().int().min(1) }))
     .output(out.summaryRestored)
     .mutation(({ ctx, input }) => restoreSummary({ agentId: input.id, teamId: ctx.team.id, userId: ctx.user.id, seq: input.seq })),
+
+  tree: teamProcedure("agent:view")
+    .meta(
+      route(
+        "GET",
+        "/agents/{id}/tree",
+        TAG,
+        "An agent's sub-agents",
+        "The parent that started it (null for an agent a person made, or when the parent was deleted) and its descendants in tree order, each child right after its parent; `level` is 1 for its own children.",
+      ),
+    )
+    .input(byId)
+    .output(agentTreeAnswer)
+    .query(({ ctx, input }) => agentTree({ teamId: ctx.team.id, agentId: input.id })),
 
   spend: teamProcedure("agent:view")
     .meta(
