@@ -58,7 +58,10 @@ export function AgentPage({ agentId }: { agentId: string }) {
   // A child (started by another agent's delegate call): its limits are its parent's carve, and once it ended it does not run again.
   const parentId = tree.data?.agent.parentId ?? null;
   const childCount = tree.data?.descendants.length ?? 0;
-  const tabs = AGENT_TABS.map(([id, label]) => [id, id === "tree" && childCount > 0 ? `${label} (${childCount})` : label] as const);
+  // The Sub-agents tab only where there is a tree (children, or a parent), or a link asked for it: most agents never delegate.
+  const tabs = AGENT_TABS.filter(([id]) => id !== "tree" || childCount > 0 || parentId !== null || tab === "tree").map(
+    ([id, label]) => [id, id === "tree" && childCount > 0 ? `${label} (${childCount})` : label] as const,
+  );
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-start justify-between gap-4">
