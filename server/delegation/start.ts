@@ -160,7 +160,7 @@ export async function startChildren({
       const child = await tx.agent.create({
         data: {
           teamId,
-          name: childName({ parentName: parent.name, taskName: task.name, cycle, callIndex, index }),
+          name: await freeName(tx, teamId, childName({ parentName: parent.name, taskName: task.name, cycle, callIndex, index })),
           goal: task.goal,
           instructions: task.instructions ?? "",
           status: "running",
@@ -292,6 +292,14 @@ function childName({
   const suffix = ` · ${cycle}.${callIndex > 0 ? `${callIndex}.` : ""}${index + 1}`;
   const base = taskName ? `${parentName} › ${taskName}` : `${parentName} › helper`;
   return `${base.slice(0, AGENT_LIMITS.nameMax - suffix.length)}${suffix}`;
+}
+
+/** The name, or (when a person already gave an agent of the team that name) the name with a number, within the limit. */
+async function freeName(tx: Prisma.TransactionClient, teamId: string, name: string) {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? name : `${name.slice(0, AGENT_LIMITS.nameMax - ` (${n})`.length)} (${n})`;
+    if (!(await tx.agent.findFirst({ where: { teamId, name: candidate }, select: { id: true } }))) return candidate;
+  }
 }
 
 function minBig(a: bigint, b: bigint) {

@@ -85,6 +85,14 @@ describe("delegate", () => {
     expect(sent).toEqual([]);
   });
 
+  it("names a child after its parent, task and call, with a number when a person took that name already", async () => {
+    const { owner, parentId, teamId } = await parentAgent();
+    const parent = await db.agent.findUniqueOrThrow({ where: { id: parentId }, select: { name: true } });
+    await owner.caller.agent.create(agentInput({ name: `${parent.name} › alpha · 1.1` }));
+    const { children } = await delegate(parentId, teamId, { tasks: [task("alpha"), task("beta")] });
+    expect(children.map((c) => c.name)).toEqual([`${parent.name} › alpha · 1.1 (2)`, `${parent.name} › beta · 1.2`]);
+  });
+
   it("refuses, with what to change and without starting anything: tools the parent lacks, too many at once, no money left, the depth limit", async () => {
     const { parentId, teamId } = await parentAgent();
     await expect(delegate(parentId, teamId, { tasks: [task("x", { tools: ["send_message", "update_world_state"] })] })).rejects.toThrow(
