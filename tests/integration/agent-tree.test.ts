@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { agentTree } from "~/server/agents/agent-tree";
 import { getSharedTimeline } from "~/server/sharing/shared-view";
 import { exportAgentLines } from "~/server/transfer/export";
@@ -7,11 +7,18 @@ import type { AgentStatus } from "~/server/db/generated/enums";
 import { agentInput } from "../factories/agent";
 import { pendingApproval } from "../factories/approval";
 import { createTestTeam } from "../factories/team";
+import { LOOP_STATUSES } from "~/shared/agent-status";
 import { expectTrpcError } from "../fixtures/trpc-errors";
 
 /** agent.tree against the real database: the tree's shape and order, team scoping, a deleted parent. */
 
 type Team = Awaited<ReturnType<typeof createTestTeam>>;
+
+// Agents made here never run: nothing of this file may stay "running" for the watchdog passes of later files on this database.
+const teams = new Set<string>();
+afterAll(async () => {
+  await db.agent.updateMany({ where: { teamId: { in: [...teams] }, status: { in: LOOP_STATUSES.active } }, data: { status: "stopped" } });
+});
 
 async function child(
   team: Team,
@@ -19,6 +26,7 @@ async function child(
   name: string,
   extra: { status?: AgentStatus; cycle?: number; mode?: "wait" | "go_on"; createdAt?: Date } = {},
 ) {
+  teams.add(team.team.id);
   return db.agent.create({
     data: {
       teamId: team.team.id,

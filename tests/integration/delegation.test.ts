@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { inngest } from "~/inngest/client";
+import { LOOP_STATUSES } from "~/shared/agent-status";
 import { db } from "~/server/db/client";
 import { startChildren } from "~/server/delegation/start";
 import { settleChild } from "~/server/delegation/settle";
@@ -24,6 +25,11 @@ beforeEach(() => {
   });
 });
 afterEach(() => vi.restoreAllMocks());
+// Children made here never run: nothing of this file may stay "running" for the watchdog passes of later files on this database.
+const teams: string[] = [];
+afterAll(async () => {
+  await db.agent.updateMany({ where: { teamId: { in: teams }, status: { in: LOOP_STATUSES.active } }, data: { status: "stopped" } });
+});
 
 const TOOLS = ["update_world_state", "remember", "http_get", "delegate", "finish"].map((name) => ({
   name,
@@ -34,6 +40,7 @@ const TOOLS = ["update_world_state", "remember", "http_get", "delegate", "finish
 
 async function parentAgent(settings: Parameters<typeof agentInput>[0] = {}) {
   const owner = await createTestTeam();
+  teams.push(owner.team.id);
   const agent = await owner.caller.agent.create(agentInput({ tools: TOOLS, budgetUsd: 3, ...settings }));
   return { owner, parentId: agent.id, teamId: owner.team.id };
 }
