@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/server/db/client";
+import { LOOP_STATUSES } from "~/shared/agent-status";
 import { finishRun } from "@longhaul/executor/store";
 import type * as WatchdogModule from "~/server/operations/watchdog";
 import { agentInput } from "../factories/agent";
@@ -192,6 +193,9 @@ describe("the watchdog, end to end", () => {
       agentInput({ name: WAITER, provider: provider.id, model: "gpt-4o-mini", cooldownSeconds: 1, budgetUsd: 5, tools }),
     );
     const ids = { agentId: created.id, teamId: owner.team.id, userId: owner.user.id };
+    // Agents other files left live on this shared database are stopped first: a pass restarts at most 100
+    // stale agents, oldest heartbeat first, and theirs must not crowd this one out of the passes below.
+    await db.agent.updateMany({ where: { id: { not: ids.agentId }, status: { in: LOOP_STATUSES.active } }, data: { status: "stopped" } });
     await app.control.startAgent(ids);
     await expect
       .poll(async () => (await db.agent.findUniqueOrThrow({ where: { id: ids.agentId } })).status, { timeout: 20_000 })
